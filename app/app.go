@@ -1,0 +1,245 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/bot/console"
+	"accountbot/dates"
+	"accountbot/handlers"
+	"accountbot/i18n"
+	"accountbot/metrics"
+	"accountbot/store"
+)
+
+// Env is the process's outside world, so that tests can run the whole
+// program in memory.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Main runs the sub-command named in env.Args and returns the exit code.
+func Main(ctx context.Context, env Env) int {
+	args := env.Args
+	sub := "run"
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(env.Stderr, "accountbot:", oneLine(err))
+		return 1
+	}
+	switch sub {
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(env.Stdout, usage)
+		return 0
+	}
+	cfg, err := LoadConfig(env.Getenv)
+	if err != nil {
+		return fail(err)
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	switch sub {
+	case "run":
+		if !cfg.HasAdapters() {
+			logger.Info("no chat adapter configured: starting the console chat (type /help)")
+			err = runConsole(ctx, env, cfg, logger, "")
+			break
+		}
+		err = runAdapters(ctx, env, cfg, logger)
+	case "console":
+		name := ""
+		for i := 0; i < len(args); i++ {
+			switch {
+			case args[i] == "--as" && i+1 < len(args):
+				name = args[i+1]
+				i++
+			case strings.HasPrefix(args[i], "--as="):
+				name = strings.TrimPrefix(args[i], "--as=")
+			default:
+				return fail(fmt.Errorf("console: unknown argument %q (usage: accountbot console [--as NAME])", args[i]))
+			}
+		}
+		err = runConsole(ctx, env, cfg, logger, name)
+	default:
+		fmt.Fprintf(env.Stderr, "accountbot: unknown sub-command %q\n\n%s", sub, usage)
+		return 2
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// services is the wired program.
+type services struct {
+	cfg     Config
+	store   *store.Store
+	cat     *i18n.Catalog
+	clock   dates.Clock
+	metrics *metrics.Metrics
+	handler *handlers.Service
+	log     *slog.Logger
+}
+
+func open(cfg Config, logger *slog.Logger) (*services, error) {
+	st, err := store.Open(store.Options{Dir: cfg.DataDir, EncryptionKey: cfg.EncryptionKey, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	cat, err := i18n.New()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	var clock dates.Clock = dates.SystemClock{}
+	if !cfg.Now.IsZero() {
+		clock = dates.NewOffsetClock(cfg.Now)
+	}
+	hc := handlers.DefaultConfig()
+	hc.Lang, hc.TZ, hc.Currency = cfg.Lang, cfg.TZ, cfg.Currency
+	hc.Heads = append([]string{"console:admin"}, cfg.Heads...)
+	m := metrics.New()
+	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithObserver(m))
+	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger}, nil
+}
+
+func (s *services) close() {
+	if err := s.store.Close(); err != nil {
+		s.log.Error("closing the store", "err", err)
+	}
+}
+
+func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, name string) error {
+	s, err := open(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := []console.Option{}
+	if name != "" {
+		opts = append(opts, console.WithUser(name))
+	}
+	return console.New(env.Stdin, env.Stdout, opts...).Run(ctx, s.handler)
+}
+
+// adapter is a chat platform connection.
+type adapter interface {
+	// Run serves until ctx is done, then finishes the work in hand.
+	Run(ctx context.Context) error
+}
+
+func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) error {
+	s, err := open(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.store.Ping(); err != nil {
+			http.Error(w, "store closed", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	adapters, err := buildAdapters(ctx, s, mux)
+	if err != nil {
+		return err
+	}
+	if len(adapters) == 0 {
+		return errors.New("no chat adapter could be started")
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (ACCOUNTBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	logger.Info("accountbot running", "http", ln.Addr().String(), "adapters", len(adapters))
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(adapters))
+	for _, a := range adapters {
+		wg.Add(1)
+		go func(a adapter) {
+			defer wg.Done()
+			if err := a.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+				stop()
+			}
+		}(a)
+	}
+	wg.Wait()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	logger.Info("accountbot stopped")
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+var _ bot.Handler = (*handlers.Service)(nil)
+
+const usage = `accountbot — a chat assistant for account managers.
+
+Usage:
+  accountbot [run]                     start every configured chat adapter;
+                                       with none, the console chat
+  accountbot console [--as NAME]       the console chat (console:admin, or console:NAME)
+  accountbot import clients FILE.csv   import clients from CSV
+  accountbot export clients [FILE]     export clients as CSV (stdout without FILE)
+  accountbot backup FILE               back up the store (also while the bot runs)
+  accountbot restore [--force] FILE    restore a backup into an empty data directory
+  accountbot help                      this text
+
+Environment:
+  ACCOUNTBOT_DATA_DIR        Badger directory (./data)
+  ACCOUNTBOT_HEADS           comma-separated identities that are heads
+  ACCOUNTBOT_LANG            default reply language, en or bg (en)
+  ACCOUNTBOT_TZ              default IANA time zone (the machine's)
+  ACCOUNTBOT_CURRENCY        default currency code (EUR)
+  ACCOUNTBOT_HTTP_ADDR       health, metrics, Slack HTTP and Telegram webhook (127.0.0.1:8080)
+  ACCOUNTBOT_ENCRYPTION_KEY  hex key (16/24/32 bytes) that encrypts the store at rest
+  ACCOUNTBOT_NOW             start the clock at this RFC 3339 time (tests, demos)
+  TELEGRAM_BOT_TOKEN         enables Telegram; TELEGRAM_API_URL overrides the Bot API server
+  TELEGRAM_WEBHOOK_URL       webhook mode, with TELEGRAM_WEBHOOK_SECRET
+  SLACK_BOT_TOKEN            enables Slack; SLACK_APP_TOKEN for Socket Mode,
+                             SLACK_SIGNING_SECRET for HTTP mode, SLACK_API_URL overrides the API
+  OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL
+                             any OpenAI-compatible server; none: the offline drafter
+`

@@ -1,0 +1,95 @@
+package crm
+
+import (
+	"strings"
+	"time"
+)
+
+// Role is what a person may do.
+type Role string
+
+// Roles, from the most to the least rights. A deputy is not a role: it is a
+// time-bounded Delegation from an absent manager.
+const (
+	RoleHead       Role = "head"
+	RoleSupervisor Role = "supervisor"
+	RoleManager    Role = "manager"
+)
+
+// ParseRole returns the role named by s (English or Bulgarian).
+func ParseRole(s string) (Role, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "head", "ръководител", "управител":
+		return RoleHead, true
+	case "supervisor", "супервайзор", "началник":
+		return RoleSupervisor, true
+	case "manager", "мениджър", "търговец":
+		return RoleManager, true
+	}
+	return "", false
+}
+
+// Person is someone the bot knows: a head, supervisor or account manager.
+type Person struct {
+	ID         uint64   `json:"id"`
+	Name       string   `json:"name"`
+	Role       Role     `json:"role"`
+	Identities []string `json:"identities"`
+	ReportsTo  uint64   `json:"reports_to,omitempty"`
+	Lang       string   `json:"lang,omitempty"`
+	TZ         string   `json:"tz,omitempty"`
+	Dismissed  bool     `json:"dismissed,omitempty"`
+	// Unreachable is set when a platform refuses delivery (the person
+	// blocked the bot); it is cleared by the next message from them.
+	Unreachable bool      `json:"unreachable,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   uint64    `json:"created_by,omitempty"`
+}
+
+// Active reports whether the person may use the bot.
+func (p *Person) Active() bool { return p != nil && !p.Dismissed }
+
+// IsHead reports whether the person is an active head.
+func (p *Person) IsHead() bool { return p.Active() && p.Role == RoleHead }
+
+// HasIdentity reports whether id is one of the person's identities.
+func (p *Person) HasIdentity(id string) bool {
+	for _, x := range p.Identities {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Invitation is a one-time code that registers whoever uses it with Role.
+type Invitation struct {
+	Code      string    `json:"code"`
+	Role      Role      `json:"role"`
+	ReportsTo uint64    `json:"reports_to,omitempty"`
+	CreatedBy uint64    `json:"created_by"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UsedBy    uint64    `json:"used_by,omitempty"`
+}
+
+// Delegation names a deputy who holds all rights of an absent person from
+// From to To (To exclusive).
+type Delegation struct {
+	ID        uint64    `json:"id"`
+	AbsentID  uint64    `json:"absent_id"`
+	DeputyID  uint64    `json:"deputy_id"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedBy uint64    `json:"created_by"`
+	EndedAt   time.Time `json:"ended_at,omitempty"`
+}
+
+// ActiveAt reports whether the delegation is in force at t.
+func (d *Delegation) ActiveAt(t time.Time) bool {
+	end := d.To
+	if !d.EndedAt.IsZero() && d.EndedAt.Before(end) {
+		end = d.EndedAt
+	}
+	return !t.Before(d.From) && t.Before(end)
+}

@@ -1,0 +1,179 @@
+package handlers
+
+import (
+	"strings"
+	"unicode"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// fieldAliases maps Bulgarian field names to the English keys.
+var fieldAliases = map[string]string{
+	"сегмент": "segment", "отрасъл": "industry", "индустрия": "industry", "размер": "size",
+	"град": "city", "нужда": "need", "нужди": "need", "ниво": "level", "фокус": "focus",
+	"статус": "status", "език": "lang", "източник": "source", "контакт": "contact",
+	"телефон": "phone", "имейл": "email", "рейтинг": "rating", "собственик": "owner",
+	"language": "lang", "mail": "email", "tel": "phone",
+}
+
+// canonicalKey returns the English key for a typed one.
+func canonicalKey(k string) string {
+	k = strings.ToLower(strings.TrimSpace(k))
+	if a, ok := fieldAliases[k]; ok {
+		return a
+	}
+	return k
+}
+
+// isKeyWord reports whether w looks like key=value with a plain key.
+func isKeyWord(w string) (string, string, bool) {
+	k, v, ok := strings.Cut(w, "=")
+	if !ok || k == "" {
+		return "", "", false
+	}
+	for _, r := range k {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' {
+			return "", "", false
+		}
+	}
+	return canonicalKey(k), v, true
+}
+
+// kvArgs splits words into plain words and key=value pairs (keys in the
+// order typed).
+type kvArgs struct {
+	Plain []string
+	KV    map[string]string
+	Keys  []string
+}
+
+func splitKV(words []string) kvArgs {
+	a := kvArgs{KV: map[string]string{}}
+	for _, w := range words {
+		if k, v, ok := isKeyWord(w); ok {
+			if _, dup := a.KV[k]; !dup {
+				a.Keys = append(a.Keys, k)
+			}
+			a.KV[k] = v
+			continue
+		}
+		a.Plain = append(a.Plain, w)
+	}
+	return a
+}
+
+// splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon
+// outside quotes. ok is false without a colon.
+func splitNameText(rest string) (name, text string, ok bool) {
+	inQuote := false
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			i++
+		case '"':
+			inQuote = !inQuote
+		case ':':
+			if !inQuote {
+				name = strings.TrimSpace(rest[:i])
+				if ws := bot.Split(name); len(ws) > 0 {
+					name = strings.Join(ws, " ")
+				}
+				return name, strings.TrimSpace(rest[i+1:]), name != ""
+			}
+		}
+	}
+	return "", "", false
+}
+
+// channelAliases maps tags to channels.
+var channelAliases = map[string]string{
+	"call": "call", "phone": "call", "обаждане": "call", "разговор": "call", "телефон": "call",
+	"meeting": "meeting", "среща": "meeting",
+	"email": "email", "mail": "email", "имейл": "email", "писмо": "email",
+	"visit": "visit", "посещение": "visit",
+	"fair": "fair", "exhibition": "fair", "изложение": "fair", "панаир": "fair",
+	"presentation": "presentation", "презентация": "presentation",
+	"chat": "chat", "чат": "chat",
+}
+
+// takeTags removes #channel tags from text and returns them.
+func takeTags(text string) (string, []string) {
+	var tags []string
+	var kept []string
+	for _, w := range strings.Fields(text) {
+		if strings.HasPrefix(w, "#") && len(w) > 1 {
+			if ch, ok := channelAliases[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
+				if !contains(tags, ch) {
+					tags = append(tags, ch)
+				}
+				continue
+			}
+		}
+		kept = append(kept, w)
+	}
+	return strings.Join(kept, " "), tags
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// cutMarker splits text at the last " MARKER " (case-insensitive) among
+// markers, returning the part before, the part after and whether it was
+// found.
+func cutMarker(text string, markers ...string) (string, string, bool) {
+	lower := strings.ToLower(text)
+	best := -1
+	var bestLen int
+	for _, m := range markers {
+		if i := strings.LastIndex(lower, " "+m+" "); i > best {
+			best, bestLen = i, len(m)+2
+		}
+	}
+	if best < 0 {
+		return text, "", false
+	}
+	return strings.TrimSpace(text[:best]), strings.TrimSpace(text[best+bestLen:]), true
+}
+
+// cutNext splits "TEXT next: STEP" into the text and the step.
+func cutNext(text string) (string, string, bool) {
+	lower := strings.ToLower(text)
+	for _, m := range []string{"next:", "следваща стъпка:", "следващо:", "после:"} {
+		if i := strings.Index(lower, m); i >= 0 {
+			return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(m):]), true
+		}
+	}
+	return text, "", false
+}
+
+// clientArgs splits the words of "/client add NAME k=v…" into the name
+// (the plain words before the first key=value) and the fields.
+func nameAndFields(words []string) (string, kvArgs) {
+	a := splitKV(words)
+	return strings.Join(a.Plain, " "), a
+}
+
+// validField checks a client field value.
+func validField(key, value string) error {
+	if len([]rune(value)) > 500 {
+		return crm.Errorf(crm.EINVALID, "client.field_too_long", "field", key)
+	}
+	switch key {
+	case "email":
+		if value != "" && (!strings.Contains(value, "@") || strings.ContainsAny(value, " ,;")) {
+			return crm.Errorf(crm.EINVALID, "client.bad_email", "value", value)
+		}
+	case "lang":
+		if value != "" && value != "en" && value != "bg" {
+			return crm.Errorf(crm.EINVALID, "client.bad_lang", "value", value)
+		}
+	}
+	return nil
+}

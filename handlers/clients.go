@@ -1,0 +1,482 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// cardSection adds lines to a client card (deals, claims, promises… are
+// added by their own files).
+type cardSection func(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error)
+
+// client dispatches "/client …".
+func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "client.usage")
+	}
+	switch strings.ToLower(args[0]) {
+	case "add", "new", "добави", "нов":
+		return s.clientAdd(ctx, w, r, args[1:])
+	case "edit", "set", "промени", "редактирай":
+		return s.clientEdit(ctx, w, r, args[1:])
+	case "reassign", "прехвърли":
+		return s.clientReassign(ctx, w, r, args[1:])
+	}
+	if sub, ok := s.clientSubs[strings.ToLower(args[0])]; ok {
+		return sub(ctx, w, r, args[1:])
+	}
+	last := strings.ToLower(args[len(args)-1])
+	name := strings.Join(args[:len(args)-1], " ")
+	switch last {
+	case "ok", "current", "потвърди", "актуален", "актуална":
+		if name != "" {
+			return s.clientConfirm(ctx, w, r, name)
+		}
+	case "history", "история":
+		if name != "" {
+			return s.clientHistory(ctx, w, r, name)
+		}
+	}
+	c, err := r.client(ctx, strings.Join(args, " "))
+	if err != nil {
+		return err
+	}
+	rep, err := s.clientCard(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, rep)
+}
+
+func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	name, kv := nameAndFields(words)
+	name = strings.TrimSpace(name)
+	if name == "" || crm.NormalizeName(name) == "" {
+		return crm.Errorf(crm.EINVALID, "client.add_usage")
+	}
+	if len([]rune(name)) > 200 {
+		return crm.Errorf(crm.EINVALID, "client.name_too_long")
+	}
+	now := r.now
+	c := &crm.Client{Name: name, OwnerID: r.me.ID, CreatedAt: now, ReviewedAt: now}
+	for _, k := range kv.Keys {
+		if k == "owner" || k == "name" {
+			continue
+		}
+		if err := validField(k, kv.KV[k]); err != nil {
+			return err
+		}
+		c.SetField(k, kv.KV[k])
+	}
+	if o, ok := kv.KV["owner"]; ok {
+		p, err := r.person(o)
+		if err != nil {
+			return err
+		}
+		if r.rightsOver(p.ID) == nil {
+			return crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", p.Name)
+		}
+		c.OwnerID = p.ID
+	}
+	if err := s.store.CreateClient(ctx, c, r.actor()); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{
+		Text: r.t("client.added", "name", c.Name),
+		Buttons: [][]bot.Button{{
+			{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
+			{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+		}},
+	})
+}
+
+func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	name, kv := nameAndFields(words)
+	if name == "" || len(kv.Keys) == 0 {
+		return crm.Errorf(crm.EINVALID, "client.edit_usage")
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, k := range kv.Keys {
+		if k == "owner" {
+			return crm.Errorf(crm.EINVALID, "client.edit_owner")
+		}
+		if k == "name" && crm.NormalizeName(kv.KV[k]) == "" {
+			return crm.Errorf(crm.EINVALID, "client.add_usage")
+		}
+		if err := validField(k, kv.KV[k]); err != nil {
+			return err
+		}
+	}
+	updated, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
+		for _, k := range kv.Keys {
+			c.SetField(k, kv.KV[k])
+		}
+		c.ReviewedAt = r.now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, ch := range crm.Diff(c.Fields(), updated.Fields()) {
+		lines = append(lines, fmt.Sprintf("%s: %s → %s", ch.Field, dash(ch.Old), dash(ch.New)))
+	}
+	text := r.t("client.saved", "name", updated.Name)
+	if len(lines) == 0 {
+		text = r.t("client.unchanged", "name", updated.Name)
+	}
+	return w.Reply(ctx, bot.Reply{Text: text + "\n" + strings.Join(lines, "\n")})
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func (s *Service) clientConfirm(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
+		c.ReviewedAt = r.now
+		return nil
+	}); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("client.confirmed", "name", c.Name, "date", r.fmtDate(r.now)), Edit: r.Button})
+}
+
+func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+	c, err := r.client(ctx, name)
+	if err != nil {
+		return err
+	}
+	hist, err := s.store.History(ctx, "client", c.ID)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, h := range hist {
+		who := r.personName(h.By)
+		if h.OnBehalfOf != 0 {
+			who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(h.OnBehalfOf))
+		}
+		var what string
+		switch h.Field {
+		case "created":
+			what = r.t("history.created")
+		case "confirmed":
+			what = r.t("history.confirmed")
+		case "owner":
+			what = r.t("history.owner", "old", r.personName(parseUint(h.Old)), "new", r.personName(parseUint(h.New)))
+		default:
+			what = fmt.Sprintf("%s: %s → %s", h.Field, dash(h.Old), dash(h.New))
+		}
+		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.fmtTime(h.At), who, what))
+	}
+	const maxLines = 50
+	if len(lines) > maxLines {
+		lines = append([]string{r.t("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("client.history_title", "name", c.Name), Text: strings.Join(lines, "\n")})
+}
+
+func parseUint(s string) uint64 {
+	var n uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
+}
+
+func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	if len(words) < 2 || !strings.HasPrefix(words[len(words)-1], "@") && !strings.Contains(words[len(words)-1], ":") {
+		return crm.Errorf(crm.EINVALID, "client.reassign_usage")
+	}
+	to, err := r.person(words[len(words)-1])
+	if err != nil {
+		return err
+	}
+	c, actor, err := r.changeableClient(ctx, strings.Join(words[:len(words)-1], " "))
+	if err != nil {
+		return err
+	}
+	if err := s.reassign(ctx, r, c, to, actor); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("client.reassigned", "name", c.Name, "person", to.Name)})
+}
+
+// reassign moves a client and its open tasks of the old owner to a new
+// owner the sender has rights over.
+func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
+	if !to.Active() {
+		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", to.Name)
+	}
+	if r.rightsOver(to.ID) == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", to.Name)
+	}
+	from := c.OwnerID
+	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
+		c.OwnerID = to.ID
+		return nil
+	}); err != nil {
+		return err
+	}
+	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.AssigneeID != from {
+			continue
+		}
+		if _, err := s.store.UpdateTask(ctx, t.ID, func(t *crm.Task) error { t.AssigneeID = to.ID; return nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clientCard builds the card of one client.
+func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bot.Reply, error) {
+	rep := bot.Reply{Title: c.Name}
+	add := func(label, value string) {
+		if value != "" {
+			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
+		}
+	}
+	add(r.t("card.owner"), r.personName(c.OwnerID))
+	for _, f := range []string{"status", "segment", "industry", "size", "city", "need", "level", "focus", "source", "lang", "rating"} {
+		add(r.t("field."+f), c.Field(f))
+	}
+	contact := strings.Join(nonEmpty(c.Contact, c.Phone, c.Email), ", ")
+	add(r.t("card.contact"), contact)
+	var custom []string
+	for k := range c.Custom {
+		custom = append(custom, k)
+	}
+	sort.Strings(custom)
+	for _, k := range custom {
+		add(k, c.Custom[k])
+	}
+	if c.LastTouch.IsZero() {
+		add(r.t("card.last_touch"), r.t("card.never"))
+	} else {
+		add(r.t("card.last_touch"), r.fmtDate(c.LastTouch)+" ("+r.ago(c.LastTouch)+")")
+	}
+	if c.NextStep != "" {
+		step := c.NextStep
+		if !c.NextStepDue.IsZero() {
+			step += " — " + r.fmtDate(c.NextStepDue)
+			if c.NextStepDue.Before(r.today()) {
+				step += " ⚠ " + r.t("card.overdue")
+			}
+		}
+		add(r.t("card.next_step"), step)
+	}
+	if s.isStale(r, c) {
+		add(r.t("card.stale"), r.t("card.stale_hint", "ref", clientRef(c)))
+	}
+	convs, err := s.store.Conversations(ctx, c.ID, 3)
+	if err != nil {
+		return rep, err
+	}
+	for _, v := range convs {
+		add(r.t("card.conversation", "date", r.fmtDate(v.At)), channelsText(r, v.Channels)+truncate(v.Text, 200))
+	}
+	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
+	if err != nil {
+		return rep, err
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Due.Before(tasks[j].Due) })
+	for _, t := range tasks {
+		add(idRef("T", t.ID), r.fmtDate(t.Due)+" · "+t.Text)
+	}
+	for _, sec := range s.card {
+		fields, err := sec(ctx, r, c)
+		if err != nil {
+			return rep, err
+		}
+		rep.Fields = append(rep.Fields, fields...)
+	}
+	ref := clientRef(c)
+	rep.Buttons = [][]bot.Button{
+		{{Label: r.t("button.confirm_current"), Data: "/client " + ref + " ok"}, {Label: r.t("button.history"), Data: "/client " + ref + " history"}},
+	}
+	return rep, nil
+}
+
+func channelsText(r *request, chs []string) string {
+	if len(chs) == 0 {
+		return ""
+	}
+	var out []string
+	for _, c := range chs {
+		out = append(out, "#"+r.t("channel."+c))
+	}
+	return strings.Join(out, " ") + " "
+}
+
+func nonEmpty(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func (s *Service) isStale(r *request, c *crm.Client) bool {
+	last := c.LastTouch
+	if last.IsZero() {
+		last = c.ReviewedAt
+	}
+	return last.Before(r.now.Add(-s.cfg.StaleTouch)) || c.ReviewedAt.Before(r.now.Add(-s.cfg.StaleReview))
+}
+
+// clientsCmd lists clients: "/clients [mine|team|all|@person|stale] [k=v…]".
+func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	scope, stale := "", false
+	var who *crm.Person
+	kv := splitKV(r.Command.Args)
+	for _, wd := range kv.Plain {
+		switch strings.ToLower(wd) {
+		case "mine", "мои", "моите":
+			scope = "mine"
+		case "team", "екип", "екипа":
+			scope = "team"
+		case "all", "всички":
+			scope = "all"
+		case "stale", "застояли", "стари":
+			stale = true
+		default:
+			if strings.HasPrefix(wd, "@") || strings.Contains(wd, ":") {
+				p, err := r.person(wd)
+				if err != nil {
+					return err
+				}
+				who = p
+				continue
+			}
+			return crm.Errorf(crm.EINVALID, "clients.usage")
+		}
+	}
+	var owners []uint64
+	switch {
+	case who != nil:
+		if r.rightsOver(who.ID) == nil {
+			return crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", who.Name)
+		}
+		owners = []uint64{who.ID}
+	default:
+		if scope == "" {
+			scope = r.defaultScope()
+		}
+		var err error
+		if owners, err = r.visibleOwners(scope); err != nil {
+			return err
+		}
+	}
+	match := func(c *crm.Client) bool {
+		for _, k := range kv.Keys {
+			if !fieldMatches(c.Field(k), kv.KV[k]) {
+				return false
+			}
+		}
+		return !stale || s.isStale(r, c)
+	}
+	var list []*crm.Client
+	for _, o := range owners {
+		var cs []*crm.Client
+		var err error
+		if stale {
+			cs, err = s.store.StaleClients(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
+		} else {
+			cs, err = s.store.ClientsByOwner(ctx, o)
+		}
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if match(c) {
+				list = append(list, c)
+			}
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return crm.NormalizeName(list[i].Name) < crm.NormalizeName(list[j].Name) })
+	title := r.t("clients.title", "count", len(list))
+	if stale {
+		title = r.t("clients.stale_title", "count", len(list))
+	}
+	if len(list) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: title})
+	}
+	const maxList = 30
+	var lines []string
+	showOwner := len(owners) > 1
+	for i, c := range list {
+		if i == maxList {
+			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+			break
+		}
+		line := "• " + c.Name
+		if extra := strings.Join(nonEmpty(c.City, c.Status), ", "); extra != "" {
+			line += " — " + extra
+		}
+		if stale {
+			if c.LastTouch.IsZero() {
+				line += " · " + r.t("card.never")
+			} else {
+				line += " · " + r.ago(c.LastTouch)
+			}
+		}
+		if showOwner {
+			line += " (" + r.personName(c.OwnerID) + ")"
+		}
+		lines = append(lines, line)
+	}
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n")})
+}
+
+// fieldMatches compares a field with a filter value, ignoring case and
+// script, and matching any item of a comma-separated list.
+func fieldMatches(have, want string) bool {
+	w := crm.NormalizeName(want)
+	if crm.NormalizeName(have) == w {
+		return true
+	}
+	for _, part := range strings.Split(have, ",") {
+		if crm.NormalizeName(part) == w {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = time.Now

@@ -1,0 +1,57 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// registerCore adds the core commands in the order /help lists them.
+func (s *Service) registerCore() {
+	s.clientSubs = map[string]clientSub{}
+	s.add(&spec{name: "help", aliases: []string{"помощ"}, run: s.helpCmd})
+	s.add(&spec{name: "start", aliases: []string{"старт"}, run: s.startCmd})
+	s.add(&spec{name: "today", aliases: []string{"днес"}, minRole: crm.RoleManager, run: s.todayCmd})
+	s.add(&spec{name: "client", aliases: []string{"клиент"}, minRole: crm.RoleManager, run: s.clientCmd})
+	s.add(&spec{name: "clients", aliases: []string{"клиенти"}, minRole: crm.RoleManager, run: s.clientsCmd})
+	s.add(&spec{name: "log", aliases: []string{"запиши", "разговор"}, minRole: crm.RoleManager, run: s.logCmd})
+	s.add(&spec{name: "remind", aliases: []string{"напомни"}, minRole: crm.RoleManager, run: s.remindCmd})
+	s.add(&spec{name: "task", aliases: []string{"задача"}, minRole: crm.RoleManager, run: s.taskCmd})
+	s.add(&spec{name: "team", aliases: []string{"екип"}, minRole: crm.RoleManager, run: s.teamCmd})
+	s.add(&spec{name: "invite", aliases: []string{"покани"}, minRole: crm.RoleSupervisor, run: s.inviteCmd})
+	s.add(&spec{name: "appoint", aliases: []string{"назначи"}, minRole: crm.RoleHead, run: s.appointCmd})
+	s.add(&spec{name: "dismiss", aliases: []string{"освободи"}, minRole: crm.RoleHead, run: s.dismissCmd})
+	s.add(&spec{name: "handover", aliases: []string{"предай"}, minRole: crm.RoleSupervisor, run: s.handoverCmd})
+	s.add(&spec{name: "lang", aliases: []string{"език"}, run: s.langCmd})
+}
+
+// clientSub is a "/client WORD …" sub-command added by another file.
+type clientSub func(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error
+
+// helpCmd lists what the sender may do, one example each, or details one
+// command.
+func (s *Service) helpCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) > 0 {
+		name := strings.TrimPrefix(strings.ToLower(r.Command.Args[0]), "/")
+		for _, sp := range s.specs {
+			if sp.name == name || contains(sp.aliases, name) {
+				text := r.t("help."+sp.name+".usage") + "\n" + r.t("help."+sp.name+".desc")
+				if len(sp.aliases) > 0 {
+					text += "\n" + r.t("help.aliases", "aliases", "/"+strings.Join(sp.aliases, ", /"))
+				}
+				return w.Reply(ctx, bot.Reply{Title: "/" + sp.name, Text: text})
+			}
+		}
+		return crm.Errorf(crm.ENOTFOUND, "help.unknown", "command", name)
+	}
+	var lines []string
+	for _, sp := range s.specs {
+		if sp.minRole != "" && !r.hasRole(sp.minRole) {
+			continue
+		}
+		lines = append(lines, r.t("help."+sp.name+".usage")+" — "+r.t("help."+sp.name+".desc"))
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("help.title", "role", r.t("role."+string(r.me.Role))), Text: strings.Join(lines, "\n") + "\n\n" + r.t("help.footer")})
+}

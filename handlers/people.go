@@ -1,0 +1,334 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"sort"
+	"strings"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/i18n"
+)
+
+// startCmd greets a known person.
+func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) > 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("start.already", "name", r.me.Name)})
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("start.hello", "name", r.me.Name, "role", r.t("role."+string(r.me.Role))),
+		Buttons: [][]bot.Button{{{Label: r.t("button.today"), Data: "/today"}, {Label: r.t("button.help"), Data: "/help"}}}})
+}
+
+// startWithCode registers an unknown sender with an invitation code.
+func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.Message, code string) error {
+	loc := s.cat.For(m.Lang)
+	name := m.DisplayName
+	if name == "" {
+		_, name, _ = strings.Cut(m.Identity, ":")
+	}
+	p := &crm.Person{Name: name, Identities: []string{m.Identity}, CreatedAt: s.clock.Now()}
+	if l := i18n.Lang(m.LangHint); l != "" {
+		p.Lang = l
+	}
+	if err := s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p); err != nil {
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			return w.Reply(ctx, bot.Reply{Text: loc.T("start.bad_code") + "\n" + loc.T("auth.unknown", "identity", m.Identity)})
+		}
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: loc.T("start.registered", "name", p.Name, "role", loc.T("role."+string(p.Role))),
+		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}})
+}
+
+// newCode returns a short random invitation code.
+func newCode() string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// inviteCmd: "/invite manager|supervisor".
+func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) != 1 {
+		return crm.Errorf(crm.EINVALID, "invite.usage")
+	}
+	role, ok := crm.ParseRole(r.Command.Args[0])
+	if !ok || role == crm.RoleHead {
+		return crm.Errorf(crm.EINVALID, "invite.usage")
+	}
+	// A head invites supervisors and managers; a supervisor invites
+	// managers into their own team.
+	if r.me.Role != crm.RoleHead && (r.me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
+		return crm.Errorf(crm.EFORBIDDEN, "invite.forbidden")
+	}
+	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.me.ID, ExpiresAt: r.now.Add(s.cfg.InviteTTL)}
+	if r.me.Role == crm.RoleSupervisor {
+		inv.ReportsTo = r.me.ID
+	}
+	if err := s.store.CreateInvitation(ctx, inv); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("invite.created", "code", inv.Code, "role", r.t("role."+string(role)), "date", r.fmtDate(inv.ExpiresAt))})
+}
+
+// appointCmd: "/appoint IDENTITY ROLE [NAME] [reports=@person]".
+func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if r.me.Role != crm.RoleHead {
+		return crm.Errorf(crm.EFORBIDDEN, "appoint.forbidden")
+	}
+	kv := splitKV(r.Command.Args)
+	if len(kv.Plain) < 2 || !strings.Contains(kv.Plain[0], ":") {
+		return crm.Errorf(crm.EINVALID, "appoint.usage")
+	}
+	identity := strings.ToLower(kv.Plain[0])
+	if !validIdentity(identity) {
+		return crm.Errorf(crm.EINVALID, "appoint.bad_identity", "identity", kv.Plain[0])
+	}
+	if p, _, ok := strings.Cut(identity, ":"); ok && p == "slack" {
+		// Slack user ids are upper case.
+		identity = "slack:" + strings.ToUpper(kv.Plain[0][6:])
+	}
+	role, ok := crm.ParseRole(kv.Plain[1])
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "appoint.usage")
+	}
+	name := strings.Join(kv.Plain[2:], " ")
+	if name == "" {
+		_, name, _ = strings.Cut(identity, ":")
+	}
+	var reportsTo uint64
+	if rep, ok := kv.KV["reports"]; ok {
+		sup, err := r.person(rep)
+		if err != nil {
+			return err
+		}
+		reportsTo = sup.ID
+	}
+	existing, err := s.store.PersonByIdentity(ctx, identity)
+	if err != nil && !crm.IsNotFound(err) {
+		return err
+	}
+	if existing != nil {
+		p, err := s.store.UpdatePerson(ctx, existing.ID, func(p *crm.Person) error {
+			p.Role, p.Dismissed = role, false
+			if len(kv.Plain) > 2 {
+				p.Name = name
+			}
+			if _, ok := kv.KV["reports"]; ok {
+				p.ReportsTo = reportsTo
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return w.Reply(ctx, bot.Reply{Text: r.t("appoint.updated", "name", p.Name, "role", r.t("role."+string(role)))})
+	}
+	p := &crm.Person{Name: name, Role: role, Identities: []string{identity}, ReportsTo: reportsTo, CreatedAt: r.now, CreatedBy: r.me.ID}
+	if err := s.store.CreatePerson(ctx, p); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("appoint.done", "name", p.Name, "identity", identity, "role", r.t("role."+string(role)))})
+}
+
+func validIdentity(id string) bool {
+	p, rest, ok := strings.Cut(id, ":")
+	if !ok || rest == "" || len(rest) > 64 {
+		return false
+	}
+	switch p {
+	case bot.Console, bot.Telegram, bot.Slack:
+	default:
+		return false
+	}
+	for _, c := range rest {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// dismissCmd: "/dismiss @person". Access ends at once; clients stay and
+// are listed for handover.
+func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if r.me.Role != crm.RoleHead {
+		return crm.Errorf(crm.EFORBIDDEN, "dismiss.forbidden")
+	}
+	if len(r.Command.Args) != 1 {
+		return crm.Errorf(crm.EINVALID, "dismiss.usage")
+	}
+	p, err := r.person(r.Command.Args[0])
+	if err != nil {
+		return err
+	}
+	if p.ID == r.me.ID {
+		return crm.Errorf(crm.EINVALID, "dismiss.self")
+	}
+	if p.Dismissed {
+		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
+	}
+	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed = true; return nil }); err != nil {
+		return err
+	}
+	clients, err := s.store.ClientsByOwner(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Text: r.t("dismiss.done", "name", p.Name, "count", len(clients))}
+	if len(clients) > 0 {
+		var names []string
+		for i, c := range clients {
+			if i == 10 {
+				names = append(names, r.t("list.more", "count", len(clients)-10))
+				break
+			}
+			names = append(names, "• "+c.Name)
+		}
+		rep.Text += "\n" + strings.Join(names, "\n")
+		var row []bot.Button
+		for _, q := range sortedPeople(r) {
+			if q.Active() && q.ID != p.ID && q.Role != crm.RoleHead && len(row) < 4 {
+				row = append(row, bot.Button{Label: "→ " + q.Name, Data: "/handover @#" + itoa(p.ID) + " @#" + itoa(q.ID)})
+			}
+		}
+		if len(row) > 0 {
+			rep.Buttons = [][]bot.Button{row}
+		}
+	}
+	return w.Reply(ctx, rep)
+}
+
+// handoverCmd: "/handover @from @to" moves every client of one person.
+func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) != 2 {
+		return crm.Errorf(crm.EINVALID, "handover.usage")
+	}
+	from, err := r.person(r.Command.Args[0])
+	if err != nil {
+		return err
+	}
+	to, err := r.person(r.Command.Args[1])
+	if err != nil {
+		return err
+	}
+	actor := r.rightsOver(from.ID)
+	if actor == nil || r.rightsOver(to.ID) == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "handover.forbidden")
+	}
+	if from.ID == to.ID {
+		return crm.Errorf(crm.EINVALID, "handover.usage")
+	}
+	clients, err := s.store.ClientsByOwner(ctx, from.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if err := s.reassign(ctx, r, c, to, *actor); err != nil {
+			return err
+		}
+	}
+	// Open tasks not tied to a client move too, so nothing is orphaned.
+	tasks, err := s.store.OpenTasks(ctx, from.ID, r.now.AddDate(100, 0, 0))
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if _, err := s.store.UpdateTask(ctx, t.ID, func(t *crm.Task) error { t.AssigneeID = to.ID; return nil }); err != nil {
+			return err
+		}
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("handover.done", "count", len(clients), "from", from.Name, "to", to.Name), Edit: r.Button})
+}
+
+func sortedPeople(r *request) []*crm.Person {
+	out := make([]*crm.Person, 0, len(r.people))
+	for _, p := range r.people {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if rank(out[i].Role) != rank(out[j].Role) {
+			return rank(out[i].Role) > rank(out[j].Role)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// teamCmd lists people, roles and who reports to whom.
+func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	counts, err := s.store.CountClients(ctx)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	var dismissed []string
+	line := func(p *crm.Person, indent string) string {
+		l := indent + "• " + p.Name + " — " + r.t("role."+string(p.Role)) + " · " + r.t("team.clients", "count", counts[p.ID])
+		if p.Unreachable {
+			l += " · " + r.t("team.unreachable")
+		}
+		if r.me.Role == crm.RoleHead {
+			l += " · " + strings.Join(p.Identities, ", ")
+		}
+		return l
+	}
+	shown := map[uint64]bool{}
+	var walk func(p *crm.Person, indent string)
+	walk = func(p *crm.Person, indent string) {
+		if shown[p.ID] {
+			return
+		}
+		shown[p.ID] = true
+		lines = append(lines, line(p, indent))
+		for _, q := range sortedPeople(r) {
+			if q.ReportsTo == p.ID && q.Active() {
+				walk(q, indent+"   ")
+			}
+		}
+	}
+	for _, p := range sortedPeople(r) {
+		if !p.Active() {
+			if counts[p.ID] > 0 {
+				dismissed = append(dismissed, "• "+p.Name+" · "+r.t("team.clients", "count", counts[p.ID])+" · "+r.t("team.handover_hint", "ref", "@#"+itoa(p.ID)))
+			}
+			continue
+		}
+		if p.ReportsTo == 0 || !r.people[p.ReportsTo].Active() {
+			walk(p, "")
+		}
+	}
+	text := strings.Join(lines, "\n")
+	if len(dismissed) > 0 {
+		text += "\n\n" + r.t("team.dismissed_with_clients") + "\n" + strings.Join(dismissed, "\n")
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("team.title"), Text: text})
+}
+
+// langCmd: "/lang en|bg".
+func (s *Service) langCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) != 1 || i18n.Lang(r.Command.Args[0]) == "" {
+		return crm.Errorf(crm.EINVALID, "lang.usage")
+	}
+	lang := i18n.Lang(r.Command.Args[0])
+	if _, err := s.store.UpdatePerson(ctx, r.me.ID, func(p *crm.Person) error { p.Lang = lang; return nil }); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: s.cat.For(lang).T("lang.set")})
+}
+
+func itoa(n uint64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,388 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/i18n"
+)
+
+// request is one message being handled, with what every handler needs:
+// the sender, their language and time zone, the time, and what they may see.
+type request struct {
+	*bot.Message
+	svc    *Service
+	me     *crm.Person
+	loc    i18n.Localizer
+	now    time.Time
+	tz     *time.Location
+	people map[uint64]*crm.Person
+	// absent are the people the sender stands in for now, by id.
+	absent map[uint64]*crm.Delegation
+}
+
+func (s *Service) newRequest(ctx context.Context, m *bot.Message) (*request, error) {
+	r := &request{Message: m, svc: s, me: m.Person, loc: s.cat.For(m.Lang), now: s.clock.Now(), tz: s.cfg.TZ}
+	if m.Person != nil && m.Person.TZ != "" {
+		if tz, err := time.LoadLocation(m.Person.TZ); err == nil {
+			r.tz = tz
+		}
+	}
+	people, err := s.store.People(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.people = make(map[uint64]*crm.Person, len(people))
+	for _, p := range people {
+		r.people[p.ID] = p
+	}
+	r.absent = map[uint64]*crm.Delegation{}
+	if m.Person != nil {
+		ds, err := s.store.Delegations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.DeputyID == m.Person.ID && d.ActiveAt(r.now) && r.people[d.AbsentID].Active() {
+				r.absent[d.AbsentID] = d
+			}
+		}
+	}
+	return r, nil
+}
+
+// t translates key in the sender's language.
+func (r *request) t(key string, args ...any) string { return r.loc.T(key, args...) }
+
+// hasRole reports whether the sender has at least role, by their own role
+// or that of a person they stand in for (a deputy holds the absent person's
+// rights, but never a head's power to appoint).
+func (r *request) hasRole(role crm.Role) bool {
+	if r.me == nil {
+		return false
+	}
+	if rank(r.me.Role) >= rank(role) {
+		return true
+	}
+	for id := range r.absent {
+		if p := r.people[id]; p != nil && p.Role != crm.RoleHead && rank(p.Role) >= rank(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportsOf returns the people who report to id, directly or through
+// others.
+func (r *request) reportsOf(id uint64) map[uint64]bool {
+	out := map[uint64]bool{}
+	var walk func(uint64, int)
+	walk = func(sup uint64, depth int) {
+		if depth > 10 {
+			return
+		}
+		for _, p := range r.people {
+			if p.ReportsTo == sup && !out[p.ID] && p.ID != id {
+				out[p.ID] = true
+				walk(p.ID, depth+1)
+			}
+		}
+	}
+	walk(id, 0)
+	return out
+}
+
+// seesOwner reports whether the sender may see records owned by owner.
+func (r *request) seesOwner(owner uint64) bool {
+	return r.rightsOver(owner) != nil
+}
+
+// rightsOver returns the actor to record when the sender changes something
+// of owner's, or nil when they have no rights over owner. A head has rights
+// over everyone; a supervisor over their reports; a deputy over the absent
+// person and whoever the absent person has rights over.
+func (r *request) rightsOver(owner uint64) *crm.Actor {
+	if r.me == nil {
+		return nil
+	}
+	if r.me.Role == crm.RoleHead || owner == r.me.ID {
+		return &crm.Actor{PersonID: r.me.ID}
+	}
+	if r.me.Role == crm.RoleSupervisor && r.reportsOf(r.me.ID)[owner] {
+		return &crm.Actor{PersonID: r.me.ID}
+	}
+	for id := range r.absent {
+		if owner == id || (r.people[id].Role == crm.RoleSupervisor && r.reportsOf(id)[owner]) {
+			return &crm.Actor{PersonID: r.me.ID, OnBehalfOf: id}
+		}
+	}
+	return nil
+}
+
+// actor is the sender acting on their own behalf.
+func (r *request) actor() crm.Actor { return crm.Actor{PersonID: r.me.ID} }
+
+// visibleOwners returns the owners the sender may see in scope "mine"
+// (self and the absent people they stand in for), "team" (their reports
+// too) or "all" (heads only).
+func (r *request) visibleOwners(scope string) ([]uint64, error) {
+	set := map[uint64]bool{r.me.ID: true}
+	for id := range r.absent {
+		set[id] = true
+	}
+	switch scope {
+	case "mine":
+	case "team":
+		if !r.hasRole(crm.RoleSupervisor) {
+			return nil, crm.Errorf(crm.EFORBIDDEN, "error.scope_team")
+		}
+		for id := range set {
+			for rep := range r.reportsOf(id) {
+				set[rep] = true
+			}
+		}
+		if r.me.Role == crm.RoleHead {
+			for id := range r.people {
+				set[id] = true
+			}
+		}
+	case "all":
+		if r.me.Role != crm.RoleHead {
+			return nil, crm.Errorf(crm.EFORBIDDEN, "error.scope_all")
+		}
+		for id := range r.people {
+			set[id] = true
+		}
+	}
+	out := make([]uint64, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// defaultScope is "mine" for a manager, "team" for a supervisor and "all"
+// for a head.
+func (r *request) defaultScope() string {
+	switch r.me.Role {
+	case crm.RoleHead:
+		return "all"
+	case crm.RoleSupervisor:
+		return "team"
+	}
+	return "mine"
+}
+
+// personName returns a person's name, or "—".
+func (r *request) personName(id uint64) string {
+	if p := r.people[id]; p != nil {
+		return p.Name
+	}
+	return "—"
+}
+
+// ambiguousError asks the person to pick one of several matches. The
+// router answers it with buttons that repeat the command with Ref replaced
+// by each candidate's exact reference.
+type ambiguousError struct {
+	Ref     string
+	Choices []choice
+}
+
+type choice struct {
+	Label string
+	Ref   string
+}
+
+func (e *ambiguousError) Error() string { return "ambiguous reference " + e.Ref }
+
+func (s *Service) choiceReply(loc i18n.Localizer, m *bot.Message, e *ambiguousError) bot.Reply {
+	rep := bot.Reply{Text: loc.T("error.ambiguous", "ref", e.Ref)}
+	for _, c := range e.Choices {
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: c.Label, Data: replaceRef(m.Text, e.Ref, c.Ref)}})
+	}
+	return rep
+}
+
+// replaceRef replaces the first whole occurrence of ref after the command
+// word with repl.
+func replaceRef(text, ref, repl string) string {
+	start := strings.IndexAny(text, " \t")
+	if start < 0 {
+		return text
+	}
+	i := strings.Index(text[start:], ref)
+	if i < 0 {
+		return text
+	}
+	i += start
+	return text[:i] + repl + text[i+len(ref):]
+}
+
+// maxChoices is how many matches an ambiguous reference offers.
+const maxChoices = 8
+
+// client resolves a client reference ("#12" or a unique name prefix)
+// among the clients the sender may see.
+func (r *request) client(ctx context.Context, ref string) (*crm.Client, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, crm.Errorf(crm.EINVALID, "error.client_missing")
+	}
+	if strings.HasPrefix(ref, "#") {
+		id, err := strconv.ParseUint(ref[1:], 10, 64)
+		if err == nil {
+			c, err := r.svc.store.Client(ctx, id)
+			if err == nil && r.seesOwner(c.OwnerID) {
+				return c, nil
+			}
+		}
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.client_not_found", "ref", ref)
+	}
+	norm := crm.NormalizeName(ref)
+	if norm == "" {
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.client_not_found", "ref", ref)
+	}
+	found, err := r.svc.store.FindClients(ctx, ref, 0)
+	if err != nil {
+		return nil, err
+	}
+	var visible []*crm.Client
+	for _, c := range found {
+		if r.seesOwner(c.OwnerID) {
+			if crm.NormalizeName(c.Name) == norm {
+				return c, nil // an exact name wins over longer names it prefixes
+			}
+			visible = append(visible, c)
+		}
+	}
+	switch len(visible) {
+	case 0:
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.client_not_found", "ref", ref)
+	case 1:
+		return visible[0], nil
+	}
+	e := &ambiguousError{Ref: ref}
+	for i, c := range visible {
+		if i == maxChoices {
+			break
+		}
+		label := c.Name
+		if c.City != "" {
+			label += " (" + c.City + ")"
+		}
+		e.Choices = append(e.Choices, choice{Label: label, Ref: "#" + strconv.FormatUint(c.ID, 10)})
+	}
+	return nil, e
+}
+
+// changeableClient resolves a client the sender may change, with the actor
+// to record.
+func (r *request) changeableClient(ctx context.Context, ref string) (*crm.Client, crm.Actor, error) {
+	c, err := r.client(ctx, ref)
+	if err != nil {
+		return nil, crm.Actor{}, err
+	}
+	a := r.rightsOver(c.OwnerID)
+	if a == nil {
+		return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	return c, *a, nil
+}
+
+// person resolves "@Name" (a unique prefix of an appointed name),
+// "@#id", or an identity such as "telegram:123".
+func (r *request) person(ref string) (*crm.Person, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, crm.Errorf(crm.EINVALID, "error.person_missing")
+	}
+	if strings.Contains(ref, ":") && !strings.HasPrefix(ref, "@") {
+		for _, p := range r.people {
+			if p.HasIdentity(ref) {
+				return p, nil
+			}
+		}
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
+	}
+	name := strings.TrimPrefix(ref, "@")
+	if strings.HasPrefix(name, "#") {
+		if id, err := strconv.ParseUint(name[1:], 10, 64); err == nil && r.people[id] != nil {
+			return r.people[id], nil
+		}
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
+	}
+	norm := crm.NormalizeName(name)
+	var matches []*crm.Person
+	for _, p := range r.people {
+		pn := crm.NormalizeName(p.Name)
+		if pn == norm {
+			return p, nil
+		}
+		if norm != "" && strings.HasPrefix(pn, norm) {
+			matches = append(matches, p)
+		}
+	}
+	sort.Slice(matches, func(i, j int) bool { return matches[i].Name < matches[j].Name })
+	switch len(matches) {
+	case 0:
+		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
+	case 1:
+		return matches[0], nil
+	}
+	e := &ambiguousError{Ref: ref}
+	for i, p := range matches {
+		if i == maxChoices {
+			break
+		}
+		e.Choices = append(e.Choices, choice{Label: p.Name, Ref: "@#" + strconv.FormatUint(p.ID, 10)})
+	}
+	return nil, e
+}
+
+// date reads a typed date in the sender's time zone.
+func (r *request) date(s string) (time.Time, bool) { return dates.Parse(s, r.now, r.tz) }
+
+// today is midnight of the sender's current day.
+func (r *request) today() time.Time { return dates.Day(r.now, r.tz) }
+
+// fmtDate writes a date in the sender's language and time zone.
+func (r *request) fmtDate(t time.Time) string { return dates.Format(t.In(r.tz), r.Lang) }
+
+// fmtTime writes a date and time in the sender's language and time zone.
+func (r *request) fmtTime(t time.Time) string { return dates.FormatTime(t.In(r.tz), r.Lang) }
+
+// ago says how long ago t was, in days.
+func (r *request) ago(t time.Time) string {
+	days := int(r.today().Sub(dates.Day(t, r.tz)).Hours()+12) / 24
+	switch {
+	case days <= 0:
+		return r.t("time.today")
+	case days == 1:
+		return r.t("time.yesterday")
+	}
+	return r.t("time.days_ago", "count", days)
+}
+
+// idRef formats a short record id: "T-3".
+func idRef(prefix string, id uint64) string { return prefix + "-" + strconv.FormatUint(id, 10) }
+
+// parseRef reads "T-3", "t3" or "3" with the given prefix.
+func parseRef(prefix, s string) (uint64, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "#")
+	s = strings.TrimPrefix(s, prefix)
+	s = strings.TrimPrefix(s, "-")
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// clientRef is the exact reference to a client for buttons.
+func clientRef(c *crm.Client) string { return "#" + strconv.FormatUint(c.ID, 10) }

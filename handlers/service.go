@@ -1,0 +1,424 @@
+// Package handlers answers every command. Handlers are platform-free: they
+// read a bot.Message and write bot.Replies, and depend on small storage
+// interfaces declared here that the Badger store (or any other) implements.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/i18n"
+)
+
+// PeopleStore keeps people, invitations and delegations.
+type PeopleStore interface {
+	PersonByIdentity(ctx context.Context, identity string) (*crm.Person, error)
+	Person(ctx context.Context, id uint64) (*crm.Person, error)
+	People(ctx context.Context) ([]*crm.Person, error)
+	CreatePerson(ctx context.Context, p *crm.Person) error
+	UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person) error) (*crm.Person, error)
+	CreateInvitation(ctx context.Context, inv *crm.Invitation) error
+	AcceptInvitation(ctx context.Context, code string, now time.Time, p *crm.Person) error
+	Delegations(ctx context.Context) ([]*crm.Delegation, error)
+	SaveDelegation(ctx context.Context, d *crm.Delegation) error
+}
+
+// ClientStore keeps clients and their history.
+type ClientStore interface {
+	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error
+	UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error)
+	FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error)
+	ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error)
+	StaleClients(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error)
+	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
+	CountClients(ctx context.Context) (map[uint64]int, error)
+	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
+}
+
+// ActivityStore keeps conversations and tasks.
+type ActivityStore interface {
+	LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error
+	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
+	CreateTask(ctx context.Context, t *crm.Task) error
+	Task(ctx context.Context, id uint64) (*crm.Task, error)
+	UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) error) (*crm.Task, error)
+	OpenTasks(ctx context.Context, assignee uint64, before time.Time) ([]*crm.Task, error)
+	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
+}
+
+// Store is everything the core handlers need.
+type Store interface {
+	PeopleStore
+	ClientStore
+	ActivityStore
+}
+
+// Config holds the settings the handlers use.
+type Config struct {
+	// Lang is the default reply language.
+	Lang string
+	// TZ is the default time zone.
+	TZ *time.Location
+	// Currency is the default currency code.
+	Currency string
+	// Heads are identities that are heads from the start.
+	Heads []string
+	// StaleTouch is how long without a conversation makes a client stale.
+	StaleTouch time.Duration
+	// StaleReview is how long without an edit or confirmation makes a
+	// client record stale.
+	StaleReview time.Duration
+	// InviteTTL is how long an invitation code works.
+	InviteTTL time.Duration
+}
+
+// DefaultConfig returns the settings used when nothing is configured.
+func DefaultConfig() Config {
+	return Config{
+		Lang:        "en",
+		TZ:          time.Local,
+		Currency:    "EUR",
+		Heads:       []string{"console:admin"},
+		StaleTouch:  30 * 24 * time.Hour,
+		StaleReview: 90 * 24 * time.Hour,
+		InviteTTL:   7 * 24 * time.Hour,
+	}
+}
+
+// Observer is told about every handled command, for metrics.
+type Observer interface {
+	Observe(command, outcome string, d time.Duration)
+}
+
+// Service answers commands.
+type Service struct {
+	store  Store
+	clock  dates.Clock
+	cat    *i18n.Catalog
+	cfg    Config
+	log    *slog.Logger
+	obs    Observer
+	router *bot.Router
+	specs  []*spec
+	agenda []agendaSource
+	card   []cardSection
+	// clientSubs are "/client WORD" sub-commands added by other files.
+	clientSubs map[string]clientSub
+	// jobs run on every tick of the scheduler (RunJobs).
+	jobs     []job
+	notifier bot.Notifier
+	handler    bot.Handler
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (default: the machine's).
+func WithClock(c dates.Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithConfig sets the configuration.
+func WithConfig(c Config) Option { return func(s *Service) { s.cfg = c } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithObserver sets the metrics observer.
+func WithObserver(o Observer) Option { return func(s *Service) { s.obs = o } }
+
+// WithNotifier sets how messages reach people outside a conversation
+// (digests, escalations, reminders).
+func WithNotifier(n bot.Notifier) Option { return func(s *Service) { s.notifier = n } }
+
+// job is work done on a schedule: it looks at the time and the store and
+// does what is due. Each job makes itself idempotent (a marker in the
+// store), so a restart or two ticks together never do it twice.
+type job struct {
+	name string
+	run  func(ctx context.Context, now time.Time) error
+}
+
+// RunJobs runs every scheduled job once; the app calls it every minute.
+// A failing job is logged and does not stop the others.
+func (s *Service) RunJobs(ctx context.Context) {
+	now := s.clock.Now()
+	for _, j := range s.jobs {
+		if err := j.run(ctx, now); err != nil {
+			s.log.Error("scheduled job failed", "job", j.name, "err", err)
+		}
+	}
+}
+
+// notify sends r to a person on every platform identity they have, and
+// reports whether any delivery succeeded.
+func (s *Service) notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
+	if s.notifier == nil || p == nil {
+		return false
+	}
+	ok := false
+	for _, id := range p.Identities {
+		if err := s.notifier.Notify(ctx, id, r); err != nil {
+			s.log.Warn("notification not delivered", "person", p.ID, "identity", id, "err", err)
+			continue
+		}
+		ok = true
+	}
+	return ok
+}
+
+// New returns a Service over store with the translation catalog cat.
+func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
+	s := &Service{store: store, cat: cat, clock: dates.SystemClock{}, cfg: DefaultConfig(), log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.cfg.TZ == nil {
+		s.cfg.TZ = time.Local
+	}
+	if s.cfg.Lang == "" {
+		s.cfg.Lang = "en"
+	}
+	s.router = bot.NewRouter(
+		bot.WithUnknown(s.unknownCommand),
+		bot.WithFallback(bot.HandlerFunc(s.freeText)),
+	)
+	// Command families, in the order /help lists them.
+	s.registerCore()
+	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
+	return s
+}
+
+// ServeChat handles one message: identifies the sender, runs the command
+// and turns any error into one short line in the sender's language.
+func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	return s.handler.ServeChat(ctx, w, m)
+}
+
+var _ bot.Handler = (*Service)(nil)
+
+// Catalog returns the translation catalog.
+func (s *Service) Catalog() *i18n.Catalog { return s.cat }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// spec describes one command for routing and help.
+type spec struct {
+	name    string
+	aliases []string
+	// minRole is the least role that may use it ("" for anyone, even
+	// unknown senders).
+	minRole crm.Role
+	run     func(ctx context.Context, w bot.ReplyWriter, r *request) error
+}
+
+// add registers a command.
+func (s *Service) add(sp *spec) {
+	s.specs = append(s.specs, sp)
+	names := append([]string{sp.name}, sp.aliases...)
+	s.router.Handle(bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		r, err := s.newRequest(ctx, m)
+		if err != nil {
+			return err
+		}
+		if sp.minRole != "" && !r.hasRole(sp.minRole) {
+			return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/"+sp.name)
+		}
+		return sp.run(ctx, w, r)
+	}), names...)
+}
+
+func rank(r crm.Role) int {
+	switch r {
+	case crm.RoleHead:
+		return 3
+	case crm.RoleSupervisor:
+		return 2
+	case crm.RoleManager:
+		return 1
+	}
+	return 0
+}
+
+// recoverAndReport is the one place where errors become words: it maps an
+// error's code and key to the sender's language, logs internal causes, and
+// keeps a panic in one handler from taking the bot down.
+func (s *Service) recoverAndReport(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (err error) {
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("handler panic", "panic", p, "stack", string(debug.Stack()))
+				err = crm.Internal(fmt.Errorf("panic: %v", p))
+			}
+			outcome := "ok"
+			if err != nil {
+				outcome = crm.ErrorCode(err)
+				if errors.Is(err, crm.ErrDuplicate) {
+					outcome = "duplicate"
+				}
+			}
+			if s.obs != nil {
+				name := m.Command.Name
+				if _, ok := s.router.Lookup(name); !ok {
+					name = "other"
+				}
+				if m.Command.Name == "" {
+					name = "text"
+				}
+				s.obs.Observe(s.canonical(name), outcome, time.Since(start))
+			}
+			if err == nil {
+				return
+			}
+			if errors.Is(err, crm.ErrDuplicate) {
+				// A platform's retry of something already done: silence.
+				err = nil
+				return
+			}
+			err = s.reportError(ctx, w, m, err)
+		}()
+		return next.ServeChat(ctx, w, m)
+	})
+}
+
+func (s *Service) canonical(name string) string {
+	for _, sp := range s.specs {
+		if sp.name == name {
+			return name
+		}
+		for _, a := range sp.aliases {
+			if a == name {
+				return sp.name
+			}
+		}
+	}
+	return name
+}
+
+func (s *Service) reportError(ctx context.Context, w bot.ReplyWriter, m *bot.Message, err error) error {
+	loc := s.cat.For(m.Lang)
+	if m.Lang == "" {
+		loc = s.cat.For(s.cfg.Lang)
+	}
+	var amb *ambiguousError
+	if errors.As(err, &amb) {
+		return w.Reply(ctx, s.choiceReply(loc, m, amb))
+	}
+	var ce *crm.Error
+	if !errors.As(err, &ce) {
+		ce = crm.Internal(err)
+	}
+	if ce.Code == crm.EINTERNAL || ce.Code == crm.EUNAVAILABLE {
+		s.log.Error("command failed", "command", m.Command.Name, "identity", m.Identity, "err", err)
+	}
+	text := loc.TMap(ce.Key, ce.Args)
+	if ce.Code == crm.EUNAVAILABLE {
+		text = loc.T("error.unavailable")
+	}
+	if ce.Code == crm.EINTERNAL {
+		text = loc.T("error.internal")
+	}
+	return w.Reply(ctx, bot.Reply{Text: text})
+}
+
+// limitSize refuses messages too large to be a command, before anything
+// reads them.
+func (s *Service) limitSize(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		if len(m.Text) > bot.MaxMessageBytes {
+			m.Text = ""
+			return crm.Errorf(crm.EINVALID, "error.too_long", "max", bot.MaxMessageBytes/1024)
+		}
+		return next.ServeChat(ctx, w, m)
+	})
+}
+
+// identify resolves the sender. Heads named in the configuration are
+// created on first contact; anyone else unknown gets the refusal that names
+// their identity, and nothing more (except /start with an invitation code).
+func (s *Service) identify(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		m.Lang = i18n.Lang(m.LangHint)
+		if m.Lang == "" {
+			m.Lang = s.cfg.Lang
+		}
+		p, err := s.store.PersonByIdentity(ctx, m.Identity)
+		if err != nil && !crm.IsNotFound(err) {
+			return err
+		}
+		if p == nil && s.isConfiguredHead(m.Identity) {
+			p, err = s.bootstrapHead(ctx, m)
+			if err != nil {
+				return err
+			}
+		}
+		if p != nil && p.Lang != "" {
+			m.Lang = p.Lang
+		}
+		if p.Active() {
+			m.Person = p
+			if p.Unreachable {
+				_, _ = s.store.UpdatePerson(ctx, p.ID, func(q *crm.Person) error { q.Unreachable = false; return nil })
+			}
+			return next.ServeChat(ctx, w, m)
+		}
+		// Unknown or dismissed: only /start with a code is heard.
+		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && (cmd.Name == "start" || cmd.Name == "старт") && len(cmd.Args) > 0 {
+			m.Command = cmd
+			return s.startWithCode(ctx, w, m, cmd.Args[0])
+		}
+		loc := s.cat.For(m.Lang)
+		return w.Reply(ctx, bot.Reply{Text: loc.T("auth.unknown", "identity", m.Identity)})
+	})
+}
+
+func (s *Service) isConfiguredHead(identity string) bool {
+	for _, h := range s.cfg.Heads {
+		if strings.EqualFold(strings.TrimSpace(h), identity) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) bootstrapHead(ctx context.Context, m *bot.Message) (*crm.Person, error) {
+	name := m.DisplayName
+	if name == "" {
+		_, name, _ = strings.Cut(m.Identity, ":")
+	}
+	p := &crm.Person{Name: name, Role: crm.RoleHead, Identities: []string{m.Identity}, CreatedAt: s.clock.Now()}
+	if err := s.store.CreatePerson(ctx, p); err != nil {
+		if crm.ErrorCode(err) == crm.ECONFLICT {
+			return s.store.PersonByIdentity(ctx, m.Identity)
+		}
+		return nil, err
+	}
+	s.log.Info("head registered from configuration", "identity", m.Identity)
+	return p, nil
+}
+
+func (s *Service) unknownCommand(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	loc := s.cat.For(m.Lang)
+	if near := s.router.Nearest(m.Command.Name); near != "" {
+		return w.Reply(ctx, bot.Reply{Text: loc.T("error.unknown_command_near", "command", "/"+m.Command.Name, "near", "/"+near)})
+	}
+	return w.Reply(ctx, bot.Reply{Text: loc.T("error.unknown_command", "command", "/"+m.Command.Name)})
+}
+
+// freeText answers text that is not a command.
+func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	if strings.TrimSpace(m.Text) == "" {
+		return nil
+	}
+	loc := s.cat.For(m.Lang)
+	return w.Reply(ctx, bot.Reply{Text: loc.T("error.not_a_command")})
+}

@@ -1,0 +1,150 @@
+// Package i18n holds every word accountbot says to a person, in English and
+// Bulgarian, and picks the right one. Messages live in locales/<lang>/*.toml
+// (one file per command family), embedded in the binary.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales
+var locales embed.FS
+
+// Languages are the reply languages, the default first.
+var Languages = []string{"en", "bg"}
+
+// Catalog holds the messages of every language.
+type Catalog struct {
+	bundle *goi18n.Bundle
+	keys   map[string]map[string]bool   // lang → key set
+	raw    map[string]map[string]string // lang → key → every plural form's text
+	loc    map[string]*goi18n.Localizer
+}
+
+// New loads the embedded translation files.
+func New() (*Catalog, error) { return Load(locales) }
+
+// Load reads locales/<lang>/*.toml from fsys.
+func Load(fsys fs.FS) (*Catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	c := &Catalog{bundle: b, keys: map[string]map[string]bool{}, raw: map[string]map[string]string{}, loc: map[string]*goi18n.Localizer{}}
+	for _, lang := range Languages {
+		files, err := fs.Glob(fsys, path.Join("locales", lang, "*.toml"))
+		if err != nil {
+			return nil, err
+		}
+		c.keys[lang] = map[string]bool{}
+		c.raw[lang] = map[string]string{}
+		tag := language.MustParse(lang)
+		for _, f := range files {
+			buf, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, err
+			}
+			msgs, err := b.ParseMessageBytes(tag, buf, toml.Unmarshal)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for _, m := range msgs {
+				if c.keys[lang][m.ID] {
+					return nil, fmt.Errorf("%s: key %q defined twice", f, m.ID)
+				}
+				c.keys[lang][m.ID] = true
+				c.raw[lang][m.ID] = m.Zero + m.One + m.Two + m.Few + m.Many + m.Other
+			}
+		}
+		c.loc[lang] = goi18n.NewLocalizer(b, lang)
+	}
+	return c, nil
+}
+
+// Keys returns the message keys of lang, sorted.
+func (c *Catalog) Keys(lang string) []string {
+	var out []string
+	for k := range c.keys[lang] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether lang has key.
+func (c *Catalog) Has(lang, key string) bool { return c.keys[lang][key] }
+
+// Raw returns the untranslated template text of key in lang, every plural
+// form joined, for checks of placeholders.
+func (c *Catalog) Raw(lang, key string) string { return c.raw[lang][key] }
+
+// Lang returns the supported language closest to s ("bg-BG" → "bg"), or "".
+func Lang(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, l := range Languages {
+		if s == l || strings.HasPrefix(s, l+"-") || strings.HasPrefix(s, l+"_") {
+			return l
+		}
+	}
+	switch s {
+	case "english", "английски":
+		return "en"
+	case "bulgarian", "български", "бг":
+		return "bg"
+	}
+	return ""
+}
+
+// Localizer speaks one language.
+type Localizer struct {
+	c    *Catalog
+	lang string
+}
+
+// For returns a Localizer for lang, English for an unknown one.
+func (c *Catalog) For(lang string) Localizer {
+	if _, ok := c.loc[lang]; !ok {
+		lang = "en"
+	}
+	return Localizer{c: c, lang: lang}
+}
+
+// Lang returns the localizer's language.
+func (l Localizer) Lang() string { return l.lang }
+
+// T returns the message key filled with args, given as name/value pairs.
+// A "count" argument selects the plural form. An unknown key returns the
+// key itself, so a missing word shows instead of an empty reply (and the
+// completeness test catches it before release).
+func (l Localizer) T(key string, args ...any) string {
+	data := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			data[k] = args[i+1]
+		}
+	}
+	return l.TMap(key, data)
+}
+
+// TMap is T with the arguments in a map.
+func (l Localizer) TMap(key string, data map[string]any) string {
+	if l.c == nil {
+		return key
+	}
+	cfg := &goi18n.LocalizeConfig{MessageID: key, TemplateData: data}
+	if n, ok := data["count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := l.c.loc[l.lang].Localize(cfg)
+	if err != nil || s == "" {
+		return key
+	}
+	return s
+}

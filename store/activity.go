@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Keys of conversations and tasks:
+//
+//	v/<client><at><id>         conversation (JSON), by client and time
+//	t/<id>                      task (JSON)
+//	tu/<assignee><due><id>      open tasks by assignee and due time
+//	tc/<client><id>             tasks by client
+
+// LogConversation stores a conversation, moves the client's last touch and
+// next step, and creates the next-step task when given, in one transaction.
+func (s *Store) LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error {
+	return s.update(ctx, func(tx *Tx) error {
+		c, err := tx.client(conv.ClientID)
+		if err != nil {
+			return err
+		}
+		old := c.Clone()
+		id, err := tx.nextID("conversation")
+		if err != nil {
+			return err
+		}
+		conv.ID = id
+		if err := tx.put(key("v/", conv.ClientID, conv.At, id), conv); err != nil {
+			return err
+		}
+		if conv.At.After(c.LastTouch) {
+			c.LastTouch = conv.At
+		}
+		if next != nil {
+			if err := tx.createTask(next); err != nil {
+				return err
+			}
+			c.NextStep, c.NextStepDue = next.Text, next.Due
+		}
+		return tx.putClient(old, c)
+	})
+}
+
+// Conversations returns up to limit of the client's conversations, newest
+// first.
+func (s *Store) Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error) {
+	var out []*crm.Conversation
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("v/", clientID), true, true, func(_ []byte, item *badger.Item) (bool, error) {
+			v, err := decode[crm.Conversation](item)
+			if err != nil {
+				return false, err
+			}
+			out = append(out, v)
+			return limit == 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// ConversationsSince calls fn for each conversation of the client at or
+// after since, oldest first.
+func (s *Store) ConversationsSince(ctx context.Context, clientID uint64, since time.Time, fn func(*crm.Conversation) bool) error {
+	return s.view(ctx, func(tx *Tx) error {
+		opt := badger.DefaultIteratorOptions
+		prefix := key("v/", clientID)
+		opt.Prefix = prefix
+		it := tx.txn.NewIterator(opt)
+		defer it.Close()
+		for it.Seek(key("v/", clientID, since)); it.ValidForPrefix(prefix); it.Next() {
+			v, err := decode[crm.Conversation](it.Item())
+			if err != nil {
+				return err
+			}
+			if !fn(v) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+func (tx *Tx) createTask(t *crm.Task) error {
+	id, err := tx.nextID("task")
+	if err != nil {
+		return err
+	}
+	t.ID = id
+	return tx.putTask(nil, t)
+}
+
+func (tx *Tx) putTask(old, t *crm.Task) error {
+	if old != nil && old.Open() {
+		if err := tx.del(key("tu/", old.AssigneeID, old.Due, old.ID)); err != nil {
+			return err
+		}
+	}
+	if t.Open() {
+		if err := tx.set(key("tu/", t.AssigneeID, t.Due, t.ID), nil); err != nil {
+			return err
+		}
+	}
+	if old == nil && t.ClientID != 0 {
+		if err := tx.set(key("tc/", t.ClientID, t.ID), nil); err != nil {
+			return err
+		}
+	}
+	return tx.put(key("t/", t.ID), t)
+}
+
+// CreateTask stores a new task.
+func (s *Store) CreateTask(ctx context.Context, t *crm.Task) error {
+	return s.update(ctx, func(tx *Tx) error { return tx.createTask(t) })
+}
+
+// Task returns the task with id.
+func (s *Store) Task(ctx context.Context, id uint64) (*crm.Task, error) {
+	var t crm.Task
+	err := s.view(ctx, func(tx *Tx) error { return tx.get(key("t/", id), &t) })
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// UpdateTask applies fn to the task and stores it. When the task is the
+// client's current next step, the client's next step follows it.
+func (s *Store) UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) error) (*crm.Task, error) {
+	var out *crm.Task
+	err := s.update(ctx, func(tx *Tx) error {
+		var old crm.Task
+		if err := tx.get(key("t/", id), &old); err != nil {
+			return err
+		}
+		t := old
+		if err := fn(&t); err != nil {
+			return err
+		}
+		t.ID = id
+		if t.NextStep && t.ClientID != 0 {
+			c, err := tx.client(t.ClientID)
+			if err != nil {
+				return err
+			}
+			if c.NextStep == old.Text && c.NextStepDue.Equal(old.Due) {
+				cc := c.Clone()
+				if t.Open() {
+					cc.NextStepDue = t.Due
+				} else {
+					cc.NextStep, cc.NextStepDue = "", time.Time{}
+				}
+				if err := tx.putClient(c, cc); err != nil {
+					return err
+				}
+			}
+		}
+		out = &t
+		return tx.putTask(&old, &t)
+	})
+	return out, err
+}
+
+// OpenTasks returns the assignee's open tasks due before before, soonest
+// first.
+func (s *Store) OpenTasks(ctx context.Context, assignee uint64, before time.Time) ([]*crm.Task, error) {
+	var out []*crm.Task
+	end := key("tu/", assignee, before)
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("tu/", assignee), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			if string(k) >= string(end) {
+				return false, nil
+			}
+			var t crm.Task
+			if err := tx.get(key("t/", tailID(k)), &t); err != nil {
+				return false, err
+			}
+			out = append(out, &t)
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// ClientTasks returns the client's tasks, open ones only when openOnly.
+func (s *Store) ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error) {
+	var out []*crm.Task
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("tc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			var t crm.Task
+			if err := tx.get(key("t/", tailID(k)), &t); err != nil {
+				return false, err
+			}
+			if !openOnly || t.Open() {
+				out = append(out, &t)
+			}
+			return true, nil
+		})
+	})
+	return out, err
+}

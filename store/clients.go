@@ -1,0 +1,267 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"sort"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Keys of clients and their indexes:
+//
+//	c/<id>                      the client (JSON)
+//	cn/<normalised name>\x00<id> name index
+//	co/<owner><id>              owner index; value: last touch and review time
+const nameSep = 0x00
+
+func clientKey(id uint64) []byte { return key("c/", id) }
+func nameKey(c *crm.Client) []byte {
+	return key("cn/", crm.NormalizeName(c.Name), byte(nameSep), c.ID)
+}
+func ownerKey(owner, id uint64) []byte { return key("co/", owner, id) }
+
+func ownerVal(c *crm.Client) []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(unix(c.LastTouch)))
+	return binary.BigEndian.AppendUint64(b, uint64(unix(c.ReviewedAt)))
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// Client returns the client with id.
+func (s *Store) Client(ctx context.Context, id uint64) (*crm.Client, error) {
+	var c *crm.Client
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		c, err = tx.client(id)
+		return err
+	})
+	return c, err
+}
+
+func (tx *Tx) client(id uint64) (*crm.Client, error) {
+	var c crm.Client
+	if err := tx.get(clientKey(id), &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// putClient stores c and moves its indexes from old (nil for a new client).
+func (tx *Tx) putClient(old, c *crm.Client) error {
+	if old != nil {
+		if crm.NormalizeName(old.Name) != crm.NormalizeName(c.Name) {
+			if err := tx.del(nameKey(old)); err != nil {
+				return err
+			}
+		}
+		if old.OwnerID != c.OwnerID {
+			if err := tx.del(ownerKey(old.OwnerID, old.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	if old == nil || crm.NormalizeName(old.Name) != crm.NormalizeName(c.Name) {
+		if err := tx.set(nameKey(c), nil); err != nil {
+			return err
+		}
+	}
+	if err := tx.set(ownerKey(c.OwnerID, c.ID), ownerVal(c)); err != nil {
+		return err
+	}
+	return tx.put(clientKey(c.ID), c)
+}
+
+// clientByExactName returns the client whose normalised name equals norm.
+func (tx *Tx) clientByExactName(norm string) (*crm.Client, error) {
+	var found *crm.Client
+	err := tx.scan(key("cn/", norm, byte(nameSep)), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		c, err := tx.client(tailID(k))
+		found = c
+		return false, err
+	})
+	return found, err
+}
+
+// CreateClient stores a new client; a client with the same normalised name
+// is a conflict (reported with the existing client's name).
+func (s *Store) CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error {
+	return s.update(ctx, func(tx *Tx) error {
+		if ex, err := tx.clientByExactName(crm.NormalizeName(c.Name)); err != nil {
+			return err
+		} else if ex != nil {
+			return crm.Errorf(crm.ECONFLICT, "client.exists", "name", ex.Name)
+		}
+		id, err := tx.nextID("client")
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		if err := tx.putClient(nil, c); err != nil {
+			return err
+		}
+		return tx.addChange(crm.Change{Kind: "client", RecordID: id, At: c.CreatedAt, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
+			FieldChange: crm.FieldChange{Field: "created", New: c.Name}})
+	})
+}
+
+// UpdateClient applies fn to the client and stores it with one history
+// entry per changed field. fn may return an error to change nothing.
+func (s *Store) UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error) {
+	var out *crm.Client
+	err := s.update(ctx, func(tx *Tx) error {
+		old, err := tx.client(id)
+		if err != nil {
+			return err
+		}
+		c := old.Clone()
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.ID = id
+		if crm.NormalizeName(c.Name) != crm.NormalizeName(old.Name) {
+			if ex, err := tx.clientByExactName(crm.NormalizeName(c.Name)); err != nil {
+				return err
+			} else if ex != nil && ex.ID != id {
+				return crm.Errorf(crm.ECONFLICT, "client.exists", "name", ex.Name)
+			}
+		}
+		changes := crm.Diff(old.Fields(), c.Fields())
+		if old.OwnerID != c.OwnerID {
+			changes = append(changes, crm.FieldChange{Field: "owner", Old: itoa(old.OwnerID), New: itoa(c.OwnerID)})
+		}
+		if !c.ReviewedAt.Equal(old.ReviewedAt) && len(changes) == 0 {
+			changes = append(changes, crm.FieldChange{Field: "confirmed"})
+		}
+		for _, ch := range changes {
+			if err := tx.addChange(crm.Change{Kind: "client", RecordID: id, At: at, By: by.PersonID, OnBehalfOf: by.OnBehalfOf, FieldChange: ch}); err != nil {
+				return err
+			}
+		}
+		out = c
+		return tx.putClient(old, c)
+	})
+	return out, err
+}
+
+// FindClients returns the clients whose normalised name starts with the
+// normalised query, at most limit of them (0: no limit), by name.
+func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error) {
+	norm := crm.NormalizeName(query)
+	var out []*crm.Client
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("cn/", norm), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			c, err := tx.client(tailID(k))
+			if err != nil {
+				return false, err
+			}
+			out = append(out, c)
+			return limit == 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// ClientsByOwner returns the clients owned by owner, by name.
+func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error) {
+	var out []*crm.Client
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("co/", owner), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			c, err := tx.client(tailID(k))
+			if err != nil {
+				return false, err
+			}
+			out = append(out, c)
+			return true, nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return crm.NormalizeName(out[i].Name) < crm.NormalizeName(out[j].Name) })
+	return out, err
+}
+
+// StaleClients returns owner's clients last touched before touchBefore
+// (or never, when created before it) or last reviewed before
+// reviewBefore. Only the owner index is read to pick them.
+func (s *Store) StaleClients(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error) {
+	var out []*crm.Client
+	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+			var touch, review int64
+			if err := item.Value(func(v []byte) error {
+				if len(v) == 16 {
+					touch = int64(binary.BigEndian.Uint64(v[:8]))
+					review = int64(binary.BigEndian.Uint64(v[8:]))
+				}
+				return nil
+			}); err != nil {
+				return false, err
+			}
+			// A client never touched counts from its last review (≈ creation).
+			last := touch
+			if last == 0 {
+				last = review
+			}
+			if last < tb || review < rb {
+				c, err := tx.client(tailID(k))
+				if err != nil {
+					return false, err
+				}
+				out = append(out, c)
+			}
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// EachClient calls fn for every client in id order until fn returns false.
+func (s *Store) EachClient(ctx context.Context, fn func(*crm.Client) bool) error {
+	return s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("c/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			c, err := decode[crm.Client](item)
+			if err != nil {
+				return false, err
+			}
+			return fn(c), nil
+		})
+	})
+}
+
+// CountClients returns how many clients each owner has.
+func (s *Store) CountClients(ctx context.Context) (map[uint64]int, error) {
+	out := map[uint64]int{}
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("co/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			if len(k) == 3+16 {
+				out[binary.BigEndian.Uint64(k[3:11])]++
+			}
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+func itoa(n uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(b[i:])
+}
+
+var _ = bytes.Equal

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// PersonByIdentity returns the person holding identity, or crm.ErrNotFound.
+func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Person, error) {
+	var p *crm.Person
+	err := s.view(ctx, func(tx *Tx) error {
+		item, err := tx.txn.Get(key("pi/", identity))
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		p, err = tx.person(tailID(v))
+		return err
+	})
+	return p, err
+}
+
+// Person returns the person with id.
+func (s *Store) Person(ctx context.Context, id uint64) (*crm.Person, error) {
+	var p *crm.Person
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		p, err = tx.person(id)
+		return err
+	})
+	return p, err
+}
+
+func (tx *Tx) person(id uint64) (*crm.Person, error) {
+	var p crm.Person
+	if err := tx.get(key("p/", id), &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// People returns everyone, dismissed included, by id.
+func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
+	var out []*crm.Person
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("p/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			p, err := decode[crm.Person](item)
+			out = append(out, p)
+			return err == nil, err
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
+
+// CreatePerson stores a new person and indexes their identities; an
+// identity that already belongs to someone is a conflict.
+func (s *Store) CreatePerson(ctx context.Context, p *crm.Person) error {
+	return s.update(ctx, func(tx *Tx) error { return tx.createPerson(p) })
+}
+
+func (tx *Tx) createPerson(p *crm.Person) error {
+	for _, id := range p.Identities {
+		if ok, err := tx.has(key("pi/", id)); err != nil {
+			return err
+		} else if ok {
+			return crm.Errorf(crm.ECONFLICT, "error.identity_taken", "identity", id)
+		}
+	}
+	id, err := tx.nextID("person")
+	if err != nil {
+		return err
+	}
+	p.ID = id
+	for _, ident := range p.Identities {
+		if err := tx.set(key("pi/", ident), u64(id)); err != nil {
+			return err
+		}
+	}
+	return tx.put(key("p/", id), p)
+}
+
+// UpdatePerson applies fn to the person and stores the result, keeping the
+// identity index in step.
+func (s *Store) UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person) error) (*crm.Person, error) {
+	var out *crm.Person
+	err := s.update(ctx, func(tx *Tx) error {
+		p, err := tx.person(id)
+		if err != nil {
+			return err
+		}
+		old := append([]string(nil), p.Identities...)
+		if err := fn(p); err != nil {
+			return err
+		}
+		p.ID = id
+		for _, ident := range old {
+			if !p.HasIdentity(ident) {
+				if err := tx.del(key("pi/", ident)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, ident := range p.Identities {
+			item, err := tx.txn.Get(key("pi/", ident))
+			if err == nil {
+				v, _ := item.ValueCopy(nil)
+				if tailID(v) != id {
+					return crm.Errorf(crm.ECONFLICT, "error.identity_taken", "identity", ident)
+				}
+				continue
+			}
+			if !errors.Is(err, badger.ErrKeyNotFound) {
+				return err
+			}
+			if err := tx.set(key("pi/", ident), u64(id)); err != nil {
+				return err
+			}
+		}
+		out = p
+		return tx.put(key("p/", id), p)
+	})
+	return out, err
+}
+
+// CreateInvitation stores an invitation under its code.
+func (s *Store) CreateInvitation(ctx context.Context, inv *crm.Invitation) error {
+	return s.update(ctx, func(tx *Tx) error { return tx.put(key("inv/", inv.Code), inv) })
+}
+
+// AcceptInvitation registers p with the invitation's role in one
+// transaction: a code works once, and only before it expires.
+func (s *Store) AcceptInvitation(ctx context.Context, code string, now time.Time, p *crm.Person) error {
+	return s.update(ctx, func(tx *Tx) error {
+		var inv crm.Invitation
+		if err := tx.get(key("inv/", code), &inv); err != nil {
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				return crm.Errorf(crm.ENOTFOUND, "start.bad_code")
+			}
+			return err
+		}
+		if inv.UsedBy != 0 || !now.Before(inv.ExpiresAt) {
+			return crm.Errorf(crm.ENOTFOUND, "start.bad_code")
+		}
+		p.Role = inv.Role
+		p.ReportsTo = inv.ReportsTo
+		p.CreatedBy = inv.CreatedBy
+		if err := tx.createPerson(p); err != nil {
+			return err
+		}
+		inv.UsedBy = p.ID
+		return tx.put(key("inv/", code), &inv)
+	})
+}
