@@ -100,6 +100,7 @@ type services struct {
 	metrics *metrics.Metrics
 	handler *handlers.Service
 	log     *slog.Logger
+	notify  *notifyRouter
 }
 
 func open(cfg Config, logger *slog.Logger) (*services, error) {
@@ -120,8 +121,10 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	hc.Lang, hc.TZ, hc.Currency = cfg.Lang, cfg.TZ, cfg.Currency
 	hc.Heads = append([]string{"console:admin"}, cfg.Heads...)
 	m := metrics.New()
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithObserver(m))
-	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger}, nil
+	nr := newNotifyRouter()
+	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
+		handlers.WithObserver(m), handlers.WithNotifier(nr))
+	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr}, nil
 }
 
 func (s *services) close() {
@@ -189,6 +192,11 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 	logger.Info("accountbot running", "http", ln.Addr().String(), "adapters", len(adapters))
 
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runScheduler(ctx, s)
+	}()
 	errs := make(chan error, len(adapters))
 	for _, a := range adapters {
 		wg.Add(1)
@@ -214,6 +222,22 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 }
 
 var _ bot.Handler = (*handlers.Service)(nil)
+
+// runScheduler runs the scheduled jobs (digests, escalations, reminders)
+// at start, to catch up on what was missed while the bot was down, and
+// then every 30 seconds until ctx is done.
+func runScheduler(ctx context.Context, s *services) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		s.handler.RunJobs(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 const usage = `accountbot — a chat assistant for account managers.
 
