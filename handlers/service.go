@@ -116,7 +116,7 @@ type Service struct {
 	// jobs run on every tick of the scheduler (RunJobs).
 	jobs     []job
 	notifier bot.Notifier
-	handler    bot.Handler
+	handler  bot.Handler
 }
 
 // Option configures a Service.
