@@ -128,11 +128,10 @@ func contains(xs []string, x string) bool {
 // markers, returning the part before, the part after and whether it was
 // found.
 func cutMarker(text string, markers ...string) (string, string, bool) {
-	lower := strings.ToLower(text)
 	best := -1
 	var bestLen int
 	for _, m := range markers {
-		if i := strings.LastIndex(lower, " "+m+" "); i > best {
+		if i := lastIndexFold(text, " "+m+" "); i > best {
 			best, bestLen = i, len(m)+2
 		}
 	}
@@ -144,9 +143,8 @@ func cutMarker(text string, markers ...string) (string, string, bool) {
 
 // cutNext splits "TEXT next: STEP" into the text and the step.
 func cutNext(text string) (string, string, bool) {
-	lower := strings.ToLower(text)
 	for _, m := range []string{"next:", "следваща стъпка:", "следващо:", "после:"} {
-		if i := strings.Index(lower, m); i >= 0 {
+		if i := indexFold(text, m); i >= 0 {
 			return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(m):]), true
 		}
 	}
@@ -176,4 +174,25 @@ func validField(key, value string) error {
 		}
 	}
 	return nil
+}
+
+// indexFold is strings.Index ignoring case. Byte offsets refer to s itself
+// (lower-casing first would shift them for some input).
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastIndexFold is strings.LastIndex ignoring case.
+func lastIndexFold(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -338,6 +338,7 @@ func (s *Service) limitSize(next bot.Handler) bot.Handler {
 			m.Text = ""
 			return crm.Errorf(crm.EINVALID, "error.too_long", "max", bot.MaxMessageBytes/1024)
 		}
+		m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
 		return next.ServeChat(ctx, w, m)
 	})
 }

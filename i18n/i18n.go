@@ -142,8 +142,10 @@ func (l Localizer) TMap(key string, data map[string]any) string {
 	if n, ok := data["count"]; ok {
 		cfg.PluralCount = n
 	}
-	s, err := l.c.loc[l.lang].Localize(cfg)
-	if err != nil || s == "" {
+	// A message without plural forms still renders with a count; go-i18n
+	// then returns the text together with an error, which is no failure.
+	s, _ := l.c.loc[l.lang].Localize(cfg)
+	if s == "" {
 		return key
 	}
 	return s
