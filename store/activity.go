@@ -101,7 +101,9 @@ func (tx *Tx) putTask(old, t *crm.Task) error {
 		}
 	}
 	if t.Open() {
-		if err := tx.set(key("tu/", t.AssigneeID, t.Due, t.ID), nil); err != nil {
+		// The open-task index holds the task itself, so an agenda is one
+		// range read.
+		if err := tx.put(key("tu/", t.AssigneeID, t.Due, t.ID), t); err != nil {
 			return err
 		}
 	}
@@ -171,15 +173,15 @@ func (s *Store) OpenTasks(ctx context.Context, assignee uint64, before time.Time
 	var out []*crm.Task
 	end := key("tu/", assignee, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("tu/", assignee), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("tu/", assignee), false, true, func(k []byte, item *badger.Item) (bool, error) {
 			if string(k) >= string(end) {
 				return false, nil
 			}
-			var t crm.Task
-			if err := tx.get(key("t/", tailID(k)), &t); err != nil {
+			t, err := decode[crm.Task](item)
+			if err != nil {
 				return false, err
 			}
-			out = append(out, &t)
+			out = append(out, t)
 			return true, nil
 		})
 	})

@@ -47,8 +47,16 @@ func (tx *Tx) person(id uint64) (*crm.Person, error) {
 	return &p, nil
 }
 
-// People returns everyone, dismissed included, by id.
+// People returns everyone, dismissed included, by id. Every request needs
+// the team to decide what the sender may see, so the list is kept in
+// memory and dropped on any change to a person; callers must not modify
+// the returned people.
 func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
+	s.peopleMu.Lock()
+	defer s.peopleMu.Unlock()
+	if s.people != nil {
+		return s.people, nil
+	}
 	var out []*crm.Person
 	err := s.view(ctx, func(tx *Tx) error {
 		return tx.scan([]byte("p/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
@@ -58,12 +66,23 @@ func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
 		})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if err == nil {
+		s.people = out
+	}
 	return out, err
+}
+
+// forgetPeople drops the cached team after a change to a person.
+func (s *Store) forgetPeople() {
+	s.peopleMu.Lock()
+	s.people = nil
+	s.peopleMu.Unlock()
 }
 
 // CreatePerson stores a new person and indexes their identities; an
 // identity that already belongs to someone is a conflict.
 func (s *Store) CreatePerson(ctx context.Context, p *crm.Person) error {
+	defer s.forgetPeople()
 	return s.update(ctx, func(tx *Tx) error { return tx.createPerson(p) })
 }
 
@@ -91,6 +110,7 @@ func (tx *Tx) createPerson(p *crm.Person) error {
 // UpdatePerson applies fn to the person and stores the result, keeping the
 // identity index in step.
 func (s *Store) UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person) error) (*crm.Person, error) {
+	defer s.forgetPeople()
 	var out *crm.Person
 	err := s.update(ctx, func(tx *Tx) error {
 		p, err := tx.person(id)
@@ -139,6 +159,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *crm.Invitation) error
 // AcceptInvitation registers p with the invitation's role in one
 // transaction: a code works once, and only before it expires.
 func (s *Store) AcceptInvitation(ctx context.Context, code string, now time.Time, p *crm.Person) error {
+	defer s.forgetPeople()
 	return s.update(ctx, func(tx *Tx) error {
 		var inv crm.Invitation
 		if err := tx.get(key("inv/", code), &inv); err != nil {

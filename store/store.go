@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"accountbot/crm"
@@ -51,6 +52,9 @@ type Store struct {
 	db  *badger.DB
 	dir string
 	log *slog.Logger
+
+	peopleMu sync.Mutex
+	people   []*crm.Person // cached by People, nil when stale
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -74,11 +78,17 @@ func Open(opts Options) (*Store, error) {
 		WithBlockCacheSize(48 << 20).
 		WithIndexCacheSize(24 << 20).
 		WithValueLogFileSize(128 << 20).
-		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
 		WithReadOnly(opts.ReadOnly)
+	if !opts.InMemory {
+		// Keep only small values (indexes, counters) in the LSM tree and
+		// records in the value log: the tree stays small as conversations
+		// pile up, so point lookups do not slow down with the data size.
+		// (In-memory stores have no value log.)
+		bo = bo.WithValueThreshold(128)
+	}
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
 	}

@@ -1,0 +1,251 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/bot/console"
+	"accountbot/crm"
+	"accountbot/handlers"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// The benchmark data: every person owns clientsPer clients with convsPer
+// conversations each, so 200 people make 50,000 clients and 1,000,000
+// conversations. Person 2 ("console:bench", a manager reporting to
+// supervisor 3) is the caller; the small data set has 20 people, so the
+// caller's own data is the same while the total is ten times smaller.
+const (
+	clientsPer = 250
+	convsPer   = 20
+)
+
+var (
+	dataMu   sync.Mutex
+	dataDirs = map[int]string{}
+	baseTime = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+)
+
+// benchData returns a data directory with people persons, generating it
+// once per process.
+func benchData(b *testing.B, people int) string {
+	b.Helper()
+	dataMu.Lock()
+	defer dataMu.Unlock()
+	if dir, ok := dataDirs[people]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "accountbot-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(int64(people)))
+	sd := st.Seeder()
+	var clientID, convID, taskID uint64
+	for p := uint64(1); p <= uint64(people); p++ {
+		role := crm.RoleManager
+		var reports uint64
+		switch {
+		case p == 1:
+			role = crm.RoleHead
+		case p%10 == 3:
+			role = crm.RoleSupervisor
+		default:
+			reports = 3 + (p/10)*10
+			if reports > uint64(people) {
+				reports = 3
+			}
+		}
+		ident := "console:p" + strconv.FormatUint(p, 10)
+		if p == 2 {
+			ident = "console:bench"
+		}
+		sd.Person(&crm.Person{ID: p, Name: fmt.Sprintf("Person %d", p), Role: role, ReportsTo: reports, Identities: []string{ident}, CreatedAt: baseTime.AddDate(-2, 0, 0)})
+		for c := 0; c < clientsPer; c++ {
+			clientID++
+			created := baseTime.AddDate(0, 0, -400)
+			cl := &crm.Client{ID: clientID, Name: fmt.Sprintf("Client %dn%d %s", p, c, words[rng.Intn(len(words))]), OwnerID: p,
+				City: cities[rng.Intn(len(cities))], CreatedAt: created, ReviewedAt: baseTime.AddDate(0, 0, -rng.Intn(120))}
+			for v := 0; v < convsPer; v++ {
+				convID++
+				at := baseTime.Add(-time.Duration(rng.Int63n(int64(365 * 24 * time.Hour))))
+				if at.After(cl.LastTouch) {
+					cl.LastTouch = at
+				}
+				sd.Conversation(&crm.Conversation{ID: convID, ClientID: clientID, AuthorID: p, Channels: []string{"call"}, Text: "Talked about the next order and delivery terms; they asked for a discount.", At: at})
+			}
+			sd.Client(cl)
+			if c%10 == 0 {
+				taskID++
+				sd.Task(&crm.Task{ID: taskID, ClientID: clientID, AssigneeID: p, Text: "call back", Due: baseTime.AddDate(0, 0, rng.Intn(30)-15), CreatedAt: created, CreatedBy: p})
+			}
+		}
+	}
+	if err := sd.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d people, %d clients, %d conversations in %v", people, clientID, convID, time.Since(start).Round(time.Millisecond))
+	dataDirs[people] = dir
+	return dir
+}
+
+var words = []string{"Trade", "Logistics", "Pumps", "Foods", "Textile", "Pharma", "Build", "Energy"}
+var cities = []string{"Sofia", "Plovdiv", "Varna", "Burgas", "Ruse", "Stara Zagora"}
+
+type benchEnv struct {
+	st  *store.Store
+	svc *handlers.Service
+}
+
+func openBench(b *testing.B, people int) *benchEnv {
+	b.Helper()
+	dir := benchData(b, people)
+	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	cat, err := i18n.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := handlers.DefaultConfig()
+	cfg.TZ = time.UTC
+	svc := handlers.New(st, cat, handlers.WithClock(&fakeClock{t: baseTime}), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	return &benchEnv{st: st, svc: svc}
+}
+
+func (e *benchEnv) run(b *testing.B, text string) string {
+	rec := &bot.Recorder{}
+	m := &bot.Message{Platform: "console", Identity: "console:bench", Text: text, Private: true}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		b.Fatal(err)
+	}
+	return rec.Text()
+}
+
+// BenchmarkQueries measures the caller's queries on both data sizes; the
+// ratio large/small shows that a query reads only what it returns.
+func BenchmarkQueries(b *testing.B) {
+	for _, people := range []int{20, 200} {
+		e := openBench(b, people)
+		queries := []struct{ name, text, want string }{
+			{"client", "/client Client 2n17 ", "Client 2n17"},
+			{"today", "/today", "T-"},
+			{"stale", "/clients stale", "need attention"},
+		}
+		for _, q := range queries {
+			b.Run(fmt.Sprintf("%s/people=%d", q.name, people), func(b *testing.B) {
+				if got := e.run(b, q.text); !strings.Contains(got, q.want) {
+					b.Fatalf("%s: %q", q.text, got)
+				}
+				durs := make([]time.Duration, 0, b.N)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t0 := time.Now()
+					e.run(b, q.text)
+					durs = append(durs, time.Since(t0))
+				}
+				b.StopTimer()
+				sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+				b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "ms-median")
+				b.ReportMetric(rssMiB(), "MiB-rss")
+			})
+		}
+	}
+}
+
+// BenchmarkLogConcurrent logs conversations from 64 concurrent callers
+// through the whole handler, each acknowledged only after a synced commit,
+// and checks that every one is stored.
+func BenchmarkLogConcurrent(b *testing.B) {
+	e := openBench(b, 200)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			got := e.run(b, fmt.Sprintf("/log #%d: bench %d", 1+i%clientsPer, i))
+			if !strings.Contains(got, "Saved") {
+				b.Errorf("not saved: %q", got)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "logs/s")
+	// Nothing lost: every acknowledged log is in the store.
+	var found int64
+	for c := uint64(1); c <= clientsPer; c++ {
+		convs, err := e.st.Conversations(context.Background(), c, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, v := range convs {
+			if strings.HasPrefix(v.Text, "bench ") {
+				found++
+			}
+		}
+	}
+	if found < n.Load() {
+		b.Fatalf("acknowledged %d logs, found %d", n.Load(), found)
+	}
+}
+
+// BenchmarkLogConsole logs conversations one after another through the
+// console adapter, as a person typing (or a script piping) would.
+func BenchmarkLogConsole(b *testing.B) {
+	e := openBench(b, 200)
+	var in strings.Builder
+	for i := 0; i < b.N; i++ {
+		fmt.Fprintf(&in, "/log #%d: console bench %d\n", 1+i%clientsPer, i)
+	}
+	c := console.New(strings.NewReader(in.String()), io.Discard, console.WithUser("bench"))
+	b.ResetTimer()
+	start := time.Now()
+	if err := c.Run(context.Background(), e.svc); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logs/s")
+}
+
+// rssMiB reads the process's resident set size.
+func rssMiB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

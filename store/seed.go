@@ -1,0 +1,108 @@
+package store
+
+import (
+	"encoding/json"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Seeder writes many records fast, in large batches, with the same keys and
+// indexes as the one-by-one methods. It is for loading generated or
+// imported data into a store nobody else writes to at the same time; ids
+// are taken from the caller, so it also sets the id counters.
+type Seeder struct {
+	s   *Store
+	wb  *badger.WriteBatch
+	max map[string]uint64
+	err error
+}
+
+// Seeder starts a bulk load. Call Flush at the end.
+func (s *Store) Seeder() *Seeder {
+	return &Seeder{s: s, wb: s.db.NewWriteBatch(), max: map[string]uint64{}}
+}
+
+func (sd *Seeder) set(k, v []byte) {
+	if sd.err == nil {
+		sd.err = sd.wb.Set(k, v)
+	}
+}
+
+func (sd *Seeder) json(k []byte, v any) {
+	b, err := json.Marshal(v)
+	if err != nil && sd.err == nil {
+		sd.err = err
+	}
+	sd.set(k, b)
+}
+
+func (sd *Seeder) id(kind string, id uint64) {
+	if id > sd.max[kind] {
+		sd.max[kind] = id
+	}
+}
+
+// Person adds a person with their identities.
+func (sd *Seeder) Person(p *crm.Person) {
+	sd.id("person", p.ID)
+	for _, ident := range p.Identities {
+		sd.set(key("pi/", ident), u64(p.ID))
+	}
+	sd.json(key("p/", p.ID), p)
+}
+
+// Client adds a client with its name and owner indexes.
+func (sd *Seeder) Client(c *crm.Client) {
+	sd.id("client", c.ID)
+	sd.set(nameKey(c), nil)
+	sd.set(ownerKey(c.OwnerID, c.ID), ownerVal(c))
+	sd.json(clientKey(c.ID), c)
+}
+
+// Conversation adds a conversation; the client's LastTouch is the
+// caller's to keep right.
+func (sd *Seeder) Conversation(v *crm.Conversation) {
+	sd.id("conversation", v.ID)
+	sd.json(key("v/", v.ClientID, v.At, v.ID), v)
+}
+
+// Task adds a task with its indexes.
+func (sd *Seeder) Task(t *crm.Task) {
+	sd.id("task", t.ID)
+	if t.Open() {
+		sd.json(key("tu/", t.AssigneeID, t.Due, t.ID), t)
+	}
+	if t.ClientID != 0 {
+		sd.set(key("tc/", t.ClientID, t.ID), nil)
+	}
+	sd.json(key("t/", t.ID), t)
+}
+
+// Flush writes what is left and moves the id counters past the ids used.
+func (sd *Seeder) Flush() error {
+	for kind, n := range sd.max {
+		var cur uint64
+		_ = sd.s.db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get([]byte("seq/" + kind))
+			if err != nil {
+				return err
+			}
+			v, err := item.ValueCopy(nil)
+			if err == nil && len(v) == 8 {
+				cur = tailID(v)
+			}
+			return err
+		})
+		if n > cur {
+			sd.set([]byte("seq/"+kind), u64(n))
+		}
+	}
+	if sd.err != nil {
+		sd.wb.Cancel()
+		return sd.err
+	}
+	defer sd.s.forgetPeople()
+	return sd.wb.Flush()
+}
