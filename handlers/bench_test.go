@@ -189,7 +189,7 @@ func BenchmarkLogConcurrent(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			got := e.run(b, fmt.Sprintf("/log #%d: bench %d", 1+i%clientsPer, i))
+			got := e.run(b, fmt.Sprintf("/log #%d: bench %d", clientsPer+1+i%clientsPer, i))
 			if !strings.Contains(got, "Saved") {
 				b.Errorf("not saved: %q", got)
 				return
@@ -201,7 +201,7 @@ func BenchmarkLogConcurrent(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "logs/s")
 	// Nothing lost: every acknowledged log is in the store.
 	var found int64
-	for c := uint64(1); c <= clientsPer; c++ {
+	for c := uint64(clientsPer + 1); c <= 2*clientsPer; c++ {
 		convs, err := e.st.Conversations(context.Background(), c, 0)
 		if err != nil {
 			b.Fatal(err)
@@ -223,7 +223,7 @@ func BenchmarkLogConsole(b *testing.B) {
 	e := openBench(b, 200)
 	var in strings.Builder
 	for i := 0; i < b.N; i++ {
-		fmt.Fprintf(&in, "/log #%d: console bench %d\n", 1+i%clientsPer, i)
+		fmt.Fprintf(&in, "/log #%d: console bench %d\n", clientsPer+1+i%clientsPer, i)
 	}
 	c := console.New(strings.NewReader(in.String()), io.Discard, console.WithUser("bench"))
 	b.ResetTimer()

@@ -95,8 +95,9 @@ func (sd *Seeder) Flush() error {
 			}
 			return err
 		})
-		if n > cur {
-			sd.set([]byte("seq/"+kind), u64(n))
+		// A sequence's stored value is the next id to hand out.
+		if n+1 > cur {
+			sd.set([]byte("seq/"+kind), u64(n+1))
 		}
 	}
 	if sd.err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,9 @@ type Store struct {
 
 	peopleMu sync.Mutex
 	people   []*crm.Person // cached by People, nil when stale
+
+	seqMu sync.Mutex
+	seqs  map[string]*badger.Sequence
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -109,7 +113,7 @@ func Open(opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("cannot open the data directory %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, dir: opts.Dir, log: logger}
+	s := &Store{db: db, dir: opts.Dir, log: logger, seqs: map[string]*badger.Sequence{}}
 	if err := s.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -118,7 +122,10 @@ func Open(opts Options) (*Store, error) {
 }
 
 // Close flushes and closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.releaseSequences()
+	return s.db.Close()
+}
 
 // Dir returns the data directory ("" in memory).
 func (s *Store) Dir() string { return s.dir }
@@ -188,7 +195,10 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 			}
 			return fn(tx)
 		})
-		if errors.Is(err, badger.ErrConflict) && attempt < 20 {
+		if errors.Is(err, badger.ErrConflict) && attempt < 50 {
+			// Another writer changed a record this one read (the same
+			// client); back off a little, with jitter, and redo the work.
+			time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5))))
 			continue
 		}
 		if err == nil && claim != nil {
@@ -264,26 +274,55 @@ func (tx *Tx) set(key, val []byte) error { return tx.txn.Set(key, val) }
 // del deletes key.
 func (tx *Tx) del(key []byte) error { return tx.txn.Delete(key) }
 
-// nextID returns the next id of a kind. The counter is written in the same
-// transaction as the record that uses it, so an id is never reused, also
-// after a crash.
-func (tx *Tx) nextID(kind string) (uint64, error) {
-	k := []byte("seq/" + kind)
-	var n uint64
-	item, err := tx.txn.Get(k)
-	switch {
-	case err == nil:
-		v, err := item.ValueCopy(nil)
+// nextID returns the next id of a kind. Ids come from Badger sequences,
+// which lease a range ahead and persist the lease before handing out an id:
+// after a crash the ids continue past the lease, so an id is never reused
+// (a crash may skip a few). A per-kind counter inside every transaction
+// would instead make all concurrent writers conflict on one key.
+func (tx *Tx) nextID(kind string) (uint64, error) { return tx.s.nextID(kind) }
+
+// idBandwidth is how many ids a sequence leases at once: few for the short
+// ids people read (T-3, C-12), many for records nobody numbers by hand.
+func idBandwidth(kind string) uint64 {
+	switch kind {
+	case "conversation", "change":
+		return 256
+	}
+	return 4
+}
+
+func (s *Store) nextID(kind string) (uint64, error) {
+	s.seqMu.Lock()
+	seq, ok := s.seqs[kind]
+	if !ok {
+		var err error
+		seq, err = s.db.GetSequence([]byte("seq/"+kind), idBandwidth(kind))
 		if err != nil {
+			s.seqMu.Unlock()
 			return 0, err
 		}
-		n = binary.BigEndian.Uint64(v)
-	case errors.Is(err, badger.ErrKeyNotFound):
-	default:
-		return 0, err
+		s.seqs[kind] = seq
 	}
-	n++
-	return n, tx.txn.Set(k, u64(n))
+	s.seqMu.Unlock()
+	for {
+		n, err := seq.Next()
+		if err != nil || n != 0 { // 0 means "none" in records
+			return n, err
+		}
+	}
+}
+
+// releaseSequences hands back unused leased ids on a clean shutdown, so a
+// normal restart leaves no gap.
+func (s *Store) releaseSequences() {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	for kind, seq := range s.seqs {
+		if err := seq.Release(); err != nil {
+			s.log.Warn("releasing id sequence", "kind", kind, "err", err)
+		}
+		delete(s.seqs, kind)
+	}
 }
 
 // scan calls fn for each key with prefix, in key order (reverse when asked),
