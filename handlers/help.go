@@ -25,6 +25,7 @@ func (s *Service) registerCore() {
 	s.add(&spec{name: "dismiss", aliases: []string{"освободи"}, minRole: crm.RoleHead, run: s.dismissCmd})
 	s.add(&spec{name: "handover", aliases: []string{"предай"}, minRole: crm.RoleSupervisor, run: s.handoverCmd})
 	s.add(&spec{name: "lang", aliases: []string{"език"}, run: s.langCmd})
+	s.registerDelegations()
 }
 
 // clientSub is a "/client WORD …" sub-command added by another file.
