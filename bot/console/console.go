@@ -58,23 +58,43 @@ func New(in io.Reader, out io.Writer, opts ...Option) *Console {
 	return c
 }
 
-// Run serves lines until the end of input or until ctx is done. Each line is
-// handled to the end before the next is read.
+// Run serves lines until the end of input or until ctx is done (a
+// signal). Each line is handled to the end before the next is taken, so a
+// stop never cuts a write in half.
 func (c *Console) Run(ctx context.Context, h bot.Handler) error {
-	r := bufio.NewReaderSize(c.in, 64<<10)
+	type line struct {
+		text string
+		err  error
+	}
+	lines := make(chan line)
+	go func() {
+		r := bufio.NewReaderSize(c.in, 64<<10)
+		for {
+			text, err := readLine(r)
+			select {
+			case lines <- line{text, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for {
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return nil
-		}
-		line, err := readLine(r)
-		if line != "" || err == nil {
-			c.handle(ctx, h, line)
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
+		case l := <-lines:
+			if l.text != "" || l.err == nil {
+				c.handle(ctx, h, l.text)
+			}
+			if errors.Is(l.err, io.EOF) {
+				return nil
+			}
+			if l.err != nil {
+				return l.err
+			}
 		}
 	}
 }
