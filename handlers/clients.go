@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
@@ -479,4 +478,3 @@ func fieldMatches(have, want string) bool {
 	return false
 }
 
-var _ = time.Now

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"sort"
@@ -264,4 +263,3 @@ func itoa(n uint64) string {
 	return string(b[i:])
 }
 
-var _ = bytes.Equal
