@@ -477,4 +477,3 @@ func fieldMatches(have, want string) bool {
 	}
 	return false
 }
-

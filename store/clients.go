@@ -262,4 +262,3 @@ func itoa(n uint64) string {
 	}
 	return string(b[i:])
 }
-
