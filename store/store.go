@@ -179,6 +179,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 			return fn(tx)
 		})
 		if errors.Is(err, badger.ErrConflict) && attempt < 20 {
+			time.Sleep(conflictBackoff(attempt))
 			continue
 		}
 		if err == nil && claim != nil {
