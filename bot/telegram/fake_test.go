@@ -57,6 +57,10 @@ type apiCall struct {
 	MsgID int
 }
 
+// dropConnection as a failure's status closes the connection without an
+// answer, as a broken network does.
+const dropConnection = -1
+
 type fakeFailure struct {
 	status     int
 	retryAfter int
@@ -200,6 +204,15 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	call := apiCall{Method: method, Params: params, Files: files, At: time.Now()}
+	if failure != nil && failure.status == dropConnection {
+		f.record(call, dropConnection)
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
 	status, body := http.StatusOK, map[string]any{"ok": true}
 	if failure != nil {
 		status = failure.status

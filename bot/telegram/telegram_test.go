@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -413,11 +414,20 @@ func TestRateLimitRetryAfter(t *testing.T) {
 func TestServerErrorsAreRetried(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/start")
-	e.api.fail("sendMessage", fakeFailure{status: 500, desc: "Internal Server Error"}, fakeFailure{status: 502, desc: "Bad Gateway"})
+	e.api.fail("sendMessage", fakeFailure{status: 500, desc: "Internal Server Error"}, fakeFailure{status: dropConnection},
+		fakeFailure{status: 502, desc: "Bad Gateway"})
 	e.api.fail("getUpdates", fakeFailure{status: 500, desc: "Internal Server Error"})
 	got := e.say(head, "/help")
 	if len(got) != 1 {
 		t.Fatalf("help sent %d times, want once", len(got))
+	}
+	calls := e.api.Calls("sendMessage")
+	var statuses []int
+	for _, c := range calls[len(calls)-4:] {
+		statuses = append(statuses, c.Status)
+	}
+	if fmt.Sprint(statuses) != "[500 -1 502 200]" {
+		t.Errorf("attempts answered %v, want 500, dropped, 502, then 200", statuses)
 	}
 }
 
