@@ -12,8 +12,10 @@ import (
 func buildAdapters(ctx context.Context, s *services, mux *http.ServeMux) ([]adapter, error) {
 	var out []adapter
 	if s.cfg.TelegramToken != "" {
-		a, err := telegram.New(telegram.Config{Token: s.cfg.TelegramToken, APIURL: s.cfg.TelegramAPIURL, WebhookURL: s.cfg.TelegramWebhookURL, WebhookSecret: s.cfg.TelegramWebhookSecret, Lang: s.cfg.Lang},
-			s.handler, s.store, telegram.WithLogger(s.log), telegram.WithCatalog(s.cat), telegram.WithCommands(s.handler))
+		a, err := telegram.New(telegram.Config{
+			Token: s.cfg.TelegramToken, APIURL: s.cfg.TelegramAPIURL, Lang: s.cfg.Lang,
+			WebhookURL: s.cfg.TelegramWebhookURL, WebhookSecret: s.cfg.TelegramWebhookSecret,
+		}, s.handler, s.store, telegram.WithLogger(s.log), telegram.WithCatalog(s.cat), telegram.WithCommands(s.handler))
 		if err != nil {
 			return nil, err
 		}
