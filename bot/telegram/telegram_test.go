@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 // tgEnv is the real adapter and the real handlers over an in-memory store,
 // talking to a fake Bot API server.
 type tgEnv struct {
-	t     *testing.T
+	t     testing.TB
 	api   *fakeAPI
 	store *store.Store
 	cat   *i18n.Catalog
@@ -63,7 +63,7 @@ type envConfig struct {
 	noStart bool
 }
 
-func newTelegramEnv(t *testing.T, mods ...func(*envConfig)) *tgEnv {
+func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	t.Helper()
 	api := newFakeAPI(t)
 	st, err := store.Open(store.Options{InMemory: true})
@@ -474,7 +474,7 @@ func TestChatsConcurrentEachInOrder(t *testing.T) {
 func TestPacingPerChatAndGlobal(t *testing.T) {
 	e := newTelegramEnv(t, func(c *envConfig) {
 		c.noStart = true
-		c.opts = append(c.opts, WithPacing(200*time.Millisecond, 50*time.Millisecond))
+		c.opts = append(c.opts, WithPacing(300*time.Millisecond, 100*time.Millisecond))
 	})
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -497,11 +497,11 @@ func TestPacingPerChatAndGlobal(t *testing.T) {
 	last := map[string]time.Time{}
 	for i, c := range calls {
 		chat := c.Params["chat_id"]
-		if t0, ok := last[chat]; ok && c.At.Sub(t0) < 190*time.Millisecond {
+		if t0, ok := last[chat]; ok && c.At.Sub(t0) < 250*time.Millisecond {
 			t.Errorf("two messages to chat %s %v apart", chat, c.At.Sub(t0))
 		}
 		last[chat] = c.At
-		if i > 0 && c.At.Sub(calls[i-1].At) < 45*time.Millisecond {
+		if i > 0 && c.At.Sub(calls[i-1].At) < 70*time.Millisecond {
 			t.Errorf("two messages %v apart in all", c.At.Sub(calls[i-1].At))
 		}
 	}
