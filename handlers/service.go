@@ -357,7 +357,7 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			return err
 		}
 		if p == nil && s.isConfiguredHead(m.Identity) {
-			p, err = s.bootstrapHead(ctx, m)
+			p, err = s.bootstrapHead(crm.WithoutDeliveryKey(ctx), m)
 			if err != nil {
 				return err
 			}
@@ -368,7 +368,7 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 		if p.Active() {
 			m.Person = p
 			if p.Unreachable {
-				_, _ = s.store.UpdatePerson(ctx, p.ID, func(q *crm.Person) error { q.Unreachable = false; return nil })
+				_, _ = s.store.UpdatePerson(crm.WithoutDeliveryKey(ctx), p.ID, func(q *crm.Person) error { q.Unreachable = false; return nil })
 			}
 			return next.ServeChat(ctx, w, m)
 		}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,7 +197,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 		if errors.Is(err, badger.ErrConflict) && attempt < 50 {
 			// Another writer changed a record this one read (the same
 			// client); back off a little, with jitter, and redo the work.
-			time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5))))
+			time.Sleep(conflictBackoff(attempt))
 			continue
 		}
 		if err == nil && claim != nil {

@@ -1,0 +1,98 @@
+package telegram
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// secretHeader carries the webhook secret on every request from Telegram.
+const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// runWebhook registers the webhook (which also ends any long polling) and
+// serves until ctx is done; requests come through ServeHTTP.
+func (a *Adapter) runWebhook(ctx context.Context) error {
+	err := a.call(ctx, 0, "setWebhook", 0, func(ctx context.Context) error {
+		_, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL: a.cfg.WebhookURL, SecretToken: a.secret, AllowedUpdates: allowedUpdates,
+		})
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("telegram: setWebhook %s: %w", a.cfg.WebhookURL, redact(err, a.cfg.Token))
+	}
+	a.ready.Store(true)
+	<-ctx.Done()
+	a.closing.Store(true)
+	a.finish()
+	a.log.Info("telegram: stopped")
+	return nil
+}
+
+// ServeHTTP receives one update from Telegram's webhook. The secret is
+// checked before anything else is read: a wrong or missing one gets 401 and
+// nothing is processed. The answer is 200 only once the update is handled,
+// so that Telegram delivers it again if the bot stops first.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.secretOK(r.Header.Get(secretHeader)) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !a.ready.Load() || a.closing.Load() {
+		// Not serving yet, or shutting down: Telegram tries again later.
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		http.Error(w, "cannot read the body", http.StatusBadRequest)
+		return
+	}
+	var upd models.Update
+	if err := json.Unmarshal(body, &upd); err != nil {
+		http.Error(w, "not an update", http.StatusBadRequest)
+		return
+	}
+	j := a.disp.submit(&upd)
+	select {
+	case <-j.done:
+	case <-r.Context().Done():
+		return
+	case <-time.After(10 * time.Minute):
+		http.Error(w, "still working", http.StatusServiceUnavailable)
+		return
+	}
+	if !j.ok {
+		http.Error(w, "not handled", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"ok":true}`)
+}
+
+// secretOK compares in constant time; hashing first makes the time
+// independent of the lengths too.
+func (a *Adapter) secretOK(got string) bool {
+	if a.secret == "" || got == "" {
+		return false
+	}
+	x, y := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(a.secret))
+	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
+}
+
+var _ http.Handler = (*Adapter)(nil)

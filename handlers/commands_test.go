@@ -1,0 +1,41 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+func TestCommandsForMenus(t *testing.T) {
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(st, cat)
+	for _, lang := range []string{"en", "bg"} {
+		cmds := s.Commands(lang)
+		if len(cmds) != len(s.specs) {
+			t.Fatalf("%s: %d commands, want %d", lang, len(cmds), len(s.specs))
+		}
+		byName := map[string]string{}
+		for _, c := range cmds {
+			byName[c.Name] = c.Description
+			if c.Description == "" || strings.HasPrefix(c.Description, "help.") {
+				t.Errorf("%s: /%s has no description: %q", lang, c.Name, c.Description)
+			}
+		}
+		if want := cat.For(lang).T("help.log.desc"); byName["log"] != want {
+			t.Errorf("%s: /log described as %q, want %q", lang, byName["log"], want)
+		}
+	}
+	if s.Commands("bg")[0].Description == s.Commands("en")[0].Description {
+		t.Error("the Bulgarian menu is in English")
+	}
+}
