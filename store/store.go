@@ -79,6 +79,11 @@ func Open(opts Options) (*Store, error) {
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
 		WithReadOnly(opts.ReadOnly)
+	if opts.InMemory {
+		// In memory Badger refuses values above the threshold (there is no
+		// value log): let tests store records as large as on disk.
+		bo = bo.WithValueThreshold(1 << 20)
+	}
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
 	}
