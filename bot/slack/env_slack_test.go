@@ -33,7 +33,7 @@ const (
 // slackEnv is a running Slack adapter over a fake Slack, an in-memory
 // store and either the real handlers or a test handler.
 type slackEnv struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *fakeSlack
 	store  *store.Store
 	cat    *i18n.Catalog
@@ -62,7 +62,7 @@ func (fixedClock) Now() time.Time { return now }
 
 var _ dates.Clock = fixedClock{}
 
-func newSlackEnv(t *testing.T, o envOpts) *slackEnv {
+func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	t.Helper()
 	st := o.store
 	if st == nil {
@@ -217,7 +217,7 @@ func (e *slackEnv) interactive(payload any) *http.Response {
 	return e.post("/slack/interactive", "application/x-www-form-urlencoded", []byte(form.Encode()))
 }
 
-func readBody(t *testing.T, r *http.Response) string {
+func readBody(t testing.TB, r *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -58,7 +58,7 @@ type failure struct {
 // Socket Mode WebSocket) that records every call and can answer 429 or
 // errors.
 type fakeSlack struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu      sync.Mutex
@@ -72,7 +72,7 @@ type fakeSlack struct {
 	acks      chan map[string]any
 }
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{
 		t: t, fail: map[string][]failure{}, locales: map[string]string{},
 		envelopes: make(chan []byte, 16), acks: make(chan map[string]any, 16),

@@ -55,11 +55,11 @@ func (a *Adapter) accept(ctx context.Context, key string) bool {
 		return true
 	}
 	a.inMu.Lock()
-	if a.inFlite[key] {
+	if a.inFlight[key] {
 		a.inMu.Unlock()
 		return false
 	}
-	a.inFlite[key] = true
+	a.inFlight[key] = true
 	a.inMu.Unlock()
 	done, err := a.store.DeliveryHandled(ctx, key)
 	if err != nil {
@@ -80,7 +80,7 @@ func (a *Adapter) release(key string) {
 		return
 	}
 	a.inMu.Lock()
-	delete(a.inFlite, key)
+	delete(a.inFlight, key)
 	a.inMu.Unlock()
 }
 
@@ -177,6 +177,10 @@ func eventMessage(data any) (inbound, bool) {
 			return inbound{}, false
 		}
 		if ev.SubType != "" && ev.SubType != "file_share" && ev.SubType != "thread_broadcast" {
+			return inbound{}, false
+		}
+		if ev.SubType == "file_share" && strings.TrimSpace(ev.Text) == "" {
+			// A file without words is no command (the bot reads no files).
 			return inbound{}, false
 		}
 		text, shared := normalize(ev.Text)

@@ -68,11 +68,11 @@ type Adapter struct {
 	workingAfter time.Duration
 	grace        time.Duration
 
-	pace    *pacer
-	users   *userCache
-	dms     sync.Map // user id → DM channel id
-	inMu    sync.Mutex
-	inFlite map[string]bool
+	pace     *pacer
+	users    *userCache
+	dms      sync.Map // user id → DM channel id
+	inMu     sync.Mutex
+	inFlight map[string]bool
 
 	// Work started by an update runs on workCtx, which outlives the
 	// context of Run so that work in hand finishes at shutdown.
@@ -136,7 +136,7 @@ func New(cfg Config, h bot.Handler, cat *i18n.Catalog, st Store, opts ...Option)
 		grace:        25 * time.Second,
 		pace:         newPacer(time.Second),
 		users:        newUserCache(24*time.Hour, 10000),
-		inFlite:      map[string]bool{},
+		inFlight:     map[string]bool{},
 	}
 	for _, o := range opts {
 		o(a)
