@@ -25,5 +25,14 @@ func buildAdapters(ctx context.Context, s *services, mux *http.ServeMux) ([]adap
 		}
 		out = append(out, a)
 	}
+	if s.cfg.SlackBotToken != "" {
+		a, err := newSlack(s)
+		if err != nil {
+			return nil, err
+		}
+		a.Register(mux)
+		s.notify.register("slack", a)
+		out = append(out, a)
+	}
 	return out, nil
 }

@@ -85,11 +85,14 @@ func Open(opts Options) (*Store, error) {
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
 		WithReadOnly(opts.ReadOnly)
-	if !opts.InMemory {
+	if opts.InMemory {
+		// In memory Badger refuses values above the threshold (there is no
+		// value log): let tests store records as large as on disk.
+		bo = bo.WithValueThreshold(1 << 20)
+	} else {
 		// Keep only small values (indexes, counters) in the LSM tree and
 		// records in the value log: the tree stays small as conversations
 		// pile up, so point lookups do not slow down with the data size.
-		// (In-memory stores have no value log.)
 		bo = bo.WithValueThreshold(128)
 	}
 	if len(opts.EncryptionKey) > 0 {

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSlackHTTPModeIsServed runs the program with Slack configured for HTTP
+// mode against a fake Web API and checks that Slack's URL verification is
+// answered on ACCOUNTBOT_HTTP_ADDR, and that the program stops cleanly.
+func TestSlackHTTPModeIsServed(t *testing.T) {
+	var mu sync.Mutex
+	var methods []string
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		methods = append(methods, strings.TrimPrefix(r.URL.Path, "/api/"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true,"user_id":"UBOT","team":"T"}`)
+	}))
+	defer fake.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{
+		"ACCOUNTBOT_DATA_DIR":  t.TempDir(),
+		"ACCOUNTBOT_HTTP_ADDR": addr,
+		"SLACK_BOT_TOKEN":      "xoxb-test",
+		"SLACK_SIGNING_SECRET": "secret",
+		"SLACK_API_URL":        fake.URL + "/api", // the final "/" is added
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- Main(ctx, Env{Args: []string{"run"}, Getenv: func(k string) string { return env[k] },
+			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr})
+	}()
+	body := []byte(`{"type":"url_verification","challenge":"abc123"}`)
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		m := hmac.New(sha256.New, []byte("secret"))
+		m.Write([]byte("v0:" + ts + ":"))
+		m.Write(body)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/events", bytes.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+		resp, err = http.DefaultClient.Do(req)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the HTTP server did not come up: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(got), "abc123") {
+		t.Errorf("url_verification: %d %s", resp.StatusCode, got)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code %d: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the program did not stop")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(methods) == 0 || methods[0] != "auth.test" {
+		t.Errorf("the adapter should check its token against SLACK_API_URL first; calls: %v", methods)
+	}
+}

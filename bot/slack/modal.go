@@ -1,0 +1,279 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"accountbot/bot"
+	"accountbot/dates"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// logModalID is the callback id of the form for logging a conversation.
+const logModalID = "accountbot_log"
+
+// The form's input blocks; their ids key the errors shown under them.
+const (
+	fieldClient  = "client"
+	fieldChannel = "channel"
+	fieldText    = "text"
+	fieldNext    = "next"
+	fieldDue     = "due"
+	inputAction  = "value"
+)
+
+// logChannels are the ways of talking offered in the form, as the tags
+// /log reads (#call, #meeting …).
+var logChannels = []string{"call", "meeting", "email", "visit", "fair", "presentation"}
+
+// logCommands are the names of /log, with its Bulgarian aliases.
+var logCommands = map[string]bool{"log": true, "запиши": true, "разговор": true}
+
+// nextMarkers are the words with which /log starts the next step; free
+// text must not contain them, or the step would be read out of it.
+var nextMarkers = []string{"next:", "следваща стъпка:", "следващо:", "после:"}
+
+// logFormWanted reports whether text is /log without a conversation to
+// log ("/log" or "/log Acme:"), which opens the form; client is the
+// client already named, if any.
+func logFormWanted(text string) (string, bool) {
+	cmd, ok := bot.ParseCommand(text)
+	if !ok || !logCommands[cmd.Name] {
+		return "", false
+	}
+	rest := strings.TrimSpace(cmd.Rest)
+	if rest == "" {
+		return "", true
+	}
+	if firstColon(rest) != len(rest)-1 {
+		return "", false
+	}
+	words := bot.Split(rest[:len(rest)-1])
+	if len(words) == 0 {
+		return "", false
+	}
+	return strings.Join(words, " "), true
+}
+
+// firstColon returns the index of the first ":" outside double quotes, as
+// /log reads it, or -1.
+func firstColon(s string) int {
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			inQuote = !inQuote
+		case ':':
+			if !inQuote {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// formMeta is kept in the modal's private_metadata: where the answer to
+// the submission goes, and in which language the form speaks.
+type formMeta struct {
+	Channel     string `json:"c,omitempty"`
+	ResponseURL string `json:"r,omitempty"`
+	Thread      string `json:"t,omitempty"`
+	IM          bool   `json:"im,omitempty"`
+	Lang        string `json:"l,omitempty"`
+}
+
+// offerLogForm opens the form when Slack gave a trigger (a slash command
+// or a button); otherwise (a typed message) it answers with a button that
+// opens it.
+func (a *Adapter) offerLogForm(ctx context.Context, w *replier, in inbound, client, lang string) {
+	if in.triggerID != "" {
+		meta := formMeta{Channel: in.o.channel, ResponseURL: in.o.responseURL, Thread: in.o.thread, IM: in.o.im, Lang: lang}
+		view := a.logModal(lang, client, meta)
+		err := a.retry(ctx, func() error {
+			_, err := a.api.OpenViewContext(ctx, in.triggerID, view)
+			return err
+		})
+		if err == nil {
+			return
+		}
+		a.log.Warn("slack: cannot open the log form", "err", err)
+	}
+	loc := a.cat.For(lang)
+	data := "/log"
+	if client != "" {
+		data = "/log " + quoteName(client) + ":"
+	}
+	_ = w.Reply(ctx, bot.Reply{
+		Text:    loc.T("slack.log.form_hint"),
+		Buttons: [][]bot.Button{{{Label: loc.T("slack.log.open"), Data: data}}},
+	})
+}
+
+// logModal builds the form: client, how they talked, what was said, the
+// next step and its due date.
+func (a *Adapter) logModal(lang, client string, meta formMeta) slackapi.ModalViewRequest {
+	loc := a.cat.For(lang)
+	input := func(id, label, placeholder, hint string, optional, multiline bool, maxLen int, initial string) *slackapi.InputBlock {
+		el := slackapi.NewPlainTextInputBlockElement(plain(placeholder), inputAction)
+		el.Multiline = multiline
+		el.MaxLength = maxLen
+		el.InitialValue = initial
+		var h *slackapi.TextBlockObject
+		if hint != "" {
+			h = plain(hint)
+		}
+		b := slackapi.NewInputBlock(id, plain(label), h, el)
+		b.Optional = optional
+		return b
+	}
+	var opts []*slackapi.OptionBlockObject
+	for _, c := range logChannels {
+		opts = append(opts, slackapi.NewOptionBlockObject(c, plain(loc.T("slack.channel."+c)), nil))
+	}
+	sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain(loc.T("slack.modal.channel_hint")), inputAction, opts...)
+	channel := slackapi.NewInputBlock(fieldChannel, plain(loc.T("slack.modal.channel")), nil, sel)
+	channel.Optional = true
+	metaJSON, _ := json.Marshal(meta)
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      logModalID,
+		Title:           plain(truncate(loc.T("slack.modal.title"), 24)),
+		Submit:          plain(truncate(loc.T("slack.modal.submit"), 24)),
+		Close:           plain(truncate(loc.T("slack.modal.close"), 24)),
+		PrivateMetadata: string(metaJSON),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			input(fieldClient, loc.T("slack.modal.client"), loc.T("slack.modal.client_hint"), "", false, false, 200, client),
+			channel,
+			input(fieldText, loc.T("slack.modal.text"), loc.T("slack.modal.text_hint"), "", false, true, 3000, ""),
+			input(fieldNext, loc.T("slack.modal.next"), loc.T("slack.modal.next_hint"), "", true, false, 500, ""),
+			input(fieldDue, loc.T("slack.modal.due"), loc.T("slack.modal.due_hint"), "", true, false, 60, ""),
+		}},
+	}
+}
+
+// onLogSubmission checks the form and answers with the errors to show
+// under its fields; a valid form closes and its conversation is logged
+// with the /log command, as if typed.
+func (a *Adapter) onLogSubmission(ctx context.Context, ic *slackapi.InteractionCallback) (any, error) {
+	var meta formMeta
+	_ = json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta)
+	lang := meta.Lang
+	if lang == "" {
+		lang = a.cfg.Lang
+	}
+	cmd, errs := a.logCommand(ic.View.State, lang)
+	if len(errs) > 0 {
+		return slackapi.NewErrorsViewSubmissionResponse(errs), nil
+	}
+	in := inbound{
+		key:  "slack/view/" + ic.View.ID,
+		text: cmd,
+		o: origin{
+			user: ic.User.ID, channel: meta.Channel, im: meta.IM, thread: meta.Thread, responseURL: meta.ResponseURL,
+		},
+	}
+	if ic.View.ID == "" {
+		in.key = ""
+	}
+	if !a.accept(ctx, in.key) {
+		return nil, nil
+	}
+	return nil, a.dispatch(in)
+}
+
+// logCommand reads the form's values and returns the /log command they
+// make, or the errors per field.
+func (a *Adapter) logCommand(state *slackapi.ViewState, lang string) (string, map[string]string) {
+	loc := a.cat.For(lang)
+	value := func(block string) string {
+		if state == nil {
+			return ""
+		}
+		act, ok := state.Values[block][inputAction]
+		if !ok {
+			return ""
+		}
+		if act.SelectedOption.Value != "" {
+			return act.SelectedOption.Value
+		}
+		return strings.TrimSpace(act.Value)
+	}
+	client, channel, text, next, due := value(fieldClient), value(fieldChannel), value(fieldText), value(fieldNext), value(fieldDue)
+	errs := map[string]string{}
+	if client == "" {
+		errs[fieldClient] = loc.T("slack.modal.err_client")
+	}
+	lower := strings.ToLower(text)
+	switch {
+	case text == "":
+		errs[fieldText] = loc.T("slack.modal.err_text")
+	case utf8.RuneCountInString(text) > 4000:
+		errs[fieldText] = loc.T("slack.modal.err_text_long", "max", 4000)
+	default:
+		for _, m := range nextMarkers {
+			if strings.Contains(lower, m) {
+				errs[fieldText] = loc.T("slack.modal.err_text_marker", "marker", m)
+				break
+			}
+		}
+	}
+	var dueText string
+	switch {
+	case next != "" && due == "":
+		errs[fieldDue] = loc.T("slack.modal.err_due_missing")
+	case next == "" && due != "":
+		errs[fieldNext] = loc.T("slack.modal.err_next_missing")
+	case due != "":
+		day, ok := dates.Parse(due, a.clock.Now(), a.tz)
+		if !ok {
+			errs[fieldDue] = loc.T("slack.modal.err_due", "value", due)
+		} else {
+			dueText = day.Format("2006-01-02")
+		}
+	}
+	if next != "" {
+		for _, m := range nextMarkers {
+			if strings.Contains(strings.ToLower(next), m) {
+				errs[fieldNext] = loc.T("slack.modal.err_text_marker", "marker", m)
+				break
+			}
+		}
+	}
+	if channel != "" && !validChannel(channel) {
+		errs[fieldChannel] = loc.T("slack.modal.err_channel")
+	}
+	if len(errs) > 0 {
+		return "", errs
+	}
+	cmd := "/log " + quoteName(client) + ": " + text
+	if channel != "" {
+		cmd += " #" + channel
+	}
+	if next != "" {
+		cmd += " next: " + next + " by " + dueText
+	}
+	return cmd, nil
+}
+
+func validChannel(c string) bool {
+	for _, x := range logChannels {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteName writes a client name so that /log reads it back whole: in
+// double quotes when it has spaces, quotes, backslashes or a colon.
+func quoteName(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n\"\\:") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
