@@ -48,7 +48,7 @@ func (a *Adapter) buttonValue(ctx context.Context, data string) (string, string)
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	token := hex.EncodeToString(b)
-	if err := a.store.SaveSlackButton(ctx, token, data); err != nil {
+	if err := a.store.PutToken(ctx, "slack/"+token, data, buttonTTL); err != nil {
 		a.log.Warn("slack: cannot keep a long button command", "err", err)
 		return "", ""
 	}

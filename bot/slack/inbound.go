@@ -61,7 +61,7 @@ func (a *Adapter) accept(ctx context.Context, key string) bool {
 	}
 	a.inFlight[key] = true
 	a.inMu.Unlock()
-	done, err := a.store.DeliveryHandled(ctx, key)
+	done, err := a.store.Delivered(ctx, key)
 	if err != nil {
 		// The store cannot tell: handle it. The delivery key that the
 		// store records with the first write still keeps a retry from
@@ -260,7 +260,7 @@ func (a *Adapter) buttonData(ctx context.Context, act *slackapi.BlockAction) (st
 	case strings.HasPrefix(act.ActionID, actionCmd):
 		return act.Value, act.Value != ""
 	case strings.HasPrefix(act.ActionID, actionToken):
-		data, err := a.store.SlackButton(ctx, act.Value)
+		data, err := a.store.Token(ctx, "slack/"+act.Value)
 		if err != nil {
 			a.log.Warn("slack: the command of a long button is gone", "token", act.Value, "err", err)
 			return "", false
@@ -322,7 +322,7 @@ func (a *Adapter) markHandled(ctx context.Context, key string) {
 	if key == "" {
 		return
 	}
-	if err := a.store.MarkDeliveryHandled(ctx, key); err != nil {
+	if err := a.store.MarkDelivered(ctx, key, deliveryTTL); err != nil {
 		a.log.Warn("slack: cannot remember a handled delivery", "key", key, "err", err)
 	}
 }

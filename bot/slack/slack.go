@@ -29,11 +29,19 @@ import (
 // handled (so that Slack's retries are answered once, also across a
 // restart) and the commands behind buttons too long for Slack.
 type Store interface {
-	DeliveryHandled(ctx context.Context, key string) (bool, error)
-	MarkDeliveryHandled(ctx context.Context, key string) error
-	SaveSlackButton(ctx context.Context, token, data string) error
-	SlackButton(ctx context.Context, token string) (string, error)
+	Delivered(ctx context.Context, key string) (bool, error)
+	MarkDelivered(ctx context.Context, key string, ttl time.Duration) error
+	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
+	Token(ctx context.Context, token string) (string, error)
 }
+
+// deliveryTTL is how long a handled delivery is remembered (Slack retries
+// for well under an hour); buttonTTL how long the command behind a long
+// button is kept, as long as anyone might press a button in an old message.
+const (
+	deliveryTTL = 48 * time.Hour
+	buttonTTL   = 90 * 24 * time.Hour
+)
 
 // Config is what the adapter needs from the environment.
 type Config struct {

@@ -121,7 +121,7 @@ func TestRetriesOfOneEventAreHandledOnce(t *testing.T) {
 	if len(cs) != 1 {
 		t.Errorf("%d clients stored from one event, want 1", len(cs))
 	}
-	if ok, _ := e.store.DeliveryHandled(context.Background(), "slack/event/EvR1"); !ok {
+	if ok, _ := e.store.Delivered(context.Background(), "slack/event/EvR1"); !ok {
 		t.Error("the store does not remember the handled event")
 	}
 	// A command that writes nothing is recognised as well.
@@ -708,7 +708,7 @@ func TestShutdownFinishesWorkInHandAndRefusesNewWork(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("an event during shutdown: %d, want 503 so that Slack retries", resp.StatusCode)
 	}
-	if ok, _ := e.store.DeliveryHandled(context.Background(), "slack/event/EvS2"); ok {
+	if ok, _ := e.store.Delivered(context.Background(), "slack/event/EvS2"); ok {
 		t.Error("a refused event was marked handled")
 	}
 }
