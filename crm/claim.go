@@ -197,11 +197,11 @@ type Claim struct {
 	ResolveDue time.Time `json:"resolve_due"`
 	// AckedAt is the first acknowledgement; ReackedAt the latest one after
 	// a reopen.
-	AckedAt     time.Time `json:"acked_at,omitempty"`
-	RespondedAt time.Time `json:"responded_at,omitempty"`
-	ResolvedAt  time.Time `json:"resolved_at,omitempty"`
+	AckedAt     time.Time `json:"acked_at,omitzero"`
+	RespondedAt time.Time `json:"responded_at,omitzero"`
+	ResolvedAt  time.Time `json:"resolved_at,omitzero"`
 	// ClosedAt is when it was last resolved or rejected.
-	ClosedAt time.Time `json:"closed_at,omitempty"`
+	ClosedAt time.Time `json:"closed_at,omitzero"`
 
 	Response     string           `json:"response,omitempty"`
 	Resolution   string           `json:"resolution,omitempty"`
@@ -213,7 +213,7 @@ type Claim struct {
 	// EscalatedDue is the resolve deadline whose breach was escalated
 	// (zero: none). A reopen sets a new deadline, so a new breach is
 	// escalated again, and the same breach never twice.
-	EscalatedDue time.Time `json:"escalated_due,omitempty"`
+	EscalatedDue time.Time `json:"escalated_due,omitzero"`
 
 	Timeline []ClaimStep `json:"timeline"`
 }

@@ -313,7 +313,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		} else {
 			msg += "\n" + r.t("claim.resolved_in_time")
 		}
-		msg += "\n" + r.t("claim.ask_satisfaction")
+		msg += "\n" + r.t("claim.ask_satisfaction", "id", ref)
 	case crm.StepReject:
 		msg = r.t("claim.rejected", "id", ref, "reason", updated.RejectReason)
 	case crm.StepReopen:
@@ -468,20 +468,18 @@ func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Re
 		add(r.t("claim.field.satisfaction"), strconv.Itoa(c.Satisfaction)+"/5")
 	}
 
-	lines := []string{quoteText(c.Text, maxTextRunes), "", r.t("claim.timeline")}
+	// The timeline follows the facts, one step a line, the latest last.
+	rep.Text = quoteText(c.Text, maxTextRunes)
 	steps := c.Timeline
 	const maxSteps = 30
 	if len(steps) > maxSteps {
-		lines = append(lines, r.t("list.earlier", "count", len(steps)-maxSteps))
+		add(r.t("claim.timeline"), r.t("list.earlier", "count", len(steps)-maxSteps))
 		steps = steps[len(steps)-maxSteps:]
 	}
 	for _, st := range steps {
-		lines = append(lines, r.fmtTime(st.At)+" · "+stepActor(r, st)+" · "+stepText(r, st))
+		add(r.fmtTime(st.At)+" · "+stepActor(r, st), stepText(r, st))
 	}
-	if hint := claimHint(r, c); hint != "" {
-		lines = append(lines, "", hint)
-	}
-	rep.Text = strings.Join(lines, "\n")
+	add(r.t("claim.next"), claimHint(r, c))
 	rep.Buttons = claimButtons(r, c, false)
 	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.card") + ": " + client.Name, Data: "/client " + clientRef(client)}})
 	return rep
@@ -508,6 +506,9 @@ func stepText(r *request, st crm.ClaimStep) string {
 		return s + ": " + truncate(st.Text, 300)
 	}
 	switch st.Kind {
+	case crm.StepReceived:
+		// The text is the claim's own, shown above the timeline.
+		return r.t("claim.step.received")
 	case crm.StepAssign:
 		return r.t("claim.step.assign", "name", r.personName(st.Person))
 	case crm.StepResolve:

@@ -110,15 +110,15 @@ func median(ds []time.Duration) (time.Duration, bool) {
 	return (s[n/2-1] + s[n/2]) / 2, true
 }
 
-// fmtWork writes a working-time duration in working days, hours and
-// minutes: "1d 2h", "45min".
+// fmtWork writes a working-time duration in working days (of length day;
+// none when day is 0), hours and minutes: "1d 2h", "45min".
 func fmtWork(t func(string, ...any) string, d, day time.Duration) string {
 	d = d.Round(time.Minute)
-	if day <= 0 {
-		day = 9 * time.Hour
+	days := 0
+	if day > 0 {
+		days = int(d / day)
+		d -= time.Duration(days) * day
 	}
-	days := int(d / day)
-	d -= time.Duration(days) * day
 	hours := int(d / time.Hour)
 	mins := int((d % time.Hour) / time.Minute)
 	var parts []string

@@ -79,6 +79,10 @@ func Open(opts Options) (*Store, error) {
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
 		WithReadOnly(opts.ReadOnly)
+	if opts.InMemory {
+		// Without a value log every value must fit under the threshold.
+		bo = bo.WithValueThreshold(1 << 20)
+	}
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
 	}
