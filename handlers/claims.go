@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +110,21 @@ func afterWord(rest string) string {
 	return ""
 }
 
+// firstField returns the first word of s.
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// isClientName reports whether name refers to exactly one client the
+// sender sees.
+func (s *Service) isClientName(ctx context.Context, r *request, name string) bool {
+	c, err := r.client(ctx, name)
+	return err == nil && c != nil
+}
+
 // claimCmd dispatches "/claim …".
 func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
@@ -116,11 +133,20 @@ func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	}
 	first := strings.ToLower(args[0])
 	if kind, ok := claimSteps[first]; ok {
-		return s.claimStep(ctx, w, r, kind, afterWord(r.Command.Rest))
+		rest := afterWord(r.Command.Rest)
+		// "/claim Note Ltd: …" is a claim of a client whose name starts
+		// with a step word, not a note.
+		if _, isRef := crm.ParseClaimRef(strings.TrimRight(firstField(rest), ":")); isRef || !strings.Contains(r.Command.Rest, ":") {
+			return s.claimStep(ctx, w, r, kind, rest)
+		}
+		return s.claimAdd(ctx, w, r, r.Command.Rest)
 	}
 	switch first {
 	case "add", "new", "добави", "нова":
-		return s.claimAdd(ctx, w, r, afterWord(r.Command.Rest))
+		// Unless the whole name is a client's ("Нова Звезда: …").
+		if name, _, ok := splitNameText(r.Command.Rest); !ok || !s.isClientName(ctx, r, name) {
+			return s.claimAdd(ctx, w, r, afterWord(r.Command.Rest))
+		}
 	}
 	if len(args) == 1 {
 		if id, ok := crm.ParseClaimRef(args[0]); ok {
@@ -567,29 +593,39 @@ func claimLine(r *request, s *crm.ClaimSummary, clientName string, withOwner boo
 
 // worseFirst orders open claims overdue first, then by severity, then the
 // oldest first; closed claims come after them, the latest closed first.
+// It sorts small keys rather than the summaries, since lists run to
+// thousands of claims.
 func worseFirst(now time.Time, list []crm.ClaimSummary) {
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := &list[i], &list[j]
-		if a.Status.Open() != b.Status.Open() {
-			return a.Status.Open()
-		}
-		if !a.Status.Open() {
-			if !a.ClosedAt.Equal(b.ClosedAt) {
-				return a.ClosedAt.After(b.ClosedAt)
+	type sortKey struct {
+		group int   // 0 open and overdue, 1 open, 2 closed
+		rank  int   // severity, most severe first
+		at    int64 // received (open, oldest first) or -closed (latest first)
+		id    uint64
+		i     int
+	}
+	keys := make([]sortKey, len(list))
+	for i := range list {
+		sm := &list[i]
+		k := sortKey{group: 1, id: sm.ID, i: i}
+		switch {
+		case !sm.Status.Open():
+			k.group, k.at = 2, -sm.ClosedAt.UnixNano()
+		default:
+			if sm.Overdue(now) {
+				k.group = 0
 			}
-			return a.ID > b.ID
+			k.rank, k.at = -sm.Severity.Rank(), sm.CreatedAt.UnixNano()
 		}
-		if ao, bo := a.Overdue(now), b.Overdue(now); ao != bo {
-			return ao
-		}
-		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
-			return ra > rb
-		}
-		if !a.CreatedAt.Equal(b.CreatedAt) {
-			return a.CreatedAt.Before(b.CreatedAt)
-		}
-		return a.ID < b.ID
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.rank, b.rank), cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id))
 	})
+	sorted := make([]crm.ClaimSummary, len(list))
+	for j, k := range keys {
+		sorted[j] = list[k.i]
+	}
+	copy(list, sorted)
 }
 
 // claimFilter is what "/claims …" asks for.

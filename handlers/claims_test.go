@@ -251,11 +251,19 @@ func TestClaimsRecord(t *testing.T) {
 	e.must("maria", "/рекламация Акме: грешно количество тежест=критична категория=качество искане=\"нова доставка\"",
 		"Записано: рекламация C-5 от Acme — критична · качество.", "Потвърждение до 09.03.2026 12:00 · решаване до 10.03.2026 17:00", "Клиентът иска: нова доставка")
 
+	// Client names that start with a sub-word are still clients.
+	e.must("maria", "/client add Note Ltd", "")
+	e.must("maria", "/client add Нова Звезда", "")
+	e.must("maria", "/claim Note Ltd: wrong labels", "рекламация C-6 от Note Ltd")
+	e.must("maria", "/claim нова Нова Звезда: счупено", "рекламация C-7 от Нова Звезда")
+	e.must("maria", "/claim Нова Звезда: пак", "рекламация C-8 от Нова Звезда")
+	e.must("maria", "/claim new Acme: again", "рекламация C-9 от Acme")
+
 	// Errors change nothing.
 	e.must("maria", "/claim Acme: x severity=huge", "„huge“ не е тежест")
 	e.must("maria", "/claim Acme", "Употреба: /рекламация")
 	e.must("maria", "/claim Nobody: x", "Нямате клиент")
-	if _, err := e.st.Claim(e.ctx, 6); !crm.IsNotFound(err) {
+	if _, err := e.st.Claim(e.ctx, 10); !crm.IsNotFound(err) {
 		t.Errorf("a refused claim was stored: %v", err)
 	}
 	// Petar cannot record a claim on Maria's client.

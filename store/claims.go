@@ -244,15 +244,21 @@ func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.C
 		ob = 1
 	}
 	var out []crm.ClaimSummary
-	seen := map[uint64]bool{}
 	err := s.view(ctx, func(tx *Tx) error {
-		for _, prefix := range [][]byte{key("clw/", person, ob), key("cls/", person, ob)} {
+		// Owned claims are distinct; an assigned one may also be owned.
+		var owned map[uint64]bool
+		for n, prefix := range [][]byte{key("clw/", person, ob), key("cls/", person, ob)} {
+			if n == 1 {
+				owned = make(map[uint64]bool, len(out))
+				for _, sm := range out {
+					owned[sm.ID] = true
+				}
+			}
 			if err := tx.scan(prefix, false, true, func(k []byte, item *badger.Item) (bool, error) {
 				id := tailID(k)
-				if seen[id] {
+				if owned[id] {
 					return true, nil
 				}
-				seen[id] = true
 				var sum crm.ClaimSummary
 				if err := item.Value(func(v []byte) (err error) {
 					sum, err = decodeSummary(v)
