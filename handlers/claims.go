@@ -399,15 +399,17 @@ func claimButtons(r *request, c *crm.Claim, withCard bool) [][]bot.Button {
 		row = append(row, bot.Button{Label: r.t("claim.button.card", "id", ref), Data: "/claim " + ref})
 	}
 	var rows [][]bot.Button
-	if len(row) > 0 {
-		rows = append(rows, row)
-	}
+	// The satisfaction scores come first, so that in the console 1 to 5
+	// are the scores themselves.
 	if !c.Status.Open() && c.Satisfaction == 0 {
 		var scores []bot.Button
 		for i := 1; i <= 5; i++ {
 			scores = append(scores, bot.Button{Label: strconv.Itoa(i) + "★", Data: "/claim satisfied " + ref + " " + strconv.Itoa(i)})
 		}
 		rows = append(rows, scores)
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
 	}
 	return rows
 }

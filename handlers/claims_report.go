@@ -283,7 +283,11 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 	lines = append(lines, r.t("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", percent(ackIn, ackN)))
 	lines = append(lines, r.t("claims.report_resolve_share", "in", resIn, "of", resN, "pct", percent(resIn, resN)))
 	if scoreN > 0 {
-		lines = append(lines, r.t("claims.report_satisfaction", "avg", fmt.Sprintf("%.1f", float64(scoreSum)/float64(scoreN)), "count", scoreN))
+		avg := fmt.Sprintf("%.1f", float64(scoreSum)/float64(scoreN))
+		if r.Lang == "bg" {
+			avg = strings.Replace(avg, ".", ",", 1) // Bulgarian writes a decimal comma
+		}
+		lines = append(lines, r.t("claims.report_satisfaction", "avg", avg, "count", scoreN))
 	} else {
 		lines = append(lines, r.t("claims.report_no_satisfaction"))
 	}

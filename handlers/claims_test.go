@@ -575,7 +575,7 @@ func TestClaimsReport(t *testing.T) {
 	e.must("ivan", "/claims report last month", "Claims report 2026-02-01 – 2026-02-28: 0 claims", "No claims were received")
 	e.must("ivan", "/claims report 2026-03-05..2026-03-01", "Usage: /claims report")
 	e.must("ivan", "/lang bg", "")
-	e.must("ivan", "/рекламации отчет месец", "Отчет за рекламациите 01.03.2026 – 31.03.2026: 4 рекламации", "Нужно е коригиращо действие: „Loading at the warehouse“ се повтаря при 2 клиента (Acme, Beta).")
+	e.must("ivan", "/рекламации отчет месец", "Отчет за рекламациите 01.03.2026 – 31.03.2026: 4 рекламации", "Нужно е коригиращо действие: „Loading at the warehouse“ се повтаря при 2 клиента (Acme, Beta).", "Средна удовлетвореност: 4,5 от 5 (2 оценки)")
 }
 
 // TestClaimsConsoleScenario is the end-to-end story of the README: a
