@@ -1,11 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -254,7 +255,9 @@ func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.C
 					owned[sm.ID] = true
 				}
 			}
-			if err := tx.scan(prefix, false, true, func(k []byte, item *badger.Item) (bool, error) {
+			// Summaries are small values kept in the LSM tree: reading each
+			// lazily avoids the copies of prefetching.
+			if err := tx.scan(prefix, false, false, func(k []byte, item *badger.Item) (bool, error) {
 				id := tailID(k)
 				if owned[id] {
 					return true, nil
@@ -275,7 +278,9 @@ func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.C
 		}
 		return nil
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if !slices.IsSortedFunc(out, func(a, b crm.ClaimSummary) int { return cmp.Compare(a.ID, b.ID) }) {
+		slices.SortFunc(out, func(a, b crm.ClaimSummary) int { return cmp.Compare(a.ID, b.ID) })
+	}
 	return out, err
 }
 
@@ -568,12 +573,12 @@ func decodeSummary(b []byte) (crm.ClaimSummary, error) {
 	s.AckDue = fromNanos(int64(u()))
 	s.ResolveDue = fromNanos(int64(u()))
 	s.ClosedAt = fromNanos(int64(u()))
-	str := func() (string, error) {
+	str := func() ([]byte, error) {
 		if len(p) < 1 || len(p) < 1+int(p[0]) {
-			return "", errBadSummary
+			return nil, errBadSummary
 		}
 		n := int(p[0])
-		v := string(p[1 : 1+n])
+		v := p[1 : 1+n]
 		p = p[1+n:]
 		return v, nil
 	}
@@ -589,6 +594,36 @@ func decodeSummary(b []byte) (crm.ClaimSummary, error) {
 	if err != nil {
 		return s, err
 	}
-	s.Status, s.Severity, s.Category = crm.ClaimStatus(st), crm.Severity(sev), cat
+	s.Status, s.Severity, s.Category = internStatus(st), internSeverity(sev), internCategory(cat)
 	return s, nil
+}
+
+// The intern functions return the constant for a known word, so that
+// decoding thousands of summaries does not allocate a string for each.
+
+func internStatus(b []byte) crm.ClaimStatus {
+	for _, st := range crm.ClaimStatuses {
+		if string(st) == string(b) {
+			return st
+		}
+	}
+	return crm.ClaimStatus(b)
+}
+
+func internSeverity(b []byte) crm.Severity {
+	for _, sev := range crm.Severities {
+		if string(sev) == string(b) {
+			return sev
+		}
+	}
+	return crm.Severity(b)
+}
+
+func internCategory(b []byte) string {
+	for _, c := range crm.ClaimCategories {
+		if c == string(b) {
+			return c
+		}
+	}
+	return string(b)
 }
