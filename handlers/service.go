@@ -60,6 +60,7 @@ type Store interface {
 	PeopleStore
 	ClientStore
 	ActivityStore
+	ClaimStore
 }
 
 // Config holds the settings the handlers use.
@@ -192,6 +193,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	s.registerClaims()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }

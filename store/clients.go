@@ -76,6 +76,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.set(ownerKey(c.OwnerID, c.ID), ownerVal(c)); err != nil {
 		return err
 	}
+	if err := tx.claimsFollowOwner(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

@@ -1,0 +1,1028 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// ClaimStore keeps claims, their indexes and the SLA settings.
+type ClaimStore interface {
+	CreateClaim(ctx context.Context, c *crm.Claim) error
+	Claim(ctx context.Context, id uint64) (*crm.Claim, error)
+	UpdateClaim(ctx context.Context, id uint64, fn func(crm.Claim) (crm.Claim, error)) (*crm.Claim, error)
+	ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.ClaimSummary, error)
+	ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error)
+	ClaimsByID(ctx context.Context, ids []uint64) ([]*crm.Claim, error)
+	ClaimsReceived(ctx context.Context, from, to time.Time, keep func(*crm.ClaimSummary) bool, fn func(*crm.Claim) bool) error
+	ClaimSettings(ctx context.Context) (crm.ClaimSettings, error)
+	SaveClaimSettings(ctx context.Context, cs crm.ClaimSettings, by crm.Actor, at time.Time) error
+	EscalateClaims(ctx context.Context, now time.Time, limit int, pick func(*crm.Claim) uint64) ([]crm.ClaimEscalation, error)
+	FinishEscalation(ctx context.Context, claimID uint64, delivered bool, maxAttempts int) error
+}
+
+const (
+	// maxClaimList is how many claims a list shows.
+	maxClaimList = 30
+	// maxRemedyRunes is the longest requested remedy or root cause kept.
+	maxRemedyRunes = 500
+	// escalationBatch is how many breaches one scheduler tick decides, so
+	// that one transaction stays small after a long downtime.
+	escalationBatch = 200
+	// maxEscalationAttempts is how many ticks an undeliverable escalation
+	// is retried (30 s apart) before it is given up and logged.
+	maxEscalationAttempts = 20
+)
+
+// registerClaims adds /claim and /claims, the overdue claims in /today, the
+// claims on the client card and the escalation of breached claims.
+func (s *Service) registerClaims() {
+	s.add(&spec{name: "claim", aliases: []string{"рекламация", "оплакване"}, minRole: crm.RoleManager, run: s.claimCmd})
+	s.add(&spec{name: "claims", aliases: []string{"рекламации", "оплаквания"}, minRole: crm.RoleManager, run: s.claimsCmd})
+	s.agenda = append(s.agenda, s.claimAgenda)
+	s.card = append(s.card, s.claimCardSection)
+	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
+}
+
+// claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.
+var claimSteps = map[string]crm.ClaimStepKind{
+	"ack": crm.StepAck, "acknowledge": crm.StepAck, "потвърди": crm.StepAck, "приеми": crm.StepAck,
+	"investigate": crm.StepInvestigate, "проучи": crm.StepInvestigate, "проучване": crm.StepInvestigate, "разследвай": crm.StepInvestigate,
+	"note": crm.StepNote, "бележка": crm.StepNote, "коментар": crm.StepNote,
+	"assign": crm.StepAssign, "възложи": crm.StepAssign, "назначи": crm.StepAssign,
+	"respond": crm.StepRespond, "reply": crm.StepRespond, "отговори": crm.StepRespond, "отговор": crm.StepRespond,
+	"resolve": crm.StepResolve, "реши": crm.StepResolve, "разреши": crm.StepResolve, "приключи": crm.StepResolve,
+	"reject": crm.StepReject, "отхвърли": crm.StepReject,
+	"reopen": crm.StepReopen, "преотвори": crm.StepReopen, "отвори": crm.StepReopen, "поднови": crm.StepReopen,
+	"satisfied": crm.StepSatisfied, "satisfaction": crm.StepSatisfied, "rate": crm.StepSatisfied,
+	"оценка": crm.StepSatisfied, "удовлетвореност": crm.StepSatisfied, "доволен": crm.StepSatisfied, "оцени": crm.StepSatisfied,
+}
+
+// claimKeys maps the key=value keys of claims (English and Bulgarian) to
+// their canonical names.
+var claimKeys = map[string]string{
+	"severity": "severity", "sev": "severity", "priority": "severity", "тежест": "severity", "сериозност": "severity", "приоритет": "severity",
+	"category": "category", "cat": "category", "type": "category", "категория": "category", "вид": "category", "тип": "category",
+	"remedy": "remedy", "wants": "remedy", "искане": "remedy", "иска": "remedy", "обезщетение": "remedy", "компенсация": "remedy",
+	"cause": "cause", "root": "cause", "причина": "cause",
+	"action": "action", "мярка": "action", "действие": "action",
+}
+
+var claimKVRe = regexp.MustCompile(`(^|\s)([\p{L}_]+)=("(?:[^"\\]|\\.)*"|\S*)`)
+
+// takeClaimKV removes key=value words with the wanted canonical keys from
+// free text, keeping everything else as typed; values may be quoted.
+func takeClaimKV(text string, wanted ...string) (string, map[string]string) {
+	kv := map[string]string{}
+	out := claimKVRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := claimKVRe.FindStringSubmatch(m)
+		k, ok := claimKeys[strings.ToLower(sub[2])]
+		if !ok || !contains(wanted, k) {
+			return m
+		}
+		v := sub[3]
+		if ws := bot.Split(v); strings.HasPrefix(v, `"`) {
+			v = strings.Join(ws, " ")
+		}
+		kv[k] = strings.TrimSpace(v)
+		return sub[1]
+	})
+	return strings.Join(strings.Fields(out), " "), kv
+}
+
+// afterWord returns rest without its first word.
+func afterWord(rest string) string {
+	rest = strings.TrimSpace(rest)
+	if i := strings.IndexAny(rest, " \t\n"); i >= 0 {
+		return strings.TrimSpace(rest[i:])
+	}
+	return ""
+}
+
+// firstField returns the first word of s.
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// isClientName reports whether name refers to exactly one client the
+// sender sees.
+func (s *Service) isClientName(ctx context.Context, r *request, name string) bool {
+	c, err := r.client(ctx, name)
+	return err == nil && c != nil
+}
+
+// claimCmd dispatches "/claim …".
+func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "claim.usage")
+	}
+	first := strings.ToLower(args[0])
+	if kind, ok := claimSteps[first]; ok {
+		rest := afterWord(r.Command.Rest)
+		// "/claim Note Ltd: …" is a claim of a client whose name starts
+		// with a step word, not a note.
+		if _, isRef := crm.ParseClaimRef(strings.TrimRight(firstField(rest), ":")); isRef || !strings.Contains(r.Command.Rest, ":") {
+			return s.claimStep(ctx, w, r, kind, rest)
+		}
+		return s.claimAdd(ctx, w, r, r.Command.Rest)
+	}
+	switch first {
+	case "add", "new", "добави", "нова":
+		// Unless the whole name is a client's ("Нова Звезда: …").
+		if name, _, ok := splitNameText(r.Command.Rest); !ok || !s.isClientName(ctx, r, name) {
+			return s.claimAdd(ctx, w, r, afterWord(r.Command.Rest))
+		}
+	}
+	if len(args) == 1 {
+		if id, ok := crm.ParseClaimRef(args[0]); ok {
+			return s.claimShow(ctx, w, r, id)
+		}
+	}
+	return s.claimAdd(ctx, w, r, r.Command.Rest)
+}
+
+// claimAdd records a claim: "NAME: TEXT [severity=] [category=] [remedy=]".
+func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+	name, text, ok := splitNameText(rest)
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "claim.usage")
+	}
+	text, kv := takeClaimKV(text, "severity", "category", "remedy")
+	if text == "" {
+		return crm.Errorf(crm.EINVALID, "claim.usage")
+	}
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	sev := crm.SeverityMedium
+	if v, ok := kv["severity"]; ok {
+		if sev, ok = crm.ParseSeverity(v); !ok {
+			return crm.Errorf(crm.EINVALID, "claim.bad_severity", "value", v)
+		}
+	}
+	category := "other"
+	if v, ok := kv["category"]; ok {
+		if category, ok = crm.ParseCategory(v); !ok {
+			return crm.Errorf(crm.EINVALID, "claim.bad_category", "max", crm.MaxCategoryRunes)
+		}
+	}
+	remedy := kv["remedy"]
+	if utf8.RuneCountInString(remedy) > maxRemedyRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxRemedyRunes)
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	settings, err := s.store.ClaimSettings(ctx)
+	if err != nil {
+		return err
+	}
+	ack, resolve := settings.Due(sev, r.now, r.tz)
+	cl := crm.NewClaim(c.ID, c.OwnerID, actor, r.now, text, remedy, sev, category, ack, resolve)
+	if err := s.store.CreateClaim(ctx, &cl); err != nil {
+		return err
+	}
+	msg := r.t("claim.saved", "id", cl.Ref(), "name", c.Name, "severity", r.t("claim.severity."+string(sev)), "category", categoryName(r.t, category)) +
+		"\n" + r.t("claim.due", "ack", r.fmtTime(ack), "resolve", r.fmtTime(resolve))
+	if remedy != "" {
+		msg += "\n" + r.t("claim.remedy_line", "remedy", remedy)
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: claimButtons(r, &cl, true)})
+}
+
+// claimShow answers "/claim C-12" with the claim's card and timeline.
+func (s *Service) claimShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+	c, _, err := s.visibleClaim(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	client, err := s.store.Client(ctx, c.ClientID)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, s.claimCard(r, c, client))
+}
+
+// visibleClaim loads a claim the sender may see and change (the client's
+// owner, their supervisor, a head, the assignee, or a deputy of one of
+// them), with the actor to record. Others are told it does not exist.
+func (s *Service) visibleClaim(ctx context.Context, r *request, id uint64) (*crm.Claim, crm.Actor, error) {
+	c, err := s.store.Claim(ctx, id)
+	if err != nil {
+		if crm.IsNotFound(err) {
+			return nil, crm.Actor{}, crm.Errorf(crm.ENOTFOUND, "claim.not_found", "id", crm.ClaimRef(id))
+		}
+		return nil, crm.Actor{}, err
+	}
+	if a := r.rightsOver(c.OwnerID); a != nil {
+		return c, *a, nil
+	}
+	if c.AssigneeID != 0 {
+		if a := r.rightsOver(c.AssigneeID); a != nil {
+			return c, *a, nil
+		}
+	}
+	return nil, crm.Actor{}, crm.Errorf(crm.ENOTFOUND, "claim.not_found", "id", crm.ClaimRef(id))
+}
+
+// claimStep runs one lifecycle step: "ack C-12", "note C-12: TEXT",
+// "assign C-12 @person", "respond C-12: TEXT", "resolve C-12: TEXT cause=…
+// [action=…]", "reject C-12: reason", "reopen C-12: reason",
+// "satisfied C-12 1..5", "investigate C-12".
+func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, kind crm.ClaimStepKind, rest string) error {
+	usage := "claim." + string(kind) + "_usage"
+	refEnd := strings.IndexAny(rest, " \t\n:")
+	if refEnd < 0 {
+		refEnd = len(rest)
+	}
+	id, ok := crm.ParseClaimRef(rest[:refEnd])
+	if !ok {
+		return crm.Errorf(crm.EINVALID, usage)
+	}
+	text := strings.TrimSpace(rest[refEnd:])
+	ev := crm.ClaimEvent{Kind: kind, At: r.now}
+	if kind == crm.StepResolve {
+		var kv map[string]string
+		text, kv = takeClaimKV(text, "cause", "action")
+		ev.Cause = kv["cause"]
+		if v, ok := kv["action"]; ok {
+			a, ok := crm.ParseCorrectiveAction(v)
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "claim.bad_action", "value", v)
+			}
+			ev.Action = a
+		}
+		if utf8.RuneCountInString(ev.Cause) > maxRemedyRunes {
+			return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxRemedyRunes)
+		}
+	}
+	text = strings.TrimSpace(strings.TrimPrefix(text, ":"))
+	var assignee *crm.Person
+	switch kind {
+	case crm.StepAssign:
+		if text == "" {
+			return crm.Errorf(crm.EINVALID, usage)
+		}
+		p, err := r.person(strings.Join(bot.Split(text), " "))
+		if err != nil {
+			return err
+		}
+		if !p.Active() {
+			return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
+		}
+		assignee, ev.Person, text = p, p.ID, ""
+	case crm.StepSatisfied:
+		score, comment, _ := strings.Cut(text, ":")
+		score = strings.TrimSuffix(strings.TrimSpace(score), "/5")
+		n, err := strconv.Atoi(score)
+		if err != nil {
+			return crm.Errorf(crm.EINVALID, "claim.bad_score")
+		}
+		ev.Score, text = n, strings.TrimSpace(comment)
+	}
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	ev.Text = text
+	c, actor, err := s.visibleClaim(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	ev.By = actor
+	if kind == crm.StepReopen {
+		settings, err := s.store.ClaimSettings(ctx)
+		if err != nil {
+			return err
+		}
+		ev.AckDue, ev.ResolveDue = settings.Due(c.Severity, r.now, r.tz)
+	}
+	updated, err := s.store.UpdateClaim(ctx, id, func(x crm.Claim) (crm.Claim, error) { return crm.ApplyClaimEvent(x, ev) })
+	if err != nil {
+		return claimError(r, err)
+	}
+	ref := updated.Ref()
+	var msg string
+	switch kind {
+	case crm.StepAck:
+		msg = r.t("claim.acked", "id", ref, "resolve", r.fmtTime(updated.ResolveDue))
+	case crm.StepInvestigate:
+		msg = r.t("claim.investigating", "id", ref)
+	case crm.StepNote:
+		msg = r.t("claim.noted", "id", ref)
+	case crm.StepAssign:
+		msg = r.t("claim.assigned", "id", ref, "name", assignee.Name)
+		if assignee.ID != r.me.ID {
+			s.tellAssignee(ctx, r, updated, assignee)
+		}
+	case crm.StepRespond:
+		msg = r.t("claim.responded", "id", ref)
+	case crm.StepResolve:
+		msg = r.t("claim.resolved", "id", ref, "cause", updated.Cause, "action", r.t("claim.action."+string(updated.Action)))
+		if updated.ResolvedAt.After(updated.ResolveDue) {
+			msg += "\n" + r.t("claim.resolved_late", "due", r.fmtTime(updated.ResolveDue))
+		} else {
+			msg += "\n" + r.t("claim.resolved_in_time")
+		}
+		msg += "\n" + r.t("claim.ask_satisfaction", "id", ref)
+	case crm.StepReject:
+		msg = r.t("claim.rejected", "id", ref, "reason", updated.RejectReason)
+	case crm.StepReopen:
+		msg = r.t("claim.reopened", "id", ref) + "\n" + r.t("claim.due", "ack", r.fmtTime(updated.AckDue), "resolve", r.fmtTime(updated.ResolveDue))
+	case crm.StepSatisfied:
+		msg = r.t("claim.rated", "id", ref, "score", updated.Satisfaction)
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: claimButtons(r, updated, true), Edit: r.Button})
+}
+
+// tellAssignee lets a newly assigned person know, on their platforms.
+func (s *Service) tellAssignee(ctx context.Context, r *request, c *crm.Claim, p *crm.Person) {
+	loc, tz := s.personLocale(p)
+	name := ""
+	if cl, err := s.store.Client(ctx, c.ClientID); err == nil {
+		name = cl.Name
+	}
+	text := loc.T("claim.assigned_to_you", "id", c.Ref(), "name", name, "by", r.me.Name,
+		"resolve", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang())) + "\n" + quoteText(c.Text, 300)
+	s.notify(ctx, p, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}})
+}
+
+// claimError puts the translated status and step into a refused step's
+// message, since the router translates only the message key.
+func claimError(r *request, err error) error {
+	var ce *crm.Error
+	if !errors.As(err, &ce) || ce.Args == nil {
+		return err
+	}
+	out := &crm.Error{Code: ce.Code, Key: ce.Key, Err: ce.Err, Args: map[string]any{}}
+	for k, v := range ce.Args {
+		out.Args[k] = v
+	}
+	if st, ok := ce.Args["status"].(crm.ClaimStatus); ok {
+		out.Args["status"] = r.t("claim.status." + string(st))
+		if !st.Open() && ce.Key == "claim.bad_transition" {
+			out.Key = "claim.closed"
+		}
+	}
+	if k, ok := ce.Args["step"].(crm.ClaimStepKind); ok {
+		out.Args["step"] = r.t("claim.verb." + string(k))
+	}
+	return out
+}
+
+// claimButtons offers the next steps that need no typing.
+func claimButtons(r *request, c *crm.Claim, withCard bool) [][]bot.Button {
+	ref := c.Ref()
+	var row []bot.Button
+	if crm.CanApply(c.Status, crm.StepAck) {
+		row = append(row, bot.Button{Label: "✓ " + r.t("claim.button.ack"), Data: "/claim ack " + ref})
+	}
+	if crm.CanApply(c.Status, crm.StepInvestigate) {
+		row = append(row, bot.Button{Label: "🔍 " + r.t("claim.button.investigate"), Data: "/claim investigate " + ref})
+	}
+	if withCard {
+		row = append(row, bot.Button{Label: r.t("claim.button.card", "id", ref), Data: "/claim " + ref})
+	}
+	var rows [][]bot.Button
+	// The satisfaction scores come first, so that in the console 1 to 5
+	// are the scores themselves.
+	if !c.Status.Open() && c.Satisfaction == 0 {
+		var scores []bot.Button
+		for i := 1; i <= 5; i++ {
+			scores = append(scores, bot.Button{Label: strconv.Itoa(i) + "★", Data: "/claim satisfied " + ref + " " + strconv.Itoa(i)})
+		}
+		rows = append(rows, scores)
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// categoryName translates a known category and keeps a custom one.
+func categoryName(t func(string, ...any) string, c string) string {
+	if crm.IsKnownCategory(c) {
+		return t("claim.category." + c)
+	}
+	return c
+}
+
+// quoteText shows a claim's text in quotes, shortened.
+func quoteText(s string, n int) string { return "“" + truncate(s, n) + "”" }
+
+// personLocale is the language and time zone of a person outside a
+// conversation (notifications).
+func (s *Service) personLocale(p *crm.Person) (loc interface {
+	T(string, ...any) string
+	Lang() string
+}, tz *time.Location) {
+	lang := s.cfg.Lang
+	if p != nil && p.Lang != "" {
+		lang = p.Lang
+	}
+	tz = s.cfg.TZ
+	if p != nil && p.TZ != "" {
+		if l, err := time.LoadLocation(p.TZ); err == nil {
+			tz = l
+		}
+	}
+	return s.cat.For(lang), tz
+}
+
+// claimCard is the card of one claim: its facts, then the text and the
+// timeline.
+func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Reply {
+	rep := bot.Reply{Title: r.t("claim.card_title", "id", c.Ref(), "name", client.Name)}
+	add := func(label, value string) {
+		if value != "" {
+			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
+		}
+	}
+	status := r.t("claim.status." + string(c.Status))
+	if c.Overdue(r.now) {
+		status += " ⚠ " + r.t("claim.overdue")
+	}
+	add(r.t("claim.field.status"), status)
+	add(r.t("claim.field.severity"), r.t("claim.severity."+string(c.Severity)))
+	add(r.t("claim.field.category"), categoryName(r.t, c.Category))
+	add(r.t("card.owner"), r.personName(c.OwnerID))
+	if c.AssigneeID != 0 {
+		add(r.t("claim.field.assignee"), r.personName(c.AssigneeID))
+	}
+	add(r.t("claim.field.reporter"), r.personName(c.ReporterID))
+	add(r.t("claim.field.received"), r.fmtTime(c.CreatedAt))
+	add(r.t("claim.field.remedy"), c.Remedy)
+
+	ack := r.fmtTime(c.AckDue)
+	switch {
+	case c.AckOverdue(r.now):
+		ack += " ⚠ " + r.t("claim.overdue")
+	case !c.AckedAt.IsZero():
+		ack += " · " + r.t("claim.acked_at", "time", r.fmtTime(c.AckedAt))
+	}
+	add(r.t("claim.field.ack_due"), ack)
+	resolve := r.fmtTime(c.ResolveDue)
+	switch {
+	case c.ResolveOverdue(r.now):
+		resolve += " ⚠ " + r.t("claim.overdue")
+	case c.Status == crm.ClaimResolved && c.ResolvedAt.After(c.ResolveDue):
+		resolve += " · " + r.t("claim.resolved_at_late", "time", r.fmtTime(c.ResolvedAt))
+	case c.Status == crm.ClaimResolved:
+		resolve += " · " + r.t("claim.resolved_at", "time", r.fmtTime(c.ResolvedAt))
+	}
+	add(r.t("claim.field.resolve_due"), resolve)
+	add(r.t("claim.field.response"), c.Response)
+	if c.Cause != "" {
+		add(r.t("claim.field.cause"), c.Cause+" · "+r.t("claim.action."+string(c.Action)))
+	}
+	add(r.t("claim.field.resolution"), c.Resolution)
+	add(r.t("claim.field.reject_reason"), c.RejectReason)
+	if c.Satisfaction > 0 {
+		add(r.t("claim.field.satisfaction"), strconv.Itoa(c.Satisfaction)+"/5")
+	}
+
+	// The timeline follows the facts, one step a line, the latest last.
+	rep.Text = quoteText(c.Text, maxTextRunes)
+	steps := c.Timeline
+	const maxSteps = 30
+	if len(steps) > maxSteps {
+		add(r.t("claim.timeline"), r.t("list.earlier", "count", len(steps)-maxSteps))
+		steps = steps[len(steps)-maxSteps:]
+	}
+	for _, st := range steps {
+		add(r.fmtTime(st.At)+" · "+stepActor(r, st), stepText(r, st))
+	}
+	add(r.t("claim.next"), claimHint(r, c))
+	rep.Buttons = claimButtons(r, c, false)
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.card") + ": " + client.Name, Data: "/client " + clientRef(client)}})
+	return rep
+}
+
+// stepActor names who took a step (the bot for escalations).
+func stepActor(r *request, st crm.ClaimStep) string {
+	if st.By == 0 {
+		return r.t("claim.bot")
+	}
+	who := r.personName(st.By)
+	if st.OnBehalfOf != 0 {
+		who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(st.OnBehalfOf))
+	}
+	return who
+}
+
+// stepText says what a step did.
+func stepText(r *request, st crm.ClaimStep) string {
+	with := func(s string) string {
+		if st.Text == "" {
+			return s
+		}
+		return s + ": " + truncate(st.Text, 300)
+	}
+	switch st.Kind {
+	case crm.StepReceived:
+		// The text is the claim's own, shown above the timeline.
+		return r.t("claim.step.received")
+	case crm.StepAssign:
+		return r.t("claim.step.assign", "name", r.personName(st.Person))
+	case crm.StepResolve:
+		return with(r.t("claim.step.resolve")) + " (" + r.t("claim.step.cause", "cause", st.Cause, "action", r.t("claim.action."+string(st.Action))) + ")"
+	case crm.StepSatisfied:
+		return with(r.t("claim.step.satisfied", "score", st.Score))
+	case crm.StepEscalated:
+		if st.Person == 0 {
+			return r.t("claim.step.breached")
+		}
+		return r.t("claim.step.escalated", "name", r.personName(st.Person))
+	}
+	return with(r.t("claim.step." + string(st.Kind)))
+}
+
+// claimHint tells what to type for the next steps that need text.
+func claimHint(r *request, c *crm.Claim) string {
+	if c.Status.Open() {
+		return r.t("claim.hint_open", "id", c.Ref())
+	}
+	return r.t("claim.hint_closed", "id", c.Ref())
+}
+
+// claimLine is one claim in a list, /today or the client card.
+func claimLine(r *request, s *crm.ClaimSummary, clientName string, withOwner bool) string {
+	var b strings.Builder
+	if s.Overdue(r.now) {
+		b.WriteString("⚠ ")
+	}
+	b.WriteString(crm.ClaimRef(s.ID))
+	if clientName != "" {
+		b.WriteString(" · " + clientName)
+	}
+	b.WriteString(" · " + r.t("claim.severity."+string(s.Severity)) + " · " + categoryName(r.t, s.Category) + " · " + r.t("claim.status."+string(s.Status)))
+	switch {
+	case s.AckOverdue(r.now):
+		b.WriteString(" · " + r.t("claim.ack_overdue_since", "time", r.fmtTime(s.AckDue)))
+	case s.ResolveOverdue(r.now):
+		b.WriteString(" · " + r.t("claim.resolve_overdue_since", "time", r.fmtTime(s.ResolveDue)))
+	case s.Status.AwaitsAck():
+		b.WriteString(" · " + r.t("claim.ack_by", "time", r.fmtTime(s.AckDue)))
+	case s.Status.Open():
+		b.WriteString(" · " + r.t("claim.resolve_by", "time", r.fmtTime(s.ResolveDue)))
+	default:
+		b.WriteString(" " + r.fmtDate(s.ClosedAt))
+	}
+	if withOwner {
+		b.WriteString(" (" + r.personName(s.OwnerID))
+		if s.AssigneeID != 0 && s.AssigneeID != s.OwnerID {
+			b.WriteString(" → " + r.personName(s.AssigneeID))
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// worseFirst orders open claims overdue first, then by severity, then the
+// oldest first; closed claims come after them, the latest closed first.
+// It sorts small keys rather than the summaries, since lists run to
+// thousands of claims.
+func worseFirst(now time.Time, list []crm.ClaimSummary) {
+	type sortKey struct {
+		group int   // 0 open and overdue, 1 open, 2 closed
+		rank  int   // severity, most severe first
+		at    int64 // received (open, oldest first) or -closed (latest first)
+		id    uint64
+		i     int
+	}
+	keys := make([]sortKey, len(list))
+	for i := range list {
+		sm := &list[i]
+		k := sortKey{group: 1, id: sm.ID, i: i}
+		switch {
+		case !sm.Status.Open():
+			k.group, k.at = 2, -sm.ClosedAt.UnixNano()
+		default:
+			if sm.Overdue(now) {
+				k.group = 0
+			}
+			k.rank, k.at = -sm.Severity.Rank(), sm.CreatedAt.UnixNano()
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.rank, b.rank), cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id))
+	})
+	sorted := make([]crm.ClaimSummary, len(list))
+	for j, k := range keys {
+		sorted[j] = list[k.i]
+	}
+	copy(list, sorted)
+}
+
+// claimFilter is what "/claims …" asks for.
+type claimFilter struct {
+	status   string // open, overdue, closed, all
+	scope    string // "" (everything visible), mine, team
+	person   *crm.Person
+	client   string
+	category string
+	severity crm.Severity
+}
+
+var claimStatusWords = map[string]string{
+	"open": "open", "отворени": "open", "открити": "open", "активни": "open",
+	"overdue": "overdue", "late": "overdue", "просрочени": "overdue", "закъснели": "overdue",
+	"closed": "closed", "закрити": "closed", "приключени": "closed", "затворени": "closed",
+	"all": "all", "всички": "all",
+}
+
+var claimScopeWords = map[string]string{
+	"mine": "mine", "my": "mine", "мои": "mine", "моите": "mine",
+	"team": "team", "екип": "team", "екипа": "team",
+}
+
+// parseClaimFilter reads the words of "/claims": a status, a scope or
+// @person, category= and severity=, and the rest as a client name.
+func (r *request) parseClaimFilter(words []string) (claimFilter, error) {
+	f := claimFilter{status: "open"}
+	var name []string
+	for _, w := range words {
+		if k, v, ok := strings.Cut(w, "="); ok && k != "" {
+			switch claimKeys[strings.ToLower(k)] {
+			case "category":
+				c, ok := crm.ParseCategory(v)
+				if !ok {
+					return f, crm.Errorf(crm.EINVALID, "claim.bad_category", "max", crm.MaxCategoryRunes)
+				}
+				f.category = c
+				continue
+			case "severity":
+				sev, ok := crm.ParseSeverity(v)
+				if !ok {
+					return f, crm.Errorf(crm.EINVALID, "claim.bad_severity", "value", v)
+				}
+				f.severity = sev
+				continue
+			}
+			return f, crm.Errorf(crm.EINVALID, "claims.usage")
+		}
+		lw := strings.ToLower(w)
+		if st, ok := claimStatusWords[lw]; ok {
+			f.status = st
+			continue
+		}
+		if sc, ok := claimScopeWords[lw]; ok {
+			f.scope = sc
+			continue
+		}
+		if strings.HasPrefix(w, "@") || (strings.Contains(w, ":") && !strings.HasSuffix(w, ":")) {
+			p, err := r.person(w)
+			if err != nil {
+				return f, err
+			}
+			f.person = p
+			continue
+		}
+		name = append(name, w)
+	}
+	f.client = strings.Join(name, " ")
+	return f, nil
+}
+
+// claimScope returns the people whose claims (as owner or assignee) the
+// filter covers.
+func (r *request) claimScope(f claimFilter) (map[uint64]bool, error) {
+	set := map[uint64]bool{}
+	if f.person != nil {
+		if r.rightsOver(f.person.ID) == nil {
+			return nil, crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", f.person.Name)
+		}
+		set[f.person.ID] = true
+		return set, nil
+	}
+	scope := f.scope
+	if scope == "" {
+		scope = r.defaultScope()
+	}
+	ids, err := r.visibleOwners(scope)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// claimsCmd dispatches "/claims …": lists, "report" and "settings".
+func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) > 0 {
+		switch strings.ToLower(args[0]) {
+		case "report", "отчет", "доклад", "анализ":
+			return s.claimsReport(ctx, w, r, args[1:])
+		case "settings", "sla", "настройки":
+			return s.claimSettingsCmd(ctx, w, r, args[1:])
+		}
+	}
+	f, err := r.parseClaimFilter(args)
+	if err != nil {
+		return err
+	}
+	set, err := r.claimScope(f)
+	if err != nil {
+		return err
+	}
+	var list []crm.ClaimSummary
+	if f.client != "" {
+		c, err := r.client(ctx, f.client)
+		if err != nil {
+			return err
+		}
+		claims, err := s.store.ClientClaims(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		explicit := f.scope != "" || f.person != nil
+		for _, cl := range claims {
+			if !explicit || set[cl.OwnerID] || (cl.AssigneeID != 0 && set[cl.AssigneeID]) {
+				list = append(list, cl.Summary())
+			}
+		}
+	} else {
+		seen := map[uint64]bool{}
+		for _, open := range []bool{true, false} {
+			if (open && f.status == "closed") || (!open && (f.status == "open" || f.status == "overdue")) {
+				continue
+			}
+			for id := range set {
+				sums, err := s.store.ClaimsOf(ctx, id, open)
+				if err != nil {
+					return err
+				}
+				for _, sm := range sums {
+					if !seen[sm.ID] {
+						seen[sm.ID] = true
+						list = append(list, sm)
+					}
+				}
+			}
+		}
+	}
+	kept := list[:0]
+	overdue := 0
+	for _, sm := range list {
+		switch f.status {
+		case "open":
+			if !sm.Status.Open() {
+				continue
+			}
+		case "overdue":
+			if !sm.Overdue(r.now) {
+				continue
+			}
+		case "closed":
+			if sm.Status.Open() {
+				continue
+			}
+		}
+		if f.category != "" && sm.Category != f.category {
+			continue
+		}
+		if f.severity != "" && sm.Severity != f.severity {
+			continue
+		}
+		if sm.Overdue(r.now) {
+			overdue++
+		}
+		kept = append(kept, sm)
+	}
+	list = kept
+	worseFirst(r.now, list)
+	title := r.t("claims.title."+f.status, "count", len(list))
+	if f.status == "open" && overdue > 0 {
+		title += " · " + r.t("claims.overdue_count", "count", overdue)
+	}
+	if len(list) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: title})
+	}
+	shown := list
+	if len(shown) > maxClaimList {
+		shown = shown[:maxClaimList]
+	}
+	names, err := s.clientNames(ctx, shown)
+	if err != nil {
+		return err
+	}
+	withOwner := len(set) > 1
+	lines := make([]string, 0, len(shown)+1)
+	var row []bot.Button
+	for i, sm := range shown {
+		lines = append(lines, claimLine(r, &sm, names[sm.ClientID], withOwner))
+		if i < 5 {
+			row = append(row, bot.Button{Label: crm.ClaimRef(sm.ID), Data: "/claim " + crm.ClaimRef(sm.ID)})
+		}
+	}
+	if len(list) > len(shown) {
+		lines = append(lines, r.t("list.more", "count", len(list)-len(shown)))
+	}
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{row}})
+}
+
+// clientNames returns the names of the clients of the given claims.
+func (s *Service) clientNames(ctx context.Context, list []crm.ClaimSummary) (map[uint64]string, error) {
+	names := map[uint64]string{}
+	for _, sm := range list {
+		if _, ok := names[sm.ClientID]; ok {
+			continue
+		}
+		c, err := s.store.Client(ctx, sm.ClientID)
+		if err != nil && !crm.IsNotFound(err) {
+			return nil, err
+		}
+		if c != nil {
+			names[sm.ClientID] = c.Name
+		} else {
+			names[sm.ClientID] = ""
+		}
+	}
+	return names, nil
+}
+
+// claimAgenda adds to /today the claims of the given people (as owner or
+// assignee) whose acknowledge or resolve deadline passed or falls today.
+func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	seen := map[uint64]bool{}
+	var due []crm.ClaimSummary
+	for _, o := range owners {
+		sums, err := s.store.ClaimsOf(ctx, o, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, sm := range sums {
+			if seen[sm.ID] {
+				continue
+			}
+			seen[sm.ID] = true
+			next := sm.ResolveDue
+			if sm.Status.AwaitsAck() {
+				next = sm.AckDue
+			}
+			if sm.Overdue(r.now) || next.Before(until) {
+				due = append(due, sm)
+			}
+		}
+	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	names, err := s.clientNames(ctx, due)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]agendaItem, 0, len(due))
+	for _, sm := range due {
+		ref := crm.ClaimRef(sm.ID)
+		at := sm.ResolveDue
+		if sm.AckOverdue(r.now) || (sm.Status.AwaitsAck() && !sm.ResolveOverdue(r.now)) {
+			at = sm.AckDue
+		}
+		line := claimLine(r, &sm, names[sm.ClientID], false)
+		if sm.OwnerID != r.me.ID && sm.AssigneeID != r.me.ID {
+			line += " (" + r.t("today.for", "name", r.personName(sm.OwnerID)) + ")"
+		}
+		buttons := []bot.Button{{Label: r.t("claim.button.card", "id", ref), Data: "/claim " + ref}}
+		if sm.Status.AwaitsAck() {
+			buttons = append([]bot.Button{{Label: "✓ " + r.t("claim.button.ack") + " " + ref, Data: "/claim ack " + ref}}, buttons...)
+		}
+		items = append(items, agendaItem{Due: at, Text: line, Buttons: buttons})
+	}
+	return items, nil
+}
+
+// claimCardSection adds the open claims and the 12-month claim count to
+// the client card.
+func (s *Service) claimCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	claims, err := s.store.ClientClaims(ctx, c.ID)
+	if err != nil || len(claims) == 0 {
+		return nil, err
+	}
+	since := r.now.AddDate(-1, 0, 0)
+	var open []crm.ClaimSummary
+	year := 0
+	for _, cl := range claims {
+		if !cl.CreatedAt.Before(since) {
+			year++
+		}
+		if cl.Status.Open() {
+			open = append(open, cl.Summary())
+		}
+	}
+	worseFirst(r.now, open)
+	fields := []bot.Field{{Label: r.t("claim.card_count"), Value: r.t("claim.card_count_value", "count", year, "open", len(open))}}
+	for i, sm := range open {
+		if i == 5 {
+			fields = append(fields, bot.Field{Label: r.t("claim.card_more"), Value: r.t("list.more", "count", len(open)-5)})
+			break
+		}
+		fields = append(fields, bot.Field{Label: r.t("claim.card_open"), Value: claimLine(r, &sm, "", false)})
+	}
+	return fields, nil
+}
+
+// escalateClaims is the scheduled job: every claim whose resolve deadline
+// passed is escalated once to the owner's supervisor. The decision and its
+// marker are written in one transaction by the store; delivery follows,
+// and an undelivered message is retried on the next ticks.
+func (s *Service) escalateClaims(ctx context.Context, now time.Time) error {
+	people, err := s.store.People(ctx)
+	if err != nil {
+		return err
+	}
+	byID := make(map[uint64]*crm.Person, len(people))
+	for _, p := range people {
+		byID[p.ID] = p
+	}
+	pending, err := s.store.EscalateClaims(ctx, now, escalationBatch, func(c *crm.Claim) uint64 {
+		return escalationTarget(byID, c.OwnerID)
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range pending {
+		p := byID[e.To]
+		c, err := s.store.Claim(ctx, e.ClaimID)
+		if err != nil || s.notifier == nil || !p.Active() {
+			if err != nil && !crm.IsNotFound(err) {
+				return err
+			}
+			s.log.Warn("claim escalation not deliverable", "claim", crm.ClaimRef(e.ClaimID), "to", e.To)
+			if err := s.store.FinishEscalation(ctx, e.ClaimID, false, 1); err != nil {
+				return err
+			}
+			continue
+		}
+		ok := s.notify(ctx, p, s.escalationReply(ctx, p, c, byID))
+		if !ok && e.Attempts+1 >= maxEscalationAttempts {
+			s.log.Error("claim escalation given up", "claim", c.Ref(), "to", p.ID)
+		}
+		if err := s.store.FinishEscalation(ctx, e.ClaimID, ok, maxEscalationAttempts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escalationTarget is the first active person above the owner; with none,
+// the first active head other than the owner; 0 when there is nobody.
+func escalationTarget(people map[uint64]*crm.Person, owner uint64) uint64 {
+	seen := map[uint64]bool{owner: true}
+	for p := people[owner]; p != nil && p.ReportsTo != 0 && !seen[p.ReportsTo]; p = people[p.ReportsTo] {
+		seen[p.ReportsTo] = true
+		if sup := people[p.ReportsTo]; sup.Active() {
+			return sup.ID
+		}
+	}
+	var heads []uint64
+	for id, p := range people {
+		if p.IsHead() && id != owner {
+			heads = append(heads, id)
+		}
+	}
+	if len(heads) == 0 {
+		return 0
+	}
+	sort.Slice(heads, func(i, j int) bool { return heads[i] < heads[j] })
+	return heads[0]
+}
+
+// escalationReply is the message to the supervisor, in their language and
+// time zone.
+func (s *Service) escalationReply(ctx context.Context, to *crm.Person, c *crm.Claim, people map[uint64]*crm.Person) bot.Reply {
+	loc, tz := s.personLocale(to)
+	name := ""
+	if cl, err := s.store.Client(ctx, c.ClientID); err == nil {
+		name = cl.Name
+	}
+	owner := "—"
+	if p := people[c.OwnerID]; p != nil {
+		owner = p.Name
+	}
+	text := loc.T("claim.escalation", "id", c.Ref(), "name", name, "owner", owner,
+		"due", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang()),
+		"severity", loc.T("claim.severity."+string(c.Severity)), "category", categoryName(loc.T, c.Category),
+		"status", loc.T("claim.status."+string(c.Status))) + "\n" + quoteText(c.Text, 300)
+	return bot.Reply{Title: loc.T("claim.escalation_title"), Text: text,
+		Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}}
+}

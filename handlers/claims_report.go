@@ -1,0 +1,502 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// reportPeriod reads "month", "quarter", "year" (optionally with "last"),
+// or "DATE..DATE", and returns [from, to) in the sender's time zone; the
+// default is the current month.
+func (r *request) reportPeriod(words []string) (from, to time.Time, rest []string, err error) {
+	today := r.today()
+	unit, back := "month", 0
+	var explicit bool
+	for _, w := range words {
+		lw := strings.ToLower(w)
+		switch lw {
+		case "month", "месец", "месеца":
+			unit = "month"
+			continue
+		case "quarter", "тримесечие":
+			unit = "quarter"
+			continue
+		case "year", "година", "годината":
+			unit = "year"
+			continue
+		case "last", "previous", "prev", "миналия", "миналото", "миналата", "предишния", "предишното", "предишната":
+			back = 1
+			continue
+		}
+		if a, b, ok := strings.Cut(w, ".."); ok {
+			d1, ok1 := r.date(a)
+			d2, ok2 := r.date(b)
+			if !ok1 || !ok2 || d2.Before(d1) {
+				return from, to, nil, crm.Errorf(crm.EINVALID, "claims.report_usage")
+			}
+			from, to, explicit = d1, dates.AddDays(d2, 1), true
+			continue
+		}
+		rest = append(rest, w)
+	}
+	if explicit {
+		return from, to, rest, nil
+	}
+	y, m := today.Year(), today.Month()
+	switch unit {
+	case "month":
+		from = time.Date(y, m-time.Month(back), 1, 0, 0, 0, 0, r.tz)
+		to = time.Date(from.Year(), from.Month()+1, 1, 0, 0, 0, 0, r.tz)
+	case "quarter":
+		q := (int(m) - 1) / 3
+		from = time.Date(y, time.Month(q*3+1-3*back), 1, 0, 0, 0, 0, r.tz)
+		to = time.Date(from.Year(), from.Month()+3, 1, 0, 0, 0, 0, r.tz)
+	case "year":
+		from = time.Date(y-back, 1, 1, 0, 0, 0, 0, r.tz)
+		to = time.Date(y-back+1, 1, 1, 0, 0, 0, 0, r.tz)
+	}
+	return from, to, rest, nil
+}
+
+// countOf is a label and how often it occurs.
+type countOf struct {
+	label string
+	n     int
+}
+
+func sortedCounts(m map[string]int, label func(string) string) []countOf {
+	out := make([]countOf, 0, len(m))
+	for k, n := range m {
+		out = append(out, countOf{label(k), n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].label < out[j].label
+	})
+	return out
+}
+
+func joinCounts(cs []countOf, max int) string {
+	var parts []string
+	for i, c := range cs {
+		if i == max {
+			break
+		}
+		parts = append(parts, c.label+" "+strconv.Itoa(c.n))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func median(ds []time.Duration) (time.Duration, bool) {
+	if len(ds) == 0 {
+		return 0, false
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2], true
+	}
+	return (s[n/2-1] + s[n/2]) / 2, true
+}
+
+// fmtWork writes a working-time duration in working days (of length day;
+// none when day is 0), hours and minutes: "1d 2h", "45min".
+func fmtWork(t func(string, ...any) string, d, day time.Duration) string {
+	d = d.Round(time.Minute)
+	days := 0
+	if day > 0 {
+		days = int(d / day)
+		d -= time.Duration(days) * day
+	}
+	hours := int(d / time.Hour)
+	mins := int((d % time.Hour) / time.Minute)
+	var parts []string
+	if days > 0 {
+		parts = append(parts, t("claim.unit.d", "n", days))
+	}
+	if hours > 0 {
+		parts = append(parts, t("claim.unit.h", "n", hours))
+	}
+	if mins > 0 || len(parts) == 0 {
+		parts = append(parts, t("claim.unit.m", "n", mins))
+	}
+	return strings.Join(parts, " ")
+}
+
+func fmtSpan(t func(string, ...any) string, sp crm.Span, h crm.BusinessHours) string {
+	return fmtWork(t, h.Duration(sp), h.DayLength())
+}
+
+func percent(n, of int) int {
+	if of == 0 {
+		return 0
+	}
+	return (200*n + of) / (2 * of)
+}
+
+// causeGroup gathers the claims with one root cause.
+type causeGroup struct {
+	label      string
+	n          int
+	corrective int
+	clients    map[uint64]bool
+}
+
+// claimsReport answers "/claims report [month|quarter|year|last …|DATE..DATE]
+// [mine|team|@person]" over the claims received in the period.
+func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	from, to, rest, err := r.reportPeriod(words)
+	if err != nil {
+		return err
+	}
+	f, err := r.parseClaimFilter(rest)
+	if err != nil {
+		return err
+	}
+	if f.client != "" || f.status != "open" {
+		return crm.Errorf(crm.EINVALID, "claims.report_usage")
+	}
+	set, err := r.claimScope(f)
+	if err != nil {
+		return err
+	}
+	settings, err := s.store.ClaimSettings(ctx)
+	if err != nil {
+		return err
+	}
+	hours := settings.Hours
+	var (
+		total, open, overdue, resolved, rejected int
+		ackIn, ackN, resIn, resN                 int
+		scoreSum, scoreN                         int
+		byCat, bySev                             = map[string]int{}, map[string]int{}
+		byClient                                 = map[uint64]int{}
+		causes                                   = map[string]*causeGroup{}
+		ackTimes, resTimes                       = map[crm.Severity][]time.Duration{}, map[crm.Severity][]time.Duration{}
+	)
+	keep := func(sm *crm.ClaimSummary) bool {
+		return set[sm.OwnerID] || (sm.AssigneeID != 0 && set[sm.AssigneeID])
+	}
+	err = s.store.ClaimsReceived(ctx, from, to, keep, func(c *crm.Claim) bool {
+		if f.category != "" && c.Category != f.category {
+			return true
+		}
+		total++
+		byCat[c.Category]++
+		bySev[string(c.Severity)]++
+		byClient[c.ClientID]++
+		term := settings.Term(c.Severity)
+		if !c.AckedAt.IsZero() {
+			d := hours.Between(c.CreatedAt, c.AckedAt, r.tz)
+			ackTimes[c.Severity] = append(ackTimes[c.Severity], d)
+			ackN++
+			if d <= hours.Duration(term.Ack) {
+				ackIn++
+			}
+		}
+		switch c.Status {
+		case crm.ClaimResolved:
+			resolved++
+			d := hours.Between(c.CreatedAt, c.ResolvedAt, r.tz)
+			resTimes[c.Severity] = append(resTimes[c.Severity], d)
+			resN++
+			if d <= hours.Duration(term.Resolve) {
+				resIn++
+			}
+		case crm.ClaimRejected:
+			rejected++
+		default:
+			open++
+			if c.Overdue(r.now) {
+				overdue++
+			}
+		}
+		if c.Satisfaction > 0 {
+			scoreSum += c.Satisfaction
+			scoreN++
+		}
+		if c.Cause != "" {
+			k := crm.NormalizeName(c.Cause)
+			if k == "" {
+				k = strings.ToLower(c.Cause)
+			}
+			g := causes[k]
+			if g == nil {
+				g = &causeGroup{label: c.Cause, clients: map[uint64]bool{}}
+				causes[k] = g
+			}
+			g.n++
+			g.clients[c.ClientID] = true
+			if c.Action == crm.ActionCorrective || c.Action == crm.ActionPreventive {
+				g.corrective++
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	period := r.fmtDate(from) + " – " + r.fmtDate(to.Add(-time.Second))
+	title := r.t("claims.report_title", "period", period, "count", total)
+	if total == 0 {
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("claims.report_empty")})
+	}
+	var lines []string
+	lines = append(lines, r.t("claims.report_by_category", "list", joinCounts(sortedCounts(byCat, func(k string) string { return categoryName(r.t, k) }), 10)))
+	var sevs []string
+	for _, sev := range crm.Severities {
+		if n := bySev[string(sev)]; n > 0 {
+			sevs = append(sevs, r.t("claim.severity."+string(sev))+" "+strconv.Itoa(n))
+		}
+	}
+	lines = append(lines, r.t("claims.report_by_severity", "list", strings.Join(sevs, " · ")))
+	lines = append(lines, r.t("claims.report_status", "open", open, "overdue", overdue, "resolved", resolved, "rejected", rejected))
+
+	lines = append(lines, "", r.t("claims.report_times"))
+	dash := "—"
+	for _, sev := range crm.Severities {
+		if bySev[string(sev)] == 0 {
+			continue
+		}
+		term := settings.Term(sev)
+		ack, res := dash, dash
+		if m, ok := median(ackTimes[sev]); ok {
+			ack = fmtWork(r.t, m, hours.DayLength())
+		}
+		if m, ok := median(resTimes[sev]); ok {
+			res = fmtWork(r.t, m, hours.DayLength())
+		}
+		lines = append(lines, r.t("claims.report_time_line", "severity", r.t("claim.severity."+string(sev)),
+			"ack", ack, "ack_sla", fmtSpan(r.t, term.Ack, hours), "resolve", res, "resolve_sla", fmtSpan(r.t, term.Resolve, hours)))
+	}
+	lines = append(lines, r.t("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", percent(ackIn, ackN)))
+	lines = append(lines, r.t("claims.report_resolve_share", "in", resIn, "of", resN, "pct", percent(resIn, resN)))
+	if scoreN > 0 {
+		avg := fmt.Sprintf("%.1f", float64(scoreSum)/float64(scoreN))
+		if r.Lang == "bg" {
+			avg = strings.Replace(avg, ".", ",", 1) // Bulgarian writes a decimal comma
+		}
+		lines = append(lines, r.t("claims.report_satisfaction", "avg", avg, "count", scoreN))
+	} else {
+		lines = append(lines, r.t("claims.report_no_satisfaction"))
+	}
+
+	if len(causes) > 0 {
+		byCause := map[string]int{}
+		for _, g := range causes {
+			byCause[g.label] = g.n
+		}
+		lines = append(lines, "", r.t("claims.report_causes", "list", joinCounts(sortedCounts(byCause, func(k string) string { return k }), 10)))
+		keys := make([]string, 0, len(causes))
+		for k := range causes {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := causes[keys[i]], causes[keys[j]]
+			if len(a.clients) != len(b.clients) {
+				return len(a.clients) > len(b.clients)
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			g := causes[k]
+			if len(g.clients) < 2 {
+				continue
+			}
+			var names []string
+			for id := range g.clients {
+				if c, err := s.store.Client(ctx, id); err == nil {
+					names = append(names, c.Name)
+				}
+			}
+			sort.Strings(names)
+			line := "⚠ " + r.t("claims.report_recurring", "cause", g.label, "count", len(g.clients), "clients", strings.Join(names, ", "))
+			if g.corrective > 0 {
+				line += " " + r.t("claims.report_action_taken", "done", g.corrective, "of", g.n)
+			}
+			lines = append(lines, line)
+		}
+	}
+
+	top := make([]countOf, 0, len(byClient))
+	for id, n := range byClient {
+		name := "#" + strconv.FormatUint(id, 10)
+		if c, err := s.store.Client(ctx, id); err == nil {
+			name = c.Name
+		}
+		top = append(top, countOf{name, n})
+	}
+	sort.Slice(top, func(i, j int) bool {
+		if top[i].n != top[j].n {
+			return top[i].n > top[j].n
+		}
+		return top[i].label < top[j].label
+	})
+	lines = append(lines, "", r.t("claims.report_top_clients", "list", joinCounts(top, 5)))
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"),
+		Buttons: [][]bot.Button{{{Label: r.t("claims.button.overdue"), Data: "/claims overdue"}}}})
+}
+
+var weekdayWords = map[string]time.Weekday{
+	"mon": time.Monday, "monday": time.Monday, "пн": time.Monday, "пон": time.Monday, "понеделник": time.Monday,
+	"tue": time.Tuesday, "tuesday": time.Tuesday, "вт": time.Tuesday, "вторник": time.Tuesday,
+	"wed": time.Wednesday, "wednesday": time.Wednesday, "ср": time.Wednesday, "сряда": time.Wednesday,
+	"thu": time.Thursday, "thursday": time.Thursday, "чт": time.Thursday, "четвъртък": time.Thursday,
+	"fri": time.Friday, "friday": time.Friday, "пт": time.Friday, "петък": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday, "сб": time.Saturday, "събота": time.Saturday,
+	"sun": time.Sunday, "sunday": time.Sunday, "нд": time.Sunday, "неделя": time.Sunday,
+}
+
+// isoDay numbers weekdays Monday 1 … Sunday 7.
+func isoDay(d time.Weekday) int {
+	if d == time.Sunday {
+		return 7
+	}
+	return int(d)
+}
+
+// parseWeekdays reads "mon-fri", "пн-сб" or "mon,wed,fri".
+func parseWeekdays(s string) ([]time.Weekday, bool) {
+	set := map[time.Weekday]bool{}
+	for _, part := range strings.Split(strings.ToLower(s), ",") {
+		a, b, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		da, ok := weekdayWords[strings.TrimSpace(a)]
+		if !ok {
+			return nil, false
+		}
+		if !isRange {
+			set[da] = true
+			continue
+		}
+		db, ok := weekdayWords[strings.TrimSpace(b)]
+		if !ok || isoDay(db) < isoDay(da) {
+			return nil, false
+		}
+		for i := isoDay(da); i <= isoDay(db); i++ {
+			set[time.Weekday(i%7)] = true
+		}
+	}
+	var out []time.Weekday
+	for i := 1; i <= 7; i++ {
+		if set[time.Weekday(i%7)] {
+			out = append(out, time.Weekday(i%7))
+		}
+	}
+	return out, len(out) > 0
+}
+
+// fmtWeekdays writes working days as "Mon–Fri" or "Mon, Wed, Fri".
+func fmtWeekdays(t func(string, ...any) string, days []time.Weekday) string {
+	sorted := append([]time.Weekday(nil), days...)
+	sort.Slice(sorted, func(i, j int) bool { return isoDay(sorted[i]) < isoDay(sorted[j]) })
+	name := func(d time.Weekday) string { return t("claim.weekday." + strings.ToLower(d.String()[:3])) }
+	contiguous := len(sorted) > 2
+	for i := 1; i < len(sorted); i++ {
+		if isoDay(sorted[i]) != isoDay(sorted[i-1])+1 {
+			contiguous = false
+		}
+	}
+	if contiguous {
+		return name(sorted[0]) + "–" + name(sorted[len(sorted)-1])
+	}
+	var parts []string
+	for _, d := range sorted {
+		parts = append(parts, name(d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func clockText(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
+
+// claimSettingsText describes the SLA settings.
+func claimSettingsText(t func(string, ...any) string, cs crm.ClaimSettings) string {
+	h := cs.Hours
+	lines := []string{t("claims.settings_hours", "days", fmtWeekdays(t, h.Days), "from", clockText(h.Start), "to", clockText(h.End), "day", fmtWork(t, h.DayLength(), 0))}
+	for _, sev := range crm.Severities {
+		term := cs.Term(sev)
+		lines = append(lines, t("claims.settings_line", "severity", t("claim.severity."+string(sev)), "ack", fmtSpan(t, term.Ack, h), "resolve", fmtSpan(t, term.Resolve, h)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// claimSettingsCmd shows the SLA settings, and lets a head change them:
+// "/claims settings critical=4h/2d high=1d/5d hours=09:00-18:00
+// days=mon-fri", or "/claims settings reset".
+func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	cs, err := s.store.ClaimSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(words) == 0 {
+		return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_title"), Text: claimSettingsText(r.t, cs) + "\n\n" + r.t("claims.settings_hint")})
+	}
+	if r.me.Role != crm.RoleHead {
+		return crm.Errorf(crm.EFORBIDDEN, "claims.settings_forbidden")
+	}
+	next := cs.Clone()
+	if len(words) == 1 && isResetWord(words[0]) {
+		next = crm.DefaultClaimSettings()
+	} else {
+		for _, wd := range words {
+			k, v, ok := strings.Cut(wd, "=")
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "claims.settings_usage")
+			}
+			k = strings.ToLower(k)
+			if sev, ok := crm.ParseSeverity(k); ok {
+				a, b, ok := strings.Cut(v, "/")
+				ack, ok1 := crm.ParseSpan(a)
+				res, ok2 := crm.ParseSpan(b)
+				if !ok || !ok1 || !ok2 {
+					return crm.Errorf(crm.EINVALID, "claims.bad_sla", "value", v)
+				}
+				next.SLA[sev] = crm.SLATerm{Ack: ack, Resolve: res}
+				continue
+			}
+			switch k {
+			case "hours", "часове", "време", "работно_време":
+				a, b, ok := strings.Cut(v, "-")
+				h1, m1, ok1 := dates.ParseClock(a)
+				h2, m2, ok2 := dates.ParseClock(b)
+				if b == "24:00" {
+					h2, m2, ok2 = 24, 0, true
+				}
+				if !ok || !ok1 || !ok2 || h1*60+m1 >= h2*60+m2 {
+					return crm.Errorf(crm.EINVALID, "claims.bad_hours", "value", v)
+				}
+				next.Hours.Start, next.Hours.End = h1*60+m1, h2*60+m2
+			case "days", "дни":
+				days, ok := parseWeekdays(v)
+				if !ok {
+					return crm.Errorf(crm.EINVALID, "claims.bad_days", "value", v)
+				}
+				next.Hours.Days = days
+			default:
+				return crm.Errorf(crm.EINVALID, "claims.settings_usage")
+			}
+		}
+	}
+	if err := s.store.SaveClaimSettings(ctx, next, r.actor(), r.now); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_saved"), Text: claimSettingsText(r.t, next) + "\n" + r.t("claims.settings_note")})
+}
+
+func isResetWord(w string) bool {
+	switch strings.ToLower(w) {
+	case "reset", "default", "defaults", "нулирай", "стандартни", "първоначални":
+		return true
+	}
+	return false
+}
