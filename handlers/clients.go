@@ -101,6 +101,9 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 	if name == "" || len(kv.Keys) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.edit_usage")
 	}
+	if done, err := s.offerFieldValues(ctx, w, r, name, kv); done || err != nil {
+		return err
+	}
 	c, actor, err := r.changeableClient(ctx, name)
 	if err != nil {
 		return err

@@ -61,6 +61,7 @@ type Store interface {
 	ClientStore
 	ActivityStore
 	ClaimStore
+	PlanningStore
 }
 
 // Config holds the settings the handlers use.
@@ -194,6 +195,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	// Command families, in the order /help lists them.
 	s.registerCore()
 	s.registerClaims()
+	s.registerPlanning()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }

@@ -58,6 +58,7 @@ func (sd *Seeder) Client(c *crm.Client) {
 	sd.id("client", c.ID)
 	sd.set(nameKey(c), nil)
 	sd.set(ownerKey(c.OwnerID, c.ID), ownerVal(c))
+	sd.planning(c)
 	sd.json(clientKey(c.ID), c)
 }
 

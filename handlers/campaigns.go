@@ -1,0 +1,352 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+
+	"github.com/shopspring/decimal"
+)
+
+// campaignKeys maps the keys of /campaign add (English and Bulgarian, after
+// canonicalKey) to their canonical names.
+var campaignKeys = map[string]string{
+	"kind": "kind", "type": "kind", "вид": "kind", "тип": "kind",
+	"date": "date", "on": "date", "дата": "date", "на": "date",
+	"city": "city",
+	"budget": "budget", "cost": "budget", "бюджет": "budget", "цена": "budget", "разход": "budget",
+	"currency": "currency", "валута": "currency",
+}
+
+// campaignCmd: "/campaign add \"NAME\" kind=… date=DATE [city=…]
+// [budget=N]", "/campaign NAME", "/campaign NAME report".
+func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "campaign.usage")
+	}
+	switch strings.ToLower(args[0]) {
+	case "add", "new", "добави", "нова":
+		return s.campaignAdd(ctx, w, r, args[1:])
+	}
+	last := strings.ToLower(args[len(args)-1])
+	if len(args) > 1 && (last == "report" || last == "отчет" || last == "резултати") {
+		c, err := s.findCampaign(ctx, strings.Join(args[:len(args)-1], " "))
+		if err != nil {
+			return err
+		}
+		return s.campaignReport(ctx, w, r, c)
+	}
+	c, err := s.findCampaign(ctx, strings.Join(args, " "))
+	if err != nil {
+		return err
+	}
+	return s.campaignShow(ctx, w, r, c)
+}
+
+func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	a := splitKV(words)
+	name := strings.TrimSpace(strings.Join(a.Plain, " "))
+	if name == "" || crm.NormalizeName(name) == "" {
+		return crm.Errorf(crm.EINVALID, "campaign.add_usage")
+	}
+	if len([]rune(name)) > 200 {
+		return crm.Errorf(crm.EINVALID, "campaign.name_too_long")
+	}
+	kv := map[string]string{}
+	for _, k := range a.Keys {
+		ck, ok := campaignKeys[k]
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "campaign.bad_key", "key", k)
+		}
+		kv[ck] = strings.TrimSpace(a.KV[k])
+	}
+	kind, ok := crm.ParseCampaignKind(kv["kind"])
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "campaign.bad_kind", "value", kv["kind"])
+	}
+	day, ok := r.date(kv["date"])
+	if !ok {
+		if kv["date"] == "" {
+			return crm.Errorf(crm.EINVALID, "campaign.add_usage")
+		}
+		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", kv["date"])
+	}
+	c := &crm.Campaign{Name: name, Kind: kind, Date: day, City: kv["city"], CreatedBy: r.me.ID, CreatedAt: r.now}
+	if b := kv["budget"]; b != "" {
+		if kv["currency"] != "" {
+			b += " " + kv["currency"]
+		}
+		amount, cur, err := parseMoney(b, s.cfg.Currency)
+		if err != nil {
+			return err
+		}
+		c.Budget, c.Currency, c.HasBudget = amount, cur, true
+	}
+	if err := s.planningStore().CreateCampaign(ctx, c); err != nil {
+		return err
+	}
+	msg := r.t("campaign.saved", "name", c.Name, "kind", r.t("campaign.kind."+c.Kind), "date", r.fmtDate(c.Date))
+	return w.Reply(ctx, bot.Reply{Text: msg + "\n" + r.t("campaign.lead_hint", "name", bot.Quote(c.Name)),
+		Buttons: [][]bot.Button{{{Label: r.t("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}})
+}
+
+// findCampaign resolves a campaign by its exact name or a unique prefix.
+func (s *Service) findCampaign(ctx context.Context, name string) (*crm.Campaign, error) {
+	name = strings.TrimSpace(name)
+	if c, err := s.planningStore().CampaignByName(ctx, name); err == nil {
+		return c, nil
+	} else if !crm.IsNotFound(err) {
+		return nil, err
+	}
+	all, err := s.planningStore().Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	norm := crm.NormalizeName(name)
+	var matches []*crm.Campaign
+	for _, c := range all {
+		if norm != "" && strings.HasPrefix(crm.NormalizeName(c.Name), norm) {
+			matches = append(matches, c)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, crm.Errorf(crm.ENOTFOUND, "campaign.not_found", "name", name)
+	case 1:
+		return matches[0], nil
+	}
+	e := &ambiguousError{Ref: name}
+	for i, c := range matches {
+		if i == maxChoices {
+			break
+		}
+		e.Choices = append(e.Choices, choice{Label: c.Name, Ref: bot.Quote(c.Name)})
+	}
+	return nil, e
+}
+
+// campaignHead is a campaign's kind, date and city: "fair · 2027-03-10 · Plovdiv".
+func campaignHead(r *request, c *crm.Campaign) string {
+	parts := []string{r.t("campaign.kind." + c.Kind), r.fmtDate(c.Date)}
+	if c.City != "" {
+		parts = append(parts, c.City)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// campaignLeads splits a campaign's leads into the clients the sender sees
+// and how many others there are.
+func (s *Service) campaignLeads(ctx context.Context, r *request, c *crm.Campaign) ([]crm.Lead, map[uint64]*crm.Client, int, error) {
+	leads, err := s.planningStore().CampaignLeads(ctx, c)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	clients := map[uint64]*crm.Client{}
+	var seen []crm.Lead
+	hidden := 0
+	for _, l := range leads {
+		cl, err := s.store.Client(ctx, l.ClientID)
+		if err != nil {
+			if crm.IsNotFound(err) {
+				continue
+			}
+			return nil, nil, 0, err
+		}
+		if !r.seesOwner(cl.OwnerID) {
+			hidden++
+			continue
+		}
+		clients[cl.ID] = cl
+		seen = append(seen, l)
+	}
+	return seen, clients, hidden, nil
+}
+
+func (s *Service) campaignShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Campaign) error {
+	leads, clients, hidden, err := s.campaignLeads(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: c.Name}
+	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
+	add(r.t("campaign.field.kind"), r.t("campaign.kind."+c.Kind))
+	add(r.t("campaign.field.date"), r.fmtDate(c.Date))
+	if c.City != "" {
+		add(r.t("field.city"), c.City)
+	}
+	if c.HasBudget {
+		add(r.t("campaign.field.budget"), fmtMoney(c.Budget, c.Currency, r.Lang))
+	}
+	add(r.t("campaign.field.leads"), r.t("campaign.leads_value", "count", len(leads)+hidden, "hidden", hidden))
+	sort.Slice(leads, func(i, j int) bool { return leads[i].At.After(leads[j].At) })
+	for i, l := range leads {
+		if i == 10 {
+			add(r.t("campaign.field.lead"), r.t("list.more", "count", len(leads)-10))
+			break
+		}
+		add(r.t("campaign.field.lead"), clients[l.ClientID].Name+" · "+r.fmtDate(l.At))
+	}
+	add(r.t("campaign.field.created"), r.personName(c.CreatedBy)+", "+r.fmtDate(c.CreatedAt))
+	rep.Buttons = [][]bot.Button{{{Label: r.t("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}
+	return w.Reply(ctx, rep)
+}
+
+// campaignFigures are the results of a campaign among the leads counted.
+type campaignFigures struct {
+	Leads, Talked, Conversations int
+	Opened, Won                  int
+	Revenue                      amounts
+}
+
+// campaignFigures counts, for each lead from the day it came (or the
+// campaign's day, if earlier), its conversations and the deals opened,
+// won, and their revenue.
+func (s *Service) campaignFigures(ctx context.Context, r *request, c *crm.Campaign, leads []crm.Lead) (campaignFigures, error) {
+	f := campaignFigures{Leads: len(leads), Revenue: amounts{}}
+	for _, l := range leads {
+		since := dates.Day(l.At, r.tz)
+		if c.Date.Before(since) {
+			since = c.Date
+		}
+		convs, err := s.store.Conversations(ctx, l.ClientID, 0)
+		if err != nil {
+			return f, err
+		}
+		n := 0
+		for _, v := range convs {
+			if !v.At.Before(since) {
+				n++
+			}
+		}
+		f.Conversations += n
+		if n > 0 {
+			f.Talked++
+		}
+		deals, err := s.planningStore().DealFactsOf(ctx, l.ClientID)
+		if err != nil {
+			return f, err
+		}
+		for _, d := range deals {
+			if d.CreatedAt.Before(since) {
+				continue
+			}
+			f.Opened++
+			if d.Won() {
+				f.Won++
+				f.Revenue.add(d.Currency, d.Amount)
+			}
+		}
+	}
+	return f, nil
+}
+
+// campaignReport answers "/campaign NAME report".
+func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Campaign) error {
+	leads, _, hidden, err := s.campaignLeads(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	f, err := s.campaignFigures(ctx, r, c, leads)
+	if err != nil {
+		return err
+	}
+	lines := []string{
+		r.t("campaign.report.leads", "count", f.Leads),
+		r.t("campaign.report.talks", "count", f.Conversations, "leads", f.Talked),
+		r.t("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.cfg.Currency)),
+	}
+	if f.Leads > 0 {
+		lines = append(lines, r.t("campaign.report.conversion", "percent", percent(f.Won, f.Leads)))
+	}
+	switch {
+	case !c.HasBudget:
+		lines = append(lines, r.t("campaign.report.no_budget", "name", bot.Quote(c.Name)))
+	case hidden > 0:
+		lines = append(lines, r.t("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang)),
+			r.t("campaign.report.cost_hidden", "count", hidden))
+	default:
+		line := r.t("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang))
+		if f.Leads > 0 {
+			line += " · " + r.t("campaign.report.per_lead", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Leads))), c.Currency, r.Lang))
+		}
+		if f.Won > 0 {
+			line += " · " + r.t("campaign.report.per_won", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Won))), c.Currency, r.Lang))
+		} else {
+			line += " · " + r.t("campaign.report.no_won")
+		}
+		lines = append(lines, line)
+	}
+	if hidden > 0 {
+		lines = append(lines, r.t("campaign.report.hidden", "count", hidden))
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("campaign.report.title", "name", c.Name, "head", campaignHead(r, c)), Text: strings.Join(lines, "\n")})
+}
+
+// campaignsCmd lists the campaigns, the latest first, with their leads.
+func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	all, err := s.planningStore().Campaigns(ctx)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("campaigns.none") + "\n" + r.t("campaign.add_usage")})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Date.After(all[j].Date) })
+	var lines []string
+	var buttons [][]bot.Button
+	for i, c := range all {
+		if i == 30 {
+			lines = append(lines, r.t("list.more", "count", len(all)-30))
+			break
+		}
+		leads, _, hidden, err := s.campaignLeads(ctx, r, c)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.t("campaigns.leads", "count", len(leads)+hidden))
+		if i < 5 {
+			buttons = append(buttons, []bot.Button{{Label: r.t("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
+		}
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: buttons})
+}
+
+// leadCmd ties a client to a campaign: "/lead NAME campaign=\"…\"".
+func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	a := splitKV(r.Command.Args)
+	var campName string
+	for _, k := range a.Keys {
+		switch k {
+		case "campaign", "кампания", "source":
+			campName = a.KV[k]
+		default:
+			return crm.Errorf(crm.EINVALID, "lead.usage")
+		}
+	}
+	name := strings.Join(a.Plain, " ")
+	if name == "" || strings.TrimSpace(campName) == "" {
+		return crm.Errorf(crm.EINVALID, "lead.usage")
+	}
+	camp, err := s.findCampaign(ctx, campName)
+	if err != nil {
+		return err
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	added, err := s.planningStore().AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: c.ID, At: r.now, By: actor.PersonID}, actor)
+	if err != nil {
+		return err
+	}
+	key := "lead.saved"
+	if !added {
+		key = "lead.already"
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t(key, "name", c.Name, "campaign", camp.Name)})
+}

@@ -1,0 +1,309 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// competitorWindow is the period /competitors ranks by: six months.
+const competitorWindow = 6
+
+// competitorKeys maps the key=value keys of /competitor to their canonical
+// names.
+var competitorKeys = map[string]string{
+	"aspect": "aspect", "about": "aspect", "type": "aspect", "аспект": "aspect", "относно": "aspect", "тема": "aspect", "вид": "aspect",
+	"client": "client", "source": "client", "from": "client", "клиент": "client", "източник": "client", "от": "client",
+}
+
+// competitorCmd: "/competitor NAME: NOTE [aspect=…] [client=…]",
+// "/competitor NAME".
+func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	rest := strings.TrimSpace(r.Command.Rest)
+	if rest == "" {
+		return crm.Errorf(crm.EINVALID, "competitor.usage")
+	}
+	name, text, ok := splitNameText(rest)
+	if !ok {
+		return s.competitorShow(ctx, w, r, strings.Join(bot.Split(rest), " "))
+	}
+	text, kv := takeKeys(text, competitorKeys)
+	if text == "" {
+		return crm.Errorf(crm.EINVALID, "competitor.usage")
+	}
+	if len([]rune(text)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	if len([]rune(name)) > 100 || crm.NormalizeName(name) == "" {
+		return crm.Errorf(crm.EINVALID, "competitor.bad_name")
+	}
+	aspect := crm.AspectGeneral
+	if a, ok := kv["aspect"]; ok {
+		if aspect, ok = crm.ParseAspect(a); !ok {
+			return crm.Errorf(crm.EINVALID, "competitor.bad_aspect", "value", a)
+		}
+	}
+	n := &crm.CompetitorNote{Aspect: aspect, Text: text, By: r.me.ID, At: r.now}
+	var source *crm.Client
+	if ref, ok := kv["client"]; ok {
+		c, err := r.client(ctx, ref)
+		if err != nil {
+			return err
+		}
+		source, n.ClientID = c, c.ID
+	}
+	comp, err := s.planningStore().AddCompetitorNote(ctx, name, n)
+	if err != nil {
+		return err
+	}
+	msg := r.t("competitor.saved", "name", comp.Name, "aspect", r.t("competitor.aspect."+aspect))
+	if source != nil {
+		msg += " " + r.t("competitor.source", "name", source.Name)
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.t("competitor.button.summary"), Data: "/competitor " + bot.Quote(comp.Name)}}}})
+}
+
+// competitorInfo is what one competitor's line or summary shows.
+type competitorInfo struct {
+	comp  *crm.Competitor
+	notes int
+	lost  []crm.DealFact
+	// lostRecent are the deals lost in the window; lostSum their amounts.
+	lostRecent int
+	lostSum    amounts
+}
+
+// lostDeals returns, by competitor key, the deals lost to a competitor that
+// the sender sees, newest first.
+func (s *Service) lostDeals(ctx context.Context, r *request) (map[string][]crm.DealFact, map[string]string, error) {
+	byKey := map[string][]crm.DealFact{}
+	names := map[string]string{}
+	err := s.planningStore().EachDealFact(ctx, nil, func(d crm.DealFact) bool {
+		if d.Lost() && d.Competitor != "" && r.seesOwner(d.OwnerID) {
+			k := crm.NormalizeName(d.Competitor)
+			byKey[k] = append(byKey[k], d)
+			if names[k] == "" {
+				names[k] = d.Competitor
+			}
+		}
+		return true
+	})
+	for _, ds := range byKey {
+		sort.Slice(ds, func(i, j int) bool { return ds[i].ClosedAt.After(ds[j].ClosedAt) })
+	}
+	return byKey, names, err
+}
+
+// findCompetitor resolves a competitor by exact name or unique prefix,
+// among the competitors with notes and those deals were lost to.
+func (s *Service) findCompetitor(ctx context.Context, r *request, name string, lost map[string]string) (*crm.Competitor, error) {
+	comps, err := s.planningStore().Competitors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, c := range comps {
+		known[c.Key] = true
+	}
+	for k, n := range lost {
+		if !known[k] {
+			comps = append(comps, &crm.Competitor{Key: k, Name: n})
+		}
+	}
+	norm := crm.NormalizeName(name)
+	var matches []*crm.Competitor
+	for _, c := range comps {
+		if c.Key == norm {
+			return c, nil
+		}
+		if norm != "" && strings.HasPrefix(c.Key, norm) {
+			matches = append(matches, c)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, crm.Errorf(crm.ENOTFOUND, "competitor.not_found", "name", name)
+	case 1:
+		return matches[0], nil
+	}
+	sort.Slice(matches, func(i, j int) bool { return matches[i].Key < matches[j].Key })
+	e := &ambiguousError{Ref: name}
+	for i, c := range matches {
+		if i == maxChoices {
+			break
+		}
+		e.Choices = append(e.Choices, choice{Label: c.Name, Ref: bot.Quote(c.Name)})
+	}
+	return nil, e
+}
+
+// visibleNote reports whether the sender may read a note: notes without a
+// source are everyone's; a sourced one follows its client.
+func (s *Service) visibleNote(ctx context.Context, r *request, n *crm.CompetitorNote, clients map[uint64]*crm.Client) (*crm.Client, bool) {
+	if n.ClientID == 0 {
+		return nil, true
+	}
+	c, ok := clients[n.ClientID]
+	if !ok {
+		c, _ = s.store.Client(ctx, n.ClientID)
+		clients[n.ClientID] = c
+	}
+	return c, c != nil && r.seesOwner(c.OwnerID)
+}
+
+// competitorShow summarises what is known of one competitor, by aspect,
+// with dates and sources, and the deals lost to it.
+func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+	lost, lostNames, err := s.lostDeals(ctx, r)
+	if err != nil {
+		return err
+	}
+	comp, err := s.findCompetitor(ctx, r, name, lostNames)
+	if err != nil {
+		return err
+	}
+	notes, err := s.planningStore().CompetitorNotes(ctx, comp.Key, time.Time{})
+	if err != nil {
+		return err
+	}
+	clients := map[uint64]*crm.Client{}
+	byAspect := map[string][]string{}
+	count := 0
+	for i := len(notes) - 1; i >= 0; i-- { // newest first
+		n := notes[i]
+		src, ok := s.visibleNote(ctx, r, n, clients)
+		if !ok {
+			continue
+		}
+		count++
+		line := "  " + r.fmtDate(n.At) + " · " + r.personName(n.By)
+		if src != nil {
+			line += " · " + r.t("competitor.from", "name", src.Name)
+		}
+		byAspect[n.Aspect] = append(byAspect[n.Aspect], line+": "+truncate(n.Text, 300))
+	}
+	ds := lost[comp.Key]
+	since := r.now.AddDate(0, -competitorWindow, 0)
+	recent := 0
+	for _, d := range ds {
+		if !d.ClosedAt.Before(since) {
+			recent++
+		}
+	}
+	rep := bot.Reply{Title: r.t("competitor.title", "name", comp.Name)}
+	lines := []string{r.t("competitor.counts", "count", count, "lost", len(ds), "recent", recent)}
+	for _, a := range crm.Aspects {
+		if len(byAspect[a]) == 0 {
+			continue
+		}
+		lines = append(lines, "", r.t("competitor.aspect."+a)+":")
+		const maxPerAspect = 10
+		for i, l := range byAspect[a] {
+			if i == maxPerAspect {
+				lines = append(lines, "  "+r.t("list.more", "count", len(byAspect[a])-maxPerAspect))
+				break
+			}
+			lines = append(lines, l)
+		}
+	}
+	if len(ds) > 0 {
+		lines = append(lines, "", r.t("competitor.lost_title")+":")
+		for i, d := range ds {
+			if i == 10 {
+				lines = append(lines, "  "+r.t("list.more", "count", len(ds)-10))
+				break
+			}
+			cname := ""
+			if c, err := s.store.Client(ctx, d.ClientID); err == nil {
+				cname = c.Name
+			}
+			lines = append(lines, "  "+crm.DealRefOf(d.ID)+" · "+r.fmtDate(d.ClosedAt)+" · "+cname+": "+d.Title+" · "+fmtMoney(d.Amount, d.Currency, r.Lang))
+		}
+	}
+	if count == 0 && len(ds) == 0 {
+		lines = append(lines, r.t("competitor.nothing_visible"))
+	}
+	rep.Text = strings.Join(lines, "\n")
+	return w.Reply(ctx, rep)
+}
+
+// competitorsCmd lists the competitors by mentions and deals lost in the
+// last six months.
+func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	lost, lostNames, err := s.lostDeals(ctx, r)
+	if err != nil {
+		return err
+	}
+	comps, err := s.planningStore().Competitors(ctx)
+	if err != nil {
+		return err
+	}
+	since := r.now.AddDate(0, -competitorWindow, 0)
+	infos := map[string]*competitorInfo{}
+	for _, c := range comps {
+		infos[c.Key] = &competitorInfo{comp: c, lostSum: amounts{}}
+	}
+	for k, n := range lostNames {
+		if infos[k] == nil {
+			infos[k] = &competitorInfo{comp: &crm.Competitor{Key: k, Name: n}, lostSum: amounts{}}
+		}
+	}
+	clients := map[uint64]*crm.Client{}
+	for k, in := range infos {
+		notes, err := s.planningStore().CompetitorNotes(ctx, k, since)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			if _, ok := s.visibleNote(ctx, r, n, clients); ok {
+				in.notes++
+			}
+		}
+		for _, d := range lost[k] {
+			if !d.ClosedAt.Before(since) {
+				in.lostRecent++
+				in.lostSum.add(d.Currency, d.Amount)
+			}
+		}
+	}
+	var list []*competitorInfo
+	for _, in := range infos {
+		if in.notes > 0 || in.lostRecent > 0 {
+			list = append(list, in)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.notes+a.lostRecent != b.notes+b.lostRecent {
+			return a.notes+a.lostRecent > b.notes+b.lostRecent
+		}
+		if a.lostRecent != b.lostRecent {
+			return a.lostRecent > b.lostRecent
+		}
+		return a.comp.Key < b.comp.Key
+	})
+	if len(list) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("competitors.none", "months", competitorWindow) + "\n" + r.t("competitor.usage")})
+	}
+	var lines []string
+	var buttons [][]bot.Button
+	for i, in := range list {
+		if i == 30 {
+			lines = append(lines, r.t("list.more", "count", len(list)-30))
+			break
+		}
+		line := "• " + in.comp.Name + " — " + r.t("competitors.mentions", "count", in.notes)
+		if in.lostRecent > 0 {
+			line += " · " + r.t("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.cfg.Currency))
+		}
+		lines = append(lines, line)
+		if i < 5 {
+			buttons = append(buttons, []bot.Button{{Label: in.comp.Name, Data: "/competitor " + bot.Quote(in.comp.Name)}})
+		}
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: buttons})
+}

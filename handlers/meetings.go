@@ -1,0 +1,369 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+const (
+	// meetingBatch is how many reminders and questions one scheduler tick
+	// decides.
+	meetingBatch = 200
+	// maxMeetingAttempts is how many ticks an undeliverable reminder is
+	// retried.
+	maxMeetingAttempts = 10
+	// maxMeetingLead is the longest reminder lead or question delay.
+	maxMeetingLead = 7 * 24 * time.Hour
+)
+
+// meetingCmd: "/meeting NAME DATE TIME [: topic]", "/meeting" (the
+// meetings ahead), "/meeting cancel M-4", "/meeting settings [remind=1h]
+// [ask=1h]".
+func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return s.meetingsAhead(ctx, w, r)
+	}
+	switch strings.ToLower(args[0]) {
+	case "settings", "настройки":
+		return s.meetingSettings(ctx, w, r, args[1:])
+	case "cancel", "отмени", "откажи":
+		if len(args) == 2 {
+			return s.meetingCancel(ctx, w, r, args[1])
+		}
+		return crm.Errorf(crm.EINVALID, "meeting.usage")
+	}
+	head, topic := splitTopic(r.Command.Rest)
+	words := bot.Split(head)
+	if len(words) < 3 {
+		return crm.Errorf(crm.EINVALID, "meeting.usage")
+	}
+	hh, mm, ok := dates.ParseClock(words[len(words)-1])
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "meeting.bad_time", "value", words[len(words)-1])
+	}
+	// The date is the one or two words before the time ("friday", "next
+	// monday", "03.12.2026").
+	var day time.Time
+	nameEnd := -1
+	for n := 2; n >= 1; n-- {
+		if len(words)-1-n < 1 {
+			continue
+		}
+		if d, ok := r.date(strings.Join(words[len(words)-1-n:len(words)-1], " ")); ok {
+			day, nameEnd = d, len(words)-1-n
+			break
+		}
+	}
+	if nameEnd < 0 {
+		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-2])
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, r.tz)
+	if !at.After(r.now) {
+		return crm.Errorf(crm.EINVALID, "meeting.past", "time", r.fmtTime(at))
+	}
+	if len([]rune(topic)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	c, _, err := r.changeableClient(ctx, strings.Join(words[:nameEnd], " "))
+	if err != nil {
+		return err
+	}
+	m := &crm.Meeting{ClientID: c.ID, PersonID: r.me.ID, At: at, Topic: topic, CreatedBy: r.me.ID, CreatedAt: r.now}
+	if err := s.planningStore().CreateMeeting(ctx, m); err != nil {
+		return err
+	}
+	settings, err := s.planningStore().PlanningSettings(ctx)
+	if err != nil {
+		return err
+	}
+	msg := r.t("meeting.saved", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(at))
+	if m.Topic != "" {
+		msg += "\n" + r.t("meeting.topic", "topic", m.Topic)
+	}
+	msg += "\n" + r.t("meeting.reminder_at", "time", r.fmtTime(at.Add(-settings.RemindBefore)))
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
+		{Label: r.t("meeting.button.cancel"), Data: "/meeting cancel " + m.Ref()},
+		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
+	}}})
+}
+
+// splitTopic splits "Acme friday 14:30: the offer" at the first colon
+// that is not inside a time of day (between two digits) nor in quotes.
+func splitTopic(rest string) (string, string) {
+	inQuote := false
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			i++
+		case '"':
+			inQuote = !inQuote
+		case ':':
+			if inQuote {
+				continue
+			}
+			if i > 0 && i+1 < len(rest) && isDigit(rest[i-1]) && isDigit(rest[i+1]) {
+				continue
+			}
+			return strings.TrimSpace(rest[:i]), strings.TrimSpace(rest[i+1:])
+		}
+	}
+	return strings.TrimSpace(rest), ""
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// meetingLine is one meeting in a list: "M-4 · 2026-12-03 14:30 · Acme: topic".
+func meetingLine(r *request, m *crm.Meeting, client string) string {
+	line := m.Ref() + " · " + r.fmtTime(m.At)
+	if client != "" {
+		line += " · " + client
+	}
+	if m.Topic != "" {
+		if client != "" {
+			line += ":"
+		} else {
+			line += " ·"
+		}
+		line += " " + truncate(m.Topic, 120)
+	}
+	return line
+}
+
+// visibleMeeting loads a meeting the sender may change: their own, or one
+// of a client they have rights over.
+func (s *Service) visibleMeeting(ctx context.Context, r *request, ref string) (*crm.Meeting, *crm.Client, error) {
+	id, ok := parseRef("M", ref)
+	if !ok {
+		return nil, nil, crm.Errorf(crm.EINVALID, "meeting.usage")
+	}
+	m, err := s.planningStore().Meeting(ctx, id)
+	if err != nil {
+		if crm.IsNotFound(err) {
+			return nil, nil, crm.Errorf(crm.ENOTFOUND, "meeting.not_found", "id", crm.MeetingRef(id))
+		}
+		return nil, nil, err
+	}
+	c, err := s.store.Client(ctx, m.ClientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.rightsOver(m.PersonID) == nil && r.rightsOver(c.OwnerID) == nil {
+		return nil, nil, crm.Errorf(crm.ENOTFOUND, "meeting.not_found", "id", m.Ref())
+	}
+	return m, c, nil
+}
+
+func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
+	m, c, err := s.visibleMeeting(ctx, r, ref)
+	if err != nil {
+		return err
+	}
+	if !m.CancelledAt.IsZero() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref()), Edit: r.Button})
+	}
+	if _, err := s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.now; return nil }); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("meeting.cancelled", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At)), Edit: r.Button})
+}
+
+// meetingsAhead lists the sender's meetings of the next 14 days.
+func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	owners, err := r.visibleOwners("mine")
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, o := range owners {
+		ms, err := s.planningStore().MeetingsOf(ctx, o, r.today(), dates.AddDays(r.today(), 15))
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if !m.CancelledAt.IsZero() {
+				continue
+			}
+			name := ""
+			if c, err := s.store.Client(ctx, m.ClientID); err == nil {
+				name = c.Name
+			}
+			line := "• " + meetingLine(r, m, name)
+			if o != r.me.ID {
+				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			}
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.none_ahead") + "\n" + r.t("meeting.usage")})
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("meeting.ahead_title", "count", len(lines)), Text: strings.Join(lines, "\n")})
+}
+
+// meetingSettings shows or (heads only) changes how long before a meeting
+// the reminder goes out and how long after its start the outcome is asked.
+func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	ps, err := s.planningStore().PlanningSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(words) > 0 {
+		if r.me.Role != crm.RoleHead {
+			return crm.Errorf(crm.EFORBIDDEN, "meeting.settings_forbidden")
+		}
+		kv := splitKV(words)
+		if len(kv.Plain) > 0 || len(kv.Keys) == 0 {
+			return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
+		}
+		for _, k := range kv.Keys {
+			d, ok := parseLead(kv.KV[k])
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "meeting.bad_lead", "value", kv.KV[k])
+			}
+			switch k {
+			case "remind", "reminder", "напомняне", "напомни":
+				ps.RemindBefore = d
+			case "ask", "outcome", "after", "питай", "резултат", "след":
+				ps.AskAfter = d
+			default:
+				return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
+			}
+		}
+		if err := s.planningStore().SavePlanningSettings(ctx, ps); err != nil {
+			return err
+		}
+	}
+	text := r.t("meeting.settings", "remind", fmtLead(r, ps.RemindBefore), "ask", fmtLead(r, ps.AskAfter))
+	if len(words) > 0 {
+		text = r.t("meeting.settings_saved") + "\n" + text
+	}
+	return w.Reply(ctx, bot.Reply{Text: text})
+}
+
+// parseLead reads "90m", "1h", "2h30m", "90" (minutes), "1ч", "30мин".
+func parseLead(s string) (time.Duration, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer("мин", "m", "ч", "h", "м", "m").Replace(s)
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		s += "m"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 || d > maxMeetingLead {
+		return 0, false
+	}
+	return d, true
+}
+
+// fmtLead says a duration in hours and minutes.
+func fmtLead(r *request, d time.Duration) string {
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return r.t("duration.minutes", "count", m)
+	case m == 0:
+		return r.t("duration.hours", "count", h)
+	}
+	return r.t("duration.hours", "count", h) + " " + r.t("duration.minutes", "count", m)
+}
+
+// meetingAgenda adds to /today the meetings of the day, with a button to
+// log the outcome.
+func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	var items []agendaItem
+	for _, o := range owners {
+		ms, err := s.planningStore().MeetingsOf(ctx, o, r.today(), until)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if !m.CancelledAt.IsZero() {
+				continue
+			}
+			c, err := s.store.Client(ctx, m.ClientID)
+			if err != nil {
+				continue
+			}
+			line := r.t("today.meeting", "line", meetingLine(r, m, c.Name))
+			if o != r.me.ID {
+				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			}
+			items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
+				{Label: r.t("meeting.button.outcome", "id", m.Ref()), Data: "/log " + clientRef(c) + ": "},
+			}})
+		}
+	}
+	return items, nil
+}
+
+// meetingJob is the scheduled work of meetings: the reminder before each
+// meeting and the question about its outcome after it, each decided once
+// in the store (the meeting is marked in the same transaction) and then
+// delivered, with retries for a delivery that failed.
+func (s *Service) meetingJob(ctx context.Context, now time.Time) error {
+	ps := s.planningStore()
+	settings, err := ps.PlanningSettings(ctx)
+	if err != nil {
+		return err
+	}
+	notices, err := ps.DecideMeetingNotices(ctx, now, now.Add(settings.RemindBefore), now.Add(-settings.AskAfter), meetingBatch,
+		func(m *crm.Meeting) bool {
+			// The outcome is known when a conversation was logged since the
+			// meeting began.
+			c, err := s.store.Client(ctx, m.ClientID)
+			return err == nil && !c.LastTouch.Before(m.At)
+		})
+	if err != nil {
+		return err
+	}
+	for _, n := range notices {
+		ok := s.deliverMeetingNotice(ctx, n)
+		if err := ps.FinishMeetingNotice(ctx, n, ok, maxMeetingAttempts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliverMeetingNotice sends one reminder or question; it reports whether
+// it reached the person (or can never reach them).
+func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice) bool {
+	m, err := s.planningStore().Meeting(ctx, n.MeetingID)
+	if err != nil {
+		return crm.IsNotFound(err)
+	}
+	p, err := s.store.Person(ctx, m.PersonID)
+	if err != nil || !p.Active() || !m.CancelledAt.IsZero() {
+		return true
+	}
+	c, err := s.store.Client(ctx, m.ClientID)
+	if err != nil {
+		return crm.IsNotFound(err)
+	}
+	loc, tz := s.personLocale(p)
+	at := dates.FormatTime(m.At.In(tz), loc.Lang())
+	var rep bot.Reply
+	if n.Kind == "remind" {
+		rep = bot.Reply{Title: loc.T("meeting.remind_title"), Text: loc.T("meeting.remind", "id", m.Ref(), "name", c.Name, "time", at),
+			Buttons: [][]bot.Button{{{Label: loc.T("button.plan"), Data: "/plan " + clientRef(c)}, {Label: loc.T("button.card"), Data: "/client " + clientRef(c)}}}}
+	} else {
+		rep = bot.Reply{Title: loc.T("meeting.ask_title"), Text: loc.T("meeting.ask", "id", m.Ref(), "name", c.Name, "time", at),
+			Buttons: [][]bot.Button{{{Label: loc.T("meeting.button.log"), Data: "/log " + clientRef(c) + ": "}}}}
+	}
+	if m.Topic != "" {
+		rep.Text += "\n" + loc.T("meeting.topic", "topic", m.Topic)
+	}
+	if s.notifier == nil {
+		return true
+	}
+	ok := s.notify(ctx, p, rep)
+	if !ok {
+		s.log.Warn("meeting notice not delivered", "meeting", m.Ref(), "kind", n.Kind, "person", p.ID)
+	}
+	return ok
+}

@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// stuckAfter is how long in one stage makes a deal stuck.
+func (s *Service) stuckAfter() time.Duration { return crm.DefaultStuckAfter }
+
+// nextFacts gathers what the recommendation rules look at for one client;
+// peers adds what peers of its segment buy (a scan of every client's
+// audience row and deal facts, so it is left out where only the first
+// advice matters and another rule already fires).
+func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm.NextFacts, error) {
+	ps := s.planningStore()
+	f := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: r.tz}
+	var err error
+	if f.Plan, err = ps.ContactPlan(ctx, c.ID); err != nil {
+		return f, err
+	}
+	claims, err := s.store.ClientClaims(ctx, c.ID)
+	if err != nil {
+		return f, err
+	}
+	for _, cl := range claims {
+		if cl.Status.Open() {
+			f.Claims = append(f.Claims, cl.Summary())
+		}
+	}
+	if f.Promises, err = ps.ClientPromises(ctx, c.ID); err != nil {
+		return f, err
+	}
+	if f.Deals, err = ps.DealFactsOf(ctx, c.ID); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// peerWindow is how far back peers' purchases count.
+const peerWindow = 2
+
+// peerProducts fills in what the other clients of c's segment that the
+// sender sees bought (won deals) in the last two years: how many of them
+// bought anything, and each product with its number of buyers, most
+// bought first.
+func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f *crm.NextFacts) error {
+	seg := crm.NormalizeName(c.Segment)
+	if seg == "" {
+		return nil
+	}
+	owners, err := r.visibleOwners(r.defaultScope())
+	if err != nil {
+		return err
+	}
+	visible := map[uint64]bool{}
+	for _, o := range owners {
+		visible[o] = true
+	}
+	peers := map[uint64]bool{}
+	err = s.planningStore().Audience(ctx, func(row crm.AudienceRow) bool {
+		if row.ClientID != c.ID && visible[row.OwnerID] && crm.NormalizeName(row.Segment) == seg {
+			peers[row.ClientID] = true
+		}
+		return true
+	})
+	if err != nil || len(peers) == 0 {
+		return err
+	}
+	since := r.now.AddDate(-peerWindow, 0, 0)
+	buyers := map[string]map[uint64]bool{}
+	labels := map[string]string{}
+	bought := map[uint64]bool{}
+	err = s.planningStore().EachDealFact(ctx, func(id uint64) bool { return peers[id] }, func(d crm.DealFact) bool {
+		if !d.Won() || d.Product == "" || d.ClosedAt.Before(since) {
+			return true
+		}
+		bought[d.ClientID] = true
+		if buyers[d.Product] == nil {
+			buyers[d.Product] = map[uint64]bool{}
+			labels[d.Product] = crm.ProductLabel(d.Title)
+		}
+		buyers[d.Product][d.ClientID] = true
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	f.Peers = len(bought)
+	for k, b := range buyers {
+		f.PeerProducts = append(f.PeerProducts, crm.PeerProduct{Key: k, Label: labels[k], Buyers: len(b)})
+	}
+	sort.Slice(f.PeerProducts, func(i, j int) bool {
+		a, b := f.PeerProducts[i], f.PeerProducts[j]
+		if a.Buyers != b.Buyers {
+			return a.Buyers > b.Buyers
+		}
+		return a.Key < b.Key
+	})
+	return nil
+}
+
+// recommend returns the advice for a client; with all, every rule is
+// applied (peers' products too), otherwise the peers are only looked at
+// when nothing else calls for action.
+func (s *Service) recommend(ctx context.Context, r *request, c *crm.Client, all bool) ([]crm.Advice, error) {
+	f, err := s.nextFacts(ctx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		if adv := crm.Recommend(f, r.now); adv[0].Kind != crm.AdviceNone {
+			return adv, nil
+		}
+	}
+	if err := s.peerProducts(ctx, r, c, &f); err != nil {
+		return nil, err
+	}
+	return crm.Recommend(f, r.now), nil
+}
+
+// adviceText writes one advice as the step and its reason.
+func adviceText(r *request, a crm.Advice) (step, reason string) {
+	arg := func(k string) any { return a.Args[k] }
+	overdue, _ := a.Args["overdue"].(bool)
+	switch a.Kind {
+	case crm.AdviceClaim:
+		step = r.t("next.claim."+a.Args["step"].(string), "id", arg("id"))
+		if overdue {
+			reason = r.t("next.claim.overdue", "due", r.fmtTime(a.Due))
+		} else {
+			reason = r.t("next.claim.near", "due", r.fmtTime(a.Due))
+		}
+	case crm.AdvicePromise:
+		if fc, _ := a.Args["from_client"].(bool); fc {
+			step = r.t("next.promise.client", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+		} else {
+			step = r.t("next.promise.ours", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+		}
+		if overdue {
+			reason = r.t("next.promise.broken", "date", r.fmtDate(a.Due))
+		} else {
+			reason = r.t("next.promise.due", "date", r.fmtDate(a.Due))
+		}
+	case crm.AdviceTouch:
+		ch := ""
+		if c, _ := a.Args["channel"].(string); c != "" {
+			ch = " #" + r.t("channel."+c)
+		}
+		step = r.t("next.touch", "channel", ch)
+		last := r.t("card.never")
+		if t, _ := a.Args["last"].(time.Time); !t.IsZero() {
+			last = r.fmtDate(t)
+		}
+		reason = r.t("next.touch_reason", "date", r.fmtDate(a.Due), "last", last)
+	case crm.AdviceStale:
+		step = r.t("next.stale")
+		reason = r.t("next.stale_reason", "count", arg("days"))
+	case crm.AdviceStuckDeal:
+		step = r.t("next.stuck", "id", arg("id"), "title", arg("title"))
+		reason = r.t("next.stuck_reason", "stage", r.t("deal.stage."+a.Args["stage"].(string)), "count", arg("days"))
+	case crm.AdviceRepeat:
+		step = r.t("next.repeat", "title", arg("title"))
+		reason = r.t("next.repeat_reason", "count", arg("days"), "date", r.fmtDate(a.Due))
+	case crm.AdviceCrossSell:
+		step = r.t("next.cross_sell", "product", arg("product"))
+		reason = r.t("next.cross_sell_reason", "count", arg("buyers"), "peers", arg("peers"), "segment", arg("segment"))
+	default:
+		step = r.t("next.none")
+		if a.Due.IsZero() {
+			reason = r.t("next.none_no_plan")
+		} else {
+			reason = r.t("next.none_reason", "date", r.fmtDate(a.Due))
+		}
+	}
+	return step, reason
+}
+
+// nextCmd: "/next NAME" — the recommended next step, with its reason, and
+// the other steps the rules found.
+func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if strings.TrimSpace(r.Command.Rest) == "" {
+		return crm.Errorf(crm.EINVALID, "next.usage")
+	}
+	c, err := r.client(ctx, r.Command.Rest)
+	if err != nil {
+		return err
+	}
+	advice, err := s.recommend(ctx, r, c, true)
+	if err != nil {
+		return err
+	}
+	step, reason := adviceText(r, advice[0])
+	lines := []string{"→ " + step, "  " + r.t("next.why", "reason", reason)}
+	if len(advice) > 1 {
+		lines = append(lines, "", r.t("next.also")+":")
+		for i, a := range advice[1:] {
+			if i == 5 {
+				break
+			}
+			st, re := adviceText(r, a)
+			lines = append(lines, "• "+st+" — "+re)
+		}
+	}
+	ref := clientRef(c)
+	buttons := []bot.Button{{Label: r.t("button.log"), Data: "/log " + ref + ": "}}
+	switch a := advice[0]; a.Kind {
+	case crm.AdviceClaim:
+		buttons = append(buttons, bot.Button{Label: a.Ref, Data: "/claim " + a.Ref})
+	case crm.AdvicePromise:
+		buttons = append(buttons, bot.Button{Label: "✓ " + a.Ref, Data: "/promise done " + a.Ref})
+	case crm.AdviceStuckDeal:
+		buttons = append(buttons, bot.Button{Label: a.Ref, Data: "/deal " + a.Ref})
+	case crm.AdviceNone:
+		buttons = append(buttons, bot.Button{Label: r.t("button.plan"), Data: "/plan " + ref})
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}})
+}
+
+// nextCardSection adds the recommended step to the client card.
+func (s *Service) nextCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	advice, err := s.recommend(ctx, r, c, false)
+	if err != nil {
+		return nil, err
+	}
+	step, reason := adviceText(r, advice[0])
+	return []bot.Field{{Label: r.t("card.recommended"), Value: step + " (" + reason + ")"}}, nil
+}

@@ -1,0 +1,503 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// PlanningStore keeps what account planning and market intelligence
+// record: audience rows and deal facts for analysis, contact plans and
+// relationship plan notes, meetings, campaigns and leads, payments and the
+// reliability weights, competitors, and contract promises.
+type PlanningStore interface {
+	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
+	ClientsBySource(ctx context.Context, source string) ([]uint64, error)
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+	EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error
+	ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64]int, error)
+
+	SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.Actor) (*crm.ContactPlan, error)
+	ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error)
+	PlannedClients(ctx context.Context, owner uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error
+	AddPlanNote(ctx context.Context, n *crm.PlanNote) error
+	DropPlanNote(ctx context.Context, client, id uint64, by crm.Actor, at time.Time) (*crm.PlanNote, error)
+	PlanNotes(ctx context.Context, client uint64) ([]*crm.PlanNote, error)
+
+	CreateMeeting(ctx context.Context, m *crm.Meeting) error
+	Meeting(ctx context.Context, id uint64) (*crm.Meeting, error)
+	UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeting) error) (*crm.Meeting, error)
+	MeetingsOf(ctx context.Context, person uint64, from, to time.Time) ([]*crm.Meeting, error)
+	ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeting, error)
+	DecideMeetingNotices(ctx context.Context, now, remindUntil, askUntil time.Time, limit int, skip func(*crm.Meeting) bool) ([]crm.MeetingNotice, error)
+	FinishMeetingNotice(ctx context.Context, n crm.MeetingNotice, delivered bool, maxAttempts int) error
+	PlanningSettings(ctx context.Context) (crm.PlanningSettings, error)
+	SavePlanningSettings(ctx context.Context, ps crm.PlanningSettings) error
+
+	CreatePromise(ctx context.Context, p *crm.Promise) error
+	Promise(ctx context.Context, id uint64) (*crm.Promise, error)
+	UpdatePromise(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Promise) error) (*crm.Promise, error)
+	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
+	OpenPromises(ctx context.Context, owner uint64, before time.Time) ([]crm.Promise, error)
+
+	CreateCampaign(ctx context.Context, c *crm.Campaign) error
+	Campaigns(ctx context.Context) ([]*crm.Campaign, error)
+	CampaignByName(ctx context.Context, name string) (*crm.Campaign, error)
+	AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, error)
+	CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error)
+
+	AddPayment(ctx context.Context, p *crm.Payment) error
+	Payments(ctx context.Context, client uint64) ([]crm.Payment, error)
+	ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error)
+	SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error
+
+	AddCompetitorNote(ctx context.Context, name string, n *crm.CompetitorNote) (*crm.Competitor, error)
+	Competitors(ctx context.Context) ([]*crm.Competitor, error)
+	CompetitorNotes(ctx context.Context, key string, since time.Time) ([]*crm.CompetitorNote, error)
+}
+
+// registerPlanning adds account planning and market intelligence: audience
+// analysis, contact and relationship plans, meetings, campaigns,
+// reliability, competitors, contract promises and recommendations, with
+// their lines in /today, on the client card and in the scheduler.
+func (s *Service) registerPlanning() {
+	s.add(&spec{name: "segments", aliases: []string{"сегменти"}, minRole: crm.RoleManager, run: s.segmentsCmd})
+	s.add(&spec{name: "plan", aliases: []string{"план"}, minRole: crm.RoleManager, run: s.planCmd})
+	s.add(&spec{name: "meeting", aliases: []string{"среща"}, minRole: crm.RoleManager, run: s.meetingCmd})
+	s.add(&spec{name: "campaign", aliases: []string{"кампания"}, minRole: crm.RoleManager, run: s.campaignCmd})
+	s.add(&spec{name: "campaigns", aliases: []string{"кампании"}, minRole: crm.RoleManager, run: s.campaignsCmd})
+	s.add(&spec{name: "lead", aliases: []string{"лийд", "запитване"}, minRole: crm.RoleManager, run: s.leadCmd})
+	s.add(&spec{name: "reliability", aliases: []string{"надеждност"}, minRole: crm.RoleManager, run: s.reliabilityCmd})
+	s.add(&spec{name: "payment", aliases: []string{"плащане"}, minRole: crm.RoleManager, run: s.paymentCmd})
+	s.add(&spec{name: "competitor", aliases: []string{"конкурент"}, minRole: crm.RoleManager, run: s.competitorCmd})
+	s.add(&spec{name: "competitors", aliases: []string{"конкуренти"}, minRole: crm.RoleManager, run: s.competitorsCmd})
+	s.add(&spec{name: "promise", aliases: []string{"обещание", "ангажимент"}, minRole: crm.RoleManager, run: s.promiseCmd})
+	s.add(&spec{name: "next", aliases: []string{"следващо", "препоръка"}, minRole: crm.RoleManager, run: s.nextCmd})
+	s.agenda = append(s.agenda, s.touchAgenda, s.promiseAgenda, s.meetingAgenda)
+	s.card = append(s.card, s.planCardSection, s.promiseCardSection, s.reliabilityCardSection, s.nextCardSection)
+	s.jobs = append(s.jobs, job{name: "planning.meetings", run: s.meetingJob})
+}
+
+// planningStore is the store's planning part.
+func (s *Service) planningStore() PlanningStore { return s.store }
+
+// planCmd: "/plan NAME", "/plan NAME every 2w #call [until DATE]",
+// "/plan NAME goal|risk|person: TEXT", "/plan NAME off", "/plan NAME drop N".
+func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	rest := strings.TrimSpace(r.Command.Rest)
+	if rest == "" {
+		return crm.Errorf(crm.EINVALID, "plan.usage")
+	}
+	// A relationship plan note: "NAME goal: TEXT".
+	if head, text, ok := splitNameText(rest); ok {
+		words := bot.Split(head)
+		if n := len(words); n >= 2 {
+			if kind, ok := crm.ParsePlanNoteKind(words[n-1]); ok {
+				return s.planNote(ctx, w, r, strings.Join(words[:n-1], " "), kind, text)
+			}
+		}
+	}
+	words := bot.Split(rest)
+	for i := 1; i < len(words); i++ {
+		switch strings.ToLower(words[i]) {
+		case "off", "stop", "none", "спри", "стоп", "без", "отмени":
+			if i == len(words)-1 {
+				return s.planSet(ctx, w, r, strings.Join(words[:i], " "), crm.Cadence{}, nil)
+			}
+		case "drop", "delete", "remove", "махни", "изтрий", "премахни":
+			if i == len(words)-2 {
+				id, err := strconv.ParseUint(strings.TrimPrefix(words[i+1], "#"), 10, 64)
+				if err != nil {
+					return crm.Errorf(crm.EINVALID, "plan.drop_usage")
+				}
+				return s.planDrop(ctx, w, r, strings.Join(words[:i], " "), id)
+			}
+		}
+		if cad, n := crm.ParseCadence(words[i:]); n > 0 {
+			return s.planSet(ctx, w, r, strings.Join(words[:i], " "), cad, words[i+n:])
+		}
+	}
+	c, err := r.client(ctx, rest)
+	if err != nil {
+		if crm.IsNotFound(err) && looksLikePlan(words) {
+			return crm.Errorf(crm.EINVALID, "plan.usage")
+		}
+		return err
+	}
+	return s.planShow(ctx, w, r, c)
+}
+
+// looksLikePlan reports whether words hold something meant as a cadence
+// that was not understood ("every fortnight-ish"), so the answer is the
+// usage rather than "no such client".
+func looksLikePlan(words []string) bool {
+	for _, w := range words {
+		lw := strings.ToLower(w)
+		if lw == "every" || lw == "всеки" || lw == "всяка" || strings.HasPrefix(lw, "#") {
+			return true
+		}
+	}
+	return false
+}
+
+// planSet sets (or, with a zero cadence, stops) a contact plan; extra are
+// the words after the cadence: #channel and "until DATE".
+func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, name string, cad crm.Cadence, extra []string) error {
+	text, tags := takeTags(strings.Join(extra, " "))
+	var until time.Time
+	if strings.TrimSpace(text) != "" {
+		before, due, ok := cutMarker(" "+text, "until", "till", "до")
+		if strings.TrimSpace(before) != "" {
+			return crm.Errorf(crm.EINVALID, "plan.usage")
+		}
+		if !ok || due == "" {
+			return crm.Errorf(crm.EINVALID, "plan.usage")
+		}
+		d, ok := r.date(due)
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
+		}
+		if d.Before(r.today()) {
+			return crm.Errorf(crm.EINVALID, "plan.until_past", "date", r.fmtDate(d))
+		}
+		until = d
+	}
+	if len(tags) > 1 {
+		return crm.Errorf(crm.EINVALID, "plan.one_channel")
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	p := &crm.ContactPlan{ClientID: c.ID, Every: cad, Until: until, SetBy: actor.PersonID, SetAt: r.now}
+	if len(tags) == 1 {
+		p.Channel = tags[0]
+	}
+	old, err := s.planningStore().SetContactPlan(ctx, p, actor)
+	if err != nil {
+		return err
+	}
+	if cad.IsZero() {
+		if old == nil {
+			return w.Reply(ctx, bot.Reply{Text: r.t("plan.none", "name", c.Name)})
+		}
+		return w.Reply(ctx, bot.Reply{Text: r.t("plan.stopped", "name", c.Name)})
+	}
+	next := p.NextTouch(c.LastTouch, r.tz)
+	msg := r.t("plan.saved", "name", c.Name, "plan", planText(r, p), "date", r.fmtDate(next))
+	if next.Before(r.today()) {
+		msg += " ⚠ " + r.t("plan.overdue_now")
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
+		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
+		{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+	}}})
+}
+
+// cadenceText says a cadence in words: "every 2 weeks", "monthly".
+func cadenceText(r *request, c crm.Cadence) string {
+	switch {
+	case c.Months == 1:
+		return r.t("cadence.monthly")
+	case c.Months > 0 && c.Months%12 == 0:
+		return r.t("cadence.years", "count", c.Months/12)
+	case c.Months > 0:
+		return r.t("cadence.months", "count", c.Months)
+	case c.Days == 7:
+		return r.t("cadence.weekly")
+	case c.Days%7 == 0:
+		return r.t("cadence.weeks", "count", c.Days/7)
+	case c.Days == 1:
+		return r.t("cadence.daily")
+	}
+	return r.t("cadence.days", "count", c.Days)
+}
+
+// planText says a whole plan: "every 2 weeks #call until 2027-06-30".
+func planText(r *request, p *crm.ContactPlan) string {
+	s := cadenceText(r, p.Every)
+	if p.Channel != "" {
+		s += " #" + r.t("channel."+p.Channel)
+	}
+	if !p.Until.IsZero() {
+		s += " " + r.t("plan.until", "date", r.fmtDate(p.Until))
+	}
+	return s
+}
+
+func (s *Service) planNote(ctx context.Context, w bot.ReplyWriter, r *request, name string, kind crm.PlanNoteKind, text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return crm.Errorf(crm.EINVALID, "plan.usage")
+	}
+	if len([]rune(text)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	n := &crm.PlanNote{ClientID: c.ID, Kind: kind, Text: text, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, At: r.now}
+	if err := s.planningStore().AddPlanNote(ctx, n); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("plan.note_saved", "name", c.Name, "kind", r.t("plan.kind."+string(kind)), "id", n.ID),
+		Buttons: [][]bot.Button{{{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)}}}})
+}
+
+func (s *Service) planDrop(ctx context.Context, w bot.ReplyWriter, r *request, name string, id uint64) error {
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	n, err := s.planningStore().DropPlanNote(ctx, c.ID, id, actor, r.now)
+	if crm.IsNotFound(err) {
+		return crm.Errorf(crm.ENOTFOUND, "plan.note_not_found", "id", id, "name", c.Name)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("plan.note_dropped", "id", id, "text", truncate(n.Text, 80))})
+}
+
+// planShow answers "/plan NAME": the contact plan with its next touch,
+// then the relationship plan notes by kind, with dates and authors, and
+// the meetings ahead.
+func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+	ps := s.planningStore()
+	p, err := ps.ContactPlan(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	notes, err := ps.PlanNotes(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: r.t("plan.title", "name", c.Name)}
+	var lines []string
+	if p == nil {
+		lines = append(lines, r.t("plan.no_cadence", "ref", clientRef(c)))
+	} else {
+		lines = append(lines, r.t("plan.cadence_line", "plan", planText(r, p), "who", r.personName(p.SetBy), "date", r.fmtDate(p.SetAt)))
+		lines = append(lines, s.touchLine(r, p, c))
+	}
+	for _, kind := range crm.PlanNoteKinds {
+		var ks []string
+		for _, n := range notes {
+			if n.Kind != kind {
+				continue
+			}
+			who := r.personName(n.By)
+			if n.OnBehalfOf != 0 {
+				who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(n.OnBehalfOf))
+			}
+			ks = append(ks, "  ["+strconv.FormatUint(n.ID, 10)+"] "+n.Text+" — "+who+", "+r.fmtDate(n.At))
+		}
+		if len(ks) > 0 {
+			lines = append(lines, "", r.t("plan.kind_title."+string(kind))+":")
+			lines = append(lines, ks...)
+		}
+	}
+	if len(notes) == 0 {
+		lines = append(lines, "", r.t("plan.no_notes"))
+	}
+	meetings, err := ps.ClientMeetings(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var ahead []string
+	for _, m := range meetings {
+		if m.CancelledAt.IsZero() && !m.At.Before(r.today()) {
+			ahead = append(ahead, "  "+meetingLine(r, m, ""))
+		}
+	}
+	if len(ahead) > 0 {
+		lines = append(lines, "", r.t("plan.meetings")+":")
+		lines = append(lines, ahead...)
+	}
+	rep.Text = strings.Join(lines, "\n")
+	rep.Buttons = [][]bot.Button{{
+		{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+		{Label: r.t("button.next"), Data: "/next " + clientRef(c)},
+		{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
+	}}
+	return w.Reply(ctx, rep)
+}
+
+// touchLine says when the next touch is due and whether it is late.
+func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) string {
+	if !p.ActiveOn(r.today()) {
+		return r.t("plan.ended", "date", r.fmtDate(p.Until))
+	}
+	next := p.NextTouch(c.LastTouch, r.tz)
+	last := r.t("card.never")
+	if !c.LastTouch.IsZero() {
+		last = r.fmtDate(c.LastTouch) + " (" + r.ago(c.LastTouch) + ")"
+	}
+	line := r.t("plan.next_touch", "date", r.fmtDate(next), "last", last)
+	switch {
+	case next.Before(r.today()):
+		line += " ⚠ " + r.t("plan.overdue_days", "count", daysBetween(next, r.today()))
+	case next.Equal(r.today()):
+		line += " · " + r.t("plan.due_today")
+	}
+	return line
+}
+
+// daysBetween counts whole days from a to b (midnights in one zone).
+func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours()/24 + 0.5) }
+
+// PlanningItem is one due or overdue piece of planned work: a contact
+// planned by a contact plan, a contract promise, or a meeting. Digests
+// read them through PlanningDue.
+type PlanningItem struct {
+	// Kind is "touch", "promise" or "meeting".
+	Kind     string
+	Ref      string
+	ClientID uint64
+	Client   string
+	OwnerID  uint64
+	Due      time.Time
+	Overdue  bool
+	// Text is the promise's text or the meeting's topic; Channel the
+	// planned way of contact of a touch.
+	Text    string
+	Channel string
+}
+
+// PlanningDue returns the planned work of the owners due before until,
+// soonest first: contacts due by their contact plans (at midnight of the
+// due day in loc), open contract promises and meetings not cancelled from
+// now on. It is what digests show of planning.
+func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
+	ps := s.planningStore()
+	today := dates.Day(now, loc)
+	var out []PlanningItem
+	for _, o := range owners {
+		err := ps.PlannedClients(ctx, o, func(p *crm.ContactPlan, c *crm.Client) bool {
+			if !p.ActiveOn(today) {
+				return true
+			}
+			if next := p.NextTouch(c.LastTouch, loc); next.Before(until) {
+				out = append(out, PlanningItem{Kind: "touch", ClientID: c.ID, Client: c.Name, OwnerID: o, Due: next,
+					Overdue: next.Before(today), Channel: p.Channel})
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		proms, err := ps.OpenPromises(ctx, o, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range proms {
+			out = append(out, PlanningItem{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: o, Due: p.Due,
+				Overdue: p.Due.Before(today), Text: p.Text})
+		}
+		ms, err := ps.MeetingsOf(ctx, o, today, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.CancelledAt.IsZero() {
+				out = append(out, PlanningItem{Kind: "meeting", Ref: m.Ref(), ClientID: m.ClientID, OwnerID: o, Due: m.At, Text: m.Topic})
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Client == "" {
+			if c, err := s.store.Client(ctx, out[i].ClientID); err == nil {
+				out[i].Client = c.Name
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	return out, nil
+}
+
+// PlanningDigestLines returns the planned work of the owners due by the
+// end of today as lines in the reader's language and time zone, for a
+// digest: overdue contacts and promises first (marked ⚠), then today's.
+func (s *Service) PlanningDigestLines(ctx context.Context, reader *crm.Person, owners []uint64, now time.Time) ([]string, error) {
+	loc, tz := s.personLocale(reader)
+	until := dates.AddDays(dates.Day(now, tz), 1)
+	items, err := s.PlanningDue(ctx, owners, now, until, tz)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]string, 0, len(items))
+	for _, it := range items {
+		date := dates.Format(it.Due.In(tz), loc.Lang())
+		var line string
+		switch it.Kind {
+		case "touch":
+			ch := ""
+			if it.Channel != "" {
+				ch = " #" + loc.T("channel."+it.Channel)
+			}
+			line = loc.T("digest.planning.touch", "name", it.Client, "date", date, "channel", ch)
+		case "promise":
+			line = loc.T("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", date)
+		case "meeting":
+			line = loc.T("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(tz).Format("15:04"))
+		}
+		if it.Overdue {
+			line = "⚠ " + line
+		}
+		lines = append(lines, line)
+	}
+	return lines, nil
+}
+
+// touchAgenda adds to /today the contacts due or overdue by the owners'
+// contact plans.
+func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	var items []agendaItem
+	today := r.today()
+	for _, o := range owners {
+		err := s.planningStore().PlannedClients(ctx, o, func(p *crm.ContactPlan, c *crm.Client) bool {
+			if !p.ActiveOn(today) {
+				return true
+			}
+			next := p.NextTouch(c.LastTouch, r.tz)
+			if !next.Before(until) {
+				return true
+			}
+			ch := ""
+			if p.Channel != "" {
+				ch = " #" + r.t("channel."+p.Channel)
+			}
+			line := r.t("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
+			if next.Before(today) {
+				line = "⚠ " + line + " · " + r.t("plan.overdue_days", "count", daysBetween(next, today))
+			}
+			if o != r.me.ID {
+				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			}
+			items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
+				{Label: r.t("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + clientRef(c) + ": "},
+			}})
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
+}
+
+// planCardSection adds the contact plan and the next touch to the card.
+func (s *Service) planCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	p, err := s.planningStore().ContactPlan(ctx, c.ID)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return []bot.Field{{Label: r.t("card.contact_plan"), Value: planText(r, p) + " · " + s.touchLine(r, p, c)}}, nil
+}

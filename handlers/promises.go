@@ -1,0 +1,325 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// promiseKeys maps the key=value keys of /promise to their canonical names.
+var promiseKeys = map[string]string{
+	"contract": "contract", "ref": "contract", "договор": "contract", "контракт": "contract",
+	"from": "from", "от": "from", "страна": "from",
+}
+
+// promiseCmd: "/promise NAME: TEXT by DATE [contract=REF] [from=client]",
+// "/promise done P-3", "/promise P-3", "/promise NAME" (the client's
+// promises).
+func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "promise.usage")
+	}
+	if len(args) == 2 {
+		switch strings.ToLower(args[0]) {
+		case "done", "kept", "готово", "изпълнено", "изпълни", "спазено":
+			if id, ok := parseRef("P", args[1]); ok {
+				return s.promiseDone(ctx, w, r, id)
+			}
+		case "reopen", "undo", "отвори", "върни":
+			if id, ok := parseRef("P", args[1]); ok {
+				return s.promiseReopen(ctx, w, r, id)
+			}
+		}
+	}
+	if len(args) == 1 && strings.HasPrefix(strings.ToUpper(args[0]), "P-") {
+		if id, ok := parseRef("P", args[0]); ok {
+			return s.promiseShow(ctx, w, r, id)
+		}
+	}
+	name, text, ok := splitNameText(r.Command.Rest)
+	if !ok {
+		c, err := r.client(ctx, r.Command.Rest)
+		if err != nil {
+			return err
+		}
+		return s.promiseList(ctx, w, r, c)
+	}
+	text, kv := takeKeys(text, promiseKeys)
+	body, due, ok := cutMarker(" "+text, "by", "до", "until", "on", "за")
+	body = strings.TrimSpace(body)
+	if !ok || body == "" {
+		return crm.Errorf(crm.EINVALID, "promise.usage")
+	}
+	day, ok := r.date(due)
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
+	}
+	if len([]rune(body)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	fromClient := false
+	if v, ok := kv["from"]; ok {
+		switch strings.ToLower(v) {
+		case "client", "customer", "клиент", "клиента", "клиентът":
+			fromClient = true
+		case "us", "we", "company", "ние", "нас", "фирмата", "компанията":
+		default:
+			return crm.Errorf(crm.EINVALID, "promise.bad_from", "value", v)
+		}
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	p := &crm.Promise{ClientID: c.ID, Text: body, Due: day, Contract: kv["contract"], FromClient: fromClient,
+		CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.now}
+	if err := s.planningStore().CreatePromise(ctx, p); err != nil {
+		return err
+	}
+	key := "promise.saved"
+	if fromClient {
+		key = "promise.saved_client"
+	}
+	msg := r.t(key, "id", p.Ref(), "name", c.Name, "text", p.Text, "date", r.fmtDate(p.Due))
+	if p.Contract != "" {
+		msg += "\n" + r.t("promise.contract", "contract", p.Contract)
+	}
+	if day.Before(r.today()) {
+		msg += "\n⚠ " + r.t("promise.due_past")
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: "✓ " + r.t("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}})
+}
+
+// takeKeys removes key=value words with the given keys (aliases mapped to
+// canonical names) from free text, keeping everything else as typed;
+// values may be quoted.
+func takeKeys(text string, keys map[string]string) (string, map[string]string) {
+	kv := map[string]string{}
+	out := claimKVRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := claimKVRe.FindStringSubmatch(m)
+		k, ok := keys[strings.ToLower(sub[2])]
+		if !ok {
+			return m
+		}
+		v := sub[3]
+		if strings.HasPrefix(v, `"`) {
+			v = strings.Join(bot.Split(v), " ")
+		}
+		kv[k] = strings.TrimSpace(v)
+		return sub[1]
+	})
+	return strings.Join(strings.Fields(out), " "), kv
+}
+
+// visiblePromise loads a promise of a client the sender sees.
+func (s *Service) visiblePromise(ctx context.Context, r *request, id uint64) (*crm.Promise, *crm.Client, error) {
+	p, err := s.planningStore().Promise(ctx, id)
+	if err != nil {
+		if crm.IsNotFound(err) {
+			return nil, nil, crm.Errorf(crm.ENOTFOUND, "promise.not_found", "id", crm.PromiseRef(id))
+		}
+		return nil, nil, err
+	}
+	c, err := s.store.Client(ctx, p.ClientID)
+	if err != nil || !r.seesOwner(c.OwnerID) {
+		return nil, nil, crm.Errorf(crm.ENOTFOUND, "promise.not_found", "id", p.Ref())
+	}
+	return p, c, nil
+}
+
+func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+	p, c, err := s.visiblePromise(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	actor := r.rightsOver(c.OwnerID)
+	if actor == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	if !p.Open() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("promise.already_done", "id", p.Ref(), "date", r.fmtDate(p.DoneAt)), Edit: r.Button})
+	}
+	done, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.now, func(p *crm.Promise) error {
+		p.DoneAt, p.DoneBy = r.now, actor.PersonID
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	msg := r.t("promise.done", "id", done.Ref(), "name", c.Name, "text", truncate(done.Text, 120))
+	if done.BrokenAt(r.now) {
+		msg += "\n" + r.t("promise.done_late", "date", r.fmtDate(done.Due))
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Edit: r.Button})
+}
+
+func (s *Service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+	p, c, err := s.visiblePromise(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	actor := r.rightsOver(c.OwnerID)
+	if actor == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	if p.Open() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("promise.already_open", "id", p.Ref())})
+	}
+	if _, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.now, func(p *crm.Promise) error {
+		p.DoneAt, p.DoneBy = time.Time{}, 0
+		return nil
+	}); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("promise.reopened", "id", p.Ref())})
+}
+
+// promiseState says where a promise stands: kept, broken, due today, open.
+func promiseState(r *request, p *crm.Promise) string {
+	switch {
+	case !p.Open() && p.BrokenAt(r.now):
+		return r.t("promise.state.kept_late", "date", r.fmtDate(p.DoneAt))
+	case !p.Open():
+		return r.t("promise.state.kept", "date", r.fmtDate(p.DoneAt))
+	case p.BrokenAt(r.now):
+		return "⚠ " + r.t("promise.state.broken", "count", daysBetween(p.Due, r.today()))
+	case p.Due.Equal(r.today()):
+		return r.t("promise.state.due_today")
+	}
+	return r.t("promise.state.open")
+}
+
+// promiseLine is one promise in a list.
+func promiseLine(r *request, p *crm.Promise, client string) string {
+	line := p.Ref() + " · " + r.fmtDate(p.Due) + " · "
+	if client != "" {
+		line += client + ": "
+	}
+	if p.FromClient {
+		line += r.t("promise.from_client_tag") + " "
+	}
+	line += truncate(p.Text, 120)
+	if p.Contract != "" {
+		line += " (" + p.Contract + ")"
+	}
+	return line + " — " + promiseState(r, p)
+}
+
+func (s *Service) promiseShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+	p, c, err := s.visiblePromise(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: r.t("promise.card_title", "id", p.Ref(), "name", c.Name), Text: p.Text}
+	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
+	add(r.t("promise.field.due"), r.fmtDate(p.Due))
+	add(r.t("promise.field.state"), promiseState(r, p))
+	if p.FromClient {
+		add(r.t("promise.field.side"), r.t("promise.side.client"))
+	} else {
+		add(r.t("promise.field.side"), r.t("promise.side.us"))
+	}
+	if p.Contract != "" {
+		add(r.t("promise.field.contract"), p.Contract)
+	}
+	add(r.t("promise.field.recorded"), r.personName(p.CreatedBy)+", "+r.fmtDate(p.CreatedAt))
+	if p.Open() {
+		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.t("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}
+	}
+	return w.Reply(ctx, rep)
+}
+
+func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+	ps, err := s.planningStore().ClientPromises(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("promise.none", "name", c.Name)})
+	}
+	// Open ones first, soonest due first; then the kept, newest first.
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Open() != ps[j].Open() {
+			return ps[i].Open()
+		}
+		if ps[i].Open() {
+			return ps[i].Due.Before(ps[j].Due)
+		}
+		return ps[i].DoneAt.After(ps[j].DoneAt)
+	})
+	var lines []string
+	for i := range ps {
+		if i == 30 {
+			lines = append(lines, r.t("list.more", "count", len(ps)-30))
+			break
+		}
+		lines = append(lines, "• "+promiseLine(r, &ps[i], ""))
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("promise.list_title", "name", c.Name, "count", len(ps)), Text: strings.Join(lines, "\n")})
+}
+
+// promiseAgenda adds to /today the open promises due today or broken.
+func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	var items []agendaItem
+	names := map[uint64]string{}
+	for _, o := range owners {
+		ps, err := s.planningStore().OpenPromises(ctx, o, until)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ps {
+			p := &ps[i]
+			name, ok := names[p.ClientID]
+			if !ok {
+				if c, err := s.store.Client(ctx, p.ClientID); err == nil {
+					name = c.Name
+				}
+				names[p.ClientID] = name
+			}
+			line := promiseLine(r, p, name)
+			if o != r.me.ID {
+				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			}
+			items = append(items, agendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
+				{Label: "✓ " + p.Ref(), Data: "/promise done " + p.Ref()},
+			}})
+		}
+	}
+	return items, nil
+}
+
+// promiseCardSection adds the open promises (broken ones marked) and the
+// promises broken in the last 12 months to the client card.
+func (s *Service) promiseCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	ps, err := s.planningStore().ClientPromises(ctx, c.ID)
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	since := r.now.AddDate(-1, 0, 0)
+	var fields []bot.Field
+	broken, open := 0, 0
+	for i := range ps {
+		p := &ps[i]
+		if p.Due.After(since) && p.BrokenAt(r.now) {
+			broken++
+		}
+		if p.Open() {
+			open++
+			if open <= 5 {
+				fields = append(fields, bot.Field{Label: r.t("card.promise"), Value: promiseLine(r, p, "")})
+			}
+		}
+	}
+	if open > 5 {
+		fields = append(fields, bot.Field{Label: r.t("card.promise"), Value: r.t("list.more", "count", open-5)})
+	}
+	if broken > 0 {
+		fields = append(fields, bot.Field{Label: r.t("card.promises_broken"), Value: r.t("card.promises_broken_value", "count", broken)})
+	}
+	return fields, nil
+}

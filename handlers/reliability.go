@@ -1,0 +1,336 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// trendDays is how far back the card's trend compares the score.
+const trendDays = 90
+
+// factorWords maps the factor names typed in /reliability settings
+// (English and Bulgarian) to the factors.
+var factorWords = map[string]string{
+	"payment": crm.FactorPayment, "payments": crm.FactorPayment, "плащания": crm.FactorPayment, "плащане": crm.FactorPayment,
+	"claims": crm.FactorClaims, "claim": crm.FactorClaims, "рекламации": crm.FactorClaims, "рекламация": crm.FactorClaims,
+	"promises": crm.FactorPromises, "promise": crm.FactorPromises, "обещания": crm.FactorPromises, "ангажименти": crm.FactorPromises,
+	"deals": crm.FactorDeals, "deal": crm.FactorDeals, "сделки": crm.FactorDeals,
+	"tenure": crm.FactorTenure, "length": crm.FactorTenure, "relationship": crm.FactorTenure, "стаж": crm.FactorTenure, "продължителност": crm.FactorTenure, "давност": crm.FactorTenure,
+	"record": crm.FactorRecord, "data": crm.FactorRecord, "досие": crm.FactorRecord, "запис": crm.FactorRecord, "данни": crm.FactorRecord,
+	"rating": crm.FactorRating, "рейтинг": crm.FactorRating,
+}
+
+// reliabilityFacts gathers what the score of one client is computed from.
+func (s *Service) reliabilityFacts(ctx context.Context, c *crm.Client) (crm.ReliabilityFacts, error) {
+	ps := s.planningStore()
+	f := crm.ReliabilityFacts{Client: c, StaleReview: s.cfg.StaleReview}
+	var err error
+	if f.Payments, err = ps.Payments(ctx, c.ID); err != nil {
+		return f, err
+	}
+	claims, err := s.store.ClientClaims(ctx, c.ID)
+	if err != nil {
+		return f, err
+	}
+	for _, cl := range claims {
+		cf := crm.ClaimFact{CreatedAt: cl.CreatedAt, Severity: cl.Severity}
+		if cl.Status == crm.ClaimRejected {
+			cf.RejectedAt = cl.ClosedAt
+			if cf.RejectedAt.IsZero() {
+				cf.RejectedAt = cl.CreatedAt
+			}
+		}
+		f.Claims = append(f.Claims, cf)
+	}
+	if f.Promises, err = ps.ClientPromises(ctx, c.ID); err != nil {
+		return f, err
+	}
+	if f.Deals, err = ps.DealFactsOf(ctx, c.ID); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// reliabilityNow returns the client's score now and trendDays ago.
+func (s *Service) reliabilityNow(ctx context.Context, r *request, c *crm.Client) (now, before crm.Reliability, err error) {
+	f, err := s.reliabilityFacts(ctx, c)
+	if err != nil {
+		return now, before, err
+	}
+	w, err := s.planningStore().ReliabilityWeights(ctx)
+	if err != nil {
+		return now, before, err
+	}
+	return crm.ScoreReliability(f, w, r.now), crm.ScoreReliability(f, w, r.now.AddDate(0, 0, -trendDays)), nil
+}
+
+// reliabilityCmd: "/reliability NAME", "/reliability settings [factor=N…|reset]".
+func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "reliability.usage")
+	}
+	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
+		return s.reliabilitySettings(ctx, w, r, args[1:])
+	}
+	c, err := r.client(ctx, r.Command.Rest)
+	if err != nil {
+		return err
+	}
+	now, before, err := s.reliabilityNow(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: r.t("reliability.title", "name", c.Name, "score", now.Score)}
+	var lines []string
+	if !now.Enough {
+		rep.Title = r.t("reliability.title_no_data", "name", c.Name)
+		lines = append(lines, r.t("reliability.not_enough", "count", now.Evidence, "min", crm.MinReliabilityEvidence))
+	} else {
+		lines = append(lines, trendLine(r, now, before))
+	}
+	lines = append(lines, "")
+	for _, f := range now.Factors {
+		lines = append(lines, factorLine(r, f, now.Enough))
+	}
+	lines = append(lines, "", r.t("reliability.model"))
+	rep.Text = strings.Join(lines, "\n")
+	ref := clientRef(c)
+	rep.Buttons = [][]bot.Button{{
+		{Label: r.t("reliability.button.on_time"), Data: "/payment " + ref + " on-time"},
+		{Label: r.t("button.card"), Data: "/client " + ref},
+	}}
+	return w.Reply(ctx, rep)
+}
+
+// trendLine compares the score with the one trendDays ago.
+func trendLine(r *request, now, before crm.Reliability) string {
+	date := r.fmtDate(r.now.AddDate(0, 0, -trendDays))
+	if !before.Enough {
+		return r.t("reliability.trend_none", "date", date)
+	}
+	return r.t("reliability.trend", "trend", trendArrow(now.Score-before.Score), "date", date, "score", before.Score)
+}
+
+// trendArrow writes a change of score: "↑ +5", "↓ −3", "→ 0".
+func trendArrow(d int) string {
+	switch {
+	case d > 0:
+		return "↑ +" + strconv.Itoa(d)
+	case d < 0:
+		return "↓ −" + strconv.Itoa(-d)
+	}
+	return "→ 0"
+}
+
+// factorLine explains one factor: its points and the facts behind them.
+func factorLine(r *request, f crm.Factor, scored bool) string {
+	name := r.t("reliability.factor." + f.Name)
+	args := []any{}
+	for k, v := range f.Facts {
+		args = append(args, k, v)
+	}
+	var facts string
+	switch f.Name {
+	case crm.FactorRecord:
+		cur := r.t("reliability.record_stale")
+		if f.Facts["current"] == true {
+			cur = r.t("reliability.record_current")
+		}
+		facts = r.t("reliability.facts.record", "filled", f.Facts["filled"], "fields", f.Facts["fields"], "current", cur)
+	case crm.FactorRating:
+		if !f.HasData {
+			facts = r.t("reliability.facts.rating_none")
+		} else {
+			facts = r.t("reliability.facts.rating", args...)
+		}
+	default:
+		facts = r.t("reliability.facts."+f.Name, args...)
+	}
+	switch {
+	case f.Weight <= 0:
+		return "• " + name + ": " + r.t("reliability.weight_zero") + " — " + facts
+	case !f.HasData:
+		return "• " + name + ": " + r.t("reliability.no_data") + " — " + facts
+	case !scored:
+		return "• " + name + " — " + facts
+	}
+	return fmt.Sprintf("• %s %s — %s", name, r.t("reliability.points", "points", int(math.Round(f.Points)), "max", int(math.Round(f.Max))), facts)
+}
+
+// reliabilitySettings shows the weights or (heads only) changes them.
+func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	ps := s.planningStore()
+	cur, err := ps.ReliabilityWeights(ctx)
+	if err != nil {
+		return err
+	}
+	if len(words) > 0 {
+		if r.me.Role != crm.RoleHead {
+			return crm.Errorf(crm.EFORBIDDEN, "reliability.settings_forbidden")
+		}
+		next := crm.ReliabilityWeights{}
+		for k, v := range cur {
+			next[k] = v
+		}
+		if len(words) == 1 && isResetWord(words[0]) {
+			next = crm.DefaultReliabilityWeights()
+		} else {
+			for _, wd := range words {
+				k, v, ok := strings.Cut(wd, "=")
+				f, known := factorWords[strings.ToLower(strings.TrimSpace(k))]
+				if !ok || !known {
+					return crm.Errorf(crm.EINVALID, "reliability.settings_usage")
+				}
+				n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(v, "%")))
+				if err != nil || n < 0 || n > crm.MaxReliabilityWeight {
+					return crm.Errorf(crm.EINVALID, "reliability.bad_weight", "value", v, "max", crm.MaxReliabilityWeight)
+				}
+				next[f] = n
+			}
+		}
+		total := 0
+		for _, v := range next {
+			total += v
+		}
+		if total == 0 {
+			return crm.Errorf(crm.EINVALID, "reliability.all_zero")
+		}
+		if err := ps.SaveReliabilityWeights(ctx, next, r.actor(), r.now); err != nil {
+			return err
+		}
+		cur = next
+	}
+	total := 0
+	var parts []string
+	for _, f := range crm.ReliabilityFactors {
+		total += cur[f]
+		parts = append(parts, r.t("reliability.factor."+f)+" "+strconv.Itoa(cur[f]))
+	}
+	text := r.t("reliability.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" + r.t("reliability.settings_hint")
+	if len(words) > 0 {
+		text = r.t("reliability.settings_saved") + "\n" + text
+	}
+	return w.Reply(ctx, bot.Reply{Text: text})
+}
+
+// paymentCmd records how a client paid an invoice:
+// "/payment NAME on-time|late 12d [: invoice]".
+func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	head, invoice, _ := splitNameText(r.Command.Rest)
+	if head == "" {
+		head = r.Command.Rest
+	}
+	words := bot.Split(head)
+	idx, onTime, days := paymentWords(words)
+	if idx < 1 {
+		return crm.Errorf(crm.EINVALID, "payment.usage")
+	}
+	if len([]rune(invoice)) > 200 {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", 200)
+	}
+	c, actor, err := r.changeableClient(ctx, strings.Join(words[:idx], " "))
+	if err != nil {
+		return err
+	}
+	p := &crm.Payment{ClientID: c.ID, OnTime: onTime, DaysLate: days, Invoice: strings.TrimSpace(invoice), At: r.now, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf}
+	if err := s.planningStore().AddPayment(ctx, p); err != nil {
+		return err
+	}
+	msg := r.t("payment.saved_on_time", "name", c.Name)
+	if !onTime {
+		msg = r.t("payment.saved_late", "name", c.Name, "count", days)
+	}
+	if p.Invoice != "" {
+		msg += " " + r.t("payment.invoice", "invoice", p.Invoice)
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.t("reliability.button.score"), Data: "/reliability " + clientRef(c)}}}})
+}
+
+// onTimeWords say a payment was on time (as one word).
+var onTimeWords = map[string]bool{"on-time": true, "ontime": true, "on_time": true, "punctual": true, "навреме": true, "редовно": true, "в-срок": true}
+
+// lateWords say a payment was late; the number of days follows.
+var lateWords = map[string]bool{"late": true, "overdue": true, "закъснение": true, "закъсня": true, "закъсняло": true, "късно": true, "просрочено": true}
+
+// paymentWords finds how a payment went at the end of words: "on-time",
+// "on time", "навреме", "на време", or "late 12d", "закъсняло 12 дни". It
+// returns where the client's name ends (-1 when not found), whether the
+// payment was on time and how many days late it was.
+func paymentWords(words []string) (end int, onTime bool, days int) {
+	n := len(words)
+	if n == 0 {
+		return -1, false, 0
+	}
+	last := strings.ToLower(words[n-1])
+	if onTimeWords[last] {
+		return n - 1, true, 0
+	}
+	if n >= 2 {
+		two := strings.ToLower(words[n-2]) + " " + last
+		if two == "on time" || two == "на време" || two == "в срок" {
+			return n - 2, true, 0
+		}
+	}
+	for i := n - 2; i >= 1; i-- {
+		if !lateWords[strings.ToLower(words[i])] {
+			continue
+		}
+		d, used := parseLateDays(words[i+1:])
+		if d > 0 && i+1+used == n {
+			return i, false, d
+		}
+	}
+	return -1, false, 0
+}
+
+// parseLateDays reads "12d", "12", "12 days", "12 дни", "с 12 дни".
+func parseLateDays(words []string) (int, int) {
+	if len(words) == 0 {
+		return 0, 0
+	}
+	used := 0
+	if w := strings.ToLower(words[0]); w == "с" || w == "by" {
+		words, used = words[1:], 1
+	}
+	if len(words) == 0 {
+		return 0, 0
+	}
+	num := strings.ToLower(words[0])
+	num = strings.TrimRight(num, "dд")
+	num = strings.TrimSuffix(strings.TrimSuffix(num, "days"), "дни")
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 || n > 3650 {
+		return 0, 0
+	}
+	used++
+	if len(words) > 1 {
+		switch strings.ToLower(words[1]) {
+		case "d", "day", "days", "д", "ден", "дни", "дена":
+			used++
+		}
+	}
+	return n, used
+}
+
+// reliabilityCardSection adds the score and its trend to the card.
+func (s *Service) reliabilityCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	now, before, err := s.reliabilityNow(ctx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	value := r.t("reliability.card_no_data")
+	if now.Enough {
+		value = r.t("reliability.card_value", "score", now.Score)
+		if before.Enough {
+			value += " " + r.t("reliability.card_trend", "trend", trendArrow(now.Score-before.Score), "count", trendDays)
+		}
+	}
+	return []bot.Field{{Label: r.t("card.reliability"), Value: value}}, nil
+}

@@ -1,0 +1,452 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+
+	"github.com/shopspring/decimal"
+)
+
+// segmentBy are the fields /segments groups by, with their Bulgarian
+// names.
+var segmentBy = map[string]string{
+	"segment": "segment", "сегмент": "segment",
+	"industry": "industry", "отрасъл": "industry", "индустрия": "industry",
+	"need": "need", "needs": "need", "нужда": "need", "нужди": "need",
+	"level": "level", "ниво": "level",
+	"city": "city", "град": "city",
+	"size": "size", "размер": "size",
+	"focus": "focus", "фокус": "focus",
+	"source": "source", "източник": "source",
+}
+
+// maxSegmentGroups is how many groups /segments lists.
+const maxSegmentGroups = 20
+
+// segmentGroup is one group's figures.
+type segmentGroup struct {
+	label              string
+	clients, prospects int
+	// newNow and newBefore are the records created in the last 12 months
+	// and in the 12 months before.
+	newNow, newBefore int
+	wonNow, wonBefore amounts
+	pipeline          amounts
+	claims            int
+}
+
+func (g *segmentGroup) total() int { return g.clients + g.prospects }
+
+// clientDeals are the deal figures of one client that /segments needs.
+type clientDeals struct {
+	hasWon            bool
+	wonNow, wonBefore []crm.DealFact
+	open              []crm.DealFact
+}
+
+// segmentReport is the whole analysis.
+type segmentReport struct {
+	by     string
+	groups []*segmentGroup
+	all    segmentGroup
+}
+
+// segmentsCmd: "/segments [by=segment|industry|need|level|city] [mine|team|all]".
+func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	by, scope := "segment", ""
+	for _, a := range r.Command.Args {
+		k, v, isKV := strings.Cut(a, "=")
+		lw := strings.ToLower(a)
+		switch {
+		case isKV && (strings.EqualFold(k, "by") || strings.EqualFold(k, "по")):
+			f, ok := segmentBy[strings.ToLower(v)]
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "segments.bad_by", "value", v)
+			}
+			by = f
+		case lw == "mine" || lw == "мои" || lw == "моите":
+			scope = "mine"
+		case lw == "team" || lw == "екип" || lw == "екипа":
+			scope = "team"
+		case lw == "all" || lw == "всички":
+			scope = "all"
+		default:
+			if f, ok := segmentBy[lw]; ok {
+				by = f
+				continue
+			}
+			return crm.Errorf(crm.EINVALID, "segments.usage")
+		}
+	}
+	if scope == "" {
+		scope = r.defaultScope()
+	}
+	owners, err := r.visibleOwners(scope)
+	if err != nil {
+		return err
+	}
+	rep, err := s.segments(ctx, r.now, owners, by)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, s.segmentsReply(r, rep))
+}
+
+// segments computes the analysis of the owners' clients grouped by the
+// field by, as of now. It reads the compact audience rows and deal facts,
+// never a client record, so that it stays fast over every client.
+func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, by string) (*segmentReport, error) {
+	ps := s.planningStore()
+	visible := make(map[uint64]bool, len(owners))
+	for _, o := range owners {
+		visible[o] = true
+	}
+	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
+
+	deals := map[uint64]*clientDeals{}
+	err := ps.EachDealFact(ctx, nil, func(d crm.DealFact) bool {
+		cd := deals[d.ClientID]
+		if cd == nil {
+			cd = &clientDeals{}
+			deals[d.ClientID] = cd
+		}
+		switch {
+		case d.Won():
+			cd.hasWon = true
+			if d.ClosedAt.After(yearAgo) && !d.ClosedAt.After(now) {
+				cd.wonNow = append(cd.wonNow, d)
+			} else if d.ClosedAt.After(twoYearsAgo) && !d.ClosedAt.After(yearAgo) {
+				cd.wonBefore = append(cd.wonBefore, d)
+			}
+		case d.Open():
+			cd.open = append(cd.open, d)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	claims, err := ps.ClaimCounts(ctx, yearAgo, now)
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &segmentReport{by: by}
+	rep.all = segmentGroup{wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
+	groups := map[string]*segmentGroup{}
+	group := func(value string) *segmentGroup {
+		key := crm.NormalizeName(value)
+		g := groups[key]
+		if g == nil {
+			g = &segmentGroup{label: strings.TrimSpace(value), wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
+			groups[key] = g
+		}
+		return g
+	}
+	var one [1]string
+	add := func(g *segmentGroup, row *crm.AudienceRow, cd *clientDeals, buyer bool) {
+		if buyer {
+			g.clients++
+			g.claims += claims[row.ClientID]
+		} else {
+			g.prospects++
+		}
+		switch {
+		case row.CreatedAt.After(yearAgo):
+			g.newNow++
+		case row.CreatedAt.After(twoYearsAgo):
+			g.newBefore++
+		}
+		if cd == nil {
+			return
+		}
+		for _, d := range cd.wonNow {
+			g.wonNow.add(d.Currency, d.Amount)
+		}
+		for _, d := range cd.wonBefore {
+			g.wonBefore.add(d.Currency, d.Amount)
+		}
+		for _, d := range cd.open {
+			g.pipeline.add(d.Currency, d.Amount)
+		}
+	}
+	err = ps.Audience(ctx, func(row crm.AudienceRow) bool {
+		if !visible[row.OwnerID] {
+			return true
+		}
+		cd := deals[row.ClientID]
+		buyer := crm.IsBuyer(row.Status, cd != nil && cd.hasWon)
+		add(&rep.all, &row, cd, buyer)
+		values := one[:0]
+		if by == "need" {
+			values = crm.SplitValues(row.Need)
+		} else if v := row.Field(by); v != "" {
+			values = append(values, v)
+		}
+		if len(values) == 0 {
+			values = append(values, "")
+		}
+		for _, v := range values {
+			add(group(v), &row, cd, buyer)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		rep.groups = append(rep.groups, g)
+	}
+	sort.Slice(rep.groups, func(i, j int) bool {
+		a, b := rep.groups[i], rep.groups[j]
+		if (a.label == "") != (b.label == "") {
+			return b.label == ""
+		}
+		if a.total() != b.total() {
+			return a.total() > b.total()
+		}
+		return crm.NormalizeName(a.label) < crm.NormalizeName(b.label)
+	})
+	return rep, nil
+}
+
+// growth orders groups by how much they grew: revenue won in the last 12
+// months against the 12 months before (in the default currency), then new
+// records against the year before.
+func (s *Service) growth(g *segmentGroup) (decimal.Decimal, int) {
+	return g.wonNow.get(s.cfg.Currency).Sub(g.wonBefore.get(s.cfg.Currency)), g.newNow - g.newBefore
+}
+
+// segmentsReply writes the analysis.
+func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
+	cur := s.cfg.Currency
+	title := r.t("segments.title", "by", r.t("field."+rep.by), "count", rep.all.total())
+	if rep.all.total() == 0 {
+		return bot.Reply{Text: r.t("segments.empty")}
+	}
+	var lines []string
+	lines = append(lines, r.t("segments.legend"))
+	for i, g := range rep.groups {
+		if i == maxSegmentGroups {
+			lines = append(lines, r.t("list.more", "count", len(rep.groups)-maxSegmentGroups))
+			break
+		}
+		lines = append(lines, "• "+s.groupLabel(r, g)+" — "+s.groupFigures(r, g, cur, rep.all.claims > 0))
+	}
+	lines = append(lines, "", r.t("segments.total")+": "+s.groupFigures(r, &rep.all, cur, rep.all.claims > 0))
+	// The groups that grow and shrink most.
+	var grow, shrink []*segmentGroup
+	for _, g := range rep.groups {
+		rev, n := s.growth(g)
+		switch {
+		case rev.IsPositive() || rev.IsZero() && n > 0:
+			grow = append(grow, g)
+		case rev.IsNegative() || rev.IsZero() && n < 0:
+			shrink = append(shrink, g)
+		}
+	}
+	less := func(a, b *segmentGroup) bool {
+		ra, na := s.growth(a)
+		rb, nb := s.growth(b)
+		if c := ra.Cmp(rb); c != 0 {
+			return c > 0
+		}
+		if na != nb {
+			return na > nb
+		}
+		return crm.NormalizeName(a.label) < crm.NormalizeName(b.label)
+	}
+	sort.SliceStable(grow, func(i, j int) bool { return less(grow[i], grow[j]) })
+	sort.SliceStable(shrink, func(i, j int) bool { return less(shrink[j], shrink[i]) })
+	if len(grow)+len(shrink) > 0 {
+		lines = append(lines, "")
+	}
+	if line := s.growthLine(r, grow); line != "" {
+		lines = append(lines, "↑ "+r.t("segments.grows", "groups", line))
+	}
+	if line := s.growthLine(r, shrink); line != "" {
+		lines = append(lines, "↓ "+r.t("segments.shrinks", "groups", line))
+	}
+	var buttons [][]bot.Button
+	var row []bot.Button
+	for _, f := range []string{"segment", "industry", "need", "level", "city"} {
+		if f != rep.by {
+			row = append(row, bot.Button{Label: r.t("field." + f), Data: "/segments by=" + f})
+		}
+	}
+	buttons = append(buttons, row)
+	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: buttons}
+}
+
+func (s *Service) groupLabel(r *request, g *segmentGroup) string {
+	if g.label == "" {
+		return r.t("segments.unset")
+	}
+	return g.label
+}
+
+// groupFigures is one group's figures.
+func (s *Service) groupFigures(r *request, g *segmentGroup, cur string, withClaims bool) string {
+	parts := []string{
+		r.t("segments.counts", "count", g.total(), "clients", g.clients, "prospects", g.prospects),
+		r.t("segments.conversion", "percent", percent(g.clients, g.total())),
+	}
+	if won := g.wonNow.text(r.Lang, cur); won != "—" {
+		parts = append(parts, r.t("segments.won", "sum", won))
+	}
+	if p := g.pipeline.text(r.Lang, cur); p != "—" {
+		parts = append(parts, r.t("segments.pipeline", "sum", p))
+	}
+	if withClaims && g.clients > 0 {
+		parts = append(parts, r.t("segments.claims", "value", decimalText(r, float64(g.claims)/float64(g.clients))))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// growthLine names the first two groups with their change.
+func (s *Service) growthLine(r *request, groups []*segmentGroup) string {
+	var parts []string
+	for i, g := range groups {
+		if i == 2 {
+			break
+		}
+		parts = append(parts, s.groupLabel(r, g)+" "+s.growthText(r, g))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// growthText explains a group's change: revenue and new records against
+// the year before.
+func (s *Service) growthText(r *request, g *segmentGroup) string {
+	rev, n := s.growth(g)
+	var parts []string
+	if !rev.IsZero() {
+		sign := "+"
+		if rev.IsNegative() {
+			sign = "−"
+		}
+		parts = append(parts, r.t("segments.growth_revenue", "sum", sign+fmtMoney(rev.Abs(), s.cfg.Currency, r.Lang)))
+	}
+	if n != 0 {
+		sign := "+"
+		if n < 0 {
+			sign = "−"
+		}
+		if n < 0 {
+			n = -n
+		}
+		parts = append(parts, r.t("segments.growth_new", "sign", sign, "count", n))
+	}
+	return "(" + strings.Join(parts, "; ") + ")"
+}
+
+// decimalText writes a number with one decimal in the sender's language.
+func decimalText(r *request, x float64) string {
+	s := strconv.FormatFloat(x, 'f', 1, 64)
+	if r.Lang == "bg" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// offerFieldValues answers "/client edit NAME level=" (an audience field
+// typed with no value) with a button for each value in use, most used
+// first, instead of clearing the field. It reports whether it answered.
+// A field is cleared with an empty quoted value (level="").
+func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *request, name string, kv kvArgs) (bool, error) {
+	field := ""
+	for _, tok := range strings.Fields(r.Command.Rest) {
+		if k, v, ok := strings.Cut(tok, "="); ok && v == "" {
+			if ck := canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
+				field = ck
+				break
+			}
+		}
+	}
+	if field == "" {
+		return false, nil
+	}
+	c, _, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return true, err
+	}
+	counts := map[string]int{}
+	labels := map[string]string{}
+	err = s.planningStore().Audience(ctx, func(row crm.AudienceRow) bool {
+		for _, v := range crm.SplitValues(row.Field(field)) {
+			k := crm.NormalizeName(v)
+			if k == "" {
+				continue
+			}
+			if counts[k] == 0 {
+				labels[k] = v
+			}
+			counts[k]++
+		}
+		return true
+	})
+	if err != nil {
+		return true, err
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	ref := clientRef(c)
+	current := crm.SplitValues(c.Field(field))
+	has := map[string]bool{}
+	for _, v := range current {
+		has[crm.NormalizeName(v)] = true
+	}
+	const maxValues = 12
+	var buttons [][]bot.Button
+	var row []bot.Button
+	for i, k := range keys {
+		if i == maxValues {
+			break
+		}
+		label, value := labels[k], labels[k]
+		if field == "need" && len(current) > 0 {
+			if has[k] {
+				continue
+			}
+			label, value = "+ "+labels[k], strings.Join(append(append([]string(nil), current...), labels[k]), ",")
+		}
+		row = append(row, bot.Button{Label: label, Data: "/client edit " + ref + " " + field + "=" + bot.Quote(value)})
+		if len(row) == 3 {
+			buttons, row = append(buttons, row), nil
+		}
+	}
+	if len(row) > 0 {
+		buttons = append(buttons, row)
+	}
+	if len(current) > 0 {
+		buttons = append(buttons, []bot.Button{{Label: r.t("segments.clear_value"), Data: "/client edit " + ref + " " + field + `=""`}})
+	}
+	text := r.t("segments.pick_value", "field", r.t("field."+field), "name", c.Name, "current", dash(c.Field(field)))
+	if len(keys) == 0 {
+		text = r.t("segments.no_values", "field", r.t("field."+field), "example", "/client edit "+ref+" "+field+"=…")
+	}
+	return true, w.Reply(ctx, bot.Reply{Text: text, Buttons: buttons})
+}
+
+func isAudienceField(k string) bool {
+	for _, f := range crm.AudienceFields {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}

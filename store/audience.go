@@ -1,0 +1,400 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/shopspring/decimal"
+)
+
+// Keys of the planning indexes kept beside clients and deals:
+//
+//	pla/<client>                       audience row (binary, see encodeAudience)
+//	plsrc/<normalised source>\x00<client>  clients by source (campaign name)
+//	pld/<client><deal>                 deal fact (binary, see encodeDealFact)
+//	meta/planning/audience             the audience index is complete (version)
+//
+// The audience row and the deal facts are what /segments, campaign reports
+// and recommendations read of every client and deal: a few dozen bytes
+// each, kept in the LSM tree, so that reading all 50,000 clients decodes no
+// JSON. They are written in the transaction of the client or deal they
+// mirror (putClient, putDeal), so they never disagree.
+
+var audienceMarker = []byte("meta/planning/audience")
+
+// audienceVersion is the version byte of the rows and of the marker; a
+// store without the marker (written before this index existed) is indexed
+// once, on first use.
+const audienceVersion = 1
+
+func audienceKey(id uint64) []byte { return key("pla/", id) }
+
+func sourceKey(source string, id uint64) []byte {
+	return key("plsrc/", crm.NormalizeName(source), byte(nameSep), id)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	var n int64
+	if !t.IsZero() {
+		n = t.UnixNano()
+	}
+	return binary.BigEndian.AppendUint64(b, uint64(n))
+}
+
+// reader decodes what the append functions wrote, interning strings.
+type reader struct {
+	b      []byte
+	err    error
+	intern map[string]string
+}
+
+func (r *reader) u64() uint64 {
+	if len(r.b) < 8 {
+		r.err = errors.New("short record")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *reader) time() time.Time {
+	n := int64(r.u64())
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (r *reader) bytes() []byte {
+	n, w := binary.Uvarint(r.b)
+	if w <= 0 || uint64(len(r.b)-w) < n {
+		r.err = errors.New("short record")
+		r.b = nil
+		return nil
+	}
+	s := r.b[w : w+int(n)]
+	r.b = r.b[w+int(n):]
+	return s
+}
+
+// str returns the next string; values seen before are shared, so that
+// reading thousands of rows with few distinct field values allocates
+// little.
+func (r *reader) str() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	if r.intern == nil {
+		return string(b)
+	}
+	if s, ok := r.intern[string(b)]; ok {
+		return s
+	}
+	if len(r.intern) > 1<<16 {
+		return string(b)
+	}
+	s := string(b)
+	r.intern[s] = s
+	return s
+}
+
+func encodeAudience(a *crm.AudienceRow) []byte {
+	b := make([]byte, 0, 96)
+	b = append(b, audienceVersion)
+	b = binary.BigEndian.AppendUint64(b, a.OwnerID)
+	b = appendTime(b, a.CreatedAt)
+	for _, s := range []string{a.Status, a.Segment, a.Industry, a.Size, a.Need, a.Level, a.Focus, a.City, a.Source} {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+func decodeAudience(id uint64, v []byte, intern map[string]string) (crm.AudienceRow, error) {
+	if len(v) == 0 || v[0] != audienceVersion {
+		return crm.AudienceRow{}, fmt.Errorf("audience row of client %d: unknown version", id)
+	}
+	r := reader{b: v[1:], intern: intern}
+	a := crm.AudienceRow{ClientID: id, OwnerID: r.u64(), CreatedAt: r.time()}
+	for _, p := range []*string{&a.Status, &a.Segment, &a.Industry, &a.Size, &a.Need, &a.Level, &a.Focus, &a.City, &a.Source} {
+		*p = r.str()
+	}
+	return a, r.err
+}
+
+// planningFollowClient keeps the planning indexes of a client in step
+// with it, in the client's transaction: the audience row, the source
+// index, and the owner of its plan and promises when the owner changes.
+// old is nil for a new client.
+func (tx *Tx) planningFollowClient(old, c *crm.Client) error {
+	row := crm.AudienceOf(c)
+	if old == nil || crm.AudienceOf(old) != row {
+		if err := tx.set(audienceKey(c.ID), encodeAudience(&row)); err != nil {
+			return err
+		}
+	}
+	if old != nil && crm.NormalizeName(old.Source) != crm.NormalizeName(c.Source) && crm.NormalizeName(old.Source) != "" {
+		if err := tx.del(sourceKey(old.Source, c.ID)); err != nil {
+			return err
+		}
+	}
+	if crm.NormalizeName(c.Source) != "" && (old == nil || crm.NormalizeName(old.Source) != crm.NormalizeName(c.Source)) {
+		if err := tx.set(sourceKey(c.Source, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	if old != nil && old.OwnerID != c.OwnerID {
+		if err := tx.planFollowsOwner(c.ID, old.OwnerID, c.OwnerID); err != nil {
+			return err
+		}
+		if err := tx.promisesFollowOwner(c.ID, c.OwnerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planning adds a client's planning indexes to a bulk load.
+func (sd *Seeder) planning(c *crm.Client) {
+	row := crm.AudienceOf(c)
+	sd.set(audienceKey(c.ID), encodeAudience(&row))
+	if crm.NormalizeName(c.Source) != "" {
+		sd.set(sourceKey(c.Source, c.ID), nil)
+	}
+	sd.set(audienceMarker, []byte{audienceVersion})
+}
+
+// ensureAudience indexes every client once in a store written before the
+// audience index existed, a thousand clients per transaction (each reads
+// the clients it indexes, so a concurrent change is never overwritten).
+func (s *Store) ensureAudience(ctx context.Context) error {
+	done := false
+	if err := s.view(ctx, func(tx *Tx) error {
+		ok, err := tx.has(audienceMarker)
+		done = ok
+		return err
+	}); err != nil || done {
+		return err
+	}
+	var after uint64
+	for {
+		n := 0
+		last := after
+		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+			n, last = 0, after
+			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item *badger.Item) (bool, error) {
+				c, err := decode[crm.Client](item)
+				if err != nil {
+					return false, err
+				}
+				if err := tx.planningFollowClient(nil, c); err != nil {
+					return false, err
+				}
+				n++
+				last = tailID(k)
+				return n < 1000, nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		after = last
+	}
+	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		return tx.set(audienceMarker, []byte{audienceVersion})
+	})
+}
+
+// scanFromKey calls fn for each key with prefix from start on, in key
+// order, with values. fn returns false to stop.
+func (tx *Tx) scanFromKey(prefix, start []byte, fn func(key []byte, item *badger.Item) (bool, error)) error {
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = prefix
+	it := tx.txn.NewIterator(opt)
+	defer it.Close()
+	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+		more, err := fn(it.Item().Key(), it.Item())
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// Audience calls fn with the audience row of every client, in client id
+// order, until fn returns false.
+func (s *Store) Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error {
+	if err := s.ensureAudience(ctx); err != nil {
+		return err
+	}
+	intern := map[string]string{}
+	return s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("pla/"), false, false, func(k []byte, item *badger.Item) (bool, error) {
+			var row crm.AudienceRow
+			err := item.Value(func(v []byte) (err error) {
+				row, err = decodeAudience(tailID(k), v, intern)
+				return err
+			})
+			if err != nil {
+				return false, err
+			}
+			return fn(row), nil
+		})
+	})
+}
+
+// ClientsBySource returns the ids of the clients whose source is source
+// (compared as names: case and script do not matter), by id.
+func (s *Store) ClientsBySource(ctx context.Context, source string) ([]uint64, error) {
+	if err := s.ensureAudience(ctx); err != nil {
+		return nil, err
+	}
+	norm := crm.NormalizeName(source)
+	if norm == "" {
+		return nil, nil
+	}
+	var out []uint64
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			out = append(out, tailID(k))
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// dealFactKey is the key of a deal's fact, under its client.
+func dealFactKey(clientID, dealID uint64) []byte { return key("pld/", clientID, dealID) }
+
+const dealFactVersion = 1
+
+func encodeDealFact(d *crm.DealFact) []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, dealFactVersion)
+	b = binary.BigEndian.AppendUint64(b, d.OwnerID)
+	b = appendTime(b, d.CreatedAt)
+	b = appendTime(b, d.ClosedAt)
+	b = appendTime(b, d.StageSince)
+	for _, s := range []string{d.Stage, d.Currency, d.Amount.String(), d.Title, d.Product, d.Competitor} {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+func decodeDealFact(k, v []byte, intern map[string]string) (crm.DealFact, error) {
+	if len(k) < 4+16 || len(v) == 0 || v[0] != dealFactVersion {
+		return crm.DealFact{}, errors.New("deal fact: unknown version")
+	}
+	d := crm.DealFact{ClientID: binary.BigEndian.Uint64(k[4:12]), ID: binary.BigEndian.Uint64(k[12:20])}
+	r := reader{b: v[1:], intern: intern}
+	d.OwnerID = r.u64()
+	d.CreatedAt, d.ClosedAt, d.StageSince = r.time(), r.time(), r.time()
+	d.Stage, d.Currency = r.str(), r.str()
+	amount := r.bytes()
+	d.Title = string(r.bytes())
+	d.Product, d.Competitor = r.str(), r.str()
+	if r.err != nil {
+		return d, r.err
+	}
+	if len(amount) > 0 {
+		a, err := decimal.NewFromString(string(amount))
+		if err != nil {
+			return d, err
+		}
+		d.Amount = a
+	}
+	return d, nil
+}
+
+// putDealFact stores (or, with fact nil, removes) a deal's fact, moving it
+// when the deal changed client; old is the previous fact, nil for a new
+// deal.
+func (tx *Tx) putDealFact(old, fact *crm.DealFact) error {
+	if old != nil && (fact == nil || old.ClientID != fact.ClientID) {
+		if err := tx.del(dealFactKey(old.ClientID, old.ID)); err != nil {
+			return err
+		}
+	}
+	if fact == nil {
+		return nil
+	}
+	return tx.set(dealFactKey(fact.ClientID, fact.ID), encodeDealFact(fact))
+}
+
+// DealFactsOf returns the deal facts of one client, by deal id.
+func (s *Store) DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error) {
+	var out []crm.DealFact
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("pld/", clientID), false, false, func(k []byte, item *badger.Item) (bool, error) {
+			var d crm.DealFact
+			err := item.Value(func(v []byte) (err error) {
+				d, err = decodeDealFact(k, v, nil)
+				return err
+			})
+			out = append(out, d)
+			return err == nil, err
+		})
+	})
+	return out, err
+}
+
+// EachDealFact calls fn with every deal fact, by client and deal id, until
+// fn returns false. keep, when not nil, picks by client id (before the
+// fact is decoded) which facts to read.
+func (s *Store) EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error {
+	intern := map[string]string{}
+	return s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("pld/"), false, false, func(k []byte, item *badger.Item) (bool, error) {
+			if keep != nil && len(k) >= 12 && !keep(binary.BigEndian.Uint64(k[4:12])) {
+				return true, nil
+			}
+			var d crm.DealFact
+			err := item.Value(func(v []byte) (err error) {
+				d, err = decodeDealFact(bytes.Clone(k), v, intern)
+				return err
+			})
+			if err != nil {
+				return false, err
+			}
+			return fn(d), nil
+		})
+	})
+}
+
+// ClaimCounts returns how many claims each client raised from from to to,
+// reading only the claims' time index and summaries.
+func (s *Store) ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64]int, error) {
+	out := map[uint64]int{}
+	end := key("cla/", to)
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scanFromKey([]byte("cla/"), key("cla/", from), func(k []byte, item *badger.Item) (bool, error) {
+			if bytes.Compare(k, end) >= 0 {
+				return false, nil
+			}
+			return true, item.Value(func(v []byte) error {
+				sum, err := decodeSummary(v)
+				if err == nil {
+					out[sum.ClientID]++
+				}
+				return err
+			})
+		})
+	})
+	return out, err
+}

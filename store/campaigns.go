@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Keys of campaigns and leads:
+//
+//	plk/<id>                    the campaign (JSON)
+//	plkn/<normalised name>      the campaign's id (its name is unique)
+//	plkl/<campaign><client>     a lead tied by /lead (JSON crm.Lead)
+//
+// A client whose source names a campaign is its lead too: the source
+// index (plsrc/, audience.go) finds those.
+
+func campaignKey(id uint64) []byte { return key("plk/", id) }
+
+// CreateCampaign stores a new campaign; a campaign with the same name (as
+// names compare) is a conflict.
+func (s *Store) CreateCampaign(ctx context.Context, c *crm.Campaign) error {
+	return s.update(ctx, func(tx *Tx) error {
+		nk := key("plkn/", crm.NormalizeName(c.Name))
+		if ok, err := tx.has(nk); err != nil {
+			return err
+		} else if ok {
+			return crm.Errorf(crm.ECONFLICT, "campaign.exists", "name", c.Name)
+		}
+		id, err := tx.nextID("campaign")
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		if err := tx.set(nk, u64(id)); err != nil {
+			return err
+		}
+		if err := tx.addChange(crm.Change{Kind: "campaign", RecordID: id, At: c.CreatedAt, By: c.CreatedBy,
+			FieldChange: crm.FieldChange{Field: "created", New: c.Name}}); err != nil {
+			return err
+		}
+		return tx.put(campaignKey(id), c)
+	})
+}
+
+// Campaigns returns every campaign, by id.
+func (s *Store) Campaigns(ctx context.Context) ([]*crm.Campaign, error) {
+	var out []*crm.Campaign
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("plk/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			c, err := decode[crm.Campaign](item)
+			out = append(out, c)
+			return err == nil, err
+		})
+	})
+	return out, err
+}
+
+// CampaignByName returns the campaign whose name equals name as names
+// compare, or crm.ErrNotFound.
+func (s *Store) CampaignByName(ctx context.Context, name string) (*crm.Campaign, error) {
+	var c crm.Campaign
+	err := s.view(ctx, func(tx *Tx) error {
+		item, err := tx.txn.Get(key("plkn/", crm.NormalizeName(name)))
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		return tx.get(campaignKey(tailID(v)), &c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// AddLead ties a client to a campaign: it records the lead and sets the
+// client's source to the campaign's name (in the client's history), in one
+// transaction. It reports false when the client was already a lead of it.
+func (s *Store) AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, error) {
+	added := false
+	err := s.update(ctx, func(tx *Tx) error {
+		var camp crm.Campaign
+		if err := tx.get(campaignKey(l.CampaignID), &camp); err != nil {
+			return err
+		}
+		old, err := tx.client(l.ClientID)
+		if err != nil {
+			return err
+		}
+		lk := key("plkl/", l.CampaignID, l.ClientID)
+		had, err := tx.has(lk)
+		if err != nil {
+			return err
+		}
+		if had && crm.NormalizeName(old.Source) == crm.NormalizeName(camp.Name) {
+			return nil
+		}
+		added = !had
+		if !had {
+			if err := tx.put(lk, l); err != nil {
+				return err
+			}
+		}
+		if crm.NormalizeName(old.Source) == crm.NormalizeName(camp.Name) {
+			return nil
+		}
+		c := old.Clone()
+		c.Source = camp.Name
+		if err := tx.addChange(crm.Change{Kind: "client", RecordID: c.ID, At: l.At, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
+			FieldChange: crm.FieldChange{Field: "source", Old: old.Source, New: c.Source}}); err != nil {
+			return err
+		}
+		return tx.putClient(old, c)
+	})
+	return added, err
+}
+
+// CampaignLeads returns the leads of a campaign: those tied by /lead and
+// the clients whose source is the campaign's name (with the client's
+// creation as the time, and no author), by client id.
+func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error) {
+	bySource, err := s.ClientsBySource(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	var out []crm.Lead
+	err = s.view(ctx, func(tx *Tx) error {
+		if err := tx.scan(key("plkl/", c.ID), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			l, err := decode[crm.Lead](item)
+			if err != nil {
+				return false, err
+			}
+			seen[l.ClientID] = true
+			out = append(out, *l)
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range bySource {
+			if seen[id] {
+				continue
+			}
+			cl, err := tx.client(id)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, crm.Lead{CampaignID: c.ID, ClientID: id, At: cl.CreatedAt})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Keys of payments and the reliability weights:
+//
+//	ply/<client><at><id>            a payment of one invoice (JSON)
+//	meta/reliability/weights        the weights (JSON), the defaults when absent
+
+var reliabilityWeightsKey = []byte("meta/reliability/weights")
+
+// AddPayment records how a client paid one invoice.
+func (s *Store) AddPayment(ctx context.Context, p *crm.Payment) error {
+	return s.update(ctx, func(tx *Tx) error {
+		if _, err := tx.client(p.ClientID); err != nil {
+			return err
+		}
+		id, err := tx.nextID("payment")
+		if err != nil {
+			return err
+		}
+		p.ID = id
+		return tx.put(key("ply/", p.ClientID, p.At, id), p)
+	})
+}
+
+// Payments returns a client's payments, oldest first.
+func (s *Store) Payments(ctx context.Context, client uint64) ([]crm.Payment, error) {
+	var out []crm.Payment
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("ply/", client), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			p, err := decode[crm.Payment](item)
+			if err != nil {
+				return false, err
+			}
+			out = append(out, *p)
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// ReliabilityWeights returns the weights of the reliability model: the
+// saved ones over the defaults.
+func (s *Store) ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error) {
+	w := crm.DefaultReliabilityWeights()
+	err := s.view(ctx, func(tx *Tx) error {
+		var saved crm.ReliabilityWeights
+		err := tx.get(reliabilityWeightsKey, &saved)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		for k, v := range saved {
+			if _, ok := w[k]; ok {
+				w[k] = v
+			}
+		}
+		return err
+	})
+	return w, err
+}
+
+// SaveReliabilityWeights stores the weights with one history entry (kind
+// "reliability_weights") per changed weight.
+func (s *Store) SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error {
+	return s.update(ctx, func(tx *Tx) error {
+		old := crm.DefaultReliabilityWeights()
+		var saved crm.ReliabilityWeights
+		if err := tx.get(reliabilityWeightsKey, &saved); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		for k, v := range saved {
+			old[k] = v
+		}
+		for _, f := range crm.ReliabilityFactors {
+			if old[f] != w[f] {
+				if err := tx.addChange(crm.Change{Kind: "reliability_weights", RecordID: 1, At: at, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
+					FieldChange: crm.FieldChange{Field: f, Old: strconv.Itoa(old[f]), New: strconv.Itoa(w[f])}}); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.put(reliabilityWeightsKey, w)
+	})
+}
