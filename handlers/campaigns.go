@@ -17,7 +17,7 @@ import (
 var campaignKeys = map[string]string{
 	"kind": "kind", "type": "kind", "вид": "kind", "тип": "kind",
 	"date": "date", "on": "date", "дата": "date", "на": "date",
-	"city": "city",
+	"city":   "city",
 	"budget": "budget", "cost": "budget", "бюджет": "budget", "цена": "budget", "разход": "budget",
 	"currency": "currency", "валута": "currency",
 }
