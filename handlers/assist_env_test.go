@@ -34,7 +34,7 @@ var (
 // and Ivan, each with a client: Maria's "Acme Pumps" (#1) and Ivan's
 // "Beta Foods" (#2), each with a conversation.
 type assistEnv struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *Service
 	st    *store.Store
 	maria *crm.Person
@@ -43,7 +43,7 @@ type assistEnv struct {
 	beta  *crm.Client
 }
 
-func newAssistEnv(t *testing.T, model Model) *assistEnv {
+func newAssistEnv(t testing.TB, model Model) *assistEnv {
 	t.Helper()
 	return newAssistEnvOn(t, model, store.Options{InMemory: true})
 }
@@ -51,7 +51,7 @@ func newAssistEnv(t *testing.T, model Model) *assistEnv {
 // newAssistEnvOn is newAssistEnv on a store opened with opts. (An
 // in-memory Badger refuses values over its 1 KB value threshold, so tests
 // that store long texts use a directory.)
-func newAssistEnvOn(t *testing.T, model Model, opts store.Options) *assistEnv {
+func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
 	t.Helper()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(opts)

@@ -387,10 +387,11 @@ type clientMatch struct {
 
 var wordRe = regexp.MustCompile(`[\p{L}\p{N}]+`)
 
-// matchClients finds the clients a note names. A client's whole name
-// matches best, then the name with an ending ("Акмето", "Acme's"), then a
-// capitalised start of it of at least four letters ("Acme" for "Acme
-// Pumps"). Names compare as crm.NormalizeName folds them, across scripts.
+// matchClients finds the clients a note names: by a client's whole name,
+// the name with an ending ("Акмето", "Acme's"), or a capitalised start of
+// it of at least four letters ("Acme" for "Acme Pumps"). A longer match
+// wins ("Acme Foo" is Acme Foods rather than Acme). Names compare as
+// crm.NormalizeName folds them, across scripts.
 func matchClients(text string, clients []*crm.Client) []clientMatch {
 	words := wordRe.FindAllString(text, -1)
 	norm := make([]string, len(words))
@@ -420,14 +421,16 @@ func matchClients(text string, clients []*crm.Client) []clientMatch {
 			seq := ""
 			for j := i; j < len(words) && j < i+6; j++ {
 				seq += norm[j]
+				// The longer the match, the better; at equal length a whole
+				// name beats a name with an ending, which beats a start.
 				score := 0
 				switch {
 				case seq == cn:
-					score = 100 + len(cn)
+					score = 10*len(cn) + 3
 				case capital && len(cn) >= 4 && strings.HasPrefix(seq, cn) && len(seq)-len(cn) <= 3:
-					score = 80 + len(cn)
+					score = 10*len(cn) + 2
 				case capital && len(seq) >= 4 && strings.HasPrefix(cn, seq):
-					score = 50 + len(seq)
+					score = 10*len(seq) + 1
 				}
 				if score > best[c.ID].score {
 					best[c.ID] = clientMatch{c: c, score: score}
@@ -498,7 +501,7 @@ func (s *Service) ruleAction(r *request, c *crm.Client, text string) crm.Action 
 	if due, start, end, ok := findDate(text, r.now, r.tz); ok {
 		a.NextDue = due
 		cs, ce := clauseAround(text, start, end)
-		a.NextText = stepText(text[cs:start] + " " + text[end:ce])
+		a.NextText = stepText(text[cs:start], text[end:ce])
 		if a.NextText == "" {
 			a.NextText = r.t("note.default_step")
 		}
@@ -552,17 +555,18 @@ func findDate(text string, now time.Time, tz *time.Location) (time.Time, int, in
 	return time.Time{}, 0, 0, false
 }
 
-var clauseEnd = regexp.MustCompile(`[,;!?\n]|\.\s|\s(?:and|then|и|после|а)\s`)
+var clauseEnd = regexp.MustCompile(`[,;:!?\n]|\.\s|\s(?:and|then|и|после|а)\s`)
 
 // clauseAround returns the bounds of the clause of text that holds
-// [start, end).
+// [start, end). A colon ends a clause before the date ("Called Acme: call
+// back friday") but not after it ("Next week: demo for the engineers").
 func clauseAround(text string, start, end int) (int, int) {
 	cs, ce := 0, len(text)
 	for _, loc := range clauseEnd.FindAllStringIndex(text, -1) {
 		if loc[1] <= start && loc[1] > cs {
 			cs = loc[1]
 		}
-		if loc[0] >= end && loc[0] < ce {
+		if loc[0] >= end && loc[0] < ce && text[loc[0]] != ':' {
 			ce = loc[0]
 		}
 	}
@@ -577,16 +581,27 @@ var stepFiller = map[string]bool{
 	"следващата": true, "следващия": true,
 }
 
-// stepText is the clause around a date, without the date's prepositions.
-func stepText(s string) string {
-	words := strings.Fields(s)
-	for len(words) > 0 && stepFiller[strings.ToLower(words[0])] {
+const stepPunct = " ,.;:!?-–—()\"'„“”"
+
+// stepText is the clause around a date (the parts before and after it),
+// without the prepositions next to the date or at its ends.
+func stepText(before, after string) string {
+	isFiller := func(w string) bool { return stepFiller[strings.ToLower(strings.Trim(w, stepPunct))] }
+	bw, aw := strings.Fields(before), strings.Fields(after)
+	for len(bw) > 0 && (isFiller(bw[len(bw)-1]) || strings.Trim(bw[len(bw)-1], stepPunct) == "") {
+		bw = bw[:len(bw)-1]
+	}
+	for len(aw) > 0 && (isFiller(aw[0]) || strings.Trim(aw[0], stepPunct) == "") {
+		aw = aw[1:]
+	}
+	words := append(bw, aw...)
+	for len(words) > 0 && isFiller(words[0]) {
 		words = words[1:]
 	}
-	for len(words) > 0 && stepFiller[strings.ToLower(words[len(words)-1])] {
+	for len(words) > 0 && isFiller(words[len(words)-1]) {
 		words = words[:len(words)-1]
 	}
-	return strings.Trim(strings.Join(words, " "), " ,.;:-–")
+	return strings.Trim(strings.Join(words, " "), stepPunct)
 }
 
 // channelWords give the channel of a conversation; a word matches when it
