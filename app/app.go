@@ -123,7 +123,7 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	m := metrics.New()
 	nr := newNotifyRouter()
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
-		handlers.WithObserver(m), handlers.WithNotifier(nr))
+		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)))
 	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr}, nil
 }
 

@@ -53,6 +53,7 @@ func (s *Service) registerClaims() {
 	s.agenda = append(s.agenda, s.claimAgenda)
 	s.card = append(s.card, s.claimCardSection)
 	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
+	s.facts = append(s.facts, s.claimFacts)
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.

@@ -208,19 +208,6 @@ func (e *claimsEnv) person(name string) *crm.Person {
 	return p
 }
 
-func hasButton(rec *bot.Recorder, data string) bool {
-	for _, r := range rec.Replies {
-		for _, row := range r.Buttons {
-			for _, b := range row {
-				if b.Data == data {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 func TestClaimsRecord(t *testing.T) {
 	e := newClaimsEnv(t)
 	rec := e.send("maria", `/claim Acme: 3 pallets arrived broken severity=high category=delivery remedy="replace them"`)

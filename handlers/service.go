@@ -61,6 +61,7 @@ type Store interface {
 	ClientStore
 	ActivityStore
 	ClaimStore
+	AssistantStore
 }
 
 // Config holds the settings the handlers use.
@@ -112,6 +113,9 @@ type Service struct {
 	specs  []*spec
 	agenda []agendaSource
 	card   []cardSection
+	// facts add open claims, deals… to the facts drafts rely on.
+	facts  []factsSection
+	assist *assistant
 	// clientSubs are "/client WORD" sub-commands added by other files.
 	clientSubs map[string]clientSub
 	// jobs run on every tick of the scheduler (RunJobs).
@@ -194,6 +198,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	// Command families, in the order /help lists them.
 	s.registerCore()
 	s.registerClaims()
+	s.registerFollowup()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }
@@ -421,6 +426,9 @@ func (s *Service) unknownCommand(ctx context.Context, w bot.ReplyWriter, m *bot.
 func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
+	}
+	if m.Private && m.Person != nil {
+		return s.privateNote(ctx, w, m)
 	}
 	loc := s.cat.For(m.Lang)
 	return w.Reply(ctx, bot.Reply{Text: loc.T("error.not_a_command")})

@@ -185,8 +185,17 @@ func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client
 			return true, nil
 		})
 	})
-	sort.Slice(out, func(i, j int) bool { return crm.NormalizeName(out[i].Name) < crm.NormalizeName(out[j].Name) })
+	sortByName(out)
 	return out, err
+}
+
+// sortByName orders clients by normalised name, folding each name once.
+func sortByName(cs []*crm.Client) {
+	keys := make(map[*crm.Client]string, len(cs))
+	for _, c := range cs {
+		keys[c] = crm.NormalizeName(c.Name)
+	}
+	sort.Slice(cs, func(i, j int) bool { return keys[cs[i]] < keys[cs[j]] })
 }
 
 // StaleClients returns owner's clients last touched before touchBefore
