@@ -230,16 +230,26 @@ func (d *Deal) Clone() *Deal {
 
 // StageTotal is the running total of one owner's deals in one stage and
 // currency: how many, their sum and their weighted sum. For won and lost
-// deals it covers one month of closing (Month as yyyymm); for open ones
-// Month is 0.
+// deals it covers one month (Month as yyyymm) or one day (Day as
+// yyyymmdd) of closing; for open ones both are 0. Totals by expected
+// close month have Month set and Stage empty.
 type StageTotal struct {
 	OwnerID  uint64
 	Stage    Stage
 	Currency string
 	Month    int
+	Day      int
 	Count    int
 	Sum      decimal.Decimal
 	Weighted decimal.Decimal
+}
+
+// DayOf returns t's calendar day as yyyymmdd, in t's own time zone.
+func DayOf(t time.Time) int {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Year()*10000 + int(t.Month())*100 + t.Day()
 }
 
 // MonthOf returns t's calendar month as yyyymm, in t's own time zone.

@@ -27,10 +27,12 @@ type DealStore interface {
 	Deal(ctx context.Context, id uint64) (*crm.Deal, error)
 	UpdateDeal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Deal) error) (*crm.Deal, error)
 	ClientDeals(ctx context.Context, clientID uint64) ([]*crm.Deal, error)
-	DealTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error)
+	OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error)
+	ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error)
 	LargestOpenDeals(ctx context.Context, owners []uint64, stage crm.Stage, limit int) ([]*crm.Deal, error)
 	EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.Deal) bool) error
 	OpenDealsClosing(ctx context.Context, owners []uint64, fromMonth, toMonth int, fn func(*crm.Deal) bool) error
+	ClosingTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error)
 	ClosedDeals(ctx context.Context, owners []uint64, from, to time.Time, fn func(*crm.Deal) bool) error
 }
 

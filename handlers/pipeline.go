@@ -10,7 +10,10 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/money"
+
+	"github.com/shopspring/decimal"
 )
 
 // dealScope is whose deals a pipeline or forecast covers.
@@ -218,10 +221,15 @@ func (r *request) currentQuarter() period {
 // running totals, never every deal.
 func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
 	q := r.currentQuarter()
-	totals, err := s.deals().DealTotals(ctx, sc.owners, q.firstMonth(), q.lastMonth())
+	totals, err := s.deals().OpenTotals(ctx, sc.owners)
 	if err != nil {
 		return err
 	}
+	closed, err := s.deals().ClosedTotals(ctx, sc.owners, false, q.firstMonth(), q.lastMonth())
+	if err != nil {
+		return err
+	}
+	totals = append(totals, closed...)
 	by := map[crm.Stage]*stageSums{}
 	for _, st := range crm.Stages {
 		by[st] = &stageSums{}
@@ -534,33 +542,47 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	}
 	rows := map[int]*monthSums{}
 	var total, overdue monthSums
-	// Open deals whose close date has passed are counted apart, whatever
-	// the period: they are in no month's forecast until someone moves the
-	// date or closes them.
-	today := r.today()
-	if err := s.deals().OpenDealsClosing(ctx, sc.owners, 1, crm.MonthOf(today), func(d *crm.Deal) bool {
-		if d.ExpectedClose.Before(today) {
-			overdue.count++
-			overdue.best.Add(d.Currency, d.Amount)
-		}
-		return true
-	}); err != nil {
-		return err
-	}
-	if err := s.deals().OpenDealsClosing(ctx, sc.owners, p.firstMonth(), p.lastMonth(), func(d *crm.Deal) bool {
-		if d.ExpectedClose.Before(today) {
-			return true
-		}
-		m := crm.MonthOf(d.ExpectedClose)
+	addRow := func(m, n int, cur string, weighted, best decimal.Decimal) {
 		row := rows[m]
 		if row == nil {
 			row = &monthSums{}
 			rows[m] = row
 		}
 		for _, x := range []*monthSums{row, &total} {
-			x.count++
-			x.weighted.Add(d.Currency, d.Weighted())
-			x.best.Add(d.Currency, d.Amount)
+			x.count += n
+			x.weighted.Add(cur, weighted)
+			x.best.Add(cur, best)
+		}
+	}
+	// Open deals whose close date has passed are counted apart, whatever
+	// the period: they are in no month's forecast until someone moves the
+	// date or closes them. Months other than the current one come from the
+	// running totals by close month; only the current month's deals are
+	// read, to tell the passed dates from the coming ones.
+	today := r.today()
+	cur := crm.MonthOf(today)
+	last := max(p.lastMonth(), cur)
+	totals, err := s.deals().ClosingTotals(ctx, sc.owners, 1, last)
+	if err != nil {
+		return err
+	}
+	for _, t := range totals {
+		switch {
+		case t.Month < cur:
+			overdue.count += t.Count
+			overdue.best.Add(t.Currency, t.Sum)
+		case t.Month > cur && t.Month >= p.firstMonth() && t.Month <= p.lastMonth():
+			addRow(t.Month, t.Count, t.Currency, t.Weighted, t.Sum)
+		}
+	}
+	inPeriod := cur >= p.firstMonth() && cur <= p.lastMonth()
+	if err := s.deals().OpenDealsClosing(ctx, sc.owners, cur, cur, func(d *crm.Deal) bool {
+		switch {
+		case d.ExpectedClose.Before(today):
+			overdue.count++
+			overdue.best.Add(d.Currency, d.Amount)
+		case inPeriod:
+			addRow(cur, 1, d.Currency, d.Weighted(), d.Amount)
 		}
 		return true
 	}); err != nil {
@@ -581,12 +603,13 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if overdue.count > 0 {
 		lines = append(lines, r.t("forecast.overdue", "count", overdue.count, "best", r.sums(overdue.best)))
 	}
-	// Won so far in the period, and in the same part of it a year ago.
-	end := r.now
+	// Won so far in the period (today included), and in the same days of
+	// it a year ago.
+	end := dates.AddDays(today, 1)
 	if p.to.Before(end) {
 		end = p.to
 	}
-	if !p.from.After(r.now) {
+	if p.from.Before(end) {
 		nowWon, _, err := s.closedBetween(ctx, sc.owners, p.from, end)
 		if err != nil {
 			return err
@@ -607,50 +630,46 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	return w.Reply(ctx, bot.Reply{Title: r.t("forecast.title", "period", p.label, "scope", sc.label), Text: strings.Join(lines, "\n")})
 }
 
-// closedBetween returns the deals won in [from, to) and how many deals were
-// closed (won or lost) then. Whole months come from the running totals;
-// only the partial months at either end read the closed-deals index.
+// closedBetween returns the deals won on the days from (a day's start)
+// to to (exclusive, a day's start), and how many deals were closed (won or
+// lost) then. It reads running totals only: by month for whole months, by
+// day for the days before and after them.
 func (s *Service) closedBetween(ctx context.Context, owners []uint64, from, to time.Time) (stageSums, int, error) {
 	var won stageSums
 	closed := 0
+	add := func(ts []crm.StageTotal) {
+		for _, t := range ts {
+			closed += t.Count
+			if t.Stage == crm.StageWon {
+				won.add(t)
+			}
+		}
+	}
+	days := func(a, b time.Time) error { // [a, b)
+		if !a.Before(b) {
+			return nil
+		}
+		ts, err := s.deals().ClosedTotals(ctx, owners, true, crm.DayOf(a), crm.DayOf(dates.AddDays(b, -1)))
+		add(ts)
+		return err
+	}
 	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
 	if !firstFull.Equal(from) {
 		firstFull = firstFull.AddDate(0, 1, 0)
 	}
-	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location()) // exclusive
-	scan := func(a, b time.Time) error {
-		if !a.Before(b) {
-			return nil
-		}
-		return s.deals().ClosedDeals(ctx, owners, a, b, func(d *crm.Deal) bool {
-			closed++
-			if d.Stage == crm.StageWon {
-				won.count++
-				won.sum.Add(d.Currency, d.Amount)
-			}
-			return true
-		})
-	}
+	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
 	if !firstFull.Before(lastFull) {
-		return won, closed, scan(from, to)
+		return won, closed, days(from, to)
 	}
-	if err := scan(from, firstFull); err != nil {
+	if err := days(from, firstFull); err != nil {
 		return won, 0, err
 	}
-	totals, err := s.deals().DealTotals(ctx, owners, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1)))
+	ts, err := s.deals().ClosedTotals(ctx, owners, false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1)))
 	if err != nil {
 		return won, 0, err
 	}
-	for _, t := range totals {
-		if t.Month == 0 {
-			continue
-		}
-		closed += t.Count
-		if t.Stage == crm.StageWon {
-			won.add(t)
-		}
-	}
-	return won, closed, scan(lastFull, to)
+	add(ts)
+	return won, closed, days(lastFull, to)
 }
 
 // change writes the change from last to now as a percentage when both

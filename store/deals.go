@@ -3,8 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
+	"math/big"
 	"sort"
 	"time"
 
@@ -28,10 +29,13 @@ import (
 //	ddx/<owner><closed at><id>              won and lost deals by owner and closing time; value: summary
 //	ddt/<owner>o<stage><currency>           running totals of open deals
 //	ddt/<owner>c<yyyymm><stage><currency>   running totals of deals closed in a month
+//	ddt/<owner>d<yyyymmdd><stage><currency> running totals of deals closed on a day
+//	ddf/<owner><yyyymm><currency>           running totals of open deals by expected close month
 //
-// A summary is the deal without its stage history but for the entry of
-// its current stage (so StageSince still works). Months are calendar
-// months of the time as stored, in the zone of whoever set it.
+// A summary (see dealcodec.go) is the deal without its stage history but
+// for the entry of its current stage (so StageSince still works). Months
+// are calendar months of the time as stored, in the zone of whoever set
+// it.
 const (
 	pDeal      = "dd/"
 	pDealCli   = "ddc/"
@@ -40,6 +44,7 @@ const (
 	pDealMonth = "ddm/"
 	pDealShut  = "ddx/"
 	pDealTotal = "ddt/"
+	pDealFcast = "ddf/"
 )
 
 func dealKey(id uint64) []byte { return key(pDeal, id) }
@@ -57,37 +62,86 @@ func dealAmtKey(d *crm.Deal) []byte {
 	return key(pDealAmt, d.OwnerID, money.SortKey(d.Amount), stageByte(d.Stage), d.ID)
 }
 
-func dealTotalKey(d *crm.Deal) []byte {
+// dealTotalKeys are the running totals d counts in: its open stage, or
+// its closing month and day.
+func dealTotalKeys(d *crm.Deal) [][]byte {
 	if d.Open() {
-		return key(pDealTotal, d.OwnerID, byte('o'), stageByte(d.Stage), d.Currency)
+		ks := [][]byte{key(pDealTotal, d.OwnerID, byte('o'), stageByte(d.Stage), d.Currency)}
+		if !d.ExpectedClose.IsZero() {
+			ks = append(ks, key(pDealFcast, d.OwnerID, uint64(crm.MonthOf(d.ExpectedClose)), d.Currency))
+		}
+		return ks
 	}
-	return key(pDealTotal, d.OwnerID, byte('c'), uint64(crm.MonthOf(d.ClosedAt)), stageByte(d.Stage), d.Currency)
+	return [][]byte{
+		key(pDealTotal, d.OwnerID, byte('c'), uint64(crm.MonthOf(d.ClosedAt)), stageByte(d.Stage), d.Currency),
+		key(pDealTotal, d.OwnerID, byte('d'), uint64(crm.DayOf(d.ClosedAt)), stageByte(d.Stage), d.Currency),
+	}
 }
 
-// summary returns the deal with only its current stage's history entry,
-// for index values.
-func summary(d *crm.Deal) *crm.Deal {
-	s := *d
-	s.History = nil
-	if n := len(d.History); n > 0 {
-		s.History = d.History[n-1:]
-	}
-	return &s
-}
-
-// totalVal is a running total.
+// totalVal is a running total: how many deals, their sum and weighted
+// sum. It is stored in binary (count, then each sum as its exponent and
+// the bytes of its coefficient), read by the thousand for /pipeline all.
 type totalVal struct {
-	N int             `json:"n"`
-	S decimal.Decimal `json:"s"`
-	W decimal.Decimal `json:"w"`
+	N    int
+	S, W decimal.Decimal
+}
+
+func (t totalVal) encode() []byte {
+	b := binary.AppendUvarint(nil, uint64(t.N))
+	for _, d := range []decimal.Decimal{t.S, t.W} {
+		c := d.Coefficient()
+		b = binary.AppendVarint(b, int64(d.Exponent()))
+		b = append(b, byte(c.Sign()+1))
+		cb := c.Bytes()
+		b = binary.AppendUvarint(b, uint64(len(cb)))
+		b = append(b, cb...)
+	}
+	return b
+}
+
+func decodeTotal(b []byte) (totalVal, error) {
+	r := &summaryReader{b: b}
+	var t totalVal
+	t.N = int(r.uvarint())
+	for _, d := range []*decimal.Decimal{&t.S, &t.W} {
+		exp := r.varint()
+		sign := r.byte()
+		n := r.uvarint()
+		if r.err != nil || n > uint64(len(r.b)) {
+			return t, errBadSummary
+		}
+		c := new(big.Int).SetBytes(r.b[:n])
+		r.b = r.b[n:]
+		if sign == 0 {
+			c.Neg(c)
+		}
+		*d = decimal.NewFromBigInt(c, int32(exp))
+	}
+	return t, r.err
 }
 
 // addTotal adds (sign +1) or removes (sign -1) d's contribution to its
-// running total.
+// running totals.
 func (tx *Tx) addTotal(d *crm.Deal, sign int) error {
-	k := dealTotalKey(d)
+	for _, k := range dealTotalKeys(d) {
+		if err := tx.addTo(k, d, sign); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addTo adds or removes d's amount and weighted amount at the running
+// total k, deleting it when it counts no deal any more.
+func (tx *Tx) addTo(k []byte, d *crm.Deal, sign int) error {
 	var t totalVal
-	if err := tx.get(k, &t); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+	item, err := tx.txn.Get(k)
+	switch {
+	case err == nil:
+		if err := item.Value(func(b []byte) (err error) { t, err = decodeTotal(b); return err }); err != nil {
+			return err
+		}
+	case !errors.Is(err, badger.ErrKeyNotFound):
 		return err
 	}
 	if sign > 0 {
@@ -102,7 +156,7 @@ func (tx *Tx) addTotal(d *crm.Deal, sign int) error {
 	if t.N <= 0 {
 		return tx.del(k)
 	}
-	return tx.put(k, t)
+	return tx.set(k, t.encode())
 }
 
 // unindexDeal removes every index entry and total contribution of d.
@@ -134,10 +188,7 @@ func (tx *Tx) indexDeal(d *crm.Deal) error {
 			return err
 		}
 	}
-	sum, err := json.Marshal(summary(d))
-	if err != nil {
-		return err
-	}
+	sum := encodeSummary(d)
 	if d.Open() {
 		if err := tx.set(dealAmtKey(d), sum); err != nil {
 			return err
@@ -289,83 +340,178 @@ func (s *Store) OwnerDeals(ctx context.Context, owner uint64) ([]*crm.Deal, erro
 	return out, err
 }
 
-// DealTotals returns the running totals of the owners: every open stage,
-// and won and lost for the closing months fromMonth to toMonth (yyyymm,
-// both included). It reads the totals only, never the deals.
-func (s *Store) DealTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error) {
-	var out []crm.StageTotal
-	err := s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			base := len(key(pDealTotal, o)) + 1 // after the 'o' or 'c'
-			open := key(pDealTotal, o, byte('o'))
-			if err := tx.scan(open, false, true, func(k []byte, item *badger.Item) (bool, error) {
-				if len(k) < base+2 {
-					return true, nil
+// keyRange is the keys k with lo <= k < hi.
+type keyRange struct{ lo, hi []byte }
+
+// ownerRange is every key of prefix<owner>.
+func ownerRange(prefix string, owner uint64, parts ...any) keyRange {
+	lo := key(append([]any{prefix, owner}, parts...)...)
+	return keyRange{lo: lo, hi: prefixEnd(lo)}
+}
+
+// prefixEnd returns the first key after every key that starts with p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil // p is all 0xff: no end
+}
+
+// errStopScan ends scanRanges early without an error.
+var errStopScan = errors.New("stop")
+
+// scanRanges walks several key ranges under one prefix with a single
+// iterator, in key order (each range from its top when reverse). Seeking
+// one iterator is much cheaper than opening one per range, which matters
+// when a query covers a range per person for 200 people. fn returns false
+// to go on with the next range, or errStopScan to stop altogether.
+func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange, fn func(i int, k []byte, item *badger.Item) (bool, error)) error {
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = prefix
+	opt.Reverse = reverse
+	opt.PrefetchValues = values
+	opt.PrefetchSize = 8
+	it := tx.txn.NewIterator(opt)
+	defer it.Close()
+	for i, r := range ranges {
+		if reverse {
+			it.Seek(r.hi)
+		} else {
+			it.Seek(r.lo)
+		}
+		for ; it.ValidForPrefix(prefix); it.Next() {
+			k := it.Item().Key()
+			if reverse {
+				if bytes.Compare(k, r.hi) >= 0 {
+					continue
 				}
-				st := crm.StageTotal{OwnerID: o, Stage: stageOf(k[base]), Currency: string(k[base+1:])}
-				if err := readTotal(item, &st); err != nil {
-					return false, err
+				if bytes.Compare(k, r.lo) < 0 {
+					break
 				}
-				out = append(out, st)
-				return true, nil
-			}); err != nil {
+			} else if bytes.Compare(k, r.hi) >= 0 {
+				break
+			}
+			more, err := fn(i, k, it.Item())
+			if errors.Is(err, errStopScan) {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
-			if fromMonth > toMonth {
-				continue
+			if !more {
+				break
 			}
-			closed := key(pDealTotal, o, byte('c'))
-			if err := tx.scanFrom(closed, key(pDealTotal, o, byte('c'), uint64(fromMonth)), func(k []byte, item *badger.Item) (bool, error) {
+		}
+	}
+	return nil
+}
+
+// OpenTotals returns the running totals of the owners' open deals, by
+// stage and currency. It reads the totals only, never the deals.
+func (s *Store) OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error) {
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, ownerRange(pDealTotal, o, byte('o')))
+	}
+	return s.readTotals(ctx, ranges)
+}
+
+// ClosedTotals returns the running totals of the owners' won and lost
+// deals by closing month (from and to are yyyymm) or, with byDay, by
+// closing day (yyyymmdd), both ends included. Month or Day tells which.
+func (s *Store) ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error) {
+	kind := byte('c')
+	if byDay {
+		kind = 'd'
+	}
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, keyRange{lo: key(pDealTotal, o, kind, uint64(from)), hi: key(pDealTotal, o, kind, uint64(to)+1)})
+	}
+	return s.readTotals(ctx, ranges)
+}
+
+// readTotals reads the running totals in ranges of ddt/ keys.
+func (s *Store) readTotals(ctx context.Context, ranges []keyRange) ([]crm.StageTotal, error) {
+	var out []crm.StageTotal
+	base := len(key(pDealTotal, uint64(0))) + 1 // after the 'o', 'c' or 'd'
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scanRanges([]byte(pDealTotal), false, false, ranges, func(_ int, k []byte, item *badger.Item) (bool, error) {
+			if len(k) < base+2 {
+				return true, nil
+			}
+			st := crm.StageTotal{OwnerID: tailUint(k[base-9 : base-1])}
+			switch k[base-1] {
+			case 'o':
+				st.Stage, st.Currency = stageOf(k[base]), string(k[base+1:])
+			case 'c', 'd':
 				if len(k) < base+10 {
 					return true, nil
 				}
-				m := int(tailUint(k[base : base+8]))
-				if m > toMonth {
-					return false, nil
+				when := int(tailUint(k[base : base+8]))
+				if k[base-1] == 'c' {
+					st.Month = when
+				} else {
+					st.Day = when
 				}
-				st := crm.StageTotal{OwnerID: o, Stage: stageOf(k[base+8]), Currency: string(k[base+9:]), Month: m}
-				if err := readTotal(item, &st); err != nil {
-					return false, err
-				}
-				out = append(out, st)
-				return true, nil
-			}); err != nil {
-				return err
+				st.Stage, st.Currency = stageOf(k[base+8]), string(k[base+9:])
 			}
-		}
-		return nil
+			if err := readTotal(item, &st); err != nil {
+				return false, err
+			}
+			out = append(out, st)
+			return true, nil
+		})
 	})
 	return out, err
 }
 
 // readTotal fills st's count and sums from a running total's value.
 func readTotal(item *badger.Item, st *crm.StageTotal) error {
-	var t totalVal
-	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &t) }); err != nil {
+	return item.Value(func(b []byte) error {
+		t, err := decodeTotal(b)
+		st.Count, st.Sum, st.Weighted = t.N, t.S, t.W
 		return err
-	}
-	st.Count, st.Sum, st.Weighted = t.N, t.S, t.W
-	return nil
+	})
 }
 
-// scanFrom calls fn for each key with prefix from start on, in key order,
-// with values. fn returns false to stop.
-func (tx *Tx) scanFrom(prefix, start []byte, fn func(key []byte, item *badger.Item) (bool, error)) error {
-	opt := badger.DefaultIteratorOptions
-	opt.Prefix = prefix
-	opt.PrefetchValues = false
-	it := tx.txn.NewIterator(opt)
-	defer it.Close()
-	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-		more, err := fn(it.Item().Key(), it.Item())
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
+// ClosingTotals returns the running totals of the owners' open deals by
+// expected close month, for the months fromMonth to toMonth (yyyymm, both
+// included); Stage is empty. Deals without a close date are in none.
+func (s *Store) ClosingTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error) {
+	var out []crm.StageTotal
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, keyRange{lo: key(pDealFcast, o, uint64(fromMonth)), hi: key(pDealFcast, o, uint64(toMonth+1))})
 	}
-	return nil
+	base := len(key(pDealFcast, uint64(0)))
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scanRanges([]byte(pDealFcast), false, false, ranges, func(_ int, k []byte, item *badger.Item) (bool, error) {
+			if len(k) < base+8 {
+				return true, nil
+			}
+			st := crm.StageTotal{OwnerID: tailUint(k[base-8 : base]), Month: int(tailUint(k[base : base+8])), Currency: string(k[base+8:])}
+			if err := readTotal(item, &st); err != nil {
+				return false, err
+			}
+			out = append(out, st)
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// itemSummary decodes the deal summary in an index entry's value.
+func itemSummary(item *badger.Item) (d *crm.Deal, err error) {
+	err = item.Value(func(b []byte) error {
+		d, err = decodeSummary(b)
+		return err
+	})
+	return d, err
 }
 
 func tailUint(b []byte) uint64 {
@@ -386,23 +532,26 @@ func (s *Store) LargestOpenDeals(ctx context.Context, owners []uint64, stage crm
 	}
 	var cands []cand
 	var out []*crm.Deal
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, ownerRange(pDealAmt, o))
+	}
+	base := len(key(pDealAmt, uint64(0)))
 	err := s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			n := 0
-			base := len(key(pDealAmt, o))
-			if err := tx.scan(key(pDealAmt, o), true, false, func(k []byte, _ *badger.Item) (bool, error) {
-				if len(k) != base+17 {
-					return true, nil
-				}
-				if stage != "" && stageOf(k[base+8]) != stage {
-					return true, nil
-				}
-				cands = append(cands, cand{amt: tailUint(k[base : base+8]), id: tailID(k)})
-				n++
-				return n < limit, nil
-			}); err != nil {
-				return err
+		n := 0
+		last := -1
+		if err := tx.scanRanges([]byte(pDealAmt), true, false, ranges, func(i int, k []byte, _ *badger.Item) (bool, error) {
+			if i != last {
+				n, last = 0, i
 			}
+			if len(k) != base+17 || (stage != "" && stageOf(k[base+8]) != stage) {
+				return true, nil
+			}
+			cands = append(cands, cand{amt: tailUint(k[base : base+8]), id: tailID(k)})
+			n++
+			return n < limit, nil
+		}); err != nil {
+			return err
 		}
 		sort.Slice(cands, func(i, j int) bool {
 			if cands[i].amt != cands[j].amt {
@@ -425,25 +574,31 @@ func (s *Store) LargestOpenDeals(ctx context.Context, owners []uint64, stage crm
 	return out, err
 }
 
+// eachSummary calls fn with the summary in every entry of the ranges
+// until fn returns false.
+func (s *Store) eachSummary(ctx context.Context, prefix string, reverse bool, ranges []keyRange, fn func(*crm.Deal) bool) error {
+	return s.view(ctx, func(tx *Tx) error {
+		return tx.scanRanges([]byte(prefix), reverse, true, ranges, func(_ int, _ []byte, item *badger.Item) (bool, error) {
+			d, err := itemSummary(item)
+			if err != nil {
+				return false, err
+			}
+			if !fn(d) {
+				return false, errStopScan
+			}
+			return true, nil
+		})
+	})
+}
+
 // EachOpenDeal calls fn with a summary of every open deal of the owners
 // (owner by owner, largest first) until fn returns false.
 func (s *Store) EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.Deal) bool) error {
-	return s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			stop := false
-			if err := tx.scan(key(pDealAmt, o), true, true, func(_ []byte, item *badger.Item) (bool, error) {
-				d, err := decode[crm.Deal](item)
-				if err != nil {
-					return false, err
-				}
-				stop = !fn(d)
-				return !stop, nil
-			}); err != nil || stop {
-				return err
-			}
-		}
-		return nil
-	})
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, ownerRange(pDealAmt, o))
+	}
+	return s.eachSummary(ctx, pDealAmt, true, ranges, fn)
 }
 
 // OpenDealsClosing calls fn with a summary of every open deal of the owners
@@ -451,77 +606,27 @@ func (s *Store) EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.
 // included), until fn returns false. Deals without a close date are not
 // included.
 func (s *Store) OpenDealsClosing(ctx context.Context, owners []uint64, fromMonth, toMonth int, fn func(*crm.Deal) bool) error {
-	return s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			prefix := key(pDealMonth, o)
-			base := len(prefix)
-			stop := false
-			if err := tx.scanValues(prefix, key(pDealMonth, o, uint64(fromMonth)), func(k []byte, item *badger.Item) (bool, error) {
-				if len(k) != base+16 || int(tailUint(k[base:base+8])) > toMonth {
-					return false, nil
-				}
-				d, err := decode[crm.Deal](item)
-				if err != nil {
-					return false, err
-				}
-				stop = !fn(d)
-				return !stop, nil
-			}); err != nil || stop {
-				return err
-			}
-		}
-		return nil
-	})
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, keyRange{lo: key(pDealMonth, o, uint64(fromMonth)), hi: key(pDealMonth, o, uint64(toMonth+1))})
+	}
+	return s.eachSummary(ctx, pDealMonth, false, ranges, fn)
 }
 
 // ClosedDeals calls fn with a summary of every deal of the owners won or
 // lost at or after from and before to (a zero time leaves that side open),
 // oldest first per owner, until fn returns false.
 func (s *Store) ClosedDeals(ctx context.Context, owners []uint64, from, to time.Time, fn func(*crm.Deal) bool) error {
-	return s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			prefix := key(pDealShut, o)
-			start := prefix
-			if !from.IsZero() {
-				start = key(pDealShut, o, from)
-			}
-			end := key(pDealShut, o, to)
-			stop := false
-			if err := tx.scanValues(prefix, start, func(k []byte, item *badger.Item) (bool, error) {
-				if !to.IsZero() && bytes.Compare(k, end) >= 0 {
-					return false, nil
-				}
-				d, err := decode[crm.Deal](item)
-				if err != nil {
-					return false, err
-				}
-				stop = !fn(d)
-				return !stop, nil
-			}); err != nil || stop {
-				return err
-			}
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		r := ownerRange(pDealShut, o)
+		if !from.IsZero() {
+			r.lo = key(pDealShut, o, from)
 		}
-		return nil
-	})
-}
-
-// scanValues is scanFrom with values prefetched, for index entries that
-// carry summaries.
-func (tx *Tx) scanValues(prefix, start []byte, fn func(key []byte, item *badger.Item) (bool, error)) error {
-	opt := badger.DefaultIteratorOptions
-	opt.Prefix = prefix
-	opt.PrefetchValues = true
-	opt.PrefetchSize = 16
-	it := tx.txn.NewIterator(opt)
-	defer it.Close()
-	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-		more, err := fn(it.Item().Key(), it.Item())
-		if err != nil {
-			return err
+		if !to.IsZero() {
+			r.hi = key(pDealShut, o, to)
 		}
-		if !more {
-			return nil
-		}
+		ranges = append(ranges, r)
 	}
-	return nil
+	return s.eachSummary(ctx, pDealShut, false, ranges, fn)
 }

@@ -120,9 +120,28 @@ func TestDealTotalsFollowEveryChange(t *testing.T) {
 		}
 		all = append(all, d)
 	}
-	got, err := s.DealTotals(ctx, []uint64{1, 2, 3}, 0, 999999)
+	got, err := s.OpenTotals(ctx, []uint64{1, 2, 3})
 	if err != nil {
 		t.Fatal(err)
+	}
+	closedM, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 0, 999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, closedM...)
+	// The daily totals add up to the monthly ones.
+	days, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, true, 0, 99999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dayCount := map[string]int{}
+	for _, d := range days {
+		dayCount[fmt.Sprintf("%d/%s/%s/%d", d.OwnerID, d.Stage, d.Currency, d.Day/100)] += d.Count
+	}
+	for _, m := range closedM {
+		if k := fmt.Sprintf("%d/%s/%s/%d", m.OwnerID, m.Stage, m.Currency, m.Month); dayCount[k] != m.Count {
+			t.Errorf("daily totals of %s count %d, the monthly one %d", k, dayCount[k], m.Count)
+		}
 	}
 	want := totalsFromDeals(all)
 	have := totalsFromStore(got)
@@ -132,6 +151,44 @@ func TestDealTotalsFollowEveryChange(t *testing.T) {
 	for k, v := range want {
 		if have[k] != v {
 			t.Errorf("total %s = %q, want %q", k, have[k], v)
+		}
+	}
+
+	// So do the totals by expected close month.
+	wantClose := map[string]string{}
+	{
+		type acc struct {
+			n    int
+			s, w decimal.Decimal
+		}
+		m := map[string]*acc{}
+		for _, d := range all {
+			if !d.Open() || d.ExpectedClose.IsZero() {
+				continue
+			}
+			k := fmt.Sprintf("%d/%s/%d", d.OwnerID, d.Currency, crm.MonthOf(d.ExpectedClose))
+			if m[k] == nil {
+				m[k] = &acc{}
+			}
+			m[k].n++
+			m[k].s = m[k].s.Add(d.Amount)
+			m[k].w = m[k].w.Add(d.Weighted())
+		}
+		for k, a := range m {
+			wantClose[k] = fmt.Sprintf("%d %s %s", a.n, a.s, a.w)
+		}
+	}
+	ct, err := s.ClosingTotals(ctx, []uint64{1, 2, 3}, 0, 999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ct) != len(wantClose) {
+		t.Errorf("%d closing totals, want %d", len(ct), len(wantClose))
+	}
+	for _, c := range ct {
+		k := fmt.Sprintf("%d/%s/%d", c.OwnerID, c.Currency, c.Month)
+		if got := fmt.Sprintf("%d %s %s", c.Count, c.Sum, c.Weighted); got != wantClose[k] {
+			t.Errorf("closing total %s = %q, want %q", k, got, wantClose[k])
 		}
 	}
 
@@ -286,15 +343,88 @@ func TestImportDeals(t *testing.T) {
 	if ds[449].ID != 450 {
 		t.Errorf("last id = %d", ds[449].ID)
 	}
-	tot, err := s.DealTotals(ctx, []uint64{1, 2, 3}, 202603, 202603)
+	tot, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 202603, 202603)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenTotals(ctx, []uint64{1, 2, 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, x := range tot {
+	for _, x := range append(tot, open...) {
 		n += x.Count
 	}
 	if n != 450 {
 		t.Errorf("totals count %d deals, want 450", n)
 	}
+	mine, err := s.OwnerDeals(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 150 {
+		t.Errorf("OwnerDeals(1) = %d deals, want 150", len(mine))
+	}
+	for _, d := range mine {
+		if d.OwnerID != 1 || d.Stage == crm.StageWon && d.ClosedAt.IsZero() {
+			t.Errorf("OwnerDeals(1) gave %+v", d)
+		}
+	}
+}
+
+func TestSummaryCodecRoundTrip(t *testing.T) {
+	sofia := time.FixedZone("", 3*3600)
+	p := 35
+	for _, d := range []*crm.Deal{
+		{ID: 7, ClientID: 3, OwnerID: 2, CreatedBy: 9, Title: "Помпи \"A\"", Amount: decimal.RequireFromString("12500.505"), Currency: "EUR",
+			Stage: crm.StageProposal, Probability: &p, ExpectedClose: time.Date(2026, 6, 1, 0, 0, 0, 0, sofia), CreatedAt: t0,
+			History: []crm.StageEntry{{Stage: crm.StageLead, At: t0}, {Stage: crm.StageProposal, At: t0.Add(time.Hour), By: 4}}},
+		{ID: 1 << 40, Title: "", Amount: decimal.RequireFromString("1e12"), Currency: "USD", Stage: crm.StageLost, CreatedAt: t0,
+			ClosedAt: t0.Add(48 * time.Hour), Competitor: "Rival", LossReason: "price", History: nil},
+		{ID: 2, Amount: decimal.Zero, Stage: crm.StageLead},
+	} {
+		got, err := decodeSummary(encodeSummary(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := summaryOf(d)
+		if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *want) && !sameDeal(got, want) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", *got, *want)
+		}
+		if crm.MonthOf(got.ExpectedClose) != crm.MonthOf(d.ExpectedClose) {
+			t.Errorf("close month %d, want %d", crm.MonthOf(got.ExpectedClose), crm.MonthOf(d.ExpectedClose))
+		}
+	}
+	for _, bad := range [][]byte{nil, {0}, {1}, {1, 5}, encodeSummary(&crm.Deal{Title: "x"})[:5]} {
+		if _, err := decodeSummary(bad); err == nil {
+			t.Errorf("decodeSummary(%v) accepted", bad)
+		}
+	}
+}
+
+// summaryOf is what a summary must decode to.
+func summaryOf(d *crm.Deal) *crm.Deal {
+	s := *d
+	var by uint64
+	if n := len(d.History); n > 0 {
+		by = d.History[n-1].By
+	}
+	s.History = []crm.StageEntry{{Stage: d.Stage, At: d.StageSince(), By: by}}
+	return &s
+}
+
+func sameDeal(a, b *crm.Deal) bool {
+	pa, pb := -1, -1
+	if a.Probability != nil {
+		pa = *a.Probability
+	}
+	if b.Probability != nil {
+		pb = *b.Probability
+	}
+	return a.ID == b.ID && a.ClientID == b.ClientID && a.OwnerID == b.OwnerID && a.CreatedBy == b.CreatedBy && a.Title == b.Title &&
+		a.Amount.Equal(b.Amount) && a.Currency == b.Currency && a.Stage == b.Stage && pa == pb &&
+		a.ExpectedClose.Equal(b.ExpectedClose) && a.CreatedAt.Equal(b.CreatedAt) && a.ClosedAt.Equal(b.ClosedAt) &&
+		a.Competitor == b.Competitor && a.LossReason == b.LossReason &&
+		len(a.History) == 1 && len(b.History) == 1 && a.History[0].Stage == b.History[0].Stage &&
+		a.History[0].At.Equal(b.History[0].At) && a.History[0].By == b.History[0].By
 }
