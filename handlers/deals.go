@@ -541,7 +541,6 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 	}
 	ref := strings.TrimSuffix(hw[0], ":")
 	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(restAfterFirst(rest, hw[0])), ":"))
-	reason = strings.TrimSpace(reason)
 	if len([]rune(reason)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
