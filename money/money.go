@@ -39,8 +39,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Max is the largest amount accepted: 10^12.
-var Max = decimal.New(1, 12)
+// Max returns the largest amount accepted: 10^12.
+func Max() decimal.Decimal { return decimal.New(1, 12) }
 
 // MaxDecimals is the most digits accepted after the decimal mark.
 const MaxDecimals = 6
@@ -95,7 +95,7 @@ func Parse(s string) (decimal.Decimal, error) {
 		return decimal.Decimal{}, ErrSyntax
 	}
 	d = d.Shift(exp)
-	if d.GreaterThan(Max) {
+	if d.GreaterThan(Max()) {
 		return decimal.Decimal{}, ErrTooLarge
 	}
 	return d, nil

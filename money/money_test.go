@@ -259,7 +259,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if d.Sign() < 0 || d.GreaterThan(Max) {
+		if d.Sign() < 0 || d.GreaterThan(Max()) {
 			t.Fatalf("Parse(%q) = %s: out of range", s, d)
 		}
 		if -d.Exponent() > MaxDecimals && !d.Equal(d.Round(MaxDecimals)) {
