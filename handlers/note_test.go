@@ -74,7 +74,7 @@ func TestNoteWithModelNothingWrittenBeforeConfirm(t *testing.T) {
 		}
 	}
 	body := f.requests()[0]
-	for _, want := range []string{`"strict":true`, `"name":"propose_actions"`, `"enum":["log","next","claim"]`} {
+	for _, want := range []string{`"strict":true`, `"name":"propose_actions"`, `"enum":["log","next","claim","deal_move"]`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("request lacks %s:\n%s", want, body)
 		}

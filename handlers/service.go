@@ -61,6 +61,7 @@ type Store interface {
 	ClientStore
 	ActivityStore
 	ClaimStore
+	DealStore
 	AssistantStore
 }
 
@@ -81,6 +82,9 @@ type Config struct {
 	StaleReview time.Duration
 	// InviteTTL is how long an invitation code works.
 	InviteTTL time.Duration
+	// StuckAfter is how long without a stage change makes an open deal
+	// stuck (zero: 21 days).
+	StuckAfter time.Duration
 }
 
 // DefaultConfig returns the settings used when nothing is configured.
@@ -197,6 +201,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	s.registerDeals()
 	s.registerClaims()
 	s.registerFollowup()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
