@@ -60,6 +60,7 @@ type Store interface {
 	PeopleStore
 	ClientStore
 	ActivityStore
+	DataStore
 }
 
 // Config holds the settings the handlers use.
@@ -117,6 +118,8 @@ type Service struct {
 	jobs     []job
 	notifier bot.Notifier
 	handler  bot.Handler
+	// data are the export hooks (data.go).
+	data dataHooks
 }
 
 // Option configures a Service.
@@ -192,6 +195,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	s.registerData()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }
@@ -416,6 +420,9 @@ func (s *Service) unknownCommand(ctx context.Context, w bot.ReplyWriter, m *bot.
 
 // freeText answers text that is not a command.
 func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	if len(m.Attachments) > 0 {
+		return s.attachments(ctx, w, m)
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"accountbot/crm"
@@ -51,6 +52,9 @@ type Store struct {
 	db  *badger.DB
 	dir string
 	log *slog.Logger
+	// writeMu lets an erasure stop every write while it drops the data
+	// (see erase.go); writes share it.
+	writeMu sync.RWMutex
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -74,7 +78,10 @@ func Open(opts Options) (*Store, error) {
 		WithBlockCacheSize(48 << 20).
 		WithIndexCacheSize(24 << 20).
 		WithValueLogFileSize(128 << 20).
-		WithValueThreshold(1 << 10).
+		// Every record lives in the LSM tree (records are far below 1 MiB),
+		// where DropPrefix and compaction can erase it; the value log,
+		// whose newest file is never rewritten, holds nothing of ours.
+		WithValueThreshold(1 << 20).
 		WithNumCompactors(2).
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
@@ -101,6 +108,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, dir: opts.Dir, log: logger}
 	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.resumeErasures(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -162,6 +173,8 @@ type Tx struct {
 // and gets crm.ErrDuplicate instead of writing twice.
 func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	key, claim := crm.DeliveryKey(ctx)
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
 	for attempt := 0; ; attempt++ {
 		err := s.db.Update(func(txn *badger.Txn) error {
 			tx := &Tx{txn: txn, s: s, ctx: ctx}
@@ -372,6 +385,9 @@ func decode[T any](item *badger.Item) (*T, error) {
 type badgerLogger struct{ l *slog.Logger }
 
 func (b badgerLogger) Errorf(f string, a ...any) {
+	if strings.HasPrefix(f, "Received err:") {
+		return // Open's own error, which Open returns (and we report once)
+	}
 	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (b badgerLogger) Warningf(f string, a ...any) {
