@@ -333,3 +333,33 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReader50k(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("name,segment,city,owner,contact,phone,email,notes\n")
+	for i := range 50000 {
+		fmt.Fprintf(&sb, "Клиент %06d ООД,retail,София,,\"Иван Петров\",+359 88 %06d,office%d@example.bg,\"note, with comma\"\n", i, i, i)
+	}
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r, err := NewReader(strings.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 50000 {
+			b.Fatalf("%d rows", n)
+		}
+	}
+}

@@ -508,3 +508,25 @@ func BenchmarkImportClients50k(b *testing.B) {
 		}
 	}
 }
+
+func TestOversizedMessageIsRefused(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("console:admin", `/client add Acme`)
+	wantText(t, e.say("console:admin", "/log Acme: "+strings.Repeat("x", 1<<20)), "That message is too long")
+	if convs, _ := e.st.Conversations(context.Background(), e.client("Acme").ID, 0); len(convs) != 0 {
+		t.Errorf("stored: %d conversations", len(convs))
+	}
+}
+
+func BenchmarkExportClients50k(b *testing.B) {
+	e := newDataEnv(b, b.TempDir())
+	if _, _, err := e.svc.ImportClients(context.Background(), "console:admin", strings.NewReader(clientsCSV(50000)), nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		n, err := e.svc.ExportClients(context.Background(), "console:admin", io.Discard)
+		if err != nil || n != 50000 {
+			b.Fatalf("%d %v", n, err)
+		}
+	}
+}
