@@ -232,7 +232,17 @@ func (s *Service) importCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if len(r.Attachments) == 0 {
 		return w.Reply(ctx, bot.Reply{Text: r.t("import.usage", "columns", strings.Join(csvio.ClientColumns, ", "))})
 	}
-	return s.importAttachment(ctx, w, r, r.Attachments[0])
+	return s.importAttachments(ctx, w, r)
+}
+
+// importAttachments imports each file of the message in turn.
+func (s *Service) importAttachments(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	for _, a := range r.Attachments {
+		if err := s.importAttachment(ctx, w, r, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attachments handles a message that brings files but no command: a CSV
@@ -245,7 +255,7 @@ func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 	if !r.hasRole(crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")
 	}
-	return s.importAttachment(ctx, w, r, m.Attachments[0])
+	return s.importAttachments(ctx, w, r)
 }
 
 // progressEvery is how often the progress message changes, at most.
@@ -274,7 +284,8 @@ func (s *Service) importAttachment(ctx context.Context, w bot.ReplyWriter, r *re
 	}
 	data, err := a.Open(ctx)
 	if err != nil {
-		return crm.Errorf(crm.EUNAVAILABLE, "error.unavailable")
+		s.log.Warn("attachment not fetched", "file", name, "err", err)
+		return crm.Errorf(crm.EINVALID, "import.fetch_failed", "file", name)
 	}
 	if len(data) > csvio.DefaultMaxBytes {
 		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)

@@ -197,6 +197,16 @@ func TestImportRespectsRights(t *testing.T) {
 	// The head may do both.
 	rec = e.say("console:admin", "", csvFile("all.csv", file))
 	wantText(t, rec, "Added: 1, updated: 1, unchanged: 1, rejected: 0.")
+	// A new owner takes the client's open tasks with it, as on reassign.
+	e.say("telegram:12", "/remind Ivans: call back by 2026-03-10")
+	wantText(t, e.say("console:admin", "", csvFile("move.csv", "name,owner\nIvans Client,Maria Manager\n")), "updated: 1")
+	maria := e.person("telegram:11").ID
+	if c := e.client("Ivans Client"); c.OwnerID != maria {
+		t.Errorf("owner %d, want Maria", c.OwnerID)
+	}
+	if tasks, _ := e.st.OpenTasks(context.Background(), maria, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 1 {
+		t.Errorf("Maria has %d open tasks, want Ivan's one", len(tasks))
+	}
 }
 
 func TestImportFileErrors(t *testing.T) {

@@ -197,6 +197,9 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 	for i, b := range batch {
 		names[i] = b.row.Name
 	}
+	// movedFrom[i] is the former owner of a client the row gives to
+	// someone else: their open tasks for it follow, as on /client reassign.
+	movedFrom := make([]uint64, len(batch))
 	merge := func(i int, existing *crm.Client) (*crm.Client, crm.Actor, error) {
 		b := batch[i]
 		if existing == nil {
@@ -219,10 +222,12 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 			return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "import.err.client_forbidden", "name", existing.Name)
 		}
 		c := existing
+		movedFrom[i] = 0
 		if b.owner != nil && b.owner.ID != c.OwnerID {
 			if !b.owner.Active() {
 				return nil, *a, crm.Errorf(crm.EINVALID, "person.dismissed", "name", b.owner.Name)
 			}
+			movedFrom[i] = c.OwnerID
 			c.OwnerID = b.owner.ID
 		}
 		for _, k := range b.row.Keys {
@@ -243,8 +248,30 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 			rep.Added++
 		case x.Changed:
 			rep.Updated++
+			if movedFrom[i] != 0 {
+				if err := s.moveOpenTasks(ctx, x.ID, movedFrom[i], batch[i].owner.ID); err != nil {
+					return err
+				}
+			}
 		default:
 			rep.Unchanged++
+		}
+	}
+	return nil
+}
+
+// moveOpenTasks gives the client's open tasks of one owner to another.
+func (s *Service) moveOpenTasks(ctx context.Context, clientID, from, to uint64) error {
+	tasks, err := s.store.ClientTasks(ctx, clientID, true)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.AssigneeID != from {
+			continue
+		}
+		if _, err := s.store.UpdateTask(ctx, t.ID, func(t *crm.Task) error { t.AssigneeID = to; return nil }); err != nil {
+			return err
 		}
 	}
 	return nil
