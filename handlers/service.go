@@ -63,6 +63,7 @@ type Store interface {
 	ClaimStore
 	DealStore
 	AssistantStore
+	DataStore
 }
 
 // Config holds the settings the handlers use.
@@ -126,6 +127,8 @@ type Service struct {
 	jobs     []job
 	notifier bot.Notifier
 	handler  bot.Handler
+	// data are the export hooks (data.go).
+	data dataHooks
 }
 
 // Option configures a Service.
@@ -204,6 +207,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerDeals()
 	s.registerClaims()
 	s.registerFollowup()
+	s.registerData()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }
@@ -429,6 +433,9 @@ func (s *Service) unknownCommand(ctx context.Context, w bot.ReplyWriter, m *bot.
 
 // freeText answers text that is not a command.
 func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	if len(m.Attachments) > 0 {
+		return s.attachments(ctx, w, m)
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
 	}
