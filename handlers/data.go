@@ -72,6 +72,7 @@ func (s *Service) registerData() {
 		s.clientSubs[w] = s.clientForgetSub
 	}
 	s.addExport("clients", []string{"клиенти"}, s.writeClientsCSV)
+	s.registerRecordExports()
 }
 
 // exportCmd: "/export clients|deals|claims".

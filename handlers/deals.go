@@ -27,6 +27,7 @@ type DealStore interface {
 	Deal(ctx context.Context, id uint64) (*crm.Deal, error)
 	UpdateDeal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Deal) error) (*crm.Deal, error)
 	ClientDeals(ctx context.Context, clientID uint64) ([]*crm.Deal, error)
+	OwnerDeals(ctx context.Context, owner uint64) ([]*crm.Deal, error)
 	OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error)
 	ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error)
 	LargestOpenDeals(ctx context.Context, owners []uint64, stage crm.Stage, limit int) ([]*crm.Deal, error)

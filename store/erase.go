@@ -53,6 +53,9 @@ func clientErasers() []clientEraser {
 		{"history", eraseClientHistory},
 		{"conversations", eraseConversations},
 		{"tasks", eraseTasks},
+		{"claims", eraseClaims},
+		{"deals", eraseDeals},
+		{"drafts", eraseAssistantRecords},
 	}
 }
 
