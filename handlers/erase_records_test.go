@@ -35,3 +35,19 @@ func TestForgetErasesDealsAndClaims(t *testing.T) {
 		t.Fatalf("erased claim exported")
 	}
 }
+
+// A handover moves the client's open deals with it; won deals stay with
+// whoever won them.
+func TestHandoverMovesOpenDeals(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Maria Co", "Saved")
+	e.must("console:maria", "/deal add Maria Co: pumps amount=1000 stage=proposal", "D-1")
+	e.must("console:maria", "/deal add Maria Co: valves amount=200 stage=lead", "D-2")
+	e.must("console:maria", "/deal won D-2", "D-2")
+	e.must("console:admin", "/dismiss @Maria", "no longer has access")
+	e.must("console:admin", "/handover @Maria @Ivan", "1 clients moved")
+	e.must("console:ivan", "/pipeline", "€1,000.00")
+	e.must("console:admin", "/pipeline @Maria", "—")
+	e.mustNot("console:admin", "/pipeline @Maria", "€1,000.00")
+}

@@ -79,6 +79,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.claimsFollowOwner(old, c); err != nil {
 		return err
 	}
+	if err := tx.dealsFollowOwner(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

@@ -630,3 +630,35 @@ func (s *Store) ClosedDeals(ctx context.Context, owners []uint64, from, to time.
 	}
 	return s.eachSummary(ctx, pDealShut, false, ranges, fn)
 }
+
+// dealsFollowOwner moves the client's open deals to its new owner, with
+// their indexes and running totals, in the client's own transaction, so a
+// handover leaves no open deal with someone who no longer has the client.
+// Won and lost deals stay with whoever closed them: the result is theirs.
+func (tx *Tx) dealsFollowOwner(old, c *crm.Client) error {
+	if old == nil || old.OwnerID == c.OwnerID {
+		return nil
+	}
+	var ids []uint64
+	if err := tx.scan(key(pDealCli, c.ID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		ids = append(ids, tailID(k))
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		d, err := tx.deal(id)
+		if err != nil {
+			return err
+		}
+		if !d.Open() || d.OwnerID != old.OwnerID {
+			continue
+		}
+		moved := d.Clone()
+		moved.OwnerID = c.OwnerID
+		if err := tx.putDeal(d, moved); err != nil {
+			return err
+		}
+	}
+	return nil
+}
