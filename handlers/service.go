@@ -60,6 +60,7 @@ type Store interface {
 	PeopleStore
 	ClientStore
 	ActivityStore
+	DigestStore
 }
 
 // Config holds the settings the handlers use.
@@ -117,6 +118,8 @@ type Service struct {
 	jobs     []job
 	notifier bot.Notifier
 	handler  bot.Handler
+	// digest holds the sections and snapshotters that families add to digests.
+	digest *digestHooks
 }
 
 // Option configures a Service.
@@ -192,6 +195,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	s.registerDigests()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }
