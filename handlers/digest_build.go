@@ -99,12 +99,48 @@ type digestRow struct {
 	Stale         int
 	Inactive      bool
 	Deputy        uint64
+
+	// For the detailed digest, written only for the rows shown.
+	overdue []*crm.Task
+	stale   []*crm.Client
+}
+
+// coreDetail writes the lines under a person's row in the detailed digest:
+// their overdue tasks (unless the "needs you" list already has them) and
+// the stale clients, longest untouched first.
+func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow) []string {
+	var detail []string
+	if !sc.personal() {
+		for i, t := range row.overdue {
+			if i == digestDetailItems {
+				detail = append(detail, sc.t("list.more", "count", len(row.overdue)-i))
+				break
+			}
+			detail = append(detail, "⚠ "+s.taskLine(ctx, sc, t))
+		}
+	}
+	if len(row.stale) > 0 {
+		stale := row.stale
+		sort.Slice(stale, func(i, j int) bool { return lastTouch(stale[i]).Before(lastTouch(stale[j])) })
+		var names []string
+		for i, c := range stale {
+			if i == digestDetailItems {
+				names = append(names, sc.t("digest.and_more", "count", len(stale)-i))
+				break
+			}
+			names = append(names, c.Name)
+		}
+		detail = append(detail, sc.t("digest.detail_stale", "names", strings.Join(names, ", ")))
+	}
+	return detail
 }
 
 // Limits that keep a digest to one screen; the detailed one shows all.
 const (
 	digestNeeds       = 5
 	digestRows        = 8
+	digestFullNeeds   = 30
+	digestFullRows    = 30
 	digestDetailItems = 5
 	inactiveWorkdays  = 3
 )
@@ -177,14 +213,14 @@ func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, 
 			parts = append(parts, p)
 		}
 	}
-	return s.renderDigest(sc, parts)
+	return s.renderDigest(ctx, sc, parts)
 }
 
 // coreDigest is the core section: per person, the conversations logged in
 // the period, overdue tasks and next steps, and stale clients; "needs
 // you" items for overdue work and managers who logged nothing lately.
 func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	part := &digestPart{OwnerDetail: map[uint64][]string{}}
+	part := &digestPart{}
 	today := dates.Day(sc.now, sc.tz)
 	quiet := workdaysBefore(today, inactiveWorkdays)
 	touchBefore, reviewBefore := sc.now.Add(-s.cfg.StaleTouch), sc.now.Add(-s.cfg.StaleReview)
@@ -202,7 +238,8 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		if err != nil {
 			return nil, err
 		}
-		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: len(stale), Deputy: sc.away[id]}
+		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: len(stale), Deputy: sc.away[id],
+			overdue: overdue, stale: stale}
 		// A supervisor or head without a book of their own is no row.
 		if p.Role != crm.RoleManager && act.Clients == 0 && len(overdue) == 0 {
 			continue
@@ -226,32 +263,6 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 					Text: sc.t("digest.need_overdue", "name", p.Name, "count", len(overdue), "date", sc.fmtDate(overdue[0].Due))})
 			}
 		}
-		if !sc.Full {
-			continue
-		}
-		var detail []string
-		if !sc.personal() {
-			for i, t := range overdue {
-				if i == digestDetailItems {
-					detail = append(detail, sc.t("list.more", "count", len(overdue)-i))
-					break
-				}
-				detail = append(detail, "⚠ "+s.taskLine(ctx, sc, t))
-			}
-		}
-		if len(stale) > 0 {
-			sort.Slice(stale, func(i, j int) bool { return lastTouch(stale[i]).Before(lastTouch(stale[j])) })
-			var names []string
-			for i, c := range stale {
-				if i == digestDetailItems {
-					names = append(names, sc.t("digest.and_more", "count", len(stale)-i))
-					break
-				}
-				names = append(names, c.Name)
-			}
-			detail = append(detail, sc.t("digest.detail_stale", "names", strings.Join(names, ", ")))
-		}
-		part.OwnerDetail[id] = detail
 	}
 	return part, nil
 }
@@ -294,7 +305,7 @@ func workdaysBefore(day time.Time, n int) time.Time {
 // renderDigest puts the parts together: title, "needs you", totals, the
 // sections' lines, then one row per person; the image when a section gave
 // chart data.
-func (s *Service) renderDigest(sc *digestScope, parts []*digestPart) (bot.Reply, error) {
+func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*digestPart) (bot.Reply, error) {
 	var needs []digestNeed
 	var charts []digestChart
 	perOwner := map[uint64][]string{}
@@ -344,6 +355,10 @@ func (s *Service) renderDigest(sc *digestScope, parts []*digestPart) (bot.Reply,
 				truncated = true
 				break
 			}
+			if sc.Full && i == digestFullNeeds {
+				lines = append(lines, sc.t("list.more", "count", len(needs)-i))
+				break
+			}
 			lines = append(lines, "• "+n.Text)
 		}
 	}
@@ -371,6 +386,12 @@ func (s *Service) renderDigest(sc *digestScope, parts []*digestPart) (bot.Reply,
 			truncated = true
 			break
 		}
+		// Even the detailed digest stays a few messages long; one person's
+		// digest is a command away.
+		if sc.Full && i == digestFullRows {
+			lines = append(lines, sc.t("digest.more_people", "count", len(rows)-i))
+			break
+		}
 		row := sc.t("digest.row", "name", r.Name, "conversations", r.Conversations, "overdue", r.Overdue, "stale", r.Stale)
 		for _, v := range perOwner[r.ID] {
 			row += ", " + v
@@ -383,7 +404,7 @@ func (s *Service) renderDigest(sc *digestScope, parts []*digestPart) (bot.Reply,
 		}
 		lines = append(lines, row)
 		if sc.Full {
-			for _, d := range ownerDetail[r.ID] {
+			for _, d := range append(s.coreDetail(ctx, sc, r), ownerDetail[r.ID]...) {
 				lines = append(lines, "   "+d)
 			}
 		}
