@@ -64,6 +64,7 @@ type Store interface {
 	DealStore
 	AssistantStore
 	DataStore
+	DigestStore
 }
 
 // Config holds the settings the handlers use.
@@ -129,6 +130,8 @@ type Service struct {
 	handler  bot.Handler
 	// data are the export hooks (data.go).
 	data dataHooks
+	// digest holds the sections and snapshotters that families add to digests.
+	digest *digestHooks
 }
 
 // Option configures a Service.
@@ -206,6 +209,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerCore()
 	s.registerDeals()
 	s.registerClaims()
+	s.registerDigests()
 	s.registerFollowup()
 	s.registerData()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
