@@ -77,6 +77,8 @@ func Main(ctx context.Context, env Env) int {
 			}
 		}
 		err = runConsole(ctx, env, cfg, logger, name)
+	case "import", "export", "backup", "restore":
+		err = runData(ctx, env, cfg, logger, sub, args)
 	default:
 		fmt.Fprintf(env.Stderr, "accountbot: unknown sub-command %q\n\n%s", sub, usage)
 		return 2
@@ -123,7 +125,7 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	m := metrics.New()
 	nr := newNotifyRouter()
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
-		handlers.WithObserver(m), handlers.WithNotifier(nr))
+		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)))
 	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr}, nil
 }
 
@@ -139,6 +141,7 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 		return err
 	}
 	defer s.close()
+	defer startDataServices(ctx, s)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := []console.Option{}
@@ -160,6 +163,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 		return err
 	}
 	defer s.close()
+	defer startDataServices(ctx, s)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -258,7 +262,10 @@ Environment:
   ACCOUNTBOT_TZ              default IANA time zone (the machine's)
   ACCOUNTBOT_CURRENCY        default currency code (EUR)
   ACCOUNTBOT_HTTP_ADDR       health, metrics, Slack HTTP and Telegram webhook (127.0.0.1:8080)
-  ACCOUNTBOT_ENCRYPTION_KEY  hex key (16/24/32 bytes) that encrypts the store at rest
+  ACCOUNTBOT_ENCRYPTION_KEY  hex key (16/24/32 bytes) that encrypts the store (and its backups) at rest
+  ACCOUNTBOT_BACKUP_DIR      a daily backup into this directory (none)
+  ACCOUNTBOT_BACKUP_KEEP     how many daily backups to keep (7)
+  ACCOUNTBOT_BACKUP_KEY      restore: the key a backup was made with, if not the store's (none)
   ACCOUNTBOT_NOW             start the clock at this RFC 3339 time (tests, demos)
   TELEGRAM_BOT_TOKEN         enables Telegram; TELEGRAM_API_URL overrides the Bot API server
   TELEGRAM_WEBHOOK_URL       webhook mode, with TELEGRAM_WEBHOOK_SECRET

@@ -21,6 +21,12 @@ type Config struct {
 	HTTPAddr      string
 	EncryptionKey []byte
 	Now           time.Time
+	// Backups (data.go): the daily backup directory, how many to keep, and
+	// the key that decrypts a backup on restore when it is not
+	// EncryptionKey.
+	BackupDir  string
+	BackupKeep int
+	BackupKey  []byte
 
 	TelegramToken         string
 	TelegramAPIURL        string
@@ -91,6 +97,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ACCOUNTBOT_NOW must be an RFC 3339 time such as 2026-12-01T09:00:00+02:00, not %q", n)
 		}
 		c.Now = t
+	}
+	if err := loadDataConfig(&c, getenv); err != nil {
+		return c, err
 	}
 	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"

@@ -60,6 +60,9 @@ type Message struct {
 type Attachment struct {
 	Name string
 	MIME string
+	// Size is the file's size in bytes when the platform says it (0 when
+	// unknown), so that a file too large is refused before it is fetched.
+	Size int64
 	// Open returns the file's content; adapters download lazily.
 	Open func(ctx context.Context) ([]byte, error)
 }

@@ -98,9 +98,7 @@ func IsClientStatus(s string) bool { return clientStatuses[strings.ToLower(strin
 func IsBuyer(status string, hasWon bool) bool { return hasWon || IsClientStatus(status) }
 
 // DealFact is what planning reads of one deal: enough for sums, rhythms,
-// products and competitors, without the deal's stage history. The store
-// keeps one per deal in a compact index by client, written in the deal's
-// own transaction.
+// products and competitors, without the deal's stage history.
 type DealFact struct {
 	ID       uint64
 	ClientID uint64
@@ -109,9 +107,7 @@ type DealFact struct {
 	Stage    string
 	Amount   decimal.Decimal
 	Currency string
-	// Title is the deal's title, shortened; Product is its ProductKey.
-	Title   string
-	Product string
+	Title    string
 	// Competitor is the competitor named on the deal, as typed, or "".
 	Competitor string
 	CreatedAt  time.Time
@@ -119,6 +115,12 @@ type DealFact struct {
 	ClosedAt time.Time
 	// StageSince is when the deal entered its current stage.
 	StageSince time.Time
+}
+
+// FactOfDeal returns the facts of a deal (or of a deal summary).
+func FactOfDeal(d *Deal) DealFact {
+	return DealFact{ID: d.ID, ClientID: d.ClientID, OwnerID: d.OwnerID, Stage: string(d.Stage), Amount: d.Amount, Currency: d.Currency,
+		Title: d.Title, Competitor: d.Competitor, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, StageSince: d.StageSince()}
 }
 
 // Won reports whether the deal was won.

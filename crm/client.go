@@ -212,8 +212,9 @@ func (t *Task) Open() bool { return t.DoneAt.IsZero() }
 
 // NormalizeName folds a name for lookup: lower case, Cyrillic transliterated
 // to Latin, letters that sound alike across the scripts folded together,
-// and everything but letters and digits dropped. "Акме", "ACME" and "akme"
-// all fold to the same key.
+// doubled letters single, and everything but letters and digits dropped.
+// "Акме", "ACME" and "akme" all fold to the same key, and so do "Мария"
+// and "Maria".
 func NormalizeName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
@@ -251,7 +252,18 @@ func NormalizeName(s string) string {
 			f.WriteByte(c)
 		}
 	}
-	return f.String()
+	// Doubled letters come and go between the scripts ("Мария" is
+	// "mariia" letter by letter, "Maria" in its usual spelling; "Анна" and
+	// "Ана"): fold every run of one letter to a single one.
+	out := f.String()
+	var g strings.Builder
+	for i := 0; i < len(out); i++ {
+		if i > 0 && out[i] == out[i-1] && out[i] >= 'a' && out[i] <= 'z' {
+			continue
+		}
+		g.WriteByte(out[i])
+	}
+	return g.String()
 }
 
 func isLetter(r rune) bool {

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -159,14 +158,14 @@ func Recommend(f NextFacts, now time.Time) []Advice {
 	bought := map[string]bool{}
 	for i := range f.Deals {
 		d := &f.Deals[i]
-		if d.Product != "" {
-			bought[d.Product] = true
+		if k := ProductKey(d.Title); k != "" {
+			bought[k] = true
 		}
 		if d.Open() {
 			hasOpen = true
 			if since := d.StageSince; !since.IsZero() && now.Sub(since) > stuck {
-				out = append(out, Advice{Kind: AdviceStuckDeal, Priority: 40, Due: since.Add(stuck), Ref: DealRefOf(d.ID),
-					Args: map[string]any{"id": DealRefOf(d.ID), "title": d.Title, "stage": d.Stage, "days": days(since, now)}})
+				out = append(out, Advice{Kind: AdviceStuckDeal, Priority: 40, Due: since.Add(stuck), Ref: DealRef(d.ID),
+					Args: map[string]any{"id": DealRef(d.ID), "title": d.Title, "stage": d.Stage, "days": days(since, now)}})
 			}
 		}
 		if d.Won() && !d.ClosedAt.IsZero() {
@@ -236,6 +235,3 @@ func PurchaseRhythm(wonAt []time.Time) (int, bool) {
 	}
 	return m, m >= MinRepeatDays
 }
-
-// DealRefOf formats a deal id: "D-7".
-func DealRefOf(id uint64) string { return "D-" + strconv.FormatUint(id, 10) }

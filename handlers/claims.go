@@ -53,6 +53,7 @@ func (s *Service) registerClaims() {
 	s.agenda = append(s.agenda, s.claimAgenda)
 	s.card = append(s.card, s.claimCardSection)
 	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
+	s.facts = append(s.facts, s.claimFacts)
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.
@@ -842,22 +843,11 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 
 // clientNames returns the names of the clients of the given claims.
 func (s *Service) clientNames(ctx context.Context, list []crm.ClaimSummary) (map[uint64]string, error) {
-	names := map[uint64]string{}
-	for _, sm := range list {
-		if _, ok := names[sm.ClientID]; ok {
-			continue
-		}
-		c, err := s.store.Client(ctx, sm.ClientID)
-		if err != nil && !crm.IsNotFound(err) {
-			return nil, err
-		}
-		if c != nil {
-			names[sm.ClientID] = c.Name
-		} else {
-			names[sm.ClientID] = ""
-		}
+	ids := make([]uint64, len(list))
+	for i, sm := range list {
+		ids[i] = sm.ClientID
 	}
-	return names, nil
+	return s.clientNamesOf(ctx, ids)
 }
 
 // claimAgenda adds to /today the claims of the given people (as owner or

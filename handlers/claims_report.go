@@ -348,52 +348,12 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		Buttons: [][]bot.Button{{{Label: r.t("claims.button.overdue"), Data: "/claims overdue"}}}})
 }
 
-var weekdayWords = map[string]time.Weekday{
-	"mon": time.Monday, "monday": time.Monday, "пн": time.Monday, "пон": time.Monday, "понеделник": time.Monday,
-	"tue": time.Tuesday, "tuesday": time.Tuesday, "вт": time.Tuesday, "вторник": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday, "ср": time.Wednesday, "сряда": time.Wednesday,
-	"thu": time.Thursday, "thursday": time.Thursday, "чт": time.Thursday, "четвъртък": time.Thursday,
-	"fri": time.Friday, "friday": time.Friday, "пт": time.Friday, "петък": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday, "сб": time.Saturday, "събота": time.Saturday,
-	"sun": time.Sunday, "sunday": time.Sunday, "нд": time.Sunday, "неделя": time.Sunday,
-}
-
 // isoDay numbers weekdays Monday 1 … Sunday 7.
 func isoDay(d time.Weekday) int {
 	if d == time.Sunday {
 		return 7
 	}
 	return int(d)
-}
-
-// parseWeekdays reads "mon-fri", "пн-сб" or "mon,wed,fri".
-func parseWeekdays(s string) ([]time.Weekday, bool) {
-	set := map[time.Weekday]bool{}
-	for _, part := range strings.Split(strings.ToLower(s), ",") {
-		a, b, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		da, ok := weekdayWords[strings.TrimSpace(a)]
-		if !ok {
-			return nil, false
-		}
-		if !isRange {
-			set[da] = true
-			continue
-		}
-		db, ok := weekdayWords[strings.TrimSpace(b)]
-		if !ok || isoDay(db) < isoDay(da) {
-			return nil, false
-		}
-		for i := isoDay(da); i <= isoDay(db); i++ {
-			set[time.Weekday(i%7)] = true
-		}
-	}
-	var out []time.Weekday
-	for i := 1; i <= 7; i++ {
-		if set[time.Weekday(i%7)] {
-			out = append(out, time.Weekday(i%7))
-		}
-	}
-	return out, len(out) > 0
 }
 
 // fmtWeekdays writes working days as "Mon–Fri" or "Mon, Wed, Fri".
@@ -478,10 +438,10 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 				next.Hours.Start, next.Hours.End = h1*60+m1, h2*60+m2
 			case "days", "дни":
 				days, ok := parseWeekdays(v)
-				if !ok {
+				if !ok || days == 0 {
 					return crm.Errorf(crm.EINVALID, "claims.bad_days", "value", v)
 				}
-				next.Hours.Days = days
+				next.Hours.Days = days.List()
 			default:
 				return crm.Errorf(crm.EINVALID, "claims.settings_usage")
 			}

@@ -86,16 +86,29 @@ func (n *claimsNotifier) Notify(_ context.Context, identity string, r bot.Reply)
 	return nil
 }
 
+// to returns what identity was sent, leaving out the scheduled digests
+// (they run in the same jobs and carry /digest buttons).
 func (n *claimsNotifier) to(identity string) []bot.Reply {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []bot.Reply
 	for _, s := range n.sent {
-		if s.identity == identity {
+		if s.identity == identity && !isDigest(s.reply) {
 			out = append(out, s.reply)
 		}
 	}
 	return out
+}
+
+func isDigest(r bot.Reply) bool {
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.Data, "/digest") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type claimsEnv struct {
@@ -206,19 +219,6 @@ func (e *claimsEnv) person(name string) *crm.Person {
 		e.t.Fatal(err)
 	}
 	return p
-}
-
-func hasButton(rec *bot.Recorder, data string) bool {
-	for _, r := range rec.Replies {
-		for _, row := range r.Buttons {
-			for _, b := range row {
-				if b.Data == data {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 func TestClaimsRecord(t *testing.T) {
@@ -519,7 +519,7 @@ func TestClaimsSettings(t *testing.T) {
 	e.must("admin", "/claims settings critical=1h/4h", "Saved: claim SLA", "• critical: acknowledge within 1h, resolve within 4h")
 	e.must("admin", "/claims settings hours=25:00-18:00", `"25:00-18:00" are not business hours`)
 	e.must("admin", "/claims settings high=1h", `"1h" is not an SLA`)
-	e.must("admin", "/claims settings days=fri-mon", `"fri-mon" are not working days`)
+	e.must("admin", "/claims settings days=fri-xyz", `"fri-xyz" are not working days`)
 	e.must("maria", "/claim Acme: stopped severity=critical", "Acknowledge by 2026-03-02 11:00 · resolve by 2026-03-02 14:00")
 	e.must("admin", "/lang bg", "")
 	e.must("admin", "/рекламации настройки часове=08:00-17:00 дни=пн-сб висока=2ч/1д", "Работно време: пн–сб 08:00–17:00 (работен ден = 9 ч)", "• висока: потвърждение до 2 ч, решаване до 1 д")

@@ -480,3 +480,24 @@ func fieldMatches(have, want string) bool {
 	}
 	return false
 }
+
+// clientNamesOf returns the names of the clients with the given ids, each
+// read once; a client that no longer exists gets an empty name.
+func (s *Service) clientNamesOf(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	names := make(map[uint64]string, len(ids))
+	for _, id := range ids {
+		if _, ok := names[id]; ok {
+			continue
+		}
+		c, err := s.store.Client(ctx, id)
+		switch {
+		case err == nil:
+			names[id] = c.Name
+		case crm.IsNotFound(err):
+			names[id] = ""
+		default:
+			return nil, err
+		}
+	}
+	return names, nil
+}

@@ -221,7 +221,7 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 			if c, err := s.store.Client(ctx, d.ClientID); err == nil {
 				cname = c.Name
 			}
-			lines = append(lines, "  "+crm.DealRefOf(d.ID)+" · "+r.fmtDate(d.ClosedAt)+" · "+cname+": "+d.Title+" · "+fmtMoney(d.Amount, d.Currency, r.Lang))
+			lines = append(lines, "  "+crm.DealRef(d.ID)+" · "+r.fmtDate(d.ClosedAt)+" · "+cname+": "+d.Title+" · "+fmtMoney(d.Amount, d.Currency, r.Lang))
 		}
 	}
 	if count == 0 && len(ds) == 0 {

@@ -10,9 +10,6 @@ import (
 	"accountbot/crm"
 )
 
-// stuckAfter is how long in one stage makes a deal stuck.
-func (s *Service) stuckAfter() time.Duration { return crm.DefaultStuckAfter }
-
 // nextFacts gathers what the recommendation rules look at for one client;
 // peers adds what peers of its segment buy (a scan of every client's
 // audience row and deal facts, so it is left out where only the first
@@ -77,15 +74,19 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	labels := map[string]string{}
 	bought := map[uint64]bool{}
 	err = s.planningStore().EachDealFact(ctx, func(id uint64) bool { return peers[id] }, func(d crm.DealFact) bool {
-		if !d.Won() || d.Product == "" || d.ClosedAt.Before(since) {
+		if !d.Won() || d.ClosedAt.Before(since) {
 			return true
 		}
 		bought[d.ClientID] = true
-		if buyers[d.Product] == nil {
-			buyers[d.Product] = map[uint64]bool{}
-			labels[d.Product] = crm.ProductLabel(d.Title)
+		k := crm.ProductKey(d.Title)
+		if k == "" {
+			return true
 		}
-		buyers[d.Product][d.ClientID] = true
+		if buyers[k] == nil {
+			buyers[k] = map[uint64]bool{}
+			labels[k] = crm.ProductLabel(d.Title)
+		}
+		buyers[k][d.ClientID] = true
 		return true
 	})
 	if err != nil {

@@ -82,6 +82,7 @@ func (s *Service) registerPlanning() {
 	s.agenda = append(s.agenda, s.touchAgenda, s.promiseAgenda, s.meetingAgenda)
 	s.card = append(s.card, s.planCardSection, s.promiseCardSection, s.reliabilityCardSection, s.nextCardSection)
 	s.jobs = append(s.jobs, job{name: "planning.meetings", run: s.meetingJob})
+	s.addDigestSection("planning", s.planningDigest)
 }
 
 // planningStore is the store's planning part.
@@ -374,7 +375,7 @@ type PlanningItem struct {
 // PlanningDue returns the planned work of the owners due before until,
 // soonest first: contacts due by their contact plans (at midnight of the
 // due day in loc), open contract promises and meetings not cancelled from
-// now on. It is what digests show of planning.
+// today on. It is what digests show of planning (planningDigest).
 func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
 	ps := s.planningStore()
 	today := dates.Day(now, loc)
@@ -422,38 +423,58 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 	return out, nil
 }
 
-// PlanningDigestLines returns the planned work of the owners due by the
-// end of today as lines in the reader's language and time zone, for a
-// digest: overdue contacts and promises first (marked ⚠), then today's.
-func (s *Service) PlanningDigestLines(ctx context.Context, reader *crm.Person, owners []uint64, now time.Time) ([]string, error) {
-	loc, tz := s.personLocale(reader)
-	until := dates.AddDays(dates.Day(now, tz), 1)
-	items, err := s.PlanningDue(ctx, owners, now, until, tz)
-	if err != nil {
+// planningDigest is the digest's section of planned work: contacts due by
+// contact plans, promises due or broken, and today's meetings of the
+// people the digest covers; overdue items go to the "needs you" list.
+func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+	items, err := s.PlanningDue(ctx, sc.Owners, sc.now, dates.AddDays(sc.today(), 1), sc.tz)
+	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	lines := make([]string, 0, len(items))
+	var touches, late, promises, broken, meetings int
+	part := &digestPart{}
 	for _, it := range items {
-		date := dates.Format(it.Due.In(tz), loc.Lang())
-		var line string
+		line := planningItemLine(sc.request, it)
 		switch it.Kind {
 		case "touch":
-			ch := ""
-			if it.Channel != "" {
-				ch = " #" + loc.T("channel."+it.Channel)
+			touches++
+			if it.Overdue {
+				late++
 			}
-			line = loc.T("digest.planning.touch", "name", it.Client, "date", date, "channel", ch)
 		case "promise":
-			line = loc.T("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", date)
+			promises++
+			if it.Overdue {
+				broken++
+			}
 		case "meeting":
-			line = loc.T("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(tz).Format("15:04"))
+			meetings++
+		}
+		if !sc.personal() && it.OwnerID != sc.Subject.ID {
+			line += " (" + sc.personName(it.OwnerID) + ")"
 		}
 		if it.Overdue {
-			line = "⚠ " + line
+			part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: it.Due, Text: "⚠ " + line})
+			continue
 		}
-		lines = append(lines, line)
+		part.Detail = append(part.Detail, line)
 	}
-	return lines, nil
+	part.Lines = []string{sc.t("digest.planning.summary", "touches", touches, "late", late, "promises", promises, "broken", broken, "meetings", meetings)}
+	return part, nil
+}
+
+// planningItemLine writes one item of planned work.
+func planningItemLine(r *request, it PlanningItem) string {
+	switch it.Kind {
+	case "touch":
+		ch := ""
+		if it.Channel != "" {
+			ch = " #" + r.t("channel."+it.Channel)
+		}
+		return r.t("digest.planning.touch", "name", it.Client, "date", r.fmtDate(it.Due), "channel", ch)
+	case "promise":
+		return r.t("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", r.fmtDate(it.Due))
+	}
+	return r.t("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(r.tz).Format("15:04"))
 }
 
 // touchAgenda adds to /today the contacts due or overdue by the owners'

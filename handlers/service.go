@@ -61,6 +61,10 @@ type Store interface {
 	ClientStore
 	ActivityStore
 	ClaimStore
+	DealStore
+	AssistantStore
+	DataStore
+	DigestStore
 	PlanningStore
 }
 
@@ -81,6 +85,9 @@ type Config struct {
 	StaleReview time.Duration
 	// InviteTTL is how long an invitation code works.
 	InviteTTL time.Duration
+	// StuckAfter is how long without a stage change makes an open deal
+	// stuck (zero: 21 days).
+	StuckAfter time.Duration
 }
 
 // DefaultConfig returns the settings used when nothing is configured.
@@ -113,12 +120,19 @@ type Service struct {
 	specs  []*spec
 	agenda []agendaSource
 	card   []cardSection
+	// facts add open claims, deals… to the facts drafts rely on.
+	facts  []factsSection
+	assist *assistant
 	// clientSubs are "/client WORD" sub-commands added by other files.
 	clientSubs map[string]clientSub
 	// jobs run on every tick of the scheduler (RunJobs).
 	jobs     []job
 	notifier bot.Notifier
 	handler  bot.Handler
+	// data are the export hooks (data.go).
+	data dataHooks
+	// digest holds the sections and snapshotters that families add to digests.
+	digest *digestHooks
 }
 
 // Option configures a Service.
@@ -194,7 +208,11 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	s.registerDeals()
 	s.registerClaims()
+	s.registerDigests()
+	s.registerFollowup()
+	s.registerData()
 	s.registerPlanning()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
@@ -421,8 +439,14 @@ func (s *Service) unknownCommand(ctx context.Context, w bot.ReplyWriter, m *bot.
 
 // freeText answers text that is not a command.
 func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	if len(m.Attachments) > 0 {
+		return s.attachments(ctx, w, m)
+	}
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
+	}
+	if m.Private && m.Person != nil {
+		return s.privateNote(ctx, w, m)
 	}
 	loc := s.cat.For(m.Lang)
 	return w.Reply(ctx, bot.Reply{Text: loc.T("error.not_a_command")})

@@ -11,21 +11,19 @@ import (
 	"accountbot/crm"
 
 	badger "github.com/dgraph-io/badger/v4"
-	"github.com/shopspring/decimal"
 )
 
 // Keys of the planning indexes kept beside clients and deals:
 //
 //	pla/<client>                       audience row (binary, see encodeAudience)
 //	plsrc/<normalised source>\x00<client>  clients by source (campaign name)
-//	pld/<client><deal>                 deal fact (binary, see encodeDealFact)
 //	meta/planning/audience             the audience index is complete (version)
 //
-// The audience row and the deal facts are what /segments, campaign reports
-// and recommendations read of every client and deal: a few dozen bytes
-// each, kept in the LSM tree, so that reading all 50,000 clients decodes no
-// JSON. They are written in the transaction of the client or deal they
-// mirror (putClient, putDeal), so they never disagree.
+// The audience row is what /segments, field choices and recommendations
+// read of every client: a few dozen bytes, kept in the LSM tree, so that
+// reading all 50,000 clients decodes no JSON. It is written in the
+// client's own transaction (putClient), so it never disagrees with the
+// client. Deals are read from the pipeline's summaries (EachDealFact).
 
 var audienceMarker = []byte("meta/planning/audience")
 
@@ -40,12 +38,12 @@ func sourceKey(source string, id uint64) []byte {
 	return key("plsrc/", crm.NormalizeName(source), byte(nameSep), id)
 }
 
-func appendString(b []byte, s string) []byte {
+func plAppendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
-func appendTime(b []byte, t time.Time) []byte {
+func plAppendTime(b []byte, t time.Time) []byte {
 	var n int64
 	if !t.IsZero() {
 		n = t.UnixNano()
@@ -116,9 +114,9 @@ func encodeAudience(a *crm.AudienceRow) []byte {
 	b := make([]byte, 0, 96)
 	b = append(b, audienceVersion)
 	b = binary.BigEndian.AppendUint64(b, a.OwnerID)
-	b = appendTime(b, a.CreatedAt)
+	b = plAppendTime(b, a.CreatedAt)
 	for _, s := range []string{a.Status, a.Segment, a.Industry, a.Size, a.Need, a.Level, a.Focus, a.City, a.Source} {
-		b = appendString(b, s)
+		b = plAppendString(b, s)
 	}
 	return b
 }
@@ -279,101 +277,43 @@ func (s *Store) ClientsBySource(ctx context.Context, source string) ([]uint64, e
 	return out, err
 }
 
-// dealFactKey is the key of a deal's fact, under its client.
-func dealFactKey(clientID, dealID uint64) []byte { return key("pld/", clientID, dealID) }
-
-const dealFactVersion = 1
-
-func encodeDealFact(d *crm.DealFact) []byte {
-	b := make([]byte, 0, 128)
-	b = append(b, dealFactVersion)
-	b = binary.BigEndian.AppendUint64(b, d.OwnerID)
-	b = appendTime(b, d.CreatedAt)
-	b = appendTime(b, d.ClosedAt)
-	b = appendTime(b, d.StageSince)
-	for _, s := range []string{d.Stage, d.Currency, d.Amount.String(), d.Title, d.Product, d.Competitor} {
-		b = appendString(b, s)
-	}
-	return b
-}
-
-func decodeDealFact(k, v []byte, intern map[string]string) (crm.DealFact, error) {
-	if len(k) < 4+16 || len(v) == 0 || v[0] != dealFactVersion {
-		return crm.DealFact{}, errors.New("deal fact: unknown version")
-	}
-	d := crm.DealFact{ClientID: binary.BigEndian.Uint64(k[4:12]), ID: binary.BigEndian.Uint64(k[12:20])}
-	r := reader{b: v[1:], intern: intern}
-	d.OwnerID = r.u64()
-	d.CreatedAt, d.ClosedAt, d.StageSince = r.time(), r.time(), r.time()
-	d.Stage, d.Currency = r.str(), r.str()
-	amount := r.bytes()
-	d.Title = string(r.bytes())
-	d.Product, d.Competitor = r.str(), r.str()
-	if r.err != nil {
-		return d, r.err
-	}
-	if len(amount) > 0 {
-		a, err := decimal.NewFromString(string(amount))
-		if err != nil {
-			return d, err
-		}
-		d.Amount = a
-	}
-	return d, nil
-}
-
-// putDealFact stores (or, with fact nil, removes) a deal's fact, moving it
-// when the deal changed client; old is the previous fact, nil for a new
-// deal.
-func (tx *Tx) putDealFact(old, fact *crm.DealFact) error {
-	if old != nil && (fact == nil || old.ClientID != fact.ClientID) {
-		if err := tx.del(dealFactKey(old.ClientID, old.ID)); err != nil {
-			return err
-		}
-	}
-	if fact == nil {
-		return nil
-	}
-	return tx.set(dealFactKey(fact.ClientID, fact.ID), encodeDealFact(fact))
-}
-
-// DealFactsOf returns the deal facts of one client, by deal id.
+// DealFactsOf returns the facts of one client's deals, by deal id.
 func (s *Store) DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error) {
-	var out []crm.DealFact
-	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("pld/", clientID), false, false, func(k []byte, item *badger.Item) (bool, error) {
-			var d crm.DealFact
-			err := item.Value(func(v []byte) (err error) {
-				d, err = decodeDealFact(k, v, nil)
-				return err
-			})
-			out = append(out, d)
-			return err == nil, err
-		})
-	})
-	return out, err
+	deals, err := s.ClientDeals(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]crm.DealFact, len(deals))
+	for i, d := range deals {
+		out[i] = crm.FactOfDeal(d)
+	}
+	return out, nil
 }
 
-// EachDealFact calls fn with every deal fact, by client and deal id, until
-// fn returns false. keep, when not nil, picks by client id (before the
-// fact is decoded) which facts to read.
+// EachDealFact calls fn with the facts of every deal, open ones first,
+// then won and lost ones, until fn returns false. It reads the pipeline's
+// summaries (open deals by owner, closed deals by owner and time), never a
+// whole deal. keep, when not nil, picks by client id which facts to pass.
 func (s *Store) EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error {
-	intern := map[string]string{}
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("pld/"), false, false, func(k []byte, item *badger.Item) (bool, error) {
-			if keep != nil && len(k) >= 12 && !keep(binary.BigEndian.Uint64(k[4:12])) {
-				return true, nil
-			}
-			var d crm.DealFact
-			err := item.Value(func(v []byte) (err error) {
-				d, err = decodeDealFact(bytes.Clone(k), v, intern)
-				return err
+		for _, prefix := range []string{pDealAmt, pDealShut} {
+			stop := false
+			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+				d, err := itemSummary(item)
+				if err != nil {
+					return false, err
+				}
+				if keep != nil && !keep(d.ClientID) {
+					return true, nil
+				}
+				stop = !fn(crm.FactOfDeal(d))
+				return !stop, nil
 			})
-			if err != nil {
-				return false, err
+			if err != nil || stop {
+				return err
 			}
-			return fn(d), nil
-		})
+		}
+		return nil
 	})
 }
 

@@ -79,6 +79,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.claimsFollowOwner(old, c); err != nil {
 		return err
 	}
+	if err := tx.dealsFollowOwner(old, c); err != nil {
+		return err
+	}
 	if err := tx.planningFollowClient(old, c); err != nil {
 		return err
 	}
@@ -188,8 +191,17 @@ func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client
 			return true, nil
 		})
 	})
-	sort.Slice(out, func(i, j int) bool { return crm.NormalizeName(out[i].Name) < crm.NormalizeName(out[j].Name) })
+	sortByName(out)
 	return out, err
+}
+
+// sortByName orders clients by normalised name, folding each name once.
+func sortByName(cs []*crm.Client) {
+	keys := make(map[*crm.Client]string, len(cs))
+	for _, c := range cs {
+		keys[c] = crm.NormalizeName(c.Name)
+	}
+	sort.Slice(cs, func(i, j int) bool { return keys[cs[i]] < keys[cs[j]] })
 }
 
 // StaleClients returns owner's clients last touched before touchBefore

@@ -9,7 +9,7 @@ import (
 )
 
 // planningClientKeys lists every planning key about one client, for its
-// erasure (/client forget): its audience row and source index, deal facts,
+// erasure (/client forget): its audience row and source index,
 // contact plan and plan notes, meetings, promises with their history,
 // payments, campaign leads, and competitor notes sourced from it (those
 // are dropped whole: a note cannot keep a source that no longer exists).
@@ -23,7 +23,7 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 	if err != nil {
 		return nil, 0, err
 	}
-	keys = append(keys, audienceKey(clientID), key("pld/", clientID), planKey(clientID), planOwnerKey(c.OwnerID, clientID),
+	keys = append(keys, audienceKey(clientID), planKey(clientID), planOwnerKey(c.OwnerID, clientID),
 		key("pln/", clientID), key("ply/", clientID))
 	if crm.NormalizeName(c.Source) != "" {
 		keys = append(keys, sourceKey(c.Source, clientID))

@@ -52,6 +52,9 @@ type Store struct {
 	db  *badger.DB
 	dir string
 	log *slog.Logger
+	// writeMu lets an erasure stop every write while it drops the data
+	// (see erase.go); writes share it.
+	writeMu sync.RWMutex
 
 	peopleMu sync.Mutex
 	people   []*crm.Person // cached by People, nil when stale
@@ -81,20 +84,14 @@ func Open(opts Options) (*Store, error) {
 		WithBlockCacheSize(48 << 20).
 		WithIndexCacheSize(24 << 20).
 		WithValueLogFileSize(128 << 20).
+		// Every record lives in the LSM tree (records are far below 1 MiB),
+		// where DropPrefix and compaction can erase it; the value log,
+		// whose newest file is never rewritten, holds nothing of ours.
+		WithValueThreshold(1 << 20).
 		WithNumCompactors(2).
 		WithNumGoroutines(4).
 		WithCompression(options.Snappy).
 		WithReadOnly(opts.ReadOnly)
-	if opts.InMemory {
-		// In memory Badger refuses values above the threshold (there is no
-		// value log): let tests store records as large as on disk.
-		bo = bo.WithValueThreshold(1 << 20)
-	} else {
-		// Keep only small values (indexes, counters) in the LSM tree and
-		// records in the value log: the tree stays small as conversations
-		// pile up, so point lookups do not slow down with the data size.
-		bo = bo.WithValueThreshold(128)
-	}
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
 	}
@@ -117,6 +114,10 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, dir: opts.Dir, log: logger, seqs: map[string]*badger.Sequence{}}
 	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.resumeErasures(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -181,6 +182,8 @@ type Tx struct {
 // and gets crm.ErrDuplicate instead of writing twice.
 func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	key, claim := crm.DeliveryKey(ctx)
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
 	for attempt := 0; ; attempt++ {
 		err := s.db.Update(func(txn *badger.Txn) error {
 			tx := &Tx{txn: txn, s: s, ctx: ctx}
@@ -423,6 +426,9 @@ func decode[T any](item *badger.Item) (*T, error) {
 type badgerLogger struct{ l *slog.Logger }
 
 func (b badgerLogger) Errorf(f string, a ...any) {
+	if strings.HasPrefix(f, "Received err:") {
+		return // Open's own error, which Open returns (and we report once)
+	}
 	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (b badgerLogger) Warningf(f string, a ...any) {

@@ -1,0 +1,289 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/i18n"
+	"accountbot/llm"
+	"accountbot/store"
+)
+
+// assistClock is a fixed clock for the assistant's tests.
+type assistClock struct{ t time.Time }
+
+func (c assistClock) Now() time.Time { return c.t }
+
+// assistTZ is the tests' time zone; assistNow a Monday morning in it.
+var (
+	assistTZ  = time.FixedZone("EEST", 3*3600)
+	assistNow = time.Date(2026, 5, 4, 9, 30, 0, 0, assistTZ)
+)
+
+// assistEnv is a Service over an in-memory store with two managers, Maria
+// and Ivan, each with a client: Maria's "Acme Pumps" (#1) and Ivan's
+// "Beta Foods" (#2), each with a conversation.
+type assistEnv struct {
+	t     testing.TB
+	svc   *Service
+	st    *store.Store
+	maria *crm.Person
+	ivan  *crm.Person
+	acme  *crm.Client
+	beta  *crm.Client
+}
+
+func newAssistEnv(t testing.TB, model Model) *assistEnv {
+	t.Helper()
+	return newAssistEnvOn(t, model, store.Options{InMemory: true})
+}
+
+// newAssistEnvOn is newAssistEnv on a store opened with opts. (An
+// in-memory Badger refuses values over its 1 KB value threshold, so tests
+// that store long texts use a directory.)
+func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
+	t.Helper()
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.TZ = assistTZ
+	sopts := []Option{WithClock(assistClock{assistNow}), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	if model != nil {
+		sopts = append(sopts, WithModel(model))
+	}
+	e := &assistEnv{t: t, st: st, svc: New(st, cat, sopts...)}
+	ctx := context.Background()
+	e.maria = &crm.Person{Name: "Maria Petrova", Role: crm.RoleManager, Identities: []string{"console:maria"}, CreatedAt: assistNow}
+	e.ivan = &crm.Person{Name: "Ivan Georgiev", Role: crm.RoleManager, Identities: []string{"console:ivan"}, CreatedAt: assistNow}
+	for _, p := range []*crm.Person{e.maria, e.ivan} {
+		if err := st.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.acme = &crm.Client{Name: "Acme Pumps", Contact: "Ivan Ivanov", Phone: "+359 2 555 0101", Email: "ivan@acme.example", City: "Sofia", Lang: "en", OwnerID: e.maria.ID, CreatedAt: assistNow, ReviewedAt: assistNow}
+	e.beta = &crm.Client{Name: "Beta Foods", Contact: "Petar", City: "Plovdiv", OwnerID: e.ivan.ID, CreatedAt: assistNow, ReviewedAt: assistNow}
+	for _, c := range []*crm.Client{e.acme, e.beta} {
+		if err := st.CreateClient(ctx, c, crm.Actor{PersonID: c.OwnerID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.logConv(e.acme, e.maria, "Met Ivan: the pumps came late, they want 5% off", "meeting", 3)
+	e.logConv(e.beta, e.ivan, "SECRET-BETA margin talk", "call", 2)
+	return e
+}
+
+func (e *assistEnv) logConv(c *crm.Client, by *crm.Person, text, ch string, daysAgo int) {
+	e.t.Helper()
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: by.ID, Channels: []string{ch}, Text: text, At: assistNow.AddDate(0, 0, -daysAgo)}
+	if err := e.st.LogConversation(context.Background(), conv, nil); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// send delivers text from identity in a direct chat and returns the
+// replies.
+func (e *assistEnv) send(identity, text string) *bot.Recorder {
+	e.t.Helper()
+	rec := &bot.Recorder{}
+	m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: identity, Text: text, Private: true, ReceivedAt: assistNow}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		e.t.Fatalf("%s: %v", text, err)
+	}
+	return rec
+}
+
+// press sends a button's command.
+func (e *assistEnv) press(identity, data string) *bot.Recorder {
+	e.t.Helper()
+	rec := &bot.Recorder{}
+	m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: identity, Text: data, Button: true, Private: true, ReceivedAt: assistNow}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		e.t.Fatalf("%s: %v", data, err)
+	}
+	return rec
+}
+
+func (e *assistEnv) conversations(c *crm.Client) []*crm.Conversation {
+	e.t.Helper()
+	cs, err := e.st.Conversations(context.Background(), c.ID, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cs
+}
+
+func (e *assistEnv) tasks(c *crm.Client) []*crm.Task {
+	e.t.Helper()
+	ts, err := e.st.ClientTasks(context.Background(), c.ID, true)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ts
+}
+
+func (e *assistEnv) client(c *crm.Client) *crm.Client {
+	e.t.Helper()
+	got, err := e.st.Client(context.Background(), c.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return got
+}
+
+// buttons returns every button of the recorded replies.
+func buttons(rec *bot.Recorder) []bot.Button {
+	var out []bot.Button
+	for _, r := range rec.Replies {
+		for _, row := range r.Buttons {
+			out = append(out, row...)
+		}
+	}
+	return out
+}
+
+// fakeOpenAI is an OpenAI-compatible server: it answers with the given
+// handlers in turn (the last one repeats) and keeps every request body.
+type fakeOpenAI struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies []string
+	auth   []string
+}
+
+func newFakeOpenAI(t *testing.T, answers ...http.HandlerFunc) *fakeOpenAI {
+	t.Helper()
+	f := &fakeOpenAI{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.bodies = append(f.bodies, string(b))
+		f.auth = append(f.auth, r.Header.Get("Authorization"))
+		n := len(f.bodies) - 1
+		f.mu.Unlock()
+		if n >= len(answers) {
+			n = len(answers) - 1
+		}
+		answers[n](w, r)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// model returns an llm.Client on the fake server with the given deadline.
+func (f *fakeOpenAI) model(deadline time.Duration) *llm.Client {
+	return llm.New(llm.Config{APIKey: "sk-test-secret", BaseURL: f.URL + "/v1", Model: "test-model",
+		Deadline: deadline, Backoff: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+func (f *fakeOpenAI) requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.bodies...)
+}
+
+// prompt returns the text of every message of request n, joined.
+func (f *fakeOpenAI) prompt(t *testing.T, n int) string {
+	t.Helper()
+	reqs := f.requests()
+	if n >= len(reqs) {
+		t.Fatalf("only %d requests", len(reqs))
+	}
+	var req struct {
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(reqs[n]), &req); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, m := range req.Messages {
+		b.WriteString(m.Role + ": " + m.Content + "\n")
+	}
+	return b.String()
+}
+
+func toolAnswer(name string, args any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, ok := args.(string)
+		if !ok {
+			b, _ := json.Marshal(args)
+			a = string(b)
+		}
+		writeCompletion(w, map[string]any{"role": "assistant", "tool_calls": []any{map[string]any{
+			"id": "call_1", "type": "function", "function": map[string]any{"name": name, "arguments": a}}}})
+	}
+}
+
+func textAnswer(text string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeCompletion(w, map[string]any{"role": "assistant", "content": text})
+	}
+}
+
+func writeCompletion(w http.ResponseWriter, msg map[string]any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
+	})
+}
+
+func statusAnswer(code int, retryAfter string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		io.WriteString(w, `{"error":{"message":"try later","type":"server_error"}}`)
+	}
+}
+
+func slowAnswer(d time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(d):
+		}
+		textAnswer("too late")(w, r)
+	}
+}
+
+// hasButton reports whether any reply offers a button that sends data.
+func hasButton(rec *bot.Recorder, data string) bool {
+	for _, r := range rec.Replies {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if b.Data == data {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,493 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/csvio"
+)
+
+// DataStore is what import, export and erasure need beyond the core store.
+type DataStore interface {
+	UpsertClients(ctx context.Context, at time.Time, names []string, merge crm.ClientMerge) ([]crm.UpsertResult, error)
+	EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error)
+	ErasedClients(ctx context.Context) (uint64, error)
+}
+
+// dataHooks are the extension points of export: other record kinds add
+// their table to /export and their records to /client export here, from
+// their own register function.
+type dataHooks struct {
+	exports  []exportKind
+	sections []clientSection
+}
+
+// exportKind is one table that "/export KIND" sends as CSV.
+type exportKind struct {
+	name    string   // "clients"
+	aliases []string // "клиенти"
+	// write writes the header, then the rows the sender may see.
+	write func(ctx context.Context, r *request, w *csvio.Writer) error
+}
+
+// clientSection is one kind of record in "/client export NAME": collect
+// returns everything of that kind about the client (JSON-encodable), or
+// nil when there is none.
+type clientSection struct {
+	name    string // "claims"
+	collect func(ctx context.Context, r *request, c *crm.Client) (any, error)
+}
+
+// addExport makes "/export NAME" send a CSV written by write (deals,
+// claims… call it from their register function).
+func (s *Service) addExport(name string, aliases []string, write func(ctx context.Context, r *request, w *csvio.Writer) error) {
+	s.data.exports = append(s.data.exports, exportKind{name: name, aliases: aliases, write: write})
+}
+
+// addClientSection adds a kind of record to "/client export NAME". The
+// store's erasure hook list (store/erase.go clientErasers) must erase the
+// same records on "/client forget".
+func (s *Service) addClientSection(name string, collect func(ctx context.Context, r *request, c *crm.Client) (any, error)) {
+	s.data.sections = append(s.data.sections, clientSection{name: name, collect: collect})
+}
+
+// registerData adds import, export and erasure.
+func (s *Service) registerData() {
+	s.add(&spec{name: "export", aliases: []string{"експорт", "изнеси"}, minRole: crm.RoleManager, run: s.exportCmd})
+	s.add(&spec{name: "import", aliases: []string{"импорт", "внеси"}, minRole: crm.RoleManager, run: s.importCmd})
+	for _, w := range []string{"export", "изнеси", "експорт"} {
+		s.clientSubs[w] = s.clientExportSub
+	}
+	for _, w := range []string{"forget", "забрави", "изтрий"} {
+		s.clientSubs[w] = s.clientForgetSub
+	}
+	s.addExport("clients", []string{"клиенти"}, s.writeClientsCSV)
+	s.registerRecordExports()
+}
+
+// exportCmd: "/export clients|deals|claims".
+func (s *Service) exportCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	var names []string
+	for _, k := range s.data.exports {
+		names = append(names, k.name)
+	}
+	usage := crm.Errorf(crm.EINVALID, "export.usage", "kinds", strings.Join(names, "|"))
+	if len(r.Command.Args) != 1 {
+		return usage
+	}
+	want := strings.ToLower(r.Command.Args[0])
+	for _, k := range s.data.exports {
+		if k.name != want && !contains(k.aliases, want) {
+			continue
+		}
+		var buf bytes.Buffer
+		cw := csvio.NewWriter(&buf, csvio.WithBOM())
+		if err := k.write(ctx, r, cw); err != nil {
+			return err
+		}
+		if err := cw.Flush(); err != nil {
+			return crm.Internal(err)
+		}
+		name := fmt.Sprintf("%s-%s.csv", k.name, r.now.In(r.tz).Format("2006-01-02"))
+		return w.Reply(ctx, bot.Reply{
+			Text:    r.t("export.done", "count", cw.Rows(), "file", name),
+			File:    &bot.File{Name: name, MIME: "text/csv", Data: buf.Bytes()},
+			Private: true,
+		})
+	}
+	return usage
+}
+
+// eachVisibleClient calls fn for every client the sender may see in their
+// default scope: all clients for a head, the team's for a supervisor, a
+// manager's own (and those of whom they stand in for).
+func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*crm.Client) error) error {
+	if r.defaultScope() == "all" {
+		var ferr error
+		err := s.store.EachClient(ctx, func(c *crm.Client) bool {
+			ferr = fn(c)
+			return ferr == nil
+		})
+		if err != nil {
+			return err
+		}
+		return ferr
+	}
+	owners, err := r.visibleOwners(r.defaultScope())
+	if err != nil {
+		return err
+	}
+	for _, o := range owners {
+		cs, err := s.store.ClientsByOwner(ctx, o)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeClientsCSV writes the client CSV (CONTRACT.md): the known columns,
+// then every custom field in use. It reads the clients twice (once for the
+// custom fields) rather than holding them all.
+func (s *Service) writeClientsCSV(ctx context.Context, r *request, w *csvio.Writer) error {
+	custom := map[string]bool{}
+	if err := s.eachVisibleClient(ctx, r, func(c *crm.Client) error {
+		for k := range c.Custom {
+			custom[k] = true
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(custom))
+	for k := range custom {
+		keys = append(keys, k)
+	}
+	header := csvio.ClientHeader(keys)
+	if err := w.Write(header); err != nil {
+		return crm.Internal(err)
+	}
+	owners := ownerRefs(r)
+	return s.eachVisibleClient(ctx, r, func(c *crm.Client) error {
+		if err := w.Write(csvio.ClientRecord(c, owners[c.OwnerID], header)); err != nil {
+			return crm.Internal(err)
+		}
+		return nil
+	})
+}
+
+// ownerRefs returns how the owner column names each person: the name, or
+// an identity when another person has the same name, so that a file
+// imports back to the same owners.
+func ownerRefs(r *request) map[uint64]string {
+	byName := map[string]int{}
+	for _, p := range r.people {
+		byName[crm.NormalizeName(p.Name)]++
+	}
+	out := make(map[uint64]string, len(r.people))
+	for id, p := range r.people {
+		out[id] = p.Name
+		if (byName[crm.NormalizeName(p.Name)] > 1 || crm.NormalizeName(p.Name) == "") && len(p.Identities) > 0 {
+			out[id] = p.Identities[0]
+		}
+	}
+	return out
+}
+
+// ExportClients writes, for the export sub-command, the clients that the
+// person with identity (console:admin) may see as CSV to out, and returns
+// how many rows it wrote.
+func (s *Service) ExportClients(ctx context.Context, identity string, out io.Writer) (int, error) {
+	r, err := s.requestFor(ctx, identity)
+	if err != nil {
+		return 0, err
+	}
+	cw := csvio.NewWriter(out)
+	if err := s.writeClientsCSV(ctx, r, cw); err != nil {
+		return 0, s.plainError(r, err)
+	}
+	return cw.Rows(), cw.Flush()
+}
+
+// requestFor builds a request for a sub-command acting as identity, which
+// must be a known person or a configured head (registered on first use,
+// as when they first write to the bot).
+func (s *Service) requestFor(ctx context.Context, identity string) (*request, error) {
+	m := &bot.Message{Platform: bot.Console, ChatID: "sub-command", Identity: identity, Private: true, Lang: s.cfg.Lang}
+	p, err := s.store.PersonByIdentity(ctx, identity)
+	if err != nil && !crm.IsNotFound(err) {
+		return nil, err
+	}
+	if p == nil && s.isConfiguredHead(identity) {
+		if p, err = s.bootstrapHead(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	if !p.Active() {
+		return nil, fmt.Errorf("%s is not a person of this bot", identity)
+	}
+	if p.Lang != "" {
+		m.Lang = p.Lang
+	}
+	m.Person = p
+	return s.newRequest(ctx, m)
+}
+
+// importCmd: "/import" with a CSV file attached (a bare file does the same).
+func (s *Service) importCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Attachments) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("import.usage", "columns", strings.Join(csvio.ClientColumns, ", "))})
+	}
+	return s.importAttachments(ctx, w, r)
+}
+
+// importAttachments imports each file of the message in turn.
+func (s *Service) importAttachments(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	for _, a := range r.Attachments {
+		if err := s.importAttachment(ctx, w, r, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachments handles a message that brings files but no command: a CSV
+// file is a client import.
+func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")
+	}
+	return s.importAttachments(ctx, w, r)
+}
+
+// progressEvery is how often the progress message changes, at most.
+const progressEvery = 2 * time.Second
+
+// progressAbove is the file size from which the import shows progress.
+const progressAbove = 256 << 10
+
+// maxRejectedShown rejected rows are listed in the reply; all of them are
+// in the attached file.
+const maxRejectedShown = 20
+
+// importAttachment imports a CSV file sent in chat. Rows are imported as
+// far as the sender has rights: a head's anywhere, a supervisor's for the
+// team, a manager's for their own clients.
+func (s *Service) importAttachment(ctx context.Context, w bot.ReplyWriter, r *request, a bot.Attachment) error {
+	name := path.Base(strings.ReplaceAll(a.Name, "\\", "/"))
+	if ext := strings.ToLower(path.Ext(name)); ext != ".csv" && ext != ".txt" && !strings.Contains(a.MIME, "csv") {
+		return crm.Errorf(crm.EINVALID, "import.not_csv", "file", name)
+	}
+	if a.Size > csvio.DefaultMaxBytes {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
+	if a.Open == nil {
+		return crm.Internal(fmt.Errorf("attachment %q cannot be opened", a.Name))
+	}
+	data, err := a.Open(ctx)
+	if err != nil {
+		s.log.Warn("attachment not fetched", "file", name, "err", err)
+		return crm.Errorf(crm.EINVALID, "import.fetch_failed", "file", name)
+	}
+	if len(data) > csvio.DefaultMaxBytes {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
+	var progress importProgress
+	ed, canEdit := w.(bot.MessageEditor)
+	var ref string
+	if canEdit && len(data) > progressAbove {
+		ref, _ = ed.SendEditable(ctx, bot.Reply{Text: r.t("import.progress", "file", name, "percent", 0, "rows", 0)})
+		last := s.clock.Now()
+		progress = func(done int64, rows int) {
+			if now := s.clock.Now(); ref != "" && now.Sub(last) >= progressEvery {
+				last = now
+				pct := int(done * 100 / int64(len(data)))
+				_ = ed.EditMessage(ctx, ref, bot.Reply{Text: r.t("import.progress", "file", name, "percent", pct, "rows", rows)})
+			}
+		}
+	}
+	rep, err := s.importClients(ctx, r, bytes.NewReader(data), progress)
+	if ref != "" {
+		text := r.t("import.progress_done", "file", name)
+		if err != nil {
+			text = r.t("import.progress_failed", "file", name)
+		}
+		_ = ed.EditMessage(ctx, ref, bot.Reply{Text: text})
+	}
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, importReply(r, name, rep))
+}
+
+// importReply is the outcome of an import: the counts, the first rejected
+// rows, and all of them in a CSV file.
+func importReply(r *request, name string, rep *ImportReport) bot.Reply {
+	lines := []string{rep.summary(r)}
+	for i, x := range rep.Rejected {
+		if i == maxRejectedShown {
+			lines = append(lines, r.t("import.more_rejected", "count", rep.RejectedCount-maxRejectedShown))
+			break
+		}
+		lines = append(lines, rejectedLine(r, x))
+	}
+	reply := bot.Reply{Title: r.t("import.title", "file", name), Text: strings.Join(lines, "\n")}
+	if rep.RejectedCount > 0 {
+		var buf bytes.Buffer
+		cw := csvio.NewWriter(&buf, csvio.WithBOM())
+		cw.Write([]string{"line", "name", "reason"})
+		for _, x := range rep.Rejected {
+			cw.Write([]string{strconv.Itoa(x.Line), x.Name, x.Reason})
+		}
+		if rep.RejectedCount > len(rep.Rejected) {
+			cw.Write([]string{"", "", r.t("import.more_rejected", "count", rep.RejectedCount-len(rep.Rejected))})
+		}
+		cw.Flush()
+		reply.File = &bot.File{Name: strings.TrimSuffix(name, path.Ext(name)) + "-rejected.csv", MIME: "text/csv", Data: buf.Bytes()}
+	}
+	return reply
+}
+
+func rejectedLine(r *request, x RejectedRow) string {
+	if x.Name != "" {
+		return r.t("import.rejected_named", "line", x.Line, "name", x.Name, "reason", x.Reason)
+	}
+	return r.t("import.rejected", "line", x.Line, "reason", x.Reason)
+}
+
+// RejectedLine words one rejected row for the import sub-command.
+func (s *Service) RejectedLine(identity string, x RejectedRow) string {
+	r := &request{loc: s.cat.For(s.cfg.Lang)}
+	if p, err := s.store.PersonByIdentity(context.Background(), identity); err == nil && p.Lang != "" {
+		r.loc = s.cat.For(p.Lang)
+	}
+	return rejectedLine(r, x)
+}
+
+// clientDoc is everything stored about one client (GDPR Art. 15 and 20).
+type clientDoc struct {
+	ExportedAt    time.Time           `json:"exported_at"`
+	Client        *crm.Client         `json:"client"`
+	Owner         string              `json:"owner"`
+	Conversations []*crm.Conversation `json:"conversations"`
+	Tasks         []*crm.Task         `json:"tasks"`
+	History       []crm.Change        `json:"history"`
+	// People names the people the records refer to by id.
+	People map[string]string `json:"people"`
+	// More holds the records other kinds add (claims, deals…).
+	More map[string]any `json:"more,omitempty"`
+}
+
+// clientExportSub: "/client export NAME" sends everything stored about the
+// client as a JSON file.
+func (s *Service) clientExportSub(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "client.export_usage")
+	}
+	c, err := r.client(ctx, strings.Join(args, " "))
+	if err != nil {
+		return err
+	}
+	doc := clientDoc{ExportedAt: r.now, Client: c, Owner: r.personName(c.OwnerID), People: map[string]string{}}
+	if doc.Conversations, err = s.store.Conversations(ctx, c.ID, 0); err != nil {
+		return err
+	}
+	if doc.Tasks, err = s.store.ClientTasks(ctx, c.ID, false); err != nil {
+		return err
+	}
+	if doc.History, err = s.store.History(ctx, "client", c.ID); err != nil {
+		return err
+	}
+	ids := []uint64{c.OwnerID}
+	for _, v := range doc.Conversations {
+		ids = append(ids, v.AuthorID, v.OnBehalfOf)
+	}
+	for _, t := range doc.Tasks {
+		ids = append(ids, t.AssigneeID, t.CreatedBy)
+	}
+	for _, h := range doc.History {
+		ids = append(ids, h.By, h.OnBehalfOf)
+	}
+	for _, id := range ids {
+		if p := r.people[id]; p != nil {
+			doc.People[strconv.FormatUint(id, 10)] = p.Name
+		}
+	}
+	for _, sec := range s.data.sections {
+		v, err := sec.collect(ctx, r, c)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			if doc.More == nil {
+				doc.More = map[string]any{}
+			}
+			doc.More[sec.name] = v
+		}
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return crm.Internal(err)
+	}
+	return w.Reply(ctx, bot.Reply{
+		Text:    r.t("client.export_done", "name", c.Name),
+		File:    &bot.File{Name: fmt.Sprintf("client-%d.json", c.ID), MIME: "application/json", Data: b},
+		Private: true,
+	})
+}
+
+// clientForgetSub: "/client forget NAME" asks a head to confirm, then
+// erases the client and everything about it for good.
+func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+	if r.me.Role != crm.RoleHead {
+		return crm.Errorf(crm.EFORBIDDEN, "client.forget_forbidden")
+	}
+	confirm := false
+	if n := len(args); n > 0 && (strings.EqualFold(args[n-1], "confirm") || strings.EqualFold(args[n-1], "потвърди")) {
+		confirm, args = true, args[:n-1]
+	}
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "client.forget_usage")
+	}
+	c, err := r.client(ctx, strings.Join(args, " "))
+	if err != nil {
+		return err
+	}
+	ref := clientRef(c)
+	if !confirm {
+		return w.Reply(ctx, bot.Reply{
+			Text: r.t("client.forget_confirm", "name", c.Name),
+			Buttons: [][]bot.Button{{
+				{Label: r.t("forget.button"), Data: "/client forget " + ref + " confirm"},
+				{Label: r.t("forget.cancel"), Data: "/client " + ref},
+			}},
+		})
+	}
+	er, err := s.store.EraseClient(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	total, err := s.store.ErasedClients(ctx)
+	if err != nil {
+		return err
+	}
+	// The log keeps the fact, never the name.
+	s.log.Info("client erased", "client", c.ID, "by", r.me.ID)
+	var parts []string
+	kinds := make([]string, 0, len(er.Counts))
+	for k := range er.Counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		label := k // a kind another file added, until it has words
+		if s.cat.Has(r.loc.Lang(), "erase.kind."+k) {
+			label = r.t("erase.kind." + k)
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", label, er.Counts[k]))
+	}
+	what := strings.Join(parts, ", ")
+	if what == "" {
+		what = r.t("erase.nothing_else")
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("client.forgotten", "name", c.Name, "what", what, "total", total), Edit: r.Button})
+}

@@ -1,0 +1,542 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// dataClock is a test clock; step > 0 makes every reading advance it.
+type dataClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func (c *dataClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.t
+	c.t = c.t.Add(c.step)
+	return t
+}
+
+type dataEnv struct {
+	t     testing.TB
+	st    *store.Store
+	svc   *Service
+	clock *dataClock
+}
+
+// newDataEnv is a bot on an in-memory store (or dir, when given) with a
+// head (console:admin), a supervisor Sofia with a manager Maria, and a
+// manager Ivan outside her team.
+func newDataEnv(t testing.TB, dir string, wrap ...func(Store) Store) *dataEnv {
+	t.Helper()
+	opts := store.Options{InMemory: dir == "", Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	st, err := store.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &dataClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	cfg := DefaultConfig()
+	cfg.TZ = time.UTC
+	var s Store = st
+	for _, w := range wrap {
+		s = w(s)
+	}
+	svc := New(s, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	e := &dataEnv{t: t, st: st, svc: svc, clock: clock}
+	e.say("console:admin", `/appoint telegram:10 supervisor "Sofia Supervisor"`)
+	e.say("console:admin", `/appoint telegram:11 manager "Maria Manager" reports=@Sofia`)
+	e.say("console:admin", `/appoint telegram:12 manager "Ivan Other"`)
+	return e
+}
+
+func (e *dataEnv) send(w bot.ReplyWriter, identity, text string, files ...bot.Attachment) {
+	e.t.Helper()
+	m := &bot.Message{Platform: strings.Split(identity, ":")[0], ChatID: "c", Identity: identity, Text: text, Private: true, Attachments: files}
+	if err := e.svc.ServeChat(context.Background(), w, m); err != nil {
+		e.t.Fatalf("%s %q: %v", identity, text, err)
+	}
+}
+
+func (e *dataEnv) say(identity, text string, files ...bot.Attachment) *bot.Recorder {
+	e.t.Helper()
+	rec := &bot.Recorder{}
+	e.send(rec, identity, text, files...)
+	return rec
+}
+
+func csvFile(name, content string) bot.Attachment {
+	return bot.Attachment{Name: name, MIME: "text/csv", Size: int64(len(content)), Open: func(context.Context) ([]byte, error) {
+		return []byte(content), nil
+	}}
+}
+
+func (e *dataEnv) client(name string) *crm.Client {
+	e.t.Helper()
+	cs, err := e.st.FindClients(context.Background(), name, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if crm.NormalizeName(c.Name) == crm.NormalizeName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (e *dataEnv) person(identity string) *crm.Person {
+	p, err := e.st.PersonByIdentity(context.Background(), identity)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func wantText(t *testing.T, rec *bot.Recorder, parts ...string) {
+	t.Helper()
+	got := rec.Text()
+	for _, p := range parts {
+		if !strings.Contains(got, p) {
+			t.Errorf("reply lacks %q:\n%s", p, got)
+		}
+	}
+}
+
+func TestImportClientsFromChat(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("console:admin", `/client add "Акме ООД" city=Варна phone=111`)
+	file := "\uFEFFиме;град;собственик;email;телефон;Бележки\r\n" +
+		"АКМЕ ооД;София;;;;стар клиент\r\n" + // line 2: updates Акме, keeps its phone
+		"Бета ЕООД;Пловдив;Maria Manager;office@beta.bg;+359 88 1;\r\n" + // line 3: new, Maria's
+		";Русе;;;;\r\n" + // line 4: no name
+		"Гама;Русе;telegram:12;not-an-email;;\r\n" + // line 5: bad email
+		"Делта;Русе;@Nobody;;;\r\n" + // line 6: unknown owner
+		"Епсилон;Бургас\r\n" + // line 7: too few values
+		"\"Зета\" АД;Бургас;;;;\r\n" + // line 8: text after a quote
+		"Ета;Бургас;telegram:12;;;\"много\r\nредове\"\r\n" // lines 9-10: Ivan's, a note over two lines
+	rec := e.say("console:admin", "", csvFile("clients.csv", file))
+	wantText(t, rec, "Import of clients.csv",
+		"Added: 2, updated: 1, unchanged: 0, rejected: 5.",
+		"line 4: the name is empty",
+		"line 5 (Гама): \"not-an-email\" is not an e-mail address",
+		"line 6 (Делта): nobody matches the owner \"@Nobody\"",
+		"line 7: 2 values, but the header has 6 columns",
+		"line 8: there is text after the closing quote")
+	f := rec.Replies[len(rec.Replies)-1].File
+	if f == nil || f.Name != "clients-rejected.csv" {
+		t.Fatalf("no file of rejected rows: %+v", rec.Replies)
+	}
+	if n := strings.Count(string(f.Data), "\n"); n != 6 {
+		t.Errorf("rejected file has %d lines, want header + 5:\n%s", n, f.Data)
+	}
+
+	acme := e.client("Акме ООД")
+	if acme.City != "София" || acme.Phone != "111" || acme.Custom["бележки"] != "стар клиент" {
+		t.Errorf("Акме after import: %+v", acme)
+	}
+	beta := e.client("Бета ЕООД")
+	if beta == nil || beta.OwnerID != e.person("telegram:11").ID || beta.Email != "office@beta.bg" || beta.Phone != "+359 88 1" {
+		t.Errorf("Бета after import: %+v", beta)
+	}
+	eta := e.client("Ета")
+	if eta == nil || eta.OwnerID != e.person("telegram:12").ID || eta.Custom["бележки"] != "много\nредове" {
+		t.Errorf("Ета after import: %+v", eta)
+	}
+	// History says who imported what.
+	h, _ := e.st.History(context.Background(), "client", acme.ID)
+	if last := h[len(h)-1]; last.By != e.person("console:admin").ID {
+		t.Errorf("history: %+v", h)
+	}
+	// The same file again: nothing new, nothing duplicated.
+	rec = e.say("console:admin", "/import", csvFile("clients.csv", file))
+	wantText(t, rec, "Added: 0, updated: 0, unchanged: 3, rejected: 5.")
+}
+
+func TestImportRespectsRights(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("telegram:12", `/client add "Ivans Client"`)
+	file := "name,owner,city\n" +
+		"Marias New,,Sofia\n" + // 2: Maria's own
+		"Ivans Client,,Varna\n" + // 3: Ivan's: not Maria's to change
+		"For Ivan,Ivan Other,Ruse\n" // 4: Maria cannot give clients to Ivan
+	rec := e.say("telegram:11", "", csvFile("mine.csv", file))
+	wantText(t, rec, "Added: 1, updated: 0, unchanged: 0, rejected: 2.",
+		"line 3 (Ivans Client): Ivans Client exists and belongs to someone you have no rights over",
+		"line 4 (For Ivan): You cannot give clients to Ivan Other.")
+	if c := e.client("Ivans Client"); c.City != "" {
+		t.Errorf("Maria changed Ivan's client: %+v", c)
+	}
+	// Sofia, Maria's supervisor, may give clients to Maria, not to Ivan.
+	rec = e.say("telegram:10", "", csvFile("team.csv", "name,owner\nFor Maria,Maria Manager\nAlso For Ivan,telegram:12\n"))
+	wantText(t, rec, "Added: 1, updated: 0, unchanged: 0, rejected: 1.")
+	if c := e.client("For Maria"); c == nil || c.OwnerID != e.person("telegram:11").ID {
+		t.Errorf("For Maria: %+v", c)
+	}
+	// The head may do both.
+	rec = e.say("console:admin", "", csvFile("all.csv", file))
+	wantText(t, rec, "Added: 1, updated: 1, unchanged: 1, rejected: 0.")
+	// A new owner takes the client's open tasks with it, as on reassign.
+	e.say("telegram:12", "/remind Ivans: call back by 2026-03-10")
+	wantText(t, e.say("console:admin", "", csvFile("move.csv", "name,owner\nIvans Client,Maria Manager\n")), "updated: 1")
+	maria := e.person("telegram:11").ID
+	if c := e.client("Ivans Client"); c.OwnerID != maria {
+		t.Errorf("owner %d, want Maria", c.OwnerID)
+	}
+	if tasks, _ := e.st.OpenTasks(context.Background(), maria, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 1 {
+		t.Errorf("Maria has %d open tasks, want Ivan's one", len(tasks))
+	}
+}
+
+func TestImportFileErrors(t *testing.T) {
+	e := newDataEnv(t, "")
+	big := bot.Attachment{Name: "big.csv", Size: 20 << 20, Open: func(context.Context) ([]byte, error) {
+		t.Fatal("a file known to be too large was downloaded")
+		return nil, nil
+	}}
+	bigUnknown := csvFile("big.csv", "name,notes\n"+strings.Repeat("Acme,"+strings.Repeat("x", 1000)+"\n", 20<<10))
+	bigUnknown.Size = 0
+	var allBad strings.Builder
+	allBad.WriteString("name,city\n")
+	for range 1500 {
+		allBad.WriteString("\"x\" y,z\n")
+	}
+	for _, tc := range []struct {
+		name string
+		file bot.Attachment
+		want string
+	}{
+		{"20 MB, size known", big, "larger than 16 MB"},
+		{"20 MB, size unknown", bigUnknown, "larger than 16 MB"},
+		{"no name column", csvFile("x.csv", "city,phone\nSofia,1\n"), "no name column"},
+		{"duplicate column", csvFile("x.csv", "name,City,град\nA,B,C\n"), "appears twice"},
+		{"UTF-16", csvFile("x.csv", "\xff\xfen\x00a\x00"), "UTF-16"},
+		{"not a CSV", bot.Attachment{Name: "photo.jpg", MIME: "image/jpeg", Open: func(context.Context) ([]byte, error) { return nil, nil }}, "CSV files only"},
+		{"empty", csvFile("x.csv", ""), "The file is empty."},
+		{"all rows bad", csvFile("x.csv", allBad.String()), "Stopped: the first 1000 rows were all rejected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantText(t, e.say("console:admin", "", tc.file), tc.want)
+		})
+	}
+	if n, _ := e.st.CountClients(context.Background()); len(n) != 0 {
+		t.Errorf("clients stored by refused files: %v", n)
+	}
+	wantText(t, e.say("console:admin", "/import"), "Send me a CSV file", "name, segment")
+}
+
+// editRecorder is a reply writer whose messages can be edited.
+type editRecorder struct {
+	bot.Recorder
+	sent  []string
+	edits []string
+}
+
+func (r *editRecorder) SendEditable(_ context.Context, rep bot.Reply) (string, error) {
+	r.sent = append(r.sent, rep.Text)
+	return "msg-1", nil
+}
+
+func (r *editRecorder) EditMessage(_ context.Context, ref string, rep bot.Reply) error {
+	if ref != "msg-1" {
+		return fmt.Errorf("unknown message %s", ref)
+	}
+	r.edits = append(r.edits, rep.Text)
+	return nil
+}
+
+func TestImportShowsProgressByEditing(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.clock.step = time.Second // every reading of the clock is a second later
+	var b strings.Builder
+	b.WriteString("name,city,notes\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "Client %05d,Sofia,%s\n", i, strings.Repeat("n", 60))
+	}
+	w := &editRecorder{}
+	e.send(w, "console:admin", "", csvFile("many.csv", b.String()))
+	if len(w.sent) != 1 || !strings.Contains(w.sent[0], "Importing many.csv: 0%") {
+		t.Fatalf("progress message: %q", w.sent)
+	}
+	if len(w.edits) < 3 || !strings.Contains(w.edits[0], "%") || w.edits[len(w.edits)-1] != "Importing many.csv: done." {
+		t.Errorf("progress edits: %q", w.edits)
+	}
+	wantText(t, &w.Recorder, "Added: 5000, updated: 0, unchanged: 0, rejected: 0.")
+	// A small file, or a writer that cannot edit: no progress message.
+	w = &editRecorder{}
+	e.send(w, "console:admin", "", csvFile("few.csv", "name\nOne\n"))
+	if len(w.sent) != 0 {
+		t.Errorf("progress for a small file: %q", w.sent)
+	}
+}
+
+// The client CSV re-imports to the same data: import, export, import the
+// export into a new bot with the same people, export again.
+func TestExportImportRoundTrip(t *testing.T) {
+	file := "name,city,owner,phone,email,lang,segment,Notes,priority\n" +
+		"Акме ООД,София,Maria Manager,+359 2 1,a@acme.bg,BG,retail,\"line one\nline two\",high\n" +
+		"\"Beta, \"\"the best\"\"\",Plovdiv,telegram:12,,,,,=1+1,\n" +
+		"Gamma,,,,,,,,low\n"
+	export := func(e *dataEnv) []byte {
+		rec := e.say("console:admin", "/export clients")
+		f := rec.Replies[0].File
+		if f == nil || !strings.HasSuffix(f.Name, ".csv") {
+			t.Fatalf("no CSV: %+v", rec.Replies)
+		}
+		wantText(t, rec, "clients-2026-03-02.csv: 3 rows.")
+		return f.Data
+	}
+	a := newDataEnv(t, "")
+	wantText(t, a.say("console:admin", "", csvFile("in.csv", file)), "Added: 3, updated: 0, unchanged: 0, rejected: 0.")
+	first := export(a)
+	if !bytes.HasPrefix(first, []byte("\uFEFFname,segment,industry,size,city,need,level,focus,status,lang,source,owner,contact,phone,email,rating,notes,priority\n")) {
+		t.Errorf("header: %q", first[:min(len(first), 200)])
+	}
+	if !bytes.Contains(first, []byte(`'=1+1`)) {
+		t.Error("a formula-like value is not guarded")
+	}
+	b := newDataEnv(t, "")
+	wantText(t, b.say("console:admin", "", csvFile("clients.csv", string(first))), "Added: 3, updated: 0, unchanged: 0, rejected: 0.")
+	second := export(b)
+	if !bytes.Equal(first, second) {
+		t.Errorf("export after re-import differs:\n%s\n---\n%s", first, second)
+	}
+	for _, name := range []string{"Акме ООД", `Beta, "the best"`, "Gamma"} {
+		ca, cb := a.client(name), b.client(name)
+		if ca == nil || cb == nil {
+			t.Fatalf("%s missing: %v %v", name, ca, cb)
+		}
+		fa, fb := ca.Fields(), cb.Fields()
+		if fmt.Sprint(fa) != fmt.Sprint(fb) || ca.OwnerID != cb.OwnerID {
+			t.Errorf("%s: %v owner %d vs %v owner %d", name, fa, ca.OwnerID, fb, cb.OwnerID)
+		}
+	}
+	if c := a.client("Акме ООД"); c.Lang != "bg" || c.Custom["notes"] != "line one\nline two" {
+		t.Errorf("Акме: %+v", c)
+	}
+	// A manager's export holds only their clients.
+	rec := a.say("telegram:11", "/export clients")
+	if f := rec.Replies[0].File; f == nil || bytes.Contains(f.Data, []byte("Gamma")) || !bytes.Contains(f.Data, []byte("Акме")) {
+		t.Errorf("Maria's export: %s", rec.Text())
+	}
+	wantText(t, a.say("console:admin", "/export pets"), "Usage: /export clients")
+}
+
+func TestClientExportJSON(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("telegram:11", `/client add "Acme Ltd" city=Sofia`)
+	e.say("telegram:11", `/log Acme: talked about prices #call next: send offer by 2026-03-05`)
+	rec := e.say("telegram:11", "/client export Acme")
+	f := rec.Replies[0].File
+	if f == nil || f.MIME != "application/json" || !rec.Replies[0].Private {
+		t.Fatalf("reply %+v", rec.Replies)
+	}
+	var doc struct {
+		Client        crm.Client
+		Owner         string
+		Conversations []crm.Conversation
+		Tasks         []crm.Task
+		History       []crm.Change
+		People        map[string]string
+	}
+	if err := json.Unmarshal(f.Data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Client.Name != "Acme Ltd" || doc.Owner != "Maria Manager" || len(doc.Conversations) != 1 ||
+		doc.Conversations[0].Text != "talked about prices" || len(doc.Tasks) != 1 || len(doc.History) == 0 || len(doc.People) == 0 {
+		t.Errorf("export: %s", f.Data)
+	}
+	// Ivan does not see Maria's client.
+	wantText(t, e.say("telegram:12", "/client export Acme"), `No client of yours matches "Acme"`)
+	wantText(t, e.say("telegram:12", "/клиент изнеси Acme"), `No client of yours matches "Acme"`)
+}
+
+func TestClientForget(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("telegram:11", `/client add "Acme Ltd" city=Sofia`)
+	e.say("telegram:11", `/client add "Keep Ltd"`)
+	e.say("telegram:11", `/log Acme: secret plans next: call by 2026-03-05`)
+	e.say("telegram:11", `/log Keep: keep this`)
+	acme := e.client("Acme Ltd")
+
+	wantText(t, e.say("telegram:11", "/client forget Acme"), "Only the head of the company erases clients.")
+	rec := e.say("console:admin", "/client forget Acme")
+	wantText(t, rec, "Erase Acme Ltd for good")
+	btn := rec.Replies[0].Buttons[0][0]
+	if btn.Data != fmt.Sprintf("/client forget #%d confirm", acme.ID) {
+		t.Fatalf("confirm button %+v", btn)
+	}
+	if e.client("Acme Ltd") == nil {
+		t.Fatal("erased before confirmation")
+	}
+	m := &bot.Message{Platform: "console", ChatID: "c", Identity: "console:admin", Text: btn.Data, Button: true, Private: true}
+	rec = &bot.Recorder{}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, rec, "Erased for good: Acme Ltd (conversations: 1, history entries: 1, tasks: 1). Clients erased so far: 1.")
+	if e.client("Acme Ltd") != nil {
+		t.Error("Acme still there")
+	}
+	wantText(t, e.say("telegram:11", "/client Acme"), `No client of yours matches "Acme"`)
+	if tasks, _ := e.st.OpenTasks(context.Background(), e.person("telegram:11").ID, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 0 {
+		t.Errorf("tasks left: %+v", tasks)
+	}
+	wantText(t, e.say("telegram:11", "/client Keep"), "keep this")
+	// Pressing the button again finds nothing.
+	rec = &bot.Recorder{}
+	e.svc.ServeChat(context.Background(), rec, m)
+	wantText(t, rec, "No client of yours matches")
+	wantText(t, e.say("console:admin", "/клиент забрави Keep"), "Erase Keep Ltd for good")
+}
+
+var errDiskFull = &crm.Error{Code: crm.EUNAVAILABLE, Key: "error.unavailable", Err: syscall.ENOSPC}
+
+func TestFullDiskSaysCouldNotSaveAndReadsGoOn(t *testing.T) {
+	var failing bool
+	var mu sync.Mutex
+	e := newDataEnv(t, "", func(s Store) Store {
+		return switchStore{Store: s, failing: func() bool { mu.Lock(); defer mu.Unlock(); return failing }}
+	})
+	e.say("console:admin", `/client add "Acme Ltd" city=Sofia`)
+	mu.Lock()
+	failing = true
+	mu.Unlock()
+	for _, cmd := range []string{`/client add "Beta Ltd"`, `/log Acme: a note`} {
+		wantText(t, e.say("console:admin", cmd), "Could not save")
+	}
+	wantText(t, e.say("console:admin", "", csvFile("x.csv", "name\nGamma\n")), "Could not save")
+	// Reads work, and nothing of the failed writes shows.
+	wantText(t, e.say("console:admin", "/client Acme"), "Sofia")
+	rec := e.say("console:admin", "/clients")
+	wantText(t, rec, "Acme Ltd")
+	if strings.Contains(rec.Text(), "Beta") || strings.Contains(rec.Text(), "Gamma") {
+		t.Errorf("a failed write shows: %s", rec.Text())
+	}
+}
+
+// switchStore fails writes while failing() says so.
+type switchStore struct {
+	Store
+	failing func() bool
+}
+
+func (s switchStore) CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error {
+	if s.failing() {
+		return errDiskFull
+	}
+	return s.Store.CreateClient(ctx, c, by)
+}
+
+func (s switchStore) LogConversation(ctx context.Context, v *crm.Conversation, next *crm.Task) error {
+	if s.failing() {
+		return errDiskFull
+	}
+	return s.Store.LogConversation(ctx, v, next)
+}
+
+func (s switchStore) UpsertClients(ctx context.Context, at time.Time, names []string, merge crm.ClientMerge) ([]crm.UpsertResult, error) {
+	if s.failing() {
+		return nil, errDiskFull
+	}
+	return s.Store.UpsertClients(ctx, at, names, merge)
+}
+
+// clientsCSV returns a client CSV of n rows, spread over owners.
+func clientsCSV(n int) string {
+	var b strings.Builder
+	b.Grow(n * 120)
+	b.WriteString("name,segment,city,owner,contact,phone,email,notes\n")
+	owners := []string{"", "Maria Manager", "telegram:12", "Sofia Supervisor"}
+	cities := []string{"София", "Пловдив", "Варна", "Бургас", "Русе"}
+	for i := range n {
+		fmt.Fprintf(&b, "Клиент %06d ООД,retail,%s,%s,Иван Петров,+359 88 %06d,office%d@example.bg,note %d\n",
+			i, cities[i%len(cities)], owners[i%len(owners)], i, i, i)
+	}
+	return b.String()
+}
+
+// TestImport50k imports 50,000 clients into an on-disk store (synced
+// writes, as in production) through the whole path: CSV reader, checks,
+// batched store writes with indexes and history.
+func TestImport50k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50,000 clients")
+	}
+	data := clientsCSV(50000)
+	e := newDataEnv(t, t.TempDir())
+	start := time.Now()
+	rep, _, err := e.svc.ImportClients(context.Background(), "console:admin", strings.NewReader(data), nil)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 50000 || rep.RejectedCount != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	t.Logf("50,000 clients imported in %v", took)
+	if took > 10*time.Second {
+		t.Errorf("import took %v, want under 10 s", took)
+	}
+	counts, _ := e.st.CountClients(context.Background())
+	if counts[e.person("telegram:11").ID] != 12500 {
+		t.Errorf("Maria owns %d clients, want 12500", counts[e.person("telegram:11").ID])
+	}
+}
+
+func BenchmarkImportClients50k(b *testing.B) {
+	data := clientsCSV(50000)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		e := newDataEnv(b, b.TempDir())
+		b.StartTimer()
+		rep, _, err := e.svc.ImportClients(context.Background(), "console:admin", strings.NewReader(data), nil)
+		if err != nil || rep.Added != 50000 {
+			b.Fatalf("%+v %v", rep, err)
+		}
+	}
+}
+
+func TestOversizedMessageIsRefused(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("console:admin", `/client add Acme`)
+	wantText(t, e.say("console:admin", "/log Acme: "+strings.Repeat("x", 1<<20)), "That message is too long")
+	if convs, _ := e.st.Conversations(context.Background(), e.client("Acme").ID, 0); len(convs) != 0 {
+		t.Errorf("stored: %d conversations", len(convs))
+	}
+}
+
+func BenchmarkExportClients50k(b *testing.B) {
+	e := newDataEnv(b, b.TempDir())
+	if _, _, err := e.svc.ImportClients(context.Background(), "console:admin", strings.NewReader(clientsCSV(50000)), nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		n, err := e.svc.ExportClients(context.Background(), "console:admin", io.Discard)
+		if err != nil || n != 50000 {
+			b.Fatalf("%d %v", n, err)
+		}
+	}
+}

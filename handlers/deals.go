@@ -1,0 +1,1005 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/money"
+
+	"github.com/shopspring/decimal"
+)
+
+// DealStore keeps deals, their indexes and running totals. Every method
+// that lists reads indexes of the owners asked for only, so a person's
+// pipeline costs the same however many deals the others have.
+type DealStore interface {
+	CreateDeal(ctx context.Context, d *crm.Deal, by crm.Actor) error
+	Deal(ctx context.Context, id uint64) (*crm.Deal, error)
+	UpdateDeal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Deal) error) (*crm.Deal, error)
+	ClientDeals(ctx context.Context, clientID uint64) ([]*crm.Deal, error)
+	OwnerDeals(ctx context.Context, owner uint64) ([]*crm.Deal, error)
+	OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error)
+	ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error)
+	LargestOpenDeals(ctx context.Context, owners []uint64, stage crm.Stage, limit int) ([]*crm.Deal, error)
+	EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.Deal) bool) error
+	OpenDealsClosing(ctx context.Context, owners []uint64, fromMonth, toMonth int, fn func(*crm.Deal) bool) error
+	ClosingTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error)
+	ClosedDeals(ctx context.Context, owners []uint64, from, to time.Time, fn func(*crm.Deal) bool) error
+}
+
+// Limits of what a deal holds.
+const (
+	maxDealTitle = 200
+	maxDealWord  = 200
+	// defaultStuckAfter is how long without a stage change makes an open
+	// deal stuck when Config.StuckAfter is not set.
+	defaultStuckAfter = 21 * 24 * time.Hour
+)
+
+// registerDeals adds /deal, /deals, /pipeline and /forecast, the deals on
+// the client card, and deals due to close on /today.
+func (s *Service) registerDeals() {
+	s.add(&spec{name: "deal", aliases: []string{"сделка"}, minRole: crm.RoleManager, run: s.dealCmd})
+	s.add(&spec{name: "deals", aliases: []string{"сделки"}, minRole: crm.RoleManager, run: s.dealsCmd})
+	s.add(&spec{name: "pipeline", aliases: []string{"фуния", "продажби"}, minRole: crm.RoleManager, run: s.pipelineCmd})
+	s.add(&spec{name: "forecast", aliases: []string{"прогноза"}, minRole: crm.RoleManager, run: s.forecastCmd})
+	s.card = append(s.card, s.dealCardSection)
+	s.agenda = append(s.agenda, s.dealAgenda)
+	s.facts = append(s.facts, s.dealFacts)
+}
+
+// deals returns the deal store.
+func (s *Service) deals() DealStore { return s.store }
+
+func (s *Service) stuckAfter() time.Duration {
+	if s.cfg.StuckAfter > 0 {
+		return s.cfg.StuckAfter
+	}
+	return defaultStuckAfter
+}
+
+// dealKeys maps the keys typed on /deal add and /deal edit (English and
+// Bulgarian) to their canonical names.
+var dealKeys = map[string]string{
+	"amount": "amount", "sum": "amount", "value": "amount", "сума": "amount", "стойност": "amount",
+	"currency": "currency", "cur": "currency", "валута": "currency",
+	"stage": "stage", "етап": "stage", "фаза": "stage",
+	"close": "close", "closing": "close", "date": "close", "затваряне": "close", "приключване": "close", "срок": "close", "дата": "close",
+	"competitor": "competitor", "конкурент": "competitor",
+	"probability": "probability", "prob": "probability", "chance": "probability", "вероятност": "probability", "шанс": "probability",
+	"title": "title", "заглавие": "title", "име": "title",
+	"owner": "owner", "собственик": "owner", "отговорник": "owner",
+	"reason": "reason", "причина": "reason",
+}
+
+// dealWords splits the words of "/deal add … TITLE k=v…" into the title
+// and the keys. A space-grouped amount typed without quotes
+// ("amount=12 500,50") and a currency after it ("amount=300 USD") are
+// glued back to the amount.
+func dealWords(words []string) (title string, kv map[string]string, keys []string, err error) {
+	kv = map[string]string{}
+	var plain []string
+	last := ""
+	for _, w := range words {
+		if k, v, ok := isKeyWord(w); ok {
+			ck, known := dealKeys[strings.ToLower(k)]
+			if !known {
+				return "", nil, nil, crm.Errorf(crm.EINVALID, "deal.unknown_key", "key", k)
+			}
+			if _, dup := kv[ck]; !dup {
+				keys = append(keys, ck)
+			}
+			kv[ck] = v
+			last = ck
+			continue
+		}
+		if last == "amount" && amountTail(w) {
+			kv["amount"] += " " + w
+			continue
+		}
+		last = ""
+		plain = append(plain, w)
+	}
+	return strings.TrimSpace(strings.Join(plain, " ")), kv, keys, nil
+}
+
+var groupTail = regexp.MustCompile(`^\d{3}([.,]\d{1,6})?$`)
+var upperCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// amountTail reports whether w continues an amount: a group of three
+// digits, a multiplier or a currency.
+func amountTail(w string) bool {
+	if groupTail.MatchString(w) || upperCode.MatchString(w) {
+		return true
+	}
+	switch strings.ToLower(w) {
+	case "k", "хил.", "хил", "хиляди", "м", "млн.", "млн", "милиона", "€", "$", "£", "лв", "лв.", "лева", "евро":
+		return true
+	}
+	return false
+}
+
+// parseAmount reads an amount and the currency written with it, mapping
+// the errors to messages with an example.
+func parseAmount(s string) (decimal.Decimal, string, error) {
+	d, cur, err := money.ParseWithCurrency(s)
+	switch {
+	case err == nil:
+		return d, cur, nil
+	case errors.Is(err, money.ErrNegative):
+		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_negative", "value", s)
+	case errors.Is(err, money.ErrTooLarge):
+		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_too_large", "value", s)
+	}
+	return d, "", crm.Errorf(crm.EINVALID, "deal.bad_amount", "value", s)
+}
+
+// parseProbability reads "30", "30%" or "none"; nil means the stage weight.
+func parseProbability(s string) (*int, error) {
+	v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	switch strings.ToLower(v) {
+	case "", "-", "—", "none", "default", "auto", "stage", "няма", "автоматично", "етап":
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 100 {
+		return nil, crm.Errorf(crm.EINVALID, "deal.bad_probability", "value", s)
+	}
+	return &n, nil
+}
+
+func (r *request) parseStage(s string) (crm.Stage, error) {
+	st, ok := crm.ParseStage(s)
+	if !ok {
+		return "", crm.Errorf(crm.EINVALID, "deal.bad_stage", "value", s)
+	}
+	return st, nil
+}
+
+// stageName is a stage in the sender's language.
+func (r *request) stageName(st crm.Stage) string { return r.t("deal.stage." + string(st)) }
+
+// money writes an amount in the sender's language.
+func (r *request) money(d decimal.Decimal, currency string) string {
+	return money.Format(d, currency, r.Lang)
+}
+
+// sums writes per-currency sums, the default currency first.
+func (r *request) sums(s money.Sums) string { return s.Format(r.Lang, r.svc.cfg.Currency) }
+
+// pct writes a percentage.
+func (r *request) pct(n int) string { return r.t("deal.percent", "n", n) }
+
+// days counts calendar days from a to b in the sender's time zone.
+func (r *request) days(a, b time.Time) int {
+	return int(math.Round(dates.Day(b, r.tz).Sub(dates.Day(a, r.tz)).Hours() / 24))
+}
+
+// competitorArg finds "competitor=NAME" (or quoted, or in Bulgarian) in
+// free text.
+var competitorArg = regexp.MustCompile(`(?i)(?:^|\s)(competitor|конкурент)=("(?:[^"\\]|\\.)*"|\S+)`)
+
+// unquote removes the quotes of a "quoted" value.
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+	}
+	return s
+}
+
+// restAfterFirst returns the raw text after the first occurrence of word.
+func restAfterFirst(text, word string) string {
+	if i := strings.Index(text, word); i >= 0 {
+		return text[i+len(word):]
+	}
+	return text
+}
+
+// decimalInt is n as a decimal.
+func decimalInt(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
+
+// restAfterWord returns the raw text after the first word of rest.
+func restAfterWord(rest string) string {
+	rest = strings.TrimSpace(rest)
+	if i := strings.IndexAny(rest, " \t\n"); i >= 0 {
+		return strings.TrimSpace(rest[i:])
+	}
+	return ""
+}
+
+// dealCmd dispatches "/deal …".
+func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "deal.usage")
+	}
+	sub := strings.ToLower(args[0])
+	switch sub {
+	case "add", "new", "добави", "нова":
+		return s.dealAdd(ctx, w, r, restAfterWord(r.Command.Rest))
+	case "move", "stage", "премести", "етап":
+		return s.dealMove(ctx, w, r, args[1:])
+	case "edit", "set", "промени", "редактирай":
+		return s.dealEdit(ctx, w, r, args[1:])
+	case "won", "win", "спечелена", "спечелихме":
+		if len(args) < 2 {
+			return crm.Errorf(crm.EINVALID, "deal.usage")
+		}
+		return s.dealSetStage(ctx, w, r, args[1], crm.StageWon)
+	case "lost", "lose", "загубена", "загубихме":
+		return s.dealLost(ctx, w, r, restAfterWord(r.Command.Rest))
+	case "reopen", "отвори", "възобнови":
+		if len(args) < 2 {
+			return crm.Errorf(crm.EINVALID, "deal.usage")
+		}
+		return s.dealReopen(ctx, w, r, args[1])
+	case "history", "история":
+		if len(args) < 2 {
+			return crm.Errorf(crm.EINVALID, "deal.usage")
+		}
+		return s.dealHistory(ctx, w, r, args[1])
+	}
+	if len(args) == 2 {
+		switch strings.ToLower(args[1]) {
+		case "history", "история":
+			return s.dealHistory(ctx, w, r, args[0])
+		}
+	}
+	if len(args) != 1 {
+		return crm.Errorf(crm.EINVALID, "deal.usage")
+	}
+	d, err := r.deal(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	rep, err := s.dealCard(ctx, r, d)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, rep)
+}
+
+// deal resolves "D-7" among the deals the sender may see: their own and
+// their people's, and those of clients they see.
+func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
+	id, ok := parseRef("D", strings.TrimSuffix(ref, ":"))
+	if !ok {
+		return nil, crm.Errorf(crm.EINVALID, "deal.bad_ref", "ref", ref)
+	}
+	d, err := r.svc.deals().Deal(ctx, id)
+	if crm.IsNotFound(err) {
+		return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", crm.DealRef(id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.seesOwner(d.OwnerID) {
+		return d, nil
+	}
+	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil && r.seesOwner(c.OwnerID) {
+		return d, nil
+	}
+	return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", crm.DealRef(id))
+}
+
+// changeableDeal resolves a deal the sender may change, with the actor to
+// record: rights over the deal's owner, or else over the client's owner.
+func (r *request) changeableDeal(ctx context.Context, ref string) (*crm.Deal, crm.Actor, error) {
+	d, err := r.deal(ctx, ref)
+	if err != nil {
+		return nil, crm.Actor{}, err
+	}
+	if a := r.rightsOver(d.OwnerID); a != nil {
+		return d, *a, nil
+	}
+	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil {
+		if a := r.rightsOver(c.OwnerID); a != nil {
+			return d, *a, nil
+		}
+	}
+	return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "deal.forbidden", "id", d.Ref())
+}
+
+// dealAdd: "/deal add NAME: TITLE amount=N [currency=] [stage=] [close=]
+// [competitor=] [probability=]".
+func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+	name, text, ok := splitNameText(rest)
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "deal.add_usage")
+	}
+	title, kv, keys, err := dealWords(bot.Split(text))
+	if err != nil {
+		return err
+	}
+	if t, ok := kv["title"]; ok && title == "" {
+		title = strings.TrimSpace(t)
+	}
+	if title == "" {
+		return crm.Errorf(crm.EINVALID, "deal.add_usage")
+	}
+	if len([]rune(title)) > maxDealTitle {
+		return crm.Errorf(crm.EINVALID, "deal.title_too_long", "max", maxDealTitle)
+	}
+	if _, ok := kv["amount"]; !ok {
+		return crm.Errorf(crm.EINVALID, "deal.amount_missing")
+	}
+	d := &crm.Deal{Title: title, Stage: crm.StageLead, Currency: s.cfg.Currency, CreatedAt: r.now.In(r.tz), CreatedBy: r.me.ID}
+	// An explicit currency= wins over a symbol typed with the amount.
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i] != "currency" && keys[j] == "currency" })
+	for _, k := range keys {
+		switch k {
+		case "title":
+		case "reason", "owner":
+			return crm.Errorf(crm.EINVALID, "deal.add_key", "key", k)
+		default:
+			if err := r.applyDealKey(d, k, kv[k], true); err != nil {
+				return err
+			}
+		}
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	d.ClientID = c.ID
+	// A deal is the caller's; a deputy opens it for the absent person.
+	d.OwnerID = r.me.ID
+	if actor.OnBehalfOf != 0 {
+		d.OwnerID = actor.OnBehalfOf
+	}
+	d.History = []crm.StageEntry{{Stage: d.Stage, At: d.CreatedAt, By: r.me.ID}}
+	if !d.Open() {
+		d.ClosedAt = d.CreatedAt
+	}
+	if err := s.deals().CreateDeal(ctx, d, actor); err != nil {
+		return err
+	}
+	text = r.t("deal.added", "id", d.Ref(), "client", c.Name, "title", d.Title, "amount", r.money(d.Amount, d.Currency),
+		"stage", r.stageName(d.Stage), "prob", r.pct(d.Prob()))
+	if !d.ExpectedClose.IsZero() {
+		text += "\n" + r.t("deal.added_close", "date", r.fmtDate(d.ExpectedClose))
+	}
+	rep := bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.t("button.card"), Data: "/deal " + d.Ref()}}}}
+	if next := nextStage(d.Stage); next != "" {
+		rep.Buttons[0] = append(rep.Buttons[0], bot.Button{Label: "→ " + r.stageName(next), Data: "/deal move " + d.Ref() + " " + string(next)})
+	}
+	return w.Reply(ctx, rep)
+}
+
+// applyDealKey sets one typed key on d; isNew refuses a close date in the
+// past.
+func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
+	v = strings.TrimSpace(v)
+	switch k {
+	case "amount":
+		amt, cur, err := parseAmount(v)
+		if err != nil {
+			return err
+		}
+		d.Amount = amt
+		if cur != "" {
+			d.Currency = cur
+		}
+	case "currency":
+		cur, ok := money.ParseCurrency(v)
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "deal.bad_currency", "value", v)
+		}
+		d.Currency = cur
+	case "stage":
+		st, err := r.parseStage(v)
+		if err != nil {
+			return err
+		}
+		if isNew {
+			d.Stage = st
+		}
+	case "close":
+		switch strings.ToLower(v) {
+		case "", "-", "—", "none", "няма":
+			d.ExpectedClose = time.Time{}
+			return nil
+		}
+		day, ok := r.date(v)
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", v)
+		}
+		if isNew && day.Before(r.today()) {
+			return crm.Errorf(crm.EINVALID, "deal.close_past", "date", r.fmtDate(day))
+		}
+		d.ExpectedClose = day
+	case "probability":
+		p, err := parseProbability(v)
+		if err != nil {
+			return err
+		}
+		d.Probability = p
+	case "competitor":
+		if len([]rune(v)) > maxDealWord {
+			return crm.Errorf(crm.EINVALID, "deal.text_too_long", "max", maxDealWord)
+		}
+		d.Competitor = v
+	case "reason":
+		if len([]rune(v)) > maxTextRunes {
+			return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+		}
+		d.LossReason = v
+	case "title":
+		if v == "" {
+			return crm.Errorf(crm.EINVALID, "deal.add_usage")
+		}
+		if len([]rune(v)) > maxDealTitle {
+			return crm.Errorf(crm.EINVALID, "deal.title_too_long", "max", maxDealTitle)
+		}
+		d.Title = v
+	}
+	return nil
+}
+
+// nextStage is the open stage after st, or "".
+func nextStage(st crm.Stage) crm.Stage {
+	i := st.Index()
+	if i >= 0 && i+1 < len(crm.OpenStages) {
+		return crm.OpenStages[i+1]
+	}
+	return ""
+}
+
+// dealMove: "/deal move D-7 STAGE".
+func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+	var words []string
+	for _, a := range args {
+		switch strings.ToLower(a) {
+		case "to", "в", "във", "към", "на":
+			continue
+		}
+		words = append(words, a)
+	}
+	if len(words) != 2 {
+		return crm.Errorf(crm.EINVALID, "deal.move_usage")
+	}
+	st, err := r.parseStage(words[1])
+	if err != nil {
+		return err
+	}
+	return s.dealSetStage(ctx, w, r, words[0], st)
+}
+
+// checkMovable refuses, in the sender's words, a move the deal cannot make.
+func (r *request) checkMovable(d *crm.Deal, st crm.Stage) error {
+	if !d.Open() {
+		return crm.Errorf(crm.ECONFLICT, "deal.closed", "id", d.Ref(), "stage", r.stageName(d.Stage))
+	}
+	if d.Stage == st {
+		return crm.Errorf(crm.ECONFLICT, "deal.same_stage", "id", d.Ref(), "stage", r.stageName(st))
+	}
+	return nil
+}
+
+// dealSetStage moves a deal to st (won and lost close it).
+func (s *Service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *request, ref string, st crm.Stage) error {
+	d, actor, err := r.changeableDeal(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if err := r.checkMovable(d, st); err != nil {
+		return err
+	}
+	from := d.Stage
+	at := r.now.In(r.tz)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+		return d.MoveTo(st, at, r.me.ID)
+	})
+	if err != nil {
+		return err
+	}
+	var head string
+	switch st {
+	case crm.StageWon:
+		head = r.t("deal.won", "id", d.Ref(), "title", d.Title, "amount", r.money(d.Amount, d.Currency), "count", r.days(d.CreatedAt, at))
+	case crm.StageLost:
+		head = r.t("deal.lost", "id", d.Ref(), "title", d.Title) + "\n" + r.t("deal.lost_hint", "id", d.Ref())
+	default:
+		head = r.t("deal.moved", "id", d.Ref(), "from", r.stageName(from), "to", r.stageName(st), "prob", r.pct(updated.Prob()))
+	}
+	return s.replyCard(ctx, w, r, updated, head)
+}
+
+// replyCard answers with a headline and the deal's card, replacing the
+// card whose button was pressed.
+func (s *Service) replyCard(ctx context.Context, w bot.ReplyWriter, r *request, d *crm.Deal, head string) error {
+	rep, err := s.dealCard(ctx, r, d)
+	if err != nil {
+		return err
+	}
+	rep.Text = head
+	rep.Edit = r.Button
+	return w.Reply(ctx, rep)
+}
+
+// dealLost: "/deal lost D-7 [: reason] [competitor=…]". On a deal already
+// lost it only records the reason and competitor.
+func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+	// The competitor may be named anywhere; the rest after the id is the
+	// reason, with or without the colon.
+	competitor, hasComp := "", false
+	if m := competitorArg.FindStringSubmatch(rest); m != nil {
+		competitor, hasComp = strings.TrimSpace(unquote(m[2])), true
+		rest = strings.Replace(rest, m[0], " ", 1)
+	}
+	hw := bot.Split(rest)
+	if len(hw) == 0 {
+		return crm.Errorf(crm.EINVALID, "deal.lost_usage")
+	}
+	ref := strings.TrimSuffix(hw[0], ":")
+	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(restAfterFirst(rest, hw[0])), ":"))
+	if len([]rune(reason)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	if len([]rune(competitor)) > maxDealWord {
+		return crm.Errorf(crm.EINVALID, "deal.text_too_long", "max", maxDealWord)
+	}
+	d, actor, err := r.changeableDeal(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if d.Stage != crm.StageLost {
+		if err := r.checkMovable(d, crm.StageLost); err != nil {
+			return err
+		}
+	}
+	at := r.now.In(r.tz)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+		if d.Stage != crm.StageLost {
+			if err := d.MoveTo(crm.StageLost, at, r.me.ID); err != nil {
+				return err
+			}
+		}
+		if reason != "" {
+			d.LossReason = reason
+		}
+		if hasComp {
+			d.Competitor = competitor
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	msg := r.t("deal.lost", "id", d.Ref(), "title", d.Title)
+	if d.Stage == crm.StageLost {
+		msg = r.t("deal.lost_noted", "id", d.Ref())
+	}
+	if updated.LossReason == "" {
+		msg += "\n" + r.t("deal.lost_hint", "id", d.Ref())
+	}
+	return s.replyCard(ctx, w, r, updated, msg)
+}
+
+// dealReopen: "/deal reopen D-7".
+func (s *Service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
+	d, actor, err := r.changeableDeal(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if d.Open() {
+		return crm.Errorf(crm.ECONFLICT, "deal.not_closed", "id", d.Ref())
+	}
+	at := r.now.In(r.tz)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error { return d.Reopen(at, r.me.ID) })
+	if err != nil {
+		return err
+	}
+	return s.replyCard(ctx, w, r, updated, r.t("deal.reopened", "id", d.Ref(), "stage", r.stageName(updated.Stage)))
+}
+
+// dealEdit: "/deal edit D-7 amount=… close=… probability=… …".
+func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+	if len(args) < 2 {
+		return crm.Errorf(crm.EINVALID, "deal.edit_usage")
+	}
+	rest, kv, keys, err := dealWords(args[1:])
+	if err != nil {
+		return err
+	}
+	if rest != "" || len(keys) == 0 {
+		return crm.Errorf(crm.EINVALID, "deal.edit_usage")
+	}
+	d, actor, err := r.changeableDeal(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	// Check and prepare everything before writing, so a bad value changes
+	// nothing.
+	probe := d.Clone()
+	var moveTo crm.Stage
+	var newOwner *crm.Person
+	for _, k := range keys {
+		switch k {
+		case "stage":
+			st, err := r.parseStage(kv[k])
+			if err != nil {
+				return err
+			}
+			if err := r.checkMovable(d, st); err != nil {
+				return err
+			}
+			moveTo = st
+		case "owner":
+			p, err := r.person(kv[k])
+			if err != nil {
+				return err
+			}
+			if !p.Active() {
+				return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
+			}
+			if r.rightsOver(p.ID) == nil {
+				return crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", p.Name)
+			}
+			newOwner = p
+		default:
+			if err := r.applyDealKey(probe, k, kv[k], false); err != nil {
+				return err
+			}
+		}
+	}
+	at := r.now.In(r.tz)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(cur *crm.Deal) error {
+		for _, k := range keys {
+			if k != "stage" && k != "owner" {
+				if err := r.applyDealKey(cur, k, kv[k], false); err != nil {
+					return err
+				}
+			}
+		}
+		if newOwner != nil {
+			cur.OwnerID = newOwner.ID
+		}
+		if moveTo != "" {
+			return cur.MoveTo(moveTo, at, r.me.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, ch := range crm.Diff(d.Fields(), updated.Fields()) {
+		lines = append(lines, r.dealChange(d, updated, ch))
+	}
+	head := r.t("deal.unchanged", "id", d.Ref())
+	if len(lines) > 0 {
+		head = r.t("deal.saved", "id", d.Ref()) + "\n" + strings.Join(lines, "\n")
+	}
+	return s.replyCard(ctx, w, r, updated, head)
+}
+
+// dealChange writes one changed field in the sender's words.
+func (r *request) dealChange(old, cur *crm.Deal, ch crm.FieldChange) string {
+	val := func(d *crm.Deal, v string) string {
+		if v == "" {
+			return "—"
+		}
+		switch ch.Field {
+		case "amount":
+			if a, err := decimal.NewFromString(v); err == nil {
+				return r.money(a, d.Currency)
+			}
+		case "stage":
+			return r.stageName(crm.Stage(v))
+		case "probability":
+			if n, err := strconv.Atoi(v); err == nil {
+				return r.pct(n)
+			}
+		case "close":
+			if t, err := time.Parse("2006-01-02", v); err == nil {
+				return dates.Format(t, r.Lang)
+			}
+		case "owner":
+			return r.personName(parseUint(v))
+		}
+		return v
+	}
+	return r.t("deal.field."+ch.Field) + ": " + val(old, ch.Old) + " → " + val(cur, ch.New)
+}
+
+// dealHistory: "/deal D-7 history".
+func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
+	d, err := r.deal(ctx, ref)
+	if err != nil {
+		return err
+	}
+	hist, err := s.store.History(ctx, "deal", d.ID)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, h := range hist {
+		who := r.personName(h.By)
+		if h.OnBehalfOf != 0 {
+			who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(h.OnBehalfOf))
+		}
+		what := r.t("history.created")
+		if h.Field != "created" {
+			what = r.dealChange(d, d, h.FieldChange)
+		}
+		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.fmtTime(h.At), who, what))
+	}
+	const maxLines = 50
+	if len(lines) > maxLines {
+		lines = append([]string{r.t("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("deal.history_title", "id", d.Ref(), "title", d.Title), Text: strings.Join(lines, "\n")})
+}
+
+// dealCard builds the card of one deal: the facts, the stage history with
+// days in each stage, and buttons for the moves it can make.
+func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Reply, error) {
+	client := "—"
+	if c, err := s.store.Client(ctx, d.ClientID); err == nil {
+		client = c.Name
+	} else if !crm.IsNotFound(err) {
+		return bot.Reply{}, err
+	}
+	rep := bot.Reply{Title: d.Ref() + " · " + d.Title}
+	add := func(label, value string) {
+		if value != "" {
+			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
+		}
+	}
+	add(r.t("deal.card.client"), client)
+	add(r.t("card.owner"), r.personName(d.OwnerID))
+	add(r.t("deal.card.amount"), r.money(d.Amount, d.Currency))
+	stage := r.stageName(d.Stage)
+	if d.Open() {
+		stage += " · " + r.pct(d.Prob())
+		if d.Probability != nil {
+			stage += " " + r.t("deal.card.own_prob", "weight", r.pct(d.Stage.Weight()))
+		}
+		add(r.t("deal.card.stage"), stage)
+		add(r.t("deal.card.weighted"), r.money(d.Weighted(), d.Currency))
+	} else {
+		add(r.t("deal.card.stage"), stage)
+	}
+	if !d.ExpectedClose.IsZero() {
+		v := r.fmtDate(d.ExpectedClose)
+		if d.Open() && d.ExpectedClose.Before(r.today()) {
+			v += " ⚠ " + r.t("deal.card.close_passed")
+		}
+		add(r.t("deal.card.close"), v)
+	}
+	add(r.t("deal.card.competitor"), d.Competitor)
+	add(r.t("deal.card.reason"), d.LossReason)
+	add(r.t("deal.card.created"), r.fmtDate(d.CreatedAt))
+	if !d.Open() {
+		add(r.t("deal.card.closed"), r.t("deal.card.closed_after", "date", r.fmtDate(d.ClosedAt), "count", r.days(d.CreatedAt, d.ClosedAt)))
+	}
+	var hist []string
+	for _, sp := range d.Spans() {
+		end := sp.To
+		if end.IsZero() {
+			end = r.now
+		}
+		line := r.stageName(sp.Stage) + " · " + r.fmtDate(sp.From)
+		switch {
+		case !sp.Stage.Open() && sp.To.IsZero():
+		case sp.To.IsZero():
+			line += " · " + r.t("deal.card.days_now", "count", r.days(sp.From, end))
+		default:
+			line += " · " + r.t("deal.card.days", "count", r.days(sp.From, end))
+		}
+		if sp.By != 0 && sp.By != d.OwnerID {
+			line += " (" + r.personName(sp.By) + ")"
+		}
+		hist = append(hist, line)
+	}
+	add(r.t("deal.card.history"), strings.Join(hist, "\n"))
+
+	ref := d.Ref()
+	if d.Open() {
+		var moves []bot.Button
+		for _, st := range crm.OpenStages {
+			if st != d.Stage {
+				moves = append(moves, bot.Button{Label: "→ " + r.stageName(st), Data: "/deal move " + ref + " " + string(st)})
+			}
+		}
+		rep.Buttons = append(rep.Buttons, moves,
+			[]bot.Button{{Label: "✓ " + r.t("deal.button.won"), Data: "/deal won " + ref}, {Label: "✗ " + r.t("deal.button.lost"), Data: "/deal lost " + ref}})
+	} else {
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: "↺ " + r.t("deal.button.reopen"), Data: "/deal reopen " + ref}})
+	}
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.history"), Data: "/deal " + ref + " history"}})
+	return rep, nil
+}
+
+// dealsCmd: "/deals NAME" lists a client's deals, open ones first.
+func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) == 0 {
+		return crm.Errorf(crm.EINVALID, "deals.usage")
+	}
+	c, err := r.client(ctx, strings.Join(r.Command.Args, " "))
+	if err != nil {
+		return err
+	}
+	ds, err := s.deals().ClientDeals(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var open, closed []*crm.Deal
+	var openSum, openW, won money.Sums
+	wonN := 0
+	for _, d := range ds {
+		if d.Open() {
+			open = append(open, d)
+			openSum.Add(d.Currency, d.Amount)
+			openW.Add(d.Currency, d.Weighted())
+			continue
+		}
+		closed = append(closed, d)
+		if d.Stage == crm.StageWon {
+			won.Add(d.Currency, d.Amount)
+			wonN++
+		}
+	}
+	sort.SliceStable(open, func(i, j int) bool {
+		if open[i].Stage != open[j].Stage {
+			return open[i].Stage.Index() > open[j].Stage.Index()
+		}
+		return open[i].Amount.GreaterThan(open[j].Amount)
+	})
+	sort.SliceStable(closed, func(i, j int) bool { return closed[i].ClosedAt.After(closed[j].ClosedAt) })
+	title := r.t("deals.title", "name", c.Name, "n", len(ds))
+	if len(ds) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("deals.none", "name", c.Name, "ref", clientRef(c))})
+	}
+	var lines []string
+	if len(open) > 0 {
+		lines = append(lines, r.t("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW)))
+	}
+	const maxList = 20
+	showOwner := false
+	for _, d := range ds {
+		if d.OwnerID != c.OwnerID {
+			showOwner = true
+		}
+	}
+	for i, d := range append(append([]*crm.Deal{}, open...), closed...) {
+		if i == maxList {
+			lines = append(lines, r.t("list.more", "count", len(ds)-maxList))
+			break
+		}
+		line := "• " + r.dealLine(d, "")
+		if showOwner {
+			line += " (" + r.personName(d.OwnerID) + ")"
+		}
+		lines = append(lines, line)
+	}
+	if wonN > 0 {
+		lines = append(lines, r.t("deals.won_total", "n", wonN, "sum", r.sums(won)))
+	}
+	var buttons []bot.Button
+	for i, d := range open {
+		if i == 4 {
+			break
+		}
+		buttons = append(buttons, bot.Button{Label: d.Ref(), Data: "/deal " + d.Ref()})
+	}
+	rep := bot.Reply{Title: title, Text: strings.Join(lines, "\n")}
+	if len(buttons) > 0 {
+		rep.Buttons = [][]bot.Button{buttons}
+	}
+	return w.Reply(ctx, rep)
+}
+
+// dealLine is one deal on a list: "D-7 Acme — Pumps · €12,500.00 ·
+// proposal · 2026-06-30" (the client is left out when clientName is "").
+func (r *request) dealLine(d *crm.Deal, clientName string) string {
+	line := d.Ref() + " "
+	if clientName != "" {
+		line += clientName + " — "
+	}
+	line += d.Title + " · " + r.money(d.Amount, d.Currency) + " · " + r.stageName(d.Stage)
+	switch {
+	case d.Open() && d.Probability != nil:
+		line += " " + r.pct(*d.Probability)
+	}
+	if d.Open() && !d.ExpectedClose.IsZero() {
+		line += " · " + r.fmtDate(d.ExpectedClose)
+		if d.ExpectedClose.Before(r.today()) {
+			line += " ⚠"
+		}
+	}
+	if !d.Open() {
+		line += " · " + r.fmtDate(d.ClosedAt)
+	}
+	return line
+}
+
+// dealCardSection puts the client's open deals and total won on the
+// client card.
+func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	ds, err := s.deals().ClientDeals(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var open []*crm.Deal
+	var openSum, openW, won money.Sums
+	wonN := 0
+	for _, d := range ds {
+		switch {
+		case d.Open():
+			open = append(open, d)
+			openSum.Add(d.Currency, d.Amount)
+			openW.Add(d.Currency, d.Weighted())
+		case d.Stage == crm.StageWon:
+			won.Add(d.Currency, d.Amount)
+			wonN++
+		}
+	}
+	var out []bot.Field
+	if len(open) == 0 {
+		out = append(out, bot.Field{Label: r.t("deal.card.open_deals"), Value: r.t("deal.card.no_open")})
+	} else {
+		out = append(out, bot.Field{Label: r.t("deal.card.open_deals"), Value: r.t("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW))})
+		sort.SliceStable(open, func(i, j int) bool { return open[i].Amount.GreaterThan(open[j].Amount) })
+		for i, d := range open {
+			if i == 3 {
+				out = append(out, bot.Field{Label: "…", Value: r.t("list.more", "count", len(open)-3) + " — /deals " + clientRef(c)})
+				break
+			}
+			out = append(out, bot.Field{Label: d.Ref(), Value: strings.TrimPrefix(r.dealLine(d, ""), d.Ref()+" ")})
+		}
+	}
+	if wonN > 0 {
+		out = append(out, bot.Field{Label: r.t("deal.card.won_total"), Value: r.t("deal.card.won_value", "n", wonN, "sum", r.sums(won))})
+	}
+	return out, nil
+}
+
+// dealAgenda puts open deals whose expected close is due on /today.
+func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	var items []agendaItem
+	var due []*crm.Deal
+	err := s.deals().OpenDealsClosing(ctx, owners, 1, crm.MonthOf(until.In(r.tz)), func(d *crm.Deal) bool {
+		if d.ExpectedClose.Before(until) {
+			due = append(due, d)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := map[uint64]string{}
+	for _, d := range due {
+		name, ok := names[d.ClientID]
+		if !ok {
+			if c, err := s.store.Client(ctx, d.ClientID); err == nil {
+				name = c.Name
+			}
+			names[d.ClientID] = name
+		}
+		text := r.t("deal.agenda_today", "line", r.dealLine(d, name))
+		if d.ExpectedClose.Before(r.today()) {
+			text = "⚠ " + r.t("deal.agenda_overdue", "line", r.dealLine(d, name))
+		}
+		if d.OwnerID != r.me.ID {
+			text += " (" + r.t("today.for", "name", r.personName(d.OwnerID)) + ")"
+		}
+		ref := d.Ref()
+		items = append(items, agendaItem{Due: d.ExpectedClose, Text: text, Buttons: []bot.Button{
+			{Label: "✓ " + r.t("deal.button.won"), Data: "/deal won " + ref},
+			{Label: r.t("button.card") + " " + ref, Data: "/deal " + ref},
+		}})
+	}
+	return items, nil
+}

@@ -1,0 +1,435 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// DigestStore keeps digest schedules, the record of digests sent, and the
+// daily snapshots that digests compare against.
+type DigestStore interface {
+	DigestSchedules(ctx context.Context) (map[uint64]*crm.DigestSchedule, error)
+	SaveDigestSchedule(ctx context.Context, d *crm.DigestSchedule) error
+	UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day string, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error)
+	OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error)
+	PutSnapshot(ctx context.Context, kind, day string, at time.Time, rows []crm.SnapshotRow) (bool, error)
+	HasSnapshot(ctx context.Context, kind, day string) (bool, error)
+	SnapshotRows(ctx context.Context, kind, day string, people []uint64) ([]crm.SnapshotRow, bool, error)
+}
+
+// digestHooks are the parts that command families add to digests: sections
+// (claims, pipeline) and daily snapshotters.
+type digestHooks struct {
+	sections     []namedSection
+	snapshotters []snapshotter
+}
+
+type namedSection struct {
+	name string
+	fn   digestSection
+}
+
+// digestSection adds one part to a digest. It reads what sc covers (the
+// people sc.Owners, seen with the rights of sc.Subject, in sc.Period) and
+// returns lines, "needs you" items, per-person figures and chart data; nil
+// when it has nothing to say. It writes in the reader's language (sc.t,
+// sc.fmtDate) and never formats for a platform.
+type digestSection func(ctx context.Context, sc *digestScope) (*digestPart, error)
+
+// snapshotFunc returns the rows of the day's snapshot of one kind (for
+// the pipeline: totals per person, stage and currency). day is midnight
+// in the company time zone (Config.TZ).
+type snapshotFunc func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error)
+
+type snapshotter struct {
+	kind string
+	take snapshotFunc
+}
+
+// digests returns the hooks, made on first use so that families may add
+// sections before or after registerDigests.
+func (s *Service) digests() *digestHooks {
+	if s.digest == nil {
+		s.digest = &digestHooks{}
+	}
+	return s.digest
+}
+
+// addDigestSection adds a section to every digest, after the core one and
+// those added before it.
+func (s *Service) addDigestSection(name string, fn digestSection) {
+	h := s.digests()
+	h.sections = append(h.sections, namedSection{name: name, fn: fn})
+}
+
+// addSnapshotter makes the daily snapshot job store, once a day, the rows
+// take returns under kind. Sections read them back with s.snapshotRows.
+func (s *Service) addSnapshotter(kind string, take snapshotFunc) {
+	h := s.digests()
+	h.snapshotters = append(h.snapshotters, snapshotter{kind: kind, take: take})
+}
+
+// snapshotLookBack is how many days before the asked one snapshotOn looks
+// for a snapshot when that day has none (the bot was down all day).
+const snapshotLookBack = 3
+
+// snapshotOn returns the rows of kind stored for the company day of t (in
+// Config.TZ), for the given people (all when nil), and the day they are
+// from: that day, else the nearest of the snapshotLookBack days before
+// it; a zero day when there is none.
+func (s *Service) snapshotOn(ctx context.Context, kind string, t time.Time, people []uint64) ([]crm.SnapshotRow, time.Time, error) {
+	day := dates.Day(t, s.cfg.TZ)
+	for i := 0; i <= snapshotLookBack; i++ {
+		d := dates.AddDays(day, -i)
+		rows, ok, err := s.store.SnapshotRows(ctx, kind, d.Format(dayKeyLayout), people)
+		if err != nil || ok {
+			return rows, d, err
+		}
+	}
+	return nil, time.Time{}, nil
+}
+
+// dayKeyLayout writes the day of a delivery or snapshot record.
+const dayKeyLayout = "2006-01-02"
+
+// registerDigests adds /digest, the delivery job and the snapshot job.
+func (s *Service) registerDigests() {
+	s.add(&spec{name: "digest", aliases: []string{"обзор", "дайджест"}, minRole: crm.RoleManager, run: s.digestCmd})
+	// Snapshots first, so that a digest due at the same tick reads today's.
+	s.jobs = append(s.jobs,
+		job{name: "snapshots", run: s.snapshotJob},
+		job{name: "digests", run: s.digestJob},
+	)
+}
+
+// effectiveSchedule is the person's stored schedule, or the default one:
+// on for supervisors and heads, off for managers until they opt in.
+func effectiveSchedule(p *crm.Person, stored map[uint64]*crm.DigestSchedule) crm.DigestSchedule {
+	if d := stored[p.ID]; d != nil {
+		return *d
+	}
+	d := crm.DefaultDigestSchedule(p.ID)
+	d.Off = p.Role == crm.RoleManager
+	return d
+}
+
+// personTZ is the person's time zone, else the configured one.
+func (s *Service) personTZ(p *crm.Person) *time.Location {
+	if p != nil && p.TZ != "" {
+		if tz, err := time.LoadLocation(p.TZ); err == nil {
+			return tz
+		}
+	}
+	return s.cfg.TZ
+}
+
+// digestCmd: "/digest [full] [week|day] [@person] [DATE]" sends a digest
+// now; "/digest settings …" changes the schedule.
+func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) > 0 && isWord(args[0], "settings", "настройки", "график") {
+		return s.digestSettings(ctx, w, r, args[1:])
+	}
+	var (
+		full    bool
+		kind    string
+		subject = r.me
+		day     time.Time
+	)
+	for _, a := range args {
+		switch {
+		case isWord(a, "full", "details", "подробно", "подробен", "детайли"):
+			full = true
+		case isWord(a, "week", "weekly", "седмица", "седмичен"):
+			kind = crm.DigestWeekly
+		case isWord(a, "day", "daily", "ден", "дневен"):
+			kind = crm.DigestDaily
+		case strings.HasPrefix(a, "@") || strings.Contains(a, ":"):
+			p, err := r.person(a)
+			if err != nil {
+				return err
+			}
+			if r.rightsOver(p.ID) == nil {
+				return crm.Errorf(crm.EFORBIDDEN, "digest.forbidden", "name", p.Name)
+			}
+			subject = p
+		default:
+			d, ok := r.date(a)
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "digest.usage")
+			}
+			day = d
+		}
+	}
+	stored, err := s.store.DigestSchedules(ctx)
+	if err != nil {
+		return err
+	}
+	// The caller's own digest, then (for a deputy asking without naming
+	// anyone) the digest of each person they stand in for.
+	subjects := []*crm.Person{subject}
+	if subject == r.me {
+		for id := range r.absent {
+			if p := r.people[id]; p != nil {
+				subjects = append(subjects, p)
+			}
+		}
+		sortPeople(subjects[1:])
+	}
+	for _, subj := range subjects {
+		sched := effectiveSchedule(subj, stored)
+		per := digestPeriodOn(sched, r.tz, r.now, day, kind)
+		rep, err := s.buildDigest(ctx, r.me, subj, r.Lang, per, full)
+		if err != nil {
+			return err
+		}
+		if err := w.Reply(ctx, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isWord(a string, words ...string) bool {
+	a = strings.ToLower(a)
+	for _, w := range words {
+		if a == w {
+			return true
+		}
+	}
+	return false
+}
+
+// digestPeriod is the time a digest covers.
+type digestPeriod struct {
+	// Kind is crm.DigestDaily or crm.DigestWeekly.
+	Kind string
+	// Day is the digest's day: midnight in the reader's time zone.
+	Day time.Time
+	// From and To bound "in the period": [From, To). A scheduled digest
+	// covers whole days before Day; one asked for without a date runs to
+	// the moment it was asked.
+	From, To time.Time
+}
+
+// Weekly reports whether the period is a week.
+func (p digestPeriod) Weekly() bool { return p.Kind == crm.DigestWeekly }
+
+// digestPeriodOn returns the period of the digest of day (midnight in tz;
+// zero for "now, as asked") under sched. kind forces daily or weekly; ""
+// takes the schedule's kind for that day, else daily. A daily digest
+// covers the days since the previous day that has a digest (Friday to
+// Sunday on a Monday when Monday has a daily one), a weekly one seven days.
+func digestPeriodOn(sched crm.DigestSchedule, tz *time.Location, now, day time.Time, kind string) digestPeriod {
+	asked := day.IsZero()
+	if asked {
+		day = dates.Day(now, tz)
+	}
+	if kind == "" {
+		sched.Off = false
+		kind = sched.KindOn(day.Weekday())
+		if kind == "" {
+			kind = crm.DigestDaily
+		}
+	}
+	p := digestPeriod{Kind: kind, Day: day, To: day}
+	if asked {
+		p.To = now
+	}
+	if kind == crm.DigestWeekly {
+		p.From = dates.AddDays(day, -7)
+		return p
+	}
+	days := sched.Days | sched.Weekly
+	if days == 0 {
+		days = crm.Workdays
+	}
+	p.From = dates.AddDays(day, -1)
+	for i := 1; i <= 7; i++ {
+		if d := dates.AddDays(day, -i); days.Has(d.Weekday()) {
+			p.From = d
+			break
+		}
+	}
+	return p
+}
+
+// digestSettings shows or changes the caller's schedule:
+// "/digest settings [time=07:45] [days=mon-fri] [weekly=mon|off] [daily|weekly] [on|off]".
+func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+	stored, err := s.store.DigestSchedules(ctx)
+	if err != nil {
+		return err
+	}
+	sched := effectiveSchedule(r.me, stored)
+	if len(args) == 0 {
+		return w.Reply(ctx, bot.Reply{Title: r.t("digest.settings_title"), Text: s.describeSchedule(r, sched) + "\n" + r.t("digest.settings_hint")})
+	}
+	for _, a := range args {
+		k, v, hasValue := strings.Cut(a, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if !hasValue {
+			switch {
+			case isWord(k, "on", "вкл", "включи", "включен"):
+				sched.Off = false
+			case isWord(k, "off", "изкл", "изключи", "изключен", "спри"):
+				sched.Off = true
+			case isWord(k, "daily", "дневен", "ежедневен"):
+				if sched.Days == 0 {
+					sched.Days = crm.Workdays
+				}
+			case isWord(k, "weekly", "седмичен"):
+				sched.Days = 0
+				if sched.Weekly == 0 {
+					sched.Weekly = crm.WeekdayOf(time.Monday)
+				}
+			default:
+				return crm.Errorf(crm.EINVALID, "digest.settings_usage")
+			}
+			continue
+		}
+		switch {
+		case isWord(k, "time", "at", "час"):
+			h, m, ok := dates.ParseClock(v)
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "digest.bad_time", "value", v)
+			}
+			sched.At = h*60 + m
+		case isWord(k, "days", "дни"):
+			d, ok := parseWeekdays(v)
+			if !ok {
+				return crm.Errorf(crm.EINVALID, "digest.bad_days", "value", v)
+			}
+			sched.Days = d
+		case isWord(k, "weekly", "седмичен", "седмично"):
+			if isWord(v, "off", "no", "none", "не", "няма", "изкл") {
+				sched.Weekly = 0
+				break
+			}
+			d, ok := parseWeekdays(v)
+			if !ok || len(d.List()) != 1 {
+				return crm.Errorf(crm.EINVALID, "digest.bad_weekly", "value", v)
+			}
+			sched.Weekly = d
+		default:
+			return crm.Errorf(crm.EINVALID, "digest.settings_usage")
+		}
+	}
+	if !sched.Off && sched.Days == 0 && sched.Weekly == 0 {
+		return crm.Errorf(crm.EINVALID, "digest.no_days")
+	}
+	sched.PersonID, sched.UpdatedAt = r.me.ID, r.now
+	if err := s.store.SaveDigestSchedule(ctx, &sched); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("digest.settings_saved") + " " + s.describeSchedule(r, sched)})
+}
+
+// describeSchedule says in words when the digest comes.
+func (s *Service) describeSchedule(r *request, d crm.DigestSchedule) string {
+	if d.Off {
+		return r.t("digest.settings_off")
+	}
+	at := fmt.Sprintf("%02d:%02d", d.At/60, d.At%60)
+	tz := s.personTZ(r.me).String()
+	if d.Days == 0 {
+		return r.t("digest.settings_weekly_only", "weekly", r.weekdays(d.Weekly, true), "time", at, "tz", tz)
+	}
+	text := r.t("digest.settings_daily", "days", r.weekdays(d.Days, false), "time", at, "tz", tz)
+	if d.Weekly != 0 {
+		text += " " + r.t("digest.settings_weekly_too", "weekly", r.weekdays(d.Weekly, true))
+	}
+	return text
+}
+
+var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// weekdays writes a set of days: "Mon–Fri", "Mon, Wed, Fri", "every day";
+// with full names ("Monday") when full.
+func (r *request) weekdays(w crm.Weekdays, full bool) string {
+	if w == crm.AllDays {
+		return r.t("digest.every_day")
+	}
+	list := w.List()
+	var parts []string
+	for i := 0; i < len(list); {
+		j := i
+		for j+1 < len(list) && (int(list[j])+1)%7 == int(list[j+1]) {
+			j++
+		}
+		name := func(d time.Weekday) string {
+			if full {
+				return r.t("digest.dayname." + weekdayKeys[d])
+			}
+			return r.t("digest.day." + weekdayKeys[d])
+		}
+		switch {
+		case j-i >= 2:
+			parts = append(parts, name(list[i])+"–"+name(list[j]))
+		case j > i:
+			parts = append(parts, name(list[i]), name(list[j]))
+		default:
+			parts = append(parts, name(list[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// weekdayNames reads day names in English and Bulgarian.
+var weekdayNames = map[string]time.Weekday{
+	"mon": time.Monday, "monday": time.Monday, "пн": time.Monday, "пон": time.Monday, "понеделник": time.Monday,
+	"tue": time.Tuesday, "tuesday": time.Tuesday, "вт": time.Tuesday, "вто": time.Tuesday, "вторник": time.Tuesday,
+	"wed": time.Wednesday, "wednesday": time.Wednesday, "ср": time.Wednesday, "сря": time.Wednesday, "сряда": time.Wednesday,
+	"thu": time.Thursday, "thursday": time.Thursday, "чт": time.Thursday, "чет": time.Thursday, "четвъртък": time.Thursday,
+	"fri": time.Friday, "friday": time.Friday, "пт": time.Friday, "пет": time.Friday, "петък": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday, "сб": time.Saturday, "съб": time.Saturday, "събота": time.Saturday,
+	"sun": time.Sunday, "sunday": time.Sunday, "нд": time.Sunday, "нед": time.Sunday, "неделя": time.Sunday,
+}
+
+// parseWeekdays reads "mon-fri", "mon,wed,fri", "sat-mon", "all",
+// "workdays", "none" and their Bulgarian forms.
+func parseWeekdays(s string) (crm.Weekdays, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "all", "every", "everyday", "всички", "всеки", "всекидневно":
+		return crm.AllDays, true
+	case "workdays", "weekdays", "делнични", "работни", "делник":
+		return crm.Workdays, true
+	case "none", "no", "няма", "не":
+		return 0, true
+	}
+	var out crm.Weekdays
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		from, to, isRange := strings.Cut(strings.ReplaceAll(part, "–", "-"), "-")
+		a, ok := weekdayNames[strings.TrimSpace(from)]
+		if !ok {
+			return 0, false
+		}
+		if !isRange {
+			out |= crm.WeekdayOf(a)
+			continue
+		}
+		b, ok := weekdayNames[strings.TrimSpace(to)]
+		if !ok {
+			return 0, false
+		}
+		for d := a; ; d = (d + 1) % 7 {
+			out |= crm.WeekdayOf(d)
+			if d == b {
+				break
+			}
+		}
+	}
+	return out, out != 0
+}

@@ -1,0 +1,499 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// digestScope is what one digest covers and for whom. Its request speaks
+// the reader's language and time zone and holds the rights of Subject (me
+// is the subject), so sections can use r.t, r.fmtDate and r.rightsOver as
+// in any command.
+type digestScope struct {
+	*request
+	// Reader gets the digest; Subject is whose scope it shows: the reader,
+	// or the absent person the reader stands in for.
+	Reader, Subject *crm.Person
+	// Owners are the people whose work the digest covers, by id: a
+	// supervisor's reports, everyone for a head, the manager themselves.
+	Owners []uint64
+	Period digestPeriod
+	// Full is set for the detailed digest behind the button.
+	Full bool
+	// away maps an absent owner to their deputy, for the rows.
+	away map[uint64]uint64
+}
+
+// personal reports whether the digest covers the subject's own work only.
+func (sc *digestScope) personal() bool {
+	return len(sc.Owners) == 1 && sc.Owners[0] == sc.Subject.ID
+}
+
+// digestPart is what a section adds to a digest.
+type digestPart struct {
+	// Lines are the section's summary, under the team totals. Keep to a
+	// few lines: the digest fits one phone screen.
+	Lines []string
+	// Detail are more lines, shown only in the detailed digest.
+	Detail []string
+	// Needs are items for the "needs you" list at the top.
+	Needs []digestNeed
+	// PerOwner is a short figure appended to a person's row ("claims 2").
+	PerOwner map[uint64]string
+	// OwnerDetail are lines under a person's row in the detailed digest.
+	OwnerDetail map[uint64][]string
+	// Charts are drawn into the digest's image (none: no image).
+	Charts []digestChart
+
+	rows []digestRow // the core section's per-person rows
+}
+
+// digestNeed is one item of the "needs you" list.
+type digestNeed struct {
+	// Rank orders the list, highest first (see the needRank constants).
+	Rank int
+	// Since orders items of one rank, oldest first.
+	Since time.Time
+	Text  string
+}
+
+// Ranks of "needs you" items: what can least wait comes first.
+const (
+	needRankBreach   = 100 // a claim's SLA is breached
+	needRankSlipping = 90  // a big deal is slipping
+	needRankOverdue  = 50  // overdue tasks and next steps
+	needRankInactive = 40  // a manager logged nothing for 3 working days
+)
+
+// digestChart is the data of one chart in the digest image: one group of
+// bars per category, one bar per series (or one line per series).
+type digestChart struct {
+	Title      string
+	Categories []string
+	Series     []chartSeries
+	// Lines draws lines instead of grouped bars.
+	Lines bool
+}
+
+// chartSeries is one named row of values, one per category.
+type chartSeries struct {
+	Name   string
+	Values []float64
+	// Muted draws the series in grey: the earlier period in a comparison.
+	Muted bool
+}
+
+// digestRow is one person's figures in the core section.
+type digestRow struct {
+	ID            uint64
+	Name          string
+	Conversations int
+	Overdue       int
+	Stale         int
+	Inactive      bool
+	Deputy        uint64
+
+	// For the detailed digest, written only for the rows shown.
+	overdue []*crm.Task
+	stale   []*crm.Client
+}
+
+// coreDetail writes the lines under a person's row in the detailed digest:
+// their overdue tasks (unless the "needs you" list already has them) and
+// the stale clients, longest untouched first.
+func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow) []string {
+	var detail []string
+	if !sc.personal() {
+		for i, t := range row.overdue {
+			if i == digestDetailItems {
+				detail = append(detail, sc.t("list.more", "count", len(row.overdue)-i))
+				break
+			}
+			detail = append(detail, "⚠ "+s.taskLine(ctx, sc, t))
+		}
+	}
+	if len(row.stale) > 0 {
+		stale := row.stale
+		sort.Slice(stale, func(i, j int) bool { return lastTouch(stale[i]).Before(lastTouch(stale[j])) })
+		var names []string
+		for i, c := range stale {
+			if i == digestDetailItems {
+				names = append(names, sc.t("digest.and_more", "count", len(stale)-i))
+				break
+			}
+			names = append(names, c.Name)
+		}
+		detail = append(detail, sc.t("digest.detail_stale", "names", strings.Join(names, ", ")))
+	}
+	return detail
+}
+
+// Limits that keep a digest to one screen; the detailed one shows all.
+const (
+	digestNeeds       = 5
+	digestRows        = 8
+	digestFullNeeds   = 30
+	digestFullRows    = 30
+	digestDetailItems = 5
+	inactiveWorkdays  = 3
+)
+
+// newDigestScope prepares the scope of subject's digest for reader.
+func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Person, lang string, per digestPeriod, full bool) (*digestScope, error) {
+	if lang == "" {
+		lang = reader.Lang
+	}
+	if lang == "" {
+		lang = s.cfg.Lang
+	}
+	r, err := s.newRequest(ctx, &bot.Message{Person: subject, Lang: lang})
+	if err != nil {
+		return nil, err
+	}
+	// The subject's own scope: standing in for others comes as their own
+	// digest, not mixed into this one.
+	r.absent = map[uint64]*crm.Delegation{}
+	r.tz = s.personTZ(reader)
+	sc := &digestScope{request: r, Reader: reader, Subject: subject, Period: per, Full: full, away: map[uint64]uint64{}}
+	switch subject.Role {
+	case crm.RoleHead:
+		for _, p := range r.people {
+			if p.Active() && p.Role != crm.RoleHead {
+				sc.Owners = append(sc.Owners, p.ID)
+			}
+		}
+	case crm.RoleSupervisor:
+		for id := range r.reportsOf(subject.ID) {
+			if r.people[id].Active() {
+				sc.Owners = append(sc.Owners, id)
+			}
+		}
+	}
+	// The subject's own book too (a supervisor's or head's row is left out
+	// below when they own nothing).
+	sc.Owners = append(sc.Owners, subject.ID)
+	sort.Slice(sc.Owners, func(i, j int) bool { return sc.Owners[i] < sc.Owners[j] })
+	ds, err := s.store.Delegations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if d.ActiveAt(r.now) {
+			sc.away[d.AbsentID] = d.DeputyID
+		}
+	}
+	return sc, nil
+}
+
+// buildDigest renders subject's digest for reader: the one-screen digest,
+// or the detailed one when full.
+func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, lang string, per digestPeriod, full bool) (bot.Reply, error) {
+	sc, err := s.newDigestScope(ctx, reader, subject, lang, per, full)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	core, err := s.coreDigest(ctx, sc)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	parts := []*digestPart{core}
+	for _, sec := range s.digests().sections {
+		p, err := sec.fn(ctx, sc)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if p != nil {
+			parts = append(parts, p)
+		}
+	}
+	return s.renderDigest(ctx, sc, parts)
+}
+
+// coreDigest is the core section: per person, the conversations logged in
+// the period, overdue tasks and next steps, and stale clients; "needs
+// you" items for overdue work and managers who logged nothing lately.
+func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+	part := &digestPart{}
+	today := dates.Day(sc.now, sc.tz)
+	quiet := workdaysBefore(today, inactiveWorkdays)
+	touchBefore, reviewBefore := sc.now.Add(-s.cfg.StaleTouch), sc.now.Add(-s.cfg.StaleReview)
+	for _, id := range sc.Owners {
+		p := sc.people[id]
+		act, err := s.store.OwnerActivity(ctx, id, sc.Period.From, sc.Period.To)
+		if err != nil {
+			return nil, err
+		}
+		overdue, err := s.store.OpenTasks(ctx, id, today)
+		if err != nil {
+			return nil, err
+		}
+		stale, err := s.store.StaleClients(ctx, id, touchBefore, reviewBefore)
+		if err != nil {
+			return nil, err
+		}
+		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: len(stale), Deputy: sc.away[id],
+			overdue: overdue, stale: stale}
+		// A supervisor or head without a book of their own is no row.
+		if p.Role != crm.RoleManager && act.Clients == 0 && len(overdue) == 0 {
+			continue
+		}
+		if p.Role == crm.RoleManager && row.Deputy == 0 && act.LastTouch.Before(quiet) && p.CreatedAt.Before(quiet) {
+			row.Inactive = true
+			text := sc.t("digest.need_inactive_never", "name", p.Name, "days", inactiveWorkdays)
+			if !act.LastTouch.IsZero() {
+				text = sc.t("digest.need_inactive", "name", p.Name, "days", inactiveWorkdays, "date", sc.fmtDate(act.LastTouch))
+			}
+			part.Needs = append(part.Needs, digestNeed{Rank: needRankInactive, Since: act.LastTouch, Text: text})
+		}
+		part.rows = append(part.rows, row)
+		if len(overdue) > 0 {
+			if sc.personal() {
+				for _, t := range overdue {
+					part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: t.Due, Text: s.taskLine(ctx, sc, t)})
+				}
+			} else {
+				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: overdue[0].Due,
+					Text: sc.t("digest.need_overdue", "name", p.Name, "count", len(overdue), "date", sc.fmtDate(overdue[0].Due))})
+			}
+		}
+	}
+	return part, nil
+}
+
+// lastTouch is when a client was last contacted, or created.
+func lastTouch(c *crm.Client) time.Time {
+	if c.LastTouch.IsZero() {
+		return c.CreatedAt
+	}
+	return c.LastTouch
+}
+
+// taskLine writes an overdue task: "T-3 · overdue since 2026-11-20 · Acme: send the offer".
+func (s *Service) taskLine(ctx context.Context, sc *digestScope, t *crm.Task) string {
+	text := t.Text
+	if t.ClientID != 0 {
+		if c, err := s.store.Client(ctx, t.ClientID); err == nil {
+			text = c.Name + ": " + text
+		}
+	}
+	key := "digest.task"
+	if t.NextStep {
+		key = "digest.next_step"
+	}
+	return sc.t(key, "ref", idRef("T", t.ID), "date", sc.fmtDate(t.Due), "text", text)
+}
+
+// workdaysBefore returns midnight of the n-th working day (Monday to
+// Friday) before day.
+func workdaysBefore(day time.Time, n int) time.Time {
+	for n > 0 {
+		day = dates.AddDays(day, -1)
+		if crm.Workdays.Has(day.Weekday()) {
+			n--
+		}
+	}
+	return day
+}
+
+// renderDigest puts the parts together: title, "needs you", totals, the
+// sections' lines, then one row per person; the image when a section gave
+// chart data.
+func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*digestPart) (bot.Reply, error) {
+	var needs []digestNeed
+	var charts []digestChart
+	perOwner := map[uint64][]string{}
+	ownerDetail := map[uint64][]string{}
+	for _, p := range parts {
+		needs = append(needs, p.Needs...)
+		charts = append(charts, p.Charts...)
+		for id, v := range p.PerOwner {
+			if v != "" {
+				perOwner[id] = append(perOwner[id], v)
+			}
+		}
+		for id, v := range p.OwnerDetail {
+			ownerDetail[id] = append(ownerDetail[id], v...)
+		}
+	}
+	sort.SliceStable(needs, func(i, j int) bool {
+		if needs[i].Rank != needs[j].Rank {
+			return needs[i].Rank > needs[j].Rank
+		}
+		return needs[i].Since.Before(needs[j].Since)
+	})
+	rows := parts[0].rows
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		switch {
+		case a.Inactive != b.Inactive:
+			return a.Inactive
+		case a.Overdue != b.Overdue:
+			return a.Overdue > b.Overdue
+		case a.Stale != b.Stale:
+			return a.Stale > b.Stale
+		}
+		return a.Name < b.Name
+	})
+
+	var lines []string
+	truncated := false
+	// Needs you.
+	if len(needs) == 0 {
+		lines = append(lines, sc.t("digest.needs_none"))
+	} else {
+		lines = append(lines, sc.t("digest.needs_title", "count", len(needs)))
+		for i, n := range needs {
+			if !sc.Full && i == digestNeeds {
+				lines = append(lines, sc.t("digest.more", "count", len(needs)-i))
+				truncated = true
+				break
+			}
+			if sc.Full && i == digestFullNeeds {
+				lines = append(lines, sc.t("list.more", "count", len(needs)-i))
+				break
+			}
+			lines = append(lines, "• "+n.Text)
+		}
+	}
+	// Totals and the sections' summaries.
+	var conv, overdue, stale int
+	for _, r := range rows {
+		conv += r.Conversations
+		overdue += r.Overdue
+		stale += r.Stale
+	}
+	lines = append(lines, "", sc.t("digest.totals", "period", sc.periodText(), "conversations", conv, "overdue", overdue, "stale", stale))
+	for _, p := range parts[1:] {
+		lines = append(lines, p.Lines...)
+		if sc.Full {
+			lines = append(lines, p.Detail...)
+		}
+	}
+	// One row per person.
+	if len(rows) > 0 {
+		lines = append(lines, "")
+	}
+	for i, r := range rows {
+		if !sc.Full && i == digestRows {
+			lines = append(lines, sc.t("digest.more", "count", len(rows)-i))
+			truncated = true
+			break
+		}
+		// Even the detailed digest stays a few messages long; one person's
+		// digest is a command away.
+		if sc.Full && i == digestFullRows {
+			lines = append(lines, sc.t("digest.more_people", "count", len(rows)-i))
+			break
+		}
+		row := sc.t("digest.row", "name", r.Name, "conversations", r.Conversations, "overdue", r.Overdue, "stale", r.Stale)
+		for _, v := range perOwner[r.ID] {
+			row += ", " + v
+		}
+		if r.Deputy != 0 {
+			row += " " + sc.t("digest.row_away", "deputy", sc.personName(r.Deputy))
+		}
+		if r.Inactive {
+			row = "⚠ " + row
+		}
+		lines = append(lines, row)
+		if sc.Full {
+			for _, d := range append(s.coreDetail(ctx, sc, r), ownerDetail[r.ID]...) {
+				lines = append(lines, "   "+d)
+			}
+		}
+	}
+	if len(rows) == 0 && !sc.personal() {
+		lines = append(lines, sc.t("digest.nobody"))
+	}
+
+	rep := bot.Reply{Title: sc.title(), Text: strings.Join(lines, "\n")}
+	if !sc.Full {
+		label := sc.t("digest.button_full")
+		if truncated {
+			label = sc.t("digest.button_full_more")
+		}
+		rep.Buttons = [][]bot.Button{{
+			{Label: label, Data: sc.fullCommand()},
+			{Label: sc.t("digest.button_settings"), Data: "/digest settings"},
+		}}
+		if len(charts) > 0 {
+			png, err := renderCharts(charts)
+			if err != nil {
+				return bot.Reply{}, err
+			}
+			rep.Image = &bot.Image{Name: "digest-" + sc.Period.Day.Format(dayKeyLayout) + ".png", PNG: png, Alt: sc.t("digest.chart_alt")}
+		}
+	}
+	return rep, nil
+}
+
+// title is "Daily digest · 2026-11-26", "Weekly digest · 2026-11-16 – 2026-11-22",
+// with whose it is when it is not the reader's own.
+func (sc *digestScope) title() string {
+	var t string
+	if sc.Period.Weekly() {
+		t = sc.t("digest.title_weekly", "period", sc.periodText())
+	} else {
+		t = sc.t("digest.title_daily", "date", sc.fmtDate(sc.Period.Day))
+	}
+	switch {
+	case sc.Subject.ID == sc.Reader.ID:
+	case sc.standsIn():
+		t += " · " + sc.t("digest.for_absent", "name", sc.Subject.Name)
+	default:
+		t += " · " + sc.Subject.Name
+	}
+	if sc.Full {
+		t += " · " + sc.t("digest.details")
+	}
+	return t
+}
+
+// standsIn reports whether the reader stands in for the subject now.
+func (sc *digestScope) standsIn() bool {
+	return sc.away[sc.Subject.ID] == sc.Reader.ID
+}
+
+// periodText writes the days the period covers: "2026-11-25",
+// "2026-11-20 – 2026-11-22"; a digest asked for now runs to today.
+func (sc *digestScope) periodText() string {
+	p := sc.Period
+	last := dates.AddDays(p.To, -1)
+	if !p.To.Equal(p.Day) {
+		last = dates.Day(p.To, sc.tz)
+	}
+	if !last.After(p.From) {
+		return sc.fmtDate(p.From)
+	}
+	return sc.fmtDate(p.From) + " – " + sc.fmtDate(last)
+}
+
+// fullCommand is the command of the "Details" button: the same digest,
+// in full, for the same day.
+func (sc *digestScope) fullCommand() string {
+	cmd := "/digest full"
+	if sc.Period.Weekly() {
+		cmd += " week"
+	} else {
+		cmd += " day"
+	}
+	if sc.Subject.ID != sc.Reader.ID {
+		cmd += " @#" + strconv.FormatUint(sc.Subject.ID, 10)
+	}
+	if sc.Period.To.Equal(sc.Period.Day) {
+		cmd += " " + sc.Period.Day.Format(dayKeyLayout)
+	}
+	return cmd
+}
+
+// sortPeople orders people by name.
+func sortPeople(ps []*crm.Person) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+}

@@ -1,0 +1,278 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/draw"
+	"image/png"
+	"math"
+	"strconv"
+	"strings"
+
+	chart "github.com/wcharczuk/go-chart/v2"
+	"github.com/wcharczuk/go-chart/v2/drawing"
+)
+
+// The digest image: one panel per chart, stacked, each sized and lettered
+// to be read on a phone without zooming.
+const (
+	chartWidth       = 800
+	chartHeight      = 500
+	chartTitleSize   = 20.0
+	chartAxisSize    = 15.0
+	chartLegendSize  = 15.0
+	chartValueSize   = 12.0
+	chartMaxPanels   = 4
+	chartLegendSpace = 100 // pixels above the plot for the title and legend
+)
+
+// chartPalette colours the series in order; a muted series (last week) is
+// grey.
+var chartPalette = []drawing.Color{
+	drawing.ColorFromHex("2E6FD8"), // blue
+	drawing.ColorFromHex("E8772E"), // orange
+	drawing.ColorFromHex("3A9A5B"), // green
+	drawing.ColorFromHex("B03A48"), // red
+}
+
+var chartMuted = drawing.ColorFromHex("A9B1BD")
+
+// renderCharts draws the charts one under another into one PNG.
+func renderCharts(charts []digestChart) ([]byte, error) {
+	if len(charts) == 0 {
+		return nil, errors.New("no chart to render")
+	}
+	if len(charts) > chartMaxPanels {
+		charts = charts[:chartMaxPanels]
+	}
+	out := image.NewRGBA(image.Rect(0, 0, chartWidth, chartHeight*len(charts)))
+	for i, c := range charts {
+		b, err := renderChart(c)
+		if err != nil {
+			return nil, err
+		}
+		panel, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		draw.Draw(out, image.Rect(0, i*chartHeight, chartWidth, (i+1)*chartHeight), panel, panel.Bounds().Min, draw.Src)
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// renderChart draws one chart as an 800×500 PNG: grouped bars (or lines)
+// over the categories, a legend under the title, the values on the bars.
+func renderChart(dc digestChart) ([]byte, error) {
+	n := len(dc.Categories)
+	if n == 0 || len(dc.Series) == 0 {
+		return nil, errors.New("chart without data")
+	}
+	maxV := 0.0
+	for _, s := range dc.Series {
+		for _, v := range s.Values {
+			maxV = math.Max(maxV, v)
+		}
+	}
+	top := niceCeil(maxV * 1.1)
+	// Padding ticks half a slot beyond the first and last category keep the
+	// outer bars inside the plot.
+	ticks := []chart.Tick{{Value: -0.5, Label: ""}}
+	for i, c := range dc.Categories {
+		ticks = append(ticks, chart.Tick{Value: float64(i), Label: c})
+	}
+	ticks = append(ticks, chart.Tick{Value: float64(n) - 0.5, Label: ""})
+
+	c := chart.Chart{
+		Title:      dc.Title,
+		TitleStyle: chart.Style{FontSize: chartTitleSize, Padding: chart.Box{Top: 10}},
+		Width:      chartWidth,
+		Height:     chartHeight,
+		Background: chart.Style{Padding: chart.Box{Top: chartLegendSpace, Left: 20, Right: 30, Bottom: 15}},
+		XAxis: chart.XAxis{
+			Style: chart.Style{FontSize: chartAxisSize},
+			Ticks: ticks,
+		},
+		YAxis: chart.YAxis{
+			Style:          chart.Style{FontSize: chartAxisSize},
+			Range:          &chart.ContinuousRange{Min: 0, Max: top},
+			ValueFormatter: func(v any) string { return compactNumber(v.(float64)) },
+			Ticks:          yTicks(top),
+			GridMajorStyle: chart.Style{StrokeColor: drawing.ColorFromHex("E3E6EA"), StrokeWidth: 1},
+			GridLines:      gridLines(top),
+		},
+	}
+	colors := seriesColors(dc.Series)
+	for i, s := range dc.Series {
+		col := colors[i]
+		st := chart.Style{StrokeColor: col, FillColor: col, StrokeWidth: 4, DotColor: col, DotWidth: 5}
+		if dc.Lines {
+			xs := make([]float64, len(s.Values))
+			for j := range xs {
+				xs[j] = float64(j)
+			}
+			c.Series = append(c.Series, chart.ContinuousSeries{Name: s.Name, Style: st, XValues: xs, YValues: s.Values})
+			continue
+		}
+		c.Series = append(c.Series, barSeries{name: s.Name, style: st, values: s.Values, index: i, groups: len(dc.Series)})
+	}
+	c.Elements = []chart.Renderable{legendRow(dc.Series)}
+	var buf bytes.Buffer
+	if err := c.Render(chart.PNG, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// seriesColors gives each series its colour: grey when muted, else the
+// palette's next colour, so the current figures are blue.
+func seriesColors(series []chartSeries) []drawing.Color {
+	out := make([]drawing.Color, len(series))
+	n := 0
+	for i, s := range series {
+		if s.Muted {
+			out[i] = chartMuted
+			continue
+		}
+		out[i] = chartPalette[n%len(chartPalette)]
+		n++
+	}
+	return out
+}
+
+// yTicks are six round values from 0 to top.
+func yTicks(top float64) []chart.Tick {
+	var out []chart.Tick
+	for i := 0; i <= 5; i++ {
+		v := top * float64(i) / 5
+		out = append(out, chart.Tick{Value: v, Label: compactNumber(v)})
+	}
+	return out
+}
+
+// gridLines are horizontal lines at the axis's ticks.
+func gridLines(top float64) []chart.GridLine {
+	step := top / 5
+	var out []chart.GridLine
+	for v := step; v <= top+step/2; v += step {
+		out = append(out, chart.GridLine{Value: v})
+	}
+	return out
+}
+
+// barSeries is one series of a grouped bar chart: bar index of groups in
+// each category's slot, with its value written above it.
+type barSeries struct {
+	name   string
+	style  chart.Style
+	values []float64
+	index  int
+	groups int
+}
+
+func (b barSeries) GetName() string           { return b.name }
+func (b barSeries) GetYAxis() chart.YAxisType { return chart.YAxisPrimary }
+func (b barSeries) GetStyle() chart.Style     { return b.style }
+
+func (b barSeries) Validate() error {
+	if b.groups < 1 {
+		return errors.New("bar series without groups")
+	}
+	return nil
+}
+
+// Render draws the bars in the canvas.
+func (b barSeries) Render(r chart.Renderer, canvas chart.Box, xr, yr chart.Range, _ chart.Style) {
+	slot := float64(xr.Translate(1) - xr.Translate(0))
+	group := slot * 0.78
+	width := group / float64(b.groups)
+	valueStyle := chart.Style{FontSize: chartValueSize, FontColor: drawing.ColorFromHex("333333")}
+	font, _ := chart.GetDefaultFont()
+	valueStyle.Font = font
+	for i, v := range b.values {
+		center := float64(canvas.Left + xr.Translate(float64(i)))
+		left := center - group/2 + float64(b.index)*width
+		box := chart.Box{
+			Left:   int(left + 1),
+			Right:  int(left + width - 1),
+			Top:    canvas.Bottom - yr.Translate(v),
+			Bottom: canvas.Bottom,
+		}
+		if box.Top >= box.Bottom {
+			box.Top = box.Bottom - 1
+		}
+		chart.Draw.Box(r, box, chart.Style{FillColor: b.style.FillColor, StrokeColor: b.style.FillColor, StrokeWidth: 1})
+		if width >= 28 {
+			label := compactNumber(v)
+			valueStyle.WriteToRenderer(r)
+			tb := r.MeasureText(label)
+			r.Text(label, int(left+width/2)-tb.Width()/2, box.Top-4)
+		}
+	}
+}
+
+// legendRow draws the series' names with their colours in one row under
+// the title.
+func legendRow(series []chartSeries) chart.Renderable {
+	return func(r chart.Renderer, canvas chart.Box, defaults chart.Style) {
+		st := chart.Style{FontSize: chartLegendSize, FontColor: drawing.ColorFromHex("333333"), Font: defaults.Font}
+		if st.Font == nil {
+			st.Font, _ = chart.GetDefaultFont()
+		}
+		st.WriteToRenderer(r)
+		const swatch, gap = 16, 28
+		total := 0
+		for _, s := range series {
+			total += swatch + 8 + r.MeasureText(s.Name).Width() + gap
+		}
+		x := (chartWidth - total + gap) / 2
+		y := chartLegendSpace - 24
+		colors := seriesColors(series)
+		for i, s := range series {
+			col := colors[i]
+			chart.Draw.Box(r, chart.Box{Left: x, Top: y - swatch + 2, Right: x + swatch, Bottom: y + 2}, chart.Style{FillColor: col, StrokeColor: col, StrokeWidth: 1})
+			st.WriteToRenderer(r)
+			r.Text(s.Name, x+swatch+8, y)
+			x += swatch + 8 + r.MeasureText(s.Name).Width() + gap
+		}
+	}
+}
+
+// niceCeil rounds v up to 1, 2 or 5 times a power of ten (at least 1).
+func niceCeil(v float64) float64 {
+	if v <= 1 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// compactNumber writes 950, 12.5k, 3.2M.
+func compactNumber(v float64) string {
+	abs := math.Abs(v)
+	var s string
+	switch {
+	case abs >= 1e6:
+		s = strconv.FormatFloat(v/1e6, 'f', 1, 64) + "M"
+	case abs >= 1e4:
+		s = strconv.FormatFloat(v/1e3, 'f', 0, 64) + "k"
+	case abs >= 1e3:
+		s = strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
+	default:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+		if strings.Contains(s, ".") {
+			s = strconv.FormatFloat(v, 'f', 1, 64)
+		}
+	}
+	return strings.Replace(s, ".0", "", 1)
+}

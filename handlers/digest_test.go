@@ -1,0 +1,617 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/handlers"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// The -update flag rewrites golden files: go test ./handlers/ -run Digest -update.
+// It is defined here unless another test file of the package already did.
+var _ = defineUpdateFlag()
+
+func defineUpdateFlag() bool {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+	return true
+}
+
+// updating reports whether -update was given.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// notice is one message the fake notifier was asked to deliver.
+type notice struct {
+	identity string
+	reply    bot.Reply
+}
+
+// digestNotifier records notifications; fail makes the next n deliveries
+// to an identity fail.
+type digestNotifier struct {
+	mu   sync.Mutex
+	sent []notice
+	fail map[string]int
+}
+
+func (n *digestNotifier) Notify(_ context.Context, identity string, r bot.Reply) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fail[identity] > 0 {
+		n.fail[identity]--
+		return errors.New("platform refused")
+	}
+	n.sent = append(n.sent, notice{identity, r})
+	return nil
+}
+
+// to returns the notices sent to identity.
+func (n *digestNotifier) to(identity string) []notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []notice
+	for _, s := range n.sent {
+		if s.identity == identity {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// digestEnv is a testEnv whose service notifies a digestNotifier.
+type digestEnv struct {
+	*testEnv
+	n *digestNotifier
+}
+
+// newDigestEnv starts a service over st (a new in-memory store when nil)
+// at now, in Europe/Sofia by default. Calling it again with the same store
+// and clock is a restart.
+func newDigestEnv(t *testing.T, st *store.Store, clock *fakeClock, n *digestNotifier) *digestEnv {
+	t.Helper()
+	if st == nil {
+		var err error
+		if st, err = store.Open(store.Options{InMemory: true}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+	}
+	if n == nil {
+		n = &digestNotifier{fail: map[string]int{}}
+	}
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tz := sofia(t)
+	cfg := handlers.DefaultConfig()
+	cfg.TZ = tz
+	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg),
+		handlers.WithLogger(slog.New(slog.DiscardHandler)), handlers.WithNotifier(n))
+	return &digestEnv{testEnv: &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}, n: n}
+}
+
+// at sets the clock to a time in Sofia.
+func (e *digestEnv) at(y int, m time.Month, d, hh, mm int) {
+	e.clock.Set(time.Date(y, m, d, hh, mm, 0, 0, e.tz))
+}
+
+// tick runs the scheduled jobs once.
+func (e *digestEnv) tick() { e.svc.RunJobs(context.Background()) }
+
+// setTZ gives a person their own time zone.
+func (e *digestEnv) setTZ(identity, tz string) {
+	e.t.Helper()
+	ctx := context.Background()
+	p, err := e.st.PersonByIdentity(ctx, identity)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.st.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.TZ = tz; return nil }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// wantSent fails unless identity got exactly n digests so far.
+func (e *digestEnv) wantSent(identity string, n int, when string) []notice {
+	e.t.Helper()
+	got := e.n.to(identity)
+	if len(got) != n {
+		var titles []string
+		for _, g := range got {
+			titles = append(titles, g.reply.Title)
+		}
+		e.t.Fatalf("%s: %s got %d digests, want %d: %q", when, identity, len(got), n, titles)
+	}
+	return got
+}
+
+func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+
+func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
+	utc := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, time.UTC) }
+	e := newDigestEnv(t, nil, newClock(utc(25, 12, 0)), nil)
+	e.must("console:admin", `/appoint console:sofia supervisor "Sofia Sup"`, "Sofia Sup")
+	e.must("console:admin", `/appoint console:tokyo supervisor "Tokyo Sup"`, "Tokyo Sup")
+	e.must("console:admin", `/appoint console:ny supervisor "NY Sup"`, "NY Sup")
+	e.setTZ("console:tokyo", "Asia/Tokyo")
+	e.setTZ("console:ny", "America/New_York")
+
+	// Wednesday 25 Nov, 12:00 UTC: Sofia (14:00) and Tokyo (21:00) get
+	// Wednesday's digest at once (missed, same day); New York (07:00) not yet.
+	e.tick()
+	steps := []struct {
+		at               time.Time
+		sofia, tokyo, ny int
+	}{
+		{utc(25, 12, 0), 1, 1, 0},
+		// 08:30 in New York (UTC−5) is 13:30 UTC.
+		{utc(25, 13, 29), 1, 1, 0},
+		{utc(25, 13, 30), 1, 1, 1},
+		// Thursday 26 Nov: 08:30 in Tokyo (UTC+9) is 23:30 UTC the day before.
+		{utc(25, 23, 29), 1, 1, 1},
+		{utc(25, 23, 30), 1, 2, 1},
+		// 08:30 in Sofia (UTC+2) is 06:30 UTC.
+		{utc(26, 6, 29), 1, 2, 1},
+		{utc(26, 6, 30), 2, 2, 1},
+		{utc(26, 13, 29), 2, 2, 1},
+		{utc(26, 13, 30), 2, 2, 2},
+		{utc(26, 20, 0), 2, 2, 2},
+	}
+	for _, s := range steps {
+		e.clock.Set(s.at)
+		e.tick()
+		when := s.at.Format(time.RFC3339)
+		e.wantSent("console:sofia", s.sofia, when)
+		e.wantSent("console:tokyo", s.tokyo, when)
+		e.wantSent("console:ny", s.ny, when)
+	}
+	// Each got the digest of its own Thursday last.
+	for _, id := range []string{"console:sofia", "console:tokyo", "console:ny"} {
+		if got := e.n.to(id)[1].reply.Title; got != "Daily digest · 2026-11-26" {
+			t.Errorf("%s: title %q", id, got)
+		}
+	}
+	// The head gets theirs too.
+	e.wantSent("console:admin", 2, "head")
+}
+
+func TestDigestAcrossDaylightSavingChanges(t *testing.T) {
+	utc := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2027, m, d, hh, mm, 0, 0, time.UTC) }
+	e := newDigestEnv(t, nil, newClock(utc(3, 20, 10, 0)), nil)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:sam", "/digest settings days=all weekly=off", "every day at 08:30")
+
+	steps := []struct {
+		at   time.Time
+		want int
+	}{
+		// Saturday 27 March 2027, winter time (UTC+2): 08:30 is 06:30 UTC.
+		{utc(3, 27, 6, 29), 0},
+		{utc(3, 27, 6, 30), 1},
+		// Sunday 28 March, summer time from 03:00 (UTC+3): 08:30 is 05:30 UTC.
+		{utc(3, 28, 5, 29), 1},
+		{utc(3, 28, 5, 30), 2},
+		{utc(3, 28, 6, 30), 2},
+		// Sunday 31 October, back to winter time at 04:00: 08:30 is 06:30 UTC.
+		{utc(10, 30, 5, 30), 3}, // Saturday, still summer time
+		{utc(10, 31, 5, 30), 3},
+		{utc(10, 31, 6, 29), 3},
+		{utc(10, 31, 6, 30), 4},
+	}
+	for _, s := range steps {
+		e.clock.Set(s.at)
+		e.tick()
+		e.wantSent("console:sam", s.want, s.at.Format(time.RFC3339))
+	}
+
+}
+
+func TestDigestSkippedHourStillSends(t *testing.T) {
+	// On 28 March 2027 Sofia's clocks jump from 03:00 to 04:00: 03:30 does
+	// not happen that day, and the digest still comes that morning.
+	e := newDigestEnv(t, nil, newClock(time.Date(2027, 3, 27, 12, 0, 0, 0, time.UTC)), nil)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
+	e.clock.Set(time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC)) // 02:59 local
+	e.tick()
+	e.wantSent("console:sam", 0, "02:59, before the jump")
+	e.clock.Set(time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC)) // 04:30 local
+	e.tick()
+	e.wantSent("console:sam", 1, "04:30, after the jump")
+	e.clock.Set(time.Date(2027, 3, 28, 20, 0, 0, 0, time.UTC))
+	e.tick()
+	e.wantSent("console:sam", 1, "later that day")
+}
+
+func TestDigestRepeatedHourSendsOnce(t *testing.T) {
+	// On 31 October 2027 Sofia's clocks go from 04:00 back to 03:00, so
+	// 03:30 comes twice (00:30 and 01:30 UTC).
+	e := newDigestEnv(t, nil, newClock(time.Date(2027, 10, 30, 12, 0, 0, 0, time.UTC)), nil)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
+	for _, at := range []time.Time{
+		time.Date(2027, 10, 31, 0, 29, 0, 0, time.UTC),
+		time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC),
+		time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC),
+		time.Date(2027, 10, 31, 1, 31, 0, 0, time.UTC),
+	} {
+		e.clock.Set(at)
+		e.tick()
+	}
+	e.wantSent("console:sam", 1, "after both 03:30s")
+}
+
+func TestDigestExactlyOnceAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *store.Store {
+		st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	clock := newClock(time.Time{})
+	n := &digestNotifier{fail: map[string]int{}}
+	st := open()
+	e := newDigestEnv(t, st, clock, n)
+	e.at(2026, 11, 26, 8, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.at(2026, 11, 26, 8, 31)
+	e.tick()
+	e.tick()
+	e.wantSent("console:sam", 1, "first run")
+
+	// Restart: a new process (a new Service) on the same data.
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = open()
+	defer st.Close()
+	e = newDigestEnv(t, st, clock, n)
+	e.tick()
+	e.at(2026, 11, 26, 17, 0)
+	e.tick()
+	e.wantSent("console:sam", 1, "after the restart")
+
+	// Many ticks at once (two schedules firing together): still one.
+	e.at(2026, 11, 27, 8, 30)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.tick() }()
+	}
+	wg.Wait()
+	e.wantSent("console:sam", 2, "concurrent ticks on Friday")
+}
+
+func TestDigestInterruptedSendIsNotRepeated(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	e.at(2026, 11, 26, 8, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	sam, err := e.st.PersonByIdentity(context.Background(), "console:sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A process claimed Sam's digest at 08:30 and stopped before recording
+	// whether it arrived.
+	e.at(2026, 11, 26, 8, 30)
+	if _, err := e.st.UpdateDigestDelivery(context.Background(), sam.ID, sam.ID, "2026-11-26", func(d *crm.DigestDelivery) error {
+		d.Claim(sam.Identities, e.clock.Now())
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, mm := range []int{31, 50, 59} {
+		e.at(2026, 11, 26, 9, mm)
+		e.tick()
+	}
+	e.wantSent("console:sam", 0, "after an interrupted send")
+	d, err := e.st.DigestDelivery(context.Background(), sam.ID, sam.ID, "2026-11-26")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := d.Sends["console:sam"].State; st != crm.SendUnknown {
+		t.Fatalf("state %q, want %q", st, crm.SendUnknown)
+	}
+}
+
+func TestDigestRefusedDeliveryIsRetried(t *testing.T) {
+	n := &digestNotifier{fail: map[string]int{"console:sam": 2}}
+	e := newDigestEnv(t, nil, newClock(time.Time{}), n)
+	e.at(2026, 11, 26, 8, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.at(2026, 11, 26, 8, 30)
+	e.tick() // refused
+	e.at(2026, 11, 26, 8, 31)
+	e.tick() // too early to try again
+	e.wantSent("console:sam", 0, "after one refusal")
+	e.at(2026, 11, 26, 8, 33)
+	e.tick() // refused again
+	e.at(2026, 11, 26, 8, 40)
+	e.tick() // delivered
+	e.at(2026, 11, 26, 9, 40)
+	e.tick()
+	e.wantSent("console:sam", 1, "after retries")
+}
+
+func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	e.at(2026, 11, 25, 12, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	// The bot was down all Thursday morning and starts at 15:00.
+	e.at(2026, 11, 26, 15, 0)
+	e.tick()
+	got := e.wantSent("console:sam", 1, "start on Thursday afternoon")
+	if got[0].reply.Title != "Daily digest · 2026-11-26" {
+		t.Fatalf("title %q", got[0].reply.Title)
+	}
+	// Down from Thursday evening to Saturday: Friday's digest is not sent
+	// late on Saturday (no digest on Saturdays) nor on Monday.
+	e.at(2026, 11, 28, 9, 0)
+	e.tick()
+	e.wantSent("console:sam", 1, "Saturday")
+	e.at(2026, 11, 30, 7, 0)
+	e.tick()
+	e.wantSent("console:sam", 1, "Monday before 08:30")
+	e.at(2026, 11, 30, 8, 30)
+	e.tick()
+	got = e.wantSent("console:sam", 2, "Monday 08:30")
+	if !strings.HasPrefix(got[1].reply.Title, "Weekly digest · 2026-11-23 – 2026-11-29") {
+		t.Fatalf("Monday's title %q", got[1].reply.Title)
+	}
+}
+
+func TestDigestWeeklyOnMonday(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	e.at(2026, 11, 20, 12, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.must("console:maria", "/client add Acme", "Saved")
+	for _, d := range []int{23, 25, 27} { // Mon, Wed, Fri: one talk each
+		e.at(2026, 11, d, 11, 0)
+		e.must("console:maria", "/log Acme: talked", "Saved")
+	}
+	e.at(2026, 11, 30, 8, 30) // Monday
+	e.tick()
+	e.at(2026, 11, 30, 18, 0)
+	e.tick()
+	got := e.wantSent("console:sam", 1, "Monday")
+	rep := got[0].reply
+	if rep.Title != "Weekly digest · 2026-11-23 – 2026-11-29" {
+		t.Fatalf("title %q", rep.Title)
+	}
+	if !strings.Contains(rep.Text, "Maria Petrova — conversations: 3") {
+		t.Fatalf("weekly counts the week's three talks:\n%s", rep.Text)
+	}
+	// Tuesday's daily digest covers Monday only.
+	e.at(2026, 12, 1, 8, 30)
+	e.tick()
+	got = e.wantSent("console:sam", 2, "Tuesday")
+	if rep := got[1].reply; rep.Title != "Daily digest · 2026-12-01" || !strings.Contains(rep.Text, "2026-11-30: conversations 0") {
+		t.Fatalf("Tuesday:\n%s\n%s", rep.Title, rep.Text)
+	}
+	// weekly=off: a daily digest on Mondays, covering Friday to Sunday.
+	e.must("console:sam", "/digest settings weekly=off", "Mon–Fri at 08:30")
+	e.at(2026, 12, 7, 8, 30)
+	e.tick()
+	got = e.wantSent("console:sam", 3, "next Monday")
+	if rep := got[2].reply; rep.Title != "Daily digest · 2026-12-07" || !strings.Contains(rep.Text, "2026-12-04 – 2026-12-06") {
+		t.Fatalf("Monday without weekly:\n%s\n%s", rep.Title, rep.Text)
+	}
+}
+
+func TestDigestSettings(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	e.at(2026, 11, 25, 12, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	tests := []struct{ who, in, want string }{
+		{"console:sam", "/digest settings", "Your digest comes Mon–Fri at 08:30 (Europe/Sofia). Weekly digest instead of the daily one: Monday."},
+		{"console:sam", "/digest settings time=07:45", "Saved. Your digest comes Mon–Fri at 07:45"},
+		{"console:sam", "/digest settings days=mon,wed,fri", "comes Mon, Wed, Fri at 07:45"},
+		{"console:sam", "/digest settings days=sat-mon", "comes Mon, Sat, Sun at 07:45"},
+		{"console:sam", "/digest settings days=mon-fri weekly=fri", "comes Mon–Fri at 07:45 (Europe/Sofia). Weekly digest instead of the daily one: Friday."},
+		{"console:sam", "/digest settings weekly", "comes weekly: Friday at 07:45"},
+		{"console:sam", "/digest settings daily weekly=off", "comes Mon–Fri at 07:45 (Europe/Sofia)."},
+		{"console:sam", "/digest settings off", "Your digest is off"},
+		{"console:sam", "/digest settings on time=08:30 weekly=mon", "comes Mon–Fri at 08:30 (Europe/Sofia). Weekly digest instead of the daily one: Monday."},
+		// Bulgarian words.
+		{"console:sam", "/обзор настройки час=7:15 дни=пон-чт седмичен=не", "comes Mon–Thu at 07:15"},
+		{"console:sam", "/digest settings дни=всички изкл", "is off"},
+		{"console:sam", "/digest settings вкл дни=делнични седмичен=пон час=08:30", "comes Mon–Fri at 08:30"},
+		// Refusals change nothing.
+		{"console:sam", "/digest settings time=25:00", `"25:00" is not a time of day`},
+		{"console:sam", "/digest settings days=someday", `"someday" are not days I know`},
+		{"console:sam", "/digest settings weekly=mon,tue", "weekly= takes one day"},
+		{"console:sam", "/digest settings days=none weekly=off", "No day is left"},
+		{"console:sam", "/digest settings loud", "Usage: /digest settings"},
+		{"console:sam", "/digest settings", "comes Mon–Fri at 08:30"},
+		// A manager's digest is off until they opt in.
+		{"console:maria", "/digest settings", "Your digest is off"},
+	}
+	for _, tt := range tests {
+		e.must(tt.who, tt.in, tt.want)
+	}
+	e.at(2026, 11, 26, 9, 0)
+	e.tick()
+	e.wantSent("console:maria", 0, "manager not opted in")
+	e.must("console:maria", "/digest settings on", "comes Mon–Fri at 08:30")
+	e.tick()
+	got := e.wantSent("console:maria", 1, "manager opted in")
+	if got[0].reply.Title != "Daily digest · 2026-11-26" {
+		t.Fatalf("title %q", got[0].reply.Title)
+	}
+	// Moving the time after today's digest went out sends no second one.
+	e.must("console:maria", "/digest settings time=09:30", "09:30")
+	e.at(2026, 11, 26, 9, 45)
+	e.tick()
+	e.wantSent("console:maria", 1, "time changed after sending")
+	// Turned off: nothing on Friday.
+	e.must("console:maria", "/digest settings off", "is off")
+	e.at(2026, 11, 27, 10, 0)
+	e.tick()
+	e.wantSent("console:maria", 1, "turned off")
+	// In Bulgarian, the answer is in Bulgarian.
+	e.must("console:sam", "/lang bg", "")
+	e.must("console:sam", "/digest settings", "Обзорът ви идва пон–пет в 08:30 (Europe/Sofia). Седмичен обзор вместо дневния: понеделник.")
+}
+
+func TestDigestForDeputy(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	e.at(2026, 11, 20, 12, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.must("console:admin", `/appoint console:ivan manager "Ivan Ivanov" reports=@Sam`, "Ivan")
+	e.must("console:sam", "/digest settings off", "off")
+	e.must("console:maria", "/digest settings on", "08:30")
+	e.must("console:maria", "/client add Maria Co", "Saved")
+	e.must("console:maria", "/remind Maria Co: call the buyer by 2026-11-24", "T-1")
+	e.must("console:maria", "/delegate @Ivan from 2026-11-26 to 2026-11-27: leave", "Saved")
+
+	e.at(2026, 11, 26, 8, 30)
+	e.tick()
+	e.tick()
+	e.wantSent("console:maria", 1, "the absent person")
+	got := e.wantSent("console:ivan", 1, "the deputy")
+	rep := got[0].reply
+	if rep.Title != "Daily digest · 2026-11-26 · for Maria Petrova (you stand in)" || !strings.Contains(rep.Text, "T-1 · overdue since 2026-11-24 · Maria Co: call the buyer") {
+		t.Fatalf("deputy's digest:\n%s\n%s", rep.Title, rep.Text)
+	}
+	if b := rep.Buttons[0][0].Data; !strings.Contains(b, "/digest full day @#") {
+		t.Fatalf("details button %q", b)
+	}
+	// Pressing Details works for the deputy.
+	e.must("console:ivan", rep.Buttons[0][0].Data, "for Maria Petrova (you stand in) · details", "call the buyer")
+	// Asked for, /digest gives the deputy's own digest and Maria's.
+	e.must("console:ivan", "/digest", "Daily digest · 2026-11-26\n", "for Maria Petrova (you stand in)")
+	// After the delegation the deputy gets nothing of Maria's.
+	e.at(2026, 11, 30, 8, 30)
+	e.tick()
+	e.wantSent("console:ivan", 1, "after the delegation")
+	e.must("console:ivan", "/digest @Maria", "not Maria Petrova's")
+	// Sam, her supervisor, may look at her personal digest.
+	e.must("console:sam", "/digest @Maria", "Weekly digest · 2026-11-23 – 2026-11-30 · Maria Petrova", "call the buyer")
+}
+
+// digestGoldenData builds a fixed team: Sam supervises Maria and Petar;
+// Ivan works outside the team. It leaves the clock at Thursday 26
+// November 2026, 10:00 in Sofia.
+func digestGoldenData(e *digestEnv) {
+	e.at(2026, 10, 1, 9, 0)
+	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.must("console:admin", `/appoint console:petar manager "Petar Georgiev" reports=@Sam`, "Petar")
+	e.must("console:admin", `/appoint console:ivan manager "Ivan Ivanov"`, "Ivan")
+	// Clients added on 1 October and never touched are stale by now.
+	for _, c := range []string{"Acme Ltd", "Beta Foods", "Gamma Pumps"} {
+		e.must("console:maria", "/client add "+c, "Saved")
+	}
+	for _, c := range []string{"Delta Build", "Omega Textile"} {
+		e.must("console:petar", "/client add "+c, "Saved")
+	}
+	e.must("console:ivan", "/client add Ivan Trade", "Saved")
+	e.at(2026, 11, 18, 15, 0)
+	e.must("console:petar", "/log Delta Build: visit, talked about spring orders #visit", "Saved")
+	e.must("console:maria", "/remind Beta Foods: send the price list by 2026-11-20", "T-")
+	e.at(2026, 11, 23, 11, 0)
+	e.must("console:maria", "/log Acme Ltd: call about the new order #call next: send the offer by 2026-11-24", "Saved")
+	e.at(2026, 11, 25, 10, 0)
+	e.must("console:maria", "/log Acme Ltd: they asked for a discount #call", "Saved")
+	e.at(2026, 11, 25, 16, 0)
+	e.must("console:maria", "/log Gamma Pumps: first meeting #meeting", "Saved")
+	e.must("console:petar", "/remind Omega Textile: visit by 2026-11-27", "T-")
+	e.must("console:ivan", "/remind Ivan Trade: call by 2026-11-10", "T-")
+	e.at(2026, 11, 26, 10, 0)
+}
+
+func TestDigestGolden(t *testing.T) {
+	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
+	digestGoldenData(e)
+	var b strings.Builder
+	show := func(name string, replies []bot.Reply) {
+		fmt.Fprintf(&b, "==== %s\n", name)
+		for _, r := range replies {
+			b.WriteString(r.PlainText() + "\n")
+			for _, row := range r.Buttons {
+				for _, btn := range row {
+					fmt.Fprintf(&b, "[%s → %s] ", btn.Label, btn.Data)
+				}
+				b.WriteString("\n")
+			}
+			if r.Image != nil {
+				b.WriteString("(image)\n")
+			}
+		}
+	}
+	ask := func(name, who, text string) {
+		show(name, e.send(who, text).Replies)
+	}
+	ask("supervisor /digest", "console:sam", "/digest")
+	ask("supervisor /digest full", "console:sam", "/digest full")
+	ask("manager /digest", "console:maria", "/digest")
+	ask("head /digest week", "console:admin", "/digest week")
+	e.must("console:sam", "/lang bg", "")
+	ask("supervisor /обзор (bg)", "console:sam", "/обзор")
+	// The scheduled digest of Friday, as delivered.
+	e.at(2026, 11, 27, 8, 30)
+	e.tick()
+	var sent []bot.Reply
+	for _, n := range e.n.to("console:sam") {
+		sent = append(sent, n.reply)
+	}
+	show("scheduled Friday (bg)", sent)
+
+	golden := filepath.Join("testdata", "digest.golden")
+	if updating() {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Fatalf("digest text differs from %s (run with -update after checking):\n%s", golden, diffLines(string(want), got))
+	}
+}
+
+// diffLines shows the first lines that differ.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var out []string
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			out = append(out, fmt.Sprintf("line %d:\n  want %q\n  got  %q", i+1, a, b))
+		}
+		if len(out) == 5 {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}

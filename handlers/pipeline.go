@@ -1,0 +1,693 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/money"
+
+	"github.com/shopspring/decimal"
+)
+
+// dealScope is whose deals a pipeline or forecast covers.
+type dealScope struct {
+	owners []uint64
+	// label names the scope in the title: a person's name, "team", "all".
+	label string
+	// arg repeats the scope on a button's command: "mine", "@#12".
+	arg string
+}
+
+// scopeWord reads a scope word; ok is false for other words.
+func scopeWord(w string) (string, bool) {
+	switch strings.ToLower(w) {
+	case "mine", "my", "me", "мои", "моите", "мой", "аз":
+		return "mine", true
+	case "team", "екип", "екипа", "екипът":
+		return "team", true
+	case "all", "everyone", "всички", "всичко", "фирмата":
+		return "all", true
+	}
+	return "", false
+}
+
+// resolveScope returns the owners of a typed scope ("" for the role's
+// default) or of a person, following what the sender may see.
+func (r *request) resolveScope(scope string, who *crm.Person) (dealScope, error) {
+	if who != nil {
+		if r.rightsOver(who.ID) == nil {
+			return dealScope{}, crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", who.Name)
+		}
+		return dealScope{owners: []uint64{who.ID}, label: who.Name, arg: "@#" + strconv.FormatUint(who.ID, 10)}, nil
+	}
+	if scope == "" {
+		scope = r.defaultScope()
+	}
+	owners, err := r.visibleOwners(scope)
+	if err != nil {
+		return dealScope{}, err
+	}
+	label := r.t("pipeline.scope." + scope)
+	if scope == "mine" {
+		label = r.me.Name
+	}
+	return dealScope{owners: owners, label: label, arg: scope}, nil
+}
+
+// period is a span of whole months [from, to) in the sender's time zone.
+type period struct {
+	from, to time.Time
+	label    string
+}
+
+func (p period) firstMonth() int { return crm.MonthOf(p.from) }
+func (p period) lastMonth() int  { return crm.MonthOf(p.to.AddDate(0, 0, -1)) }
+
+// months lists the months of p as their first days.
+func (p period) months() []time.Time {
+	var out []time.Time
+	for m := p.from; m.Before(p.to); m = m.AddDate(0, 1, 0) {
+		out = append(out, m)
+	}
+	return out
+}
+
+func (r *request) monthName(m time.Time) string {
+	return r.t("deals.month."+strconv.Itoa(int(m.Month())), "year", m.Year())
+}
+
+func (r *request) monthPeriod(y int, m time.Month) period {
+	from := time.Date(y, m, 1, 0, 0, 0, 0, r.tz)
+	return period{from: from, to: from.AddDate(0, 1, 0), label: r.monthName(from)}
+}
+
+func (r *request) quarterPeriod(y, q int) period {
+	from := time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.tz)
+	return period{from: from, to: from.AddDate(0, 3, 0), label: r.t("deals.quarter."+strconv.Itoa(q), "year", y)}
+}
+
+// parsePeriod reads "month", "quarter", "year", "Q2", "2026-Q2", "last
+// quarter" and their Bulgarian forms; ok is false for other words.
+func (r *request) parsePeriod(words []string) (period, bool) {
+	now := r.now.In(r.tz)
+	q := (int(now.Month())-1)/3 + 1
+	w := strings.ToLower(strings.Join(words, " "))
+	switch w {
+	case "month", "месец", "месеца", "this month", "този месец":
+		return r.monthPeriod(now.Year(), now.Month()), true
+	case "quarter", "q", "тримесечие", "тримесечието", "this quarter", "това тримесечие":
+		return r.quarterPeriod(now.Year(), q), true
+	case "last month", "миналия месец", "предишния месец":
+		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.tz)
+		return r.monthPeriod(m.Year(), m.Month()), true
+	case "last quarter", "миналото тримесечие", "предишното тримесечие":
+		if q == 1 {
+			return r.quarterPeriod(now.Year()-1, 4), true
+		}
+		return r.quarterPeriod(now.Year(), q-1), true
+	case "year", "година", "годината", "this year", "тази година":
+		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.tz)
+		return period{from: from, to: from.AddDate(1, 0, 0), label: strconv.Itoa(now.Year())}, true
+	}
+	// "Q2", "Q2 2026", "2026-Q2", "2026 Q2".
+	w = strings.NewReplacer(" ", "", "-", "", "/", "").Replace(w)
+	year := now.Year()
+	if len(w) == 6 && w[4] == 'q' {
+		w = w[4:] + w[:4]
+	}
+	if len(w) >= 2 && w[0] == 'q' && w[1] >= '1' && w[1] <= '4' {
+		if len(w) == 6 {
+			y, err := strconv.Atoi(w[2:])
+			if err != nil {
+				return period{}, false
+			}
+			year = y
+		} else if len(w) != 2 {
+			return period{}, false
+		}
+		return r.quarterPeriod(year, int(w[1]-'0')), true
+	}
+	return period{}, false
+}
+
+// pipelineCmd: "/pipeline [mine|team|@person|all] [STAGE|stuck|report
+// [PERIOD]]".
+func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	var scope, mode string
+	var who *crm.Person
+	var stage crm.Stage
+	var rest []string
+	for i, a := range r.Command.Args {
+		if mode == "report" {
+			rest = r.Command.Args[i:]
+			break
+		}
+		if sc, ok := scopeWord(a); ok {
+			scope = sc
+			continue
+		}
+		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
+			p, err := r.person(a)
+			if err != nil {
+				return err
+			}
+			who = p
+			continue
+		}
+		switch strings.ToLower(a) {
+		case "stuck", "stale", "застояли", "заседнали", "блокирани", "забавени":
+			mode = "stuck"
+			continue
+		case "report", "winloss", "win/loss", "отчет", "анализ":
+			mode = "report"
+			continue
+		}
+		if st, ok := crm.ParseStage(a); ok {
+			stage = st
+			continue
+		}
+		return crm.Errorf(crm.EINVALID, "pipeline.usage")
+	}
+	sc, err := r.resolveScope(scope, who)
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case "stuck":
+		return s.pipelineStuck(ctx, w, r, sc, stage)
+	case "report":
+		p := r.quarterPeriod(r.now.In(r.tz).Year(), (int(r.now.In(r.tz).Month())-1)/3+1)
+		if len(rest) > 0 {
+			var ok bool
+			if p, ok = r.parsePeriod(rest); !ok {
+				return crm.Errorf(crm.EINVALID, "pipeline.usage")
+			}
+		}
+		return s.pipelineReport(ctx, w, r, sc, p)
+	}
+	if stage != "" && !stage.Open() {
+		return s.pipelineClosed(ctx, w, r, sc, stage)
+	}
+	return s.pipelineSummary(ctx, w, r, sc, stage)
+}
+
+// stageSums are the counts and per-currency sums of one stage.
+type stageSums struct {
+	count         int
+	sum, weighted money.Sums
+}
+
+func (a *stageSums) add(t crm.StageTotal) {
+	a.count += t.Count
+	a.sum.Add(t.Currency, t.Sum)
+	a.weighted.Add(t.Currency, t.Weighted)
+}
+
+// currentQuarter is the sender's quarter now.
+func (r *request) currentQuarter() period {
+	now := r.now.In(r.tz)
+	return r.quarterPeriod(now.Year(), (int(now.Month())-1)/3+1)
+}
+
+// pipelineSummary shows per open stage the count, sum and weighted sum, the
+// totals, won and lost this quarter, and the largest open deals. It reads
+// running totals, never every deal.
+func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
+	q := r.currentQuarter()
+	totals, err := s.deals().OpenTotals(ctx, sc.owners)
+	if err != nil {
+		return err
+	}
+	closed, err := s.deals().ClosedTotals(ctx, sc.owners, false, q.firstMonth(), q.lastMonth())
+	if err != nil {
+		return err
+	}
+	totals = append(totals, closed...)
+	by := map[crm.Stage]*stageSums{}
+	for _, st := range crm.Stages {
+		by[st] = &stageSums{}
+	}
+	for _, t := range totals {
+		by[t.Stage].add(t)
+	}
+	var open stageSums
+	var lines []string
+	for _, st := range crm.OpenStages {
+		a := by[st]
+		open.count += a.count
+		open.sum.AddSums(a.sum)
+		open.weighted.AddSums(a.weighted)
+		if only != "" && st != only {
+			continue
+		}
+		name := r.t("pipeline.stage", "stage", r.stageName(st), "weight", r.pct(st.Weight()))
+		if a.count == 0 {
+			lines = append(lines, name+": —")
+			continue
+		}
+		lines = append(lines, r.t("pipeline.line", "name", name, "n", a.count, "sum", r.sums(a.sum), "weighted", r.sums(a.weighted)))
+	}
+	if only == "" {
+		lines = append(lines, r.t("pipeline.total", "n", open.count, "sum", r.sums(open.sum), "weighted", r.sums(open.weighted)))
+		won, lost := by[crm.StageWon], by[crm.StageLost]
+		lines = append(lines, "", r.t("pipeline.won", "period", q.label, "n", won.count, "sum", r.sums(won.sum)))
+		lines = append(lines, r.t("pipeline.lost", "period", q.label, "n", lost.count, "sum", r.sums(lost.sum)))
+	}
+	limit := 5
+	if only != "" {
+		limit = 15
+	}
+	top, err := s.deals().LargestOpenDeals(ctx, sc.owners, only, limit)
+	if err != nil {
+		return err
+	}
+	if len(top) > 0 {
+		head := r.t("pipeline.largest")
+		if only != "" {
+			head = r.t("pipeline.in_stage", "stage", r.stageName(only))
+		}
+		lines = append(lines, "", head)
+		names := s.dealClientNames(ctx, top)
+		for i, d := range top {
+			line := fmt.Sprintf("%d. %s", i+1, r.dealLine(d, names[d.ClientID]))
+			if len(sc.owners) > 1 {
+				line += " (" + r.personName(d.OwnerID) + ")"
+			}
+			lines = append(lines, line)
+		}
+		if only != "" && by[only].count > len(top) {
+			lines = append(lines, r.t("list.more", "count", by[only].count-len(top)))
+		}
+	}
+	title := r.t("pipeline.title", "scope", sc.label)
+	if only != "" {
+		title = r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(only))
+	}
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{{
+		{Label: r.t("deal.button.stuck"), Data: "/pipeline " + sc.arg + " stuck"},
+		{Label: r.t("deal.button.report"), Data: "/pipeline " + sc.arg + " report"},
+		{Label: r.t("deal.button.forecast"), Data: "/forecast quarter " + sc.arg},
+	}}})
+}
+
+// dealClientNames returns the names of the deals' clients by id ("—" for
+// one that cannot be read).
+func (s *Service) dealClientNames(ctx context.Context, ds []*crm.Deal) map[uint64]string {
+	ids := make([]uint64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ClientID
+	}
+	names, err := s.clientNamesOf(ctx, ids)
+	if err != nil {
+		names = map[uint64]string{}
+	}
+	for _, id := range ids {
+		if names[id] == "" {
+			names[id] = "—"
+		}
+	}
+	return names
+}
+
+// pipelineClosed lists the deals won or lost this quarter.
+func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, st crm.Stage) error {
+	q := r.currentQuarter()
+	var list []*crm.Deal
+	var sum money.Sums
+	if err := s.deals().ClosedDeals(ctx, sc.owners, q.from, q.to, func(d *crm.Deal) bool {
+		if d.Stage == st {
+			list = append(list, d)
+			sum.Add(d.Currency, d.Amount)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ClosedAt.After(list[j].ClosedAt) })
+	key := "pipeline.won"
+	if st == crm.StageLost {
+		key = "pipeline.lost"
+	}
+	lines := []string{r.t(key, "period", q.label, "n", len(list), "sum", r.sums(sum))}
+	names := s.dealClientNames(ctx, list)
+	const maxList = 20
+	for i, d := range list {
+		if i == maxList {
+			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+			break
+		}
+		line := "• " + r.dealLine(d, names[d.ClientID])
+		if d.LossReason != "" {
+			line += " · " + truncate(d.LossReason, 60)
+		}
+		if len(sc.owners) > 1 {
+			line += " (" + r.personName(d.OwnerID) + ")"
+		}
+		lines = append(lines, line)
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n")})
+}
+
+// pipelineStuck lists open deals with no stage change for longer than the
+// setting, or whose expected close date has passed, the longest stuck
+// first.
+func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
+	after := s.stuckAfter()
+	today := r.today()
+	var list []*crm.Deal
+	if err := s.deals().EachOpenDeal(ctx, sc.owners, func(d *crm.Deal) bool {
+		if only != "" && d.Stage != only {
+			return true
+		}
+		if r.now.Sub(d.StageSince()) > after || (!d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today)) {
+			list = append(list, d)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if !list[i].StageSince().Equal(list[j].StageSince()) {
+			return list[i].StageSince().Before(list[j].StageSince())
+		}
+		return list[i].ID < list[j].ID
+	})
+	days := int(after.Hours() / 24)
+	title := r.t("pipeline.stuck_title", "scope", sc.label, "n", len(list))
+	if len(list) == 0 {
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("pipeline.stuck_none", "days", days)})
+	}
+	lines := []string{r.t("pipeline.stuck_rule", "days", days)}
+	names := s.dealClientNames(ctx, list)
+	const maxList = 20
+	var buttons [][]bot.Button
+	for i, d := range list {
+		if i == maxList {
+			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+			break
+		}
+		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + r.money(d.Amount, d.Currency) + " · " +
+			r.t("pipeline.stuck_in", "stage", r.stageName(d.Stage), "count", r.days(d.StageSince(), r.now))
+		if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
+			line += " · ⚠ " + r.t("pipeline.close_passed", "date", r.fmtDate(d.ExpectedClose))
+		}
+		if len(sc.owners) > 1 {
+			line += " (" + r.personName(d.OwnerID) + ")"
+		}
+		lines = append(lines, line)
+		if i < 5 {
+			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
+		}
+	}
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: buttons})
+}
+
+// counted is a name and how often it came up.
+type counted struct {
+	name string
+	n    int
+}
+
+// topNames returns the most frequent names (folded for case and script),
+// at most limit, the most frequent first, each under its first spelling.
+func topNames(names []string, limit int) []counted {
+	idx := map[string]int{}
+	var out []counted
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		k := crm.NormalizeName(n)
+		if k == "" {
+			k = strings.ToLower(n)
+		}
+		if i, ok := idx[k]; ok {
+			out[i].n++
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, counted{name: n, n: 1})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].n > out[j].n })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func joinCounted(cs []counted) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s (%d)", c.name, c.n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pipelineReport gives the win/loss analysis of the deals closed in p: win
+// rate, average cycle, average deal size, top loss reasons and
+// competitors.
+func (s *Service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, p period) error {
+	var won, lost int
+	var wonSum, lostSum money.Sums
+	wonPer := map[string]int{}
+	var cycleDays int
+	var reasons, competitors []string
+	if err := s.deals().ClosedDeals(ctx, sc.owners, p.from, p.to, func(d *crm.Deal) bool {
+		switch d.Stage {
+		case crm.StageWon:
+			won++
+			wonSum.Add(d.Currency, d.Amount)
+			wonPer[d.Currency]++
+			cycleDays += r.days(d.CreatedAt, d.ClosedAt)
+		case crm.StageLost:
+			lost++
+			lostSum.Add(d.Currency, d.Amount)
+			reasons = append(reasons, d.LossReason)
+			competitors = append(competitors, d.Competitor)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	title := r.t("pipeline.report_title", "period", p.label, "scope", sc.label)
+	if won+lost == 0 {
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("pipeline.report_none")})
+	}
+	rate := (won*100 + (won+lost)/2) / (won + lost)
+	lines := []string{
+		r.t("pipeline.report_rate", "won", won, "lost", lost, "rate", r.pct(rate)),
+		r.t("pipeline.report_sums", "won", r.sums(wonSum), "lost", r.sums(lostSum)),
+	}
+	if won > 0 {
+		avgCycle := (cycleDays + won/2) / won
+		lines = append(lines, r.t("pipeline.report_cycle", "count", avgCycle))
+		var avg money.Sums
+		for _, c := range wonSum.Currencies(s.cfg.Currency) {
+			avg.Add(c, wonSum.Get(c).DivRound(decimalInt(wonPer[c]), 6))
+		}
+		lines = append(lines, r.t("pipeline.report_size", "avg", r.sums(avg)))
+	}
+	if top := topNames(reasons, 3); len(top) > 0 {
+		lines = append(lines, r.t("pipeline.report_reasons", "list", joinCounted(top)))
+	} else if lost > 0 {
+		lines = append(lines, r.t("pipeline.report_reasons", "list", r.t("pipeline.report_no_reasons")))
+	}
+	if top := topNames(competitors, 3); len(top) > 0 {
+		lines = append(lines, r.t("pipeline.report_competitors", "list", joinCounted(top)))
+	}
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n")})
+}
+
+// forecastCmd: "/forecast [month|quarter] [mine|team|@person|all]":
+// weighted and best-case sums of open deals by expected close month, and
+// won so far in the period against the same part of it last year.
+func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	var scope string
+	var who *crm.Person
+	var pwords []string
+	for _, a := range r.Command.Args {
+		if sc, ok := scopeWord(a); ok {
+			scope = sc
+			continue
+		}
+		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
+			p, err := r.person(a)
+			if err != nil {
+				return err
+			}
+			who = p
+			continue
+		}
+		pwords = append(pwords, a)
+	}
+	p := r.currentQuarter()
+	if len(pwords) > 0 {
+		var ok bool
+		if p, ok = r.parsePeriod(pwords); !ok {
+			return crm.Errorf(crm.EINVALID, "forecast.usage")
+		}
+	}
+	sc, err := r.resolveScope(scope, who)
+	if err != nil {
+		return err
+	}
+	type monthSums struct {
+		count          int
+		weighted, best money.Sums
+	}
+	rows := map[int]*monthSums{}
+	var total, overdue monthSums
+	addRow := func(m, n int, cur string, weighted, best decimal.Decimal) {
+		row := rows[m]
+		if row == nil {
+			row = &monthSums{}
+			rows[m] = row
+		}
+		for _, x := range []*monthSums{row, &total} {
+			x.count += n
+			x.weighted.Add(cur, weighted)
+			x.best.Add(cur, best)
+		}
+	}
+	// Open deals whose close date has passed are counted apart, whatever
+	// the period: they are in no month's forecast until someone moves the
+	// date or closes them. Months other than the current one come from the
+	// running totals by close month; only the current month's deals are
+	// read, to tell the passed dates from the coming ones.
+	today := r.today()
+	cur := crm.MonthOf(today)
+	last := max(p.lastMonth(), cur)
+	totals, err := s.deals().ClosingTotals(ctx, sc.owners, 1, last)
+	if err != nil {
+		return err
+	}
+	for _, t := range totals {
+		switch {
+		case t.Month < cur:
+			overdue.count += t.Count
+			overdue.best.Add(t.Currency, t.Sum)
+		case t.Month > cur && t.Month >= p.firstMonth() && t.Month <= p.lastMonth():
+			addRow(t.Month, t.Count, t.Currency, t.Weighted, t.Sum)
+		}
+	}
+	inPeriod := cur >= p.firstMonth() && cur <= p.lastMonth()
+	if err := s.deals().OpenDealsClosing(ctx, sc.owners, cur, cur, func(d *crm.Deal) bool {
+		switch {
+		case d.ExpectedClose.Before(today):
+			overdue.count++
+			overdue.best.Add(d.Currency, d.Amount)
+		case inPeriod:
+			addRow(cur, 1, d.Currency, d.Weighted(), d.Amount)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	var lines []string
+	for _, m := range p.months() {
+		row := rows[crm.MonthOf(m)]
+		if row == nil {
+			lines = append(lines, r.monthName(m)+": —")
+			continue
+		}
+		lines = append(lines, r.t("forecast.line", "month", r.monthName(m), "n", row.count, "weighted", r.sums(row.weighted), "best", r.sums(row.best)))
+	}
+	if len(p.months()) > 1 {
+		lines = append(lines, r.t("forecast.total", "n", total.count, "weighted", r.sums(total.weighted), "best", r.sums(total.best)))
+	}
+	if overdue.count > 0 {
+		lines = append(lines, r.t("forecast.overdue", "count", overdue.count, "best", r.sums(overdue.best)))
+	}
+	// Won so far in the period (today included), and in the same days of
+	// it a year ago.
+	end := dates.AddDays(today, 1)
+	if p.to.Before(end) {
+		end = p.to
+	}
+	if p.from.Before(end) {
+		nowWon, _, err := s.closedBetween(ctx, sc.owners, p.from, end)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, "", r.t("forecast.won", "n", nowWon.count, "sum", r.sums(nowWon.sum)))
+		lastWon, lastAny, err := s.closedBetween(ctx, sc.owners, p.from.AddDate(-1, 0, 0), end.AddDate(-1, 0, 0))
+		if err != nil {
+			return err
+		}
+		if lastAny > 0 {
+			line := r.t("forecast.last_year", "n", lastWon.count, "sum", r.sums(lastWon.sum))
+			if ch := r.change(nowWon.sum, lastWon.sum); ch != "" {
+				line += " " + ch
+			}
+			lines = append(lines, line)
+		}
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("forecast.title", "period", p.label, "scope", sc.label), Text: strings.Join(lines, "\n")})
+}
+
+// closedBetween returns the deals won on the days from (a day's start)
+// to to (exclusive, a day's start), and how many deals were closed (won or
+// lost) then. It reads running totals only: by month for whole months, by
+// day for the days before and after them.
+func (s *Service) closedBetween(ctx context.Context, owners []uint64, from, to time.Time) (stageSums, int, error) {
+	var won stageSums
+	closed := 0
+	add := func(ts []crm.StageTotal) {
+		for _, t := range ts {
+			closed += t.Count
+			if t.Stage == crm.StageWon {
+				won.add(t)
+			}
+		}
+	}
+	days := func(a, b time.Time) error { // [a, b)
+		if !a.Before(b) {
+			return nil
+		}
+		ts, err := s.deals().ClosedTotals(ctx, owners, true, crm.DayOf(a), crm.DayOf(dates.AddDays(b, -1)))
+		add(ts)
+		return err
+	}
+	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
+	if !firstFull.Equal(from) {
+		firstFull = firstFull.AddDate(0, 1, 0)
+	}
+	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
+	if !firstFull.Before(lastFull) {
+		return won, closed, days(from, to)
+	}
+	if err := days(from, firstFull); err != nil {
+		return won, 0, err
+	}
+	ts, err := s.deals().ClosedTotals(ctx, owners, false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1)))
+	if err != nil {
+		return won, 0, err
+	}
+	add(ts)
+	return won, closed, days(lastFull, to)
+}
+
+// change writes the change from last to now as a percentage when both
+// have a single, same currency.
+func (r *request) change(now, last money.Sums) string {
+	nc, lc := now.Currencies(""), last.Currencies("")
+	if len(lc) != 1 || len(nc) > 1 || (len(nc) == 1 && nc[0] != lc[0]) || last.Get(lc[0]).IsZero() {
+		return ""
+	}
+	diff := now.Get(lc[0]).Sub(last.Get(lc[0])).Mul(decimalInt(100)).DivRound(last.Get(lc[0]), 0)
+	n := int(diff.IntPart())
+	sign := "+"
+	if n < 0 {
+		sign = "−"
+		n = -n
+	}
+	return "(" + sign + r.pct(n) + ")"
+}

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"bufio"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// A backup file is Badger's backup stream (DB.Backup: every live key at one
+// read timestamp, so the copy is consistent) cut into frames:
+//
+//	"ACCOUNTBOT-BACKUP 1\n"
+//	uint32 length, header (JSON BackupInfo)
+//	frames: kind byte ('D' data, 'E' end), uint32 length, payload
+//
+// A plain frame's payload is its data and a CRC-32C of it. With a key, it
+// is a nonce and the data sealed with AES-GCM under a key derived from the
+// store's key (HKDF-SHA256, a random salt per file), the frame's kind and
+// number as additional data, so frames can be neither changed nor
+// reordered. The end frame holds the stream's length: a cut file is
+// refused, not half restored.
+const backupMagic = "ACCOUNTBOT-BACKUP 1\n"
+
+const (
+	frameData    = 'D'
+	frameEnd     = 'E'
+	frameSize    = 256 << 10
+	maxFrameSize = frameSize + 1024
+)
+
+// Backup errors, worded for the person running the sub-command.
+var (
+	ErrNotBackup       = errors.New("the file is not an accountbot backup")
+	ErrBackupDamaged   = errors.New("the backup file is damaged")
+	ErrBackupTruncated = errors.New("the backup file is incomplete (cut off before its end)")
+	ErrBackupNeedsKey  = errors.New("the backup is encrypted: set ACCOUNTBOT_BACKUP_KEY (or ACCOUNTBOT_ENCRYPTION_KEY) to the key it was made with")
+	ErrBackupKey       = errors.New("the backup was made with a different encryption key: set ACCOUNTBOT_BACKUP_KEY to the key it was made with")
+)
+
+// BackupInfo is the header of a backup file.
+type BackupInfo struct {
+	Format    int       `json:"format"`
+	Schema    uint64    `json:"schema"`
+	Created   time.Time `json:"created"`
+	Encrypted bool      `json:"encrypted"`
+	Salt      []byte    `json:"salt,omitempty"`
+	// KeyCheck is a sealed constant that tells a wrong key at once.
+	KeyCheck []byte `json:"key_check,omitempty"`
+	// Bytes is the length of the Badger stream, known after reading.
+	Bytes uint64 `json:"-"`
+}
+
+var keyCheckText = []byte("accountbot backup key check")
+
+// Backup writes a consistent copy of the whole store to w, encrypted with
+// key when key is set (normally the store's own ACCOUNTBOT_ENCRYPTION_KEY:
+// a backup is as protected as the store). Writes go on meanwhile.
+func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
+	// An erasure must not run under a backup: it would copy half-dropped
+	// keys. Writes share the lock and go on.
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
+	info := BackupInfo{Format: 1, Schema: SchemaVersion, Created: at.UTC()}
+	var aead cipher.AEAD
+	if len(key) > 0 {
+		info.Encrypted = true
+		info.Salt = make([]byte, 16)
+		if _, err := rand.Read(info.Salt); err != nil {
+			return err
+		}
+		var err error
+		if aead, err = backupAEAD(key, info.Salt); err != nil {
+			return err
+		}
+		info.KeyCheck = seal(aead, keyCheckText, []byte("check"))
+	}
+	hdr, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(backupMagic)
+	binary.Write(bw, binary.BigEndian, uint32(len(hdr)))
+	bw.Write(hdr)
+	fw := &frameWriter{w: bw, aead: aead, buf: make([]byte, 0, frameSize)}
+	if _, err := s.db.Backup(fw, 0); err != nil {
+		return mapErr(err)
+	}
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Restore loads a backup into this store, which must be new (nothing in it
+// but what Open writes). key decrypts an encrypted backup. The store keeps
+// its own encryption, so restoring with a new ACCOUNTBOT_ENCRYPTION_KEY
+// (and the old one in ACCOUNTBOT_BACKUP_KEY) changes the key.
+func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
+	n := 0
+	if err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && n < 2; it.Next() {
+			n++
+		}
+		return nil
+	}); err != nil {
+		return nil, mapErr(err)
+	}
+	if n > 1 {
+		return nil, errors.New("the store to restore into is not empty")
+	}
+	info, fr, err := openBackup(r, key, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.Load(fr, 256); err != nil {
+		if fr.err != nil {
+			return nil, fr.err
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBackupDamaged, err)
+	}
+	if !fr.done {
+		return nil, ErrBackupTruncated
+	}
+	info.Bytes = fr.total
+	if err := s.checkSchema(); err != nil {
+		return nil, err
+	}
+	return info, s.resumeErasures()
+}
+
+// CheckBackup reads a whole backup and reports whether it is complete and
+// undamaged. Without the key, an encrypted backup is checked for its
+// framing only.
+func CheckBackup(r io.Reader, key []byte) (*BackupInfo, error) {
+	info, fr, err := openBackup(r, key, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(io.Discard, fr); err != nil {
+		return nil, err
+	}
+	info.Bytes = fr.total
+	return info, nil
+}
+
+// openBackup reads the header and returns a reader of the Badger stream.
+// needKey refuses an encrypted backup without a key.
+func openBackup(r io.Reader, key []byte, needKey bool) (*BackupInfo, *frameReader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic := make([]byte, len(backupMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic {
+		return nil, nil, ErrNotBackup
+	}
+	var n uint32
+	if err := binary.Read(br, binary.BigEndian, &n); err != nil || n > 64<<10 {
+		return nil, nil, ErrBackupDamaged
+	}
+	hdr := make([]byte, n)
+	if _, err := io.ReadFull(br, hdr); err != nil {
+		return nil, nil, ErrBackupTruncated
+	}
+	var info BackupInfo
+	if err := json.Unmarshal(hdr, &info); err != nil {
+		return nil, nil, ErrBackupDamaged
+	}
+	if info.Format != 1 {
+		return nil, nil, fmt.Errorf("the backup has format %d; this accountbot reads format 1: upgrade accountbot", info.Format)
+	}
+	if info.Schema > SchemaVersion {
+		return nil, nil, fmt.Errorf("the backup was made by a newer accountbot (schema %d, this build reads up to %d): upgrade accountbot", info.Schema, SchemaVersion)
+	}
+	fr := &frameReader{r: br}
+	if info.Encrypted {
+		if len(key) == 0 {
+			if needKey {
+				return nil, nil, ErrBackupNeedsKey
+			}
+			fr.skipAuth = true
+			return &info, fr, nil
+		}
+		aead, err := backupAEAD(key, info.Salt)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := open(aead, info.KeyCheck, []byte("check")); err != nil {
+			return nil, nil, ErrBackupKey
+		}
+		fr.aead = aead
+	}
+	return &info, fr, nil
+}
+
+func backupAEAD(key, salt []byte) (cipher.AEAD, error) {
+	k, err := hkdf.Key(sha256.New, key, salt, "accountbot backup v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func seal(aead cipher.AEAD, data, ad []byte) []byte {
+	out := make([]byte, aead.NonceSize(), aead.NonceSize()+len(data)+aead.Overhead())
+	if _, err := rand.Read(out); err != nil {
+		panic(err) // crypto/rand never fails on supported systems
+	}
+	return aead.Seal(out, out, data, ad)
+}
+
+func open(aead cipher.AEAD, payload, ad []byte) ([]byte, error) {
+	ns := aead.NonceSize()
+	if len(payload) < ns {
+		return nil, ErrBackupDamaged
+	}
+	return aead.Open(nil, payload[:ns], payload[ns:], ad)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// frameWriter cuts what is written into frames.
+type frameWriter struct {
+	w     io.Writer
+	aead  cipher.AEAD
+	buf   []byte
+	index uint64
+	total uint64
+}
+
+func (f *frameWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), frameSize-len(f.buf))
+		f.buf = append(f.buf, p[:k]...)
+		p = p[k:]
+		if len(f.buf) == frameSize {
+			if err := f.emit(frameData, f.buf); err != nil {
+				return 0, err
+			}
+			f.buf = f.buf[:0]
+		}
+	}
+	return n, nil
+}
+
+// Close writes what is buffered and the end frame.
+func (f *frameWriter) Close() error {
+	if len(f.buf) > 0 {
+		if err := f.emit(frameData, f.buf); err != nil {
+			return err
+		}
+	}
+	return f.emit(frameEnd, binary.BigEndian.AppendUint64(nil, f.total))
+}
+
+func (f *frameWriter) emit(kind byte, data []byte) error {
+	if kind == frameData {
+		f.total += uint64(len(data))
+	}
+	var payload []byte
+	if f.aead != nil {
+		payload = seal(f.aead, data, frameAD(kind, f.index))
+	} else {
+		payload = binary.BigEndian.AppendUint32(append([]byte(nil), data...), crc32.Checksum(data, castagnoli))
+	}
+	f.index++
+	hdr := binary.BigEndian.AppendUint32([]byte{kind}, uint32(len(payload)))
+	if _, err := f.w.Write(hdr); err != nil {
+		return err
+	}
+	_, err := f.w.Write(payload)
+	return err
+}
+
+func frameAD(kind byte, index uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{kind}, index)
+}
+
+// frameReader reads the Badger stream back out of the frames, checking
+// each one; it returns io.EOF only after a valid end frame.
+type frameReader struct {
+	r    *bufio.Reader
+	aead cipher.AEAD
+	// skipAuth reads an encrypted backup's framing without its key.
+	skipAuth bool
+	cur      []byte
+	index    uint64
+	total    uint64
+	done     bool
+	err      error
+}
+
+func (f *frameReader) Read(p []byte) (int, error) {
+	for len(f.cur) == 0 {
+		if f.err != nil {
+			return 0, f.err
+		}
+		if f.done {
+			return 0, io.EOF
+		}
+		f.err = f.next()
+	}
+	n := copy(p, f.cur)
+	f.cur = f.cur[n:]
+	return n, nil
+}
+
+func (f *frameReader) next() error {
+	var hdr [5]byte
+	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return ErrBackupTruncated
+		}
+		return err
+	}
+	kind, n := hdr[0], binary.BigEndian.Uint32(hdr[1:])
+	if (kind != frameData && kind != frameEnd) || n > maxFrameSize {
+		return ErrBackupDamaged
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(f.r, payload); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return ErrBackupTruncated
+		}
+		return err
+	}
+	var data []byte
+	switch {
+	case f.skipAuth:
+		if kind == frameEnd {
+			f.done = true
+			return nil
+		}
+		f.index++
+		f.total += uint64(max(0, int(n)-28)) // nonce and tag
+		return nil
+	case f.aead != nil:
+		d, err := open(f.aead, payload, frameAD(kind, f.index))
+		if err != nil {
+			return ErrBackupDamaged
+		}
+		data = d
+	default:
+		if len(payload) < 4 || crc32.Checksum(payload[:len(payload)-4], castagnoli) != binary.BigEndian.Uint32(payload[len(payload)-4:]) {
+			return ErrBackupDamaged
+		}
+		data = payload[:len(payload)-4]
+	}
+	f.index++
+	if kind == frameEnd {
+		if len(data) != 8 || binary.BigEndian.Uint64(data) != f.total {
+			return ErrBackupDamaged
+		}
+		if _, err := f.r.ReadByte(); err == nil {
+			return ErrBackupDamaged // something after the end
+		}
+		f.done = true
+		return nil
+	}
+	f.total += uint64(len(data))
+	f.cur = data
+	return nil
+}

@@ -1,0 +1,500 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+)
+
+var dataT0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func openDisk(t testing.TB, dir string, key []byte) *Store {
+	t.Helper()
+	s, err := Open(Options{Dir: dir, EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func openMem(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// filesContaining lists the files under dir whose bytes contain marker.
+func filesContaining(t *testing.T, dir string, marker []byte) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, marker) {
+			out = append(out, filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// uniqueMarker returns a random word unlike any other data.
+func uniqueMarker(t testing.TB) string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "MRK" + base32.StdEncoding.EncodeToString(b)
+}
+
+func addClient(t testing.TB, s *Store, name string, owner uint64) *crm.Client {
+	t.Helper()
+	c := &crm.Client{Name: name, OwnerID: owner, CreatedAt: dataT0, ReviewedAt: dataT0}
+	if err := s.CreateClient(context.Background(), c, crm.Actor{PersonID: owner}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestUpsertClientsAddsUpdatesAndRejects(t *testing.T) {
+	ctx := context.Background()
+	s := openMem(t)
+	acme := addClient(t, s, "Acme Ltd", 1)
+	names := []string{"ACME ltd", "Бета ООД", "", "Gamma", "beta ood", "Rejected Co"}
+	merge := func(i int, ex *crm.Client) (*crm.Client, crm.Actor, error) {
+		if names[i] == "Rejected Co" {
+			return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "x")
+		}
+		c := ex
+		if c == nil {
+			c = &crm.Client{Name: names[i], OwnerID: 2, CreatedAt: dataT0, ReviewedAt: dataT0}
+		}
+		if names[i] == "ACME ltd" {
+			c.City = "Sofia"
+		}
+		if names[i] == "beta ood" {
+			c.Phone = "+359 2 123"
+		}
+		return c, crm.Actor{PersonID: 9}, nil
+	}
+	res, err := s.UpsertClients(ctx, dataT0, names, merge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ added, changed, rejected bool }{
+		{false, true, false}, {true, false, false}, {false, false, true}, {true, false, false}, {false, true, false}, {false, false, true},
+	}
+	for i, w := range want {
+		r := res[i]
+		if r.Added != w.added || r.Changed != w.changed || (r.Err != nil) != w.rejected {
+			t.Errorf("row %d (%q): got %+v, want %+v", i, names[i], r, w)
+		}
+	}
+	if res[0].ID != acme.ID || res[4].ID != res[1].ID {
+		t.Errorf("updates should hit the matching clients: %+v", res)
+	}
+	c, _ := s.Client(ctx, acme.ID)
+	if c.City != "Sofia" || c.Name != "Acme Ltd" {
+		t.Errorf("Acme after import: %+v", c)
+	}
+	beta, _ := s.Client(ctx, res[1].ID)
+	if beta.Name != "Бета ООД" || beta.Phone != "+359 2 123" {
+		t.Errorf("Бета after import: %+v", beta)
+	}
+	// Indexes: name prefix and owner.
+	if found, _ := s.FindClients(ctx, "gam", 0); len(found) != 1 {
+		t.Errorf("name index: %v", found)
+	}
+	if mine, _ := s.ClientsByOwner(ctx, 2); len(mine) != 2 {
+		t.Errorf("owner index: %d clients of owner 2, want 2", len(mine))
+	}
+	// History: Acme's city change, by the importing actor.
+	h, _ := s.History(ctx, "client", acme.ID)
+	if last := h[len(h)-1]; last.Field != "city" || last.New != "Sofia" || last.By != 9 {
+		t.Errorf("history: %+v", h)
+	}
+	h, _ = s.History(ctx, "client", res[3].ID)
+	if len(h) != 1 || h[0].Field != "created" {
+		t.Errorf("created history: %+v", h)
+	}
+	// Running the same import again changes nothing.
+	res, err = s.UpsertClients(ctx, dataT0, names[:2], merge)
+	if err != nil || res[0].Changed || res[1].Added || res[1].Changed {
+		t.Errorf("second import: %+v %v", res, err)
+	}
+}
+
+func TestUpsertClientsSplitsLargeBatches(t *testing.T) {
+	s := openMem(t)
+	names := make([]string, 2500)
+	for i := range names {
+		names[i] = fmt.Sprintf("Client %05d %s", i, strings.Repeat("x", 300))
+	}
+	res, err := s.UpsertClients(context.Background(), dataT0, names, func(i int, ex *crm.Client) (*crm.Client, crm.Actor, error) {
+		return &crm.Client{Name: names[i], OwnerID: 1, Custom: map[string]string{"notes": strings.Repeat("n", 400)}}, crm.Actor{PersonID: 1}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	s.EachClient(context.Background(), func(*crm.Client) bool { n++; return true })
+	if n != len(names) || res[len(res)-1].ID != uint64(len(names)) {
+		t.Fatalf("%d clients stored, last id %d; want %d", n, res[len(res)-1].ID, len(names))
+	}
+}
+
+// The erasure test writes markers in every place a client's words live
+// (a short note, a long note, a next step, a task, a former name), makes
+// sure they are on disk, erases the client and looks for them again in
+// every file of the data directory, before and after reopening.
+func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openDisk(t, dir, nil)
+	other := addClient(t, s, "Keep Me Ltd", 1)
+	c := addClient(t, s, "Zorbafirstname Ltd", 1)
+	// Random markers: Snappy would split a marker that shares a few bytes
+	// with data near it into a back-reference, and the search would miss it.
+	markers := []string{uniqueMarker(t), uniqueMarker(t), uniqueMarker(t), uniqueMarker(t)}
+	const formerName = "orbafirstname" // in the history and the old index key
+	// Renamed: the old name lives on only in deleted index entries.
+	if _, err := s.UpdateClient(ctx, c.ID, crm.Actor{PersonID: 1}, dataT0, func(c *crm.Client) error {
+		c.Name = "Second Name Ltd"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	logNote := func(text string, next *crm.Task) {
+		t.Helper()
+		if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: text, At: dataT0}, next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logNote("met them "+markers[0], nil)
+	logNote(strings.Repeat("long story ", 300)+markers[1], &crm.Task{ClientID: c.ID, AssigneeID: 1, Text: "send " + markers[2], Due: dataT0.Add(48 * time.Hour)})
+	if err := s.CreateTask(ctx, &crm.Task{ClientID: c.ID, AssigneeID: 1, Text: markers[3], Due: dataT0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LogConversation(ctx, &crm.Conversation{ClientID: other.ID, AuthorID: 1, Text: "keep this note", At: dataT0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Half of the data goes to tables (close flushes), half stays in the
+	// write-ahead log.
+	s.Close()
+	s = openDisk(t, dir, nil)
+	logNote("again "+markers[0], nil)
+	for _, m := range markers {
+		if len(filesContaining(t, dir, []byte(m))) == 0 {
+			t.Fatalf("before erasure, %q is in no file: the test would prove nothing", m)
+		}
+	}
+	// Index keys are stored as differences to their neighbours, so the
+	// former name is only looked for when it can be seen before.
+	if len(filesContaining(t, dir, []byte(formerName))) > 0 {
+		markers = append(markers, formerName)
+	} else {
+		t.Logf("the former name is not visible as such in the files before erasure")
+	}
+
+	er, err := s.EraseClient(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er.Counts["conversations"] != 3 || er.Counts["tasks"] != 2 || er.Counts["history"] == 0 {
+		t.Errorf("erasure counts: %+v", er.Counts)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, m := range markers {
+			if f := filesContaining(t, dir, []byte(m)); len(f) > 0 {
+				t.Errorf("%s: %q is still in %v", when, m, f)
+			}
+		}
+		if _, err := s.Client(ctx, c.ID); !crm.IsNotFound(err) {
+			t.Errorf("%s: the client can still be read: %v", when, err)
+		}
+		if found, _ := s.FindClients(ctx, "zorba", 0); len(found) > 0 {
+			t.Errorf("%s: the former name still finds it", when)
+		}
+		if tasks, _ := s.OpenTasks(ctx, 1, dataT0.Add(365*24*time.Hour)); len(tasks) != 0 {
+			t.Errorf("%s: tasks left: %v", when, tasks)
+		}
+		kept, err := s.Conversations(ctx, other.ID, 0)
+		if err != nil || len(kept) != 1 {
+			t.Errorf("%s: the other client's note is gone: %v %v", when, kept, err)
+		}
+		if n, _ := s.ErasedClients(ctx); n != 1 {
+			t.Errorf("%s: erased count %d, want 1", when, n)
+		}
+	}
+	check("after erasure")
+	s.Close()
+	s = openDisk(t, dir, nil)
+	defer s.Close()
+	check("after reopening")
+	// New records do not reuse the erased client's id.
+	if n := addClient(t, s, "New Co", 1); n.ID <= c.ID {
+		t.Errorf("new client got id %d, not above the erased %d", n.ID, c.ID)
+	}
+}
+
+func TestInterruptedErasureIsFinishedAtOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openDisk(t, dir, nil)
+	c := addClient(t, s, "Crashy Ltd", 1)
+	if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: "MARKER-crash-31337", At: dataT0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The plan is committed, then the process "dies" before dropping.
+	if _, err := s.planErasure(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openDisk(t, dir, nil)
+	defer s.Close()
+	if _, err := s.Client(ctx, c.ID); !crm.IsNotFound(err) {
+		t.Errorf("client still there after the erasure was resumed: %v", err)
+	}
+	if f := filesContaining(t, dir, []byte("MARKER-crash-31337")); len(f) > 0 {
+		t.Errorf("marker still in %v", f)
+	}
+	if n, _ := s.ErasedClients(ctx); n != 1 {
+		t.Errorf("erased count %d, want 1 (counted once)", n)
+	}
+}
+
+func TestEncryptionAtRest(t *testing.T) {
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{0x42}, 32)
+	for _, tc := range []struct {
+		name  string
+		key   []byte
+		found bool
+	}{
+		{"plain store shows the marker (the check can fail)", nil, true},
+		{"encrypted store hides it", key, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openDisk(t, dir, tc.key)
+			c := addClient(t, s, "Secretive Ltd", 1)
+			marker := uniqueMarker(t)
+			if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: marker, At: dataT0}, nil); err != nil {
+				t.Fatal(err)
+			}
+			s.Close() // flush to tables too
+			s = openDisk(t, dir, tc.key)
+			if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: marker + " again", At: dataT0}, nil); err != nil {
+				t.Fatal(err)
+			}
+			files := filesContaining(t, dir, []byte(marker))
+			s.Close()
+			if got := len(files) > 0; got != tc.found {
+				t.Errorf("marker in files %v; want found=%v", files, tc.found)
+			}
+		})
+	}
+	t.Run("wrong or missing key is a one-line error", func(t *testing.T) {
+		dir := t.TempDir()
+		s := openDisk(t, dir, key)
+		addClient(t, s, "Secretive Ltd", 1)
+		s.Close()
+		plain := t.TempDir()
+		s = openDisk(t, plain, nil)
+		s.Close()
+		for name, o := range map[string]Options{
+			"wrong key":             {Dir: dir, EncryptionKey: bytes.Repeat([]byte{0x17}, 32)},
+			"no key":                {Dir: dir},
+			"key for a plain store": {Dir: plain, EncryptionKey: key},
+			"key of another length": {Dir: dir, EncryptionKey: bytes.Repeat([]byte{0x42}, 16)},
+		} {
+			s, err := Open(o)
+			if err == nil {
+				s.Close()
+				t.Errorf("%s: opened", name)
+				continue
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || !strings.Contains(msg, "ACCOUNTBOT_ENCRYPTION_KEY") {
+				t.Errorf("%s: error %q should be one line naming ACCOUNTBOT_ENCRYPTION_KEY", name, msg)
+			}
+		}
+		// The right key still opens it.
+		s = openDisk(t, dir, key)
+		s.Close()
+	})
+}
+
+func TestBackupRestoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, 16)
+	src := openMem(t)
+	c := addClient(t, src, "Ünïcode Бета", 1)
+	if err := src.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: "MARKER-backup-a1", At: dataT0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Enough data for several frames.
+	names := make([]string, 3000)
+	for i := range names {
+		names[i] = fmt.Sprintf("Bulk %d", i)
+	}
+	if _, err := src.UpsertClients(ctx, dataT0, names, func(i int, _ *crm.Client) (*crm.Client, crm.Actor, error) {
+		return &crm.Client{Name: names[i], OwnerID: 1, City: strings.Repeat("c", 100)}, crm.Actor{PersonID: 1}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		key     []byte
+		restore []byte
+		mangle  func([]byte) []byte
+		want    error
+	}{
+		{name: "plain", want: nil},
+		{name: "encrypted", key: key, restore: key},
+		{name: "encrypted without key", key: key, want: ErrBackupNeedsKey},
+		{name: "encrypted, wrong key", key: key, restore: bytes.Repeat([]byte{8}, 16), want: ErrBackupKey},
+		{name: "cut off", mangle: func(b []byte) []byte { return b[:len(b)-100] }, want: ErrBackupTruncated},
+		{name: "cut at a frame", mangle: func(b []byte) []byte { return b[:len(b)-21] }, want: ErrBackupTruncated},
+		{name: "one byte changed", mangle: func(b []byte) []byte { b[len(b)/2] ^= 1; return b }, want: ErrBackupDamaged},
+		{name: "encrypted, one byte changed", key: key, restore: key, mangle: func(b []byte) []byte { b[len(b)/2] ^= 1; return b }, want: ErrBackupDamaged},
+		{name: "not a backup", mangle: func([]byte) []byte { return []byte("name,city\nAcme,Sofia\n") }, want: ErrNotBackup},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := src.Backup(&buf, tc.key, dataT0); err != nil {
+				t.Fatal(err)
+			}
+			b := buf.Bytes()
+			if tc.key != nil && bytes.Contains(b, []byte("MARKER-backup-a1")) {
+				t.Error("an encrypted backup shows the marker")
+			}
+			if tc.key == nil && tc.mangle == nil && !bytes.Contains(b, []byte("MARKER-backup-a1")) {
+				t.Error("a plain backup should hold the marker as it is")
+			}
+			if tc.mangle != nil {
+				b = tc.mangle(b)
+			}
+			dst := openMem(t)
+			info, err := dst.Restore(bytes.NewReader(b), tc.restore)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("restore: %v, want %v", err, tc.want)
+			}
+			if tc.want != nil {
+				return
+			}
+			if info.Encrypted != (tc.key != nil) || !info.Created.Equal(dataT0) {
+				t.Errorf("info %+v", info)
+			}
+			got, err := dst.Client(ctx, c.ID)
+			if err != nil || got.Name != c.Name {
+				t.Fatalf("client after restore: %+v %v", got, err)
+			}
+			convs, _ := dst.Conversations(ctx, c.ID, 0)
+			if len(convs) != 1 || convs[0].Text != "MARKER-backup-a1" {
+				t.Errorf("conversations after restore: %v", convs)
+			}
+			n := 0
+			dst.EachClient(ctx, func(*crm.Client) bool { n++; return true })
+			if n != len(names)+1 {
+				t.Errorf("%d clients after restore, want %d", n, len(names)+1)
+			}
+			// Ids go on after the restored ones (a sequence may skip the
+			// few it had leased, never reuse one).
+			if nc := addClient(t, dst, "After Restore", 1); nc.ID <= uint64(len(names)+1) {
+				t.Errorf("new id after restore %d reuses one up to %d", nc.ID, len(names)+1)
+			}
+			if _, err := CheckBackup(bytes.NewReader(b), nil); err != nil {
+				t.Errorf("CheckBackup: %v", err)
+			}
+		})
+	}
+	t.Run("only into an empty store", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := src.Backup(&buf, nil, dataT0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.Restore(&buf, nil); err == nil {
+			t.Error("restored into a store with data")
+		}
+	})
+	t.Run("CheckBackup finds a cut file without the key", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := src.Backup(&buf, key, dataT0); err != nil {
+			t.Fatal(err)
+		}
+		b := buf.Bytes()
+		if _, err := CheckBackup(bytes.NewReader(b), nil); err != nil {
+			t.Errorf("whole file: %v", err)
+		}
+		if _, err := CheckBackup(bytes.NewReader(b[:len(b)-10]), nil); !errors.Is(err, ErrBackupTruncated) {
+			t.Errorf("cut file: %v", err)
+		}
+	})
+}
+
+func TestDiskErrorsAreUnavailable(t *testing.T) {
+	for _, err := range []error{
+		&os.PathError{Op: "write", Path: "/data/000001.vlog", Err: syscall.ENOSPC},
+		fmt.Errorf("sync: %w", syscall.EIO),
+		errors.New("write /data/00001.mem: no space left on device"),
+	} {
+		if code := crm.ErrorCode(mapErr(err)); code != crm.EUNAVAILABLE {
+			t.Errorf("%v: code %s, want %s", err, code, crm.EUNAVAILABLE)
+		}
+	}
+}
+
+// A transaction that fails half-way leaves nothing of itself visible.
+func TestFailedWriteLeavesNothingHalfWritten(t *testing.T) {
+	ctx := context.Background()
+	s := openMem(t)
+	boom := &crm.Error{Code: crm.EUNAVAILABLE, Key: "error.unavailable", Err: syscall.ENOSPC}
+	err := s.update(ctx, func(tx *Tx) error {
+		c := &crm.Client{Name: "Half Written", OwnerID: 1}
+		id, err := tx.nextID("client")
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		if err := tx.putClient(nil, c); err != nil {
+			return err
+		}
+		return boom
+	})
+	if crm.ErrorCode(err) != crm.EUNAVAILABLE {
+		t.Fatalf("err %v", err)
+	}
+	if found, _ := s.FindClients(ctx, "half", 0); len(found) != 0 {
+		t.Errorf("half-written client visible: %v", found)
+	}
+	// The failed write's id is skipped, never handed out again.
+	if c := addClient(t, s, "Next", 1); c.ID != 2 {
+		t.Errorf("id %d after a failed write that took id 1, want 2", c.ID)
+	}
+}

@@ -1,0 +1,430 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+
+	"github.com/shopspring/decimal"
+)
+
+func openDealsStore(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+func newDeal(owner, client uint64, amount string, stage crm.Stage, cur string) *crm.Deal {
+	return &crm.Deal{OwnerID: owner, ClientID: client, Title: "deal", Amount: decimal.RequireFromString(amount), Currency: cur,
+		Stage: stage, CreatedAt: t0, History: []crm.StageEntry{{Stage: stage, At: t0}}}
+}
+
+// totalsFromDeals recomputes what the running totals must say.
+func totalsFromDeals(deals []*crm.Deal) map[string]string {
+	type acc struct {
+		n    int
+		s, w decimal.Decimal
+	}
+	m := map[string]*acc{}
+	for _, d := range deals {
+		k := fmt.Sprintf("%d/%s/%s/%d", d.OwnerID, d.Stage, d.Currency, 0)
+		if !d.Open() {
+			k = fmt.Sprintf("%d/%s/%s/%d", d.OwnerID, d.Stage, d.Currency, crm.MonthOf(d.ClosedAt))
+		}
+		a := m[k]
+		if a == nil {
+			a = &acc{}
+			m[k] = a
+		}
+		a.n++
+		a.s = a.s.Add(d.Amount)
+		a.w = a.w.Add(d.Weighted())
+	}
+	out := map[string]string{}
+	for k, a := range m {
+		out[k] = fmt.Sprintf("%d %s %s", a.n, a.s.String(), a.w.String())
+	}
+	return out
+}
+
+func totalsFromStore(ts []crm.StageTotal) map[string]string {
+	out := map[string]string{}
+	for _, t := range ts {
+		out[fmt.Sprintf("%d/%s/%s/%d", t.OwnerID, t.Stage, t.Currency, t.Month)] = fmt.Sprintf("%d %s %s", t.Count, t.Sum.String(), t.Weighted.String())
+	}
+	return out
+}
+
+// The running totals always equal the sums over the deals, whatever
+// sequence of creations, moves, edits, closings and reopenings led there.
+func TestDealTotalsFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	s := openDealsStore(t)
+	rng := rand.New(rand.NewSource(7))
+	var ids []uint64
+	at := t0
+	for i := 0; i < 400; i++ {
+		at = at.Add(7 * time.Hour)
+		if len(ids) < 5 || rng.Intn(3) == 0 {
+			cur := []string{"EUR", "USD"}[rng.Intn(2)]
+			d := newDeal(uint64(1+rng.Intn(3)), uint64(1+rng.Intn(4)), fmt.Sprintf("%d.%02d", rng.Intn(100000), rng.Intn(100)), crm.OpenStages[rng.Intn(4)], cur)
+			d.CreatedAt = at
+			if rng.Intn(2) == 0 {
+				d.ExpectedClose = at.AddDate(0, rng.Intn(5), 0)
+			}
+			if err := s.CreateDeal(ctx, d, crm.Actor{PersonID: 1}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.ID)
+			continue
+		}
+		id := ids[rng.Intn(len(ids))]
+		_, err := s.UpdateDeal(ctx, id, crm.Actor{PersonID: 1}, at, func(d *crm.Deal) error {
+			switch rng.Intn(6) {
+			case 0:
+				return d.MoveTo(crm.Stages[rng.Intn(len(crm.Stages))], at, 1)
+			case 1:
+				return d.Reopen(at, 1)
+			case 2:
+				d.Amount = decimal.New(int64(rng.Intn(1000000)), -2)
+			case 3:
+				p := rng.Intn(101)
+				d.Probability = &p
+			case 4:
+				d.OwnerID = uint64(1 + rng.Intn(3))
+			case 5:
+				d.ExpectedClose = at.AddDate(0, rng.Intn(4), 0)
+			}
+			return nil
+		})
+		if err != nil && crm.ErrorCode(err) != crm.ECONFLICT && crm.ErrorCode(err) != crm.EINVALID {
+			t.Fatal(err)
+		}
+	}
+	var all []*crm.Deal
+	for _, id := range ids {
+		d, err := s.Deal(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, d)
+	}
+	got, err := s.OpenTotals(ctx, []uint64{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedM, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 0, 999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, closedM...)
+	// The daily totals add up to the monthly ones.
+	days, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, true, 0, 99999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dayCount := map[string]int{}
+	for _, d := range days {
+		dayCount[fmt.Sprintf("%d/%s/%s/%d", d.OwnerID, d.Stage, d.Currency, d.Day/100)] += d.Count
+	}
+	for _, m := range closedM {
+		if k := fmt.Sprintf("%d/%s/%s/%d", m.OwnerID, m.Stage, m.Currency, m.Month); dayCount[k] != m.Count {
+			t.Errorf("daily totals of %s count %d, the monthly one %d", k, dayCount[k], m.Count)
+		}
+	}
+	want := totalsFromDeals(all)
+	have := totalsFromStore(got)
+	if len(want) != len(have) {
+		t.Errorf("%d totals, want %d", len(have), len(want))
+	}
+	for k, v := range want {
+		if have[k] != v {
+			t.Errorf("total %s = %q, want %q", k, have[k], v)
+		}
+	}
+
+	// So do the totals by expected close month.
+	wantClose := map[string]string{}
+	{
+		type acc struct {
+			n    int
+			s, w decimal.Decimal
+		}
+		m := map[string]*acc{}
+		for _, d := range all {
+			if !d.Open() || d.ExpectedClose.IsZero() {
+				continue
+			}
+			k := fmt.Sprintf("%d/%s/%d", d.OwnerID, d.Currency, crm.MonthOf(d.ExpectedClose))
+			if m[k] == nil {
+				m[k] = &acc{}
+			}
+			m[k].n++
+			m[k].s = m[k].s.Add(d.Amount)
+			m[k].w = m[k].w.Add(d.Weighted())
+		}
+		for k, a := range m {
+			wantClose[k] = fmt.Sprintf("%d %s %s", a.n, a.s, a.w)
+		}
+	}
+	ct, err := s.ClosingTotals(ctx, []uint64{1, 2, 3}, 0, 999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ct) != len(wantClose) {
+		t.Errorf("%d closing totals, want %d", len(ct), len(wantClose))
+	}
+	for _, c := range ct {
+		k := fmt.Sprintf("%d/%s/%d", c.OwnerID, c.Currency, c.Month)
+		if got := fmt.Sprintf("%d %s %s", c.Count, c.Sum, c.Weighted); got != wantClose[k] {
+			t.Errorf("closing total %s = %q, want %q", k, got, wantClose[k])
+		}
+	}
+
+	// The indexes agree with the deals too.
+	open := map[uint64]bool{}
+	for _, d := range all {
+		if d.Open() {
+			open[d.ID] = true
+		}
+	}
+	seen := 0
+	if err := s.EachOpenDeal(ctx, []uint64{1, 2, 3}, func(d *crm.Deal) bool {
+		if !open[d.ID] {
+			t.Errorf("EachOpenDeal gave closed or unknown %s", d.Ref())
+		}
+		seen++
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(open) {
+		t.Errorf("EachOpenDeal gave %d deals, want %d", seen, len(open))
+	}
+	closed := 0
+	if err := s.ClosedDeals(ctx, []uint64{1, 2, 3}, time.Time{}, at.Add(time.Hour), func(d *crm.Deal) bool {
+		if d.Open() {
+			t.Errorf("ClosedDeals gave open %s", d.Ref())
+		}
+		closed++
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if closed != len(all)-len(open) {
+		t.Errorf("ClosedDeals gave %d, want %d", closed, len(all)-len(open))
+	}
+	for c := uint64(1); c <= 4; c++ {
+		ds, err := s.ClientDeals(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.ClientID != c {
+				t.Errorf("ClientDeals(%d) gave %s of client %d", c, d.Ref(), d.ClientID)
+			}
+		}
+	}
+}
+
+func TestLargestOpenDealsAndStage(t *testing.T) {
+	ctx := context.Background()
+	s := openDealsStore(t)
+	for i, a := range []string{"100", "2500.5", "999.99", "2500.49", "50", "1000000"} {
+		st := crm.OpenStages[i%4]
+		d := newDeal(uint64(1+i%2), 1, a, st, "EUR")
+		if err := s.CreateDeal(ctx, d, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	won := newDeal(1, 1, "5000000", crm.StageLead, "EUR")
+	if err := s.CreateDeal(ctx, won, crm.Actor{PersonID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateDeal(ctx, won.ID, crm.Actor{PersonID: 1}, t0, func(d *crm.Deal) error { return d.MoveTo(crm.StageWon, t0, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	top, err := s.LargestOpenDeals(ctx, []uint64{1, 2}, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range top {
+		got = append(got, d.Amount.String())
+	}
+	if fmt.Sprint(got) != "[1000000 2500.5 2500.49]" {
+		t.Errorf("largest = %v", got)
+	}
+	top, err = s.LargestOpenDeals(ctx, []uint64{1, 2}, crm.StageQualified, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, d := range top {
+		got = append(got, d.Amount.String()+" "+string(d.Stage))
+	}
+	if fmt.Sprint(got) != "[1000000 qualified 2500.5 qualified]" {
+		t.Errorf("largest qualified = %v", got)
+	}
+}
+
+func TestOpenDealsClosingAndHistory(t *testing.T) {
+	ctx := context.Background()
+	s := openDealsStore(t)
+	months := []time.Time{
+		time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for _, m := range months {
+		d := newDeal(1, 1, "10", crm.StageLead, "EUR")
+		d.ExpectedClose = m
+		if err := s.CreateDeal(ctx, d, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	if err := s.OpenDealsClosing(ctx, []uint64{1}, 202604, 202606, func(d *crm.Deal) bool {
+		got = append(got, d.ExpectedClose.Format("2006-01-02"))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(got)
+	if fmt.Sprint(got) != "[2026-04-01 2026-06-30]" {
+		t.Errorf("closing in Q2 = %v", got)
+	}
+	// Every change is in the history with who and when.
+	at := t0.Add(24 * time.Hour)
+	if _, err := s.UpdateDeal(ctx, 1, crm.Actor{PersonID: 2, OnBehalfOf: 3}, at, func(d *crm.Deal) error {
+		d.Amount = decimal.RequireFromString("12.5")
+		return d.MoveTo(crm.StageProposal, at, 2)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.History(ctx, "deal", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, c := range h {
+		lines = append(lines, fmt.Sprintf("%s %s→%s by %d for %d", c.Field, c.Old, c.New, c.By, c.OnBehalfOf))
+	}
+	want := "[created →deal by 1 for 0 amount 10→12.5 by 2 for 3 stage lead→proposal by 2 for 3]"
+	if fmt.Sprint(lines) != want {
+		t.Errorf("history = %v\nwant %v", lines, want)
+	}
+}
+
+func TestImportDeals(t *testing.T) {
+	ctx := context.Background()
+	s := openDealsStore(t)
+	var ds []*crm.Deal
+	for i := 0; i < 450; i++ {
+		d := newDeal(uint64(1+i%3), 1, "1", crm.StageLead, "EUR")
+		if i%2 == 0 {
+			d.Stage = crm.StageWon
+		}
+		ds = append(ds, d)
+	}
+	if err := s.ImportDeals(ctx, ds, crm.Actor{PersonID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if ds[449].ID != 450 {
+		t.Errorf("last id = %d", ds[449].ID)
+	}
+	tot, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 202603, 202603)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenTotals(ctx, []uint64{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range append(tot, open...) {
+		n += x.Count
+	}
+	if n != 450 {
+		t.Errorf("totals count %d deals, want 450", n)
+	}
+	mine, err := s.OwnerDeals(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 150 {
+		t.Errorf("OwnerDeals(1) = %d deals, want 150", len(mine))
+	}
+	for _, d := range mine {
+		if d.OwnerID != 1 || d.Stage == crm.StageWon && d.ClosedAt.IsZero() {
+			t.Errorf("OwnerDeals(1) gave %+v", d)
+		}
+	}
+}
+
+func TestSummaryCodecRoundTrip(t *testing.T) {
+	sofia := time.FixedZone("", 3*3600)
+	p := 35
+	for _, d := range []*crm.Deal{
+		{ID: 7, ClientID: 3, OwnerID: 2, CreatedBy: 9, Title: "Помпи \"A\"", Amount: decimal.RequireFromString("12500.505"), Currency: "EUR",
+			Stage: crm.StageProposal, Probability: &p, ExpectedClose: time.Date(2026, 6, 1, 0, 0, 0, 0, sofia), CreatedAt: t0,
+			History: []crm.StageEntry{{Stage: crm.StageLead, At: t0}, {Stage: crm.StageProposal, At: t0.Add(time.Hour), By: 4}}},
+		{ID: 1 << 40, Title: "", Amount: decimal.RequireFromString("1e12"), Currency: "USD", Stage: crm.StageLost, CreatedAt: t0,
+			ClosedAt: t0.Add(48 * time.Hour), Competitor: "Rival", LossReason: "price", History: nil},
+		{ID: 2, Amount: decimal.Zero, Stage: crm.StageLead},
+	} {
+		got, err := decodeDealSummary(encodeDealSummary(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := summaryOf(d)
+		if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *want) && !sameDeal(got, want) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", *got, *want)
+		}
+		if crm.MonthOf(got.ExpectedClose) != crm.MonthOf(d.ExpectedClose) {
+			t.Errorf("close month %d, want %d", crm.MonthOf(got.ExpectedClose), crm.MonthOf(d.ExpectedClose))
+		}
+	}
+	for _, bad := range [][]byte{nil, {0}, {1}, {1, 5}, encodeDealSummary(&crm.Deal{Title: "x"})[:5]} {
+		if _, err := decodeDealSummary(bad); err == nil {
+			t.Errorf("decodeDealSummary(%v) accepted", bad)
+		}
+	}
+}
+
+// summaryOf is what a summary must decode to.
+func summaryOf(d *crm.Deal) *crm.Deal {
+	s := *d
+	var by uint64
+	if n := len(d.History); n > 0 {
+		by = d.History[n-1].By
+	}
+	s.History = []crm.StageEntry{{Stage: d.Stage, At: d.StageSince(), By: by}}
+	return &s
+}
+
+func sameDeal(a, b *crm.Deal) bool {
+	pa, pb := -1, -1
+	if a.Probability != nil {
+		pa = *a.Probability
+	}
+	if b.Probability != nil {
+		pb = *b.Probability
+	}
+	return a.ID == b.ID && a.ClientID == b.ClientID && a.OwnerID == b.OwnerID && a.CreatedBy == b.CreatedBy && a.Title == b.Title &&
+		a.Amount.Equal(b.Amount) && a.Currency == b.Currency && a.Stage == b.Stage && pa == pb &&
+		a.ExpectedClose.Equal(b.ExpectedClose) && a.CreatedAt.Equal(b.CreatedAt) && a.ClosedAt.Equal(b.ClosedAt) &&
+		a.Competitor == b.Competitor && a.LossReason == b.LossReason &&
+		len(a.History) == 1 && len(b.History) == 1 && a.History[0].Stage == b.History[0].Stage &&
+		a.History[0].At.Equal(b.History[0].At) && a.History[0].By == b.History[0].By
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"accountbot/crm"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Keys of digests and daily snapshots:
+//
+//	dgs/<person>                     digest schedule (JSON)
+//	dgd/<reader><subject><day>       delivery record (JSON), expires
+//	snd/<kind>/<day>                 marker: that day's snapshot is taken
+//	snp/<kind>/<day>/<person>        one person's snapshot rows (JSON)
+//
+// Days are "2006-01-02" strings, so they sort by date.
+
+// deliveryTTL is how long a delivery record is kept: it only matters on
+// its own day, and a little longer for time zones and for looking back.
+const deliveryTTL = 8 * 24 * time.Hour
+
+// snapshotTTL is how long daily snapshots are kept.
+const snapshotTTL = 400 * 24 * time.Hour
+
+// DigestSchedules returns every stored schedule, by person. People who
+// never changed theirs have none.
+func (s *Store) DigestSchedules(ctx context.Context) (map[uint64]*crm.DigestSchedule, error) {
+	out := map[uint64]*crm.DigestSchedule{}
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("dgs/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			d, err := decode[crm.DigestSchedule](item)
+			if err != nil {
+				return false, err
+			}
+			out[d.PersonID] = d
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// SaveDigestSchedule stores a person's schedule.
+func (s *Store) SaveDigestSchedule(ctx context.Context, d *crm.DigestSchedule) error {
+	return s.update(ctx, func(tx *Tx) error { return tx.put(key("dgs/", d.PersonID), d) })
+}
+
+// UpdateDigestDelivery applies fn to the delivery record of one digest
+// (an empty one the first time) and stores the result in the same
+// transaction. Two callers that read the same record cannot both commit:
+// the later one is retried and sees the earlier one's claim, so a digest
+// is claimed for sending once.
+func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day string, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error) {
+	var out *crm.DigestDelivery
+	k := key("dgd/", reader, subject, day)
+	err := s.update(ctx, func(tx *Tx) error {
+		d := &crm.DigestDelivery{ReaderID: reader, SubjectID: subject, Day: day}
+		if err := tx.get(k, d); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		before, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+		out = d
+		after, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		if string(before) == string(after) {
+			return nil // nothing changed: no write, nothing to sync
+		}
+		return tx.txn.SetEntry(badger.NewEntry(k, after).WithTTL(deliveryTTL))
+	})
+	return out, err
+}
+
+// DigestDelivery returns the delivery record of one digest, or
+// crm.ErrNotFound.
+func (s *Store) DigestDelivery(ctx context.Context, reader, subject uint64, day string) (*crm.DigestDelivery, error) {
+	var d crm.DigestDelivery
+	if err := s.view(ctx, func(tx *Tx) error { return tx.get(key("dgd/", reader, subject, day), &d) }); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// OwnerActivity sums up the conversations on owner's clients: their
+// number, the latest, and how many were logged in [from, to). It reads
+// the owner index (which holds each client's last touch) and then only the
+// conversation keys of the clients touched since from, so its cost follows
+// the owner's recent work, not the size of the store.
+func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
+	var out crm.OwnerActivity
+	fromUnix := from.Unix()
+	err := s.view(ctx, func(tx *Tx) error {
+		var recent []uint64
+		var last int64
+		err := tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+			out.Clients++
+			return true, item.Value(func(v []byte) error {
+				if len(v) != 16 {
+					return nil
+				}
+				touch := int64(binary.BigEndian.Uint64(v[:8]))
+				if touch > last {
+					last = touch
+				}
+				if touch != 0 && touch >= fromUnix {
+					recent = append(recent, tailID(k))
+				}
+				return nil
+			})
+		})
+		if last > 0 {
+			out.LastTouch = time.Unix(last, 0)
+		}
+		if err != nil || len(recent) == 0 {
+			return err
+		}
+		opt := badger.DefaultIteratorOptions
+		opt.PrefetchValues = false
+		opt.Prefix = []byte("v/")
+		it := tx.txn.NewIterator(opt)
+		defer it.Close()
+		toNano := uint64(to.UnixNano())
+		for _, c := range recent {
+			prefix := key("v/", c)
+			n := 0
+			for it.Seek(key("v/", c, from)); it.ValidForPrefix(prefix); it.Next() {
+				k := it.Item().Key()
+				if len(k) < len(prefix)+8 || binary.BigEndian.Uint64(k[len(prefix):]) >= toNano {
+					break
+				}
+				n++
+			}
+			if n > 0 {
+				out.Touched++
+				out.Conversations += n
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PutSnapshot stores the day's snapshot of kind unless one is already
+// stored, and reports whether it stored it. The rows and the marker are
+// written in one transaction, so a snapshot is whole or absent.
+func (s *Store) PutSnapshot(ctx context.Context, kind, day string, at time.Time, rows []crm.SnapshotRow) (bool, error) {
+	stored := false
+	err := s.update(ctx, func(tx *Tx) error {
+		stored = false
+		marker := key("snd/", kind, "/", day)
+		if ok, err := tx.has(marker); err != nil || ok {
+			return err
+		}
+		byPerson := map[uint64][]crm.SnapshotRow{}
+		for _, r := range rows {
+			byPerson[r.PersonID] = append(byPerson[r.PersonID], r)
+		}
+		for p, rs := range byPerson {
+			b, err := json.Marshal(rs)
+			if err != nil {
+				return err
+			}
+			if err := tx.txn.SetEntry(badger.NewEntry(key("snp/", kind, "/", day, "/", p), b).WithTTL(snapshotTTL)); err != nil {
+				return err
+			}
+		}
+		if err := tx.txn.SetEntry(badger.NewEntry(marker, u64(uint64(at.Unix()))).WithTTL(snapshotTTL)); err != nil {
+			return err
+		}
+		stored = true
+		return nil
+	})
+	return stored, err
+}
+
+// HasSnapshot reports whether the day's snapshot of kind is stored.
+func (s *Store) HasSnapshot(ctx context.Context, kind, day string) (bool, error) {
+	var ok bool
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		ok, err = tx.has(key("snd/", kind, "/", day))
+		return err
+	})
+	return ok, err
+}
+
+// SnapshotRows returns the rows of the day's snapshot of kind for the
+// given people (everyone when people is nil), and whether that day's
+// snapshot was taken at all.
+func (s *Store) SnapshotRows(ctx context.Context, kind, day string, people []uint64) ([]crm.SnapshotRow, bool, error) {
+	var out []crm.SnapshotRow
+	taken := false
+	err := s.view(ctx, func(tx *Tx) error {
+		var err error
+		if taken, err = tx.has(key("snd/", kind, "/", day)); err != nil || !taken {
+			return err
+		}
+		read := func(item *badger.Item) error {
+			return item.Value(func(b []byte) error {
+				var rs []crm.SnapshotRow
+				if err := json.Unmarshal(b, &rs); err != nil {
+					return err
+				}
+				out = append(out, rs...)
+				return nil
+			})
+		}
+		if people == nil {
+			return tx.scan(key("snp/", kind, "/", day, "/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+				return true, read(item)
+			})
+		}
+		for _, p := range people {
+			item, err := tx.txn.Get(key("snp/", kind, "/", day, "/", p))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := read(item); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, taken, err
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+)
+
+func TestOwnerActivity(t *testing.T) {
+	s := memStore(t)
+	base := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var clients []*crm.Client
+	for i, owner := range []uint64{1, 1, 1, 2} {
+		c := &crm.Client{Name: string(rune('a' + i)), OwnerID: owner, CreatedAt: base, ReviewedAt: base}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: owner}); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	logAt := func(c *crm.Client, at time.Time) {
+		t.Helper()
+		if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: c.OwnerID, Text: "x", At: at}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	logAt(clients[0], day(21, 9))  // before the period
+	logAt(clients[0], day(25, 9))  // in
+	logAt(clients[0], day(25, 17)) // in
+	logAt(clients[1], day(25, 23)) // in
+	logAt(clients[1], day(26, 0))  // at the end: out
+	logAt(clients[3], day(25, 12)) // another owner's
+	got, err := s.OwnerActivity(ctx, 1, day(25, 0), day(26, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crm.OwnerActivity{Clients: 3, LastTouch: day(26, 0), Conversations: 3, Touched: 2}
+	if !got.LastTouch.Equal(want.LastTouch) || got.Clients != want.Clients || got.Conversations != want.Conversations || got.Touched != want.Touched {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	none, err := s.OwnerActivity(ctx, 9, day(25, 0), day(26, 0))
+	if err != nil || none.Clients != 0 || !none.LastTouch.IsZero() {
+		t.Fatalf("nobody's activity: %+v %v", none, err)
+	}
+}
+
+// Many claimers of the same digest at once: exactly one gets each identity.
+func TestDigestClaimIsExclusive(t *testing.T) {
+	for _, mem := range []bool{true, false} {
+		opts := Options{InMemory: mem}
+		if !mem {
+			opts.Dir = t.TempDir()
+		}
+		s, err := Open(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 26, 8, 30, 0, 0, time.UTC)
+		ids := []string{"telegram:1", "slack:U1"}
+		var mu sync.Mutex
+		claims := map[string]int{}
+		var wg sync.WaitGroup
+		for i := 0; i < 16; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var got []string
+				if _, err := s.UpdateDigestDelivery(ctx, 7, 7, "2026-11-26", func(d *crm.DigestDelivery) error {
+					got, _ = d.Claim(ids, now)
+					return nil
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, id := range got {
+					claims[id]++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if claims["telegram:1"] != 1 || claims["slack:U1"] != 1 {
+			t.Fatalf("mem=%v: claims %v, want one each", mem, claims)
+		}
+		// Recording the outcome: one delivered, one refused and retried later.
+		if _, err := s.UpdateDigestDelivery(ctx, 7, 7, "2026-11-26", func(d *crm.DigestDelivery) error {
+			d.Finish("telegram:1", true, now)
+			d.Finish("slack:U1", false, now)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.DigestDelivery(ctx, 7, 7, "2026-11-26")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := d.Claim(ids, now.Add(time.Minute)); len(again) != 0 {
+			t.Fatalf("claimed again before the retry time: %v", again)
+		}
+		if again, _ := d.Claim(ids, now.Add(10*time.Minute)); len(again) != 1 || again[0] != "slack:U1" {
+			t.Fatalf("retry claims %v, want slack:U1 only", again)
+		}
+		s.Close()
+	}
+}
+
+func TestSnapshotsAreWrittenOnce(t *testing.T) {
+	s := memStore(t)
+	at := time.Date(2026, 11, 26, 0, 0, 30, 0, time.UTC)
+	rows := []crm.SnapshotRow{{PersonID: 1, Bucket: "lead/EUR", Count: 1}, {PersonID: 2, Bucket: "lead/EUR", Count: 2}}
+	if ok, err := s.PutSnapshot(ctx, "pipeline", "2026-11-26", at, rows); err != nil || !ok {
+		t.Fatalf("first: %v %v", ok, err)
+	}
+	if ok, err := s.PutSnapshot(ctx, "pipeline", "2026-11-26", at, rows[:1]); err != nil || ok {
+		t.Fatalf("second: %v %v", ok, err)
+	}
+	got, taken, err := s.SnapshotRows(ctx, "pipeline", "2026-11-26", []uint64{2, 3})
+	if err != nil || !taken || len(got) != 1 || got[0].Count != 2 {
+		t.Fatalf("rows %+v taken %v err %v", got, taken, err)
+	}
+	all, _, _ := s.SnapshotRows(ctx, "pipeline", "2026-11-26", nil)
+	if len(all) != 2 {
+		t.Fatalf("all rows: %+v", all)
+	}
+	// An empty snapshot is still a snapshot (nobody had deals that day).
+	if ok, _ := s.PutSnapshot(ctx, "pipeline", "2026-11-27", at, nil); !ok {
+		t.Fatal("empty snapshot not stored")
+	}
+	if _, taken, _ := s.SnapshotRows(ctx, "pipeline", "2026-11-27", nil); !taken {
+		t.Fatal("empty snapshot not found")
+	}
+}
