@@ -34,7 +34,9 @@ func (a amounts) text(lang, first string) string {
 }
 
 // fmtMoney writes an amount rounded to the cent in the language's way.
-func fmtMoney(d decimal.Decimal, currency, lang string) string { return money.Format(d, currency, lang) }
+func fmtMoney(d decimal.Decimal, currency, lang string) string {
+	return money.Format(d, currency, lang)
+}
 
 // parseMoney reads an amount typed with an optional currency ("5000",
 // "5 000,50 лв", "EUR 5000"); without one it is in defaultCurrency.
