@@ -117,6 +117,16 @@ type DealFact struct {
 	StageSince time.Time
 }
 
+// DealSum is the least of a deal that sums over every deal need.
+type DealSum struct {
+	ClientID uint64
+	Stage    Stage
+	Amount   decimal.Decimal
+	Currency string
+	// ClosedAt is when the deal was won or lost; zero while open.
+	ClosedAt time.Time
+}
+
 // FactOfDeal returns the facts of a deal (or of a deal summary).
 func FactOfDeal(d *Deal) DealFact {
 	return DealFact{ID: d.ID, ClientID: d.ClientID, OwnerID: d.OwnerID, Stage: string(d.Stage), Amount: d.Amount, Currency: d.Currency,

@@ -21,6 +21,7 @@ type PlanningStore interface {
 	ClientsBySource(ctx context.Context, source string) ([]uint64, error)
 	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
 	EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error
+	EachDealSum(ctx context.Context, fn func(*crm.DealSum) bool) error
 	ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64]int, error)
 
 	SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.Actor) (*crm.ContactPlan, error)

@@ -46,8 +46,14 @@ func (g *segmentGroup) total() int { return g.clients + g.prospects }
 // clientDeals are the deal figures of one client that /segments needs.
 type clientDeals struct {
 	hasWon            bool
-	wonNow, wonBefore []crm.DealFact
-	open              []crm.DealFact
+	wonNow, wonBefore []dealAmount
+	open              []dealAmount
+}
+
+// dealAmount is one deal's amount.
+type dealAmount struct {
+	currency string
+	amount   decimal.Decimal
 }
 
 // segmentReport is the whole analysis.
@@ -109,30 +115,53 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 	}
 	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
 
+	// The deals and claims are read while the audience rows are, on
+	// another goroutine: the two scans are independent until the join.
 	deals := map[uint64]*clientDeals{}
-	err := ps.EachDealFact(ctx, nil, func(d crm.DealFact) bool {
-		cd := deals[d.ClientID]
-		if cd == nil {
-			cd = &clientDeals{}
-			deals[d.ClientID] = cd
-		}
-		switch {
-		case d.Won():
-			cd.hasWon = true
-			if d.ClosedAt.After(yearAgo) && !d.ClosedAt.After(now) {
-				cd.wonNow = append(cd.wonNow, d)
-			} else if d.ClosedAt.After(twoYearsAgo) && !d.ClosedAt.After(yearAgo) {
-				cd.wonBefore = append(cd.wonBefore, d)
+	var claims map[uint64]int
+	done := make(chan error, 1)
+	go func() {
+		err := ps.EachDealSum(ctx, func(d *crm.DealSum) bool {
+			won, open := d.Stage == crm.StageWon, d.Stage.Open()
+			if !won && !open {
+				return true
 			}
-		case d.Open():
-			cd.open = append(cd.open, d)
+			cd := deals[d.ClientID]
+			if cd == nil {
+				cd = &clientDeals{}
+				deals[d.ClientID] = cd
+			}
+			amt := dealAmount{d.Currency, d.Amount}
+			cd.hasWon = cd.hasWon || won
+			switch {
+			case open:
+				cd.open = append(cd.open, amt)
+			case d.ClosedAt.After(yearAgo) && !d.ClosedAt.After(now):
+				cd.wonNow = append(cd.wonNow, amt)
+			case d.ClosedAt.After(twoYearsAgo) && !d.ClosedAt.After(yearAgo):
+				cd.wonBefore = append(cd.wonBefore, amt)
+			}
+			return true
+		})
+		if err == nil {
+			claims, err = ps.ClaimCounts(ctx, yearAgo, now)
+		}
+		done <- err
+	}()
+	type entry struct {
+		row   crm.AudienceRow
+		value string
+	}
+	var rows []entry
+	err := ps.Audience(ctx, func(row crm.AudienceRow) bool {
+		if visible[row.OwnerID] {
+			rows = append(rows, entry{row, row.Field(by)})
 		}
 		return true
 	})
-	if err != nil {
-		return nil, err
+	if derr := <-done; err == nil {
+		err = derr
 	}
-	claims, err := ps.ClaimCounts(ctx, yearAgo, now)
 	if err != nil {
 		return nil, err
 	}
@@ -140,13 +169,20 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 	rep := &segmentReport{by: by}
 	rep.all = segmentGroup{wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
 	groups := map[string]*segmentGroup{}
+	// Values are interned by the store, so the few distinct ones are
+	// normalised once each.
+	byValue := map[string]*segmentGroup{}
 	group := func(value string) *segmentGroup {
+		if g, ok := byValue[value]; ok {
+			return g
+		}
 		key := crm.NormalizeName(value)
 		g := groups[key]
 		if g == nil {
 			g = &segmentGroup{label: strings.TrimSpace(value), wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
 			groups[key] = g
 		}
+		byValue[value] = g
 		return g
 	}
 	var one [1]string
@@ -167,38 +203,39 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 			return
 		}
 		for _, d := range cd.wonNow {
-			g.wonNow.add(d.Currency, d.Amount)
+			g.wonNow.add(d.currency, d.amount)
 		}
 		for _, d := range cd.wonBefore {
-			g.wonBefore.add(d.Currency, d.Amount)
+			g.wonBefore.add(d.currency, d.amount)
 		}
 		for _, d := range cd.open {
-			g.pipeline.add(d.Currency, d.Amount)
+			g.pipeline.add(d.currency, d.amount)
 		}
 	}
-	err = ps.Audience(ctx, func(row crm.AudienceRow) bool {
-		if !visible[row.OwnerID] {
-			return true
-		}
-		cd := deals[row.ClientID]
-		buyer := crm.IsBuyer(row.Status, cd != nil && cd.hasWon)
-		add(&rep.all, &row, cd, buyer)
+	split := map[string][]string{}
+	for i := range rows {
+		e := &rows[i]
+		cd := deals[e.row.ClientID]
+		buyer := crm.IsBuyer(e.row.Status, cd != nil && cd.hasWon)
+		add(&rep.all, &e.row, cd, buyer)
 		values := one[:0]
-		if by == "need" {
-			values = crm.SplitValues(row.Need)
-		} else if v := row.Field(by); v != "" {
-			values = append(values, v)
+		switch {
+		case by == "need":
+			vs, ok := split[e.value]
+			if !ok {
+				vs = crm.SplitValues(e.value)
+				split[e.value] = vs
+			}
+			values = vs
+		case e.value != "":
+			values = append(values, e.value)
 		}
 		if len(values) == 0 {
-			values = append(values, "")
+			values = append(one[:0], "")
 		}
 		for _, v := range values {
-			add(group(v), &row, cd, buyer)
+			add(group(v), &e.row, cd, buyer)
 		}
-		return true
-	})
-	if err != nil {
-		return nil, err
 	}
 	for _, g := range groups {
 		rep.groups = append(rep.groups, g)

@@ -11,6 +11,7 @@ import (
 	"accountbot/crm"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"github.com/shopspring/decimal"
 )
 
 // Keys of the planning indexes kept beside clients and deals:
@@ -315,6 +316,89 @@ func (s *Store) EachDealFact(ctx context.Context, keep func(clientID uint64) boo
 		}
 		return nil
 	})
+}
+
+// EachDealSum calls fn with the amount, stage, client and closing time of
+// every deal, open ones first, until fn returns false. It decodes only
+// those fields of the pipeline's summaries, without allocating, for
+// analyses over every deal (/segments); fn must not keep the pointer.
+func (s *Store) EachDealSum(ctx context.Context, fn func(*crm.DealSum) bool) error {
+	currencies := map[string]string{}
+	var sum crm.DealSum
+	return s.view(ctx, func(tx *Tx) error {
+		for _, prefix := range []string{pDealAmt, pDealShut} {
+			stop := false
+			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+				err := item.Value(func(b []byte) error { return decodeDealSum(b, &sum, currencies) })
+				if err != nil {
+					return false, err
+				}
+				stop = !fn(&sum)
+				return !stop, nil
+			})
+			if err != nil || stop {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// decodeDealSum reads the fields of crm.DealSum from a deal summary
+// (layout in dealcodec.go), skipping the others.
+func decodeDealSum(b []byte, d *crm.DealSum, currencies map[string]string) error {
+	if len(b) == 0 || b[0] != dealSummaryVersion {
+		return errBadDealSummary
+	}
+	r := &summaryReader{b: b[1:]}
+	r.uvarint() // id
+	d.ClientID = r.uvarint()
+	r.uvarint() // owner
+	r.uvarint() // created by
+	r.skipString()
+	exp := r.varint()
+	coef := r.varint()
+	d.Amount = decimal.New(coef, int32(exp))
+	cur := r.bytes()
+	c, ok := currencies[string(cur)]
+	if !ok {
+		c = string(cur)
+		currencies[c] = c
+	}
+	d.Currency = c
+	d.Stage = stageOf(r.byte())
+	r.byte() // probability
+	r.skipTime() // expected close
+	r.skipTime() // created
+	d.ClosedAt = time.Time{}
+	if r.byte() == 1 {
+		sec, nsec := r.varint(), r.varint()
+		r.varint() // zone offset
+		d.ClosedAt = time.Unix(sec, nsec).UTC()
+	}
+	return r.err
+}
+
+// bytes returns the next string's bytes without copying them.
+func (r *summaryReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errBadDealSummary
+		return nil
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *summaryReader) skipString() { r.bytes() }
+
+func (r *summaryReader) skipTime() {
+	if r.byte() == 1 {
+		r.varint()
+		r.varint()
+		r.varint()
+	}
 }
 
 // ClaimCounts returns how many claims each client raised from from to to,
