@@ -367,7 +367,7 @@ func decodeDealSum(b []byte, d *crm.DealSum, currencies map[string]string) error
 	}
 	d.Currency = c
 	d.Stage = stageOf(r.byte())
-	r.byte() // probability
+	r.byte()     // probability
 	r.skipTime() // expected close
 	r.skipTime() // created
 	d.ClosedAt = time.Time{}
