@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"math"
 	"sort"
 	"time"
 )
@@ -85,7 +86,7 @@ func Recommend(f NextFacts, now time.Time) []Advice {
 	}
 	t := now.In(loc)
 	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
-	days := func(from, to time.Time) int { return int(to.Sub(from).Hours()/24 + 0.5) }
+	days := func(from, to time.Time) int { return int(math.Round(to.Sub(from).Hours() / 24)) }
 	var out []Advice
 
 	for _, c := range f.Claims {
@@ -226,7 +227,7 @@ func PurchaseRhythm(wonAt []time.Time) (int, bool) {
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
 	var gaps []int
 	for i := 1; i < len(ts); i++ {
-		gaps = append(gaps, int(ts[i].Sub(ts[i-1]).Hours()/24+0.5))
+		gaps = append(gaps, int(math.Round(ts[i].Sub(ts[i-1]).Hours()/24)))
 	}
 	sort.Ints(gaps)
 	m := gaps[len(gaps)/2]

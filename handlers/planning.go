@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -353,7 +354,7 @@ func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) strin
 }
 
 // daysBetween counts whole days from a to b (midnights in one zone).
-func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours()/24 + 0.5) }
+func daysBetween(a, b time.Time) int { return int(math.Round(b.Sub(a).Hours() / 24)) }
 
 // PlanningItem is one due or overdue piece of planned work: a contact
 // planned by a contact plan, a contract promise, or a meeting. Digests

@@ -263,7 +263,7 @@ func (s *Service) growth(g *segmentGroup) (decimal.Decimal, int) {
 // segmentsReply writes the analysis.
 func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
 	cur := s.cfg.Currency
-	title := r.t("segments.title", "by", r.t("field."+rep.by), "count", rep.all.total())
+	title := r.t("segments.title", "by", strings.ToLower(r.t("field."+rep.by)), "count", rep.all.total())
 	if rep.all.total() == 0 {
 		return bot.Reply{Text: r.t("segments.empty")}
 	}

@@ -1,0 +1,522 @@
+package handlers_test
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/handlers"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// updatePlanningGolden rewrites the golden replies of the planning tests:
+// go test ./handlers/ -run TestPlanning -update-planning
+var updatePlanningGolden = flag.Bool("update-planning", false, "rewrite the planning golden files in testdata/")
+
+// checkPlanningGolden compares got with testdata/name.
+func checkPlanningGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updatePlanningGolden {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update-planning to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (run with -update-planning to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// replyDump renders replies with their buttons, for golden files.
+func replyDump(rec *bot.Recorder) string {
+	var b strings.Builder
+	for _, r := range rec.Replies {
+		b.WriteString(r.PlainText())
+		b.WriteString("\n")
+		for _, row := range r.Buttons {
+			for i, btn := range row {
+				if i > 0 {
+					b.WriteString("  ")
+				}
+				b.WriteString("[" + btn.Label + " → " + btn.Data + "]")
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// planningNotifier records what the bot sends outside conversations.
+type planningNotifier struct {
+	mu   sync.Mutex
+	sent map[string][]bot.Reply
+}
+
+func (n *planningNotifier) Notify(_ context.Context, identity string, r bot.Reply) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sent == nil {
+		n.sent = map[string][]bot.Reply{}
+	}
+	n.sent[identity] = append(n.sent[identity], r)
+	return nil
+}
+
+func (n *planningNotifier) to(identity string) []bot.Reply {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]bot.Reply(nil), n.sent[identity]...)
+}
+
+// newPlanningEnv is newEnv with a notifier: Thursday 26 November 2026,
+// 10:00 in Sofia, heads console:admin and telegram:1.
+func newPlanningEnv(t testing.TB) (*testEnv, *planningNotifier) {
+	t.Helper()
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tz := sofia(t)
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, tz)}
+	cfg := handlers.DefaultConfig()
+	cfg.TZ = tz
+	cfg.Heads = []string{"console:admin", "telegram:1"}
+	notes := &planningNotifier{}
+	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithNotifier(notes),
+		handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	return &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}, notes
+}
+
+// at runs fn with the clock at t and puts it back afterwards.
+func (e *testEnv) at(t time.Time, fn func()) {
+	e.t.Helper()
+	now := e.clock.Now()
+	e.clock.Set(t)
+	fn()
+	e.clock.Set(now)
+}
+
+var dealRef = regexp.MustCompile(`D-\d+`)
+
+// deal adds a deal and returns its reference.
+func (e *testEnv) deal(identity, text string) string {
+	e.t.Helper()
+	got := e.say(identity, text)
+	ref := dealRef.FindString(got)
+	if ref == "" {
+		e.t.Fatalf("%q: no deal in %q", text, got)
+	}
+	return ref
+}
+
+// seedPlanning makes the audience of the golden tests: Maria (reporting to
+// Sam) owns Acme, Beta and Delta, Ivan owns Gamma and Epsilon; deals won
+// and lost over two years, an open one and a claim.
+func seedPlanning(e *testEnv) {
+	e.t.Helper()
+	e.team()
+	e.at(time.Date(2025, 3, 10, 11, 0, 0, 0, e.tz), func() {
+		e.must("console:maria", "/client add Acme segment=retail level=key need=pumps,service city=Sofia industry=food size=large contact=Ivo phone=+35921", "Saved")
+		e.must("console:maria", "/client add Beta segment=retail level=regular need=pumps city=Varna", "Saved")
+		e.must("console:ivan", "/client add Gamma segment=horeca level=key need=service city=Sofia", "Saved")
+		e.deal("console:maria", "/deal add Acme: Pumps 2025 amount=12000 stage=won")
+	})
+	e.at(time.Date(2026, 6, 15, 11, 0, 0, 0, e.tz), func() {
+		e.deal("console:maria", "/deal add Acme: Pumps 2026 amount=15000 stage=won")
+		e.deal("console:ivan", "/deal add Gamma: Service contract amount=4000 stage=won")
+		e.must("console:maria", "/client add Delta segment=wholesale need=valves city=Plovdiv", "Saved")
+	})
+	e.at(time.Date(2026, 10, 1, 11, 0, 0, 0, e.tz), func() {
+		e.deal("console:maria", "/deal add Beta: Pumps amount=8000")
+		e.must("console:ivan", "/client add Epsilon segment=horeca status=client city=Sofia", "Saved")
+		lost := e.deal("console:ivan", "/deal add Epsilon: Coffee machines amount=3000")
+		e.must("console:ivan", "/deal lost "+lost+": price competitor=Metro", lost)
+		e.must("console:maria", "/claim Acme: three pallets broken severity=high category=delivery", "C-")
+	})
+}
+
+func TestPlanningSegmentsGolden(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	var out strings.Builder
+	for _, q := range []struct{ who, text string }{
+		{"console:admin", "/segments"},
+		{"console:admin", "/segments by=need"},
+		{"console:admin", "/segments by=level"},
+		{"console:ivan", "/segments"},
+		{"console:sam", "/segments by=city"},
+	} {
+		out.WriteString("> " + q.who + ": " + q.text + "\n")
+		out.WriteString(replyDump(e.send(q.who, q.text)) + "\n")
+	}
+	checkPlanningGolden(t, "planning_segments_en.golden", out.String())
+
+	e.must("console:admin", "/lang bg", "")
+	out.Reset()
+	for _, q := range []string{"/сегменти", "/сегменти по=нужда"} {
+		out.WriteString("> " + q + "\n" + replyDump(e.send("console:admin", q)) + "\n")
+	}
+	checkPlanningGolden(t, "planning_segments_bg.golden", out.String())
+}
+
+func TestPlanningSegmentsFigures(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	got := e.say("console:admin", "/segments")
+	for _, want := range []string{
+		"Audience by segment · 5 records",
+		// retail: Acme won (client), Beta open deal only (prospect).
+		"retail — 2 (clients 1, prospects 1) · conversion 50% · won €15,000.00 · pipeline €8,000.00 · 1.0 claims/client",
+		// horeca: Gamma won, Epsilon status=client.
+		"horeca — 2 (clients 2, prospects 0) · conversion 100% · won €4,000.00",
+		"wholesale — 1 (clients 0, prospects 1) · conversion 0%",
+		"Growing most: horeca (+€4,000.00 won against the 12 months before",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/segments lacks %q:\n%s", want, got)
+		}
+	}
+	// A manager sees only their own clients.
+	ivan := e.say("console:ivan", "/segments")
+	if !strings.Contains(ivan, "2 records") || strings.Contains(ivan, "retail") {
+		t.Errorf("Ivan's /segments:\n%s", ivan)
+	}
+	e.must("console:ivan", "/segments all", "Only heads see everything")
+	e.must("console:admin", "/segments by=colour", "segment, industry, need, level or city")
+}
+
+func TestPlanningFieldChoices(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	rec := e.send("console:maria", "/client edit Delta level=")
+	if len(rec.Replies) != 1 {
+		t.Fatalf("replies: %+v", rec.Replies)
+	}
+	r := rec.Replies[0]
+	var labels, data []string
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			labels, data = append(labels, b.Label), append(data, b.Data)
+		}
+	}
+	// key is used twice, regular once: most used first.
+	if strings.Join(labels, ",") != "key,regular" || !strings.HasPrefix(data[0], "/client edit #") || !strings.HasSuffix(data[0], " level=key") {
+		t.Fatalf("choices %v %v", labels, data)
+	}
+	e.must("console:maria", data[0], "level: — → key")
+	// Needs add to the ones there are.
+	rec = e.send("console:maria", "/client edit Delta need=")
+	var needs []string
+	for _, row := range rec.Replies[0].Buttons {
+		for _, b := range row {
+			needs = append(needs, b.Label+"="+b.Data[strings.Index(b.Data, "need="):])
+		}
+	}
+	if !contains(needs, `+ pumps=need=valves,pumps`) || !contains(needs, `Clear=need=""`) {
+		t.Fatalf("need choices %v", needs)
+	}
+	e.must("console:maria", `/client edit Delta need="valves,pumps"`, "need: valves → valves,pumps")
+	e.must("console:maria", `/client edit Delta level=""`, "level: key → —")
+	// Nobody else's value is invented: an unused field says so.
+	e.must("console:maria", "/client edit Delta focus=", "No client has a Focus yet")
+	// Other fields are not touched by the question.
+	e.must("console:maria", "/client Delta", "Needs: valves,pumps")
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPlanningContactPlan(t *testing.T) {
+	e, notes := newPlanningEnv(t)
+	_ = notes
+	e.team()
+	e.must("console:maria", "/client add Acme segment=retail", "Saved")
+	e.must("console:maria", "/plan Acme every 2w #call until 2027-06-30", "Saved: Acme every 2 weeks #call until 2027-06-30. Next contact due 2026-12-10.")
+	e.must("console:maria", "/plan Acme goal: +20% volume in 2027", "goal [")
+	e.must("console:maria", "/plan Acme risk: a new buyer at their side", "risk [")
+	e.must("console:maria", "/plan Acme person: Ivo Petrov, CFO, decides budgets", "key person [")
+	got := e.must("console:maria", "/plan Acme", "Plan for Acme", "Contact every 2 weeks #call until 2027-06-30 (set by Maria Petrova, 2026-11-26)",
+		"Next contact due 2026-12-10; last talk never", "Goals:", "+20% volume in 2027 — Maria Petrova, 2026-11-26",
+		"Key people:", "Ivo Petrov, CFO", "Risks:", "a new buyer")
+	if strings.Index(got, "Goals:") > strings.Index(got, "Key people:") || strings.Index(got, "Key people:") > strings.Index(got, "Risks:") {
+		t.Errorf("plan order:\n%s", got)
+	}
+	// Ivan sees nothing of Maria's client.
+	e.must("console:ivan", "/plan Acme", "No client")
+	e.must("console:ivan", "/plan Acme every 1w", "No client")
+	// Nothing due yet; two weeks later the touch is due in /today.
+	e.mustNot("console:maria", "/today", "Contact Acme")
+	e.clock.Set(time.Date(2026, 12, 10, 9, 0, 0, 0, e.tz))
+	e.must("console:maria", "/today", "Contact Acme #call — plan: every 2 weeks")
+	e.clock.Set(time.Date(2026, 12, 12, 9, 0, 0, 0, e.tz))
+	e.must("console:maria", "/today", "⚠ Contact Acme #call — plan: every 2 weeks · overdue by 2 days")
+	e.must("console:maria", "/client Acme", "Contact plan: every 2 weeks #call until 2027-06-30 · Next contact due 2026-12-10", "overdue by 2 days")
+	e.must("console:maria", "/next Acme", "Get in touch #call", "the contact plan had the next contact due 2026-12-10")
+	// A logged talk moves the next touch.
+	e.must("console:maria", "/log Acme: called about the spring order #call", "Saved")
+	e.mustNot("console:maria", "/today", "Contact Acme")
+	e.must("console:maria", "/plan Acme", "Next contact due 2026-12-26")
+	// The supervisor sees the team's touches in the digest data.
+	items, err := e.svc.PlanningDue(context.Background(), []uint64{2, 3}, e.clock.Now(), time.Date(2027, 1, 1, 0, 0, 0, 0, e.tz), e.tz)
+	if err != nil || len(items) != 1 || items[0].Kind != "touch" || items[0].Client != "Acme" {
+		t.Errorf("PlanningDue: %+v %v", items, err)
+	}
+	// Bulgarian forms; a plan can be dropped.
+	e.must("console:maria", "/план Акме на всеки 10 дни #посещение до 30.06.2027", "every 10 days #visit until 2027-06-30")
+	e.must("console:maria", "/plan Acme drop 2", "Removed from the plan: [2] a new buyer")
+	e.mustNot("console:maria", "/plan Acme", "a new buyer")
+	e.must("console:maria", "/plan Acme off", "Contact plan of Acme stopped.")
+	e.must("console:maria", "/plan Acme", "No contact plan yet")
+	e.must("console:maria", "/plan Acme every fortnight-ish", "Usage: /plan")
+	e.must("console:maria", "/plan Acme every 2w until 2020-01-01", "cannot end in the past")
+	e.must("console:maria", "/client Acme history", "contact_plan: every 10d #visit until 2027-06-30 → —")
+}
+
+func TestPlanningMeetingReminderOnce(t *testing.T) {
+	e, notes := newPlanningEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Acme", "Saved")
+	// Thursday 10:00; Friday 14:30 is tomorrow.
+	e.must("console:maria", "/meeting Acme friday 14:30: the new price list", "Saved: meeting M-1 with Acme on 2026-11-27 14:30.",
+		"Topic: the new price list", "remind you at 2026-11-27 13:30")
+	e.must("console:maria", "/meeting Acme yesterday 10:00", "has already passed")
+	e.must("console:maria", "/meeting Acme friday 25:00", "not a time of day")
+	e.must("console:maria", "/meeting", "1 meeting ahead", "M-1 · 2026-11-27 14:30 · Acme: the new price list")
+	ctx := context.Background()
+	tick := func(t time.Time) {
+		e.clock.Set(t)
+		e.svc.RunJobs(ctx)
+	}
+	tick(time.Date(2026, 11, 27, 13, 0, 0, 0, e.tz))
+	if n := len(notes.to("console:maria")); n != 0 {
+		t.Fatalf("reminded too early: %d", n)
+	}
+	e.must("console:maria", "/today", "Meeting M-1 · 2026-11-27 14:30 · Acme: the new price list")
+	tick(time.Date(2026, 11, 27, 13, 31, 0, 0, e.tz))
+	tick(time.Date(2026, 11, 27, 13, 32, 0, 0, e.tz))
+	got := notes.to("console:maria")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "M-1: meeting with Acme at 2026-11-27 14:30.") {
+		t.Fatalf("reminders: %+v", got)
+	}
+	// An hour after the start, the question with the /log button, once.
+	tick(time.Date(2026, 11, 27, 15, 31, 0, 0, e.tz))
+	tick(time.Date(2026, 11, 27, 15, 32, 0, 0, e.tz))
+	got = notes.to("console:maria")
+	if len(got) != 2 || got[1].Title != "How did the meeting go?" || got[1].Buttons[0][0].Data != "/log #1: " {
+		t.Fatalf("question: %+v", got)
+	}
+	// A second meeting whose outcome was logged is not asked about.
+	e.must("console:maria", "/meeting Acme monday 09:00", "M-2")
+	tick(time.Date(2026, 11, 30, 8, 15, 0, 0, e.tz))
+	e.clock.Set(time.Date(2026, 11, 30, 9, 30, 0, 0, e.tz))
+	e.must("console:maria", "/log Acme: met, they want a quote #meeting", "Saved")
+	tick(time.Date(2026, 11, 30, 10, 30, 0, 0, e.tz))
+	if got = notes.to("console:maria"); len(got) != 3 || got[2].Title != "Meeting soon" || !strings.Contains(got[2].Text, "M-2") {
+		t.Errorf("after the logged meeting: %+v", got)
+	}
+	for _, r := range got {
+		if r.Title == "How did the meeting go?" && strings.Contains(r.Text, "M-2") {
+			t.Errorf("asked about a meeting whose outcome was logged: %+v", r)
+		}
+	}
+	// Cancelled meetings are neither reminded nor shown.
+	e.must("console:maria", "/meeting Acme 2026-12-03 11:00", "M-3")
+	e.must("console:ivan", "/meeting cancel M-3", "no meeting M-3")
+	e.must("console:maria", "/meeting cancel M-3", "Cancelled: M-3")
+	n := len(notes.to("console:maria"))
+	tick(time.Date(2026, 12, 3, 10, 30, 0, 0, e.tz))
+	if len(notes.to("console:maria")) != n {
+		t.Error("a cancelled meeting was reminded")
+	}
+	// Settings: a head changes the lead time.
+	e.must("console:maria", "/meeting settings remind=30m", "Only a head")
+	e.must("console:admin", "/meeting settings remind=30m ask=2h", "Saved.", "Reminder 30 minutes before a meeting; the question about the outcome 2 hours after")
+}
+
+func TestPlanningPromises(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Acme", "Saved")
+	e.must("console:maria", "/promise Acme: free service visit by 2026-11-30 contract=K-17", "Saved: promise P-1 to Acme — free service visit by 2026-11-30.", "Contract: K-17")
+	e.must("console:maria", "/promise Acme: pay the deposit by 2026-11-25 from=client", "Saved: Acme's promise P-2 — pay the deposit by 2026-11-25.", "due date has passed")
+	e.must("console:maria", "/promise Acme: ten percent off", "Usage: /promise")
+	e.must("console:maria", "/today", "P-2 · 2026-11-25 · Acme: [client's] pay the deposit — ⚠ broken, 1 day overdue")
+	e.mustNot("console:maria", "/today", "P-1")
+	e.must("console:maria", "/client Acme", "Promise: P-1 · 2026-11-30 · free service visit (K-17) — open", "Promises broken (12 months): 1")
+	e.must("console:maria", "/next Acme", "Remind the client of their promise P-2: pay the deposit", "it was due 2026-11-25 and is now broken")
+	e.must("console:ivan", "/promise done P-1", "no promise P-1")
+	e.must("console:sam", "/promise P-1", "Promise P-1 · Acme", "Promised by: us")
+	e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, e.tz))
+	e.must("console:maria", "/today", "P-1 · 2026-11-30 · Acme: free service visit (K-17) — due today")
+	e.must("console:maria", "/promise done P-1", "Kept: P-1 (Acme) — free service visit.")
+	e.must("console:maria", "/promise done P-1", "already kept")
+	e.must("console:maria", "/обещание изпълнено P-2", "Kept: P-2", "counts as broken")
+	e.must("console:maria", "/promise Acme", "2 promises · Acme", "kept late")
+	e.mustNot("console:maria", "/today", "P-")
+}
+
+func TestPlanningReliabilityGolden(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	// Payments over the year, a kept and a broken promise, a rating.
+	e.at(time.Date(2026, 5, 4, 10, 0, 0, 0, e.tz), func() {
+		e.must("console:maria", "/payment Acme on-time: INV-101", "paid on time")
+		e.must("console:maria", "/payment Acme late 12d: INV-102", "12 days late")
+		e.must("console:maria", "/promise Acme: delivery by 2026-05-10", "P-1")
+	})
+	e.at(time.Date(2026, 5, 9, 10, 0, 0, 0, e.tz), func() { e.must("console:maria", "/promise done P-1", "Kept") })
+	e.at(time.Date(2026, 10, 5, 10, 0, 0, 0, e.tz), func() {
+		e.must("console:maria", "/payment Acme late 40d: INV-103", "40 days late")
+		e.must("console:maria", "/promise Acme: service visit by 2026-10-20", "P-2")
+	})
+	e.must("console:maria", "/client edit Acme rating=B", "rating")
+	var out strings.Builder
+	for _, q := range []struct{ who, text string }{
+		{"console:maria", "/reliability Acme"},
+		{"console:maria", "/reliability Delta"},
+		{"console:sam", "/reliability settings"},
+	} {
+		out.WriteString("> " + q.who + ": " + q.text + "\n" + replyDump(e.send(q.who, q.text)) + "\n")
+	}
+	checkPlanningGolden(t, "planning_reliability_en.golden", out.String())
+	e.must("console:maria", "/lang bg", "")
+	out.Reset()
+	for _, q := range []string{"/надеждност Акме", "/надеждност Делта"} {
+		out.WriteString("> " + q + "\n" + replyDump(e.send("console:maria", q)) + "\n")
+	}
+	checkPlanningGolden(t, "planning_reliability_bg.golden", out.String())
+}
+
+func TestPlanningReliabilityRules(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	e.must("console:ivan", "/reliability Acme", "No client")
+	e.must("console:ivan", "/payment Acme on-time", "No client")
+	e.must("console:maria", "/payment Acme soon", "Usage: /payment")
+	e.must("console:maria", "/payment Acme late", "Usage: /payment")
+	e.must("console:maria", "/плащане Акме закъсняло 5 дни: Ф-7", "paid 5 days late", "Invoice: Ф-7")
+	e.must("console:maria", "/payment Acme on time", "paid on time")
+	e.must("console:maria", "/reliability Acme", "Reliability of Acme: ", "/100")
+	// The card shows the score; a prospect gets no number.
+	e.must("console:maria", "/client Acme", "Reliability: ")
+	e.must("console:maria", "/client Delta", "Reliability: not enough data")
+	// Weights: only a head changes them, and they change the score.
+	e.must("console:sam", "/reliability settings payment=90", "Only a head")
+	before := e.say("console:maria", "/reliability Acme")
+	e.must("console:admin", "/reliability settings payment=0 claims=0", "Saved.", "Payments 0 · Claims 0")
+	after := e.say("console:maria", "/reliability Acme")
+	if before == after || !strings.Contains(after, "Payments: weight 0, not counted") {
+		t.Errorf("weights changed nothing:\n%s\n%s", before, after)
+	}
+	e.must("console:admin", "/reliability settings payment=0 claims=0 promises=0 deals=0 tenure=0 record=0 rating=0", "At least one weight")
+	e.must("console:admin", "/reliability settings payment=101", "whole number from 0 to 100")
+	e.must("console:admin", "/reliability settings reset", "Payments 30 · Claims 15")
+}
+
+func TestPlanningCampaigns(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	e.team()
+	e.must("console:sam", `/campaign add "Agra 2027" kind=fair date=2026-11-10 city=Plovdiv budget=5000`, "Saved: Agra 2027 — fair, 2026-11-10.")
+	e.must("console:sam", `/campaign add "agra 2027" kind=fair date=2026-11-10`, "already a campaign")
+	e.must("console:sam", `/campaign add Mailing kind=spam date=2026-11-10`, "not a kind of campaign")
+	e.must("console:sam", `/campaign add Mailing kind=email date=2026-11-01 budget=lots`, "not an amount")
+	e.must("console:sam", `/кампания добави Бюлетин вид=имейл дата=01.11.2026`, "Saved: Бюлетин — e-mail, 2026-11-01.")
+	e.must("console:maria", "/client add Acme", "Saved")
+	e.must("console:maria", `/client add Beta source="Agra 2027"`, "Saved")
+	e.must("console:ivan", `/client add Gamma source="agra 2027"`, "Saved")
+	e.must("console:maria", `/lead Acme campaign="Agra"`, "Saved: Acme is a lead of Agra 2027.")
+	e.must("console:maria", `/lead Acme campaign="Agra 2027"`, "already a lead")
+	e.must("console:maria", "/client Acme", "Source: Agra 2027")
+	e.must("console:maria", "/log Acme: met at the fair stand #fair", "Saved")
+	e.must("console:maria", "/log Acme: sent the offer #email", "Saved")
+	won := e.deal("console:maria", "/deal add Acme: Pumps amount=2000")
+	e.must("console:maria", "/deal won "+won, won)
+	e.deal("console:maria", "/deal add Beta: Valves amount=700")
+	// The head sees every lead: costs per lead and per won deal.
+	e.must("console:admin", `/campaign "Agra 2027" report`, "Report: Agra 2027 (fair · 2026-11-10 · Plovdiv)", "Leads: 3",
+		"Conversations since: 2 (with 1 leads)", "Deals opened: 2 · won: 1 · revenue: €2,000.00", "Leads turned into won deals: 33%",
+		"Budget: €5,000.00 · per lead: €1,666.67 · per won deal: €5,000.00")
+	// Maria sees her two leads only, and no cost per lead.
+	got := e.must("console:maria", `/campaign Agra report`, "Leads: 2", "Costs per lead need every lead: 1 belongs to another manager.",
+		"The figures leave out 1 lead of other managers.")
+	if strings.Contains(got, "per lead:") {
+		t.Errorf("a manager got a cost per lead over leads they do not see:\n%s", got)
+	}
+	e.must("console:maria", "/campaigns", "2 campaigns", "• Agra 2027 — fair · 2026-11-10 · Plovdiv · 3 leads", "• Бюлетин — e-mail · 2026-11-01 · 0 leads")
+	e.must("console:maria", "/campaign Бюлетин report", "No budget known")
+	e.must("console:maria", "/campaign Nothing", "There is no campaign")
+}
+
+func TestPlanningCompetitors(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	e.at(time.Date(2026, 11, 20, 10, 0, 0, 0, e.tz), func() {
+		e.must("console:maria", "/competitor Metro Cash: 3% below our list price aspect=price client=Acme", "Saved about Metro Cash: Prices. Source: Acme.")
+	})
+	e.must("console:ivan", "/competitor Metro Cash: 60 days to pay aspect=terms", "Saved about Metro Cash: Terms.")
+	e.must("console:ivan", "/competitor Metro Cash: free delivery aspect=shipping", "not an aspect")
+	e.must("console:ivan", "/конкурент Metro Cash: отстъпка 5% за обем аспект=отстъпка клиент=Gamma", "Saved about Metro Cash: Discounts. Source: Gamma.")
+	// Maria does not see the note sourced from Ivan's client, and vice versa.
+	maria := e.must("console:maria", "/competitor Metro Cash", "Competitor: Metro Cash", "2 notes", "Prices:", "2026-11-20 · Maria Petrova · from Acme: 3% below our list price", "Terms:")
+	if strings.Contains(maria, "Gamma") {
+		t.Errorf("Maria sees Ivan's client:\n%s", maria)
+	}
+	e.must("console:admin", "/competitor metro c", "3 notes", "Discounts:", "from Gamma: отстъпка 5% за обем")
+	// The deal lost to "Metro" counts under Metro, not Metro Cash.
+	e.must("console:ivan", "/competitor Metro", "Competitor: Metro\n", "1 deals lost to them (1 in the last 6 months)", "Epsilon: Coffee machines · €3,000.00")
+	e.must("console:maria", "/competitor Metro", "Competitor: Metro Cash") // the lost deal is Ivan's
+	rec := e.send("console:admin", "/competitor Met")
+	if len(rec.Replies) != 1 || len(rec.Replies[0].Buttons) != 2 || rec.Replies[0].Buttons[0][0].Data != "/competitor Metro" ||
+		rec.Replies[0].Buttons[1][0].Data != `/competitor "Metro Cash"` {
+		t.Errorf("ambiguous competitor: %+v", rec.Replies)
+	}
+	e.must("console:admin", "/competitors", "2 competitors, last 6 months", "• Metro Cash — 3 mentions", "• Metro — 0 mentions · 1 deal lost (€3,000.00)")
+	e.must("console:maria", "/competitors", "• Metro Cash — 2 mentions")
+	e.mustNot("console:maria", "/competitors", "deal lost")
+	e.must("console:maria", "/competitor Nobody", "Nothing is known")
+}
+
+func TestPlanningNext(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	// Beta (retail) has not bought Pumps... it has an open Pumps deal; Delta
+	// (wholesale) has no peers; add a retail prospect for cross-selling.
+	e.must("console:maria", "/client add Zeta segment=retail", "Saved")
+	e.must("console:maria", "/next Zeta", "Next step · Zeta", "→ Nothing urgent")
+	e.at(time.Date(2026, 7, 1, 10, 0, 0, 0, e.tz), func() {
+		e.deal("console:maria", "/deal add Beta: Pumps 2026 amount=5000 stage=won")
+	})
+	e.must("console:maria", "/next Zeta", "→ Offer Pumps", "2 of 2 buying clients in segment retail bought it in 2 years")
+	e.must("console:maria", "/client Zeta", "Recommended: Offer Pumps")
+	// A stuck deal: Beta's open deal has stood since 1 October.
+	e.must("console:maria", "/next Beta", "Move deal", "“Pumps” forward", "it has been in lead for 56 days")
+	// A claim near its deadline comes first.
+	e.must("console:maria", "/next Acme", "→ Acknowledge claim C-1 to the client")
+	e.must("console:ivan", "/next Acme", "No client")
+	e.must("console:maria", "/следващо Зета", "→ Offer Pumps")
+}
