@@ -59,7 +59,10 @@ type PlanningStore interface {
 	ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error)
 	SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error
 
+	ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, error)
+
 	AddCompetitorNote(ctx context.Context, name string, n *crm.CompetitorNote) (*crm.Competitor, error)
+	CompetitorNotesFrom(ctx context.Context, client uint64) ([]*crm.CompetitorNote, error)
 	Competitors(ctx context.Context) ([]*crm.Competitor, error)
 	CompetitorNotes(ctx context.Context, key string, since time.Time) ([]*crm.CompetitorNote, error)
 }
@@ -85,6 +88,7 @@ func (s *Service) registerPlanning() {
 	s.card = append(s.card, s.planCardSection, s.promiseCardSection, s.reliabilityCardSection, s.nextCardSection)
 	s.jobs = append(s.jobs, job{name: "planning.meetings", run: s.meetingJob})
 	s.addDigestSection("planning", s.planningDigest)
+	s.addClientSection("planning", s.planningExport)
 }
 
 // planningStore is the store's planning part.

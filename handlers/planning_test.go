@@ -378,6 +378,18 @@ func TestPlanningPromises(t *testing.T) {
 	e.must("console:maria", "/обещание изпълнено P-2", "Kept: P-2", "counts as broken")
 	e.must("console:maria", "/promise Acme", "2 promises · Acme", "kept late")
 	e.mustNot("console:maria", "/today", "P-")
+	// The client's export holds its planning records.
+	e.must("console:maria", "/plan Acme goal: grow", "goal")
+	rec := e.send("console:admin", "/client export Acme")
+	if len(rec.Replies) != 1 || rec.Replies[0].File == nil {
+		t.Fatalf("export: %+v", rec.Replies)
+	}
+	doc := string(rec.Replies[0].File.Data)
+	for _, want := range []string{`"planning"`, `"promises"`, "free service visit", `"plan_notes"`, `"grow"`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("export lacks %s", want)
+		}
+	}
 }
 
 func TestPlanningReliabilityGolden(t *testing.T) {

@@ -161,3 +161,21 @@ func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead,
 	})
 	return out, err
 }
+
+// ClientLeads returns the leads recorded by /lead for a client, one per
+// campaign, by campaign id.
+func (s *Store) ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, error) {
+	var out []crm.Lead
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("plk/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			var l crm.Lead
+			err := tx.get(key("plkl/", tailID(k), client), &l)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				return true, nil
+			}
+			out = append(out, l)
+			return err == nil, err
+		})
+	})
+	return out, err
+}

@@ -87,3 +87,23 @@ func (s *Store) CompetitorNotes(ctx context.Context, compKey string, since time.
 	})
 	return out, err
 }
+
+// CompetitorNotesFrom returns the notes sourced from a client, by id.
+func (s *Store) CompetitorNotesFrom(ctx context.Context, client uint64) ([]*crm.CompetitorNote, error) {
+	var out []*crm.CompetitorNote
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("plxc/", client), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			nk, err := item.ValueCopy(nil)
+			if err != nil {
+				return false, err
+			}
+			var n crm.CompetitorNote
+			if err := tx.get(nk, &n); err != nil {
+				return false, err
+			}
+			out = append(out, &n)
+			return true, nil
+		})
+	})
+	return out, err
+}
