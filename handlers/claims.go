@@ -519,11 +519,7 @@ func stepActor(r *request, st crm.ClaimStep) string {
 	if st.By == 0 {
 		return r.t("claim.bot")
 	}
-	who := r.personName(st.By)
-	if st.OnBehalfOf != 0 {
-		who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(st.OnBehalfOf))
-	}
-	return who
+	return r.actorName(st.By, st.OnBehalfOf)
 }
 
 // stepText says what a step did.
