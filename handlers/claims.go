@@ -54,6 +54,7 @@ func (s *Service) registerClaims() {
 	s.card = append(s.card, s.claimCardSection)
 	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
 	s.facts = append(s.facts, s.claimFacts)
+	s.registerClaimsDigest()
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.

@@ -56,6 +56,7 @@ func (s *Service) registerDeals() {
 	s.card = append(s.card, s.dealCardSection)
 	s.agenda = append(s.agenda, s.dealAgenda)
 	s.facts = append(s.facts, s.dealFacts)
+	s.registerPipelineDigest()
 }
 
 // deals returns the deal store.
