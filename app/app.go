@@ -197,6 +197,8 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 
 	var wg sync.WaitGroup
 	wg.Add(1)
+	// Only now, after buildAdapters registered every notifier: the first
+	// run catches up on digests missed while down, and each needs its adapter.
 	go func() {
 		defer wg.Done()
 		runScheduler(ctx, s)

@@ -75,6 +75,39 @@ func TestSlackHTTPModeIsServed(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(got), "abc123") {
 		t.Errorf("url_verification: %d %s", resp.StatusCode, got)
 	}
+	// Health and metrics are served beside the adapter.
+	for path, want := range map[string]string{"/healthz": "ok", "/metrics": "accountbot_commands_total"} {
+		if path == "/metrics" {
+			// A handled command makes the counter appear.
+			dm := []byte(`{"type":"event_callback","event_id":"EvM1","event":{"type":"message","channel_type":"im","channel":"D1","user":"U1","text":"help","ts":"1.1"}}`)
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			m := hmac.New(sha256.New, []byte("secret"))
+			m.Write([]byte("v0:" + ts + ":"))
+			m.Write(dm)
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/events", bytes.NewReader(dm))
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil)))
+			if r, err := http.DefaultClient.Do(req); err == nil {
+				r.Body.Close()
+			}
+		}
+		var body string
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			r, err := http.Get("http://" + addr + path)
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			b, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			body = string(b)
+			if r.StatusCode == 200 && strings.Contains(body, want) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s lacks %q:\n%.500s", path, want, body)
+		}
+	}
 	cancel()
 	select {
 	case code := <-done:

@@ -43,6 +43,10 @@ type Message struct {
 	LangHint string
 	// Attachments are files sent with the message.
 	Attachments []Attachment
+	// InviteLink, when the platform has one-tap invitations, is the link
+	// that registers an invited person: a URL with %s where the invitation
+	// code goes ("https://t.me/acct_bot?start=%s").
+	InviteLink string
 	// ReceivedAt is when the adapter got the message.
 	ReceivedAt time.Time
 

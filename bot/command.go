@@ -78,3 +78,24 @@ func Quote(s string) string {
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// CutName splits "NAME: TEXT" at the first colon outside double quotes.
+// NAME comes back unquoted and trimmed; ok is false without a colon or a
+// name.
+func CutName(rest string) (name, text string, ok bool) {
+	inQuote := false
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			i++
+		case '"':
+			inQuote = !inQuote
+		case ':':
+			if !inQuote {
+				name = strings.Join(Split(rest[:i]), " ")
+				return name, strings.TrimSpace(rest[i+1:]), name != ""
+			}
+		}
+	}
+	return "", "", false
+}

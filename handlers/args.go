@@ -65,26 +65,7 @@ func splitKV(words []string) kvArgs {
 
 // splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon
 // outside quotes. ok is false without a colon.
-func splitNameText(rest string) (name, text string, ok bool) {
-	inQuote := false
-	for i := 0; i < len(rest); i++ {
-		switch rest[i] {
-		case '\\':
-			i++
-		case '"':
-			inQuote = !inQuote
-		case ':':
-			if !inQuote {
-				name = strings.TrimSpace(rest[:i])
-				if ws := bot.Split(name); len(ws) > 0 {
-					name = strings.Join(ws, " ")
-				}
-				return name, strings.TrimSpace(rest[i+1:]), name != ""
-			}
-		}
-	}
-	return "", "", false
-}
+func splitNameText(rest string) (name, text string, ok bool) { return bot.CutName(rest) }
 
 // channelAliases maps tags to channels.
 var channelAliases = map[string]string{

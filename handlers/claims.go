@@ -54,6 +54,7 @@ func (s *Service) registerClaims() {
 	s.card = append(s.card, s.claimCardSection)
 	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
 	s.facts = append(s.facts, s.claimFacts)
+	s.registerClaimsDigest()
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.
@@ -519,11 +520,7 @@ func stepActor(r *request, st crm.ClaimStep) string {
 	if st.By == 0 {
 		return r.t("claim.bot")
 	}
-	who := r.personName(st.By)
-	if st.OnBehalfOf != 0 {
-		who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(st.OnBehalfOf))
-	}
-	return who
+	return r.actorName(st.By, st.OnBehalfOf)
 }
 
 // stepText says what a step did.

@@ -172,10 +172,7 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 	}
 	var lines []string
 	for _, h := range hist {
-		who := r.personName(h.By)
-		if h.OnBehalfOf != 0 {
-			who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(h.OnBehalfOf))
-		}
+		who := r.actorName(h.By, h.OnBehalfOf)
 		var what string
 		switch h.Field {
 		case "created":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -284,6 +285,9 @@ func (s *Service) importAttachment(ctx context.Context, w bot.ReplyWriter, r *re
 		return crm.Internal(fmt.Errorf("attachment %q cannot be opened", a.Name))
 	}
 	data, err := a.Open(ctx)
+	if errors.Is(err, bot.ErrAttachmentTooLarge) {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
 	if err != nil {
 		s.log.Warn("attachment not fetched", "file", name, "err", err)
 		return crm.Errorf(crm.EINVALID, "import.fetch_failed", "file", name)

@@ -480,28 +480,23 @@ func clientsCSV(n int) string {
 // TestImport50k imports 50,000 clients into an on-disk store (synced
 // writes, as in production) through the whole path: CSV reader, checks,
 // batched store writes with indexes and history.
-func TestImport50k(t *testing.T) {
-	if testing.Short() {
-		t.Skip("50,000 clients")
-	}
-	data := clientsCSV(50000)
+// TestImportManyClients imports more rows than one store batch holds and
+// checks that every row arrives with its owner. The speed of a 50,000-row
+// import is BenchmarkImportClients50k's to measure.
+func TestImportManyClients(t *testing.T) {
+	const rows = 5000
+	data := clientsCSV(rows)
 	e := newDataEnv(t, t.TempDir())
-	start := time.Now()
 	rep, _, err := e.svc.ImportClients(context.Background(), "console:admin", strings.NewReader(data), nil)
-	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 50000 || rep.RejectedCount != 0 {
+	if rep.Added != rows || rep.RejectedCount != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	t.Logf("50,000 clients imported in %v", took)
-	if took > 10*time.Second {
-		t.Errorf("import took %v, want under 10 s", took)
-	}
 	counts, _ := e.st.CountClients(context.Background())
-	if counts[e.person("telegram:11").ID] != 12500 {
-		t.Errorf("Maria owns %d clients, want 12500", counts[e.person("telegram:11").ID])
+	if counts[e.person("telegram:11").ID] != rows/4 {
+		t.Errorf("Maria owns %d clients, want %d", counts[e.person("telegram:11").ID], rows/4)
 	}
 }
 

@@ -56,6 +56,7 @@ func (s *Service) registerDeals() {
 	s.card = append(s.card, s.dealCardSection)
 	s.agenda = append(s.agenda, s.dealAgenda)
 	s.facts = append(s.facts, s.dealFacts)
+	s.registerPipelineDigest()
 }
 
 // deals returns the deal store.
@@ -725,10 +726,7 @@ func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request
 	}
 	var lines []string
 	for _, h := range hist {
-		who := r.personName(h.By)
-		if h.OnBehalfOf != 0 {
-			who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(h.OnBehalfOf))
-		}
+		who := r.actorName(h.By, h.OnBehalfOf)
 		what := r.t("history.created")
 		if h.Field != "created" {
 			what = r.dealChange(d, d, h.FieldChange)

@@ -3,11 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"flag"
 	"image/png"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -124,20 +121,6 @@ func TestRenderChartsIsPNG(t *testing.T) {
 	}
 }
 
-// TestDigestChartExample writes the README's example chart with -update.
-func TestDigestChartExample(t *testing.T) {
-	if f := flag.Lookup("update"); f == nil || f.Value.String() != "true" {
-		t.Skip("run with -update to rewrite docs/digest-chart.png")
-	}
-	b, err := renderCharts(sampleCharts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("..", "docs", "digest-chart.png"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDigestSectionHook shows how the claims and pipeline families plug
 // in: their lines, "needs you" items (ranked above overdue work), a figure
 // on each person's row, and a chart that makes the digest carry an image.
@@ -200,7 +183,7 @@ func TestDigestSectionHook(t *testing.T) {
 func TestSnapshotJobOncePerDay(t *testing.T) {
 	s, clock := newSectionTestService(t)
 	calls := 0
-	s.addSnapshotter("pipeline", func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error) {
+	s.addSnapshotter("example", func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error) {
 		calls++
 		return []crm.SnapshotRow{
 			{PersonID: 2, Bucket: "proposal/EUR", Count: 2, Sum: decimal.RequireFromString("1000.50"), Weighted: decimal.RequireFromString("500.25")},
@@ -213,7 +196,7 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("snapshot taken %d times on one day", calls)
 	}
-	rows, day, err := s.snapshotOn(ctx, "pipeline", clock.t, []uint64{2})
+	rows, day, err := s.snapshotOn(ctx, "example", clock.t, []uint64{2})
 	if err != nil || len(rows) != 1 || rows[0].Weighted.String() != "500.25" || day.Day() != 26 {
 		t.Fatalf("rows %+v day %v err %v", rows, day, err)
 	}
@@ -224,11 +207,11 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("calls %d, want 2", calls)
 	}
-	rows, day, err = s.snapshotOn(ctx, "pipeline", clock.t.AddDate(0, 0, -1), nil)
+	rows, day, err = s.snapshotOn(ctx, "example", clock.t.AddDate(0, 0, -1), nil)
 	if err != nil || len(rows) != 2 || day.Day() != 26 {
 		t.Fatalf("fallback: rows %d day %v err %v", len(rows), day, err)
 	}
-	if _, day, _ := s.snapshotOn(ctx, "pipeline", clock.t.AddDate(0, 0, -10), nil); !day.IsZero() {
+	if _, day, _ := s.snapshotOn(ctx, "example", clock.t.AddDate(0, 0, -10), nil); !day.IsZero() {
 		t.Fatalf("found a snapshot before any was taken: %v", day)
 	}
 }

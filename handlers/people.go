@@ -70,7 +70,11 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if err := s.store.CreateInvitation(ctx, inv); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("invite.created", "code", inv.Code, "role", r.t("role."+string(role)), "date", r.fmtDate(inv.ExpiresAt))})
+	text := r.t("invite.created", "code", inv.Code, "role", r.t("role."+string(role)), "date", r.fmtDate(inv.ExpiresAt))
+	if r.InviteLink != "" {
+		text += "\n" + r.t("invite.link", "link", strings.Replace(r.InviteLink, "%s", inv.Code, 1))
+	}
+	return w.Reply(ctx, bot.Reply{Text: text})
 }
 
 // appointCmd: "/appoint IDENTITY ROLE [NAME] [reports=@person]".

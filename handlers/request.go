@@ -188,6 +188,16 @@ func (r *request) personName(id uint64) string {
 	return "—"
 }
 
+// actorName names who made a change: "Ivan", or "Ivan for Maria" when a
+// deputy acted for an absent person.
+func (r *request) actorName(by, onBehalfOf uint64) string {
+	who := r.personName(by)
+	if onBehalfOf != 0 {
+		who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(onBehalfOf))
+	}
+	return who
+}
+
 // ambiguousError asks the person to pick one of several matches. The
 // router answers it with buttons that repeat the command with Ref replaced
 // by each candidate's exact reference.

@@ -27,6 +27,8 @@ type apiCall struct {
 	// Status is what the fake answered.
 	Status int
 	At     time.Time
+	// TS is the ts the fake gave the message it answered with, if any.
+	TS string
 }
 
 // text returns the call's message text, wherever the method puts it.
@@ -66,6 +68,9 @@ type fakeSlack struct {
 	fail    map[string][]failure
 	locales map[string]string
 	ts      int
+	// files are the files people shared, by id (files.info and the
+	// private download URLs serve them).
+	files map[string]fakeFile
 
 	// Socket Mode: envelopes to send, and the acks received.
 	envelopes chan []byte
@@ -74,7 +79,7 @@ type fakeSlack struct {
 
 func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{
-		t: t, fail: map[string][]failure{}, locales: map[string]string{},
+		t: t, fail: map[string][]failure{}, locales: map[string]string{}, files: map[string]fakeFile{},
 		envelopes: make(chan []byte, 16), acks: make(chan map[string]any, 16),
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -180,6 +185,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(path, "/api/"):
 		f.serveAPI(w, r, strings.TrimPrefix(path, "/api/"))
+	case strings.HasPrefix(path, "/files-pri/"):
+		f.serveFile(w, r)
 	case strings.HasPrefix(path, "/response/"):
 		body, _ := io.ReadAll(r.Body)
 		var js map[string]any
@@ -270,6 +277,7 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request, method stri
 	f.mu.Lock()
 	f.ts++
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
+	f.stamp(form, ts)
 	locale := f.locales[form.Get("user")]
 	f.mu.Unlock()
 	var out any
@@ -298,6 +306,8 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request, method stri
 		var files []map[string]any
 		_ = json.Unmarshal([]byte(form.Get("files")), &files)
 		out = map[string]any{"ok": true, "files": files}
+	case "files.info":
+		out = f.fileInfo(form.Get("file"))
 	case "apps.connections.open":
 		out = map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"}
 	default:

@@ -45,6 +45,8 @@ type inbound struct {
 	messageTS string
 	// retry is Slack's retry count, for the log.
 	retry int
+	// files were shared with the message (a DM with the bot).
+	files []slackapi.File
 }
 
 // accept reports whether the delivery key is new: neither being handled
@@ -179,12 +181,20 @@ func eventMessage(data any) (inbound, bool) {
 		if ev.SubType != "" && ev.SubType != "file_share" && ev.SubType != "thread_broadcast" {
 			return inbound{}, false
 		}
-		if ev.SubType == "file_share" && strings.TrimSpace(ev.Text) == "" {
-			// A file without words is no command (the bot reads no files).
+		var files []slackapi.File
+		if ev.SubType == "file_share" && ev.Message != nil {
+			files = ev.Message.Files
+		}
+		if ev.SubType == "file_share" && len(files) == 0 && strings.TrimSpace(ev.Text) == "" {
 			return inbound{}, false
 		}
 		text, shared := normalize(ev.Text)
-		return inbound{text: text, messageTS: ev.TimeStamp, o: origin{
+		if len(files) > 0 && !typedCommand(ev.Text) {
+			// Words with a file are its caption, unless they are a command
+			// typed with its "/" ("/import"): the file speaks for itself.
+			text = ""
+		}
+		return inbound{text: text, messageTS: ev.TimeStamp, files: files, o: origin{
 			user: ev.User, channel: ev.Channel, im: true, thread: ev.ThreadTimeStamp, shared: shared,
 		}}, true
 	case *slackevents.AppMentionEvent:
@@ -307,6 +317,7 @@ func (a *Adapter) serve(ctx context.Context, in inbound) {
 		Private:     in.o.im || !in.o.shared,
 		LangHint:    info.locale,
 		ReceivedAt:  a.clock.Now(),
+		Attachments: a.attachments(ctx, in.files),
 	}
 	stop := w.startWorking(ctx, a.workingAfter)
 	err := a.h.ServeChat(crm.WithDeliveryKey(ctx, in.key), w, m)

@@ -48,33 +48,11 @@ func logFormWanted(text string) (string, bool) {
 	if rest == "" {
 		return "", true
 	}
-	if firstColon(rest) != len(rest)-1 {
+	name, text, ok := bot.CutName(rest)
+	if !ok || text != "" {
 		return "", false
 	}
-	words := bot.Split(rest[:len(rest)-1])
-	if len(words) == 0 {
-		return "", false
-	}
-	return strings.Join(words, " "), true
-}
-
-// firstColon returns the index of the first ":" outside double quotes, as
-// /log reads it, or -1.
-func firstColon(s string) int {
-	inQuote := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			inQuote = !inQuote
-		case ':':
-			if !inQuote {
-				return i
-			}
-		}
-	}
-	return -1
+	return name, true
 }
 
 // formMeta is kept in the modal's private_metadata: where the answer to

@@ -233,7 +233,7 @@ func TestManifest(t *testing.T) {
 		}
 	}
 	// Exactly the scopes the adapter uses, no more.
-	scopes := []string{"app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write", "users:read"}
+	scopes := []string{"app_mentions:read", "chat:write", "commands", "files:read", "files:write", "im:history", "im:write", "users:read"}
 	_, bot, _ := strings.Cut(m, "    bot:\n")
 	bot, _, _ = strings.Cut(bot, "settings:")
 	n := strings.Count(bot, "      - ")

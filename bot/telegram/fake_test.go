@@ -38,6 +38,9 @@ type fakeAPI struct {
 	blocked map[int64]bool
 	// slowChat delays every answer about a chat.
 	slowChat map[int64]time.Duration
+	// files are the documents people sent, by file_id (getFile and the
+	// download URL serve them).
+	files map[string]fakeFile
 }
 
 type fakeUpdate struct {
@@ -76,7 +79,7 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{
 		token: fakeToken, changed: make(chan struct{}), nextID: 1, nextMsgID: 1000,
 		fails: map[string][]fakeFailure{}, history: map[int64]json.RawMessage{}, delay: map[string]time.Duration{}, webhook: map[string]string{},
-		blocked: map[int64]bool{}, slowChat: map[int64]time.Duration{},
+		blocked: map[int64]bool{}, slowChat: map[int64]time.Duration{}, files: map[string]fakeFile{},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -179,6 +182,10 @@ func (f *fakeAPI) press(chat int64, chatType string, u tgUser, msgID int, data s
 }
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	if path, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+f.token+"/"); ok {
+		f.serveFile(w, path)
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/bot"+f.token+"/")
 	if !ok {
 		writeAPI(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
@@ -263,6 +270,12 @@ func (f *fakeAPI) answer(method string, p map[string]string) (int, map[string]an
 			f.nextMsgID++
 		}
 		return ok(map[string]any{"message_id": id, "date": 1767225600, "chat": chatJSON(chat, "private"), "text": p["text"]})
+	case "getFile":
+		file, found := f.files[p["file_id"]]
+		if !found {
+			return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"}
+		}
+		return ok(map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": file.size, "file_path": file.path})
 	case "setWebhook":
 		f.webhook["url"], f.webhook["secret"] = p["url"], p["secret_token"]
 		return ok(true)

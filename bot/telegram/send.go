@@ -192,7 +192,7 @@ func (a *Adapter) deliverParts(ctx context.Context, chat int64, r bot.Reply, edi
 				return err
 			}
 		}
-		if err := a.sendText(ctx, chat, text, mk); err != nil {
+		if _, err := a.sendText(ctx, chat, text, mk); err != nil {
 			return err
 		}
 	}
@@ -221,12 +221,17 @@ func (a *Adapter) deliverParts(ctx context.Context, chat int64, r bot.Reply, edi
 // a text): the caller sends a new one.
 var errCannotEdit = errors.New("telegram: message cannot be edited")
 
-func (a *Adapter) sendText(ctx context.Context, chat int64, html string, mk models.ReplyMarkup) error {
+// sendText sends one message and returns its id.
+func (a *Adapter) sendText(ctx context.Context, chat int64, html string, mk models.ReplyMarkup) (int, error) {
 	noPreview := &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
+	id := 0
 	err := a.call(ctx, chat, "sendMessage", 0, func(ctx context.Context) error {
-		_, err := a.api.SendMessage(ctx, &tgbot.SendMessageParams{
+		m, err := a.api.SendMessage(ctx, &tgbot.SendMessageParams{
 			ChatID: chat, Text: html, ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview, ReplyMarkup: mk,
 		})
+		if err == nil && m != nil {
+			id = m.ID
+		}
 		return err
 	})
 	if isEntityError(err) {
@@ -235,11 +240,14 @@ func (a *Adapter) sendText(ctx context.Context, chat int64, html string, mk mode
 		a.log.Error("telegram: HTML refused; sending plain text", "err", err)
 		plain := htmlToPlain(html)
 		err = a.call(ctx, chat, "sendMessage", 0, func(ctx context.Context) error {
-			_, err := a.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: plain, LinkPreviewOptions: noPreview, ReplyMarkup: mk})
+			m, err := a.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: plain, LinkPreviewOptions: noPreview, ReplyMarkup: mk})
+			if err == nil && m != nil {
+				id = m.ID
+			}
 			return err
 		})
 	}
-	return err
+	return id, err
 }
 
 func (a *Adapter) editText(ctx context.Context, chat int64, msgID int, html string, mk models.ReplyMarkup) error {

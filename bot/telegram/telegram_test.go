@@ -61,6 +61,8 @@ type envConfig struct {
 	opts []Option
 	// noStart leaves the adapter unstarted.
 	noStart bool
+	// clock, when set, is the handlers' clock.
+	clock dates.Clock
 }
 
 func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
@@ -79,12 +81,14 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	hc := handlers.DefaultConfig()
 	hc.TZ = time.UTC
 	hc.Heads = []string{"telegram:100"}
-	svc := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
-		handlers.WithClock(dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))))
 	ec := &envConfig{cfg: Config{Token: fakeToken, APIURL: api.URL(), Lang: "en"}}
 	for _, m := range mods {
 		m(ec)
 	}
+	if ec.clock == nil {
+		ec.clock = dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	}
+	svc := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock))
 	opts := append([]Option{
 		WithLogger(logger), WithCatalog(cat), WithCommands(svc),
 		WithPacing(2*time.Millisecond, time.Millisecond), WithPollTimeout(time.Second),
@@ -283,6 +287,8 @@ func TestDeepLinkInvite(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no code in %q", got)
 	}
+	// The reply has the one-tap link with the code.
+	mustContain(t, got, "https://t.me/"+fakeBotUsername+"?start="+m[1])
 	maria := tgUser{ID: 200, Name: "Maria"}
 	// t.me/<bot>?start=CODE opens the chat and sends "/start CODE".
 	mustContain(t, text(e.say(maria, "/start "+m[1])), "Welcome, Maria!")

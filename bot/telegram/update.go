@@ -78,6 +78,12 @@ func (a *Adapter) serveMessage(ctx context.Context, msg *models.Message) bool {
 		return true
 	}
 	text := msg.Text
+	var files []bot.Attachment
+	if msg.Document != nil {
+		// A file's words are its caption: a command ("/import") or none.
+		text = msg.Caption
+		files = []bot.Attachment{a.documentAttachment(msg.Document)}
+	}
 	private := isPrivate(msg.Chat)
 	share := false
 	switch {
@@ -91,13 +97,14 @@ func (a *Adapter) serveMessage(ctx context.Context, msg *models.Message) bool {
 	default:
 		return true // channels
 	}
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && len(files) == 0 {
 		return true
 	}
 	m := &bot.Message{
 		Platform: bot.Telegram, ChatID: strconv.FormatInt(msg.Chat.ID, 10), MessageID: strconv.Itoa(msg.ID),
 		Identity: bot.Telegram + ":" + strconv.FormatInt(msg.From.ID, 10), DisplayName: displayName(msg.From),
 		Text: text, Private: private, LangHint: msg.From.LanguageCode, ReceivedAt: time.Now(),
+		Attachments: files, InviteLink: a.inviteLink(),
 	}
 	w := &chatWriter{a: a, m: m, chat: msg.Chat.ID, user: msg.From.ID, group: !private, share: share}
 	return a.serveChat(ctx, w, m)
@@ -177,6 +184,7 @@ func (a *Adapter) serveCallback(ctx context.Context, cq *models.CallbackQuery) b
 		Platform: bot.Telegram, ChatID: strconv.FormatInt(chat.ID, 10), MessageID: strconv.Itoa(msgID),
 		Identity: bot.Telegram + ":" + strconv.FormatInt(cq.From.ID, 10), DisplayName: displayName(&cq.From),
 		Text: data, Button: true, Private: private, LangHint: cq.From.LanguageCode, ReceivedAt: time.Now(),
+		InviteLink: a.inviteLink(),
 	}
 	w := &chatWriter{a: a, m: m, chat: chat.ID, user: cq.From.ID, group: !private, button: true}
 	if private {
@@ -233,15 +241,28 @@ type chatWriter struct {
 // by Telegram is logged, and telling the handler would only make it try to
 // send an error message the same way.
 func (w *chatWriter) Reply(ctx context.Context, r bot.Reply) error {
-	target := w.chat
-	if w.group && (!w.share || r.Private || w.button) {
-		target = w.user
-	}
+	target := w.target(r)
 	edit := 0
 	if r.Edit && target == w.chat {
 		edit = w.editID
 	}
 	err := w.a.deliver(ctx, target, r, edit)
+	return w.settle(ctx, target, err)
+}
+
+// target is the chat a reply goes to: in a group, the sender's private
+// chat unless they asked to share (and a button's answer always).
+func (w *chatWriter) target(r bot.Reply) int64 {
+	if w.group && (!w.share || r.Private || w.button) {
+		return w.user
+	}
+	return w.chat
+}
+
+// settle finishes a send to target that ended with err: an interruption is
+// returned (the update is not done); a reply that went to the sender's
+// private chat is noted in the group; a refusal is logged.
+func (w *chatWriter) settle(ctx context.Context, target int64, err error) error {
 	if err != nil && ctx.Err() != nil {
 		w.interrupted = true
 		return err

@@ -1,0 +1,281 @@
+package handlers
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"accountbot/crm"
+	"accountbot/dates"
+)
+
+// The claims section of a digest: what came in and what was resolved in
+// the period, the claims past their SLA (each one first under "needs
+// you"), root causes that recur at several clients, a figure per person
+// and a chart of the last weeks.
+//
+// It reads the claim summaries kept in the per-person indexes (ClaimsOf,
+// open and closed, as owner or assignee) of the people the digest covers,
+// and full claims only for those resolved in the period, whose root cause
+// is not in the summary.
+
+// chartWeeks is how many weeks the claims chart shows.
+const chartWeeks = 8
+
+// registerClaimsDigest adds the claims section to digests.
+func (s *Service) registerClaimsDigest() {
+	s.addDigestSection("claims", s.claimsDigest)
+}
+
+// claimsDigest is the claims section (see addDigestSection).
+func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+	per := sc.Period
+	inScope := make(map[uint64]bool, len(sc.Owners))
+	for _, id := range sc.Owners {
+		inScope[id] = true
+	}
+	// The chart's weeks: the week of the period's last day and the ones
+	// before it, Monday to Sunday in the reader's time zone.
+	lastWeek := mondayOf(per.To.Add(-time.Nanosecond), sc.tz)
+	chartFrom := dates.AddDays(lastWeek, -7*(chartWeeks-1))
+	weekOf := func(t time.Time) int {
+		if t.Before(chartFrom) || !t.Before(per.To) {
+			return -1
+		}
+		days := int(math.Round(dates.Day(t, sc.tz).Sub(chartFrom).Hours() / 24))
+		if w := days / 7; w < chartWeeks {
+			return w
+		}
+		return -1
+	}
+
+	type ownerFigures struct{ opened, overdue int }
+	var (
+		opened, resolved, open int
+		breached               []crm.ClaimSummary
+		resolvedIDs            []uint64
+		weekOpened             = make([]float64, chartWeeks)
+		weekResolved           = make([]float64, chartWeeks)
+		chartData              bool
+		byOwner                = map[uint64]*ownerFigures{}
+		seen                   = map[uint64]bool{}
+	)
+	in := func(t time.Time) bool { return !t.Before(per.From) && t.Before(per.To) }
+	for _, id := range sc.Owners {
+		for _, openOnes := range []bool{true, false} {
+			list, err := s.store.ClaimsOf(ctx, id, openOnes)
+			if err != nil {
+				return nil, err
+			}
+			for _, sm := range list {
+				if seen[sm.ID] {
+					continue
+				}
+				seen[sm.ID] = true
+				// A claim counts for its owner when the digest covers the
+				// owner, else for the assignee who brought it in.
+				who := sm.OwnerID
+				if !inScope[who] {
+					who = id
+				}
+				f := byOwner[who]
+				if f == nil {
+					f = &ownerFigures{}
+					byOwner[who] = f
+				}
+				if in(sm.CreatedAt) {
+					opened++
+					f.opened++
+				}
+				if w := weekOf(sm.CreatedAt); w >= 0 {
+					weekOpened[w]++
+					chartData = true
+				}
+				if sm.Status.Open() {
+					open++
+					if sm.Overdue(sc.now) {
+						breached = append(breached, sm)
+						f.overdue++
+					}
+					continue
+				}
+				if sm.Status != crm.ClaimResolved {
+					continue
+				}
+				if in(sm.ClosedAt) {
+					resolved++
+					resolvedIDs = append(resolvedIDs, sm.ID)
+				}
+				if w := weekOf(sm.ClosedAt); w >= 0 {
+					weekResolved[w]++
+					chartData = true
+				}
+			}
+		}
+	}
+	if opened == 0 && resolved == 0 && open == 0 && !chartData {
+		return nil, nil
+	}
+
+	part := &digestPart{PerOwner: map[uint64]string{}}
+	part.Lines = append(part.Lines, sc.t("digest.claims.summary", "opened", opened, "resolved", resolved, "breached", len(breached), "open", open))
+	for id, f := range byOwner {
+		var parts []string
+		if f.opened > 0 {
+			parts = append(parts, sc.t("digest.claims.owner_new", "count", f.opened))
+		}
+		if f.overdue > 0 {
+			parts = append(parts, sc.t("digest.claims.owner_overdue", "count", f.overdue))
+		}
+		if len(parts) > 0 {
+			part.PerOwner[id] = sc.t("digest.claims.owner", "list", strings.Join(parts, ", "))
+		}
+	}
+
+	needs, err := s.breachedClaimNeeds(ctx, sc, breached)
+	if err != nil {
+		return nil, err
+	}
+	part.Needs = needs
+
+	lines, detail, err := s.claimCauses(ctx, sc, resolvedIDs)
+	if err != nil {
+		return nil, err
+	}
+	part.Lines = append(part.Lines, lines...)
+	part.Detail = append(part.Detail, detail...)
+
+	if chartData {
+		cats := make([]string, chartWeeks)
+		for i := range cats {
+			_, wk := dates.AddDays(chartFrom, 7*i).ISOWeek()
+			cats[i] = sc.t("digest.claims.week", "n", wk)
+		}
+		part.Charts = append(part.Charts, digestChart{
+			Title:      sc.t("digest.claims.chart_title", "count", chartWeeks),
+			Categories: cats,
+			Series: []chartSeries{
+				{Name: sc.t("digest.claims.chart_opened"), Values: weekOpened},
+				{Name: sc.t("digest.claims.chart_resolved"), Values: weekResolved},
+			},
+		})
+	}
+	return part, nil
+}
+
+// mondayOf returns midnight of the Monday of t's week in tz.
+func mondayOf(t time.Time, tz *time.Location) time.Time {
+	d := dates.Day(t, tz)
+	return dates.AddDays(d, -((int(d.Weekday()) + 6) % 7))
+}
+
+// breachedClaimNeeds makes one "needs you" item per claim past its SLA:
+// the most severe first, then the longest overdue (ranked above every
+// other item, since a breached claim is a broken promise to a client).
+func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breached []crm.ClaimSummary) ([]digestNeed, error) {
+	if len(breached) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint64, len(breached))
+	for i, sm := range breached {
+		ids[i] = sm.ClientID
+	}
+	names, err := s.clientNamesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	needs := make([]digestNeed, 0, len(breached))
+	for _, sm := range breached {
+		key, due := "digest.claims.need_ack", sm.AckDue
+		if sm.ResolveOverdue(sc.now) {
+			key, due = "digest.claims.need_resolve", sm.ResolveDue
+		}
+		text := sc.t(key, "ref", crm.ClaimRef(sm.ID), "client", names[sm.ClientID],
+			"severity", sc.t("claim.severity."+string(sm.Severity)), "due", sc.fmtTime(due))
+		if !sc.personal() {
+			text += " — " + sc.personName(sm.OwnerID)
+		}
+		needs = append(needs, digestNeed{Rank: needRankBreach + sm.Severity.Rank(), Since: due, Text: text})
+	}
+	return needs, nil
+}
+
+// claimCauses reads the claims resolved in the period and returns a line
+// for each root cause found at two clients or more (it needs corrective
+// action, unless every one of its claims recorded one), and, for the
+// detailed digest, the causes with their counts.
+func (s *Service) claimCauses(ctx context.Context, sc *digestScope, ids []uint64) (lines, detail []string, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	claims, err := s.store.ClaimsByID(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	groups := map[string]*causeGroup{}
+	var keys []string
+	for _, c := range claims {
+		if c.Cause == "" {
+			continue
+		}
+		k := crm.NormalizeName(c.Cause)
+		if k == "" {
+			k = strings.ToLower(c.Cause)
+		}
+		g := groups[k]
+		if g == nil {
+			g = &causeGroup{label: c.Cause, clients: map[uint64]bool{}}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.n++
+		g.clients[c.ClientID] = true
+		if c.Action == crm.ActionCorrective || c.Action == crm.ActionPreventive {
+			g.corrective++
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := groups[keys[i]], groups[keys[j]]
+		if len(a.clients) != len(b.clients) {
+			return len(a.clients) > len(b.clients)
+		}
+		if a.n != b.n {
+			return a.n > b.n
+		}
+		return keys[i] < keys[j]
+	})
+	var counts []string
+	for _, k := range keys {
+		g := groups[k]
+		counts = append(counts, sc.t("digest.claims.cause_item", "cause", g.label, "n", g.n))
+		if len(g.clients) < 2 {
+			continue
+		}
+		clientIDs := make([]uint64, 0, len(g.clients))
+		for id := range g.clients {
+			clientIDs = append(clientIDs, id)
+		}
+		names, err := s.clientNamesOf(ctx, clientIDs)
+		if err != nil {
+			return nil, nil, err
+		}
+		list := make([]string, 0, len(names))
+		for _, id := range clientIDs {
+			if n := names[id]; n != "" {
+				list = append(list, n)
+			}
+		}
+		sort.Strings(list)
+		key := "digest.claims.recurring"
+		if g.corrective == g.n {
+			key = "digest.claims.recurring_done"
+		}
+		lines = append(lines, "⚠ "+sc.t(key, "cause", g.label, "count", len(g.clients), "clients", strings.Join(list, ", ")))
+	}
+	if len(counts) > 0 {
+		detail = append(detail, sc.t("digest.claims.causes", "list", strings.Join(counts, " · ")))
+	}
+	return lines, detail, nil
+}
