@@ -39,8 +39,15 @@ func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm
 	return f, nil
 }
 
-// peerWindow is how far back peers' purchases count.
-const peerWindow = 2
+const (
+	// peerWindow is how many years back peers' purchases count.
+	peerWindow = 2
+	// smallScope is how many owners are read through their index rather
+	// than by a scan of every client; smallPeers how many peers have their
+	// deals read one by one rather than by a scan of every deal.
+	smallScope = 20
+	smallPeers = 300
+)
 
 // peerProducts fills in what the other clients of c's segment that the
 // sender sees bought (won deals) in the last two years: how many of them
@@ -60,12 +67,19 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 		visible[o] = true
 	}
 	peers := map[uint64]bool{}
-	err = s.planningStore().Audience(ctx, func(row crm.AudienceRow) bool {
+	collect := func(row crm.AudienceRow) bool {
 		if row.ClientID != c.ID && visible[row.OwnerID] && crm.NormalizeName(row.Segment) == seg {
 			peers[row.ClientID] = true
 		}
 		return true
-	})
+	}
+	// A manager's or a small team's clients are read through the owners'
+	// index; a head's through one scan of every row.
+	if len(owners) <= smallScope {
+		err = s.planningStore().AudienceOf(ctx, owners, collect)
+	} else {
+		err = s.planningStore().Audience(ctx, collect)
+	}
 	if err != nil || len(peers) == 0 {
 		return err
 	}
@@ -73,7 +87,7 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	buyers := map[string]map[uint64]bool{}
 	labels := map[string]string{}
 	bought := map[uint64]bool{}
-	err = s.planningStore().EachDealFact(ctx, func(id uint64) bool { return peers[id] }, func(d crm.DealFact) bool {
+	count := func(d crm.DealFact) bool {
 		if !d.Won() || d.ClosedAt.Before(since) {
 			return true
 		}
@@ -88,8 +102,18 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 		}
 		buyers[k][d.ClientID] = true
 		return true
-	})
-	if err != nil {
+	}
+	if len(peers) <= smallPeers {
+		for id := range peers {
+			facts, err := s.planningStore().DealFactsOf(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, d := range facts {
+				count(d)
+			}
+		}
+	} else if err := s.planningStore().EachDealFact(ctx, func(id uint64) bool { return peers[id] }, count); err != nil {
 		return err
 	}
 	f.Peers = len(bought)

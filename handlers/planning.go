@@ -19,6 +19,7 @@ import (
 // reliability weights, competitors, and contract promises.
 type PlanningStore interface {
 	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
+	AudienceOf(ctx context.Context, owners []uint64, fn func(crm.AudienceRow) bool) error
 	ClientsBySource(ctx context.Context, source string) ([]uint64, error)
 	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
 	EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -531,4 +532,23 @@ func TestPlanningNext(t *testing.T) {
 	e.must("console:maria", "/next Acme", "→ Acknowledge claim C-1 to the client")
 	e.must("console:ivan", "/next Acme", "No client")
 	e.must("console:maria", "/следващо Зета", "→ Offer Pumps")
+}
+
+// A head of a large company reads every row and deal in one scan each; a
+// small team reads its own clients and their deals: both give the same.
+func TestPlanningSegmentsPathsAgree(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	seedPlanning(e)
+	var small []string
+	for _, by := range []string{"segment", "need", "city"} {
+		small = append(small, e.say("console:admin", "/segments by="+by))
+	}
+	for i := 0; i < 25; i++ {
+		e.must("console:admin", fmt.Sprintf(`/appoint console:m%d manager "Extra %d"`, i, i), "Extra")
+	}
+	for i, by := range []string{"segment", "need", "city"} {
+		if got := e.say("console:admin", "/segments by="+by); got != small[i] {
+			t.Errorf("by=%s differs between the scans:\n%s\n---\n%s", by, got, small[i])
+		}
+	}
 }

@@ -115,55 +115,75 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 	}
 	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
 
-	// The deals and claims are read while the audience rows are, on
-	// another goroutine: the two scans are independent until the join.
 	deals := map[uint64]*clientDeals{}
-	var claims map[uint64]int
-	done := make(chan error, 1)
-	go func() {
-		err := ps.EachDealSum(ctx, func(d *crm.DealSum) bool {
-			won, open := d.Stage == crm.StageWon, d.Stage.Open()
-			if !won && !open {
-				return true
-			}
-			cd := deals[d.ClientID]
-			if cd == nil {
-				cd = &clientDeals{}
-				deals[d.ClientID] = cd
-			}
-			amt := dealAmount{d.Currency, d.Amount}
-			cd.hasWon = cd.hasWon || won
-			switch {
-			case open:
-				cd.open = append(cd.open, amt)
-			case d.ClosedAt.After(yearAgo) && !d.ClosedAt.After(now):
-				cd.wonNow = append(cd.wonNow, amt)
-			case d.ClosedAt.After(twoYearsAgo) && !d.ClosedAt.After(yearAgo):
-				cd.wonBefore = append(cd.wonBefore, amt)
-			}
-			return true
-		})
-		if err == nil {
-			claims, err = ps.ClaimCounts(ctx, yearAgo, now)
+	addDeal := func(client uint64, stage crm.Stage, currency string, amount decimal.Decimal, closed time.Time) {
+		won, open := stage == crm.StageWon, stage.Open()
+		if !won && !open {
+			return
 		}
-		done <- err
-	}()
+		cd := deals[client]
+		if cd == nil {
+			cd = &clientDeals{}
+			deals[client] = cd
+		}
+		amt := dealAmount{currency, amount}
+		cd.hasWon = cd.hasWon || won
+		switch {
+		case open:
+			cd.open = append(cd.open, amt)
+		case closed.After(yearAgo) && !closed.After(now):
+			cd.wonNow = append(cd.wonNow, amt)
+		case closed.After(twoYearsAgo) && !closed.After(yearAgo):
+			cd.wonBefore = append(cd.wonBefore, amt)
+		}
+	}
 	type entry struct {
 		row   crm.AudienceRow
 		value string
 	}
 	var rows []entry
-	err := ps.Audience(ctx, func(row crm.AudienceRow) bool {
+	collect := func(row crm.AudienceRow) bool {
 		if visible[row.OwnerID] {
 			rows = append(rows, entry{row, row.Field(by)})
 		}
 		return true
-	})
-	if derr := <-done; err == nil {
-		err = derr
 	}
+	claims, err := ps.ClaimCounts(ctx, yearAgo, now)
 	if err != nil {
 		return nil, err
+	}
+	if len(owners) <= smallScope {
+		// A manager or a small team: their clients through the owners'
+		// index, and the deals of those clients one by one.
+		if err := ps.AudienceOf(ctx, owners, collect); err != nil {
+			return nil, err
+		}
+		for _, e := range rows {
+			facts, err := ps.DealFactsOf(ctx, e.row.ClientID)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range facts {
+				addDeal(d.ClientID, crm.Stage(d.Stage), d.Currency, d.Amount, d.ClosedAt)
+			}
+		}
+	} else {
+		// Everyone: one scan of every deal, on another goroutine while the
+		// audience rows are read; the two meet in the join below.
+		done := make(chan error, 1)
+		go func() {
+			done <- ps.EachDealSum(ctx, func(d *crm.DealSum) bool {
+				addDeal(d.ClientID, d.Stage, d.Currency, d.Amount, d.ClosedAt)
+				return true
+			})
+		}()
+		err := ps.Audience(ctx, collect)
+		if derr := <-done; err == nil {
+			err = derr
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	rep := &segmentReport{by: by}

@@ -258,6 +258,44 @@ func (s *Store) Audience(ctx context.Context, fn func(crm.AudienceRow) bool) err
 	})
 }
 
+// AudienceOf calls fn with the audience row of every client of the
+// owners, owner by owner, until fn returns false. It reads the owners'
+// index and their rows only, so it costs what it returns.
+func (s *Store) AudienceOf(ctx context.Context, owners []uint64, fn func(crm.AudienceRow) bool) error {
+	if err := s.ensureAudience(ctx); err != nil {
+		return err
+	}
+	intern := map[string]string{}
+	return s.view(ctx, func(tx *Tx) error {
+		for _, o := range owners {
+			stop := false
+			err := tx.scan(key("co/", o), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+				id := tailID(k)
+				item, err := tx.txn.Get(audienceKey(id))
+				if errors.Is(err, badger.ErrKeyNotFound) {
+					return true, nil
+				}
+				if err != nil {
+					return false, err
+				}
+				var row crm.AudienceRow
+				if err := item.Value(func(v []byte) (err error) {
+					row, err = decodeAudience(id, v, intern)
+					return err
+				}); err != nil {
+					return false, err
+				}
+				stop = !fn(row)
+				return !stop, nil
+			})
+			if err != nil || stop {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ClientsBySource returns the ids of the clients whose source is source
 // (compared as names: case and script do not matter), by id.
 func (s *Store) ClientsBySource(ctx context.Context, source string) ([]uint64, error) {

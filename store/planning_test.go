@@ -47,6 +47,12 @@ func TestAudienceFollowsClient(t *testing.T) {
 	if r.Segment != "wholesale" || r.Level != "key" || r.OwnerID != 2 || r.Need != "pumps" {
 		t.Errorf("row after edit: %+v", r)
 	}
+	for owner, want := range map[uint64]int{1: 0, 2: 1} {
+		n := 0
+		if err := s.AudienceOf(ctx, []uint64{owner}, func(r crm.AudienceRow) bool { n++; return r.ClientID == c.ID }); err != nil || n != want {
+			t.Errorf("AudienceOf(%d): %d rows, want %d (%v)", owner, n, want, err)
+		}
+	}
 	if ids, _ := s.ClientsBySource(ctx, "Agra 2027"); len(ids) != 0 {
 		t.Errorf("the old source still finds the client: %v", ids)
 	}
