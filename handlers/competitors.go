@@ -60,7 +60,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	msg := r.t("competitor.saved", "name", comp.Name, "aspect", r.t("competitor.aspect."+aspect))
+	msg := r.t("competitor.saved", "name", comp.Name, "aspect", strings.ToLower(r.t("competitor.aspect."+aspect)))
 	if source != nil {
 		msg += " " + r.t("competitor.source", "name", source.Name)
 	}

@@ -472,7 +472,7 @@ func TestPlanningCampaigns(t *testing.T) {
 	e.deal("console:maria", "/deal add Beta: Valves amount=700")
 	// The head sees every lead: costs per lead and per won deal.
 	e.must("console:admin", `/campaign "Agra 2027" report`, "Report: Agra 2027 (fair · 2026-11-10 · Plovdiv)", "Leads: 3",
-		"Conversations since: 2 (with 1 leads)", "Deals opened: 2 · won: 1 · revenue: €2,000.00", "Leads turned into won deals: 33%",
+		"Conversations since: 2; leads talked to: 1", "Deals opened: 2 · won: 1 · revenue: €2,000.00", "Leads turned into won deals: 33%",
 		"Budget: €5,000.00 · per lead: €1,666.67 · per won deal: €5,000.00")
 	// Maria sees her two leads only, and no cost per lead.
 	got := e.must("console:maria", `/campaign Agra report`, "Leads: 2", "Costs per lead need every lead: 1 belongs to another manager.",
@@ -489,11 +489,11 @@ func TestPlanningCompetitors(t *testing.T) {
 	e, _ := newPlanningEnv(t)
 	seedPlanning(e)
 	e.at(time.Date(2026, 11, 20, 10, 0, 0, 0, e.tz), func() {
-		e.must("console:maria", "/competitor Metro Cash: 3% below our list price aspect=price client=Acme", "Saved about Metro Cash: Prices. Source: Acme.")
+		e.must("console:maria", "/competitor Metro Cash: 3% below our list price aspect=price client=Acme", "Saved about Metro Cash: prices. Source: Acme.")
 	})
-	e.must("console:ivan", "/competitor Metro Cash: 60 days to pay aspect=terms", "Saved about Metro Cash: Terms.")
+	e.must("console:ivan", "/competitor Metro Cash: 60 days to pay aspect=terms", "Saved about Metro Cash: terms.")
 	e.must("console:ivan", "/competitor Metro Cash: free delivery aspect=shipping", "not an aspect")
-	e.must("console:ivan", "/конкурент Metro Cash: отстъпка 5% за обем аспект=отстъпка клиент=Gamma", "Saved about Metro Cash: Discounts. Source: Gamma.")
+	e.must("console:ivan", "/конкурент Metro Cash: отстъпка 5% за обем аспект=отстъпка клиент=Gamma", "Saved about Metro Cash: discounts. Source: Gamma.")
 	// Maria does not see the note sourced from Ivan's client, and vice versa.
 	maria := e.must("console:maria", "/competitor Metro Cash", "Competitor: Metro Cash", "2 notes", "Prices:", "2026-11-20 · Maria Petrova · from Acme: 3% below our list price", "Terms:")
 	if strings.Contains(maria, "Gamma") {
@@ -501,14 +501,14 @@ func TestPlanningCompetitors(t *testing.T) {
 	}
 	e.must("console:admin", "/competitor metro c", "3 notes", "Discounts:", "from Gamma: отстъпка 5% за обем")
 	// The deal lost to "Metro" counts under Metro, not Metro Cash.
-	e.must("console:ivan", "/competitor Metro", "Competitor: Metro\n", "1 deals lost to them (1 in the last 6 months)", "Epsilon: Coffee machines · €3,000.00")
+	e.must("console:ivan", "/competitor Metro", "Competitor: Metro\n", "deals lost to them: 1 (1 in the last 6 months)", "Epsilon: Coffee machines · €3,000.00")
 	e.must("console:maria", "/competitor Metro", "Competitor: Metro Cash") // the lost deal is Ivan's
 	rec := e.send("console:admin", "/competitor Met")
 	if len(rec.Replies) != 1 || len(rec.Replies[0].Buttons) != 2 || rec.Replies[0].Buttons[0][0].Data != "/competitor Metro" ||
 		rec.Replies[0].Buttons[1][0].Data != `/competitor "Metro Cash"` {
 		t.Errorf("ambiguous competitor: %+v", rec.Replies)
 	}
-	e.must("console:admin", "/competitors", "2 competitors, last 6 months", "• Metro Cash — 3 mentions", "• Metro — 0 mentions · 1 deal lost (€3,000.00)")
+	e.must("console:admin", "/competitors", "2 competitors in the last 6 months", "• Metro Cash — 3 mentions", "• Metro — 0 mentions · 1 deal lost (€3,000.00)")
 	e.must("console:maria", "/competitors", "• Metro Cash — 2 mentions")
 	e.mustNot("console:maria", "/competitors", "deal lost")
 	e.must("console:maria", "/competitor Nobody", "Nothing is known")
