@@ -552,3 +552,19 @@ func TestPlanningSegmentsPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// The supervisor's digest carries the team's planned work; what is late
+// is in "needs you".
+func TestPlanningDigest(t *testing.T) {
+	e, _ := newPlanningEnv(t)
+	e.team()
+	e.at(time.Date(2026, 11, 10, 10, 0, 0, 0, e.tz), func() {
+		e.must("console:maria", "/client add Acme", "Saved")
+		e.must("console:maria", "/plan Acme every 1w #visit", "every week")
+	})
+	e.must("console:maria", "/promise Acme: free visit by 2026-11-20", "P-1")
+	e.must("console:maria", "/meeting Acme today 15:00: demo", "M-1")
+	e.must("console:sam", "/digest", "Planned for today: contacts 1 (1 overdue), promises 1 (1 broken), meetings 1",
+		"⚠ P-1 Acme: free visit (due 2026-11-20) (Maria Petrova)", "⚠ Contact Acme #visit (due 2026-11-17) (Maria Petrova)")
+	e.mustNot("console:ivan", "/digest", "Planned for today")
+}

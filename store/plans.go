@@ -308,6 +308,24 @@ func (s *Store) ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeti
 // decision marks the meeting and queues a notice in one transaction. It
 // returns every notice waiting, new and earlier undelivered ones.
 func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askUntil time.Time, limit int, skip func(*crm.Meeting) bool) ([]crm.MeetingNotice, error) {
+	// Most ticks find nothing to do: look first, write only when needed.
+	busy := false
+	if err := s.view(ctx, func(tx *Tx) error {
+		for _, r := range []struct {
+			prefix []byte
+			until  time.Time
+		}{{[]byte("plmr/"), remindUntil}, {[]byte("plmq/"), askUntil}, {[]byte("plmx/"), time.Time{}}} {
+			if err := tx.scan(r.prefix, false, false, func(k []byte, _ *badger.Item) (bool, error) {
+				busy = busy || r.until.IsZero() || bytes.Compare(k, key(string(r.prefix), r.until)) < 0
+				return false, nil
+			}); err != nil || busy {
+				return err
+			}
+		}
+		return nil
+	}); err != nil || !busy {
+		return nil, err
+	}
 	var out []crm.MeetingNotice
 	err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
 		out = out[:0]
