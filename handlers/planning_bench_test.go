@@ -145,7 +145,9 @@ func segmentsData(b *testing.B) string {
 var benchBase = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // BenchmarkSegments measures /segments by each field as the head, over
-// all 50,000 clients, and reports the median of the iterations:
+// all 50,000 clients, and as a manager; then the client card and /next,
+// which look at peers of the client's segment. It reports the median and
+// the 95th percentile of the iterations:
 //
 //	go test ./handlers/ -run XXX -bench Segments -benchtime 30x
 func BenchmarkSegments(b *testing.B) {
@@ -175,6 +177,11 @@ func BenchmarkSegments(b *testing.B) {
 		{"need/head", "console:s1", "/segments by=need", "50000 records"},
 		{"city/head", "console:s1", "/segments by=city", "50000 records"},
 		{"segment/manager", "console:s2", "/segments", "250 records"},
+		// The card with its planning lines (and, when no other rule fires,
+		// what peers of the segment buy), and /next with every rule.
+		{"card/head", "console:s1", "/client Client 2-17", "Recommended"},
+		{"card/manager", "console:s2", "/client Client 2-17", "Recommended"},
+		{"next/head", "console:s1", "/next Client 2-17", "Next step"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			if got := run(b, q.who, q.text); !strings.Contains(got, q.want) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"accountbot/bot"
+	"accountbot/crm"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
@@ -567,4 +568,44 @@ func TestPlanningDigest(t *testing.T) {
 	e.must("console:sam", "/digest", "Planned for today: contacts 1 (1 overdue), promises 1 (1 broken), meetings 1",
 		"⚠ P-1 Acme: free visit (due 2026-11-20) (Maria Petrova)", "⚠ Contact Acme #visit (due 2026-11-17) (Maria Petrova)")
 	e.mustNot("console:ivan", "/digest", "Planned for today")
+}
+
+// The keys that planning builds at run time exist in every language.
+func TestPlanningDynamicKeysTranslated(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, k := range crm.PlanNoteKinds {
+		keys = append(keys, "plan.kind."+string(k), "plan.kind_title."+string(k))
+	}
+	for _, k := range crm.CampaignKinds {
+		keys = append(keys, "campaign.kind."+k)
+	}
+	for _, a := range crm.Aspects {
+		keys = append(keys, "competitor.aspect."+a)
+	}
+	for _, f := range crm.ReliabilityFactors {
+		keys = append(keys, "reliability.factor."+f)
+		if f != crm.FactorRecord && f != crm.FactorRating {
+			keys = append(keys, "reliability.facts."+f)
+		}
+	}
+	for _, s := range []string{"ack", "resolve"} {
+		keys = append(keys, "next.claim."+s)
+	}
+	for _, s := range crm.Stages {
+		keys = append(keys, "deal.stage."+string(s))
+	}
+	for _, f := range []string{"segment", "industry", "need", "level", "city", "size", "focus", "source"} {
+		keys = append(keys, "field."+f)
+	}
+	for _, lang := range i18n.Languages {
+		for _, k := range keys {
+			if !cat.Has(lang, k) {
+				t.Errorf("%s lacks %q", lang, k)
+			}
+		}
+	}
 }
