@@ -177,8 +177,8 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 	s := openDisk(t, dir, nil)
 	other := addClient(t, s, "Keep Me Ltd", 1)
 	c := addClient(t, s, "Zorbafirstname Ltd", 1)
-	// Random markers: Snappy would split a marker that shares a few bytes
-	// with data near it into a back-reference, and the search would miss it.
+	// Random markers, so that no two runs or records share one. (The
+	// store writes tables uncompressed, so a marker is found as written.)
 	markers := []string{uniqueMarker(t), uniqueMarker(t), uniqueMarker(t), uniqueMarker(t)}
 	const formerName = "orbafirstname" // in the history and the old index key
 	// Renamed: the old name lives on only in deleted index entries.
@@ -207,7 +207,7 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 	s.Close()
 	s = openDisk(t, dir, nil)
 	logNote("again "+markers[0], nil)
-	for _, m := range markers {
+	for i, m := range markers {
 		// A compaction running in the background may be replacing the
 		// file that holds it at the moment we look: look again a little
 		// later before concluding.
@@ -219,7 +219,7 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 			found = len(filesContaining(t, dir, []byte(m))) > 0
 		}
 		if !found {
-			t.Fatalf("before erasure, %q is in no file: the test would prove nothing", m)
+			t.Fatalf("before erasure, marker %d %q is in no file: the test would prove nothing", i, m)
 		}
 	}
 	// Index keys are stored as differences to their neighbours, so the

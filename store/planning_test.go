@@ -294,8 +294,7 @@ func TestEraseClientDropsPlanning(t *testing.T) {
 	s := openDisk(t, dir, nil)
 	other := addClient(t, s, "Keep Me Ltd", 1)
 	c := addClient(t, s, "Gone Ltd", 1)
-	// Markers without the shared "MRK": Snappy would store a repeated
-	// prefix as a back-reference and split the marker.
+	// Markers without a shared prefix, each unique to its record.
 	var m []string
 	for i := 0; i < 5; i++ {
 		m = append(m, uniqueMarker(t)[3:])
