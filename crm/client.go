@@ -277,3 +277,13 @@ var cyrToLat = map[rune]string{
 	'ш': "sh", 'щ': "sht", 'ъ': "a", 'ь': "i", 'ю': "iu", 'я': "ia", 'ё': "io",
 	'ы': "i", 'э': "e", 'є': "ie", 'і': "i", 'ї': "i", 'ґ': "g",
 }
+
+// SortByName orders clients by their folded names, folding each name once
+// (folding inside the comparison would redo it n·log n times).
+func SortByName(cs []*Client) {
+	keys := make(map[*Client]string, len(cs))
+	for _, c := range cs {
+		keys[c] = NormalizeName(c.Name)
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return keys[cs[i]] < keys[cs[j]] })
+}

@@ -194,31 +194,42 @@ func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	today := r.today()
+	var all []*crm.Task
+	var ids []uint64
 	for _, o := range owners {
 		tasks, err := s.store.OpenTasks(ctx, o, until)
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range tasks {
-			ref := idRef("T", t.ID)
-			line := ref + " · "
-			if t.Due.Before(today) {
-				line = "⚠ " + line + r.t("today.overdue_since", "date", r.fmtDate(t.Due)) + " · "
-			}
+			all = append(all, t)
 			if t.ClientID != 0 {
-				if c, err := s.store.Client(ctx, t.ClientID); err == nil {
-					line += c.Name + ": "
-				}
+				ids = append(ids, t.ClientID)
 			}
-			line += t.Text
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
-			}
-			items = append(items, agendaItem{Due: t.Due, Text: line, Buttons: []bot.Button{
-				{Label: "✓ " + ref, Data: "/task done " + ref},
-				{Label: "→ " + r.t("button.tomorrow"), Data: "/task tomorrow " + ref},
-			}})
 		}
+	}
+	names, err := s.clientNamesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range all {
+		o := t.AssigneeID
+		ref := idRef("T", t.ID)
+		line := ref + " · "
+		if t.Due.Before(today) {
+			line = "⚠ " + line + r.t("today.overdue_since", "date", r.fmtDate(t.Due)) + " · "
+		}
+		if name := names[t.ClientID]; name != "" {
+			line += name + ": "
+		}
+		line += t.Text
+		if o != r.me.ID {
+			line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+		}
+		items = append(items, agendaItem{Due: t.Due, Text: line, Buttons: []bot.Button{
+			{Label: "✓ " + ref, Data: "/task done " + ref},
+			{Label: "→ " + r.t("button.tomorrow"), Data: "/task tomorrow " + ref},
+		}})
 	}
 	return items, nil
 }

@@ -330,7 +330,7 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 			list = append(list, c)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return crm.NormalizeName(list[i].Name) < crm.NormalizeName(list[j].Name) })
+	crm.SortByName(list)
 	out := struct {
 		Count   int         `json:"count"`
 		Clients []askClient `json:"clients"`

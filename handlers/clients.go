@@ -414,9 +414,13 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	for _, o := range owners {
 		var cs []*crm.Client
 		var err error
-		if stale {
+		switch {
+		case stale && len(kv.Keys) == 0:
+			// The list shows only what the owner index holds.
+			cs, err = s.store.StaleBriefs(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
+		case stale:
 			cs, err = s.store.StaleClients(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
-		} else {
+		default:
 			cs, err = s.store.ClientsByOwner(ctx, o)
 		}
 		if err != nil {
@@ -428,7 +432,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			}
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return crm.NormalizeName(list[i].Name) < crm.NormalizeName(list[j].Name) })
+	crm.SortByName(list)
 	title := r.t("clients.title", "count", len(list))
 	if stale {
 		title = r.t("clients.stale_title", "count", len(list))
@@ -478,22 +482,16 @@ func fieldMatches(have, want string) bool {
 	return false
 }
 
-// clientNamesOf returns the names of the clients with the given ids, each
-// read once; a client that no longer exists gets an empty name.
+// clientNamesOf returns the names of the clients with the given ids, read
+// together; a client that no longer exists gets an empty name.
 func (s *Service) clientNamesOf(ctx context.Context, ids []uint64) (map[uint64]string, error) {
-	names := make(map[uint64]string, len(ids))
+	names, err := s.store.ClientNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range ids {
-		if _, ok := names[id]; ok {
-			continue
-		}
-		c, err := s.store.Client(ctx, id)
-		switch {
-		case err == nil:
-			names[id] = c.Name
-		case crm.IsNotFound(err):
+		if _, ok := names[id]; !ok {
 			names[id] = ""
-		default:
-			return nil, err
 		}
 	}
 	return names, nil

@@ -123,12 +123,11 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 		stale := row.stale
 		sort.Slice(stale, func(i, j int) bool { return lastTouch(stale[i]).Before(lastTouch(stale[j])) })
 		var names []string
-		for i, c := range stale {
-			if i == digestDetailItems {
-				names = append(names, sc.t("digest.and_more", "count", len(stale)-i))
-				break
-			}
+		for _, c := range stale {
 			names = append(names, c.Name)
+		}
+		if more := row.Stale - len(stale); more > 0 {
+			names = append(names, sc.t("digest.and_more", "count", more))
 		}
 		detail = append(detail, sc.t("digest.detail_stale", "names", strings.Join(names, ", ")))
 	}
@@ -234,11 +233,11 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		if err != nil {
 			return nil, err
 		}
-		stale, err := s.store.StaleClients(ctx, id, touchBefore, reviewBefore)
+		staleCount, stale, err := s.store.StaleSummary(ctx, id, touchBefore, reviewBefore, digestDetailItems)
 		if err != nil {
 			return nil, err
 		}
-		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: len(stale), Deputy: sc.away[id],
+		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: staleCount, Deputy: sc.away[id],
 			overdue: overdue, stale: stale}
 		// A supervisor or head without a book of their own is no row.
 		if p.Role != crm.RoleManager && act.Clients == 0 && len(overdue) == 0 {

@@ -1,15 +1,21 @@
 package handlers_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 )
 
-// TestMain removes the benchmark data sets generated during the run.
+// TestMain removes the benchmark data sets generated during the run, unless
+// ACCOUNTBOT_BENCH_KEEP is set (to measure the binary on them afterwards).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	dataMu.Lock()
-	for _, dir := range dataDirs {
+	for people, dir := range dataDirs {
+		if os.Getenv("ACCOUNTBOT_BENCH_KEEP") != "" {
+			fmt.Fprintf(os.Stderr, "benchmark data for %d people kept in %s\n", people, dir)
+			continue
+		}
 		os.RemoveAll(dir)
 	}
 	dataMu.Unlock()

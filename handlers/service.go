@@ -37,8 +37,11 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error
 	UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error)
 	FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error)
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
 	ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error)
 	StaleClients(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error)
+	StaleBriefs(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error)
+	StaleSummary(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time, limit int) (int, []*crm.Client, error)
 	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
 	CountClients(ctx context.Context) (map[uint64]int, error)
 	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"sort"
 	"time"
 
@@ -24,9 +25,75 @@ func nameKey(c *crm.Client) []byte {
 }
 func ownerKey(owner, id uint64) []byte { return key("co/", owner, id) }
 
+// ownerVal is the owner index's value: the last touch and review times
+// (Unix seconds), then the name, city and status, so that lists of a
+// person's clients ("/clients stale") need no record reads.
 func ownerVal(c *crm.Client) []byte {
 	b := binary.BigEndian.AppendUint64(nil, uint64(unix(c.LastTouch)))
-	return binary.BigEndian.AppendUint64(b, uint64(unix(c.ReviewedAt)))
+	b = binary.BigEndian.AppendUint64(b, uint64(unix(c.ReviewedAt)))
+	for _, f := range []string{c.Name, c.City, c.Status} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// ownerEntry is a decoded owner index entry.
+type ownerEntry struct {
+	touch, review int64
+	brief         *crm.Client // nil when the entry predates the brief
+}
+
+func decodeOwnerVal(id, owner uint64, v []byte) ownerEntry {
+	var e ownerEntry
+	if len(v) < 16 {
+		return e
+	}
+	e.touch = int64(binary.BigEndian.Uint64(v[:8]))
+	e.review = int64(binary.BigEndian.Uint64(v[8:16]))
+	rest := v[16:]
+	var fields [3]string
+	for i := range fields {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < n {
+			return e
+		}
+		fields[i] = string(rest[w : w+int(n)])
+		rest = rest[w+int(n):]
+	}
+	e.brief = &crm.Client{ID: id, OwnerID: owner, Name: fields[0], City: fields[1], Status: fields[2]}
+	if e.touch != 0 {
+		e.brief.LastTouch = time.Unix(e.touch, 0)
+	}
+	if e.review != 0 {
+		e.brief.ReviewedAt = time.Unix(e.review, 0)
+	}
+	return e
+}
+
+// stale reports whether the entry is stale: untouched since tb (a client
+// never touched counts from its last review, about its creation) or not
+// reviewed since rb.
+func (e ownerEntry) stale(tb, rb int64) bool {
+	last := e.touch
+	if last == 0 {
+		last = e.review
+	}
+	return last < tb || e.review < rb
+}
+
+// eachOwnerEntry calls fn for each of owner's index entries.
+func (tx *Tx) eachOwnerEntry(owner uint64, fn func(id uint64, e ownerEntry) (bool, error)) error {
+	return tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+		var e ownerEntry
+		if err := item.Value(func(v []byte) error {
+			e = decodeOwnerVal(tailID(k), owner, v)
+			return nil
+		}); err != nil {
+			return false, err
+		}
+		return fn(tailID(k), e)
+	})
 }
 
 func unix(t time.Time) int64 {
@@ -191,17 +258,8 @@ func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client
 			return true, nil
 		})
 	})
-	sortByName(out)
+	crm.SortByName(out)
 	return out, err
-}
-
-// sortByName orders clients by normalised name, folding each name once.
-func sortByName(cs []*crm.Client) {
-	keys := make(map[*crm.Client]string, len(cs))
-	for _, c := range cs {
-		keys[c] = crm.NormalizeName(c.Name)
-	}
-	sort.Slice(cs, func(i, j int) bool { return keys[cs[i]] < keys[cs[j]] })
 }
 
 // StaleClients returns owner's clients last touched before touchBefore
@@ -211,29 +269,39 @@ func (s *Store) StaleClients(ctx context.Context, owner uint64, touchBefore, rev
 	var out []*crm.Client
 	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
-			var touch, review int64
-			if err := item.Value(func(v []byte) error {
-				if len(v) == 16 {
-					touch = int64(binary.BigEndian.Uint64(v[:8]))
-					review = int64(binary.BigEndian.Uint64(v[8:]))
-				}
-				return nil
-			}); err != nil {
-				return false, err
-			}
-			// A client never touched counts from its last review (≈ creation).
-			last := touch
-			if last == 0 {
-				last = review
-			}
-			if last < tb || review < rb {
-				c, err := tx.client(tailID(k))
+		return tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+			if e.stale(tb, rb) {
+				c, err := tx.client(id)
 				if err != nil {
 					return false, err
 				}
 				out = append(out, c)
 			}
+			return true, nil
+		})
+	})
+	return out, err
+}
+
+// StaleBriefs is StaleClients reading the owner index alone: the clients
+// it returns carry only ID, OwnerID, Name, City, Status, LastTouch and
+// ReviewedAt. It is what a list of a person's stale clients needs.
+func (s *Store) StaleBriefs(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error) {
+	var out []*crm.Client
+	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+			if !e.stale(tb, rb) {
+				return true, nil
+			}
+			c := e.brief
+			if c == nil {
+				var err error
+				if c, err = tx.client(id); err != nil {
+					return false, err
+				}
+			}
+			out = append(out, c)
 			return true, nil
 		})
 	})
@@ -279,4 +347,62 @@ func itoa(n uint64) string {
 		}
 	}
 	return string(b[i:])
+}
+
+// ClientNames returns the names of the clients with the given ids, read in
+// one transaction; ids of clients that no longer exist are left out.
+func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	out := make(map[uint64]string, len(ids))
+	err := s.view(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			if _, ok := out[id]; ok {
+				continue
+			}
+			c, err := tx.client(id)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id] = c.Name
+		}
+		return nil
+	})
+	return out, err
+}
+
+// StaleSummary counts owner's stale clients (as StaleClients decides) from
+// the owner index alone, and reads the records of only the limit longest
+// untouched, oldest first: a digest over many people needs the counts and a
+// few names, not every record.
+func (s *Store) StaleSummary(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time, limit int) (int, []*crm.Client, error) {
+	type cand struct {
+		id   uint64
+		last int64
+	}
+	var cands []cand
+	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
+	var oldest []*crm.Client
+	err := s.view(ctx, func(tx *Tx) error {
+		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+			if e.stale(tb, rb) {
+				cands = append(cands, cand{id: id, last: e.touch})
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		sort.Slice(cands, func(i, j int) bool { return cands[i].last < cands[j].last })
+		for i := 0; i < len(cands) && i < limit; i++ {
+			c, err := tx.client(cands[i].id)
+			if err != nil {
+				return err
+			}
+			oldest = append(oldest, c)
+		}
+		return nil
+	})
+	return len(cands), oldest, err
 }

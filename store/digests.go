@@ -104,21 +104,15 @@ func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.T
 	err := s.view(ctx, func(tx *Tx) error {
 		var recent []uint64
 		var last int64
-		err := tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
 			out.Clients++
-			return true, item.Value(func(v []byte) error {
-				if len(v) != 16 {
-					return nil
-				}
-				touch := int64(binary.BigEndian.Uint64(v[:8]))
-				if touch > last {
-					last = touch
-				}
-				if touch != 0 && touch >= fromUnix {
-					recent = append(recent, tailID(k))
-				}
-				return nil
-			})
+			if e.touch > last {
+				last = e.touch
+			}
+			if e.touch != 0 && e.touch >= fromUnix {
+				recent = append(recent, id)
+			}
+			return true, nil
 		})
 		if last > 0 {
 			out.LastTouch = time.Unix(last, 0)

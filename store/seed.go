@@ -108,3 +108,8 @@ func (sd *Seeder) Flush() error {
 	defer sd.s.forgetPeople()
 	return sd.wb.Flush()
 }
+
+// Compact merges the store's tables into one level, as background
+// compactions eventually would: after a bulk load, lookups then check one
+// table per key range instead of many overlapping ones.
+func (s *Store) Compact() error { return s.db.Flatten(2) }

@@ -81,7 +81,7 @@ func Open(opts Options) (*Store, error) {
 		WithNumMemtables(3).
 		WithNumLevelZeroTables(3).
 		WithNumLevelZeroTablesStall(8).
-		WithBlockCacheSize(48 << 20).
+		WithBlockCacheSize(64 << 20).
 		WithIndexCacheSize(24 << 20).
 		WithValueLogFileSize(128 << 20).
 		// Every record lives in the LSM tree (records are far below 1 MiB),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -232,5 +233,55 @@ func TestDataDirPermissions(t *testing.T) {
 	out, _ := exec.Command("stat", "-c", "%a", dir).Output()
 	if strings.TrimSpace(string(out)) != "700" {
 		t.Errorf("data dir mode %s", out)
+	}
+}
+
+func TestStaleSummaryMatchesStaleClients(t *testing.T) {
+	s := memStore(t)
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 40; i++ {
+		touch := now.AddDate(0, 0, -i*2)
+		if i%5 == 0 {
+			touch = time.Time{}
+		}
+		c := &crm.Client{Name: fmt.Sprintf("Client %d", i), OwnerID: 3, CreatedAt: now.AddDate(0, 0, -200), ReviewedAt: now.AddDate(0, 0, -i*3), LastTouch: touch}
+		if err := s.CreateClient(ctx, c, crm.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb, rb := now.AddDate(0, 0, -30), now.AddDate(0, 0, -90)
+	all, err := s.StaleClients(ctx, 3, tb, rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, oldest, err := s.StaleSummary(ctx, 3, tb, rb, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) || n == 0 || len(oldest) != 4 {
+		t.Fatalf("summary %d/%d, stale %d", n, len(oldest), len(all))
+	}
+	for i := 1; i < len(oldest); i++ {
+		if oldest[i].LastTouch.Before(oldest[i-1].LastTouch) {
+			t.Errorf("not oldest first: %v before %v", oldest[i-1].LastTouch, oldest[i].LastTouch)
+		}
+	}
+}
+
+func TestOwnerIndexBriefs(t *testing.T) {
+	c := &crm.Client{ID: 9, OwnerID: 4, Name: "Акме ООД", City: "София", Status: "active",
+		LastTouch: time.Unix(1_700_000_000, 0), ReviewedAt: time.Unix(1_690_000_000, 0)}
+	e := decodeOwnerVal(9, 4, ownerVal(c))
+	if e.brief == nil || e.brief.Name != c.Name || e.brief.City != c.City || e.brief.Status != c.Status ||
+		!e.brief.LastTouch.Equal(c.LastTouch) || !e.brief.ReviewedAt.Equal(c.ReviewedAt) || e.brief.ID != 9 || e.brief.OwnerID != 4 {
+		t.Fatalf("brief %+v", e.brief)
+	}
+	// An entry written before the brief existed still gives its times.
+	old := ownerVal(c)[:16]
+	if e := decodeOwnerVal(9, 4, old); e.brief != nil || e.touch != 1_700_000_000 || e.review != 1_690_000_000 {
+		t.Fatalf("old entry %+v", e)
+	}
+	if e := decodeOwnerVal(9, 4, append(ownerVal(c)[:16], 0xff)); e.brief != nil {
+		t.Fatal("a damaged brief was read")
 	}
 }
