@@ -365,13 +365,11 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var who *crm.Person
 	kv := splitKV(r.Command.Args)
 	for _, wd := range kv.Plain {
+		if sc, ok := scopeWord(wd); ok {
+			scope = sc
+			continue
+		}
 		switch strings.ToLower(wd) {
-		case "mine", "мои", "моите":
-			scope = "mine"
-		case "team", "екип", "екипа":
-			scope = "team"
-		case "all", "всички":
-			scope = "all"
 		case "stale", "застояли", "стари":
 			stale = true
 		default:

@@ -25,19 +25,6 @@ type dealScope struct {
 	arg string
 }
 
-// scopeWord reads a scope word; ok is false for other words.
-func scopeWord(w string) (string, bool) {
-	switch strings.ToLower(w) {
-	case "mine", "my", "me", "мои", "моите", "мой", "аз":
-		return "mine", true
-	case "team", "екип", "екипа", "екипът":
-		return "team", true
-	case "all", "everyone", "всички", "всичко", "фирмата":
-		return "all", true
-	}
-	return "", false
-}
-
 // resolveScope returns the owners of a typed scope ("" for the role's
 // default) or of a person, following what the sender may see.
 func (r *request) resolveScope(scope string, who *crm.Person) (dealScope, error) {

@@ -168,6 +168,20 @@ func (r *request) visibleOwners(scope string) ([]uint64, error) {
 	return out, nil
 }
 
+// scopeWord reads a scope word ("mine", "team", "all" and their
+// Bulgarian forms); ok is false for other words.
+func scopeWord(w string) (string, bool) {
+	switch strings.ToLower(w) {
+	case "mine", "my", "me", "мои", "моите", "мой", "аз":
+		return "mine", true
+	case "team", "екип", "екипа", "екипът":
+		return "team", true
+	case "all", "everyone", "всички", "всичко", "фирмата":
+		return "all", true
+	}
+	return "", false
+}
+
 // defaultScope is "mine" for a manager, "team" for a supervisor and "all"
 // for a head.
 func (r *request) defaultScope() string {

@@ -76,13 +76,11 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 				return crm.Errorf(crm.EINVALID, "segments.bad_by", "value", v)
 			}
 			by = f
-		case lw == "mine" || lw == "мои" || lw == "моите":
-			scope = "mine"
-		case lw == "team" || lw == "екип" || lw == "екипа":
-			scope = "team"
-		case lw == "all" || lw == "всички":
-			scope = "all"
 		default:
+			if sc, ok := scopeWord(a); ok {
+				scope = sc
+				continue
+			}
 			if f, ok := segmentBy[lw]; ok {
 				by = f
 				continue
