@@ -1,8 +1,7 @@
 package drafter
 
 import (
-	"flag"
-	"os"
+	"accountbot/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,8 +9,6 @@ import (
 
 	"accountbot/crm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // A Monday, so that the proposed call (three working days on) is a
 // Thursday.
@@ -95,7 +92,7 @@ func TestOfflineDraftGolden(t *testing.T) {
 			if !got.CallDue.IsZero() {
 				text += "\n[proposed next step: call on " + got.CallDue.Format("2006-01-02") + "]\n"
 			}
-			golden(t, filepath.Join("testdata", name+"."+lang+".golden"), text)
+			golden.Check(t, filepath.Join("testdata", name+"."+lang+".golden"), text)
 		}
 	}
 }
@@ -189,25 +186,5 @@ func TestGoalPhrase(t *testing.T) {
 	}
 	if withPrep("срещата") != "със" || withPrep("графика") != "с" {
 		t.Error("withPrep")
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }

@@ -1,11 +1,10 @@
 package handlers
 
 import (
+	"accountbot/internal/golden"
 	"context"
-	"flag"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,33 +16,6 @@ import (
 	"accountbot/i18n"
 	"accountbot/store"
 )
-
-// updateClaimsGolden rewrites the golden files of the claims tests:
-// go test ./handlers/ -run TestClaims -update-claims. (A flag of its own,
-// so that it cannot clash with other families' golden flags.)
-var updateClaimsGolden = flag.Bool("update-claims", false, "rewrite the claims golden files in testdata/")
-
-// checkGolden compares got with testdata/name.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateClaimsGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-claims to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (run with -update-claims to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // claimsClock is a clock the test moves by hand.
 type claimsClock struct {
@@ -597,7 +569,7 @@ func TestClaimsConsoleScenario(t *testing.T) {
 	step("maria", "/claim satisfied C-1 5", "5/5")
 	step("maria", "/claim C-1", "Status: resolved", "Client satisfaction: 5/5", "acknowledged: called Ivan Petrov")
 	step("ivan", "/claims report", "Claims report 2026-03-01 – 2026-03-31: 1 claim", "Resolved within the SLA: 1 of 1 (100%)", "Average satisfaction: 5.0 of 5 (1 rating)")
-	checkGolden(t, "claims_scenario.golden", transcript.String())
+	golden.Check(t, filepath.Join("testdata", "claims_scenario.golden"), transcript.String())
 }
 
 func TestTakeClaimKV(t *testing.T) {

@@ -1,9 +1,8 @@
 package handlers
 
 import (
+	"accountbot/internal/golden"
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,21 +13,6 @@ import (
 	"accountbot/i18n"
 	"accountbot/store"
 )
-
-// The golden files are rewritten with: go test ./handlers/ -run Golden -update
-// Another test file of this package may define -update too: it is
-// defined here only when missing, and read when the tests run.
-var _ = func() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files")
-	}
-	return true
-}()
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // fixedClock is a clock the test sets.
 type fixedClock struct{ t time.Time }
@@ -204,25 +188,9 @@ func (e *dealsEnv) company() company {
 	return c
 }
 
-func golden(t *testing.T, name, got string) {
+func checkDealsGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updateGolden() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // The replies of /pipeline, /forecast and the deal card, word for word,
@@ -245,7 +213,7 @@ func TestPipelineGolden(t *testing.T) {
 		{"deals_client_en", "maria", "en", "/deals Acme"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			golden(t, tc.name, e.say(tc.who, tc.lang, tc.text))
+			checkDealsGolden(t, tc.name, e.say(tc.who, tc.lang, tc.text))
 		})
 	}
 }

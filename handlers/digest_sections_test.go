@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"accountbot/internal/golden"
 	"bytes"
 	"fmt"
 	"image"
@@ -79,19 +80,7 @@ func TestDigestSectionsGolden(t *testing.T) {
 	show("supervisor /обзор (bg)", "console:sam", "/обзор")
 	show("supervisor /обзор подробно (bg)", "console:sam", "/обзор подробно")
 
-	golden := filepath.Join("testdata", "digest_sections.golden")
-	if updating() {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got := b.String(); got != string(want) {
-		t.Fatalf("digest text differs from %s (run with -update after checking):\n%s", golden, diffLines(string(want), got))
-	}
+	golden.Check(t, filepath.Join("testdata", "digest_sections.golden"), b.String())
 }
 
 // TestDigestSectionsNumbers checks the figures of the golden data by
@@ -238,7 +227,7 @@ func TestDigestChartsWithData(t *testing.T) {
 		t.Fatal("the detailed digest repeats the image")
 	}
 	// With -update, the README's picture is this digest's image.
-	if updating() {
+	if golden.Updating() {
 		if err := os.WriteFile(filepath.Join("..", "docs", "digest-chart.png"), rep.Image.PNG, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,11 @@
 package handlers_test
 
 import (
+	"accountbot/internal/golden"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,23 +18,6 @@ import (
 	"accountbot/i18n"
 	"accountbot/store"
 )
-
-// The -update flag rewrites golden files: go test ./handlers/ -run Digest -update.
-// It is defined here unless another test file of the package already did.
-var _ = defineUpdateFlag()
-
-func defineUpdateFlag() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-	return true
-}
-
-// updating reports whether -update was given.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // notice is one message the fake notifier was asked to deliver.
 type notice struct {
@@ -579,39 +561,5 @@ func TestDigestGolden(t *testing.T) {
 	}
 	show("scheduled Friday (bg)", sent)
 
-	golden := filepath.Join("testdata", "digest.golden")
-	if updating() {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got := b.String(); got != string(want) {
-		t.Fatalf("digest text differs from %s (run with -update after checking):\n%s", golden, diffLines(string(want), got))
-	}
-}
-
-// diffLines shows the first lines that differ.
-func diffLines(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var out []string
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			out = append(out, fmt.Sprintf("line %d:\n  want %q\n  got  %q", i+1, a, b))
-		}
-		if len(out) == 5 {
-			break
-		}
-	}
-	return strings.Join(out, "\n")
+	golden.Check(t, filepath.Join("testdata", "digest.golden"), b.String())
 }

@@ -1,11 +1,10 @@
 package handlers_test
 
 import (
+	"accountbot/internal/golden"
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,29 +18,6 @@ import (
 	"accountbot/i18n"
 	"accountbot/store"
 )
-
-// updatePlanningGolden rewrites the golden replies of the planning tests:
-// go test ./handlers/ -run TestPlanning -update-planning
-var updatePlanningGolden = flag.Bool("update-planning", false, "rewrite the planning golden files in testdata/")
-
-// checkPlanningGolden compares got with testdata/name.
-func checkPlanningGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updatePlanningGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-planning to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (run with -update-planning to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // replyDump renders replies with their buttons, for golden files.
 func replyDump(rec *bot.Recorder) string {
@@ -170,14 +146,14 @@ func TestPlanningSegmentsGolden(t *testing.T) {
 		out.WriteString("> " + q.who + ": " + q.text + "\n")
 		out.WriteString(replyDump(e.send(q.who, q.text)) + "\n")
 	}
-	checkPlanningGolden(t, "planning_segments_en.golden", out.String())
+	golden.Check(t, filepath.Join("testdata", "planning_segments_en.golden"), out.String())
 
 	e.must("console:admin", "/lang bg", "")
 	out.Reset()
 	for _, q := range []string{"/сегменти", "/сегменти по=нужда"} {
 		out.WriteString("> " + q + "\n" + replyDump(e.send("console:admin", q)) + "\n")
 	}
-	checkPlanningGolden(t, "planning_segments_bg.golden", out.String())
+	golden.Check(t, filepath.Join("testdata", "planning_segments_bg.golden"), out.String())
 }
 
 func TestPlanningSegmentsFigures(t *testing.T) {
@@ -417,13 +393,13 @@ func TestPlanningReliabilityGolden(t *testing.T) {
 	} {
 		out.WriteString("> " + q.who + ": " + q.text + "\n" + replyDump(e.send(q.who, q.text)) + "\n")
 	}
-	checkPlanningGolden(t, "planning_reliability_en.golden", out.String())
+	golden.Check(t, filepath.Join("testdata", "planning_reliability_en.golden"), out.String())
 	e.must("console:maria", "/lang bg", "")
 	out.Reset()
 	for _, q := range []string{"/надеждност Акме", "/надеждност Делта"} {
 		out.WriteString("> " + q + "\n" + replyDump(e.send("console:maria", q)) + "\n")
 	}
-	checkPlanningGolden(t, "planning_reliability_bg.golden", out.String())
+	golden.Check(t, filepath.Join("testdata", "planning_reliability_bg.golden"), out.String())
 }
 
 func TestPlanningReliabilityRules(t *testing.T) {

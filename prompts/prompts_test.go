@@ -1,8 +1,7 @@
 package prompts
 
 import (
-	"flag"
-	"os"
+	"accountbot/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,8 +10,6 @@ import (
 
 	"accountbot/crm"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var today = time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC) // a Monday
 
@@ -78,7 +75,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 					t.Errorf("%s %s: rendered %q:\n%s\n%s", name, lang, bad, p.System, p.User)
 				}
 			}
-			golden(t, filepath.Join("testdata", strings.ReplaceAll(name, "/", "_")+"."+lang+".golden"), p.System+"\n---- user ----\n"+p.User+"\n")
+			golden.Check(t, filepath.Join("testdata", strings.ReplaceAll(name, "/", "_")+"."+lang+".golden"), p.System+"\n---- user ----\n"+p.User+"\n")
 		}
 	}
 }
@@ -160,25 +157,5 @@ func TestQuote(t *testing.T) {
 		if got := Quote(in); got != want {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }
