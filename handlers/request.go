@@ -25,6 +25,8 @@ type request struct {
 	people map[uint64]*crm.Person
 	// absent are the people the sender stands in for now, by id.
 	absent map[uint64]*crm.Delegation
+	// reports caches reportsOf, by supervisor.
+	reports map[uint64]map[uint64]bool
 }
 
 func (s *Service) newRequest(ctx context.Context, m *bot.Message) (*request, error) {
@@ -81,7 +83,16 @@ func (r *request) hasRole(role crm.Role) bool {
 // reportsOf returns the people who report to id, directly or through
 // others.
 func (r *request) reportsOf(id uint64) map[uint64]bool {
+	// Rights are checked per record (every candidate of a name, every
+	// list entry): walk the team once per person and request.
+	if out, ok := r.reports[id]; ok {
+		return out
+	}
 	out := map[uint64]bool{}
+	if r.reports == nil {
+		r.reports = map[uint64]map[uint64]bool{}
+	}
+	r.reports[id] = out
 	var walk func(uint64, int)
 	walk = func(sup uint64, depth int) {
 		if depth > 10 {
