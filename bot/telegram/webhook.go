@@ -20,6 +20,10 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // runWebhook registers the webhook (which also ends any long polling) and
 // serves until ctx is done; requests come through ServeHTTP.
 func (a *Adapter) runWebhook(ctx context.Context) error {
+	// Updates are taken from here on: a webhook left registered by an earlier
+	// run may deliver while setWebhook is still on its way, and Telegram only
+	// calls a URL it has been given, so nothing is gained by a 503 meanwhile.
+	a.ready.Store(true)
 	err := a.call(ctx, 0, "setWebhook", 0, func(ctx context.Context) error {
 		_, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL: a.cfg.WebhookURL, SecretToken: a.secret, AllowedUpdates: allowedUpdates,
@@ -32,7 +36,6 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 		}
 		return fmt.Errorf("telegram: setWebhook %s: %w", a.cfg.WebhookURL, redact(err, a.cfg.Token))
 	}
-	a.ready.Store(true)
 	<-ctx.Done()
 	a.closing.Store(true)
 	a.finish()
