@@ -147,7 +147,7 @@ func (a *Adapter) runPolling(ctx context.Context) error {
 	}
 	tr := newTracker(offset)
 	a.disp.setOnDone(tr.finished)
-	a.ready.Store(true)
+	a.markReady()
 	saved := offset
 	backoff := a.backoffMin
 	for ctx.Err() == nil {

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -117,8 +118,10 @@ type Adapter struct {
 	// shutdown; it ends when the shutdown grace is over.
 	workCtx    context.Context
 	cancelWork context.CancelFunc
-	ready      atomic.Bool
-	closing    atomic.Bool
+	// ready is closed once updates can be handled (the bot knows its name).
+	ready     chan struct{}
+	readyOnce sync.Once
+	closing   atomic.Bool
 }
 
 // Option configures an Adapter.
@@ -168,6 +171,7 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 		backoffMin:  500 * time.Millisecond, backoffMax: 30 * time.Second,
 		grace: 20 * time.Second,
 		pacer: newPacer(time.Second, time.Second/30),
+		ready: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(a)
@@ -237,12 +241,20 @@ func (a *Adapter) Run(ctx context.Context) error {
 	name := me.Username
 	a.username.Store(&name)
 	a.log.Info("telegram: connected", "bot", "@"+name, "mode", map[bool]string{true: "webhook", false: "long polling"}[a.webhookPath != ""])
+	if a.webhookPath != "" {
+		// Updates are taken from here on: a webhook left registered by an
+		// earlier run may deliver before the menu and setWebhook are done.
+		a.markReady()
+	}
 	a.setCommands(ctx)
 	if a.webhookPath != "" {
 		return a.runWebhook(ctx)
 	}
 	return a.runPolling(ctx)
 }
+
+// markReady lets webhook requests through; it may be called more than once.
+func (a *Adapter) markReady() { a.readyOnce.Do(func() { close(a.ready) }) }
 
 // getMe asks who the bot is, retrying while the network is down. A refused
 // token ends the run.

@@ -693,3 +693,35 @@ func TestGracefulShutdownFinishesWork(t *testing.T) {
 		t.Errorf("saved offset %d, want %d", off, id+1)
 	}
 }
+
+// TestWebhookUpdateBeforeStart posts an update while the adapter is still
+// starting (the HTTP server listens first): it waits and is handled, not
+// bounced with a 503.
+func TestWebhookUpdateBeforeStart(t *testing.T) {
+	e := newTelegramEnv(t, func(c *envConfig) {
+		c.cfg.WebhookURL = "https://bot.example.com/hooks/telegram"
+		c.cfg.WebhookSecret = "s3cret-token"
+		c.noStart = true
+	})
+	srv := httptest.NewServer(e.a)
+	defer srv.Close()
+	upd := `{"update_id":9002,"message":{"message_id":6,"date":1767225600,"chat":{"id":100,"type":"private"},"from":{"id":100,"is_bot":false,"first_name":"Hristo"},"text":"/client add Early Bird"}}`
+	status := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/hooks/telegram", strings.NewReader(upd))
+		req.Header.Set(secretHeader, "s3cret-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	time.Sleep(50 * time.Millisecond) // the request is in before Run
+	e.start()
+	if code := <-status; code != http.StatusOK {
+		t.Fatalf("update posted during start: status %d, want 200", code)
+	}
+	mustContain(t, text(e.api.Sent(100)), "Saved: Early Bird is your client.")
+}

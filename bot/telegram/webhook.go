@@ -14,16 +14,15 @@ import (
 	"github.com/go-telegram/bot/models"
 )
 
+// readyWait bounds how long a webhook request waits for the adapter to start.
+const readyWait = 30 * time.Second
+
 // secretHeader carries the webhook secret on every request from Telegram.
 const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // runWebhook registers the webhook (which also ends any long polling) and
 // serves until ctx is done; requests come through ServeHTTP.
 func (a *Adapter) runWebhook(ctx context.Context) error {
-	// Updates are taken from here on: a webhook left registered by an earlier
-	// run may deliver while setWebhook is still on its way, and Telegram only
-	// calls a URL it has been given, so nothing is gained by a 503 meanwhile.
-	a.ready.Store(true)
 	err := a.call(ctx, 0, "setWebhook", 0, func(ctx context.Context) error {
 		_, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL: a.cfg.WebhookURL, SecretToken: a.secret, AllowedUpdates: allowedUpdates,
@@ -56,8 +55,18 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if !a.ready.Load() || a.closing.Load() {
-		// Not serving yet, or shutting down: Telegram tries again later.
+	if a.closing.Load() {
+		// Shutting down: Telegram tries again later.
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	// The HTTP server listens before the bot has asked Telegram who it is;
+	// an update arriving in that moment waits for it rather than bouncing.
+	select {
+	case <-a.ready:
+	case <-r.Context().Done():
+		return
+	case <-time.After(readyWait):
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}
