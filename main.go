@@ -5,6 +5,9 @@ package main
 import (
 	"context"
 	"os"
+	// Time zones (ACCOUNTBOT_TZ, each person's) must resolve on hosts and
+	// images without a zoneinfo database too.
+	_ "time/tzdata"
 
 	"accountbot/app"
 )
