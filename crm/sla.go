@@ -83,6 +83,12 @@ type BusinessHours struct {
 	End   int `json:"end"`
 	// Days are the working weekdays.
 	Days []time.Weekday `json:"days"`
+	// Holidays names a public-holiday calendar whose days off SLA time
+	// skips ("" for none, HolidaysBulgaria).
+	Holidays string `json:"holidays,omitempty"`
+	// Closed are further days off (company closures, bridge days decreed
+	// by the government), as 2026-12-31.
+	Closed []string `json:"closed,omitempty"`
 }
 
 // DefaultBusinessHours are Monday to Friday, 09:00 to 18:00.
@@ -115,8 +121,8 @@ func (h BusinessHours) works(d time.Weekday) bool {
 
 // window returns the working window of the day of t in loc, and false on a
 // day off.
-func (h BusinessHours) window(day time.Time, loc *time.Location) (time.Time, time.Time, bool) {
-	if !h.works(day.Weekday()) {
+func (h BusinessHours) window(day time.Time, loc *time.Location, off *daysOff) (time.Time, time.Time, bool) {
+	if !h.works(day.Weekday()) || off.has(day) {
 		return time.Time{}, time.Time{}, false
 	}
 	y, m, d := day.Date()
@@ -141,8 +147,9 @@ func (h BusinessHours) Add(from time.Time, d time.Duration, loc *time.Location) 
 	t := from.In(loc)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	left := d
+	off := &daysOff{h: &h}
 	for i := 0; i < maxSLADays; i++ {
-		if ws, we, ok := h.window(day, loc); ok {
+		if ws, we, ok := h.window(day, loc, off); ok {
 			start := ws
 			if t.After(start) {
 				start = t
@@ -170,8 +177,9 @@ func (h BusinessHours) Between(a, b time.Time, loc *time.Location) time.Duration
 	t := a.In(loc)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	var sum time.Duration
+	off := &daysOff{h: &h}
 	for i := 0; i < maxSLADays && day.Before(b); i++ {
-		if ws, we, ok := h.window(day, loc); ok {
+		if ws, we, ok := h.window(day, loc, off); ok {
 			start, end := ws, we
 			if a.After(start) {
 				start = a
@@ -242,5 +250,6 @@ func (s ClaimSettings) Clone() ClaimSettings {
 		out.SLA[k] = v
 	}
 	out.Hours.Days = append([]time.Weekday(nil), s.Hours.Days...)
+	out.Hours.Closed = append([]string(nil), s.Hours.Closed...)
 	return out
 }

@@ -380,9 +380,10 @@ func fmtWeekdays(t func(string, ...any) string, days []time.Weekday) string {
 func clockText(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
 // claimSettingsText describes the SLA settings.
-func claimSettingsText(t func(string, ...any) string, cs crm.ClaimSettings) string {
+func claimSettingsText(r *request, cs crm.ClaimSettings) string {
+	t := r.t
 	h := cs.Hours
-	lines := []string{t("claims.settings_hours", "days", fmtWeekdays(t, h.Days), "from", clockText(h.Start), "to", clockText(h.End), "day", fmtWork(t, h.DayLength(), 0))}
+	lines := []string{t("claims.settings_hours", "days", fmtWeekdays(t, h.Days), "from", clockText(h.Start), "to", clockText(h.End), "day", fmtWork(t, h.DayLength(), 0)), daysOffText(r, h)}
 	for _, sev := range crm.Severities {
 		term := cs.Term(sev)
 		lines = append(lines, t("claims.settings_line", "severity", t("claim.severity."+string(sev)), "ack", fmtSpan(t, term.Ack, h), "resolve", fmtSpan(t, term.Resolve, h)))
@@ -399,7 +400,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 		return err
 	}
 	if len(words) == 0 {
-		return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_title"), Text: claimSettingsText(r.t, cs) + "\n\n" + r.t("claims.settings_hint")})
+		return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_title"), Text: claimSettingsText(r, cs) + "\n\n" + r.t("claims.settings_hint")})
 	}
 	if r.me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "claims.settings_forbidden")
@@ -442,6 +443,21 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 					return crm.Errorf(crm.EINVALID, "claims.bad_days", "value", v)
 				}
 				next.Hours.Days = days.List()
+			case "holidays", "празници":
+				switch strings.ToLower(v) {
+				case "bg", "bulgaria", "бг", "българия":
+					next.Hours.Holidays = crm.HolidaysBulgaria
+				case "none", "off", "no", "няма", "не", "без":
+					next.Hours.Holidays = ""
+				default:
+					return crm.Errorf(crm.EINVALID, "claims.bad_holidays", "value", v)
+				}
+			case "closed", "почивни":
+				closed, ok := r.closedDays(v)
+				if !ok {
+					return crm.Errorf(crm.EINVALID, "claims.bad_closed", "value", v)
+				}
+				next.Hours.Closed = closed
 			default:
 				return crm.Errorf(crm.EINVALID, "claims.settings_usage")
 			}
@@ -450,7 +466,72 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 	if err := s.store.SaveClaimSettings(ctx, next, r.actor(), r.now); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_saved"), Text: claimSettingsText(r.t, next) + "\n" + r.t("claims.settings_note")})
+	return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_saved"), Text: claimSettingsText(r, next) + "\n" + r.t("claims.settings_note")})
+}
+
+// closedDays reads "2026-12-31,02.01.2027" (any date form) into sorted
+// dates without repeats; "none" clears the list.
+func (r *request) closedDays(v string) ([]string, bool) {
+	switch strings.ToLower(v) {
+	case "none", "off", "no", "няма", "не", "без":
+		return nil, true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, part := range strings.Split(v, ",") {
+		d, ok := r.date(strings.TrimSpace(part))
+		if !ok {
+			return nil, false
+		}
+		if s := d.Format(time.DateOnly); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out, true
+}
+
+// daysOffText says which days off besides the weekly ones stop SLA time,
+// with the next few, so that a head can check the calendar.
+func daysOffText(r *request, h crm.BusinessHours) string {
+	if h.Holidays == "" && len(h.Closed) == 0 {
+		return r.t("claims.settings_no_days_off")
+	}
+	today := r.today()
+	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	var upcoming []time.Time
+	for _, y := range []int{from.Year(), from.Year() + 1} {
+		upcoming = append(upcoming, crm.PublicHolidays(h.Holidays, y)...)
+	}
+	for _, c := range h.Closed {
+		if d, err := time.Parse(time.DateOnly, c); err == nil {
+			upcoming = append(upcoming, d)
+		}
+	}
+	sort.Slice(upcoming, func(i, j int) bool { return upcoming[i].Before(upcoming[j]) })
+	var next []string
+	for i, d := range upcoming {
+		if d.Before(from) || (i > 0 && d.Equal(upcoming[i-1])) {
+			continue
+		}
+		if len(next) == 5 {
+			break
+		}
+		// A date, not a moment: shown as the same calendar day everywhere.
+		next = append(next, dates.Format(d, r.Lang))
+	}
+	var what []string
+	if h.Holidays != "" {
+		what = append(what, r.t("claims.holidays."+h.Holidays))
+	}
+	if len(h.Closed) > 0 {
+		what = append(what, r.t("claims.closed_days", "count", len(h.Closed)))
+	}
+	if len(next) == 0 {
+		next = append(next, "—")
+	}
+	return r.t("claims.settings_days_off", "what", strings.Join(what, "; "), "next", strings.Join(next, ", "))
 }
 
 func isResetWord(w string) bool {

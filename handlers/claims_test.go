@@ -504,6 +504,29 @@ func TestClaimsSettings(t *testing.T) {
 	e.must("admin", "/рекламации настройки нулирай", "пн–пт 09:00–18:00", "критична: потвърждение до 4 ч, решаване до 2 д")
 }
 
+// TestClaimsSettingsHolidays: with Bulgaria's calendar switched on, a claim
+// received before Christmas is due after the days off; a closed day moves
+// the deadline further; switching off restores the plain count.
+func TestClaimsSettingsHolidays(t *testing.T) {
+	e := newClaimsEnv(t)
+	e.clock.Set(time.Date(2026, 12, 23, 10, 0, 0, 0, e.sofia))
+	e.must("admin", "/claims settings", "Public holidays: SLA time runs through them (holidays=bg skips Bulgaria's)")
+	e.must("maria", "/claim Acme: before the holidays severity=high", "Acknowledge by 2026-12-24 10:00 · resolve by 2026-12-30 10:00")
+	e.must("maria", "/claims settings holidays=bg", "Only a head of the company changes the claim SLA.")
+	e.must("admin", "/claims settings holidays=bg", "Saved: claim SLA",
+		"Days off besides the weekly ones: Bulgaria's public holidays. Next: 2026-12-24, 2026-12-25, 2026-12-26, 2026-12-28, 2027-01-01")
+	e.must("maria", "/claim Acme: during the holidays severity=high", "Acknowledge by 2026-12-29 10:00 · resolve by 2027-01-05 10:00")
+	e.must("admin", "/claims settings closed=31.12.2026,2026-12-31", "Bulgaria's public holidays; 1 closed day. Next: 2026-12-24, 2026-12-25, 2026-12-26, 2026-12-28, 2026-12-31")
+	e.must("maria", "/claim Beta: with a closed day severity=high", "resolve by 2027-01-06 10:00")
+	e.must("admin", "/claims settings holidays=xmas", `"xmas" is not a holiday calendar`)
+	e.must("admin", "/claims settings closed=someday", `"someday" is not a list of dates`)
+	e.must("admin", "/lang bg", "")
+	e.must("admin", "/рекламации настройки празници=няма почивни=няма", "Официални празници: сроковете текат и в тях")
+	e.must("maria", "/claim Beta: after switching off severity=high", "Acknowledge by 2026-12-24 10:00")
+	// The claims recorded under the calendar keep their deadlines.
+	e.must("maria", "/claim C-2", "Acknowledge by: 2026-12-29 10:00")
+}
+
 func TestClaimsReport(t *testing.T) {
 	e := newClaimsEnv(t)
 	at := func(d, h int) { e.clock.Set(time.Date(2026, 3, d, h, 0, 0, 0, e.sofia)) }
