@@ -2,12 +2,10 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -31,26 +29,14 @@ func TestSlackHTTPModeIsServed(t *testing.T) {
 		io.WriteString(w, `{"ok":true,"user_id":"UBOT","team":"T"}`)
 	}))
 	defer fake.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	env := map[string]string{
+	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":  t.TempDir(),
-		"ACCOUNTBOT_HTTP_ADDR": addr,
 		"SLACK_BOT_TOKEN":      "xoxb-test",
 		"SLACK_SIGNING_SECRET": "secret",
 		"SLACK_API_URL":        fake.URL + "/api", // the final "/" is added
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- Main(ctx, Env{Args: []string{"run"}, Getenv: func(k string) string { return env[k] },
-			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr})
-	}()
+	})
+	addr, stderr := p.addr, p.stderr
+	var err error
 	body := []byte(`{"type":"url_verification","challenge":"abc123"}`)
 	var resp *http.Response
 	for deadline := time.Now().Add(10 * time.Second); ; {
@@ -108,15 +94,7 @@ func TestSlackHTTPModeIsServed(t *testing.T) {
 			t.Errorf("GET %s lacks %q:\n%.500s", path, want, body)
 		}
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d: %s", code, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not stop")
-	}
+	p.stop()
 	mu.Lock()
 	defer mu.Unlock()
 	if len(methods) == 0 || methods[0] != "auth.test" {

@@ -1,10 +1,8 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,28 +45,15 @@ func TestTelegramWebhookModeIsServed(t *testing.T) {
 		}
 	}))
 	defer fake.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	env := map[string]string{
+	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":     t.TempDir(),
-		"ACCOUNTBOT_HTTP_ADDR":    addr,
 		"ACCOUNTBOT_HEADS":        "telegram:100",
 		"TELEGRAM_BOT_TOKEN":      "123:secret-token",
 		"TELEGRAM_API_URL":        fake.URL,
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/tg/hook",
 		"TELEGRAM_WEBHOOK_SECRET": "hook-secret",
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- Main(ctx, Env{Args: []string{"run"}, Getenv: func(k string) string { return env[k] },
-			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr})
-	}()
+	})
+	addr, stderr := p.addr, p.stderr
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		r, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -99,15 +84,7 @@ func TestTelegramWebhookModeIsServed(t *testing.T) {
 	if code := post("hook-secret"); code != http.StatusOK {
 		t.Fatalf("update right after /healthz: status %d, want 200\n%s", code, stderr.String())
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit code %d: %s", code, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not stop")
-	}
+	p.stop()
 	mu.Lock()
 	defer mu.Unlock()
 	var replies []string
