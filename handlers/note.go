@@ -724,11 +724,19 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 	if err != nil {
 		return nil, err
 	}
-	if len(resp.ToolCalls) == 0 {
+	raw := ""
+	switch {
+	case len(resp.ToolCalls) > 0:
+		raw = resp.ToolCalls[0].Arguments
+	case jsonObject(resp.Content) != "":
+		// Some OpenAI-compatible servers (small local models) ignore the
+		// tool and write its arguments as the message instead.
+		raw = jsonObject(resp.Content)
+	default:
 		return nil, llm.BadReply("no propose_actions call")
 	}
 	var args noteArgs
-	if err := strictJSON(resp.ToolCalls[0].Arguments, &args); err != nil {
+	if err := strictJSON(raw, &args); err != nil {
 		return nil, llm.BadReply("propose_actions arguments: %v", err)
 	}
 	today := r.today()
@@ -832,4 +840,20 @@ func mergeNextIntoLog(acts []crm.Action) []crm.Action {
 		}
 	}
 	return out
+}
+
+// jsonObject returns the one JSON object a message consists of, allowing a
+// Markdown code fence around it; "" when it is anything else.
+func jsonObject(content string) string {
+	s := strings.TrimSpace(content)
+	if rest, ok := strings.CutPrefix(s, "```"); ok {
+		rest = strings.TrimPrefix(rest, "json")
+		if body, ok := strings.CutSuffix(strings.TrimSpace(rest), "```"); ok {
+			s = strings.TrimSpace(body)
+		}
+	}
+	if !strings.HasPrefix(s, "{") || !strings.HasSuffix(s, "}") || !json.Valid([]byte(s)) {
+		return ""
+	}
+	return s
 }

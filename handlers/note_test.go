@@ -151,6 +151,31 @@ func TestNoteModelFailureFallsBackToRules(t *testing.T) {
 	}
 }
 
+// A model that ignores the tool and writes its arguments as the message
+// (in a code fence, as small local models do) is still understood; a
+// message that only looks like JSON is not.
+func TestNoteModelAnswersJSONAsText(t *testing.T) {
+	args := `{"actions":[{"kind":"log","client":"#1","text":"Talked about the late pumps","channel":"call","next_step":"","next_step_due":"","severity":"","deal":"","stage":""}]}`
+	for name, c := range map[string]struct {
+		content string
+		want    string
+	}{
+		"fenced":     {"```json\n" + args + "\n```", "Log a conversation with Acme Pumps (call): “Talked about the late pumps”"},
+		"bare":       {args, "Log a conversation with Acme Pumps (call): “Talked about the late pumps”"},
+		"prose too":  {"Here you go: " + args, "unusable"},
+		"two values": {args + args, "unusable"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeOpenAI(t, textAnswer(c.content))
+			e := newAssistEnv(t, f.model(3*time.Second))
+			out := e.send("console:maria", "Called Acme: call back on friday about the offer").Text()
+			if !strings.Contains(out, c.want) {
+				t.Errorf("lacks %q:\n%s", c.want, out)
+			}
+		})
+	}
+}
+
 // Without a model the rules read the note: the client by name, a date
 // after today, the step around it, the channel.
 func TestNoteRules(t *testing.T) {
