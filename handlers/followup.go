@@ -258,11 +258,13 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 		if err := strictJSON(resp.ToolCalls[0].Arguments, &args); err != nil {
 			return llm.BadReply("write_draft arguments: %v", err)
 		}
-	case strings.HasPrefix(strings.TrimSpace(resp.Content), "{"):
+	case jsonObject(resp.Content) != "":
 		// Some servers ignore tool_choice and answer the JSON as text.
-		if err := strictJSON(resp.Content, &args); err != nil {
+		if err := strictJSON(jsonObject(resp.Content), &args); err != nil {
 			return llm.BadReply("draft JSON in the content: %v", err)
 		}
+	case strings.HasPrefix(strings.TrimSpace(resp.Content), "{"):
+		return llm.BadReply("broken JSON in the content")
 	default:
 		args.Body = resp.Content
 	}

@@ -8,6 +8,8 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/llm"
+	"accountbot/prompts"
 )
 
 // nextFacts gathers what the recommendation rules look at for one client;
@@ -244,7 +246,64 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	case crm.AdviceNone:
 		buttons = append(buttons, bot.Button{Label: r.t("button.plan"), Data: "/plan " + ref})
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}})
+	if err := w.Reply(ctx, bot.Reply{Title: r.t("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}}); err != nil {
+		return err
+	}
+	if s.assistant().model == nil || advice[0].Kind == crm.AdviceNone {
+		return nil
+	}
+	// The rules' answer is out at once; the model's phrasing follows.
+	phrased, err := s.phraseNext(ctx, r, c, advice)
+	if err != nil {
+		reason := llm.Reason(err)
+		s.log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, reason)})
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("next.phrased_title"), Text: phrased})
+}
+
+// maxNextAdviceRunes bounds the model's phrasing of a step.
+const maxNextAdviceRunes = 1200
+
+// phraseNext asks the model how to go about the steps the rules found. The
+// facts and the order are the rules'; the model only phrases them.
+func (s *Service) phraseNext(ctx context.Context, r *request, c *crm.Client, advice []crm.Advice) (string, error) {
+	a := s.assistant()
+	f, err := s.clientFacts(ctx, r, c)
+	if err != nil {
+		return "", err
+	}
+	data := prompts.Next{Facts: f}
+	for i, ad := range advice {
+		if i == 4 {
+			break
+		}
+		step, reason := adviceText(r, ad)
+		data.Steps = append(data.Steps, prompts.NextStep{Step: step, Reason: reason})
+	}
+	p, err := a.prompts.Render("next", r.Lang, data)
+	if err != nil {
+		return "", crm.Internal(err)
+	}
+	resp, err := a.model.Complete(ctx, llm.Request{
+		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
+		Temperature: 0.3,
+		MaxTokens:   400,
+	})
+	if err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(resp.Content)
+	if body, ok := strings.CutPrefix(text, "```"); ok {
+		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(body), "```"))
+	}
+	if text == "" || len(resp.ToolCalls) > 0 {
+		return "", llm.BadReply("no advice text")
+	}
+	if len([]rune(text)) > maxNextAdviceRunes {
+		text = splitText(text, maxNextAdviceRunes)[0] + " …"
+	}
+	return text, nil
 }
 
 // nextCardSection adds the recommended step to the client card.

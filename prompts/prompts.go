@@ -28,7 +28,7 @@ var files embed.FS
 
 // Tasks and languages every template set must cover.
 var (
-	Tasks     = []string{"followup", "note", "ask"}
+	Tasks     = []string{"followup", "note", "ask", "next"}
 	Languages = []string{"en", "bg"}
 )
 
@@ -179,6 +179,19 @@ type NoteClient struct {
 	City   string
 	Deals  []crm.FactDeal
 	Claims []crm.FactClaim
+}
+
+// Next fills next.*.tmpl: the facts about one client and the steps the
+// rules recommend, the first one first; the model only phrases them.
+type Next struct {
+	*crm.Facts
+	Steps []NextStep
+}
+
+// NextStep is one recommended step and its reason, as the reply shows them.
+type NextStep struct {
+	Step   string
+	Reason string
 }
 
 // Ask fills ask.*.tmpl.

@@ -41,7 +41,9 @@ func samples(lang string) map[string]any {
 			Clients: []NoteClient{{Ref: "#1", Name: "Acme Pumps", City: "Sofia", Deals: f.Deals, Claims: f.Claims}},
 			Kinds:   []string{crm.ActionLog, crm.ActionNext, crm.ActionClaim, crm.ActionDealMove}},
 		"note/empty": Note{Person: "M", Today: today, Note: "hello", Kinds: []string{crm.ActionLog}},
-		"ask":        Ask{Person: "Maria Petrova", Role: "account manager", Today: today, Question: "Which of my clients are stale?"},
+		"next": Next{Facts: f, Steps: []NextStep{{Step: "Acknowledge claim C-12 to the client", Reason: "its deadline is 2026-05-06 10:00"},
+			{Step: "Move deal D-7 on", Reason: "no stage change for 30 days"}}},
+		"ask": Ask{Person: "Maria Petrova", Role: "account manager", Today: today, Question: "Which of my clients are stale?"},
 	}
 }
 
