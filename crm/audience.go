@@ -110,7 +110,9 @@ type DealFact struct {
 	Title    string
 	// Competitor is the competitor named on the deal, as typed, or "".
 	Competitor string
-	CreatedAt  time.Time
+	// Cancelled marks a lost deal the client called off.
+	Cancelled bool
+	CreatedAt time.Time
 	// ClosedAt is when the deal was won or lost; zero while open.
 	ClosedAt time.Time
 	// StageSince is when the deal entered its current stage.
@@ -130,7 +132,7 @@ type DealSum struct {
 // FactOfDeal returns the facts of a deal (or of a deal summary).
 func FactOfDeal(d *Deal) DealFact {
 	return DealFact{ID: d.ID, ClientID: d.ClientID, OwnerID: d.OwnerID, Stage: string(d.Stage), Amount: d.Amount, Currency: d.Currency,
-		Title: d.Title, Competitor: d.Competitor, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, StageSince: d.StageSince()}
+		Title: d.Title, Competitor: d.Competitor, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, StageSince: d.StageSince(), Cancelled: d.Cancelled}
 }
 
 // Won reports whether the deal was won.

@@ -93,8 +93,12 @@ type Deal struct {
 	ExpectedClose time.Time `json:"expected_close,omitempty"`
 	Competitor    string    `json:"competitor,omitempty"`
 	LossReason    string    `json:"loss_reason,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	CreatedBy     uint64    `json:"created_by,omitempty"`
+	// Cancelled marks a lost deal the client called off (an order
+	// withdrawn, before or after it was won): it counts against the
+	// buyer's reliability more than a deal simply lost.
+	Cancelled bool      `json:"cancelled,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy uint64    `json:"created_by,omitempty"`
 	// ClosedAt is when the deal was won or lost; zero while open.
 	ClosedAt time.Time `json:"closed_at,omitempty"`
 	// History lists every stage the deal entered, oldest first.
@@ -152,6 +156,21 @@ func (d *Deal) MoveTo(stage Stage, at time.Time, by uint64) error {
 	return nil
 }
 
+// Cancel records that the client called the deal off: an open or won deal
+// becomes lost; a lost one is marked as cancelled.
+func (d *Deal) Cancel(at time.Time, by uint64) error {
+	if d.Cancelled {
+		return Errorf(ECONFLICT, "deal.already_cancelled", "id", d.Ref())
+	}
+	if d.Stage != StageLost {
+		d.Stage = StageLost
+		d.History = append(d.History, StageEntry{Stage: StageLost, At: at, By: by})
+		d.ClosedAt = at
+	}
+	d.Cancelled = true
+	return nil
+}
+
 // Reopen puts a closed deal back in the last open stage it was in (lead
 // when none is known).
 func (d *Deal) Reopen(at time.Time, by uint64) error {
@@ -167,6 +186,7 @@ func (d *Deal) Reopen(at time.Time, by uint64) error {
 	}
 	d.Stage = back
 	d.ClosedAt = time.Time{}
+	d.Cancelled = false
 	d.History = append(d.History, StageEntry{Stage: back, At: at, By: by})
 	return nil
 }
@@ -213,6 +233,9 @@ func (d *Deal) Fields() map[string]string {
 	}
 	if d.LossReason != "" {
 		m["reason"] = d.LossReason
+	}
+	if d.Cancelled {
+		m["cancelled"] = "yes"
 	}
 	return m
 }

@@ -212,7 +212,7 @@ func ScoreReliability(f ReliabilityFacts, w ReliabilityWeights, at time.Time) Re
 
 	// Deal history.
 	dl := Factor{Name: FactorDeals, Weight: w[FactorDeals]}
-	var won, lost int
+	var won, lost, cancelled int
 	for _, d := range f.Deals {
 		if d.ClosedAt.IsZero() || d.ClosedAt.After(at) {
 			continue
@@ -220,17 +220,20 @@ func ScoreReliability(f ReliabilityFacts, w ReliabilityWeights, at time.Time) Re
 		switch {
 		case d.Won():
 			won++
+		case d.Lost() && d.Cancelled:
+			cancelled++
 		case d.Lost():
 			lost++
 		}
 	}
-	if won+lost > 0 {
+	if won+lost+cancelled > 0 {
 		// Laplace's rule: one won and one lost deal assumed, so that a single
-		// deal does not make 0 or 1.
-		dl.HasData, dl.Value = true, float64(won+1)/float64(won+lost+2)
+		// deal does not make 0 or 1. An order the client called off weighs
+		// as two deals lost: it says more about the buyer than losing a bid.
+		dl.HasData, dl.Value = true, float64(won+1)/float64(won+lost+2*cancelled+2)
 	}
-	dl.Facts = map[string]any{"won": won, "lost": lost, "count": won + lost}
-	out.Evidence += won + lost
+	dl.Facts = map[string]any{"won": won, "lost": lost, "cancelled": cancelled, "count": won + lost + cancelled}
+	out.Evidence += won + lost + cancelled
 
 	// Length of the relationship.
 	te := Factor{Name: FactorTenure, Weight: w[FactorTenure], HasData: !created.IsZero()}

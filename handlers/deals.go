@@ -244,6 +244,8 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealReopen(ctx, w, r, args[1])
+	case "cancel", "cancelled", "canceled", "откажи", "отказана", "анулирай", "анулирана":
+		return s.dealCancel(ctx, w, r, restAfterWord(r.Command.Rest))
 	case "history", "история":
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
@@ -587,6 +589,43 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 	return s.replyCard(ctx, w, r, updated, msg)
 }
 
+// dealCancel: "/deal cancel D-7 [: reason]" — the client called the deal
+// off, open or already won. It becomes lost and counts against the buyer's
+// reliability.
+func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+	hw := bot.Split(rest)
+	if len(hw) == 0 {
+		return crm.Errorf(crm.EINVALID, "deal.cancel_usage")
+	}
+	ref := strings.TrimSuffix(hw[0], ":")
+	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(restAfterFirst(rest, hw[0])), ":"))
+	if len([]rune(reason)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	d, actor, err := r.changeableDeal(ctx, ref)
+	if err != nil {
+		return err
+	}
+	at := r.now.In(r.tz)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+		if err := d.Cancel(at, r.me.ID); err != nil {
+			return err
+		}
+		if reason != "" {
+			d.LossReason = reason
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	msg := r.t("deal.cancelled", "id", d.Ref(), "title", d.Title)
+	if d.Stage == crm.StageWon {
+		msg += "\n" + r.t("deal.cancelled_won", "amount", r.money(d.Amount, d.Currency))
+	}
+	return s.replyCard(ctx, w, r, updated, msg)
+}
+
 // dealReopen: "/deal reopen D-7".
 func (s *Service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
 	d, actor, err := r.changeableDeal(ctx, ref)
@@ -767,6 +806,9 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 		add(r.t("deal.card.stage"), stage)
 		add(r.t("deal.card.weighted"), r.money(d.Weighted(), d.Currency))
 	} else {
+		if d.Cancelled {
+			stage += " · " + r.t("deal.card.cancelled")
+		}
 		add(r.t("deal.card.stage"), stage)
 	}
 	if !d.ExpectedClose.IsZero() {

@@ -475,3 +475,31 @@ func TestDealButtonsRepeatTypedCommands(t *testing.T) {
 		t.Errorf("button reply = %+v", rec.Replies[0])
 	}
 }
+
+// A deal the client calls off, won or open, becomes lost and cancelled: it
+// leaves the won totals, shows on the card and in the history, and counts
+// against the buyer's reliability; reopening clears it.
+func TestDealCancel(t *testing.T) {
+	e := newDealsEnv(t)
+	e.company()
+	before := e.say("maria", "en", "/pipeline mine")
+	e.must(before, "Won in Q2 2026: 1 · €48,000.00")
+	e.must(e.say("maria", "en", "/deal cancel"), "Usage: /deal cancel D-7: reason")
+	e.must(e.say("petar", "en", "/deal cancel D-5"), "D-5")
+	e.mustNot(e.say("petar", "en", "/deal cancel D-5"), "cancelled by the client: Service contract")
+	e.must(e.say("maria", "en", "/deal cancel D-5: the order was withdrawn"),
+		"D-5 cancelled by the client: Service contract. It counts as lost, and against the client's reliability.",
+		"It was won: €48,000.00 leaves the won totals.")
+	e.must(e.say("maria", "en", "/deal D-5"), "Stage: lost · cancelled by the client", "Loss reason: the order was withdrawn")
+	e.must(e.say("maria", "en", "/deal cancel D-5"), "D-5 is already cancelled.")
+	after := e.say("maria", "en", "/pipeline mine")
+	e.must(after, "Won in Q2 2026: 0 · €0.00", "Lost in Q2 2026: 1 · €48,000.00")
+	e.must(e.say("maria", "en", "/reliability Acme"), "won: 0, lost: 0, cancelled by the client: 1")
+	e.must(e.say("maria", "en", "/deal D-5 history"), "stage: won → lost", "cancelled by the client: — → yes")
+	// An open deal, in Bulgarian.
+	e.must(e.say("maria", "bg", "/сделка откажи D-4: клиентът спря проекта"), "D-4 е отказана от клиента: Valves.")
+	e.mustNot(e.say("maria", "bg", "/сделка откажи D-4"), "Беше спечелена")
+	e.must(e.say("maria", "en", "/deal reopen D-5"), "D-5 is open again")
+	e.mustNot(e.say("maria", "en", "/deal D-5"), "cancelled by the client")
+	e.must(e.say("maria", "en", "/reliability Acme"), "won: 0, lost: 0")
+}

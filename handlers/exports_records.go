@@ -34,7 +34,7 @@ func csvTime(r *request, t time.Time) string {
 
 // writeDealsCSV writes every deal of the people the sender sees by default.
 func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer) error {
-	header := []string{"id", "client", "owner", "title", "amount", "currency", "stage", "probability", "expected_close", "competitor", "loss_reason", "created_at", "closed_at"}
+	header := []string{"id", "client", "owner", "title", "amount", "currency", "stage", "probability", "expected_close", "competitor", "loss_reason", "created_at", "closed_at", "cancelled"}
 	if err := w.Write(header); err != nil {
 		return crm.Internal(err)
 	}
@@ -54,8 +54,12 @@ func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer
 			if !d.ExpectedClose.IsZero() {
 				close = d.ExpectedClose.Format("2006-01-02")
 			}
+			cancelled := ""
+			if d.Cancelled {
+				cancelled = "yes"
+			}
 			rec := []string{d.Ref(), names[d.ClientID], refs[d.OwnerID], d.Title, d.Amount.String(), d.Currency, string(d.Stage),
-				strconv.Itoa(d.Prob()), close, d.Competitor, d.LossReason, csvTime(r, d.CreatedAt), csvTime(r, d.ClosedAt)}
+				strconv.Itoa(d.Prob()), close, d.Competitor, d.LossReason, csvTime(r, d.CreatedAt), csvTime(r, d.ClosedAt), cancelled}
 			if err := w.Write(rec); err != nil {
 				return crm.Internal(err)
 			}

@@ -22,7 +22,8 @@ import (
 // uvarint length and the bytes; an amount is a zigzag varint exponent and
 // a zigzag varint coefficient; a time is a byte 0 (zero time) or 1
 // followed by zigzag varints of Unix seconds, nanoseconds and the zone
-// offset in seconds.
+// offset in seconds. A flags byte may follow (bit 0: cancelled); summaries
+// written before it existed end without it and read as no flags.
 const dealSummaryVersion = 1
 
 var errBadDealSummary = errors.New("store: bad deal summary")
@@ -67,6 +68,9 @@ func encodeDealSummary(d *crm.Deal) []byte {
 	b = binary.AppendUvarint(b, sinceBy)
 	b = appendString(b, d.Competitor)
 	b = appendString(b, d.LossReason)
+	if d.Cancelled {
+		b = append(b, 1)
+	}
 	return b
 }
 
@@ -184,6 +188,9 @@ func decodeDealSummary(b []byte) (*crm.Deal, error) {
 	by := r.uvarint()
 	d.Competitor = r.string()
 	d.LossReason = r.string()
+	if r.err == nil && len(r.b) > 0 {
+		d.Cancelled = r.byte()&1 != 0
+	}
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -382,6 +382,7 @@ func TestSummaryCodecRoundTrip(t *testing.T) {
 		{ID: 1 << 40, Title: "", Amount: decimal.RequireFromString("1e12"), Currency: "USD", Stage: crm.StageLost, CreatedAt: t0,
 			ClosedAt: t0.Add(48 * time.Hour), Competitor: "Rival", LossReason: "price", History: nil},
 		{ID: 2, Amount: decimal.Zero, Stage: crm.StageLead},
+		{ID: 3, Amount: decimal.New(5, 3), Currency: "EUR", Stage: crm.StageLost, ClosedAt: t0, Cancelled: true, LossReason: "order withdrawn"},
 	} {
 		got, err := decodeDealSummary(encodeDealSummary(d))
 		if err != nil {
@@ -394,6 +395,11 @@ func TestSummaryCodecRoundTrip(t *testing.T) {
 		if crm.MonthOf(got.ExpectedClose) != crm.MonthOf(d.ExpectedClose) {
 			t.Errorf("close month %d, want %d", crm.MonthOf(got.ExpectedClose), crm.MonthOf(d.ExpectedClose))
 		}
+	}
+	// A summary written before the flags byte existed reads as not cancelled.
+	old := encodeDealSummary(&crm.Deal{ID: 4, Stage: crm.StageLost, Cancelled: true})
+	if got, err := decodeDealSummary(old[:len(old)-1]); err != nil || got.Cancelled || got.ID != 4 {
+		t.Errorf("summary without flags: %+v, %v", got, err)
 	}
 	for _, bad := range [][]byte{nil, {0}, {1}, {1, 5}, encodeDealSummary(&crm.Deal{Title: "x"})[:5]} {
 		if _, err := decodeDealSummary(bad); err == nil {
