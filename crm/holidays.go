@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"sort"
 	"time"
 )
 
@@ -28,25 +27,52 @@ func PublicHolidays(calendar string, year int) []time.Time {
 	if calendar != HolidaysBulgaria {
 		return nil
 	}
-	date := func(m time.Month, d int) time.Time { return time.Date(year, m, d, 0, 0, 0, 0, time.UTC) }
-	off := map[time.Time]bool{}
-	easter := OrthodoxEaster(year)
-	// Good Friday to Easter Monday; these never move to another day.
-	for i := -2; i <= 1; i++ {
-		off[easter.AddDate(0, 0, i)] = true
+	off := bulgarianDaysOff(year)
+	var days []time.Time
+	for yd := 1; yd <= 366; yd++ {
+		if off.has(yd) {
+			days = append(days, time.Date(year, time.January, yd, 0, 0, 0, 0, time.UTC))
+		}
 	}
-	fixed := []time.Time{date(time.January, 1), date(time.March, 3), date(time.May, 1), date(time.May, 6),
-		date(time.May, 24), date(time.September, 6), date(time.September, 22)}
-	christmas := []time.Time{date(time.December, 24), date(time.December, 25), date(time.December, 26)}
-	for _, d := range append(append([]time.Time(nil), fixed...), christmas...) {
-		off[d] = true
+	return days
+}
+
+// yearDays is a set of days of one year, by day of the year (1–366).
+type yearDays [6]uint64
+
+func (y *yearDays) add(yd int)      { y[yd/64] |= 1 << (yd % 64) }
+func (y *yearDays) has(yd int) bool { return yd > 0 && yd <= 366 && y[yd/64]&(1<<(yd%64)) != 0 }
+
+// bulgarianDaysOff computes Bulgaria's days off of a year without
+// allocating: SLA walks ask for it once per claim.
+func bulgarianDaysOff(year int) yearDays {
+	var off yearDays
+	jan1 := int(time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC).Weekday())
+	weekend := func(yd int) bool {
+		wd := (jan1 + yd - 1) % 7
+		return wd == int(time.Saturday) || wd == int(time.Sunday)
+	}
+	yday := func(m time.Month, d int) int { return time.Date(year, m, d, 0, 0, 0, 0, time.UTC).YearDay() }
+	// Good Friday to Easter Monday; these never move to another day.
+	easter := OrthodoxEaster(year).YearDay()
+	for i := -2; i <= 1; i++ {
+		off.add(easter + i)
+	}
+	fixed := [...]int{yday(time.January, 1), yday(time.March, 3), yday(time.May, 1), yday(time.May, 6),
+		yday(time.May, 24), yday(time.September, 6), yday(time.September, 22)}
+	christmas := yday(time.December, 24)
+	for _, d := range fixed {
+		off.add(d)
+	}
+	for d := christmas; d <= christmas+2; d++ {
+		off.add(d)
 	}
 	// firstWorkday is the first Monday-to-Friday after d that is not
 	// already off.
-	firstWorkday := func(d time.Time) time.Time {
+	firstWorkday := func(d int) int {
 		for {
-			d = d.AddDate(0, 0, 1)
-			if !weekend(d) && !off[d] {
+			d++
+			if !weekend(d) && !off.has(d) {
 				return d
 			}
 		}
@@ -56,22 +82,17 @@ func PublicHolidays(calendar string, year int) []time.Time {
 	// fell on the weekend.
 	for _, d := range fixed {
 		if weekend(d) {
-			off[firstWorkday(d)] = true
+			off.add(firstWorkday(d))
 		}
 	}
-	last := date(time.December, 26)
-	for _, d := range christmas {
+	last := christmas + 2
+	for d := christmas; d <= christmas+2; d++ {
 		if weekend(d) {
 			last = firstWorkday(last)
-			off[last] = true
+			off.add(last)
 		}
 	}
-	days := make([]time.Time, 0, len(off))
-	for d := range off {
-		days = append(days, d)
-	}
-	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
-	return days
+	return off
 }
 
 func weekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Weekday() == time.Sunday }
@@ -81,24 +102,24 @@ func weekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Weekda
 type daysOff struct {
 	h    *BusinessHours
 	year int
-	off  map[[2]int]bool
+	off  yearDays
 }
 
 func (o *daysOff) has(day time.Time) bool {
 	if o.h.Holidays == "" && len(o.h.Closed) == 0 {
 		return false
 	}
-	y, m, d := day.Date()
-	if o.off == nil || o.year != y {
-		o.year, o.off = y, map[[2]int]bool{}
-		for _, h := range PublicHolidays(o.h.Holidays, y) {
-			o.off[[2]int{int(h.Month()), h.Day()}] = true
+	y := day.Year()
+	if o.year != y {
+		o.year, o.off = y, yearDays{}
+		if o.h.Holidays == HolidaysBulgaria {
+			o.off = bulgarianDaysOff(y)
 		}
 		for _, c := range o.h.Closed {
 			if t, err := time.Parse(time.DateOnly, c); err == nil && t.Year() == y {
-				o.off[[2]int{int(t.Month()), t.Day()}] = true
+				o.off.add(t.YearDay())
 			}
 		}
 	}
-	return o.off[[2]int{int(m), d}]
+	return o.off.has(day.YearDay())
 }

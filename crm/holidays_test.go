@@ -79,3 +79,28 @@ func TestSLASkipsHolidaysAndClosedDays(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSLABetween measures the working time of a claim that took two
+// weeks, as the claims report computes it per claim, with and without a
+// holiday calendar.
+func BenchmarkSLABetween(b *testing.B) {
+	sofia, err := time.LoadLocation("Europe/Sofia")
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := time.Date(2026, 12, 14, 10, 0, 0, 0, sofia)
+	to := from.AddDate(0, 0, 14)
+	for _, cal := range []string{"", HolidaysBulgaria} {
+		h := DefaultBusinessHours()
+		h.Holidays = cal
+		name := cal
+		if name == "" {
+			name = "none"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				h.Between(from, to, sofia)
+			}
+		})
+	}
+}
