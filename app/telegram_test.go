@@ -84,6 +84,16 @@ func TestTelegramWebhookModeIsServed(t *testing.T) {
 	if code := post("hook-secret"); code != http.StatusOK {
 		t.Fatalf("update right after /healthz: status %d, want 200\n%s", code, stderr.String())
 	}
+	// The webhook is registered after the bot knows its name; the update
+	// may have been handled before that call went out.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := len(calls["setWebhook"])
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
 	p.stop()
 	mu.Lock()
 	defer mu.Unlock()
