@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -253,7 +254,14 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return nil
 	}
 	// The rules' answer is out at once; the model's phrasing follows.
-	phrased, err := s.phraseNext(ctx, r, c, advice)
+	f, err := s.clientFacts(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	phrased, err := s.phraseNext(ctx, r, f, advice)
+	if ce := (*crm.Error)(nil); errors.As(err, &ce) {
+		return err // ours (a template that does not render), not the model's
+	}
 	if err != nil {
 		reason := llm.Reason(err)
 		s.log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
@@ -267,12 +275,8 @@ const maxNextAdviceRunes = 1200
 
 // phraseNext asks the model how to go about the steps the rules found. The
 // facts and the order are the rules'; the model only phrases them.
-func (s *Service) phraseNext(ctx context.Context, r *request, c *crm.Client, advice []crm.Advice) (string, error) {
+func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advice []crm.Advice) (string, error) {
 	a := s.assistant()
-	f, err := s.clientFacts(ctx, r, c)
-	if err != nil {
-		return "", err
-	}
 	data := prompts.Next{Facts: f}
 	for i, ad := range advice {
 		if i == 4 {
