@@ -485,8 +485,10 @@ func TestDealCancel(t *testing.T) {
 	before := e.say("maria", "en", "/pipeline mine")
 	e.must(before, "Won in Q2 2026: 1 · €48,000.00")
 	e.must(e.say("maria", "en", "/deal cancel"), "Usage: /deal cancel D-7: reason")
-	e.must(e.say("petar", "en", "/deal cancel D-5"), "D-5")
-	e.mustNot(e.say("petar", "en", "/deal cancel D-5"), "cancelled by the client: Service contract")
+	// Another manager may not cancel Maria's deal.
+	refused := e.say("petar", "en", "/deal cancel D-5")
+	e.must(refused, "There is no deal D-5 that you can see.")
+	e.mustNot(e.say("maria", "en", "/deal D-5"), "cancelled by the client")
 	e.must(e.say("maria", "en", "/deal cancel D-5: the order was withdrawn"),
 		"D-5 cancelled by the client: Service contract. It counts as lost, and against the client's reliability.",
 		"It was won: €48,000.00 leaves the won totals.")
@@ -497,8 +499,10 @@ func TestDealCancel(t *testing.T) {
 	e.must(e.say("maria", "en", "/reliability Acme"), "won: 0, lost: 0, cancelled by the client: 1")
 	e.must(e.say("maria", "en", "/deal D-5 history"), "stage: won → lost", "cancelled by the client: — → yes")
 	// An open deal, in Bulgarian.
-	e.must(e.say("maria", "bg", "/сделка откажи D-4: клиентът спря проекта"), "D-4 е отказана от клиента: Valves.")
-	e.mustNot(e.say("maria", "bg", "/сделка откажи D-4"), "Беше спечелена")
+	open := e.say("maria", "bg", "/сделка откажи D-4: клиентът спря проекта")
+	e.must(open, "D-4 е отказана от клиента: Valves.")
+	e.mustNot(open, "Беше спечелена") // it was open, so no won totals change
+	e.must(e.say("maria", "bg", "/сделка откажи D-4"), "D-4 вече е отказана.")
 	e.must(e.say("maria", "en", "/deal reopen D-5"), "D-5 is open again")
 	e.mustNot(e.say("maria", "en", "/deal D-5"), "cancelled by the client")
 	e.must(e.say("maria", "en", "/reliability Acme"), "won: 0, lost: 0")
