@@ -253,14 +253,15 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 		return err
 	}
 	var args draftArgs
+	obj := jsonObject(resp.Content)
 	switch {
 	case len(resp.ToolCalls) > 0:
 		if err := strictJSON(resp.ToolCalls[0].Arguments, &args); err != nil {
 			return llm.BadReply("write_draft arguments: %v", err)
 		}
-	case jsonObject(resp.Content) != "":
+	case obj != "":
 		// Some servers ignore tool_choice and answer the JSON as text.
-		if err := strictJSON(jsonObject(resp.Content), &args); err != nil {
+		if err := strictJSON(obj, &args); err != nil {
 			return llm.BadReply("draft JSON in the content: %v", err)
 		}
 	case strings.HasPrefix(strings.TrimSpace(resp.Content), "{"):

@@ -724,15 +724,13 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 	if err != nil {
 		return nil, err
 	}
-	raw := ""
-	switch {
-	case len(resp.ToolCalls) > 0:
+	// Some OpenAI-compatible servers (small local models) ignore the tool
+	// and write its arguments as the message instead.
+	raw := jsonObject(resp.Content)
+	if len(resp.ToolCalls) > 0 {
 		raw = resp.ToolCalls[0].Arguments
-	case jsonObject(resp.Content) != "":
-		// Some OpenAI-compatible servers (small local models) ignore the
-		// tool and write its arguments as the message instead.
-		raw = jsonObject(resp.Content)
-	default:
+	}
+	if raw == "" {
 		return nil, llm.BadReply("no propose_actions call")
 	}
 	var args noteArgs
