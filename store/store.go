@@ -333,9 +333,14 @@ func (s *Store) releaseSequences() {
 	}
 }
 
+// Item is one stored key and value seen by scan. Code outside this file
+// reads it only through Key, Value and ValueCopy, so that the engine under
+// the store can change.
+type Item = *badger.Item
+
 // scan calls fn for each key with prefix, in key order (reverse when asked),
 // fetching values only when withValues is set. fn returns false to stop.
-func (tx *Tx) scan(prefix []byte, reverse, withValues bool, fn func(key []byte, item *badger.Item) (bool, error)) error {
+func (tx *Tx) scan(prefix []byte, reverse, withValues bool, fn func(key []byte, item Item) (bool, error)) error {
 	opt := badger.DefaultIteratorOptions
 	opt.Prefix = prefix
 	opt.Reverse = reverse
@@ -420,7 +425,7 @@ func tailID(k []byte) uint64 {
 	return binary.BigEndian.Uint64(k[len(k)-8:])
 }
 
-func decode[T any](item *badger.Item) (*T, error) {
+func decode[T any](item Item) (*T, error) {
 	var v T
 	err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) })
 	return &v, err
