@@ -135,6 +135,10 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	nr := newNotifyRouter()
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
 		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)))
+	if err := svc.Err(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr}, nil
 }
 

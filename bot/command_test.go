@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -80,4 +81,14 @@ func FuzzParseCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRouterRecordsConflicts(t *testing.T) {
+	r := NewRouter()
+	h := HandlerFunc(func(context.Context, ReplyWriter, *Message) error { return nil })
+	r.Handle(h, "client", "клиент")
+	r.Handle(h, "Clients", "КЛИЕНТ")
+	if got := r.Conflicts(); len(got) != 1 || got[0] != "клиент" {
+		t.Fatalf("conflicts = %q, want [клиент]", got)
+	}
 }

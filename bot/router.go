@@ -17,8 +17,10 @@ type Route struct {
 // like go-telegram/bot's ordered matching. Text that is no command goes to
 // the fallback handler.
 type Router struct {
-	routes   []Route
-	byName   map[string]Handler
+	routes []Route
+	byName map[string]Handler
+	// conflicts are names claimed by more than one route; see Conflicts.
+	conflicts []string
 	fallback Handler
 	unknown  func(ctx context.Context, w ReplyWriter, m *Message) error
 }
@@ -41,16 +43,25 @@ func NewRouter(opts ...RouterOption) *Router {
 	return r
 }
 
-// Handle adds a route; the first route that claims a name keeps it.
+// Handle adds a route; the first route that claims a name keeps it, and a
+// later claim of the same name (in any case) is recorded as a conflict.
 func (r *Router) Handle(h Handler, names ...string) {
 	r.routes = append(r.routes, Route{Names: names, Handler: h})
 	for _, n := range names {
 		n = strings.ToLower(n)
-		if _, ok := r.byName[n]; !ok {
-			r.byName[n] = h
+		if _, ok := r.byName[n]; ok {
+			r.conflicts = append(r.conflicts, n)
+			continue
 		}
+		r.byName[n] = h
 	}
 }
+
+// Conflicts returns the command names that more than one route claimed, in
+// the order they were claimed again. A router built without mistakes has
+// none; the service refuses to start with any, because the second command
+// would silently never run.
+func (r *Router) Conflicts() []string { return r.conflicts }
 
 // Names returns every command name and alias the router knows.
 func (r *Router) Names() []string {

@@ -95,7 +95,6 @@ func bulgarianDaysOff(year int) yearDays {
 	return off
 }
 
-func weekend(d time.Time) bool { return d.Weekday() == time.Saturday || d.Weekday() == time.Sunday }
 
 // daysOff answers whether a date is a holiday or a closed day of some
 // business hours, computing each year's days once per walk.

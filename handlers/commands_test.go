@@ -39,3 +39,12 @@ func TestCommandsForMenus(t *testing.T) {
 		t.Error("the Bulgarian menu is in English")
 	}
 }
+
+// TestCommandNamesDoNotCollide fails when two commands claim one name or
+// alias: the router would silently give it to the first.
+func TestCommandNamesDoNotCollide(t *testing.T) {
+	s := New(nil, nil)
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -71,7 +71,6 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 type competitorInfo struct {
 	comp  *crm.Competitor
 	notes int
-	lost  []crm.DealFact
 	// lostRecent are the deals lost in the window; lostSum their amounts.
 	lostRecent int
 	lostSum    amounts

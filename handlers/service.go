@@ -221,6 +221,16 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	return s
 }
 
+// Err reports a mistake in how the commands were declared: a command name
+// or alias that two commands claim (in any letter case). The second command
+// would never run, so the program refuses to start instead.
+func (s *Service) Err() error {
+	if c := s.router.Conflicts(); len(c) > 0 {
+		return fmt.Errorf("handlers: command names claimed twice: %s", strings.Join(c, ", "))
+	}
+	return nil
+}
+
 // ServeChat handles one message: identifies the sender, runs the command
 // and turns any error into one short line in the sender's language.
 func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {

@@ -296,7 +296,10 @@ func (c *Client) request(req Request) openai.ChatCompletionRequest {
 	if reasoningModel(out.Model) {
 		out.MaxCompletionTokens = req.MaxTokens
 	} else {
-		out.MaxTokens = req.MaxTokens
+		// max_tokens, deprecated by OpenAI for its own newest models, is
+		// the field every other compatible server (Ollama, vLLM, llama.cpp)
+		// reads; reasoning models above get the new one.
+		out.MaxTokens = req.MaxTokens //lint:ignore SA1019 see above
 		out.Temperature = req.Temperature
 	}
 	for _, m := range req.Messages {

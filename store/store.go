@@ -136,9 +136,6 @@ func (s *Store) Close() error {
 // Dir returns the data directory ("" in memory).
 func (s *Store) Dir() string { return s.dir }
 
-// DB exposes the Badger handle to the store's own helpers in other files.
-func (s *Store) badger() *badger.DB { return s.db }
-
 // Ping reports whether the store is open, for health checks.
 func (s *Store) Ping() error {
 	if s.db.IsClosed() {

@@ -455,9 +455,8 @@ func TestChatsConcurrentEachInOrder(t *testing.T) {
 	e.api.mu.Lock()
 	e.api.slowChat[slowChat.ID] = 700 * time.Millisecond
 	e.api.mu.Unlock()
-	var ids []int64
 	for _, c := range []string{"/client add A1", "/client add A2", "/client add A3"} {
-		ids = append(ids, e.api.say(slowChat, c))
+		e.api.say(slowChat, c)
 	}
 	otherID := e.api.say(other, "/help")
 	e.api.waitHandled(t, otherID-1) // the slow chat's last
