@@ -21,8 +21,8 @@ type Router struct {
 	byName map[string]Handler
 	// conflicts are names claimed by more than one route; see Conflicts.
 	conflicts []string
-	fallback Handler
-	unknown  func(ctx context.Context, w ReplyWriter, m *Message) error
+	fallback  Handler
+	unknown   func(ctx context.Context, w ReplyWriter, m *Message) error
 }
 
 // RouterOption configures a Router.

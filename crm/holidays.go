@@ -95,7 +95,6 @@ func bulgarianDaysOff(year int) yearDays {
 	return off
 }
 
-
 // daysOff answers whether a date is a holiday or a closed day of some
 // business hours, computing each year's days once per walk.
 type daysOff struct {
