@@ -1,5 +1,5 @@
 // Package drafter writes follow-up drafts without a language model: a
-// letter template per language (templates/followup.<lang>.tmpl) filled from
+// letter template per language (templates/letter.<lang>.tmpl) filled from
 // the same facts a model would get. It serves when no model is configured,
 // and when the model fails or is too slow, so /followup always answers.
 //
@@ -52,7 +52,7 @@ type Drafter struct {
 func New() (*Drafter, error) {
 	d := &Drafter{t: map[string]*template.Template{}}
 	for _, lang := range []string{"en", "bg"} {
-		name := "templates/followup." + lang + ".tmpl"
+		name := "templates/letter." + lang + ".tmpl"
 		b, err := files.ReadFile(name)
 		if err != nil {
 			return nil, err

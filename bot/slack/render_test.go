@@ -219,7 +219,7 @@ func TestChunksKeepEveryByte(t *testing.T) {
 }
 
 func TestManifest(t *testing.T) {
-	b, err := os.ReadFile("../../slack/manifest.yaml")
+	b, err := os.ReadFile("../../deploy/slack-app/manifest.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
