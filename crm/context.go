@@ -41,3 +41,18 @@ func DeliveryKey(ctx context.Context) (string, DeliveryClaim) {
 	}
 	return d.key, d
 }
+
+type readOnlyCtx struct{}
+
+// WithReadOnly marks ctx as a read-only request: the store refuses every
+// write made under it with ErrReadOnly. A model's tools (/ask) run under
+// it, so that no command they reach can write, whatever its arguments.
+func WithReadOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyCtx{}, true)
+}
+
+// ReadOnly reports whether ctx is a read-only request.
+func ReadOnly(ctx context.Context) bool {
+	ro, _ := ctx.Value(readOnlyCtx{}).(bool)
+	return ro
+}

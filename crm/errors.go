@@ -87,3 +87,7 @@ func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 // ErrDuplicate is returned by a store when a delivery that was already
 // handled comes again (a platform's retry); the caller drops it silently.
 var ErrDuplicate = &Error{Code: ECONFLICT, Key: "error.duplicate"}
+
+// ErrReadOnly is returned by a store asked to write under a read-only
+// request (WithReadOnly): nothing was changed.
+var ErrReadOnly = &Error{Code: EFORBIDDEN, Key: "error.read_only"}

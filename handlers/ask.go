@@ -96,6 +96,10 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 	}
 	msgs := []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}}
 	seen := map[string]string{}
+	// The tools run under a read-only request: the store refuses any
+	// write they reach, whatever the model asked for (a note in the data
+	// may tell it to).
+	toolCtx := crm.WithReadOnly(ctx)
 	for round := 0; round < maxAskRounds; round++ {
 		choice := "auto"
 		if round == maxAskRounds-1 {
@@ -124,7 +128,7 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 			t, ok := byName[tc.Name]
 			if !ok {
 				result = map[string]string{"error": "unknown tool " + tc.Name}
-			} else if out, err := t.run(ctx, r, json.RawMessage(tc.Arguments), seen); err != nil {
+			} else if out, err := t.run(toolCtx, r, json.RawMessage(tc.Arguments), seen); err != nil {
 				result = map[string]string{"error": s.errorText(r, err)}
 			} else {
 				result = out
@@ -181,10 +185,42 @@ func citedRecords(answer string, seen map[string]string) string {
 
 func schema(s string) json.RawMessage { return json.RawMessage(s) }
 
-// readOnlyQueries are commands that only read, which the model may run
-// through run_query when they exist ("claims" and "pipeline" come with
-// their own features).
-var readOnlyQueries = []string{"today", "claims", "pipeline", "deals", "forecast", "segments", "competitors"}
+// askQuery is a command the model may run through run_query: an explicit
+// allow-list entry. reads are its sub-command words that only read (the
+// first word of the arguments may be one of them or a filter); writes are
+// its sub-command words that change something, which run_query refuses
+// before any parser sees them. The read-only request context (see
+// askModel) stops a write that a future sub-command might add anyway.
+type askQuery struct {
+	name   string
+	reads  []string
+	writes []string
+}
+
+// readOnlyQueries are the commands the model may run through run_query
+// when they exist ("claims" and "pipeline" come with their own features).
+var readOnlyQueries = []askQuery{
+	{name: "today"},
+	{name: "claims", reads: []string{"report", "отчет", "доклад", "анализ"}, writes: []string{"settings", "sla", "настройки"}},
+	{name: "pipeline"},
+	{name: "deals"},
+	{name: "forecast"},
+	{name: "segments"},
+	{name: "competitors"},
+}
+
+// askQueryAllowed reports whether the model may run command with args.
+func askQueryAllowed(queries []askQuery, command, args string) bool {
+	for _, q := range queries {
+		if q.name != command {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+		first = strings.Trim(strings.ToLower(first), `"`)
+		return !contains(q.writes, first)
+	}
+	return false
+}
 
 // askTools are the read-only queries offered to the model.
 func (s *Service) askTools() []askTool {
@@ -219,14 +255,16 @@ func (s *Service) askTools() []askTool {
 			run: s.askConversations,
 		},
 	}
-	var queries []string
+	var queries []askQuery
+	var names []string
 	for _, q := range readOnlyQueries {
-		if _, ok := s.router.Lookup(q); ok {
+		if _, ok := s.router.Lookup(q.name); ok {
 			queries = append(queries, q)
+			names = append(names, q.name)
 		}
 	}
 	if len(queries) > 0 {
-		enum, _ := json.Marshal(queries)
+		enum, _ := json.Marshal(names)
 		tools = append(tools, askTool{
 			tool: llm.Tool{Name: "run_query", Strict: true,
 				Description: "Run one of the bot's read-only commands as the person and return its answer text, e.g. claims open, pipeline, deals NAME, today.",
@@ -239,11 +277,12 @@ func (s *Service) askTools() []askTool {
 				if err := strictJSON(string(raw), &args); err != nil {
 					return nil, crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
 				}
-				if !contains(queries, args.Command) {
-					return nil, crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
+				line := trimRunes(oneLine(args.Args), 200)
+				if !askQueryAllowed(queries, args.Command, line) {
+					return nil, crm.Errorf(crm.EINVALID, "ask.not_read_only", "command", "/"+args.Command+" "+line)
 				}
 				rec := &bot.Recorder{}
-				line := "/" + args.Command + " " + trimRunes(oneLine(args.Args), 200)
+				line = "/" + args.Command + " " + line
 				if err := s.dispatch(ctx, rec, r, line); err != nil {
 					return nil, err
 				}

@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
 )
 
 func TestAskWithTools(t *testing.T) {
@@ -127,5 +131,63 @@ func TestAskModelFails(t *testing.T) {
 				t.Errorf("failure reply:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestAskCannotWrite: a prompt injection in the data makes the model ask
+// run_query for a writing sub-command; the tool refuses it, and the SLA is
+// unchanged.
+func TestAskCannotWrite(t *testing.T) {
+	for _, args := range []string{"settings critical=1h/1h", "SLA critical=1h/1h", " \"settings\" reset", "настройки critical=1h/1h"} {
+		t.Run(args, func(t *testing.T) {
+			f := newFakeOpenAI(t,
+				toolAnswer("run_query", map[string]any{"command": "claims", "args": args}),
+				textAnswer("Done."),
+			)
+			e := newAssistEnv(t, f.model(5*time.Second))
+			e.send("console:admin", "/ask what does Acme's note say?")
+			results := toolResults(t, f.requests()[1])
+			if len(results) != 1 || !strings.Contains(results[0], "only read-only commands") {
+				t.Errorf("tool result: %q", results)
+			}
+			if out := e.send("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h, resolve within 2d") {
+				t.Errorf("the SLA changed:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestReadOnlyRequestRefusesWrites: under a read-only request context every
+// command that writes is refused by the store, below every parser, and
+// nothing changes.
+func TestReadOnlyRequestRefusesWrites(t *testing.T) {
+	e := newAssistEnv(t, nil)
+	ctx := crm.WithReadOnly(context.Background())
+	for _, line := range []string{
+		"/claims settings critical=1h/1h",
+		"/client add Gamma Ltd",
+		"/log Acme: they called",
+		"/remind Acme: call back by tomorrow",
+		"/claim Acme: late delivery",
+		"/deal add Acme: pumps amount=100",
+		"/lang bg",
+	} {
+		rec := &bot.Recorder{}
+		m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: "console:admin", Text: line, Private: true, ReceivedAt: assistNow}
+		if err := e.svc.ServeChat(ctx, rec, m); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if out := rec.Text(); !strings.Contains(out, "read-only") {
+			t.Errorf("%s under a read-only request: %s", line, out)
+		}
+	}
+	if out := e.send("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h") {
+		t.Errorf("the SLA changed:\n%s", out)
+	}
+	if out := e.send("console:admin", "/clients all").Text(); strings.Contains(out, "Gamma") {
+		t.Errorf("a client was added:\n%s", out)
+	}
+	if n := len(e.conversations(e.acme)); n != 1 {
+		t.Errorf("%d conversations", n)
 	}
 }

@@ -205,6 +205,16 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	for _, a := range p.Actions {
+		if a.Kind == crm.ActionDealMove {
+			// Checked again: the deal may have moved to another client
+			// since the proposal, or the person's rights may have ended.
+			if _, err := s.actionDeal(ctx, r, a); err != nil {
+				if err := w.Reply(ctx, bot.Reply{Text: s.errorText(r, err)}); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if err := s.dispatch(ctx, w, r, actionCommand(a)); err != nil {
 			return err
 		}
@@ -291,6 +301,20 @@ func containsID(ids []uint64, id uint64) bool {
 	return false
 }
 
+// actionDeal returns the deal a deal-move action names when it is a deal
+// of the action's client that the sender may change; any other deal is
+// refused as not found, so a proposal cannot reach another client's deal.
+func (s *Service) actionDeal(ctx context.Context, r *request, a crm.Action) (*crm.Deal, error) {
+	d, _, err := r.changeableDeal(ctx, a.Deal)
+	if err != nil {
+		return nil, err
+	}
+	if d.ClientID != a.ClientID {
+		return nil, crm.Errorf(crm.ENOTFOUND, "note.deal_not_of_client", "deal", d.Ref(), "name", a.Client)
+	}
+	return d, nil
+}
+
 // actionSummary says in the sender's language what an action will do.
 func actionSummary(r *request, a crm.Action) string {
 	text := trimRunes(a.Text, 300)
@@ -312,7 +336,7 @@ func actionSummary(r *request, a crm.Action) string {
 		}
 		return r.t("note.action.claim", "name", a.Client, "text", text)
 	case crm.ActionDealMove:
-		return r.t("note.action.deal_move", "name", a.Client, "deal", a.Deal, "stage", a.Stage)
+		return r.t("note.action.deal_move", "name", a.Client, "deal", a.Deal, "title", trimRunes(a.Text, 200), "stage", a.Stage)
 	}
 	return a.Kind
 }
@@ -805,6 +829,13 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 				continue
 			}
 			act.Deal, act.Stage, act.Text = deal, x.Stage, ""
+			// The model may name any deal: keep only one of the note's
+			// client that the person may change, and show its real title.
+			d, err := s.actionDeal(ctx, r, act)
+			if err != nil {
+				continue
+			}
+			act.Deal, act.Text = d.Ref(), d.Title
 		}
 		out = append(out, act)
 	}

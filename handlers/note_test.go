@@ -358,3 +358,35 @@ func TestFindDateAndStep(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteDealMoveOnlyTheNoteClientsDeals: the model may name any deal id;
+// only a deal of the note's client that the person may change is proposed,
+// and the confirm text names its real title.
+func TestNoteDealMoveOnlyTheNoteClientsDeals(t *testing.T) {
+	f := newFakeOpenAI(t, toolAnswer("propose_actions", noteActions(
+		// D-1 is Ivan's deal with Beta, D-2 Maria's deal with Gamma, D-3
+		// Maria's deal with Acme, the note's client.
+		map[string]string{"kind": "deal_move", "client": "#1", "deal": "D-1", "stage": "lost"},
+		map[string]string{"kind": "deal_move", "client": "#1", "deal": "D-2", "stage": "won"},
+		map[string]string{"kind": "deal_move", "client": "#1", "deal": "D-3", "stage": "negotiation"},
+	)))
+	e := newAssistEnv(t, f.model(5*time.Second))
+	e.send("console:ivan", "/deal add Beta: Beta secret deal amount=100")
+	e.send("console:maria", "/client add Gamma")
+	e.send("console:maria", "/deal add Gamma: Gamma boilers amount=200")
+	e.send("console:maria", "/deal add Acme: Acme pumps amount=300")
+	out := e.send("console:maria", "Acme wants to negotiate the pumps deal").Text()
+	if !strings.Contains(out, "1. Move deal D-3 “Acme pumps” (Acme Pumps) to negotiation") {
+		t.Errorf("the real target is not shown:\n%s", out)
+	}
+	if strings.Contains(out, "D-1") || strings.Contains(out, "D-2") || strings.Contains(out, "2.") {
+		t.Errorf("another client's deal was proposed:\n%s", out)
+	}
+	e.press("console:maria", "/note ok N-1")
+	if out := e.send("console:maria", "/deal D-2").Text(); strings.Contains(out, "won") || strings.Contains(out, "Won") {
+		t.Errorf("Gamma's deal moved:\n%s", out)
+	}
+	if out := e.send("console:maria", "/deal D-3").Text(); !strings.Contains(strings.ToLower(out), "negotiation") {
+		t.Errorf("Acme's deal did not move:\n%s", out)
+	}
+}

@@ -72,6 +72,9 @@ type erasePlan struct {
 // that none of it can be read back from the data directory. Writes wait
 // while it runs.
 func (s *Store) EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error) {
+	if crm.ReadOnly(ctx) {
+		return nil, crm.ErrReadOnly
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	plan, err := s.planErasure(ctx, id)

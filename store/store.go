@@ -181,6 +181,12 @@ type Tx struct {
 // in the same transaction; a second delivery of the same message finds it
 // and gets crm.ErrDuplicate instead of writing twice.
 func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
+	// A read-only request (crm.WithReadOnly: a model's tools) never writes,
+	// whichever command or code path it reached: the one check below every
+	// parser and handler.
+	if crm.ReadOnly(ctx) {
+		return crm.ErrReadOnly
+	}
 	key, claim := crm.DeliveryKey(ctx)
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
