@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of conversations and tasks:
@@ -51,7 +49,7 @@ func (s *Store) LogConversation(ctx context.Context, conv *crm.Conversation, nex
 func (s *Store) Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error) {
 	var out []*crm.Conversation
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("v/", clientID), true, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("v/", clientID), true, true, func(_ []byte, item Item) (bool, error) {
 			v, err := decode[crm.Conversation](item)
 			if err != nil {
 				return false, err
@@ -67,13 +65,10 @@ func (s *Store) Conversations(ctx context.Context, clientID uint64, limit int) (
 // after since, oldest first.
 func (s *Store) ConversationsSince(ctx context.Context, clientID uint64, since time.Time, fn func(*crm.Conversation) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		opt := badger.DefaultIteratorOptions
-		prefix := key("v/", clientID)
-		opt.Prefix = prefix
-		it := tx.txn.NewIterator(opt)
-		defer it.Close()
-		for it.Seek(key("v/", clientID, since)); it.ValidForPrefix(prefix); it.Next() {
-			v, err := decode[crm.Conversation](it.Item())
+		it := tx.iter(key("v/", clientID), false, true)
+		defer it.close()
+		for it.seek(key("v/", clientID, since)); it.valid(); it.next() {
+			v, err := decode[crm.Conversation](it.item())
 			if err != nil {
 				return err
 			}
@@ -173,7 +168,7 @@ func (s *Store) OpenTasks(ctx context.Context, assignee uint64, before time.Time
 	var out []*crm.Task
 	end := key("tu/", assignee, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("tu/", assignee), false, true, func(k []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("tu/", assignee), false, true, func(k []byte, item Item) (bool, error) {
 			if string(k) >= string(end) {
 				return false, nil
 			}
@@ -192,7 +187,7 @@ func (s *Store) OpenTasks(ctx context.Context, assignee uint64, before time.Time
 func (s *Store) ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error) {
 	var out []*crm.Task
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("tc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("tc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 			var t crm.Task
 			if err := tx.get(key("t/", tailID(k)), &t); err != nil {
 				return false, err

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of the assistant's records:
@@ -29,7 +27,7 @@ func (tx *Tx) putTTL(k []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return tx.txn.SetEntry(badger.NewEntry(k, b).WithTTL(draftTTL))
+	return tx.setTTL(k, b, draftTTL)
 }
 
 // CreateDraft stores a new draft and sets its id.

@@ -10,7 +10,6 @@ import (
 
 	"accountbot/crm"
 
-	badger "github.com/dgraph-io/badger/v4"
 	"github.com/shopspring/decimal"
 )
 
@@ -194,7 +193,7 @@ func (s *Store) ensureAudience(ctx context.Context) error {
 		last := after
 		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
 			n, last = 0, after
-			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item *badger.Item) (bool, error) {
+			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item Item) (bool, error) {
 				c, err := decode[crm.Client](item)
 				if err != nil {
 					return false, err
@@ -222,13 +221,11 @@ func (s *Store) ensureAudience(ctx context.Context) error {
 
 // scanFromKey calls fn for each key with prefix from start on, in key
 // order, with values. fn returns false to stop.
-func (tx *Tx) scanFromKey(prefix, start []byte, fn func(key []byte, item *badger.Item) (bool, error)) error {
-	opt := badger.DefaultIteratorOptions
-	opt.Prefix = prefix
-	it := tx.txn.NewIterator(opt)
-	defer it.Close()
-	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-		more, err := fn(it.Item().Key(), it.Item())
+func (tx *Tx) scanFromKey(prefix, start []byte, fn func(key []byte, item Item) (bool, error)) error {
+	it := tx.iter(prefix, false, true)
+	defer it.close()
+	for it.seek(start); it.valid(); it.next() {
+		more, err := fn(it.item().Key(), it.item())
 		if err != nil || !more {
 			return err
 		}
@@ -244,7 +241,7 @@ func (s *Store) Audience(ctx context.Context, fn func(crm.AudienceRow) bool) err
 	}
 	intern := map[string]string{}
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("pla/"), false, false, func(k []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("pla/"), false, false, func(k []byte, item Item) (bool, error) {
 			var row crm.AudienceRow
 			err := item.Value(func(v []byte) (err error) {
 				row, err = decodeAudience(tailID(k), v, intern)
@@ -269,10 +266,10 @@ func (s *Store) AudienceOf(ctx context.Context, owners []uint64, fn func(crm.Aud
 	return s.view(ctx, func(tx *Tx) error {
 		for _, o := range owners {
 			stop := false
-			err := tx.scan(key("co/", o), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			err := tx.scan(key("co/", o), false, false, func(k []byte, _ Item) (bool, error) {
 				id := tailID(k)
-				item, err := tx.txn.Get(audienceKey(id))
-				if errors.Is(err, badger.ErrKeyNotFound) {
+				item, err := tx.item(audienceKey(id))
+				if errors.Is(err, errNotFound) {
 					return true, nil
 				}
 				if err != nil {
@@ -308,7 +305,7 @@ func (s *Store) ClientsBySource(ctx context.Context, source string) ([]uint64, e
 	}
 	var out []uint64
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ Item) (bool, error) {
 			out = append(out, tailID(k))
 			return true, nil
 		})
@@ -337,7 +334,7 @@ func (s *Store) EachDealFact(ctx context.Context, keep func(clientID uint64) boo
 	return s.view(ctx, func(tx *Tx) error {
 		for _, prefix := range []string{pDealAmt, pDealShut} {
 			stop := false
-			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item Item) (bool, error) {
 				d, err := itemSummary(item)
 				if err != nil {
 					return false, err
@@ -366,7 +363,7 @@ func (s *Store) EachDealSum(ctx context.Context, fn func(*crm.DealSum) bool) err
 	return s.view(ctx, func(tx *Tx) error {
 		for _, prefix := range []string{pDealAmt, pDealShut} {
 			stop := false
-			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item Item) (bool, error) {
 				err := item.Value(func(b []byte) error { return decodeDealSum(b, &sum, currencies) })
 				if err != nil {
 					return false, err
@@ -445,7 +442,7 @@ func (s *Store) ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64
 	out := map[uint64]int{}
 	end := key("cla/", to)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanFromKey([]byte("cla/"), key("cla/", from), func(k []byte, item *badger.Item) (bool, error) {
+		return tx.scanFromKey([]byte("cla/"), key("cla/", from), func(k []byte, item Item) (bool, error) {
 			if bytes.Compare(k, end) >= 0 {
 				return false, nil
 			}

@@ -14,8 +14,6 @@ import (
 	"hash/crc32"
 	"io"
 	"time"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // A backup file is Badger's backup stream (DB.Backup: every live key at one
@@ -95,7 +93,11 @@ func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
 	binary.Write(bw, binary.BigEndian, uint32(len(hdr)))
 	bw.Write(hdr)
 	fw := &frameWriter{w: bw, aead: aead, buf: make([]byte, 0, frameSize)}
-	if _, err := s.db.Backup(fw, 0); err != nil {
+	be, ok := s.eng.(*badgerEngine)
+	if !ok {
+		return errors.New("backup: not supported by this engine")
+	}
+	if _, err := be.db.Backup(fw, 0); err != nil {
 		return mapErr(err)
 	}
 	if err := fw.Close(); err != nil {
@@ -109,11 +111,15 @@ func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
 // its own encryption, so restoring with a new ACCOUNTBOT_ENCRYPTION_KEY
 // (and the old one in ACCOUNTBOT_BACKUP_KEY) changes the key.
 func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
+	be, ok := s.eng.(*badgerEngine)
+	if !ok {
+		return nil, errors.New("restore: not supported by this engine")
+	}
 	n := 0
-	if err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		defer it.Close()
-		for it.Rewind(); it.Valid() && n < 2; it.Next() {
+	if err := s.eng.view(func(txn kvTxn) error {
+		it := txn.iterator(iterOptions{})
+		defer it.close()
+		for it.seek(nil); it.valid() && n < 2; it.next() {
 			n++
 		}
 		return nil
@@ -127,7 +133,7 @@ func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.Load(fr, 256); err != nil {
+	if err := be.db.Load(fr, 256); err != nil {
 		if fr.err != nil {
 			return nil, fr.err
 		}

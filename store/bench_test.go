@@ -2,8 +2,6 @@ package store
 
 import (
 	"testing"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // BenchmarkRawSyncedCommit is the yardstick: one key, one synced Badger
@@ -17,7 +15,7 @@ func BenchmarkRawSyncedCommit(b *testing.B) {
 	val := make([]byte, 200)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(key("bench/", uint64(i)), val) })
+		err := s.eng.update(func(txn kvTxn) error { return txn.set(key("bench/", uint64(i)), val, 0) })
 		if err != nil {
 			b.Fatal(err)
 		}

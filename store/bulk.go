@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // upsertBatch is how many rows one transaction of UpsertClients writes. A
@@ -50,7 +48,7 @@ func (s *Store) UpsertClients(ctx context.Context, at time.Time, names []string,
 			}
 			return nil
 		})
-		if errors.Is(err, badger.ErrTxnTooBig) && hi-lo > 1 {
+		if errors.Is(err, errTxnTooBig) && hi-lo > 1 {
 			mid := lo + (hi-lo)/2
 			if err := run(lo, mid); err != nil {
 				return err

@@ -5,8 +5,6 @@ import (
 	"errors"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of campaigns and leads:
@@ -50,7 +48,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *crm.Campaign) error {
 func (s *Store) Campaigns(ctx context.Context) ([]*crm.Campaign, error) {
 	var out []*crm.Campaign
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("plk/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("plk/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Campaign](item)
 			out = append(out, c)
 			return err == nil, err
@@ -64,7 +62,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]*crm.Campaign, error) {
 func (s *Store) CampaignByName(ctx context.Context, name string) (*crm.Campaign, error) {
 	var c crm.Campaign
 	err := s.view(ctx, func(tx *Tx) error {
-		item, err := tx.txn.Get(key("plkn/", crm.NormalizeName(name)))
+		item, err := tx.item(key("plkn/", crm.NormalizeName(name)))
 		if err != nil {
 			return err
 		}
@@ -133,7 +131,7 @@ func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead,
 	seen := map[uint64]bool{}
 	var out []crm.Lead
 	err = s.view(ctx, func(tx *Tx) error {
-		if err := tx.scan(key("plkl/", c.ID), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		if err := tx.scan(key("plkl/", c.ID), false, true, func(_ []byte, item Item) (bool, error) {
 			l, err := decode[crm.Lead](item)
 			if err != nil {
 				return false, err
@@ -149,7 +147,7 @@ func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead,
 				continue
 			}
 			cl, err := tx.client(id)
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				continue
 			}
 			if err != nil {
@@ -167,10 +165,10 @@ func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead,
 func (s *Store) ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, error) {
 	var out []crm.Lead
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("plk/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan([]byte("plk/"), false, false, func(k []byte, _ Item) (bool, error) {
 			var l crm.Lead
 			err := tx.get(key("plkl/", tailID(k), client), &l)
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return true, nil
 			}
 			out = append(out, l)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of claims and their indexes, all written in the claim's own
@@ -216,7 +214,7 @@ func (tx *Tx) claimsFollowOwner(old, c *crm.Client) error {
 		return nil
 	}
 	var ids []uint64
-	if err := tx.scan(key("clc/", c.ID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	if err := tx.scan(key("clc/", c.ID), false, false, func(k []byte, _ Item) (bool, error) {
 		ids = append(ids, tailID(k))
 		return true, nil
 	}); err != nil {
@@ -257,7 +255,7 @@ func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.C
 			}
 			// Summaries are small values kept in the LSM tree: reading each
 			// lazily avoids the copies of prefetching.
-			if err := tx.scan(prefix, false, false, func(k []byte, item *badger.Item) (bool, error) {
+			if err := tx.scan(prefix, false, false, func(k []byte, item Item) (bool, error) {
 				id := tailID(k)
 				if owned[id] {
 					return true, nil
@@ -288,7 +286,7 @@ func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.C
 func (s *Store) ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error) {
 	var out []*crm.Claim
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("clc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("clc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 			c, err := tx.claim(tailID(k))
 			if err != nil {
 				return false, err
@@ -307,7 +305,7 @@ func (s *Store) ClaimsByID(ctx context.Context, ids []uint64) ([]*crm.Claim, err
 	err := s.view(ctx, func(tx *Tx) error {
 		for _, id := range ids {
 			c, err := tx.claim(id)
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				continue
 			}
 			if err != nil {
@@ -326,13 +324,10 @@ func (s *Store) ClaimsByID(ctx context.Context, ids []uint64) ([]*crm.Claim, err
 func (s *Store) ClaimsReceived(ctx context.Context, from, to time.Time, keep func(*crm.ClaimSummary) bool, fn func(*crm.Claim) bool) error {
 	end := key("cla/", to)
 	return s.view(ctx, func(tx *Tx) error {
-		prefix := []byte("cla/")
-		opt := badger.DefaultIteratorOptions
-		opt.Prefix = prefix
-		it := tx.txn.NewIterator(opt)
-		defer it.Close()
-		for it.Seek(key("cla/", from)); it.ValidForPrefix(prefix); it.Next() {
-			item := it.Item()
+		it := tx.iter([]byte("cla/"), false, true)
+		defer it.close()
+		for it.seek(key("cla/", from)); it.valid(); it.next() {
+			item := it.item()
 			if string(item.Key()) >= string(end) {
 				return nil
 			}
@@ -365,7 +360,7 @@ func (s *Store) ClaimsReceived(ctx context.Context, from, to time.Time, keep fun
 // EachClaim calls fn for every claim in id order until fn returns false.
 func (s *Store) EachClaim(ctx context.Context, fn func(*crm.Claim) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("cl/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("cl/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Claim](item)
 			if err != nil {
 				return false, err
@@ -381,7 +376,7 @@ func (s *Store) ClaimSettings(ctx context.Context) (crm.ClaimSettings, error) {
 	err := s.view(ctx, func(tx *Tx) error {
 		var saved crm.ClaimSettings
 		err := tx.get(claimSettingsKey, &saved)
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -441,7 +436,7 @@ func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, pi
 		pending = pending[:0]
 		end := key("cld/", now)
 		var keys [][]byte
-		if err := tx.scan([]byte("cld/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		if err := tx.scan([]byte("cld/"), false, false, func(k []byte, _ Item) (bool, error) {
 			if string(k) > string(end) || (limit > 0 && len(keys) >= limit) {
 				return false, nil
 			}
@@ -453,7 +448,7 @@ func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, pi
 		for _, k := range keys {
 			id := tailID(k)
 			old, err := tx.claim(id)
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				if err := tx.del(k); err != nil {
 					return err
 				}
@@ -486,7 +481,7 @@ func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, pi
 				}
 			}
 		}
-		return tx.scan([]byte("clx/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("clx/"), false, true, func(_ []byte, item Item) (bool, error) {
 			e, err := decode[crm.ClaimEscalation](item)
 			if err != nil {
 				return false, err
@@ -506,7 +501,7 @@ func (s *Store) FinishEscalation(ctx context.Context, claimID uint64, delivered 
 		k := key("clx/", claimID)
 		var e crm.ClaimEscalation
 		if err := tx.get(k, &e); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return nil
 			}
 			return err

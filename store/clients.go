@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of clients and their indexes:
@@ -84,7 +82,7 @@ func (e ownerEntry) stale(tb, rb int64) bool {
 
 // eachOwnerEntry calls fn for each of owner's index entries.
 func (tx *Tx) eachOwnerEntry(owner uint64, fn func(id uint64, e ownerEntry) (bool, error)) error {
-	return tx.scan(key("co/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+	return tx.scan(key("co/", owner), false, true, func(k []byte, item Item) (bool, error) {
 		var e ownerEntry
 		if err := item.Value(func(v []byte) error {
 			e = decodeOwnerVal(tailID(k), owner, v)
@@ -158,7 +156,7 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 // clientByExactName returns the client whose normalised name equals norm.
 func (tx *Tx) clientByExactName(norm string) (*crm.Client, error) {
 	var found *crm.Client
-	err := tx.scan(key("cn/", norm, byte(nameSep)), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err := tx.scan(key("cn/", norm, byte(nameSep)), false, false, func(k []byte, _ Item) (bool, error) {
 		c, err := tx.client(tailID(k))
 		found = c
 		return false, err
@@ -233,7 +231,7 @@ func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*cr
 	norm := crm.NormalizeName(query)
 	var out []*crm.Client
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("cn/", norm), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("cn/", norm), false, false, func(k []byte, _ Item) (bool, error) {
 			c, err := tx.client(tailID(k))
 			if err != nil {
 				return false, err
@@ -249,7 +247,7 @@ func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*cr
 func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error) {
 	var out []*crm.Client
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("co/", owner), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("co/", owner), false, false, func(k []byte, _ Item) (bool, error) {
 			c, err := tx.client(tailID(k))
 			if err != nil {
 				return false, err
@@ -311,7 +309,7 @@ func (s *Store) StaleBriefs(ctx context.Context, owner uint64, touchBefore, revi
 // EachClient calls fn for every client in id order until fn returns false.
 func (s *Store) EachClient(ctx context.Context, fn func(*crm.Client) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("c/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("c/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Client](item)
 			if err != nil {
 				return false, err
@@ -325,7 +323,7 @@ func (s *Store) EachClient(ctx context.Context, fn func(*crm.Client) bool) error
 func (s *Store) CountClients(ctx context.Context) (map[uint64]int, error) {
 	out := map[uint64]int{}
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("co/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan([]byte("co/"), false, false, func(k []byte, _ Item) (bool, error) {
 			if len(k) == 3+16 {
 				out[binary.BigEndian.Uint64(k[3:11])]++
 			}
@@ -359,7 +357,7 @@ func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]strin
 				continue
 			}
 			c, err := tx.client(id)
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				continue
 			}
 			if err != nil {

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of competitors and what was learned about them:
@@ -24,7 +22,7 @@ func (s *Store) AddCompetitorNote(ctx context.Context, name string, n *crm.Compe
 		k := crm.NormalizeName(name)
 		err := tx.get(key("plx/", k), &comp)
 		switch {
-		case errors.Is(err, badger.ErrKeyNotFound):
+		case errors.Is(err, errNotFound):
 			comp = crm.Competitor{Key: k, Name: name, CreatedAt: n.At, CreatedBy: n.By}
 			if err := tx.put(key("plx/", k), &comp); err != nil {
 				return err
@@ -60,7 +58,7 @@ func (s *Store) AddCompetitorNote(ctx context.Context, name string, n *crm.Compe
 func (s *Store) Competitors(ctx context.Context) ([]*crm.Competitor, error) {
 	var out []*crm.Competitor
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("plx/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("plx/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Competitor](item)
 			out = append(out, c)
 			return err == nil, err
@@ -79,7 +77,7 @@ func (s *Store) CompetitorNotes(ctx context.Context, compKey string, since time.
 		start = key("plxn/", compKey, byte(nameSep), since)
 	}
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanFromKey(prefix, start, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scanFromKey(prefix, start, func(_ []byte, item Item) (bool, error) {
 			n, err := decode[crm.CompetitorNote](item)
 			out = append(out, n)
 			return err == nil, err
@@ -92,7 +90,7 @@ func (s *Store) CompetitorNotes(ctx context.Context, compKey string, since time.
 func (s *Store) CompetitorNotesFrom(ctx context.Context, client uint64) ([]*crm.CompetitorNote, error) {
 	var out []*crm.CompetitorNote
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plxc/", client), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("plxc/", client), false, true, func(_ []byte, item Item) (bool, error) {
 			nk, err := item.ValueCopy(nil)
 			if err != nil {
 				return false, err

@@ -12,7 +12,6 @@ import (
 	"accountbot/crm"
 	"accountbot/money"
 
-	badger "github.com/dgraph-io/badger/v4"
 	"github.com/shopspring/decimal"
 )
 
@@ -135,13 +134,13 @@ func (tx *Tx) addTotal(d *crm.Deal, sign int) error {
 // total k, deleting it when it counts no deal any more.
 func (tx *Tx) addTo(k []byte, d *crm.Deal, sign int) error {
 	var t totalVal
-	item, err := tx.txn.Get(k)
+	item, err := tx.item(k)
 	switch {
 	case err == nil:
 		if err := item.Value(func(b []byte) (err error) { t, err = decodeTotal(b); return err }); err != nil {
 			return err
 		}
-	case !errors.Is(err, badger.ErrKeyNotFound):
+	case !errors.Is(err, errNotFound):
 		return err
 	}
 	if sign > 0 {
@@ -309,7 +308,7 @@ func (s *Store) UpdateDeal(ctx context.Context, id uint64, by crm.Actor, at time
 // dealsByIndex loads the deals whose ids end the keys under prefix.
 func (tx *Tx) dealsByIndex(prefix []byte) ([]*crm.Deal, error) {
 	var out []*crm.Deal
-	err := tx.scan(prefix, false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err := tx.scan(prefix, false, false, func(k []byte, _ Item) (bool, error) {
 		d, err := tx.deal(tailID(k))
 		if err != nil {
 			return false, err
@@ -369,22 +368,17 @@ var errStopScan = errors.New("stop")
 // one iterator is much cheaper than opening one per range, which matters
 // when a query covers a range per person for 200 people. fn returns false
 // to go on with the next range, or errStopScan to stop altogether.
-func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange, fn func(i int, k []byte, item *badger.Item) (bool, error)) error {
-	opt := badger.DefaultIteratorOptions
-	opt.Prefix = prefix
-	opt.Reverse = reverse
-	opt.PrefetchValues = values
-	opt.PrefetchSize = 8
-	it := tx.txn.NewIterator(opt)
-	defer it.Close()
+func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange, fn func(i int, k []byte, item Item) (bool, error)) error {
+	it := tx.kv.iterator(iterOptions{prefix: prefix, reverse: reverse, values: values, prefetch: 8})
+	defer it.close()
 	for i, r := range ranges {
 		if reverse {
-			it.Seek(r.hi)
+			it.seek(r.hi)
 		} else {
-			it.Seek(r.lo)
+			it.seek(r.lo)
 		}
-		for ; it.ValidForPrefix(prefix); it.Next() {
-			k := it.Item().Key()
+		for ; it.valid(); it.next() {
+			k := it.item().Key()
 			if reverse {
 				if bytes.Compare(k, r.hi) >= 0 {
 					continue
@@ -395,7 +389,7 @@ func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange,
 			} else if bytes.Compare(k, r.hi) >= 0 {
 				break
 			}
-			more, err := fn(i, k, it.Item())
+			more, err := fn(i, k, it.item())
 			if errors.Is(err, errStopScan) {
 				return nil
 			}
@@ -440,7 +434,7 @@ func (s *Store) readTotals(ctx context.Context, ranges []keyRange) ([]crm.StageT
 	var out []crm.StageTotal
 	base := len(key(pDealTotal, uint64(0))) + 1 // after the 'o', 'c' or 'd'
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanRanges([]byte(pDealTotal), false, false, ranges, func(_ int, k []byte, item *badger.Item) (bool, error) {
+		return tx.scanRanges([]byte(pDealTotal), false, false, ranges, func(_ int, k []byte, item Item) (bool, error) {
 			if len(k) < base+2 {
 				return true, nil
 			}
@@ -471,7 +465,7 @@ func (s *Store) readTotals(ctx context.Context, ranges []keyRange) ([]crm.StageT
 }
 
 // readTotal fills st's count and sums from a running total's value.
-func readTotal(item *badger.Item, st *crm.StageTotal) error {
+func readTotal(item Item, st *crm.StageTotal) error {
 	return item.Value(func(b []byte) error {
 		t, err := decodeTotal(b)
 		st.Count, st.Sum, st.Weighted = t.N, t.S, t.W
@@ -490,7 +484,7 @@ func (s *Store) ClosingTotals(ctx context.Context, owners []uint64, fromMonth, t
 	}
 	base := len(key(pDealFcast, uint64(0)))
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanRanges([]byte(pDealFcast), false, false, ranges, func(_ int, k []byte, item *badger.Item) (bool, error) {
+		return tx.scanRanges([]byte(pDealFcast), false, false, ranges, func(_ int, k []byte, item Item) (bool, error) {
 			if len(k) < base+8 {
 				return true, nil
 			}
@@ -506,7 +500,7 @@ func (s *Store) ClosingTotals(ctx context.Context, owners []uint64, fromMonth, t
 }
 
 // itemSummary decodes the deal summary in an index entry's value.
-func itemSummary(item *badger.Item) (d *crm.Deal, err error) {
+func itemSummary(item Item) (d *crm.Deal, err error) {
 	err = item.Value(func(b []byte) error {
 		d, err = decodeDealSummary(b)
 		return err
@@ -540,7 +534,7 @@ func (s *Store) LargestOpenDeals(ctx context.Context, owners []uint64, stage crm
 	err := s.view(ctx, func(tx *Tx) error {
 		n := 0
 		last := -1
-		if err := tx.scanRanges([]byte(pDealAmt), true, false, ranges, func(i int, k []byte, _ *badger.Item) (bool, error) {
+		if err := tx.scanRanges([]byte(pDealAmt), true, false, ranges, func(i int, k []byte, _ Item) (bool, error) {
 			if i != last {
 				n, last = 0, i
 			}
@@ -578,7 +572,7 @@ func (s *Store) LargestOpenDeals(ctx context.Context, owners []uint64, stage crm
 // until fn returns false.
 func (s *Store) eachSummary(ctx context.Context, prefix string, reverse bool, ranges []keyRange, fn func(*crm.Deal) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scanRanges([]byte(prefix), reverse, true, ranges, func(_ int, _ []byte, item *badger.Item) (bool, error) {
+		return tx.scanRanges([]byte(prefix), reverse, true, ranges, func(_ int, _ []byte, item Item) (bool, error) {
 			d, err := itemSummary(item)
 			if err != nil {
 				return false, err
@@ -640,7 +634,7 @@ func (tx *Tx) dealsFollowOwner(old, c *crm.Client) error {
 		return nil
 	}
 	var ids []uint64
-	if err := tx.scan(key(pDealCli, c.ID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	if err := tx.scan(key(pDealCli, c.ID), false, false, func(k []byte, _ Item) (bool, error) {
 		ids = append(ids, tailID(k))
 		return true, nil
 	}); err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Delegations returns every delegation, by id. There are few: one per
@@ -13,7 +11,7 @@ import (
 func (s *Store) Delegations(ctx context.Context) ([]*crm.Delegation, error) {
 	var out []*crm.Delegation
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("dl/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("dl/"), false, true, func(_ []byte, item Item) (bool, error) {
 			d, err := decode[crm.Delegation](item)
 			out = append(out, d)
 			return err == nil, err

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of adapter bookkeeping:
@@ -41,7 +39,7 @@ func (s *Store) MarkDelivered(ctx context.Context, deliveryKey string, ttl time.
 		if ok, err := tx.has(k); err != nil || ok {
 			return err
 		}
-		return tx.txn.SetEntry(badger.NewEntry(k, nil).WithTTL(ttl))
+		return tx.setTTL(k, nil, ttl)
 	})
 }
 
@@ -49,8 +47,8 @@ func (s *Store) MarkDelivered(ctx context.Context, deliveryKey string, ttl time.
 func (s *Store) Cursor(ctx context.Context, name string) (int64, error) {
 	var n int64
 	err := s.view(ctx, func(tx *Tx) error {
-		item, err := tx.txn.Get(key("cur/", name))
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		item, err := tx.item(key("cur/", name))
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -76,7 +74,7 @@ func (s *Store) SetCursor(ctx context.Context, name string, pos int64) error {
 // PutToken keeps value under token for ttl.
 func (s *Store) PutToken(ctx context.Context, token, value string, ttl time.Duration) error {
 	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		return tx.txn.SetEntry(badger.NewEntry(key("tok/", token), []byte(value)).WithTTL(ttl))
+		return tx.setTTL(key("tok/", token), []byte(value), ttl)
 	})
 }
 
@@ -85,7 +83,7 @@ func (s *Store) PutToken(ctx context.Context, token, value string, ttl time.Dura
 func (s *Store) Token(ctx context.Context, token string) (string, error) {
 	var v string
 	err := s.view(ctx, func(tx *Tx) error {
-		item, err := tx.txn.Get(key("tok/", token))
+		item, err := tx.item(key("tok/", token))
 		if err != nil {
 			return err
 		}
@@ -101,8 +99,8 @@ func (s *Store) Token(ctx context.Context, token string) (string, error) {
 // the next message from them. An identity nobody holds is no error.
 func (s *Store) MarkUnreachable(ctx context.Context, identity string) error {
 	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		item, err := tx.txn.Get(key("pi/", identity))
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		item, err := tx.item(key("pi/", identity))
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		if err != nil {

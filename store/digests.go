@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -8,8 +9,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of digests and daily snapshots:
@@ -33,7 +32,7 @@ const snapshotTTL = 400 * 24 * time.Hour
 func (s *Store) DigestSchedules(ctx context.Context) (map[uint64]*crm.DigestSchedule, error) {
 	out := map[uint64]*crm.DigestSchedule{}
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("dgs/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("dgs/"), false, true, func(_ []byte, item Item) (bool, error) {
 			d, err := decode[crm.DigestSchedule](item)
 			if err != nil {
 				return false, err
@@ -60,7 +59,7 @@ func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64
 	k := key("dgd/", reader, subject, day)
 	err := s.update(ctx, func(tx *Tx) error {
 		d := &crm.DigestDelivery{ReaderID: reader, SubjectID: subject, Day: day}
-		if err := tx.get(k, d); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		if err := tx.get(k, d); err != nil && !errors.Is(err, errNotFound) {
 			return err
 		}
 		before, err := json.Marshal(d)
@@ -78,7 +77,7 @@ func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64
 		if string(before) == string(after) {
 			return nil // nothing changed: no write, nothing to sync
 		}
-		return tx.txn.SetEntry(badger.NewEntry(k, after).WithTTL(deliveryTTL))
+		return tx.setTTL(k, after, deliveryTTL)
 	})
 	return out, err
 }
@@ -120,17 +119,14 @@ func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.T
 		if err != nil || len(recent) == 0 {
 			return err
 		}
-		opt := badger.DefaultIteratorOptions
-		opt.PrefetchValues = false
-		opt.Prefix = []byte("v/")
-		it := tx.txn.NewIterator(opt)
-		defer it.Close()
+		it := tx.iter([]byte("v/"), false, false)
+		defer it.close()
 		toNano := uint64(to.UnixNano())
 		for _, c := range recent {
 			prefix := key("v/", c)
 			n := 0
-			for it.Seek(key("v/", c, from)); it.ValidForPrefix(prefix); it.Next() {
-				k := it.Item().Key()
+			for it.seek(key("v/", c, from)); it.valid() && bytes.HasPrefix(it.item().Key(), prefix); it.next() {
+				k := it.item().Key()
 				if len(k) < len(prefix)+8 || binary.BigEndian.Uint64(k[len(prefix):]) >= toNano {
 					break
 				}
@@ -166,11 +162,11 @@ func (s *Store) PutSnapshot(ctx context.Context, kind, day string, at time.Time,
 			if err != nil {
 				return err
 			}
-			if err := tx.txn.SetEntry(badger.NewEntry(key("snp/", kind, "/", day, "/", p), b).WithTTL(snapshotTTL)); err != nil {
+			if err := tx.setTTL(key("snp/", kind, "/", day, "/", p), b, snapshotTTL); err != nil {
 				return err
 			}
 		}
-		if err := tx.txn.SetEntry(badger.NewEntry(marker, u64(uint64(at.Unix()))).WithTTL(snapshotTTL)); err != nil {
+		if err := tx.setTTL(marker, u64(uint64(at.Unix())), snapshotTTL); err != nil {
 			return err
 		}
 		stored = true
@@ -200,7 +196,7 @@ func (s *Store) SnapshotRows(ctx context.Context, kind, day string, people []uin
 		if taken, err = tx.has(key("snd/", kind, "/", day)); err != nil || !taken {
 			return err
 		}
-		read := func(item *badger.Item) error {
+		read := func(item Item) error {
 			return item.Value(func(b []byte) error {
 				var rs []crm.SnapshotRow
 				if err := json.Unmarshal(b, &rs); err != nil {
@@ -211,13 +207,13 @@ func (s *Store) SnapshotRows(ctx context.Context, kind, day string, people []uin
 			})
 		}
 		if people == nil {
-			return tx.scan(key("snp/", kind, "/", day, "/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+			return tx.scan(key("snp/", kind, "/", day, "/"), false, true, func(_ []byte, item Item) (bool, error) {
 				return true, read(item)
 			})
 		}
 		for _, p := range people {
-			item, err := tx.txn.Get(key("snp/", kind, "/", day, "/", p))
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			item, err := tx.item(key("snp/", kind, "/", day, "/", p))
+			if errors.Is(err, errNotFound) {
 				continue
 			}
 			if err != nil {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Erasure ("the right to be forgotten") must leave nothing of a client in
@@ -93,8 +90,8 @@ func (s *Store) EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error
 // its commit on, the erasure is decided: Open finishes it after a crash.
 func (s *Store) planErasure(ctx context.Context, id uint64) (*erasePlan, error) {
 	var plan erasePlan
-	err := s.db.Update(func(txn *badger.Txn) error {
-		tx := &Tx{txn: txn, s: s, ctx: ctx}
+	err := s.eng.update(func(txn kvTxn) error {
+		tx := &Tx{kv: txn, s: s, ctx: ctx}
 		plan = erasePlan{ClientID: id, Counts: map[string]int{}}
 		for _, e := range clientErasers() {
 			keys, n, err := e.find(tx, id)
@@ -134,8 +131,8 @@ func (s *Store) ErasedClients(ctx context.Context) (uint64, error) {
 }
 
 func (tx *Tx) counter(k []byte) (uint64, error) {
-	item, err := tx.txn.Get(k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	item, err := tx.item(k)
+	if errors.Is(err, errNotFound) {
 		return 0, nil
 	}
 	if err != nil {
@@ -149,33 +146,19 @@ func (tx *Tx) counter(k []byte) (uint64, error) {
 }
 
 // dropKeys drops every version of the keys (and of any key they prefix)
-// from memtables and tables, then lets value-log GC rewrite files that
-// hold only dead values (from stores written with a lower threshold).
-func (s *Store) dropKeys(keys [][]byte) error {
-	if err := s.db.DropPrefix(keys...); err != nil {
-		return fmt.Errorf("erasing: %w", err)
-	}
-	if s.db.Opts().InMemory {
-		return nil
-	}
-	for range 16 {
-		if err := s.db.RunValueLogGC(0.01); err != nil {
-			break // ErrNoRewrite: nothing (more) to rewrite
-		}
-	}
-	return nil
-}
+// from the engine's files (see engine.dropPrefix).
+func (s *Store) dropKeys(keys [][]byte) error { return s.eng.dropPrefix(keys...) }
 
 // resumeErasures finishes erasures that a crash interrupted: their marker
 // is still there, so their keys may be too.
 func (s *Store) resumeErasures() error {
-	if s.db.Opts().ReadOnly {
+	if s.opts.ReadOnly {
 		return nil
 	}
 	var plans []erasePlan
-	err := s.db.View(func(txn *badger.Txn) error {
-		tx := &Tx{txn: txn, s: s, ctx: context.Background()}
-		return tx.scan(keyErasing, false, true, func(_ []byte, item *badger.Item) (bool, error) {
+	err := s.eng.view(func(txn kvTxn) error {
+		tx := &Tx{kv: txn, s: s, ctx: context.Background()}
+		return tx.scan(keyErasing, false, true, func(_ []byte, item Item) (bool, error) {
 			p, err := decode[erasePlan](item)
 			if err != nil {
 				return false, err
@@ -218,7 +201,7 @@ func eraseClientHistory(tx *Tx, id uint64) ([][]byte, int, error) {
 	}
 	seen := map[string]bool{crm.NormalizeName(c.Name): true}
 	n := 0
-	err = tx.scan(key("h/client/", id), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+	err = tx.scan(key("h/client/", id), false, true, func(_ []byte, item Item) (bool, error) {
 		n++
 		ch, err := decode[crm.Change](item)
 		if err != nil {
@@ -247,7 +230,7 @@ func eraseClientHistory(tx *Tx, id uint64) ([][]byte, int, error) {
 // eraseConversations lists the client's conversations: one prefix.
 func eraseConversations(tx *Tx, id uint64) ([][]byte, int, error) {
 	n := 0
-	err := tx.scan(key("v/", id), false, false, func([]byte, *badger.Item) (bool, error) {
+	err := tx.scan(key("v/", id), false, false, func([]byte, Item) (bool, error) {
 		n++
 		return true, nil
 	})
@@ -258,10 +241,10 @@ func eraseConversations(tx *Tx, id uint64) ([][]byte, int, error) {
 func eraseTasks(tx *Tx, id uint64) ([][]byte, int, error) {
 	keys := [][]byte{key("tc/", id)}
 	n := 0
-	err := tx.scan(key("tc/", id), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err := tx.scan(key("tc/", id), false, false, func(k []byte, _ Item) (bool, error) {
 		var t crm.Task
 		if err := tx.get(key("t/", tailID(k)), &t); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return true, nil
 			}
 			return false, err

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // historyPrefix is the prefix of one record's history entries.
@@ -16,7 +14,7 @@ func historyPrefix(kind string, id uint64) []byte { return key("h/", kind, "/", 
 func eraseClaims(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	keys := [][]byte{key("clc/", clientID)}
 	n := 0
-	err := tx.scan(key("clc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err := tx.scan(key("clc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 		c, err := tx.claim(tailID(k))
 		if err != nil {
 			return false, err
@@ -38,7 +36,7 @@ func eraseClaims(tx *Tx, clientID uint64) ([][]byte, int, error) {
 func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	keys := [][]byte{key(pDealCli, clientID)}
 	var deals []*crm.Deal
-	err := tx.scan(key(pDealCli, clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err := tx.scan(key(pDealCli, clientID), false, false, func(k []byte, _ Item) (bool, error) {
 		d, err := tx.deal(tailID(k))
 		if err != nil {
 			return false, err
@@ -72,7 +70,7 @@ func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 func eraseAssistantRecords(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	var keys [][]byte
 	for _, prefix := range []string{"fd/", "np/"} {
-		err := tx.scan([]byte(prefix), false, true, func(k []byte, item *badger.Item) (bool, error) {
+		err := tx.scan([]byte(prefix), false, true, func(k []byte, item Item) (bool, error) {
 			var rec struct {
 				ClientID uint64 `json:"client_id"`
 				Actions  []struct {

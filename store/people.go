@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // PersonByIdentity returns the person holding identity, or crm.ErrNotFound.
 func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Person, error) {
 	var p *crm.Person
 	err := s.view(ctx, func(tx *Tx) error {
-		item, err := tx.txn.Get(key("pi/", identity))
+		item, err := tx.item(key("pi/", identity))
 		if err != nil {
 			return err
 		}
@@ -59,7 +57,7 @@ func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
 	}
 	var out []*crm.Person
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("p/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("p/"), false, true, func(_ []byte, item Item) (bool, error) {
 			p, err := decode[crm.Person](item)
 			out = append(out, p)
 			return err == nil, err
@@ -130,7 +128,7 @@ func (s *Store) UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person
 			}
 		}
 		for _, ident := range p.Identities {
-			item, err := tx.txn.Get(key("pi/", ident))
+			item, err := tx.item(key("pi/", ident))
 			if err == nil {
 				v, _ := item.ValueCopy(nil)
 				if tailID(v) != id {
@@ -138,7 +136,7 @@ func (s *Store) UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person
 				}
 				continue
 			}
-			if !errors.Is(err, badger.ErrKeyNotFound) {
+			if !errors.Is(err, errNotFound) {
 				return err
 			}
 			if err := tx.set(key("pi/", ident), u64(id)); err != nil {
@@ -163,7 +161,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, code string, now time.Time
 	return s.update(ctx, func(tx *Tx) error {
 		var inv crm.Invitation
 		if err := tx.get(key("inv/", code), &inv); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return crm.Errorf(crm.ENOTFOUND, "start.bad_code")
 			}
 			return err

@@ -4,8 +4,6 @@ import (
 	"errors"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // planningClientKeys lists every planning key about one client, for its
@@ -17,7 +15,7 @@ import (
 // many records they are.
 func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err error) {
 	c, err := tx.client(clientID)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil, 0, nil
 	}
 	if err != nil {
@@ -29,7 +27,7 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 		keys = append(keys, sourceKey(c.Source, clientID))
 	}
 	// Meetings.
-	err = tx.scan(key("plmc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err = tx.scan(key("plmc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 		var m crm.Meeting
 		if err := tx.get(key("plm/", tailID(k)), &m); err != nil {
 			return false, err
@@ -43,7 +41,7 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 		return nil, 0, err
 	}
 	// Promises and their history.
-	err = tx.scan(key("plpc/", clientID), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err = tx.scan(key("plpc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 		var p crm.Promise
 		if err := tx.get(promiseKey(tailID(k)), &p); err != nil {
 			return false, err
@@ -57,7 +55,7 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 	}
 	keys = append(keys, key("plmc/", clientID), key("plpc/", clientID))
 	// Leads of every campaign.
-	err = tx.scan([]byte("plk/"), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	err = tx.scan([]byte("plk/"), false, false, func(k []byte, _ Item) (bool, error) {
 		lk := key("plkl/", tailID(k), clientID)
 		if ok, err := tx.has(lk); err != nil || !ok {
 			return err == nil, err
@@ -69,7 +67,7 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 		return nil, 0, err
 	}
 	// Competitor notes sourced from the client.
-	err = tx.scan(key("plxc/", clientID), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+	err = tx.scan(key("plxc/", clientID), false, true, func(_ []byte, item Item) (bool, error) {
 		nk, err := item.ValueCopy(nil)
 		if err != nil {
 			return false, err

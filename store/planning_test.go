@@ -8,7 +8,6 @@ import (
 
 	"accountbot/crm"
 
-	badger "github.com/dgraph-io/badger/v4"
 	"github.com/shopspring/decimal"
 )
 
@@ -78,9 +77,9 @@ func TestAudienceIndexesOldStores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.db.Update(func(txn *badger.Txn) error {
+	if err := s.eng.update(func(txn kvTxn) error {
 		for _, k := range [][]byte{audienceMarker, audienceKey(1), audienceKey(2), audienceKey(3)} {
-			if err := txn.Delete(k); err != nil {
+			if err := txn.del(k); err != nil {
 				return err
 			}
 		}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of contact plans, relationship plan notes and meetings:
@@ -42,7 +40,7 @@ func (s *Store) SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.A
 		switch err := tx.get(planKey(c.ID), &prev); {
 		case err == nil:
 			old = &prev
-		case !errors.Is(err, badger.ErrKeyNotFound):
+		case !errors.Is(err, errNotFound):
 			return err
 		}
 		ch := crm.FieldChange{Field: "contact_plan", New: planText(p)}
@@ -103,13 +101,13 @@ func (s *Store) ContactPlan(ctx context.Context, client uint64) (*crm.ContactPla
 // the client itself, by client id.
 func (s *Store) PlannedClients(ctx context.Context, owner uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plco/", owner), false, true, func(k []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("plco/", owner), false, true, func(k []byte, item Item) (bool, error) {
 			p, err := decode[crm.ContactPlan](item)
 			if err != nil {
 				return false, err
 			}
 			c, err := tx.client(tailID(k))
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return true, nil
 			}
 			if err != nil {
@@ -122,8 +120,8 @@ func (s *Store) PlannedClients(ctx context.Context, owner uint64, fn func(*crm.C
 
 // planFollowsOwner moves a client's plan to its new owner's index.
 func (tx *Tx) planFollowsOwner(client, from, to uint64) error {
-	item, err := tx.txn.Get(planOwnerKey(from, client))
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	item, err := tx.item(planOwnerKey(from, client))
+	if errors.Is(err, errNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -182,7 +180,7 @@ func (s *Store) DropPlanNote(ctx context.Context, client, id uint64, by crm.Acto
 func (s *Store) PlanNotes(ctx context.Context, client uint64) ([]*crm.PlanNote, error) {
 	var out []*crm.PlanNote
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("pln/", client), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("pln/", client), false, true, func(_ []byte, item Item) (bool, error) {
 			n, err := decode[crm.PlanNote](item)
 			out = append(out, n)
 			return err == nil, err
@@ -269,7 +267,7 @@ func (s *Store) MeetingsOf(ctx context.Context, person uint64, from, to time.Tim
 	var out []*crm.Meeting
 	end := key("plmo/", person, to)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
 			if bytes.Compare(k, end) >= 0 {
 				return false, nil
 			}
@@ -288,7 +286,7 @@ func (s *Store) MeetingsOf(ctx context.Context, person uint64, from, to time.Tim
 func (s *Store) ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeting, error) {
 	var out []*crm.Meeting
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plmc/", client), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("plmc/", client), false, false, func(k []byte, _ Item) (bool, error) {
 			var m crm.Meeting
 			if err := tx.get(key("plm/", tailID(k)), &m); err != nil {
 				return false, err
@@ -315,7 +313,7 @@ func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askU
 			prefix []byte
 			until  time.Time
 		}{{[]byte("plmr/"), remindUntil}, {[]byte("plmq/"), askUntil}, {[]byte("plmx/"), time.Time{}}} {
-			if err := tx.scan(r.prefix, false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			if err := tx.scan(r.prefix, false, false, func(k []byte, _ Item) (bool, error) {
 				busy = busy || r.until.IsZero() || bytes.Compare(k, key(string(r.prefix), r.until)) < 0
 				return false, nil
 			}); err != nil || busy {
@@ -336,7 +334,7 @@ func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askU
 			}
 			end := key(string(prefix), until)
 			var ids []uint64
-			if err := tx.scan(prefix, false, false, func(k []byte, _ *badger.Item) (bool, error) {
+			if err := tx.scan(prefix, false, false, func(k []byte, _ Item) (bool, error) {
 				if bytes.Compare(k, end) >= 0 || len(ids) >= limit {
 					return false, nil
 				}
@@ -369,7 +367,7 @@ func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askU
 				}
 			}
 		}
-		return tx.scan([]byte("plmx/"), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan([]byte("plmx/"), false, true, func(_ []byte, item Item) (bool, error) {
 			n, err := decode[crm.MeetingNotice](item)
 			if err != nil {
 				return false, err
@@ -389,7 +387,7 @@ func (s *Store) FinishMeetingNotice(ctx context.Context, n crm.MeetingNotice, de
 		k := key("plmx/", n.Kind, n.MeetingID)
 		var cur crm.MeetingNotice
 		if err := tx.get(k, &cur); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return nil
 			}
 			return err
@@ -408,7 +406,7 @@ func (s *Store) PlanningSettings(ctx context.Context) (crm.PlanningSettings, err
 	ps := crm.DefaultPlanningSettings()
 	err := s.view(ctx, func(tx *Tx) error {
 		err := tx.get(planningSettingsKey, &ps)
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		return err

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of promises:
@@ -117,7 +115,7 @@ func promiseFields(p *crm.Promise) map[string]string {
 func (s *Store) ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error) {
 	var out []crm.Promise
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plpc/", client), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("plpc/", client), false, false, func(k []byte, _ Item) (bool, error) {
 			var p crm.Promise
 			if err := tx.get(promiseKey(tailID(k)), &p); err != nil {
 				return false, err
@@ -135,7 +133,7 @@ func (s *Store) OpenPromises(ctx context.Context, owner uint64, before time.Time
 	var out []crm.Promise
 	end := key("plpo/", owner, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plpo/", owner), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+		return tx.scan(key("plpo/", owner), false, false, func(k []byte, _ Item) (bool, error) {
 			if bytes.Compare(k, end) >= 0 {
 				return false, nil
 			}
@@ -153,7 +151,7 @@ func (s *Store) OpenPromises(ctx context.Context, owner uint64, before time.Time
 // promisesFollowOwner gives a reassigned client's promises its new owner.
 func (tx *Tx) promisesFollowOwner(client, owner uint64) error {
 	var ids []uint64
-	if err := tx.scan(key("plpc/", client), false, false, func(k []byte, _ *badger.Item) (bool, error) {
+	if err := tx.scan(key("plpc/", client), false, false, func(k []byte, _ Item) (bool, error) {
 		ids = append(ids, tailID(k))
 		return true, nil
 	}); err != nil {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of payments and the reliability weights:
@@ -37,7 +35,7 @@ func (s *Store) AddPayment(ctx context.Context, p *crm.Payment) error {
 func (s *Store) Payments(ctx context.Context, client uint64) ([]crm.Payment, error) {
 	var out []crm.Payment
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("ply/", client), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("ply/", client), false, true, func(_ []byte, item Item) (bool, error) {
 			p, err := decode[crm.Payment](item)
 			if err != nil {
 				return false, err
@@ -56,7 +54,7 @@ func (s *Store) ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights,
 	err := s.view(ctx, func(tx *Tx) error {
 		var saved crm.ReliabilityWeights
 		err := tx.get(reliabilityWeightsKey, &saved)
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		for k, v := range saved {
@@ -75,7 +73,7 @@ func (s *Store) SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWei
 	return s.update(ctx, func(tx *Tx) error {
 		old := crm.DefaultReliabilityWeights()
 		var saved crm.ReliabilityWeights
-		if err := tx.get(reliabilityWeightsKey, &saved); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		if err := tx.get(reliabilityWeightsKey, &saved); err != nil && !errors.Is(err, errNotFound) {
 			return err
 		}
 		for k, v := range saved {

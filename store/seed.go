@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Seeder writes many records fast, in large batches, with the same keys and
@@ -14,19 +12,19 @@ import (
 // are taken from the caller, so it also sets the id counters.
 type Seeder struct {
 	s   *Store
-	wb  *badger.WriteBatch
+	wb  kvBatch
 	max map[string]uint64
 	err error
 }
 
 // Seeder starts a bulk load. Call Flush at the end.
 func (s *Store) Seeder() *Seeder {
-	return &Seeder{s: s, wb: s.db.NewWriteBatch(), max: map[string]uint64{}}
+	return &Seeder{s: s, wb: s.eng.batch(), max: map[string]uint64{}}
 }
 
 func (sd *Seeder) set(k, v []byte) {
 	if sd.err == nil {
-		sd.err = sd.wb.Set(k, v)
+		sd.err = sd.wb.set(k, v)
 	}
 }
 
@@ -85,8 +83,8 @@ func (sd *Seeder) Task(t *crm.Task) {
 func (sd *Seeder) Flush() error {
 	for kind, n := range sd.max {
 		var cur uint64
-		_ = sd.s.db.View(func(txn *badger.Txn) error {
-			item, err := txn.Get([]byte("seq/" + kind))
+		_ = sd.s.eng.view(func(txn kvTxn) error {
+			item, err := txn.get([]byte("seq/" + kind))
 			if err != nil {
 				return err
 			}
@@ -102,14 +100,14 @@ func (sd *Seeder) Flush() error {
 		}
 	}
 	if sd.err != nil {
-		sd.wb.Cancel()
+		sd.wb.cancel()
 		return sd.err
 	}
 	defer sd.s.forgetPeople()
-	return sd.wb.Flush()
+	return sd.wb.flush()
 }
 
-// Compact merges the store's tables into one level, as background
-// compactions eventually would: after a bulk load, lookups then check one
-// table per key range instead of many overlapping ones.
-func (s *Store) Compact() error { return s.db.Flatten(2) }
+// Compact tidies the store's files after a bulk load (Badger merges its
+// tables into one level, as background compactions eventually would:
+// lookups then check one table per key range instead of many).
+func (s *Store) Compact() error { return s.eng.compact() }

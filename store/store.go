@@ -1,9 +1,9 @@
-// Package store keeps accountbot's state in an embedded Badger database. It
+// Package store keeps accountbot's state in a key-value engine (embedded
+// Badger, or PostgreSQL) behind the seam in engine.go. It
 // implements the storage interfaces that the handlers declare.
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -11,15 +11,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/options"
 )
 
 // SchemaVersion is the version of the record layout this build writes. A
@@ -49,18 +45,16 @@ type Options struct {
 
 // Store is the Badger-backed store.
 type Store struct {
-	db  *badger.DB
-	dir string
-	log *slog.Logger
+	eng  engine
+	opts Options
+	dir  string
+	log  *slog.Logger
 	// writeMu lets an erasure stop every write while it drops the data
 	// (see erase.go); writes share it.
 	writeMu sync.RWMutex
 
 	peopleMu sync.Mutex
 	people   []*crm.Person // cached by People, nil when stale
-
-	seqMu sync.Mutex
-	seqs  map[string]*badger.Sequence
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -69,59 +63,23 @@ func Open(opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	bo := badger.DefaultOptions(opts.Dir).
-		WithInMemory(opts.InMemory).
-		// Every acknowledged write must survive a crash: sync the write-ahead
-		// log on commit. Badger batches concurrent commits into one sync.
-		WithSyncWrites(!opts.InMemory).
-		WithLogger(badgerLogger{logger}).
-		// Sized for a small shared machine: about 150 MiB at most in caches
-		// and memtables, so the process stays well under 300 MiB RSS.
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(3).
-		WithNumLevelZeroTables(3).
-		WithNumLevelZeroTablesStall(8).
-		WithBlockCacheSize(64 << 20).
-		WithIndexCacheSize(24 << 20).
-		WithValueLogFileSize(128 << 20).
-		// Every record lives in the LSM tree (records are far below 1 MiB),
-		// where DropPrefix and compaction can erase it; the value log,
-		// whose newest file is never rewritten, holds nothing of ours.
-		WithValueThreshold(1 << 20).
-		WithNumCompactors(2).
-		WithNumGoroutines(4).
-		// No block compression: records are small, reads skip a
-		// decompression step, and a check that erased words are in no file
-		// of the data directory cannot be fooled by compressed bytes.
-		WithCompression(options.None).
-		WithReadOnly(opts.ReadOnly)
-	if len(opts.EncryptionKey) > 0 {
-		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
-	}
-	if !opts.InMemory {
-		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create the data directory %s: %w", opts.Dir, err)
-		}
-	}
-	db, err := badger.Open(bo)
+	eng, err := openBadger(opts, logger)
 	if err != nil {
-		msg := err.Error()
-		switch {
-		case strings.Contains(msg, "Cannot acquire directory lock"), strings.Contains(msg, "resource temporarily unavailable"):
-			abs, _ := filepath.Abs(opts.Dir)
-			return nil, &ErrLocked{Dir: abs}
-		case strings.Contains(msg, "Encryption key mismatch"), strings.Contains(msg, "encryption key"), strings.Contains(msg, "Invalid encryption key"):
-			return nil, fmt.Errorf("the data directory %s cannot be opened with this encryption key (wrong or missing ACCOUNTBOT_ENCRYPTION_KEY)", opts.Dir)
-		}
-		return nil, fmt.Errorf("cannot open the data directory %s: %w", opts.Dir, err)
+		return nil, err
 	}
-	s := &Store{db: db, dir: opts.Dir, log: logger, seqs: map[string]*badger.Sequence{}}
+	return openEngine(eng, opts, logger)
+}
+
+// openEngine finishes Open on any engine: schema check and interrupted
+// erasures.
+func openEngine(eng engine, opts Options, logger *slog.Logger) (*Store, error) {
+	s := &Store{eng: eng, opts: opts, dir: opts.Dir, log: logger}
 	if err := s.checkSchema(); err != nil {
-		db.Close()
+		eng.close()
 		return nil, err
 	}
 	if err := s.resumeErasures(); err != nil {
-		db.Close()
+		eng.close()
 		return nil, err
 	}
 	return s, nil
@@ -129,28 +87,23 @@ func Open(opts Options) (*Store, error) {
 
 // Close flushes and closes the store.
 func (s *Store) Close() error {
-	s.releaseSequences()
-	return s.db.Close()
+	s.eng.releaseIDs()
+	return s.eng.close()
 }
 
 // Dir returns the data directory ("" in memory).
 func (s *Store) Dir() string { return s.dir }
 
 // Ping reports whether the store is open, for health checks.
-func (s *Store) Ping() error {
-	if s.db.IsClosed() {
-		return errors.New("store closed")
-	}
-	return nil
-}
+func (s *Store) Ping() error { return s.eng.ping() }
 
 var keySchema = []byte("meta/schema")
 
 func (s *Store) checkSchema() error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		item, err := txn.Get(keySchema)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return txn.Set(keySchema, u64(SchemaVersion))
+	return s.eng.update(func(txn kvTxn) error {
+		item, err := txn.get(keySchema)
+		if errors.Is(err, errNotFound) {
+			return txn.set(keySchema, u64(SchemaVersion), 0)
 		}
 		if err != nil {
 			return err
@@ -168,7 +121,7 @@ func (s *Store) checkSchema() error {
 
 // Tx is one transaction, with the helpers every record kind uses.
 type Tx struct {
-	txn *badger.Txn
+	kv  kvTxn
 	s   *Store
 	ctx context.Context
 	// changes are appended to history in the same transaction.
@@ -191,22 +144,22 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
 	for attempt := 0; ; attempt++ {
-		err := s.db.Update(func(txn *badger.Txn) error {
-			tx := &Tx{txn: txn, s: s, ctx: ctx}
+		err := s.eng.update(func(txn kvTxn) error {
+			tx := &Tx{kv: txn, s: s, ctx: ctx}
 			if claim != nil && !claim.Claimed() {
 				k := append([]byte("dlv/"), key...)
-				if _, err := txn.Get(k); err == nil {
+				if _, err := txn.get(k); err == nil {
 					return crm.ErrDuplicate
-				} else if !errors.Is(err, badger.ErrKeyNotFound) {
+				} else if !errors.Is(err, errNotFound) {
 					return err
 				}
-				if err := txn.SetEntry(badger.NewEntry(k, nil).WithTTL(48 * time.Hour)); err != nil {
+				if err := txn.set(k, nil, 48*time.Hour); err != nil {
 					return err
 				}
 			}
 			return fn(tx)
 		})
-		if errors.Is(err, badger.ErrConflict) && attempt < 50 {
+		if errors.Is(err, errConflict) && attempt < 50 {
 			// Another writer changed a record this one read (the same
 			// client); back off a little, with jitter, and redo the work.
 			time.Sleep(conflictBackoff(attempt))
@@ -221,8 +174,8 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(tx *Tx) error) error {
-	return mapErr(s.db.View(func(txn *badger.Txn) error {
-		return fn(&Tx{txn: txn, s: s, ctx: ctx})
+	return mapErr(s.eng.view(func(txn kvTxn) error {
+		return fn(&Tx{kv: txn, s: s, ctx: ctx})
 	}))
 }
 
@@ -234,10 +187,10 @@ func mapErr(err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return crm.ErrNotFound
 	}
-	if errors.Is(err, badger.ErrDBClosed) || errors.Is(err, badger.ErrBlockedWrites) || isDiskError(err) {
+	if isUnavailable(err) {
 		return &crm.Error{Code: crm.EUNAVAILABLE, Key: "error.unavailable", Err: err}
 	}
 	return crm.Internal(err)
@@ -254,17 +207,21 @@ func isDiskError(err error) bool {
 
 // get decodes the JSON value at key into v.
 func (tx *Tx) get(key []byte, v any) error {
-	item, err := tx.txn.Get(key)
+	item, err := tx.kv.get(key)
 	if err != nil {
 		return err
 	}
 	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
 }
 
+// item returns the stored item at key (errNotFound when none), for raw
+// values that are not JSON.
+func (tx *Tx) item(key []byte) (Item, error) { return tx.kv.get(key) }
+
 // has reports whether key exists.
 func (tx *Tx) has(key []byte) (bool, error) {
-	_, err := tx.txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	_, err := tx.kv.get(key)
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	return err == nil, err
@@ -276,20 +233,20 @@ func (tx *Tx) put(key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return tx.txn.Set(key, b)
+	return tx.kv.set(key, b, 0)
 }
 
 // set stores raw bytes at key.
-func (tx *Tx) set(key, val []byte) error { return tx.txn.Set(key, val) }
+func (tx *Tx) set(key, val []byte) error { return tx.kv.set(key, val, 0) }
+
+// setTTL stores raw bytes at key that expire after ttl.
+func (tx *Tx) setTTL(key, val []byte, ttl time.Duration) error { return tx.kv.set(key, val, ttl) }
 
 // del deletes key.
-func (tx *Tx) del(key []byte) error { return tx.txn.Delete(key) }
+func (tx *Tx) del(key []byte) error { return tx.kv.del(key) }
 
-// nextID returns the next id of a kind. Ids come from Badger sequences,
-// which lease a range ahead and persist the lease before handing out an id:
-// after a crash the ids continue past the lease, so an id is never reused
-// (a crash may skip a few). A per-kind counter inside every transaction
-// would instead make all concurrent writers conflict on one key.
+// nextID returns the next id of a kind, from the engine's sequences: ids
+// are leased a range ahead, never reused (a crash may skip a few).
 func (tx *Tx) nextID(kind string) (uint64, error) { return tx.s.nextID(kind) }
 
 // idBandwidth is how many ids a sequence leases at once: few for the short
@@ -303,62 +260,34 @@ func idBandwidth(kind string) uint64 {
 }
 
 func (s *Store) nextID(kind string) (uint64, error) {
-	s.seqMu.Lock()
-	seq, ok := s.seqs[kind]
-	if !ok {
-		var err error
-		seq, err = s.db.GetSequence([]byte("seq/"+kind), idBandwidth(kind))
-		if err != nil {
-			s.seqMu.Unlock()
-			return 0, err
-		}
-		s.seqs[kind] = seq
-	}
-	s.seqMu.Unlock()
 	for {
-		n, err := seq.Next()
+		n, err := s.eng.nextID([]byte("seq/"+kind), idBandwidth(kind))
 		if err != nil || n != 0 { // 0 means "none" in records
 			return n, err
 		}
 	}
 }
 
-// releaseSequences hands back unused leased ids on a clean shutdown, so a
-// normal restart leaves no gap.
-func (s *Store) releaseSequences() {
-	s.seqMu.Lock()
-	defer s.seqMu.Unlock()
-	for kind, seq := range s.seqs {
-		if err := seq.Release(); err != nil {
-			s.log.Warn("releasing id sequence", "kind", kind, "err", err)
-		}
-		delete(s.seqs, kind)
+// iter opens an iterator over the keys with prefix (the caller closes it).
+func (tx *Tx) iter(prefix []byte, reverse, withValues bool) kvIterator {
+	o := iterOptions{prefix: prefix, reverse: reverse, values: withValues}
+	if withValues {
+		o.prefetch = 16
 	}
+	return tx.kv.iterator(o)
 }
-
-// Item is one stored key and value seen by scan. Code outside this file
-// reads it only through Key, Value and ValueCopy, so that the engine under
-// the store can change.
-type Item = *badger.Item
 
 // scan calls fn for each key with prefix, in key order (reverse when asked),
 // fetching values only when withValues is set. fn returns false to stop.
 func (tx *Tx) scan(prefix []byte, reverse, withValues bool, fn func(key []byte, item Item) (bool, error)) error {
-	opt := badger.DefaultIteratorOptions
-	opt.Prefix = prefix
-	opt.Reverse = reverse
-	opt.PrefetchValues = withValues
-	if withValues {
-		opt.PrefetchSize = 16
-	}
-	it := tx.txn.NewIterator(opt)
-	defer it.Close()
+	it := tx.iter(prefix, reverse, withValues)
+	defer it.close()
 	start := prefix
 	if reverse {
-		start = append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+		start = reverseStart(prefix)
 	}
-	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-		item := it.Item()
+	for it.seek(start); it.valid(); it.next() {
+		item := it.item()
 		more, err := fn(item.Key(), item)
 		if err != nil {
 			return err
@@ -383,7 +312,7 @@ func (tx *Tx) addChange(c crm.Change) error {
 func (s *Store) History(ctx context.Context, kind string, id uint64) ([]crm.Change, error) {
 	var out []crm.Change
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("h/", kind, "/", id), false, true, func(_ []byte, item *badger.Item) (bool, error) {
+		return tx.scan(key("h/", kind, "/", id), false, true, func(_ []byte, item Item) (bool, error) {
 			var c crm.Change
 			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &c) }); err != nil {
 				return false, err
@@ -433,19 +362,3 @@ func decode[T any](item Item) (*T, error) {
 	err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) })
 	return &v, err
 }
-
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any) {
-	if strings.HasPrefix(f, "Received err:") {
-		return // Open's own error, which Open returns (and we report once)
-	}
-	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (b badgerLogger) Warningf(f string, a ...any) {
-	b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (b badgerLogger) Infof(f string, a ...any) {
-	b.l.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
-}
-func (b badgerLogger) Debugf(f string, a ...any) {}

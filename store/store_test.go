@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 func memStore(t testing.TB) *Store {
@@ -129,8 +127,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(keySchema, binary.BigEndian.AppendUint64(nil, SchemaVersion+1))
+	if err := s.eng.update(func(txn kvTxn) error {
+		return txn.set(keySchema, binary.BigEndian.AppendUint64(nil, SchemaVersion+1), 0)
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// badgerEngine is the embedded engine: one process holds the directory.
+type badgerEngine struct {
+	db *badger.DB
+
+	seqMu sync.Mutex
+	seqs  map[string]*badger.Sequence
+	log   interface{ Warn(string, ...any) }
+}
+
+func (e *badgerEngine) update(fn func(kvTxn) error) error {
+	return e.db.Update(func(txn *badger.Txn) error { return fn(badgerTxn{txn}) })
+}
+
+func (e *badgerEngine) view(fn func(kvTxn) error) error {
+	return e.db.View(func(txn *badger.Txn) error { return fn(badgerTxn{txn}) })
+}
+
+// nextID uses Badger sequences, which lease a range ahead and persist the
+// lease before handing out an id: after a crash the ids continue past the
+// lease, so an id is never reused (a crash may skip a few). A counter
+// inside every transaction would instead make all concurrent writers
+// conflict on one key.
+func (e *badgerEngine) nextID(k []byte, bandwidth uint64) (uint64, error) {
+	e.seqMu.Lock()
+	seq, ok := e.seqs[string(k)]
+	if !ok {
+		var err error
+		seq, err = e.db.GetSequence(k, bandwidth)
+		if err != nil {
+			e.seqMu.Unlock()
+			return 0, err
+		}
+		e.seqs[string(k)] = seq
+	}
+	e.seqMu.Unlock()
+	return seq.Next()
+}
+
+func (e *badgerEngine) releaseIDs() {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	for k, seq := range e.seqs {
+		if err := seq.Release(); err != nil {
+			e.log.Warn("releasing id sequence", "key", k, "err", err)
+		}
+		delete(e.seqs, k)
+	}
+}
+
+// dropPrefix uses DB.DropPrefix, which rewrites the memtables and every
+// table holding the keys without them (old versions and tombstones
+// included), then lets value-log GC rewrite files that hold only dead
+// values (from stores written with a lower value threshold).
+func (e *badgerEngine) dropPrefix(prefixes ...[]byte) error {
+	if err := e.db.DropPrefix(prefixes...); err != nil {
+		return fmt.Errorf("erasing: %w", err)
+	}
+	if e.db.Opts().InMemory {
+		return nil
+	}
+	for range 16 {
+		if err := e.db.RunValueLogGC(0.01); err != nil {
+			break // ErrNoRewrite: nothing (more) to rewrite
+		}
+	}
+	return nil
+}
+
+func (e *badgerEngine) batch() kvBatch { return badgerBatch{e.db.NewWriteBatch()} }
+
+// compact merges the tables into one level, as background compactions
+// eventually would: lookups then check one table per key range.
+func (e *badgerEngine) compact() error { return e.db.Flatten(2) }
+
+func (e *badgerEngine) ping() error {
+	if e.db.IsClosed() {
+		return errors.New("store closed")
+	}
+	return nil
+}
+
+func (e *badgerEngine) close() error { return e.db.Close() }
+
+type badgerTxn struct{ txn *badger.Txn }
+
+func (t badgerTxn) get(k []byte) (Item, error) {
+	item, err := t.txn.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	return item, nil
+}
+
+func (t badgerTxn) set(k, v []byte, ttl time.Duration) error {
+	if ttl > 0 {
+		return t.txn.SetEntry(badger.NewEntry(k, v).WithTTL(ttl))
+	}
+	return t.txn.Set(k, v)
+}
+
+func (t badgerTxn) del(k []byte) error { return t.txn.Delete(k) }
+
+func (t badgerTxn) iterator(o iterOptions) kvIterator {
+	opt := badger.DefaultIteratorOptions
+	opt.Prefix = o.prefix
+	opt.Reverse = o.reverse
+	opt.PrefetchValues = o.values
+	if o.prefetch > 0 {
+		opt.PrefetchSize = o.prefetch
+	}
+	return &badgerIter{it: t.txn.NewIterator(opt), prefix: o.prefix}
+}
+
+type badgerIter struct {
+	it     *badger.Iterator
+	prefix []byte
+}
+
+func (i *badgerIter) seek(k []byte) { i.it.Seek(k) }
+func (i *badgerIter) valid() bool   { return i.it.ValidForPrefix(i.prefix) }
+func (i *badgerIter) item() Item    { return i.it.Item() }
+func (i *badgerIter) next()         { i.it.Next() }
+func (i *badgerIter) close()        { i.it.Close() }
+
+type badgerBatch struct{ wb *badger.WriteBatch }
+
+func (b badgerBatch) set(k, v []byte) error { return b.wb.Set(k, v) }
+func (b badgerBatch) flush() error          { return b.wb.Flush() }
+func (b badgerBatch) cancel()               { b.wb.Cancel() }
+
+// reverseStart is where a reverse walk of prefix starts: past every key
+// under it that ends in ids.
+func reverseStart(prefix []byte) []byte {
+	return append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+}
+
+// openBadger opens the Badger directory of opts.
+func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
+	bo := badger.DefaultOptions(opts.Dir).
+		WithInMemory(opts.InMemory).
+		// Every acknowledged write must survive a crash: sync the write-ahead
+		// log on commit. Badger batches concurrent commits into one sync.
+		WithSyncWrites(!opts.InMemory).
+		WithLogger(badgerLogger{logger}).
+		// Sized for a small shared machine: about 150 MiB at most in caches
+		// and memtables, so the process stays well under 300 MiB RSS.
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
+		WithNumLevelZeroTables(3).
+		WithNumLevelZeroTablesStall(8).
+		WithBlockCacheSize(64 << 20).
+		WithIndexCacheSize(24 << 20).
+		WithValueLogFileSize(128 << 20).
+		// Every record lives in the LSM tree (records are far below 1 MiB),
+		// where DropPrefix and compaction can erase it; the value log,
+		// whose newest file is never rewritten, holds nothing of ours.
+		WithValueThreshold(1 << 20).
+		WithNumCompactors(2).
+		WithNumGoroutines(4).
+		// No block compression: records are small, reads skip a
+		// decompression step, and a check that erased words are in no file
+		// of the data directory cannot be fooled by compressed bytes.
+		WithCompression(options.None).
+		WithReadOnly(opts.ReadOnly)
+	if len(opts.EncryptionKey) > 0 {
+		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
+	}
+	if !opts.InMemory {
+		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot create the data directory %s: %w", opts.Dir, err)
+		}
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "Cannot acquire directory lock"), strings.Contains(msg, "resource temporarily unavailable"):
+			abs, _ := filepath.Abs(opts.Dir)
+			return nil, &ErrLocked{Dir: abs}
+		case strings.Contains(msg, "Encryption key mismatch"), strings.Contains(msg, "encryption key"), strings.Contains(msg, "Invalid encryption key"):
+			return nil, fmt.Errorf("the data directory %s cannot be opened with this encryption key (wrong or missing ACCOUNTBOT_ENCRYPTION_KEY)", opts.Dir)
+		}
+		return nil, fmt.Errorf("cannot open the data directory %s: %w", opts.Dir, err)
+	}
+	return &badgerEngine{db: db, seqs: map[string]*badger.Sequence{}, log: logger}, nil
+}
+
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	if strings.HasPrefix(f, "Received err:") {
+		return // Open's own error, which Open returns (and we report once)
+	}
+	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Infof(f string, a ...any) {
+	b.l.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Debugf(f string, a ...any) {}
