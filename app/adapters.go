@@ -15,7 +15,7 @@ func buildAdapters(ctx context.Context, s *services, mux *http.ServeMux) ([]adap
 		a, err := telegram.New(telegram.Config{
 			Token: s.cfg.TelegramToken, APIURL: s.cfg.TelegramAPIURL, Lang: s.cfg.Lang,
 			WebhookURL: s.cfg.TelegramWebhookURL, WebhookSecret: s.cfg.TelegramWebhookSecret,
-		}, s.handler, s.store, telegram.WithLogger(s.log), telegram.WithCatalog(s.cat), telegram.WithCommands(s.handler))
+		}, s.handler, s.store, telegram.WithLogger(s.log), telegram.WithCatalog(s.cat), telegram.WithCommands(s.handler), telegram.WithSendObserver(s.metrics))
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ func newSlack(s *services) (*slack.Adapter, error) {
 		Lang:          s.cfg.Lang,
 	}, s.handler, s.cat, s.store,
 		slack.WithLogger(s.log),
+		slack.WithSendObserver(s.metrics),
 		slack.WithClock(s.clock),
 		slack.WithLocation(s.cfg.TZ),
 		slack.WithPersonLang(func(ctx context.Context, identity string) string {

@@ -194,3 +194,21 @@ func (r Reply) PlainText() string {
 	}
 	return s
 }
+
+// SendObserver is told what happens to the calls an adapter makes to its
+// platform, for metrics: a call that failed for good (method is the
+// platform's, "sendMessage", "chat.postMessage") and a call made again
+// (reason "429" for a rate limit, "error" for a failure worth retrying).
+type SendObserver interface {
+	SendFailed(adapter, method string)
+	SendRetried(adapter, reason string)
+}
+
+// NopSendObserver counts nothing; adapters use it when none is set.
+type NopSendObserver struct{}
+
+// SendFailed does nothing.
+func (NopSendObserver) SendFailed(string, string) {}
+
+// SendRetried does nothing.
+func (NopSendObserver) SendRetried(string, string) {}

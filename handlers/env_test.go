@@ -46,7 +46,9 @@ func sofia(t testing.TB) *time.Location {
 	return loc
 }
 
-func newEnv(t testing.TB) *testEnv {
+// newEnv returns a test environment; opts are added to the service's own
+// (an observer, say).
+func newEnv(t testing.TB, opts ...handlers.Option) *testEnv {
 	t.Helper()
 	st, err := store.Open(store.Options{InMemory: true})
 	if err != nil {
@@ -63,7 +65,8 @@ func newEnv(t testing.TB) *testEnv {
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = tz
 	cfg.Heads = []string{"console:admin", "telegram:1"}
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	opts = append([]handlers.Option{handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	svc := handlers.New(st, cat, opts...)
 	return &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}
 }
 

@@ -106,9 +106,12 @@ func DefaultConfig() Config {
 	}
 }
 
-// Observer is told about every handled command, for metrics.
+// Observer is told about every handled command, for metrics: the adapter
+// it came through, the command's canonical name and its outcome ("ok", an
+// error code, "duplicate", or "choice" for a reference answered with a
+// choice).
 type Observer interface {
-	Observe(command, outcome string, d time.Duration)
+	Observe(adapter, command, outcome string, d time.Duration)
 }
 
 // Service answers commands.
@@ -297,8 +300,14 @@ func (s *Service) recoverAndReport(next bot.Handler) bot.Handler {
 			outcome := "ok"
 			if err != nil {
 				outcome = crm.ErrorCode(err)
-				if errors.Is(err, crm.ErrDuplicate) {
+				var amb *ambiguousError
+				switch {
+				case errors.Is(err, crm.ErrDuplicate):
 					outcome = "duplicate"
+				case errors.As(err, &amb):
+					// Normal use, not a fault: an alert on internal
+					// errors must not fire on it.
+					outcome = "choice"
 				}
 			}
 			if s.obs != nil {
@@ -309,7 +318,7 @@ func (s *Service) recoverAndReport(next bot.Handler) bot.Handler {
 				if m.Command.Name == "" {
 					name = "text"
 				}
-				s.obs.Observe(s.canonical(name), outcome, time.Since(start))
+				s.obs.Observe(m.Platform, s.canonical(name), outcome, time.Since(start))
 			}
 			if err == nil {
 				return

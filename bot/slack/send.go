@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"accountbot/bot"
+
 	slackapi "github.com/slack-go/slack"
 )
 
@@ -85,8 +87,12 @@ func (a *Adapter) send(ctx context.Context, ch string, fn func() error) error {
 		s.next = time.Now().Add(a.pace.every)
 		if d, ok := retryAfter(err); ok && attempt < maxRateRetries {
 			a.log.Info("slack: rate limited; waiting", "channel", ch, "retry_after", d)
+			a.sends.SendRetried(bot.Slack, "429")
 			s.next = time.Now().Add(d)
 			continue
+		}
+		if err != nil && ctx.Err() == nil {
+			a.sends.SendFailed(bot.Slack, "post")
 		}
 		return err
 	}
@@ -99,9 +105,13 @@ func (a *Adapter) retry(ctx context.Context, fn func() error) error {
 		err := fn()
 		d, ok := retryAfter(err)
 		if !ok || attempt >= maxRateRetries {
+			if err != nil && ctx.Err() == nil {
+				a.sends.SendFailed(bot.Slack, "call")
+			}
 			return err
 		}
 		a.log.Info("slack: rate limited; waiting", "retry_after", d)
+		a.sends.SendRetried(bot.Slack, "429")
 		if err := sleep(ctx, d); err != nil {
 			return err
 		}

@@ -66,6 +66,7 @@ type Adapter struct {
 	cat   *i18n.Catalog
 	store Store
 	log   *slog.Logger
+	sends bot.SendObserver
 	clock dates.Clock
 	tz    *time.Location
 	// personLang returns the language a person chose in the bot, "" when
@@ -96,6 +97,9 @@ type Option func(*Adapter)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(a *Adapter) { a.log = l } }
+
+// WithSendObserver sets who counts failed and retried Web API calls.
+func WithSendObserver(o bot.SendObserver) Option { return func(a *Adapter) { a.sends = o } }
 
 // WithClock sets the clock used for dates typed in the log form.
 func WithClock(c dates.Clock) Option { return func(a *Adapter) { a.clock = c } }
@@ -137,6 +141,7 @@ func New(cfg Config, h bot.Handler, cat *i18n.Catalog, st Store, opts ...Option)
 	a := &Adapter{
 		cfg: cfg, h: h, cat: cat, store: st,
 		log:          slog.Default(),
+		sends:        bot.NopSendObserver{},
 		clock:        dates.SystemClock{},
 		tz:           time.Local,
 		httpClient:   &http.Client{Timeout: 30 * time.Second},

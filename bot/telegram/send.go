@@ -129,6 +129,7 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, maxTries 
 		case errors.As(err, &tooMany):
 			d := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			a.log.Warn("telegram: rate limited; sending again later", "method", method, "chat", chat, "retry_after", d)
+			a.sends.SendRetried(bot.Telegram, "429")
 			if c != nil {
 				c.next = time.Now().Add(d)
 			} else if err := sleep(ctx, d); err != nil {
@@ -136,14 +137,18 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, maxTries 
 			}
 			continue
 		case errors.Is(err, tgbot.ErrorForbidden):
+			a.sends.SendFailed(bot.Telegram, method)
 			return fmt.Errorf("%w: %v", errBlocked, redact(err, a.cfg.Token))
 		case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized),
 			errors.Is(err, tgbot.ErrorNotFound), tgbot.IsMigrateError(err):
+			a.sends.SendFailed(bot.Telegram, method)
 			return fmt.Errorf("%w: %s: %v", errPermanent, method, redact(err, a.cfg.Token))
 		}
 		if maxTries > 0 && attempt >= maxTries {
+			a.sends.SendFailed(bot.Telegram, method)
 			return redact(err, a.cfg.Token)
 		}
+		a.sends.SendRetried(bot.Telegram, "error")
 		a.log.Warn("telegram: call failed; retrying", "method", method, "chat", chat, "attempt", attempt, "in", backoff, "err", redact(err, a.cfg.Token))
 		if err := sleep(ctx, backoff); err != nil {
 			return err

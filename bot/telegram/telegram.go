@@ -99,6 +99,7 @@ type Adapter struct {
 	cat      *i18n.Catalog
 	commands CommandLister
 	log      *slog.Logger
+	sends    bot.SendObserver
 
 	httpClient  *http.Client
 	pollClient  *http.Client
@@ -129,6 +130,9 @@ type Option func(*Adapter)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(a *Adapter) { a.log = l } }
+
+// WithSendObserver sets who counts failed and retried Bot API calls.
+func WithSendObserver(o bot.SendObserver) Option { return func(a *Adapter) { a.sends = o } }
 
 // WithCatalog sets the translations of the adapter's own words.
 func WithCatalog(c *i18n.Catalog) Option { return func(a *Adapter) { a.cat = c } }
@@ -166,7 +170,7 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 		return nil, errors.New("telegram: TELEGRAM_BOT_TOKEN is empty")
 	}
 	a := &Adapter{
-		cfg: cfg, handler: h, store: st, log: slog.Default(),
+		cfg: cfg, handler: h, store: st, log: slog.Default(), sends: bot.NopSendObserver{},
 		pollTimeout: 25 * time.Second,
 		backoffMin:  500 * time.Millisecond, backoffMax: 30 * time.Second,
 		grace: 20 * time.Second,
