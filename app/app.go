@@ -52,21 +52,50 @@ func Main(ctx context.Context, env Env) int {
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(env.Stderr, "accountbot:", oneLine(err))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
 		return 1
 	}
 	switch sub {
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0
+	case "version", "--version", "-version", "-v":
+		if len(args) > 0 {
+			return fail(usageErrorf("version takes no arguments (usage: accountbot version)"))
+		}
+		fmt.Fprint(env.Stdout, versionLine())
+		return 0
+	case "run", "console", "import", "export", "backup", "restore", "healthcheck":
+	default:
+		if strings.HasPrefix(sub, "-") {
+			fmt.Fprintf(env.Stderr, "accountbot: unknown flag %q\n\n%s", sub, usage)
+		} else {
+			fmt.Fprintf(env.Stderr, "accountbot: unknown sub-command %q\n\n%s", sub, usage)
+		}
+		return 2
 	}
 	cfg, err := LoadConfig(env.Getenv)
 	if err != nil {
 		return fail(err)
 	}
-	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger, err := newLogger(env.Stderr, env.Getenv)
+	if err != nil {
+		return fail(err)
+	}
 	switch sub {
 	case "run":
+		if len(args) > 0 {
+			return fail(usageErrorf("run: unknown argument %q (usage: accountbot [run])", args[0]))
+		}
 		if !cfg.HasAdapters() {
+			if stdinIsNull(env.Stdin) && runsAsInit() {
+				// A container started without -i -t: a console would read
+				// nothing and exit 0 at once, which looks like a crash loop.
+				return fail(errors.New("no chat adapter is configured (set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN) and standard input is empty, so there is no console to serve either; for the console chat run it with a terminal (docker run -it … console)"))
+			}
 			logger.Info("no chat adapter configured: starting the console chat (type /help)")
 			err = runConsole(ctx, env, cfg, logger, "")
 			break
@@ -82,20 +111,29 @@ func Main(ctx context.Context, env Env) int {
 			case strings.HasPrefix(args[i], "--as="):
 				name = strings.TrimPrefix(args[i], "--as=")
 			default:
-				return fail(fmt.Errorf("console: unknown argument %q (usage: accountbot console [--as NAME])", args[i]))
+				return fail(usageErrorf("console: unknown argument %q (usage: accountbot console [--as NAME])", args[i]))
 			}
 		}
 		err = runConsole(ctx, env, cfg, logger, name)
+	case "healthcheck":
+		err = healthcheck(ctx, env, cfg, args)
 	case "import", "export", "backup", "restore":
 		err = runData(ctx, env, cfg, logger, sub, args)
-	default:
-		fmt.Fprintf(env.Stderr, "accountbot: unknown sub-command %q\n\n%s", sub, usage)
-		return 2
 	}
 	if err != nil {
 		return fail(err)
 	}
 	return 0
+}
+
+// usageError is a sub-command called the wrong way: exit code 2, as
+// shells and supervisors expect, apart from failures of the work (1).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
 }
 
 func oneLine(err error) string {
@@ -132,6 +170,7 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	hc.Lang, hc.TZ, hc.Currency = cfg.Lang, cfg.TZ, cfg.Currency
 	hc.Heads = append([]string{"console:admin"}, cfg.Heads...)
 	m := metrics.New()
+	m.SetBuild(buildInfo())
 	nr := newNotifyRouter()
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
 		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)))
@@ -160,6 +199,11 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 	opts := []console.Option{}
 	if name != "" {
 		opts = append(opts, console.WithUser(name))
+	}
+	if stdinIsTerminal(env.Stdin) {
+		// Without a line a person at a terminal sees nothing and thinks
+		// the program hung; a pipe (scripts, tests) gets only the replies.
+		fmt.Fprintln(env.Stdout, "accountbot — type /help")
 	}
 	return console.New(env.Stdin, env.Stdout, opts...).Run(ctx, s.handler)
 }
@@ -268,7 +312,13 @@ Usage:
   accountbot export clients [FILE]     export clients as CSV (stdout without FILE)
   accountbot backup FILE               back up the store (also while the bot runs)
   accountbot restore [--force] FILE    restore a backup into an empty data directory
+  accountbot healthcheck [URL]         exit 0 when the running bot's /healthz answers
+                                       (default http://ACCOUNTBOT_HTTP_ADDR/healthz),
+                                       for HEALTHCHECK in images without curl
+  accountbot version                   the version (also --version)
   accountbot help                      this text
+
+Usage errors and unknown flags exit 2; other failures exit 1.
 
 Environment:
   ACCOUNTBOT_DATA_DIR        Badger directory (./data)
@@ -282,6 +332,8 @@ Environment:
   ACCOUNTBOT_BACKUP_KEEP     how many daily backups to keep (7)
   ACCOUNTBOT_BACKUP_KEY      restore: the key a backup was made with, if not the store's (none)
   ACCOUNTBOT_NOW             start the clock at this RFC 3339 time (tests, demos)
+  ACCOUNTBOT_LOG_LEVEL       debug, info, warn or error (info)
+  ACCOUNTBOT_LOG_FORMAT      text or json (text); logs go to stderr
   TELEGRAM_BOT_TOKEN         enables Telegram; TELEGRAM_API_URL overrides the Bot API server
   TELEGRAM_WEBHOOK_URL       webhook mode, with TELEGRAM_WEBHOOK_SECRET
   SLACK_BOT_TOKEN            enables Slack; SLACK_APP_TOKEN for Socket Mode,

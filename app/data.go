@@ -54,15 +54,20 @@ func loadDataConfig(c *Config, getenv func(string) string) error {
 
 // runData runs "import", "export", "backup" and "restore".
 func runData(ctx context.Context, env Env, cfg Config, logger *slog.Logger, sub string, args []string) error {
+	for _, a := range args {
+		if len(a) > 1 && strings.HasPrefix(a, "-") && !(sub == "restore" && (a == "--force" || a == "-force")) {
+			return usageErrorf("%s: unknown flag %q (see accountbot help)", sub, a)
+		}
+	}
 	switch sub {
 	case "import":
 		if len(args) != 2 || args[0] != "clients" {
-			return errors.New("usage: accountbot import clients FILE.csv")
+			return usageErrorf("usage: accountbot import clients FILE.csv")
 		}
 		return importClients(ctx, env, cfg, logger, args[1])
 	case "export":
 		if len(args) < 1 || len(args) > 2 || args[0] != "clients" {
-			return errors.New("usage: accountbot export clients [FILE]")
+			return usageErrorf("usage: accountbot export clients [FILE]")
 		}
 		file := ""
 		if len(args) == 2 {
@@ -71,7 +76,7 @@ func runData(ctx context.Context, env Env, cfg Config, logger *slog.Logger, sub 
 		return exportClients(ctx, env, cfg, logger, file)
 	case "backup":
 		if len(args) != 1 {
-			return errors.New("usage: accountbot backup FILE")
+			return usageErrorf("usage: accountbot backup FILE")
 		}
 		return backup(ctx, env, cfg, logger, args[0])
 	case "restore":
@@ -83,11 +88,11 @@ func runData(ctx context.Context, env Env, cfg Config, logger *slog.Logger, sub 
 			case file == "" && !strings.HasPrefix(a, "-"):
 				file = a
 			default:
-				return errors.New("usage: accountbot restore [--force] FILE")
+				return usageErrorf("usage: accountbot restore [--force] FILE")
 			}
 		}
 		if file == "" {
-			return errors.New("usage: accountbot restore [--force] FILE")
+			return usageErrorf("usage: accountbot restore [--force] FILE")
 		}
 		return restore(env, cfg, logger, file, force)
 	}
