@@ -423,7 +423,7 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 			{Label: sc.t("digest.button_settings"), Data: "/digest settings"},
 		}}
 		if len(charts) > 0 {
-			png, err := renderCharts(charts)
+			png, err := renderCharts(charts, sc.loc.Lang())
 			if err != nil {
 				return bot.Reply{}, err
 			}

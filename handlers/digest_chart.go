@@ -7,9 +7,11 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
-	"strconv"
 	"strings"
 
+	"accountbot/money"
+
+	"github.com/shopspring/decimal"
 	chart "github.com/wcharczuk/go-chart/v2"
 	"github.com/wcharczuk/go-chart/v2/drawing"
 )
@@ -38,8 +40,9 @@ var chartPalette = []drawing.Color{
 
 var chartMuted = drawing.ColorFromHex("A9B1BD")
 
-// renderCharts draws the charts one under another into one PNG.
-func renderCharts(charts []digestChart) ([]byte, error) {
+// renderCharts draws the charts one under another into one PNG, numbers
+// written in lang's marks.
+func renderCharts(charts []digestChart, lang string) ([]byte, error) {
 	if len(charts) == 0 {
 		return nil, errors.New("no chart to render")
 	}
@@ -48,7 +51,7 @@ func renderCharts(charts []digestChart) ([]byte, error) {
 	}
 	out := image.NewRGBA(image.Rect(0, 0, chartWidth, chartHeight*len(charts)))
 	for i, c := range charts {
-		panel, err := renderChart(c)
+		panel, err := renderChart(c, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +71,7 @@ func renderCharts(charts []digestChart) ([]byte, error) {
 // renderChart draws one chart as an 800×500 image: grouped bars (or
 // lines) over the categories, a legend under the title, the values on the
 // bars.
-func renderChart(dc digestChart) (image.Image, error) {
+func renderChart(dc digestChart, lang string) (image.Image, error) {
 	n := len(dc.Categories)
 	if n == 0 || len(dc.Series) == 0 {
 		return nil, errors.New("chart without data")
@@ -83,7 +86,7 @@ func renderChart(dc digestChart) (image.Image, error) {
 	// Padding ticks half a slot beyond the first and last category keep the
 	// outer bars inside the plot.
 	ticks := []chart.Tick{{Value: -0.5, Label: ""}}
-	for i, c := range dc.Categories {
+	for i, c := range categoryLabels(dc.Categories) {
 		ticks = append(ticks, chart.Tick{Value: float64(i), Label: c})
 	}
 	ticks = append(ticks, chart.Tick{Value: float64(n) - 0.5, Label: ""})
@@ -101,8 +104,8 @@ func renderChart(dc digestChart) (image.Image, error) {
 		YAxis: chart.YAxis{
 			Style:          chart.Style{FontSize: chartAxisSize},
 			Range:          &chart.ContinuousRange{Min: 0, Max: top},
-			ValueFormatter: func(v any) string { return compactNumber(v.(float64)) },
-			Ticks:          yTicks(top),
+			ValueFormatter: func(v any) string { return chartNumber(v.(float64), lang) },
+			Ticks:          yTicks(top, lang),
 			GridMajorStyle: chart.Style{StrokeColor: drawing.ColorFromHex("E3E6EA"), StrokeWidth: 1},
 			GridLines:      gridLines(top),
 		},
@@ -119,7 +122,7 @@ func renderChart(dc digestChart) (image.Image, error) {
 			c.Series = append(c.Series, chart.ContinuousSeries{Name: s.Name, Style: st, XValues: xs, YValues: s.Values})
 			continue
 		}
-		c.Series = append(c.Series, barSeries{name: s.Name, style: st, values: s.Values, index: i, groups: len(dc.Series)})
+		c.Series = append(c.Series, barSeries{name: s.Name, style: st, values: s.Values, index: i, groups: len(dc.Series), lang: lang})
 	}
 	c.Elements = []chart.Renderable{legendRow(dc.Series)}
 	// An ImageWriter takes the raster as it is: no PNG is encoded for the
@@ -148,13 +151,48 @@ func seriesColors(series []chartSeries) []drawing.Color {
 }
 
 // yTicks are six round values from 0 to top.
-func yTicks(top float64) []chart.Tick {
+func yTicks(top float64, lang string) []chart.Tick {
 	var out []chart.Tick
 	for i := 0; i <= 5; i++ {
 		v := top * float64(i) / 5
-		out = append(out, chart.Tick{Value: v, Label: compactNumber(v)})
+		out = append(out, chart.Tick{Value: v, Label: chartNumber(v, lang)})
 	}
 	return out
+}
+
+// chartLabelRunes is the most of a category name the x axis shows with
+// eight categories: at the chart's width and axis font, eight names of
+// this length sit side by side without touching (fewer get more room).
+const chartLabelRunes = 11
+
+// categoryLabels shortens long category names (with "…") so that
+// neighbouring labels on the x axis never overlap; with many categories
+// the allowance shrinks with the slot.
+func categoryLabels(cats []string) []string {
+	limit := max(3, chartLabelRunes*8/max(len(cats), 1))
+	out := make([]string, len(cats))
+	for i, c := range cats {
+		r := []rune(c)
+		if len(r) > limit {
+			c = strings.TrimSpace(string(r[:limit-1])) + "…"
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// chartNumber writes v for a chart in lang's marks, in full: "120,000" in
+// English, "120 000" in Bulgarian; fractions with one decimal ("2.5",
+// "2,5").
+func chartNumber(v float64, lang string) string {
+	d := decimal.NewFromFloat(v).Round(1)
+	s := money.FormatNumber(d, lang)
+	// FormatNumber writes cents; a chart needs at most one decimal.
+	s = s[:len(s)-1]
+	if strings.HasSuffix(s, "0") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // gridLines are horizontal lines at the axis's ticks.
@@ -175,6 +213,7 @@ type barSeries struct {
 	values []float64
 	index  int
 	groups int
+	lang   string
 }
 
 func (b barSeries) GetName() string           { return b.name }
@@ -210,10 +249,20 @@ func (b barSeries) Render(r chart.Renderer, canvas chart.Box, xr, yr chart.Range
 		}
 		chart.Draw.Box(r, box, chart.Style{FillColor: b.style.FillColor, StrokeColor: b.style.FillColor, StrokeWidth: 1})
 		if width >= 28 {
-			label := compactNumber(v)
+			label := chartNumber(v, b.lang)
 			valueStyle.WriteToRenderer(r)
 			tb := r.MeasureText(label)
-			r.Text(label, int(left+width/2)-tb.Width()/2, box.Top-4)
+			if tb.Width() > int(width)-2 {
+				// A figure wider than its bar would run into the next
+				// bar's: a smaller size, else no figure.
+				small := valueStyle
+				small.FontSize = chartValueSize - 2
+				small.WriteToRenderer(r)
+				tb = r.MeasureText(label)
+			}
+			if tb.Width() <= int(width)-2 {
+				r.Text(label, int(left+width/2)-tb.Width()/2, box.Top-4)
+			}
 		}
 	}
 }
@@ -257,24 +306,4 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
-}
-
-// compactNumber writes 950, 12.5k, 3.2M.
-func compactNumber(v float64) string {
-	abs := math.Abs(v)
-	var s string
-	switch {
-	case abs >= 1e6:
-		s = strconv.FormatFloat(v/1e6, 'f', 1, 64) + "M"
-	case abs >= 1e4:
-		s = strconv.FormatFloat(v/1e3, 'f', 0, 64) + "k"
-	case abs >= 1e3:
-		s = strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
-	default:
-		s = strconv.FormatFloat(v, 'f', -1, 64)
-		if strings.Contains(s, ".") {
-			s = strconv.FormatFloat(v, 'f', 1, 64)
-		}
-	}
-	return strings.Replace(s, ".0", "", 1)
 }

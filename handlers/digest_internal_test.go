@@ -86,7 +86,7 @@ func sampleCharts() []digestChart {
 
 func TestRenderChartsIsPNG(t *testing.T) {
 	for n := 1; n <= 2; n++ {
-		b, err := renderCharts(sampleCharts()[:n])
+		b, err := renderCharts(sampleCharts()[:n], "en")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,10 +113,10 @@ func TestRenderChartsIsPNG(t *testing.T) {
 	}
 	// Bulgarian labels render too (the font has Cyrillic).
 	bg := digestChart{Title: "Фуния по етапи", Categories: []string{"потенциален", "оферта"}, Series: []chartSeries{{Name: "тази седмица", Values: []float64{1, 2}}}}
-	if _, err := renderCharts([]digestChart{bg}); err != nil {
+	if _, err := renderCharts([]digestChart{bg}, "bg"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := renderCharts(nil); err == nil {
+	if _, err := renderCharts(nil, "en"); err == nil {
 		t.Fatal("rendered an image without charts")
 	}
 }
@@ -213,5 +213,27 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	}
 	if _, day, _ := s.snapshotOn(ctx, "example", clock.t.AddDate(0, 0, -10), nil); !day.IsZero() {
 		t.Fatalf("found a snapshot before any was taken: %v", day)
+	}
+}
+
+func TestChartNumbersInTheLocalesMarks(t *testing.T) {
+	for _, tc := range []struct {
+		v          float64
+		lang, want string
+	}{
+		{120000, "en", "120,000"},
+		{120000, "bg", "120 000"},
+		{2.5, "en", "2.5"},
+		{2.5, "bg", "2,5"},
+		{0, "bg", "0"},
+		{1250000, "en", "1,250,000"},
+	} {
+		if got := chartNumber(tc.v, tc.lang); got != tc.want {
+			t.Errorf("chartNumber(%v, %s) = %q, want %q", tc.v, tc.lang, got, tc.want)
+		}
+	}
+	labels := categoryLabels([]string{"квалифициран", "оферта", "a", "b", "c", "d", "e", "f"})
+	if labels[0] != "квалифицир…" || labels[1] != "оферта" {
+		t.Errorf("labels = %q", labels)
 	}
 }
