@@ -81,11 +81,11 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if len([]rune(body)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, _, err := r.changeableClient(ctx, name)
+	c, actor, err := r.changeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	t := &crm.Task{ClientID: c.ID, AssigneeID: r.me.ID, Text: strings.TrimSpace(body), Due: day, CreatedAt: r.now, CreatedBy: r.me.ID}
+	t := &crm.Task{ClientID: c.ID, AssigneeID: r.forWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.now, CreatedBy: r.me.ID}
 	if err := s.store.CreateTask(ctx, t); err != nil {
 		return err
 	}

@@ -232,13 +232,8 @@ func (s *Service) visibleClaim(ctx context.Context, r *request, id uint64) (*crm
 		}
 		return nil, crm.Actor{}, err
 	}
-	if a := r.rightsOver(c.OwnerID); a != nil {
+	if a := r.claimRights(c.OwnerID, c.AssigneeID); a != nil {
 		return c, *a, nil
-	}
-	if c.AssigneeID != 0 {
-		if a := r.rightsOver(c.AssigneeID); a != nil {
-			return c, *a, nil
-		}
 	}
 	return nil, crm.Actor{}, crm.Errorf(crm.ENOTFOUND, "claim.not_found", "id", crm.ClaimRef(id))
 }
@@ -305,6 +300,11 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 	c, actor, err := s.visibleClaim(ctx, r, id)
 	if err != nil {
 		return err
+	}
+	if assignee != nil {
+		if err := r.deputyMayHandTo(actor, assignee); err != nil {
+			return err
+		}
 	}
 	ev.By = actor
 	if kind == crm.StepReopen {
@@ -754,7 +754,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		}
 		explicit := f.scope != "" || f.person != nil
 		for _, cl := range claims {
-			if !explicit || set[cl.OwnerID] || (cl.AssigneeID != 0 && set[cl.AssigneeID]) {
+			if !explicit || set[cl.OwnerID] || (cl.AssigneeID != 0 && set[cl.AssigneeID] && r.seesClaim(cl.OwnerID, cl.AssigneeID)) {
 				list = append(list, cl.Summary())
 			}
 		}
@@ -770,7 +770,9 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 					return err
 				}
 				for _, sm := range sums {
-					if !seen[sm.ID] {
+					// ClaimsOf lists a person's claims as owner and as
+					// assignee; the second kind only for the assignee.
+					if !seen[sm.ID] && (set[sm.OwnerID] || r.seesClaim(sm.OwnerID, sm.AssigneeID)) {
 						seen[sm.ID] = true
 						list = append(list, sm)
 					}
@@ -858,7 +860,7 @@ func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, 
 			return nil, err
 		}
 		for _, sm := range sums {
-			if seen[sm.ID] {
+			if seen[sm.ID] || !r.seesClaim(sm.OwnerID, sm.AssigneeID) {
 				continue
 			}
 			seen[sm.ID] = true

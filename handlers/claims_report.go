@@ -186,7 +186,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		ackTimes, resTimes                       = map[crm.Severity][]time.Duration{}, map[crm.Severity][]time.Duration{}
 	)
 	keep := func(sm *crm.ClaimSummary) bool {
-		return set[sm.OwnerID] || (sm.AssigneeID != 0 && set[sm.AssigneeID])
+		return set[sm.OwnerID] || (sm.AssigneeID != 0 && set[sm.AssigneeID] && r.seesClaim(sm.OwnerID, sm.AssigneeID))
 	}
 	err = s.store.ClaimsReceived(ctx, from, to, keep, func(c *crm.Claim) bool {
 		if f.category != "" && c.Category != f.category {

@@ -225,11 +225,8 @@ func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *requ
 // reassign moves a client and its open tasks of the old owner to a new
 // owner the sender has rights over.
 func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
-	if !to.Active() {
-		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", to.Name)
-	}
-	if r.rightsOver(to.ID) == nil {
-		return crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", to.Name)
+	if err := r.mayHandTo(actor, to); err != nil {
+		return err
 	}
 	from := c.OwnerID
 	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {

@@ -680,11 +680,11 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 			if err != nil {
 				return err
 			}
-			if !p.Active() {
-				return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
-			}
-			if r.rightsOver(p.ID) == nil {
+			if actor.OnBehalfOf == 0 && p.Active() && r.rightsOver(p.ID) == nil {
 				return crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", p.Name)
+			}
+			if err := r.mayHandTo(actor, p); err != nil {
+				return err
 			}
 			newOwner = p
 		default:

@@ -70,3 +70,74 @@ func TestDelegationRefusals(t *testing.T) {
 		t.Fatal("delegated to a dismissed person")
 	}
 }
+
+// TestDeputyIsNotAValidNewOwner: acting for an absent person does not make
+// the deputy a valid owner or assignee of their records, and what a deputy
+// creates for the absent person belongs to that person.
+func TestDeputyIsNotAValidNewOwner(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Maria Co", "Saved")
+	e.must("console:maria", "/deal add Maria Co: Pumps amount=100", "D-1")
+	e.must("console:maria", "/claim Maria Co: late delivery", "C-1")
+	e.must("console:maria", "/delegate @Ivan from today to +3d: leave", "Saved")
+
+	for _, cmd := range []string{
+		"/client reassign Maria Co @Ivan",
+		"/client reassign Maria Co console:ivan",
+		"/deal edit D-1 owner=@Ivan",
+		"/claim assign C-1 @Ivan",
+	} {
+		e.must("console:ivan", cmd, "may not give yourself")
+	}
+	// Nor to someone outside the absent person's rights.
+	e.must("console:ivan", "/client reassign Maria Co @Sam", "only to Maria Petrova or their team")
+
+	e.must("console:ivan", "/remind Maria Co: call the buyer by tomorrow", "T-")
+	e.must("console:ivan", "/meeting Maria Co 2026-11-27 11:00: demo", "Saved")
+	e.must("console:ivan", "/deal add Maria Co: Valves amount=50", "D-2")
+	// After the window, Ivan keeps nothing of hers.
+	e.clock.Set(time.Date(2026, 12, 1, 9, 0, 0, 0, e.tz))
+	e.mustNot("console:ivan", "/today", "call the buyer", "demo")
+	e.mustNot("console:ivan", "/pipeline", "Pumps", "Valves")
+	e.must("console:ivan", "/client Maria Co", "No client of yours")
+	e.must("console:ivan", "/claim C-1", "No claim C-1")
+	e.must("console:maria", "/today", "call the buyer")
+	e.must("console:maria", "/pipeline", "100", "50")
+}
+
+// TestSupervisorsDeputyCannotTakeTheTeam: a deputy of a supervisor from
+// another team cannot hand the team's clients to himself.
+func TestSupervisorsDeputyCannotTakeTheTeam(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Maria Co", "Saved")
+	e.must("console:sam", "/delegate @Ivan from today to +3d: leave", "Saved")
+	e.must("console:ivan", "/handover @Maria @Ivan", "may not give yourself")
+	e.must("console:ivan", "/client reassign Maria Co @Ivan", "may not give yourself")
+	// Within the absent supervisor's team a handover is allowed.
+	e.must("console:ivan", "/handover @Maria @Sam", "Sam Stoev")
+	e.must("console:sam", "/client Maria Co", "Sam Stoev")
+}
+
+// TestSupervisorDoesNotReachOtherTeamsClaimsThroughAssignee: a claim of
+// another team assigned to one of Sam's reports is Maria's to work on, but
+// gives Sam no view of it.
+func TestSupervisorDoesNotReachOtherTeamsClaimsThroughAssignee(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:ivan", "/client add Ivan Co", "Saved")
+	e.must("console:ivan", "/claim Ivan Co: SECRET-IVAN broken seals", "C-1")
+	e.must("console:ivan", "/claim assign C-1 @Maria", "Maria Petrova")
+	e.must("console:maria", "/claim C-1", "SECRET-IVAN")
+	e.must("console:maria", "/claims", "C-1")
+	e.must("console:sam", "/claim C-1", "No claim C-1")
+	e.must("console:sam", "/claim note C-1: hello", "No claim C-1")
+	e.mustNot("console:sam", "/claims", "C-1", "SECRET-IVAN")
+	e.mustNot("console:sam", "/claims team", "C-1", "SECRET-IVAN")
+	e.mustNot("console:sam", "/claims @Maria", "C-1", "SECRET-IVAN")
+	e.mustNot("console:sam", "/claims all", "C-1", "SECRET-IVAN")
+	e.mustNot("console:sam", "/claims report", "Ivan Co")
+	e.mustNot("console:sam", "/digest", "Ivan Co", "SECRET-IVAN", "C-1")
+	e.must("console:admin", "/claim C-1", "SECRET-IVAN")
+}

@@ -70,7 +70,11 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 				return nil, err
 			}
 			for _, sm := range list {
-				if seen[sm.ID] {
+				// A claim assigned to someone in scope counts only when
+				// its owner is in scope too, or it is assigned to the
+				// subject or reader in person: another team's claim does
+				// not reach a supervisor through their report.
+				if seen[sm.ID] || !(inScope[sm.OwnerID] || sm.AssigneeID == sc.Subject.ID || sm.AssigneeID == sc.Reader.ID) {
 					continue
 				}
 				seen[sm.ID] = true

@@ -89,7 +89,7 @@ func (s *Service) writeClaimsCSV(ctx context.Context, r *request, w *csvio.Write
 			}
 			var ids []uint64
 			for _, sm := range sums {
-				if !seen[sm.ID] {
+				if !seen[sm.ID] && r.seesClaim(sm.OwnerID, sm.AssigneeID) {
 					seen[sm.ID] = true
 					ids = append(ids, sm.ID)
 				}

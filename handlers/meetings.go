@@ -70,11 +70,11 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len([]rune(topic)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, _, err := r.changeableClient(ctx, strings.Join(words[:nameEnd], " "))
+	c, actor, err := r.changeableClient(ctx, strings.Join(words[:nameEnd], " "))
 	if err != nil {
 		return err
 	}
-	m := &crm.Meeting{ClientID: c.ID, PersonID: r.me.ID, At: at, Topic: topic, CreatedBy: r.me.ID, CreatedAt: r.now}
+	m := &crm.Meeting{ClientID: c.ID, PersonID: r.forWhom(actor), At: at, Topic: topic, CreatedBy: r.me.ID, CreatedAt: r.now}
 	if err := s.planningStore().CreateMeeting(ctx, m); err != nil {
 		return err
 	}

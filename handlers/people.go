@@ -225,6 +225,9 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if from.ID == to.ID {
 		return crm.Errorf(crm.EINVALID, "handover.usage")
 	}
+	if err := r.mayHandTo(*actor, to); err != nil {
+		return err
+	}
 	clients, err := s.store.ClientsByOwner(ctx, from.ID)
 	if err != nil {
 		return err

@@ -136,6 +136,86 @@ func (r *request) rightsOver(owner uint64) *crm.Actor {
 	return nil
 }
 
+// absentRightsOver reports whether the absent person absent has rights
+// over owner: their own records, and their reports' when a supervisor.
+// It is what a deputy holds for them (see rightsOver).
+func (r *request) absentRightsOver(absent, owner uint64) bool {
+	p := r.people[absent]
+	return p != nil && (owner == absent || (p.Role == crm.RoleSupervisor && r.reportsOf(absent)[owner]))
+}
+
+// mayHandTo checks that to may become the new owner of a record that the
+// sender changes as actor (a client, a deal, open tasks). Acting for an
+// absent person never makes the deputy a valid owner: the deputy may move
+// the absent person's records only among the people the absent person has
+// rights over, never to himself (a head or the deputy's own supervisor
+// can do that). Acting on one's own behalf, the new owner must be someone
+// the sender has rights over.
+func (r *request) mayHandTo(actor crm.Actor, to *crm.Person) error {
+	if !to.Active() {
+		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", to.Name)
+	}
+	if err := r.deputyMayHandTo(actor, to); err != nil {
+		return err
+	}
+	if actor.OnBehalfOf != 0 {
+		if !r.absentRightsOver(actor.OnBehalfOf, to.ID) {
+			return crm.Errorf(crm.EFORBIDDEN, "deputy.owner_outside", "name", to.Name, "absent", r.personName(actor.OnBehalfOf))
+		}
+		return nil
+	}
+	if r.rightsOver(to.ID) == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", to.Name)
+	}
+	return nil
+}
+
+// deputyMayHandTo refuses to give a deputy, acting for an absent person
+// (actor.OnBehalfOf), a record of theirs: as owner or as assignee.
+func (r *request) deputyMayHandTo(actor crm.Actor, to *crm.Person) error {
+	if actor.OnBehalfOf != 0 && to.ID == actor.PersonID {
+		return crm.Errorf(crm.EFORBIDDEN, "deputy.not_to_self", "absent", r.personName(actor.OnBehalfOf))
+	}
+	return nil
+}
+
+// forWhom is who a new task or meeting belongs to when the sender creates
+// it as actor: the absent person when a deputy acts for them, else the
+// sender.
+func (r *request) forWhom(actor crm.Actor) uint64 {
+	if actor.OnBehalfOf != 0 {
+		return actor.OnBehalfOf
+	}
+	return r.me.ID
+}
+
+// claimRights returns the actor to record when the sender works on a
+// claim of owner assigned to assignee (0: none), or nil when they may not
+// see it. Rights come through the owner (rightsOver), or from being the
+// assignee in person or the assignee's deputy. Being assigned a claim
+// gives nobody else a view of it: not the assignee's supervisor, whose
+// team does not reach another team's claims that way.
+func (r *request) claimRights(owner, assignee uint64) *crm.Actor {
+	if a := r.rightsOver(owner); a != nil {
+		return a
+	}
+	if r.me == nil || assignee == 0 {
+		return nil
+	}
+	if assignee == r.me.ID {
+		return &crm.Actor{PersonID: r.me.ID}
+	}
+	if r.absent[assignee] != nil {
+		return &crm.Actor{PersonID: r.me.ID, OnBehalfOf: assignee}
+	}
+	return nil
+}
+
+// seesClaim reports whether the sender may see a claim (see claimRights).
+func (r *request) seesClaim(owner, assignee uint64) bool {
+	return r.claimRights(owner, assignee) != nil
+}
+
 // actor is the sender acting on their own behalf.
 func (r *request) actor() crm.Actor { return crm.Actor{PersonID: r.me.ID} }
 
