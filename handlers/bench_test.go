@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,17 +17,17 @@ import (
 
 	"accountbot/bot"
 	"accountbot/bot/console"
-	"accountbot/crm"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
 )
 
-// The benchmark data: every person owns clientsPer clients with convsPer
-// conversations each, so 200 people make 50,000 clients and 1,000,000
-// conversations. Person 2 ("console:bench", a manager reporting to
-// supervisor 3) is the caller; the small data set has 20 people, so the
-// caller's own data is the same while the total is ten times smaller.
+// The benchmark data is a company (see company_bench_test.go): every
+// person owns clientsPer clients with convsPer conversations each, so 200
+// people make 50,000 clients and 1,000,000 conversations. Person 2
+// ("console:bench", a manager reporting to supervisor 3) is the caller;
+// the small data set has 20 people, so the caller's own data is the same
+// while the total is ten times smaller.
 const (
 	clientsPer = 250
 	convsPer   = 20
@@ -40,8 +39,8 @@ var (
 	baseTime = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 )
 
-// benchData returns a data directory with people persons, generating it
-// once per process.
+// benchData returns a data directory with people persons: a private copy
+// of the generated company, made once per process.
 func benchData(b *testing.B, people int) string {
 	b.Helper()
 	dataMu.Lock()
@@ -49,68 +48,10 @@ func benchData(b *testing.B, people int) string {
 	if dir, ok := dataDirs[people]; ok {
 		return dir
 	}
-	dir, err := os.MkdirTemp("", "accountbot-bench-")
+	dir, err := companyCopy(b, people)
 	if err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now()
-	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewSource(int64(people)))
-	sd := st.Seeder()
-	var clientID, convID, taskID uint64
-	for p := uint64(1); p <= uint64(people); p++ {
-		role := crm.RoleManager
-		var reports uint64
-		switch {
-		case p == 1:
-			role = crm.RoleHead
-		case p%10 == 3:
-			role = crm.RoleSupervisor
-		default:
-			reports = 3 + (p/10)*10
-			if reports > uint64(people) {
-				reports = 3
-			}
-		}
-		ident := "console:p" + strconv.FormatUint(p, 10)
-		if p == 2 {
-			ident = "console:bench"
-		}
-		sd.Person(&crm.Person{ID: p, Name: fmt.Sprintf("Person %d", p), Role: role, ReportsTo: reports, Identities: []string{ident}, CreatedAt: baseTime.AddDate(-2, 0, 0)})
-		for c := 0; c < clientsPer; c++ {
-			clientID++
-			created := baseTime.AddDate(0, 0, -400)
-			cl := &crm.Client{ID: clientID, Name: fmt.Sprintf("Client %dn%d %s", p, c, words[rng.Intn(len(words))]), OwnerID: p,
-				City: cities[rng.Intn(len(cities))], CreatedAt: created, ReviewedAt: baseTime.AddDate(0, 0, -rng.Intn(120))}
-			for v := 0; v < convsPer; v++ {
-				convID++
-				at := baseTime.Add(-time.Duration(rng.Int63n(int64(365 * 24 * time.Hour))))
-				if at.After(cl.LastTouch) {
-					cl.LastTouch = at
-				}
-				sd.Conversation(&crm.Conversation{ID: convID, ClientID: clientID, AuthorID: p, Channels: []string{"call"}, Text: "Talked about the next order and delivery terms; they asked for a discount.", At: at})
-			}
-			sd.Client(cl)
-			if c%10 == 0 {
-				taskID++
-				sd.Task(&crm.Task{ID: taskID, ClientID: clientID, AssigneeID: p, Text: "call back", Due: baseTime.AddDate(0, 0, rng.Intn(30)-15), CreatedAt: created, CreatedBy: p})
-			}
-		}
-	}
-	if err := sd.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	// Measure the steady state, not the compactions a bulk load sets off.
-	if err := st.Compact(); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("generated %d people, %d clients, %d conversations in %v", people, clientID, convID, time.Since(start).Round(time.Millisecond))
 	dataDirs[people] = dir
 	return dir
 }
@@ -141,9 +82,12 @@ func openBench(b *testing.B, people int) *benchEnv {
 	return &benchEnv{st: st, svc: svc}
 }
 
-func (e *benchEnv) run(b *testing.B, text string) string {
+func (e *benchEnv) run(b *testing.B, text string) string { return e.runAs(b, "console:bench", text) }
+
+// runAs sends text as the person with identity and returns the reply.
+func (e *benchEnv) runAs(b *testing.B, identity, text string) string {
 	rec := &bot.Recorder{}
-	m := &bot.Message{Platform: "console", Identity: "console:bench", Text: text, Private: true}
+	m := &bot.Message{Platform: "console", Identity: identity, Text: text, Private: true}
 	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
 		b.Fatal(err)
 	}
@@ -156,7 +100,7 @@ func BenchmarkQueries(b *testing.B) {
 	for _, people := range []int{20, 200} {
 		e := openBench(b, people)
 		queries := []struct{ name, text, want string }{
-			{"client", "/client Client 2n17 ", "Client 2n17"},
+			{"client", "/client Client 2n017", "Client 2n017"},
 			{"today", "/today", "T-"},
 			{"stale", "/clients stale", "need attention"},
 		}
