@@ -236,3 +236,24 @@ func PurchaseRhythm(wonAt []time.Time) (int, bool) {
 	}
 	return m, m >= MinRepeatDays
 }
+
+// PeerQuery picks the peers of a client: the other clients of its segment
+// whose owners the asker sees, and the window their purchases count in.
+type PeerQuery struct {
+	Segment string
+	// Owners are the owners whose clients count; AllOwners counts everyone's.
+	Owners    []uint64
+	AllOwners bool
+	// Except is the client itself, left out.
+	Except uint64
+	// Since is the earliest closing time of a won deal that counts.
+	Since time.Time
+}
+
+// PeerPurchases is what the peers bought: how many of them bought
+// anything, and each product with its number of buyers, most bought
+// first (then by key).
+type PeerPurchases struct {
+	Peers    int
+	Products []PeerProduct
+}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"sort"
 	"strings"
 	"time"
 
@@ -45,91 +44,30 @@ func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm
 const (
 	// peerWindow is how many years back peers' purchases count.
 	peerWindow = 2
-	// smallScope is how many owners are read through their index rather
-	// than by a scan of every client; smallPeers how many peers have their
-	// deals read one by one rather than by a scan of every deal.
+	// smallScope is how many owners /segments reads through their index
+	// rather than by a scan of every client.
 	smallScope = 20
-	smallPeers = 300
 )
 
 // peerProducts fills in what the other clients of c's segment that the
 // sender sees bought (won deals) in the last two years: how many of them
 // bought anything, and each product with its number of buyers, most
-// bought first.
+// bought first. It reads the store's maintained "products won per
+// segment", so it costs the segment's won deals the sender sees, however
+// many clients and deals the company has.
 func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f *crm.NextFacts) error {
-	seg := crm.NormalizeName(c.Segment)
-	if seg == "" {
+	if crm.NormalizeName(c.Segment) == "" {
 		return nil
 	}
 	owners, err := r.visibleOwners(r.defaultScope())
 	if err != nil {
 		return err
 	}
-	visible := map[uint64]bool{}
-	for _, o := range owners {
-		visible[o] = true
-	}
-	peers := map[uint64]bool{}
-	collect := func(row crm.AudienceRow) bool {
-		if row.ClientID != c.ID && visible[row.OwnerID] && crm.NormalizeName(row.Segment) == seg {
-			peers[row.ClientID] = true
-		}
-		return true
-	}
-	// A manager's or a small team's clients are read through the owners'
-	// index; a head's through one scan of every row.
-	if len(owners) <= smallScope {
-		err = s.planningStore().AudienceOf(ctx, owners, collect)
-	} else {
-		err = s.planningStore().Audience(ctx, collect)
-	}
-	if err != nil || len(peers) == 0 {
+	p, err := s.planningStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.now.AddDate(-peerWindow, 0, 0)})
+	if err != nil {
 		return err
 	}
-	since := r.now.AddDate(-peerWindow, 0, 0)
-	buyers := map[string]map[uint64]bool{}
-	labels := map[string]string{}
-	bought := map[uint64]bool{}
-	count := func(d crm.DealFact) bool {
-		if !d.Won() || d.ClosedAt.Before(since) {
-			return true
-		}
-		bought[d.ClientID] = true
-		k := crm.ProductKey(d.Title)
-		if k == "" {
-			return true
-		}
-		if buyers[k] == nil {
-			buyers[k] = map[uint64]bool{}
-			labels[k] = crm.ProductLabel(d.Title)
-		}
-		buyers[k][d.ClientID] = true
-		return true
-	}
-	if len(peers) <= smallPeers {
-		for id := range peers {
-			facts, err := s.planningStore().DealFactsOf(ctx, id)
-			if err != nil {
-				return err
-			}
-			for _, d := range facts {
-				count(d)
-			}
-		}
-	} else if err := s.planningStore().EachDealFact(ctx, func(id uint64) bool { return peers[id] }, count); err != nil {
-		return err
-	}
-	f.Peers = len(bought)
-	for k, b := range buyers {
-		f.PeerProducts = append(f.PeerProducts, crm.PeerProduct{Key: k, Label: labels[k], Buyers: len(b)})
-	}
-	sort.Slice(f.PeerProducts, func(i, j int) bool {
-		a, b := f.PeerProducts[i], f.PeerProducts[j]
-		if a.Buyers != b.Buyers {
-			return a.Buyers > b.Buyers
-		}
-		return a.Key < b.Key
-	})
+	f.Peers, f.PeerProducts = p.Peers, p.Products
 	return nil
 }
 

@@ -150,6 +150,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.planningFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.wonFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

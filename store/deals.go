@@ -214,6 +214,9 @@ func (tx *Tx) putDeal(old, d *crm.Deal) error {
 	if err := tx.indexDeal(d); err != nil {
 		return err
 	}
+	if err := tx.wonFollowDeal(old, d); err != nil {
+		return err
+	}
 	return tx.put(dealKey(d.ID), d)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 
 	"accountbot/crm"
 )
@@ -47,8 +48,15 @@ func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	c, err := tx.client(clientID)
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, 0, err
+	}
 	for _, d := range deals {
 		keys = append(keys, dealKey(d.ID), key(pDealOwn, d.OwnerID, d.ID))
+		if k := wonDealKey(c, d); k != nil {
+			keys = append(keys, k)
+		}
 		if d.Open() {
 			keys = append(keys, dealAmtKey(d))
 			if !d.ExpectedClose.IsZero() {

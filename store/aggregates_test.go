@@ -1,0 +1,210 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+
+	"github.com/shopspring/decimal"
+)
+
+// aggSegments, aggOwners and aggTitles are the few values the random
+// operations draw from, so that they collide often.
+var (
+	aggSegments = []string{"retail", "Retail", "horeca", "agro", ""}
+	aggOwners   = []uint64{1, 2, 3, 4}
+	aggTitles   = []string{"Pumps 2025", "pumps (spare)", "Valves - big", "Training", "2026"}
+)
+
+// aggWorld runs random operations on a store and checks that every
+// maintained aggregate equals its full recomputation from the records.
+type aggWorld struct {
+	t       *testing.T
+	s       *Store
+	rng     *rand.Rand
+	at      time.Time
+	clients []uint64
+	deals   []uint64
+}
+
+func (w *aggWorld) step() {
+	w.at = w.at.Add(time.Duration(1+w.rng.Intn(48)) * time.Hour)
+	by := crm.Actor{PersonID: 1}
+	switch op := w.rng.Intn(10); {
+	case len(w.clients) < 3 || op < 1 && len(w.clients) < 30:
+		c := &crm.Client{Name: fmt.Sprintf("Client %d", w.rng.Int63()), Segment: aggSegments[w.rng.Intn(len(aggSegments))],
+			OwnerID: aggOwners[w.rng.Intn(len(aggOwners))], CreatedAt: w.at}
+		if err := w.s.CreateClient(ctx, c, by); err != nil {
+			w.t.Fatal(err)
+		}
+		w.clients = append(w.clients, c.ID)
+	case op < 4:
+		// Reassignment or a new segment.
+		id := w.clients[w.rng.Intn(len(w.clients))]
+		_, err := w.s.UpdateClient(ctx, id, by, w.at, func(c *crm.Client) error {
+			if w.rng.Intn(2) == 0 {
+				c.OwnerID = aggOwners[w.rng.Intn(len(aggOwners))]
+			} else {
+				c.Segment = aggSegments[w.rng.Intn(len(aggSegments))]
+			}
+			return nil
+		})
+		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			w.t.Fatal(err)
+		}
+	case op < 5:
+		id := w.clients[w.rng.Intn(len(w.clients))]
+		c, err := w.s.Client(ctx, id)
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			return
+		}
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		d := &crm.Deal{ClientID: id, OwnerID: c.OwnerID, Title: aggTitles[w.rng.Intn(len(aggTitles))], Amount: decimal.New(int64(w.rng.Intn(1000)), 0),
+			Currency: "EUR", Stage: crm.StageLead, CreatedAt: w.at, History: []crm.StageEntry{{Stage: crm.StageLead, At: w.at}}}
+		if err := w.s.CreateDeal(ctx, d, by); err != nil {
+			w.t.Fatal(err)
+		}
+		w.deals = append(w.deals, d.ID)
+	case op < 9 && len(w.deals) > 0:
+		id := w.deals[w.rng.Intn(len(w.deals))]
+		_, err := w.s.UpdateDeal(ctx, id, by, w.at, func(d *crm.Deal) error {
+			switch w.rng.Intn(4) {
+			case 0:
+				return d.Reopen(w.at, 1)
+			case 1:
+				d.Title = aggTitles[w.rng.Intn(len(aggTitles))]
+				return nil
+			}
+			return d.MoveTo([]crm.Stage{crm.StageWon, crm.StageLost, crm.StageProposal}[w.rng.Intn(3)], w.at, 1)
+		})
+		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND && crm.ErrorCode(err) != crm.ECONFLICT && crm.ErrorCode(err) != crm.EINVALID {
+			w.t.Fatal(err)
+		}
+	case op == 9 && w.rng.Intn(4) == 0:
+		id := w.clients[w.rng.Intn(len(w.clients))]
+		if _, err := w.s.EraseClient(ctx, id); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// check compares every maintained aggregate with its recomputation.
+func (w *aggWorld) check(s *Store, when string) {
+	w.t.Helper()
+	for _, since := range []time.Time{{}, w.at.AddDate(0, -6, 0)} {
+		w.checkPeers(s, when, since)
+	}
+}
+
+func (w *aggWorld) checkPeers(s *Store, when string, since time.Time) {
+	w.t.Helper()
+	for _, seg := range aggSegments[:4] {
+		for _, owners := range [][]uint64{{1}, {2, 3}, aggOwners, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}} {
+			for _, except := range []uint64{0, 1, 2} {
+				q := crm.PeerQuery{Segment: seg, Owners: owners, Except: except, Since: since}
+				got, err := s.PeerPurchases(ctx, q)
+				if err != nil {
+					w.t.Fatal(err)
+				}
+				if want := w.peersByScan(s, q); !reflect.DeepEqual(got, want) {
+					w.t.Fatalf("%s: PeerPurchases(%+v) = %+v, recomputed %+v", when, q, got, want)
+				}
+			}
+		}
+	}
+}
+
+// peersByScan recomputes PeerPurchases from every client and its deals.
+func (w *aggWorld) peersByScan(s *Store, q crm.PeerQuery) crm.PeerPurchases {
+	visible := map[uint64]bool{}
+	for _, o := range q.Owners {
+		visible[o] = true
+	}
+	buyers := map[string]map[uint64]bool{}
+	labels := map[string]string{}
+	labelAt := map[string]time.Time{}
+	bought := map[uint64]bool{}
+	err := s.EachClient(ctx, func(c *crm.Client) bool {
+		if c.ID == q.Except || !visible[c.OwnerID] || crm.NormalizeName(c.Segment) != crm.NormalizeName(q.Segment) {
+			return true
+		}
+		deals, err := s.ClientDeals(ctx, c.ID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, d := range deals {
+			if d.Stage != crm.StageWon || d.ClosedAt.Before(q.Since) {
+				continue
+			}
+			bought[c.ID] = true
+			k := crm.ProductKey(d.Title)
+			if k == "" {
+				continue
+			}
+			if buyers[k] == nil {
+				buyers[k] = map[uint64]bool{}
+			}
+			buyers[k][c.ID] = true
+			l := crm.ProductLabel(d.Title)
+			if at, ok := labelAt[k]; !ok || d.ClosedAt.After(at) || d.ClosedAt.Equal(at) && l < labels[k] {
+				labels[k], labelAt[k] = l, d.ClosedAt
+			}
+		}
+		return true
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := crm.PeerPurchases{Peers: len(bought)}
+	for k, b := range buyers {
+		out.Products = append(out.Products, crm.PeerProduct{Key: k, Label: labels[k], Buyers: len(b)})
+	}
+	sortPeerProducts(out.Products)
+	return out
+}
+
+// TestAggregatesEqualRecomputation runs random operations (new clients and
+// deals, reassignments, new segments, won, lost and reopened deals, new
+// titles, erasures), checking every maintained aggregate against a full
+// recomputation as it goes, after a backup is restored into a new store,
+// and after the aggregates are dropped and rebuilt as in a store written
+// before they existed.
+func TestAggregatesEqualRecomputation(t *testing.T) {
+	for seed := int64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := &aggWorld{t: t, s: openMem(t), rng: rand.New(rand.NewSource(seed)), at: time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)}
+			for i := 0; i < 400; i++ {
+				w.step()
+				if i%50 == 49 {
+					w.check(w.s, fmt.Sprintf("after %d operations", i+1))
+				}
+			}
+			var buf bytes.Buffer
+			if err := w.s.Backup(&buf, nil, w.at); err != nil {
+				t.Fatal(err)
+			}
+			restored := openMem(t)
+			if _, err := restored.Restore(&buf, nil); err != nil {
+				t.Fatal(err)
+			}
+			w.check(restored, "after a restore")
+			if err := restored.dropAggregates(); err != nil {
+				t.Fatal(err)
+			}
+			w.check(restored, "after a rebuild")
+		})
+	}
+}
+
+// dropAggregates deletes every maintained aggregate and its marker, as in
+// a store written before they existed.
+func (s *Store) dropAggregates() error {
+	return s.dropKeys([][]byte{[]byte("plw/"), wonMarker})
+}
