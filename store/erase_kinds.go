@@ -49,7 +49,7 @@ func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 		return nil, 0, err
 	}
 	c, err := tx.client(clientID)
-	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, 0, err
 	}
 	for _, d := range deals {

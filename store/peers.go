@@ -9,7 +9,6 @@ import (
 
 	"accountbot/crm"
 
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of the maintained aggregate "products won per segment", which
@@ -82,7 +81,7 @@ func (tx *Tx) wonFollowDeal(old, d *crm.Deal) error {
 		return nil
 	}
 	c, err := tx.client(d.ClientID)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -178,7 +177,7 @@ func (s *Store) ensureWon(ctx context.Context) error {
 					c, ok := clients[d.ClientID]
 					if !ok {
 						c, err = tx.client(d.ClientID)
-						if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+						if err != nil && !errors.Is(err, errNotFound) {
 							return false, err
 						}
 						clients[d.ClientID] = c
