@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
 )
 
 // Keys of the maintained aggregate "products won per segment", which
