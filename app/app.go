@@ -205,7 +205,24 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 		// the program hung; a pipe (scripts, tests) gets only the replies.
 		fmt.Fprintln(env.Stdout, "accountbot — type /help")
 	}
-	return console.New(env.Stdin, env.Stdout, opts...).Run(ctx, s.handler)
+	con := console.New(env.Stdin, env.Stdout, opts...)
+	// What the bot sends by itself to the console user (reminders, the
+	// agenda, digests) is printed while the console runs: the jobs run
+	// once before the first line is read, so what was missed while nobody
+	// ran the bot comes first, and then on the scheduler's ticks.
+	s.notify.register(bot.Console, con)
+	s.handler.RunJobs(ctx)
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runScheduler(jobsCtx, s, false)
+	}()
+	err = con.Run(ctx, s.handler)
+	// At the end of input: finish a tick under way, then close the store.
+	stopJobs()
+	<-done
+	return err
 }
 
 // adapter is a chat platform connection.
@@ -258,7 +275,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 	// run catches up on digests missed while down, and each needs its adapter.
 	go func() {
 		defer wg.Done()
-		runScheduler(ctx, s)
+		runScheduler(ctx, s, true)
 	}()
 	errs := make(chan error, len(adapters))
 	for _, a := range adapters {
@@ -286,20 +303,34 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 
 var _ bot.Handler = (*handlers.Service)(nil)
 
-// runScheduler runs the scheduled jobs (digests, escalations, reminders)
-// at start, to catch up on what was missed while the bot was down, and
-// then every 30 seconds until ctx is done.
-func runScheduler(ctx context.Context, s *services) {
-	t := time.NewTicker(30 * time.Second)
+// runScheduler runs the scheduled jobs (digests, escalations, reminders,
+// the agenda) at start when first is set, to catch up on what was missed
+// while the bot was down, and then on every whole half minute of the
+// service clock until ctx is done: a reminder set for 10:00 rings at
+// 10:00:00, also when ACCOUNTBOT_NOW moved the clock.
+func runScheduler(ctx context.Context, s *services, first bool) {
+	if first {
+		s.handler.RunJobs(ctx)
+	}
+	t := time.NewTimer(untilTick(s.clock.Now()))
 	defer t.Stop()
 	for {
-		s.handler.RunJobs(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		s.handler.RunJobs(ctx)
+		t.Reset(untilTick(s.clock.Now()))
 	}
+}
+
+// tickEvery is the scheduler's period.
+const tickEvery = 30 * time.Second
+
+// untilTick is the wait from now to just after the next whole period.
+func untilTick(now time.Time) time.Duration {
+	return tickEvery - time.Duration(now.UnixNano()%int64(tickEvery)) + 20*time.Millisecond
 }
 
 const usage = `accountbot — a chat assistant for account managers.

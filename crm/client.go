@@ -205,6 +205,47 @@ type Task struct {
 	DoneAt     time.Time `json:"done_at,omitempty"`
 	// NextStep marks a task that came from a conversation's "next:".
 	NextStep bool `json:"next_step,omitempty"`
+	// At is the time of day the reminder rings (zero: no time, the task
+	// belongs to its day's agenda). Due stays midnight of At's day.
+	At time.Time `json:"at,omitempty"`
+	// RingAt is when the scheduler next looks at the reminder (zero: it
+	// does not ring, or has rung). It is At, or later after a failed
+	// delivery; the store indexes it, so a tick reads only what is due.
+	RingAt time.Time `json:"ring_at,omitempty"`
+	// RungAt is when the reminder was claimed for sending.
+	RungAt time.Time `json:"rung_at,omitempty"`
+	// RingTries counts deliveries that reached nobody.
+	RingTries int `json:"ring_tries,omitempty"`
+}
+
+// Reminder attempts and limits.
+const (
+	// ReminderTries is how many times a reminder that reached nobody is
+	// tried again before it waits in the agenda.
+	ReminderTries = 3
+	// ReminderRetry is the pause between such tries.
+	ReminderRetry = 10 * time.Minute
+	// ReminderMaxLate is how late a missed reminder is still sent (marked
+	// as late); an older one only waits in the agenda.
+	ReminderMaxLate = 24 * time.Hour
+	// ReminderGrace is how late a ring still counts as on time.
+	ReminderGrace = 2 * time.Minute
+)
+
+// SetAt gives the task a ring time: it rings at at (its day becomes the
+// due day, midnight in at's location).
+func (t *Task) SetAt(at time.Time) {
+	t.At = at
+	t.RingAt = at
+	t.RungAt = time.Time{}
+	t.RingTries = 0
+	y, m, d := at.Date()
+	t.Due = time.Date(y, m, d, 0, 0, 0, 0, at.Location())
+}
+
+// ClearAt removes the ring time (the task keeps its due day).
+func (t *Task) ClearAt() {
+	t.At, t.RingAt, t.RungAt, t.RingTries = time.Time{}, time.Time{}, time.Time{}, 0
 }
 
 // Open reports whether the task is not done.
@@ -286,4 +327,22 @@ func SortByName(cs []*Client) {
 		keys[c] = NormalizeName(c.Name)
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return keys[cs[i]] < keys[cs[j]] })
+}
+
+// DueReminder is one entry of the reminders' ring index.
+type DueReminder struct {
+	TaskID uint64
+	RingAt time.Time
+}
+
+// KeyAccount reports whether the client is marked as a key account by its
+// level or segment ("key", "A", "VIP", "strategic", "ключов").
+func (c *Client) KeyAccount() bool {
+	for _, v := range []string{c.Level, c.Segment} {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "key", "key account", "a", "vip", "strategic", "ключов", "ключова", "ключови", "стратегически", "стратегическа":
+			return true
+		}
+	}
+	return false
 }

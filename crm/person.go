@@ -44,7 +44,38 @@ type Person struct {
 	Unreachable bool      `json:"unreachable,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	CreatedBy   uint64    `json:"created_by,omitempty"`
+	// Email is the person's own address (/me email=).
+	Email string `json:"email,omitempty"`
+	// Agenda is the local time of the morning agenda as "HH:MM" ("" for
+	// DefaultAgenda).
+	Agenda string `json:"agenda,omitempty"`
+	// AgendaOff stops the morning agenda and the weekly stale nudge.
+	AgendaOff bool `json:"agenda_off,omitempty"`
 }
+
+// DefaultAgenda is the agenda time of a person who set none.
+const DefaultAgenda = "09:00"
+
+// AgendaTime returns the person's agenda time, DefaultAgenda if unset.
+func (p *Person) AgendaTime() string {
+	if p.Agenda == "" {
+		return DefaultAgenda
+	}
+	return p.Agenda
+}
+
+// LinkCode is a one-time code that joins another identity (of another
+// platform) to a person.
+type LinkCode struct {
+	Code      string    `json:"code"`
+	PersonID  uint64    `json:"person_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// UsedBy is the identity that used the code ("" while unused).
+	UsedBy string `json:"used_by,omitempty"`
+}
+
+// LinkTTL is how long a link code works.
+const LinkTTL = 10 * time.Minute
 
 // Active reports whether the person may use the bot.
 func (p *Person) Active() bool { return p != nil && !p.Dismissed }

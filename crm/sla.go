@@ -253,3 +253,14 @@ func (s ClaimSettings) Clone() ClaimSettings {
 	out.Hours.Closed = append([]string(nil), s.Hours.Closed...)
 	return out
 }
+
+// WorkingDay reports whether day (any time on it, in its own location) is a
+// working day of these hours: one of the working weekdays and neither a
+// public holiday of the calendar nor a closed day.
+func (h BusinessHours) WorkingDay(day time.Time) bool {
+	if !h.works(day.Weekday()) {
+		return false
+	}
+	off := &daysOff{h: &h}
+	return !off.has(day)
+}

@@ -23,19 +23,20 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	text, tags := takeTags(text)
 	text, step, hasNext := cutNext(text)
 	var next *crm.Task
+	var nextDue string
 	if hasNext {
 		stepText, due, ok := cutMarker(" "+step, "by", "до", "on", "за")
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "log.next_usage")
 		}
-		day, ok := r.date(due)
-		if !ok {
+		if _, _, ok := parseDue(due, r.now, r.tz); !ok {
 			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
 		}
 		if strings.TrimSpace(stepText) == "" {
 			return crm.Errorf(crm.EINVALID, "log.next_usage")
 		}
-		next = &crm.Task{Text: strings.TrimSpace(stepText), Due: day, NextStep: true, CreatedAt: r.now, CreatedBy: r.me.ID}
+		next = &crm.Task{Text: strings.TrimSpace(stepText), NextStep: true, CreatedAt: r.now, CreatedBy: r.me.ID}
+		nextDue = due
 	}
 	if strings.TrimSpace(text) == "" {
 		return crm.Errorf(crm.EINVALID, "log.usage")
@@ -51,6 +52,12 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if next != nil {
 		next.ClientID = c.ID
 		next.AssigneeID = c.OwnerID
+		// A time rings in the assignee's zone.
+		day, at, _ := parseDue(nextDue, r.now, r.svc.personTZ(r.people[c.OwnerID]))
+		next.Due = day
+		if !at.IsZero() {
+			next.SetAt(at)
+		}
 	}
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
 		return err
@@ -58,7 +65,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	msg := r.t("log.saved", "name", c.Name)
 	var buttons [][]bot.Button
 	if next != nil {
-		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDate(next.Due))
+		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDue(next))
 		buttons = append(buttons, []bot.Button{{Label: r.t("button.done"), Data: "/task done " + idRef("T", next.ID)}})
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
@@ -74,7 +81,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if !ok || strings.TrimSpace(body) == "" {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	day, ok := r.date(due)
+	day, at, ok := parseDue(due, r.now, r.tz)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
 	}
@@ -86,10 +93,17 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return err
 	}
 	t := &crm.Task{ClientID: c.ID, AssigneeID: r.forWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.now, CreatedBy: r.me.ID}
+	if t.AssigneeID != r.me.ID {
+		// A time rings in the assignee's zone.
+		_, at, _ = parseDue(due, r.now, s.personTZ(r.people[t.AssigneeID]))
+	}
+	if !at.IsZero() {
+		t.SetAt(at)
+	}
 	if err := s.store.CreateTask(ctx, t); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("remind.saved", "id", idRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDate(day))})
+	return w.Reply(ctx, bot.Reply{Text: r.t("remind.saved", "id", idRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
 }
 
 // taskCmd marks a task done or moves it: "/task done T-3", "/task tomorrow T-3".
@@ -118,23 +132,45 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if !t.Open() {
 			return w.Reply(ctx, bot.Reply{Text: r.t("task.already_done", "id", idRef("T", id)), Edit: r.Button})
 		}
-		if _, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.DoneAt = r.now; return nil }); err != nil {
+		if _, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.DoneAt, t.RingAt = r.now, time.Time{}; return nil }); err != nil {
 			return err
 		}
 		msg = r.t("task.done", "id", idRef("T", id), "text", t.Text)
+	case "later", "hour", "+1h", "после", "по-късно", "час":
+		// Postpone by an hour from now: the reminder rings again then.
+		at := r.now.Add(time.Hour).Truncate(time.Minute)
+		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.people[t.AssigneeID]))); return nil })
+		if err != nil {
+			return err
+		}
+		msg = r.t("task.moved", "id", idRef("T", id), "date", r.fmtDue(moved))
 	case "tomorrow", "утре", "move", "премести":
-		day := dates.AddDays(r.today(), 1)
+		tz := r.svc.personTZ(r.people[t.AssigneeID])
+		day := dates.AddDays(dates.Day(r.now, tz), 1)
+		var at time.Time
 		if len(args) > 2 && strings.ToLower(args[0]) != "tomorrow" && strings.ToLower(args[0]) != "утре" {
-			d, ok := r.date(strings.Join(args[2:], " "))
+			d, a, ok := parseDue(strings.Join(args[2:], " "), r.now, tz)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(args[2:], " "))
 			}
-			day = d
+			day, at = d, a
 		}
-		if _, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.Due = day; return nil }); err != nil {
+		if at.IsZero() && !t.At.IsZero() {
+			// A reminder with a time keeps its time of day on the new day.
+			l := t.At.In(tz)
+			at = time.Date(day.Year(), day.Month(), day.Day(), l.Hour(), l.Minute(), 0, 0, tz)
+		}
+		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error {
+			t.Due = day
+			if !at.IsZero() {
+				t.SetAt(at)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		msg = r.t("task.moved", "id", idRef("T", id), "date", r.fmtDate(day))
+		msg = r.t("task.moved", "id", idRef("T", id), "date", r.fmtDue(moved))
 	default:
 		return crm.Errorf(crm.EINVALID, "task.usage")
 	}
@@ -154,25 +190,35 @@ type agendaSource func(ctx context.Context, r *request, owners []uint64, until t
 
 // todayCmd shows the sender's overdue and due-today work, soonest first.
 func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	owners, err := r.visibleOwners("mine")
+	rep, _, err := s.todayReply(ctx, r)
 	if err != nil {
 		return err
+	}
+	return w.Reply(ctx, rep)
+}
+
+// todayReply builds /today for the sender and says how many items it
+// holds (the morning agenda sends it only when there are any).
+func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, error) {
+	owners, err := r.visibleOwners("mine")
+	if err != nil {
+		return bot.Reply{}, 0, err
 	}
 	until := dates.AddDays(r.today(), 1)
 	items, err := s.taskAgenda(ctx, r, owners, until)
 	if err != nil {
-		return err
+		return bot.Reply{}, 0, err
 	}
 	for _, src := range s.agenda {
 		more, err := src(ctx, r, owners, until)
 		if err != nil {
-			return err
+			return bot.Reply{}, 0, err
 		}
 		items = append(items, more...)
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Due.Before(items[j].Due) })
 	if len(items) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("today.empty")})
+		return bot.Reply{Text: r.t("today.empty")}, 0, nil
 	}
 	const maxItems = 20
 	rep := bot.Reply{Title: r.t("today.title", "date", r.fmtDate(r.now), "count", len(items))}
@@ -188,7 +234,7 @@ func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		}
 	}
 	rep.Text = strings.Join(lines, "\n")
-	return w.Reply(ctx, rep)
+	return rep, len(items), nil
 }
 
 func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
@@ -219,6 +265,9 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 		if t.Due.Before(today) {
 			line = "⚠ " + line + r.t("today.overdue_since", "date", r.fmtDate(t.Due)) + " · "
 		}
+		if !t.At.IsZero() {
+			line += t.At.In(r.tz).Format("15:04") + " · "
+		}
 		if name := names[t.ClientID]; name != "" {
 			line += name + ": "
 		}
@@ -226,7 +275,11 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 		if o != r.me.ID {
 			line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
 		}
-		items = append(items, agendaItem{Due: t.Due, Text: line, Buttons: []bot.Button{
+		due := t.Due
+		if !t.At.IsZero() {
+			due = t.At
+		}
+		items = append(items, agendaItem{Due: due, Text: line, Buttons: []bot.Button{
 			{Label: "✓ " + ref, Data: "/task done " + ref},
 			{Label: "→ " + r.t("button.tomorrow"), Data: "/task tomorrow " + ref},
 		}})

@@ -426,6 +426,9 @@ func TestClaimsEscalationOnce(t *testing.T) {
 	e.must("maria", "/claim Acme: high thing severity=high", "resolve by 2026-03-09 10:00")
 	e.must("georgi", "/claim Delta: georgi's thing severity=critical", "resolve by 2026-03-04 10:00")
 	e.must("ivan", "/lang bg", "")
+	// Only escalations are counted here; the morning agenda that lists the
+	// overdue claim is tested in push_test.go.
+	e.must("maria", "/agenda off", "off")
 	e.clock.Set(time.Date(2026, 3, 9, 10, 0, 0, 0, e.sofia)) // exactly at the deadline: not yet
 	e.svc.RunJobs(e.ctx)
 	if n := e.notes.to("console:ivan"); len(n) != 0 {

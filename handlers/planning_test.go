@@ -279,6 +279,9 @@ func TestPlanningMeetingReminderOnce(t *testing.T) {
 	e, notes := newPlanningEnv(t)
 	e.team()
 	e.must("console:maria", "/client add Acme", "Saved")
+	// Only the meeting's own messages are counted here: the morning
+	// agenda (which lists the day's meetings) is tested in push_test.go.
+	e.must("console:maria", "/agenda off", "off")
 	// Thursday 10:00; Friday 14:30 is tomorrow.
 	e.must("console:maria", "/meeting Acme friday 14:30: the new price list", "Saved: meeting M-1 with Acme on 2026-11-27 14:30.",
 		"Topic: the new price list", "remind you at 2026-11-27 13:30")

@@ -69,6 +69,7 @@ type Store interface {
 	DataStore
 	DigestStore
 	PlanningStore
+	PushStore
 }
 
 // Config holds the settings the handlers use.
@@ -220,6 +221,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerFollowup()
 	s.registerData()
 	s.registerPlanning()
+	s.registerPush()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
 	return s
 }
@@ -416,10 +418,15 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			}
 			return next.ServeChat(ctx, w, m)
 		}
-		// Unknown or dismissed: only /start with a code is heard.
+		// Unknown or dismissed: only /start with a code, and /link with a
+		// code from a known person's other account, are heard.
 		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && (cmd.Name == "start" || cmd.Name == "старт") && len(cmd.Args) > 0 {
 			m.Command = cmd
 			return s.startWithCode(ctx, w, m, cmd.Args[0])
+		}
+		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && (cmd.Name == "link" || cmd.Name == "свържи") && len(cmd.Args) == 1 {
+			m.Command = cmd
+			return s.linkWithCode(ctx, w, m, cmd.Args[0])
 		}
 		loc := s.cat.For(m.Lang)
 		return w.Reply(ctx, bot.Reply{Text: loc.T("auth.unknown", "identity", m.Identity)})

@@ -13,6 +13,7 @@ import (
 //	t/<id>                      task (JSON)
 //	tu/<assignee><due><id>      open tasks by assignee and due time
 //	tc/<client><id>             tasks by client
+//	tr/<ring at><id>            reminders waiting to ring, by time (push.go)
 
 // LogConversation stores a conversation, moves the client's last touch and
 // next step, and creates the next-step task when given, in one transaction.
@@ -94,6 +95,9 @@ func (tx *Tx) putTask(old, t *crm.Task) error {
 		if err := tx.del(key("tu/", old.AssigneeID, old.Due, old.ID)); err != nil {
 			return err
 		}
+	}
+	if err := tx.ringIndex(old, t); err != nil {
+		return err
 	}
 	if t.Open() {
 		// The open-task index holds the task itself, so an agenda is one

@@ -254,6 +254,9 @@ func eraseTasks(tx *Tx, id uint64) ([][]byte, int, error) {
 		if t.Open() {
 			keys = append(keys, key("tu/", t.AssigneeID, t.Due, t.ID))
 		}
+		if !t.RingAt.IsZero() {
+			keys = append(keys, ringKey(t.RingAt, t.ID))
+		}
 		return true, nil
 	})
 	return keys, n, err

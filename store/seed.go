@@ -72,6 +72,9 @@ func (sd *Seeder) Task(t *crm.Task) {
 	sd.id("task", t.ID)
 	if t.Open() {
 		sd.json(key("tu/", t.AssigneeID, t.Due, t.ID), t)
+		if !t.RingAt.IsZero() {
+			sd.set(ringKey(t.RingAt, t.ID), nil)
+		}
 	}
 	if t.ClientID != 0 {
 		sd.set(key("tc/", t.ClientID, t.ID), nil)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"accountbot/bot"
@@ -30,7 +31,11 @@ type Console struct {
 	lang     string
 	fileDir  string
 	now      func() time.Time
-	// buttons are the choices of the last reply, numbered from 1.
+	// mu keeps replies and messages the bot sends by itself (Notify, from
+	// the scheduler) from mixing their lines, and guards buttons.
+	mu sync.Mutex
+	// buttons are the choices of the last reply, numbered from 1, and of
+	// messages sent by the bot since, numbered on.
 	buttons []bot.Button
 }
 
@@ -122,13 +127,17 @@ func (c *Console) handle(ctx context.Context, h bot.Handler, line string) {
 		Platform: bot.Console, ChatID: "console", Identity: c.identity, Private: true,
 		LangHint: c.lang, ReceivedAt: c.now(), Text: text,
 	}
+	c.mu.Lock()
 	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(c.buttons) {
 		m.Text, m.Button = c.buttons[n-1].Data, true
 	}
+	if m.Text != "" {
+		c.buttons = nil
+	}
+	c.mu.Unlock()
 	if m.Text == "" {
 		return
 	}
-	c.buttons = nil
 	if err := h.ServeChat(ctx, c, m); err != nil {
 		fmt.Fprintln(c.out, "error:", err)
 	}
@@ -136,6 +145,27 @@ func (c *Console) handle(ctx context.Context, h bot.Handler, line string) {
 
 // Reply prints r: title, text, fields, then numbered buttons.
 func (c *Console) Reply(_ context.Context, r bot.Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.print(r, false)
+}
+
+// Notify prints a message the bot sends by itself (a reminder, the
+// agenda, a digest) to the console user, between replies. Its buttons are
+// numbered after those already shown, so a number typed for the last reply
+// still picks the same choice. Other identities are not at this console:
+// the delivery fails, and the sender may try again later.
+func (c *Console) Notify(_ context.Context, identity string, r bot.Reply) error {
+	if identity != c.identity {
+		return fmt.Errorf("console: %s is not the console user (%s)", identity, c.identity)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.print(r, true)
+}
+
+// print writes r; more numbers its buttons after the ones shown.
+func (c *Console) print(r bot.Reply, more bool) error {
 	var b strings.Builder
 	if r.Title != "" {
 		b.WriteString("== " + r.Title + " ==\n")
@@ -161,7 +191,9 @@ func (c *Console) Reply(_ context.Context, r bot.Reply) error {
 		b.WriteString(path + "\n")
 	}
 	if len(r.Buttons) > 0 {
-		c.buttons = nil
+		if !more {
+			c.buttons = nil
+		}
 		for _, row := range r.Buttons {
 			var cells []string
 			for _, btn := range row {
@@ -198,4 +230,7 @@ func (c *Console) writeFile(name string, data []byte) (string, error) {
 	return filepath.Abs(path)
 }
 
-var _ bot.ReplyWriter = (*Console)(nil)
+var (
+	_ bot.ReplyWriter = (*Console)(nil)
+	_ bot.Notifier    = (*Console)(nil)
+)
