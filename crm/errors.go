@@ -91,3 +91,7 @@ var ErrDuplicate = &Error{Code: ECONFLICT, Key: "error.duplicate"}
 // ErrReadOnly is returned by a store asked to write under a read-only
 // request (WithReadOnly): nothing was changed.
 var ErrReadOnly = &Error{Code: EFORBIDDEN, Key: "error.read_only"}
+
+// ErrDiskFull is returned by a store that refuses a write because its disk
+// is (nearly) full: nothing was changed, reading still works.
+var ErrDiskFull = &Error{Code: EUNAVAILABLE, Key: "error.disk_full"}

@@ -11,17 +11,37 @@ import (
 	"sync"
 	"time"
 
+	"accountbot/crm"
+
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/y"
 )
 
 // badgerEngine is the embedded engine: one process holds the directory.
 type badgerEngine struct {
 	db *badger.DB
+	// guard refuses writes while the disk is nearly full (see disk.go);
+	// nil in memory.
+	guard *diskGuard
+	// degraded is set when the store was opened read-only because the
+	// disk was full at start: every write is refused until a restart.
+	degraded bool
 
 	seqMu sync.Mutex
 	seqs  map[string]*badger.Sequence
 	log   interface{ Warn(string, ...any) }
+}
+
+// writable refuses a write that the disk has no room for (see disk.go).
+func (e *badgerEngine) writable() error {
+	if e.degraded {
+		return &crm.Error{Code: crm.EUNAVAILABLE, Key: crm.ErrDiskFull.Key, Err: errors.New("opened read-only on a full disk; restart once space is freed")}
+	}
+	if e.guard == nil {
+		return nil
+	}
+	return e.guard.writable()
 }
 
 func (e *badgerEngine) update(fn func(kvTxn) error) error {
@@ -153,6 +173,11 @@ func reverseStart(prefix []byte) []byte {
 
 // openBadger opens the Badger directory of opts.
 func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
+	memTable := int64(16 << 20)
+	if opts.MemTableSize > 0 {
+		memTable = opts.MemTableSize
+	}
+	const memTables = 3
 	bo := badger.DefaultOptions(opts.Dir).
 		WithInMemory(opts.InMemory).
 		// Every acknowledged write must survive a crash: sync the write-ahead
@@ -161,8 +186,8 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 		WithLogger(badgerLogger{logger}).
 		// Sized for a small shared machine: about 150 MiB at most in caches
 		// and memtables, so the process stays well under 300 MiB RSS.
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(3).
+		WithMemTableSize(memTable).
+		WithNumMemtables(memTables).
 		WithNumLevelZeroTables(3).
 		WithNumLevelZeroTablesStall(8).
 		WithBlockCacheSize(64 << 20).
@@ -171,14 +196,19 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 		// Every record lives in the LSM tree (records are far below 1 MiB),
 		// where DropPrefix and compaction can erase it; the value log,
 		// whose newest file is never rewritten, holds nothing of ours.
-		WithValueThreshold(1 << 20).
+		WithValueThreshold(min(1<<20, memTable/8)).
 		WithNumCompactors(2).
 		WithNumGoroutines(4).
 		// No block compression: records are small, reads skip a
 		// decompression step, and a check that erased words are in no file
 		// of the data directory cannot be fooled by compressed bytes.
 		WithCompression(options.None).
-		WithReadOnly(opts.ReadOnly)
+		// A flipped bit in a table must be refused as corruption, never
+		// read as another amount: verify every block's checksum when it
+		// is read (and the table's when it is opened), and the value
+		// log's entries too.
+		WithChecksumVerificationMode(options.OnTableAndBlockRead).
+		WithVerifyValueChecksum(true)
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
 	}
@@ -187,6 +217,27 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 			return nil, fmt.Errorf("cannot create the data directory %s: %w", opts.Dir, err)
 		}
 	}
+	if memTable < bo.BaseTableSize {
+		bo = bo.WithBaseTableSize(memTable)
+	}
+	reserve := diskReserve(memTable, memTables, bo.BaseTableSize)
+	if opts.DiskReserve > 0 {
+		reserve = uint64(opts.DiskReserve)
+	}
+	readOnly, degraded := opts.ReadOnly, false
+	if !opts.InMemory && !opts.ReadOnly {
+		// Opening for writing flushes the last run's log into a table
+		// and maps a new one: on a disk without room for that, open for
+		// reading only rather than die of SIGBUS.
+		if free, err := freeSpace(opts.Dir); err == nil && free < reserve/2 {
+			if _, err := os.Stat(filepath.Join(opts.Dir, "MANIFEST")); err != nil {
+				return nil, fmt.Errorf("the disk of the data directory %s is full (%d bytes free, %d needed): free some space", opts.Dir, free, reserve)
+			}
+			logger.Error("the data directory's disk is full: the store opens for reading only; free some space and restart", "dir", opts.Dir, "free", free, "needed", reserve)
+			readOnly, degraded = true, true
+		}
+	}
+	bo = bo.WithReadOnly(readOnly)
 	db, err := badger.Open(bo)
 	if err != nil {
 		msg := err.Error()
@@ -197,9 +248,19 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 		case strings.Contains(msg, "Encryption key mismatch"), strings.Contains(msg, "encryption key"), strings.Contains(msg, "Invalid encryption key"):
 			return nil, fmt.Errorf("the data directory %s cannot be opened with this encryption key (wrong or missing ACCOUNTBOT_ENCRYPTION_KEY)", opts.Dir)
 		}
+		if isCorrupt(err) {
+			return nil, fmt.Errorf("the data directory %s is corrupt (a checksum does not match, so nothing is read from it rather than wrong records): restore it from a backup: %w", opts.Dir, err)
+		}
 		return nil, fmt.Errorf("cannot open the data directory %s: %w", opts.Dir, err)
 	}
-	return &badgerEngine{db: db, seqs: map[string]*badger.Sequence{}, log: logger}, nil
+	e := &badgerEngine{db: db, seqs: map[string]*badger.Sequence{}, log: logger, degraded: degraded}
+	if !opts.InMemory && !readOnly {
+		e.guard = &diskGuard{dir: opts.Dir, reserve: reserve, log: logger, free: freeSpace, size: func() uint64 {
+			lsm, vlog := db.Size()
+			return uint64(lsm + vlog)
+		}}
+	}
+	return e, nil
 }
 
 type badgerLogger struct{ l *slog.Logger }
@@ -217,3 +278,9 @@ func (b badgerLogger) Infof(f string, a ...any) {
 	b.l.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (b badgerLogger) Debugf(f string, a ...any) {}
+
+// isCorrupt reports whether err is a failed checksum: stored bytes that are
+// not what was written.
+func isCorrupt(err error) bool {
+	return errors.Is(err, y.ErrChecksumMismatch) || strings.Contains(err.Error(), "checksum mismatch")
+}

@@ -72,6 +72,9 @@ func (s *Store) EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error
 	if crm.ReadOnly(ctx) {
 		return nil, crm.ErrReadOnly
 	}
+	if err := s.checkWritable(); err != nil {
+		return nil, err
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	plan, err := s.planErasure(ctx, id)
@@ -152,8 +155,8 @@ func (s *Store) dropKeys(keys [][]byte) error { return s.eng.dropPrefix(keys...)
 // resumeErasures finishes erasures that a crash interrupted: their marker
 // is still there, so their keys may be too.
 func (s *Store) resumeErasures() error {
-	if s.opts.ReadOnly {
-		return nil
+	if s.opts.ReadOnly || s.checkWritable() != nil {
+		return nil // finished at the next start that may write
 	}
 	var plans []erasePlan
 	err := s.eng.view(func(txn kvTxn) error {

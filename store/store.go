@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"accountbot/crm"
@@ -41,6 +42,13 @@ type Options struct {
 	Logger *slog.Logger
 	// ReadOnly opens the store without taking the write lock's exclusivity.
 	ReadOnly bool
+	// MemTableSize is Badger's memtable size (default 16 MiB); smaller
+	// for tests on a small file system.
+	MemTableSize int64
+	// DiskReserve is the free disk space below which writes are refused
+	// (default: what the memtables and compactions may still need, see
+	// disk.go).
+	DiskReserve int64
 }
 
 // Store is the Badger-backed store.
@@ -140,6 +148,11 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if crm.ReadOnly(ctx) {
 		return crm.ErrReadOnly
 	}
+	// A full disk refuses the write before the engine is asked (Badger
+	// would die of SIGBUS in its memory-mapped files, see disk.go).
+	if err := s.checkWritable(); err != nil {
+		return err
+	}
 	key, claim := crm.DeliveryKey(ctx)
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
@@ -190,7 +203,13 @@ func mapErr(err error) error {
 	if errors.Is(err, errNotFound) {
 		return crm.ErrNotFound
 	}
+	if isCorrupt(err) {
+		return &crm.Error{Code: crm.EINTERNAL, Key: "error.corrupt", Err: err}
+	}
 	if isUnavailable(err) {
+		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "no space left") {
+			return &crm.Error{Code: crm.EUNAVAILABLE, Key: crm.ErrDiskFull.Key, Err: err}
+		}
 		return &crm.Error{Code: crm.EUNAVAILABLE, Key: "error.unavailable", Err: err}
 	}
 	return crm.Internal(err)
