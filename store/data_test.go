@@ -1,6 +1,8 @@
 package store
 
 import (
+	"accountbot/internal/pgtest"
+
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -29,9 +31,15 @@ func openDisk(t testing.TB, dir string, key []byte) *Store {
 	return s
 }
 
+// openMem opens an empty store: Badger in memory, or a fresh PostgreSQL
+// schema when ACCOUNTBOT_TEST_STORE=postgres.
 func openMem(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(Options{InMemory: true})
+	opts := Options{InMemory: true}
+	if os.Getenv("ACCOUNTBOT_TEST_STORE") == "postgres" {
+		opts = Options{DatabaseURL: pgtest.URL(t)}
+	}
+	s, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,9 @@ type Options struct {
 	// (default: what the memtables and compactions may still need, see
 	// disk.go).
 	DiskReserve int64
+	// DatabaseURL, when set, opens PostgreSQL instead of Badger; Dir,
+	// InMemory and EncryptionKey are then unused.
+	DatabaseURL string
 }
 
 // Store is the Badger-backed store.
@@ -70,6 +73,13 @@ func Open(opts Options) (*Store, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if opts.DatabaseURL != "" {
+		eng, err := openPG(opts.DatabaseURL, logger)
+		if err != nil {
+			return nil, err
+		}
+		return openEngine(eng, opts, logger)
 	}
 	eng, err := openBadger(opts, logger)
 	if err != nil {
