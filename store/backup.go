@@ -16,12 +16,18 @@ import (
 	"time"
 )
 
-// A backup file is Badger's backup stream (DB.Backup: every live key at one
-// read timestamp, so the copy is consistent) cut into frames:
+// A backup file is a stream of every live key and value at one snapshot
+// (so the copy is consistent), whatever the engine, cut into frames:
 //
 //	"ACCOUNTBOT-BACKUP 1\n"
 //	uint32 length, header (JSON BackupInfo)
 //	frames: kind byte ('D' data, 'E' end), uint32 length, payload
+//
+// The stream of format 2 is records (see writeRecord and readRecords):
+// 'R', uvarint key length, key, uvarint value length, value, uvarint
+// expiry (Unix seconds, 0 for never); then 'Z' and uvarint the number of
+// records. Format 1 (before PostgreSQL) held Badger's own backup stream
+// (DB.Backup); it is still read.
 //
 // A plain frame's payload is its data and a CRC-32C of it. With a key, it
 // is a nonce and the data sealed with AES-GCM under a key derived from the
@@ -70,7 +76,7 @@ func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
 	// keys. Writes share the lock and go on.
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
-	info := BackupInfo{Format: 1, Schema: SchemaVersion, Created: at.UTC()}
+	info := BackupInfo{Format: 2, Schema: SchemaVersion, Created: at.UTC()}
 	var aead cipher.AEAD
 	if len(key) > 0 {
 		info.Encrypted = true
@@ -93,12 +99,31 @@ func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
 	binary.Write(bw, binary.BigEndian, uint32(len(hdr)))
 	bw.Write(hdr)
 	fw := &frameWriter{w: bw, aead: aead, buf: make([]byte, 0, frameSize)}
-	be, ok := s.eng.(*badgerEngine)
-	if !ok {
-		return errors.New("backup: not supported by this engine")
-	}
-	if _, err := be.db.Backup(fw, 0); err != nil {
+	rw := bufio.NewWriterSize(fw, 64<<10)
+	n := uint64(0)
+	err = s.eng.view(func(txn kvTxn) error {
+		it := txn.iterator(iterOptions{values: true, prefetch: 100})
+		defer it.close()
+		for it.seek(nil); it.valid(); it.next() {
+			item := it.item()
+			var exp uint64
+			if e, ok := item.(expiring); ok {
+				exp = e.ExpiresAt()
+			}
+			if err := item.Value(func(v []byte) error { return writeRecord(rw, item.Key(), v, exp) }); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
 		return mapErr(err)
+	}
+	rw.WriteByte('Z')
+	rw.Write(binary.AppendUvarint(nil, n))
+	if err := rw.Flush(); err != nil {
+		return err
 	}
 	if err := fw.Close(); err != nil {
 		return err
@@ -106,15 +131,142 @@ func (s *Store) Backup(w io.Writer, key []byte, at time.Time) error {
 	return bw.Flush()
 }
 
+// writeRecord writes one key and value of a format 2 stream.
+func writeRecord(w *bufio.Writer, k, v []byte, exp uint64) error {
+	var hdr [1 + 3*binary.MaxVarintLen64]byte
+	h := append(hdr[:0], 'R')
+	h = binary.AppendUvarint(h, uint64(len(k)))
+	w.Write(h)
+	w.Write(k)
+	w.Write(binary.AppendUvarint(hdr[:0], uint64(len(v))))
+	w.Write(v)
+	_, err := w.Write(binary.AppendUvarint(hdr[:0], exp))
+	return err
+}
+
+// Limits of a record in a backup, checked before anything is allocated: a
+// crafted file cannot make the reader take more memory than this.
+const (
+	maxRecordKey   = 64 << 10
+	maxRecordValue = 64 << 20
+)
+
+// readRecords reads a format 2 stream, calling put for each record, and
+// checks its structure: the record marks, the lengths (within limits,
+// before allocating) and the count at the end. It is the one reader of
+// backup contents; Restore and CheckBackup both go through it.
+func readRecords(r io.Reader, put func(k, v []byte, exp uint64) error) (uint64, error) {
+	br, ok := r.(io.ByteReader)
+	if !ok {
+		b := bufio.NewReaderSize(r, 64<<10)
+		br, r = b, b
+	}
+	damaged := func(what string) error { return fmt.Errorf("%w: %s", ErrBackupDamaged, what) }
+	var n uint64
+	var k, v []byte
+	for {
+		mark, err := br.ReadByte()
+		if err != nil {
+			return n, readErr(err)
+		}
+		switch mark {
+		case 'Z':
+			count, err := binary.ReadUvarint(br)
+			if err != nil {
+				return n, readErr(err)
+			}
+			if count != n {
+				return n, damaged("record count")
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				return n, damaged("data after the end")
+			}
+			return n, nil
+		case 'R':
+		default:
+			return n, damaged("record mark")
+		}
+		kl, err := binary.ReadUvarint(br)
+		if err != nil {
+			return n, readErr(err)
+		}
+		if kl == 0 || kl > maxRecordKey {
+			return n, damaged("key length")
+		}
+		k = grow(k, int(kl))
+		if _, err := io.ReadFull(r, k); err != nil {
+			return n, readErr(err)
+		}
+		vl, err := binary.ReadUvarint(br)
+		if err != nil {
+			return n, readErr(err)
+		}
+		if vl > maxRecordValue {
+			return n, damaged("value length")
+		}
+		v = grow(v, int(vl))
+		if _, err := io.ReadFull(r, v); err != nil {
+			return n, readErr(err)
+		}
+		exp, err := binary.ReadUvarint(br)
+		if err != nil {
+			return n, readErr(err)
+		}
+		if err := put(k, v, exp); err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+func grow(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
+}
+
+// readErr turns an early end of the stream into ErrBackupTruncated; the
+// frame reader's own errors pass through.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return ErrBackupTruncated
+	}
+	return err
+}
+
 // Restore loads a backup into this store, which must be new (nothing in it
 // but what Open writes). key decrypts an encrypted backup. The store keeps
 // its own encryption, so restoring with a new ACCOUNTBOT_ENCRYPTION_KEY
 // (and the old one in ACCOUNTBOT_BACKUP_KEY) changes the key.
 func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
-	be, ok := s.eng.(*badgerEngine)
-	if !ok {
-		return nil, errors.New("restore: not supported by this engine")
-	}
+	return s.restore(r, key, false)
+}
+
+// RestoreReplacing loads a backup in place of everything in this store:
+// for a shared database (PostgreSQL), where there is no directory to swap.
+// It is one transaction: a failed restore changes nothing.
+func (s *Store) RestoreReplacing(r io.Reader, key []byte) (*BackupInfo, error) {
+	return s.restore(r, key, true)
+}
+
+// Empty reports whether the store holds nothing but what Open writes.
+func (s *Store) Empty() (bool, error) {
+	n := 0
+	err := s.eng.view(func(txn kvTxn) error {
+		it := txn.iterator(iterOptions{})
+		defer it.close()
+		for it.seek(nil); it.valid() && n < 2; it.next() {
+			n++
+		}
+		return nil
+	})
+	return n <= 1, mapErr(err)
+}
+
+func (s *Store) restore(r io.Reader, key []byte, replace bool) (*BackupInfo, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	n := 0
 	if err := s.eng.view(func(txn kvTxn) error {
 		it := txn.iterator(iterOptions{})
@@ -126,16 +278,27 @@ func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
 	}); err != nil {
 		return nil, mapErr(err)
 	}
-	if n > 1 {
+	if n > 1 && !replace {
 		return nil, errors.New("the store to restore into is not empty")
 	}
 	info, fr, err := openBackup(r, key, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := be.db.Load(fr, 256); err != nil {
+	if info.Format == 1 {
+		err = s.loadBadgerStream(fr, replace)
+	} else {
+		err = s.eng.load(replace, func(put func(k, v []byte, exp uint64) error) error {
+			_, err := readRecords(fr, put)
+			return err
+		})
+	}
+	if err != nil {
 		if fr.err != nil {
 			return nil, fr.err
+		}
+		if errors.Is(err, ErrBackupDamaged) || errors.Is(err, ErrBackupTruncated) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBackupDamaged, err)
 	}
@@ -143,10 +306,42 @@ func (s *Store) Restore(r io.Reader, key []byte) (*BackupInfo, error) {
 		return nil, ErrBackupTruncated
 	}
 	info.Bytes = fr.total
+	s.forgetPeople()
 	if err := s.checkSchema(); err != nil {
 		return nil, err
 	}
 	return info, s.resumeErasures()
+}
+
+// loadBadgerStream restores a format 1 backup (Badger's own stream): into
+// a Badger store directly, into another engine through an in-memory
+// Badger that it is copied from.
+func (s *Store) loadBadgerStream(r io.Reader, replace bool) error {
+	if be, ok := s.eng.(*badgerEngine); ok && !replace {
+		return be.db.Load(r, 256)
+	}
+	tmp, err := openBadger(Options{InMemory: true}, s.log)
+	if err != nil {
+		return err
+	}
+	defer tmp.close()
+	if err := tmp.db.Load(r, 256); err != nil {
+		return err
+	}
+	return tmp.view(func(txn kvTxn) error {
+		return s.eng.load(replace, func(put func(k, v []byte, exp uint64) error) error {
+			it := txn.iterator(iterOptions{values: true})
+			defer it.close()
+			for it.seek(nil); it.valid(); it.next() {
+				item := it.item()
+				exp := item.(expiring).ExpiresAt()
+				if err := item.Value(func(v []byte) error { return put(item.Key(), v, exp) }); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 }
 
 // CheckBackup reads a whole backup and reports whether it is complete and
@@ -157,8 +352,15 @@ func CheckBackup(r io.Reader, key []byte) (*BackupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(io.Discard, fr); err != nil {
+	if info.Format == 2 && !fr.skipAuth {
+		if _, err := readRecords(fr, func(_, _ []byte, _ uint64) error { return nil }); err != nil {
+			return nil, err
+		}
+	} else if _, err := io.Copy(io.Discard, fr); err != nil {
 		return nil, err
+	}
+	if !fr.done {
+		return nil, ErrBackupTruncated
 	}
 	info.Bytes = fr.total
 	return info, nil
@@ -184,8 +386,8 @@ func openBackup(r io.Reader, key []byte, needKey bool) (*BackupInfo, *frameReade
 	if err := json.Unmarshal(hdr, &info); err != nil {
 		return nil, nil, ErrBackupDamaged
 	}
-	if info.Format != 1 {
-		return nil, nil, fmt.Errorf("the backup has format %d; this accountbot reads format 1: upgrade accountbot", info.Format)
+	if info.Format != 1 && info.Format != 2 {
+		return nil, nil, fmt.Errorf("the backup has format %d; this accountbot reads formats 1 and 2: upgrade accountbot", info.Format)
 	}
 	if info.Schema > SchemaVersion {
 		return nil, nil, fmt.Errorf("the backup was made by a newer accountbot (schema %d, this build reads up to %d): upgrade accountbot", info.Schema, SchemaVersion)

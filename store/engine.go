@@ -62,6 +62,9 @@ type engine interface {
 	dropPrefix(prefixes ...[]byte) error
 	// batch starts a bulk load outside transactions.
 	batch() kvBatch
+	// load writes what fill puts (a restore): in one transaction where the
+	// engine can, after deleting every key when replace is set.
+	load(replace bool, fill func(put func(k, v []byte, expiresAt uint64) error) error) error
 	// compact tidies the files after a bulk load.
 	compact() error
 	ping() error
@@ -116,8 +119,17 @@ func isUnavailable(err error) bool {
 	return errors.As(err, &ue) || errors.Is(err, badger.ErrDBClosed) || errors.Is(err, badger.ErrBlockedWrites) || isDiskError(err)
 }
 
+// expiring is an Item that can tell when it expires (Unix seconds, 0 for
+// never): backups keep the expiry of delivery keys and tokens.
+type expiring interface{ ExpiresAt() uint64 }
+
 // simpleItem is an Item held in memory.
-type simpleItem struct{ k, v []byte }
+type simpleItem struct {
+	k, v []byte
+	exp  uint64
+}
+
+func (i *simpleItem) ExpiresAt() uint64 { return i.exp }
 
 func (i *simpleItem) Key() []byte                          { return i.k }
 func (i *simpleItem) Value(fn func([]byte) error) error    { return fn(i.v) }

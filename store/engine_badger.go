@@ -105,6 +105,25 @@ func (e *badgerEngine) dropPrefix(prefixes ...[]byte) error {
 
 func (e *badgerEngine) batch() kvBatch { return badgerBatch{e.db.NewWriteBatch()} }
 
+// load writes through a write batch; replacing a Badger store is done a
+// directory level up (restore loads a new directory and swaps it in).
+func (e *badgerEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt uint64) error) error) error {
+	if replace {
+		return errors.New("store: a Badger store is replaced by directory")
+	}
+	wb := e.db.NewWriteBatch()
+	err := fill(func(k, v []byte, exp uint64) error {
+		en := badger.NewEntry(bytes.Clone(k), bytes.Clone(v))
+		en.ExpiresAt = exp
+		return wb.SetEntry(en)
+	})
+	if err != nil {
+		wb.Cancel()
+		return err
+	}
+	return wb.Flush()
+}
+
 // compact merges the tables into one level, as background compactions
 // eventually would: lookups then check one table per key range.
 func (e *badgerEngine) compact() error { return e.db.Flatten(2) }

@@ -265,6 +265,56 @@ func (e *pgEngine) dropPrefix(prefixes ...[]byte) error {
 
 func (e *pgEngine) batch() kvBatch { return &pgBatch{e: e} }
 
+// load writes everything in one transaction, so that a failed restore
+// (a damaged file, --force over a store in use) changes nothing.
+func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt uint64) error) error) error {
+	ctx := context.Background()
+	tx, err := e.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return pgErr(err)
+	}
+	defer tx.Rollback(ctx)
+	if replace {
+		if _, err := tx.Exec(ctx, `DELETE FROM kv`); err != nil {
+			return pgErr(err)
+		}
+	}
+	var ks, vs [][]byte
+	var exps []*time.Time
+	write := func() error {
+		if len(ks) == 0 {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO kv (key, value, expires_at)
+			SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::timestamptz[])
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`, ks, vs, exps)
+		ks, vs, exps = ks[:0], vs[:0], exps[:0]
+		return pgErr(err)
+	}
+	err = fill(func(k, v []byte, exp uint64) error {
+		var t *time.Time
+		if exp > 0 {
+			at := time.Unix(int64(exp), 0)
+			t = &at
+		}
+		if v == nil {
+			v = []byte{}
+		}
+		ks, vs, exps = append(ks, bytes.Clone(k)), append(vs, bytes.Clone(v)), append(exps, t)
+		if len(ks) >= 1000 {
+			return write()
+		}
+		return nil
+	})
+	if err == nil {
+		err = write()
+	}
+	if err != nil {
+		return err
+	}
+	return pgErr(tx.Commit(ctx))
+}
+
 // compact refreshes the planner's statistics after a bulk load.
 func (e *pgEngine) compact() error {
 	_, err := e.pool.Exec(context.Background(), `ANALYZE kv`)
@@ -343,6 +393,9 @@ func (t *pgTxn) del(k []byte) error {
 }
 
 func (t *pgTxn) iterator(o iterOptions) kvIterator {
+	if o.prefix == nil {
+		o.prefix = []byte{}
+	}
 	return &pgIter{t: t, o: o, end: prefixEnd(o.prefix)}
 }
 
@@ -363,6 +416,9 @@ func (i *pgIter) seek(k []byte) {
 	if !i.o.reverse && bytes.Compare(k, i.o.prefix) < 0 {
 		k = i.o.prefix
 	}
+	if k == nil {
+		k = []byte{} // NULL would match nothing
+	}
 	i.fetch(k, true)
 }
 
@@ -377,7 +433,7 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 	op := map[[2]bool]string{{false, true}: ">=", {false, false}: ">", {true, true}: "<=", {true, false}: "<"}[[2]bool{i.o.reverse, inclusive}]
 	live := ` AND (expires_at IS NULL OR expires_at > now())`
 	if i.o.reverse {
-		q = `SELECT key, value FROM kv WHERE key ` + op + ` $1 AND key >= $3`
+		q = `SELECT key, value, expires_at FROM kv WHERE key ` + op + ` $1 AND key >= $3`
 		args = append(args, i.o.prefix)
 		if i.end != nil {
 			q += ` AND key < $4`
@@ -385,7 +441,7 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 		}
 		q += live + ` ORDER BY key DESC LIMIT $2`
 	} else {
-		q = `SELECT key, value FROM kv WHERE key ` + op + ` $1`
+		q = `SELECT key, value, expires_at FROM kv WHERE key ` + op + ` $1`
 		if i.end != nil {
 			q += ` AND key < $3`
 			args = append(args, i.end)
@@ -400,9 +456,13 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 	defer rows.Close()
 	for rows.Next() {
 		var it simpleItem
-		if err := rows.Scan(&it.k, &it.v); err != nil {
+		var exp *time.Time
+		if err := rows.Scan(&it.k, &it.v, &exp); err != nil {
 			i.t.fail(err)
 			return
+		}
+		if exp != nil {
+			it.exp = uint64(exp.Unix())
 		}
 		i.rows = append(i.rows, it)
 	}
