@@ -153,7 +153,7 @@ type services struct {
 }
 
 func open(cfg Config, logger *slog.Logger) (*services, error) {
-	st, err := store.Open(store.Options{Dir: cfg.DataDir, EncryptionKey: cfg.EncryptionKey, Logger: logger})
+	st, err := store.Open(storeOptions(cfg, logger))
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ Usage:
   accountbot import clients FILE.csv   import clients from CSV
   accountbot export clients [FILE]     export clients as CSV (stdout without FILE)
   accountbot backup FILE               back up the store (also while the bot runs)
-  accountbot restore [--force] FILE    restore a backup into an empty data directory
+  accountbot restore [--force] FILE    restore a backup into an empty store (data directory or database)
   accountbot healthcheck [URL]         exit 0 when the running bot's /healthz answers
                                        (default http://ACCOUNTBOT_HTTP_ADDR/healthz),
                                        for HEALTHCHECK in images without curl
@@ -352,7 +352,8 @@ Usage:
 Usage errors and unknown flags exit 2; other failures exit 1.
 
 Environment:
-  ACCOUNTBOT_DATA_DIR        Badger directory (./data)
+  ACCOUNTBOT_DATA_DIR        Badger directory (./data); with a database, local files only
+  ACCOUNTBOT_DATABASE_URL    PostgreSQL instead of Badger: postgres://user:pass@host:5432/db (none)
   ACCOUNTBOT_HEADS           comma-separated identities that are heads
   ACCOUNTBOT_LANG            default reply language, en or bg (en)
   ACCOUNTBOT_TZ              default IANA time zone (the machine's)

@@ -5,15 +5,19 @@ package app
 import (
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"accountbot/i18n"
+	"accountbot/store"
 )
 
 // Config is everything read from the environment (CONTRACT.md).
 type Config struct {
-	DataDir       string
+	DataDir string
+	// DatabaseURL selects PostgreSQL; DataDir then holds only local files.
+	DatabaseURL   string
 	Heads         []string
 	Lang          string
 	TZ            *time.Location
@@ -48,6 +52,7 @@ type Config struct {
 func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		DataDir:               or(getenv("ACCOUNTBOT_DATA_DIR"), "./data"),
+		DatabaseURL:           strings.TrimSpace(getenv("ACCOUNTBOT_DATABASE_URL")),
 		Lang:                  or(getenv("ACCOUNTBOT_LANG"), "en"),
 		Currency:              strings.ToUpper(or(getenv("ACCOUNTBOT_CURRENCY"), "EUR")),
 		HTTPAddr:              or(getenv("ACCOUNTBOT_HTTP_ADDR"), "127.0.0.1:8080"),
@@ -105,6 +110,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.SlackAPIURL += "/"
 	}
 	return c, nil
+}
+
+// storeOptions opens the configured store: PostgreSQL when
+// ACCOUNTBOT_DATABASE_URL is set, else Badger in the data directory.
+func storeOptions(cfg Config, logger *slog.Logger) store.Options {
+	if cfg.DatabaseURL != "" {
+		return store.Options{DatabaseURL: cfg.DatabaseURL, Logger: logger}
+	}
+	return store.Options{Dir: cfg.DataDir, EncryptionKey: cfg.EncryptionKey, Logger: logger}
 }
 
 func or(v, def string) string {

@@ -211,7 +211,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 // backup writes a backup to path: from the store directly when no one
 // holds it, else through the holder's socket.
 func backup(ctx context.Context, env Env, cfg Config, logger *slog.Logger, path string) error {
-	st, err := store.Open(store.Options{Dir: cfg.DataDir, EncryptionKey: cfg.EncryptionKey, Logger: logger})
+	st, err := store.Open(storeOptions(cfg, logger))
 	var locked *store.ErrLocked
 	switch {
 	case errors.As(err, &locked):
@@ -302,6 +302,9 @@ func restore(env Env, cfg Config, logger *slog.Logger, path string, force bool) 
 		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if cfg.DatabaseURL != "" {
+		return restoreDatabase(env, cfg, logger, f, path, backupKey, force)
+	}
 	target, _ := filepath.Abs(cfg.DataDir)
 	state, err := dirState(target)
 	if err != nil {
@@ -356,6 +359,45 @@ func restore(env Env, cfg Config, logger *slog.Logger, path string, force bool) 
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "accountbot: restored %s (made %s) into %s\n", path, info.Created.Format(time.RFC3339), target)
+	return nil
+}
+
+// restoreDatabase restores into the database of ACCOUNTBOT_DATABASE_URL:
+// an empty one, or with force one whose contents it replaces, in one
+// transaction (a failed restore changes nothing).
+func restoreDatabase(env Env, cfg Config, logger *slog.Logger, f *os.File, path string, backupKey []byte, force bool) error {
+	st, err := store.Open(storeOptions(cfg, logger))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	empty, err := st.Empty()
+	if err != nil {
+		return err
+	}
+	if !empty && !force {
+		return errors.New("the database of ACCOUNTBOT_DATABASE_URL is not empty: restore writes only into an empty store (use --force to replace its contents; stop the replicas first)")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	fi, _ := f.Stat()
+	var r io.Reader = f
+	if fi != nil && fi.Size() >= progressFrom {
+		bar := newProgressBar(env.Stderr, "restore "+filepath.Base(path), fi.Size())
+		r = &countingReader{r: f, bar: bar}
+		defer bar.finish()
+	}
+	var info *store.BackupInfo
+	if empty {
+		info, err = st.Restore(r, backupKey)
+	} else {
+		info, err = st.RestoreReplacing(r, backupKey)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(env.Stderr, "accountbot: restored %s (made %s) into the database\n", path, info.Created.Format(time.RFC3339))
 	return nil
 }
 
@@ -431,7 +473,11 @@ func replaceDir(target, tmp string, state dirKind) error {
 func startDataServices(ctx context.Context, s *services) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	stopSocket := serveBackups(s)
+	stopSocket := func() {}
+	if s.cfg.DatabaseURL == "" {
+		// A database is open to every process: backup reads it directly.
+		stopSocket = serveBackups(s)
+	}
 	if s.cfg.BackupDir != "" {
 		wg.Add(1)
 		go func() {
