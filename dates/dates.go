@@ -55,12 +55,116 @@ var weekdays = map[string]time.Weekday{
 	"sunday": time.Sunday, "sun": time.Sunday, "неделя": time.Sunday, "нд": time.Sunday,
 }
 
+// months are the month names people type, whole and short, in both
+// languages (Bulgarian also in the genitive-free forms used after a day).
+var months = map[string]time.Month{
+	"january": time.January, "jan": time.January, "януари": time.January, "яну": time.January, "ян": time.January,
+	"february": time.February, "feb": time.February, "февруари": time.February, "фев": time.February,
+	"march": time.March, "mar": time.March, "март": time.March, "мар": time.March,
+	"april": time.April, "apr": time.April, "април": time.April, "апр": time.April,
+	"may": time.May, "май": time.May,
+	"june": time.June, "jun": time.June, "юни": time.June,
+	"july": time.July, "jul": time.July, "юли": time.July,
+	"august": time.August, "aug": time.August, "август": time.August, "авг": time.August,
+	"september": time.September, "sep": time.September, "sept": time.September, "септември": time.September, "сеп": time.September, "септ": time.September,
+	"october": time.October, "oct": time.October, "октомври": time.October, "окт": time.October,
+	"november": time.November, "nov": time.November, "ноември": time.November, "ное": time.November,
+	"december": time.December, "dec": time.December, "декември": time.December, "дек": time.December,
+}
+
+// prepositions may stand before a date and change nothing: "on friday",
+// "в петък", "до 15 декември", "this friday", "този петък".
+var prepositions = []string{"on ", "by ", "until ", "till ", "this ", "до ", "във ", "в ", "на ", "през ", "този ", "тази ", "това ", "за "}
+
+// nextWords say "the next one" before a weekday: "next friday",
+// "следващия петък", "следващата сряда".
+var nextWords = []string{"next ", "следващия ", "следващата ", "следващото ", "следващ ", "другия ", "другата "}
+
 // Parse reads a typed date relative to now, in loc, and returns midnight of
-// that day. It reports false for text that is no date it knows.
+// that day. It reports false for text that is no date it knows. Every
+// command reads dates through it, so the same phrases work everywhere, in
+// both languages: "2026-12-31", "31.12.2026", "today", "утре", "friday",
+// "в петък", "next week", "следващата седмица", "+3d", "след 3 дни",
+// "15 декември", "dec 15", "края на месеца", "end of week".
 func Parse(s string, now time.Time, loc *time.Location) (time.Time, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.Join(strings.Fields(s), " ")
+	s = normalize(s)
 	today := Day(now, loc)
+	if t, ok := parseBare(s, today, loc); ok {
+		return t, true
+	}
+	for _, p := range prepositions {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return parseBare(rest, today, loc)
+		}
+	}
+	return time.Time{}, false
+}
+
+// ParseFrom reads the end of a range that starts on start: a weekday
+// counts from the start ("from monday to friday" typed on a Wednesday is
+// next week's Monday to Friday), anything else as Parse does.
+func ParseFrom(s string, start, now time.Time, loc *time.Location) (time.Time, bool) {
+	if wd, ok := weekday(normalize(s)); ok {
+		from := Day(start, loc)
+		return AddDays(from, (int(wd)-int(from.Weekday())+7)%7), true
+	}
+	return Parse(s, now, loc)
+}
+
+// IsDate reports whether s is a date phrase Parse reads (whatever day it
+// names), for readers that must know where a date ends.
+func IsDate(s string) bool {
+	// 2024 is a leap year, so that "29.02" counts as a date too.
+	_, ok := Parse(s, time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC)
+	return ok
+}
+
+// CutTail finds a date phrase of up to four words at the end of text
+// ("обаждане утре", "send the offer next friday") and returns the text
+// before it and the day. A trailing marker ("by", "до") before the date
+// is dropped with it.
+func CutTail(text string, now time.Time, loc *time.Location) (string, time.Time, bool) {
+	words := strings.Fields(text)
+	for n := min(4, len(words)); n >= 1; n-- {
+		phrase := strings.Join(words[len(words)-n:], " ")
+		if _, err := strconv.Atoi(phrase); err == nil {
+			continue // a bare number is no date
+		}
+		if d, ok := Parse(strings.TrimRight(phrase, ".,;!"), now, loc); ok {
+			rest := words[:len(words)-n]
+			for len(rest) > 0 {
+				switch strings.ToLower(rest[len(rest)-1]) {
+				case "by", "on", "до", "за", "в", "във":
+					rest = rest[:len(rest)-1]
+					continue
+				}
+				break
+			}
+			return strings.Join(rest, " "), d, true
+		}
+	}
+	return text, time.Time{}, false
+}
+
+func normalize(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.Trim(s, "\"'„“”")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// weekday reads "friday", "петък", "next friday", "следващия петък".
+func weekday(s string) (time.Weekday, bool) {
+	for _, p := range prepositions {
+		s = strings.TrimPrefix(s, p)
+	}
+	for _, n := range nextWords {
+		s = strings.TrimPrefix(s, n)
+	}
+	wd, ok := weekdays[s]
+	return wd, ok
+}
+
+func parseBare(s string, today time.Time, loc *time.Location) (time.Time, bool) {
 	switch s {
 	case "today", "днес":
 		return today, true
@@ -76,8 +180,25 @@ func Parse(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 		return AddDays(today, 7-wd), true
 	case "next month", "следващия месец", "другия месец":
 		return time.Date(today.Year(), today.Month()+1, 1, 0, 0, 0, 0, loc), true
+	case "in a week", "след седмица":
+		return AddDays(today, 7), true
+	case "in a month", "след месец":
+		return time.Date(today.Year(), today.Month()+1, today.Day(), 0, 0, 0, 0, loc), true
+	case "end of month", "end of the month", "края на месеца", "в края на месеца", "края на този месец":
+		return time.Date(today.Year(), today.Month()+1, 0, 0, 0, 0, 0, loc), true
+	case "end of next month", "края на следващия месец":
+		return time.Date(today.Year(), today.Month()+2, 0, 0, 0, 0, 0, loc), true
+	case "end of week", "end of the week", "края на седмицата", "в края на седмицата":
+		// Friday of this week, or of the next one at the weekend.
+		d := (int(time.Friday) - int(today.Weekday()) + 7) % 7
+		if today.Weekday() == time.Saturday {
+			d = 6
+		}
+		return AddDays(today, d), true
+	case "end of year", "end of the year", "края на годината", "в края на годината":
+		return time.Date(today.Year(), 12, 31, 0, 0, 0, 0, loc), true
 	}
-	if wd, ok := weekdays[strings.TrimPrefix(strings.TrimPrefix(s, "next "), "следващ ")]; ok {
+	if wd, ok := weekday(s); ok {
 		d := (int(wd) - int(today.Weekday()) + 7) % 7
 		if d == 0 {
 			d = 7
@@ -87,8 +208,11 @@ func Parse(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 	if t, ok := relative(s, today); ok {
 		return t, true
 	}
+	if t, ok := dayAndMonth(s, today, loc); ok {
+		return t, true
+	}
 	for _, layout := range []string{"2006-01-02", "02.01.2006", "2.1.2006", "02.01.06", "2006/01/02", "02/01/2006"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+		if t, err := time.ParseInLocation(layout, strings.TrimSuffix(strings.TrimSuffix(s, " г."), "г."), loc); err == nil {
 			return t, true
 		}
 	}
@@ -103,6 +227,49 @@ func Parse(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// dayAndMonth reads "15 декември", "15 dec 2026", "december 15",
+// "15-ти декември 2026 г.": without a year, the next such day.
+func dayAndMonth(s string, today time.Time, loc *time.Location) (time.Time, bool) {
+	f := strings.Fields(strings.NewReplacer(",", " ", "г.", "").Replace(s))
+	if len(f) < 2 || len(f) > 3 {
+		return time.Time{}, false
+	}
+	for i, w := range f {
+		if w != "" && w[0] >= '0' && w[0] <= '9' {
+			for _, suf := range []string{"-ти", "-ви", "-ри", "-ми", "th", "st", "nd", "rd"} {
+				w = strings.TrimSuffix(w, suf)
+			}
+			f[i] = w
+		}
+	}
+	dayWord, monthWord := f[0], f[1]
+	if _, err := strconv.Atoi(dayWord); err != nil {
+		dayWord, monthWord = f[1], f[0]
+	}
+	day, err := strconv.Atoi(dayWord)
+	m, ok := months[strings.TrimSuffix(monthWord, ".")]
+	if err != nil || !ok || day < 1 || day > 31 {
+		return time.Time{}, false
+	}
+	year := today.Year()
+	explicit := len(f) == 3
+	if explicit {
+		y, err := strconv.Atoi(f[2])
+		if err != nil || y < 1900 || y > 9999 {
+			return time.Time{}, false
+		}
+		year = y
+	}
+	d := time.Date(year, m, day, 0, 0, 0, 0, loc)
+	if d.Day() != day {
+		return time.Time{}, false // 31 February
+	}
+	if !explicit && d.Before(today) {
+		d = time.Date(year+1, m, day, 0, 0, 0, 0, loc)
+	}
+	return d, true
 }
 
 // relative reads "+3d", "+2w", "+1m", "in 3 days", "след 3 дни".

@@ -35,6 +35,24 @@ func TestParse(t *testing.T) {
 		{"31.12.2026", day(2026, 12, 31)},
 		{"1.2.2027", day(2027, 2, 1)},
 		{"15.01", day(2027, 1, 15)},
+		{"в петък", day(2026, 11, 27)},
+		{"on Friday", day(2026, 11, 27)},
+		{"следващия понеделник", day(2026, 11, 30)},
+		{"във вторник", day(2026, 12, 1)},
+		{"15 декември", day(2026, 12, 15)},
+		{"до 15 декември", day(2026, 12, 15)},
+		{"15 дек. 2027", day(2027, 12, 15)},
+		{"December 15", day(2026, 12, 15)},
+		{"3rd august", day(2027, 8, 3)},
+		{"1 ноември", day(2027, 11, 1)},
+		{"края на месеца", day(2026, 11, 30)},
+		{"end of month", day(2026, 11, 30)},
+		{"края на седмицата", day(2026, 11, 27)},
+		{"края на годината", day(2026, 12, 31)},
+		{"след 3 дни", day(2026, 11, 29)},
+		{"in 2 weeks", day(2026, 12, 10)},
+		{"след седмица", day(2026, 12, 3)},
+		{"31.12.2026 г.", day(2026, 12, 31)},
 	}
 	for _, tt := range tests {
 		got, ok := Parse(tt.in, now, sofia)
@@ -42,7 +60,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, %v; want %v", tt.in, got, ok, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "someday", "31.13.2026", "2026-02-30", "+d", "+99999d"} {
+	for _, bad := range []string{"", "someday", "31.13.2026", "2026-02-30", "+d", "+99999d", "31 февруари", "15 sofia", "в София"} {
 		if got, ok := Parse(bad, now, sofia); ok {
 			t.Errorf("Parse(%q) = %v, want no date", bad, got)
 		}
@@ -76,5 +94,44 @@ func TestParseClock(t *testing.T) {
 		if _, _, ok := ParseClock(bad); ok {
 			t.Errorf("ParseClock(%q) accepted", bad)
 		}
+	}
+}
+
+func TestParseFromCountsWeekdaysFromTheStart(t *testing.T) {
+	utc := time.UTC
+	// Tuesday 1 December 2026.
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, utc)
+	from, _ := Parse("monday", now, utc)
+	to, ok := ParseFrom("friday", from, now, utc)
+	if !ok || !from.Equal(time.Date(2026, 12, 7, 0, 0, 0, 0, utc)) || !to.Equal(time.Date(2026, 12, 11, 0, 0, 0, 0, utc)) {
+		t.Errorf("monday..friday on a Tuesday = %v..%v", from, to)
+	}
+	if to, _ := ParseFrom("31.12.2026", from, now, utc); to.Day() != 31 {
+		t.Errorf("an absolute end moved: %v", to)
+	}
+}
+
+func TestCutTail(t *testing.T) {
+	utc := time.UTC
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, utc)
+	for _, tc := range []struct {
+		in, rest string
+		day      int
+	}{
+		{"обаждане утре", "обаждане", 27},
+		{"изпращам офертата в петък", "изпращам офертата", 27},
+		{"send the offer by 15 december", "send the offer", 15},
+		{"демо края на месеца", "демо", 30},
+	} {
+		rest, d, ok := CutTail(tc.in, now, utc)
+		if !ok || rest != tc.rest || d.Day() != tc.day {
+			t.Errorf("CutTail(%q) = %q, %v, %v", tc.in, rest, d, ok)
+		}
+	}
+	if _, _, ok := CutTail("call 2", now, utc); ok {
+		t.Error("a bare number taken for a date")
+	}
+	if !IsDate("следващата седмица") || IsDate("следващата") || !IsDate("29.02") {
+		t.Error("IsDate")
 	}
 }

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,12 +27,9 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	var next *crm.Task
 	var nextDue string
 	if hasNext {
-		stepText, due, ok := cutMarker(" "+step, "by", "до", "on", "за")
-		if !ok {
-			return crm.Errorf(crm.EINVALID, "log.next_usage")
-		}
-		if _, _, ok := parseDue(due, r.now, r.tz); !ok {
-			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
+		stepText, due, err := r.cutDue(step)
+		if err != nil {
+			return err
 		}
 		if strings.TrimSpace(stepText) == "" {
 			return crm.Errorf(crm.EINVALID, "log.next_usage")
@@ -77,14 +76,18 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	body, due, ok := cutMarker(" "+text, "by", "до", "on", "за")
-	if !ok || strings.TrimSpace(body) == "" {
+	body, due, err := r.cutDue(text)
+	if err != nil {
+		var ce *crm.Error
+		if errors.As(err, &ce) && ce.Key == "log.next_usage" {
+			return crm.Errorf(crm.EINVALID, "remind.usage")
+		}
+		return err
+	}
+	if strings.TrimSpace(body) == "" {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	day, at, ok := parseDue(due, r.now, r.tz)
-	if !ok {
-		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
-	}
+	day, at, _ := parseDue(due, r.now, r.tz)
 	if len([]rune(body)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
@@ -104,6 +107,40 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.t("remind.saved", "id", idRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
+}
+
+// cutDue splits "TEXT by DATE [HH:MM]" (by, до, on, за) or "TEXT DATE"
+// ("обаждане утре", "send the offer next friday 10:00") into the text and
+// the due phrase, which parseDue reads. Without a date it answers
+// log.next_usage; a marker followed by no date it knows, error.bad_date
+// naming what was typed.
+func (r *request) cutDue(s string) (text, due string, err error) {
+	body, due, marked := cutMarker(" "+s, "by", "до", "on", "за")
+	if marked {
+		if _, _, ok := parseDue(due, r.now, r.tz); ok {
+			return body, due, nil
+		}
+	}
+	// No marker, or "до" that belongs to the text ("обаждане до офиса
+	// утре"): a date at the end still counts.
+	words := strings.Fields(s)
+	for n := min(5, len(words)); n >= 1; n-- {
+		phrase := strings.Join(words[len(words)-n:], " ")
+		if _, err := strconv.Atoi(phrase); err == nil {
+			continue // a bare number is no date
+		}
+		if _, _, ok := parseDue(phrase, r.now, r.tz); ok {
+			rest := words[:len(words)-n]
+			for len(rest) > 0 && isWord(rest[len(rest)-1], "by", "on", "до", "за", "в", "във") {
+				rest = rest[:len(rest)-1]
+			}
+			return strings.Join(rest, " "), phrase, nil
+		}
+	}
+	if marked {
+		return body, "", crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
+	}
+	return s, "", crm.Errorf(crm.EINVALID, "log.next_usage")
 }
 
 // taskCmd marks a task done or moves it: "/task done T-3", "/task tomorrow T-3".
@@ -204,7 +241,17 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	if err != nil {
 		return bot.Reply{}, 0, err
 	}
-	until := dates.AddDays(r.today(), 1)
+	day := r.today()
+	if r.Command.Name != "" && len(r.Command.Args) > 0 {
+		// "/today tomorrow", "/днес петък": that day's agenda (with what
+		// is overdue by then).
+		d, ok := r.date(r.Command.Rest)
+		if !ok {
+			return bot.Reply{}, 0, crm.Errorf(crm.EINVALID, "error.bad_date", "value", r.Command.Rest)
+		}
+		day = d
+	}
+	until := dates.AddDays(day, 1)
 	items, err := s.taskAgenda(ctx, r, owners, until)
 	if err != nil {
 		return bot.Reply{}, 0, err
@@ -221,7 +268,7 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 		return bot.Reply{Text: r.t("today.empty")}, 0, nil
 	}
 	const maxItems = 20
-	rep := bot.Reply{Title: r.t("today.title", "date", r.fmtDate(r.now), "count", len(items))}
+	rep := bot.Reply{Title: r.t("today.title", "date", r.fmtDate(day), "count", len(items))}
 	var lines []string
 	for i, it := range items {
 		if i == maxItems {

@@ -6,6 +6,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 )
 
 // fieldAliases maps Bulgarian field names to the English keys.
@@ -50,17 +51,36 @@ type kvArgs struct {
 
 func splitKV(words []string) kvArgs {
 	a := kvArgs{KV: map[string]string{}}
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		if k, v, ok := isKeyWord(w); ok {
 			if _, dup := a.KV[k]; !dup {
 				a.Keys = append(a.Keys, k)
 			}
-			a.KV[k] = v
+			n := dateWords(v, words[i+1:])
+			a.KV[k] = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
+			i += n
 			continue
 		}
 		a.Plain = append(a.Plain, w)
 	}
 	return a
+}
+
+// dateWords reports how many of the words after a key=value belong to
+// its value because together they make a date typed without quotes
+// ("срок=следващата седмица", "date=15 декември 2026").
+func dateWords(v string, after []string) int {
+	best := 0
+	for n := 1; n <= 3 && n <= len(after); n++ {
+		if _, _, kv := isKeyWord(after[n-1]); kv {
+			break
+		}
+		if dates.IsDate(v + " " + strings.Join(after[:n], " ")) {
+			best = n
+		}
+	}
+	return best
 }
 
 // splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon

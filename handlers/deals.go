@@ -91,7 +91,8 @@ func dealWords(words []string) (title string, kv map[string]string, keys []strin
 	kv = map[string]string{}
 	var plain []string
 	last := ""
-	for _, w := range words {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		if k, v, ok := isKeyWord(w); ok {
 			ck, known := dealKeys[strings.ToLower(k)]
 			if !known {
@@ -99,6 +100,12 @@ func dealWords(words []string) (title string, kv map[string]string, keys []strin
 			}
 			if _, dup := kv[ck]; !dup {
 				keys = append(keys, ck)
+			}
+			if ck == "close" {
+				// "срок=следващата седмица" without quotes.
+				n := dateWords(v, words[i+1:])
+				v = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
+				i += n
 			}
 			kv[ck] = v
 			last = ck

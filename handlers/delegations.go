@@ -57,7 +57,9 @@ func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(fromText, " "))
 	}
-	to, ok := r.date(strings.Join(toText, " "))
+	// "from monday to friday" typed on a Wednesday: the Friday after that
+	// Monday, not this week's.
+	to, ok := r.dateFrom(strings.Join(toText, " "), from)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(toText, " "))
 	}

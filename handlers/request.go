@@ -465,6 +465,12 @@ func (r *request) person(ref string) (*crm.Person, error) {
 // date reads a typed date in the sender's time zone.
 func (r *request) date(s string) (time.Time, bool) { return dates.Parse(s, r.now, r.tz) }
 
+// dateFrom reads the end of a range that starts on start: a weekday
+// counts from the start.
+func (r *request) dateFrom(s string, start time.Time) (time.Time, bool) {
+	return dates.ParseFrom(s, start, r.now, r.tz)
+}
+
 // today is midnight of the sender's current day.
 func (r *request) today() time.Time { return dates.Day(r.now, r.tz) }
 
