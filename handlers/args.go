@@ -16,6 +16,7 @@ var fieldAliases = map[string]string{
 	"статус": "status", "език": "lang", "източник": "source", "контакт": "contact",
 	"телефон": "phone", "имейл": "email", "рейтинг": "rating", "собственик": "owner",
 	"language": "lang", "mail": "email", "tel": "phone",
+	"докладва": "reports", "шеф": "reports",
 }
 
 // canonicalKey returns the English key for a typed one.

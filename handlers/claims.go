@@ -360,7 +360,7 @@ func (s *Service) tellAssignee(ctx context.Context, r *request, c *crm.Claim, p 
 		name = cl.Name
 	}
 	text := loc.T("claim.assigned_to_you", "id", c.Ref(), "name", name, "by", r.me.Name,
-		"resolve", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang())) + "\n" + quoteText(c.Text, 300)
+		"resolve", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang())) + "\n" + quoteText(loc.Lang(), c.Text, 300)
 	s.notify(ctx, p, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}})
 }
 
@@ -425,7 +425,14 @@ func categoryName(t func(string, ...any) string, c string) string {
 }
 
 // quoteText shows a claim's text in quotes, shortened.
-func quoteText(s string, n int) string { return "“" + truncate(s, n) + "”" }
+// quoteText quotes a claim's text as the reader's language does: „…“ in
+// Bulgarian, “…” in English.
+func quoteText(lang, s string, n int) string {
+	if lang == "bg" {
+		return "„" + truncate(s, n) + "“"
+	}
+	return "“" + truncate(s, n) + "”"
+}
 
 // personLocale is the language and time zone of a person outside a
 // conversation (notifications).
@@ -499,7 +506,7 @@ func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Re
 	}
 
 	// The timeline follows the facts, one step a line, the latest last.
-	rep.Text = quoteText(c.Text, maxTextRunes)
+	rep.Text = quoteText(r.loc.Lang(), c.Text, maxTextRunes)
 	steps := c.Timeline
 	const maxSteps = 30
 	if len(steps) > maxSteps {
@@ -1011,7 +1018,7 @@ func (s *Service) escalationReply(ctx context.Context, to *crm.Person, c *crm.Cl
 	text := loc.T("claim.escalation", "id", c.Ref(), "name", name, "owner", owner,
 		"due", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang()),
 		"severity", loc.T("claim.severity."+string(c.Severity)), "category", categoryName(loc.T, c.Category),
-		"status", loc.T("claim.status."+string(c.Status))) + "\n" + quoteText(c.Text, 300)
+		"status", loc.T("claim.status."+string(c.Status))) + "\n" + quoteText(loc.Lang(), c.Text, 300)
 	return bot.Reply{Title: loc.T("claim.escalation_title"), Text: text,
 		Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}}
 }

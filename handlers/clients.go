@@ -131,7 +131,7 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 	}
 	var lines []string
 	for _, ch := range crm.Diff(c.Fields(), updated.Fields()) {
-		lines = append(lines, fmt.Sprintf("%s: %s → %s", ch.Field, dash(ch.Old), dash(ch.New)))
+		lines = append(lines, fmt.Sprintf("%s: %s → %s", r.fieldLabel(ch.Field), dash(ch.Old), dash(ch.New)))
 	}
 	text := r.t("client.saved", "name", updated.Name)
 	if len(lines) == 0 {
@@ -182,7 +182,7 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 		case "owner":
 			what = r.t("history.owner", "old", r.personName(parseUint(h.Old)), "new", r.personName(parseUint(h.New)))
 		default:
-			what = fmt.Sprintf("%s: %s → %s", h.Field, dash(h.Old), dash(h.New))
+			what = fmt.Sprintf("%s: %s → %s", r.fieldLabel(h.Field), dash(h.Old), dash(h.New))
 		}
 		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.fmtTime(h.At), who, what))
 	}
@@ -191,6 +191,37 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 		lines = append([]string{r.t("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.t("client.history_title", "name", c.Name), Text: strings.Join(lines, "\n")})
+}
+
+// fieldLabel names a changed field in the reader's language: "Град",
+// "План за контакт"; a custom field (from an import) keeps the name it
+// was given.
+func (r *request) fieldLabel(field string) string {
+	key := "field." + field
+	if r.svc.cat.Has(r.loc.Lang(), key) {
+		return r.t(key)
+	}
+	return strings.ReplaceAll(field, "_", " ")
+}
+
+// fieldWords are the Bulgarian words for the client fields typed as
+// key=value, for examples in Bulgarian replies (the English keys work
+// too).
+var fieldWords = map[string]string{
+	"segment": "сегмент", "industry": "отрасъл", "size": "размер", "city": "град", "need": "нужда",
+	"level": "ниво", "focus": "фокус", "status": "статус", "lang": "език", "source": "източник",
+	"contact": "контакт", "phone": "телефон", "email": "имейл", "rating": "рейтинг",
+}
+
+// fieldKey is the key=value key to show in an example: the Bulgarian
+// word in Bulgarian replies.
+func (r *request) fieldKey(field string) string {
+	if r.loc.Lang() == "bg" {
+		if w, ok := fieldWords[field]; ok {
+			return w
+		}
+	}
+	return field
 }
 
 func parseUint(s string) uint64 {

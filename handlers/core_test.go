@@ -26,8 +26,8 @@ func TestClientAddShowEditHistory(t *testing.T) {
 	e := newEnv(t)
 	e.must("console:admin", `/client add "Acme Ltd" city=Sofia segment=retail phone=+359888123456 tier=gold`, "Saved", "Acme Ltd")
 	e.must("console:admin", "/client acme", "Acme Ltd", "Sofia", "retail", "+359888123456", "tier: gold", "never")
-	e.must("console:admin", "/client edit Acme city=Plovdiv", "Saved", "city: Sofia → Plovdiv")
-	e.must("console:admin", "/client Acme history", "created", "city: Sofia → Plovdiv", "admin")
+	e.must("console:admin", "/client edit Acme city=Plovdiv", "Saved", "City: Sofia → Plovdiv")
+	e.must("console:admin", "/client Acme history", "created", "City: Sofia → Plovdiv", "admin")
 	// Duplicate names are refused, whatever the script.
 	e.must("console:admin", `/client add "ACME ltd"`, "already exists")
 	// Bad input: a clear line with an example, nothing stored.
@@ -188,7 +188,7 @@ func TestDismissAndHandover(t *testing.T) {
 	e.must("console:admin", "/dismiss @Maria", "no longer has access", "Maria Co")
 	e.must("console:maria", "/clients", "console:maria")
 	e.must("console:admin", "/team", "Dismissed, with clients to hand over", "Maria Petrova")
-	e.must("console:admin", "/handover @Maria @Ivan", "1 clients moved")
+	e.must("console:admin", "/handover @Maria @Ivan", "1 client moved")
 	e.must("console:ivan", "/client Maria Co", "Ivan Ivanov")
 	e.clock.Add(24 * time.Hour)
 	e.must("console:ivan", "/today", "T-1", "call")

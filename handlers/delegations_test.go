@@ -22,7 +22,7 @@ func TestDelegationGivesAndRevertsRights(t *testing.T) {
 	e.must("console:ivan", "/client Maria Co", "Sofia")
 	e.must("console:ivan", "/today", "T-1", "call the buyer", "for Maria Petrova")
 	e.must("console:ivan", "/client edit Maria Co city=Varna", "Saved")
-	e.must("console:maria", "/client Maria Co history", "Ivan Ivanov for Maria Petrova", "city: Sofia → Varna")
+	e.must("console:maria", "/client Maria Co history", "Ivan Ivanov for Maria Petrova", "City: Sofia → Varna")
 	// A deputy cannot appoint, dismiss or delegate further.
 	e.must("console:ivan", "/appoint console:x manager", "not available for your role")
 	e.must("console:ivan", "/delegate @Sam from today to tomorrow for @Maria", "only for yourself")

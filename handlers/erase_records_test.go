@@ -46,7 +46,7 @@ func TestHandoverMovesOpenDeals(t *testing.T) {
 	e.must("console:maria", "/deal add Maria Co: valves amount=200 stage=lead", "D-2")
 	e.must("console:maria", "/deal won D-2", "D-2")
 	e.must("console:admin", "/dismiss @Maria", "no longer has access")
-	e.must("console:admin", "/handover @Maria @Ivan", "1 clients moved")
+	e.must("console:admin", "/handover @Maria @Ivan", "1 client moved")
 	e.must("console:ivan", "/pipeline", "€1,000.00")
 	e.must("console:admin", "/pipeline @Maria", "—")
 	e.mustNot("console:admin", "/pipeline @Maria", "€1,000.00")

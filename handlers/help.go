@@ -16,7 +16,7 @@ func (s *Service) registerCore() {
 	s.add(&spec{name: "today", aliases: []string{"днес"}, minRole: crm.RoleManager, run: s.todayCmd})
 	s.add(&spec{name: "client", aliases: []string{"клиент"}, minRole: crm.RoleManager, run: s.clientCmd})
 	s.add(&spec{name: "clients", aliases: []string{"клиенти"}, minRole: crm.RoleManager, run: s.clientsCmd})
-	s.add(&spec{name: "log", aliases: []string{"запиши", "разговор"}, minRole: crm.RoleManager, run: s.logCmd})
+	s.add(&spec{name: "log", aliases: []string{"запиши", "разговор", "лог"}, minRole: crm.RoleManager, run: s.logCmd})
 	s.add(&spec{name: "remind", aliases: []string{"напомни"}, minRole: crm.RoleManager, run: s.remindCmd})
 	s.add(&spec{name: "task", aliases: []string{"задача"}, minRole: crm.RoleManager, run: s.taskCmd})
 	s.add(&spec{name: "team", aliases: []string{"екип"}, minRole: crm.RoleManager, run: s.teamCmd})

@@ -200,7 +200,7 @@ func TestPlanningFieldChoices(t *testing.T) {
 	if strings.Join(labels, ",") != "key,regular" || !strings.HasPrefix(data[0], "/client edit #") || !strings.HasSuffix(data[0], " level=key") {
 		t.Fatalf("choices %v %v", labels, data)
 	}
-	e.must("console:maria", data[0], "level: — → key")
+	e.must("console:maria", data[0], "Level: — → key")
 	// Needs add to the ones there are.
 	rec = e.send("console:maria", "/client edit Delta need=")
 	var needs []string
@@ -212,10 +212,10 @@ func TestPlanningFieldChoices(t *testing.T) {
 	if !contains(needs, `+ pumps=need=valves,pumps`) || !contains(needs, `Clear=need=""`) {
 		t.Fatalf("need choices %v", needs)
 	}
-	e.must("console:maria", `/client edit Delta need="valves,pumps"`, "need: valves → valves,pumps")
-	e.must("console:maria", `/client edit Delta level=""`, "level: key → —")
+	e.must("console:maria", `/client edit Delta need="valves,pumps"`, "Needs: valves → valves,pumps")
+	e.must("console:maria", `/client edit Delta level=""`, "Level: key → —")
 	// Nobody else's value is invented: an unused field says so.
-	e.must("console:maria", "/client edit Delta focus=", "No client has a Focus yet")
+	e.must("console:maria", "/client edit Delta focus=", "No client has a value for Focus yet")
 	// Other fields are not touched by the question.
 	e.must("console:maria", "/client Delta", "Needs: valves,pumps")
 }
@@ -272,7 +272,7 @@ func TestPlanningContactPlan(t *testing.T) {
 	e.must("console:maria", "/plan Acme", "No contact plan yet")
 	e.must("console:maria", "/plan Acme every fortnight-ish", "Usage: /plan")
 	e.must("console:maria", "/plan Acme every 2w until 2020-01-01", "cannot end in the past")
-	e.must("console:maria", "/client Acme history", "contact_plan: every 10d #visit until 2027-06-30 → —")
+	e.must("console:maria", "/client Acme history", "Contact plan: every 10d #visit until 2027-06-30 → —")
 }
 
 func TestPlanningMeetingReminderOnce(t *testing.T) {
@@ -387,7 +387,7 @@ func TestPlanningReliabilityGolden(t *testing.T) {
 		e.must("console:maria", "/payment Acme late 40d: INV-103", "40 days late")
 		e.must("console:maria", "/promise Acme: service visit by 2026-10-20", "P-2")
 	})
-	e.must("console:maria", "/client edit Acme rating=B", "rating")
+	e.must("console:maria", "/client edit Acme rating=B", "Rating")
 	var out strings.Builder
 	for _, q := range []struct{ who, text string }{
 		{"console:maria", "/reliability Acme"},

@@ -492,7 +492,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	}
 	text := r.t("segments.pick_value", "field", r.t("field."+field), "name", c.Name, "current", dash(c.Field(field)))
 	if len(keys) == 0 {
-		text = r.t("segments.no_values", "field", r.t("field."+field), "example", "/client edit "+ref+" "+field+"=…")
+		text = r.t("segments.no_values", "field", r.t("field."+field), "example", r.t("segments.example", "ref", ref, "field", r.fieldKey(field)))
 	}
 	return true, w.Reply(ctx, bot.Reply{Text: text, Buttons: buttons})
 }
