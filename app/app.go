@@ -173,7 +173,8 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	m.SetBuild(buildInfo())
 	nr := newNotifyRouter()
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
-		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)))
+		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)),
+		handlers.WithTranscriber(newTranscriber(cfg, logger)))
 	if err := svc.Err(); err != nil {
 		st.Close()
 		return nil, err
@@ -182,6 +183,9 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 }
 
 func (s *services) close() {
+	// Transcriptions still running (outside the chat queues) finish
+	// before the store closes under them.
+	s.handler.Wait(30 * time.Second)
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing the store", "err", err)
 	}
@@ -372,4 +376,5 @@ Environment:
                              SLACK_SIGNING_SECRET for HTTP mode, SLACK_API_URL overrides the API
   OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL
                              any OpenAI-compatible server; none: the offline drafter
+  OPENAI_TRANSCRIBE_MODEL    speech-to-text model for voice notes, same server (whisper-1)
 `

@@ -45,6 +45,8 @@ type Config struct {
 	OpenAIKey     string
 	OpenAIBaseURL string
 	OpenAIModel   string
+	// OpenAITranscribeModel is the speech-to-text model for voice notes.
+	OpenAITranscribeModel string
 }
 
 // LoadConfig reads the configuration through getenv. A bad value is an
@@ -67,6 +69,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OpenAIKey:             getenv("OPENAI_API_KEY"),
 		OpenAIBaseURL:         getenv("OPENAI_BASE_URL"),
 		OpenAIModel:           getenv("OPENAI_MODEL"),
+		OpenAITranscribeModel: getenv("OPENAI_TRANSCRIBE_MODEL"),
 	}
 	if l := i18n.Lang(c.Lang); l != "" {
 		c.Lang = l

@@ -19,3 +19,16 @@ func newModel(cfg Config, logger *slog.Logger) handlers.Model {
 	logger.Info("language model configured", "llm", lc)
 	return llm.New(lc)
 }
+
+// newTranscriber returns the speech-to-text model for voice notes, through
+// the same server (OPENAI_TRANSCRIBE_MODEL, default whisper-1), or nil
+// when no server is configured: then a voice note is kept as an attachment
+// if the person wants.
+func newTranscriber(cfg Config, logger *slog.Logger) handlers.Transcriber {
+	lc := llm.Config{APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel,
+		TranscribeModel: cfg.OpenAITranscribeModel, Logger: logger}
+	if !lc.Enabled() {
+		return nil
+	}
+	return llm.New(lc)
+}

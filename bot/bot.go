@@ -43,6 +43,13 @@ type Message struct {
 	LangHint string
 	// Attachments are files sent with the message.
 	Attachments []Attachment
+	// Location is a place the sender shared (Telegram), nil otherwise.
+	Location *Location
+	// Contact is a contact card the sender shared, nil otherwise.
+	Contact *Contact
+	// Forward is set when the message was forwarded from elsewhere: Text
+	// is then the forwarded text.
+	Forward *Forward
 	// InviteLink, when the platform has one-tap invitations, is the link
 	// that registers an invited person: a URL with %s where the invitation
 	// code goes ("https://t.me/acct_bot?start=%s").
@@ -60,15 +67,50 @@ type Message struct {
 	Command Command
 }
 
+// Kinds of attachment.
+const (
+	KindDocument = "document"
+	KindPhoto    = "photo"
+	KindVoice    = "voice"
+	KindAudio    = "audio"
+)
+
 // Attachment is a file sent to the bot.
 type Attachment struct {
+	// Kind is KindDocument, KindPhoto, KindVoice or KindAudio ("" is a
+	// document).
+	Kind string
 	Name string
 	MIME string
+	// Duration is the length of a voice note or audio file, when the
+	// platform says it.
+	Duration time.Duration
 	// Size is the file's size in bytes when the platform says it (0 when
 	// unknown), so that a file too large is refused before it is fetched.
 	Size int64
 	// Open returns the file's content; adapters download lazily.
 	Open func(ctx context.Context) ([]byte, error)
+}
+
+// Location is a shared place.
+type Location struct {
+	Lat, Lon float64
+	// Live is set for a live location; the bot takes it once, at the start.
+	Live bool
+}
+
+// Contact is a shared contact card.
+type Contact struct {
+	Name  string
+	Phone string
+}
+
+// Forward tells where a forwarded message came from.
+type Forward struct {
+	// From names the original sender, when the platform tells.
+	From string
+	// Date is when the original message was sent.
+	Date time.Time
 }
 
 // Button is one choice under a reply. Data is the command text the button

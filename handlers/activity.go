@@ -47,6 +47,12 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err != nil {
 		return err
 	}
+	// Files sent with the command are fetched first: one too large is
+	// refused with nothing written.
+	files, err := s.takeFiles(ctx, r)
+	if err != nil {
+		return err
+	}
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: tags, Text: text, At: r.now}
 	if next != nil {
 		next.ClientID = c.ID
@@ -61,7 +67,11 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
 		return err
 	}
-	msg := r.t("log.saved", "name", c.Name)
+	attached, err := s.keepFiles(ctx, r, c.ID, crm.AttachedToConversation, conv.ID, files)
+	if err != nil {
+		return err
+	}
+	msg := r.t("log.saved", "name", c.Name) + attached
 	var buttons [][]bot.Button
 	if next != nil {
 		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDue(next))

@@ -196,12 +196,20 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 		return err
 	}
 	ack, resolve := settings.Due(sev, r.now, r.tz)
+	files, err := s.takeFiles(ctx, r)
+	if err != nil {
+		return err
+	}
 	cl := crm.NewClaim(c.ID, c.OwnerID, actor, r.now, text, remedy, sev, category, ack, resolve)
 	if err := s.store.CreateClaim(ctx, &cl); err != nil {
 		return err
 	}
+	attached, err := s.keepFiles(ctx, r, c.ID, crm.AttachedToClaim, cl.ID, files)
+	if err != nil {
+		return err
+	}
 	msg := r.t("claim.saved", "id", cl.Ref(), "name", c.Name, "severity", r.t("claim.severity."+string(sev)), "category", categoryName(r.t, category)) +
-		"\n" + r.t("claim.due", "ack", r.fmtTime(ack), "resolve", r.fmtTime(resolve))
+		"\n" + r.t("claim.due", "ack", r.fmtTime(ack), "resolve", r.fmtTime(resolve)) + attached
 	if remedy != "" {
 		msg += "\n" + r.t("claim.remedy_line", "remedy", remedy)
 	}
@@ -218,7 +226,11 @@ func (s *Service) claimShow(ctx context.Context, w bot.ReplyWriter, r *request, 
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, s.claimCard(r, c, client))
+	rep, err := s.withClaimAttachments(ctx, r, s.claimCard(r, c, client), c)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, rep)
 }
 
 // visibleClaim loads a claim the sender may see and change (the client's
@@ -306,6 +318,10 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 			return err
 		}
 	}
+	files, err := s.takeFiles(ctx, r)
+	if err != nil {
+		return err
+	}
 	ev.By = actor
 	if kind == crm.StepReopen {
 		settings, err := s.store.ClaimSettings(ctx)
@@ -349,6 +365,11 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 	case crm.StepSatisfied:
 		msg = r.t("claim.rated", "id", ref, "score", updated.Satisfaction)
 	}
+	attached, err := s.keepFiles(ctx, r, updated.ClientID, crm.AttachedToClaim, updated.ID, files)
+	if err != nil {
+		return err
+	}
+	msg += attached
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: claimButtons(r, updated, true), Edit: r.Button})
 }
 

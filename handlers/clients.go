@@ -14,6 +14,9 @@ import (
 // added by their own files).
 type cardSection func(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error)
 
+// cardButtons adds rows of buttons under a client card.
+type cardButtons func(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error)
+
 // client dispatches "/client …".
 func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
@@ -346,6 +349,13 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 	ref := clientRef(c)
 	rep.Buttons = [][]bot.Button{
 		{{Label: r.t("button.confirm_current"), Data: "/client " + ref + " ok"}, {Label: r.t("button.history"), Data: "/client " + ref + " history"}},
+	}
+	for _, b := range s.cardButtons {
+		rows, err := b(ctx, r, c)
+		if err != nil {
+			return rep, err
+		}
+		rep.Buttons = append(rep.Buttons, rows...)
 	}
 	return rep, nil
 }

@@ -248,11 +248,15 @@ func (s *Service) importAttachments(ctx context.Context, w bot.ReplyWriter, r *r
 }
 
 // attachments handles a message that brings files but no command: a CSV
-// file is a client import.
+// file is a client import; any other file waits to be attached to a
+// client (capture.go).
 func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
 	r, err := s.newRequest(ctx, m)
 	if err != nil {
 		return err
+	}
+	if !isImport(m.Attachments[0]) {
+		return s.captureFiles(ctx, w, m)
 	}
 	if !r.hasRole(crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")

@@ -232,7 +232,8 @@ func TestImportFileErrors(t *testing.T) {
 		{"no name column", csvFile("x.csv", "city,phone\nSofia,1\n"), "no name column"},
 		{"duplicate column", csvFile("x.csv", "name,City,град\nA,B,C\n"), "appears twice"},
 		{"UTF-16", csvFile("x.csv", "\xff\xfen\x00a\x00"), "UTF-16"},
-		{"not a CSV", bot.Attachment{Name: "photo.jpg", MIME: "image/jpeg", Open: func(context.Context) ([]byte, error) { return nil, nil }}, "CSV files only"},
+		// Any other file is no import: it waits to be attached to a client.
+		{"not a CSV", bot.Attachment{Name: "photo.jpg", MIME: "image/jpeg", Open: func(context.Context) ([]byte, error) { return nil, nil }}, "Which client is photo.jpg"},
 		{"empty", csvFile("x.csv", ""), "The file is empty."},
 		{"all rows bad", csvFile("x.csv", allBad.String()), "Stopped: the first 1000 rows were all rejected"},
 	} {

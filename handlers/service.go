@@ -70,6 +70,7 @@ type Store interface {
 	DigestStore
 	PlanningStore
 	PushStore
+	CaptureStore
 }
 
 // Config holds the settings the handlers use.
@@ -127,6 +128,8 @@ type Service struct {
 	specs  []*spec
 	agenda []agendaSource
 	card   []cardSection
+	// cardButtons add buttons under a client card (attachments…).
+	cardButtons []cardButtons
 	// facts add open claims, deals… to the facts drafts rely on.
 	facts  []factsSection
 	assist *assistant
@@ -140,6 +143,10 @@ type Service struct {
 	data dataHooks
 	// digest holds the sections and snapshotters that families add to digests.
 	digest *digestHooks
+	// transcriber turns voice notes into text; nil when none is configured.
+	transcriber Transcriber
+	// bg is work running outside the chat queues (transcriptions).
+	bg background
 }
 
 // Option configures a Service.
@@ -222,7 +229,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerData()
 	s.registerPlanning()
 	s.registerPush()
-	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify)
+	s.registerCapture()
+	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify, s.captureMW)
 	return s
 }
 
@@ -473,6 +481,9 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
+	}
+	if done, err := s.pendingOutcome(ctx, w, m); done || err != nil {
+		return err
 	}
 	if m.Private && m.Person != nil {
 		return s.privateNote(ctx, w, m)

@@ -45,8 +45,13 @@ type Config struct {
 	BaseURL string
 	// Model is the model name ("gpt-4o-mini", "llama3.1").
 	Model string
+	// TranscribeModel is the speech-to-text model (default whisper-1).
+	TranscribeModel string
 	// Deadline bounds one call with all its attempts (default 20 s).
 	Deadline time.Duration
+	// TranscribeDeadline bounds one transcription with all its attempts
+	// (default 90 s).
+	TranscribeDeadline time.Duration
 	// Retries is how many times a 429 or 5xx is retried (default 2; a
 	// negative value means none).
 	Retries int
@@ -71,6 +76,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("server", redactURL(c.baseURL())),
 		slog.String("model", c.model()),
+		slog.String("transcribe_model", c.TranscribeModel),
 		slog.Bool("key", c.APIKey != ""),
 	)
 }
@@ -242,21 +248,41 @@ func (c *Client) Model() string { return c.cfg.model() }
 // Retry-After when it gives one) as long as the wait ends before the
 // deadline.
 func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
+	creq := c.request(req)
+	var out *Response
+	err := c.retry(ctx, func(ctx context.Context, attempt int) (err error) {
+		resp, err := c.api.CreateChatCompletion(ctx, creq)
+		if err == nil {
+			out, err = convert(resp, attempt)
+		}
+		return err
+	})
+	return out, err
+}
+
+// retry runs call under one deadline for all its attempts, retrying 429
+// and 5xx answers with backoff (the server's Retry-After when it gives
+// one) as long as the wait ends before the deadline. An *Error that call
+// returns itself (an unusable answer) is final.
+func (c *Client) retry(ctx context.Context, call func(ctx context.Context, attempt int) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Deadline)
 	defer cancel()
-	creq := c.request(req)
 	backoff := c.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		st := &attemptStatus{}
-		resp, err := c.api.CreateChatCompletion(withStatus(ctx, st), creq)
+		err := call(withStatus(ctx, st), attempt)
 		if err == nil {
-			return convert(resp, attempt)
+			return nil
+		}
+		var own *Error
+		if errors.As(err, &own) {
+			return err
 		}
 		e := classify(ctx, err, st, attempt)
 		retryable := e.Reason == ReasonRateLimited || e.Reason == ReasonServer
 		if !retryable || attempt > c.cfg.Retries {
 			c.log.Warn("language model call failed", "reason", e.Reason, "status", e.Status, "attempts", attempt)
-			return nil, e
+			return e
 		}
 		wait := backoff + time.Duration(rand.Int64N(int64(backoff)/4+1))
 		if ra, ok := parseRetryAfter(st.retryAfter, time.Now()); ok {
@@ -267,14 +293,14 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
 			// Waiting would end past the deadline: fail now rather than
 			// keep the person waiting for nothing.
 			c.log.Warn("language model call failed", "reason", e.Reason, "status", e.Status, "attempts", attempt, "retry_after", wait)
-			return nil, e
+			return e
 		}
 		c.log.Info("language model busy, retrying", "status", e.Status, "attempt", attempt, "wait", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, &Error{Reason: ReasonTimeout, Status: e.Status, Attempts: attempt, Err: ctx.Err()}
+			return &Error{Reason: ReasonTimeout, Status: e.Status, Attempts: attempt, Err: ctx.Err()}
 		case <-t.C:
 		}
 	}

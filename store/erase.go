@@ -54,6 +54,7 @@ func clientErasers() []clientEraser {
 		{"deals", eraseDeals},
 		{"drafts", eraseAssistantRecords},
 		{"planning", planningClientKeys},
+		{"attachments", eraseAttachments},
 	}
 }
 

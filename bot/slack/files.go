@@ -41,11 +41,23 @@ func (a *Adapter) attachments(ctx context.Context, files []slackapi.File) []bot.
 		}
 		name := firstNonEmpty(f.Name, f.Title, f.ID)
 		out = append(out, bot.Attachment{
-			Name: name, MIME: f.Mimetype, Size: int64(f.Size),
+			Kind: fileKind(f.Mimetype), Name: name, MIME: f.Mimetype, Size: int64(f.Size),
 			Open: func(ctx context.Context) ([]byte, error) { return a.download(ctx, f) },
 		})
 	}
 	return out
+}
+
+// fileKind tells a photo and a recording (a Slack audio clip) from other
+// files, by their type.
+func fileKind(mime string) string {
+	switch {
+	case strings.HasPrefix(mime, "image/"):
+		return bot.KindPhoto
+	case strings.HasPrefix(mime, "audio/"):
+		return bot.KindAudio
+	}
+	return bot.KindDocument
 }
 
 // download fetches a shared file from its url_private_download with the

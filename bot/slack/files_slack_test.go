@@ -54,10 +54,6 @@ func TestSharedFileRefusedBeforeDownload(t *testing.T) {
 	big["size"] = 20 << 20 // as Slack reports it
 	e.post("/slack/events", "application/json", fileShareEvent("EvBig", headUser, "", big))
 	e.fake.waitMessage("larger than 16 MB")
-	photo := e.fake.addFile("photo.jpg", []byte("\xff\xd8\xff"))
-	photo["mimetype"] = "image/jpeg"
-	e.post("/slack/events", "application/json", fileShareEvent("EvJpg", headUser, "", photo))
-	e.fake.waitMessage("CSV files only")
 	// Someone the bot does not know: refused, the file not fetched.
 	e.post("/slack/events", "application/json", fileShareEvent("EvU", "U0123", "", e.fake.addFile("x.csv", []byte("name\nSecret\n"))))
 	e.fake.waitMessage("slack:U0123")
@@ -69,6 +65,11 @@ func TestSharedFileRefusedBeforeDownload(t *testing.T) {
 	if got := e.storedClients(); len(got) != 0 {
 		t.Errorf("clients stored from refused files: %q", got)
 	}
+	// Not a CSV file: no import, it waits to be attached to a client.
+	photo := e.fake.addFile("photo.jpg", []byte("\xff\xd8\xff"))
+	photo["mimetype"] = "image/jpeg"
+	e.post("/slack/events", "application/json", fileShareEvent("EvJpg", headUser, "", photo))
+	e.fake.waitMessage("Which client is photo.jpg")
 }
 
 func TestSharedFileWithoutURLsAsksFilesInfo(t *testing.T) {

@@ -217,6 +217,11 @@ func (a *Adapter) onInteraction(ctx context.Context, raw []byte) (any, error) {
 		return nil, fmt.Errorf("slack: bad interaction payload: %w", err)
 	}
 	switch ic.Type {
+	case slackapi.InteractionTypeMessageAction:
+		if ic.CallbackID == logMessageID {
+			a.onLogMessage(ctx, &ic)
+		}
+		return nil, nil
 	case slackapi.InteractionTypeBlockActions:
 		return nil, a.onBlockActions(ctx, &ic)
 	case slackapi.InteractionTypeViewSubmission:

@@ -71,7 +71,7 @@ type formMeta struct {
 func (a *Adapter) offerLogForm(ctx context.Context, w *replier, in inbound, client, lang string) {
 	if in.triggerID != "" {
 		meta := formMeta{Channel: in.o.channel, ResponseURL: in.o.responseURL, Thread: in.o.thread, IM: in.o.im, Lang: lang}
-		view := a.logModal(lang, client, meta)
+		view := a.logModal(lang, client, "", meta)
 		err := a.retry(ctx, func() error {
 			_, err := a.api.OpenViewContext(ctx, in.triggerID, view)
 			return err
@@ -94,7 +94,7 @@ func (a *Adapter) offerLogForm(ctx context.Context, w *replier, in inbound, clie
 
 // logModal builds the form: client, how they talked, what was said, the
 // next step and its due date.
-func (a *Adapter) logModal(lang, client string, meta formMeta) slackapi.ModalViewRequest {
+func (a *Adapter) logModal(lang, client, text string, meta formMeta) slackapi.ModalViewRequest {
 	loc := a.cat.For(lang)
 	input := func(id, label, placeholder, hint string, optional, multiline bool, maxLen int, initial string) *slackapi.InputBlock {
 		el := slackapi.NewPlainTextInputBlockElement(plain(placeholder), inputAction)
@@ -127,7 +127,7 @@ func (a *Adapter) logModal(lang, client string, meta formMeta) slackapi.ModalVie
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
 			input(fieldClient, loc.T("slack.modal.client"), loc.T("slack.modal.client_hint"), "", false, false, 200, client),
 			channel,
-			input(fieldText, loc.T("slack.modal.text"), loc.T("slack.modal.text_hint"), "", false, true, 3000, ""),
+			input(fieldText, loc.T("slack.modal.text"), loc.T("slack.modal.text_hint"), "", false, true, 3000, text),
 			input(fieldNext, loc.T("slack.modal.next"), loc.T("slack.modal.next_hint"), "", true, false, 500, ""),
 			input(fieldDue, loc.T("slack.modal.due"), loc.T("slack.modal.due_hint"), "", true, false, 60, ""),
 		}},

@@ -63,6 +63,8 @@ type envConfig struct {
 	noStart bool
 	// clock, when set, is the handlers' clock.
 	clock dates.Clock
+	// svcOpts are more options of the handlers (a transcriber…).
+	svcOpts []handlers.Option
 }
 
 func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
@@ -88,7 +90,7 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	if ec.clock == nil {
 		ec.clock = dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	}
-	svc := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock))
+	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock)}, ec.svcOpts...)...)
 	opts := append([]Option{
 		WithLogger(logger), WithCatalog(cat), WithCommands(svc),
 		WithPacing(2*time.Millisecond, time.Millisecond), WithPollTimeout(time.Second),

@@ -77,12 +77,10 @@ func (a *Adapter) serveMessage(ctx context.Context, msg *models.Message) bool {
 	if msg.From == nil || msg.From.IsBot {
 		return true
 	}
-	text := msg.Text
-	var files []bot.Attachment
-	if msg.Document != nil {
-		// A file's words are its caption: a command ("/import") or none.
+	text, files := msg.Text, a.messageFiles(msg)
+	if len(files) > 0 {
+		// A file's words are its caption: a command ("/log Acme: …") or none.
 		text = msg.Caption
-		files = []bot.Attachment{a.documentAttachment(msg.Document)}
 	}
 	private := isPrivate(msg.Chat)
 	share := false
@@ -97,7 +95,8 @@ func (a *Adapter) serveMessage(ctx context.Context, msg *models.Message) bool {
 	default:
 		return true // channels
 	}
-	if strings.TrimSpace(text) == "" && len(files) == 0 {
+	loc, contact := sharedLocation(msg), sharedContact(msg)
+	if strings.TrimSpace(text) == "" && len(files) == 0 && loc == nil && contact == nil {
 		return true
 	}
 	m := &bot.Message{
@@ -105,6 +104,7 @@ func (a *Adapter) serveMessage(ctx context.Context, msg *models.Message) bool {
 		Identity: bot.Telegram + ":" + strconv.FormatInt(msg.From.ID, 10), DisplayName: displayName(msg.From),
 		Text: text, Private: private, LangHint: msg.From.LanguageCode, ReceivedAt: time.Now(),
 		Attachments: files, InviteLink: a.inviteLink(),
+		Location: loc, Contact: contact, Forward: forwardOf(msg),
 	}
 	w := &chatWriter{a: a, m: m, chat: msg.Chat.ID, user: msg.From.ID, group: !private, share: share}
 	return a.serveChat(ctx, w, m)

@@ -1,0 +1,760 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/llm"
+)
+
+// Capture takes what people already have in the chat: a voice note, a
+// photo or a file, a shared location, a forwarded message, a contact card.
+// Each either goes with a record command (a caption "/log Acme: …" attaches
+// the file to that conversation) or waits, as the person's pending capture
+// in the store, for them to say which client it is about. The store keeps
+// that state, not this process, so that a restart or another replica
+// answers the button as well.
+
+// Limits of what capture takes.
+const (
+	// maxAttachmentBytes is the largest file kept with a record.
+	maxAttachmentBytes = 20 << 20
+	// maxVoiceBytes and maxVoiceLength bound a voice note sent for
+	// transcription; both are checked before anything is downloaded.
+	maxVoiceBytes  = 25 << 20
+	maxVoiceLength = 10 * time.Minute
+	// captureChoices is how many clients a "which client?" question offers.
+	captureChoices = 6
+	// cardAttachments is how many attachments a card lists.
+	cardAttachments = 5
+	// forwardBurst: forwards this close together are one conversation.
+	forwardBurst = 2 * time.Minute
+)
+
+// CaptureStore keeps attachments and the pending captures that wait for
+// their client.
+type CaptureStore interface {
+	// SaveAttachment stores the bytes and the record, giving a its id; with
+	// a.ClientID 0 the file waits unlisted until FileAttachment.
+	SaveAttachment(ctx context.Context, a *crm.Attachment, data []byte) error
+	FileAttachment(ctx context.Context, id, clientID uint64, recordKind string, recordID uint64) (*crm.Attachment, error)
+	Attachment(ctx context.Context, id uint64) (*crm.Attachment, error)
+	AttachmentData(ctx context.Context, id uint64) ([]byte, error)
+	// ClientAttachments lists a client's attachments, oldest first.
+	ClientAttachments(ctx context.Context, clientID uint64) ([]*crm.Attachment, error)
+	// DiscardAttachment drops a file that still waits for its client.
+	DiscardAttachment(ctx context.Context, id uint64) error
+	// PutPendingCapture replaces the person's pending capture (new Seq).
+	PutPendingCapture(ctx context.Context, p *crm.PendingCapture) error
+	PendingCapture(ctx context.Context, personID uint64, now time.Time) (*crm.PendingCapture, error)
+	// TakePendingCapture removes and returns it when its Seq is seq.
+	TakePendingCapture(ctx context.Context, personID, seq uint64) (*crm.PendingCapture, error)
+	AppendToConversation(ctx context.Context, clientID uint64, at time.Time, id uint64, line string) error
+}
+
+// Transcriber turns speech into text: the llm package's Client through an
+// OpenAI-compatible /audio/transcriptions. Nil means none is configured.
+type Transcriber interface {
+	Transcribe(ctx context.Context, a llm.Audio) (string, error)
+}
+
+var _ Transcriber = (*llm.Client)(nil)
+
+// WithTranscriber sets the speech-to-text model for voice notes. Pass nil
+// (untyped) for none.
+func WithTranscriber(t Transcriber) Option { return func(s *Service) { s.transcriber = t } }
+
+// background is work that runs outside the chat's ordered queue (a
+// transcription), so that the person's next commands are not held behind
+// it; Wait lets it finish before the store closes.
+type background struct{ wg sync.WaitGroup }
+
+// Wait returns when the background work in hand is done, or after d.
+func (s *Service) Wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { s.bg.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// registerCapture adds the capture commands and the attachments' place on
+// client cards and in client exports.
+func (s *Service) registerCapture() {
+	s.add(&spec{name: "attachment", aliases: []string{"файл", "прикачен"}, minRole: crm.RoleManager, run: s.attachmentCmd})
+	s.add(&spec{name: "capture", aliases: []string{"приеми"}, minRole: crm.RoleManager, run: s.captureCmd})
+	s.card = append(s.card, s.attachmentCardSection)
+	s.cardButtons = append(s.cardButtons, s.attachmentCardButtons)
+	s.addClientSection("attachments", s.exportAttachments)
+}
+
+// captureMW sends what is no typed text (a location, a contact, a
+// forward, a voice note without a command) to capture, before the router
+// reads the text as a command.
+func (s *Service) captureMW(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		if m.Person == nil || m.Button {
+			return next.ServeChat(ctx, w, m)
+		}
+		_, isCmd := bot.ParseCommand(m.Text)
+		switch {
+		case m.Location != nil:
+			return s.captureLocation(ctx, w, m)
+		case m.Contact != nil:
+			return s.captureContact(ctx, w, m)
+		case m.Forward != nil && strings.TrimSpace(m.Text) != "":
+			return s.captureForward(ctx, w, m)
+		case !isCmd && len(m.Attachments) == 1 && isVoice(m.Attachments[0]):
+			return s.captureVoice(ctx, w, m)
+		}
+		return next.ServeChat(ctx, w, m)
+	})
+}
+
+func isVoice(a bot.Attachment) bool { return a.Kind == bot.KindVoice || a.Kind == bot.KindAudio }
+
+// fetched is an attachment's bytes, downloaded before any record is
+// written, so that a file too large is refused with nothing saved.
+type fetched struct {
+	att  bot.Attachment
+	data []byte
+}
+
+// fetchFile downloads one attachment within limit.
+func (s *Service) fetchFile(ctx context.Context, r *request, a bot.Attachment, limit int64) ([]byte, error) {
+	tooLarge := crm.Errorf(crm.EINVALID, "capture.too_large", "file", fileName(a), "max", limit>>20)
+	if a.Size > limit {
+		return nil, tooLarge
+	}
+	if a.Open == nil {
+		return nil, crm.Internal(fmt.Errorf("attachment %q cannot be opened", a.Name))
+	}
+	data, err := a.Open(ctx)
+	if errors.Is(err, bot.ErrAttachmentTooLarge) || int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	if err != nil {
+		s.log.Warn("attachment not fetched", "file", fileName(a), "err", err)
+		return nil, crm.Errorf(crm.EUNAVAILABLE, "capture.fetch_failed", "file", fileName(a))
+	}
+	return data, nil
+}
+
+// takeFiles downloads the files sent with a record command.
+func (s *Service) takeFiles(ctx context.Context, r *request) ([]fetched, error) {
+	var out []fetched
+	for _, a := range r.Attachments {
+		data, err := s.fetchFile(ctx, r, a, maxAttachmentBytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fetched{a, data})
+	}
+	return out, nil
+}
+
+// keepFiles stores files with the record just written and returns the
+// line that says so ("" without files).
+func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, kind string, recordID uint64, files []fetched) (string, error) {
+	var lines []string
+	for _, f := range files {
+		a := s.newAttachment(r, f.att)
+		a.ClientID, a.RecordKind, a.RecordID = clientID, kind, recordID
+		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.data); err != nil {
+			return "", err
+		}
+		lines = append(lines, r.t("capture.attached", "id", a.Ref(), "file", a.Name, "size", fmtSize(a.Size, r.Lang)))
+	}
+	if len(lines) == 0 {
+		return "", nil
+	}
+	return "\n" + strings.Join(lines, "\n"), nil
+}
+
+func (s *Service) newAttachment(r *request, a bot.Attachment) *crm.Attachment {
+	kind := a.Kind
+	if kind == "" {
+		kind = bot.KindDocument
+	}
+	return &crm.Attachment{Kind: kind, Name: fileName(a), MIME: a.MIME, By: r.me.ID, At: r.now}
+}
+
+// fileName is a safe base name for an attachment.
+func fileName(a bot.Attachment) string {
+	name := path.Base(strings.ReplaceAll(a.Name, "\\", "/"))
+	if name == "." || name == "/" || name == "" {
+		switch a.Kind {
+		case bot.KindPhoto:
+			return "photo.jpg"
+		case bot.KindVoice:
+			return "voice.ogg"
+		case bot.KindAudio:
+			return "audio"
+		}
+		return "file"
+	}
+	return truncate(name, 120)
+}
+
+// fmtSize writes a byte count as people read it: "820 KB", "1.4 MB" ("1,4
+// MB" in Bulgarian).
+func fmtSize(n int64, lang string) string {
+	var s string
+	switch {
+	case n < 1<<10:
+		s = strconv.FormatInt(n, 10) + " B"
+	case n < 1<<20:
+		s = strconv.FormatInt((n+512)>>10, 10) + " KB"
+	default:
+		s = strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	}
+	if lang == "bg" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// captureFiles handles files sent with no command: each waits for the
+// sender to say which client (or claim) it belongs to.
+func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/capture")
+	}
+	a := m.Attachments[0]
+	data, err := s.fetchFile(ctx, r, a, maxAttachmentBytes)
+	if err != nil {
+		return err
+	}
+	att := s.newAttachment(r, a)
+	if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), att, data); err != nil {
+		return err
+	}
+	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureFile, At: r.now, AttachmentID: att.ID}
+	if err := s.store.PutPendingCapture(ctx, p); err != nil {
+		return err
+	}
+	return s.askClient(ctx, w, r, p, r.t("capture.file_which", "file", att.Name, "size", fmtSize(att.Size, r.Lang)), "")
+}
+
+// askClient asks which client a pending capture is about, with buttons:
+// the sender's clients in city first (when known), then the most recently
+// touched.
+func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.PendingCapture, question, city string) error {
+	cands, err := s.captureCandidates(ctx, r, city)
+	if err != nil {
+		return err
+	}
+	seq := strconv.FormatUint(p.Seq, 10)
+	rep := bot.Reply{Text: question + "\n" + r.t("capture.which_hint", "seq", seq)}
+	for _, c := range cands {
+		label := c.Name
+		if c.City != "" {
+			label += " (" + c.City + ")"
+		}
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: label, Data: "/capture " + seq + " " + clientRef(c)}})
+	}
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("capture.button.cancel"), Data: "/capture " + seq + " cancel"}})
+	return w.Reply(ctx, rep)
+}
+
+// captureCandidates are the clients offered for a capture.
+func (s *Service) captureCandidates(ctx context.Context, r *request, city string) ([]*crm.Client, error) {
+	cs, err := s.store.ClientsByOwner(ctx, r.me.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		if cs, err = s.visibleClients(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	inCity := func(c *crm.Client) bool { return city != "" && sameCity(c.City, city) }
+	sort.SliceStable(cs, func(i, j int) bool {
+		if a, b := inCity(cs[i]), inCity(cs[j]); a != b {
+			return a
+		}
+		return cs[i].LastTouch.After(cs[j].LastTouch)
+	})
+	if len(cs) > captureChoices {
+		cs = cs[:captureChoices]
+	}
+	return cs, nil
+}
+
+// captureCmd answers a "which client?" question:
+// "/capture SEQ #12|NAME", "/capture SEQ cancel", "/capture SEQ skip".
+func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) < 2 {
+		return crm.Errorf(crm.EINVALID, "capture.usage")
+	}
+	seq, err := strconv.ParseUint(args[0], 10, 64)
+	if err != nil {
+		return crm.Errorf(crm.EINVALID, "capture.usage")
+	}
+	rest := strings.TrimSpace(afterWord(r.Command.Rest))
+	switch strings.ToLower(rest) {
+	case "cancel", "откажи", "отказ", "skip", "пропусни":
+		p, err := s.store.TakePendingCapture(ctx, r.me.ID, seq)
+		if crm.IsNotFound(err) {
+			return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+		}
+		if err != nil {
+			return err
+		}
+		if p.AttachmentID != 0 {
+			if err := s.store.DiscardAttachment(ctx, p.AttachmentID); err != nil {
+				return err
+			}
+		}
+		key := "capture.cancelled"
+		if p.Kind == crm.CaptureVisitOutcome {
+			key = "capture.outcome_skipped"
+		}
+		return w.Reply(ctx, bot.Reply{Text: r.t(key), Edit: r.Button})
+	}
+	pending, err := s.store.PendingCapture(ctx, r.me.ID, r.now)
+	if crm.IsNotFound(err) || (err == nil && pending.Seq != seq) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+	}
+	if err != nil {
+		return err
+	}
+	if pending.Kind == crm.CaptureVisitOutcome {
+		return s.visitOutcome(ctx, w, r, pending, rest)
+	}
+	c, actor, err := r.changeableClient(ctx, rest)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.TakePendingCapture(ctx, r.me.ID, seq)
+	if crm.IsNotFound(err) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+	}
+	if err != nil {
+		return err
+	}
+	switch p.Kind {
+	case crm.CaptureFile:
+		a, err := s.store.FileAttachment(ctx, p.AttachmentID, c.ID, crm.AttachedToClient, c.ID)
+		if err != nil {
+			return err
+		}
+		return w.Reply(ctx, bot.Reply{Text: r.t("capture.filed", "id", a.Ref(), "file", a.Name, "name", c.Name), Edit: r.Button,
+			Buttons: [][]bot.Button{{{Label: r.t("button.card") + ": " + c.Name, Data: "/client " + clientRef(c)}}}})
+	case crm.CaptureLocation:
+		return s.logVisit(ctx, w, r, c, actor, p)
+	case crm.CaptureForward:
+		return s.logForward(ctx, w, r, c, actor, p)
+	}
+	return crm.Errorf(crm.EINVALID, "capture.closed")
+}
+
+// captureVoice transcribes a voice note outside the chat's queue: it
+// answers "transcribing…" at once and returns, so that the person's next
+// messages are served meanwhile; the transcript is then handled as a new
+// message of that person, exactly as if they had typed it. Without a
+// transcription server it offers to keep the audio with a client.
+func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	}
+	a := m.Attachments[0]
+	if a.Duration > maxVoiceLength || a.Size > maxVoiceBytes {
+		return crm.Errorf(crm.EINVALID, "capture.voice_too_long", "minutes", int(maxVoiceLength/time.Minute), "max", maxVoiceBytes>>20)
+	}
+	if s.transcriber == nil {
+		if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.no_transcriber")}); err != nil {
+			return err
+		}
+		return s.captureFiles(ctx, w, m)
+	}
+	if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.transcribing")}); err != nil {
+		return err
+	}
+	// The work goes on past this message: its own context, without the
+	// update's delivery key (the transcript's records are written only
+	// on Confirm, by their own message) and without its cancellation.
+	bg := crm.WithoutDeliveryKey(context.WithoutCancel(ctx))
+	s.bg.wg.Add(1)
+	go func() {
+		defer s.bg.wg.Done()
+		s.transcribe(bg, w, m, r, a)
+	}()
+	return nil
+}
+
+// transcribe downloads and transcribes a voice note, shows the transcript
+// and hands it to the chat as typed text.
+func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Message, r *request, a bot.Attachment) {
+	fail := func(key string, err error) {
+		s.log.Warn("voice note not transcribed", "identity", m.Identity, "err", err)
+		_ = w.Reply(ctx, bot.Reply{Text: r.t(key)})
+	}
+	data, err := s.fetchFile(ctx, r, a, maxVoiceBytes)
+	if err != nil {
+		var ce *crm.Error
+		if errors.As(err, &ce) {
+			_ = w.Reply(ctx, bot.Reply{Text: r.loc.TMap(ce.Key, ce.Args)})
+			return
+		}
+		fail("capture.transcribe_failed", err)
+		return
+	}
+	text, err := s.transcriber.Transcribe(ctx, llm.Audio{Name: fileName(a), Data: data, Lang: r.Lang})
+	if err != nil {
+		fail("capture.transcribe_failed", err)
+		return
+	}
+	if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.transcript", "text", truncate(text, maxReplyRunes-100))}); err != nil {
+		return
+	}
+	next := *m
+	next.Text, next.Attachments, next.Command, next.Person = text, nil, bot.Command{}, nil
+	if err := s.ServeChat(ctx, w, &next); err != nil {
+		s.log.Warn("voice note transcript not handled", "identity", m.Identity, "err", err)
+	}
+}
+
+// captureLocation starts a visit: which client, then a #visit
+// conversation with the place. A live location is taken once, here.
+func (s *Service) captureLocation(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	}
+	loc := m.Location
+	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureLocation, At: r.now, Lat: loc.Lat, Lon: loc.Lon}
+	if err := s.store.PutPendingCapture(ctx, p); err != nil {
+		return err
+	}
+	city := nearestCity(loc.Lat, loc.Lon)
+	return s.askClient(ctx, w, r, p, r.t("capture.visit_which", "place", crm.Coordinates(loc.Lat, loc.Lon)), city)
+}
+
+// logVisit logs the visit and asks for its optional one-line outcome.
+func (s *Service) logVisit(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
+	text := r.t("capture.visit_text", "place", crm.Coordinates(p.Lat, p.Lon), "link", crm.MapLink(p.Lat, p.Lon))
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: []string{"visit"}, Text: text, At: r.now}
+	if err := s.store.LogConversation(ctx, conv, nil); err != nil {
+		return err
+	}
+	next := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureVisitOutcome, At: r.now, ClientID: c.ID, ConversationID: conv.ID, Date: conv.At}
+	if err := s.store.PutPendingCapture(ctx, next); err != nil {
+		return err
+	}
+	seq := strconv.FormatUint(next.Seq, 10)
+	return w.Reply(ctx, bot.Reply{Text: r.t("capture.visit_saved", "name", c.Name, "link", crm.MapLink(p.Lat, p.Lon)) + "\n" + r.t("capture.visit_outcome_ask"),
+		Edit:    r.Button,
+		Buttons: [][]bot.Button{{{Label: r.t("capture.button.skip"), Data: "/capture " + seq + " skip"}}}})
+}
+
+// visitOutcome adds the outcome line to the visit just logged.
+func (s *Service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.PendingCapture, text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return crm.Errorf(crm.EINVALID, "capture.usage")
+	}
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	c, err := s.store.Client(ctx, p.ClientID)
+	if err != nil {
+		return err
+	}
+	if r.rightsOver(c.OwnerID) == nil {
+		return crm.Errorf(crm.ENOTFOUND, "capture.closed")
+	}
+	if _, err := s.store.TakePendingCapture(ctx, r.me.ID, p.Seq); err != nil {
+		if crm.IsNotFound(err) {
+			return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed")})
+		}
+		return err
+	}
+	if err := s.store.AppendToConversation(ctx, p.ClientID, p.Date, p.ConversationID, r.t("capture.outcome_line", "text", text)); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("capture.outcome_saved", "name", c.Name)})
+}
+
+// pendingOutcome takes free text as the outcome of a visit just logged,
+// when one waits; it reports whether it did.
+func (s *Service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	if m.Person == nil || m.Forward != nil {
+		return false, nil
+	}
+	p, err := s.store.PendingCapture(ctx, m.Person.ID, s.clock.Now())
+	if crm.IsNotFound(err) || (err == nil && p.Kind != crm.CaptureVisitOutcome) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return false, err
+	}
+	return true, s.visitOutcome(ctx, w, r, p, m.Text)
+}
+
+// captureForward offers a forwarded message for logging. Forwards that
+// follow each other closely are one conversation.
+func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	}
+	text := strings.TrimSpace(m.Text)
+	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureForward, At: r.now, Text: text, From: m.Forward.From, Date: m.Forward.Date}
+	count := 1
+	if old, err := s.store.PendingCapture(ctx, r.me.ID, r.now); err == nil && old.Kind == crm.CaptureForward && r.now.Sub(old.At) <= forwardBurst {
+		p.Text = old.Text + "\n" + s.forwardLine(r, text, m.Forward)
+		p.From, p.Date = old.From, old.Date
+		count = strings.Count(p.Text, "\n") + 1
+	} else if err != nil && !crm.IsNotFound(err) {
+		return err
+	}
+	if utf8.RuneCountInString(p.Text) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	if err := s.store.PutPendingCapture(ctx, p); err != nil {
+		return err
+	}
+	return s.askClient(ctx, w, r, p, r.t("capture.forward_which", "count", count, "text", truncate(text, 200)), "")
+}
+
+// forwardLine is a later forwarded message in a burst, with its own date.
+func (s *Service) forwardLine(r *request, text string, f *bot.Forward) string {
+	if f.Date.IsZero() {
+		return text
+	}
+	return "[" + r.fmtTime(f.Date) + "] " + text
+}
+
+// logForward logs the forwarded text as a conversation, marked as
+// forwarded with its origin and original date.
+func (s *Service) logForward(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
+	var mark string
+	switch {
+	case p.From != "" && !p.Date.IsZero():
+		mark = r.t("capture.forwarded_from_at", "from", p.From, "date", r.fmtTime(p.Date))
+	case !p.Date.IsZero():
+		mark = r.t("capture.forwarded_at", "date", r.fmtTime(p.Date))
+	case p.From != "":
+		mark = r.t("capture.forwarded_from", "from", p.From)
+	default:
+		mark = r.t("capture.forwarded")
+	}
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Text: mark + "\n" + p.Text, At: r.now}
+	if err := s.store.LogConversation(ctx, conv, nil); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("capture.forward_saved", "name", c.Name), Edit: r.Button,
+		Buttons: [][]bot.Button{{{Label: r.t("button.card") + ": " + c.Name, Data: "/client " + clientRef(c)}}}})
+}
+
+// captureContact offers to add a shared contact to a client with one tap:
+// each button is the /client edit command that does it.
+func (s *Service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !r.hasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	}
+	ct := m.Contact
+	cands, err := s.captureCandidates(ctx, r, "")
+	if err != nil {
+		return err
+	}
+	name, phone := quoteValue(ct.Name), quoteValue(ct.Phone)
+	rep := bot.Reply{Text: r.t("capture.contact_which", "name", ct.Name, "phone", ct.Phone)}
+	for _, c := range cands {
+		line := "/client edit " + clientRef(c)
+		if ct.Name != "" {
+			line += " contact=" + name
+		}
+		if ct.Phone != "" {
+			line += " phone=" + phone
+		}
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: c.Name, Data: line}})
+	}
+	if len(rep.Buttons) == 0 {
+		rep.Text += "\n" + r.t("capture.no_clients")
+	}
+	return w.Reply(ctx, rep)
+}
+
+// quoteValue makes a value one word of a command line.
+func quoteValue(v string) string {
+	v = strings.Join(strings.Fields(strings.ReplaceAll(v, `"`, "”")), " ")
+	if strings.ContainsAny(v, " =") {
+		return `"` + v + `"`
+	}
+	return v
+}
+
+// attachmentCmd sends an attachment back: "/attachment A-3".
+func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) != 1 {
+		return crm.Errorf(crm.EINVALID, "attachment.usage")
+	}
+	id, ok := crm.ParseAttachmentRef(r.Command.Args[0])
+	if !ok {
+		return crm.Errorf(crm.EINVALID, "attachment.usage")
+	}
+	notFound := crm.Errorf(crm.ENOTFOUND, "attachment.not_found", "id", "A-"+itoa(id))
+	a, err := s.store.Attachment(ctx, id)
+	if crm.IsNotFound(err) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	if a.ClientID == 0 {
+		return notFound
+	}
+	c, err := s.store.Client(ctx, a.ClientID)
+	if crm.IsNotFound(err) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	if !r.seesOwner(c.OwnerID) {
+		return notFound
+	}
+	data, err := s.store.AttachmentData(ctx, id)
+	if err != nil {
+		return err
+	}
+	mime := a.MIME
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	return w.Reply(ctx, bot.Reply{Text: attachmentLine(r, a) + " · " + c.Name, File: &bot.File{Name: a.Name, MIME: mime, Data: data}})
+}
+
+// attachmentLine describes an attachment: kind, name, size, who, when.
+func attachmentLine(r *request, a *crm.Attachment) string {
+	return r.t("attachment.kind."+a.Kind) + " " + a.Name + " · " + fmtSize(a.Size, r.Lang) + " · " + r.personName(a.By) + " · " + r.fmtDate(a.At)
+}
+
+// recordAttachments are the attachments of one record, newest first.
+func recordAttachments(all []*crm.Attachment, kind string, id uint64) []*crm.Attachment {
+	var out []*crm.Attachment
+	for i := len(all) - 1; i >= 0; i-- {
+		if kind == "" || (all[i].RecordKind == kind && all[i].RecordID == id) {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}
+
+// attachmentFields lists attachments on a card, the newest first.
+func attachmentFields(r *request, list []*crm.Attachment) []bot.Field {
+	var out []bot.Field
+	for i, a := range list {
+		if i == cardAttachments {
+			out = append(out, bot.Field{Label: "📎", Value: r.t("list.more", "count", len(list)-cardAttachments)})
+			break
+		}
+		out = append(out, bot.Field{Label: "📎 " + a.Ref(), Value: attachmentLine(r, a)})
+	}
+	return out
+}
+
+// attachmentButtons are one "get it back" button per listed attachment.
+func attachmentButtons(r *request, list []*crm.Attachment) [][]bot.Button {
+	var row []bot.Button
+	var out [][]bot.Button
+	for i, a := range list {
+		if i == cardAttachments {
+			break
+		}
+		row = append(row, bot.Button{Label: "📎 " + truncate(a.Name, 24), Data: "/attachment " + a.Ref()})
+		if len(row) == 2 {
+			out, row = append(out, row), nil
+		}
+	}
+	if len(row) > 0 {
+		out = append(out, row)
+	}
+	return out
+}
+
+func (s *Service) attachmentCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	all, err := s.store.ClientAttachments(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return attachmentFields(r, recordAttachments(all, "", 0)), nil
+}
+
+func (s *Service) attachmentCardButtons(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error) {
+	all, err := s.store.ClientAttachments(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return attachmentButtons(r, recordAttachments(all, "", 0)), nil
+}
+
+// withClaimAttachments adds a claim's attachments to its card.
+func (s *Service) withClaimAttachments(ctx context.Context, r *request, rep bot.Reply, cl *crm.Claim) (bot.Reply, error) {
+	all, err := s.store.ClientAttachments(ctx, cl.ClientID)
+	if err != nil {
+		return rep, err
+	}
+	list := recordAttachments(all, crm.AttachedToClaim, cl.ID)
+	rep.Fields = append(rep.Fields, attachmentFields(r, list)...)
+	rep.Buttons = append(rep.Buttons, attachmentButtons(r, list)...)
+	return rep, nil
+}
+
+// exportAttachments lists the client's attachments in /client export (what
+// they are; the files themselves are one /attachment away).
+func (s *Service) exportAttachments(ctx context.Context, r *request, c *crm.Client) (any, error) {
+	all, err := s.store.ClientAttachments(ctx, c.ID)
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	return all, nil
+}
+
+// isImport reports whether a file sent without a command is a client
+// import (a CSV file); anything else waits to be attached.
+func isImport(a bot.Attachment) bool {
+	if a.Kind != "" && a.Kind != bot.KindDocument {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(a.Name))
+	return ext == ".csv" || ext == ".txt" || strings.Contains(a.MIME, "csv")
+}
