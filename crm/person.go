@@ -39,6 +39,9 @@ type Person struct {
 	Lang       string   `json:"lang,omitempty"`
 	TZ         string   `json:"tz,omitempty"`
 	Dismissed  bool     `json:"dismissed,omitempty"`
+	// DismissedAt is when the person was dismissed: invitations issued
+	// before it stop working (the dismissed person may hold one).
+	DismissedAt time.Time `json:"dismissed_at,omitempty"`
 	// Unreachable is set when a platform refuses delivery (the person
 	// blocked the bot); it is cleared by the next message from them.
 	Unreachable bool      `json:"unreachable,omitempty"`
@@ -99,8 +102,25 @@ type Invitation struct {
 	Role      Role      `json:"role"`
 	ReportsTo uint64    `json:"reports_to,omitempty"`
 	CreatedBy uint64    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	UsedBy    uint64    `json:"used_by,omitempty"`
+}
+
+// VoidedBy reports whether a dismissal voids the invitation: one the
+// dismissed person issued, one that places the new person under them, or
+// any issued before the dismissal (the dismissed person may hold its code
+// and would come back with it).
+func (inv *Invitation) VoidedBy(p *Person) bool {
+	if p == nil || !p.Dismissed {
+		return false
+	}
+	if inv.CreatedBy == p.ID || (inv.ReportsTo != 0 && inv.ReportsTo == p.ID) {
+		return true
+	}
+	// A store from before DismissedAt was kept cannot tell when; it voids
+	// only what the dismissed person issued.
+	return !p.DismissedAt.IsZero() && (inv.CreatedAt.IsZero() || inv.CreatedAt.Before(p.DismissedAt))
 }
 
 // Delegation names a deputy who holds all rights of an absent person from

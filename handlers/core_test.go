@@ -256,3 +256,72 @@ func TestHelpShowsRoleCommands(t *testing.T) {
 	_ = head
 	e.must("console:maria", "/help log", "/log Acme:", "Also: /запиши")
 }
+
+// TestDismissalVoidsInvitations: a code issued by a person later dismissed,
+// or issued before a dismissal (the dismissed person may hold it), no
+// longer registers anyone; codes issued after it do.
+func TestDismissalVoidsInvitations(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	codeOf := func(identity, cmd string) string {
+		t.Helper()
+		text := e.say(identity, cmd)
+		i := strings.Index(text, "/start ")
+		if i < 0 {
+			t.Fatalf("no code in %q", text)
+		}
+		return strings.Fields(text[i+len("/start "):])[0]
+	}
+	bySam := codeOf("console:sam", "/invite manager")
+	byHead := codeOf("console:admin", "/invite manager")
+	e.clock.Add(time.Minute)
+	e.must("console:admin", "/dismiss @Sam", "no longer has access")
+	e.must("console:admin", "/dismiss @Ivan", "no longer has access")
+	e.must("telegram:701", "/start "+bySam, "unknown, used or expired")
+	e.must("telegram:702", "/start "+byHead, "unknown, used or expired")
+	e.mustNot("console:admin", "/team", "telegram:701", "telegram:702")
+	e.clock.Add(time.Minute)
+	after := codeOf("console:admin", "/invite manager")
+	e.must("telegram:703", "/start "+after, "Welcome")
+}
+
+// TestSameNameImpostor: an invitee who picks an appointed person's name
+// gets a name that tells them apart, so "@Name" still means the appointed
+// person, and a head cannot appoint a second person of the same name.
+func TestSameNameImpostor(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:admin", `/appoint console:sue supervisor "Sue Super"`, "Sue Super")
+	text := e.say("console:admin", "/invite manager")
+	code := strings.Fields(text[strings.Index(text, "/start ")+len("/start "):])[0]
+	rec := &bot.Recorder{}
+	m := &bot.Message{Platform: "telegram", ChatID: "666", Identity: "telegram:666", DisplayName: "Sue  super", Text: "/start " + code, Private: true}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.Text(), "Sue  super (telegram:666)") {
+		t.Fatalf("registration: %s", rec.Text())
+	}
+	e.must("console:admin", "/client add Acme", "Saved")
+	e.must("console:admin", "/claim Acme: late", "C-1")
+	for range 8 {
+		e.say("console:admin", "/claim assign C-1 @Sue Super")
+		if out := e.say("console:admin", "/claim C-1"); !strings.Contains(out, "Assigned to: Sue Super\n") {
+			t.Fatalf("@Sue Super resolved to someone else:\n%s", out)
+		}
+	}
+	e.must("console:admin", `/appoint console:sue2 manager "SUE SUPER"`, "already the name of someone")
+	// Names that a reference prefixes alike are a choice whose buttons
+	// tell the people apart.
+	e.must("console:admin", `/appoint console:sue3 manager "Sue Superb" reports=@Sam`, "Sue Superb")
+	rec = e.send("console:admin", "/dismiss @Sue")
+	var labels []string
+	for _, row := range rec.Replies[0].Buttons {
+		for _, b := range row {
+			labels = append(labels, b.Label)
+		}
+	}
+	if len(labels) < 2 || labels[0] == labels[1] || !strings.Contains(strings.Join(labels, "|"), "console:sue3") || !strings.Contains(strings.Join(labels, "|"), "reports to Sam Stoev") {
+		t.Errorf("choice labels: %q", labels)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"sort"
 	"strings"
 
@@ -32,7 +33,14 @@ func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.M
 	if l := i18n.Lang(m.LangHint); l != "" {
 		p.Lang = l
 	}
-	if err := s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p); err != nil {
+	err := s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p)
+	if isNameTaken(err) {
+		// Invitees choose their own display name: one already taken is
+		// told apart by the identity, so nobody passes for someone else.
+		p.Name = name + " (" + m.Identity + ")"
+		err = s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p)
+	}
+	if err != nil {
 		if crm.ErrorCode(err) == crm.ENOTFOUND {
 			return w.Reply(ctx, bot.Reply{Text: loc.T("start.bad_code") + "\n" + loc.T("auth.unknown", "identity", m.Identity)})
 		}
@@ -40,6 +48,13 @@ func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.M
 	}
 	return w.Reply(ctx, bot.Reply{Text: loc.T("start.registered", "name", p.Name, "role", loc.T("role."+string(p.Role))),
 		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}})
+}
+
+// isNameTaken reports whether err is the store's refusal of a person name
+// that an active person already has.
+func isNameTaken(err error) bool {
+	var ce *crm.Error
+	return errors.As(err, &ce) && ce.Key == "person.name_taken"
 }
 
 // newCode returns a short random invitation code.
@@ -63,7 +78,7 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if r.me.Role != crm.RoleHead && (r.me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "invite.forbidden")
 	}
-	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.me.ID, ExpiresAt: r.now.Add(s.cfg.InviteTTL)}
+	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.me.ID, CreatedAt: r.now, ExpiresAt: r.now.Add(s.cfg.InviteTTL)}
 	if r.me.Role == crm.RoleSupervisor {
 		inv.ReportsTo = r.me.ID
 	}
@@ -174,7 +189,7 @@ func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if p.Dismissed {
 		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
 	}
-	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed = true; return nil }); err != nil {
+	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed, p.DismissedAt = true, r.now; return nil }); err != nil {
 		return err
 	}
 	clients, err := s.store.ClientsByOwner(ctx, p.ID)

@@ -435,17 +435,29 @@ func (r *request) person(ref string) (*crm.Person, error) {
 		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
 	}
 	norm := crm.NormalizeName(name)
-	var matches []*crm.Person
+	// A reference is never guessed: one exact name wins over the longer
+	// names it prefixes, but two people of the same name (or of names
+	// the reference prefixes alike) are a choice, whatever the order the
+	// people come in.
+	var exact, matches []*crm.Person
 	for _, p := range r.people {
 		pn := crm.NormalizeName(p.Name)
 		if pn == norm {
-			return p, nil
+			exact = append(exact, p)
 		}
 		if norm != "" && strings.HasPrefix(pn, norm) {
 			matches = append(matches, p)
 		}
 	}
-	sort.Slice(matches, func(i, j int) bool { return matches[i].Name < matches[j].Name })
+	if len(exact) > 0 {
+		matches = exact
+	}
+	sort.Slice(matches, func(i, j int) bool {
+		if matches[i].Name != matches[j].Name {
+			return matches[i].Name < matches[j].Name
+		}
+		return matches[i].ID < matches[j].ID
+	})
 	switch len(matches) {
 	case 0:
 		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
@@ -457,9 +469,25 @@ func (r *request) person(ref string) (*crm.Person, error) {
 		if i == maxChoices {
 			break
 		}
-		e.Choices = append(e.Choices, choice{Label: p.Name, Ref: "@#" + strconv.FormatUint(p.ID, 10)})
+		e.Choices = append(e.Choices, choice{Label: r.personLabel(p), Ref: "@#" + strconv.FormatUint(p.ID, 10)})
 	}
 	return nil, e
+}
+
+// personLabel tells a person apart from others of a similar name in a
+// choice: name, role, whom they report to and their first identity.
+func (r *request) personLabel(p *crm.Person) string {
+	parts := []string{r.t("role." + string(p.Role))}
+	if p.ReportsTo != 0 {
+		parts = append(parts, r.t("person.label_reports", "name", r.personName(p.ReportsTo)))
+	}
+	if p.Dismissed {
+		parts = append(parts, r.t("person.label_dismissed"))
+	}
+	if len(p.Identities) > 0 {
+		parts = append(parts, p.Identities[0])
+	}
+	return p.Name + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // date reads a typed date in the sender's time zone.

@@ -456,7 +456,12 @@ func (s *Service) bootstrapHead(ctx context.Context, m *bot.Message) (*crm.Perso
 		_, name, _ = strings.Cut(m.Identity, ":")
 	}
 	p := &crm.Person{Name: name, Role: crm.RoleHead, Identities: []string{m.Identity}, CreatedAt: s.clock.Now()}
-	if err := s.store.CreatePerson(ctx, p); err != nil {
+	err := s.store.CreatePerson(ctx, p)
+	if isNameTaken(err) {
+		p.Name = name + " (" + m.Identity + ")"
+		err = s.store.CreatePerson(ctx, p)
+	}
+	if err != nil {
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			return s.store.PersonByIdentity(ctx, m.Identity)
 		}

@@ -84,6 +84,27 @@ func (s *Store) CreatePerson(ctx context.Context, p *crm.Person) error {
 	return s.update(ctx, func(tx *Tx) error { return tx.createPerson(p) })
 }
 
+// checkNameFree refuses a name that an active person other than p already
+// has (compared as crm.NormalizeName folds names, across scripts and
+// case): "@Name" must name one person, and an invitee must not pass for
+// someone else by choosing their name.
+func (tx *Tx) checkNameFree(p *crm.Person) error {
+	if !p.Active() {
+		return nil
+	}
+	norm := crm.NormalizeName(p.Name)
+	return tx.scan(key("p/"), false, true, func(_ []byte, item Item) (bool, error) {
+		q, err := decode[crm.Person](item)
+		if err != nil {
+			return false, err
+		}
+		if q.ID != p.ID && q.Active() && crm.NormalizeName(q.Name) == norm {
+			return false, crm.Errorf(crm.ECONFLICT, "person.name_taken", "name", q.Name)
+		}
+		return true, nil
+	})
+}
+
 func (tx *Tx) createPerson(p *crm.Person) error {
 	for _, id := range p.Identities {
 		if ok, err := tx.has(key("pi/", id)); err != nil {
@@ -91,6 +112,9 @@ func (tx *Tx) createPerson(p *crm.Person) error {
 		} else if ok {
 			return crm.Errorf(crm.ECONFLICT, "error.identity_taken", "identity", id)
 		}
+	}
+	if err := tx.checkNameFree(p); err != nil {
+		return err
 	}
 	id, err := tx.nextID("person")
 	if err != nil {
@@ -116,10 +140,16 @@ func (s *Store) UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person
 			return err
 		}
 		old := append([]string(nil), p.Identities...)
+		oldName, wasActive := p.Name, p.Active()
 		if err := fn(p); err != nil {
 			return err
 		}
 		p.ID = id
+		if p.Name != oldName || (p.Active() && !wasActive) {
+			if err := tx.checkNameFree(p); err != nil {
+				return err
+			}
+		}
 		for _, ident := range old {
 			if !p.HasIdentity(ident) {
 				if err := tx.del(key("pi/", ident)); err != nil {
@@ -167,6 +197,22 @@ func (s *Store) AcceptInvitation(ctx context.Context, code string, now time.Time
 			return err
 		}
 		if inv.UsedBy != 0 || !now.Before(inv.ExpiresAt) {
+			return crm.Errorf(crm.ENOTFOUND, "start.bad_code")
+		}
+		// A dismissal cannot be undone with a code issued before it or by
+		// the dismissed person.
+		voided := false
+		if err := tx.scan(key("p/"), false, true, func(_ []byte, item Item) (bool, error) {
+			q, err := decode[crm.Person](item)
+			if err != nil {
+				return false, err
+			}
+			voided = inv.VoidedBy(q)
+			return !voided, nil
+		}); err != nil {
+			return err
+		}
+		if voided {
 			return crm.Errorf(crm.ENOTFOUND, "start.bad_code")
 		}
 		p.Role = inv.Role
