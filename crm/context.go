@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -55,4 +56,56 @@ func WithReadOnly(ctx context.Context) context.Context {
 func ReadOnly(ctx context.Context) bool {
 	ro, _ := ctx.Value(readOnlyCtx{}).(bool)
 	return ro
+}
+
+type clientTrailCtx struct{}
+
+// clientTrail is the set of clients one request resolved.
+type clientTrail struct {
+	mu  sync.Mutex
+	ids map[uint64]bool
+}
+
+// WithClientTrail gives ctx a trail of the clients the request works on
+// (see TouchClient). A store indexes every derived copy it writes under
+// ctx (button tokens, drafts, proposals, attachments) by the clients on
+// the trail, so that erasing a client erases every copy of its data
+// through one index, whatever kind of record holds it. A ctx that has a
+// trail keeps it.
+func WithClientTrail(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(clientTrailCtx{}).(*clientTrail); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, clientTrailCtx{}, &clientTrail{ids: map[uint64]bool{}})
+}
+
+// TouchClient puts clients on ctx's trail (none without a trail): the
+// request shows or copies their data.
+func TouchClient(ctx context.Context, ids ...uint64) {
+	t, _ := ctx.Value(clientTrailCtx{}).(*clientTrail)
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		if id != 0 {
+			t.ids[id] = true
+		}
+	}
+}
+
+// TouchedClients returns the clients on ctx's trail, in no order.
+func TouchedClients(ctx context.Context) []uint64 {
+	t, _ := ctx.Value(clientTrailCtx{}).(*clientTrail)
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]uint64, 0, len(t.ids))
+	for id := range t.ids {
+		out = append(out, id)
+	}
+	return out
 }

@@ -521,6 +521,7 @@ func fieldMatches(have, want string) bool {
 // clientNamesOf returns the names of the clients with the given ids, read
 // together; a client that no longer exists gets an empty name.
 func (s *Service) clientNamesOf(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	crm.TouchClient(ctx, ids...)
 	names, err := s.store.ClientNames(ctx, ids)
 	if err != nil {
 		return nil, err

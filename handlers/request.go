@@ -346,7 +346,17 @@ const maxChoices = 8
 
 // client resolves a client reference ("#12" or a unique name prefix)
 // among the clients the sender may see.
-func (r *request) client(ctx context.Context, ref string) (*crm.Client, error) {
+func (r *request) client(ctx context.Context, ref string) (c *crm.Client, err error) {
+	defer func() {
+		if c != nil {
+			crm.TouchClient(ctx, c.ID)
+		}
+	}()
+	return r.resolveClient(ctx, ref)
+}
+
+// resolveClient is client without the trail.
+func (r *request) resolveClient(ctx context.Context, ref string) (*crm.Client, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, crm.Errorf(crm.EINVALID, "error.client_missing")

@@ -247,7 +247,10 @@ func (s *Service) Err() error {
 // ServeChat handles one message: identifies the sender, runs the command
 // and turns any error into one short line in the sender's language.
 func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	return s.handler.ServeChat(ctx, w, m)
+	// The clients the request resolves go on a trail, so that every copy
+	// of their data the request leaves (button tokens, drafts) is erased
+	// with them (store/derived.go).
+	return s.handler.ServeChat(crm.WithClientTrail(ctx), w, m)
 }
 
 var _ bot.Handler = (*Service)(nil)

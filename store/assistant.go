@@ -27,6 +27,9 @@ func (tx *Tx) putTTL(k []byte, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.derived(k, draftTTL); err != nil {
+		return err
+	}
 	return tx.setTTL(k, b, draftTTL)
 }
 

@@ -516,3 +516,48 @@ func TestFailedWriteLeavesNothingHalfWritten(t *testing.T) {
 		t.Errorf("id %d after a failed write that took id 1, want 2", c.ID)
 	}
 }
+
+// TestEraseClientDropsDerivedCopies: button tokens (and any record written
+// through tx.derived) that copy a client's data go with the client: those
+// written while a request worked on it through the request's trail, those
+// the bot wrote on its own through the reference they carry.
+func TestEraseClientDropsDerivedCopies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openDisk(t, dir, nil)
+	keep := addClient(t, s, "Keep Ltd", 1)
+	c := addClient(t, s, "Gone Ltd", 1)
+	marker := uniqueMarker(t)
+	onC := crm.WithClientTrail(ctx)
+	crm.TouchClient(onC, c.ID)
+	onKeep := crm.WithClientTrail(ctx)
+	crm.TouchClient(onKeep, keep.ID)
+	tokens := map[string]struct {
+		ctx   context.Context
+		value string
+		gone  bool
+	}{
+		"a1": {onC, "/log free text " + marker, true},
+		"a2": {ctx, fmt.Sprintf("/followup #%d: %s", c.ID, marker), true},
+		"a3": {onKeep, "/log keep this", false},
+		"a4": {ctx, fmt.Sprintf("/client #%d0 ok", c.ID), false},
+	}
+	for tok, v := range tokens {
+		if err := s.PutToken(v.ctx, tok, v.value, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.EraseClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for tok, v := range tokens {
+		_, err := s.Token(ctx, tok)
+		if gone := crm.IsNotFound(err); gone != v.gone {
+			t.Errorf("token %s (%q): gone %v, want %v (%v)", tok, v.value, gone, v.gone, err)
+		}
+	}
+	s.Close()
+	if files := filesContaining(t, dir, []byte(marker)); len(files) > 0 {
+		t.Errorf("the erased client's text is still in %v", files)
+	}
+}

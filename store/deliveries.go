@@ -74,7 +74,11 @@ func (s *Store) SetCursor(ctx context.Context, name string, pos int64) error {
 // PutToken keeps value under token for ttl.
 func (s *Store) PutToken(ctx context.Context, token, value string, ttl time.Duration) error {
 	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		return tx.setTTL(key("tok/", token), []byte(value), ttl)
+		k := key("tok/", token)
+		if err := tx.derived(k, ttl); err != nil {
+			return err
+		}
+		return tx.setTTL(k, []byte(value), ttl)
 	})
 }
 

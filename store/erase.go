@@ -53,6 +53,9 @@ func clientErasers() []clientEraser {
 		{"claims", eraseClaims},
 		{"deals", eraseDeals},
 		{"drafts", eraseAssistantRecords},
+		// Last: the derived copies (tokens, drafts, attachments…) of
+		// every kind, through one index (derived.go).
+		{"derived", eraseDerived},
 		{"planning", planningClientKeys},
 		{"attachments", eraseAttachments},
 	}
