@@ -71,6 +71,7 @@ type Store interface {
 	PlanningStore
 	PushStore
 	CaptureStore
+	HealthStore
 }
 
 // Config holds the settings the handlers use.
@@ -230,7 +231,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerPlanning()
 	s.registerPush()
 	s.registerCapture()
-	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify, s.captureMW)
+	s.registerHealth()
+	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
 	return s
 }
 

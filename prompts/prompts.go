@@ -28,7 +28,7 @@ var files embed.FS
 
 // Tasks and languages every template set must cover.
 var (
-	Tasks     = []string{"followup", "note", "ask", "next"}
+	Tasks     = []string{"followup", "note", "ask", "next", "qbr"}
 	Languages = []string{"en", "bg"}
 )
 
@@ -186,6 +186,11 @@ type NoteClient struct {
 type Next struct {
 	*crm.Facts
 	Steps []NextStep
+}
+
+// QBR fills qbr.*.tmpl: one client's facts of a business review period.
+type QBR struct {
+	*crm.QBRFacts
 }
 
 // NextStep is one recommended step and its reason, as the reply shows them.

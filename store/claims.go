@@ -66,6 +66,9 @@ func (tx *Tx) putClaim(old, c *crm.Claim) error {
 			}
 		}
 	}
+	if err := tx.healthFollowClaim(old, c); err != nil {
+		return err
+	}
 	ws, bare := claimIndexKeys(c)
 	sum := encodeSummary(c)
 	for _, k := range ws {

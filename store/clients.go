@@ -153,6 +153,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.wonFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.healthFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

@@ -217,6 +217,9 @@ func (tx *Tx) putDeal(old, d *crm.Deal) error {
 	if err := tx.wonFollowDeal(old, d); err != nil {
 		return err
 	}
+	if err := tx.healthDirty(d.ClientID); err != nil {
+		return err
+	}
 	return tx.put(dealKey(d.ID), d)
 }
 

@@ -58,6 +58,7 @@ func clientErasers() []clientEraser {
 		{"derived", eraseDerived},
 		{"planning", planningClientKeys},
 		{"attachments", eraseAttachments},
+		{"health", eraseHealth},
 	}
 }
 

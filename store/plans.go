@@ -50,6 +50,9 @@ func (s *Store) SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.A
 		if err := tx.addChange(crm.Change{Kind: "client", RecordID: c.ID, At: p.SetAt, By: by.PersonID, OnBehalfOf: by.OnBehalfOf, FieldChange: ch}); err != nil {
 			return err
 		}
+		if err := tx.healthDirty(c.ID); err != nil {
+			return err
+		}
 		if p.Every.IsZero() {
 			if err := tx.del(planKey(c.ID)); err != nil {
 				return err

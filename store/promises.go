@@ -37,6 +37,9 @@ func (tx *Tx) putPromise(old, p *crm.Promise) error {
 			return err
 		}
 	}
+	if err := tx.healthDirty(p.ClientID); err != nil {
+		return err
+	}
 	return tx.put(promiseKey(p.ID), p)
 }
 

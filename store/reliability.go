@@ -27,6 +27,9 @@ func (s *Store) AddPayment(ctx context.Context, p *crm.Payment) error {
 			return err
 		}
 		p.ID = id
+		if err := tx.healthDirty(p.ClientID); err != nil {
+			return err
+		}
 		return tx.put(key("ply/", p.ClientID, p.At, id), p)
 	})
 }

@@ -1,0 +1,722 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/money"
+)
+
+// HealthStore keeps account health: the per-client summaries with their
+// list index, satisfaction scores, renewals, and the score's settings.
+type HealthStore interface {
+	AddSatisfaction(ctx context.Context, s *crm.Satisfaction) error
+	Satisfactions(ctx context.Context, client uint64) ([]crm.Satisfaction, error)
+
+	CreateRenewal(ctx context.Context, r *crm.Renewal) error
+	Renewal(ctx context.Context, id uint64) (*crm.Renewal, error)
+	UpdateRenewal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Renewal) error) (*crm.Renewal, error)
+	ClientRenewals(ctx context.Context, client uint64) ([]crm.Renewal, error)
+	OpenRenewals(ctx context.Context, owner uint64, before time.Time) ([]crm.Renewal, error)
+
+	HealthSummary(ctx context.Context, client uint64) (*crm.HealthSummary, error)
+	HealthVersion(ctx context.Context, client uint64) (uint64, error)
+	DirtyHealth(ctx context.Context, limit int) (map[uint64]uint64, error)
+	SaveHealth(ctx context.Context, u crm.HealthUpdate) (*crm.Task, error)
+	HealthRows(ctx context.Context, owners []uint64) ([]crm.HealthRow, error)
+	ClientIDs(ctx context.Context, after uint64, limit int) ([]uint64, error)
+	HealthSweep(ctx context.Context) (day string, after uint64, done bool, err error)
+	SetHealthSweep(ctx context.Context, day string, after uint64, done bool) error
+
+	HealthWeights(ctx context.Context) (crm.HealthWeights, error)
+	SaveHealthWeights(ctx context.Context, w crm.HealthWeights, by crm.Actor, at time.Time) error
+	HealthSettings(ctx context.Context) (crm.HealthSettings, error)
+	SaveHealthSettings(ctx context.Context, st crm.HealthSettings, by crm.Actor, at time.Time) error
+}
+
+// Limits of the health upkeep.
+const (
+	// healthRefreshNow is how many clients touched by one request are
+	// recomputed right after it; more are left to the job.
+	healthRefreshNow = 50
+	// healthDirtyBatch is how many changed clients one run of the job (or
+	// a list) recomputes.
+	healthDirtyBatch = 500
+	// healthSweepBatch is how many clients one run of the job recomputes
+	// for the day.
+	healthSweepBatch = 1000
+	// healthListMax is how many accounts a list shows.
+	healthListMax = 30
+)
+
+// registerHealth adds account health, renewals, satisfaction and the
+// business review, with their lines in /today, on the card, in digests and
+// in the client export, and the job that keeps scores current.
+func (s *Service) registerHealth() {
+	s.add(&spec{name: "health", aliases: []string{"здраве", "състояние"}, minRole: crm.RoleManager, run: s.healthCmd})
+	s.add(&spec{name: "renewal", aliases: []string{"подновяване"}, minRole: crm.RoleManager, run: s.renewalCmd})
+	s.add(&spec{name: "renewals", aliases: []string{"подновявания"}, minRole: crm.RoleManager, run: s.renewalsCmd})
+	s.add(&spec{name: "csat", aliases: []string{"удовлетвореност", "оценка"}, minRole: crm.RoleManager, run: s.csatCmd})
+	s.add(&spec{name: "nps", aliases: []string{"нпс", "препоръчване"}, minRole: crm.RoleManager, run: s.npsCmd})
+	s.add(&spec{name: "qbr", aliases: []string{"преглед", "бизнес-преглед"}, minRole: crm.RoleManager, run: s.qbrCmd})
+	s.agenda = append(s.agenda, s.renewalAgenda)
+	s.card = append(s.card, s.healthCardSection)
+	s.jobs = append(s.jobs, job{name: "health.refresh", run: s.healthJob})
+	s.addDigestSection("health", s.healthDigest)
+	s.addClientSection("health", s.healthExport)
+}
+
+// healthStore is the store's health part.
+func (s *Service) healthStore() HealthStore { return s.store }
+
+// refreshTouched brings the health of the clients a request's writes
+// changed up to date once the request is answered (the store names them
+// through crm.NoteTouched), so that the score, the lists and a playbook
+// task follow the write at once.
+func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		ctx, touched := crm.WithTouchedClients(ctx)
+		err := next.ServeChat(ctx, w, m)
+		ids := touched.IDs()
+		if len(ids) > healthRefreshNow {
+			ids = ids[:healthRefreshNow]
+		}
+		rctx := crm.WithoutDeliveryKey(context.WithoutCancel(ctx))
+		for _, id := range ids {
+			if rerr := s.refreshHealth(rctx, id, nil); rerr != nil && !crm.IsNotFound(rerr) {
+				s.log.Warn("health not brought up to date", "client", id, "err", rerr)
+			}
+		}
+		return err
+	})
+}
+
+// healthFacts gathers what the health score of one client is computed
+// from, and the facts the rules of /next read (for the playbook's step).
+func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Location) (crm.HealthFacts, crm.NextFacts, error) {
+	ps := s.planningStore()
+	nf := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: loc}
+	hf := crm.HealthFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: loc}
+	var err error
+	if nf.Plan, err = ps.ContactPlan(ctx, c.ID); err != nil {
+		return hf, nf, err
+	}
+	claims, err := s.store.ClientClaims(ctx, c.ID)
+	if err != nil {
+		return hf, nf, err
+	}
+	for _, cl := range claims {
+		if cl.Status.Open() {
+			nf.Claims = append(nf.Claims, cl.Summary())
+		}
+	}
+	if nf.Promises, err = ps.ClientPromises(ctx, c.ID); err != nil {
+		return hf, nf, err
+	}
+	if nf.Deals, err = ps.DealFactsOf(ctx, c.ID); err != nil {
+		return hf, nf, err
+	}
+	if hf.Payments, err = ps.Payments(ctx, c.ID); err != nil {
+		return hf, nf, err
+	}
+	if hf.Satisfaction, err = s.healthStore().Satisfactions(ctx, c.ID); err != nil {
+		return hf, nf, err
+	}
+	hf.Plan, hf.Claims, hf.Promises, hf.Deals = nf.Plan, nf.Claims, nf.Promises, nf.Deals
+	return hf, nf, nil
+}
+
+// refreshHealth recomputes one client's health now and stores it; a fall
+// into a worse band gives the owner the playbook task. owners caches the
+// requests made for owners (their language) across calls; nil for none.
+func (s *Service) refreshHealth(ctx context.Context, id uint64, owners map[uint64]*request) error {
+	hs := s.healthStore()
+	version, err := hs.HealthVersion(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Client(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	hf, nf, err := s.healthFacts(ctx, c, s.cfg.TZ)
+	if err != nil {
+		return err
+	}
+	w, err := hs.HealthWeights(ctx)
+	if err != nil {
+		return err
+	}
+	h := crm.ScoreHealth(hf, w, now)
+	u := crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: dates.Day(now, s.cfg.TZ).Format(time.DateOnly), At: now}
+	if h.Band != crm.BandHealthy {
+		r, err := s.ownerRequest(ctx, c.OwnerID, owners)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			u.Task = s.playbookTask(r, c, h, crm.Recommend(nf, now))
+		}
+	}
+	t, err := hs.SaveHealth(ctx, u)
+	if err != nil {
+		return err
+	}
+	if t != nil {
+		s.log.Info("playbook task given", "client", id, "task", t.ID, "band", h.Band)
+	}
+	return nil
+}
+
+// ownerRequest returns a request as the owner would make it (their
+// language and zone), for words written to them; nil when the owner is
+// gone.
+func (s *Service) ownerRequest(ctx context.Context, owner uint64, cache map[uint64]*request) (*request, error) {
+	if r, ok := cache[owner]; ok {
+		return r, nil
+	}
+	p, err := s.store.Person(ctx, owner)
+	if crm.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	lang := s.cfg.Lang
+	if p.Lang != "" {
+		lang = p.Lang
+	}
+	r, err := s.newRequest(ctx, &bot.Message{Person: p, Lang: lang})
+	if err != nil {
+		return nil, err
+	}
+	if cache != nil {
+		cache[owner] = r
+	}
+	return r, nil
+}
+
+// playbookTask is the task an account's fall gives its owner: the band,
+// the main reason, and the step the rules of /next suggest.
+func (s *Service) playbookTask(r *request, c *crm.Client, h crm.Health, advice []crm.Advice) *crm.Task {
+	reason := ""
+	if m := h.Main(); m != nil {
+		reason = healthFactorText(r, *m)
+	}
+	step := r.t("health.playbook.step_call")
+	if len(advice) > 0 && advice[0].Kind != crm.AdviceNone {
+		step, _ = adviceText(r, advice[0])
+	}
+	text := r.t("health.playbook.task", "name", c.Name, "band", bandWord(r, h.Band), "score", h.Score, "reason", reason, "step", step)
+	return &crm.Task{Text: text, Due: dates.Day(r.now, r.tz), CreatedAt: r.now, CreatedBy: 0}
+}
+
+// currentHealth returns the client's health summary as of today: the
+// stored one, recomputed first when the client's inputs changed since or
+// it is from an earlier day.
+func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) (*crm.HealthSummary, error) {
+	hs := s.healthStore()
+	sum, err := hs.HealthSummary(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	today := dates.Day(r.now, s.cfg.TZ).Format(time.DateOnly)
+	dirty := uint64(0)
+	if sum != nil && sum.Day == today {
+		if dirty, err = hs.HealthVersion(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	if sum == nil || sum.Day != today || dirty != 0 {
+		if err := s.refreshHealth(crm.WithoutDeliveryKey(ctx), c.ID, nil); err != nil {
+			return nil, err
+		}
+		if sum, err = hs.HealthSummary(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	if sum == nil {
+		return nil, crm.ErrNotFound
+	}
+	return sum, nil
+}
+
+// refreshDirty recomputes up to limit clients whose inputs changed, and
+// reports how many it did.
+func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
+	dirty, err := s.healthStore().DirtyHealth(ctx, limit)
+	if err != nil || len(dirty) == 0 {
+		return 0, err
+	}
+	ids := make([]uint64, 0, len(dirty))
+	for id := range dirty {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	owners := map[uint64]*request{}
+	for _, id := range ids {
+		if err := s.refreshHealth(ctx, id, owners); err != nil && !crm.IsNotFound(err) {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// healthJob keeps scores current: it recomputes the clients whose inputs
+// changed (writes outside a chat request: imports, mail) and, once a day,
+// every client, a batch per run, because time alone moves a score (days
+// without a talk, a claim past its deadline). Two replicas doing the same
+// batch write the same summaries; a playbook task stays once per fall (the
+// marker is in the summary's transaction).
+func (s *Service) healthJob(ctx context.Context, now time.Time) error {
+	ctx = crm.WithoutDeliveryKey(ctx)
+	if _, err := s.refreshDirty(ctx, healthDirtyBatch); err != nil {
+		return err
+	}
+	hs := s.healthStore()
+	today := dates.Day(now, s.cfg.TZ).Format(time.DateOnly)
+	day, after, done, err := hs.HealthSweep(ctx)
+	if err != nil {
+		return err
+	}
+	if day != today {
+		after, done = 0, false
+	}
+	if done {
+		return nil
+	}
+	ids, err := hs.ClientIDs(ctx, after, healthSweepBatch)
+	if err != nil {
+		return err
+	}
+	owners := map[uint64]*request{}
+	for _, id := range ids {
+		sum, err := hs.HealthSummary(ctx, id)
+		if err != nil {
+			return err
+		}
+		if sum != nil && sum.Day == today {
+			continue
+		}
+		if err := s.refreshHealth(ctx, id, owners); err != nil && !crm.IsNotFound(err) {
+			return err
+		}
+	}
+	if len(ids) > 0 {
+		after = ids[len(ids)-1]
+	}
+	return hs.SetHealthSweep(ctx, today, after, len(ids) < healthSweepBatch)
+}
+
+// bandWord is a band in the reader's words: "healthy", "at risk",
+// "critical".
+func bandWord(r *request, b crm.Band) string { return r.t("health.band." + string(b)) }
+
+// bandMark is a band's sign in lists.
+func bandMark(b crm.Band) string {
+	switch b {
+	case crm.BandCritical:
+		return "🔴"
+	case crm.BandAtRisk:
+		return "🟠"
+	}
+	return "🟢"
+}
+
+// healthFactorText explains one factor: "no talk for 64 days, plan says
+// every 14".
+func healthFactorText(r *request, f crm.HealthFactor) string {
+	a := f.Args
+	switch f.Name {
+	case crm.HealthContact:
+		switch {
+		case a["never"] == 1 && a["planned"] == 1:
+			return r.t("health.factor.contact_never_plan", "count", a["days"], "cadence", a["cadence"])
+		case a["never"] == 1:
+			return r.t("health.factor.contact_never", "count", a["days"])
+		case a["planned"] == 1:
+			return r.t("health.factor.contact_plan", "count", a["days"], "cadence", a["cadence"])
+		}
+		return r.t("health.factor.contact", "count", a["days"], "cadence", a["cadence"])
+	case crm.HealthClaims:
+		text := r.t("health.factor.claims", "count", a["open"])
+		if a["overdue"] > 0 {
+			text += ", " + r.t("health.factor.claims_overdue", "count", a["overdue"])
+		}
+		if a["severe"] > 0 {
+			text += ", " + r.t("health.factor.claims_severe", "count", a["severe"])
+		}
+		return text
+	case crm.HealthSatisfaction:
+		key := "health.factor.csat"
+		if f.Kind == crm.SatisfactionNPS {
+			key = "health.factor.nps"
+		}
+		return r.t(key, "score", a["score"], "count", a["count"])
+	case crm.HealthDeals:
+		return r.t("health.factor.deals", "lost", a["lost"], "stuck", a["stuck"], "won", a["won"])
+	case crm.HealthPayments:
+		return r.t("health.factor.payments", "late", a["late"], "count", a["count"], "days", a["days"])
+	case crm.HealthPromises:
+		return r.t("health.factor.promises", "broken", a["broken"], "count", a["count"])
+	}
+	return f.Name
+}
+
+// effectText writes an effect: "−18".
+func effectText(n int) string {
+	if n < 0 {
+		return "−" + strconv.Itoa(-n)
+	}
+	return "+" + strconv.Itoa(n)
+}
+
+// healthTrend compares the summary's score with the one of 30 days ago:
+// the change, the day compared with, and whether there was one.
+func healthTrend(r *request, sum *crm.HealthSummary) (delta int, then crm.HealthDay, ok bool) {
+	day := dates.AddDays(dates.Day(r.now, r.svc.cfg.TZ), -crm.HealthTrendDays).Format(time.DateOnly)
+	then, ok = sum.ScoreOn(day)
+	return sum.Score - then.Score, then, ok
+}
+
+// dayOf reads a summary's day back as a date.
+func dayOf(r *request, day string) time.Time {
+	t, err := time.ParseInLocation(time.DateOnly, day, r.tz)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// healthCmd: "/health NAME", "/health [mine|team|all]", "/health settings …".
+func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return s.healthList(ctx, w, r, r.defaultScope())
+	}
+	if len(args) == 1 {
+		if scope, ok := scopeWord(args[0]); ok {
+			return s.healthList(ctx, w, r, scope)
+		}
+	}
+	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
+		return s.healthSettings(ctx, w, r, args[1:])
+	}
+	c, err := r.client(ctx, r.Command.Rest)
+	if err != nil {
+		return err
+	}
+	return s.healthShow(ctx, w, r, c)
+}
+
+// healthShow answers "/health NAME": the score and band, the trend, the
+// factors that moved it, the satisfaction and the next renewal.
+func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+	sum, err := s.currentHealth(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: r.t("health.title", "name", c.Name, "score", sum.Score, "band", bandWord(r, sum.Band))}
+	var lines []string
+	if delta, then, ok := healthTrend(r, sum); ok {
+		lines = append(lines, r.t("health.trend", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)), "score", then.Score))
+	} else {
+		lines = append(lines, r.t("health.trend_none", "count", crm.HealthTrendDays))
+	}
+	if len(sum.Factors) == 0 {
+		lines = append(lines, r.t("health.no_factors"))
+	}
+	for _, f := range sum.Factors {
+		lines = append(lines, effectText(f.Effect)+": "+healthFactorText(r, f))
+	}
+	renewals, err := s.healthStore().ClientRenewals(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if next := nextRenewal(renewals); next != nil {
+		lines = append(lines, "", renewalLine(r, next, ""))
+	}
+	lines = append(lines, "", r.t("health.model"))
+	rep.Text = strings.Join(lines, "\n")
+	ref := clientRef(c)
+	rep.Buttons = [][]bot.Button{{
+		{Label: r.t("button.log"), Data: "/log " + ref + ": "},
+		{Label: r.t("button.next"), Data: "/next " + ref},
+		{Label: r.t("button.card"), Data: "/client " + ref},
+	}}
+	return w.Reply(ctx, rep)
+}
+
+// healthList answers "/health [mine|team|all]": the accounts at risk or
+// critical of the scope, worst first, each with its main reason, read
+// from the owners' list entries only.
+func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request, scope string) error {
+	owners, err := r.visibleOwners(scope)
+	if err != nil {
+		return err
+	}
+	// Changes not yet folded in (writes outside chat) first.
+	if _, err := s.refreshDirty(crm.WithoutDeliveryKey(ctx), healthDirtyBatch); err != nil {
+		return err
+	}
+	rows, err := s.healthStore().HealthRows(ctx, owners)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Band.Rank() != rows[j].Band.Rank() {
+			return rows[i].Band.Rank() > rows[j].Band.Rank()
+		}
+		if rows[i].Score != rows[j].Score {
+			return rows[i].Score < rows[j].Score
+		}
+		return rows[i].Name < rows[j].Name
+	})
+	if len(rows) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("health.list_none")})
+	}
+	critical := 0
+	for _, row := range rows {
+		if row.Band == crm.BandCritical {
+			critical++
+		}
+	}
+	var lines []string
+	for i, row := range rows {
+		if i == healthListMax {
+			lines = append(lines, r.t("list.more", "count", len(rows)-healthListMax))
+			break
+		}
+		line := bandMark(row.Band) + " " + strconv.Itoa(row.Score) + " " + bandWord(r, row.Band) + " · " + row.Name
+		if row.Main.Name != "" {
+			line += " — " + effectText(row.Main.Effect) + ": " + healthFactorText(r, row.Main)
+		}
+		if row.OwnerID != r.me.ID {
+			line += " (" + r.personName(row.OwnerID) + ")"
+		}
+		lines = append(lines, line)
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n")})
+}
+
+// healthFactorWords maps the factor names typed in /health settings
+// (English and Bulgarian) to the factors.
+var healthFactorWords = map[string]string{
+	"contact": crm.HealthContact, "talks": crm.HealthContact, "recency": crm.HealthContact, "контакт": crm.HealthContact, "разговори": crm.HealthContact,
+	"claims": crm.HealthClaims, "claim": crm.HealthClaims, "рекламации": crm.HealthClaims,
+	"satisfaction": crm.HealthSatisfaction, "csat": crm.HealthSatisfaction, "nps": crm.HealthSatisfaction, "удовлетвореност": crm.HealthSatisfaction,
+	"deals": crm.HealthDeals, "deal": crm.HealthDeals, "сделки": crm.HealthDeals,
+	"payments": crm.HealthPayments, "payment": crm.HealthPayments, "плащания": crm.HealthPayments,
+	"promises": crm.HealthPromises, "promise": crm.HealthPromises, "обещания": crm.HealthPromises,
+}
+
+// healthRuleWords maps the playbook rules typed in /health settings.
+var healthRuleWords = map[string]crm.Band{
+	"at-risk": crm.BandAtRisk, "atrisk": crm.BandAtRisk, "at_risk": crm.BandAtRisk, "риск": crm.BandAtRisk, "в-риск": crm.BandAtRisk,
+	"critical": crm.BandCritical, "критичен": crm.BandCritical, "критично": crm.BandCritical,
+}
+
+// onOffWords read a rule's switch.
+var onOffWords = map[string]bool{"on": true, "yes": true, "вкл": true, "да": true, "включено": true, "off": false, "no": false, "изкл": false, "не": false, "изключено": false}
+
+// healthSettings shows the weights and playbook rules or (heads only)
+// changes them: "/health settings contact=40 claims=15", "at-risk=off",
+// "reset".
+func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	hs := s.healthStore()
+	cur, err := hs.HealthWeights(ctx)
+	if err != nil {
+		return err
+	}
+	rules, err := hs.HealthSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(words) > 0 {
+		if r.me.Role != crm.RoleHead {
+			return crm.Errorf(crm.EFORBIDDEN, "health.settings_forbidden")
+		}
+		next := crm.HealthWeights{}
+		for k, v := range cur {
+			next[k] = v
+		}
+		nextRules := rules
+		if len(words) == 1 && isResetWord(words[0]) {
+			next, nextRules = crm.DefaultHealthWeights(), crm.DefaultHealthSettings()
+		} else {
+			for _, wd := range words {
+				k, v, ok := strings.Cut(wd, "=")
+				k, v = strings.ToLower(strings.TrimSpace(k)), strings.ToLower(strings.TrimSpace(v))
+				if !ok {
+					return crm.Errorf(crm.EINVALID, "health.settings_usage")
+				}
+				if band, isRule := healthRuleWords[k]; isRule {
+					on, known := onOffWords[v]
+					if !known {
+						return crm.Errorf(crm.EINVALID, "health.settings_usage")
+					}
+					if band == crm.BandAtRisk {
+						nextRules.AtRiskTask = on
+					} else {
+						nextRules.CriticalTask = on
+					}
+					continue
+				}
+				f, known := healthFactorWords[k]
+				if !known {
+					return crm.Errorf(crm.EINVALID, "health.settings_usage")
+				}
+				n, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
+				if err != nil || n < 0 || n > crm.MaxHealthWeight {
+					return crm.Errorf(crm.EINVALID, "health.bad_weight", "value", v, "max", crm.MaxHealthWeight)
+				}
+				next[f] = n
+			}
+		}
+		if err := hs.SaveHealthWeights(ctx, next, r.actor(), r.now); err != nil {
+			return err
+		}
+		if err := hs.SaveHealthSettings(ctx, nextRules, r.actor(), r.now); err != nil {
+			return err
+		}
+		cur, rules = next, nextRules
+	}
+	total := 0
+	var parts []string
+	for _, f := range crm.HealthFactors {
+		total += cur[f]
+		parts = append(parts, r.t("health.weight."+f)+" "+strconv.Itoa(cur[f]))
+	}
+	onOff := func(b bool) string {
+		if b {
+			return r.t("health.rule_on")
+		}
+		return r.t("health.rule_off")
+	}
+	text := r.t("health.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" +
+		r.t("health.rules", "at_risk", onOff(rules.AtRiskTask), "critical", onOff(rules.CriticalTask)) + "\n" +
+		r.t("health.settings_hint")
+	if len(words) > 0 {
+		text = r.t("health.settings_saved") + "\n" + text
+	}
+	return w.Reply(ctx, bot.Reply{Text: text})
+}
+
+// healthCardSection adds the score to the client card in one line.
+func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+	sum, err := s.currentHealth(ctx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	value := r.t("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
+	if delta, _, ok := healthTrend(r, sum); ok {
+		value += " " + r.t("health.card_trend", "trend", trendArrow(delta), "count", crm.HealthTrendDays)
+	}
+	if m := sum.Main(); m != nil && sum.Band != crm.BandHealthy {
+		value += " · " + healthFactorText(r, *m)
+	}
+	return []bot.Field{{Label: r.t("card.health"), Value: value}}, nil
+}
+
+// healthDigest is the digest's section of account health: the renewals
+// of this quarter (how many, their value, how many of an account at risk)
+// and the accounts at risk of the people the digest covers.
+func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+	today := sc.today()
+	qEnd := quarterStart(today).AddDate(0, 3, 0)
+	rows, err := s.healthStore().HealthRows(ctx, sc.Owners)
+	if err != nil {
+		return nil, err
+	}
+	risky := map[uint64]crm.HealthRow{}
+	critical := 0
+	for _, row := range rows {
+		risky[row.ClientID] = row
+		if row.Band == crm.BandCritical {
+			critical++
+		}
+	}
+	var n, atRisk int
+	var sums money.Sums
+	part := &digestPart{}
+	for _, o := range sc.Owners {
+		rs, err := s.healthStore().OpenRenewals(ctx, o, qEnd)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rs {
+			rn := &rs[i]
+			n++
+			sums.Add(rn.Currency, rn.Amount)
+			row, risk := risky[rn.ClientID]
+			if risk {
+				atRisk++
+			}
+			line := renewalLine(sc.request, rn, s.clientName(ctx, rn.ClientID))
+			if risk {
+				line += " · " + bandMark(row.Band) + " " + bandWord(sc.request, row.Band)
+			}
+			if !sc.personal() && o != sc.Subject.ID {
+				line += " (" + sc.personName(o) + ")"
+			}
+			if rn.Date.Before(today) {
+				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
+				continue
+			}
+			part.Detail = append(part.Detail, line)
+		}
+	}
+	if n == 0 && len(rows) == 0 {
+		return nil, nil
+	}
+	if n > 0 {
+		part.Lines = append(part.Lines, sc.t("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.cfg.Currency), "at_risk", atRisk))
+	}
+	if len(rows) > 0 {
+		part.Lines = append(part.Lines, sc.t("digest.health.at_risk", "count", len(rows), "critical", critical))
+	}
+	return part, nil
+}
+
+// clientName returns a client's name, or "" when it is gone.
+func (s *Service) clientName(ctx context.Context, id uint64) string {
+	if c, err := s.store.Client(ctx, id); err == nil {
+		return c.Name
+	}
+	return ""
+}
+
+// quarterStart is the first day of day's calendar quarter.
+func quarterStart(day time.Time) time.Time {
+	m := ((int(day.Month())-1)/3)*3 + 1
+	return time.Date(day.Year(), time.Month(m), 1, 0, 0, 0, 0, day.Location())
+}
+
+// healthExport is the client export's health part: the summary, the
+// satisfaction scores and the renewals.
+func (s *Service) healthExport(ctx context.Context, r *request, c *crm.Client) (any, error) {
+	hs := s.healthStore()
+	sum, err := hs.HealthSummary(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sat, err := hs.Satisfactions(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	ren, err := hs.ClientRenewals(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if sum == nil && len(sat) == 0 && len(ren) == 0 {
+		return nil, nil
+	}
+	return map[string]any{"summary": sum, "satisfaction": sat, "renewals": ren}, nil
+}

@@ -1,0 +1,525 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/money"
+)
+
+// renewalKeys maps the key=value keys of /renewal to their canonical names.
+var renewalKeys = map[string]string{
+	"amount": "amount", "value": "amount", "сума": "amount", "стойност": "amount",
+	"contract": "contract", "ref": "contract", "договор": "contract", "контракт": "contract",
+	"currency": "currency", "валута": "currency",
+	"date": "date", "дата": "date",
+}
+
+// renewalCmd: "/renewal NAME DATE [amount=N] [contract=REF]",
+// "/renewal R-3", "/renewal done R-3", "/renewal reopen R-3",
+// "/renewal edit R-3 date=… amount=… contract=…", "/renewal NAME" (the
+// client's renewals).
+func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	args := r.Command.Args
+	if len(args) == 0 {
+		return crm.Errorf(crm.EINVALID, "renewal.usage")
+	}
+	if len(args) >= 2 {
+		switch strings.ToLower(args[0]) {
+		case "done", "renewed", "готово", "подновен", "подновено", "подновен.":
+			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
+				return s.renewalDone(ctx, w, r, id, true)
+			}
+		case "reopen", "undo", "отвори", "върни":
+			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
+				return s.renewalDone(ctx, w, r, id, false)
+			}
+		case "edit", "set", "промени", "редактирай":
+			if id, ok := parseRenewalRef(args[1]); ok {
+				return s.renewalEdit(ctx, w, r, id, strings.Join(args[2:], " "))
+			}
+		}
+	}
+	if len(args) == 1 {
+		if id, ok := parseRenewalRef(args[0]); ok {
+			return s.renewalShow(ctx, w, r, id)
+		}
+	}
+	text, kv := takeKeys(r.Command.Rest, renewalKeys)
+	words := bot.Split(text)
+	// The date is the last word, or the last two ("next week").
+	for n := 1; n <= 2 && n < len(words); n++ {
+		day, ok := r.date(strings.Join(words[len(words)-n:], " "))
+		if !ok {
+			continue
+		}
+		return s.renewalAdd(ctx, w, r, strings.Join(words[:len(words)-n], " "), day, kv)
+	}
+	if len(kv) > 0 {
+		return crm.Errorf(crm.EINVALID, "renewal.usage")
+	}
+	c, err := r.client(ctx, r.Command.Rest)
+	if err != nil {
+		return err
+	}
+	return s.renewalList(ctx, w, r, c)
+}
+
+// renewalValues applies amount=, currency= and contract= to a renewal.
+func (s *Service) renewalValues(rn *crm.Renewal, kv map[string]string) error {
+	if v, ok := kv["amount"]; ok {
+		d, cur, err := parseAmount(v)
+		if err != nil {
+			return err
+		}
+		rn.Amount = d
+		if cur != "" {
+			rn.Currency = cur
+		}
+	}
+	if v, ok := kv["currency"]; ok {
+		cur, ok := money.ParseCurrency(v)
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "deal.bad_currency", "value", v)
+		}
+		rn.Currency = cur
+	}
+	if v, ok := kv["contract"]; ok {
+		if len([]rune(v)) > 100 {
+			return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", 100)
+		}
+		rn.Contract = v
+	}
+	if rn.Currency == "" {
+		rn.Currency = s.cfg.Currency
+	}
+	return nil
+}
+
+func (s *Service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *request, name string, day time.Time, kv map[string]string) error {
+	if strings.TrimSpace(name) == "" {
+		return crm.Errorf(crm.EINVALID, "renewal.usage")
+	}
+	if _, ok := kv["date"]; ok {
+		return crm.Errorf(crm.EINVALID, "renewal.usage")
+	}
+	c, actor, err := r.changeableClient(ctx, name)
+	if err != nil {
+		return err
+	}
+	rn := &crm.Renewal{ClientID: c.ID, Date: day, CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.now}
+	if err := s.renewalValues(rn, kv); err != nil {
+		return err
+	}
+	if err := s.healthStore().CreateRenewal(ctx, rn); err != nil {
+		return err
+	}
+	msg := r.t("renewal.saved", "id", rn.Ref(), "name", c.Name, "date", r.fmtDate(rn.Date))
+	if !rn.Amount.IsZero() {
+		msg += " · " + money.Format(rn.Amount, rn.Currency, r.Lang)
+	}
+	if rn.Contract != "" {
+		msg += " · " + r.t("renewal.contract", "contract", rn.Contract)
+	}
+	if day.Before(r.today()) {
+		msg += "\n⚠ " + r.t("renewal.date_past")
+	} else {
+		msg += "\n" + r.t("renewal.marks")
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
+		{Label: "✓ " + r.t("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()},
+		{Label: r.t("button.health"), Data: "/health " + clientRef(c)},
+	}}})
+}
+
+// visibleRenewal loads a renewal of a client the sender sees.
+func (s *Service) visibleRenewal(ctx context.Context, r *request, id uint64) (*crm.Renewal, *crm.Client, error) {
+	rn, err := s.healthStore().Renewal(ctx, id)
+	if err != nil {
+		if crm.IsNotFound(err) {
+			return nil, nil, crm.Errorf(crm.ENOTFOUND, "renewal.not_found", "id", crm.RenewalRef(id))
+		}
+		return nil, nil, err
+	}
+	c, err := s.store.Client(ctx, rn.ClientID)
+	if err != nil || !r.seesOwner(c.OwnerID) {
+		return nil, nil, crm.Errorf(crm.ENOTFOUND, "renewal.not_found", "id", rn.Ref())
+	}
+	return rn, c, nil
+}
+
+// renewalDone marks a renewal done (renewed), or open again.
+func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, done bool) error {
+	rn, c, err := s.visibleRenewal(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	actor := r.rightsOver(c.OwnerID)
+	if actor == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	if done && !rn.Open() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.already_done", "id", rn.Ref(), "date", r.fmtDate(rn.DoneAt)), Edit: r.Button})
+	}
+	if !done && rn.Open() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.already_open", "id", rn.Ref())})
+	}
+	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.now, func(x *crm.Renewal) error {
+		if done {
+			x.DoneAt, x.DoneBy = r.now, actor.PersonID
+		} else {
+			x.DoneAt, x.DoneBy = time.Time{}, 0
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !done {
+		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.reopened", "id", updated.Ref())})
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("renewal.done", "id", updated.Ref(), "name", c.Name), Edit: r.Button,
+		Buttons: [][]bot.Button{{{Label: r.t("renewal.button.next"), Data: "/renewal " + clientRef(c) + " " + dates.Format(updated.Date.AddDate(1, 0, 0), "en")}}}})
+}
+
+// renewalEdit changes a renewal's date, amount, currency or contract.
+func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, rest string) error {
+	_, kv := takeKeys(rest, renewalKeys)
+	if len(kv) == 0 {
+		return crm.Errorf(crm.EINVALID, "renewal.edit_usage")
+	}
+	rn, c, err := s.visibleRenewal(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	actor := r.rightsOver(c.OwnerID)
+	if actor == nil {
+		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	var day time.Time
+	if v, ok := kv["date"]; ok {
+		d, ok := r.date(v)
+		if !ok {
+			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", v)
+		}
+		day = d
+	}
+	probe := *rn
+	if err := s.renewalValues(&probe, kv); err != nil {
+		return err
+	}
+	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.now, func(x *crm.Renewal) error {
+		if !day.IsZero() {
+			x.Date = day
+		}
+		return s.renewalValues(x, kv)
+	})
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("renewal.edited", "id", updated.Ref()) + "\n" + renewalLine(r, updated, c.Name)})
+}
+
+// renewalShow answers "/renewal R-3".
+func (s *Service) renewalShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+	rn, c, err := s.visibleRenewal(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	rep := bot.Reply{Title: r.t("renewal.card_title", "id", rn.Ref(), "name", c.Name)}
+	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
+	add(r.t("renewal.field.date"), r.fmtDate(rn.Date))
+	add(r.t("renewal.field.state"), renewalState(r, rn))
+	if !rn.Amount.IsZero() {
+		add(r.t("renewal.field.amount"), money.Format(rn.Amount, rn.Currency, r.Lang))
+	}
+	if rn.Contract != "" {
+		add(r.t("renewal.field.contract"), rn.Contract)
+	}
+	add(r.t("renewal.field.recorded"), r.actorName(rn.CreatedBy, rn.OnBehalfOf)+", "+r.fmtDate(rn.CreatedAt))
+	if rn.Open() {
+		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.t("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()}}}
+	}
+	return w.Reply(ctx, rep)
+}
+
+// renewalList answers "/renewal NAME": the client's renewals, open ones
+// first.
+func (s *Service) renewalList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+	rs, err := s.healthStore().ClientRenewals(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.none", "name", c.Name, "ref", clientRef(c))})
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].Open() != rs[j].Open() {
+			return rs[i].Open()
+		}
+		return rs[i].Date.Before(rs[j].Date)
+	})
+	var lines []string
+	for i := range rs {
+		lines = append(lines, "• "+renewalLine(r, &rs[i], ""))
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("renewal.list_title", "name", c.Name, "count", len(rs)), Text: strings.Join(lines, "\n")})
+}
+
+// renewalState says where a renewal stands.
+func renewalState(r *request, rn *crm.Renewal) string {
+	if !rn.Open() {
+		return r.t("renewal.state.done", "date", r.fmtDate(rn.DoneAt))
+	}
+	days := daysBetween(r.today(), rn.Date)
+	switch {
+	case days < 0:
+		return "⚠ " + r.t("renewal.state.overdue", "count", -days)
+	case days == 0:
+		return r.t("renewal.state.today")
+	}
+	return r.t("renewal.state.in", "count", days)
+}
+
+// renewalLine is one renewal in a list: "R-1 · 2027-01-15 · Acme ·
+// €12,000.00 · K-17 — in 50 days".
+func renewalLine(r *request, rn *crm.Renewal, client string) string {
+	line := r.t("renewal.line_prefix", "id", rn.Ref()) + " · " + r.fmtDate(rn.Date)
+	if client != "" {
+		line += " · " + client
+	}
+	if !rn.Amount.IsZero() {
+		line += " · " + money.Format(rn.Amount, rn.Currency, r.Lang)
+	}
+	if rn.Contract != "" {
+		line += " · " + rn.Contract
+	}
+	return line + " — " + renewalState(r, rn)
+}
+
+// nextRenewal is the client's open renewal soonest due, or nil.
+func nextRenewal(rs []crm.Renewal) *crm.Renewal {
+	var best *crm.Renewal
+	for i := range rs {
+		if rs[i].Open() && (best == nil || rs[i].Date.Before(best.Date)) {
+			best = &rs[i]
+		}
+	}
+	return best
+}
+
+// renewalsCmd: "/renewals [month|quarter|year] [mine|team|all]": the open
+// renewals of the coming period (and the overdue ones), soonest first,
+// with their value and the accounts at risk marked.
+func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	scope, months := r.defaultScope(), 3
+	for _, a := range r.Command.Args {
+		if sc, ok := scopeWord(a); ok {
+			scope = sc
+			continue
+		}
+		switch strings.ToLower(a) {
+		case "month", "месец", "30d":
+			months = 1
+		case "quarter", "тримесечие", "90d":
+			months = 3
+		case "year", "година":
+			months = 12
+		default:
+			return crm.Errorf(crm.EINVALID, "renewals.usage")
+		}
+	}
+	owners, err := r.visibleOwners(scope)
+	if err != nil {
+		return err
+	}
+	until := r.today().AddDate(0, months, 0)
+	rows, err := s.healthStore().HealthRows(ctx, owners)
+	if err != nil {
+		return err
+	}
+	risky := map[uint64]crm.HealthRow{}
+	for _, row := range rows {
+		risky[row.ClientID] = row
+	}
+	type item struct {
+		rn    crm.Renewal
+		owner uint64
+	}
+	var items []item
+	for _, o := range owners {
+		rs, err := s.healthStore().OpenRenewals(ctx, o, dates.AddDays(until, 1))
+		if err != nil {
+			return err
+		}
+		for _, rn := range rs {
+			items = append(items, item{rn, o})
+		}
+	}
+	period := r.t("renewals.period", "count", months)
+	if len(items) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("renewals.none", "period", period)})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].rn.Date.Before(items[j].rn.Date) })
+	var sums money.Sums
+	atRisk := 0
+	var lines []string
+	for i := range items {
+		it := &items[i]
+		sums.Add(it.rn.Currency, it.rn.Amount)
+		line := "• " + renewalLine(r, &it.rn, s.clientName(ctx, it.rn.ClientID))
+		if row, ok := risky[it.rn.ClientID]; ok {
+			atRisk++
+			line += " · " + bandMark(row.Band) + " " + bandWord(r, row.Band) + " " + strconv.Itoa(row.Score)
+		}
+		if it.owner != r.me.ID {
+			line += " (" + r.personName(it.owner) + ")"
+		}
+		if i < healthListMax {
+			lines = append(lines, line)
+		}
+	}
+	if len(items) > healthListMax {
+		lines = append(lines, r.t("list.more", "count", len(items)-healthListMax))
+	}
+	lines = append(lines, "", r.t("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.cfg.Currency), "at_risk", atRisk))
+	return w.Reply(ctx, bot.Reply{Title: r.t("renewals.title", "period", period), Text: strings.Join(lines, "\n")})
+}
+
+// renewalAgenda adds to /today the owners' renewals 90, 60 and 30 days
+// ahead, on the day, and overdue ones until they are done.
+func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+	var items []agendaItem
+	today := r.today()
+	horizon := dates.AddDays(today, crm.RenewalMarks[0]+1)
+	for _, o := range owners {
+		rs, err := s.healthStore().OpenRenewals(ctx, o, horizon)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rs {
+			rn := &rs[i]
+			days, due := rn.RenewalDue(today)
+			if !due {
+				continue
+			}
+			line := r.t("today.renewal", "line", renewalLine(r, rn, s.clientName(ctx, rn.ClientID)))
+			if days < 0 {
+				line = "⚠ " + line
+			}
+			if o != r.me.ID {
+				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			}
+			at := rn.Date
+			if days > 0 {
+				at = today
+			}
+			items = append(items, agendaItem{Due: at, Text: line, Buttons: []bot.Button{
+				{Label: "✓ " + rn.Ref(), Data: "/renewal done " + rn.Ref()},
+			}})
+		}
+	}
+	return items, nil
+}
+
+// csatCmd: "/csat NAME 1..5 [: comment]", "/csat NAME" (the history).
+func (s *Service) csatCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	return s.satisfactionCmd(ctx, w, r, crm.SatisfactionCSAT)
+}
+
+// npsCmd: "/nps NAME 0..10 [: comment]", "/nps NAME" (the history).
+func (s *Service) npsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	return s.satisfactionCmd(ctx, w, r, crm.SatisfactionNPS)
+}
+
+func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *request, kind string) error {
+	usage := "satisfaction.usage_" + kind
+	head, comment, hasComment := splitNameText(r.Command.Rest)
+	if !hasComment {
+		head = r.Command.Rest
+	}
+	words := bot.Split(head)
+	if len(words) == 0 {
+		return crm.Errorf(crm.EINVALID, usage)
+	}
+	last := strings.TrimSuffix(strings.TrimSuffix(words[len(words)-1], "/5"), "/10")
+	n, err := strconv.Atoi(last)
+	if err != nil || len(words) < 2 {
+		if hasComment {
+			return crm.Errorf(crm.EINVALID, usage)
+		}
+		c, err := r.client(ctx, r.Command.Rest)
+		if err != nil {
+			return err
+		}
+		return s.satisfactionList(ctx, w, r, c)
+	}
+	sat := &crm.Satisfaction{Kind: kind, Score: n, Comment: strings.TrimSpace(comment), At: r.now}
+	if !sat.Valid() {
+		return crm.Errorf(crm.EINVALID, usage)
+	}
+	if len([]rune(sat.Comment)) > maxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	}
+	c, actor, err := r.changeableClient(ctx, strings.Join(words[:len(words)-1], " "))
+	if err != nil {
+		return err
+	}
+	sat.ClientID, sat.By, sat.OnBehalfOf = c.ID, actor.PersonID, actor.OnBehalfOf
+	if err := s.healthStore().AddSatisfaction(ctx, sat); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("satisfaction.saved_"+kind, "name", c.Name, "score", n, "who", r.actorName(sat.By, sat.OnBehalfOf), "date", r.fmtDate(sat.At)),
+		Buttons: [][]bot.Button{{{Label: r.t("button.health"), Data: "/health " + clientRef(c)}}}})
+}
+
+// satisfactionLine is one score in a history: "2026-11-26 · CSAT 4/5 ·
+// Maria Petrova: comment".
+func satisfactionLine(r *request, sat *crm.Satisfaction) string {
+	line := r.fmtDate(sat.At) + " · " + r.t("satisfaction.score_"+sat.Kind, "score", sat.Score) + " · " + r.actorName(sat.By, sat.OnBehalfOf)
+	if sat.ClaimID != 0 {
+		line += " · " + crm.ClaimRef(sat.ClaimID)
+	}
+	if sat.Comment != "" {
+		line += ": " + truncate(sat.Comment, 120)
+	}
+	return line
+}
+
+// satisfactionList answers "/csat NAME": every score, newest first.
+func (s *Service) satisfactionList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+	sats, err := s.healthStore().Satisfactions(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(sats) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.t("satisfaction.none", "name", c.Name, "ref", clientRef(c))})
+	}
+	var lines []string
+	for i := len(sats) - 1; i >= 0; i-- {
+		if len(lines) == healthListMax {
+			lines = append(lines, r.t("list.more", "count", i+1))
+			break
+		}
+		lines = append(lines, "• "+satisfactionLine(r, &sats[i]))
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("satisfaction.list_title", "name", c.Name, "count", len(sats)), Text: strings.Join(lines, "\n")})
+}
+
+// parseRenewalRef reads "R-3", "r3" or the Cyrillic "Р-3".
+func parseRenewalRef(s string) (uint64, bool) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if rest, ok := strings.CutPrefix(u, "Р"); ok {
+		u = "R" + rest
+	}
+	if !strings.HasPrefix(u, "R") {
+		return 0, false
+	}
+	return parseRef("R", u)
+}

@@ -1,0 +1,181 @@
+package handlers_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"accountbot/internal/golden"
+)
+
+// healthEnv is the planning environment with Maria's Acme (contact plan
+// every 2 weeks, talked to today) and Ivan's Gamma.
+func healthEnv(t *testing.T) *testEnv {
+	t.Helper()
+	e, _ := newPlanningEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Acme city=Sofia", "Saved")
+	e.must("console:ivan", "/client add Gamma city=Varna", "Saved")
+	e.must("console:maria", "/plan Acme every 2w #call", "Saved")
+	e.must("console:maria", "/log Acme: talked about the spring order #call", "Acme")
+	e.must("console:ivan", "/log Gamma: all fine #call", "Gamma")
+	return e
+}
+
+// TestHealthMovesForTheReasonsShown: a silent account falls into "at
+// risk" with the reason, the trend compares with 30 days ago, and a talk
+// brings it back.
+func TestHealthMovesForTheReasonsShown(t *testing.T) {
+	e := healthEnv(t)
+	e.must("console:maria", "/health Acme", "Health of Acme: 100/100 — healthy", "Nothing takes points off")
+	e.clock.Add(64 * 24 * time.Hour)
+	e.must("console:maria", "/health Acme", "Health of Acme: 65/100 — at risk",
+		"−35: no talk for 64 days, plan says every 14", "Trend: ↓ −35 since 2026-11-26 (then 100)")
+	e.must("console:maria", "/client Acme", "Health", "65/100 — at risk")
+	e.must("console:sam", "/health team", "Accounts at risk: 1", "65 at risk · Acme — −35: no talk for 64 days", "(Maria Petrova)")
+	e.mustNot("console:sam", "/health team", "Gamma")
+	e.must("console:admin", "/health all", "Acme")
+	e.must("console:ivan", "/health", "No account is at risk")
+	// Bulgarian words.
+	e.must("console:maria", "/lang bg", "")
+	e.must("console:maria", "/здраве Acme", "Състояние на Acme: 65/100 — в риск", "без разговор от 64 дни, по план на всеки 14")
+	e.must("console:maria", "/lang en", "")
+	e.must("console:maria", "/log Acme: called, all good #call", "Acme")
+	e.must("console:maria", "/health Acme", "100/100 — healthy")
+	e.must("console:maria", "/health mine", "No account is at risk")
+}
+
+// TestHealthPlaybookTaskOncePerFall: a fall into at risk gives the owner
+// one task with the reason and the step of /next, not one a day; a fall
+// into critical gives one more; a head can switch the rule off.
+func TestHealthPlaybookTaskOncePerFall(t *testing.T) {
+	e := healthEnv(t)
+	ctx := context.Background()
+	e.clock.Add(64 * 24 * time.Hour)
+	e.svc.RunJobs(ctx)
+	today := e.must("console:maria", "/today", "Acme is at risk (health 65): no talk for 64 days, plan says every 14. Suggested:")
+	if n := strings.Count(today, "Acme is at risk"); n != 1 {
+		t.Fatalf("%d playbook tasks:\n%s", n, today)
+	}
+	for i := 0; i < 3; i++ {
+		e.clock.Add(24 * time.Hour)
+		e.svc.RunJobs(ctx)
+		e.must("console:maria", "/health Acme", "at risk")
+	}
+	if n := strings.Count(e.say("console:maria", "/today"), "Acme is at risk"); n != 1 {
+		t.Fatalf("%d playbook tasks after three more days", n)
+	}
+	// Deeper: critical, one more task.
+	e.must("console:maria", "/csat Acme 1: very unhappy", "Saved: CSAT 1/5")
+	e.must("console:maria", `/claim Acme: pumps broken severity=critical`, "C-1")
+	e.clock.Add(5 * 24 * time.Hour)
+	e.svc.RunJobs(ctx)
+	e.must("console:maria", "/health Acme", "critical")
+	if n := strings.Count(e.say("console:maria", "/today"), "Acme is critical"); n != 1 {
+		t.Fatalf("%d critical playbook tasks", n)
+	}
+	// The rule switched off: no task on the next fall.
+	e.must("console:maria", "/health settings at-risk=off", "Only a head")
+	e.must("console:admin", "/health settings at-risk=off", "Saved", "into at risk — off")
+	e.must("console:admin", "/client add Zeta", "Saved")
+	e.must("console:admin", "/csat Zeta 1", "Saved")
+	e.must("console:admin", "/nps Zeta 0", "Saved")
+	e.must("console:admin", "/claim Zeta: late severity=high", "C-2")
+	e.must("console:admin", "/health Zeta", "at risk")
+	e.mustNot("console:admin", "/today", "Zeta is at risk")
+}
+
+// TestSatisfactionRecorded: /csat and /nps are kept with who and when, a
+// claim's rating joins the same history, and they feed the score.
+func TestSatisfactionRecorded(t *testing.T) {
+	e := healthEnv(t)
+	e.must("console:maria", "/csat Acme 2: slow deliveries", "Saved: CSAT 2/5 for Acme (Maria Petrova, 2026-11-26).")
+	e.must("console:maria", "/nps Acme 6", "Saved: NPS 6/10 for Acme")
+	e.must("console:maria", "/csat Acme 7", "Usage: /csat")
+	e.must("console:maria", "/nps Acme 11", "Usage: /nps")
+	e.must("console:ivan", "/csat Acme 5", "Acme")
+	e.mustNot("console:ivan", "/csat Acme", "slow deliveries")
+	e.must("console:maria", "/claim Acme: wrong labels severity=low", "C-1")
+	e.must("console:maria", "/claim resolve C-1 cause=labels: relabelled", "C-1")
+	e.must("console:maria", "/claim satisfied C-1 4", "C-1")
+	e.must("console:maria", "/csat Acme", "Satisfaction of Acme · 3 scores", "CSAT 4/5 · Maria Petrova · C-1",
+		"NPS 6/10 · Maria Petrova", "2026-11-26 · CSAT 2/5 · Maria Petrova: slow deliveries")
+	e.must("console:maria", "/health Acme", "latest CSAT 4/5 (3 scores counted)")
+	e.must("console:maria", "/удовлетвореност Acme 5", "Acme")
+}
+
+// TestRenewalShowsAt90603000Days: a renewal is in the owner's /today 90,
+// 60 and 30 days before and on the day, not in between; done, it is gone.
+func TestRenewalShowsAt90603000Days(t *testing.T) {
+	e := healthEnv(t)
+	start := e.clock.Now()
+	e.must("console:maria", "/renewal Acme 2027-02-24 amount=12000 contract=K-17", "Saved: renewal R-1 of Acme on 2027-02-24", "€12,000.00", "K-17")
+	for _, tc := range []struct {
+		days int
+		want bool
+	}{{0, true}, {1, false}, {30, true}, {31, false}, {60, true}, {89, false}, {90, true}, {93, true}} {
+		e.at(start.AddDate(0, 0, tc.days), func() {
+			got := e.say("console:maria", "/today")
+			if strings.Contains(got, "Renewal R-1") != tc.want {
+				t.Errorf("%d days after the renewal was set (%d before it): shown %v, want %v:\n%s", tc.days, 90-tc.days, !tc.want, tc.want, got)
+			}
+		})
+	}
+	e.mustNot("console:ivan", "/today", "R-1")
+	e.must("console:sam", "/renewals", "R-1 · 2027-02-24 · Acme · €12,000.00 · K-17 — in 90 days (Maria Petrova)", "1 renewal · €12,000.00 · at risk: 0")
+	e.must("console:sam", "/renewals month", "No renewals in the coming month")
+	e.must("console:ivan", "/renewal R-1", "There is no renewal R-1")
+	e.must("console:ivan", "/renewal done R-1", "There is no renewal R-1")
+	e.must("console:maria", "/renewal edit R-1 amount=15000", "Saved: R-1", "€15,000.00")
+	e.must("console:maria", "/подновяване готово R-1", "R-1")
+	e.at(start.AddDate(0, 0, 90), func() { e.mustNot("console:maria", "/today", "R-1") })
+	e.must("console:maria", "/renewal Acme 2028-01-10", "R-2")
+}
+
+// TestRenewalsMarkAtRiskAndDigest: /renewals marks accounts at risk and
+// the supervisor's digest sums the quarter's renewals.
+func TestRenewalsMarkAtRiskAndDigest(t *testing.T) {
+	e := healthEnv(t)
+	e.must("console:maria", "/renewal Acme 2026-12-20 amount=5000", "R-1")
+	e.must("console:maria", "/csat Acme 1", "Saved")
+	e.must("console:maria", "/nps Acme 0", "Saved")
+	e.must("console:maria", "/claim Acme: broken severity=high", "C-1")
+	e.must("console:maria", "/health Acme", "at risk")
+	e.must("console:maria", "/renewals", "R-1", "🟠 at risk", "at risk: 1")
+	e.must("console:sam", "/digest", "Renewals this quarter: 1, €5,000.00, at risk: 1")
+}
+
+// TestQBROffline: the brief of the offline drafter, in English and
+// Bulgarian (golden files).
+func TestQBROffline(t *testing.T) {
+	for _, lang := range []string{"en", "bg"} {
+		t.Run(lang, func(t *testing.T) {
+			e := healthEnv(t)
+			e.must("console:maria", `/deal add Acme: Pumps 2026 amount=12000 stage=won`, "D-1")
+			e.must("console:maria", `/deal add Acme: Spare parts amount=3000 stage=proposal`, "D-2")
+			e.must("console:maria", "/claim Acme: wrong labels severity=low", "C-1")
+			e.must("console:maria", "/promise Acme: free service visit by 2026-12-10", "P-1")
+			e.must("console:maria", "/csat Acme 4: good service", "Saved")
+			e.must("console:maria", "/renewal Acme 2027-03-31 amount=20000 contract=K-17", "R-1")
+			e.must("console:maria", "/lang "+lang, "")
+			rec := e.send("console:maria", "/qbr Acme")
+			golden.Check(t, filepath.Join("testdata", "health_qbr."+lang+".golden"), replyDump(rec))
+		})
+	}
+}
+
+// TestHealthErasedWithClient: renewals and scores go with the client, and
+// appear in its export.
+func TestHealthErasedWithClient(t *testing.T) {
+	e := healthEnv(t)
+	e.must("console:maria", "/renewal Acme 2027-03-31 amount=20000", "R-1")
+	e.must("console:maria", "/csat Acme 3: so-so", "Saved")
+	js := e.send("console:admin", "/client export Acme")
+	if f := js.Replies[len(js.Replies)-1].File; f == nil || !strings.Contains(string(f.Data), "so-so") || !strings.Contains(string(f.Data), "20000") {
+		t.Fatalf("client export lacks satisfaction or renewals: %+v", js.Replies)
+	}
+	e.must("console:admin", "/client forget Acme confirm", "")
+	e.must("console:maria", "/renewal R-1", "There is no renewal R-1")
+}
