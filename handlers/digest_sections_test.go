@@ -102,7 +102,9 @@ func TestDigestSectionsNumbers(t *testing.T) {
 		"• lead: €300.00 (+€300.00, −$800.00)\n• qualified: $2,000.00 (+$2,000.00)\n• proposal: €20,000.00 (−€60,000.00)\n• negotiation: €90,000.00 (+€78,750.00)",
 		"Moved most: D-2 proposal → negotiation (+€30,000.00) · D-4 negotiation → won (+€3,750.00) · D-6 new → lead (+€300.00)",
 		"Stuck: 1 deal (no stage change for over 21 days, or close date passed): D-1 Beta Foods, proposal for 52 days",
-		"Maria Petrova — conversations: 2, overdue: 2, stale: 1, deals: 1 moved, 1 new, claims: 1 overdue",
+		// Overdue: T-1, T-2 and the playbook task of Beta Foods falling
+		// into "at risk" on 23 November.
+		"Maria Petrova — conversations: 2, overdue: 3, stale: 1, deals: 1 moved, 1 new, claims: 1 overdue",
 		"Petar Georgiev — conversations: 0, overdue: 0, stale: 1, deals: 1 won, claims: 1 new",
 	)
 	// The week: D-3's move on Monday counts too.
@@ -139,7 +141,7 @@ func TestDigestBreachedClaimFirst(t *testing.T) {
 	want := []string{
 		"• C-2 Acme Ltd (critical): resolve deadline 2026-11-24 11:00 missed — Maria Petrova",
 		"• D-1 Beta Foods — Packaging line · €40,000.00: close date 2026-11-20 passed, still in proposal (Maria Petrova)",
-		"• Maria Petrova: 2 overdue tasks and next steps",
+		"• Maria Petrova: 3 overdue tasks and next steps",
 	}
 	if len(sam) < 3 {
 		t.Fatalf("needs: %q", sam)
