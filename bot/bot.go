@@ -150,6 +150,22 @@ type Reply struct {
 	Edit bool
 	// Private asks the adapter to show the reply to the sender only.
 	Private bool
+	// Home, when set, gives the person their home in the app: a keyboard
+	// of the most used actions that stays under the chat where the
+	// platform has one (Telegram's reply keyboard), and a command menu for
+	// their role.
+	Home *Home
+}
+
+// Home is a person's home screen, platform-free: adapters render it.
+type Home struct {
+	// Keyboard are rows of the most used actions; pressing one sends its
+	// Label as a message, which the handlers read as its Data.
+	Keyboard [][]Button
+	// Role is whose commands the command menu lists.
+	Role crm.Role
+	// Lang is the language of the menu.
+	Lang string
 }
 
 // Field is one label and value on a card.

@@ -19,7 +19,8 @@ func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		return w.Reply(ctx, bot.Reply{Text: r.t("start.already", "name", r.me.Name)})
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.t("start.hello", "name", r.me.Name, "role", r.t("role."+string(r.me.Role))),
-		Buttons: [][]bot.Button{{{Label: r.t("button.today"), Data: "/today"}, {Label: r.t("button.help"), Data: "/help"}}}})
+		Buttons: [][]bot.Button{{{Label: r.t("button.today"), Data: "/today"}, {Label: r.t("button.help"), Data: "/help"}}},
+		Home:    s.home(r.loc, r.Lang, r.me)})
 }
 
 // startWithCode registers an unknown sender with an invitation code.
@@ -47,7 +48,7 @@ func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.M
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: loc.T("start.registered", "name", p.Name, "role", loc.T("role."+string(p.Role))),
-		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}})
+		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}, Home: s.home(loc, m.Lang, p)})
 }
 
 // isNameTaken reports whether err is the store's refusal of a person name

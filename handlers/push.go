@@ -559,10 +559,13 @@ func (s *Service) linkWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 		}
 		return err
 	}
+	lang := m.Lang
 	if p.Lang != "" {
-		loc = s.cat.For(p.Lang)
+		lang = p.Lang
 	}
-	return w.Reply(ctx, bot.Reply{Text: loc.T("link.done", "name", p.Name, "identity", m.Identity, "identities", strings.Join(p.Identities, ", "))})
+	loc = s.cat.For(lang)
+	return w.Reply(ctx, bot.Reply{Text: loc.T("link.done", "name", p.Name, "identity", m.Identity, "identities", strings.Join(p.Identities, ", ")),
+		Home: s.home(loc, lang, p)})
 }
 
 // unlinkCmd: "/unlink IDENTITY" removes one of the caller's identities (a

@@ -179,6 +179,12 @@ func (a *Adapter) deliverParts(ctx context.Context, chat int64, r bot.Reply, edi
 	if err != nil {
 		return err
 	}
+	if r.Home != nil && len(r.Home.Keyboard) > 0 {
+		// The home keyboard stays under the chat; a message carries one
+		// keyboard, so it takes the inline buttons' place.
+		keyboard, editID = homeKeyboard(r.Home), 0
+		a.setChatCommands(ctx, chat, r.Home)
+	}
 	if r.Image != nil || r.File != nil {
 		editID = 0 // a text message cannot become a photo
 	}
@@ -317,6 +323,20 @@ const maxCallbackData = 64
 // tokenPrefix starts the callback data that stands for a longer command
 // kept in the store. Commands start with "/", so no command looks like it.
 const tokenPrefix = "~"
+
+// homeKeyboard is the persistent reply keyboard of a person's home:
+// pressing a button sends its label as a message.
+func homeKeyboard(h *bot.Home) models.ReplyMarkup {
+	var rows [][]models.KeyboardButton
+	for _, row := range h.Keyboard {
+		var out []models.KeyboardButton
+		for _, b := range row {
+			out = append(out, models.KeyboardButton{Text: b.Label})
+		}
+		rows = append(rows, out)
+	}
+	return &models.ReplyKeyboardMarkup{Keyboard: rows, IsPersistent: true, ResizeKeyboard: true}
+}
 
 // keyboard turns button rows into an inline keyboard; nil without buttons.
 func (a *Adapter) keyboard(ctx context.Context, rows [][]bot.Button) (models.ReplyMarkup, error) {

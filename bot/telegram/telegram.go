@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"accountbot/bot"
+	"accountbot/crm"
 	"accountbot/i18n"
 
 	tgbot "github.com/go-telegram/bot"
@@ -70,6 +71,13 @@ type Store interface {
 // CommandLister gives the command menu in a language.
 type CommandLister interface {
 	Commands(lang string) []bot.CommandInfo
+}
+
+// RoleCommandLister also gives the menu of one role. With it, the default
+// menu lists what everyone may use, and a person's home (bot.Home, at
+// /start) sets their private chat's menu to their role's commands.
+type RoleCommandLister interface {
+	CommandsFor(lang string, role crm.Role) []bot.CommandInfo
 }
 
 // Config is the adapter's configuration, from the environment.
@@ -293,20 +301,11 @@ func (a *Adapter) setCommands(ctx context.Context) {
 		if l == "" {
 			l = a.cfg.Lang
 		}
-		var cmds []models.BotCommand
-		for _, c := range a.commands.Commands(l) {
-			if !validCommandName(c.Name) {
-				continue
-			}
-			desc := truncateRunes(strings.TrimSpace(c.Description), 256)
-			if desc == "" {
-				desc = c.Name
-			}
-			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: desc})
+		infos := a.commands.Commands(l)
+		if rl, ok := a.commands.(RoleCommandLister); ok {
+			infos = rl.CommandsFor(l, crm.RoleManager)
 		}
-		if len(cmds) > 100 {
-			cmds = cmds[:100]
-		}
+		cmds := menuCommands(infos)
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		_, err := a.api.SetMyCommands(cctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang})
 		cancel()
@@ -314,6 +313,45 @@ func (a *Adapter) setCommands(ctx context.Context) {
 			a.log.Warn("telegram: the command menu was not set; carrying on", "lang", l, "err", redact(err, a.cfg.Token))
 		}
 	}
+}
+
+// setChatCommands sets the command menu of one private chat to the
+// commands of the person's role, in their language. A refusal is logged.
+func (a *Adapter) setChatCommands(ctx context.Context, chat int64, h *bot.Home) {
+	rl, ok := a.commands.(RoleCommandLister)
+	if !ok || chat <= 0 || h.Role == "" {
+		return
+	}
+	lang := h.Lang
+	if lang == "" {
+		lang = a.cfg.Lang
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, err := a.api.SetMyCommands(cctx, &tgbot.SetMyCommandsParams{Commands: menuCommands(rl.CommandsFor(lang, h.Role)), Scope: &models.BotCommandScopeChat{ChatID: chat}})
+	if err != nil {
+		a.log.Warn("telegram: the chat's command menu was not set; carrying on", "chat", chat, "err", redact(err, a.cfg.Token))
+	}
+}
+
+// menuCommands turns command descriptions into Telegram's menu entries
+// (valid names only, at most 100).
+func menuCommands(infos []bot.CommandInfo) []models.BotCommand {
+	var cmds []models.BotCommand
+	for _, c := range infos {
+		if !validCommandName(c.Name) {
+			continue
+		}
+		desc := truncateRunes(strings.TrimSpace(c.Description), 256)
+		if desc == "" {
+			desc = c.Name
+		}
+		cmds = append(cmds, models.BotCommand{Command: c.Name, Description: desc})
+	}
+	if len(cmds) > 100 {
+		cmds = cmds[:100]
+	}
+	return cmds
 }
 
 func validCommandName(s string) bool {

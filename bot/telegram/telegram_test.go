@@ -90,7 +90,9 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	if ec.clock == nil {
 		ec.clock = dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	}
-	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock)}, ec.svcOpts...)...)
+	// What the bot sends by itself (RunJobs) goes out through the adapter.
+	fwd := &adapterNotifier{}
+	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock), handlers.WithNotifier(fwd)}, ec.svcOpts...)...)
 	opts := append([]Option{
 		WithLogger(logger), WithCatalog(cat), WithCommands(svc),
 		WithPacing(2*time.Millisecond, time.Millisecond), WithPollTimeout(time.Second),
@@ -100,6 +102,7 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fwd.a = a
 	e := &tgEnv{t: t, api: api, store: st, cat: cat, svc: svc, a: a, logs: logs, stop: func() {}}
 	t.Cleanup(func() {
 		e.stop()

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// countingNotifier counts deliveries and sends nothing.
+type countingNotifier struct{ n atomic.Int64 }
+
+func (c *countingNotifier) Notify(context.Context, string, bot.Reply) error {
+	c.n.Add(1)
+	return nil
+}
+
+// Reminder data: 200 people, 50,000 clients (250 each) and 100,000 open
+// tasks (500 each), of which 20,000 ring at a time spread over the next 30
+// days, none in the benchmark's first hour.
+const (
+	ringPeople  = 200
+	ringClients = 250
+	ringTasks   = 500
+)
+
+var ringStart = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+func openRingBench(b *testing.B) (*Service, *store.Store, *testClock, *countingNotifier) {
+	b.Helper()
+	st, err := store.Open(store.Options{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	sd := st.Seeder()
+	var taskID uint64
+	for p := uint64(1); p <= ringPeople; p++ {
+		role := crm.RoleManager
+		if p == 1 {
+			role = crm.RoleHead
+		}
+		// Agendas off: this measures the reminders' part of a tick.
+		sd.Person(&crm.Person{ID: p, Name: fmt.Sprintf("Person %d", p), Role: role, Identities: []string{fmt.Sprintf("console:p%d", p)}, AgendaOff: true, CreatedAt: ringStart.AddDate(-1, 0, 0)})
+		for c := uint64(0); c < ringClients; c++ {
+			id := (p-1)*ringClients + c + 1
+			sd.Client(&crm.Client{ID: id, Name: fmt.Sprintf("Client %d-%d", p, c), OwnerID: p, CreatedAt: ringStart.AddDate(-1, 0, 0), LastTouch: ringStart, ReviewedAt: ringStart})
+		}
+		for i := 0; i < ringTasks; i++ {
+			taskID++
+			t := &crm.Task{ID: taskID, ClientID: (p-1)*ringClients + uint64(i%ringClients) + 1, AssigneeID: p, Text: "call back",
+				Due: ringStart.AddDate(0, 0, i%30), CreatedAt: ringStart.AddDate(0, 0, -1), CreatedBy: p}
+			if i%5 == 0 {
+				t.SetAt(ringStart.Add(time.Hour + time.Duration(taskID%(30*24*60))*time.Minute))
+			}
+			sd.Task(t)
+		}
+	}
+	if err := sd.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	cat, err := i18n.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := &testClock{t: ringStart}
+	n := &countingNotifier{}
+	cfg := DefaultConfig()
+	cfg.TZ = time.UTC
+	svc := New(st, cat, WithClock(clock), WithConfig(cfg), WithNotifier(n), WithLogger(slog.New(slog.DiscardHandler)))
+	return svc, st, clock, n
+}
+
+// BenchmarkReminderTick measures the reminders' job on a tick with nothing
+// due and on one with 200 reminders due (one per person), over 100,000 open
+// tasks: the ring index makes a tick read only what is due.
+func BenchmarkReminderTick(b *testing.B) {
+	svc, st, clock, n := openRingBench(b)
+	ctx := context.Background()
+	b.Run("nothing-due", func(b *testing.B) {
+		clock.t = ringStart.Add(30 * time.Minute)
+		for i := 0; i < b.N; i++ {
+			if err := svc.reminderJob(ctx, clock.t); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n.n.Load() != 0 {
+			b.Fatalf("sent %d", n.n.Load())
+		}
+	})
+	b.Run("whole-tick-nothing-due", func(b *testing.B) {
+		clock.t = ringStart.Add(30 * time.Minute)
+		for i := 0; i < b.N; i++ {
+			svc.RunJobs(ctx)
+		}
+	})
+	b.Run("200-due", func(b *testing.B) {
+		at := ringStart.Add(40 * time.Minute)
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			// One open task of each person rings at at.
+			for p := uint64(1); p <= ringPeople; p++ {
+				id := (p-1)*ringTasks + 2
+				if _, err := st.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at); return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			before := n.n.Load()
+			b.StartTimer()
+			if err := svc.reminderJob(ctx, at); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if got := n.n.Load() - before; got != ringPeople {
+				b.Fatalf("sent %d, want %d", got, ringPeople)
+			}
+			b.StartTimer()
+		}
+	})
+}
