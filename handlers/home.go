@@ -70,3 +70,46 @@ func (s *Service) CommandsFor(lang string, role crm.Role) []bot.CommandInfo {
 	}
 	return out
 }
+
+// HomePage is the content of a person's home screen in an app (Slack's
+// App Home tab): their agenda as /today shows it, their pipeline summary,
+// and buttons for the most used actions, in their language. It is read
+// with the person's own rights; an unknown identity gets only the refusal
+// that names it, as any message of theirs would.
+func (s *Service) HomePage(ctx context.Context, identity, langHint string) (bot.Reply, error) {
+	run := func(text string) (*bot.Recorder, *bot.Message, error) {
+		rec := &bot.Recorder{}
+		platform, _, _ := strings.Cut(identity, ":")
+		m := &bot.Message{Platform: platform, Identity: identity, LangHint: langHint, Private: true, Text: text, ReceivedAt: s.clock.Now()}
+		err := s.ServeChat(crm.WithoutDeliveryKey(ctx), rec, m)
+		return rec, m, err
+	}
+	today, m, err := run("/today")
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if m.Person == nil {
+		return bot.Reply{Text: today.Text()}, nil
+	}
+	loc := s.cat.For(m.Lang)
+	rep := bot.Reply{Title: loc.T("home.title", "name", m.Person.Name)}
+	var parts []string
+	for _, r := range today.Replies {
+		parts = append(parts, r.PlainText())
+	}
+	if m.Person.Role != "" {
+		if pipe, _, err := run("/pipeline mine"); err == nil {
+			for _, r := range pipe.Replies {
+				parts = append(parts, r.PlainText())
+			}
+		}
+	}
+	rep.Text = strings.Join(parts, "\n\n")
+	var row []bot.Button
+	for _, a := range homeActions {
+		row = append(row, bot.Button{Label: loc.T(a.key), Data: a.command})
+	}
+	row = append(row, bot.Button{Label: loc.T("home.pipeline"), Data: "/pipeline"})
+	rep.Buttons = [][]bot.Button{row}
+	return rep, nil
+}

@@ -48,6 +48,7 @@ func (s *Service) registerPush() {
 	s.add(&spec{name: "me", aliases: []string{"аз"}, minRole: crm.RoleManager, run: s.meCmd})
 	s.add(&spec{name: "link", aliases: []string{"свържи"}, minRole: crm.RoleManager, run: s.linkCmd})
 	s.add(&spec{name: "unlink", aliases: []string{"развържи"}, minRole: crm.RoleManager, run: s.unlinkCmd})
+	s.addDigestSection("reach", s.reachDigest)
 	s.jobs = append(s.jobs,
 		job{name: "reminders.ring", run: s.reminderJob},
 		job{name: "agenda.morning", run: s.agendaJob},
@@ -604,4 +605,29 @@ func (s *Service) unlinkCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.t("unlink.done", "identity", ident, "name", p.Name, "identities", strings.Join(p.Identities, ", "))})
+}
+
+// needRankUnreachable ranks "reminders could not reach X" in a digest's
+// "needs you" list: below overdue work, above a quiet manager.
+const needRankUnreachable = 45
+
+// reachDigest tells a supervisor (or head) which of the people their digest
+// covers the bot could not reach (they blocked it, or every try of a
+// reminder failed): those people miss their reminders and agenda.
+func (s *Service) reachDigest(_ context.Context, sc *digestScope) (*digestPart, error) {
+	if sc.personal() {
+		return nil, nil
+	}
+	part := &digestPart{}
+	for _, id := range sc.Owners {
+		p := sc.people[id]
+		if id == sc.Reader.ID || !p.Active() || !p.Unreachable {
+			continue
+		}
+		part.Needs = append(part.Needs, digestNeed{Rank: needRankUnreachable, Text: sc.t("digest.unreachable", "name", p.Name)})
+	}
+	if len(part.Needs) == 0 {
+		return nil, nil
+	}
+	return part, nil
 }

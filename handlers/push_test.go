@@ -367,3 +367,23 @@ func linkCode(t *testing.T, reply string) string {
 	t.Fatalf("no code in %q", reply)
 	return ""
 }
+
+func TestSupervisorDigestListsUnreachablePeople(t *testing.T) {
+	e := newPushEnv(t)
+	e.team()
+	e.must("console:sam", "/digest", "Nothing needs you")
+	e.n.fail["console:maria"] = 100
+	e.must("console:maria", `/client add "Beta AD"`, "Saved")
+	e.must("console:maria", "/agenda off", "off")
+	e.must("console:maria", "/remind beta: call by today 10:30", "T-1")
+	e.at(2026, 11, 26, 10, 30)
+	for i := 0; i < crm.ReminderTries; i++ {
+		e.tick()
+		e.clock.Add(crm.ReminderRetry)
+	}
+	e.must("console:sam", "/digest", "Maria Petrova cannot be reached")
+	e.mustNot("console:ivan", "/digest", "cannot be reached")
+	// A message from her clears it.
+	e.must("console:maria", "/today", "")
+	e.mustNot("console:sam", "/digest", "cannot be reached")
+}

@@ -84,7 +84,9 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
 	cfg.Heads = []string{"slack:" + headUser}
-	svc := handlers.New(st, cat, handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()))
+	// What the bot sends by itself (RunJobs) goes out through the adapter.
+	fwd := &adapterNotifier{}
+	svc := handlers.New(st, cat, handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd))
 	var h bot.Handler = svc
 	if o.handler != nil {
 		h = o.handler
@@ -112,6 +114,7 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fwd.a = a
 	mux := http.NewServeMux()
 	a.Register(mux)
 	e := &slackEnv{t: t, fake: fake, store: st, cat: cat, svc: svc, a: a, done: make(chan error, 1)}

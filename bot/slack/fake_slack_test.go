@@ -298,7 +298,7 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request, method stri
 		out = map[string]any{"ok": true, "message_ts": ts}
 	case "chat.delete":
 		out = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": form.Get("ts")}
-	case "views.open":
+	case "views.open", "views.publish":
 		out = map[string]any{"ok": true, "view": map[string]any{"id": "V" + ts}}
 	case "files.getUploadURLExternal":
 		out = map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/F" + ts, "file_id": "F" + ts}

@@ -151,6 +151,14 @@ func (a *Adapter) onEvents(ctx context.Context, raw []byte, retry int) (any, err
 		a.log.Debug("slack: ignoring an event", "err", err)
 		return nil, nil
 	}
+	if ho, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
+		// Publishing the Home tab again is harmless, so a retried event
+		// needs no delivery key.
+		if ho.Tab == "home" && ho.User != "" {
+			a.spawn(func(ctx context.Context) { a.publishHome(ctx, ho.User) })
+		}
+		return nil, nil
+	}
 	in, ok := eventMessage(ev.InnerEvent.Data)
 	if !ok {
 		return nil, nil
@@ -243,6 +251,14 @@ func (a *Adapter) onBlockActions(ctx context.Context, ic *slackapi.InteractionCa
 		ch := ic.Container.ChannelID
 		if ch == "" {
 			ch = ic.Channel.ID
+		}
+		if ch == "" && ic.View.Type == slackapi.VTHomeTab {
+			// A button of the App Home: the answer goes to the DM.
+			dm, err := a.dmChannel(ctx, ic.User.ID)
+			if err != nil {
+				return err
+			}
+			ch = dm
 		}
 		in := inbound{
 			key:       "slack/action/" + ic.TriggerID + "/" + act.ActionID,
