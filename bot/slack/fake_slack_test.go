@@ -259,6 +259,9 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request, method stri
 		if r.PostForm != nil {
 			form = r.PostForm
 		}
+		if r.Method == http.MethodGet {
+			form = r.URL.Query() // chat.getPermalink
+		}
 	}
 	fl, ok := f.record(method, form, nil)
 	w.Header().Set("Content-Type", "application/json")
@@ -300,6 +303,9 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request, method stri
 		out = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": form.Get("ts")}
 	case "views.open", "views.publish":
 		out = map[string]any{"ok": true, "view": map[string]any{"id": "V" + ts}}
+	case "chat.getPermalink":
+		out = map[string]any{"ok": true, "channel": form.Get("channel"),
+			"permalink": "https://test.slack.com/archives/" + form.Get("channel") + "/p" + strings.ReplaceAll(form.Get("message_ts"), ".", "")}
 	case "files.getUploadURLExternal":
 		out = map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/F" + ts, "file_id": "F" + ts}
 	case "files.completeUploadExternal":

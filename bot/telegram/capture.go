@@ -1,7 +1,9 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -97,4 +99,42 @@ func forwardOf(msg *models.Message) *bot.Forward {
 		f.Date = time.Unix(int64(date), 0).UTC()
 	}
 	return f
+}
+
+// decodeUpdate reads one update. Bot API servers before 7.0 (and proxies
+// that speak their dialect) mark a forward with forward_date and
+// forward_from instead of forward_origin, which the library no longer
+// reads: those are turned into a forward_origin here.
+func decodeUpdate(raw []byte) (*models.Update, error) {
+	var upd models.Update
+	if err := json.Unmarshal(raw, &upd); err != nil {
+		return nil, err
+	}
+	if upd.Message == nil || upd.Message.ForwardOrigin != nil || !bytes.Contains(raw, []byte(`"forward_date"`)) {
+		return &upd, nil
+	}
+	var legacy struct {
+		Message struct {
+			ForwardDate       int          `json:"forward_date"`
+			ForwardFrom       *models.User `json:"forward_from"`
+			ForwardSenderName string       `json:"forward_sender_name"`
+			ForwardFromChat   *models.Chat `json:"forward_from_chat"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(raw, &legacy); err != nil || legacy.Message.ForwardDate == 0 {
+		return &upd, nil
+	}
+	l := legacy.Message
+	switch {
+	case l.ForwardFrom != nil:
+		upd.Message.ForwardOrigin = &models.MessageOrigin{Type: models.MessageOriginTypeUser,
+			MessageOriginUser: &models.MessageOriginUser{Date: l.ForwardDate, SenderUser: *l.ForwardFrom}}
+	case l.ForwardFromChat != nil:
+		upd.Message.ForwardOrigin = &models.MessageOrigin{Type: models.MessageOriginTypeChat,
+			MessageOriginChat: &models.MessageOriginChat{Date: l.ForwardDate, SenderChat: *l.ForwardFromChat}}
+	default:
+		upd.Message.ForwardOrigin = &models.MessageOrigin{Type: models.MessageOriginTypeHiddenUser,
+			MessageOriginHiddenUser: &models.MessageOriginHiddenUser{Date: l.ForwardDate, SenderUserName: l.ForwardSenderName}}
+	}
+	return &upd, nil
 }

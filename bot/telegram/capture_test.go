@@ -306,3 +306,20 @@ func TestContactAddedToClient(t *testing.T) {
 	e.pressIn(head, got, "/client edit #")
 	mustContain(t, text(e.say(head, "/client Acme")), "Ivan Petrov", "+359888123456")
 }
+
+// A server of the Bot API before 7.0 marks forwards with forward_date and
+// forward_from: they are read as well.
+func TestLegacyForwardFields(t *testing.T) {
+	e := newTelegramEnv(t)
+	e.say(head, "/client add Acme")
+	got := e.sendMsg(head, map[string]any{
+		"text":         "Please call me",
+		"forward_date": 1764590400,
+		"forward_from": map[string]any{"id": 6, "is_bot": false, "first_name": "Elena"},
+	})
+	mustContain(t, text(got), "forwarded message")
+	e.pressIn(head, got, "/capture ")
+	if convs := e.conversations(t, "Acme"); len(convs) != 1 || !strings.Contains(convs[0].Text, "from Elena, 2025-12-01") {
+		t.Fatalf("forward = %+v", convs)
+	}
+}

@@ -68,9 +68,17 @@ func (a *Adapter) getUpdates(ctx context.Context, offset int64, limit int, timeo
 		}
 		return nil, &apiError{Code: code, Description: env.Description, RetryAfter: env.Parameters.RetryAfter}
 	}
-	var ups []*models.Update
-	if err := json.Unmarshal(env.Result, &ups); err != nil {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(env.Result, &raws); err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", err)
+	}
+	ups := make([]*models.Update, 0, len(raws))
+	for _, r := range raws {
+		u, err := decodeUpdate(r)
+		if err != nil {
+			return nil, fmt.Errorf("telegram: getUpdates: %w", err)
+		}
+		ups = append(ups, u)
 	}
 	return ups, nil
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 )
 
 // readyWait bounds how long a webhook request waits for the adapter to start.
@@ -75,12 +73,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read the body", http.StatusBadRequest)
 		return
 	}
-	var upd models.Update
-	if err := json.Unmarshal(body, &upd); err != nil {
+	upd, err := decodeUpdate(body)
+	if err != nil {
 		http.Error(w, "not an update", http.StatusBadRequest)
 		return
 	}
-	j := a.disp.submit(&upd)
+	j := a.disp.submit(upd)
 	select {
 	case <-j.done:
 	case <-r.Context().Done():

@@ -1,0 +1,60 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The message shortcut log_message opens the log form with the message's
+// text (markup made plain) and its permalink filled in.
+func TestLogMessageShortcutPrefillsTheForm(t *testing.T) {
+	e := newSlackEnv(t, envOpts{})
+	e.interactive(map[string]any{
+		"type": "message_action", "callback_id": "log_message", "trigger_id": "TSC",
+		"user": map[string]any{"id": headUser}, "channel": map[string]any{"id": "C77"},
+		"response_url": e.fake.responseURL("sc"), "message_ts": "1764590400.000200",
+		"message": map[string]any{"type": "message", "user": "U9", "ts": "1764590400.000200",
+			"text": "Acme wants <https://example.com/offer|the offer> by Friday &amp; a call"},
+	})
+	calls := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+		for _, c := range calls {
+			if c.Method == "views.open" {
+				return true
+			}
+		}
+		return false
+	})
+	var view string
+	for _, c := range calls {
+		if c.Method == "views.open" {
+			view = c.Form.Get("view")
+			if c.Form.Get("trigger_id") != "TSC" {
+				t.Errorf("views.open trigger_id = %q", c.Form.Get("trigger_id"))
+			}
+		}
+	}
+	var v struct {
+		CallbackID string `json:"callback_id"`
+		Blocks     []struct {
+			BlockID string `json:"block_id"`
+			Element struct {
+				InitialValue string `json:"initial_value"`
+			} `json:"element"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(view), &v); err != nil {
+		t.Fatalf("view: %v\n%s", err, view)
+	}
+	text := ""
+	for _, b := range v.Blocks {
+		if b.BlockID == "text" {
+			text = b.Element.InitialValue
+		}
+	}
+	if v.CallbackID != "accountbot_log" || !strings.Contains(text, "Acme wants the offer by Friday & a call") ||
+		!strings.Contains(text, "https://test.slack.com/archives/C77/p1764590400000200") {
+		t.Errorf("the form's text = %q (view %s)", text, view)
+	}
+}

@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+func fileOf(kind, name, mime, content string) bot.Attachment {
+	return bot.Attachment{Kind: kind, Name: name, MIME: mime, Size: int64(len(content)), Open: func(context.Context) ([]byte, error) {
+		return []byte(content), nil
+	}}
+}
+
+// A file sent with /log is kept with the conversation, counted in the
+// client's export and erased with the client.
+func TestAttachmentExportedAndErased(t *testing.T) {
+	e := newDataEnv(t, "")
+	wantText(t, e.say("console:admin", "/client add Acme"), "Acme")
+	wantText(t, e.say("console:admin", "/log Acme: signed the contract", fileOf(bot.KindDocument, "contract.pdf", "application/pdf", "%PDF signed")),
+		"Attached contract.pdf (11 B) as A-1")
+	acme := e.client("Acme")
+	js := e.say("console:admin", "/client export Acme")
+	f := js.Replies[len(js.Replies)-1].File
+	if f == nil || !strings.Contains(string(f.Data), `"attachments"`) || !strings.Contains(string(f.Data), "contract.pdf") {
+		t.Fatalf("client export lacks the attachment: %+v", js.Replies)
+	}
+	back := e.say("console:admin", "/attachment A-1")
+	if f := back.Replies[0].File; f == nil || string(f.Data) != "%PDF signed" || f.Name != "contract.pdf" {
+		t.Fatalf("/attachment A-1: %+v", back.Replies)
+	}
+	wantText(t, e.say("console:admin", "/client forget #"+itoa(acme.ID)+" confirm"), "attached files: 1")
+	if _, err := e.st.Attachment(context.Background(), 1); !crm.IsNotFound(err) {
+		t.Errorf("the erased client's file is still stored: %v", err)
+	}
+	wantText(t, e.say("console:admin", "/attachment A-1"), "No attachment A-1")
+}
+
+// An attachment is seen only by those who see its client.
+func TestAttachmentRights(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("telegram:11", "/client add Acme")
+	wantText(t, e.say("telegram:11", "/log Acme: photo of the damage", fileOf(bot.KindPhoto, "", "image/jpeg", "jpeg")), "Attached photo.jpg")
+	for id, sees := range map[string]bool{"telegram:11": true, "telegram:10": true, "console:admin": true, "telegram:12": false} {
+		got := e.say(id, "/attachment A-1")
+		if gotFile := len(got.Replies) == 1 && got.Replies[0].File != nil; gotFile != sees {
+			t.Errorf("%s: file sent %v, want %v: %s", id, gotFile, sees, got.Text())
+		}
+	}
+}
