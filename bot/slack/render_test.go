@@ -227,6 +227,7 @@ func TestManifest(t *testing.T) {
 	for _, want := range []string{
 		"command: /crm", "should_escape: true", "socket_mode_enabled: true", "interactivity:", "is_enabled: true",
 		"- message.im", "- app_mention", "- app_home_opened", "home_tab_enabled: true", "messages_tab_enabled: true", "messages_tab_read_only_enabled: false",
+		"type: message", "callback_id: log_message",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("manifest lacks %q", want)
