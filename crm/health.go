@@ -531,26 +531,26 @@ type HealthRow struct {
 	Main     HealthFactor
 }
 
-type touchedCtx struct{}
+type healthChangesCtx struct{}
 
-// TouchedClients collects the clients whose health inputs a request's
+// HealthChanges collects the clients whose health inputs a request's
 // writes changed, so that their scores are brought up to date as soon as
 // the request is answered.
-type TouchedClients struct {
+type HealthChanges struct {
 	mu  sync.Mutex
 	ids []uint64
 }
 
-// WithTouchedClients returns ctx carrying a new collector.
-func WithTouchedClients(ctx context.Context) (context.Context, *TouchedClients) {
-	t := &TouchedClients{}
-	return context.WithValue(ctx, touchedCtx{}, t), t
+// WithHealthChanges returns ctx carrying a new collector.
+func WithHealthChanges(ctx context.Context) (context.Context, *HealthChanges) {
+	t := &HealthChanges{}
+	return context.WithValue(ctx, healthChangesCtx{}, t), t
 }
 
-// NoteTouched records that a write of ctx's request changed the inputs of
+// NoteHealthChange records that a write of ctx's request changed the inputs of
 // client id's health (a no-op without a collector).
-func NoteTouched(ctx context.Context, id uint64) {
-	t, _ := ctx.Value(touchedCtx{}).(*TouchedClients)
+func NoteHealthChange(ctx context.Context, id uint64) {
+	t, _ := ctx.Value(healthChangesCtx{}).(*HealthChanges)
 	if t == nil || id == 0 {
 		return
 	}
@@ -565,7 +565,7 @@ func NoteTouched(ctx context.Context, id uint64) {
 }
 
 // IDs returns the touched clients, in the order first touched.
-func (t *TouchedClients) IDs() []uint64 {
+func (t *HealthChanges) IDs() []uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]uint64(nil), t.ids...)

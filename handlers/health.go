@@ -77,11 +77,11 @@ func (s *Service) healthStore() HealthStore { return s.store }
 
 // refreshTouched brings the health of the clients a request's writes
 // changed up to date once the request is answered (the store names them
-// through crm.NoteTouched), so that the score, the lists and a playbook
+// through crm.NoteHealthChange), so that the score, the lists and a playbook
 // task follow the write at once.
 func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-		ctx, touched := crm.WithTouchedClients(ctx)
+		ctx, touched := crm.WithHealthChanges(ctx)
 		err := next.ServeChat(ctx, w, m)
 		ids := touched.IDs()
 		if len(ids) > healthRefreshNow {

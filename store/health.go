@@ -69,13 +69,13 @@ type healthRowVal struct {
 var dirtySeq atomic.Uint64
 
 // healthDirty marks that a health input of the client changed, and tells
-// the request's collector (crm.NoteTouched).
+// the request's collector (crm.NoteHealthChange).
 func (tx *Tx) healthDirty(client uint64) error {
 	if client == 0 {
 		return nil
 	}
 	v := uint64(time.Now().UnixNano()) + dirtySeq.Add(1)
-	crm.NoteTouched(tx.ctx, client)
+	crm.NoteHealthChange(tx.ctx, client)
 	return tx.set(healthDirtyKey(client), u64(v))
 }
 
