@@ -51,7 +51,7 @@ func Main(ctx context.Context, env Env) int {
 		sub, args = args[0], args[1:]
 	}
 	fail := func(err error) int {
-		fmt.Fprintln(env.Stderr, "accountbot:", oneLine(err))
+		fmt.Fprintln(env.Stderr, "accountbot:", redactURLs(oneLine(err)))
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2
@@ -265,7 +265,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (ACCOUNTBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http server", "err", err)
@@ -378,3 +378,20 @@ Environment:
                              any OpenAI-compatible server; none: the offline drafter
   OPENAI_TRANSCRIBE_MODEL    speech-to-text model for voice notes, same server (whisper-1)
 `
+
+// newHTTPServer is the one HTTP server of the process (health, metrics,
+// Slack HTTP mode, the Telegram webhook, calendar feeds). Every timeout is
+// set, so that stalled or slow clients cannot hold connections and memory:
+// headers within 5 s, a whole request within 30 s, idle keep-alive
+// connections closed after 60 s; responses (a feed, a handler's ack) get
+// two minutes.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}

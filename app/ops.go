@@ -29,7 +29,7 @@ func newLogger(w io.Writer, getenv func(string) string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("ACCOUNTBOT_LOG_LEVEL must be debug, info, warn or error, not %q", getenv("ACCOUNTBOT_LOG_LEVEL"))
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
 	switch strings.ToLower(strings.TrimSpace(getenv("ACCOUNTBOT_LOG_FORMAT"))) {
 	case "", "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

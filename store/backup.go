@@ -317,6 +317,10 @@ func (s *Store) restore(r io.Reader, key []byte, replace bool) (*BackupInfo, err
 // a Badger store directly, into another engine through an in-memory
 // Badger that it is copied from.
 func (s *Store) loadBadgerStream(r io.Reader, replace bool) error {
+	// Badger's Load trusts the lengths in the stream (a crafted one makes
+	// it allocate without bound or slice out of range): it reads only
+	// chunks checked first.
+	r = &badgerStream{r: r}
 	if be, ok := s.eng.(*badgerEngine); ok && !replace {
 		return be.db.Load(r, 256)
 	}
@@ -344,6 +348,55 @@ func (s *Store) loadBadgerStream(r io.Reader, replace bool) error {
 	})
 }
 
+// maxBadgerChunk bounds one chunk of a format 1 stream. Badger's backup
+// writes chunks of a few MiB; anything far larger is not one of them.
+const maxBadgerChunk = 64 << 20
+
+// badgerStream reads a format 1 stream (Badger's own: per chunk, a
+// little-endian uint64 length and that many bytes of a protobuf KVList),
+// handing out each chunk only once its length is within limits and the
+// whole of it has arrived, so that whatever reads it (Badger's Load, or
+// the check) never allocates from an unchecked length. It is the one
+// reader of format 1 contents, as readRecords is of format 2.
+type badgerStream struct {
+	r   io.Reader
+	buf []byte // the rest of the checked chunk
+	err error
+}
+
+func (b *badgerStream) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		b.buf, b.err = b.chunk()
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+// chunk reads and checks the next chunk, with its length in front.
+func (b *badgerStream) chunk() ([]byte, error) {
+	var hdr [8]byte
+	if _, err := io.ReadFull(b.r, hdr[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, readErr(err)
+	}
+	n := binary.LittleEndian.Uint64(hdr[:])
+	if n > maxBadgerChunk {
+		return nil, fmt.Errorf("%w: chunk length", ErrBackupDamaged)
+	}
+	out := make([]byte, 8+n)
+	copy(out, hdr[:])
+	if _, err := io.ReadFull(b.r, out[8:]); err != nil {
+		return nil, readErr(err)
+	}
+	return out, nil
+}
+
 // CheckBackup reads a whole backup and reports whether it is complete and
 // undamaged. Without the key, an encrypted backup is checked for its
 // framing only.
@@ -354,6 +407,10 @@ func CheckBackup(r io.Reader, key []byte) (*BackupInfo, error) {
 	}
 	if info.Format == 2 && !fr.skipAuth {
 		if _, err := readRecords(fr, func(_, _ []byte, _ uint64) error { return nil }); err != nil {
+			return nil, err
+		}
+	} else if info.Format == 1 && !fr.skipAuth {
+		if _, err := io.Copy(io.Discard, &badgerStream{r: fr}); err != nil {
 			return nil, err
 		}
 	} else if _, err := io.Copy(io.Discard, fr); err != nil {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -21,6 +23,18 @@ const maxBody = 2 << 20
 // A forged, stale or unsigned request gets 401 and is not looked at.
 func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The headers first: an unsigned or stale request, or one that
+		// announces more than Slack ever sends, is refused before a byte
+		// of its body is read (slow or large bodies cost nothing then).
+		if reason := signatureHeaders(r.Header, time.Now()); reason != "" {
+			a.log.Warn("slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", reason)
+			http.Error(w, "invalid or missing Slack signature", http.StatusUnauthorized)
+			return
+		}
+		if r.ContentLength > maxBody {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
@@ -44,6 +58,24 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		}
 		next(w, r, body)
 	})
+}
+
+// signatureHeaders checks the form of Slack's signature headers and the
+// timestamp's window (five minutes either way); "" when they may be
+// verified against the body.
+func signatureHeaders(h http.Header, now time.Time) string {
+	sig := h.Get("X-Slack-Signature")
+	if !strings.HasPrefix(sig, "v0=") || len(sig) != len("v0=")+64 {
+		return "missing or malformed X-Slack-Signature"
+	}
+	ts, err := strconv.ParseInt(h.Get("X-Slack-Request-Timestamp"), 10, 64)
+	if err != nil {
+		return "missing or malformed X-Slack-Request-Timestamp"
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		return "stale X-Slack-Request-Timestamp"
+	}
+	return ""
 }
 
 func unavailable(w http.ResponseWriter) {
