@@ -172,9 +172,10 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	m := metrics.New()
 	m.SetBuild(buildInfo())
 	nr := newNotifyRouter()
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
+	opts := append([]handlers.Option{handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
 		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)),
-		handlers.WithTranscriber(newTranscriber(cfg, logger)))
+		handlers.WithTranscriber(newTranscriber(cfg, logger))}, mailOptions(cfg)...)
+	svc := handlers.New(st, cat, opts...)
 	if err := svc.Err(); err != nil {
 		st.Close()
 		return nil, err
@@ -198,6 +199,7 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 	}
 	defer s.close()
 	defer startDataServices(ctx, s)()
+	defer startMail(ctx, s)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := []console.Option{}
@@ -242,6 +244,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 	}
 	defer s.close()
 	defer startDataServices(ctx, s)()
+	defer startMail(ctx, s)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -254,6 +257,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", s.metrics.Handler())
+	serveCalendar(mux, s)
 	adapters, err := buildAdapters(ctx, s, mux)
 	if err != nil {
 		return err
@@ -377,6 +381,10 @@ Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL
                              any OpenAI-compatible server; none: the offline drafter
   OPENAI_TRANSCRIBE_MODEL    speech-to-text model for voice notes, same server (whisper-1)
+  ACCOUNTBOT_SMTP_URL        outgoing e-mail: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465
+  ACCOUNTBOT_MAIL_FROM       the From address of e-mail the bot sends
+  ACCOUNTBOT_IMAP_URL        a mailbox to log client mail from: imaps://user:pass@host:993/INBOX or imap://…
+  ACCOUNTBOT_PUBLIC_URL      the base URL of links to the HTTP server, for calendar feeds (http://ACCOUNTBOT_HTTP_ADDR)
 `
 
 // newHTTPServer is the one HTTP server of the process (health, metrics,

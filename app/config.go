@@ -47,6 +47,9 @@ type Config struct {
 	OpenAIModel   string
 	// OpenAITranscribeModel is the speech-to-text model for voice notes.
 	OpenAITranscribeModel string
+
+	// E-mail and calendar (mail.go).
+	SMTPURL, MailFrom, IMAPURL, PublicURL string
 }
 
 // LoadConfig reads the configuration through getenv. A bad value is an
@@ -107,6 +110,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.Now = t
 	}
 	if err := loadDataConfig(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := loadMailConfig(&c, getenv); err != nil {
 		return c, err
 	}
 	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {

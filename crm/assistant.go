@@ -121,6 +121,10 @@ type Draft struct {
 	CreatedAt time.Time `json:"created_at"`
 	// SentAt is when the person marked it as sent.
 	SentAt time.Time `json:"sent_at,omitempty"`
+	// EmailedTo is the address the bot sent the draft to by e-mail, and
+	// MessageID that message's Message-ID ("" when marked sent by hand).
+	EmailedTo string `json:"emailed_to,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // Text is the draft as sent: subject line, then the body.

@@ -195,6 +195,12 @@ type Meeting struct {
 	AskedAt    time.Time `json:"asked_at,omitzero"`
 	// CancelledAt is set when the meeting is called off.
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// InvitedTo is the address an e-mail invitation went to, InvitedAt
+	// when, and Sequence the iCalendar SEQUENCE it carried: a change or a
+	// cancellation sent later carries a higher one.
+	InvitedTo string    `json:"invited_to,omitempty"`
+	InvitedAt time.Time `json:"invited_at,omitzero"`
+	Sequence  int       `json:"sequence,omitempty"`
 }
 
 // MeetingRef formats a meeting id: "M-4".

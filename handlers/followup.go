@@ -23,6 +23,7 @@ const (
 	reviseFormal  = "formal"
 	reviseAgain   = "again"
 	reviseSent    = "sent"
+	reviseEmail   = "email"
 )
 
 // followupOps maps the words of "/followup WORD F-3" to what they do; the
@@ -32,6 +33,7 @@ var followupOps = map[string]string{
 	"formal": reviseFormal, "официално": reviseFormal, "по-официално": reviseFormal,
 	"again": reviseAgain, "regenerate": reviseAgain, "отново": reviseAgain, "пак": reviseAgain,
 	"sent": reviseSent, "изпратено": reviseSent, "изпратих": reviseSent,
+	"email": reviseEmail, "e-mail": reviseEmail, "mail": reviseEmail, "имейл": reviseEmail, "прати": reviseEmail, "изпрати": reviseEmail,
 }
 
 // followupCmd drafts a follow-up message: "/followup NAME [: goal]", and
@@ -43,6 +45,9 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			if id, ok := parseRef("F", args[1]); ok {
 				if op == reviseSent {
 					return s.followupSent(ctx, w, r, id)
+				}
+				if op == reviseEmail {
+					return s.followupEmail(ctx, w, r, id)
 				}
 				return s.followupRevise(ctx, w, r, op, id)
 			}
@@ -332,6 +337,9 @@ func (s *Service) showDraft(ctx context.Context, w bot.ReplyWriter, r *request, 
 		},
 		{{Label: r.t("followup.button.sent"), Data: "/followup sent " + ref}},
 	}
+	if s.mailer != nil && len(crm.Emails(c.Email)) > 0 {
+		buttons[1] = append([]bot.Button{{Label: r.t("mail.button.send"), Data: "/followup email " + ref}}, buttons[1]...)
+	}
 	return replyLong(ctx, w, r.t("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
 }
 
@@ -367,6 +375,20 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 		}
 		return err
 	}
+	msg, buttons, err := s.logSentDraft(ctx, r, c, actor, d)
+	if err != nil {
+		// Not logged: let the person press again.
+		if _, uerr := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error { x.SentAt = time.Time{}; return nil }); uerr != nil {
+			s.log.Error("follow-up: could not clear the sent mark", "draft", id, "err", uerr)
+		}
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
+}
+
+// logSentDraft logs a sent draft as an #email conversation with the next
+// step it proposes, and says so.
+func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf,
 		Channels: []string{"email"}, Text: trimRunes(d.Text(), maxTextRunes), At: r.now}
 	var next *crm.Task
@@ -374,19 +396,18 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 		next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: d.NextStep, Due: d.NextDue, NextStep: true, CreatedAt: r.now, CreatedBy: r.me.ID}
 	}
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
-		// Not logged: let the person press again.
-		if _, uerr := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error { x.SentAt = time.Time{}; return nil }); uerr != nil {
-			s.log.Error("follow-up: could not clear the sent mark", "draft", id, "err", uerr)
-		}
-		return err
+		return "", nil, err
 	}
-	msg := r.t("followup.sent", "name", c.Name, "id", ref)
+	msg := r.t("followup.sent", "name", c.Name, "id", idRef("F", d.ID))
+	if d.EmailedTo != "" {
+		msg = r.t("mail.sent", "name", c.Name, "id", idRef("F", d.ID), "to", d.EmailedTo)
+	}
 	var buttons [][]bot.Button
 	if next != nil {
 		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDate(next.Due))
 		buttons = append(buttons, []bot.Button{{Label: r.t("button.done"), Data: "/task done " + idRef("T", next.ID)}})
 	}
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
+	return msg, buttons, nil
 }
 
 // errAlreadySent stops a second "mark as sent" inside the transaction.

@@ -37,6 +37,11 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.meetingCancel(ctx, w, r, args[1])
 		}
 		return crm.Errorf(crm.EINVALID, "meeting.usage")
+	case "invite", "покани", "покана":
+		if len(args) == 2 {
+			return s.meetingInvite(ctx, w, r, args[1])
+		}
+		return crm.Errorf(crm.EINVALID, "meeting.usage")
 	}
 	head, topic := splitTopic(r.Command.Rest)
 	words := bot.Split(head)
@@ -87,10 +92,7 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		msg += "\n" + r.t("meeting.topic", "topic", m.Topic)
 	}
 	msg += "\n" + r.t("meeting.reminder_at", "time", r.fmtTime(at.Add(-settings.RemindBefore)))
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
-		{Label: r.t("meeting.button.cancel"), Data: "/meeting cancel " + m.Ref()},
-		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
-	}}})
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{s.meetingButtons(r, m, c)}})
 }
 
 // splitTopic splits "Acme friday 14:30: the offer" at the first colon
@@ -167,10 +169,15 @@ func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *reque
 	if !m.CancelledAt.IsZero() {
 		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref()), Edit: r.Button})
 	}
-	if _, err := s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.now; return nil }); err != nil {
+	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.now; return nil })
+	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("meeting.cancelled", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At)), Edit: r.Button})
+	text := r.t("meeting.cancelled", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At))
+	if line := s.meetingCancelMail(ctx, r, m, c); line != "" {
+		text += "\n" + line
+	}
+	return w.Reply(ctx, bot.Reply{Text: text, Edit: r.Button})
 }
 
 // meetingsAhead lists the sender's meetings of the next 14 days.

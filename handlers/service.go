@@ -72,6 +72,7 @@ type Store interface {
 	PushStore
 	CaptureStore
 	HealthStore
+	MailStore
 }
 
 // Config holds the settings the handlers use.
@@ -148,6 +149,10 @@ type Service struct {
 	transcriber Transcriber
 	// bg is work running outside the chat queues (transcriptions).
 	bg background
+	// mailer sends e-mail (nil: none is sent); publicURL is the base of
+	// links to the HTTP server.
+	mailer    Mailer
+	publicURL string
 }
 
 // Option configures a Service.
@@ -232,6 +237,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerPush()
 	s.registerCapture()
 	s.registerHealth()
+	s.registerMail()
 	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
 	return s
 }

@@ -18,31 +18,35 @@ import (
 // LogConversation stores a conversation, moves the client's last touch and
 // next step, and creates the next-step task when given, in one transaction.
 func (s *Store) LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error {
-	return s.update(ctx, func(tx *Tx) error {
-		c, err := tx.client(conv.ClientID)
-		if err != nil {
+	return s.update(ctx, func(tx *Tx) error { return tx.logConversation(conv, next) })
+}
+
+// logConversation stores conv (and next) and moves the client's last
+// touch and next step.
+func (tx *Tx) logConversation(conv *crm.Conversation, next *crm.Task) error {
+	c, err := tx.client(conv.ClientID)
+	if err != nil {
+		return err
+	}
+	old := c.Clone()
+	id, err := tx.nextID("conversation")
+	if err != nil {
+		return err
+	}
+	conv.ID = id
+	if err := tx.put(key("v/", conv.ClientID, conv.At, id), conv); err != nil {
+		return err
+	}
+	if conv.At.After(c.LastTouch) {
+		c.LastTouch = conv.At
+	}
+	if next != nil {
+		if err := tx.createTask(next); err != nil {
 			return err
 		}
-		old := c.Clone()
-		id, err := tx.nextID("conversation")
-		if err != nil {
-			return err
-		}
-		conv.ID = id
-		if err := tx.put(key("v/", conv.ClientID, conv.At, id), conv); err != nil {
-			return err
-		}
-		if conv.At.After(c.LastTouch) {
-			c.LastTouch = conv.At
-		}
-		if next != nil {
-			if err := tx.createTask(next); err != nil {
-				return err
-			}
-			c.NextStep, c.NextStepDue = next.Text, next.Due
-		}
-		return tx.putClient(old, c)
-	})
+		c.NextStep, c.NextStepDue = next.Text, next.Due
+	}
+	return tx.putClient(old, c)
 }
 
 // Conversations returns up to limit of the client's conversations, newest

@@ -156,6 +156,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.healthFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.emailFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

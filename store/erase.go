@@ -59,6 +59,7 @@ func clientErasers() []clientEraser {
 		{"planning", planningClientKeys},
 		{"attachments", eraseAttachments},
 		{"health", eraseHealth},
+		{"mail", eraseMailIndex},
 	}
 }
 

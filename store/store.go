@@ -100,6 +100,13 @@ func openEngine(eng engine, opts Options, logger *slog.Logger) (*Store, error) {
 		eng.close()
 		return nil, err
 	}
+	if !opts.ReadOnly {
+		// Not fatal: on a full disk the store still opens for reading, and
+		// the next Open indexes.
+		if err := s.indexClientEmails(); err != nil {
+			logger.Warn("clients are not indexed by e-mail yet", "err", err)
+		}
+	}
 	return s, nil
 }
 

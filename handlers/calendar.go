@@ -1,0 +1,352 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/dates"
+
+	ical "github.com/emersion/go-ical"
+)
+
+const (
+	// icalProdID names the program in every calendar object it writes.
+	icalProdID = "-//accountbot//accountbot//EN"
+	// feedPast and feedAhead bound the items a feed shows.
+	feedPast  = 60 * 24 * time.Hour
+	feedAhead = 400 * 24 * time.Hour
+	// meetingLength is how long a meeting lasts in calendars (a meeting has
+	// a start only).
+	meetingLength = time.Hour
+	// taskLength is the length of a timed reminder's event.
+	taskLength = 30 * time.Minute
+)
+
+// newFeedToken is a long random value (256 bits) for a feed URL.
+func newFeedToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// feedURL is where the feed of token tok is served.
+func (s *Service) feedURL(tok string) string {
+	return s.publicURL + "/calendar/" + tok + ".ics"
+}
+
+// calendarCmd: "/calendar" answers the caller's private feed URL,
+// "/calendar reset" makes a new one (the old one stops working).
+func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	reset := false
+	if args := r.Command.Args; len(args) > 0 {
+		switch strings.ToLower(args[0]) {
+		case "reset", "new", "нов", "нова", "смени", "подмени":
+			reset = true
+		default:
+			return crm.Errorf(crm.EINVALID, "calendar.usage")
+		}
+	}
+	tok, err := s.mailStore().CalendarToken(ctx, r.me.ID, reset, newFeedToken)
+	if err != nil {
+		return err
+	}
+	text := r.t("calendar.url", "url", s.feedURL(tok))
+	if reset {
+		text = r.t("calendar.reset") + "\n" + text
+	}
+	text += "\n" + r.t("calendar.howto")
+	return w.Reply(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.t("calendar.button.reset"), Data: "/calendar reset"}}}})
+}
+
+// CalendarFeed returns the iCalendar feed of the token tok (the name in
+// the feed URL without ".ics"): the owner's meetings, reminders, next
+// steps, promises and claim deadlines, only what the owner may see. An
+// unknown or replaced token, or a dismissed owner, is crm.ErrNotFound.
+func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) {
+	if len(tok) < 20 || len(tok) > 100 {
+		return nil, crm.ErrNotFound
+	}
+	id, err := s.mailStore().CalendarOwner(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.store.Person(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Active() {
+		return nil, crm.ErrNotFound
+	}
+	lang := p.Lang
+	if lang == "" {
+		lang = s.cfg.Lang
+	}
+	r, err := s.newRequest(ctx, &bot.Message{Person: p, Lang: lang})
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.buildFeed(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return encodeCalendar(cal)
+}
+
+// feedItem is one calendar entry before it becomes a VEVENT.
+type feedItem struct {
+	uid     string
+	summary string
+	desc    string
+	start   time.Time
+	end     time.Time
+	allDay  bool
+}
+
+func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, error) {
+	owners, err := r.visibleOwners("mine")
+	if err != nil {
+		return nil, err
+	}
+	from, until := r.now.Add(-feedPast), r.now.Add(feedAhead)
+	var items []feedItem
+	clientIDs := map[uint64]bool{}
+	type pending struct {
+		item   feedItem
+		client uint64
+		// format makes the summary once the client's name is known.
+		format func(name string) string
+	}
+	var ps []pending
+	for _, o := range owners {
+		if !r.seesOwner(o) {
+			continue
+		}
+		ms, err := s.planningStore().MeetingsOf(ctx, o, from, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if !m.CancelledAt.IsZero() {
+				continue
+			}
+			m := m
+			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: eventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
+				format: func(name string) string {
+					if m.Topic != "" {
+						return r.t("calendar.meeting_topic", "name", name, "topic", oneLine(m.Topic))
+					}
+					return r.t("calendar.meeting", "name", name)
+				}})
+		}
+		tasks, err := s.store.OpenTasks(ctx, o, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tasks {
+			t := t
+			it := feedItem{uid: eventUID("task", t.ID), desc: t.Text}
+			if !t.At.IsZero() {
+				it.start, it.end = t.At, t.At.Add(taskLength)
+			} else {
+				it.start, it.allDay = dates.Day(t.Due, r.tz), true
+			}
+			ps = append(ps, pending{client: t.ClientID, item: it, format: func(name string) string {
+				if name == "" {
+					return oneLine(t.Text)
+				}
+				return r.t("calendar.task", "name", name, "text", oneLine(t.Text))
+			}})
+		}
+		proms, err := s.planningStore().OpenPromises(ctx, o, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range proms {
+			p := p
+			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: eventUID("promise", p.ID), start: dates.Day(p.Due, r.tz), allDay: true, desc: p.Text},
+				format: func(name string) string {
+					return r.t("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
+				}})
+		}
+		claims, err := s.store.ClaimsOf(ctx, o, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range claims {
+			c := c
+			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) {
+				continue
+			}
+			ps = append(ps, pending{client: c.ClientID, item: feedItem{uid: eventUID("claim", c.ID), start: dates.Day(c.ResolveDue, r.tz), allDay: true},
+				format: func(name string) string {
+					return r.t("calendar.claim", "id", idRef("C", c.ID), "name", name)
+				}})
+		}
+	}
+	for _, p := range ps {
+		if p.client != 0 {
+			clientIDs[p.client] = true
+		}
+	}
+	ids := make([]uint64, 0, len(clientIDs))
+	for id := range clientIDs {
+		ids = append(ids, id)
+	}
+	names, err := s.store.ClientNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if seen[p.item.uid] {
+			continue // a claim owned by and assigned to the same person
+		}
+		seen[p.item.uid] = true
+		it := p.item
+		it.summary = p.format(names[p.client])
+		items = append(items, it)
+	}
+	cal := newCalendar("")
+	cal.Props.SetText("X-WR-CALNAME", r.t("calendar.name", "name", r.me.Name))
+	stamp := r.now.UTC()
+	for _, it := range items {
+		cal.Children = append(cal.Children, it.event(stamp).Component)
+	}
+	if len(cal.Children) == 0 {
+		// An empty VCALENDAR is not valid iCalendar: say so with one item
+		// today rather than serve something a calendar program refuses.
+		cal.Children = append(cal.Children, feedItem{uid: "empty-" + strconv.FormatUint(r.me.ID, 10) + "@accountbot",
+			summary: r.t("calendar.empty"), start: r.today(), allDay: true}.event(stamp).Component)
+	}
+	return cal, nil
+}
+
+// eventUID is the stable UID of a record's calendar entry.
+func eventUID(kind string, id uint64) string {
+	return "accountbot-" + kind + "-" + strconv.FormatUint(id, 10) + "@accountbot"
+}
+
+func newCalendar(method string) *ical.Calendar {
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropProductID, icalProdID)
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
+	if method != "" {
+		cal.Props.SetText(ical.PropMethod, method)
+	}
+	return cal
+}
+
+func (it feedItem) event(stamp time.Time) *ical.Event {
+	ev := ical.NewEvent()
+	ev.Props.SetText(ical.PropUID, it.uid)
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
+	ev.Props.SetText(ical.PropSummary, it.summary)
+	if it.desc != "" && it.desc != it.summary {
+		ev.Props.SetText(ical.PropDescription, it.desc)
+	}
+	if it.allDay {
+		day := it.start
+		ev.Props.SetDate(ical.PropDateTimeStart, day)
+		ev.Props.SetDate(ical.PropDateTimeEnd, time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, day.Location()))
+		ev.Props.SetText(ical.PropTransparency, "TRANSPARENT")
+	} else {
+		ev.Props.SetDateTime(ical.PropDateTimeStart, it.start.UTC())
+		ev.Props.SetDateTime(ical.PropDateTimeEnd, it.end.UTC())
+	}
+	return ev
+}
+
+// encodeCalendar writes cal as RFC 5545 text: CRLF line ends and lines
+// folded at 75 octets (the library writes each property on one line).
+func encodeCalendar(cal *ical.Calendar) ([]byte, error) {
+	var raw bytes.Buffer
+	if err := ical.NewEncoder(&raw).Encode(cal); err != nil {
+		return nil, crm.Internal(err)
+	}
+	var out bytes.Buffer
+	foldLines(&out, raw.Bytes())
+	return out.Bytes(), nil
+}
+
+// foldLines copies iCalendar content lines from src to w, folding each
+// longer than 75 octets with CRLF and a space, never inside a UTF-8
+// character.
+func foldLines(w io.Writer, src []byte) {
+	for _, line := range bytes.SplitAfter(src, []byte("\r\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		body := bytes.TrimSuffix(line, []byte("\r\n"))
+		limit := 75
+		for len(body) > limit {
+			cut := limit
+			for cut > 0 && body[cut]&0xC0 == 0x80 {
+				cut-- // a continuation byte: fold before its character
+			}
+			w.Write(body[:cut])
+			w.Write([]byte("\r\n "))
+			body = body[cut:]
+			limit = 74 // the leading space counts
+		}
+		w.Write(body)
+		w.Write([]byte("\r\n"))
+	}
+}
+
+// meetingInvitation is the iCalendar object of an invitation to m (method
+// REQUEST) or of its cancellation (CANCEL).
+func meetingInvitation(method string, m *crm.Meeting, organizer, organizerName, attendee, attendeeName, summary string, stamp time.Time) ([]byte, error) {
+	cal := newCalendar(method)
+	ev := ical.NewEvent()
+	ev.Props.SetText(ical.PropUID, eventUID("meeting", m.ID))
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp.UTC())
+	ev.Props.SetDateTime(ical.PropDateTimeStart, m.At.UTC())
+	ev.Props.SetDateTime(ical.PropDateTimeEnd, m.At.Add(meetingLength).UTC())
+	ev.Props.SetText(ical.PropSummary, summary)
+	if m.Topic != "" {
+		ev.Props.SetText(ical.PropDescription, m.Topic)
+	}
+	seq := ical.NewProp(ical.PropSequence)
+	seq.Value = strconv.Itoa(m.Sequence)
+	ev.Props.Set(seq)
+	org := ical.NewProp(ical.PropOrganizer)
+	// CAL-ADDRESS, the default value type of both: no VALUE parameter.
+	org.Value = "mailto:" + organizer
+	if organizerName != "" {
+		org.Params.Set("CN", paramText(organizerName))
+	}
+	ev.Props.Set(org)
+	att := ical.NewProp(ical.PropAttendee)
+	att.Value = "mailto:" + attendee
+	if attendeeName != "" {
+		att.Params.Set("CN", paramText(attendeeName))
+	}
+	att.Params.Set("ROLE", "REQ-PARTICIPANT")
+	att.Params.Set("PARTSTAT", "NEEDS-ACTION")
+	att.Params.Set("RSVP", "TRUE")
+	ev.Props.Set(att)
+	if method == "CANCEL" {
+		ev.Props.SetText(ical.PropStatus, "CANCELLED")
+	} else {
+		ev.Props.SetText(ical.PropStatus, "CONFIRMED")
+	}
+	cal.Children = append(cal.Children, ev.Component)
+	return encodeCalendar(cal)
+}
+
+// paramText makes a name safe as a parameter value (no quotes, no line
+// breaks).
+func paramText(s string) string {
+	return strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(oneLine(s))
+}
