@@ -39,6 +39,9 @@ const (
 	cardAttachments = 5
 	// forwardBurst: forwards this close together are one conversation.
 	forwardBurst = 2 * time.Minute
+	// outcomeWindow is how long after a visit is logged the next free
+	// text is taken as its outcome; later text is a note again.
+	outcomeWindow = 30 * time.Minute
 )
 
 // CaptureStore keeps attachments and the pending captures that wait for
@@ -253,6 +256,29 @@ func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	return s.askClient(ctx, w, r, p, r.t("capture.file_which", "file", att.Name, "size", fmtSize(att.Size, r.Lang)), "")
 }
 
+// latestClaim is the sender's open claim received last, offered first for
+// a file (a photo of damaged goods is most often evidence for it), or nil.
+func (s *Service) latestClaim(ctx context.Context, r *request) (*crm.ClaimSummary, string, error) {
+	list, err := s.store.ClaimsOf(ctx, r.me.ID, true)
+	if err != nil || len(list) == 0 {
+		return nil, "", err
+	}
+	last := list[0]
+	for _, c := range list[1:] {
+		if c.CreatedAt.After(last.CreatedAt) {
+			last = c
+		}
+	}
+	c, err := s.store.Client(ctx, last.ClientID)
+	if err != nil {
+		if crm.IsNotFound(err) {
+			return nil, "", nil
+		}
+		return nil, "", err
+	}
+	return &last, c.Name, nil
+}
+
 // askClient asks which client a pending capture is about, with buttons:
 // the sender's clients in city first (when known), then the most recently
 // touched.
@@ -263,6 +289,16 @@ func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, 
 	}
 	seq := strconv.FormatUint(p.Seq, 10)
 	rep := bot.Reply{Text: question + "\n" + r.t("capture.which_hint", "seq", seq)}
+	if p.Kind == crm.CaptureFile {
+		cl, name, err := s.latestClaim(ctx, r)
+		if err != nil {
+			return err
+		}
+		if cl != nil {
+			ref := crm.ClaimRef(cl.ID)
+			rep.Buttons = append(rep.Buttons, []bot.Button{{Label: ref + " · " + name, Data: "/capture " + seq + " " + ref}})
+		}
+	}
 	for _, c := range cands {
 		label := c.Name
 		if c.City != "" {
@@ -340,6 +376,9 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if pending.Kind == crm.CaptureVisitOutcome {
 		return s.visitOutcome(ctx, w, r, pending, rest)
 	}
+	if id, isClaim := claimArg(rest); isClaim && pending.Kind == crm.CaptureFile {
+		return s.fileToClaim(ctx, w, r, pending, id)
+	}
 	c, actor, err := r.changeableClient(ctx, rest)
 	if err != nil {
 		return err
@@ -365,6 +404,37 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return s.logForward(ctx, w, r, c, actor, p)
 	}
 	return crm.Errorf(crm.EINVALID, "capture.closed")
+}
+
+// claimArg reads "C-3" (Latin or Cyrillic C), and not "#3", which names a
+// client.
+func claimArg(s string) (uint64, bool) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(u, "C") && !strings.HasPrefix(u, "С") && !strings.HasPrefix(u, "К") {
+		return 0, false
+	}
+	return crm.ParseClaimRef(u)
+}
+
+// fileToClaim keeps a waiting file with a claim.
+func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request, pending *crm.PendingCapture, id uint64) error {
+	cl, _, err := s.visibleClaim(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.TakePendingCapture(ctx, r.me.ID, pending.Seq)
+	if crm.IsNotFound(err) {
+		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+	}
+	if err != nil {
+		return err
+	}
+	a, err := s.store.FileAttachment(ctx, p.AttachmentID, cl.ClientID, crm.AttachedToClaim, cl.ID)
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("capture.filed", "id", a.Ref(), "file", a.Name, "name", cl.Ref()), Edit: r.Button,
+		Buttons: [][]bot.Button{{{Label: cl.Ref(), Data: "/claim " + cl.Ref()}}}})
 }
 
 // captureVoice transcribes a voice note outside the chat's queue: it
@@ -507,8 +577,9 @@ func (s *Service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.
 	if m.Person == nil || m.Forward != nil {
 		return false, nil
 	}
-	p, err := s.store.PendingCapture(ctx, m.Person.ID, s.clock.Now())
-	if crm.IsNotFound(err) || (err == nil && p.Kind != crm.CaptureVisitOutcome) {
+	now := s.clock.Now()
+	p, err := s.store.PendingCapture(ctx, m.Person.ID, now)
+	if crm.IsNotFound(err) || (err == nil && (p.Kind != crm.CaptureVisitOutcome || now.Sub(p.At) > outcomeWindow)) {
 		return false, nil
 	}
 	if err != nil {

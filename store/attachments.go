@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -207,7 +208,17 @@ func (s *Store) PutPendingCapture(ctx context.Context, p *crm.PendingCapture) er
 		case !crm.IsNotFound(mapErr(err)):
 			return err
 		}
-		return tx.put(key("pc/", p.PersonID), p)
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		k := key("pc/", p.PersonID)
+		// It expires by itself a little after PendingCapture stops taking
+		// it, and is indexed like every derived copy (tx.derived).
+		if err := tx.setTTL(k, b, pendingCaptureTTL+time.Hour); err != nil {
+			return err
+		}
+		return tx.derived(k, pendingCaptureTTL+time.Hour)
 	})
 }
 

@@ -35,6 +35,12 @@ func (a *Adapter) messageFiles(msg *models.Message) []bot.Attachment {
 	case msg.Audio != nil:
 		au := msg.Audio
 		return []bot.Attachment{a.lazyFile(bot.KindAudio, or(au.FileName, "audio.mp3"), au.MimeType, au.FileID, au.FileSize, au.Duration)}
+	case msg.Video != nil:
+		v := msg.Video
+		return []bot.Attachment{a.lazyFile(bot.KindDocument, or(v.FileName, "video.mp4"), or(v.MimeType, "video/mp4"), v.FileID, v.FileSize, v.Duration)}
+	case msg.VideoNote != nil:
+		v := msg.VideoNote
+		return []bot.Attachment{a.lazyFile(bot.KindDocument, "video-note.mp4", "video/mp4", v.FileID, int64(v.FileSize), v.Duration)}
 	}
 	return nil
 }

@@ -323,3 +323,17 @@ func TestLegacyForwardFields(t *testing.T) {
 		t.Fatalf("forward = %+v", convs)
 	}
 }
+
+// With an open claim, a photo without a caption offers that claim first.
+func TestPhotoWithoutCaptionOffersTheLatestClaim(t *testing.T) {
+	e := newTelegramEnv(t)
+	e.say(head, "/client add Acme")
+	e.say(head, "/claim Acme: broken pallets")
+	id := e.api.addFile("p.jpg", []byte("\xff\xd8\xff"))
+	got := e.sendMsg(head, map[string]any{"photo": []map[string]any{{"file_id": id, "file_unique_id": "p", "width": 10, "height": 10, "file_size": 3}}})
+	if rows := keyboard(got[len(got)-1]); len(rows) < 2 || rows[0][0].Text != "C-1 · Acme" {
+		t.Fatalf("the open claim should come first: %+v", rows)
+	}
+	mustContain(t, text(e.pressIn(head, got, "/capture ")), "kept with C-1 as A-1")
+	mustContain(t, text(e.say(head, "/claim C-1")), "A-1", "photo.jpg")
+}
