@@ -338,11 +338,27 @@ func homeKeyboard(h *bot.Home) models.ReplyMarkup {
 	return &models.ReplyKeyboardMarkup{Keyboard: rows, IsPersistent: true, ResizeKeyboard: true}
 }
 
+// inlineKeyboard is Telegram's InlineKeyboardMarkup as the bot sends it:
+// callback buttons and nothing else. The library's button type always
+// writes "copy_text":{"text":""} (a struct field, which omitempty cannot
+// drop), and Telegram has been reported to refuse such buttons with
+// BUTTON_COPY_TEXT_INVALID; the library sends any ReplyMarkup as its JSON,
+// so this type is all it takes.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+// inlineButton is a button that sends its callback data when pressed.
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
 // keyboard turns button rows into an inline keyboard; nil without buttons.
 func (a *Adapter) keyboard(ctx context.Context, rows [][]bot.Button) (models.ReplyMarkup, error) {
-	var kb [][]models.InlineKeyboardButton
+	var kb [][]inlineButton
 	for _, row := range rows {
-		var out []models.InlineKeyboardButton
+		var out []inlineButton
 		for _, b := range row {
 			data, err := a.callbackData(ctx, b.Data)
 			if err != nil {
@@ -352,7 +368,7 @@ func (a *Adapter) keyboard(ctx context.Context, rows [][]bot.Button) (models.Rep
 			if strings.TrimSpace(label) == "" {
 				label = b.Data
 			}
-			out = append(out, models.InlineKeyboardButton{Text: label, CallbackData: data})
+			out = append(out, inlineButton{Text: label, CallbackData: data})
 		}
 		if len(out) > 0 {
 			kb = append(kb, out)
@@ -361,7 +377,7 @@ func (a *Adapter) keyboard(ctx context.Context, rows [][]bot.Button) (models.Rep
 	if len(kb) == 0 {
 		return nil, nil
 	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}, nil
+	return &inlineKeyboard{InlineKeyboard: kb}, nil
 }
 
 // callbackData returns data itself when it fits Telegram's 64 bytes, and

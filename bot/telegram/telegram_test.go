@@ -187,6 +187,11 @@ func TestCommandMenuAndCommands(t *testing.T) {
 	if kb := keyboard(got[0]); len(kb) == 0 || kb[0][0].CallbackData != "/client #1" {
 		t.Errorf("no card button under the reply: %+v", kb)
 	}
+	// Buttons carry no empty copy_text, which Telegram may refuse
+	// (BUTTON_COPY_TEXT_INVALID).
+	if mk := got[0].Params["reply_markup"]; strings.Contains(mk, "copy_text") || !strings.Contains(mk, `"callback_data":"/client #1"`) {
+		t.Errorf("reply_markup = %s", mk)
+	}
 	mustContain(t, text(e.say(head, "/client acme")), "Acme", "Sofia")
 	if got[0].Params["parse_mode"] != "HTML" {
 		t.Errorf("parse_mode = %q, want HTML", got[0].Params["parse_mode"])
