@@ -270,3 +270,14 @@ func (NopSendObserver) SendFailed(string, string) {}
 
 // SendRetried does nothing.
 func (NopSendObserver) SendRetried(string, string) {}
+
+// AnswerMark starts the data of a button that answers the question it
+// stands under ("Several match … Which one?"). Handlers take it off and
+// send the answer with Edit, so that the question turns into the answer in
+// place instead of staying above it; typing the command works as before.
+const AnswerMark = "!"
+
+// AnswerButton returns a button that answers the question it stands under.
+func AnswerButton(label, command string) Button {
+	return Button{Label: label, Data: AnswerMark + command}
+}

@@ -61,7 +61,11 @@ func TestAmbiguousNameOffersChoice(t *testing.T) {
 	if !strings.Contains(pick.Label, "Alpha Two") {
 		t.Fatalf("second choice is %q", pick.Label)
 	}
-	e.must("console:admin", pick.Data, "Saved: conversation with Alpha Two")
+	// The answer replaces the question in place (Edit), once.
+	ans := e.press("console:admin", pick)
+	if len(ans.Replies) != 1 || !ans.Replies[0].Edit || !strings.Contains(ans.Text(), "Saved: conversation with Alpha Two") {
+		t.Fatalf("pressing a choice: %+v", ans.Replies)
+	}
 	e.must("console:admin", "/client Alpha Two", "called")
 	e.mustNot("console:admin", "/client Alpha One", "called")
 	// An exact name wins over longer names it prefixes.

@@ -81,6 +81,17 @@ func (e *testEnv) send(identity, text string) *bot.Recorder {
 	return rec
 }
 
+// press presses button b as identity would and returns the replies.
+func (e *testEnv) press(identity string, b bot.Button) *bot.Recorder {
+	e.t.Helper()
+	rec := &bot.Recorder{}
+	m := &bot.Message{Platform: strings.SplitN(identity, ":", 2)[0], ChatID: identity, Identity: identity, Text: b.Data, Button: true, Private: true}
+	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
+		e.t.Fatalf("%s pressing %q: %v", identity, b.Data, err)
+	}
+	return rec
+}
+
 // say is send returning the plain text of all replies.
 func (e *testEnv) say(identity, text string) string {
 	e.t.Helper()

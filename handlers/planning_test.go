@@ -484,8 +484,8 @@ func TestPlanningCompetitors(t *testing.T) {
 	e.must("console:ivan", "/competitor Metro", "Competitor: Metro\n", "deals lost to them: 1 (1 in the last 6 months)", "Epsilon: Coffee machines · €3,000.00")
 	e.must("console:maria", "/competitor Metro", "Competitor: Metro Cash") // the lost deal is Ivan's
 	rec := e.send("console:admin", "/competitor Met")
-	if len(rec.Replies) != 1 || len(rec.Replies[0].Buttons) != 2 || rec.Replies[0].Buttons[0][0].Data != "/competitor Metro" ||
-		rec.Replies[0].Buttons[1][0].Data != `/competitor "Metro Cash"` {
+	if len(rec.Replies) != 1 || len(rec.Replies[0].Buttons) != 2 || rec.Replies[0].Buttons[0][0].Data != "!/competitor Metro" ||
+		rec.Replies[0].Buttons[1][0].Data != `!/competitor "Metro Cash"` {
 		t.Errorf("ambiguous competitor: %+v", rec.Replies)
 	}
 	e.must("console:admin", "/competitors", "2 competitors in the last 6 months", "• Metro Cash — 3 mentions", "• Metro — 0 mentions · 1 deal lost (€3,000.00)")

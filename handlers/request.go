@@ -321,7 +321,7 @@ func (e *ambiguousError) Error() string { return "ambiguous reference " + e.Ref 
 func (s *Service) choiceReply(loc i18n.Localizer, m *bot.Message, e *ambiguousError) bot.Reply {
 	rep := bot.Reply{Text: loc.T("error.ambiguous", "ref", e.Ref)}
 	for _, c := range e.Choices {
-		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: c.Label, Data: replaceRef(m.Text, e.Ref, c.Ref)}})
+		rep.Buttons = append(rep.Buttons, []bot.Button{bot.AnswerButton(c.Label, replaceRef(m.Text, e.Ref, c.Ref))})
 	}
 	return rep
 }

@@ -238,7 +238,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerCapture()
 	s.registerHealth()
 	s.registerMail()
-	s.handler = bot.Chain(s.router, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
+	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
 	return s
 }
 
@@ -393,6 +393,33 @@ func (s *Service) reportError(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 		text = loc.T("error.internal")
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})
+}
+
+// answers handles a pressed answer button (bot.AnswerMark): the mark comes
+// off, and the first reply replaces the question the button stood under.
+func (s *Service) answers(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		if !m.Button || !strings.HasPrefix(m.Text, bot.AnswerMark) {
+			return next.ServeChat(ctx, w, m)
+		}
+		m.Text = strings.TrimPrefix(m.Text, bot.AnswerMark)
+		return next.ServeChat(ctx, &answerWriter{ReplyWriter: w}, m)
+	})
+}
+
+// answerWriter sends the first reply as an edit of the question.
+type answerWriter struct {
+	bot.ReplyWriter
+	sent bool
+}
+
+// Reply sends r, the first time in place of the question.
+func (a *answerWriter) Reply(ctx context.Context, r bot.Reply) error {
+	if !a.sent {
+		a.sent = true
+		r.Edit = true
+	}
+	return a.ReplyWriter.Reply(ctx, r)
 }
 
 // limitSize refuses messages too large to be a command, before anything
