@@ -95,6 +95,7 @@ func WithAskDeadline(d time.Duration) Option {
 // registerFollowup adds /followup, /ask and /note (the note reader that
 // also serves plain text in a direct chat).
 func (s *Service) registerFollowup() {
+	defer s.inFamily("assistant")()
 	a := s.assistant()
 	var err error
 	if a.prompts, err = prompts.New(); err != nil {

@@ -97,6 +97,7 @@ func (s *Service) Wait(d time.Duration) bool {
 // registerCapture adds the capture commands and the attachments' place on
 // client cards and in client exports.
 func (s *Service) registerCapture() {
+	defer s.inFamily("capture")()
 	s.add(&spec{name: "attachment", aliases: []string{"файл", "прикачен"}, minRole: crm.RoleManager, run: s.attachmentCmd})
 	s.add(&spec{name: "capture", aliases: []string{"приеми"}, minRole: crm.RoleManager, run: s.captureCmd})
 	s.card = append(s.card, s.attachmentCardSection)

@@ -48,6 +48,7 @@ const (
 // registerClaims adds /claim and /claims, the overdue claims in /today, the
 // claims on the client card and the escalation of breached claims.
 func (s *Service) registerClaims() {
+	defer s.inFamily("claims")()
 	s.add(&spec{name: "claim", aliases: []string{"рекламация", "оплакване"}, minRole: crm.RoleManager, run: s.claimCmd})
 	s.add(&spec{name: "claims", aliases: []string{"рекламации", "оплаквания"}, minRole: crm.RoleManager, run: s.claimsCmd})
 	s.agenda = append(s.agenda, s.claimAgenda)

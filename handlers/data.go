@@ -64,8 +64,9 @@ func (s *Service) addClientSection(name string, collect func(ctx context.Context
 
 // registerData adds import, export and erasure.
 func (s *Service) registerData() {
+	defer s.inFamily("data")()
 	s.add(&spec{name: "export", aliases: []string{"експорт", "изнеси"}, minRole: crm.RoleManager, run: s.exportCmd})
-	s.add(&spec{name: "import", aliases: []string{"импорт", "внеси"}, minRole: crm.RoleManager, run: s.importCmd})
+	s.add(&spec{name: "import", aliases: []string{"импорт", "внеси"}, minRole: crm.RoleManager, run: s.importCmd, direct: true})
 	for _, w := range []string{"export", "изнеси", "експорт"} {
 		s.clientSubs[w] = s.clientExportSub
 	}

@@ -49,6 +49,7 @@ const (
 // registerDeals adds /deal, /deals, /pipeline and /forecast, the deals on
 // the client card, and deals due to close on /today.
 func (s *Service) registerDeals() {
+	defer s.inFamily("sales")()
 	s.add(&spec{name: "deal", aliases: []string{"сделка"}, minRole: crm.RoleManager, run: s.dealCmd})
 	s.add(&spec{name: "deals", aliases: []string{"сделки"}, minRole: crm.RoleManager, run: s.dealsCmd})
 	s.add(&spec{name: "pipeline", aliases: []string{"фуния", "продажби"}, minRole: crm.RoleManager, run: s.pipelineCmd})

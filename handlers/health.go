@@ -59,6 +59,7 @@ const (
 // business review, with their lines in /today, on the card, in digests and
 // in the client export, and the job that keeps scores current.
 func (s *Service) registerHealth() {
+	defer s.inFamily("health")()
 	s.add(&spec{name: "health", aliases: []string{"здраве", "състояние"}, minRole: crm.RoleManager, run: s.healthCmd})
 	s.add(&spec{name: "renewal", aliases: []string{"подновяване"}, minRole: crm.RoleManager, run: s.renewalCmd})
 	s.add(&spec{name: "renewals", aliases: []string{"подновявания"}, minRole: crm.RoleManager, run: s.renewalsCmd})

@@ -11,20 +11,28 @@ import (
 // registerCore adds the core commands in the order /help lists them.
 func (s *Service) registerCore() {
 	s.clientSubs = map[string]clientSub{}
-	s.add(&spec{name: "help", aliases: []string{"помощ"}, run: s.helpCmd})
-	s.add(&spec{name: "start", aliases: []string{"старт"}, run: s.startCmd})
+	// The first families, in the order /help shows them; the other files
+	// declare theirs.
+	for _, f := range []string{"clients", "sales", "claims", "planning", "assistant", "team", "data"} {
+		s.addFamily(f)
+	}
+	s.add(&spec{name: "help", aliases: []string{"помощ"}, run: s.helpCmd, family: familyOther})
+	s.add(&spec{name: "start", aliases: []string{"старт"}, run: s.startCmd, family: familyOther})
+	done := s.inFamily("clients")
 	s.add(&spec{name: "today", aliases: []string{"днес"}, minRole: crm.RoleManager, run: s.todayCmd})
 	s.add(&spec{name: "client", aliases: []string{"клиент"}, minRole: crm.RoleManager, run: s.clientCmd})
 	s.add(&spec{name: "clients", aliases: []string{"клиенти"}, minRole: crm.RoleManager, run: s.clientsCmd})
 	s.add(&spec{name: "log", aliases: []string{"запиши", "разговор", "лог"}, minRole: crm.RoleManager, run: s.logCmd})
 	s.add(&spec{name: "remind", aliases: []string{"напомни"}, minRole: crm.RoleManager, run: s.remindCmd})
 	s.add(&spec{name: "task", aliases: []string{"задача"}, minRole: crm.RoleManager, run: s.taskCmd})
+	done()
+	defer s.inFamily("team")()
 	s.add(&spec{name: "team", aliases: []string{"екип"}, minRole: crm.RoleManager, run: s.teamCmd})
 	s.add(&spec{name: "invite", aliases: []string{"покани"}, minRole: crm.RoleSupervisor, run: s.inviteCmd})
 	s.add(&spec{name: "appoint", aliases: []string{"назначи"}, minRole: crm.RoleHead, run: s.appointCmd})
 	s.add(&spec{name: "dismiss", aliases: []string{"освободи"}, minRole: crm.RoleHead, run: s.dismissCmd})
 	s.add(&spec{name: "handover", aliases: []string{"предай"}, minRole: crm.RoleSupervisor, run: s.handoverCmd})
-	s.add(&spec{name: "lang", aliases: []string{"език"}, run: s.langCmd})
+	s.add(&spec{name: "lang", aliases: []string{"език"}, run: s.langCmd, family: familyOther})
 	s.registerDelegations()
 }
 
@@ -35,24 +43,22 @@ type clientSub func(ctx context.Context, w bot.ReplyWriter, r *request, args []s
 // command.
 func (s *Service) helpCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	if len(r.Command.Args) > 0 {
-		name := strings.TrimPrefix(strings.ToLower(r.Command.Args[0]), "/")
+		arg := strings.ToLower(r.Command.Args[0])
+		if f, ok := strings.CutPrefix(arg, familyArg); ok {
+			return s.helpFamily(ctx, w, r, f)
+		}
+		name := strings.TrimPrefix(arg, "/")
 		for _, sp := range s.specs {
 			if sp.name == name || contains(sp.aliases, name) {
 				text := r.t("help."+sp.name+".usage") + "\n" + r.t("help."+sp.name+".desc")
 				if len(sp.aliases) > 0 {
 					text += "\n" + r.t("help.aliases", "aliases", "/"+strings.Join(sp.aliases, ", /"))
 				}
-				return w.Reply(ctx, bot.Reply{Title: "/" + sp.name, Text: text})
+				return w.Reply(ctx, bot.Reply{Title: "/" + sp.name, Text: text,
+					Buttons: [][]bot.Button{{{Label: "← " + r.familyLabel(sp.family), Data: "/help " + familyArg + sp.family}}}})
 			}
 		}
 		return crm.Errorf(crm.ENOTFOUND, "help.unknown", "command", name)
 	}
-	var lines []string
-	for _, sp := range s.specs {
-		if sp.minRole != "" && !r.hasRole(sp.minRole) {
-			continue
-		}
-		lines = append(lines, r.t("help."+sp.name+".usage")+" — "+r.t("help."+sp.name+".desc"))
-	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("help.title", "role", r.t("role."+string(r.me.Role))), Text: strings.Join(lines, "\n") + "\n\n" + r.t("help.footer")})
+	return s.helpFamilies(ctx, w, r)
 }

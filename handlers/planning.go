@@ -76,6 +76,7 @@ type PlanningStore interface {
 // reliability, competitors, contract promises and recommendations, with
 // their lines in /today, on the client card and in the scheduler.
 func (s *Service) registerPlanning() {
+	defer s.inFamily("planning")()
 	s.add(&spec{name: "segments", aliases: []string{"сегменти"}, minRole: crm.RoleManager, run: s.segmentsCmd})
 	s.add(&spec{name: "plan", aliases: []string{"план"}, minRole: crm.RoleManager, run: s.planCmd})
 	s.add(&spec{name: "meeting", aliases: []string{"среща"}, minRole: crm.RoleManager, run: s.meetingCmd})

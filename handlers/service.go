@@ -128,6 +128,10 @@ type Service struct {
 	obs    Observer
 	router *bot.Router
 	specs  []*spec
+	// families are the help pages in the order first declared; curFamily
+	// is the one that commands added now belong to (help_pages.go).
+	families  []string
+	curFamily string
 	agenda []agendaSource
 	card   []cardSection
 	// cardButtons add buttons under a client card (attachments…).
@@ -277,10 +281,24 @@ type spec struct {
 	// unknown senders).
 	minRole crm.Role
 	run     func(ctx context.Context, w bot.ReplyWriter, r *request) error
+	// family is the help page that lists the command (help_pages.go);
+	// empty takes the family its register function declared, and failing
+	// that "other".
+	family string
+	// direct marks a command that needs a direct chat with the bot (a file
+	// sent to it): help in a channel leaves it out.
+	direct bool
 }
 
 // add registers a command.
 func (s *Service) add(sp *spec) {
+	if sp.family == "" {
+		sp.family = s.curFamily
+	}
+	if sp.family == "" {
+		sp.family = familyOther
+	}
+	s.addFamily(sp.family)
 	s.specs = append(s.specs, sp)
 	names := append([]string{sp.name}, sp.aliases...)
 	s.router.Handle(bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {

@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// Help on a phone: /help is a short page of command families, each a
+// button; a family's page lists what the caller may do there, one line a
+// command; /help COMMAND details one command. A family is declared by the
+// file that registers its commands, with one line at the top of its
+// register function:
+//
+//	defer s.inFamily("claims")()
+//
+// and its words in i18n as help.family.NAME (the button) and
+// help.family.NAME.desc (a few words on the first page). Commands added
+// outside any family show under "other".
+
+// familyOther collects the commands no family claims.
+const familyOther = "other"
+
+// familyArg starts the /help argument that opens a family's page
+// ("/help #claims"), so that no family name shadows a command's.
+const familyArg = "#"
+
+// inFamily makes the commands added until the returned function is called
+// belong to family.
+func (s *Service) inFamily(family string) (done func()) {
+	prev := s.curFamily
+	s.curFamily = family
+	s.addFamily(family)
+	return func() { s.curFamily = prev }
+}
+
+func (s *Service) addFamily(family string) {
+	if !contains(s.families, family) {
+		s.families = append(s.families, family)
+	}
+}
+
+// helpVisible reports whether the caller may use sp where they ask: their
+// role allows it, and a command that needs a direct chat is left out of
+// help asked in a channel.
+func (r *request) helpVisible(sp *spec) bool {
+	if sp.minRole != "" && !r.hasRole(sp.minRole) {
+		return false
+	}
+	return !sp.direct || r.Private || r.Platform != bot.Slack
+}
+
+// helpFamilies shows the first page: one line and one button a family the
+// caller has anything in.
+func (s *Service) helpFamilies(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	var lines []string
+	var buttons [][]bot.Button
+	var row []bot.Button
+	for _, f := range s.orderedFamilies() {
+		if len(s.familySpecs(r, f)) == 0 {
+			continue
+		}
+		label := r.familyLabel(f)
+		if desc := r.t("help.family." + f + ".desc"); desc != "help.family."+f+".desc" {
+			lines = append(lines, "• "+label+" — "+desc)
+		} else {
+			lines = append(lines, "• "+label)
+		}
+		row = append(row, bot.Button{Label: label, Data: "/help " + familyArg + f})
+		if len(row) == 2 {
+			buttons, row = append(buttons, row), nil
+		}
+	}
+	if len(row) > 0 {
+		buttons = append(buttons, row)
+	}
+	text := strings.Join(lines, "\n") + "\n\n" + r.t("help.pick")
+	if r.Platform == bot.Slack && !r.Private {
+		text += "\n" + r.t("help.in_channel")
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("help.title", "role", r.t("role."+string(r.me.Role))), Text: text, Buttons: buttons, Edit: r.Button})
+}
+
+// helpFamily shows one family's page.
+func (s *Service) helpFamily(ctx context.Context, w bot.ReplyWriter, r *request, f string) error {
+	specs := s.familySpecs(r, f)
+	if len(specs) == 0 {
+		return crm.Errorf(crm.ENOTFOUND, "help.unknown", "command", familyArg+f)
+	}
+	var lines []string
+	for _, sp := range specs {
+		lines = append(lines, r.t("help."+sp.name+".usage")+" — "+r.t("help."+sp.name+".desc"))
+	}
+	text := strings.Join(lines, "\n") + "\n\n" + r.t("help.footer")
+	back := [][]bot.Button{{{Label: "← " + r.t("help.back"), Data: "/help"}}}
+	return w.Reply(ctx, bot.Reply{Title: r.familyLabel(f), Text: text, Buttons: back, Edit: r.Button})
+}
+
+// orderedFamilies is the families in declared order, "other" last.
+func (s *Service) orderedFamilies() []string {
+	out := make([]string, 0, len(s.families))
+	for _, f := range s.families {
+		if f != familyOther {
+			out = append(out, f)
+		}
+	}
+	return append(out, familyOther)
+}
+
+// familySpecs is the commands of family f the caller may use where they ask.
+func (s *Service) familySpecs(r *request, f string) []*spec {
+	var out []*spec
+	for _, sp := range s.specs {
+		if sp.family == f && r.helpVisible(sp) {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// familyLabel is a family's name on its button and page.
+func (r *request) familyLabel(f string) string {
+	if l := r.t("help.family." + f); l != "help.family."+f {
+		return l
+	}
+	return f
+}
