@@ -132,8 +132,8 @@ type Service struct {
 	// is the one that commands added now belong to (help_pages.go).
 	families  []string
 	curFamily string
-	agenda []agendaSource
-	card   []cardSection
+	agenda    []agendaSource
+	card      []cardSection
 	// cardButtons add buttons under a client card (attachments…).
 	cardButtons []cardButtons
 	// facts add open claims, deals… to the facts drafts rely on.

@@ -203,7 +203,7 @@ func TestCommandMenuRefusedCarriesOn(t *testing.T) {
 	e.api.fail("setMyCommands", fakeFailure{status: 400, desc: "Bad Request: commands are invalid"},
 		fakeFailure{status: 500, desc: "Internal Server Error"}, fakeFailure{status: 400, desc: "Bad Request"})
 	e.start()
-	mustContain(t, text(e.say(head, "/help")), "/log")
+	mustContain(t, text(e.say(head, "/help log")), "/log")
 	if !strings.Contains(e.logs.String(), "command menu was not set") {
 		t.Error("no warning about the refused command menu")
 	}
@@ -453,7 +453,7 @@ func TestGetUpdatesConflictRemovesWebhook(t *testing.T) {
 	e := newTelegramEnv(t, func(c *envConfig) { c.noStart = true })
 	e.api.fail("getUpdates", fakeFailure{status: 409, desc: "Conflict: can't use getUpdates method while webhook is active"})
 	e.start()
-	mustContain(t, text(e.say(head, "/help")), "/log")
+	mustContain(t, text(e.say(head, "/help log")), "/log")
 	if n := len(e.api.Calls("deleteWebhook")); n < 2 {
 		t.Errorf("deleteWebhook called %d times, want at start and after the 409", n)
 	}
