@@ -62,7 +62,7 @@ func TestAmbiguousNameOffersChoice(t *testing.T) {
 		t.Fatalf("second choice is %q", pick.Label)
 	}
 	// The answer replaces the question in place (Edit), once.
-	ans := e.press("console:admin", pick)
+	ans := e.pressButton("console:admin", pick)
 	if len(ans.Replies) != 1 || !ans.Replies[0].Edit || !strings.Contains(ans.Text(), "Saved: conversation with Alpha Two") {
 		t.Fatalf("pressing a choice: %+v", ans.Replies)
 	}

@@ -81,8 +81,8 @@ func (e *testEnv) send(identity, text string) *bot.Recorder {
 	return rec
 }
 
-// press presses button b as identity would and returns the replies.
-func (e *testEnv) press(identity string, b bot.Button) *bot.Recorder {
+// pressButton presses button b as identity would and returns the replies.
+func (e *testEnv) pressButton(identity string, b bot.Button) *bot.Recorder {
 	e.t.Helper()
 	rec := &bot.Recorder{}
 	m := &bot.Message{Platform: strings.SplitN(identity, ":", 2)[0], ChatID: identity, Identity: identity, Text: b.Data, Button: true, Private: true}

@@ -30,7 +30,7 @@ func TestHelpIsAPageOfFamilies(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, b := range buttons {
-		got := e.press("console:maria", b)
+		got := e.pressButton("console:maria", b)
 		if len(got.Replies) != 1 || !got.Replies[0].Edit || got.Replies[0].Title != b.Label {
 			t.Fatalf("pressing %q: %+v", b.Label, got.Replies)
 		}

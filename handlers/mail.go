@@ -56,6 +56,7 @@ func WithPublicURL(u string) Option {
 const maxUnmatchedList = 20
 
 func (s *Service) registerMail() {
+	defer s.inFamily("mail")()
 	s.add(&spec{name: "mail", aliases: []string{"поща"}, minRole: crm.RoleHead, run: s.mailCmd})
 	s.add(&spec{name: "calendar", aliases: []string{"календар"}, minRole: crm.RoleManager, run: s.calendarCmd})
 }
