@@ -89,7 +89,9 @@ func (s *ClientSchema) Parse(values []string) ClientRow {
 		if i >= len(s.keys) || s.keys[i] == "" {
 			continue
 		}
-		v = strings.TrimSpace(Unescape(v))
+		// The same cleaning as typed text: NFC, no control, bidi or
+		// zero-width characters (crm.CleanText).
+		v = strings.TrimSpace(crm.CleanText(Unescape(v)))
 		switch k := s.keys[i]; k {
 		case "name":
 			r.Name = v

@@ -69,10 +69,10 @@ func Escape(v string) string {
 		return v
 	}
 	switch c := v[0]; {
-	case c == '=' || c == '@' || c == '\t' || c == '\r':
+	case c == '=' || c == '@' || c == '\t' || c == '\r' || c == '\n':
 		return "'" + v
 	case c == '+' || c == '-':
-		if strings.Trim(v, "0123456789 ()./+-") != "" {
+		if !plainNumber(v) {
 			return "'" + v
 		}
 	case c == '\'' && len(v) > 1 && strings.IndexByte(guarded, v[1]) >= 0:
@@ -81,9 +81,41 @@ func Escape(v string) string {
 	return v
 }
 
+// plainNumber reports whether v, which starts with "+" or "-", is a
+// signed number ("-15.5", "+3") or a telephone number ("+359 88 123 4567",
+// "+44 (20) 7946 0000"): nothing a spreadsheet computes. Anything with a
+// further operator ("-2+3") or other characters is a formula to guard.
+func plainNumber(v string) bool {
+	rest := v[1:]
+	if rest == "" {
+		return false
+	}
+	number := true
+	for i, c := range rest {
+		if (c < '0' || c > '9') && !((c == '.' || c == ',') && i > 0) {
+			number = false
+			break
+		}
+	}
+	if number {
+		return true
+	}
+	digits := 0
+	for _, c := range rest {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '(' || c == ')':
+		default:
+			return false
+		}
+	}
+	return v[0] == '+' && digits >= 6
+}
+
 // guarded are the characters after a leading apostrophe that Unescape
 // removes it before.
-const guarded = "=@+-\t\r'"
+const guarded = "=@+-\t\r\n'"
 
 // Unescape removes the apostrophe that Escape added.
 func Unescape(v string) string {

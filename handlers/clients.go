@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -88,7 +89,7 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 		c.OwnerID = p.ID
 	}
 	if err := s.store.CreateClient(ctx, c, r.actor()); err != nil {
-		return err
+		return r.nameConflict(ctx, err)
 	}
 	return w.Reply(ctx, bot.Reply{
 		Text: r.t("client.added", "name", c.Name),
@@ -130,7 +131,7 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 		return nil
 	})
 	if err != nil {
-		return err
+		return r.nameConflict(ctx, err)
 	}
 	var lines []string
 	for _, ch := range crm.Diff(c.Fields(), updated.Fields()) {
@@ -254,6 +255,23 @@ func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *requ
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.t("client.reassigned", "name", c.Name, "person", to.Name)})
+}
+
+// nameConflict words the store's refusal of a client name for the sender:
+// the other client's name and spelling only when the sender may see that
+// client; otherwise only that a client of that name (or one that looks
+// like it) exists, so that /client add cannot probe other managers'
+// clients.
+func (r *request) nameConflict(ctx context.Context, err error) error {
+	var ce *crm.Error
+	if !errors.As(err, &ce) || (ce.Key != "client.exists" && ce.Key != "client.lookalike") {
+		return err
+	}
+	id, _ := ce.Args["id"].(uint64)
+	if c, cerr := r.svc.store.Client(ctx, id); cerr == nil && r.seesOwner(c.OwnerID) {
+		return err
+	}
+	return crm.Errorf(ce.Code, ce.Key+"_hidden")
 }
 
 // reassign moves a client and its open tasks of the old owner to a new

@@ -331,3 +331,60 @@ func TestSameNameImpostor(t *testing.T) {
 		t.Errorf("choice labels: %q", labels)
 	}
 }
+
+// TestLookalikeAndHiddenCharacters: look-alike client names (another
+// script's letters, bidi overrides, zero-width characters) do not make a
+// second client that displays like the first; NUL and control characters
+// are not stored; /client add tells a manager only that a client of that
+// name exists, not whose or how it is spelt.
+func TestLookalikeAndHiddenCharacters(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:maria", "/client add Acme Pumps", "Saved")
+	for _, name := range []string{"acme pumps", "Ac\u200bme Pumps", "Acme\u202e Pumps", "\u202dAcme Pumps\u202c", "Acme\u2060 Pumps"} {
+		out := e.must("console:ivan", "/client add "+name, "already exists (not one of yours)")
+		if strings.Contains(out, "Acme") {
+			t.Errorf("%q: the reply shows the other manager's client: %s", name, out)
+		}
+	}
+	for _, name := range []string{"\u0391cme Pumps", "\u0410\u0441\u043c\u0435 Pumps"} { // Greek Alpha; Cyrillic а, с, м, е
+		out := e.must("console:ivan", "/client add "+name, "looks the same")
+		if strings.Contains(out, "Acme") {
+			t.Errorf("%q: the reply shows the other manager's client: %s", name, out)
+		}
+		e.must("console:admin", "/client add "+name, "“Acme Pumps” already exists")
+	}
+	e.must("console:ivan", "/client add Beta\x00Corp\x07 city=So\x00fia", "Saved")
+	out := e.must("console:ivan", "/client BetaCorp", "Sofia")
+	if strings.ContainsAny(out, "\x00\x07") {
+		t.Errorf("a control character was stored: %q", out)
+	}
+	// A composed and a decomposed spelling are one name (NFC).
+	e.must("console:ivan", "/client add Cafe\u0301 Noir", "Saved")
+	e.must("console:ivan", "/client add Caf\u00e9 Noir", "already exists")
+	e.mustNot("console:admin", "/clients", "\u0391cme", "\u0410\u0441\u043c\u0435")
+}
+
+// TestFieldPickerShowsOnlyVisibleValues: "/client edit NAME need=" offers
+// the values of clients the sender may see, not other managers' text.
+func TestFieldPickerShowsOnlyVisibleValues(t *testing.T) {
+	e := newEnv(t)
+	e.team()
+	e.must("console:ivan", `/client add Ivan Co need="SECRET-IVAN-NEED"`, "Saved")
+	e.must("console:maria", `/client add Maria Co need="pumps"`, "Saved")
+	e.must("console:maria", `/client add Maria Two`, "Saved")
+	rec := e.send("console:maria", "/client edit Maria Two need=")
+	var all []string
+	for _, row := range rec.Replies[0].Buttons {
+		for _, b := range row {
+			all = append(all, b.Label+" "+b.Data)
+		}
+	}
+	got := strings.Join(all, "|") + rec.Text()
+	if strings.Contains(got, "SECRET-IVAN-NEED") {
+		t.Errorf("the picker shows another manager's value: %s", got)
+	}
+	if !strings.Contains(got, "pumps") {
+		t.Errorf("the picker lacks her own value: %s", got)
+	}
+}

@@ -434,6 +434,11 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	counts := map[string]int{}
 	labels := map[string]string{}
 	err = s.planningStore().Audience(ctx, func(row crm.AudienceRow) bool {
+		// Only values of clients the sender may see: another manager's
+		// free text is theirs.
+		if !r.seesOwner(row.OwnerID) {
+			return true
+		}
 		for _, v := range crm.SplitValues(row.Field(field)) {
 			k := crm.NormalizeName(v)
 			if k == "" {

@@ -262,6 +262,15 @@ func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Messa
 	// The clients the request resolves go on a trail, so that every copy
 	// of their data the request leaves (button tokens, drafts) is erased
 	// with them (store/derived.go).
+	// Every text a person sends is cleaned once, here, before any parser
+	// or store sees it: NFC, no NUL, control, bidi or zero-width
+	// characters (crm.CleanText), so that nothing stored displays other
+	// than it reads.
+	if c, d := crm.CleanText(m.Text), crm.CleanText(m.DisplayName); c != m.Text || d != m.DisplayName {
+		mm := *m
+		mm.Text, mm.DisplayName = c, d
+		m = &mm
+	}
 	return s.handler.ServeChat(crm.WithClientTrail(ctx), w, m)
 }
 

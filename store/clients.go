@@ -162,6 +162,35 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	return tx.put(clientKey(c.ID), c)
 }
 
+// nameFree refuses a client name that another client has (as
+// crm.NormalizeName folds names), or that looks like another's written
+// with letters of other scripts (crm.Skeleton: a Greek Alpha for a Latin
+// A): the two would display alike. The errors carry the other client's id
+// and name, for the handler to show only to who may see it.
+func (tx *Tx) nameFree(c *crm.Client) error {
+	if p := crm.NameProblem(c.Name); p != "" {
+		return crm.Errorf(crm.EINVALID, "client.name_invisible")
+	}
+	ex, err := tx.clientByExactName(crm.NormalizeName(c.Name))
+	if err != nil {
+		return err
+	}
+	if ex != nil && ex.ID != c.ID {
+		return crm.Errorf(crm.ECONFLICT, "client.exists", "name", ex.Name, "id", ex.ID)
+	}
+	sk := crm.Skeleton(c.Name)
+	for _, probe := range crm.LookalikeProbes(c.Name) {
+		ex, err := tx.clientByExactName(crm.NormalizeName(probe))
+		if err != nil {
+			return err
+		}
+		if ex != nil && ex.ID != c.ID && crm.Skeleton(ex.Name) == sk {
+			return crm.Errorf(crm.ECONFLICT, "client.lookalike", "name", ex.Name, "id", ex.ID)
+		}
+	}
+	return nil
+}
+
 // clientByExactName returns the client whose normalised name equals norm.
 func (tx *Tx) clientByExactName(norm string) (*crm.Client, error) {
 	var found *crm.Client
@@ -177,10 +206,8 @@ func (tx *Tx) clientByExactName(norm string) (*crm.Client, error) {
 // is a conflict (reported with the existing client's name).
 func (s *Store) CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error {
 	return s.update(ctx, func(tx *Tx) error {
-		if ex, err := tx.clientByExactName(crm.NormalizeName(c.Name)); err != nil {
+		if err := tx.nameFree(c); err != nil {
 			return err
-		} else if ex != nil {
-			return crm.Errorf(crm.ECONFLICT, "client.exists", "name", ex.Name)
 		}
 		id, err := tx.nextID("client")
 		if err != nil {
@@ -209,11 +236,9 @@ func (s *Store) UpdateClient(ctx context.Context, id uint64, by crm.Actor, at ti
 			return err
 		}
 		c.ID = id
-		if crm.NormalizeName(c.Name) != crm.NormalizeName(old.Name) {
-			if ex, err := tx.clientByExactName(crm.NormalizeName(c.Name)); err != nil {
+		if c.Name != old.Name {
+			if err := tx.nameFree(c); err != nil {
 				return err
-			} else if ex != nil && ex.ID != id {
-				return crm.Errorf(crm.ECONFLICT, "client.exists", "name", ex.Name)
 			}
 		}
 		changes := crm.Diff(old.Fields(), c.Fields())
