@@ -298,6 +298,14 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		}
 		return l
 	}
+	// People are sorted once; each person's reports keep that order.
+	people := sortedPeople(r)
+	reports := map[uint64][]*crm.Person{}
+	for _, q := range people {
+		if q.Active() {
+			reports[q.ReportsTo] = append(reports[q.ReportsTo], q)
+		}
+	}
 	shown := map[uint64]bool{}
 	var walk func(p *crm.Person, indent string)
 	walk = func(p *crm.Person, indent string) {
@@ -306,13 +314,11 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		}
 		shown[p.ID] = true
 		lines = append(lines, line(p, indent))
-		for _, q := range sortedPeople(r) {
-			if q.ReportsTo == p.ID && q.Active() {
-				walk(q, indent+"   ")
-			}
+		for _, q := range reports[p.ID] {
+			walk(q, indent+"   ")
 		}
 	}
-	for _, p := range sortedPeople(r) {
+	for _, p := range people {
 		if !p.Active() {
 			if counts[p.ID] > 0 {
 				dismissed = append(dismissed, "• "+p.Name+" · "+r.t("team.clients", "count", counts[p.ID])+" · "+r.t("team.handover_hint", "ref", "@#"+itoa(p.ID)))

@@ -101,6 +101,17 @@ func (w *aggWorld) check(s *Store, when string) {
 	for _, since := range []time.Time{{}, w.at.AddDate(0, -6, 0)} {
 		w.checkPeers(s, when, since)
 	}
+	counts, err := s.CountClients(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	want := map[uint64]int{}
+	if err := s.EachClient(ctx, func(c *crm.Client) bool { want[c.OwnerID]++; return true }); err != nil {
+		w.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(counts, want) {
+		w.t.Fatalf("%s: CountClients = %v, recomputed %v", when, counts, want)
+	}
 }
 
 func (w *aggWorld) checkPeers(s *Store, when string, since time.Time) {
@@ -206,5 +217,5 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	return s.dropKeys([][]byte{[]byte("plw/"), wonMarker})
+	return s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker})
 }

@@ -159,6 +159,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.emailFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.countsFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 
@@ -351,20 +354,6 @@ func (s *Store) EachClient(ctx context.Context, fn func(*crm.Client) bool) error
 			return fn(c), nil
 		})
 	})
-}
-
-// CountClients returns how many clients each owner has.
-func (s *Store) CountClients(ctx context.Context) (map[uint64]int, error) {
-	out := map[uint64]int{}
-	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan([]byte("co/"), false, false, func(k []byte, _ Item) (bool, error) {
-			if len(k) == 3+16 {
-				out[binary.BigEndian.Uint64(k[3:11])]++
-			}
-			return true, nil
-		})
-	})
-	return out, err
 }
 
 func itoa(n uint64) string {

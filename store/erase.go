@@ -195,6 +195,9 @@ func eraseClientRecord(tx *Tx, id uint64) ([][]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := tx.addClientCount(c.OwnerID, -1); err != nil {
+		return nil, 0, err
+	}
 	return [][]byte{clientKey(id), nameKey(c), ownerKey(c.OwnerID, id)}, 1, nil
 }
 

@@ -15,6 +15,9 @@ type Seeder struct {
 	wb  kvBatch
 	max map[string]uint64
 	err error
+	// clients is set once a client is added: the maintained client
+	// counts are then recounted on first use.
+	clients bool
 }
 
 // Seeder starts a bulk load. Call Flush at the end.
@@ -54,6 +57,7 @@ func (sd *Seeder) Person(p *crm.Person) {
 // Client adds a client with its name and owner indexes.
 func (sd *Seeder) Client(c *crm.Client) {
 	sd.id("client", c.ID)
+	sd.clients = true
 	sd.set(nameKey(c), nil)
 	sd.set(ownerKey(c.OwnerID, c.ID), ownerVal(c))
 	sd.planning(c)
@@ -107,7 +111,13 @@ func (sd *Seeder) Flush() error {
 		return sd.err
 	}
 	defer sd.s.forgetPeople()
-	return sd.wb.flush()
+	if err := sd.wb.flush(); err != nil {
+		return err
+	}
+	if sd.clients {
+		return sd.s.forgetCounts()
+	}
+	return nil
 }
 
 // Compact tidies the store's files after a bulk load (Badger merges its
