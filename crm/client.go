@@ -346,3 +346,23 @@ func (c *Client) KeyAccount() bool {
 	}
 	return false
 }
+
+// ClientPageQuery asks for one page of the clients of some owners, in the
+// order lists show them: by folded name, then owner, then id.
+type ClientPageQuery struct {
+	Owners []uint64
+	// Offset clients are skipped; at most Limit are returned.
+	Offset, Limit int
+	// Stale keeps only the clients last touched before TouchBefore (or,
+	// never touched, reviewed before it) or reviewed before ReviewBefore.
+	Stale                     bool
+	TouchBefore, ReviewBefore time.Time
+}
+
+// ClientPage is one page of a client list: how many clients the list
+// holds in all, and the page's clients as briefs (ID, OwnerID, Name, City
+// and Status only; LastTouch and ReviewedAt too in a list of stale ones).
+type ClientPage struct {
+	Total   int
+	Clients []*Client
+}

@@ -464,14 +464,23 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		return !stale || s.isStale(r, c)
 	}
+	const maxList = 30
+	if len(kv.Keys) == 0 {
+		// The plain or stale list: one page in list order, read through
+		// the name or owner index, and the count from the maintained
+		// counts or the owner index's times.
+		page, err := s.store.ClientPage(ctx, crm.ClientPageQuery{Owners: owners, Limit: maxList,
+			Stale: stale, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+		if err != nil {
+			return err
+		}
+		return w.Reply(ctx, s.clientsReply(r, page.Clients, page.Total, stale, len(owners) > 1, maxList))
+	}
 	var list []*crm.Client
 	for _, o := range owners {
 		var cs []*crm.Client
 		var err error
 		switch {
-		case stale && len(kv.Keys) == 0:
-			// The list shows only what the owner index holds.
-			cs, err = s.store.StaleBriefs(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
 		case stale:
 			cs, err = s.store.StaleClients(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
 		default:
@@ -487,19 +496,22 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 	}
 	crm.SortByName(list)
-	title := r.t("clients.title", "count", len(list))
+	return w.Reply(ctx, s.clientsReply(r, list, len(list), stale, len(owners) > 1, maxList))
+}
+
+// clientsReply writes a client list: its title with the total, the first
+// max clients of list and how many more there are.
+func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, max int) bot.Reply {
+	title := r.t("clients.title", "count", total)
 	if stale {
-		title = r.t("clients.stale_title", "count", len(list))
+		title = r.t("clients.stale_title", "count", total)
 	}
-	if len(list) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: title})
+	if total == 0 {
+		return bot.Reply{Text: title}
 	}
-	const maxList = 30
 	var lines []string
-	showOwner := len(owners) > 1
 	for i, c := range list {
-		if i == maxList {
-			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+		if i == max {
 			break
 		}
 		line := "• " + c.Name
@@ -518,7 +530,10 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n")})
+	if total > max {
+		lines = append(lines, r.t("list.more", "count", total-max))
+	}
+	return bot.Reply{Title: title, Text: strings.Join(lines, "\n")}
 }
 
 // fieldMatches compares a field with a filter value, ignoring case and

@@ -44,6 +44,9 @@ type ClientStore interface {
 	StaleSummary(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time, limit int) (int, []*crm.Client, error)
 	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
 	CountClients(ctx context.Context) (map[uint64]int, error)
+	// ClientPage returns one page of the owners' clients in list order
+	// and how many they are, reading the page, not every client.
+	ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error)
 	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
 }
 

@@ -37,9 +37,14 @@ func (w *aggWorld) step() {
 	by := crm.Actor{PersonID: 1}
 	switch op := w.rng.Intn(10); {
 	case len(w.clients) < 3 || op < 1 && len(w.clients) < 30:
-		c := &crm.Client{Name: fmt.Sprintf("Client %d", w.rng.Int63()), Segment: aggSegments[w.rng.Intn(len(aggSegments))],
-			OwnerID: aggOwners[w.rng.Intn(len(aggOwners))], CreatedAt: w.at}
-		if err := w.s.CreateClient(ctx, c, by); err != nil {
+		c := &crm.Client{Name: fmt.Sprintf("Client %d", w.rng.Intn(40)), City: aggSegments[w.rng.Intn(len(aggSegments))], Segment: aggSegments[w.rng.Intn(len(aggSegments))],
+			OwnerID: aggOwners[w.rng.Intn(len(aggOwners))], CreatedAt: w.at, ReviewedAt: w.at.AddDate(0, 0, -w.rng.Intn(200))}
+		if w.rng.Intn(4) != 0 {
+			c.LastTouch = w.at.AddDate(0, 0, -w.rng.Intn(100))
+		}
+		if err := w.s.CreateClient(ctx, c, by); crm.ErrorCode(err) == crm.ECONFLICT {
+			return // the name is taken
+		} else if err != nil {
 			w.t.Fatal(err)
 		}
 		w.clients = append(w.clients, c.ID)
@@ -47,14 +52,17 @@ func (w *aggWorld) step() {
 		// Reassignment or a new segment.
 		id := w.clients[w.rng.Intn(len(w.clients))]
 		_, err := w.s.UpdateClient(ctx, id, by, w.at, func(c *crm.Client) error {
-			if w.rng.Intn(2) == 0 {
+			switch w.rng.Intn(3) {
+			case 0:
 				c.OwnerID = aggOwners[w.rng.Intn(len(aggOwners))]
-			} else {
+			case 1:
+				c.Name = fmt.Sprintf("client %d", w.rng.Intn(40))
+			default:
 				c.Segment = aggSegments[w.rng.Intn(len(aggSegments))]
 			}
 			return nil
 		})
-		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND && crm.ErrorCode(err) != crm.ECONFLICT {
 			w.t.Fatal(err)
 		}
 	case op < 5:
@@ -111,6 +119,89 @@ func (w *aggWorld) check(s *Store, when string) {
 	}
 	if !reflect.DeepEqual(counts, want) {
 		w.t.Fatalf("%s: CountClients = %v, recomputed %v", when, counts, want)
+	}
+	w.checkPages(s, when)
+	w.checkStalePages(s, when)
+}
+
+// checkStalePages compares pages of stale clients with a sort of every
+// client that is stale.
+func (w *aggWorld) checkStalePages(s *Store, when string) {
+	w.t.Helper()
+	tb, rb := w.at.AddDate(0, 0, -30), w.at.AddDate(0, 0, -120)
+	brief := func(c *crm.Client) string {
+		return fmt.Sprintf("%d/%d/%s/%s/%s/%d/%d", c.ID, c.OwnerID, c.Name, c.City, c.Status, unix(c.LastTouch), unix(c.ReviewedAt))
+	}
+	for _, owners := range [][]uint64{{1}, {2, 4}, aggOwners} {
+		visible := map[uint64]bool{}
+		for _, o := range owners {
+			visible[o] = true
+		}
+		var all []pageEntry
+		if err := s.EachClient(ctx, func(c *crm.Client) bool {
+			e := ownerEntry{touch: unix(c.LastTouch), review: unix(c.ReviewedAt)}
+			if visible[c.OwnerID] && e.stale(tb.Unix(), rb.Unix()) {
+				all = append(all, pageEntry{crm.NormalizeName(c.Name), c})
+			}
+			return true
+		}); err != nil {
+			w.t.Fatal(err)
+		}
+		sortPage(all)
+		for _, off := range []int{0, 3, 40} {
+			q := crm.ClientPageQuery{Owners: owners, Offset: off, Limit: 5, Stale: true, TouchBefore: tb, ReviewBefore: rb}
+			page, err := s.ClientPage(ctx, q)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			got := []string{fmt.Sprint(page.Total)}
+			for _, c := range page.Clients {
+				got = append(got, brief(c))
+			}
+			want := []string{fmt.Sprint(len(all))}
+			for i := off; i < len(all) && i < off+5; i++ {
+				want = append(want, brief(all[i].c))
+			}
+			if !reflect.DeepEqual(got, want) {
+				w.t.Fatalf("%s: stale ClientPage(%+v) = %v, recomputed %v", when, q, got, want)
+			}
+		}
+	}
+}
+
+// checkPages compares pages of client lists, read through the name index
+// (many owners) or the owner index (one), with a sort of every client.
+func (w *aggWorld) checkPages(s *Store, when string) {
+	w.t.Helper()
+	for _, owners := range [][]uint64{{1}, {2, 4}, aggOwners} {
+		visible := map[uint64]bool{}
+		for _, o := range owners {
+			visible[o] = true
+		}
+		var all []pageEntry
+		if err := s.EachClient(ctx, func(c *crm.Client) bool {
+			if visible[c.OwnerID] {
+				all = append(all, pageEntry{crm.NormalizeName(c.Name), briefOf(c)})
+			}
+			return true
+		}); err != nil {
+			w.t.Fatal(err)
+		}
+		sortPage(all)
+		for _, off := range []int{0, 3, 40} {
+			q := crm.ClientPageQuery{Owners: owners, Offset: off, Limit: 5}
+			got, err := s.ClientPage(ctx, q)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			want := crm.ClientPage{Total: len(all)}
+			for i := off; i < len(all) && i < off+5; i++ {
+				want.Clients = append(want.Clients, all[i].c)
+			}
+			if !reflect.DeepEqual(got, want) {
+				w.t.Fatalf("%s: ClientPage(%+v) = %+v, recomputed %+v", when, q, got, want)
+			}
+		}
 	}
 }
 
@@ -217,5 +308,23 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	return s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker})
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker}); err != nil {
+		return err
+	}
+	// Name index entries without a value, as written before they had one.
+	return s.update(ctx, func(tx *Tx) error {
+		var keys [][]byte
+		if err := tx.scan([]byte("cn/"), false, false, func(k []byte, _ Item) (bool, error) {
+			keys = append(keys, append([]byte(nil), k...))
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := tx.set(k, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -13,8 +13,8 @@ import (
 // Keys of clients and their indexes:
 //
 //	c/<id>                      the client (JSON)
-//	cn/<normalised name>\x00<id> name index
-//	co/<owner><id>              owner index; value: last touch and review time
+//	cn/<normalised name>\x00<id> name index; value: owner, name, city, status
+//	co/<owner><id>              owner index; value: last touch and review time, name, city, status
 const nameSep = 0x00
 
 func clientKey(id uint64) []byte { return key("c/", id) }
@@ -133,8 +133,8 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 			}
 		}
 	}
-	if old == nil || crm.NormalizeName(old.Name) != crm.NormalizeName(c.Name) {
-		if err := tx.set(nameKey(c), nil); err != nil {
+	if old == nil || old.Name != c.Name || old.OwnerID != c.OwnerID || old.City != c.City || old.Status != c.Status {
+		if err := tx.set(nameKey(c), nameVal(c)); err != nil {
 			return err
 		}
 	}

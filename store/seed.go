@@ -58,7 +58,7 @@ func (sd *Seeder) Person(p *crm.Person) {
 func (sd *Seeder) Client(c *crm.Client) {
 	sd.id("client", c.ID)
 	sd.clients = true
-	sd.set(nameKey(c), nil)
+	sd.set(nameKey(c), nameVal(c))
 	sd.set(ownerKey(c.OwnerID, c.ID), ownerVal(c))
 	sd.planning(c)
 	sd.json(clientKey(c.ID), c)

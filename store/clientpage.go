@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"sort"
+
+	"accountbot/crm"
+)
+
+// nameVal is the name index's value: the owner, then the name, city and
+// status, so that a page of a list in name order reads the index alone.
+func nameVal(c *crm.Client) []byte {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(c.Name)+len(c.City)+len(c.Status)+3), c.OwnerID)
+	for _, f := range []string{c.Name, c.City, c.Status} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// decodeNameVal reads a name index value; ok is false for an entry that
+// predates the value (nil), whose client must then be read.
+func decodeNameVal(id uint64, v []byte) (*crm.Client, bool) {
+	if len(v) < 8 {
+		return nil, false
+	}
+	c := &crm.Client{ID: id, OwnerID: binary.BigEndian.Uint64(v)}
+	rest := v[8:]
+	for _, f := range []*string{&c.Name, &c.City, &c.Status} {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < n {
+			return nil, false
+		}
+		*f = string(rest[w : w+int(n)])
+		rest = rest[w+int(n):]
+	}
+	return c, true
+}
+
+// briefOf keeps the fields of a brief.
+func briefOf(c *crm.Client) *crm.Client {
+	return &crm.Client{ID: c.ID, OwnerID: c.OwnerID, Name: c.Name, City: c.City, Status: c.Status}
+}
+
+// pageEntry is a client of a page with its folded name.
+type pageEntry struct {
+	norm string
+	c    *crm.Client
+}
+
+func sortPage(es []pageEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.norm != b.norm {
+			return a.norm < b.norm
+		}
+		if a.c.OwnerID != b.c.OwnerID {
+			return a.c.OwnerID < b.c.OwnerID
+		}
+		return a.c.ID < b.c.ID
+	})
+}
+
+// ClientPage returns one page of the clients of q.Owners in list order
+// (folded name, owner, id) and how many they are in all. The total comes
+// from the maintained per-owner counts. When the owners hold a large part
+// of all clients (a head, a big team), the page is read by walking the
+// name index in order, which holds the owner and what a list line shows:
+// it reads about Offset+Limit entries, however many clients there are.
+// For a few owners, their owner index entries (which hold the same) are
+// read and sorted: what they cost is the owners' own clients.
+func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error) {
+	var out crm.ClientPage
+	if err := s.ensureCounts(ctx); err != nil {
+		return out, err
+	}
+	visible := make(map[uint64]bool, len(q.Owners))
+	for _, o := range q.Owners {
+		visible[o] = true
+	}
+	err := s.view(ctx, func(tx *Tx) error {
+		all := 0
+		if err := tx.scan([]byte("coc/"), false, true, func(k []byte, item Item) (bool, error) {
+			n, err := tx.counterOf(item)
+			if err != nil {
+				return false, err
+			}
+			all += int(n)
+			if len(k) == 4+8 && visible[tailID(k)] {
+				out.Total += int(n)
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		if q.Stale {
+			return tx.stalePage(q, visible, all, &out)
+		}
+		var es []pageEntry
+		if out.Total*4 >= all {
+			var err error
+			if es, err = tx.pageByName(visible, q.Offset+q.Limit); err != nil {
+				return err
+			}
+		} else {
+			for _, o := range q.Owners {
+				if err := tx.eachOwnerEntry(o, func(id uint64, e ownerEntry) (bool, error) {
+					c := e.brief
+					if c == nil {
+						var err error
+						if c, err = tx.client(id); err != nil {
+							return false, err
+						}
+					}
+					es = append(es, pageEntry{crm.NormalizeName(c.Name), briefOf(c)})
+					return true, nil
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		sortPage(es)
+		for i := q.Offset; i < len(es) && i < q.Offset+q.Limit; i++ {
+			out.Clients = append(out.Clients, es[i].c)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// pageByName walks the name index in order and returns the first n
+// clients of the visible owners, and the rest of the clients with the last
+// one's folded name (so that ties are complete for sorting by owner).
+func (tx *Tx) pageByName(visible map[uint64]bool, n int) ([]pageEntry, error) {
+	var es []pageEntry
+	err := tx.scan([]byte("cn/"), false, true, func(k []byte, item Item) (bool, error) {
+		sep := len(k) - 9
+		if sep < 3 || k[sep] != nameSep {
+			return true, nil
+		}
+		norm := string(k[3:sep])
+		if len(es) >= n && norm != es[len(es)-1].norm {
+			return false, nil
+		}
+		id := tailID(k)
+		var c *crm.Client
+		ok := false
+		if err := item.Value(func(v []byte) error {
+			c, ok = decodeNameVal(id, v)
+			return nil
+		}); err != nil {
+			return false, err
+		}
+		if !ok {
+			full, err := tx.client(id)
+			if err != nil {
+				return false, err
+			}
+			c = briefOf(full)
+		}
+		if visible[c.OwnerID] {
+			es = append(es, pageEntry{norm, c})
+		}
+		return true, nil
+	})
+	return es, err
+}
+
+// stalePage fills out with a page of the stale clients of the visible
+// owners and their number. The number comes from the owner index's times
+// alone (16 bytes an entry, nothing decoded else); the page, for many
+// owners, from a walk of the name index in order that looks up the owner
+// index entry of each visible client until the page is full; for a few
+// owners, from their owner index entries, sorted.
+func (tx *Tx) stalePage(q crm.ClientPageQuery, visible map[uint64]bool, all int, out *crm.ClientPage) error {
+	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
+	visibleTotal := out.Total
+	out.Total = 0
+	for _, o := range q.Owners {
+		if err := tx.scan(key("co/", o), false, true, func(_ []byte, item Item) (bool, error) {
+			return true, item.Value(func(v []byte) error {
+				var e ownerEntry // an entry without times counts as never touched
+				if len(v) >= 16 {
+					e = ownerEntry{touch: int64(binary.BigEndian.Uint64(v[:8])), review: int64(binary.BigEndian.Uint64(v[8:16]))}
+				}
+				if e.stale(tb, rb) {
+					out.Total++
+				}
+				return nil
+			})
+		}); err != nil {
+			return err
+		}
+	}
+	brief := func(id, owner uint64, e ownerEntry) (*crm.Client, error) {
+		if e.brief != nil {
+			return e.brief, nil
+		}
+		return tx.client(id)
+	}
+	var es []pageEntry
+	if visibleTotal*4 >= all {
+		n := q.Offset + q.Limit
+		err := tx.scan([]byte("cn/"), false, false, func(k []byte, _ Item) (bool, error) {
+			sep := len(k) - 9
+			if sep < 3 || k[sep] != nameSep {
+				return true, nil
+			}
+			norm := string(k[3:sep])
+			if len(es) >= n && norm != es[len(es)-1].norm {
+				return false, nil
+			}
+			id := tailID(k)
+			nv, err := tx.item(k)
+			if err != nil {
+				return false, err
+			}
+			var owner uint64
+			known := false
+			if err := nv.Value(func(v []byte) error {
+				if len(v) >= 8 {
+					owner, known = binary.BigEndian.Uint64(v), true
+				}
+				return nil
+			}); err != nil {
+				return false, err
+			}
+			if !known {
+				c, err := tx.client(id)
+				if err != nil {
+					return false, err
+				}
+				owner = c.OwnerID
+			}
+			if !visible[owner] {
+				return true, nil
+			}
+			item, err := tx.item(ownerKey(owner, id))
+			if err != nil {
+				return false, err
+			}
+			var e ownerEntry
+			if err := item.Value(func(v []byte) error { e = decodeOwnerVal(id, owner, v); return nil }); err != nil {
+				return false, err
+			}
+			if !e.stale(tb, rb) {
+				return true, nil
+			}
+			c, err := brief(id, owner, e)
+			if err != nil {
+				return false, err
+			}
+			es = append(es, pageEntry{norm, staleBrief(c)})
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		for _, o := range q.Owners {
+			if err := tx.eachOwnerEntry(o, func(id uint64, e ownerEntry) (bool, error) {
+				if !e.stale(tb, rb) {
+					return true, nil
+				}
+				c, err := brief(id, o, e)
+				if err != nil {
+					return false, err
+				}
+				es = append(es, pageEntry{crm.NormalizeName(c.Name), staleBrief(c)})
+				return true, nil
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	sortPage(es)
+	for i := q.Offset; i < len(es) && i < q.Offset+q.Limit; i++ {
+		out.Clients = append(out.Clients, es[i].c)
+	}
+	return nil
+}
+
+// staleBrief keeps the fields of a brief in a list of stale clients.
+func staleBrief(c *crm.Client) *crm.Client {
+	b := briefOf(c)
+	b.LastTouch, b.ReviewedAt = c.LastTouch, c.ReviewedAt
+	return b
+}
