@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"sort"
+	"time"
 
 	"accountbot/crm"
 )
@@ -95,7 +96,7 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 			return err
 		}
 		if q.Stale {
-			return tx.stalePage(q, visible, all, &out)
+			return tx.stalePage(q, &out)
 		}
 		var es []pageEntry
 		if out.Total*4 >= all {
@@ -167,25 +168,45 @@ func (tx *Tx) pageByName(visible map[uint64]bool, n int) ([]pageEntry, error) {
 	return es, err
 }
 
+// fewStale is how many stale clients a list sorts by name; more are
+// listed by a walk of the name index.
+var fewStale = 1000
+
 // stalePage fills out with a page of the stale clients of the visible
-// owners and their number. The number comes from the owner index's times
-// alone (16 bytes an entry, nothing decoded else); the page, for many
-// owners, from a walk of the name index in order that looks up the owner
-// index entry of each visible client until the page is full; for a few
-// owners, from their owner index entries, sorted.
-func (tx *Tx) stalePage(q crm.ClientPageQuery, visible map[uint64]bool, all int, out *crm.ClientPage) error {
+// owners and their number. One pass over the owners' index entries counts
+// them from the entries' times alone (16 bytes each), noting the stale
+// ones. When they are few, their briefs are sorted; when they are many,
+// the name index is walked in order until the page is full, which, as
+// they are many, takes few steps more than the page.
+func (tx *Tx) stalePage(q crm.ClientPageQuery, out *crm.ClientPage) error {
 	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
-	visibleTotal := out.Total
 	out.Total = 0
+	type times struct{ touch, review int64 }
+	stale := map[uint64]times{}
+	var es []pageEntry
 	for _, o := range q.Owners {
-		if err := tx.scan(key("co/", o), false, true, func(_ []byte, item Item) (bool, error) {
+		if err := tx.scan(key("co/", o), false, true, func(k []byte, item Item) (bool, error) {
 			return true, item.Value(func(v []byte) error {
 				var e ownerEntry // an entry without times counts as never touched
 				if len(v) >= 16 {
 					e = ownerEntry{touch: int64(binary.BigEndian.Uint64(v[:8])), review: int64(binary.BigEndian.Uint64(v[8:16]))}
 				}
-				if e.stale(tb, rb) {
-					out.Total++
+				if !e.stale(tb, rb) {
+					return nil
+				}
+				id := tailID(k)
+				out.Total++
+				stale[id] = times{e.touch, e.review}
+				if out.Total <= fewStale {
+					c := decodeOwnerVal(id, o, v).brief
+					if c == nil {
+						full, err := tx.client(id)
+						if err != nil {
+							return err
+						}
+						c = full
+					}
+					es = append(es, pageEntry{crm.NormalizeName(c.Name), staleBrief(c)})
 				}
 				return nil
 			})
@@ -193,85 +214,49 @@ func (tx *Tx) stalePage(q crm.ClientPageQuery, visible map[uint64]bool, all int,
 			return err
 		}
 	}
-	brief := func(id, owner uint64, e ownerEntry) (*crm.Client, error) {
-		if e.brief != nil {
-			return e.brief, nil
-		}
-		return tx.client(id)
-	}
-	var es []pageEntry
-	if visibleTotal*4 >= all {
+	if out.Total > fewStale {
+		es = es[:0]
 		n := q.Offset + q.Limit
-		err := tx.scan([]byte("cn/"), false, false, func(k []byte, _ Item) (bool, error) {
+		err := tx.scan([]byte("cn/"), false, true, func(k []byte, item Item) (bool, error) {
 			sep := len(k) - 9
 			if sep < 3 || k[sep] != nameSep {
+				return true, nil
+			}
+			id := tailID(k)
+			t, ok := stale[id]
+			if !ok {
 				return true, nil
 			}
 			norm := string(k[3:sep])
 			if len(es) >= n && norm != es[len(es)-1].norm {
 				return false, nil
 			}
-			id := tailID(k)
-			nv, err := tx.item(k)
-			if err != nil {
-				return false, err
-			}
-			var owner uint64
+			var c *crm.Client
 			known := false
-			if err := nv.Value(func(v []byte) error {
-				if len(v) >= 8 {
-					owner, known = binary.BigEndian.Uint64(v), true
-				}
+			if err := item.Value(func(v []byte) error {
+				c, known = decodeNameVal(id, v)
 				return nil
 			}); err != nil {
 				return false, err
 			}
 			if !known {
-				c, err := tx.client(id)
+				full, err := tx.client(id)
 				if err != nil {
 					return false, err
 				}
-				owner = c.OwnerID
+				c = briefOf(full)
 			}
-			if !visible[owner] {
-				return true, nil
+			if t.touch != 0 {
+				c.LastTouch = time.Unix(t.touch, 0)
 			}
-			item, err := tx.item(ownerKey(owner, id))
-			if err != nil {
-				return false, err
+			if t.review != 0 {
+				c.ReviewedAt = time.Unix(t.review, 0)
 			}
-			var e ownerEntry
-			if err := item.Value(func(v []byte) error { e = decodeOwnerVal(id, owner, v); return nil }); err != nil {
-				return false, err
-			}
-			if !e.stale(tb, rb) {
-				return true, nil
-			}
-			c, err := brief(id, owner, e)
-			if err != nil {
-				return false, err
-			}
-			es = append(es, pageEntry{norm, staleBrief(c)})
+			es = append(es, pageEntry{norm, c})
 			return true, nil
 		})
 		if err != nil {
 			return err
-		}
-	} else {
-		for _, o := range q.Owners {
-			if err := tx.eachOwnerEntry(o, func(id uint64, e ownerEntry) (bool, error) {
-				if !e.stale(tb, rb) {
-					return true, nil
-				}
-				c, err := brief(id, o, e)
-				if err != nil {
-					return false, err
-				}
-				es = append(es, pageEntry{crm.NormalizeName(c.Name), staleBrief(c)})
-				return true, nil
-			}); err != nil {
-				return err
-			}
 		}
 	}
 	sortPage(es)
