@@ -9,34 +9,56 @@ import (
 	"accountbot/crm"
 )
 
-// nameVal is the name index's value: the owner, then the name, city and
-// status, so that a page of a list in name order reads the index alone.
-func nameVal(c *crm.Client) []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(c.Name)+len(c.City)+len(c.Status)+3), c.OwnerID)
-	for _, f := range []string{c.Name, c.City, c.Status} {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
+// nameVal is the name index's value: the client's owner, so that a page
+// of a list in name order finds each client's owner index entry (which
+// holds what a list line shows) without reading the client.
+func nameVal(c *crm.Client) []byte { return u64(c.OwnerID) }
+
+// nameOwner reads a name index value; ok is false for an entry that
+// predates the value (nil), whose client must then be read.
+func nameOwner(v []byte) (uint64, bool) {
+	if len(v) != 8 {
+		return 0, false
 	}
-	return b
+	return binary.BigEndian.Uint64(v), true
 }
 
-// decodeNameVal reads a name index value; ok is false for an entry that
-// predates the value (nil), whose client must then be read.
-func decodeNameVal(id uint64, v []byte) (*crm.Client, bool) {
-	if len(v) < 8 {
-		return nil, false
+// briefByName returns the brief of the client of a name index entry and
+// its owner, from the owner index (or the record, for entries written
+// before the index held values); visible, when not nil, picks the owners
+// whose clients are wanted: nil is returned for the others.
+func (tx *Tx) briefByName(id uint64, item Item, visible map[uint64]bool) (*crm.Client, ownerEntry, error) {
+	var owner uint64
+	known := false
+	if err := item.Value(func(v []byte) error {
+		owner, known = nameOwner(v)
+		return nil
+	}); err != nil {
+		return nil, ownerEntry{}, err
 	}
-	c := &crm.Client{ID: id, OwnerID: binary.BigEndian.Uint64(v)}
-	rest := v[8:]
-	for _, f := range []*string{&c.Name, &c.City, &c.Status} {
-		n, w := binary.Uvarint(rest)
-		if w <= 0 || uint64(len(rest)-w) < n {
-			return nil, false
+	if !known {
+		c, err := tx.client(id)
+		if err != nil {
+			return nil, ownerEntry{}, err
 		}
-		*f = string(rest[w : w+int(n)])
-		rest = rest[w+int(n):]
+		owner = c.OwnerID
 	}
-	return c, true
+	if visible != nil && !visible[owner] {
+		return nil, ownerEntry{}, nil
+	}
+	oi, err := tx.item(ownerKey(owner, id))
+	if err != nil {
+		return nil, ownerEntry{}, err
+	}
+	var e ownerEntry
+	if err := oi.Value(func(v []byte) error { e = decodeOwnerVal(id, owner, v); return nil }); err != nil {
+		return nil, e, err
+	}
+	if e.brief != nil {
+		return e.brief, e, nil
+	}
+	c, err := tx.client(id)
+	return c, e, err
 }
 
 // briefOf keeps the fields of a brief.
@@ -144,24 +166,12 @@ func (tx *Tx) pageByName(visible map[uint64]bool, n int) ([]pageEntry, error) {
 		if len(es) >= n && norm != es[len(es)-1].norm {
 			return false, nil
 		}
-		id := tailID(k)
-		var c *crm.Client
-		ok := false
-		if err := item.Value(func(v []byte) error {
-			c, ok = decodeNameVal(id, v)
-			return nil
-		}); err != nil {
+		c, _, err := tx.briefByName(tailID(k), item, visible)
+		if err != nil {
 			return false, err
 		}
-		if !ok {
-			full, err := tx.client(id)
-			if err != nil {
-				return false, err
-			}
-			c = briefOf(full)
-		}
-		if visible[c.OwnerID] {
-			es = append(es, pageEntry{norm, c})
+		if c != nil {
+			es = append(es, pageEntry{norm, briefOf(c)})
 		}
 		return true, nil
 	})
@@ -231,21 +241,11 @@ func (tx *Tx) stalePage(q crm.ClientPageQuery, out *crm.ClientPage) error {
 			if len(es) >= n && norm != es[len(es)-1].norm {
 				return false, nil
 			}
-			var c *crm.Client
-			known := false
-			if err := item.Value(func(v []byte) error {
-				c, known = decodeNameVal(id, v)
-				return nil
-			}); err != nil {
+			c, _, err := tx.briefByName(id, item, nil)
+			if err != nil {
 				return false, err
 			}
-			if !known {
-				full, err := tx.client(id)
-				if err != nil {
-					return false, err
-				}
-				c = briefOf(full)
-			}
+			c = briefOf(c)
 			if t.touch != 0 {
 				c.LastTouch = time.Unix(t.touch, 0)
 			}

@@ -13,7 +13,7 @@ import (
 // Keys of clients and their indexes:
 //
 //	c/<id>                      the client (JSON)
-//	cn/<normalised name>\x00<id> name index; value: owner, name, city, status
+//	cn/<normalised name>\x00<id> name index; value: the owner
 //	co/<owner><id>              owner index; value: last touch and review time, name, city, status
 const nameSep = 0x00
 
@@ -133,7 +133,7 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 			}
 		}
 	}
-	if old == nil || old.Name != c.Name || old.OwnerID != c.OwnerID || old.City != c.City || old.Status != c.Status {
+	if old == nil || crm.NormalizeName(old.Name) != crm.NormalizeName(c.Name) || old.OwnerID != c.OwnerID {
 		if err := tx.set(nameKey(c), nameVal(c)); err != nil {
 			return err
 		}
