@@ -22,7 +22,7 @@ import (
 
 // companyVersion names the generator's output: change it whenever the
 // generated data changes, so that a cached copy of older data is not used.
-const companyVersion = 2
+const companyVersion = 3
 
 // The company's per-person density: with 200 people it holds 50,000
 // clients, 1,000,000 conversations, 50,000 deals, 10,000 claims, 5,000
@@ -227,7 +227,7 @@ func generateCompany(dir string, people int) error {
 			c := clients[rng.Intn(len(clients))]
 			r := rivalList[rng.Intn(len(rivalList))]
 			sd.CompetitorNote(&crm.CompetitorNote{ID: (p-1)*notesPer + uint64(i) + 1, Key: crm.NormalizeName(r), Aspect: crm.Aspects[rng.Intn(len(crm.Aspects))],
-				Text: "They offer 5% off for a one-year contract.", ClientID: c.ID, By: p, At: baseTime.Add(-time.Duration(rng.Int63n(int64(300 * 24 * time.Hour))))})
+				Text: "They offer 5% off for a one-year contract.", ClientID: c.ID, By: p, At: baseTime.Add(-time.Duration(rng.Int63n(int64(300 * 24 * time.Hour))))}, p)
 		}
 	}
 	if err := sd.Flush(); err != nil {

@@ -76,13 +76,28 @@ type competitorInfo struct {
 	lostSum    amounts
 }
 
+// seenOwners lists the people whose records the sender sees (seesOwner).
+func seenOwners(r *request) []uint64 {
+	var out []uint64
+	for id := range r.people {
+		if r.seesOwner(id) {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
 // lostDeals returns, by competitor key, the deals lost to a competitor that
-// the sender sees, newest first.
-func (s *Service) lostDeals(ctx context.Context, r *request) (map[string][]crm.DealFact, map[string]string, error) {
+// the sender sees and closed at or after since (zero: ever), newest first.
+// It reads the closed deals of the owners the sender sees, in the window,
+// never anyone else's.
+func (s *Service) lostDeals(ctx context.Context, r *request, since time.Time) (map[string][]crm.DealFact, map[string]string, error) {
 	byKey := map[string][]crm.DealFact{}
 	names := map[string]string{}
-	err := s.planningStore().EachDealFact(ctx, nil, func(d crm.DealFact) bool {
-		if d.Lost() && d.Competitor != "" && r.seesOwner(d.OwnerID) {
+	err := s.store.ClosedDeals(ctx, seenOwners(r), since, time.Time{}, func(deal *crm.Deal) bool {
+		d := crm.FactOfDeal(deal)
+		if d.Lost() && d.Competitor != "" {
 			k := crm.NormalizeName(d.Competitor)
 			byKey[k] = append(byKey[k], d)
 			if names[k] == "" {
@@ -157,7 +172,7 @@ func (s *Service) visibleNote(ctx context.Context, r *request, n *crm.Competitor
 // competitorShow summarises what is known of one competitor, by aspect,
 // with dates and sources, and the deals lost to it.
 func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
-	lost, lostNames, err := s.lostDeals(ctx, r)
+	lost, lostNames, err := s.lostDeals(ctx, r, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -233,7 +248,11 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 // competitorsCmd lists the competitors by mentions and deals lost in the
 // last six months.
 func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	lost, lostNames, err := s.lostDeals(ctx, r)
+	// Only the window counts: a competitor known from older lost deals
+	// alone has neither notes (notes make a competitor known) nor recent
+	// losses, and is not listed.
+	since := r.now.AddDate(0, -competitorWindow, 0)
+	lost, lostNames, err := s.lostDeals(ctx, r, since)
 	if err != nil {
 		return err
 	}
@@ -241,7 +260,10 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	since := r.now.AddDate(0, -competitorWindow, 0)
+	noteCounts, err := s.planningStore().CompetitorNoteCounts(ctx, seenOwners(r), since)
+	if err != nil {
+		return err
+	}
 	infos := map[string]*competitorInfo{}
 	for _, c := range comps {
 		infos[c.Key] = &competitorInfo{comp: c, lostSum: amounts{}}
@@ -251,17 +273,8 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 			infos[k] = &competitorInfo{comp: &crm.Competitor{Key: k, Name: n}, lostSum: amounts{}}
 		}
 	}
-	clients := map[uint64]*crm.Client{}
 	for k, in := range infos {
-		notes, err := s.planningStore().CompetitorNotes(ctx, k, since)
-		if err != nil {
-			return err
-		}
-		for _, n := range notes {
-			if _, ok := s.visibleNote(ctx, r, n, clients); ok {
-				in.notes++
-			}
-		}
+		in.notes = noteCounts[k]
 		for _, d := range lost[k] {
 			if !d.ClosedAt.Before(since) {
 				in.lostRecent++

@@ -28,6 +28,9 @@ type PlanningStore interface {
 	// PeerPurchases returns what the peers picked by q bought, from the
 	// maintained "products won per segment".
 	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
+	// CompetitorNoteCounts counts, by competitor key, the notes since since
+	// from clients of the owners and from no client.
+	CompetitorNoteCounts(ctx context.Context, owners []uint64, since time.Time) (map[string]int, error)
 
 	SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.Actor) (*crm.ContactPlan, error)
 	ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -95,7 +96,15 @@ func (w *aggWorld) step() {
 		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND && crm.ErrorCode(err) != crm.ECONFLICT && crm.ErrorCode(err) != crm.EINVALID {
 			w.t.Fatal(err)
 		}
-	case op == 9 && w.rng.Intn(4) == 0:
+	case op == 9 && w.rng.Intn(2) == 0:
+		n := &crm.CompetitorNote{Aspect: crm.AspectPrice, Text: "cheaper", By: 1, At: w.at.Add(-time.Duration(w.rng.Intn(30)) * 24 * time.Hour)}
+		if w.rng.Intn(3) != 0 {
+			n.ClientID = w.clients[w.rng.Intn(len(w.clients))]
+		}
+		if _, err := w.s.AddCompetitorNote(ctx, []string{"Metro", "Rival"}[w.rng.Intn(2)], n); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			w.t.Fatal(err)
+		}
+	case op == 9 && w.rng.Intn(2) == 0:
 		id := w.clients[w.rng.Intn(len(w.clients))]
 		if _, err := w.s.EraseClient(ctx, id); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
 			w.t.Fatal(err)
@@ -122,6 +131,48 @@ func (w *aggWorld) check(s *Store, when string) {
 	}
 	w.checkPages(s, when)
 	w.checkStalePages(s, when)
+	w.checkNoteCounts(s, when)
+}
+
+// checkNoteCounts compares the competitor note counts by owner with a
+// count of every note whose client the owners have (or that has none).
+func (w *aggWorld) checkNoteCounts(s *Store, when string) {
+	w.t.Helper()
+	for _, since := range []time.Time{{}, w.at.AddDate(0, -3, 0)} {
+		w.checkNoteCountsSince(s, when, since)
+	}
+}
+
+func (w *aggWorld) checkNoteCountsSince(s *Store, when string, since time.Time) {
+	w.t.Helper()
+	for _, owners := range [][]uint64{{1}, {2, 4}, aggOwners} {
+		got, err := s.CompetitorNoteCounts(ctx, owners, since)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		want := map[string]int{}
+		for _, k := range []string{"metro", "rival"} {
+			notes, err := s.CompetitorNotes(ctx, k, since)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			for _, n := range notes {
+				if n.ClientID != 0 {
+					c, err := s.Client(ctx, n.ClientID)
+					if err != nil {
+						w.t.Fatal(err)
+					}
+					if !slices.Contains(owners, c.OwnerID) {
+						continue
+					}
+				}
+				want[k]++
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			w.t.Fatalf("%s: CompetitorNoteCounts(%v) = %v, recomputed %v", when, owners, got, want)
+		}
+	}
 }
 
 // checkStalePages compares pages of stale clients with a sort of every
@@ -313,7 +364,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker}); err != nil {
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker}); err != nil {
 		return err
 	}
 	// Name index entries without a value, as written before they had one.

@@ -161,6 +161,9 @@ func (tx *Tx) planningFollowClient(old, c *crm.Client) error {
 		if err := tx.promisesFollowOwner(c.ID, c.OwnerID); err != nil {
 			return err
 		}
+		if err := tx.notesFollowOwner(c.ID, old.OwnerID, c.OwnerID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 //	plx/<key>                      the competitor (JSON), key = normalised name
 //	plxn/<key>\x00<at><id>         a note about its policy (JSON)
 //	plxc/<client><id>              notes sourced from a client (value: the note's key)
+//	plxo/<owner><at><id>           notes by their client's owner (competitor_counts.go)
 
 // AddCompetitorNote stores a note, creating the competitor (named name)
 // when it is new. It returns the competitor.
@@ -30,10 +31,13 @@ func (s *Store) AddCompetitorNote(ctx context.Context, name string, n *crm.Compe
 		case err != nil:
 			return err
 		}
+		var owner uint64
 		if n.ClientID != 0 {
-			if _, err := tx.client(n.ClientID); err != nil {
+			c, err := tx.client(n.ClientID)
+			if err != nil {
 				return err
 			}
+			owner = c.OwnerID
 		}
 		id, err := tx.nextID("competitor_note")
 		if err != nil {
@@ -45,6 +49,9 @@ func (s *Store) AddCompetitorNote(ctx context.Context, name string, n *crm.Compe
 			if err := tx.set(key("plxc/", n.ClientID, id), nk); err != nil {
 				return err
 			}
+		}
+		if err := tx.set(noteOwnerKey(owner, n.At, id), []byte(k)); err != nil {
+			return err
 		}
 		return tx.put(nk, n)
 	})

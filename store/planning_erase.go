@@ -74,6 +74,9 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 		}
 		count++
 		keys = append(keys, nk)
+		if ik, _, ok := noteOwnerKeyOf(c.OwnerID, nk); ok {
+			keys = append(keys, ik)
+		}
 		return true, nil
 	})
 	if err != nil {

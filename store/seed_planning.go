@@ -34,13 +34,15 @@ func (sd *Seeder) Competitor(c *crm.Competitor) {
 }
 
 // CompetitorNote adds a note about a competitor added with Competitor;
-// its id and key are the caller's.
-func (sd *Seeder) CompetitorNote(n *crm.CompetitorNote) {
+// its id and key are the caller's, owner is its client's owner (0 for a
+// note without a client).
+func (sd *Seeder) CompetitorNote(n *crm.CompetitorNote, owner uint64) {
 	sd.id("competitor_note", n.ID)
 	nk := key("plxn/", n.Key, byte(nameSep), n.At, n.ID)
 	if n.ClientID != 0 {
 		sd.set(key("plxc/", n.ClientID, n.ID), nk)
 	}
+	sd.set(noteOwnerKey(owner, n.At, n.ID), []byte(n.Key))
 	sd.json(nk, n)
 }
 

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"accountbot/crm"
+)
+
+// Keys of the competitor notes by the owner of the client they came from,
+// which /competitors counts instead of reading every note and its client:
+//
+//	plxo/<owner><at><id>        a note; owner is its client's owner, 0 for a
+//	                            note without a client (everyone's); value: the
+//	                            competitor's key
+//	meta/planning/noteowners    the index is complete (version)
+//
+// An entry is written with its note, moved in the client's transaction
+// when the client changes owner, and erased with the client. A store
+// written before the index existed is indexed once, on first use.
+
+var noteOwnersMarker = []byte("meta/planning/noteowners")
+
+const noteOwnersVersion = 1
+
+func noteOwnerKey(owner uint64, at time.Time, id uint64) []byte {
+	return key("plxo/", owner, at, id)
+}
+
+// noteOwnerKeyOf is the index key of the note stored at nk (plxn/<key>\x00<at><id>)
+// for owner.
+func noteOwnerKeyOf(owner uint64, nk []byte) ([]byte, string, bool) {
+	if len(nk) < 5+1+16 {
+		return nil, "", false
+	}
+	compKey := string(nk[5 : len(nk)-17])
+	return key("plxo/", owner, nk[len(nk)-16:]), compKey, true
+}
+
+// notesFollowOwner moves the index entries of the notes sourced from a
+// client to its new owner, in the client's transaction.
+func (tx *Tx) notesFollowOwner(client, from, to uint64) error {
+	var nks [][]byte
+	if err := tx.scan(key("plxc/", client), false, true, func(_ []byte, item Item) (bool, error) {
+		nk, err := item.ValueCopy(nil)
+		nks = append(nks, nk)
+		return err == nil, err
+	}); err != nil {
+		return err
+	}
+	for _, nk := range nks {
+		oldK, comp, ok := noteOwnerKeyOf(from, nk)
+		if !ok {
+			continue
+		}
+		newK, _, _ := noteOwnerKeyOf(to, nk)
+		if err := tx.del(oldK); err != nil {
+			return err
+		}
+		if err := tx.set(newK, []byte(comp)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureNoteOwners indexes every note once in a store written before the
+// index existed, a thousand notes per transaction.
+func (s *Store) ensureNoteOwners(ctx context.Context) error {
+	done := false
+	if err := s.view(ctx, func(tx *Tx) error {
+		ok, err := tx.has(noteOwnersMarker)
+		done = ok
+		return err
+	}); err != nil || done {
+		return err
+	}
+	start := []byte("plxn/")
+	for {
+		n := 0
+		var last []byte
+		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+			n, last = 0, nil
+			return tx.scanFromKey([]byte("plxn/"), start, func(k []byte, item Item) (bool, error) {
+				note, err := decode[crm.CompetitorNote](item)
+				if err != nil {
+					return false, err
+				}
+				var owner uint64
+				if note.ClientID != 0 {
+					c, err := tx.client(note.ClientID)
+					if errors.Is(err, errNotFound) {
+						return true, nil
+					}
+					if err != nil {
+						return false, err
+					}
+					owner = c.OwnerID
+				}
+				if ik, comp, ok := noteOwnerKeyOf(owner, k); ok {
+					if err := tx.set(ik, []byte(comp)); err != nil {
+						return false, err
+					}
+				}
+				n++
+				last = append(last[:0], k...)
+				return n < 1000, nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		start = append(last, 0)
+	}
+	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		return tx.set(noteOwnersMarker, []byte{noteOwnersVersion})
+	})
+}
+
+// CompetitorNoteCounts returns, by competitor key, how many notes since
+// since came from clients of the owners or from no client (everyone's
+// notes). It reads the owners' entries of the notes' owner index in the
+// window, and the unsourced ones: what it costs is the owners' notes.
+func (s *Store) CompetitorNoteCounts(ctx context.Context, owners []uint64, since time.Time) (map[string]int, error) {
+	if err := s.ensureNoteOwners(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	err := s.view(ctx, func(tx *Tx) error {
+		for _, o := range append([]uint64{0}, owners...) {
+			start := key("plxo/", o)
+			if !since.IsZero() {
+				start = key("plxo/", o, since)
+			}
+			if err := tx.scanFromKey(key("plxo/", o), start, func(_ []byte, item Item) (bool, error) {
+				return true, item.Value(func(v []byte) error {
+					out[string(v)]++
+					return nil
+				})
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
