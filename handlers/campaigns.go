@@ -304,11 +304,13 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 			lines = append(lines, r.t("list.more", "count", len(all)-30))
 			break
 		}
-		leads, _, hidden, err := s.campaignLeads(ctx, r, c)
+		// The list shows every lead, seen or not: a count from the
+		// indexes, without reading the leads' clients.
+		n, err := s.planningStore().CampaignLeadCount(ctx, c)
 		if err != nil {
 			return err
 		}
-		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.t("campaigns.leads", "count", len(leads)+hidden))
+		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.t("campaigns.leads", "count", n))
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: r.t("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
 		}

@@ -60,6 +60,9 @@ type PlanningStore interface {
 	CampaignByName(ctx context.Context, name string) (*crm.Campaign, error)
 	AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, error)
 	CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error)
+	// CampaignLeadCount counts the leads CampaignLeads lists, reading no
+	// lead or client.
+	CampaignLeadCount(ctx context.Context, c *crm.Campaign) (int, error)
 
 	AddPayment(ctx context.Context, p *crm.Payment) error
 	Payments(ctx context.Context, client uint64) ([]crm.Payment, error)

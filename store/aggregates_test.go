@@ -384,3 +384,49 @@ func (s *Store) dropAggregates() error {
 		return nil
 	})
 }
+
+// TestCampaignLeadCountEqualsLeads compares the count of a campaign's
+// leads from the indexes with the leads listed, after leads tied by /lead,
+// clients with the campaign as their source, a source changed away and an
+// erasure.
+func TestCampaignLeadCountEqualsLeads(t *testing.T) {
+	s := openMem(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	camp := &crm.Campaign{Name: "Agra fair", Kind: "fair", Date: at, CreatedBy: 1, CreatedAt: at}
+	if err := s.CreateCampaign(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for i := 0; i < 8; i++ {
+		c := &crm.Client{Name: fmt.Sprintf("Lead %d", i), OwnerID: uint64(1 + i%2), CreatedAt: at}
+		if i%3 == 0 {
+			c.Source = "agra FAIR"
+		}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids[:5] {
+		if _, err := s.AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: id, At: at, By: 1}, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.UpdateClient(ctx, ids[1], crm.Actor{PersonID: 1}, at, func(c *crm.Client) error { c.Source = "web"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EraseClient(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	leads, err := s.CampaignLeads(ctx, camp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CampaignLeadCount(ctx, camp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(leads) || n != 5 {
+		t.Fatalf("CampaignLeadCount = %d, CampaignLeads %d, want 5", n, len(leads))
+	}
+}

@@ -177,3 +177,31 @@ func (s *Store) ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, err
 	})
 	return out, err
 }
+
+// CampaignLeadCount returns how many clients are leads of a campaign (tied
+// by /lead or with the campaign as their source), as CampaignLeads lists
+// them, from the two indexes' keys alone: no lead or client is read. A
+// lead's entries go with its client's erasure, so every one counted exists.
+func (s *Store) CampaignLeadCount(ctx context.Context, c *crm.Campaign) (int, error) {
+	if err := s.ensureAudience(ctx); err != nil {
+		return 0, err
+	}
+	ids := map[uint64]bool{}
+	err := s.view(ctx, func(tx *Tx) error {
+		if err := tx.scan(key("plkl/", c.ID), false, false, func(k []byte, _ Item) (bool, error) {
+			ids[tailID(k)] = true
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		norm := crm.NormalizeName(c.Name)
+		if norm == "" {
+			return nil
+		}
+		return tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ Item) (bool, error) {
+			ids[tailID(k)] = true
+			return true, nil
+		})
+	})
+	return len(ids), err
+}
