@@ -144,21 +144,30 @@ func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*cr
 }
 
 // writeClientsCSV writes the client CSV (CONTRACT.md): the known columns,
-// then every custom field in use. It reads the clients twice (once for the
-// custom fields) rather than holding them all.
+// then every custom field in use, streaming the clients as they are read
+// rather than holding them all. Everyone's export takes the custom fields
+// from the store's maintained list, reading each client once; a smaller
+// scope reads its clients twice (once for the fields its clients use).
 func (s *Service) writeClientsCSV(ctx context.Context, r *request, w *csvio.Writer) error {
-	custom := map[string]bool{}
-	if err := s.eachVisibleClient(ctx, r, func(c *crm.Client) error {
-		for k := range c.Custom {
-			custom[k] = true
+	var keys []string
+	if r.defaultScope() == "all" {
+		var err error
+		if keys, err = s.store.CustomFields(ctx); err != nil {
+			return err
 		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(custom))
-	for k := range custom {
-		keys = append(keys, k)
+	} else {
+		custom := map[string]bool{}
+		if err := s.eachVisibleClient(ctx, r, func(c *crm.Client) error {
+			for k := range c.Custom {
+				custom[k] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for k := range custom {
+			keys = append(keys, k)
+		}
 	}
 	header := csvio.ClientHeader(keys)
 	if err := w.Write(header); err != nil {

@@ -47,6 +47,8 @@ type ClientStore interface {
 	// ClientPage returns one page of the owners' clients in list order
 	// and how many they are, reading the page, not every client.
 	ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error)
+	// CustomFields returns the custom fields some client has, sorted.
+	CustomFields(ctx context.Context) ([]string, error)
 	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand"
 	"reflect"
 	"slices"
@@ -43,6 +44,9 @@ func (w *aggWorld) step() {
 		if w.rng.Intn(4) != 0 {
 			c.LastTouch = w.at.AddDate(0, 0, -w.rng.Intn(100))
 		}
+		if w.rng.Intn(3) == 0 {
+			c.Custom = map[string]string{[]string{"vat", "region", "notes"}[w.rng.Intn(3)]: "x"}
+		}
 		if err := w.s.CreateClient(ctx, c, by); crm.ErrorCode(err) == crm.ECONFLICT {
 			return // the name is taken
 		} else if err != nil {
@@ -58,6 +62,11 @@ func (w *aggWorld) step() {
 				c.OwnerID = aggOwners[w.rng.Intn(len(aggOwners))]
 			case 1:
 				c.Name = fmt.Sprintf("client %d", w.rng.Intn(40))
+				if w.rng.Intn(2) == 0 {
+					c.Custom = map[string]string{[]string{"vat", "region", "notes"}[w.rng.Intn(3)]: "y"}
+				} else {
+					c.Custom = nil
+				}
 			default:
 				c.Segment = aggSegments[w.rng.Intn(len(aggSegments))]
 			}
@@ -128,6 +137,23 @@ func (w *aggWorld) check(s *Store, when string) {
 	}
 	if !reflect.DeepEqual(counts, want) {
 		w.t.Fatalf("%s: CountClients = %v, recomputed %v", when, counts, want)
+	}
+	fields, err := s.CustomFields(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	used := map[string]bool{}
+	if err := s.EachClient(ctx, func(c *crm.Client) bool {
+		for k := range c.Custom {
+			used[k] = true
+		}
+		return true
+	}); err != nil {
+		w.t.Fatal(err)
+	}
+	wantFields := slices.Sorted(maps.Keys(used))
+	if !slices.Equal(fields, wantFields) {
+		w.t.Fatalf("%s: CustomFields = %v, recomputed %v", when, fields, wantFields)
 	}
 	w.checkPages(s, when)
 	w.checkStalePages(s, when)
@@ -364,7 +390,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker}); err != nil {
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker}); err != nil {
 		return err
 	}
 	// Name index entries without a value, as written before they had one.

@@ -40,8 +40,12 @@ func (tx *Tx) addClientCount(owner uint64, delta int) error {
 }
 
 // countsFollowClient moves the client's count from old's owner to c's
-// (old is nil for a new client), in the client's transaction.
+// and its custom fields' counts (old is nil for a new client), in the
+// client's transaction.
 func (tx *Tx) countsFollowClient(old, c *crm.Client) error {
+	if err := tx.customFollowClient(old, c); err != nil {
+		return err
+	}
 	if old != nil && old.OwnerID == c.OwnerID {
 		return nil
 	}
@@ -104,11 +108,12 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 // clients without them.
 func (s *Store) forgetCounts() error {
 	return s.update(crm.WithoutDeliveryKey(context.Background()), func(tx *Tx) error {
-		err := tx.del(countsMarker)
-		if errors.Is(err, errNotFound) {
-			return nil
+		for _, k := range [][]byte{countsMarker, customMarker} {
+			if err := tx.del(k); err != nil && !errors.Is(err, errNotFound) {
+				return err
+			}
 		}
-		return err
+		return nil
 	})
 }
 
@@ -145,4 +150,121 @@ func (tx *Tx) counterOf(item Item) (uint64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Keys of the maintained names of the custom fields in use, which a full
+// client export reads for its header instead of reading every client
+// twice:
+//
+//	ccf/<field>            how many clients have the custom field (8 bytes)
+//	meta/clients/custom    the counts are complete (version)
+//
+// Kept with the counts above, in the client's and the erasure's
+// transactions; counted once, on first use, from every client otherwise.
+
+var customMarker = []byte("meta/clients/custom")
+
+func customKey(field string) []byte { return key("ccf/", field) }
+
+// addCustomCount adds delta to the count of clients with field.
+func (tx *Tx) addCustomCount(field string, delta int) error {
+	n, err := tx.counter(customKey(field))
+	if err != nil {
+		return err
+	}
+	v := int64(n) + int64(delta)
+	if v <= 0 {
+		return tx.del(customKey(field))
+	}
+	return tx.set(customKey(field), u64(uint64(v)))
+}
+
+// customFollowClient moves the client's custom fields' counts from old
+// (nil for a new client) to c.
+func (tx *Tx) customFollowClient(old, c *crm.Client) error {
+	if old != nil {
+		for k := range old.Custom {
+			if _, ok := c.Custom[k]; !ok {
+				if err := tx.addCustomCount(k, -1); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for k := range c.Custom {
+		if old != nil {
+			if _, ok := old.Custom[k]; ok {
+				continue
+			}
+		}
+		if err := tx.addCustomCount(k, +1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureCustom counts the custom fields of every client once, when the
+// counts are not known to be complete.
+func (s *Store) ensureCustom(ctx context.Context) error {
+	done := false
+	if err := s.view(ctx, func(tx *Tx) error {
+		ok, err := tx.has(customMarker)
+		done = ok
+		return err
+	}); err != nil || done {
+		return err
+	}
+	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		if ok, err := tx.has(customMarker); err != nil || ok {
+			return err
+		}
+		counts := map[string]uint64{}
+		if err := tx.scan([]byte("c/"), false, true, func(_ []byte, item Item) (bool, error) {
+			c, err := decode[crm.Client](item)
+			if err != nil {
+				return false, err
+			}
+			for k := range c.Custom {
+				counts[k]++
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		var old [][]byte
+		if err := tx.scan([]byte("ccf/"), false, false, func(k []byte, _ Item) (bool, error) {
+			old = append(old, append([]byte(nil), k...))
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := tx.del(k); err != nil {
+				return err
+			}
+		}
+		for f, n := range counts {
+			if err := tx.set(customKey(f), u64(n)); err != nil {
+				return err
+			}
+		}
+		return tx.set(customMarker, []byte{countsVersion})
+	})
+}
+
+// CustomFields returns the names of the custom fields that some client
+// has, sorted, from the maintained counts.
+func (s *Store) CustomFields(ctx context.Context) ([]string, error) {
+	if err := s.ensureCustom(ctx); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.view(ctx, func(tx *Tx) error {
+		return tx.scan([]byte("ccf/"), false, false, func(k []byte, _ Item) (bool, error) {
+			out = append(out, string(k[4:]))
+			return true, nil
+		})
+	})
+	return out, err
 }

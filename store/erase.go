@@ -198,6 +198,11 @@ func eraseClientRecord(tx *Tx, id uint64) ([][]byte, int, error) {
 	if err := tx.addClientCount(c.OwnerID, -1); err != nil {
 		return nil, 0, err
 	}
+	for k := range c.Custom {
+		if err := tx.addCustomCount(k, -1); err != nil {
+			return nil, 0, err
+		}
+	}
 	return [][]byte{clientKey(id), nameKey(c), ownerKey(c.OwnerID, id)}, 1, nil
 }
 
