@@ -25,18 +25,44 @@ const countsVersion = 1
 
 func ownerCountKey(owner uint64) []byte { return key("coc/", owner) }
 
-// addClientCount adds delta to owner's client count, deleting a count
-// that drops to zero.
+// addClientCount adds delta to owner's client count.
 func (tx *Tx) addClientCount(owner uint64, delta int) error {
-	n, err := tx.counter(ownerCountKey(owner))
-	if err != nil {
-		return err
+	return tx.addDelta(ownerCountKey(owner), delta)
+}
+
+// addDelta notes a change of the count at k, written at the end of the
+// transaction (flushDeltas).
+func (tx *Tx) addDelta(k []byte, delta int) error {
+	if tx.deltas == nil {
+		tx.deltas = map[string]int64{}
 	}
-	v := int64(n) + int64(delta)
-	if v <= 0 {
-		return tx.del(ownerCountKey(owner))
+	tx.deltas[string(k)] += int64(delta)
+	return nil
+}
+
+// flushDeltas adds the transaction's count changes to the stored counts,
+// deleting a count that drops to zero.
+func (tx *Tx) flushDeltas() error {
+	for k, d := range tx.deltas {
+		if d == 0 {
+			continue
+		}
+		n, err := tx.counter([]byte(k))
+		if err != nil {
+			return err
+		}
+		v := int64(n) + d
+		if v <= 0 {
+			err = tx.del([]byte(k))
+		} else {
+			err = tx.set([]byte(k), u64(uint64(v)))
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return tx.set(ownerCountKey(owner), u64(uint64(v)))
+	tx.deltas = nil
+	return nil
 }
 
 // countsFollowClient moves the client's count from old's owner to c's
@@ -168,15 +194,7 @@ func customKey(field string) []byte { return key("ccf/", field) }
 
 // addCustomCount adds delta to the count of clients with field.
 func (tx *Tx) addCustomCount(field string, delta int) error {
-	n, err := tx.counter(customKey(field))
-	if err != nil {
-		return err
-	}
-	v := int64(n) + int64(delta)
-	if v <= 0 {
-		return tx.del(customKey(field))
-	}
-	return tx.set(customKey(field), u64(uint64(v)))
+	return tx.addDelta(customKey(field), delta)
 }
 
 // customFollowClient moves the client's custom fields' counts from old

@@ -121,7 +121,10 @@ func (s *Store) planErasure(ctx context.Context, id uint64) (*erasePlan, error) 
 		if err != nil {
 			return err
 		}
-		return tx.set(keyErasedClient, u64(n+1))
+		if err := tx.set(keyErasedClient, u64(n+1)); err != nil {
+			return err
+		}
+		return tx.flushDeltas()
 	})
 	if err != nil {
 		return nil, mapErr(err)

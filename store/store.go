@@ -151,6 +151,10 @@ type Tx struct {
 	ctx context.Context
 	// changes are appended to history in the same transaction.
 	now time.Time
+	// deltas are the changes to maintained counts (counts.go) made in the
+	// transaction, written once at its end: a batch of a thousand clients
+	// writes each count once, not a thousand times.
+	deltas map[string]int64
 }
 
 // update runs fn in a read-write transaction, retrying on conflicts, and
@@ -187,7 +191,10 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 					return err
 				}
 			}
-			return fn(tx)
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return tx.flushDeltas()
 		})
 		if errors.Is(err, errConflict) && attempt < 50 {
 			// Another writer changed a record this one read (the same
