@@ -320,8 +320,35 @@ func firstWorkingDayOfWeek(h crm.BusinessHours, day time.Time) bool {
 	return true
 }
 
+// claimOnce claims the scheduled message kind/key of person p in the store
+// (ClaimOnce) unless this process already saw it claimed: each tick of the
+// morning window then costs no store transaction per person. The store
+// decides; the memo only spares asking again.
+func (s *Service) claimOnce(ctx context.Context, kind string, p uint64, key string) (bool, error) {
+	memo := kind + "/" + key
+	s.pushMu.Lock()
+	if s.pushDone == nil {
+		s.pushDone = map[string]map[uint64]string{}
+	}
+	if s.pushDone[kind] == nil {
+		s.pushDone[kind] = map[uint64]string{}
+	}
+	seen := s.pushDone[kind][p] == memo
+	s.pushMu.Unlock()
+	if seen {
+		return false, nil
+	}
+	ok, err := s.store.ClaimOnce(ctx, kind, fmt.Sprintf("%d/%s", p, key))
+	if err == nil {
+		s.pushMu.Lock()
+		s.pushDone[kind][p] = memo
+		s.pushMu.Unlock()
+	}
+	return ok, err
+}
+
 func (s *Service) sendAgenda(ctx context.Context, pc *pushContext, p *crm.Person, now, day time.Time) error {
-	ok, err := s.store.ClaimOnce(ctx, "agenda", fmt.Sprintf("%d/%s", p.ID, day.Format(time.DateOnly)))
+	ok, err := s.claimOnce(ctx, "agenda", p.ID, day.Format(time.DateOnly))
 	if err != nil || !ok {
 		return err
 	}
@@ -340,7 +367,7 @@ func (s *Service) sendAgenda(ctx context.Context, pc *pushContext, p *crm.Person
 // untouched), with buttons to confirm each is current or to log a talk.
 func (s *Service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Person, now, day time.Time) error {
 	y, w := day.ISOWeek()
-	ok, err := s.store.ClaimOnce(ctx, "stale", fmt.Sprintf("%d/%d-W%02d", p.ID, y, w))
+	ok, err := s.claimOnce(ctx, "stale", p.ID, fmt.Sprintf("%d-W%02d", y, w))
 	if err != nil || !ok {
 		return err
 	}

@@ -96,11 +96,32 @@ func BenchmarkReminderTick(b *testing.B) {
 			b.Fatalf("sent %d", n.n.Load())
 		}
 	})
-	b.Run("whole-tick-nothing-due", func(b *testing.B) {
-		clock.t = ringStart.Add(30 * time.Minute)
-		for i := 0; i < b.N; i++ {
-			svc.RunJobs(ctx)
+	b.Run("agenda-all-sent", func(b *testing.B) {
+		// The agenda's part of a tick in the morning window, after every
+		// agenda went out: it finds each person's claim and builds nothing.
+		b.StopTimer()
+		for p := uint64(1); p <= ringPeople; p++ {
+			if _, err := st.UpdatePerson(ctx, p, func(q *crm.Person) error { q.AgendaOff = false; return nil }); err != nil {
+				b.Fatal(err)
+			}
 		}
+		clock.t = ringStart.Add(30 * time.Minute)
+		if err := svc.agendaJob(ctx, clock.t); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for i := 0; i < b.N; i++ {
+			if err := svc.agendaJob(ctx, clock.t); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		for p := uint64(1); p <= ringPeople; p++ {
+			if _, err := st.UpdatePerson(ctx, p, func(q *crm.Person) error { q.AgendaOff = true; return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n.n.Store(0)
 	})
 	b.Run("200-due", func(b *testing.B) {
 		at := ringStart.Add(40 * time.Minute)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"accountbot/bot"
@@ -154,6 +155,10 @@ type Service struct {
 	data dataHooks
 	// digest holds the sections and snapshotters that families add to digests.
 	digest *digestHooks
+	// pushDone remembers, per kind and person, the last scheduled message
+	// this process saw claimed (push.go), guarded by pushMu.
+	pushMu   sync.Mutex
+	pushDone map[string]map[uint64]string
 	// transcriber turns voice notes into text; nil when none is configured.
 	transcriber Transcriber
 	// bg is work running outside the chat queues (transcriptions).
