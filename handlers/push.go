@@ -45,6 +45,7 @@ const ringBatch = 250
 // reminders, the morning agenda and the weekly stale nudge.
 func (s *Service) registerPush() {
 	defer s.inFamily("me")()
+	defer s.inFamily("me")()
 	s.add(&spec{name: "agenda", aliases: []string{"програма"}, minRole: crm.RoleManager, run: s.agendaCmd})
 	s.add(&spec{name: "me", aliases: []string{"аз"}, minRole: crm.RoleManager, run: s.meCmd})
 	s.add(&spec{name: "link", aliases: []string{"свържи"}, minRole: crm.RoleManager, run: s.linkCmd})
