@@ -28,7 +28,7 @@ type HealthStore interface {
 	HealthSummary(ctx context.Context, client uint64) (*crm.HealthSummary, error)
 	HealthVersion(ctx context.Context, client uint64) (uint64, error)
 	DirtyHealth(ctx context.Context, limit int) (map[uint64]uint64, error)
-	SaveHealth(ctx context.Context, u crm.HealthUpdate) (*crm.Task, error)
+	SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.Task, error)
 	HealthRows(ctx context.Context, owners []uint64) ([]crm.HealthRow, error)
 	ClientIDs(ctx context.Context, after uint64, limit int) ([]uint64, error)
 	HealthSweep(ctx context.Context) (day string, after uint64, done bool, err error)
@@ -51,6 +51,9 @@ const (
 	// healthSweepBatch is how many clients one run of the job recomputes
 	// for the day.
 	healthSweepBatch = 1000
+	// healthSaveBatch is how many summaries one transaction of the job
+	// stores (one synced commit for many clients).
+	healthSaveBatch = 100
 	// healthListMax is how many accounts a list shows.
 	healthListMax = 30
 )
@@ -137,43 +140,57 @@ func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Loca
 // into a worse band gives the owner the playbook task. owners caches the
 // requests made for owners (their language) across calls; nil for none.
 func (s *Service) refreshHealth(ctx context.Context, id uint64, owners map[uint64]*request) error {
+	return s.refreshHealthOf(ctx, []uint64{id}, owners)
+}
+
+// refreshHealthOf recomputes the clients' health now and stores it in one
+// transaction. Clients erased meanwhile are skipped.
+func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*request) error {
 	hs := s.healthStore()
-	version, err := hs.HealthVersion(ctx, id)
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Client(ctx, id)
-	if err != nil {
-		return err
-	}
-	now := s.clock.Now()
-	hf, nf, err := s.healthFacts(ctx, c, s.cfg.TZ)
-	if err != nil {
-		return err
-	}
 	w, err := hs.HealthWeights(ctx)
 	if err != nil {
 		return err
 	}
-	h := crm.ScoreHealth(hf, w, now)
-	u := crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: dates.Day(now, s.cfg.TZ).Format(time.DateOnly), At: now}
-	if h.Band != crm.BandHealthy {
-		r, err := s.ownerRequest(ctx, c.OwnerID, owners)
+	now := s.clock.Now()
+	day := dates.Day(now, s.cfg.TZ).Format(time.DateOnly)
+	us := make([]crm.HealthUpdate, 0, len(ids))
+	for _, id := range ids {
+		version, err := hs.HealthVersion(ctx, id)
 		if err != nil {
 			return err
 		}
-		if r != nil {
-			u.Task = s.playbookTask(r, c, h, crm.Recommend(nf, now))
+		c, err := s.store.Client(ctx, id)
+		if crm.IsNotFound(err) {
+			continue
 		}
+		if err != nil {
+			return err
+		}
+		hf, nf, err := s.healthFacts(ctx, c, s.cfg.TZ)
+		if err != nil {
+			return err
+		}
+		h := crm.ScoreHealth(hf, w, now)
+		u := crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: day, At: now}
+		if h.Band != crm.BandHealthy {
+			r, err := s.ownerRequest(ctx, c.OwnerID, owners)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				u.Task = s.playbookTask(r, c, h, crm.Recommend(nf, now))
+			}
+		}
+		us = append(us, u)
 	}
-	t, err := hs.SaveHealth(ctx, u)
-	if err != nil {
-		return err
+	if len(us) == 0 {
+		return nil
 	}
-	if t != nil {
-		s.log.Info("playbook task given", "client", id, "task", t.ID, "band", h.Band)
+	made, err := hs.SaveHealth(ctx, us...)
+	for _, t := range made {
+		s.log.Info("playbook task given", "client", t.ClientID, "task", t.ID)
 	}
-	return nil
+	return err
 }
 
 // ownerRequest returns a request as the owner would make it (their
@@ -262,8 +279,8 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	owners := map[uint64]*request{}
-	for _, id := range ids {
-		if err := s.refreshHealth(ctx, id, owners); err != nil && !crm.IsNotFound(err) {
+	for i := 0; i < len(ids); i += healthSaveBatch {
+		if err := s.refreshHealthOf(ctx, ids[i:min(i+healthSaveBatch, len(ids))], owners); err != nil {
 			return 0, err
 		}
 	}
@@ -298,15 +315,18 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 		return err
 	}
 	owners := map[uint64]*request{}
+	var due []uint64
 	for _, id := range ids {
 		sum, err := hs.HealthSummary(ctx, id)
 		if err != nil {
 			return err
 		}
-		if sum != nil && sum.Day == today {
-			continue
+		if sum == nil || sum.Day != today {
+			due = append(due, id)
 		}
-		if err := s.refreshHealth(ctx, id, owners); err != nil && !crm.IsNotFound(err) {
+	}
+	for i := 0; i < len(due); i += healthSaveBatch {
+		if err := s.refreshHealthOf(ctx, due[i:min(i+healthSaveBatch, len(due))], owners); err != nil {
 			return err
 		}
 	}
@@ -457,14 +477,12 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 
 // healthList answers "/health [mine|team|all]": the accounts at risk or
 // critical of the scope, worst first, each with its main reason, read
-// from the owners' list entries only.
+// from the owners' list entries only. (Writes in chat are folded in
+// before their reply is done; others, such as imports, by the job within
+// a minute.)
 func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request, scope string) error {
 	owners, err := r.visibleOwners(scope)
 	if err != nil {
-		return err
-	}
-	// Changes not yet folded in (writes outside chat) first.
-	if _, err := s.refreshDirty(crm.WithoutDeliveryKey(ctx), healthDirtyBatch); err != nil {
 		return err
 	}
 	rows, err := s.healthStore().HealthRows(ctx, owners)

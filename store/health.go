@@ -403,72 +403,84 @@ func (s *Store) DirtyHealth(ctx context.Context, limit int) (map[uint64]uint64, 
 	return out, err
 }
 
-// SaveHealth stores a newly computed health of a client in one
-// transaction: the summary with the day in its history, the list entry,
-// and, when the account fell into a band worse than any it was given a
-// task for since it was last healthy, the playbook task u.Task (if the
-// head's settings want one) with the marker that makes it once per fall.
-// The "inputs changed" marker is cleared only if it is still the version
-// the computation started from. It returns the task created, if any. A
-// client erased meanwhile is left alone.
-func (s *Store) SaveHealth(ctx context.Context, u crm.HealthUpdate) (*crm.Task, error) {
-	var made *crm.Task
+// SaveHealth stores newly computed healths, all in one transaction (the
+// daily job saves a batch at a time): for each client the summary with the
+// day in its history, the list entry, and, when the account fell into a
+// band worse than any it was given a task for since it was last healthy,
+// the playbook task u.Task (if the head's settings want one) with the
+// marker that makes it once per fall. A client's "inputs changed" marker
+// is cleared only if it is still the version its computation started
+// from. It returns the tasks created. Clients erased meanwhile are left
+// alone.
+func (s *Store) SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.Task, error) {
+	var made []*crm.Task
 	err := s.update(ctx, func(tx *Tx) error {
-		made = nil
-		c, err := tx.client(u.ClientID)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
+		made = made[:0]
+		settings, err := tx.healthSettings()
 		if err != nil {
 			return err
 		}
-		old, err := tx.healthSummary(c.ID)
-		if err != nil {
-			return err
-		}
-		sum := &crm.HealthSummary{}
-		if old != nil {
-			*sum = *old
-			sum.History = append([]crm.HealthDay(nil), old.History...)
-			if err := tx.delHealthIndex(old); err != nil {
+		for i := range us {
+			t, err := tx.saveHealth(&us[i], settings)
+			if err != nil {
 				return err
 			}
-		}
-		sum.ClientID, sum.OwnerID, sum.Name = c.ID, c.OwnerID, c.Name
-		sum.Record(u.Health, u.Day, u.At)
-		if fell, band := sum.PlaybookFall(u.Health); fell {
-			sum.PlaybookBand = band
-			var settings crm.HealthSettings
-			if settings, err = tx.healthSettings(); err != nil {
-				return err
+			if t != nil {
+				made = append(made, t)
 			}
-			if u.Task != nil && settings.Wants(band) {
-				t := *u.Task
-				t.ClientID, t.AssigneeID = c.ID, c.OwnerID
-				if err := tx.createTask(&t); err != nil {
-					return err
-				}
-				sum.PlaybookTask, made = t.ID, &t
-			}
-		} else {
-			sum.PlaybookBand = band
-		}
-		if err := tx.putHealthIndex(sum); err != nil {
-			return err
-		}
-		if err := tx.put(healthKey(c.ID), sum); err != nil {
-			return err
-		}
-		cur, err := tx.counter(healthDirtyKey(c.ID))
-		if err != nil {
-			return err
-		}
-		if cur != 0 && cur == u.Version {
-			return tx.del(healthDirtyKey(c.ID))
 		}
 		return nil
 	})
 	return made, err
+}
+
+func (tx *Tx) saveHealth(u *crm.HealthUpdate, settings crm.HealthSettings) (*crm.Task, error) {
+	c, err := tx.client(u.ClientID)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	old, err := tx.healthSummary(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	sum := &crm.HealthSummary{}
+	if old != nil {
+		*sum = *old
+		sum.History = append([]crm.HealthDay(nil), old.History...)
+		if err := tx.delHealthIndex(old); err != nil {
+			return nil, err
+		}
+	}
+	sum.ClientID, sum.OwnerID, sum.Name = c.ID, c.OwnerID, c.Name
+	sum.Record(u.Health, u.Day, u.At)
+	var made *crm.Task
+	fell, band := sum.PlaybookFall(u.Health)
+	sum.PlaybookBand = band
+	if fell && u.Task != nil && settings.Wants(band) {
+		t := *u.Task
+		t.ClientID, t.AssigneeID = c.ID, c.OwnerID
+		if err := tx.createTask(&t); err != nil {
+			return nil, err
+		}
+		sum.PlaybookTask, made = t.ID, &t
+	}
+	if err := tx.putHealthIndex(sum); err != nil {
+		return nil, err
+	}
+	if err := tx.put(healthKey(c.ID), sum); err != nil {
+		return nil, err
+	}
+	cur, err := tx.counter(healthDirtyKey(c.ID))
+	if err != nil {
+		return nil, err
+	}
+	if cur != 0 && cur == u.Version {
+		return made, tx.del(healthDirtyKey(c.ID))
+	}
+	return made, nil
 }
 
 // HealthRows returns the accounts at risk or critical of the owners, each
