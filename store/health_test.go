@@ -46,7 +46,9 @@ func TestHealthMarkedByWritesAndClearedOnce(t *testing.T) {
 		t.Fatalf("mark left after a current recompute: %d", v)
 	}
 	for name, write := range map[string]func() error{
-		"promise": func() error { return s.CreatePromise(ctx, &crm.Promise{ClientID: c.ID, Text: "x", Due: healthT0, CreatedAt: healthT0}) },
+		"promise": func() error {
+			return s.CreatePromise(ctx, &crm.Promise{ClientID: c.ID, Text: "x", Due: healthT0, CreatedAt: healthT0})
+		},
 		"claim": func() error {
 			cl := crm.NewClaim(c.ID, 1, crm.Actor{PersonID: 1}, healthT0, "late", "", crm.SeverityLow, "", healthT0.Add(time.Hour), healthT0.Add(2*time.Hour))
 			return s.CreateClaim(ctx, &cl)
