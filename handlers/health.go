@@ -635,8 +635,8 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 		return nil, err
 	}
 	value := r.t("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
-	if delta, _, ok := healthTrend(r, sum); ok {
-		value += " " + r.t("health.card_trend", "trend", trendArrow(delta), "count", crm.HealthTrendDays)
+	if delta, then, ok := healthTrend(r, sum); ok {
+		value += " " + r.t("health.card_trend", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)))
 	}
 	if m := sum.Main(); m != nil && sum.Band != crm.BandHealthy {
 		value += " · " + healthFactorText(r, *m)

@@ -266,8 +266,8 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		return nil, err
 	}
 	f.Health, f.Band = sum.Score, bandWord(r, sum.Band)
-	if delta, _, ok := healthTrend(r, sum); ok {
-		f.Trend = r.t("health.trend_short", "trend", trendArrow(delta), "count", crm.HealthTrendDays)
+	if delta, then, ok := healthTrend(r, sum); ok {
+		f.Trend = r.t("health.trend_short", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)))
 		f.HasHealthHistory = true
 	}
 	for i, fc := range sum.Factors {
