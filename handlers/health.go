@@ -93,7 +93,7 @@ func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
 		}
 		rctx := crm.WithoutDeliveryKey(context.WithoutCancel(ctx))
 		for _, id := range ids {
-			if rerr := s.refreshHealth(rctx, id, nil); rerr != nil && !crm.IsNotFound(rerr) {
+			if rerr := s.refreshHealthOf(rctx, []uint64{id}, nil, false); rerr != nil && !crm.IsNotFound(rerr) {
 				s.log.Warn("health not brought up to date", "client", id, "err", rerr)
 			}
 		}
@@ -136,16 +136,15 @@ func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Loca
 	return hf, nf, nil
 }
 
-// refreshHealth recomputes one client's health now and stores it; a fall
-// into a worse band gives the owner the playbook task. owners caches the
-// requests made for owners (their language) across calls; nil for none.
-func (s *Service) refreshHealth(ctx context.Context, id uint64, owners map[uint64]*request) error {
-	return s.refreshHealthOf(ctx, []uint64{id}, owners)
-}
-
 // refreshHealthOf recomputes the clients' health now and stores it in one
-// transaction. Clients erased meanwhile are skipped.
-func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*request) error {
+// transaction; a fall into a worse band gives the owner the playbook task.
+// owners caches the requests made for owners (their language) across
+// calls; nil for none. Without clear, a client whose health came out as
+// it is stored for today is not written again: most writes (a talk with
+// a healthy client) change nothing, and a request then costs no second
+// synced commit; its "inputs changed" mark waits for the job, which
+// clears marks in batches. Clients erased meanwhile are skipped.
+func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*request, clear bool) error {
 	hs := s.healthStore()
 	w, err := hs.HealthWeights(ctx)
 	if err != nil {
@@ -171,6 +170,15 @@ func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[
 			return err
 		}
 		h := crm.ScoreHealth(hf, w, now)
+		if !clear {
+			old, err := hs.HealthSummary(ctx, id)
+			if err != nil {
+				return err
+			}
+			if old != nil && old.Day == day && old.OwnerID == c.OwnerID && old.Name == c.Name && sameHealth(old.Health, h) {
+				continue
+			}
+		}
 		u := crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: day, At: now}
 		if h.Band != crm.BandHealthy {
 			r, err := s.ownerRequest(ctx, c.OwnerID, owners)
@@ -191,6 +199,26 @@ func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[
 		s.log.Info("playbook task given", "client", t.ClientID, "task", t.ID)
 	}
 	return err
+}
+
+// sameHealth reports whether two healths say the same: score, band and
+// every factor with its numbers.
+func sameHealth(a, b crm.Health) bool {
+	if a.Score != b.Score || a.Band != b.Band || len(a.Factors) != len(b.Factors) {
+		return false
+	}
+	for i := range a.Factors {
+		x, y := a.Factors[i], b.Factors[i]
+		if x.Name != y.Name || x.Effect != y.Effect || x.Kind != y.Kind || len(x.Args) != len(y.Args) {
+			return false
+		}
+		for k, v := range x.Args {
+			if y.Args[k] != v {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ownerRequest returns a request as the owner would make it (their
@@ -253,7 +281,7 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 		}
 	}
 	if sum == nil || sum.Day != today || dirty != 0 {
-		if err := s.refreshHealth(crm.WithoutDeliveryKey(ctx), c.ID, nil); err != nil {
+		if err := s.refreshHealthOf(crm.WithoutDeliveryKey(ctx), []uint64{c.ID}, nil, false); err != nil {
 			return nil, err
 		}
 		if sum, err = hs.HealthSummary(ctx, c.ID); err != nil {
@@ -280,7 +308,7 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	owners := map[uint64]*request{}
 	for i := 0; i < len(ids); i += healthSaveBatch {
-		if err := s.refreshHealthOf(ctx, ids[i:min(i+healthSaveBatch, len(ids))], owners); err != nil {
+		if err := s.refreshHealthOf(ctx, ids[i:min(i+healthSaveBatch, len(ids))], owners, true); err != nil {
 			return 0, err
 		}
 	}
@@ -326,7 +354,7 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 		}
 	}
 	for i := 0; i < len(due); i += healthSaveBatch {
-		if err := s.refreshHealthOf(ctx, due[i:min(i+healthSaveBatch, len(due))], owners); err != nil {
+		if err := s.refreshHealthOf(ctx, due[i:min(i+healthSaveBatch, len(due))], owners, true); err != nil {
 			return err
 		}
 	}
