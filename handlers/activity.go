@@ -280,9 +280,13 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	const maxItems = 20
 	rep := bot.Reply{Title: r.t("today.title", "date", r.fmtDate(day), "count", len(items))}
 	var lines []string
+	pg := r.page(maxItems)
 	for i, it := range items {
-		if i == maxItems {
-			lines = append(lines, r.t("list.more", "count", len(items)-maxItems))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(items)-pg.End()))
 			break
 		}
 		lines = append(lines, it.Text)
@@ -291,6 +295,8 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 		}
 	}
 	rep.Text = strings.Join(lines, "\n")
+	rep.Buttons = append(rep.Buttons, r.pageButtons(pg, len(items))...)
+	rep.Edit = r.paged()
 	return rep, len(items), nil
 }
 

@@ -299,9 +299,13 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Date.After(all[j].Date) })
 	var lines []string
 	var buttons [][]bot.Button
+	pg := r.page(30)
 	for i, c := range all {
-		if i == 30 {
-			lines = append(lines, r.t("list.more", "count", len(all)-30))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(all)-pg.End()))
 			break
 		}
 		// The list shows every lead, seen or not: a count from the
@@ -315,7 +319,7 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 			buttons = append(buttons, []bot.Button{{Label: r.t("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Title: r.t("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(all))...), Edit: r.paged()})
 }
 
 // leadCmd ties a client to a campaign: "/lead NAME campaign=\"…\"".

@@ -846,10 +846,8 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if len(list) == 0 {
 		return w.Reply(ctx, bot.Reply{Text: title})
 	}
-	shown := list
-	if len(shown) > maxClaimList {
-		shown = shown[:maxClaimList]
-	}
+	pg := r.page(maxClaimList)
+	shown, more := pageOf(r, list, pg)
 	names, err := s.clientNames(ctx, shown)
 	if err != nil {
 		return err
@@ -863,10 +861,10 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			row = append(row, bot.Button{Label: crm.ClaimRef(sm.ID), Data: "/claim " + crm.ClaimRef(sm.ID)})
 		}
 	}
-	if len(list) > len(shown) {
-		lines = append(lines, r.t("list.more", "count", len(list)-len(shown)))
+	if more != "" {
+		lines = append(lines, more)
 	}
-	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{row}})
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append([][]bot.Button{row}, r.pageButtons(pg, len(list))...), Edit: r.paged()})
 }
 
 // clientNames returns the names of the clients of the given claims.

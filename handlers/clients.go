@@ -465,16 +465,17 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return !stale || s.isStale(r, c)
 	}
 	const maxList = 30
+	pg := r.page(maxList)
 	if len(kv.Keys) == 0 {
 		// The plain or stale list: one page in list order, read through
 		// the name or owner index, and the count from the maintained
 		// counts or the owner index's times.
-		page, err := s.store.ClientPage(ctx, crm.ClientPageQuery{Owners: owners, Limit: maxList,
+		page, err := s.store.ClientPage(ctx, crm.ClientPageQuery{Owners: owners, Offset: pg.Offset, Limit: pg.Limit,
 			Stale: stale, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
 		if err != nil {
 			return err
 		}
-		return w.Reply(ctx, s.clientsReply(r, page.Clients, page.Total, stale, len(owners) > 1, maxList))
+		return w.Reply(ctx, s.clientsReply(r, page.Clients, page.Total, stale, len(owners) > 1, pg))
 	}
 	var list []*crm.Client
 	for _, o := range owners {
@@ -496,12 +497,14 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 	}
 	crm.SortByName(list)
-	return w.Reply(ctx, s.clientsReply(r, list, len(list), stale, len(owners) > 1, maxList))
+	shown, _ := pageOf(r, list, pg)
+	return w.Reply(ctx, s.clientsReply(r, shown, len(list), stale, len(owners) > 1, pg))
 }
 
-// clientsReply writes a client list: its title with the total, the first
-// max clients of list and how many more there are.
-func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, max int) bot.Reply {
+// clientsReply writes one page of a client list: its title with the
+// total, the page's clients (list) and how many more there are, with the
+// More and Back buttons.
+func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, pg page) bot.Reply {
 	title := r.t("clients.title", "count", total)
 	if stale {
 		title = r.t("clients.stale_title", "count", total)
@@ -511,7 +514,7 @@ func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale,
 	}
 	var lines []string
 	for i, c := range list {
-		if i == max {
+		if i == pg.Limit {
 			break
 		}
 		line := "• " + c.Name
@@ -530,10 +533,10 @@ func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale,
 		}
 		lines = append(lines, line)
 	}
-	if total > max {
-		lines = append(lines, r.t("list.more", "count", total-max))
+	if total > pg.End() {
+		lines = append(lines, r.t("list.more", "count", total-pg.End()))
 	}
-	return bot.Reply{Title: title, Text: strings.Join(lines, "\n")}
+	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, total), Edit: r.paged()}
 }
 
 // fieldMatches compares a field with a filter value, ignoring case and

@@ -303,9 +303,13 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	}
 	var lines []string
 	var buttons [][]bot.Button
+	pg := r.page(30)
 	for i, in := range list {
-		if i == 30 {
-			lines = append(lines, r.t("list.more", "count", len(list)-30))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
 			break
 		}
 		line := "• " + in.comp.Name + " — " + r.t("competitors.mentions", "count", in.notes)
@@ -317,5 +321,5 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 			buttons = append(buttons, []bot.Button{{Label: in.comp.Name, Data: "/competitor " + bot.Quote(in.comp.Name)}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Title: r.t("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(list))...), Edit: r.paged()})
 }

@@ -921,9 +921,13 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 			showOwner = true
 		}
 	}
+	pg := r.page(maxList)
 	for i, d := range append(append([]*crm.Deal{}, open...), closed...) {
-		if i == maxList {
-			lines = append(lines, r.t("list.more", "count", len(ds)-maxList))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(ds)-pg.End()))
 			break
 		}
 		line := "• " + r.dealLine(d, "")
@@ -942,10 +946,11 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		}
 		buttons = append(buttons, bot.Button{Label: d.Ref(), Data: "/deal " + d.Ref()})
 	}
-	rep := bot.Reply{Title: title, Text: strings.Join(lines, "\n")}
+	rep := bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Edit: r.paged()}
 	if len(buttons) > 0 {
 		rep.Buttons = [][]bot.Button{buttons}
 	}
+	rep.Buttons = append(rep.Buttons, r.pageButtons(pg, len(ds))...)
 	return w.Reply(ctx, rep)
 }
 

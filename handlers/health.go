@@ -536,9 +536,13 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 		}
 	}
 	var lines []string
+	pg := r.page(healthListMax)
 	for i, row := range rows {
-		if i == healthListMax {
-			lines = append(lines, r.t("list.more", "count", len(rows)-healthListMax))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(rows)-pg.End()))
 			break
 		}
 		line := bandMark(row.Band) + " " + strconv.Itoa(row.Score) + " " + bandWord(r, row.Band) + " · " + row.Name
@@ -550,7 +554,7 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.t("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(rows)), Edit: r.paged()})
 }
 
 // healthFactorWords maps the factor names typed in /health settings

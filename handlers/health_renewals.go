@@ -370,6 +370,7 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	var sums money.Sums
 	atRisk := 0
 	var lines []string
+	pg := r.page(healthListMax)
 	for i := range items {
 		it := &items[i]
 		sums.Add(it.rn.Currency, it.rn.Amount)
@@ -381,15 +382,15 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		if it.owner != r.me.ID {
 			line += " (" + r.personName(it.owner) + ")"
 		}
-		if i < healthListMax {
+		if pg.Has(i) {
 			lines = append(lines, line)
 		}
 	}
-	if len(items) > healthListMax {
-		lines = append(lines, r.t("list.more", "count", len(items)-healthListMax))
+	if len(items) > pg.End() {
+		lines = append(lines, r.t("list.more", "count", len(items)-pg.End()))
 	}
 	lines = append(lines, "", r.t("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.cfg.Currency), "at_risk", atRisk))
-	return w.Reply(ctx, bot.Reply{Title: r.t("renewals.title", "period", period), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.t("renewals.title", "period", period), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(items)), Edit: r.paged()})
 }
 
 // renewalAgenda adds to /today the owners' renewals 90, 60 and 30 days

@@ -325,9 +325,13 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 	lines := []string{r.t(key, "period", q.label, "n", len(list), "sum", r.sums(sum))}
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
+	pg := r.page(maxList)
 	for i, d := range list {
-		if i == maxList {
-			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
 			break
 		}
 		line := "• " + r.dealLine(d, names[d.ClientID])
@@ -339,7 +343,7 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(list)), Edit: r.paged()})
 }
 
 // pipelineStuck lists open deals with no stage change for longer than the
@@ -375,9 +379,13 @@ func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *reque
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
 	var buttons [][]bot.Button
+	pg := r.page(maxList)
 	for i, d := range list {
-		if i == maxList {
-			lines = append(lines, r.t("list.more", "count", len(list)-maxList))
+		if !pg.Has(i) {
+			if i < pg.Offset {
+				continue
+			}
+			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
 			break
 		}
 		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + r.money(d.Amount, d.Currency) + " · " +
@@ -393,7 +401,7 @@ func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *reque
 			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(list))...), Edit: r.paged()})
 }
 
 // counted is a name and how often it came up.

@@ -253,14 +253,15 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 		return ps[i].DoneAt.After(ps[j].DoneAt)
 	})
 	var lines []string
-	for i := range ps {
-		if i == 30 {
-			lines = append(lines, r.t("list.more", "count", len(ps)-30))
-			break
-		}
-		lines = append(lines, "• "+promiseLine(r, &ps[i], ""))
+	pg := r.page(30)
+	shown, more := pageOf(r, ps, pg)
+	for i := range shown {
+		lines = append(lines, "• "+promiseLine(r, &shown[i], ""))
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("promise.list_title", "name", c.Name, "count", len(ps)), Text: strings.Join(lines, "\n")})
+	if more != "" {
+		lines = append(lines, more)
+	}
+	return w.Reply(ctx, bot.Reply{Title: r.t("promise.list_title", "name", c.Name, "count", len(ps)), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(ps)), Edit: r.paged()})
 }
 
 // promiseAgenda adds to /today the open promises due today or broken.

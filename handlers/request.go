@@ -25,6 +25,10 @@ type request struct {
 	people map[uint64]*crm.Person
 	// absent are the people the sender stands in for now, by id.
 	absent map[uint64]*crm.Delegation
+	// offset is the first item of the list page asked for (page=N), and
+	// hasPage whether one was (paging.go).
+	offset  int
+	hasPage bool
 	// reports caches reportsOf, by supervisor.
 	reports map[uint64]map[uint64]bool
 }

@@ -321,10 +321,12 @@ func (s *Service) add(sp *spec) {
 	s.specs = append(s.specs, sp)
 	names := append([]string{sp.name}, sp.aliases...)
 	s.router.Handle(bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		off, paged := takePage(m)
 		r, err := s.newRequest(ctx, m)
 		if err != nil {
 			return err
 		}
+		r.offset, r.hasPage = off, paged
 		if sp.minRole != "" && !r.hasRole(sp.minRole) {
 			return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/"+sp.name)
 		}
