@@ -32,7 +32,7 @@ func (r *notifyRouter) Notify(ctx context.Context, identity string, rep bot.Repl
 	n := r.by[platform]
 	r.mu.RUnlock()
 	if n == nil {
-		return fmt.Errorf("no adapter for %s is running", platform)
+		return fmt.Errorf("no adapter for %s is running: %w", platform, bot.ErrNotRunning)
 	}
 	return n.Notify(ctx, identity, rep)
 }

@@ -6,6 +6,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"accountbot/crm"
@@ -178,6 +179,11 @@ type Field struct {
 type ReplyWriter interface {
 	Reply(ctx context.Context, r Reply) error
 }
+
+// ErrNotRunning is what a Notifier answers for an identity whose platform
+// is not running in this process (a console user while the bot serves
+// Telegram): the person is not unreachable, just not here now.
+var ErrNotRunning = errors.New("the identity's platform is not running here")
 
 // Notifier delivers a message to a person outside a conversation (digests,
 // escalations, reminders) on whatever platform reaches them.

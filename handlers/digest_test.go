@@ -31,11 +31,16 @@ type digestNotifier struct {
 	mu   sync.Mutex
 	sent []notice
 	fail map[string]int
+	// away are identities whose platform is not running (bot.ErrNotRunning).
+	away map[string]bool
 }
 
 func (n *digestNotifier) Notify(_ context.Context, identity string, r bot.Reply) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.away[identity] {
+		return bot.ErrNotRunning
+	}
 	if n.fail[identity] > 0 {
 		n.fail[identity]--
 		return errors.New("platform refused")

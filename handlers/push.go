@@ -204,7 +204,8 @@ func (s *Service) ring(ctx context.Context, pc *pushContext, t *crm.Task, client
 	// Late when missed (the bot was down), not when set for a past time.
 	late := now.Sub(at) > crm.ReminderGrace && at.After(t.CreatedAt)
 	r := s.personRequest(pc, p, now)
-	if s.notify(ctx, p, s.reminderReply(r, t, client, late)) {
+	delivered, refused := s.notifyEach(ctx, p, s.reminderReply(r, t, client, late))
+	if delivered {
 		return nil
 	}
 	if t.RingTries+1 < crm.ReminderTries {
@@ -218,8 +219,31 @@ func (s *Service) ring(ctx context.Context, pc *pushContext, t *crm.Task, client
 		return err
 	}
 	s.log.Warn("reminder not delivered; giving up, it waits in the agenda", "task", t.ID, "person", p.ID)
+	if !refused {
+		// None of their apps runs here (a console user while the bot
+		// serves Telegram): not unreachable, just not here.
+		return nil
+	}
 	_, err := s.store.UpdatePerson(crm.WithoutDeliveryKey(ctx), p.ID, func(q *crm.Person) error { q.Unreachable = true; return nil })
 	return err
+}
+
+// notifyEach sends r to each of the person's identities and reports
+// whether any delivery succeeded and whether any platform refused one (as
+// opposed to not running in this process).
+func (s *Service) notifyEach(ctx context.Context, p *crm.Person, r bot.Reply) (delivered, refused bool) {
+	for _, id := range p.Identities {
+		err := s.notifier.Notify(ctx, id, r)
+		if err == nil {
+			delivered = true
+			continue
+		}
+		if !errors.Is(err, bot.ErrNotRunning) {
+			refused = true
+			s.log.Warn("reminder not delivered", "person", p.ID, "identity", id, "err", err)
+		}
+	}
+	return delivered, refused
 }
 
 // reminderReply is the ringing reminder: the client and the text, its

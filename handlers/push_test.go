@@ -207,6 +207,21 @@ func TestReminderUndeliveredIsRetriedThenMarked(t *testing.T) {
 	if err != nil || !p.Unreachable {
 		t.Fatalf("admin not marked unreachable: %v %+v", err, p)
 	}
+
+	// A person whose only app is not running here (a console user while
+	// the bot serves Telegram) is not unreachable: the reminder waits.
+	e.n.fail["console:admin"] = 0
+	e.must("console:admin", "/today", "") // clears the mark
+	e.n.away = map[string]bool{"console:admin": true}
+	e.must("console:admin", "/remind acme: while away by today 12:00", "T-3")
+	e.at(2026, 11, 26, 12, 0)
+	for i := 0; i < crm.ReminderTries+1; i++ {
+		e.tick()
+		e.clock.Add(crm.ReminderRetry)
+	}
+	if p, err := e.st.PersonByIdentity(context.Background(), "console:admin"); err != nil || p.Unreachable {
+		t.Fatalf("a person not here was marked unreachable: %v %+v", err, p)
+	}
 }
 
 func TestMorningAgenda(t *testing.T) {

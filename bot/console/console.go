@@ -157,7 +157,7 @@ func (c *Console) Reply(_ context.Context, r bot.Reply) error {
 // the delivery fails, and the sender may try again later.
 func (c *Console) Notify(_ context.Context, identity string, r bot.Reply) error {
 	if identity != c.identity {
-		return fmt.Errorf("console: %s is not the console user (%s)", identity, c.identity)
+		return fmt.Errorf("console: %s is not the console user (%s): %w", identity, c.identity, bot.ErrNotRunning)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

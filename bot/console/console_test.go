@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,5 +67,41 @@ func TestConsoleStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("console kept waiting for input after the stop")
+	}
+}
+
+// A message the bot sends by itself is printed for the console user, its
+// buttons numbered after the last reply's, so both stay pickable; one for
+// another identity is not this console's to show.
+func TestConsoleNotifyNumbersButtonsOn(t *testing.T) {
+	var out strings.Builder
+	c := New(strings.NewReader("menu\n"), &out)
+	if err := c.Run(context.Background(), bot.HandlerFunc(echo)); err != nil {
+		t.Fatal(err)
+	}
+	ring := bot.Reply{Title: "Reminder", Text: "T-1 · call", Buttons: [][]bot.Button{{{Label: "Done", Data: "/task done T-1"}}}}
+	if err := c.Notify(context.Background(), "console:admin", ring); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Notify(context.Background(), "console:maria", ring); !errors.Is(err, bot.ErrNotRunning) {
+		t.Errorf("another identity: %v", err)
+	}
+	want := "console:admin said menu\n[1] First  [2] Second\n== Reminder ==\nT-1 · call\n[3] Done\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+	var picked []string
+	rec := bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+		picked = append(picked, m.Text)
+		return nil
+	})
+	c.handle(context.Background(), rec, "1")
+	if len(picked) != 1 || picked[0] != "/first" {
+		t.Fatalf("picked %q", picked)
+	}
+	c.Notify(context.Background(), "console:admin", ring)
+	c.handle(context.Background(), rec, "1")
+	if picked[1] != "/task done T-1" {
+		t.Errorf("after a reply without buttons, the pushed message's button is 1: %q", picked)
 	}
 }
