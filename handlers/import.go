@@ -224,8 +224,10 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		c := existing
 		movedFrom[i] = 0
 		if b.owner != nil && b.owner.ID != c.OwnerID {
-			if !b.owner.Active() {
-				return nil, *a, crm.Errorf(crm.EINVALID, "person.dismissed", "name", b.owner.Name)
+			// The same rule as /client reassign: a deputy moves the absent
+			// person's clients only within their rights, never to himself.
+			if err := r.mayHandTo(*a, b.owner); err != nil {
+				return nil, *a, err
 			}
 			movedFrom[i] = c.OwnerID
 			c.OwnerID = b.owner.ID
