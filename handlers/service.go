@@ -425,10 +425,10 @@ func (s *Service) reportError(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 		s.log.Error("command failed", "command", m.Command.Name, "identity", m.Identity, "err", err)
 	}
 	text := loc.TMap(ce.Key, ce.Args)
-	if ce.Code == crm.EUNAVAILABLE {
+	if ce.Code == crm.EUNAVAILABLE && ce.Key != crm.ErrDiskFull.Key {
 		text = loc.T("error.unavailable")
 	}
-	if ce.Code == crm.EINTERNAL {
+	if ce.Code == crm.EINTERNAL && ce.Key != "error.corrupt" {
 		text = loc.T("error.internal")
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})

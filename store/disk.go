@@ -36,12 +36,19 @@ type diskGuard struct {
 }
 
 // diskReserve is the free space a store with the given memtable and table
-// sizes needs to finish whatever it has accepted: the current memtable's
-// log (mapped at twice the memtable size), the flush of every memtable to
-// a table, and a few tables of compaction output.
+// sizes needs to finish whatever it has accepted: the rest of the current
+// memtable's log, the flush of every memtable to a table (a little larger
+// than the memtable), and a few tables of compaction output; the share of
+// the store's size that compactions rewrite is added as it grows.
 func diskReserve(memTable int64, memTables int, baseTable int64) uint64 {
-	return uint64(2*memTable*int64(memTables+1) + 8*baseTable)
+	return uint64(memTable*int64(memTables+2) + 4*baseTable)
 }
+
+// maxCompactionRoom bounds the room kept for compactions on a large store:
+// one compaction of the lower levels rewrites a table and the ten or so
+// tables of the next level it overlaps (hundreds of MiB at most), two run
+// at a time.
+const maxCompactionRoom = 1 << 30
 
 // writable returns nil when a write may go ahead, crm.ErrDiskFull while
 // the disk has less than the reserve free.
@@ -52,8 +59,10 @@ func (g *diskGuard) writable() error {
 	}
 	need := g.reserve
 	if g.size != nil {
-		// Compactions rewrite tables before they drop the old ones.
-		need += g.size() / 8
+		// A compaction writes its new tables before it drops the old
+		// ones: on a small store it may rewrite all of them, on a large
+		// one a few levels' worth of tables at a time.
+		need += min(g.size(), maxCompactionRoom)
 	}
 	full := free < need
 	if was := g.full.Swap(full); was != full {

@@ -73,10 +73,22 @@ func isDiskFull(err error) bool {
 // and once space is freed every acknowledged record is there and writes
 // work again.
 func TestFullDisk(t *testing.T) {
-	mnt := smallDisk(t, "32m")
+	for _, c := range []struct {
+		size     string
+		memTable int64
+	}{
+		{"32m", 1 << 20},
+		{"8m", 0}, // sized from the disk
+	} {
+		t.Run(c.size, func(t *testing.T) { testFullDisk(t, c.size, c.memTable) })
+	}
+}
+
+func testFullDisk(t *testing.T, size string, memTable int64) {
+	mnt := smallDisk(t, size)
 	dir := filepath.Join(mnt, "data")
 	filler := filepath.Join(mnt, "filler")
-	opts := Options{Dir: dir, MemTableSize: 1 << 20, Logger: slog.New(slog.DiscardHandler)}
+	opts := Options{Dir: dir, MemTableSize: memTable, Logger: slog.New(slog.DiscardHandler)}
 	s, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -192,9 +192,22 @@ func reverseStart(prefix []byte) []byte {
 
 // openBadger opens the Badger directory of opts.
 func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
+	if !opts.InMemory {
+		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot create the data directory %s: %w", opts.Dir, err)
+		}
+	}
 	memTable := int64(16 << 20)
-	if opts.MemTableSize > 0 {
+	switch {
+	case opts.MemTableSize > 0:
 		memTable = opts.MemTableSize
+	case !opts.InMemory:
+		// On a small disk (under half a GiB) the memtables shrink with
+		// it, so that the reserve a full disk needs (disk.go) stays a
+		// small share of it.
+		if total, err := diskSize(opts.Dir); err == nil && total > 0 {
+			memTable = min(memTable, max(256<<10, int64(total/32)&^(64<<10-1)))
+		}
 	}
 	const memTables = 3
 	bo := badger.DefaultOptions(opts.Dir).
@@ -230,11 +243,6 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 		WithVerifyValueChecksum(true)
 	if len(opts.EncryptionKey) > 0 {
 		bo = bo.WithEncryptionKey(opts.EncryptionKey).WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
-	}
-	if !opts.InMemory {
-		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create the data directory %s: %w", opts.Dir, err)
-		}
 	}
 	if memTable < bo.BaseTableSize {
 		bo = bo.WithBaseTableSize(memTable)
@@ -275,8 +283,13 @@ func openBadger(opts Options, logger *slog.Logger) (*badgerEngine, error) {
 	e := &badgerEngine{db: db, seqs: map[string]*badger.Sequence{}, log: logger, degraded: degraded}
 	if !opts.InMemory && !readOnly {
 		e.guard = &diskGuard{dir: opts.Dir, reserve: reserve, log: logger, free: freeSpace, size: func() uint64 {
-			lsm, vlog := db.Size()
-			return uint64(lsm + vlog)
+			// The tables' sizes as the levels know them now (DB.Size is
+			// refreshed only once a minute).
+			var n int64
+			for _, l := range db.Levels() {
+				n += l.Size
+			}
+			return uint64(n)
 		}}
 	}
 	return e, nil
