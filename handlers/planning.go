@@ -25,6 +25,8 @@ type PlanningStore interface {
 	EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error
 	EachDealSum(ctx context.Context, fn func(*crm.DealSum) bool) error
 	ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64]int, error)
+	// ClaimCountsOf is ClaimCounts for the clients of the owners.
+	ClaimCountsOf(ctx context.Context, owners []uint64, from, to time.Time) (map[uint64]int, error)
 	// PeerPurchases returns what the peers picked by q bought, from the
 	// maintained "products won per segment".
 	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)

@@ -146,7 +146,15 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 		}
 		return true
 	}
-	claims, err := ps.ClaimCounts(ctx, yearAgo, now)
+	// Claims of the year by client: a small scope's through its owners'
+	// claims, everyone's from the claims' time index.
+	var claims map[uint64]int
+	var err error
+	if len(owners) <= smallScope {
+		claims, err = ps.ClaimCountsOf(ctx, owners, yearAgo, now)
+	} else {
+		claims, err = ps.ClaimCounts(ctx, yearAgo, now)
+	}
 	if err != nil {
 		return nil, err
 	}

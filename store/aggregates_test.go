@@ -456,3 +456,55 @@ func TestCampaignLeadCountEqualsLeads(t *testing.T) {
 		t.Fatalf("CampaignLeadCount = %d, CampaignLeads %d, want 5", n, len(leads))
 	}
 }
+
+// TestClaimCountsOfEqualsClaimCounts compares the claims of the year
+// counted through the owners' claims with the count of every claim
+// restricted to the owners' clients, after a client changes owner.
+func TestClaimCountsOfEqualsClaimCounts(t *testing.T) {
+	s := openMem(t)
+	rng := rand.New(rand.NewSource(5))
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	var clients []*crm.Client
+	for i := 0; i < 6; i++ {
+		c := &crm.Client{Name: fmt.Sprintf("Claimant %d", i), OwnerID: uint64(1 + i%3), CreatedAt: at}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	for i := 0; i < 40; i++ {
+		c := clients[rng.Intn(len(clients))]
+		got := at.Add(-time.Duration(rng.Intn(500)) * 24 * time.Hour)
+		cl := crm.NewClaim(c.ID, c.OwnerID, crm.Actor{PersonID: c.OwnerID}, got, "late", "", crm.SeverityLow, "delivery", got.Add(time.Hour), got.Add(2*time.Hour))
+		if err := s.CreateClaim(ctx, &cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.UpdateClient(ctx, clients[0].ID, crm.Actor{PersonID: 1}, at, func(c *crm.Client) error { c.OwnerID = 2; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	from, to := at.AddDate(-1, 0, 0), at
+	all, err := s.ClaimCounts(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, owners := range [][]uint64{{1}, {2}, {1, 3}} {
+		got, err := s.ClaimCountsOf(ctx, owners, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[uint64]int{}
+		for _, c := range clients {
+			cur, err := s.Client(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(owners, cur.OwnerID) && all[c.ID] > 0 {
+				want[c.ID] = all[c.ID]
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ClaimCountsOf(%v) = %v, want %v", owners, got, want)
+		}
+	}
+}

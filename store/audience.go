@@ -460,3 +460,31 @@ func (s *Store) ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64
 	})
 	return out, err
 }
+
+// ClaimCountsOf is ClaimCounts for the clients of some owners: it reads
+// the claims of those owners' clients (the owner index of claims, with
+// summaries), so that it costs their claims, not everyone's.
+func (s *Store) ClaimCountsOf(ctx context.Context, owners []uint64, from, to time.Time) (map[uint64]int, error) {
+	out := map[uint64]int{}
+	lo, hi := from.UnixNano(), to.UnixNano()
+	err := s.view(ctx, func(tx *Tx) error {
+		for _, o := range owners {
+			if err := tx.scan(key("clw/", o), false, true, func(_ []byte, item Item) (bool, error) {
+				return true, item.Value(func(v []byte) error {
+					sum, err := decodeSummary(v)
+					if err != nil {
+						return err
+					}
+					if at := sum.CreatedAt.UnixNano(); at >= lo && at < hi {
+						out[sum.ClientID]++
+					}
+					return nil
+				})
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
