@@ -87,12 +87,13 @@ func sortPage(es []pageEntry) {
 
 // ClientPage returns one page of the clients of q.Owners in list order
 // (folded name, owner, id) and how many they are in all. The total comes
-// from the maintained per-owner counts. When the owners hold a large part
-// of all clients (a head, a big team), the page is read by walking the
-// name index in order, which holds the owner and what a list line shows:
-// it reads about Offset+Limit entries, however many clients there are.
-// For a few owners, their owner index entries (which hold the same) are
-// read and sorted: what they cost is the owners' own clients.
+// from the maintained per-owner counts. When the owners hold a large
+// enough part of all clients for the page (a head, a team), the page is
+// read by walking the name index in order, which holds each client's
+// owner, looking up the owner index entry (which holds what a list line
+// shows) of the clients shown: about (Offset+Limit)·all/Total entries.
+// For a few owners, their owner index entries are read and sorted: what
+// they cost is the owners' own clients.
 func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error) {
 	var out crm.ClientPage
 	if err := s.ensureCounts(ctx); err != nil {
@@ -121,9 +122,13 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 			return tx.stalePage(q, &out)
 		}
 		var es []pageEntry
-		if out.Total*4 >= all {
+		// Choose by data size: the walk reads about n·all/Total entries
+		// (cheap: a key and an owner each), the sort decodes, folds and
+		// sorts all Total briefs (several times dearer each).
+		n := q.Offset + q.Limit
+		if n*all <= 6*out.Total*out.Total {
 			var err error
-			if es, err = tx.pageByName(visible, q.Offset+q.Limit); err != nil {
+			if es, err = tx.pageByName(visible, n); err != nil {
 				return err
 			}
 		} else {
