@@ -282,7 +282,10 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 	}
 	if sum == nil || sum.Day != today || dirty != 0 {
 		if err := s.refreshHealthOf(crm.WithoutDeliveryKey(ctx), []uint64{c.ID}, nil, false); err != nil {
-			return nil, err
+			// A store that takes no writes now (a full disk) still answers:
+			// the health computed, not kept.
+			s.log.Warn("health not stored; shown as computed", "client", c.ID, "err", err)
+			return s.computedHealth(ctx, c, sum, today)
 		}
 		if sum, err = hs.HealthSummary(ctx, c.ID); err != nil {
 			return nil, err
@@ -291,6 +294,26 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 	if sum == nil {
 		return nil, crm.ErrNotFound
 	}
+	return sum, nil
+}
+
+// computedHealth is the client's health computed now over the stored
+// summary's history, without storing it.
+func (s *Service) computedHealth(ctx context.Context, c *crm.Client, stored *crm.HealthSummary, today string) (*crm.HealthSummary, error) {
+	w, err := s.healthStore().HealthWeights(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hf, _, err := s.healthFacts(ctx, c, s.cfg.TZ)
+	if err != nil {
+		return nil, err
+	}
+	sum := &crm.HealthSummary{ClientID: c.ID, OwnerID: c.OwnerID, Name: c.Name}
+	if stored != nil {
+		sum.History = append([]crm.HealthDay(nil), stored.History...)
+	}
+	now := s.clock.Now()
+	sum.Record(crm.ScoreHealth(hf, w, now), today, now)
 	return sum, nil
 }
 

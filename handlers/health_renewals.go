@@ -53,8 +53,9 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	text, kv := takeKeys(r.Command.Rest, renewalKeys)
 	words := bot.Split(text)
-	// The date is the last word, or the last two ("next week").
-	for n := 1; n <= 2 && n < len(words); n++ {
+	// The date is the last words, the longest that reads as one ("края на
+	// месеца", "15 декември", "next week", "2027-02-24").
+	for n := min(3, len(words)-1); n >= 1; n-- {
 		day, ok := r.date(strings.Join(words[len(words)-n:], " "))
 		if !ok {
 			continue
