@@ -700,11 +700,17 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 }
 
 // healthDigest is the digest's section of account health: the renewals
-// of this quarter (how many, their value, how many of an account at risk)
-// and the accounts at risk of the people the digest covers.
+// of this quarter (how many, their value, how many of an account at risk),
+// the renewals at a mark today (90, 60, 30 days ahead, on the day) even
+// beyond the quarter, overdue ones under "needs you", and the accounts at
+// risk of the people the digest covers.
 func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
 	today := sc.today()
 	qEnd := quarterStart(today).AddDate(0, 3, 0)
+	until := qEnd
+	if h := dates.AddDays(today, crm.RenewalMarks[0]+1); h.After(until) {
+		until = h
+	}
 	rows, err := s.healthStore().HealthRows(ctx, sc.Owners)
 	if err != nil {
 		return nil, err
@@ -719,19 +725,23 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 	}
 	var n, atRisk int
 	var sums money.Sums
+	var marked []string
 	part := &digestPart{}
 	for _, o := range sc.Owners {
-		rs, err := s.healthStore().OpenRenewals(ctx, o, qEnd)
+		rs, err := s.healthStore().OpenRenewals(ctx, o, until)
 		if err != nil {
 			return nil, err
 		}
 		for i := range rs {
 			rn := &rs[i]
-			n++
-			sums.Add(rn.Currency, rn.Amount)
 			row, risk := risky[rn.ClientID]
-			if risk {
-				atRisk++
+			inQuarter := rn.Date.Before(qEnd)
+			if inQuarter {
+				n++
+				sums.Add(rn.Currency, rn.Amount)
+				if risk {
+					atRisk++
+				}
 			}
 			line := renewalLine(sc.request, rn, s.clientName(ctx, rn.ClientID))
 			if risk {
@@ -740,19 +750,24 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 			if !sc.personal() && o != sc.Subject.ID {
 				line += " (" + sc.personName(o) + ")"
 			}
-			if rn.Date.Before(today) {
+			days, due := rn.RenewalDue(today)
+			switch {
+			case rn.Date.Before(today):
 				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
-				continue
+			case due && days >= 0:
+				marked = append(marked, "• "+sc.t("today.renewal", "line", line))
+			case inQuarter:
+				part.Detail = append(part.Detail, line)
 			}
-			part.Detail = append(part.Detail, line)
 		}
 	}
-	if n == 0 && len(rows) == 0 {
+	if n == 0 && len(marked) == 0 && len(part.Needs) == 0 && len(rows) == 0 {
 		return nil, nil
 	}
 	if n > 0 {
 		part.Lines = append(part.Lines, sc.t("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.cfg.Currency), "at_risk", atRisk))
 	}
+	part.Lines = append(part.Lines, marked...)
 	if len(rows) > 0 {
 		part.Lines = append(part.Lines, sc.t("digest.health.at_risk", "count", len(rows), "critical", critical))
 	}

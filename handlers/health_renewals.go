@@ -66,6 +66,12 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
 	}
 	c, err := r.client(ctx, r.Command.Rest)
+	if crm.IsNotFound(err) && len(words) >= 2 {
+		// "/renewal Acme someday": a client and a date not understood.
+		if _, cerr := r.client(ctx, strings.Join(words[:len(words)-1], " ")); cerr == nil {
+			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-1])
+		}
+	}
 	if err != nil {
 		return err
 	}

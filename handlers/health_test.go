@@ -145,6 +145,25 @@ func TestRenewalsMarkAtRiskAndDigest(t *testing.T) {
 	e.must("console:maria", "/health Acme", "at risk")
 	e.must("console:maria", "/renewals", "R-1", "🟠 at risk", "at risk: 1")
 	e.must("console:sam", "/digest", "Renewals this quarter: 1, €5,000.00, at risk: 1")
+	// A renewal of next quarter shows in the digest on its mark days.
+	e.must("console:maria", "/renewal Acme 2027-02-24 amount=7000", "R-2")
+	e.must("console:maria", "/digest", "Renewal R-2 · 2027-02-24 · Acme · €7,000.00 — in 90 days")
+	e.at(e.clock.Now().AddDate(0, 0, 1), func() { e.mustNot("console:maria", "/digest", "R-2") })
+}
+
+// TestRenewalTypedDates: the date of a renewal in the forms people type.
+func TestRenewalTypedDates(t *testing.T) {
+	e := healthEnv(t)
+	for _, tc := range []struct{ text, want string }{
+		{"/renewal Acme next week", "on 2026-11-30"},
+		{"/подновяване Acme 15 декември сума=300", "on 2026-12-15 · €300.00"},
+		{"/renewal Acme 31.03.2027 amount=1200 currency=USD contract=K-9", "on 2027-03-31 · $1,200.00 · contract K-9"},
+	} {
+		e.must("console:maria", tc.text, tc.want)
+	}
+	e.must("console:maria", "/renewal Acme someday", "someday")
+	e.mustNot("console:maria", "/renewal Acme someday", "No client")
+	e.must("console:maria", "/renewal Nobody 2027-01-01", "")
 }
 
 // TestQBROffline: the brief of the offline drafter, in English and
