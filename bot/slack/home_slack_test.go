@@ -86,3 +86,43 @@ func filter(calls []apiCall, method string) []apiCall {
 	}
 	return out
 }
+
+// "/crm link CODE" from a Slack account nobody knows joins it to the person
+// who asked for the code (here from their other Slack account; the
+// handlers' tests join Telegram, Slack and console identities).
+func TestLinkFromSlackCommand(t *testing.T) {
+	e := newSlackEnv(t, envOpts{})
+	e.post("/slack/events", "application/json", dmEvent("Ev1", headUser, "client add Acme"))
+	e.fake.waitMessage("Acme")
+	e.post("/slack/events", "application/json", dmEvent("Ev2", headUser, "link"))
+	c := e.fake.waitMessage("link code")
+	code := ""
+	for _, w := range strings.Fields(c.text()) {
+		if strings.HasPrefix(w, "code:") {
+			continue
+		}
+		if len(w) == 8 && strings.ToUpper(w) == w {
+			code = w
+			break
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code in %q", c.text())
+	}
+	e.command("UOTHER", "C1", "clients", "TRL0")
+	e.fake.waitMessage("slack:UOTHER")
+	e.command("UOTHER", "C1", "link "+code, "TRL1")
+	e.fake.waitMessage("Linked: slack:UOTHER")
+	acme := func(calls []apiCall) int {
+		n := 0
+		for _, c := range calls {
+			if strings.Contains(c.text(), "Acme") {
+				n++
+			}
+		}
+		return n
+	}
+	before := acme(e.fake.snapshot())
+	e.command("UOTHER", "C1", "clients", "TRL2")
+	e.fake.waitFor("the linked account's clients", 5*time.Second, func(c []apiCall) bool { return acme(c) > before })
+}
