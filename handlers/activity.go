@@ -19,6 +19,10 @@ const maxTextRunes = 4000
 // logCmd records a conversation: "/log NAME: TEXT [#tags] [next: STEP by DATE]".
 func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	name, text, ok := splitNameText(r.Command.Rest)
+	if !ok && strings.TrimSpace(r.Command.Rest) != "" && r.Platform != bot.Slack {
+		// "/log Acme", the Log a talk button: ask, one message at a time.
+		return s.startLogDialog(ctx, w, r, r.Command.Rest)
+	}
 	if !ok || strings.TrimSpace(text) == "" {
 		return crm.Errorf(crm.EINVALID, "log.usage")
 	}

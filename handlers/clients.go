@@ -95,7 +95,7 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 		Text: r.t("client.added", "name", c.Name),
 		Buttons: [][]bot.Button{{
 			{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
-			{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+			{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
 		}},
 	})
 }

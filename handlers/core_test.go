@@ -114,7 +114,7 @@ func TestBadInput(t *testing.T) {
 	e := newEnv(t)
 	e.must("console:admin", "/client add Acme", "Saved")
 	tests := []struct{ in, want string }{
-		{"/log Acme", "Usage: /log"},
+		{"/log", "Usage: /log"},
 		{"/log Acme:", "Usage: /log"},
 		{"/log Acme: hi next: call", "next step with a date"},
 		{"/log Acme: hi next: call by someday", `"someday" is not a date`},

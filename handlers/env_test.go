@@ -70,6 +70,21 @@ func newEnv(t testing.TB, opts ...handlers.Option) *testEnv {
 	return &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}
 }
 
+// restart returns a new service over the same store and clock, as after
+// a restart of the program.
+func (e *testEnv) restart() *testEnv {
+	e.t.Helper()
+	cat, err := i18n.New()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg := handlers.DefaultConfig()
+	cfg.TZ = e.tz
+	cfg.Heads = []string{"console:admin", "telegram:1"}
+	svc := handlers.New(e.st, cat, handlers.WithClock(e.clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	return &testEnv{t: e.t, st: e.st, svc: svc, clock: e.clock, tz: e.tz}
+}
+
 // send delivers text from identity and returns the recorded replies.
 func (e *testEnv) send(identity, text string) *bot.Recorder {
 	e.t.Helper()

@@ -519,7 +519,7 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 	rep.Text = strings.Join(lines, "\n")
 	ref := clientRef(c)
 	rep.Buttons = [][]bot.Button{{
-		{Label: r.t("button.log"), Data: "/log " + ref + ": "},
+		{Label: r.t("button.log"), Data: "/log " + ref},
 		{Label: r.t("button.next"), Data: "/next " + ref},
 		{Label: r.t("button.card"), Data: "/client " + ref},
 	}}

@@ -301,7 +301,7 @@ func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64
 				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
 			}
 			items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
-				{Label: r.t("meeting.button.outcome", "id", m.Ref()), Data: "/log " + clientRef(c) + ": "},
+				{Label: r.t("meeting.button.outcome", "id", m.Ref()), Data: "/log " + clientRef(c)},
 			}})
 		}
 	}
@@ -360,7 +360,7 @@ func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice)
 			Buttons: [][]bot.Button{{{Label: loc.T("button.plan"), Data: "/plan " + clientRef(c)}, {Label: loc.T("button.card"), Data: "/client " + clientRef(c)}}}}
 	} else {
 		rep = bot.Reply{Title: loc.T("meeting.ask_title"), Text: loc.T("meeting.ask", "id", m.Ref(), "name", c.Name, "time", at),
-			Buttons: [][]bot.Button{{{Label: loc.T("meeting.button.log"), Data: "/log " + clientRef(c) + ": "}}}}
+			Buttons: [][]bot.Button{{{Label: loc.T("meeting.button.log"), Data: "/log " + clientRef(c)}}}}
 	}
 	if m.Topic != "" {
 		rep.Text += "\n" + loc.T("meeting.topic", "topic", m.Topic)

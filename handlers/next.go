@@ -174,7 +174,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		}
 	}
 	ref := clientRef(c)
-	buttons := []bot.Button{{Label: r.t("button.log"), Data: "/log " + ref + ": "}}
+	buttons := []bot.Button{{Label: r.t("button.log"), Data: "/log " + ref}}
 	switch a := advice[0]; a.Kind {
 	case crm.AdviceClaim:
 		buttons = append(buttons, bot.Button{Label: a.Ref, Data: "/claim " + a.Ref})

@@ -216,7 +216,7 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
 		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
-		{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+		{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
 	}}})
 }
 
@@ -343,7 +343,7 @@ func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c
 	}
 	rep.Text = strings.Join(lines, "\n")
 	rep.Buttons = [][]bot.Button{{
-		{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+		{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
 		{Label: r.t("button.next"), Data: "/next " + clientRef(c)},
 		{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
 	}}
@@ -522,7 +522,7 @@ func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, 
 				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
 			}
 			items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
-				{Label: r.t("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + clientRef(c) + ": "},
+				{Label: r.t("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + clientRef(c)},
 			}})
 			return true
 		})

@@ -308,7 +308,7 @@ func TestPlanningMeetingReminderOnce(t *testing.T) {
 	tick(time.Date(2026, 11, 27, 15, 31, 0, 0, e.tz))
 	tick(time.Date(2026, 11, 27, 15, 32, 0, 0, e.tz))
 	got = notes.to("console:maria")
-	if len(got) != 2 || got[1].Title != "How did the meeting go?" || got[1].Buttons[0][0].Data != "/log #1: " {
+	if len(got) != 2 || got[1].Title != "How did the meeting go?" || got[1].Buttons[0][0].Data != "/log #1" {
 		t.Fatalf("question: %+v", got)
 	}
 	// A second meeting whose outcome was logged is not asked about.

@@ -426,7 +426,7 @@ func (s *Service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Pe
 		lines = append(lines, line)
 		rep.Buttons = append(rep.Buttons, []bot.Button{
 			{Label: "✓ " + c.Name + ": " + r.t("button.still_current"), Data: "/client " + clientRef(c) + " ok"},
-			{Label: r.t("button.log"), Data: "/log " + clientRef(c) + ": "},
+			{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
 		})
 	}
 	if len(stale) > 5 {

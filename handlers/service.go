@@ -567,6 +567,9 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 	if cmd, ok := s.homeCommand(m.Text); ok && m.Person != nil {
 		return s.homePressed(ctx, w, m, cmd)
 	}
+	if done, err := s.dialogAnswer(ctx, w, m); done {
+		return err
+	}
 	if done, err := s.pendingOutcome(ctx, w, m); done || err != nil {
 		return err
 	}

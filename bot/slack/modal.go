@@ -37,7 +37,7 @@ var logCommands = map[string]bool{"log": true, "запиши": true, "разго
 var nextMarkers = []string{"next:", "следваща стъпка:", "следващо:", "после:"}
 
 // logFormWanted reports whether text is /log without a conversation to
-// log ("/log" or "/log Acme:"), which opens the form; client is the
+// log ("/log", "/log Acme:" or "/log #12"), which opens the form; client is the
 // client already named, if any.
 func logFormWanted(text string) (string, bool) {
 	cmd, ok := bot.ParseCommand(text)
@@ -49,7 +49,12 @@ func logFormWanted(text string) (string, bool) {
 		return "", true
 	}
 	name, text, ok := bot.CutName(rest)
-	if !ok || text != "" {
+	if !ok {
+		// "/log #12" or "/log Acme", the Log a talk button: the client
+		// alone.
+		return rest, true
+	}
+	if text != "" {
 		return "", false
 	}
 	return name, true

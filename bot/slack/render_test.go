@@ -57,7 +57,8 @@ func TestLogFormWanted(t *testing.T) {
 		{"/log #7: ", "#7", true},
 		{`/log "Acme: Ltd":`, "Acme: Ltd", true},
 		{"/log Acme: talked", "", false},
-		{"/log Acme", "", false},
+		{"/log Acme", "Acme", true},
+		{"/log #7", "#7", true},
 		{"/client Acme", "", false},
 		{"/log Acme: x: y:", "", false},
 	}

@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+)
+
+// The "Log a talk" button on a phone: "/log #12" (a client and nothing
+// else) starts a short dialog instead of printing a usage line. The bot
+// asks what was said, then the next step, one message each, and logs the
+// talk as "/log #12: TEXT next: STEP" would. Slack keeps its form (the
+// adapter opens it for the same command). The dialog's state is kept in
+// the store, so that a restart or another replica carries it on; it ends
+// after dialogTTL without an answer.
+
+// dialogTTL is how long a dialog waits for the next answer.
+const dialogTTL = 15 * time.Minute
+
+// DialogStore keeps the dialog a person is in (a key-value with a time to
+// live; the Badger store's button tokens serve).
+type DialogStore interface {
+	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
+	Token(ctx context.Context, token string) (string, error)
+}
+
+// logDialog is the state of one person's dialog.
+type logDialog struct {
+	// Client is the client's reference ("#12"), Name its name for the
+	// questions.
+	Client string `json:"c"`
+	Name   string `json:"n"`
+	// Text is the talk, once told; empty while the bot asks for it.
+	Text string `json:"t,omitempty"`
+}
+
+// noStep is what the "No next step" button sends: plain text, which the
+// dialog reads as the answer.
+const noStep = "-"
+
+func (s *Service) dialogStore() DialogStore {
+	ds, _ := s.store.(DialogStore)
+	return ds
+}
+
+func dialogKey(identity string) string { return "dialog/" + identity }
+
+// startLogDialog asks for the talk with client ref.
+func (s *Service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
+	ds := s.dialogStore()
+	if ds == nil {
+		return crm.Errorf(crm.EINVALID, "log.usage")
+	}
+	if isWord(ref, "stop", "cancel", "стоп", "откажи") {
+		if err := s.endDialog(ctx, r.Identity); err != nil {
+			return err
+		}
+		return w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.cancelled"), Edit: r.Button})
+	}
+	c, _, err := r.changeableClient(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if err := s.saveDialog(ctx, r.Identity, logDialog{Client: clientRef(c), Name: c.Name}); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.ask_text", "name", c.Name),
+		Buttons: [][]bot.Button{{{Label: r.t("log.dialog.cancel"), Data: "/log stop"}}}})
+}
+
+// dialogAnswer takes a plain message as the answer to the dialog's
+// question; it reports false when the sender is in no dialog.
+func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	ds := s.dialogStore()
+	if ds == nil || m.Person == nil || m.Platform == bot.Slack {
+		return false, nil
+	}
+	raw, err := ds.Token(ctx, dialogKey(m.Identity))
+	if err != nil || raw == "" {
+		return false, nil
+	}
+	var d logDialog
+	if json.Unmarshal([]byte(raw), &d) != nil || d.Client == "" {
+		return false, nil
+	}
+	text := strings.TrimSpace(m.Text)
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return true, err
+	}
+	if d.Text == "" {
+		if text == noStep {
+			return true, nil
+		}
+		if len([]rune(text)) > maxTextRunes {
+			return true, crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+		}
+		d.Text = text
+		if err := s.saveDialog(ctx, m.Identity, d); err != nil {
+			return true, err
+		}
+		return true, w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.ask_next", "name", d.Name),
+			Buttons: [][]bot.Button{{{Label: r.t("log.dialog.no_next"), Data: noStep}, {Label: r.t("log.dialog.cancel"), Data: "/log stop"}}}})
+	}
+	cmd := "/log " + d.Client + ": " + cmdText(d.Text)
+	if step := text; step != noStep && !isWord(step, "no", "none", "не", "няма") {
+		if _, _, err := r.cutDue(step); err != nil {
+			// Ask again: the dialog stays at the next step.
+			return true, err
+		}
+		cmd += " next: " + strings.ReplaceAll(step, "\n", " ")
+	}
+	logMsg := *m
+	logMsg.Text = cmd
+	if err := s.router.ServeChat(ctx, w, &logMsg); err != nil {
+		return true, err
+	}
+	return true, s.endDialog(ctx, m.Identity)
+}
+
+func (s *Service) saveDialog(ctx context.Context, identity string, d logDialog) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return s.dialogStore().PutToken(ctx, dialogKey(identity), string(b), dialogTTL)
+}
+
+// endDialog forgets the dialog (an empty state that soon expires).
+func (s *Service) endDialog(ctx context.Context, identity string) error {
+	return s.dialogStore().PutToken(ctx, dialogKey(identity), "", time.Minute)
+}
