@@ -184,7 +184,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		}
 		for _, c := range claims {
 			c := c
-			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) {
+			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) || !r.seesClaim(c.OwnerID, c.AssigneeID) {
 				continue
 			}
 			ps = append(ps, pending{client: c.ClientID, item: feedItem{uid: eventUID("claim", c.ID), start: dates.Day(c.ResolveDue, r.tz), allDay: true},

@@ -219,7 +219,9 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		}
 		a := r.rightsOver(existing.OwnerID)
 		if a == nil {
-			return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "import.err.client_forbidden", "name", existing.Name)
+			// The row's own spelling: the other client's name is not the
+			// sender's to learn.
+			return nil, crm.Actor{}, crm.Errorf(crm.EFORBIDDEN, "import.err.client_forbidden", "name", b.row.Name)
 		}
 		c := existing
 		movedFrom[i] = 0
