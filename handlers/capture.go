@@ -468,6 +468,13 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	// update's delivery key (the transcript's records are written only
 	// on Confirm, by their own message) and without its cancellation.
 	bg := crm.WithoutDeliveryKey(context.WithoutCancel(ctx))
+	// The adapter is done with this message's writer when we return: the
+	// transcript goes to the person as the bot's own messages do, to
+	// their private chat (a voice note comes from one).
+	if s.notifier != nil {
+		identity := m.Identity
+		w = bot.ReplyFunc(func(ctx context.Context, rep bot.Reply) error { return s.notifier.Notify(ctx, identity, rep) })
+	}
 	s.bg.wg.Add(1)
 	go func() {
 		defer s.bg.wg.Done()

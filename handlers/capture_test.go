@@ -51,3 +51,30 @@ func TestAttachmentRights(t *testing.T) {
 		}
 	}
 }
+
+// In Bulgarian: the Bulgarian command keeps the file, sizes use a decimal
+// comma, and the card lists it.
+func TestAttachmentInBulgarian(t *testing.T) {
+	e := newDataEnv(t, "")
+	e.say("console:admin", "/език bg")
+	e.say("console:admin", "/клиент добави Акме")
+	photo := strings.Repeat("x", 3<<19) // 1.5 MB
+	wantText(t, e.say("console:admin", "/запиши Акме: счупени палети", fileOf(bot.KindPhoto, "", "image/jpeg", photo)),
+		"Прикачен е photo.jpg (1,5 MB) като A-1")
+	wantText(t, e.say("console:admin", "/клиент Акме"), "📎 A-1", "photo.jpg · 1,5 MB")
+	wantText(t, e.say("console:admin", "/файл A-99"), "Няма прикачен файл A-99")
+}
+
+func TestFmtSize(t *testing.T) {
+	for _, tc := range []struct {
+		n          int64
+		lang, want string
+	}{
+		{0, "en", "0 B"}, {1023, "en", "1023 B"}, {1024, "en", "1 KB"}, {820 << 10, "en", "820 KB"},
+		{3 << 19, "en", "1.5 MB"}, {3 << 19, "bg", "1,5 MB"}, {20 << 20, "bg", "20,0 MB"},
+	} {
+		if got := fmtSize(tc.n, tc.lang); got != tc.want {
+			t.Errorf("fmtSize(%d, %s) = %q, want %q", tc.n, tc.lang, got, tc.want)
+		}
+	}
+}

@@ -51,6 +51,8 @@ type envOpts struct {
 	store    *store.Store
 	fake     *fakeSlack
 	opts     []slack.Option
+	// svcOpts are more options of the real handlers (a transcriber…).
+	svcOpts []handlers.Option
 }
 
 // now is the fixed time of the handlers' clock in these tests.
@@ -86,7 +88,7 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	cfg.Heads = []string{"slack:" + headUser}
 	// What the bot sends by itself (RunJobs) goes out through the adapter.
 	fwd := &adapterNotifier{}
-	svc := handlers.New(st, cat, handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd))
+	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd)}, o.svcOpts...)...)
 	var h bot.Handler = svc
 	if o.handler != nil {
 		h = o.handler

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"accountbot/handlers"
+	"accountbot/internal/fakewhisper"
+	"accountbot/llm"
 )
 
 // The message shortcut log_message opens the log form with the message's
@@ -56,5 +60,22 @@ func TestLogMessageShortcutPrefillsTheForm(t *testing.T) {
 	if v.CallbackID != "accountbot_log" || !strings.Contains(text, "Acme wants the offer by Friday & a call") ||
 		!strings.Contains(text, "https://test.slack.com/archives/C77/p1764590400000200") {
 		t.Errorf("the form's text = %q (view %s)", text, view)
+	}
+}
+
+// An audio clip shared in the DM is transcribed and read as a note.
+func TestAudioClipTranscribedAsNote(t *testing.T) {
+	whisper := fakewhisper.New(t, "Met Acme, they want a discount")
+	tr := llm.New(llm.Config{BaseURL: whisper.BaseURL(), Retries: -1})
+	e := newSlackEnv(t, envOpts{svcOpts: []handlers.Option{handlers.WithTranscriber(tr)}})
+	e.post("/slack/events", "application/json", dmEvent("EvA1", headUser, "client add Acme"))
+	e.fake.waitMessage("Acme")
+	clip := e.fake.addFile("audio_message.webm", []byte("webm opus"))
+	clip["mimetype"] = "audio/webm"
+	e.post("/slack/events", "application/json", fileShareEvent("EvA2", headUser, "", clip))
+	e.fake.waitMessage("Transcribing")
+	e.fake.waitMessage("Nothing is saved until you confirm")
+	if calls := whisper.Calls(); len(calls) != 1 || string(calls[0].Audio) != "webm opus" || calls[0].Model != "whisper-1" {
+		t.Errorf("transcription requests: %+v", calls)
 	}
 }

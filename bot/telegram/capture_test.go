@@ -3,74 +3,21 @@ package telegram
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"accountbot/crm"
 	"accountbot/handlers"
+	"accountbot/internal/fakewhisper"
 	"accountbot/llm"
 )
 
-// fakeWhisper is an OpenAI-compatible /audio/transcriptions server: it
-// records what it got and answers with the transcript given.
-type fakeWhisper struct {
-	srv *httptest.Server
-
-	mu    sync.Mutex
-	got   []whisperCall
-	reply string
-}
-
-type whisperCall struct {
-	Model, Language, FileName string
-	Audio                     []byte
-	Auth                      string
-}
-
-func newFakeWhisper(t *testing.T, reply string) *fakeWhisper {
-	f := &fakeWhisper{reply: reply}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/audio/transcriptions" {
-			http.NotFound(w, r)
-			return
-		}
-		if err := r.ParseMultipartForm(32 << 20); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		file, hdr, err := r.FormFile("file")
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		audio, _ := io.ReadAll(file)
-		f.mu.Lock()
-		f.got = append(f.got, whisperCall{Model: r.FormValue("model"), Language: r.FormValue("language"), FileName: hdr.Filename, Audio: audio, Auth: r.Header.Get("Authorization")})
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"text": f.reply})
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeWhisper) calls() []whisperCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]whisperCall(nil), f.got...)
-}
-
 // withTranscriber gives the handlers a transcriber on the fake server.
-func withTranscriber(f *fakeWhisper) func(*envConfig) {
+func withTranscriber(f *fakewhisper.Server) func(*envConfig) {
 	return func(c *envConfig) {
 		c.svcOpts = append(c.svcOpts, handlers.WithTranscriber(llm.New(llm.Config{
-			APIKey: "sk-test", BaseURL: f.srv.URL + "/v1", TranscribeModel: "whisper-large", Retries: -1,
+			APIKey: "sk-test", BaseURL: f.BaseURL(), TranscribeModel: "whisper-large", Retries: -1,
 		})))
 	}
 }
@@ -159,7 +106,7 @@ func voiceMsg(fileID string, seconds int, size int64) map[string]any {
 // read as a typed note: a proposal with Confirm, and nothing is written
 // before Confirm.
 func TestVoiceNoteTranscribedThenConfirmed(t *testing.T) {
-	whisper := newFakeWhisper(t, "Met Acme today, they want a discount on pumps")
+	whisper := fakewhisper.New(t, "Met Acme today, they want a discount on pumps")
 	e := newTelegramEnv(t, withTranscriber(whisper))
 	e.say(head, "/client add Acme city=Sofia")
 	audio := []byte("OggS fake opus bytes")
@@ -167,7 +114,7 @@ func TestVoiceNoteTranscribedThenConfirmed(t *testing.T) {
 	mustContain(t, text(got), "Transcribing")
 	proposal := e.waitSent(head, "Nothing is saved until you confirm")
 	mustContain(t, text(proposal), "Acme")
-	calls := whisper.calls()
+	calls := whisper.Calls()
 	if len(calls) != 1 || !bytes.Equal(calls[0].Audio, audio) || calls[0].Model != "whisper-large" || calls[0].Language != "en" || calls[0].Auth != "Bearer sk-test" {
 		t.Fatalf("transcription requests = %+v", calls)
 	}
@@ -184,12 +131,12 @@ func TestVoiceNoteTranscribedThenConfirmed(t *testing.T) {
 // A voice note over ten minutes is refused before anything is fetched;
 // without a transcription server the bot says so and offers to keep it.
 func TestVoiceNoteLimitsAndNoServer(t *testing.T) {
-	whisper := newFakeWhisper(t, "x")
+	whisper := fakewhisper.New(t, "x")
 	e := newTelegramEnv(t, withTranscriber(whisper))
 	got := e.sendMsg(head, voiceMsg(e.api.addFile("long.oga", []byte("x")), 11*60, 1))
 	mustContain(t, text(got), "too long")
-	if n := len(e.api.Calls("getFile", "download")); n != 0 || len(whisper.calls()) != 0 {
-		t.Errorf("a refused voice note was fetched (%d) or sent (%d)", n, len(whisper.calls()))
+	if n := len(e.api.Calls("getFile", "download")); n != 0 || len(whisper.Calls()) != 0 {
+		t.Errorf("a refused voice note was fetched (%d) or sent (%d)", n, len(whisper.Calls()))
 	}
 
 	plain := newTelegramEnv(t)
