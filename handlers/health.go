@@ -47,7 +47,7 @@ const (
 	healthRefreshNow = 50
 	// healthDirtyBatch is how many changed clients one run of the job (or
 	// a list) recomputes.
-	healthDirtyBatch = 500
+	healthDirtyBatch = 2000
 	// healthSweepBatch is how many clients one run of the job recomputes
 	// for the day.
 	healthSweepBatch = 1000
