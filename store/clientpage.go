@@ -126,12 +126,18 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 		// (cheap: a key and an owner each), the sort decodes, folds and
 		// sorts all Total briefs (several times dearer each).
 		n := q.Offset + q.Limit
-		if n*all <= 6*out.Total*out.Total {
+		walked := false
+		if out.Total > 0 && n*all <= 6*out.Total*out.Total {
+			// The estimate holds when names are spread evenly; a walk
+			// that reads far more than it (the owners' names all sort
+			// late) gives up for the sort.
 			var err error
-			if es, err = tx.pageByName(visible, n); err != nil {
+			if es, walked, err = tx.pageByName(visible, n, 4*n*all/out.Total+walkSlack); err != nil {
 				return err
 			}
-		} else {
+		}
+		if !walked {
+			es = es[:0]
 			for _, o := range q.Owners {
 				if err := tx.eachOwnerEntry(o, func(id uint64, e ownerEntry) (bool, error) {
 					c := e.brief
@@ -159,10 +165,15 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 
 // pageByName walks the name index in order and returns the first n
 // clients of the visible owners, and the rest of the clients with the last
-// one's folded name (so that ties are complete for sorting by owner).
-func (tx *Tx) pageByName(visible map[uint64]bool, n int) ([]pageEntry, error) {
-	var es []pageEntry
-	err := tx.scan([]byte("cn/"), false, true, func(k []byte, item Item) (bool, error) {
+// one's folded name (so that ties are complete for sorting by owner). It
+// gives up (ok false) after budget entries.
+func (tx *Tx) pageByName(visible map[uint64]bool, n, budget int) (es []pageEntry, ok bool, err error) {
+	ok = true
+	err = tx.scan([]byte("cn/"), false, true, func(k []byte, item Item) (bool, error) {
+		if budget--; budget < 0 {
+			ok = false
+			return false, nil
+		}
 		sep := len(k) - 9
 		if sep < 3 || k[sep] != nameSep {
 			return true, nil
@@ -180,8 +191,12 @@ func (tx *Tx) pageByName(visible map[uint64]bool, n int) ([]pageEntry, error) {
 		}
 		return true, nil
 	})
-	return es, err
+	return es, ok, err
 }
+
+// walkSlack is how many entries a walk of the name index may read beyond
+// four times its estimate.
+var walkSlack = 1000
 
 // fewStale is how many stale clients a list sorts by name; more are
 // listed by a walk of the name index.
