@@ -17,6 +17,7 @@ func newSlack(s *services) (*slack.Adapter, error) {
 	}, s.handler, s.cat, s.store,
 		slack.WithLogger(s.log),
 		slack.WithSendObserver(s.metrics),
+		slack.WithClientName(s.handler.ClientName),
 		slack.WithClock(s.clock),
 		slack.WithLocation(s.cfg.TZ),
 		slack.WithPersonLang(func(ctx context.Context, identity string) string {

@@ -38,6 +38,26 @@ type logDialog struct {
 	Text string `json:"t,omitempty"`
 }
 
+// ClientName returns the name of the client ref ("#12", or a name
+// prefix) as the person with identity may see it, "" when they may not or
+// it matches none or several: adapters show it where a form would
+// otherwise show a number.
+func (s *Service) ClientName(ctx context.Context, identity, ref string) string {
+	p, err := s.store.PersonByIdentity(ctx, identity)
+	if err != nil || !p.Active() {
+		return ""
+	}
+	r, err := s.newRequest(ctx, &bot.Message{Identity: identity, Person: p, Lang: s.cfg.Lang})
+	if err != nil {
+		return ""
+	}
+	c, err := r.client(ctx, ref)
+	if err != nil {
+		return ""
+	}
+	return c.Name
+}
+
 // noStep is what the "No next step" button sends: plain text, which the
 // dialog reads as the answer.
 const noStep = "-"

@@ -111,6 +111,7 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 			}
 			return p.Lang
 		}),
+		slack.WithClientName(svc.ClientName),
 	}, o.opts...)
 	a, err := slack.New(scfg, h, cat, st, opts...)
 	if err != nil {

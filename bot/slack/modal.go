@@ -68,6 +68,10 @@ type formMeta struct {
 	Thread      string `json:"t,omitempty"`
 	IM          bool   `json:"im,omitempty"`
 	Lang        string `json:"l,omitempty"`
+	// Ref and Name: the form shows the client's name; submitted
+	// unchanged, the reference it stands for is logged (names may repeat).
+	Ref  string `json:"cr,omitempty"`
+	Name string `json:"cn,omitempty"`
 }
 
 // offerLogForm opens the form when Slack gave a trigger (a slash command
@@ -76,7 +80,13 @@ type formMeta struct {
 func (a *Adapter) offerLogForm(ctx context.Context, w *replier, in inbound, client, lang string) {
 	if in.triggerID != "" {
 		meta := formMeta{Channel: in.o.channel, ResponseURL: in.o.responseURL, Thread: in.o.thread, IM: in.o.im, Lang: lang}
-		view := a.logModal(lang, client, "", meta)
+		shown := client
+		if strings.HasPrefix(client, "#") && a.clientName != nil {
+			if name := a.clientName(ctx, bot.Slack+":"+in.o.user, client); name != "" {
+				shown, meta.Ref, meta.Name = name, client, name
+			}
+		}
+		view := a.logModal(lang, shown, "", meta)
 		err := a.retry(ctx, func() error {
 			_, err := a.api.OpenViewContext(ctx, in.triggerID, view)
 			return err
@@ -149,7 +159,7 @@ func (a *Adapter) onLogSubmission(ctx context.Context, ic *slackapi.InteractionC
 	if lang == "" {
 		lang = a.cfg.Lang
 	}
-	cmd, errs := a.logCommand(ic.View.State, lang)
+	cmd, errs := a.logCommand(ic.View.State, lang, meta)
 	if len(errs) > 0 {
 		return slackapi.NewErrorsViewSubmissionResponse(errs), nil
 	}
@@ -171,7 +181,7 @@ func (a *Adapter) onLogSubmission(ctx context.Context, ic *slackapi.InteractionC
 
 // logCommand reads the form's values and returns the /log command they
 // make, or the errors per field.
-func (a *Adapter) logCommand(state *slackapi.ViewState, lang string) (string, map[string]string) {
+func (a *Adapter) logCommand(state *slackapi.ViewState, lang string, meta formMeta) (string, map[string]string) {
 	loc := a.cat.For(lang)
 	value := func(block string) string {
 		if state == nil {
@@ -233,7 +243,11 @@ func (a *Adapter) logCommand(state *slackapi.ViewState, lang string) (string, ma
 	if len(errs) > 0 {
 		return "", errs
 	}
-	cmd := "/log " + quoteName(client) + ": " + text
+	ref := quoteName(client)
+	if meta.Ref != "" && client == meta.Name {
+		ref = meta.Ref
+	}
+	cmd := "/log " + ref + ": " + text
 	if channel != "" {
 		cmd += " #" + channel
 	}

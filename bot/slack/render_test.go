@@ -7,9 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"accountbot/bot"
+	"accountbot/dates"
+	"accountbot/i18n"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -246,5 +249,29 @@ func TestManifest(t *testing.T) {
 	}
 	if n != len(scopes) {
 		t.Errorf("manifest asks for %d scopes, want %d", n, len(scopes))
+	}
+}
+
+// A form submitted with the client name it was opened with logs the
+// reference it stood for (two clients may share a name); a changed name
+// is read as typed.
+func TestLogCommandKeepsTheReference(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Adapter{cat: cat, clock: dates.SystemClock{}, tz: time.UTC}
+	state := func(client string) *slackapi.ViewState {
+		return &slackapi.ViewState{Values: map[string]map[string]slackapi.BlockAction{
+			fieldClient: {inputAction: {Value: client}},
+			fieldText:   {inputAction: {Value: "talked"}},
+		}}
+	}
+	meta := formMeta{Ref: "#1", Name: "Acme Ltd"}
+	if cmd, errs := a.logCommand(state("Acme Ltd"), "en", meta); len(errs) > 0 || cmd != "/log #1: talked" {
+		t.Errorf("unchanged name: %q %v", cmd, errs)
+	}
+	if cmd, _ := a.logCommand(state("Beta"), "en", meta); cmd != "/log Beta: talked" {
+		t.Errorf("changed name: %q", cmd)
 	}
 }

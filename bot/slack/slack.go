@@ -72,6 +72,9 @@ type Adapter struct {
 	// personLang returns the language a person chose in the bot, "" when
 	// unknown; it wins over Slack's locale for the adapter's own words.
 	personLang func(ctx context.Context, identity string) string
+	// clientName names a client reference ("#12") as the person may see
+	// it, "" when unknown; the log form shows the name, not the number.
+	clientName func(ctx context.Context, identity, ref string) string
 	httpClient *http.Client
 
 	workingAfter time.Duration
@@ -112,6 +115,12 @@ func WithLocation(tz *time.Location) Option { return func(a *Adapter) { a.tz = t
 // in the bot (/lang), for the words the adapter itself says.
 func WithPersonLang(f func(ctx context.Context, identity string) string) Option {
 	return func(a *Adapter) { a.personLang = f }
+}
+
+// WithClientName sets how the log form learns the name of the client a
+// Log a talk button names by reference ("#12").
+func WithClientName(f func(ctx context.Context, identity, ref string) string) Option {
+	return func(a *Adapter) { a.clientName = f }
 }
 
 // WithHTTPClient sets the HTTP client for the Web API and response URLs.

@@ -755,3 +755,39 @@ func TestFormSubmissionsAreHandledOnce(t *testing.T) {
 		t.Errorf("command %q, want %q", c.text(), want)
 	}
 }
+
+// TestLogButtonShowsTheClientName: the form opened by a Log a talk button
+// ("/log #1") shows the client's name, not its number.
+func TestLogButtonShowsTheClientName(t *testing.T) {
+	e := newSlackEnv(t, envOpts{})
+	e.command(headUser, "D1", `client add "Acme Ltd"`, "")
+	// The command is answered after its acknowledgement: wait for the client.
+	for i := 0; ; i++ {
+		if cs, _ := e.store.FindClients(context.Background(), "Acme", 1); len(cs) == 1 {
+			break
+		}
+		if i == 500 {
+			t.Fatal("the client was not added")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.interactive(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TLN",
+		"response_url": e.fake.responseURL("ln"),
+		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "D1", "is_ephemeral": true},
+		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:1", "value": "/log #1"}},
+	})
+	calls := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+		for _, c := range calls {
+			if c.Method == "views.open" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, c := range calls {
+		if c.Method == "views.open" && !strings.Contains(c.Form.Get("view"), `"initial_value":"Acme Ltd"`) {
+			t.Errorf("the form should show Acme Ltd: %s", c.Form.Get("view"))
+		}
+	}
+}
