@@ -217,7 +217,9 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 	// once before the first line is read, so what was missed while nobody
 	// ran the bot comes first, and then on the scheduler's ticks.
 	s.notify.register(bot.Console, con)
-	s.handler.RunJobs(ctx)
+	// Upkeep (health scores) waits for the scheduler's first tick, so a
+	// large company's console answers its first line at once.
+	s.handler.RunMessageJobs(ctx)
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

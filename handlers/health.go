@@ -54,6 +54,10 @@ const (
 	// healthSaveBatch is how many summaries one transaction of the job
 	// stores (one synced commit for many clients).
 	healthSaveBatch = 100
+	// healthJobBudget is about how long one run of the job works before it
+	// leaves the rest to the next run: a tick also carries reminders, and
+	// a console at end of input waits for the tick under way.
+	healthJobBudget = 300 * time.Millisecond
 	// healthListMax is how many accounts a list shows.
 	healthListMax = 30
 )
@@ -71,7 +75,7 @@ func (s *Service) registerHealth() {
 	s.add(&spec{name: "qbr", aliases: []string{"преглед", "бизнес-преглед"}, minRole: crm.RoleManager, run: s.qbrCmd})
 	s.agenda = append(s.agenda, s.renewalAgenda)
 	s.card = append(s.card, s.healthCardSection)
-	s.jobs = append(s.jobs, job{name: "health.refresh", run: s.healthJob})
+	s.jobs = append(s.jobs, job{name: "health.refresh", run: s.healthJob, upkeep: true})
 	s.addDigestSection("health", s.healthDigest)
 	s.addClientSection("health", s.healthExport)
 }
@@ -330,12 +334,21 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	owners := map[uint64]*request{}
+	// The budget is wall time on purpose: it bounds the work of one run,
+	// whatever the service clock says.
+	start := time.Now()
+	done := 0
 	for i := 0; i < len(ids); i += healthSaveBatch {
-		if err := s.refreshHealthOf(ctx, ids[i:min(i+healthSaveBatch, len(ids))], owners, true); err != nil {
-			return 0, err
+		if done > 0 && (ctx.Err() != nil || time.Since(start) > healthJobBudget) {
+			break // the rest stays marked for the next run
 		}
+		batch := ids[i:min(i+healthSaveBatch, len(ids))]
+		if err := s.refreshHealthOf(ctx, batch, owners, true); err != nil {
+			return done, err
+		}
+		done += len(batch)
 	}
-	return len(ids), nil
+	return done, nil
 }
 
 // healthJob keeps scores current: it recomputes the clients whose inputs
@@ -346,8 +359,12 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 // marker is in the summary's transaction).
 func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 	ctx = crm.WithoutDeliveryKey(ctx)
+	start := time.Now() // wall time: the run's budget, not the service clock
 	if _, err := s.refreshDirty(ctx, healthDirtyBatch); err != nil {
 		return err
+	}
+	if ctx.Err() != nil || time.Since(start) > healthJobBudget {
+		return nil // the day's sweep goes on at the next run
 	}
 	hs := s.healthStore()
 	today := dates.Day(now, s.cfg.TZ).Format(time.DateOnly)
@@ -377,6 +394,14 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 		}
 	}
 	for i := 0; i < len(due); i += healthSaveBatch {
+		if ctx.Err() != nil || time.Since(start) > healthJobBudget {
+			// Out of time: the next run starts after the last client
+			// done (those not due in between are skipped again cheaply).
+			if i > 0 {
+				after = due[i-1]
+			}
+			return hs.SetHealthSweep(crm.WithoutDeliveryKey(context.WithoutCancel(ctx)), today, after, false)
+		}
 		if err := s.refreshHealthOf(ctx, due[i:min(i+healthSaveBatch, len(due))], owners, true); err != nil {
 			return err
 		}

@@ -194,13 +194,26 @@ func WithNotifier(n bot.Notifier) Option { return func(s *Service) { s.notifier 
 type job struct {
 	name string
 	run  func(ctx context.Context, now time.Time) error
+	// upkeep marks a job that keeps derived data current and sends
+	// nothing (health scores); RunMessageJobs leaves it out.
+	upkeep bool
 }
 
 // RunJobs runs every scheduled job once; the app calls it every minute.
 // A failing job is logged and does not stop the others.
-func (s *Service) RunJobs(ctx context.Context) {
+func (s *Service) RunJobs(ctx context.Context) { s.runJobs(ctx, true) }
+
+// RunMessageJobs runs the jobs that send messages (reminders, the agenda,
+// digests, escalations) and not the upkeep ones, for a caller that must
+// not wait for upkeep: the console before it reads its first line.
+func (s *Service) RunMessageJobs(ctx context.Context) { s.runJobs(ctx, false) }
+
+func (s *Service) runJobs(ctx context.Context, upkeep bool) {
 	now := s.clock.Now()
 	for _, j := range s.jobs {
+		if j.upkeep && !upkeep {
+			continue
+		}
 		if err := j.run(ctx, now); err != nil {
 			s.log.Error("scheduled job failed", "job", j.name, "err", err)
 		}
