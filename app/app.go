@@ -199,7 +199,7 @@ func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, n
 	}
 	defer s.close()
 	defer startDataServices(ctx, s)()
-	defer startMail(ctx, s)()
+	defer startMail(ctx, s, true)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := []console.Option{}
@@ -246,7 +246,7 @@ func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) 
 	}
 	defer s.close()
 	defer startDataServices(ctx, s)()
-	defer startMail(ctx, s)()
+	defer startMail(ctx, s, false)()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

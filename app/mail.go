@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"accountbot/crm"
 	"accountbot/email"
@@ -43,9 +44,14 @@ func mailOptions(cfg Config) []handlers.Option {
 	return opts
 }
 
+// catchUpFor bounds the console's first read of the mailbox.
+const catchUpFor = 5 * time.Second
+
 // startMail starts reading the logged mailbox, when one is configured; the
-// returned func stops it.
-func startMail(ctx context.Context, s *services) func() {
+// returned func stops it. With catchUp (the console), what is new in the
+// mailbox is read before it returns (for catchUpFor at most), so that the
+// first line typed sees it.
+func startMail(ctx context.Context, s *services, catchUp bool) func() {
 	if s.cfg.IMAPURL == "" {
 		return func() {}
 	}
@@ -55,12 +61,25 @@ func startMail(ctx context.Context, s *services) func() {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	caughtUp := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		if catchUp {
+			if err := rd.Once(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("mailbox: not read before the console started", "err", err)
+			}
+		}
+		close(caughtUp)
 		rd.Run(ctx)
 	}()
+	if catchUp {
+		select {
+		case <-caughtUp:
+		case <-time.After(catchUpFor):
+		}
+	}
 	return func() {
 		cancel()
 		wg.Wait()

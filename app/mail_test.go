@@ -164,3 +164,34 @@ func waitLogged(t *testing.T, p *runningProgram, dir string) *store.Store {
 	}
 	return st
 }
+
+// TestConsoleCatchesUpWithTheMailbox: mail delivered while nothing ran is
+// on the client's card at the console's first line, and a second console
+// run logs it no second time.
+func TestConsoleCatchesUpWithTheMailbox(t *testing.T) {
+	dir := t.TempDir()
+	imapSrv := mailtest.IMAP(t, false)
+	v := vars(dir, "ACCOUNTBOT_IMAP_URL", imapSrv.URL())
+	if code, out, errs := run(t, v, "/client add Acme email=ivan@acme.bg\n", "console"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	imapSrv.Deliver(t, "From: Ivan <ivan@acme.bg>\nTo: crm@firm.bg\nSubject: Order 42\nMessage-ID: <o42@acme.bg>\nDate: Mon, 02 Mar 2026 08:00:00 +0000\n\nTen boxes, please.\n")
+	for i := 0; i < 2; i++ {
+		code, out, errs := run(t, v, "/client Acme\n", "console")
+		if code != 0 || !strings.Contains(out, "Order 42") {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i, code, out, errs)
+		}
+	}
+	st, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cs, _ := st.ClientsByEmail(context.Background(), "ivan@acme.bg")
+	if len(cs) != 1 {
+		t.Fatalf("clients %v", cs)
+	}
+	if convs, _ := st.Conversations(context.Background(), cs[0].ID, 0); len(convs) != 1 {
+		t.Fatalf("%d conversations, want 1", len(convs))
+	}
+}

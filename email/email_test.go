@@ -230,3 +230,17 @@ func TestParseHTMLAndAttachedForward(t *testing.T) {
 		t.Fatalf("forward %+v", m)
 	}
 }
+
+func TestSendWithCredentialsToARelayWithoutAuth(t *testing.T) {
+	srv := mailtest.SMTP(t, "", "")
+	snd, err := email.NewSender(strings.Replace(srv.URL(), "smtp://", "smtp://user:pw@", 1), "crm@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snd.Send(context.Background(), &crm.OutgoingMail{To: "a@b.bg", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Messages()) != 1 {
+		t.Fatal("not delivered")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -29,12 +30,14 @@ import (
 
 const (
 	// pollEvery is how often a server without IDLE is asked for new mail.
-	pollEvery = time.Minute
+	pollEvery = 15 * time.Second
 	// idleFor is how long one IDLE lasts before it is renewed (servers drop
 	// an IDLE after 30 minutes).
 	idleFor = 25 * time.Minute
 	// maxRetry is the longest wait before reconnecting after a failure.
 	maxRetry = 5 * time.Minute
+	// dialTimeout bounds connecting to the server.
+	dialTimeout = 10 * time.Second
 	// fetchBatch is how many messages one FETCH asks for.
 	fetchBatch = 50
 	// maxMessageBytes is the largest message read; a larger one is logged
@@ -150,6 +153,7 @@ func (r *Reader) connect(ctx context.Context, h *imapclient.UnilateralDataHandle
 		TLSConfig:             &tls.Config{ServerName: strings.Split(r.addr, ":")[0], InsecureSkipVerify: r.skipVerify, MinVersion: tls.VersionTLS12},
 		UnilateralDataHandler: h,
 		WordDecoder:           &mime.WordDecoder{CharsetReader: charset.Reader},
+		Dialer:                &net.Dialer{Timeout: dialTimeout},
 	}
 	var c *imapclient.Client
 	var err error
