@@ -206,3 +206,17 @@ func (s *Service) meetingCancelMail(ctx context.Context, r *request, m *crm.Meet
 	}
 	return r.t("mail.cancel_sent", "to", m.InvitedTo)
 }
+
+// meetingUpdateMail sends an invited client the changed invitation (the
+// caller bumped its SEQUENCE). It reports a line for the person, "" when
+// nothing was to be sent.
+func (s *Service) meetingUpdateMail(ctx context.Context, r *request, m *crm.Meeting, c *crm.Client) string {
+	if s.mailer == nil || m.InvitedTo == "" {
+		return ""
+	}
+	if err := s.sendMeetingMail(ctx, r, m, c, "REQUEST"); err != nil {
+		s.log.Warn("e-mail not sent", "what", "changed invitation "+m.Ref(), "err", err)
+		return r.t("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
+	}
+	return r.t("mail.update_sent", "to", m.InvitedTo)
+}

@@ -238,17 +238,28 @@ func TestMeetingInvitationAndCancel(t *testing.T) {
 		t.Fatalf("SUMMARY %q", sum)
 	}
 	ref := strings.TrimPrefix(data, "/meeting invite ")
+	e.must("console:maria", "/meeting move "+ref+" 2026-12-01 09:00", "2026-12-01 09:00", "ivan@acme.bg")
+	sent = fm.all()
+	if len(sent) != 2 || sent[1].Method != "REQUEST" {
+		t.Fatalf("changed invitation not sent: %+v", sent)
+	}
+	mv := decodeCal(t, sent[1].Calendar).Events()[0]
+	mvUID, _ := mv.Props.Text(ical.PropUID)
+	seqMoved, _ := mv.Props.Get(ical.PropSequence).Int()
+	if at, _ := mv.DateTimeStart(time.UTC); !at.Equal(time.Date(2026, 12, 1, 9, 0, 0, 0, e.tz)) || mvUID != uid || seqMoved != 1 {
+		t.Fatalf("moved: DTSTART %v UID %q SEQUENCE %d", at, mvUID, seqMoved)
+	}
 	got = e.must("console:maria", "/meeting cancel "+ref, "ivan@acme.bg")
 	sent = fm.all()
-	if len(sent) != 2 || sent[1].Method != "CANCEL" {
+	if len(sent) != 3 || sent[2].Method != "CANCEL" {
 		t.Fatalf("cancel not sent: %q %+v", got, sent)
 	}
-	cc := decodeCal(t, sent[1].Calendar)
+	cc := decodeCal(t, sent[2].Calendar)
 	cev := cc.Events()[0]
 	cuid, _ := cev.Props.Text(ical.PropUID)
 	seq0, _ := ev.Props.Get(ical.PropSequence).Int()
 	seq1, _ := cev.Props.Get(ical.PropSequence).Int()
-	if m, _ := cc.Props.Text(ical.PropMethod); m != "CANCEL" || cuid != uid || seq1 <= seq0 {
+	if m, _ := cc.Props.Text(ical.PropMethod); m != "CANCEL" || cuid != uid || seq1 <= seqMoved || seqMoved <= seq0 {
 		t.Fatalf("cancel METHOD %q UID %q/%q SEQUENCE %d→%d", m, uid, cuid, seq0, seq1)
 	}
 }

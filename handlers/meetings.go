@@ -37,6 +37,11 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.meetingCancel(ctx, w, r, args[1])
 		}
 		return crm.Errorf(crm.EINVALID, "meeting.usage")
+	case "move", "премести", "пренасрочи":
+		if len(args) >= 3 {
+			return s.meetingMove(ctx, w, r, args[1:])
+		}
+		return crm.Errorf(crm.EINVALID, "meeting.usage")
 	case "invite", "покани", "покана":
 		if len(args) == 2 {
 			return s.meetingInvite(ctx, w, r, args[1])
@@ -48,29 +53,9 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len(words) < 3 {
 		return crm.Errorf(crm.EINVALID, "meeting.usage")
 	}
-	hh, mm, ok := dates.ParseClock(words[len(words)-1])
-	if !ok {
-		return crm.Errorf(crm.EINVALID, "meeting.bad_time", "value", words[len(words)-1])
-	}
-	// The date is the one or two words before the time ("friday", "next
-	// monday", "03.12.2026").
-	var day time.Time
-	nameEnd := -1
-	for n := 2; n >= 1; n-- {
-		if len(words)-1-n < 1 {
-			continue
-		}
-		if d, ok := r.date(strings.Join(words[len(words)-1-n:len(words)-1], " ")); ok {
-			day, nameEnd = d, len(words)-1-n
-			break
-		}
-	}
-	if nameEnd < 0 {
-		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-2])
-	}
-	at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, r.tz)
-	if !at.After(r.now) {
-		return crm.Errorf(crm.EINVALID, "meeting.past", "time", r.fmtTime(at))
+	at, nameEnd, err := meetingWhen(r, words)
+	if err != nil {
+		return err
 	}
 	if len([]rune(topic)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
@@ -373,4 +358,69 @@ func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice)
 		s.log.Warn("meeting notice not delivered", "meeting", m.Ref(), "kind", n.Kind, "person", p.ID)
 	}
 	return ok
+}
+
+// meetingWhen reads the date and time that end words ("… friday 14:30",
+// "… next monday 9:00"): the time, and where the words before the date end.
+func meetingWhen(r *request, words []string) (time.Time, int, error) {
+	hh, mm, ok := dates.ParseClock(words[len(words)-1])
+	if !ok {
+		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "meeting.bad_time", "value", words[len(words)-1])
+	}
+	// The date is the one or two words before the time ("friday", "next
+	// monday", "03.12.2026").
+	var day time.Time
+	nameEnd := -1
+	for n := 2; n >= 1; n-- {
+		if len(words)-1-n < 1 {
+			continue
+		}
+		if d, ok := r.date(strings.Join(words[len(words)-1-n:len(words)-1], " ")); ok {
+			day, nameEnd = d, len(words)-1-n
+			break
+		}
+	}
+	if nameEnd < 0 {
+		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-2])
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, r.tz)
+	if !at.After(r.now) {
+		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "meeting.past", "time", r.fmtTime(at))
+	}
+	return at, nameEnd, nil
+}
+
+// meetingMove: "/meeting move M-4 DATE TIME" sets a new time. The reminder
+// and the outcome question follow the new time; an invited client gets the
+// changed invitation with a higher SEQUENCE.
+func (s *Service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+	at, nameEnd, err := meetingWhen(r, words)
+	if err != nil {
+		return err
+	}
+	if nameEnd != 1 {
+		return crm.Errorf(crm.EINVALID, "meeting.usage")
+	}
+	m, c, err := s.visibleMeeting(ctx, r, words[0])
+	if err != nil {
+		return err
+	}
+	if !m.CancelledAt.IsZero() {
+		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref())})
+	}
+	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(x *crm.Meeting) error {
+		x.At, x.RemindedAt, x.AskedAt = at, time.Time{}, time.Time{}
+		if !x.InvitedAt.IsZero() {
+			x.Sequence++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	text := r.t("meeting.moved", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At))
+	if line := s.meetingUpdateMail(ctx, r, m, c); line != "" {
+		text += "\n" + line
+	}
+	return w.Reply(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{s.meetingButtons(r, m, c)}})
 }
