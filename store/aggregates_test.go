@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -511,5 +512,51 @@ func TestClaimCountsOfEqualsClaimCounts(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("ClaimCountsOf(%v) = %v, want %v", owners, got, want)
 		}
+	}
+}
+
+// TestEraseLeavesNoWonEntry: a won deal's product, indexed under the
+// client's segments and owners as they changed, is in no data file after
+// the client's erasure.
+func TestEraseLeavesNoWonEntry(t *testing.T) {
+	dir := t.TempDir()
+	s := openDisk(t, dir, nil)
+	// Letters only: a product's label leaves out words with digits.
+	marker := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return 'a' + r - '0'
+		}
+		return r
+	}, uniqueMarker(t))
+	c := &crm.Client{Name: "Wonco Ltd", Segment: "retail", OwnerID: 1, CreatedAt: dataT0}
+	if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	d := &crm.Deal{ClientID: c.ID, OwnerID: 1, Title: marker, Amount: decimal.New(5, 0), Currency: "EUR", Stage: crm.StageWon,
+		CreatedAt: dataT0, ClosedAt: dataT0, History: []crm.StageEntry{{Stage: crm.StageWon, At: dataT0}}}
+	if err := s.CreateDeal(ctx, d, crm.Actor{PersonID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []func(*crm.Client){
+		func(c *crm.Client) { c.Segment = "horeca" },
+		func(c *crm.Client) { c.OwnerID = 2 },
+		func(c *crm.Client) { c.Segment = "agro" },
+	} {
+		if _, err := s.UpdateClient(ctx, c.ID, crm.Actor{PersonID: 1}, dataT0, func(c *crm.Client) error { edit(c); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		// Each state reaches a table file, as it would over time.
+		s.Close()
+		s = openDisk(t, dir, nil)
+	}
+	if len(filesContaining(t, dir, []byte(marker))) == 0 {
+		t.Fatal("the product is in no file before erasure: the test would prove nothing")
+	}
+	if _, err := s.EraseClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if files := filesContaining(t, dir, []byte(marker)); len(files) > 0 {
+		t.Fatalf("after erasure the product is still in %v", files)
 	}
 }

@@ -52,6 +52,11 @@ func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, 0, err
 	}
+	former, err := tx.formerWonKeys(c, deals)
+	if err != nil {
+		return nil, 0, err
+	}
+	keys = append(keys, former...)
 	for _, d := range deals {
 		keys = append(keys, dealKey(d.ID), key(pDealOwn, d.OwnerID, d.ID))
 		if k := wonDealKey(c, d); k != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"accountbot/crm"
@@ -228,12 +229,16 @@ func (s *Store) PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPur
 	intern := map[string]string{}
 	add := func(k []byte, item Item) (bool, error) {
 		var e wonEntry
+		empty := false
 		err := item.Value(func(v []byte) (err error) {
+			if empty = len(v) == 0; empty {
+				return nil // written again by an erasure, to be dropped
+			}
 			e, err = decodeWon(k, v, len(prefix), intern)
 			return err
 		})
-		if err != nil {
-			return false, err
+		if err != nil || empty {
+			return !empty || err == nil, err
 		}
 		if e.client == q.Except || e.closed.Before(q.Since) {
 			return true, nil
@@ -296,4 +301,54 @@ func sortPeerProducts(ps []crm.PeerProduct) {
 		}
 		return a.Key < b.Key
 	})
+}
+
+// formerWonKeys lists the won-deal index keys the client's deals may have
+// had under its former segments and owners (from its history), writing
+// each again: a deleted entry is passed by when its prefix is dropped, and
+// would leave the deal's product in the data files after an erasure.
+func (tx *Tx) formerWonKeys(c *crm.Client, deals []*crm.Deal) ([][]byte, error) {
+	if c == nil || len(deals) == 0 {
+		return nil, nil
+	}
+	segs := map[string]bool{crm.NormalizeName(c.Segment): true}
+	owners := map[uint64]bool{c.OwnerID: true}
+	if err := tx.scan(key("h/client/", c.ID), false, true, func(_ []byte, item Item) (bool, error) {
+		ch, err := decode[crm.Change](item)
+		if err != nil {
+			return false, err
+		}
+		for _, v := range []string{ch.Old, ch.New} {
+			switch ch.Field {
+			case "segment":
+				segs[crm.NormalizeName(v)] = true
+			case "owner":
+				if id, err := strconv.ParseUint(v, 10, 64); err == nil {
+					owners[id] = true
+				}
+			}
+		}
+		return true, nil
+	}); err != nil {
+		return nil, err
+	}
+	var keys [][]byte
+	for seg := range segs {
+		if seg == "" {
+			continue
+		}
+		for o := range owners {
+			for _, d := range deals {
+				k := key(wonPrefix(seg), o, c.ID, d.ID)
+				if seg == crm.NormalizeName(c.Segment) && o == c.OwnerID {
+					continue // the live key, listed with the deal
+				}
+				if err := tx.set(k, nil); err != nil {
+					return nil, err
+				}
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, nil
 }
