@@ -54,6 +54,10 @@ func (s *Service) helpCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 				if len(sp.aliases) > 0 {
 					text += "\n" + r.t("help.aliases", "aliases", "/"+strings.Join(sp.aliases, ", /"))
 				}
+				if !r.helpVisible(sp) {
+					// What the caller may do: say so when this is not it.
+					text += "\n" + r.t("error.forbidden_command", "command", "/"+sp.name)
+				}
 				return w.Reply(ctx, bot.Reply{Title: "/" + sp.name, Text: text,
 					Buttons: [][]bot.Button{{{Label: "← " + r.familyLabel(sp.family), Data: "/help " + familyArg + sp.family}}}})
 			}

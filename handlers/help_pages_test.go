@@ -52,6 +52,8 @@ func TestHelpIsAPageOfFamilies(t *testing.T) {
 	if seen["/appoint"] {
 		t.Error("a manager's help lists /appoint")
 	}
+	// A command beyond the role is explained, and says so.
+	e.must("console:maria", "/help appoint", "/appoint", "not available for your role")
 	// In Bulgarian, with any alias.
 	e.must("console:maria", "/lang bg")
 	e.must("console:maria", "/помощ", "Клиенти", "Сделки")
