@@ -17,6 +17,7 @@ import (
 	"accountbot/i18n"
 	"accountbot/llm"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // assistClock is a fixed clock for the assistant's tests.
@@ -54,11 +55,7 @@ func newAssistEnv(t testing.TB, model Model) *assistEnv {
 func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
 	t.Helper()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, opts)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"accountbot/internal/golden"
+	"accountbot/store/storetest"
 	"context"
 	"io"
 	"log/slog"
@@ -102,11 +103,7 @@ func monday10(loc *time.Location) time.Time { return time.Date(2026, 3, 2, 10, 0
 // Beta, Petar owns Gamma, Georgi owns Delta.
 func newClaimsEnv(t testing.TB) *claimsEnv {
 	t.Helper()
-	st, err := store.Open(store.Options{InMemory: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, store.Options{InMemory: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

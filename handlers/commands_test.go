@@ -6,14 +6,11 @@ import (
 
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 func TestCommandsForMenus(t *testing.T) {
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

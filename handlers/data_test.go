@@ -17,6 +17,7 @@ import (
 	"accountbot/crm"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // dataClock is a test clock; step > 0 makes every reading advance it.
@@ -47,11 +48,7 @@ type dataEnv struct {
 func newDataEnv(t testing.TB, dir string, wrap ...func(Store) Store) *dataEnv {
 	t.Helper()
 	opts := store.Options{InMemory: dir == "", Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	st, err := store.Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, opts)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

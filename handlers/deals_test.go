@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"accountbot/internal/golden"
+	"accountbot/store/storetest"
 	"context"
 	"path/filepath"
 	"strings"
@@ -32,11 +33,7 @@ type dealsEnv struct {
 
 func newDealsEnv(t testing.TB) *dealsEnv {
 	t.Helper()
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

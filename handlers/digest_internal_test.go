@@ -13,6 +13,7 @@ import (
 	"accountbot/crm"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 
 	"github.com/shopspring/decimal"
 )
@@ -27,11 +28,7 @@ func (c *testClock) Now() time.Time { return c.t }
 // November 2026, 10:00 in Sofia.
 func newSectionTestService(t *testing.T) (*Service, *testClock) {
 	t.Helper()
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

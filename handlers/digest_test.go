@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"accountbot/internal/golden"
+	"accountbot/store/storetest"
 	"context"
 	"errors"
 	"fmt"
@@ -74,11 +75,7 @@ type digestEnv struct {
 func newDigestEnv(t *testing.T, st *store.Store, clock *fakeClock, n *digestNotifier) *digestEnv {
 	t.Helper()
 	if st == nil {
-		var err error
-		if st, err = store.Open(store.Options{InMemory: true}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
+		st = storetest.Open(t)
 	}
 	if n == nil {
 		n = &digestNotifier{fail: map[string]int{}}

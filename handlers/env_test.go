@@ -12,6 +12,7 @@ import (
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // fakeClock is a settable clock.
@@ -50,11 +51,7 @@ func sofia(t testing.TB) *time.Location {
 // (an observer, say).
 func newEnv(t testing.TB, opts ...handlers.Option) *testEnv {
 	t.Helper()
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"accountbot/crm"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // Every message key the code uses must have a text in every language: a
@@ -86,11 +87,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	for _, c := range crm.Channels {
 		check("channels", "channel."+c)
 	}
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	svc := New(st, cat)
 	for _, sp := range svc.specs {
 		check("help", "help."+sp.name+".usage")

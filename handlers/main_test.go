@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"accountbot/store/storetest"
 )
 
 // TestMain removes the benchmark data sets generated during the run, unless
-// ACCOUNTBOT_BENCH_KEEP is set (to measure the binary on them afterwards).
+// ACCOUNTBOT_BENCH_KEEP is set (to measure the binary on them afterwards),
+// and stops the PostgreSQL server of ACCOUNTBOT_TEST_STORE=postgres.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	dataMu.Lock()
@@ -19,5 +22,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 	}
 	dataMu.Unlock()
+	storetest.Stop()
 	os.Exit(code)
 }

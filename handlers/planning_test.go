@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"accountbot/internal/golden"
+	"accountbot/store/storetest"
 	"context"
 	"fmt"
 	"log/slog"
@@ -64,11 +65,7 @@ func (n *planningNotifier) to(identity string) []bot.Reply {
 // 10:00 in Sofia, heads console:admin and telegram:1.
 func newPlanningEnv(t testing.TB) (*testEnv, *planningNotifier) {
 	t.Helper()
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenWith(t, store.Options{InMemory: true})
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

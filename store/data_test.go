@@ -1,8 +1,6 @@
 package store
 
 import (
-	"accountbot/internal/pgtest"
-
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"accountbot/crm"
+	"accountbot/internal/pgtest"
 )
 
 var dataT0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
