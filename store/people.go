@@ -52,7 +52,7 @@ func (tx *Tx) person(id uint64) (*crm.Person, error) {
 func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
 	s.peopleMu.Lock()
 	defer s.peopleMu.Unlock()
-	if s.people != nil {
+	if s.people != nil && !s.shared {
 		return s.people, nil
 	}
 	var out []*crm.Person
@@ -64,7 +64,9 @@ func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
 		})
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	if err == nil {
+	if err == nil && !s.shared {
+		// Another replica may change a person at any time: on a shared
+		// database every call reads the team (one range query).
 		s.people = out
 	}
 	return out, err

@@ -64,6 +64,10 @@ type Store struct {
 	// (see erase.go); writes share it.
 	writeMu sync.RWMutex
 
+	// shared is set when other processes may write the same database
+	// (PostgreSQL replicas): nothing read is then kept in memory.
+	shared bool
+
 	peopleMu sync.Mutex
 	people   []*crm.Person // cached by People, nil when stale
 }
@@ -91,7 +95,7 @@ func Open(opts Options) (*Store, error) {
 // openEngine finishes Open on any engine: schema check and interrupted
 // erasures.
 func openEngine(eng engine, opts Options, logger *slog.Logger) (*Store, error) {
-	s := &Store{eng: eng, opts: opts, dir: opts.Dir, log: logger}
+	s := &Store{eng: eng, opts: opts, dir: opts.Dir, log: logger, shared: opts.DatabaseURL != ""}
 	if err := s.checkSchema(); err != nil {
 		eng.close()
 		return nil, err

@@ -143,12 +143,99 @@ func (t *tracker) inHand() int {
 }
 
 // runPolling removes any webhook and serves getUpdates until ctx is done.
+// leaseName is the polling lease in a shared store.
+const leaseName = "telegram/poll"
+
 func (a *Adapter) runPolling(ctx context.Context) error {
 	if _, err := a.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
 		// getUpdates answers 409 while a webhook is set; the loop tries
 		// again then.
 		a.log.Warn("telegram: deleteWebhook failed", "err", redact(err, a.cfg.Token))
 	}
+	ls, shared := a.store.(Leaser)
+	if !shared {
+		return a.poll(ctx, ctx)
+	}
+	for ctx.Err() == nil {
+		if !a.awaitLease(ctx, ls) {
+			break
+		}
+		held, lost := a.holdLease(ctx, ls)
+		err := a.poll(ctx, held)
+		lost()
+		if err != nil {
+			return err
+		}
+	}
+	a.closing.Store(true)
+	a.finish()
+	return nil
+}
+
+// awaitLease waits until this process holds the polling lease; false when
+// ctx ends first.
+func (a *Adapter) awaitLease(ctx context.Context, ls Leaser) bool {
+	logged := false
+	for {
+		ok, err := ls.Lease(ctx, leaseName, a.holder, a.leaseTTL)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("telegram: taking the polling lease", "err", err)
+		}
+		if ok {
+			if logged {
+				a.log.Info("telegram: this replica polls now")
+			}
+			return true
+		}
+		if !logged {
+			a.log.Info("telegram: another replica polls; standing by")
+			logged = true
+		}
+		if sleep(ctx, a.leaseRenew) != nil {
+			return false
+		}
+	}
+}
+
+// holdLease renews the lease until the returned context ends: when ctx
+// ends, when a renewal finds the lease taken or cannot renew it before it
+// runs out, or when release is called (which also gives it up).
+func (a *Adapter) holdLease(ctx context.Context, ls Leaser) (held context.Context, release func()) {
+	held, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		last := time.Now()
+		for sleep(held, a.leaseRenew) == nil {
+			ok, err := ls.Lease(held, leaseName, a.holder, a.leaseTTL)
+			if ok {
+				last = time.Now()
+				continue
+			}
+			if err == nil || time.Since(last) >= a.leaseTTL-a.leaseRenew/2 {
+				a.log.Warn("telegram: lost the polling lease; standing by", "err", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	return held, func() {
+		cancel()
+		<-done
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer rcancel()
+		if err := ls.ReleaseLease(rctx, leaseName, a.holder); err != nil {
+			a.log.Warn("telegram: giving up the polling lease", "err", err)
+		}
+	}
+}
+
+// poll runs the getUpdates loop while held lasts (held is ctx without a
+// lease). It starts from the offset saved in the store, where a replica
+// that polled before left it, and saves it again when it stops. Only at
+// the end of ctx does it finish the work in hand and confirm the offset
+// to Telegram; a replica that lost the lease leaves that to the new poller.
+func (a *Adapter) poll(ctx, held context.Context) error {
 	offset, err := a.store.Cursor(ctx, cursorName)
 	if err != nil {
 		return fmt.Errorf("telegram: reading the saved offset: %w", err)
@@ -158,9 +245,9 @@ func (a *Adapter) runPolling(ctx context.Context) error {
 	a.markReady()
 	saved := offset
 	backoff := a.backoffMin
-	for ctx.Err() == nil {
+	for held.Err() == nil {
 		if tr.inHand() >= maxInFlight {
-			a.waitProgress(ctx, tr, time.Second)
+			a.waitProgress(held, tr, time.Second)
 			continue
 		}
 		off := tr.offset()
@@ -169,9 +256,9 @@ func (a *Adapter) runPolling(ctx context.Context) error {
 				saved = off
 			}
 		}
-		ups, err := a.getUpdates(ctx, off, 100, a.pollTimeout)
+		ups, err := a.getUpdates(held, off, 100, a.pollTimeout)
 		if err != nil {
-			if ctx.Err() != nil {
+			if held.Err() != nil {
 				break
 			}
 			var ae *apiError
@@ -207,6 +294,15 @@ func (a *Adapter) runPolling(ctx context.Context) error {
 			// yet): wait for one to finish instead of asking again at once.
 			a.waitProgress(ctx, tr, time.Second)
 		}
+	}
+	if ctx.Err() == nil {
+		// The lease is lost: save what is finished for the next poller.
+		if off := tr.offset(); off != saved {
+			if err := a.store.SetCursor(ctx, cursorName, off); err != nil {
+				a.log.Warn("telegram: saving the offset", "err", err)
+			}
+		}
+		return nil
 	}
 	a.closing.Store(true)
 	a.finish()

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,15 @@ type Store interface {
 	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
 	Token(ctx context.Context, token string) (string, error)
 	MarkUnreachable(ctx context.Context, identity string) error
+}
+
+// Leaser is a Store that several processes may share (PostgreSQL
+// replicas): long polling holds its lease, so that one replica polls at a
+// time (Telegram answers a second poller with 409) and another takes over
+// when the poller dies.
+type Leaser interface {
+	Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // CommandLister gives the command menu in a language.
@@ -116,6 +126,10 @@ type Adapter struct {
 	backoffMax  time.Duration
 	grace       time.Duration
 	pacer       *pacer
+	// leaseTTL and leaseRenew time the polling lease (see Leaser);
+	// holder names this process in it.
+	leaseTTL, leaseRenew time.Duration
+	holder               string
 
 	webhookPath string
 	secret      string
@@ -154,6 +168,13 @@ func WithPacing(perChat, global time.Duration) Option {
 	return func(a *Adapter) { a.pacer = newPacer(perChat, global) }
 }
 
+// WithLease times the polling lease: how long it runs without renewal and
+// how often the poller renews it (and a standby replica tries to take it).
+// Defaults: 10 s and 3 s, so a replica takes over within about 13 s.
+func WithLease(ttl, renew time.Duration) Option {
+	return func(a *Adapter) { a.leaseTTL, a.leaseRenew = ttl, renew }
+}
+
 // WithPollTimeout sets the long-poll timeout of getUpdates (default 25 s).
 func WithPollTimeout(d time.Duration) Option { return func(a *Adapter) { a.pollTimeout = d } }
 
@@ -181,7 +202,8 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 		cfg: cfg, handler: h, store: st, log: slog.Default(), sends: bot.NopSendObserver{},
 		pollTimeout: 25 * time.Second,
 		backoffMin:  500 * time.Millisecond, backoffMax: 30 * time.Second,
-		grace: 20 * time.Second,
+		grace:    20 * time.Second,
+		leaseTTL: 10 * time.Second, leaseRenew: 3 * time.Second,
 		pacer: newPacer(time.Second, time.Second/30),
 		ready: make(chan struct{}),
 	}
@@ -217,6 +239,10 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 			a.secret = hex.EncodeToString(b)
 		}
 	}
+	host, _ := os.Hostname()
+	hb := make([]byte, 6)
+	_, _ = rand.Read(hb)
+	a.holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(hb))
 	if a.httpClient == nil {
 		a.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}

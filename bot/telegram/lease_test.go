@@ -1,0 +1,118 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"accountbot/dates"
+	"accountbot/handlers"
+	"accountbot/i18n"
+	"accountbot/store"
+)
+
+// dyingStore is a shared store as one replica sees it; kill makes the
+// replica die as far as the store can tell: no renewal, no release.
+type dyingStore struct {
+	*store.Store
+	dead atomic.Bool
+}
+
+func (d *dyingStore) Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if d.dead.Load() {
+		return false, errors.New("replica is dead")
+	}
+	return d.Store.Lease(ctx, name, holder, ttl)
+}
+
+func (d *dyingStore) ReleaseLease(ctx context.Context, name, holder string) error {
+	if d.dead.Load() {
+		return nil
+	}
+	return d.Store.ReleaseLease(ctx, name, holder)
+}
+
+// pollCounter counts one replica's getUpdates requests.
+type pollCounter struct{ n atomic.Int64 }
+
+func (c *pollCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/getUpdates") {
+		c.n.Add(1)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestOneReplicaPollsAndAnotherTakesOver runs two long-polling adapters on
+// one store: only the lease holder polls, and when it dies the other one
+// takes over within the lease time and handles what comes next.
+func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
+	api := newFakeAPI(t)
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := handlers.DefaultConfig()
+	hc.TZ = time.UTC
+	hc.Heads = []string{"telegram:100"}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
+		handlers.WithClock(dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))))
+	const ttl, renew = 600 * time.Millisecond, 100 * time.Millisecond
+	replica := func() (*Adapter, *dyingStore, *pollCounter, func()) {
+		ds := &dyingStore{Store: st}
+		pc := &pollCounter{}
+		a, err := New(Config{Token: fakeToken, APIURL: api.URL(), Lang: "en"}, svc, ds,
+			WithLogger(logger), WithCatalog(cat), WithCommands(svc), WithPacing(time.Millisecond, time.Millisecond),
+			WithPollTimeout(time.Second), WithBackoff(10*time.Millisecond, 100*time.Millisecond),
+			WithShutdownGrace(5*time.Second), WithLease(ttl, renew), WithHTTPClient(&http.Client{Transport: pc, Timeout: 10 * time.Second}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		return a, ds, pc, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	head := tgUser{ID: 100, Name: "Head"}
+	_, deadA, pollsA, stopA := replica()
+	defer stopA()
+	api.waitFor(t, 5*time.Second, "the first replica polls", func() bool { return pollsA.n.Load() > 0 })
+	_, _, pollsB, stopB := replica()
+	defer stopB()
+	api.waitHandled(t, api.say(head, "/help"))
+	time.Sleep(3 * renew) // B had time to poll if it would
+	if n := pollsB.n.Load(); n != 0 {
+		t.Fatalf("the standby replica polled %d times while the other held the lease", n)
+	}
+	deadA.dead.Store(true)
+	died := time.Now()
+	api.waitFor(t, 5*time.Second, "the second replica takes over", func() bool { return pollsB.n.Load() > 0 })
+	if took := time.Since(died); took > ttl+3*renew {
+		t.Errorf("takeover took %v, want within the lease time %v", took, ttl)
+	}
+	aAtTakeover := pollsA.n.Load()
+	before := len(api.Sent(head.ID))
+	api.waitHandled(t, api.say(head, "/help"))
+	if len(api.Sent(head.ID)) == before {
+		t.Error("the update after the takeover got no answer")
+	}
+	if n := pollsA.n.Load(); n > aAtTakeover {
+		t.Errorf("the replica that lost its lease polled again (%d → %d)", aAtTakeover, n)
+	}
+}
