@@ -1,8 +1,6 @@
 package handlers_test
 
 import (
-	"accountbot/internal/golden"
-	"accountbot/store/storetest"
 	"context"
 	"errors"
 	"fmt"
@@ -17,7 +15,9 @@ import (
 	"accountbot/crm"
 	"accountbot/handlers"
 	"accountbot/i18n"
+	"accountbot/internal/golden"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // notice is one message the fake notifier was asked to deliver.

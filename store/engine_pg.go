@@ -38,7 +38,11 @@ const (
 
 type pgEngine struct {
 	pool *pgxpool.Pool
-	log  *slog.Logger
+	// ids is a pool of its own for id leases, which are taken while a
+	// transaction holds a connection of pool: from the same pool, a burst
+	// of transactions could hold every connection and wait for one more.
+	ids *pgxpool.Pool
+	log *slog.Logger
 
 	seqMu sync.Mutex
 	seqs  map[string]*pgLease
@@ -76,7 +80,14 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 		pool.Close()
 		return nil, err
 	}
-	e := &pgEngine{pool: pool, log: logger, seqs: map[string]*pgLease{}, stop: make(chan struct{}), done: make(chan struct{})}
+	icfg := cfg.Copy()
+	icfg.MaxConns, icfg.MinConns = 4, 0
+	ids, err := pgxpool.NewWithConfig(ctx, icfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go e.sweep()
 	return e, nil
 }
@@ -206,7 +217,7 @@ func (e *pgEngine) nextID(k []byte, bandwidth uint64) (uint64, error) {
 		var end int64
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		err := e.pool.QueryRow(ctx, `INSERT INTO kv (key, value) VALUES ($1, int8send($2::bigint))
+		err := e.ids.QueryRow(ctx, `INSERT INTO kv (key, value) VALUES ($1, int8send($2::bigint))
 			ON CONFLICT (key) DO UPDATE SET value = int8send(accountbot_u64(kv.value) + $2::bigint)
 			RETURNING accountbot_u64(value)`, k, int64(bandwidth)).Scan(&end)
 		if err != nil {
@@ -229,7 +240,7 @@ func (e *pgEngine) releaseIDs() {
 	defer cancel()
 	for k, l := range e.seqs {
 		if l.next < l.end {
-			if _, err := e.pool.Exec(ctx, `UPDATE kv SET value = int8send($2::bigint) WHERE key = $1 AND value = int8send($3::bigint)`,
+			if _, err := e.ids.Exec(ctx, `UPDATE kv SET value = int8send($2::bigint) WHERE key = $1 AND value = int8send($3::bigint)`,
 				[]byte(k), int64(l.next), int64(l.end)); err != nil {
 				e.log.Warn("releasing id sequence", "key", k, "err", err)
 			}
@@ -331,6 +342,7 @@ func (e *pgEngine) close() error {
 	close(e.stop)
 	<-e.done
 	e.pool.Close()
+	e.ids.Close()
 	return nil
 }
 

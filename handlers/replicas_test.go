@@ -1,0 +1,76 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"accountbot/internal/pgtest"
+	"accountbot/store"
+	"accountbot/store/storetest"
+)
+
+// TestScheduledWorkOnceAcrossReplicas runs the scheduled jobs (digests,
+// reminders, agenda, escalations, meeting notices) of two services on one
+// PostgreSQL database at the same moments, concurrently, and checks that
+// people get exactly what one service alone sends them: each job claims
+// its work in the store before sending.
+func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
+	url := pgtest.URL(t)
+	scenario := func(replicas []*store.Store) []string {
+		clock := newClock(time.Date(2026, 11, 26, 8, 0, 0, 0, sofia(t)))
+		n := &digestNotifier{fail: map[string]int{}}
+		var envs []*digestEnv
+		for _, st := range replicas {
+			envs = append(envs, newDigestEnv(t, st, clock, n))
+		}
+		e := envs[0]
+		e.must("console:admin", `/client add "Acme Ltd"`, "Saved")
+		e.must("console:admin", `/appoint console:sofia supervisor "Sofia Sup"`, "Sofia Sup")
+		e.must("console:admin", `/appoint console:maria manager "Maria Man" reports_to "Sofia Sup"`, "Maria Man")
+		e.must("console:admin", "/remind acme: call about the contract by today 10:30", "T-1")
+		for _, hm := range [][2]int{{9, 0}, {10, 30}, {12, 0}, {18, 0}} {
+			e.at(2026, 11, 26, hm[0], hm[1])
+			var wg sync.WaitGroup
+			for _, r := range envs {
+				for range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						r.svc.RunJobs(context.Background())
+					}()
+				}
+			}
+			wg.Wait()
+		}
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		var got []string
+		for _, s := range n.sent {
+			got = append(got, s.identity+" "+s.reply.Title)
+		}
+		sort.Strings(got)
+		return got
+	}
+	alone := scenario([]*store.Store{storetest.Open(t)})
+	t.Logf("one service sends %q", alone)
+	if len(alone) == 0 {
+		t.Fatal("the scenario sends nothing: it tests nothing")
+	}
+	var stores []*store.Store
+	for range 2 {
+		st, err := store.Open(store.Options{DatabaseURL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores = append(stores, st)
+	}
+	both := scenario(stores)
+	if fmt.Sprint(both) != fmt.Sprint(alone) {
+		t.Errorf("two replicas sent\n%q\none service sends\n%q", both, alone)
+	}
+}
