@@ -212,7 +212,10 @@ func (a *Adapter) holdLease(ctx context.Context, ls Leaser) (held context.Contex
 				last = time.Now()
 				continue
 			}
-			if err == nil || time.Since(last) >= a.leaseTTL-a.leaseRenew/2 {
+			// Without a renewal, stop while the lease still runs (the
+			// next check may come a renewal period late): another
+			// replica takes it only once it has run out.
+			if err == nil || time.Since(last) >= a.leaseTTL-2*a.leaseRenew {
 				a.log.Warn("telegram: lost the polling lease; standing by", "err", err)
 				cancel()
 				return

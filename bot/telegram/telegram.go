@@ -170,7 +170,9 @@ func WithPacing(perChat, global time.Duration) Option {
 
 // WithLease times the polling lease: how long it runs without renewal and
 // how often the poller renews it (and a standby replica tries to take it).
-// Defaults: 10 s and 3 s, so a replica takes over within about 13 s.
+// Defaults: 10 s and 3 s, so a replica takes over within about 13 s; ttl
+// must exceed twice renew (a holder that cannot renew stops polling
+// before its lease runs out).
 func WithLease(ttl, renew time.Duration) Option {
 	return func(a *Adapter) { a.leaseTTL, a.leaseRenew = ttl, renew }
 }
