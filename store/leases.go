@@ -20,6 +20,11 @@ type lease struct {
 	Until  time.Time `json:"until"`
 }
 
+// Shared reports whether other processes may use the same store at once
+// (PostgreSQL); a Badger directory is one process's, so no lease is
+// needed there.
+func (s *Store) Shared() bool { return s.shared }
+
 // Lease takes or renews the lease name for holder for ttl from now, and
 // reports whether holder holds it: false while another holder's lease
 // runs.

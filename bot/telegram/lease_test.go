@@ -24,6 +24,10 @@ type dyingStore struct {
 	dead atomic.Bool
 }
 
+// Shared is true: the in-memory store stands for a database that two
+// processes share.
+func (d *dyingStore) Shared() bool { return true }
+
 func (d *dyingStore) Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	if d.dead.Load() {
 		return false, errors.New("replica is dead")

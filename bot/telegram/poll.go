@@ -152,8 +152,9 @@ func (a *Adapter) runPolling(ctx context.Context) error {
 		// again then.
 		a.log.Warn("telegram: deleteWebhook failed", "err", redact(err, a.cfg.Token))
 	}
-	ls, shared := a.store.(Leaser)
-	if !shared {
+	ls, ok := a.store.(Leaser)
+	if !ok || !ls.Shared() {
+		// One process holds the store (Badger): nobody to share with.
 		return a.poll(ctx, ctx)
 	}
 	for ctx.Err() == nil {

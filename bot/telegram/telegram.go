@@ -74,6 +74,8 @@ type Store interface {
 // time (Telegram answers a second poller with 409) and another takes over
 // when the poller dies.
 type Leaser interface {
+	// Shared reports whether other processes use the store too.
+	Shared() bool
 	Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
