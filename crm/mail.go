@@ -36,6 +36,15 @@ type InboundMail struct {
 	Subject       string
 	Text          string
 	Date          time.Time
+	// Files are the message's attachments, whole (none when the message
+	// was too large to read whole).
+	Files []MailFile
+}
+
+// MailFile is one attachment of a read message.
+type MailFile struct {
+	Name, MIME string
+	Data       []byte
 }
 
 // UnmatchedMail is a message that names no client's address, kept for a

@@ -244,3 +244,17 @@ func TestSendWithCredentialsToARelayWithoutAuth(t *testing.T) {
 		t.Fatal("not delivered")
 	}
 }
+
+func TestParseKeepsAttachments(t *testing.T) {
+	raw := "From: ivan@client.bg\r\nTo: log@firm.bg\r\nSubject: invoice\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nSee the invoice.\r\n--XX\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX--\r\n"
+	m, err := email.Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 1 || m.Files[0].Name != "invoice.pdf" || m.Files[0].MIME != "application/pdf" || string(m.Files[0].Data) != "%PDF-1.4\n" {
+		t.Fatalf("files %+v", m.Files)
+	}
+	if !strings.Contains(m.Text, "See the invoice.") {
+		t.Fatalf("text %q", m.Text)
+	}
+}

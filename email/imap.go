@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,13 +37,15 @@ const (
 	idleFor = 25 * time.Minute
 	// maxRetry is the longest wait before reconnecting after a failure.
 	maxRetry = 5 * time.Minute
+	// maxFiles is how many attachments of one message are kept.
+	maxFiles = 5
 	// dialTimeout bounds connecting to the server.
 	dialTimeout = 10 * time.Second
 	// fetchBatch is how many messages one FETCH asks for.
-	fetchBatch = 50
-	// maxMessageBytes is the largest message read; a larger one is logged
-	// by its headers and first part only.
-	maxMessageBytes = 2 << 20
+	fetchBatch = 20
+	// maxMessageBytes is the largest message read whole; a larger one is logged
+	// by what its first 25 MiB hold, without attachments.
+	maxMessageBytes = 25 << 20
 )
 
 // Cursors keeps the last read UID of a mailbox across restarts (the store
@@ -266,27 +269,34 @@ func (r *Reader) readNew(ctx context.Context, c *imapclient.Client, validity uin
 		return err
 	}
 	for {
+		// First the UIDs only, then the bodies a batch at a time, so that a
+		// long backlog is never held in memory at once.
 		var set imap.UIDSet
 		set.AddRange(imap.UID(last+1), 0) // last+1:*
-		opts := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
-		msgs, err := c.Fetch(set, opts).Collect()
+		ids, err := c.Fetch(set, &imap.FetchOptions{UID: true}).Collect()
 		if err != nil {
 			return err
 		}
-		var fresh []*imapclient.FetchMessageBuffer
-		for _, m := range msgs {
+		var uids []imap.UID
+		for _, m := range ids {
 			// "N:*" always answers the last message, even when N is above it.
 			if int64(m.UID) > last {
-				fresh = append(fresh, m)
+				uids = append(uids, m.UID)
 			}
 		}
-		if len(fresh) == 0 {
+		if len(uids) == 0 {
 			return nil
 		}
-		sortByUID(fresh)
-		if len(fresh) > fetchBatch {
-			fresh = fresh[:fetchBatch]
+		slices.Sort(uids)
+		if len(uids) > fetchBatch {
+			uids = uids[:fetchBatch]
 		}
+		opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
+		fresh, err := c.Fetch(imap.UIDSetNum(uids...), opts).Collect()
+		if err != nil {
+			return err
+		}
+		sortByUID(fresh)
 		for _, m := range fresh {
 			var raw []byte
 			if len(m.BodySection) > 0 {
@@ -323,7 +333,8 @@ func sortByUID(ms []*imapclient.FetchMessageBuffer) {
 // Message-ID and plain text (the text/plain part, or the HTML part with
 // the markup dropped).
 func Parse(raw []byte) (*crm.InboundMail, error) {
-	if len(raw) > maxMessageBytes {
+	whole := len(raw) <= maxMessageBytes
+	if !whole {
 		raw = raw[:maxMessageBytes]
 	}
 	mr, err := mail.CreateReader(bytes.NewReader(raw))
@@ -356,9 +367,19 @@ func Parse(raw []byte) (*crm.InboundMail, error) {
 			}
 			return nil, err
 		}
+		if ah, ok := p.Header.(*mail.AttachmentHeader); ok {
+			if whole && len(in.Files) < maxFiles {
+				name, _ := ah.Filename()
+				ct, _, _ := ah.ContentType()
+				if b, err := io.ReadAll(io.LimitReader(p.Body, maxMessageBytes)); err == nil && len(b) > 0 {
+					in.Files = append(in.Files, crm.MailFile{Name: name, MIME: ct, Data: b})
+				}
+			}
+			continue
+		}
 		ih, ok := p.Header.(*mail.InlineHeader)
 		if !ok {
-			continue // an attachment
+			continue
 		}
 		ct, _, _ := ih.ContentType()
 		b, _ := io.ReadAll(io.LimitReader(p.Body, maxMessageBytes))

@@ -297,6 +297,7 @@ func (s *Service) LogMail(ctx context.Context, in *crm.InboundMail) error {
 		}
 		if logged {
 			s.log.Info("e-mail logged", "client", c.ID, "person", by)
+			s.keepMailFiles(ctx, in, conv, by)
 		}
 	}
 	return nil
@@ -366,4 +367,30 @@ func trimQuoted(text string) string {
 		out = append(out, strings.TrimRight(l, " \t"))
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// keepMailFiles attaches the files of a logged message to its
+// conversation, as a file sent in chat with a /log caption is: within the
+// same size limit, listed on the card, erased with the client. The message
+// is logged already: a file that cannot be kept is logged and skipped.
+func (s *Service) keepMailFiles(ctx context.Context, in *crm.InboundMail, conv *crm.Conversation, by uint64) {
+	for _, f := range in.Files {
+		if len(f.Data) > maxAttachmentBytes {
+			s.log.Info("e-mail attachment too large: not kept", "client", conv.ClientID, "size", len(f.Data))
+			continue
+		}
+		kind := "document"
+		if strings.HasPrefix(f.MIME, "image/") {
+			kind = "photo"
+		}
+		name := f.Name
+		if name == "" {
+			name = "attachment"
+		}
+		a := &crm.Attachment{ClientID: conv.ClientID, RecordKind: crm.AttachedToConversation, RecordID: conv.ID, Kind: kind,
+			Name: trimRunes(name, 200), MIME: f.MIME, Size: int64(len(f.Data)), By: by, At: conv.At}
+		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.Data); err != nil {
+			s.log.Warn("e-mail attachment not kept", "client", conv.ClientID, "err", err)
+		}
+	}
 }

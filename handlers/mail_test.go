@@ -270,6 +270,7 @@ func TestLogMailOnceByContactAddress(t *testing.T) {
 	in := &crm.InboundMail{Key: "mid:1@acme.bg", From: "maria@firm.bg", To: []string{"IVAN@acme.bg"}, Cc: []string{"log@firm.bg"},
 		Subject: "Оферта", Text: "Здравейте,\nизпращам офертата.\n\n-- \nМария Петрова\nтел. 0888\n\nOn Tue, Ivan wrote:\n> старо\n",
 		Date: e.clock.Now().Add(-time.Hour)}
+	in.Files = []crm.MailFile{{Name: "оферта.pdf", MIME: "application/pdf", Data: []byte("%PDF-1.4\n")}}
 	for i := 0; i < 3; i++ {
 		if err := e.svc.LogMail(ctx, in); err != nil {
 			t.Fatal(err)
@@ -285,6 +286,10 @@ func TestLogMailOnceByContactAddress(t *testing.T) {
 	if v.AuthorID != maria.ID || v.Channels[0] != "email" || !strings.HasPrefix(v.Text, "Оферта\n\nЗдравейте,") ||
 		strings.Contains(v.Text, "0888") || strings.Contains(v.Text, "старо") {
 		t.Fatalf("conversation %+v", v)
+	}
+	files, err := e.st.ClientAttachments(ctx, c.ID)
+	if err != nil || len(files) != 1 || files[0].Name != "оферта.pdf" || files[0].RecordKind != crm.AttachedToConversation || files[0].RecordID != v.ID {
+		t.Fatalf("attachments %+v %v", files, err)
 	}
 }
 
