@@ -59,7 +59,8 @@ func (s *Service) helpFamilies(ctx context.Context, w bot.ReplyWriter, r *reques
 	var buttons [][]bot.Button
 	var row []bot.Button
 	for _, f := range s.orderedFamilies() {
-		if len(s.familySpecs(r, f)) == 0 {
+		specs := s.familySpecs(r, f)
+		if len(specs) == 0 {
 			continue
 		}
 		label := r.familyLabel(f)
@@ -68,6 +69,13 @@ func (s *Service) helpFamilies(ctx context.Context, w bot.ReplyWriter, r *reques
 		} else {
 			lines = append(lines, "• "+label)
 		}
+		// The commands themselves, in the reader's language, so that the
+		// first page already says everything the caller may do.
+		names := make([]string, 0, len(specs))
+		for _, sp := range specs {
+			names = append(names, "/"+r.commandWord(sp))
+		}
+		lines = append(lines, "   "+strings.Join(names, " "))
 		row = append(row, bot.Button{Label: label, Data: "/help " + familyArg + f})
 		if len(row) == 2 {
 			buttons, row = append(buttons, row), nil
@@ -126,4 +134,13 @@ func (r *request) familyLabel(f string) string {
 		return l
 	}
 	return f
+}
+
+// commandWord is how the reader types a command: its English name, or in
+// Bulgarian its first alias (the Bulgarian one), as the help teaches it.
+func (r *request) commandWord(sp *spec) string {
+	if r.Lang == "bg" && len(sp.aliases) > 0 {
+		return sp.aliases[0]
+	}
+	return sp.name
 }

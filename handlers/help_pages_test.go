@@ -18,8 +18,18 @@ func TestHelpIsAPageOfFamilies(t *testing.T) {
 		t.Fatalf("replies: %+v", rec.Replies)
 	}
 	page := rec.Replies[0]
-	if n := strings.Count(page.Text, "\n"); n > 16 || len(page.Text) > 1200 {
+	// Two lines a family: its name and what it is for, then its commands.
+	if n := strings.Count(page.Text, "\n"); n > 30 || len(page.Text) > 1600 {
 		t.Errorf("first help page is %d lines, %d bytes:\n%s", n, len(page.Text), page.Text)
+	}
+	// The first page already names what the caller may do, and only that.
+	for _, c := range []string{"/log ", "/deal ", "/claim "} {
+		if !strings.Contains(page.Text+" ", c) {
+			t.Errorf("first help page does not name %s:\n%s", c, page.Text)
+		}
+	}
+	if strings.Contains(page.Text, "/appoint") {
+		t.Errorf("a manager's first help page names /appoint:\n%s", page.Text)
 	}
 	var buttons []bot.Button
 	for _, row := range page.Buttons {
