@@ -7,17 +7,22 @@ import (
 	"accountbot/metrics"
 )
 
+// Release is the version of this source tree. A module version stamped by
+// the toolchain (a tag) wins over it; a release build may also set it with
+// -ldflags "-X accountbot/app.Release=1.2.3".
+var Release = "0.3.0"
+
 // buildInfo reads the version the Go toolchain stamped into the binary:
 // the module version (a tag, or a pseudo-version from the commit when
 // built in a clone), the VCS revision and whether the tree was modified.
 func buildInfo() metrics.Build {
-	b := metrics.Build{Version: "(devel)", Revision: "unknown"}
+	b := metrics.Build{Version: Release, Revision: "unknown"}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b
 	}
 	b.GoVersion = bi.GoVersion
-	if v := bi.Main.Version; v != "" {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		b.Version = v
 	}
 	dirty := false
