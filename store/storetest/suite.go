@@ -33,6 +33,7 @@ func Run(t *testing.T, opener Opener) {
 		{"concurrent updates lose nothing", testConcurrent},
 		{"ids never reused after reopen", testIDsAfterReopen},
 		{"erasure removes every key", testErasure},
+		{"leases", testLeases},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, opener(t)) })
@@ -379,5 +380,40 @@ func testErasure(t *testing.T, open func() *store.Store) {
 	}
 	if n, _ := st.ErasedClients(ctx); n != 1 {
 		t.Errorf("erased count %d", n)
+	}
+}
+
+// testLeases: one holder at a time; a released or run-out lease goes to
+// the next one.
+func testLeases(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	for _, step := range []struct {
+		holder string
+		ttl    time.Duration
+		want   bool
+	}{
+		{"a", time.Minute, true},
+		{"b", time.Minute, false},
+		{"a", time.Minute, true}, // renewal
+	} {
+		if got, err := st.Lease(ctx, "poll", step.holder, step.ttl); err != nil || got != step.want {
+			t.Fatalf("%s takes the lease: %v %v, want %v", step.holder, got, err, step.want)
+		}
+	}
+	if err := st.ReleaseLease(ctx, "poll", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Lease(ctx, "poll", "b", time.Minute); got {
+		t.Error("a release by someone else freed the lease")
+	}
+	if err := st.ReleaseLease(ctx, "poll", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Lease(ctx, "poll", "b", time.Millisecond); !got {
+		t.Error("a released lease was not free")
+	}
+	time.Sleep(5 * time.Millisecond) // leases run on the real clock, by design
+	if got, _ := st.Lease(ctx, "poll", "a", time.Minute); !got {
+		t.Error("a lease that ran out was not free")
 	}
 }
