@@ -33,6 +33,8 @@ const (
 	// transcription; both are checked before anything is downloaded.
 	maxVoiceBytes  = 25 << 20
 	maxVoiceLength = 10 * time.Minute
+	// voiceDeadline bounds a voice note's download and transcription.
+	voiceDeadline = 3 * time.Minute
 	// captureChoices is how many clients a "which client?" question offers.
 	captureChoices = 6
 	// cardAttachments is how many attachments a card lists.
@@ -478,7 +480,11 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	s.bg.wg.Add(1)
 	go func() {
 		defer s.bg.wg.Done()
-		s.transcribe(bg, w, m, r, a)
+		// Download and transcription together are bounded too: a stuck
+		// server must not keep the work (and a shutdown) waiting.
+		ctx, cancel := context.WithTimeout(bg, voiceDeadline)
+		defer cancel()
+		s.transcribe(ctx, w, m, r, a)
 	}()
 	return nil
 }

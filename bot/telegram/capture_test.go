@@ -284,3 +284,13 @@ func TestPhotoWithoutCaptionOffersTheLatestClaim(t *testing.T) {
 	mustContain(t, text(e.pressIn(head, got, "/capture ")), "kept with C-1 as A-1")
 	mustContain(t, text(e.say(head, "/claim C-1")), "A-1", "photo.jpg")
 }
+
+// A file whose caption is a claim step is kept with that claim.
+func TestFileWithClaimNoteAttaches(t *testing.T) {
+	e := newTelegramEnv(t)
+	e.say(head, "/client add Acme")
+	e.say(head, "/claim Acme: broken pallets")
+	got := e.sendFile(head, "delivery-note.pdf", "application/pdf", "%PDF delivery note", "/claim note C-1: the signed delivery note")
+	mustContain(t, text(got), "C-1", "Attached delivery-note.pdf")
+	mustContain(t, text(e.say(head, "/claim C-1")), "A-1", "delivery-note.pdf")
+}
