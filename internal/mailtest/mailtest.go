@@ -36,7 +36,6 @@ type SMTPServer struct {
 	msgs []Received
 	// reject lists recipients refused with 550.
 	reject map[string]bool
-	down   bool
 }
 
 // SMTP starts an SMTP server that needs user and pass (PLAIN) when user is
