@@ -28,6 +28,11 @@ func (s *Store) UpsertClients(ctx context.Context, at time.Time, names []string,
 			// in a transaction sorts the transaction's pending writes, so
 			// lookups between writes would cost a sort each.
 			cur := make(map[string]*crm.Client, hi-lo)
+			// looks holds, by skeleton (crm.Skeleton), the normalised name
+			// of a stored or just-imported client that displays like it, so
+			// that a row spelling a client with another alphabet's letters
+			// is refused as /client add refuses it.
+			looks := map[string]string{}
 			for i := lo; i < hi; i++ {
 				norm := crm.NormalizeName(names[i])
 				if _, ok := cur[norm]; ok || norm == "" {
@@ -38,9 +43,23 @@ func (s *Store) UpsertClients(ctx context.Context, at time.Time, names []string,
 					return err
 				}
 				cur[norm] = c
+				if c != nil {
+					continue
+				}
+				sk := crm.Skeleton(names[i])
+				for _, probe := range crm.LookalikeProbes(names[i]) {
+					ex, err := tx.clientByExactName(crm.NormalizeName(probe))
+					if err != nil {
+						return err
+					}
+					if ex != nil && crm.Skeleton(ex.Name) == sk {
+						looks[sk] = crm.NormalizeName(ex.Name)
+						break
+					}
+				}
 			}
 			for i := lo; i < hi; i++ {
-				r, err := tx.upsertClient(at, i, names[i], cur, merge)
+				r, err := tx.upsertClient(at, i, names[i], cur, looks, merge)
 				if err != nil {
 					return err
 				}
@@ -72,12 +91,27 @@ func (s *Store) UpsertClients(ctx context.Context, at time.Time, names []string,
 // each normalised name in the batch (nil for none) and follows the writes.
 // A rejection is a result, not an error: only store failures abort the
 // transaction.
-func (tx *Tx) upsertClient(at time.Time, i int, name string, cur map[string]*crm.Client, merge crm.ClientMerge) (crm.UpsertResult, error) {
+func (tx *Tx) upsertClient(at time.Time, i int, name string, cur map[string]*crm.Client, looks map[string]string, merge crm.ClientMerge) (crm.UpsertResult, error) {
 	norm := crm.NormalizeName(name)
 	if norm == "" {
 		return crm.UpsertResult{Err: crm.Errorf(crm.EINVALID, "import.err.name_missing")}, nil
 	}
 	old := cur[norm]
+	if old == nil {
+		sk := crm.Skeleton(name)
+		if other, ok := looks[sk]; ok && other != norm {
+			// The row's own spelling is reported, never the other
+			// client's: the importer may have no rights over it.
+			return crm.UpsertResult{Err: crm.Errorf(crm.ECONFLICT, "import.err.lookalike")}, nil
+		}
+		if sk != "" {
+			defer func() {
+				if _, ok := looks[sk]; !ok && cur[norm] != nil {
+					looks[sk] = norm
+				}
+			}()
+		}
+	}
 	var existing *crm.Client
 	if old != nil {
 		existing = old.Clone()

@@ -560,3 +560,42 @@ func TestEraseClientDropsDerivedCopies(t *testing.T) {
 		t.Errorf("the erased client's text is still in %v", files)
 	}
 }
+
+// TestUpsertClientsRefusesLookalikes: an imported row whose name displays
+// like a stored client's, or like an earlier row's of the same file, but
+// is written with another alphabet's letters is refused, as /client add
+// refuses it; the exact same name still updates its client.
+func TestUpsertClientsRefusesLookalikes(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	acme := &crm.Client{Name: "Acme Pumps", OwnerID: 2, CreatedAt: dataT0}
+	if err := s.CreateClient(ctx, acme, crm.Actor{PersonID: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// A Greek Alpha; Cyrillic а, с, м, е; the stored name itself; then a
+	// new Latin name and its Greek twin in the same file.
+	names := []string{"\u0391cme Pumps", "\u0410\u0441\u043c\u0435 Pumps", "Acme Pumps", "Omega Ltd", "\u039fmega Ltd"}
+	res, err := s.UpsertClients(ctx, dataT0, names, func(i int, ex *crm.Client) (*crm.Client, crm.Actor, error) {
+		if ex != nil {
+			ex.City = "Sofia"
+			return ex, crm.Actor{PersonID: 2}, nil
+		}
+		return &crm.Client{Name: names[i], OwnerID: 2, CreatedAt: dataT0}, crm.Actor{PersonID: 2}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, refused := range []bool{true, true, false, false, true} {
+		if got := res[i].Err != nil; got != refused {
+			t.Errorf("row %d (%q): refused %v, want %v (%+v)", i, names[i], got, refused, res[i])
+		}
+	}
+	if res[2].ID != acme.ID || !res[2].Changed {
+		t.Errorf("the exact name should update Acme: %+v", res[2])
+	}
+	n := 0
+	s.EachClient(ctx, func(*crm.Client) bool { n++; return true })
+	if n != 2 {
+		t.Errorf("%d clients stored, want 2 (Acme Pumps, Omega Ltd)", n)
+	}
+}
