@@ -63,6 +63,9 @@ type Store struct {
 	// writeMu lets an erasure stop every write while it drops the data
 	// (see erase.go); writes share it.
 	writeMu sync.RWMutex
+	// retryLane is held by a transaction that lost retryLaneAfter
+	// conflicts, so that such transactions retry one at a time.
+	retryLane sync.Mutex
 
 	// shared is set when other processes may write the same database
 	// (PostgreSQL replicas): nothing read is then kept in memory.
@@ -181,7 +184,21 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	key, claim := crm.DeliveryKey(ctx)
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
+	lane := false
+	defer func() {
+		if lane {
+			s.retryLane.Unlock()
+		}
+	}()
 	for attempt := 0; ; attempt++ {
+		if attempt == retryLaneAfter {
+			// A transaction that keeps losing to others (many chats on
+			// one client) retries one at a time with the other such
+			// losers of this process, so that it only meets fresh
+			// writers and finishes instead of running out of attempts.
+			s.retryLane.Lock()
+			lane = true
+		}
 		err := s.eng.update(func(txn kvTxn) error {
 			tx := &Tx{kv: txn, s: s, ctx: ctx}
 			if claim != nil && !claim.Claimed() {
@@ -212,6 +229,10 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return mapErr(err)
 	}
 }
+
+// retryLaneAfter is how many conflicts a transaction loses before it waits
+// for the retry lane (Store.retryLane).
+const retryLaneAfter = 6
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(tx *Tx) error) error {
