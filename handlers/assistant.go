@@ -231,3 +231,35 @@ func (s *Service) extraFacts(ctx context.Context, r *request, c *crm.Client, f *
 	}
 	return nil
 }
+
+// phrase asks the model to write prose from the prompt task's template
+// filled with data (the facts it may use, nothing else), and returns the
+// text, cut at maxRunes. An answer with no text, or a tool call instead,
+// is the model's failure (llm.BadReply); a template that does not render
+// is ours (crm.Internal).
+func (s *Service) phrase(ctx context.Context, task, lang string, data any, maxTokens, maxRunes int) (string, error) {
+	a := s.assistant()
+	p, err := a.prompts.Render(task, lang, data)
+	if err != nil {
+		return "", crm.Internal(err)
+	}
+	resp, err := a.model.Complete(ctx, llm.Request{
+		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
+		Temperature: 0.3,
+		MaxTokens:   maxTokens,
+	})
+	if err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(resp.Content)
+	if body, ok := strings.CutPrefix(text, "```"); ok {
+		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(body), "```"))
+	}
+	if text == "" || len(resp.ToolCalls) > 0 {
+		return "", llm.BadReply("no %s text", task)
+	}
+	if len([]rune(text)) > maxRunes {
+		text = splitText(text, maxRunes)[0] + " …"
+	}
+	return text, nil
+}

@@ -134,30 +134,7 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 
 // modelQBR asks the model for the brief from the client's facts only.
 func (s *Service) modelQBR(ctx context.Context, r *request, f *crm.QBRFacts) (string, error) {
-	a := s.assistant()
-	p, err := a.prompts.Render("qbr", r.Lang, prompts.QBR{QBRFacts: f})
-	if err != nil {
-		return "", crm.Internal(err)
-	}
-	resp, err := a.model.Complete(ctx, llm.Request{
-		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
-		Temperature: 0.3,
-		MaxTokens:   900,
-	})
-	if err != nil {
-		return "", err
-	}
-	text := strings.TrimSpace(resp.Content)
-	if body, ok := strings.CutPrefix(text, "```"); ok {
-		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(body), "```"))
-	}
-	if text == "" || len(resp.ToolCalls) > 0 {
-		return "", llm.BadReply("no brief text")
-	}
-	if len([]rune(text)) > maxQBRRunes {
-		text = splitText(text, maxQBRRunes)[0] + " …"
-	}
-	return text, nil
+	return s.phrase(ctx, "qbr", r.Lang, prompts.QBR{QBRFacts: f}, 900, maxQBRRunes)
 }
 
 // qbrFacts gathers one client's period: talks, deals, claims, promises,

@@ -214,7 +214,6 @@ const maxNextAdviceRunes = 1200
 // phraseNext asks the model how to go about the steps the rules found. The
 // facts and the order are the rules'; the model only phrases them.
 func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advice []crm.Advice) (string, error) {
-	a := s.assistant()
 	data := prompts.Next{Facts: f}
 	for i, ad := range advice {
 		if i == 4 {
@@ -223,29 +222,7 @@ func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advi
 		step, reason := adviceText(r, ad)
 		data.Steps = append(data.Steps, prompts.NextStep{Step: step, Reason: reason})
 	}
-	p, err := a.prompts.Render("next", r.Lang, data)
-	if err != nil {
-		return "", crm.Internal(err)
-	}
-	resp, err := a.model.Complete(ctx, llm.Request{
-		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
-		Temperature: 0.3,
-		MaxTokens:   400,
-	})
-	if err != nil {
-		return "", err
-	}
-	text := strings.TrimSpace(resp.Content)
-	if body, ok := strings.CutPrefix(text, "```"); ok {
-		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(body), "```"))
-	}
-	if text == "" || len(resp.ToolCalls) > 0 {
-		return "", llm.BadReply("no advice text")
-	}
-	if len([]rune(text)) > maxNextAdviceRunes {
-		text = splitText(text, maxNextAdviceRunes)[0] + " …"
-	}
-	return text, nil
+	return s.phrase(ctx, "next", r.Lang, data, 400, maxNextAdviceRunes)
 }
 
 // nextCardSection adds the recommended step to the client card.
