@@ -5,13 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of account health, satisfaction and renewals:
@@ -83,7 +80,7 @@ func (tx *Tx) healthDirty(client uint64) error {
 func (tx *Tx) healthSummary(client uint64) (*crm.HealthSummary, error) {
 	var s crm.HealthSummary
 	err := tx.get(healthKey(client), &s)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -436,7 +433,7 @@ func (s *Store) SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.
 
 func (tx *Tx) saveHealth(u *crm.HealthUpdate, settings crm.HealthSettings) (*crm.Task, error) {
 	c, err := tx.client(u.ClientID)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -532,7 +529,7 @@ func (s *Store) HealthSweep(ctx context.Context) (day string, after uint64, done
 	var sw healthSweep
 	err = s.view(ctx, func(tx *Tx) error {
 		err := tx.get(healthSweepKey, &sw)
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil
 		}
 		return err
@@ -550,18 +547,9 @@ func (s *Store) SetHealthSweep(ctx context.Context, day string, after uint64, do
 // HealthWeights returns the weights of the health score: the saved ones
 // over the defaults.
 func (s *Store) HealthWeights(ctx context.Context) (crm.HealthWeights, error) {
-	w := crm.DefaultHealthWeights()
-	err := s.view(ctx, func(tx *Tx) error {
-		var saved crm.HealthWeights
-		err := tx.get(healthWeightsKey, &saved)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		for k, v := range saved {
-			if _, ok := w[k]; ok {
-				w[k] = v
-			}
-		}
+	var w map[string]int
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		w, err = tx.weights(healthWeightsKey, crm.DefaultHealthWeights())
 		return err
 	})
 	return w, err
@@ -571,30 +559,14 @@ func (s *Store) HealthWeights(ctx context.Context) (crm.HealthWeights, error) {
 // "health_weights") per changed weight.
 func (s *Store) SaveHealthWeights(ctx context.Context, w crm.HealthWeights, by crm.Actor, at time.Time) error {
 	return s.update(ctx, func(tx *Tx) error {
-		old := crm.DefaultHealthWeights()
-		var saved crm.HealthWeights
-		if err := tx.get(healthWeightsKey, &saved); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
-			return err
-		}
-		for k, v := range saved {
-			old[k] = v
-		}
-		for _, f := range crm.HealthFactors {
-			if old[f] != w[f] {
-				if err := tx.addChange(crm.Change{Kind: "health_weights", RecordID: 1, At: at, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
-					FieldChange: crm.FieldChange{Field: f, Old: strconv.Itoa(old[f]), New: strconv.Itoa(w[f])}}); err != nil {
-					return err
-				}
-			}
-		}
-		return tx.put(healthWeightsKey, w)
+		return tx.saveWeights(healthWeightsKey, "health_weights", crm.DefaultHealthWeights(), crm.HealthFactors, w, by, at)
 	})
 }
 
 func (tx *Tx) healthSettings() (crm.HealthSettings, error) {
 	st := crm.DefaultHealthSettings()
 	err := tx.get(healthSettingsKey, &st)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if errors.Is(err, errNotFound) {
 		return crm.DefaultHealthSettings(), nil
 	}
 	return st, err

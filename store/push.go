@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"accountbot/crm"
-
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Keys of what the bot sends by itself:
@@ -71,7 +69,7 @@ func (s *Store) ClaimReminders(ctx context.Context, due []crm.DueReminder, now t
 		for _, d := range due {
 			var old crm.Task
 			if err := tx.get(key("t/", d.TaskID), &old); err != nil {
-				if errors.Is(err, badger.ErrKeyNotFound) {
+				if errors.Is(err, errNotFound) {
 					if err := tx.del(ringKey(d.RingAt, d.TaskID)); err != nil {
 						return err
 					}
@@ -128,7 +126,7 @@ func (s *Store) LinkIdentity(ctx context.Context, code, identity string, now tim
 	err := s.update(ctx, func(tx *Tx) error {
 		var lc crm.LinkCode
 		if err := tx.get(key("lk/", code), &lc); err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return crm.Errorf(crm.ENOTFOUND, "link.bad_code")
 			}
 			return err
@@ -143,7 +141,7 @@ func (s *Store) LinkIdentity(ctx context.Context, code, identity string, now tim
 		}
 		p, err := tx.person(lc.PersonID)
 		if err != nil {
-			if errors.Is(err, badger.ErrKeyNotFound) {
+			if errors.Is(err, errNotFound) {
 				return crm.Errorf(crm.ENOTFOUND, "link.bad_code")
 			}
 			return err

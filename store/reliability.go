@@ -53,18 +53,9 @@ func (s *Store) Payments(ctx context.Context, client uint64) ([]crm.Payment, err
 // ReliabilityWeights returns the weights of the reliability model: the
 // saved ones over the defaults.
 func (s *Store) ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error) {
-	w := crm.DefaultReliabilityWeights()
-	err := s.view(ctx, func(tx *Tx) error {
-		var saved crm.ReliabilityWeights
-		err := tx.get(reliabilityWeightsKey, &saved)
-		if errors.Is(err, errNotFound) {
-			return nil
-		}
-		for k, v := range saved {
-			if _, ok := w[k]; ok {
-				w[k] = v
-			}
-		}
+	var w map[string]int
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		w, err = tx.weights(reliabilityWeightsKey, crm.DefaultReliabilityWeights())
 		return err
 	})
 	return w, err
@@ -74,22 +65,39 @@ func (s *Store) ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights,
 // "reliability_weights") per changed weight.
 func (s *Store) SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error {
 	return s.update(ctx, func(tx *Tx) error {
-		old := crm.DefaultReliabilityWeights()
-		var saved crm.ReliabilityWeights
-		if err := tx.get(reliabilityWeightsKey, &saved); err != nil && !errors.Is(err, errNotFound) {
-			return err
+		return tx.saveWeights(reliabilityWeightsKey, "reliability_weights", crm.DefaultReliabilityWeights(), crm.ReliabilityFactors, w, by, at)
+	})
+}
+
+// weights reads the weights saved at key over defaults; a saved factor
+// this build does not know is left out.
+func (tx *Tx) weights(key []byte, defaults map[string]int) (map[string]int, error) {
+	var saved map[string]int
+	if err := tx.get(key, &saved); err != nil && !errors.Is(err, errNotFound) {
+		return nil, err
+	}
+	for k, v := range saved {
+		if _, ok := defaults[k]; ok {
+			defaults[k] = v
 		}
-		for k, v := range saved {
-			old[k] = v
-		}
-		for _, f := range crm.ReliabilityFactors {
-			if old[f] != w[f] {
-				if err := tx.addChange(crm.Change{Kind: "reliability_weights", RecordID: 1, At: at, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
-					FieldChange: crm.FieldChange{Field: f, Old: strconv.Itoa(old[f]), New: strconv.Itoa(w[f])}}); err != nil {
-					return err
-				}
+	}
+	return defaults, nil
+}
+
+// saveWeights stores w at key, with one history entry of kind per factor
+// whose weight changed, in the caller's transaction.
+func (tx *Tx) saveWeights(key []byte, kind string, defaults map[string]int, factors []string, w map[string]int, by crm.Actor, at time.Time) error {
+	old, err := tx.weights(key, defaults)
+	if err != nil {
+		return err
+	}
+	for _, f := range factors {
+		if old[f] != w[f] {
+			if err := tx.addChange(crm.Change{Kind: kind, RecordID: 1, At: at, By: by.PersonID, OnBehalfOf: by.OnBehalfOf,
+				FieldChange: crm.FieldChange{Field: f, Old: strconv.Itoa(old[f]), New: strconv.Itoa(w[f])}}); err != nil {
+				return err
 			}
 		}
-		return tx.put(reliabilityWeightsKey, w)
-	})
+	}
+	return tx.put(key, w)
 }
