@@ -469,3 +469,29 @@ type ClaimEscalation struct {
 	At       time.Time `json:"at"`
 	Attempts int       `json:"attempts,omitempty"`
 }
+
+// ClaimsReceivedQuery picks claims by when they were received (CreatedAt in
+// [From, To)) and, optionally, by person and category.
+type ClaimsReceivedQuery struct {
+	From, To time.Time
+	// People, when not empty, keeps the claims owned by or assigned to
+	// one of them.
+	People []uint64
+	// Category, when not empty, keeps the claims of that category.
+	Category string
+}
+
+// EscalationRoute says who is told of a claim's breach: ByOwner[owner], or
+// Otherwise for an owner it does not name. Zero means nobody.
+type EscalationRoute struct {
+	ByOwner   map[uint64]uint64
+	Otherwise uint64
+}
+
+// To returns the person told of a breach of a claim owned by owner.
+func (r EscalationRoute) To(owner uint64) uint64 {
+	if to, ok := r.ByOwner[owner]; ok {
+		return to
+	}
+	return r.Otherwise
+}

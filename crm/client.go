@@ -366,3 +366,24 @@ type ClientPage struct {
 	Total   int
 	Clients []*Client
 }
+
+// StaleQuery asks for the stale clients of some owners: those last touched
+// before TouchBefore (never touched: last reviewed before it) or last
+// reviewed (edited or confirmed) before ReviewBefore.
+type StaleQuery struct {
+	// Owners are the owners whose clients are looked at.
+	Owners []uint64
+	// TouchBefore and ReviewBefore are the two limits above.
+	TouchBefore, ReviewBefore time.Time
+	// Oldest, above zero, asks for the records of only that many clients,
+	// the longest untouched first; zero asks for every stale client, owner
+	// by owner in the order of Owners and by id within an owner.
+	Oldest int
+}
+
+// StaleList answers a StaleQuery: Total counts every stale client, also
+// those that Clients (full records) leaves out under StaleQuery.Oldest.
+type StaleList struct {
+	Total   int
+	Clients []*Client
+}

@@ -309,16 +309,13 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 	today := r.today()
 	var all []*crm.Task
 	var ids []uint64
-	for _, o := range owners {
-		tasks, err := s.store.OpenTasks(ctx, o, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tasks {
-			all = append(all, t)
-			if t.ClientID != 0 {
-				ids = append(ids, t.ClientID)
-			}
+	all, err := s.store.OpenTasks(ctx, owners, until)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range all {
+		if t.ClientID != 0 {
+			ids = append(ids, t.ClientID)
 		}
 	}
 	names, err := s.clientNamesOf(ctx, ids)

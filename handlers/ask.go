@@ -348,26 +348,26 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 	if err != nil {
 		return nil, err
 	}
+	var cs []*crm.Client
+	if args.Stale {
+		var st crm.StaleList
+		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+		cs = st.Clients
+	} else {
+		cs, err = s.store.ClientsByOwner(ctx, owners)
+	}
+	if err != nil {
+		return nil, err
+	}
 	var list []*crm.Client
-	for _, o := range owners {
-		var cs []*crm.Client
-		if args.Stale {
-			cs, err = s.store.StaleClients(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
-		} else {
-			cs, err = s.store.ClientsByOwner(ctx, o)
+	for _, c := range cs {
+		if args.Field != "" && !fieldMatches(c.Field(args.Field), args.Value) {
+			continue
 		}
-		if err != nil {
-			return nil, err
+		if args.Stale && !s.isStale(r, c) {
+			continue
 		}
-		for _, c := range cs {
-			if args.Field != "" && !fieldMatches(c.Field(args.Field), args.Value) {
-				continue
-			}
-			if args.Stale && !s.isStale(r, c) {
-				continue
-			}
-			list = append(list, c)
-		}
+		list = append(list, c)
 	}
 	crm.SortByName(list)
 	out := struct {
@@ -457,28 +457,26 @@ func (s *Service) askOpenTasks(ctx context.Context, r *request, raw json.RawMess
 	var out []task
 	until := dates.AddDays(r.today(), days+1)
 	names := map[uint64]string{}
-	for _, o := range owners {
-		ts, err := s.store.OpenTasks(ctx, o, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			ref := idRef("T", t.ID)
-			seen[ref] = t.Text
-			tk := task{Ref: ref, Text: t.Text, Due: isoDate(t.Due, r.tz), Overdue: t.Due.Before(r.today()), Assignee: r.personName(t.AssigneeID)}
-			if t.ClientID != 0 {
-				name, ok := names[t.ClientID]
-				if !ok {
-					if c, err := s.store.Client(ctx, t.ClientID); err == nil {
-						name = c.Name
-					}
-					names[t.ClientID] = name
+	ts, err := s.store.OpenTasks(ctx, owners, until)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		ref := idRef("T", t.ID)
+		seen[ref] = t.Text
+		tk := task{Ref: ref, Text: t.Text, Due: isoDate(t.Due, r.tz), Overdue: t.Due.Before(r.today()), Assignee: r.personName(t.AssigneeID)}
+		if t.ClientID != 0 {
+			name, ok := names[t.ClientID]
+			if !ok {
+				if c, err := s.store.Client(ctx, t.ClientID); err == nil {
+					name = c.Name
 				}
-				tk.Client = "#" + itoa(t.ClientID) + " " + name
-				seen["#"+itoa(t.ClientID)] = name
+				names[t.ClientID] = name
 			}
-			out = append(out, tk)
+			tk.Client = "#" + itoa(t.ClientID) + " " + name
+			seen["#"+itoa(t.ClientID)] = name
 		}
+		out = append(out, tk)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due < out[j].Due })
 	if len(out) > maxAskList {

@@ -211,15 +211,7 @@ func (s *Service) visibleClients(ctx context.Context, r *request) ([]*crm.Client
 	if err != nil {
 		return nil, err
 	}
-	var out []*crm.Client
-	for _, o := range owners {
-		cs, err := s.store.ClientsByOwner(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
-	}
-	return out, nil
+	return s.store.ClientsByOwner(ctx, owners)
 }
 
 // extraFacts runs the registered facts sections (claims, deals…) for c.

@@ -148,7 +148,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 					return r.t("calendar.meeting", "name", name)
 				}})
 		}
-		tasks, err := s.store.OpenTasks(ctx, o, until)
+		tasks, err := s.store.OpenTasks(ctx, []uint64{o}, until)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +178,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 					return r.t("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
 				}})
 		}
-		claims, err := s.store.ClaimsOf(ctx, o, true)
+		claims, err := s.store.ClaimsOf(ctx, []uint64{o}, true)
 		if err != nil {
 			return nil, err
 		}

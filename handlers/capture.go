@@ -262,7 +262,7 @@ func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 // latestClaim is the sender's open claim received last, offered first for
 // a file (a photo of damaged goods is most often evidence for it), or nil.
 func (s *Service) latestClaim(ctx context.Context, r *request) (*crm.ClaimSummary, string, error) {
-	list, err := s.store.ClaimsOf(ctx, r.me.ID, true)
+	list, err := s.store.ClaimsOf(ctx, []uint64{r.me.ID}, true)
 	if err != nil || len(list) == 0 {
 		return nil, "", err
 	}
@@ -315,7 +315,7 @@ func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, 
 
 // captureCandidates are the clients offered for a capture.
 func (s *Service) captureCandidates(ctx context.Context, r *request, city string) ([]*crm.Client, error) {
-	cs, err := s.store.ClientsByOwner(ctx, r.me.ID)
+	cs, err := s.store.ClientsByOwner(ctx, []uint64{r.me.ID})
 	if err != nil {
 		return nil, err
 	}

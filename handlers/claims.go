@@ -17,18 +17,50 @@ import (
 	"accountbot/dates"
 )
 
-// ClaimStore keeps claims, their indexes and the SLA settings.
+// ClaimStore keeps claims, their indexes and the SLA settings (see the
+// rules shared by every port in service.go).
 type ClaimStore interface {
+	// CreateClaim stores c, a claim of an existing client, giving it the
+	// next claim id (never reused, also after a crash) and its first
+	// history entry. An unknown client is crm.ErrNotFound.
 	CreateClaim(ctx context.Context, c *crm.Claim) error
+	// Claim returns the claim with id, or crm.ErrNotFound.
 	Claim(ctx context.Context, id uint64) (*crm.Claim, error)
+	// UpdateClaim applies fn (normally crm.ApplyClaimEvent; it may be
+	// re-run) to a copy of the claim and stores what it returns, with the
+	// indexes and one history entry per changed field, in one
+	// transaction.
 	UpdateClaim(ctx context.Context, id uint64, fn func(crm.Claim) (crm.Claim, error)) (*crm.Claim, error)
-	ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.ClaimSummary, error)
+	// ClaimsOf returns the summaries (crm.ClaimSummary: no text or
+	// timeline) of the claims owned by or assigned to one of people, the
+	// open or the closed ones, each once, by id.
+	ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm.ClaimSummary, error)
+	// ClientClaims returns every claim of the client, oldest first.
 	ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error)
+	// ClaimsByID returns the claims with the given ids in that order,
+	// leaving out those that do not exist.
 	ClaimsByID(ctx context.Context, ids []uint64) ([]*crm.Claim, error)
-	ClaimsReceived(ctx context.Context, from, to time.Time, keep func(*crm.ClaimSummary) bool, fn func(*crm.Claim) bool) error
+	// ClaimsReceived calls fn with each claim q picks, oldest first,
+	// until fn returns false. fn runs inside a read transaction: it must
+	// not call the store.
+	ClaimsReceived(ctx context.Context, q crm.ClaimsReceivedQuery, fn func(*crm.Claim) bool) error
+	// ClaimSettings returns the SLA settings, the defaults for what was
+	// never saved.
 	ClaimSettings(ctx context.Context) (crm.ClaimSettings, error)
+	// SaveClaimSettings stores cs with one history entry (kind
+	// "claim_settings") per changed value, made by by at at.
 	SaveClaimSettings(ctx context.Context, cs crm.ClaimSettings, by crm.Actor, at time.Time) error
-	EscalateClaims(ctx context.Context, now time.Time, limit int, pick func(*crm.Claim) uint64) ([]crm.ClaimEscalation, error)
+	// EscalateClaims decides the escalations due at now, once each: every
+	// open claim whose resolve deadline passed before now and whose
+	// breach was not escalated yet (at most limit, the oldest breaches
+	// first) gets the escalation step and a pending delivery to the person
+	// route names (none for 0), in one transaction. It returns every
+	// pending delivery, the new ones and those still undelivered, by
+	// claim id.
+	EscalateClaims(ctx context.Context, now time.Time, limit int, route crm.EscalationRoute) ([]crm.ClaimEscalation, error)
+	// FinishEscalation records one delivery attempt of the claim's
+	// pending escalation: a delivered one, or one that failed maxAttempts
+	// times, is dropped. A claim with none pending is no error.
 	FinishEscalation(ctx context.Context, claimID uint64, delivered bool, maxAttempts int) error
 }
 
@@ -788,23 +820,23 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			}
 		}
 	} else {
-		seen := map[uint64]bool{}
+		people := make([]uint64, 0, len(set))
+		for id := range set {
+			people = append(people, id)
+		}
 		for _, open := range []bool{true, false} {
 			if (open && f.status == "closed") || (!open && (f.status == "open" || f.status == "overdue")) {
 				continue
 			}
-			for id := range set {
-				sums, err := s.store.ClaimsOf(ctx, id, open)
-				if err != nil {
-					return err
-				}
-				for _, sm := range sums {
-					// ClaimsOf lists a person's claims as owner and as
-					// assignee; the second kind only for the assignee.
-					if !seen[sm.ID] && (set[sm.OwnerID] || r.seesClaim(sm.OwnerID, sm.AssigneeID)) {
-						seen[sm.ID] = true
-						list = append(list, sm)
-					}
+			sums, err := s.store.ClaimsOf(ctx, people, open)
+			if err != nil {
+				return err
+			}
+			for _, sm := range sums {
+				// ClaimsOf lists the people's claims as owner and as
+				// assignee; the second kind only for the assignee.
+				if set[sm.OwnerID] || r.seesClaim(sm.OwnerID, sm.AssigneeID) {
+					list = append(list, sm)
 				}
 			}
 		}
@@ -879,25 +911,21 @@ func (s *Service) clientNames(ctx context.Context, list []crm.ClaimSummary) (map
 // claimAgenda adds to /today the claims of the given people (as owner or
 // assignee) whose acknowledge or resolve deadline passed or falls today.
 func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	seen := map[uint64]bool{}
 	var due []crm.ClaimSummary
-	for _, o := range owners {
-		sums, err := s.store.ClaimsOf(ctx, o, true)
-		if err != nil {
-			return nil, err
+	sums, err := s.store.ClaimsOf(ctx, owners, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, sm := range sums {
+		if !r.seesClaim(sm.OwnerID, sm.AssigneeID) {
+			continue
 		}
-		for _, sm := range sums {
-			if seen[sm.ID] || !r.seesClaim(sm.OwnerID, sm.AssigneeID) {
-				continue
-			}
-			seen[sm.ID] = true
-			next := sm.ResolveDue
-			if sm.Status.AwaitsAck() {
-				next = sm.AckDue
-			}
-			if sm.Overdue(r.now) || next.Before(until) {
-				due = append(due, sm)
-			}
+		next := sm.ResolveDue
+		if sm.Status.AwaitsAck() {
+			next = sm.AckDue
+		}
+		if sm.Overdue(r.now) || next.Before(until) {
+			due = append(due, sm)
 		}
 	}
 	if len(due) == 0 {
@@ -970,9 +998,14 @@ func (s *Service) escalateClaims(ctx context.Context, now time.Time) error {
 	for _, p := range people {
 		byID[p.ID] = p
 	}
-	pending, err := s.store.EscalateClaims(ctx, now, escalationBatch, func(c *crm.Claim) uint64 {
-		return escalationTarget(byID, c.OwnerID)
-	})
+	// Who is told depends only on the owner: a route for every person,
+	// and for an owner who is nobody (any more) the one escalationTarget
+	// gives someone it does not know.
+	route := crm.EscalationRoute{ByOwner: make(map[uint64]uint64, len(people)), Otherwise: escalationTarget(byID, 0)}
+	for _, p := range people {
+		route.ByOwner[p.ID] = escalationTarget(byID, p.ID)
+	}
+	pending, err := s.store.EscalateClaims(ctx, now, escalationBatch, route)
 	if err != nil {
 		return err
 	}

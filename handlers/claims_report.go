@@ -185,11 +185,14 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		causes                                   = map[string]*causeGroup{}
 		ackTimes, resTimes                       = map[crm.Severity][]time.Duration{}, map[crm.Severity][]time.Duration{}
 	)
-	keep := func(sm *crm.ClaimSummary) bool {
-		return set[sm.OwnerID] || (sm.AssigneeID != 0 && set[sm.AssigneeID] && r.seesClaim(sm.OwnerID, sm.AssigneeID))
+	people := make([]uint64, 0, len(set))
+	for id := range set {
+		people = append(people, id)
 	}
-	err = s.store.ClaimsReceived(ctx, from, to, keep, func(c *crm.Claim) bool {
-		if f.category != "" && c.Category != f.category {
+	q := crm.ClaimsReceivedQuery{From: from, To: to, People: people, Category: f.category}
+	err = s.store.ClaimsReceived(ctx, q, func(c *crm.Claim) bool {
+		// An assignee's claim counts only for those who may see it.
+		if !set[c.OwnerID] && !r.seesClaim(c.OwnerID, c.AssigneeID) {
 			return true
 		}
 		total++

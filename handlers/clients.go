@@ -477,23 +477,22 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		return w.Reply(ctx, s.clientsReply(r, page.Clients, page.Total, stale, len(owners) > 1, pg))
 	}
+	var cs []*crm.Client
+	var err error
+	if stale {
+		var st crm.StaleList
+		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+		cs = st.Clients
+	} else {
+		cs, err = s.store.ClientsByOwner(ctx, owners)
+	}
+	if err != nil {
+		return err
+	}
 	var list []*crm.Client
-	for _, o := range owners {
-		var cs []*crm.Client
-		var err error
-		switch {
-		case stale:
-			cs, err = s.store.StaleClients(ctx, o, r.now.Add(-s.cfg.StaleTouch), r.now.Add(-s.cfg.StaleReview))
-		default:
-			cs, err = s.store.ClientsByOwner(ctx, o)
-		}
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			if match(c) {
-				list = append(list, c)
-			}
+	for _, c := range cs {
+		if match(c) {
+			list = append(list, c)
 		}
 	}
 	crm.SortByName(list)

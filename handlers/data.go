@@ -129,15 +129,13 @@ func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*cr
 	if err != nil {
 		return err
 	}
-	for _, o := range owners {
-		cs, err := s.store.ClientsByOwner(ctx, o)
-		if err != nil {
+	cs, err := s.store.ClientsByOwner(ctx, owners)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := fn(c); err != nil {
 			return err
-		}
-		for _, c := range cs {
-			if err := fn(c); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

@@ -201,7 +201,7 @@ func TestImportRespectsRights(t *testing.T) {
 	if c := e.client("Ivans Client"); c.OwnerID != maria {
 		t.Errorf("owner %d, want Maria", c.OwnerID)
 	}
-	if tasks, _ := e.st.OpenTasks(context.Background(), maria, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 1 {
+	if tasks, _ := e.st.OpenTasks(context.Background(), []uint64{maria}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 1 {
 		t.Errorf("Maria has %d open tasks, want Ivan's one", len(tasks))
 	}
 }
@@ -398,7 +398,7 @@ func TestClientForget(t *testing.T) {
 		t.Error("Acme still there")
 	}
 	wantText(t, e.say("telegram:11", "/client Acme"), `No client of yours matches "Acme"`)
-	if tasks, _ := e.st.OpenTasks(context.Background(), e.person("telegram:11").ID, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 0 {
+	if tasks, _ := e.st.OpenTasks(context.Background(), []uint64{e.person("telegram:11").ID}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(tasks) != 0 {
 		t.Errorf("tasks left: %+v", tasks)
 	}
 	wantText(t, e.say("telegram:11", "/client Keep"), "keep this")

@@ -229,14 +229,15 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		if err != nil {
 			return nil, err
 		}
-		overdue, err := s.store.OpenTasks(ctx, id, today)
+		overdue, err := s.store.OpenTasks(ctx, []uint64{id}, today)
 		if err != nil {
 			return nil, err
 		}
-		staleCount, stale, err := s.store.StaleSummary(ctx, id, touchBefore, reviewBefore, digestDetailItems)
+		st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{id}, TouchBefore: touchBefore, ReviewBefore: reviewBefore, Oldest: digestDetailItems})
 		if err != nil {
 			return nil, err
 		}
+		staleCount, stale := st.Total, st.Clients
 		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: staleCount, Deputy: sc.away[id],
 			overdue: overdue, stale: stale}
 		// A supervisor or head without a book of their own is no row.

@@ -65,7 +65,7 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 	in := func(t time.Time) bool { return !t.Before(per.From) && t.Before(per.To) }
 	for _, id := range sc.Owners {
 		for _, openOnes := range []bool{true, false} {
-			list, err := s.store.ClaimsOf(ctx, id, openOnes)
+			list, err := s.store.ClaimsOf(ctx, []uint64{id}, openOnes)
 			if err != nil {
 				return nil, err
 			}

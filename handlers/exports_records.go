@@ -83,7 +83,7 @@ func (s *Service) writeClaimsCSV(ctx context.Context, r *request, w *csvio.Write
 	seen := map[uint64]bool{}
 	for _, o := range owners {
 		for _, open := range []bool{true, false} {
-			sums, err := s.store.ClaimsOf(ctx, o, open)
+			sums, err := s.store.ClaimsOf(ctx, []uint64{o}, open)
 			if err != nil {
 				return err
 			}

@@ -143,7 +143,7 @@ func (s *Service) mailAttachAsk(ctx context.Context, w bot.ReplyWriter, r *reque
 	if owner == 0 {
 		owner = r.me.ID
 	}
-	cs, err := s.store.ClientsByOwner(ctx, owner)
+	cs, err := s.store.ClientsByOwner(ctx, []uint64{owner})
 	if err != nil {
 		return err
 	}

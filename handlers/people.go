@@ -193,7 +193,7 @@ func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed, p.DismissedAt = true, r.now; return nil }); err != nil {
 		return err
 	}
-	clients, err := s.store.ClientsByOwner(ctx, p.ID)
+	clients, err := s.store.ClientsByOwner(ctx, []uint64{p.ID})
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if err := r.mayHandTo(*actor, to); err != nil {
 		return err
 	}
-	clients, err := s.store.ClientsByOwner(ctx, from.ID)
+	clients, err := s.store.ClientsByOwner(ctx, []uint64{from.ID})
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 	}
 	// Open tasks not tied to a client move too, so nothing is orphaned.
-	tasks, err := s.store.OpenTasks(ctx, from.ID, r.now.AddDate(100, 0, 0))
+	tasks, err := s.store.OpenTasks(ctx, []uint64{from.ID}, r.now.AddDate(100, 0, 0))
 	if err != nil {
 		return err
 	}

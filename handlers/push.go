@@ -396,7 +396,8 @@ func (s *Service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Pe
 	if err != nil || !ok {
 		return err
 	}
-	stale, err := s.store.StaleClients(ctx, p.ID, now.Add(-s.cfg.StaleTouch), now.Add(-s.cfg.StaleReview))
+	st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{p.ID}, TouchBefore: now.Add(-s.cfg.StaleTouch), ReviewBefore: now.Add(-s.cfg.StaleReview)})
+	stale := st.Clients
 	if err != nil || len(stale) == 0 {
 		return err
 	}

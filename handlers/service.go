@@ -19,48 +19,124 @@ import (
 	"accountbot/i18n"
 )
 
+// The ports below are what the handlers ask of a store; *store.Store
+// (Badger or PostgreSQL underneath) implements them, and store/storetest
+// checks any engine against them. Rules every port shares:
+//
+//   - A missing record is crm.ErrNotFound; a write refused because of what
+//     is stored (a taken name, a used code) is a *crm.Error with code
+//     crm.ECONFLICT; under crm.WithReadOnly every write is crm.ErrReadOnly.
+//   - An Update method reads the record, calls fn with it and stores what
+//     fn left, in one transaction. fn may be re-run (the store retries a
+//     transaction that lost a conflict with a concurrent writer), so it
+//     must only change the record it is given; when it returns an error
+//     nothing is stored and that error is returned.
+//   - Idempotency (the delivery key): a request handling a platform
+//     delivery carries its key (crm.WithDeliveryKey). The first write
+//     committed under that context records the key in the same
+//     transaction; a write under the same key after that commit, from a
+//     redelivery of the message, stores nothing and returns
+//     crm.ErrDuplicate. A write that is not the effect of the delivery
+//     (bookkeeping) runs under crm.WithoutDeliveryKey. Reads ignore the key.
+//   - A "summary" or "brief" holds the fields its type's comment names,
+//     read from an index without the full record.
+
 // PeopleStore keeps people, invitations and delegations.
 type PeopleStore interface {
+	// PersonByIdentity returns the person holding identity (for example
+	// "telegram:42"), or crm.ErrNotFound.
 	PersonByIdentity(ctx context.Context, identity string) (*crm.Person, error)
+	// Person returns the person with id, or crm.ErrNotFound.
 	Person(ctx context.Context, id uint64) (*crm.Person, error)
+	// People returns everyone, dismissed people included, by id. The
+	// people may be shared with other callers: they must not be modified.
 	People(ctx context.Context) ([]*crm.Person, error)
+	// CreatePerson stores p, giving it its id; an identity someone holds,
+	// or the name of another active person, is a crm.ECONFLICT error.
 	CreatePerson(ctx context.Context, p *crm.Person) error
+	// UpdatePerson applies fn (which may be re-run) to the person with id
+	// and stores the result, keeping the identity index in step.
 	UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person) error) (*crm.Person, error)
+	// CreateInvitation stores inv under its code.
 	CreateInvitation(ctx context.Context, inv *crm.Invitation) error
+	// AcceptInvitation stores p with the role of the invitation code in
+	// one transaction; a code works once and only before it expires (at
+	// now): an unknown, used or expired code is a crm.ENOTFOUND error.
 	AcceptInvitation(ctx context.Context, code string, now time.Time, p *crm.Person) error
+	// Delegations returns every delegation (one per absence), by id.
 	Delegations(ctx context.Context) ([]*crm.Delegation, error)
+	// SaveDelegation creates (ID 0, giving it its id) or replaces d.
 	SaveDelegation(ctx context.Context, d *crm.Delegation) error
 }
 
 // ClientStore keeps clients and their history.
 type ClientStore interface {
+	// Client returns the client with id, or crm.ErrNotFound.
 	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	// CreateClient stores c, giving it its id, with a history entry by by;
+	// a client of the same normalised name is a crm.ECONFLICT error that
+	// names it.
 	CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error
+	// UpdateClient applies fn (which may be re-run) to the client with id
+	// and stores it with one history entry per changed field, made by by
+	// at at. It returns the stored client.
 	UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error)
+	// FindClients returns the clients whose normalised name starts with
+	// the normalised query, by name, at most limit (0: no limit).
 	FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
 	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
-	ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error)
-	StaleClients(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error)
-	StaleBriefs(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error)
-	StaleSummary(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time, limit int) (int, []*crm.Client, error)
+	// ClientsByOwner returns the clients of owners, owner by owner in the
+	// order given and by name within an owner.
+	ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error)
+	// StaleClients returns the stale clients q asks for and how many
+	// there are: all of them (owner by owner, by id) or only the
+	// q.Oldest longest untouched, oldest first.
+	StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error)
+	// EachClient calls fn with every client, by id, until fn returns
+	// false. fn runs inside a read transaction: it must not call the
+	// store.
 	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
+	// CountClients returns how many clients each owner has (owners with
+	// none are left out).
 	CountClients(ctx context.Context) (map[uint64]int, error)
 	// ClientPage returns one page of the owners' clients in list order
-	// and how many they are, reading the page, not every client.
+	// (folded name, owner, id) and how many the list holds; its clients
+	// are briefs (see crm.ClientPage).
 	ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error)
-	// CustomFields returns the custom fields some client has, sorted.
+	// CustomFields returns the names of the custom fields some client
+	// has, sorted.
 	CustomFields(ctx context.Context) ([]string, error)
+	// History returns the changes of the record kind/id ("client", "deal",
+	// "claim", …), oldest first; a record without any is no error.
 	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
 }
 
 // ActivityStore keeps conversations and tasks.
 type ActivityStore interface {
+	// LogConversation stores conv (giving it its id), moves the client's
+	// last touch and next step, and stores next (when not nil) as the
+	// next-step task, in one transaction. An unknown client is
+	// crm.ErrNotFound.
 	LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error
+	// Conversations returns up to limit (0: all) of the client's
+	// conversations, newest first.
 	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
+	// CreateTask stores t, giving it its id.
 	CreateTask(ctx context.Context, t *crm.Task) error
+	// Task returns the task with id, or crm.ErrNotFound.
 	Task(ctx context.Context, id uint64) (*crm.Task, error)
+	// UpdateTask applies fn (which may be re-run) to the task with id and
+	// stores it; when it is the client's current next step, the client's
+	// next step follows it.
 	UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) error) (*crm.Task, error)
-	OpenTasks(ctx context.Context, assignee uint64, before time.Time) ([]*crm.Task, error)
+	// OpenTasks returns the open tasks of the assignees due before
+	// before, assignee by assignee in the order given and soonest first
+	// within one.
+	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
+	// ClientTasks returns the client's tasks (only the open ones when
+	// openOnly), by id.
 	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
 }
 

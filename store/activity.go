@@ -170,23 +170,31 @@ func (s *Store) UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) er
 	return out, err
 }
 
-// OpenTasks returns the assignee's open tasks due before before, soonest
-// first.
-func (s *Store) OpenTasks(ctx context.Context, assignee uint64, before time.Time) ([]*crm.Task, error) {
+// OpenTasks returns the open tasks of the assignees due before before,
+// assignee by assignee in the order given and soonest first within one,
+// read in one transaction.
+func (s *Store) OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error) {
 	var out []*crm.Task
-	end := key("tu/", assignee, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("tu/", assignee), false, true, func(k []byte, item Item) (bool, error) {
-			if string(k) >= string(end) {
-				return false, nil
-			}
-			t, err := decode[crm.Task](item)
+		out = out[:0]
+		for _, assignee := range assignees {
+			end := key("tu/", assignee, before)
+			err := tx.scan(key("tu/", assignee), false, true, func(k []byte, item Item) (bool, error) {
+				if string(k) >= string(end) {
+					return false, nil
+				}
+				t, err := decode[crm.Task](item)
+				if err != nil {
+					return false, err
+				}
+				out = append(out, t)
+				return true, nil
+			})
 			if err != nil {
-				return false, err
+				return err
 			}
-			out = append(out, t)
-			return true, nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -237,30 +237,35 @@ func (tx *Tx) claimsFollowOwner(old, c *crm.Client) error {
 	return nil
 }
 
-// ClaimsOf returns the summaries of the claims owned by or assigned to
-// person, the open ones or the closed ones, by id. Only the person's index
-// ranges are read.
-func (s *Store) ClaimsOf(ctx context.Context, person uint64, open bool) ([]crm.ClaimSummary, error) {
+// ClaimsOf returns the summaries of the claims owned by or assigned to one
+// of people, the open ones or the closed ones, each once, by id. Only the
+// people's index ranges are read, in one transaction.
+func (s *Store) ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm.ClaimSummary, error) {
 	var ob byte
 	if open {
 		ob = 1
 	}
 	var out []crm.ClaimSummary
 	err := s.view(ctx, func(tx *Tx) error {
-		// Owned claims are distinct; an assigned one may also be owned.
-		var owned map[uint64]bool
-		for n, prefix := range [][]byte{key("clw/", person, ob), key("cls/", person, ob)} {
-			if n == 1 {
-				owned = make(map[uint64]bool, len(out))
-				for _, sm := range out {
-					owned[sm.ID] = true
+		out = out[:0]
+		// An assigned claim may also be owned, or assigned and owned
+		// within people: each is listed once.
+		var prefixes [][]byte
+		for _, person := range people {
+			prefixes = append(prefixes, key("clw/", person, ob), key("cls/", person, ob))
+		}
+		listed := map[uint64]bool{}
+		for n, prefix := range prefixes {
+			if n > 0 && len(listed) < len(out) {
+				for _, sm := range out[len(listed):] {
+					listed[sm.ID] = true
 				}
 			}
 			// Summaries are small values kept in the LSM tree: reading each
 			// lazily avoids the copies of prefetching.
 			if err := tx.scan(prefix, false, false, func(k []byte, item Item) (bool, error) {
 				id := tailID(k)
-				if owned[id] {
+				if listed[id] {
 					return true, nil
 				}
 				var sum crm.ClaimSummary
@@ -321,21 +326,32 @@ func (s *Store) ClaimsByID(ctx context.Context, ids []uint64) ([]*crm.Claim, err
 	return out, err
 }
 
-// ClaimsReceived calls fn for each claim received at or after from and
-// before to, oldest first, until fn returns false. keep, when not nil,
-// picks by summary which claims to read in full.
-func (s *Store) ClaimsReceived(ctx context.Context, from, to time.Time, keep func(*crm.ClaimSummary) bool, fn func(*crm.Claim) bool) error {
-	end := key("cla/", to)
+// ClaimsReceived calls fn for each claim q picks, oldest first, until fn
+// returns false. The received index holds each claim's summary: only the
+// claims it keeps are read in full.
+func (s *Store) ClaimsReceived(ctx context.Context, q crm.ClaimsReceivedQuery, fn func(*crm.Claim) bool) error {
+	end := key("cla/", q.To)
+	var people map[uint64]bool
+	if len(q.People) > 0 {
+		people = make(map[uint64]bool, len(q.People))
+		for _, id := range q.People {
+			people[id] = true
+		}
+	}
+	keep := func(sm *crm.ClaimSummary) bool {
+		return (people == nil || people[sm.OwnerID] || sm.AssigneeID != 0 && people[sm.AssigneeID]) &&
+			(q.Category == "" || sm.Category == q.Category)
+	}
 	return s.view(ctx, func(tx *Tx) error {
 		it := tx.iter([]byte("cla/"), false, true)
 		defer it.close()
-		for it.seek(key("cla/", from)); it.valid(); it.next() {
+		for it.seek(key("cla/", q.From)); it.valid(); it.next() {
 			item := it.item()
 			if string(item.Key()) >= string(end) {
 				return nil
 			}
 			id := tailID(item.Key())
-			if keep != nil {
+			if people != nil || q.Category != "" {
 				var sum crm.ClaimSummary
 				if err := item.Value(func(v []byte) (err error) {
 					sum, err = decodeSummary(v)
@@ -430,10 +446,10 @@ func settingsFields(cs crm.ClaimSettings) map[string]string {
 // EscalateClaims decides the escalations due at now: every open claim whose
 // resolve deadline passed and whose breach was not escalated yet (at most
 // limit of them, the oldest breaches first) gets the escalation step, the
-// marker and a pending delivery to the person pick chooses (0: nobody), all
+// marker and a pending delivery to the person route names (0: nobody), all
 // in one transaction, so a breach is decided exactly once. It returns every
 // pending delivery, new and earlier undelivered ones.
-func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, pick func(*crm.Claim) uint64) ([]crm.ClaimEscalation, error) {
+func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, route crm.EscalationRoute) ([]crm.ClaimEscalation, error) {
 	var pending []crm.ClaimEscalation
 	err := s.update(ctx, func(tx *Tx) error {
 		pending = pending[:0]
@@ -467,7 +483,7 @@ func (s *Store) EscalateClaims(ctx context.Context, now time.Time, limit int, pi
 				}
 				continue
 			}
-			to := pick(old)
+			to := route.To(old.OwnerID)
 			c, err := crm.ApplyClaimEvent(old.Clone(), crm.ClaimEvent{Kind: crm.StepEscalated, At: now, Person: to})
 			if err != nil {
 				return err

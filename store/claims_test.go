@@ -75,7 +75,7 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	}
 	open := func(person uint64) []uint64 {
 		t.Helper()
-		sums, err := s.ClaimsOf(ctx, person, true)
+		sums, err := s.ClaimsOf(ctx, []uint64{person}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	if got := open(1); len(got) != 1 || got[0] != c.ID {
 		t.Fatalf("owner's open claims = %v", got)
 	}
-	sums, _ := s.ClaimsOf(ctx, 1, true)
+	sums, _ := s.ClaimsOf(ctx, []uint64{1}, true)
 	if sums[0].Severity != crm.SeverityHigh || sums[0].Category != "delivery" || !sums[0].ResolveDue.Equal(c.ResolveDue) || sums[0].ClientID != cl.ID {
 		t.Errorf("summary = %+v", sums[0])
 	}
@@ -126,7 +126,7 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	if got := open(2); len(got) != 0 {
 		t.Errorf("resolved claim still open: %v", got)
 	}
-	closed, _ := s.ClaimsOf(ctx, 2, false)
+	closed, _ := s.ClaimsOf(ctx, []uint64{2}, false)
 	if len(closed) != 1 || closed[0].Status != crm.ClaimResolved {
 		t.Errorf("closed = %+v", closed)
 	}
@@ -147,10 +147,10 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 		t.Errorf("history = %+v", hist)
 	}
 	var received int
-	if err := s.ClaimsReceived(ctx, claimT0, claimT0.Add(time.Second), nil, func(*crm.Claim) bool { received++; return true }); err != nil || received != 1 {
+	if err := s.ClaimsReceived(ctx, crm.ClaimsReceivedQuery{From: claimT0, To: claimT0.Add(time.Second)}, func(*crm.Claim) bool { received++; return true }); err != nil || received != 1 {
 		t.Errorf("received in range = %d, %v", received, err)
 	}
-	if err := s.ClaimsReceived(ctx, claimT0.Add(time.Second), claimT0.Add(time.Hour), nil, func(*crm.Claim) bool { received++; return true }); err != nil || received != 1 {
+	if err := s.ClaimsReceived(ctx, crm.ClaimsReceivedQuery{From: claimT0.Add(time.Second), To: claimT0.Add(time.Hour)}, func(*crm.Claim) bool { received++; return true }); err != nil || received != 1 {
 		t.Errorf("received out of range = %d, %v", received, err)
 	}
 }
@@ -164,7 +164,7 @@ func TestEscalateClaimsOnce(t *testing.T) {
 	if err := s.CreateClaim(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	pick := func(*crm.Claim) uint64 { return 9 }
+	pick := crm.EscalationRoute{Otherwise: 9}
 	if p, err := s.EscalateClaims(ctx, claimT0.Add(10*time.Hour), 100, pick); err != nil || len(p) != 0 {
 		t.Fatalf("at the deadline: %v %v", p, err)
 	}

@@ -280,65 +280,28 @@ func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*cr
 	return out, err
 }
 
-// ClientsByOwner returns the clients owned by owner, by name.
-func (s *Store) ClientsByOwner(ctx context.Context, owner uint64) ([]*crm.Client, error) {
+// ClientsByOwner returns the clients of the owners, owner by owner in the
+// order of owners and by name within an owner, read in one transaction.
+func (s *Store) ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error) {
 	var out []*crm.Client
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("co/", owner), false, false, func(k []byte, _ Item) (bool, error) {
-			c, err := tx.client(tailID(k))
-			if err != nil {
-				return false, err
-			}
-			out = append(out, c)
-			return true, nil
-		})
-	})
-	crm.SortByName(out)
-	return out, err
-}
-
-// StaleClients returns owner's clients last touched before touchBefore
-// (or never, when created before it) or last reviewed before
-// reviewBefore. Only the owner index is read to pick them.
-func (s *Store) StaleClients(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error) {
-	var out []*crm.Client
-	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
-	err := s.view(ctx, func(tx *Tx) error {
-		return tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-			if e.stale(tb, rb) {
-				c, err := tx.client(id)
+		out = out[:0]
+		for _, owner := range owners {
+			from := len(out)
+			err := tx.scan(key("co/", owner), false, false, func(k []byte, _ Item) (bool, error) {
+				c, err := tx.client(tailID(k))
 				if err != nil {
 					return false, err
 				}
 				out = append(out, c)
-			}
-			return true, nil
-		})
-	})
-	return out, err
-}
-
-// StaleBriefs is StaleClients reading the owner index alone: the clients
-// it returns carry only ID, OwnerID, Name, City, Status, LastTouch and
-// ReviewedAt. It is what a list of a person's stale clients needs.
-func (s *Store) StaleBriefs(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time) ([]*crm.Client, error) {
-	var out []*crm.Client
-	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
-	err := s.view(ctx, func(tx *Tx) error {
-		return tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-			if !e.stale(tb, rb) {
 				return true, nil
+			})
+			if err != nil {
+				return err
 			}
-			c := e.brief
-			if c == nil {
-				var err error
-				if c, err = tx.client(id); err != nil {
-					return false, err
-				}
-			}
-			out = append(out, c)
-			return true, nil
-		})
+			crm.SortByName(out[from:])
+		}
+		return nil
 	})
 	return out, err
 }
@@ -393,37 +356,44 @@ func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]strin
 	return out, err
 }
 
-// StaleSummary counts owner's stale clients (as StaleClients decides) from
-// the owner index alone, and reads the records of only the limit longest
-// untouched, oldest first: a digest over many people needs the counts and a
-// few names, not every record.
-func (s *Store) StaleSummary(ctx context.Context, owner uint64, touchBefore, reviewBefore time.Time, limit int) (int, []*crm.Client, error) {
+// StaleClients answers q from the owner index: it decides staleness from
+// the times kept in the index and reads the records of only the clients it
+// returns (all of them, or the q.Oldest longest untouched). Every owner is
+// read in one transaction.
+func (s *Store) StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error) {
 	type cand struct {
 		id   uint64
 		last int64
 	}
-	var cands []cand
-	tb, rb := touchBefore.Unix(), reviewBefore.Unix()
-	var oldest []*crm.Client
+	var out crm.StaleList
+	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
 	err := s.view(ctx, func(tx *Tx) error {
-		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-			if e.stale(tb, rb) {
-				cands = append(cands, cand{id: id, last: e.touch})
-			}
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		sort.Slice(cands, func(i, j int) bool { return cands[i].last < cands[j].last })
-		for i := 0; i < len(cands) && i < limit; i++ {
-			c, err := tx.client(cands[i].id)
+		out = crm.StaleList{}
+		var cands []cand
+		for _, owner := range q.Owners {
+			err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+				if e.stale(tb, rb) {
+					cands = append(cands, cand{id: id, last: e.touch})
+				}
+				return true, nil
+			})
 			if err != nil {
 				return err
 			}
-			oldest = append(oldest, c)
+		}
+		out.Total = len(cands)
+		if q.Oldest > 0 {
+			sort.Slice(cands, func(i, j int) bool { return cands[i].last < cands[j].last })
+			cands = cands[:min(len(cands), q.Oldest)]
+		}
+		for _, cd := range cands {
+			c, err := tx.client(cd.id)
+			if err != nil {
+				return err
+			}
+			out.Clients = append(out.Clients, c)
 		}
 		return nil
 	})
-	return len(cands), oldest, err
+	return out, err
 }

@@ -136,7 +136,7 @@ func TestUpsertClientsAddsUpdatesAndRejects(t *testing.T) {
 	if found, _ := s.FindClients(ctx, "gam", 0); len(found) != 1 {
 		t.Errorf("name index: %v", found)
 	}
-	if mine, _ := s.ClientsByOwner(ctx, 2); len(mine) != 2 {
+	if mine, _ := s.ClientsByOwner(ctx, []uint64{2}); len(mine) != 2 {
 		t.Errorf("owner index: %d clients of owner 2, want 2", len(mine))
 	}
 	// History: Acme's city change, by the importing actor.
@@ -257,7 +257,7 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 		if found, _ := s.FindClients(ctx, "zorba", 0); len(found) > 0 {
 			t.Errorf("%s: the former name still finds it", when)
 		}
-		if tasks, _ := s.OpenTasks(ctx, 1, dataT0.Add(365*24*time.Hour)); len(tasks) != 0 {
+		if tasks, _ := s.OpenTasks(ctx, []uint64{1}, dataT0.Add(365*24*time.Hour)); len(tasks) != 0 {
 			t.Errorf("%s: tasks left: %v", when, tasks)
 		}
 		kept, err := s.Conversations(ctx, other.ID, 0)

@@ -57,7 +57,7 @@ func TestClientIndexes(t *testing.T) {
 			t.Errorf("FindClients(%q) = %v, want %v", tt.q, names, tt.want)
 		}
 	}
-	mine, _ := s.ClientsByOwner(ctx, 1)
+	mine, _ := s.ClientsByOwner(ctx, []uint64{1})
 	if len(mine) != 2 {
 		t.Fatalf("owner 1 has %d clients", len(mine))
 	}
@@ -74,7 +74,7 @@ func TestClientIndexes(t *testing.T) {
 	if got, _ := s.FindClients(ctx, mine[0].Name, 0); len(got) != 0 && got[0].ID == mine[0].ID && crm.NormalizeName(got[0].Name) != crm.NormalizeName("Gamma") {
 		t.Errorf("renamed client still found by its old name")
 	}
-	if got, _ := s.ClientsByOwner(ctx, 1); len(got) != 1 {
+	if got, _ := s.ClientsByOwner(ctx, []uint64{1}); len(got) != 1 {
 		t.Errorf("owner index not moved: %d", len(got))
 	}
 	hist, _ := s.History(ctx, "client", mine[0].ID)
@@ -181,12 +181,12 @@ func TestStaleUsesOwnerIndex(t *testing.T) {
 	mk("never touched, new", time.Time{}, now)
 	mk("never touched, old", time.Time{}, old)
 	mk("unreviewed", now, now.AddDate(0, 0, -100))
-	got, err := s.StaleClients(ctx, 7, now.AddDate(0, 0, -30), now.AddDate(0, 0, -90))
+	got, err := s.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{7}, TouchBefore: now.AddDate(0, 0, -30), ReviewBefore: now.AddDate(0, 0, -90)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, c := range got {
+	for _, c := range got.Clients {
 		names = append(names, c.Name)
 	}
 	want := "untouched,never touched, old,unreviewed"
@@ -204,7 +204,7 @@ func TestOpenTasksByDue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.OpenTasks(ctx, 5, base.AddDate(0, 0, 1))
+	got, err := s.OpenTasks(ctx, []uint64{5}, base.AddDate(0, 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestOpenTasksByDue(t *testing.T) {
 	if _, err := s.UpdateTask(ctx, got[0].ID, func(t *crm.Task) error { t.DoneAt = base; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.OpenTasks(ctx, 5, base.AddDate(0, 0, 1))
+	got, _ = s.OpenTasks(ctx, []uint64{5}, base.AddDate(0, 0, 1))
 	if len(got) != 1 || got[0].Text != "c" {
 		t.Fatalf("done task still open: %+v", got)
 	}
@@ -248,15 +248,19 @@ func TestStaleSummaryMatchesStaleClients(t *testing.T) {
 		}
 	}
 	tb, rb := now.AddDate(0, 0, -30), now.AddDate(0, 0, -90)
-	all, err := s.StaleClients(ctx, 3, tb, rb)
+	q := crm.StaleQuery{Owners: []uint64{3}, TouchBefore: tb, ReviewBefore: rb}
+	every, err := s.StaleClients(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, oldest, err := s.StaleSummary(ctx, 3, tb, rb, 4)
+	all := every.Clients
+	q.Oldest = 4
+	sum, err := s.StaleClients(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(all) || n == 0 || len(oldest) != 4 {
+	n, oldest := sum.Total, sum.Clients
+	if n != len(all) || every.Total != n || n == 0 || len(oldest) != 4 {
 		t.Fatalf("summary %d/%d, stale %d", n, len(oldest), len(all))
 	}
 	for i := 1; i < len(oldest); i++ {

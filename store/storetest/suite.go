@@ -34,6 +34,10 @@ func Run(t *testing.T, opener Opener) {
 		{"ids never reused after reopen", testIDsAfterReopen},
 		{"erasure removes every key", testErasure},
 		{"leases", testLeases},
+		{"stale clients", testStale},
+		{"open tasks of several people", testOpenTasksOf},
+		{"claim queries", testClaimQueries},
+		{"delivery key rules", testDeliveryRules},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, opener(t)) })
@@ -80,10 +84,10 @@ func testClients(t *testing.T, open func() *store.Store) {
 	if cs, _ := st.FindClients(ctx, "acme ltd", 10); len(cs) != 0 {
 		t.Errorf("the old name still finds: %v", cs)
 	}
-	if cs, _ := st.ClientsByOwner(ctx, 1); len(cs) != 0 {
+	if cs, _ := st.ClientsByOwner(ctx, []uint64{1}); len(cs) != 0 {
 		t.Errorf("former owner still has %v", cs)
 	}
-	if cs, _ := st.ClientsByOwner(ctx, 2); len(cs) != 2 {
+	if cs, _ := st.ClientsByOwner(ctx, []uint64{2}); len(cs) != 2 {
 		t.Errorf("owner 2 has %d clients, want 2", len(cs))
 	}
 	h, err := st.History(ctx, "client", a.ID)
@@ -137,14 +141,14 @@ func testTasks(t *testing.T, open func() *store.Store) {
 			t.Fatal(err)
 		}
 	}
-	open1, err := st.OpenTasks(ctx, 1, t0.AddDate(0, 0, 10))
+	open1, err := st.OpenTasks(ctx, []uint64{1}, t0.AddDate(0, 0, 10))
 	if err != nil || len(open1) != 3 || open1[0].Text != "task 1" || open1[2].Text != "task 0" {
 		t.Fatalf("open tasks by due: %v %v", open1, err)
 	}
 	if _, err := st.UpdateTask(ctx, open1[0].ID, func(tk *crm.Task) error { tk.DoneAt = t0; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := st.OpenTasks(ctx, 1, t0.AddDate(0, 0, 10)); len(left) != 2 {
+	if left, _ := st.OpenTasks(ctx, []uint64{1}, t0.AddDate(0, 0, 10)); len(left) != 2 {
 		t.Errorf("%d open after one done", len(left))
 	}
 	if all, _ := st.ClientTasks(ctx, c.ID, false); len(all) != 3 {
@@ -207,7 +211,7 @@ func testClaims(t *testing.T, open func() *store.Store) {
 		t.Errorf("%d client claims", len(cs))
 	}
 	var recv []uint64
-	st.ClaimsReceived(ctx, t0.Add(-time.Hour), t0.Add(time.Hour), nil, func(x *crm.Claim) bool {
+	st.ClaimsReceived(ctx, crm.ClaimsReceivedQuery{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}, func(x *crm.Claim) bool {
 		recv = append(recv, x.ID)
 		return true
 	})

@@ -1,0 +1,212 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+	"accountbot/store"
+)
+
+// testStale specifies StaleClients: which clients are stale, their order,
+// the total and the Oldest cut, over several owners at once.
+func testStale(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	now := t0.AddDate(0, 6, 0)
+	tb, rb := now.AddDate(0, 0, -30), now.AddDate(0, 0, -90)
+	mk := func(name string, owner uint64, touch, reviewed time.Time) *crm.Client {
+		t.Helper()
+		c := &crm.Client{Name: name, OwnerID: owner, CreatedAt: now.AddDate(-1, 0, 0), LastTouch: touch, ReviewedAt: reviewed}
+		if err := st.CreateClient(ctx, c, crm.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	mk("fresh", 1, now, now)
+	a := mk("untouched 60", 1, now.AddDate(0, 0, -60), now)
+	b := mk("never touched", 1, time.Time{}, now.AddDate(0, 0, -50))
+	c := mk("unreviewed", 2, now, now.AddDate(0, 0, -100))
+	d := mk("untouched 40", 2, now.AddDate(0, 0, -40), now)
+	mk("someone else's", 3, time.Time{}, time.Time{})
+	names := func(cs []*crm.Client) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return fmt.Sprint(out)
+	}
+	q := crm.StaleQuery{Owners: []uint64{2, 1}, TouchBefore: tb, ReviewBefore: rb}
+	got, err := st.StaleClients(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Owner by owner in the order asked, by id within an owner.
+	want := names([]*crm.Client{c, d, a, b})
+	if got.Total != 4 || names(got.Clients) != want {
+		t.Errorf("stale %d %s, want 4 %s", got.Total, names(got.Clients), want)
+	}
+	q.Oldest = 2
+	if got, _ = st.StaleClients(ctx, q); got.Total != 4 || names(got.Clients) != names([]*crm.Client{b, a}) {
+		t.Errorf("oldest 2: %d %s", got.Total, names(got.Clients))
+	}
+	if got, _ = st.StaleClients(ctx, crm.StaleQuery{TouchBefore: tb, ReviewBefore: rb}); got.Total != 0 || len(got.Clients) != 0 {
+		t.Errorf("no owners: %+v", got)
+	}
+	cs, err := st.ClientsByOwner(ctx, []uint64{2, 1})
+	if err != nil || names(cs) != "[unreviewed untouched 40 fresh never touched untouched 60]" {
+		t.Errorf("clients by owner: %s %v", names(cs), err)
+	}
+}
+
+// testOpenTasksOf specifies OpenTasks over several assignees: assignee by
+// assignee in the order asked, soonest first within one, open ones only.
+func testOpenTasksOf(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	c := addClient(t, st, "Acme", 1)
+	for i, tk := range []struct {
+		who uint64
+		day int
+	}{{1, 3}, {2, 2}, {1, 1}, {2, 5}, {3, 1}, {1, 20}} {
+		if err := st.CreateTask(ctx, &crm.Task{ClientID: c.ID, AssigneeID: tk.who, Text: fmt.Sprint("task ", i), Due: t0.AddDate(0, 0, tk.day), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.OpenTasks(ctx, []uint64{2, 1}, t0.AddDate(0, 0, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, tk := range got {
+		texts = append(texts, tk.Text)
+	}
+	if fmt.Sprint(texts) != "[task 1 task 3 task 2 task 0]" {
+		t.Errorf("open tasks %v", texts)
+	}
+}
+
+// testClaimQueries specifies ClaimsOf over several people (each claim
+// once, by id), ClaimsReceived's filters and EscalateClaims' route.
+func testClaimQueries(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	c := addClient(t, st, "Acme", 1)
+	mk := func(owner, assignee uint64, cat string, at time.Time) *crm.Claim {
+		t.Helper()
+		cl := &crm.Claim{ClientID: c.ID, OwnerID: owner, AssigneeID: assignee, ReporterID: owner, Text: "x", Severity: "high", Category: cat,
+			Status: crm.ClaimNew, CreatedAt: at, AckDue: at.Add(time.Hour), ResolveDue: at.Add(2 * time.Hour)}
+		if err := st.CreateClaim(ctx, cl); err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	a := mk(1, 2, "quality", t0)
+	b := mk(2, 0, "delivery", t0.Add(time.Minute))
+	x := mk(3, 0, "quality", t0.Add(2*time.Minute))
+	ids := func(sums []crm.ClaimSummary) string {
+		var out []uint64
+		for _, s := range sums {
+			out = append(out, s.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	if sums, err := st.ClaimsOf(ctx, []uint64{2, 1}, true); err != nil || ids(sums) != fmt.Sprint([]uint64{a.ID, b.ID}) {
+		t.Errorf("claims of 2 and 1: %s %v", ids(sums), err)
+	}
+	if sums, _ := st.ClaimsOf(ctx, []uint64{1}, false); len(sums) != 0 {
+		t.Errorf("closed claims of 1: %s", ids(sums))
+	}
+	received := func(q crm.ClaimsReceivedQuery) string {
+		var out []uint64
+		if err := st.ClaimsReceived(ctx, q, func(cl *crm.Claim) bool { out = append(out, cl.ID); return true }); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(out)
+	}
+	all := crm.ClaimsReceivedQuery{From: t0, To: t0.Add(time.Hour)}
+	if got := received(all); got != fmt.Sprint([]uint64{a.ID, b.ID, x.ID}) {
+		t.Errorf("received %s", got)
+	}
+	byPerson := all
+	byPerson.People = []uint64{2}
+	if got := received(byPerson); got != fmt.Sprint([]uint64{a.ID, b.ID}) {
+		t.Errorf("received, owned by or assigned to 2: %s", got)
+	}
+	byPerson.Category = "quality"
+	if got := received(byPerson); got != fmt.Sprint([]uint64{a.ID}) {
+		t.Errorf("received, of 2, quality: %s", got)
+	}
+	if got := received(crm.ClaimsReceivedQuery{From: t0.Add(time.Minute), To: t0.Add(2 * time.Minute)}); got != fmt.Sprint([]uint64{b.ID}) {
+		t.Errorf("received in [+1m, +2m): %s", got)
+	}
+	route := crm.EscalationRoute{ByOwner: map[uint64]uint64{1: 10, 2: 0}, Otherwise: 30}
+	pending, err := st.EscalateClaims(ctx, t0.Add(3*time.Hour), 10, route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := map[uint64]uint64{}
+	for _, e := range pending {
+		to[e.ClaimID] = e.To
+	}
+	if len(to) != 2 || to[a.ID] != 10 || to[x.ID] != 30 {
+		t.Errorf("escalations %+v", pending)
+	}
+	for _, id := range []uint64{a.ID, b.ID, x.ID} {
+		if cl, _ := st.Claim(ctx, id); cl.EscalatedDue.IsZero() {
+			t.Errorf("claim %d: breach not marked escalated", id)
+		}
+	}
+	if again, _ := st.EscalateClaims(ctx, t0.Add(4*time.Hour), 10, route); len(again) != 2 {
+		t.Errorf("pending again: %+v", again)
+	}
+}
+
+// testDeliveryRules specifies the idempotency rule every write shares: the
+// first write committed under a delivery key records it, later writes of
+// the same request still write, a redelivery writes nothing, and neither
+// a failed write, a read nor a write without the key records it.
+func testDeliveryRules(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	c := addClient(t, st, "Acme", 1)
+	logTalk := func(dctx context.Context, text string) error {
+		return st.LogConversation(dctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: text, At: t0}, nil)
+	}
+	// A read and a failed write record nothing.
+	first := crm.WithDeliveryKey(ctx, "test:delivery:1")
+	if _, err := st.Client(first, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LogConversation(first, &crm.Conversation{ClientID: 999, AuthorID: 1, Text: "nobody", At: t0}, nil); err == nil {
+		t.Fatal("a talk with an unknown client was logged")
+	}
+	// Bookkeeping without the key records nothing either.
+	if err := st.CreateTask(crm.WithoutDeliveryKey(first), &crm.Task{AssigneeID: 1, Text: "bookkeeping", Due: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := logTalk(first, "one"); err != nil {
+		t.Fatalf("the delivery's first write after a read, a failure and bookkeeping: %v", err)
+	}
+	// The same request writes again: that is not a redelivery.
+	if _, err := st.UpdateClient(first, c.ID, crm.Actor{PersonID: 1}, t0, func(x *crm.Client) error { x.City = "Plovdiv"; return nil }); err != nil {
+		t.Errorf("the request's second write: %v", err)
+	}
+	// A redelivery (a new request with the same key) writes nothing.
+	again := crm.WithDeliveryKey(ctx, "test:delivery:1")
+	if err := logTalk(again, "two"); !errors.Is(err, crm.ErrDuplicate) {
+		t.Errorf("redelivery: %v, want crm.ErrDuplicate", err)
+	}
+	if err := st.CreateTask(again, &crm.Task{AssigneeID: 1, Text: "again", Due: t0}); !errors.Is(err, crm.ErrDuplicate) {
+		t.Errorf("redelivery, another kind of write: %v, want crm.ErrDuplicate", err)
+	}
+	if err := logTalk(crm.WithDeliveryKey(ctx, "test:delivery:2"), "three"); err != nil {
+		t.Errorf("another delivery: %v", err)
+	}
+	convs, _ := st.Conversations(ctx, c.ID, 0)
+	if len(convs) != 2 {
+		t.Errorf("%d conversations, want 2 (one per delivery)", len(convs))
+	}
+	if got, _ := st.Client(ctx, c.ID); got.City != "Plovdiv" {
+		t.Errorf("city %q: the request's second write was lost", got.City)
+	}
+}
