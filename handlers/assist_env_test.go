@@ -2,19 +2,16 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/i18n"
+	"accountbot/internal/fakes"
 	"accountbot/llm"
 	"accountbot/store"
 	"accountbot/store/storetest"
@@ -156,36 +153,13 @@ func buttons(rec *bot.Recorder) []bot.Button {
 	return out
 }
 
-// fakeOpenAI is an OpenAI-compatible server: it answers with the given
-// handlers in turn (the last one repeats) and keeps every request body.
-type fakeOpenAI struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
-	auth   []string
-}
+// fakeOpenAI is the shared fake model (internal/fakes) with the
+// handlers' way to reach it.
+type fakeOpenAI struct{ *fakes.OpenAI }
 
 func newFakeOpenAI(t *testing.T, answers ...http.HandlerFunc) *fakeOpenAI {
 	t.Helper()
-	f := &fakeOpenAI{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/chat/completions" {
-			http.NotFound(w, r)
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		f.bodies = append(f.bodies, string(b))
-		f.auth = append(f.auth, r.Header.Get("Authorization"))
-		n := len(f.bodies) - 1
-		f.mu.Unlock()
-		if n >= len(answers) {
-			n = len(answers) - 1
-		}
-		answers[n](w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
+	return &fakeOpenAI{fakes.NewOpenAI(t, answers...)}
 }
 
 // model returns an llm.Client on the fake server with the given deadline.
@@ -194,82 +168,21 @@ func (f *fakeOpenAI) model(deadline time.Duration) *llm.Client {
 		Deadline: deadline, Backoff: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 
-func (f *fakeOpenAI) requests() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.bodies...)
-}
+func (f *fakeOpenAI) requests() []string { return f.Bodies() }
 
 // prompt returns the text of every message of request n, joined.
 func (f *fakeOpenAI) prompt(t *testing.T, n int) string {
 	t.Helper()
-	reqs := f.requests()
-	if n >= len(reqs) {
-		t.Fatalf("only %d requests", len(reqs))
-	}
-	var req struct {
-		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
-		} `json:"messages"`
-	}
-	if err := json.Unmarshal([]byte(reqs[n]), &req); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, m := range req.Messages {
-		b.WriteString(m.Role + ": " + m.Content + "\n")
-	}
-	return b.String()
+	return f.Prompt(t, n)
 }
 
-func toolAnswer(name string, args any) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a, ok := args.(string)
-		if !ok {
-			b, _ := json.Marshal(args)
-			a = string(b)
-		}
-		writeCompletion(w, map[string]any{"role": "assistant", "tool_calls": []any{map[string]any{
-			"id": "call_1", "type": "function", "function": map[string]any{"name": name, "arguments": a}}}})
-	}
-}
+func toolAnswer(name string, args any) http.HandlerFunc { return fakes.Tool(name, args) }
 
-func textAnswer(text string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		writeCompletion(w, map[string]any{"role": "assistant", "content": text})
-	}
-}
-
-func writeCompletion(w http.ResponseWriter, msg map[string]any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{
-		"id": "chatcmpl-1", "object": "chat.completion", "model": "test-model",
-		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
-	})
-}
-
-func statusAnswer(code int, retryAfter string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		io.WriteString(w, `{"error":{"message":"try later","type":"server_error"}}`)
-	}
-}
-
-func slowAnswer(d time.Duration) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(d):
-		}
-		textAnswer("too late")(w, r)
-	}
-}
+var (
+	textAnswer   = fakes.Text
+	statusAnswer = fakes.Status
+	slowAnswer   = fakes.Slow
+)
 
 // hasButton reports whether any reply offers a button that sends data.
 func hasButton(rec *bot.Recorder, data string) bool {

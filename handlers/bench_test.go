@@ -17,6 +17,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/bot/console"
+	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
@@ -78,7 +79,7 @@ func openBench(b *testing.B, people int) *benchEnv {
 	}
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(&fakeClock{t: baseTime}), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(baseTime)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
 	return &benchEnv{st: st, svc: svc}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
@@ -82,7 +83,7 @@ func digestSectionsCompany(b *testing.B) (*handlers.Service, []string, string) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	clock := &fakeClock{t: now.AddDate(0, 0, -7)}
+	clock := dates.NewManualClock(now.AddDate(0, 0, -7))
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
 	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))

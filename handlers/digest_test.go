@@ -2,9 +2,7 @@ package handlers_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,83 +11,33 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/handlers"
-	"accountbot/i18n"
+	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/internal/golden"
 	"accountbot/store"
-	"accountbot/store/storetest"
 )
 
-// notice is one message the fake notifier was asked to deliver.
-type notice struct {
-	identity string
-	reply    bot.Reply
-}
+// notice is one message the notifier was asked to deliver.
+type notice = chattest.Note
 
-// digestNotifier records notifications; fail makes the next n deliveries
-// to an identity fail.
-type digestNotifier struct {
-	mu   sync.Mutex
-	sent []notice
-	fail map[string]int
-	// away are identities whose platform is not running (bot.ErrNotRunning).
-	away map[string]bool
-}
-
-func (n *digestNotifier) Notify(_ context.Context, identity string, r bot.Reply) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.away[identity] {
-		return bot.ErrNotRunning
-	}
-	if n.fail[identity] > 0 {
-		n.fail[identity]--
-		return errors.New("platform refused")
-	}
-	n.sent = append(n.sent, notice{identity, r})
-	return nil
-}
-
-// to returns the notices sent to identity.
-func (n *digestNotifier) to(identity string) []notice {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var out []notice
-	for _, s := range n.sent {
-		if s.identity == identity {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// digestEnv is a testEnv whose service notifies a digestNotifier.
+// digestEnv is a testEnv whose service notifies n.
 type digestEnv struct {
 	*testEnv
-	n *digestNotifier
+	n *chattest.Notifier
 }
 
 // newDigestEnv starts a service over st (a new in-memory store when nil)
-// at now, in Europe/Sofia by default. Calling it again with the same store
-// and clock is a restart.
-func newDigestEnv(t *testing.T, st *store.Store, clock *fakeClock, n *digestNotifier) *digestEnv {
+// at clock's time, in Europe/Sofia, head console:admin, notifying n (a
+// new notifier when nil). Calling it again with the same store, clock and
+// notifier is a restart.
+func newDigestEnv(t *testing.T, st *store.Store, clock *dates.ManualClock, n *chattest.Notifier) *digestEnv {
 	t.Helper()
-	if st == nil {
-		st = storetest.Open(t)
-	}
-	if n == nil {
-		n = &digestNotifier{fail: map[string]int{}}
-	}
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tz := sofia(t)
 	cfg := handlers.DefaultConfig()
-	cfg.TZ = tz
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg),
-		handlers.WithLogger(slog.New(slog.DiscardHandler)), handlers.WithNotifier(n))
-	return &digestEnv{testEnv: &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}, n: n}
+	cfg.TZ = sofia(t)
+	e := handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock, Notes: n, Notify: true}, handlers.WithConfig(cfg))
+	return &digestEnv{testEnv: wrapEnv(e), n: e.Notes}
 }
 
 // at sets the clock to a time in Sofia.
@@ -116,18 +64,18 @@ func (e *digestEnv) setTZ(identity, tz string) {
 // wantSent fails unless identity got exactly n digests so far.
 func (e *digestEnv) wantSent(identity string, n int, when string) []notice {
 	e.t.Helper()
-	got := e.n.to(identity)
+	got := e.n.To(identity)
 	if len(got) != n {
 		var titles []string
 		for _, g := range got {
-			titles = append(titles, g.reply.Title)
+			titles = append(titles, g.Reply.Title)
 		}
 		e.t.Fatalf("%s: %s got %d digests, want %d: %q", when, identity, len(got), n, titles)
 	}
 	return got
 }
 
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+func newClock(t time.Time) *dates.ManualClock { return dates.NewManualClock(t) }
 
 func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 	utc := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, time.UTC) }
@@ -169,7 +117,7 @@ func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 	}
 	// Each got the digest of its own Thursday last.
 	for _, id := range []string{"console:sofia", "console:tokyo", "console:ny"} {
-		if got := e.n.to(id)[1].reply.Title; got != "Daily digest · 2026-11-26" {
+		if got := e.n.To(id)[1].Reply.Title; got != "Daily digest · 2026-11-26" {
 			t.Errorf("%s: title %q", id, got)
 		}
 	}
@@ -253,7 +201,7 @@ func TestDigestExactlyOnceAcrossRestart(t *testing.T) {
 		return st
 	}
 	clock := newClock(time.Time{})
-	n := &digestNotifier{fail: map[string]int{}}
+	n := &chattest.Notifier{}
 	st := open()
 	e := newDigestEnv(t, st, clock, n)
 	e.at(2026, 11, 26, 8, 0)
@@ -318,7 +266,8 @@ func TestDigestInterruptedSendIsNotRepeated(t *testing.T) {
 }
 
 func TestDigestRefusedDeliveryIsRetried(t *testing.T) {
-	n := &digestNotifier{fail: map[string]int{"console:sam": 2}}
+	n := &chattest.Notifier{}
+	n.Fail("console:sam", 2)
 	e := newDigestEnv(t, nil, newClock(time.Time{}), n)
 	e.at(2026, 11, 26, 8, 0)
 	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
@@ -344,8 +293,8 @@ func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
 	e.at(2026, 11, 26, 15, 0)
 	e.tick()
 	got := e.wantSent("console:sam", 1, "start on Thursday afternoon")
-	if got[0].reply.Title != "Daily digest · 2026-11-26" {
-		t.Fatalf("title %q", got[0].reply.Title)
+	if got[0].Reply.Title != "Daily digest · 2026-11-26" {
+		t.Fatalf("title %q", got[0].Reply.Title)
 	}
 	// Down from Thursday evening to Saturday: Friday's digest is not sent
 	// late on Saturday (no digest on Saturdays) nor on Monday.
@@ -358,8 +307,8 @@ func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
 	e.at(2026, 11, 30, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 2, "Monday 08:30")
-	if !strings.HasPrefix(got[1].reply.Title, "Weekly digest · 2026-11-23 – 2026-11-29") {
-		t.Fatalf("Monday's title %q", got[1].reply.Title)
+	if !strings.HasPrefix(got[1].Reply.Title, "Weekly digest · 2026-11-23 – 2026-11-29") {
+		t.Fatalf("Monday's title %q", got[1].Reply.Title)
 	}
 }
 
@@ -378,7 +327,7 @@ func TestDigestWeeklyOnMonday(t *testing.T) {
 	e.at(2026, 11, 30, 18, 0)
 	e.tick()
 	got := e.wantSent("console:sam", 1, "Monday")
-	rep := got[0].reply
+	rep := got[0].Reply
 	if rep.Title != "Weekly digest · 2026-11-23 – 2026-11-29" {
 		t.Fatalf("title %q", rep.Title)
 	}
@@ -389,7 +338,7 @@ func TestDigestWeeklyOnMonday(t *testing.T) {
 	e.at(2026, 12, 1, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 2, "Tuesday")
-	if rep := got[1].reply; rep.Title != "Daily digest · 2026-12-01" || !strings.Contains(rep.Text, "2026-11-30: conversations 0") {
+	if rep := got[1].Reply; rep.Title != "Daily digest · 2026-12-01" || !strings.Contains(rep.Text, "2026-11-30: conversations 0") {
 		t.Fatalf("Tuesday:\n%s\n%s", rep.Title, rep.Text)
 	}
 	// weekly=off: a daily digest on Mondays, covering Friday to Sunday.
@@ -397,7 +346,7 @@ func TestDigestWeeklyOnMonday(t *testing.T) {
 	e.at(2026, 12, 7, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 3, "next Monday")
-	if rep := got[2].reply; rep.Title != "Daily digest · 2026-12-07" || !strings.Contains(rep.Text, "2026-12-04 – 2026-12-06") {
+	if rep := got[2].Reply; rep.Title != "Daily digest · 2026-12-07" || !strings.Contains(rep.Text, "2026-12-04 – 2026-12-06") {
 		t.Fatalf("Monday without weekly:\n%s\n%s", rep.Title, rep.Text)
 	}
 }
@@ -440,8 +389,8 @@ func TestDigestSettings(t *testing.T) {
 	e.must("console:maria", "/digest settings on", "comes Mon–Fri at 08:30")
 	e.tick()
 	got := e.wantSent("console:maria", 1, "manager opted in")
-	if got[0].reply.Title != "Daily digest · 2026-11-26" {
-		t.Fatalf("title %q", got[0].reply.Title)
+	if got[0].Reply.Title != "Daily digest · 2026-11-26" {
+		t.Fatalf("title %q", got[0].Reply.Title)
 	}
 	// Moving the time after today's digest went out sends no second one.
 	e.must("console:maria", "/digest settings time=09:30", "09:30")
@@ -475,7 +424,7 @@ func TestDigestForDeputy(t *testing.T) {
 	e.tick()
 	e.wantSent("console:maria", 1, "the absent person")
 	got := e.wantSent("console:ivan", 1, "the deputy")
-	rep := got[0].reply
+	rep := got[0].Reply
 	if rep.Title != "Daily digest · 2026-11-26 · for Maria Petrova (you stand in)" || !strings.Contains(rep.Text, "T-1 · overdue since 2026-11-24 · Maria Co: call the buyer") {
 		t.Fatalf("deputy's digest:\n%s\n%s", rep.Title, rep.Text)
 	}
@@ -558,8 +507,8 @@ func TestDigestGolden(t *testing.T) {
 	e.at(2026, 11, 27, 8, 30)
 	e.tick()
 	var sent []bot.Reply
-	for _, n := range e.n.to("console:sam") {
-		sent = append(sent, n.reply)
+	for _, n := range e.n.To("console:sam") {
+		sent = append(sent, n.Reply)
 	}
 	show("scheduled Friday (bg)", sent)
 

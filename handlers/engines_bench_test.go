@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"accountbot/bot/console"
+	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/internal/pgtest"
@@ -63,7 +64,7 @@ func openBenchOn(b *testing.B, engine string, people int) *benchEnv {
 	}
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(&fakeClock{t: baseTime}), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(baseTime)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
 	return &benchEnv{st: st, svc: svc}
 }
 

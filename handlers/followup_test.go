@@ -61,8 +61,8 @@ func TestFollowupWithModel(t *testing.T) {
 	if !strings.Contains(f.requests()[0], `"strict":true`) || !strings.Contains(f.requests()[0], `"name":"write_draft"`) {
 		t.Errorf("the draft is not asked for through the strict write_draft tool: %s", f.requests()[0])
 	}
-	if f.auth[0] != "Bearer sk-test-secret" {
-		t.Errorf("Authorization = %q", f.auth[0])
+	if auth := f.Requests()[0].Header.Get("Authorization"); auth != "Bearer sk-test-secret" {
+		t.Errorf("Authorization = %q", auth)
 	}
 
 	// Nothing is logged until the draft is marked as sent.

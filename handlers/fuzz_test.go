@@ -19,8 +19,7 @@ func FuzzServeChat(f *testing.F) {
 	e := newEnv(f)
 	e.say("console:admin", "/client add Acme")
 	f.Fuzz(func(t *testing.T, s string) {
-		fe := *e
-		fe.t = t
+		fe := wrapEnv(e.For(t))
 		got := fe.say("console:admin", s)
 		if strings.Contains(got, "Something went wrong") {
 			t.Fatalf("input %q reached an internal error: %q", s, got)

@@ -17,6 +17,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
@@ -163,7 +164,7 @@ func BenchmarkSegments(b *testing.B) {
 	}
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(&fakeClock{t: benchBase}), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(benchBase)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
 	run := func(b *testing.B, identity, text string) string {
 		rec := &bot.Recorder{}
 		m := &bot.Message{Platform: "console", Identity: identity, Text: text, Private: true}

@@ -1,23 +1,20 @@
 package handlers_test
 
 import (
+	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/internal/golden"
-	"accountbot/store/storetest"
 	"context"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/handlers"
 	"accountbot/i18n"
-	"accountbot/store"
 )
 
 // replyDump renders replies with their buttons, for golden files.
@@ -39,46 +36,12 @@ func replyDump(rec *bot.Recorder) string {
 	return b.String()
 }
 
-// planningNotifier records what the bot sends outside conversations.
-type planningNotifier struct {
-	mu   sync.Mutex
-	sent map[string][]bot.Reply
-}
-
-func (n *planningNotifier) Notify(_ context.Context, identity string, r bot.Reply) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.sent == nil {
-		n.sent = map[string][]bot.Reply{}
-	}
-	n.sent[identity] = append(n.sent[identity], r)
-	return nil
-}
-
-func (n *planningNotifier) to(identity string) []bot.Reply {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]bot.Reply(nil), n.sent[identity]...)
-}
-
 // newPlanningEnv is newEnv with a notifier: Thursday 26 November 2026,
 // 10:00 in Sofia, heads console:admin and telegram:1.
-func newPlanningEnv(t testing.TB) (*testEnv, *planningNotifier) {
+func newPlanningEnv(t testing.TB) (*testEnv, *chattest.Notifier) {
 	t.Helper()
-	st := storetest.OpenWith(t, store.Options{InMemory: true})
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tz := sofia(t)
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, tz)}
-	cfg := handlers.DefaultConfig()
-	cfg.TZ = tz
-	cfg.Heads = []string{"console:admin", "telegram:1"}
-	notes := &planningNotifier{}
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithNotifier(notes),
-		handlers.WithLogger(slog.New(slog.DiscardHandler)))
-	return &testEnv{t: t, st: st, svc: svc, clock: clock, tz: tz}, notes
+	e := handlerstest.New(t, chattest.Options{Notify: true})
+	return wrapEnv(e), e.Notes
 }
 
 // at runs fn with the clock at t and puts it back afterwards.
@@ -291,20 +254,20 @@ func TestPlanningMeetingReminderOnce(t *testing.T) {
 		e.svc.RunJobs(ctx)
 	}
 	tick(time.Date(2026, 11, 27, 13, 0, 0, 0, e.tz))
-	if n := len(notes.to("console:maria")); n != 0 {
+	if n := len(notes.Replies("console:maria")); n != 0 {
 		t.Fatalf("reminded too early: %d", n)
 	}
 	e.must("console:maria", "/today", "Meeting M-1 · 2026-11-27 14:30 · Acme: the new price list")
 	tick(time.Date(2026, 11, 27, 13, 31, 0, 0, e.tz))
 	tick(time.Date(2026, 11, 27, 13, 32, 0, 0, e.tz))
-	got := notes.to("console:maria")
+	got := notes.Replies("console:maria")
 	if len(got) != 1 || !strings.Contains(got[0].Text, "M-1: meeting with Acme at 2026-11-27 14:30.") {
 		t.Fatalf("reminders: %+v", got)
 	}
 	// An hour after the start, the question with the /log button, once.
 	tick(time.Date(2026, 11, 27, 15, 31, 0, 0, e.tz))
 	tick(time.Date(2026, 11, 27, 15, 32, 0, 0, e.tz))
-	got = notes.to("console:maria")
+	got = notes.Replies("console:maria")
 	if len(got) != 2 || got[1].Title != "How did the meeting go?" || got[1].Buttons[0][0].Data != "/log #1" {
 		t.Fatalf("question: %+v", got)
 	}
@@ -314,7 +277,7 @@ func TestPlanningMeetingReminderOnce(t *testing.T) {
 	e.clock.Set(time.Date(2026, 11, 30, 9, 30, 0, 0, e.tz))
 	e.must("console:maria", "/log Acme: met, they want a quote #meeting", "Saved")
 	tick(time.Date(2026, 11, 30, 10, 30, 0, 0, e.tz))
-	if got = notes.to("console:maria"); len(got) != 3 || got[2].Title != "Meeting soon" || !strings.Contains(got[2].Text, "M-2") {
+	if got = notes.Replies("console:maria"); len(got) != 3 || got[2].Title != "Meeting soon" || !strings.Contains(got[2].Text, "M-2") {
 		t.Errorf("after the logged meeting: %+v", got)
 	}
 	for _, r := range got {
@@ -326,9 +289,9 @@ func TestPlanningMeetingReminderOnce(t *testing.T) {
 	e.must("console:maria", "/meeting Acme 2026-12-03 11:00", "M-3")
 	e.must("console:ivan", "/meeting cancel M-3", "no meeting M-3")
 	e.must("console:maria", "/meeting cancel M-3", "Cancelled: M-3")
-	n := len(notes.to("console:maria"))
+	n := len(notes.Replies("console:maria"))
 	tick(time.Date(2026, 12, 3, 10, 30, 0, 0, e.tz))
-	if len(notes.to("console:maria")) != n {
+	if len(notes.Replies("console:maria")) != n {
 		t.Error("a cancelled meeting was reminded")
 	}
 	// Settings: a head changes the lead time.

@@ -13,8 +13,8 @@ import (
 // pushed returns the notices to identity whose title contains title.
 func (e *digestEnv) pushed(identity, title string) []notice {
 	var out []notice
-	for _, n := range e.n.to(identity) {
-		if strings.Contains(n.reply.Title, title) {
+	for _, n := range e.n.To(identity) {
+		if strings.Contains(n.Reply.Title, title) {
 			out = append(out, n)
 		}
 	}
@@ -28,8 +28,8 @@ func (e *digestEnv) wantPushed(identity, title string, n int, when string) []not
 	got := e.pushed(identity, title)
 	if len(got) != n {
 		var all []string
-		for _, g := range e.n.to(identity) {
-			all = append(all, g.reply.Title+": "+g.reply.Text)
+		for _, g := range e.n.To(identity) {
+			all = append(all, g.Reply.Title+": "+g.Reply.Text)
 		}
 		e.t.Fatalf("%s: %s got %d %q, want %d; all: %q", when, identity, len(got), title, n, all)
 	}
@@ -64,7 +64,7 @@ func TestReminderRingsAtItsTimeOnce(t *testing.T) {
 	e.wantPushed("console:admin", "Reminder", 0, "10:29")
 	e.at(2026, 11, 26, 10, 30)
 	e.tick()
-	got := e.wantPushed("console:admin", "Reminder", 1, "10:30")[0].reply
+	got := e.wantPushed("console:admin", "Reminder", 1, "10:30")[0].Reply
 	if !strings.Contains(got.Text, "T-1 · Acme Ltd: call about the contract") || strings.Contains(got.Text, "Late") {
 		t.Errorf("reminder text %q", got.Text)
 	}
@@ -124,8 +124,8 @@ func TestReminderMissedWhileDown(t *testing.T) {
 	e.tick()
 	got := e.wantPushed("console:admin", "Reminder", 2, "12:00")
 	for _, g := range got {
-		if !strings.Contains(g.reply.Text, "Late: it was due at 2026-11-26") {
-			t.Errorf("missed reminder not marked late: %q", g.reply.Text)
+		if !strings.Contains(g.Reply.Text, "Late: it was due at 2026-11-26") {
+			t.Errorf("missed reminder not marked late: %q", g.Reply.Text)
 		}
 	}
 
@@ -139,7 +139,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 	// A time already past when typed rings at once, not marked late.
 	e.must("console:admin", "/remind acme: now please by today 09:00", "T-4")
 	e.tick()
-	last := e.wantPushed("console:admin", "Reminder", 3, "past time")[2].reply
+	last := e.wantPushed("console:admin", "Reminder", 3, "past time")[2].Reply
 	if strings.Contains(last.Text, "Late") || !strings.Contains(last.Text, "now please") {
 		t.Errorf("past-time reminder %q", last.Text)
 	}
@@ -158,13 +158,13 @@ func TestReminderForms(t *testing.T) {
 	e.must("console:admin", "/запиши акме: говорихме next: изпрати оферта до утре 11:00", "T-4", "27.11.2026 11:00")
 	e.at(2026, 11, 27, 9, 15)
 	e.tick()
-	got := e.wantPushed("console:admin", "Напомняне", 1, "09:15")[0].reply
+	got := e.wantPushed("console:admin", "Напомняне", 1, "09:15")[0].Reply
 	if !strings.Contains(got.Text, "Acme Ltd: обаждане") || !strings.Contains(strings.Join(buttonData(got), " "), "+1 час") {
 		t.Errorf("bg reminder %q %q", got.Text, buttonData(got))
 	}
 	e.at(2026, 11, 27, 11, 0)
 	e.tick()
-	if got := e.wantPushed("console:admin", "Напомняне", 2, "11:00")[1].reply; !strings.Contains(got.Text, "T-4 · Acme Ltd: изпрати оферта") {
+	if got := e.wantPushed("console:admin", "Напомняне", 2, "11:00")[1].Reply; !strings.Contains(got.Text, "T-4 · Acme Ltd: изпрати оферта") {
 		t.Errorf("next step reminder %q", got.Text)
 	}
 }
@@ -184,11 +184,11 @@ func TestReminderRingsInTheAssigneesZone(t *testing.T) {
 
 func TestReminderUndeliveredIsRetriedThenMarked(t *testing.T) {
 	e := newPushEnv(t)
-	e.n.fail["console:admin"] = 100
+	e.n.Fail("console:admin", 100)
 	e.must("console:admin", "/remind acme: call back by today 10:30", "T-1")
 	e.at(2026, 11, 26, 10, 30)
 	e.tick()
-	e.n.fail["console:admin"] = 0
+	e.n.Fail("console:admin", 0)
 	e.tick() // not again before the pause
 	e.wantPushed("console:admin", "Reminder", 0, "retry pause")
 	e.clock.Add(crm.ReminderRetry)
@@ -196,7 +196,7 @@ func TestReminderUndeliveredIsRetriedThenMarked(t *testing.T) {
 	e.wantPushed("console:admin", "Reminder", 1, "retried")
 
 	// Refused every time: after the last try the person is unreachable.
-	e.n.fail["console:admin"] = 100
+	e.n.Fail("console:admin", 100)
 	e.must("console:admin", "/remind acme: another by today 11:00", "T-2")
 	e.at(2026, 11, 26, 11, 0)
 	for i := 0; i < crm.ReminderTries+1; i++ {
@@ -210,9 +210,9 @@ func TestReminderUndeliveredIsRetriedThenMarked(t *testing.T) {
 
 	// A person whose only app is not running here (a console user while
 	// the bot serves Telegram) is not unreachable: the reminder waits.
-	e.n.fail["console:admin"] = 0
+	e.n.Fail("console:admin", 0)
 	e.must("console:admin", "/today", "") // clears the mark
-	e.n.away = map[string]bool{"console:admin": true}
+	e.n.Away("console:admin", true)
 	e.must("console:admin", "/remind acme: while away by today 12:00", "T-3")
 	e.at(2026, 11, 26, 12, 0)
 	for i := 0; i < crm.ReminderTries+1; i++ {
@@ -238,7 +238,7 @@ func TestMorningAgenda(t *testing.T) {
 	e.wantPushed("console:maria", "Good morning", 0, "08:59")
 	e.at(2026, 11, 27, 9, 0)
 	e.tick()
-	got := e.wantPushed("console:maria", "Good morning", 1, "09:00")[0].reply
+	got := e.wantPushed("console:maria", "Good morning", 1, "09:00")[0].Reply
 	if !strings.Contains(got.Title, "Today, 2026-11-27: 1 item") || !strings.Contains(got.Text, "Beta AD: send prices") || len(got.Buttons) == 0 {
 		t.Errorf("agenda %q %q %v", got.Title, got.Text, got.Buttons)
 	}
@@ -295,7 +295,7 @@ func TestWeeklyStaleNudge(t *testing.T) {
 	e.must("console:admin", "/claims settings holidays=bg", "")
 	e.at(2027, 1, 4, 9, 0)
 	e.tick()
-	got := e.wantPushed("console:maria", "need an update", 1, "Monday")[0].reply
+	got := e.wantPushed("console:maria", "need an update", 1, "Monday")[0].Reply
 	if !strings.HasPrefix(got.Title, "3 clients") {
 		t.Errorf("nudge title %q", got.Title)
 	}
@@ -315,7 +315,7 @@ func TestWeeklyStaleNudge(t *testing.T) {
 	e.must("console:maria", "/client #3 ok", "")
 	e.at(2027, 1, 11, 9, 0)
 	e.tick()
-	if got := e.wantPushed("console:maria", "need an update", 2, "next Monday")[1].reply; !strings.HasPrefix(got.Title, "2 clients") {
+	if got := e.wantPushed("console:maria", "need an update", 2, "next Monday")[1].Reply; !strings.HasPrefix(got.Title, "2 clients") {
 		t.Errorf("after a confirmation %q", got.Title)
 	}
 }
@@ -387,7 +387,7 @@ func TestSupervisorDigestListsUnreachablePeople(t *testing.T) {
 	e := newPushEnv(t)
 	e.team()
 	e.must("console:sam", "/digest", "Nothing needs you")
-	e.n.fail["console:maria"] = 100
+	e.n.Fail("console:maria", 100)
 	e.must("console:maria", `/client add "Beta AD"`, "Saved")
 	e.must("console:maria", "/agenda off", "off")
 	e.must("console:maria", "/remind beta: call by today 10:30", "T-1")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"accountbot/internal/chattest"
 	"accountbot/internal/pgtest"
 	"accountbot/store"
 	"accountbot/store/storetest"
@@ -22,7 +23,7 @@ func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
 	url := pgtest.URL(t)
 	scenario := func(replicas []*store.Store) []string {
 		clock := newClock(time.Date(2026, 11, 26, 8, 0, 0, 0, sofia(t)))
-		n := &digestNotifier{fail: map[string]int{}}
+		n := &chattest.Notifier{}
 		var envs []*digestEnv
 		for _, st := range replicas {
 			envs = append(envs, newDigestEnv(t, st, clock, n))
@@ -46,11 +47,9 @@ func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
 			}
 			wg.Wait()
 		}
-		n.mu.Lock()
-		defer n.mu.Unlock()
 		var got []string
-		for _, s := range n.sent {
-			got = append(got, s.identity+" "+s.reply.Title)
+		for _, s := range n.All() {
+			got = append(got, s.Identity+" "+s.Reply.Title)
 		}
 		sort.Strings(got)
 		return got

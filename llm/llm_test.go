@@ -1,85 +1,29 @@
 package llm
 
 import (
+	"accountbot/internal/fakes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// fakeServer answers /v1/chat/completions with the handlers in turn (the
-// last one repeats) and keeps every request body.
-type fakeServer struct {
-	*httptest.Server
-	calls   atomic.Int32
-	bodies  chan string
-	headers chan http.Header
-}
+// The fake model is the shared one (internal/fakes).
+var (
+	newFake      = fakes.NewOpenAI
+	answerText   = fakes.Text
+	answerStatus = fakes.Status
+)
 
-func newFake(t *testing.T, answers ...http.HandlerFunc) *fakeServer {
-	t.Helper()
-	f := &fakeServer{bodies: make(chan string, 16), headers: make(chan http.Header, 16)}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/chat/completions" {
-			http.NotFound(w, r)
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		f.bodies <- string(b)
-		f.headers <- r.Header.Clone()
-		n := int(f.calls.Add(1)) - 1
-		if n >= len(answers) {
-			n = len(answers) - 1
-		}
-		answers[n](w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func answerText(text string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{
-			"id": "x", "object": "chat.completion", "model": "m",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
-				"message": map[string]any{"role": "assistant", "content": text}}},
-		})
-	}
-}
-
-func answerTool(name, args string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{
-			"id": "x", "object": "chat.completion", "model": "m",
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "tool_calls",
-				"message": map[string]any{"role": "assistant", "tool_calls": []any{map[string]any{
-					"id": "call_1", "type": "function", "function": map[string]any{"name": name, "arguments": args}}}}}},
-		})
-	}
-}
-
-func answerStatus(code int, retryAfter string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if retryAfter != "" {
-			w.Header().Set("Retry-After", retryAfter)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		io.WriteString(w, `{"error":{"message":"busy","type":"server_error"}}`)
-	}
-}
+func answerTool(name, args string) http.HandlerFunc { return fakes.Tool(name, args) }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func client(f *fakeServer, deadline time.Duration) *Client {
+func client(f *fakes.OpenAI, deadline time.Duration) *Client {
 	return New(Config{APIKey: "sk-secret-key", BaseURL: f.URL + "/v1", Model: "test-model",
 		Deadline: deadline, Backoff: 10 * time.Millisecond, Logger: quiet()})
 }
@@ -96,7 +40,7 @@ func TestCompleteText(t *testing.T) {
 	if resp.Content != "Hello there" || resp.Attempts != 1 {
 		t.Fatalf("got %+v", resp)
 	}
-	body := <-f.bodies
+	body := f.Next(t).Body
 	var sent map[string]any
 	if err := json.Unmarshal([]byte(body), &sent); err != nil {
 		t.Fatal(err)
@@ -107,7 +51,7 @@ func TestCompleteText(t *testing.T) {
 	if strings.Contains(body, "sk-secret-key") {
 		t.Error("the API key is in the request body")
 	}
-	if h := <-f.headers; h.Get("Authorization") != "Bearer sk-secret-key" {
+	if h := f.Requests()[0].Header; h.Get("Authorization") != "Bearer sk-secret-key" {
 		t.Errorf("Authorization = %q", h.Get("Authorization"))
 	}
 }
@@ -126,7 +70,7 @@ func TestCompleteToolCall(t *testing.T) {
 	if len(resp.ToolCalls) != 1 || resp.ToolCalls[0].Name != "propose" || resp.ToolCalls[0].Arguments != `{"a":1}` {
 		t.Fatalf("tool calls = %+v", resp.ToolCalls)
 	}
-	body := <-f.bodies
+	body := f.Next(t).Body
 	for _, want := range []string{`"strict":true`, `"tool_choice":{"type":"function","function":{"name":"propose"}}`, `"additionalProperties":false`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("request lacks %s: %s", want, body)
@@ -161,7 +105,7 @@ func TestRetryAfterBeyondDeadlineFailsAtOnce(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("waited %v for a retry that could not finish in time", d)
 	}
-	if n := f.calls.Load(); n != 1 {
+	if n := f.Calls(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
@@ -173,7 +117,7 @@ func TestServerErrorRetriedTwiceThenFails(t *testing.T) {
 	if Reason(err) != ReasonServer {
 		t.Fatalf("err = %v", err)
 	}
-	if n := f.calls.Load(); n != 3 {
+	if n := f.Calls(); n != 3 {
 		t.Errorf("%d requests, want 3 (one and two retries)", n)
 	}
 	if strings.Contains(err.Error(), "sk-secret-key") {
@@ -185,8 +129,8 @@ func TestClientErrorIsNotRetried(t *testing.T) {
 	f := newFake(t, answerStatus(401, ""))
 	c := client(f, 5*time.Second)
 	_, err := c.Complete(context.Background(), Request{Messages: []Message{{Role: "user", Content: "x"}}})
-	if Reason(err) != ReasonRefused || f.calls.Load() != 1 {
-		t.Fatalf("err = %v after %d calls", err, f.calls.Load())
+	if Reason(err) != ReasonRefused || f.Calls() != 1 {
+		t.Fatalf("err = %v after %d calls", err, f.Calls())
 	}
 }
 
@@ -217,8 +161,8 @@ func TestMalformedBody(t *testing.T) {
 	})
 	c := client(f, time.Second)
 	_, err := c.Complete(context.Background(), Request{Messages: []Message{{Role: "user", Content: "x"}}})
-	if Reason(err) != ReasonBadReply || f.calls.Load() != 1 {
-		t.Fatalf("err = %v (%q) after %d calls", err, Reason(err), f.calls.Load())
+	if Reason(err) != ReasonBadReply || f.Calls() != 1 {
+		t.Fatalf("err = %v (%q) after %d calls", err, Reason(err), f.Calls())
 	}
 }
 
