@@ -175,8 +175,8 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 	opts := append([]handlers.Option{handlers.WithClock(clock), handlers.WithConfig(hc), handlers.WithLogger(logger),
 		handlers.WithObserver(m), handlers.WithNotifier(nr), handlers.WithModel(newModel(cfg, logger)),
 		handlers.WithTranscriber(newTranscriber(cfg, logger))}, mailOptions(cfg)...)
-	svc := handlers.New(st, cat, opts...)
-	if err := svc.Err(); err != nil {
+	svc, err := handlers.New(st, cat, opts...)
+	if err != nil {
 		st.Close()
 		return nil, err
 	}

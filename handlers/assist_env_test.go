@@ -63,7 +63,11 @@ func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
 	if model != nil {
 		sopts = append(sopts, WithModel(model))
 	}
-	e := &assistEnv{t: t, st: st, svc: New(st, cat, sopts...)}
+	svc, err := New(st, cat, sopts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &assistEnv{t: t, st: st, svc: svc}
 	ctx := context.Background()
 	e.maria = &crm.Person{Name: "Maria Petrova", Role: crm.RoleManager, Identities: []string{"console:maria"}, CreatedAt: assistNow}
 	e.ivan = &crm.Person{Name: "Ivan Georgiev", Role: crm.RoleManager, Identities: []string{"console:ivan"}, CreatedAt: assistNow}

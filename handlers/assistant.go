@@ -99,14 +99,14 @@ func (s *Service) registerFollowup() {
 	a := s.assistant()
 	var err error
 	if a.prompts, err = prompts.New(); err != nil {
-		panic(fmt.Sprintf("handlers: the embedded prompts do not parse: %v", err))
+		s.errs = append(s.errs, fmt.Errorf("handlers: the embedded prompts do not parse: %w", err))
 	}
 	if a.drafter, err = drafter.New(); err != nil {
-		panic(fmt.Sprintf("handlers: the embedded draft templates do not parse: %v", err))
+		s.errs = append(s.errs, fmt.Errorf("handlers: the embedded draft templates do not parse: %w", err))
 	}
-	s.add(&spec{name: "followup", aliases: []string{"писмо", "последващо"}, minRole: crm.RoleManager, run: s.followupCmd})
-	s.add(&spec{name: "note", aliases: []string{"бележка"}, minRole: crm.RoleManager, run: s.noteCmd})
-	s.add(&spec{name: "ask", aliases: []string{"питай", "въпрос"}, minRole: crm.RoleManager, run: s.askCmd})
+	s.add(&spec{name: "followup", minRole: crm.RoleManager, run: s.followupCmd})
+	s.add(&spec{name: "note", minRole: crm.RoleManager, run: s.noteCmd})
+	s.add(&spec{name: "ask", minRole: crm.RoleManager, run: s.askCmd})
 }
 
 // privateNote reads text that is no command, sent in a direct chat, as a

@@ -79,7 +79,10 @@ func openBench(b *testing.B, people int) *benchEnv {
 	}
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(baseTime)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc, err := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(baseTime)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
 	return &benchEnv{st: st, svc: svc}
 }
 

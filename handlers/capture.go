@@ -100,8 +100,8 @@ func (s *Service) Wait(d time.Duration) bool {
 // client cards and in client exports.
 func (s *Service) registerCapture() {
 	defer s.inFamily("capture")()
-	s.add(&spec{name: "attachment", aliases: []string{"файл", "прикачен"}, minRole: crm.RoleManager, run: s.attachmentCmd})
-	s.add(&spec{name: "capture", aliases: []string{"приеми"}, minRole: crm.RoleManager, run: s.captureCmd})
+	s.add(&spec{name: "attachment", minRole: crm.RoleManager, run: s.attachmentCmd})
+	s.add(&spec{name: "capture", minRole: crm.RoleManager, run: s.captureCmd})
 	s.card = append(s.card, s.attachmentCardSection)
 	s.cardButtons = append(s.cardButtons, s.attachmentCardButtons)
 	s.addClientSection("attachments", s.exportAttachments)

@@ -81,8 +81,8 @@ const (
 // claims on the client card and the escalation of breached claims.
 func (s *Service) registerClaims() {
 	defer s.inFamily("claims")()
-	s.add(&spec{name: "claim", aliases: []string{"рекламация", "оплакване"}, minRole: crm.RoleManager, run: s.claimCmd})
-	s.add(&spec{name: "claims", aliases: []string{"рекламации", "оплаквания"}, minRole: crm.RoleManager, run: s.claimsCmd})
+	s.add(&spec{name: "claim", minRole: crm.RoleManager, run: s.claimCmd})
+	s.add(&spec{name: "claims", minRole: crm.RoleManager, run: s.claimsCmd})
 	s.agenda = append(s.agenda, s.claimAgenda)
 	s.card = append(s.card, s.claimCardSection)
 	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})

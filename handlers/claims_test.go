@@ -115,7 +115,10 @@ func newClaimsEnv(t testing.TB) *claimsEnv {
 	cfg := DefaultConfig()
 	cfg.TZ = sofia
 	e := &claimsEnv{t: t, ctx: context.Background(), st: st, clock: &claimsClock{t: monday10(sofia)}, notes: &claimsNotifier{}, sofia: sofia}
-	e.svc = New(st, cat, WithClock(e.clock), WithConfig(cfg), WithNotifier(e.notes), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	e.svc, err = New(st, cat, WithClock(e.clock), WithConfig(cfg), WithNotifier(e.notes), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, line := range []string{
 		"/appoint console:ivan supervisor Ivan",
 		"/appoint console:maria manager Maria reports=@Ivan",

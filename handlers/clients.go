@@ -24,25 +24,25 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.usage")
 	}
-	switch strings.ToLower(args[0]) {
-	case "add", "new", "добави", "нов":
+	switch a := args[0]; {
+	case r.is(a, "client.add"):
 		return s.clientAdd(ctx, w, r, args[1:])
-	case "edit", "set", "промени", "редактирай":
+	case r.is(a, "client.edit"):
 		return s.clientEdit(ctx, w, r, args[1:])
-	case "reassign", "прехвърли":
+	case r.is(a, "client.reassign"):
 		return s.clientReassign(ctx, w, r, args[1:])
 	}
 	if sub, ok := s.clientSubs[strings.ToLower(args[0])]; ok {
 		return sub(ctx, w, r, args[1:])
 	}
-	last := strings.ToLower(args[len(args)-1])
+	last := args[len(args)-1]
 	name := strings.Join(args[:len(args)-1], " ")
-	switch last {
-	case "ok", "current", "потвърди", "актуален", "актуална":
+	switch {
+	case r.is(last, "client.tail.ok"):
 		if name != "" {
 			return s.clientConfirm(ctx, w, r, name)
 		}
-	case "history", "история":
+	case r.is(last, "client.tail.history"):
 		if name != "" {
 			return s.clientHistory(ctx, w, r, name)
 		}
@@ -425,8 +425,8 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			scope = sc
 			continue
 		}
-		switch strings.ToLower(wd) {
-		case "stale", "застояли", "стари":
+		switch {
+		case r.is(wd, "clients.stale"):
 			stale = true
 		default:
 			if strings.HasPrefix(wd, "@") || strings.Contains(wd, ":") {

@@ -35,8 +35,9 @@ type dataHooks struct {
 
 // exportKind is one table that "/export KIND" sends as CSV.
 type exportKind struct {
-	name    string   // "clients"
-	aliases []string // "клиенти"
+	name string // "clients"
+	// aliases are the other forms of "words.export.NAME" ("клиенти").
+	aliases []string
 	// write writes the header, then the rows the sender may see.
 	write func(ctx context.Context, r *request, w *csvio.Writer) error
 }
@@ -51,8 +52,8 @@ type clientSection struct {
 
 // addExport makes "/export NAME" send a CSV written by write (deals,
 // claims… call it from their register function).
-func (s *Service) addExport(name string, aliases []string, write func(ctx context.Context, r *request, w *csvio.Writer) error) {
-	s.data.exports = append(s.data.exports, exportKind{name: name, aliases: aliases, write: write})
+func (s *Service) addExport(name string, write func(ctx context.Context, r *request, w *csvio.Writer) error) {
+	s.data.exports = append(s.data.exports, exportKind{name: name, aliases: s.words("export." + name), write: write})
 }
 
 // addClientSection adds a kind of record to "/client export NAME". The
@@ -65,15 +66,11 @@ func (s *Service) addClientSection(name string, collect func(ctx context.Context
 // registerData adds import, export and erasure.
 func (s *Service) registerData() {
 	defer s.inFamily("data")()
-	s.add(&spec{name: "export", aliases: []string{"експорт", "изнеси"}, minRole: crm.RoleManager, run: s.exportCmd})
-	s.add(&spec{name: "import", aliases: []string{"импорт", "внеси"}, minRole: crm.RoleManager, run: s.importCmd, direct: true})
-	for _, w := range []string{"export", "изнеси", "експорт"} {
-		s.clientSubs[w] = s.clientExportSub
-	}
-	for _, w := range []string{"forget", "забрави", "изтрий"} {
-		s.clientSubs[w] = s.clientForgetSub
-	}
-	s.addExport("clients", []string{"клиенти"}, s.writeClientsCSV)
+	s.add(&spec{name: "export", minRole: crm.RoleManager, run: s.exportCmd})
+	s.add(&spec{name: "import", minRole: crm.RoleManager, run: s.importCmd, direct: true})
+	s.addClientSub("export", s.clientExportSub)
+	s.addClientSub("forget", s.clientForgetSub)
+	s.addExport("clients", s.writeClientsCSV)
 	s.registerRecordExports()
 }
 

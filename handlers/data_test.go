@@ -60,7 +60,10 @@ func newDataEnv(t testing.TB, dir string, wrap ...func(Store) Store) *dataEnv {
 	for _, w := range wrap {
 		s = w(s)
 	}
-	svc := New(s, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	svc, err := New(s, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &dataEnv{t: t, st: st, svc: svc, clock: clock}
 	e.say("console:admin", `/appoint telegram:10 supervisor "Sofia Supervisor"`)
 	e.say("console:admin", `/appoint telegram:11 manager "Maria Manager" reports=@Sofia`)

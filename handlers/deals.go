@@ -50,10 +50,10 @@ const (
 // the client card, and deals due to close on /today.
 func (s *Service) registerDeals() {
 	defer s.inFamily("sales")()
-	s.add(&spec{name: "deal", aliases: []string{"сделка"}, minRole: crm.RoleManager, run: s.dealCmd})
-	s.add(&spec{name: "deals", aliases: []string{"сделки"}, minRole: crm.RoleManager, run: s.dealsCmd})
-	s.add(&spec{name: "pipeline", aliases: []string{"фуния", "продажби"}, minRole: crm.RoleManager, run: s.pipelineCmd})
-	s.add(&spec{name: "forecast", aliases: []string{"прогноза"}, minRole: crm.RoleManager, run: s.forecastCmd})
+	s.add(&spec{name: "deal", minRole: crm.RoleManager, run: s.dealCmd})
+	s.add(&spec{name: "deals", minRole: crm.RoleManager, run: s.dealsCmd})
+	s.add(&spec{name: "pipeline", minRole: crm.RoleManager, run: s.pipelineCmd})
+	s.add(&spec{name: "forecast", minRole: crm.RoleManager, run: s.forecastCmd})
 	s.card = append(s.card, s.dealCardSection)
 	s.agenda = append(s.agenda, s.dealAgenda)
 	s.facts = append(s.facts, s.dealFacts)

@@ -89,7 +89,10 @@ func buildBenchCompany(teamDeals, otherDeals int) (*benchCompany, error) {
 	}
 	cfg := DefaultConfig()
 	cfg.TZ, cfg.Heads = time.UTC, nil
-	svc := New(st, cat, WithClock(&fixedClock{t: benchNow}), WithConfig(cfg))
+	svc, err := New(st, cat, WithClock(&fixedClock{t: benchNow}), WithConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
 	var people []*crm.Person
 	add := func(name string, role crm.Role, reportsTo uint64) (*crm.Person, error) {
 		p := &crm.Person{Name: name, Role: role, ReportsTo: reportsTo, Identities: []string{"console:" + name}, CreatedAt: benchNow}

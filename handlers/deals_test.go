@@ -45,7 +45,10 @@ func newDealsEnv(t testing.TB) *dealsEnv {
 	clock := &fixedClock{t: time.Date(2026, 5, 15, 10, 0, 0, 0, tz)}
 	cfg := DefaultConfig()
 	cfg.TZ, cfg.Currency, cfg.Heads = tz, "EUR", []string{"console:admin"}
-	svc := New(st, cat, WithClock(clock), WithConfig(cfg))
+	svc, err := New(st, cat, WithClock(clock), WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &dealsEnv{t: t, ctx: context.Background(), st: st, svc: svc, clock: clock, tz: tz}
 }
 

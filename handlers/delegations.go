@@ -14,9 +14,9 @@ import (
 
 // registerDelegations adds the stand-in commands.
 func (s *Service) registerDelegations() {
-	s.add(&spec{name: "delegate", aliases: []string{"замести", "заместник"}, minRole: crm.RoleManager, run: s.delegateCmd})
-	s.add(&spec{name: "delegations", aliases: []string{"замествания"}, minRole: crm.RoleManager, run: s.delegationsCmd})
-	s.add(&spec{name: "delegation", aliases: []string{"заместване"}, minRole: crm.RoleManager, run: s.delegationCmd})
+	s.add(&spec{name: "delegate", minRole: crm.RoleManager, run: s.delegateCmd})
+	s.add(&spec{name: "delegations", minRole: crm.RoleManager, run: s.delegationsCmd})
+	s.add(&spec{name: "delegation", minRole: crm.RoleManager, run: s.delegationCmd})
 }
 
 // delegateCmd: "/delegate @deputy from DATE to DATE [for @person] [: reason]".

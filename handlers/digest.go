@@ -101,7 +101,7 @@ const dayKeyLayout = "2006-01-02"
 // registerDigests adds /digest, the delivery job and the snapshot job.
 func (s *Service) registerDigests() {
 	defer s.inFamily("assistant")()
-	s.add(&spec{name: "digest", aliases: []string{"обзор", "дайджест"}, minRole: crm.RoleManager, run: s.digestCmd})
+	s.add(&spec{name: "digest", minRole: crm.RoleManager, run: s.digestCmd})
 	// Snapshots first, so that a digest due at the same tick reads today's.
 	s.jobs = append(s.jobs,
 		job{name: "snapshots", run: s.snapshotJob},

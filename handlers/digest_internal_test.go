@@ -40,7 +40,10 @@ func newSectionTestService(t *testing.T) (*Service, *testClock) {
 	clock := &testClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, tz)}
 	cfg := DefaultConfig()
 	cfg.TZ = tz
-	s := New(st, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.DiscardHandler)))
+	s, err := New(st, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, line := range []string{
 		`/appoint console:sam supervisor "Sam Stoev"`,
 		`/appoint console:maria manager "Maria Petrova" reports=@Sam`,

@@ -86,7 +86,10 @@ func digestSectionsCompany(b *testing.B) (*handlers.Service, []string, string) {
 	clock := dates.NewManualClock(now.AddDate(0, 0, -7))
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc, err := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	rng := rand.New(rand.NewSource(8))
 	settings := crm.DefaultClaimSettings()

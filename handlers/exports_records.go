@@ -13,8 +13,8 @@ import (
 // "/client export NAME"; store/erase.go erases the same records on
 // "/client forget".
 func (s *Service) registerRecordExports() {
-	s.addExport("deals", []string{"сделки"}, s.writeDealsCSV)
-	s.addExport("claims", []string{"рекламации"}, s.writeClaimsCSV)
+	s.addExport("deals", s.writeDealsCSV)
+	s.addExport("claims", s.writeClaimsCSV)
 	s.addClientSection("deals", func(ctx context.Context, r *request, c *crm.Client) (any, error) {
 		return s.store.ClientDeals(ctx, c.ID)
 	})

@@ -67,12 +67,12 @@ const (
 // in the client export, and the job that keeps scores current.
 func (s *Service) registerHealth() {
 	defer s.inFamily("health")()
-	s.add(&spec{name: "health", aliases: []string{"здраве", "състояние"}, minRole: crm.RoleManager, run: s.healthCmd})
-	s.add(&spec{name: "renewal", aliases: []string{"подновяване"}, minRole: crm.RoleManager, run: s.renewalCmd})
-	s.add(&spec{name: "renewals", aliases: []string{"подновявания"}, minRole: crm.RoleManager, run: s.renewalsCmd})
-	s.add(&spec{name: "csat", aliases: []string{"удовлетвореност", "оценка"}, minRole: crm.RoleManager, run: s.csatCmd})
-	s.add(&spec{name: "nps", aliases: []string{"нпс", "препоръчване"}, minRole: crm.RoleManager, run: s.npsCmd})
-	s.add(&spec{name: "qbr", aliases: []string{"преглед", "бизнес-преглед"}, minRole: crm.RoleManager, run: s.qbrCmd})
+	s.add(&spec{name: "health", minRole: crm.RoleManager, run: s.healthCmd})
+	s.add(&spec{name: "renewal", minRole: crm.RoleManager, run: s.renewalCmd})
+	s.add(&spec{name: "renewals", minRole: crm.RoleManager, run: s.renewalsCmd})
+	s.add(&spec{name: "csat", minRole: crm.RoleManager, run: s.csatCmd})
+	s.add(&spec{name: "nps", minRole: crm.RoleManager, run: s.npsCmd})
+	s.add(&spec{name: "qbr", minRole: crm.RoleManager, run: s.qbrCmd})
 	s.agenda = append(s.agenda, s.renewalAgenda)
 	s.card = append(s.card, s.healthCardSection)
 	s.jobs = append(s.jobs, job{name: "health.refresh", run: s.healthJob, upkeep: true})

@@ -6,6 +6,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/i18n"
 )
 
 // Help on a phone: /help is a short page of command families, each a
@@ -136,11 +137,12 @@ func (r *request) familyLabel(f string) string {
 	return f
 }
 
-// commandWord is how the reader types a command: its English name, or in
-// Bulgarian its first alias (the Bulgarian one), as the help teaches it.
+// commandWord is how the reader types a command, as the help teaches it:
+// the first form of its words in the reader's language (in English its
+// name, in Bulgarian its Bulgarian alias).
 func (r *request) commandWord(sp *spec) string {
-	if r.Lang == "bg" && len(sp.aliases) > 0 {
-		return sp.aliases[0]
+	if w := r.svc.cat.WordsIn(r.Lang, i18n.WordsPrefix+"cmd."+sp.name); len(w) > 0 {
+		return w[0]
 	}
 	return sp.name
 }

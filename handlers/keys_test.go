@@ -56,12 +56,18 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 			case *ast.Ident:
 				name = fn.Name
 			}
-			idx := -1
+			idx, prefix := -1, ""
 			switch name {
 			case "t", "T", "TMap":
 				idx = 0
 			case "Errorf":
 				idx = 1
+			case "is", "typed": // typed words (words.go)
+				idx, prefix = 1, i18n.WordsPrefix
+			case "words":
+				idx, prefix = 0, i18n.WordsPrefix
+			case "addClientSub":
+				idx, prefix = 0, i18n.WordsPrefix+"client."
 			}
 			if idx < 0 || len(call.Args) <= idx {
 				return true
@@ -71,6 +77,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 				return true
 			}
 			key, _ := strconv.Unquote(lit.Value)
+			key = prefix + key
 			if strings.Contains(key, ".") && !strings.ContainsAny(key, " %") {
 				check(fset.Position(lit.Pos()).String(), key)
 			}
@@ -88,7 +95,10 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		check("channels", "channel."+c)
 	}
 	st := storetest.OpenWith(t, store.Options{InMemory: true})
-	svc := New(st, cat)
+	svc, err := New(st, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, sp := range svc.specs {
 		check("help", "help."+sp.name+".usage")
 		check("help", "help."+sp.name+".desc")

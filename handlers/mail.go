@@ -57,8 +57,8 @@ const maxUnmatchedList = 20
 
 func (s *Service) registerMail() {
 	defer s.inFamily("mail")()
-	s.add(&spec{name: "mail", aliases: []string{"поща"}, minRole: crm.RoleHead, run: s.mailCmd})
-	s.add(&spec{name: "calendar", aliases: []string{"календар"}, minRole: crm.RoleManager, run: s.calendarCmd})
+	s.add(&spec{name: "mail", minRole: crm.RoleHead, run: s.mailCmd})
+	s.add(&spec{name: "calendar", minRole: crm.RoleManager, run: s.calendarCmd})
 }
 
 func (s *Service) mailStore() MailStore { return s.store }

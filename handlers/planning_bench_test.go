@@ -164,7 +164,10 @@ func BenchmarkSegments(b *testing.B) {
 	}
 	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(benchBase)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	svc, err := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(benchBase)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
 	run := func(b *testing.B, identity, text string) string {
 		rec := &bot.Recorder{}
 		m := &bot.Message{Platform: "console", Identity: identity, Text: text, Private: true}

@@ -46,10 +46,10 @@ const ringBatch = 250
 func (s *Service) registerPush() {
 	defer s.inFamily("me")()
 	defer s.inFamily("me")()
-	s.add(&spec{name: "agenda", aliases: []string{"програма"}, minRole: crm.RoleManager, run: s.agendaCmd})
-	s.add(&spec{name: "me", aliases: []string{"аз"}, minRole: crm.RoleManager, run: s.meCmd})
-	s.add(&spec{name: "link", aliases: []string{"свържи"}, minRole: crm.RoleManager, run: s.linkCmd})
-	s.add(&spec{name: "unlink", aliases: []string{"развържи"}, minRole: crm.RoleManager, run: s.unlinkCmd})
+	s.add(&spec{name: "agenda", minRole: crm.RoleManager, run: s.agendaCmd})
+	s.add(&spec{name: "me", minRole: crm.RoleManager, run: s.meCmd})
+	s.add(&spec{name: "link", minRole: crm.RoleManager, run: s.linkCmd})
+	s.add(&spec{name: "unlink", minRole: crm.RoleManager, run: s.unlinkCmd})
 	s.addDigestSection("reach", s.reachDigest)
 	s.jobs = append(s.jobs,
 		job{name: "reminders.ring", run: s.reminderJob},

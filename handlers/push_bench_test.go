@@ -75,7 +75,10 @@ func openRingBench(b *testing.B) (*Service, *store.Store, *testClock, *countingN
 	n := &countingNotifier{}
 	cfg := DefaultConfig()
 	cfg.TZ = time.UTC
-	svc := New(st, cat, WithClock(clock), WithConfig(cfg), WithNotifier(n), WithLogger(slog.New(slog.DiscardHandler)))
+	svc, err := New(st, cat, WithClock(clock), WithConfig(cfg), WithNotifier(n), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
 	return svc, st, clock, n
 }
 

@@ -243,6 +243,9 @@ type Service struct {
 	// links to the HTTP server.
 	mailer    Mailer
 	publicURL string
+	// errs are mistakes in how the commands and their words were declared,
+	// found while New registered them (New returns them).
+	errs []error
 }
 
 // Option configures a Service.
@@ -313,8 +316,18 @@ func (s *Service) notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
 	return ok
 }
 
-// New returns a Service over store with the translation catalog cat.
-func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
+// New returns a Service over store with the translation catalog cat (the
+// embedded one when nil). It fails when the commands are declared wrongly:
+// two commands claim one name or alias, a command has no words in some
+// language, a typed form means two things at one place, or an embedded
+// template does not parse.
+func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
+	if cat == nil {
+		var err error
+		if cat, err = i18n.New(); err != nil {
+			return nil, err
+		}
+	}
 	s := &Service{store: store, cat: cat, clock: dates.SystemClock{}, cfg: DefaultConfig(), log: slog.Default()}
 	for _, o := range opts {
 		o(s)
@@ -342,17 +355,19 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) *Service {
 	s.registerHealth()
 	s.registerMail()
 	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
-	return s
-}
-
-// Err reports a mistake in how the commands were declared: a command name
-// or alias that two commands claim (in any letter case). The second command
-// would never run, so the program refuses to start instead.
-func (s *Service) Err() error {
+	// A name two commands claim (in any letter case) would silently run
+	// only the first, and a form with two meanings only one of them: the
+	// program refuses to start instead.
 	if c := s.router.Conflicts(); len(c) > 0 {
-		return fmt.Errorf("handlers: command names claimed twice: %s", strings.Join(c, ", "))
+		s.errs = append(s.errs, fmt.Errorf("handlers: command names claimed twice: %s", strings.Join(c, ", ")))
 	}
-	return nil
+	for _, c := range i18n.Collisions(cat) {
+		s.errs = append(s.errs, fmt.Errorf("handlers: typed words collide: %s", c))
+	}
+	if err := errors.Join(s.errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // ServeChat handles one message: identifies the sender, runs the command
@@ -398,8 +413,21 @@ type spec struct {
 	direct bool
 }
 
-// add registers a command.
+// add registers a command under its name and every form of its
+// vocabulary entry "words.cmd.NAME" (its aliases, Bulgarian among them).
 func (s *Service) add(sp *spec) {
+	key := i18n.WordsPrefix + "cmd." + sp.name
+	for _, lang := range i18n.Languages {
+		if len(s.cat.WordsIn(lang, key)) == 0 {
+			s.errs = append(s.errs, fmt.Errorf("handlers: /%s has no %s words (%q)", sp.name, lang, key))
+		}
+	}
+	sp.aliases = nil
+	for _, w := range s.cat.Words(key) {
+		if w != sp.name {
+			sp.aliases = append(sp.aliases, w)
+		}
+	}
 	if sp.family == "" {
 		sp.family = s.curFamily
 	}

@@ -28,7 +28,19 @@ type Catalog struct {
 	keys   map[string]map[string]bool   // lang → key set
 	raw    map[string]map[string]string // lang → key → every plural form's text
 	loc    map[string]*goi18n.Localizer
+	// words are the vocabulary (see WordsPrefix): lang → key → forms, and
+	// key → form → true over every language.
+	words   map[string]map[string][]string
+	wordSet map[string]map[string]bool
 }
+
+// WordsPrefix starts the key of a vocabulary entry: no sentence the bot
+// says but the forms a person may type for one meaning, separated by
+// commas ("words.deal.add" = "add, new"; in Bulgarian "добави, нова").
+// Keys that share everything up to the last dot are the alternatives at
+// one place of a command ("words.deal.add", "words.deal.move"), so no form
+// may belong to two of them in any language (TestWordsDoNotCollide).
+const WordsPrefix = "words."
 
 // New loads the embedded translation files.
 func New() (*Catalog, error) { return Load(locales) }
@@ -37,7 +49,8 @@ func New() (*Catalog, error) { return Load(locales) }
 func Load(fsys fs.FS) (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{bundle: b, keys: map[string]map[string]bool{}, raw: map[string]map[string]string{}, loc: map[string]*goi18n.Localizer{}}
+	c := &Catalog{bundle: b, keys: map[string]map[string]bool{}, raw: map[string]map[string]string{}, loc: map[string]*goi18n.Localizer{},
+		words: map[string]map[string][]string{}, wordSet: map[string]map[string]bool{}}
 	for _, lang := range Languages {
 		files, err := fs.Glob(fsys, path.Join("locales", lang, "*.toml"))
 		if err != nil {
@@ -45,6 +58,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		}
 		c.keys[lang] = map[string]bool{}
 		c.raw[lang] = map[string]string{}
+		c.words[lang] = map[string][]string{}
 		tag := language.MustParse(lang)
 		for _, f := range files {
 			buf, err := fs.ReadFile(fsys, f)
@@ -61,6 +75,19 @@ func Load(fsys fs.FS) (*Catalog, error) {
 				}
 				c.keys[lang][m.ID] = true
 				c.raw[lang][m.ID] = m.Zero + m.One + m.Two + m.Few + m.Many + m.Other
+				if strings.HasPrefix(m.ID, WordsPrefix) {
+					forms := splitForms(m.Other)
+					if len(forms) == 0 {
+						return nil, fmt.Errorf("%s: vocabulary %q has no forms", f, m.ID)
+					}
+					c.words[lang][m.ID] = forms
+					if c.wordSet[m.ID] == nil {
+						c.wordSet[m.ID] = map[string]bool{}
+					}
+					for _, w := range forms {
+						c.wordSet[m.ID][w] = true
+					}
+				}
 			}
 		}
 		c.loc[lang] = goi18n.NewLocalizer(b, lang)
@@ -84,6 +111,74 @@ func (c *Catalog) Has(lang, key string) bool { return c.keys[lang][key] }
 // Raw returns the untranslated template text of key in lang, every plural
 // form joined, for checks of placeholders.
 func (c *Catalog) Raw(lang, key string) string { return c.raw[lang][key] }
+
+// splitForms reads a vocabulary entry: forms separated by commas, each
+// trimmed and lower-cased (people type any case), empty ones dropped.
+func splitForms(s string) []string {
+	var out []string
+	for _, w := range strings.Split(s, ",") {
+		if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// WordsIn returns the forms of vocabulary key in lang, lower-cased, in the
+// order the translation file gives them (the first is the one to show),
+// or nil when lang has no such entry.
+func (c *Catalog) WordsIn(lang, key string) []string {
+	if c == nil {
+		return nil
+	}
+	return c.words[lang][key]
+}
+
+// Words returns the forms of vocabulary key in every language, the
+// default language's first, each once: people type either language
+// whatever language the bot answers in.
+func (c *Catalog) Words(key string) []string {
+	if c == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, lang := range Languages {
+		for _, w := range c.words[lang][key] {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// IsWord reports whether s, in any letter case, is a form of vocabulary
+// key in any language.
+func (c *Catalog) IsWord(key, s string) bool {
+	if c == nil {
+		return false
+	}
+	set := c.wordSet[key]
+	if set == nil {
+		return false
+	}
+	if set[s] {
+		return true
+	}
+	return set[strings.ToLower(s)]
+}
+
+// WordKeys returns the vocabulary keys of lang, sorted.
+func (c *Catalog) WordKeys(lang string) []string {
+	var out []string
+	for k := range c.words[lang] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Lang returns the supported language closest to s ("bg-BG" → "bg"), or "".
 func Lang(s string) string {
@@ -149,4 +244,37 @@ func (l Localizer) TMap(key string, data map[string]any) string {
 		return key
 	}
 	return s
+}
+
+// Collisions lists the typed forms that belong to two alternatives of one
+// place (vocabulary keys with the same parent, see WordsPrefix), over every
+// language, as sentences for a test or a start-up check to show.
+func Collisions(c *Catalog) []string {
+	owner := map[string]map[string]string{} // parent → form → key
+	var out []string
+	keys := map[string]bool{}
+	for _, lang := range Languages {
+		for k := range c.words[lang] {
+			keys[k] = true
+		}
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		parent := k[:strings.LastIndex(k, ".")]
+		if owner[parent] == nil {
+			owner[parent] = map[string]string{}
+		}
+		for _, w := range c.Words(k) {
+			if o, ok := owner[parent][w]; ok && o != k {
+				out = append(out, fmt.Sprintf("%q means both %s and %s", w, o, k))
+				continue
+			}
+			owner[parent][w] = k
+		}
+	}
+	return out
 }

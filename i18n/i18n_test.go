@@ -2,7 +2,9 @@ package i18n
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // Every key must exist in every language, with the same placeholders, so
@@ -81,4 +83,85 @@ func TestFallbackToKey(t *testing.T) {
 	if got := c.For("bg").T("no.such.key"); got != "no.such.key" {
 		t.Errorf("unknown key gave %q", got)
 	}
+}
+
+// TestWordsDoNotCollide fails when one typed form means two things at one
+// place of a command: vocabulary keys that share their parent
+// ("words.deal.add" and "words.deal.move") are alternatives, and a form of
+// one of them in any language must not be a form of another in any
+// language, since people type either language.
+func TestWordsDoNotCollide(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.WordKeys("en")) == 0 {
+		t.Fatal("no vocabulary loaded")
+	}
+	if msg := Collisions(c); len(msg) > 0 {
+		for _, m := range msg {
+			t.Error(m)
+		}
+	}
+}
+
+func TestCollisionsFindsASharedForm(t *testing.T) {
+	c := loadTOML(t, map[string]string{
+		"en": "\"words.x.a\" = \"go, run\"\n\"words.x.b\" = \"stop\"\n\"words.y.a\" = \"stop\"\n",
+		"bg": "\"words.x.a\" = \"тръгни\"\n\"words.x.b\" = \"спри, Тръгни\"\n\"words.y.a\" = \"спри\"\n",
+	})
+	got := Collisions(c)
+	if len(got) != 1 || !strings.Contains(got[0], "тръгни") {
+		t.Errorf("collisions = %q, want one about тръгни", got)
+	}
+}
+
+func TestWords(t *testing.T) {
+	c := loadTOML(t, map[string]string{
+		"en": "\"words.x.a\" = \"Go, run ,, this month\"\n\"x.b\" = \"not words, really\"\n",
+		"bg": "\"words.x.a\" = \"тръгни, go\"\n\"x.b\" = \"не\"\n",
+	})
+	if got, want := strings.Join(c.Words("words.x.a"), "|"), "go|run|this month|тръгни"; got != want {
+		t.Errorf("Words = %q, want %q", got, want)
+	}
+	if got := strings.Join(c.WordsIn("bg", "words.x.a"), "|"); got != "тръгни|go" {
+		t.Errorf("WordsIn(bg) = %q", got)
+	}
+	for _, w := range []string{"GO", "тръгни", "Тръгни", "this month"} {
+		if !c.IsWord("words.x.a", w) {
+			t.Errorf("%q is not a form of words.x.a", w)
+		}
+	}
+	for key, w := range map[string]string{"words.x.a": "walk", "x.b": "not words", "words.none": "go"} {
+		if c.IsWord(key, w) {
+			t.Errorf("%q is a form of %s", w, key)
+		}
+	}
+	var none *Catalog
+	if none.IsWord("words.x.a", "go") || none.Words("words.x.a") != nil {
+		t.Error("a nil catalog has words")
+	}
+}
+
+func TestAVocabularyEntryNeedsAForm(t *testing.T) {
+	fsys := fstest.MapFS{
+		"locales/en/a.toml": {Data: []byte("\"words.x.a\" = \" , \"\n")},
+		"locales/bg/a.toml": {Data: []byte("\"words.x.a\" = \"а\"\n")},
+	}
+	if _, err := Load(fsys); err == nil {
+		t.Error("an entry without forms loaded")
+	}
+}
+
+func loadTOML(t *testing.T, files map[string]string) *Catalog {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for lang, text := range files {
+		fsys["locales/"+lang+"/a.toml"] = &fstest.MapFile{Data: []byte(text)}
+	}
+	c, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

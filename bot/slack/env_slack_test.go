@@ -88,7 +88,10 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	cfg.Heads = []string{"slack:" + headUser}
 	// What the bot sends by itself (RunJobs) goes out through the adapter.
 	fwd := &adapterNotifier{}
-	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd)}, o.svcOpts...)...)
+	svc, err := handlers.New(st, cat, append([]handlers.Option{handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd)}, o.svcOpts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var h bot.Handler = svc
 	if o.handler != nil {
 		h = o.handler

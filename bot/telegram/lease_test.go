@@ -70,8 +70,11 @@ func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
 	hc.TZ = time.UTC
 	hc.Heads = []string{"telegram:100"}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
+	svc, err := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
 		handlers.WithClock(dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	const ttl, renew = 600 * time.Millisecond, 100 * time.Millisecond
 	replica := func() (*Adapter, *dyingStore, *pollCounter, func()) {
 		ds := &dyingStore{Store: st}

@@ -92,7 +92,10 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	}
 	// What the bot sends by itself (RunJobs) goes out through the adapter.
 	fwd := &adapterNotifier{}
-	svc := handlers.New(st, cat, append([]handlers.Option{handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock), handlers.WithNotifier(fwd)}, ec.svcOpts...)...)
+	svc, err := handlers.New(st, cat, append([]handlers.Option{handlers.WithConfig(hc), handlers.WithLogger(logger), handlers.WithClock(ec.clock), handlers.WithNotifier(fwd)}, ec.svcOpts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append([]Option{
 		WithLogger(logger), WithCatalog(cat), WithCommands(svc),
 		WithPacing(2*time.Millisecond, time.Millisecond), WithPollTimeout(time.Second),

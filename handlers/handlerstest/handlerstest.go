@@ -28,8 +28,8 @@ func Config(tz *time.Location) handlers.Config {
 // Build returns the function that makes a handlers.Service of an
 // environment's parts: its store, catalog, clock, logger, the notifier
 // when the options ask for it, Config in its time zone, then opts.
-func Build(opts ...handlers.Option) func(chattest.Deps) *handlers.Service {
-	return func(d chattest.Deps) *handlers.Service {
+func Build(opts ...handlers.Option) func(chattest.Deps) (*handlers.Service, error) {
+	return func(d chattest.Deps) (*handlers.Service, error) {
 		o := []handlers.Option{handlers.WithClock(d.Clock), handlers.WithConfig(Config(d.TZ)), handlers.WithLogger(d.Logger)}
 		if d.Notify {
 			o = append(o, handlers.WithNotifier(d.Notes))

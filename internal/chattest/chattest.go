@@ -84,7 +84,7 @@ type Env[S Server] struct {
 	Logger  *slog.Logger
 
 	notify bool
-	build  func(Deps) S
+	build  func(Deps) (S, error)
 }
 
 // Sofia is the time zone of the first users.
@@ -125,8 +125,8 @@ func OpenStore(t testing.TB, opts store.Options) *store.Store {
 }
 
 // New builds an environment: a store, a clock, a notifier, and the service
-// build makes of them.
-func New[S Server](t testing.TB, o Options, build func(Deps) S) *Env[S] {
+// build makes of them (the test fails if build does).
+func New[S Server](t testing.TB, o Options, build func(Deps) (S, error)) *Env[S] {
 	t.Helper()
 	tz := o.TZ
 	if tz == nil {
@@ -150,7 +150,11 @@ func New[S Server](t testing.TB, o Options, build func(Deps) S) *Env[S] {
 	}
 	e := &Env[S]{T: t, Ctx: context.Background(), Store: st, Clock: clock, Notes: notes, TZ: tz,
 		Catalog: Catalog(t), Logger: Quiet(), notify: o.Notify, build: build}
-	e.Svc = build(e.Deps())
+	svc, err := build(e.Deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Svc = svc
 	return e
 }
 
@@ -165,7 +169,11 @@ func (e *Env[S]) Restart() *Env[S] {
 	e.T.Helper()
 	n := *e
 	n.Catalog = Catalog(e.T)
-	n.Svc = e.build(n.Deps())
+	svc, err := e.build(n.Deps())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	n.Svc = svc
 	return &n
 }
 

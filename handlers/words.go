@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+
+	"accountbot/i18n"
+)
+
+// Typed-in words (command aliases, sub-commands, key= names, scope and
+// status words) are data: vocabulary entries "words.…" in
+// i18n/locales/<lang>/FAMILY.toml, every language's forms accepted
+// whatever language the bot answers in. The code names an entry by its key
+// without the "words." prefix.
+
+// words returns every form of vocabulary entry key in every language, and
+// records a mistake (New fails) when some language has none.
+func (s *Service) words(key string) []string {
+	full := i18n.WordsPrefix + key
+	for _, lang := range i18n.Languages {
+		if len(s.cat.WordsIn(lang, full)) == 0 {
+			s.errs = append(s.errs, fmt.Errorf("handlers: no %s words for %q", lang, full))
+		}
+	}
+	return s.cat.Words(full)
+}
+
+// vocab maps every form of the entries group.OPTION, for each option, to
+// the option: what a parser looks a typed word up in.
+func (s *Service) vocab(group string, options ...string) map[string]string {
+	m := map[string]string{}
+	for _, o := range options {
+		for _, w := range s.words(group + "." + o) {
+			m[w] = o
+		}
+	}
+	return m
+}
+
+// is reports whether a (any letter case) is a form of vocabulary entry key
+// in any language.
+func (r *request) is(a, key string) bool { return r.svc.typed(a, key) }
+
+// typed is is for code that has the service but no request.
+func (s *Service) typed(a, key string) bool { return s.cat.IsWord(i18n.WordsPrefix+key, a) }
+
+// addClientSub makes "/client WORD …" run sub, for every form of the
+// entry "words.client.NAME".
+func (s *Service) addClientSub(name string, sub clientSub) {
+	for _, w := range s.words("client." + name) {
+		s.clientSubs[strings.ToLower(w)] = sub
+	}
+}
