@@ -41,13 +41,8 @@ func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm
 	return f, nil
 }
 
-const (
-	// peerWindow is how many years back peers' purchases count.
-	peerWindow = 2
-	// smallScope is how many owners /segments reads through their index
-	// rather than by a scan of every client.
-	smallScope = 20
-)
+// peerWindow is how many years back peers' purchases count.
+const peerWindow = 2
 
 // peerProducts fills in what the other clients of c's segment that the
 // sender sees bought (won deals) in the last two years: how many of them

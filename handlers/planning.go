@@ -18,15 +18,7 @@ import (
 // relationship plan notes, meetings, campaigns and leads, payments and the
 // reliability weights, competitors, and contract promises.
 type PlanningStore interface {
-	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
-	AudienceOf(ctx context.Context, owners []uint64, fn func(crm.AudienceRow) bool) error
-	ClientsBySource(ctx context.Context, source string) ([]uint64, error)
 	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
-	EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error
-	EachDealSum(ctx context.Context, fn func(*crm.DealSum) bool) error
-	ClaimCounts(ctx context.Context, from, to time.Time) (map[uint64]int, error)
-	// ClaimCountsOf is ClaimCounts for the clients of the owners.
-	ClaimCountsOf(ctx context.Context, owners []uint64, from, to time.Time) (map[uint64]int, error)
 	// PeerPurchases returns what the peers picked by q bought, from the
 	// maintained "products won per segment".
 	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)

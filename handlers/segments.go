@@ -43,6 +43,23 @@ type segmentGroup struct {
 
 func (g *segmentGroup) total() int { return g.clients + g.prospects }
 
+// SegmentStore reads what /segments groups, from compact rows kept for
+// analyses (never a client record).
+type SegmentStore interface {
+	// SegmentClients calls fn with each client of q.Owners (its audience
+	// row, its open and won deals, its claims in q's period) until fn
+	// returns false. The store decides how to read them (the owners'
+	// indexes or one scan of everything). fn runs after the reads: it may
+	// not call the store.
+	SegmentClients(ctx context.Context, q crm.SegmentQuery, fn func(*crm.SegmentClient) bool) error
+	// Audience calls fn with the audience row of every client, by client
+	// id, until fn returns false; fn runs inside a read transaction and
+	// must not call the store.
+	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
+}
+
+func (s *Service) segmentStore() SegmentStore { return s.store }
+
 // clientDeals are the deal figures of one client that /segments needs.
 type clientDeals struct {
 	hasWon            bool
@@ -106,11 +123,6 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 // field by, as of now. It reads the compact audience rows and deal facts,
 // never a client record, so that it stays fast over every client.
 func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, by string) (*segmentReport, error) {
-	ps := s.planningStore()
-	visible := make(map[uint64]bool, len(owners))
-	for _, o := range owners {
-		visible[o] = true
-	}
 	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
 
 	deals := map[uint64]*clientDeals{}
@@ -140,56 +152,21 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 		value string
 	}
 	var rows []entry
-	collect := func(row crm.AudienceRow) bool {
-		if visible[row.OwnerID] {
-			rows = append(rows, entry{row, row.Field(by)})
+	// Claims of the year by client.
+	claims := map[uint64]int{}
+	q := crm.SegmentQuery{Owners: owners, ClaimsFrom: yearAgo, ClaimsTo: now}
+	err := s.segmentStore().SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
+		rows = append(rows, entry{sc.Row, sc.Row.Field(by)})
+		if sc.Claims > 0 {
+			claims[sc.Row.ClientID] = sc.Claims
+		}
+		for _, d := range sc.Deals {
+			addDeal(d.ClientID, d.Stage, d.Currency, d.Amount, d.ClosedAt)
 		}
 		return true
-	}
-	// Claims of the year by client: a small scope's through its owners'
-	// claims, everyone's from the claims' time index.
-	var claims map[uint64]int
-	var err error
-	if len(owners) <= smallScope {
-		claims, err = ps.ClaimCountsOf(ctx, owners, yearAgo, now)
-	} else {
-		claims, err = ps.ClaimCounts(ctx, yearAgo, now)
-	}
+	})
 	if err != nil {
 		return nil, err
-	}
-	if len(owners) <= smallScope {
-		// A manager or a small team: their clients through the owners'
-		// index, and the deals of those clients one by one.
-		if err := ps.AudienceOf(ctx, owners, collect); err != nil {
-			return nil, err
-		}
-		for _, e := range rows {
-			facts, err := ps.DealFactsOf(ctx, e.row.ClientID)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range facts {
-				addDeal(d.ClientID, crm.Stage(d.Stage), d.Currency, d.Amount, d.ClosedAt)
-			}
-		}
-	} else {
-		// Everyone: one scan of every deal, on another goroutine while the
-		// audience rows are read; the two meet in the join below.
-		done := make(chan error, 1)
-		go func() {
-			done <- ps.EachDealSum(ctx, func(d *crm.DealSum) bool {
-				addDeal(d.ClientID, d.Stage, d.Currency, d.Amount, d.ClosedAt)
-				return true
-			})
-		}()
-		err := ps.Audience(ctx, collect)
-		if derr := <-done; err == nil {
-			err = derr
-		}
-		if err != nil {
-			return nil, err
-		}
 	}
 
 	rep := &segmentReport{by: by}
@@ -441,7 +418,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	}
 	counts := map[string]int{}
 	labels := map[string]string{}
-	err = s.planningStore().Audience(ctx, func(row crm.AudienceRow) bool {
+	err = s.segmentStore().Audience(ctx, func(row crm.AudienceRow) bool {
 		// Only values of clients the sender may see: another manager's
 		// free text is theirs.
 		if !r.seesOwner(row.OwnerID) {

@@ -151,6 +151,7 @@ type Store interface {
 	DataStore
 	DigestStore
 	PlanningStore
+	SegmentStore
 	PushStore
 	CaptureStore
 	HealthStore

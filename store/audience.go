@@ -23,7 +23,7 @@ import (
 // read of every client: a few dozen bytes, kept in the LSM tree, so that
 // reading all 50,000 clients decodes no JSON. It is written in the
 // client's own transaction (putClient), so it never disagrees with the
-// client. Deals are read from the pipeline's summaries (EachDealFact).
+// client. Deals are read from the pipeline's summaries (EachDealSum).
 
 var audienceMarker = []byte("meta/planning/audience")
 
@@ -296,9 +296,9 @@ func (s *Store) AudienceOf(ctx context.Context, owners []uint64, fn func(crm.Aud
 	})
 }
 
-// ClientsBySource returns the ids of the clients whose source is source
+// clientsBySource returns the ids of the clients whose source is source
 // (compared as names: case and script do not matter), by id.
-func (s *Store) ClientsBySource(ctx context.Context, source string) ([]uint64, error) {
+func (s *Store) clientsBySource(ctx context.Context, source string) ([]uint64, error) {
 	if err := s.ensureAudience(ctx); err != nil {
 		return nil, err
 	}
@@ -327,33 +327,6 @@ func (s *Store) DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFac
 		out[i] = crm.FactOfDeal(d)
 	}
 	return out, nil
-}
-
-// EachDealFact calls fn with the facts of every deal, open ones first,
-// then won and lost ones, until fn returns false. It reads the pipeline's
-// summaries (open deals by owner, closed deals by owner and time), never a
-// whole deal. keep, when not nil, picks by client id which facts to pass.
-func (s *Store) EachDealFact(ctx context.Context, keep func(clientID uint64) bool, fn func(crm.DealFact) bool) error {
-	return s.view(ctx, func(tx *Tx) error {
-		for _, prefix := range []string{pDealAmt, pDealShut} {
-			stop := false
-			err := tx.scan([]byte(prefix), false, true, func(_ []byte, item Item) (bool, error) {
-				d, err := itemSummary(item)
-				if err != nil {
-					return false, err
-				}
-				if keep != nil && !keep(d.ClientID) {
-					return true, nil
-				}
-				stop = !fn(crm.FactOfDeal(d))
-				return !stop, nil
-			})
-			if err != nil || stop {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // EachDealSum calls fn with the amount, stage, client and closing time of

@@ -124,7 +124,7 @@ func (s *Store) AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, e
 // the clients whose source is the campaign's name (with the client's
 // creation as the time, and no author), by client id.
 func (s *Store) CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error) {
-	bySource, err := s.ClientsBySource(ctx, c.Name)
+	bySource, err := s.clientsBySource(ctx, c.Name)
 	if err != nil {
 		return nil, err
 	}

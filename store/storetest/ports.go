@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
 	"accountbot/crm"
 	"accountbot/store"
+
+	"github.com/shopspring/decimal"
 )
 
 // testStale specifies StaleClients: which clients are stale, their order,
@@ -208,5 +211,63 @@ func testDeliveryRules(t *testing.T, open func() *store.Store) {
 	}
 	if got, _ := st.Client(ctx, c.ID); got.City != "Plovdiv" {
 		t.Errorf("city %q: the request's second write was lost", got.City)
+	}
+}
+
+// testSegmentClients specifies SegmentClients: the clients of the owners
+// asked (never another's), their open and won deals (no lost one) and
+// their claims in the period, the same whether few or many owners are
+// asked (the store reads them differently).
+func testSegmentClients(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	a := addClient(t, st, "Acme", 1)
+	b := addClient(t, st, "Beta", 2)
+	addClient(t, st, "Other", 3)
+	for _, d := range []struct {
+		client uint64
+		stage  crm.Stage
+		amount string
+	}{{a.ID, crm.StageLead, "100"}, {a.ID, crm.StageWon, "200"}, {a.ID, crm.StageLost, "300"}, {b.ID, crm.StageProposal, "50"}} {
+		deal := &crm.Deal{ClientID: d.client, OwnerID: 1, Title: "d", Amount: decimal.RequireFromString(d.amount), Currency: "EUR", Stage: d.stage, CreatedAt: t0, ExpectedClose: t0.AddDate(0, 1, 0)}
+		if !d.stage.Open() {
+			deal.ClosedAt = t0.Add(time.Hour)
+		}
+		if err := st.CreateDeal(ctx, deal, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, at := range []time.Time{t0, t0.Add(time.Hour), t0.AddDate(-2, 0, 0)} {
+		cl := crm.NewClaim(a.ID, 1, crm.Actor{PersonID: 1}, at, "late", "", crm.SeverityLow, "delivery", at.Add(time.Hour), at.Add(2*time.Hour))
+		if err := st.CreateClaim(ctx, &cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := func(owners []uint64) string {
+		var out []string
+		q := crm.SegmentQuery{Owners: owners, ClaimsFrom: t0.AddDate(-1, 0, 0), ClaimsTo: t0.AddDate(0, 0, 1)}
+		if err := st.SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
+			var deals []string
+			for _, d := range sc.Deals {
+				deals = append(deals, string(d.Stage)+" "+d.Amount.String())
+			}
+			sort.Strings(deals)
+			out = append(out, fmt.Sprintf("%d: %v claims %d", sc.Row.ClientID, deals, sc.Claims))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(out)
+		return fmt.Sprint(out)
+	}
+	want := fmt.Sprint([]string{fmt.Sprintf("%d: [lead 100 won 200] claims 2", a.ID), fmt.Sprintf("%d: [proposal 50] claims 0", b.ID)})
+	if got := seen([]uint64{1, 2}); got != want {
+		t.Errorf("few owners:\n%s\nwant\n%s", got, want)
+	}
+	many := []uint64{1, 2}
+	for id := uint64(100); len(many) < 40; id++ {
+		many = append(many, id)
+	}
+	if got := seen(many); got != want {
+		t.Errorf("many owners:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, opener Opener) {
 		{"open tasks of several people", testOpenTasksOf},
 		{"claim queries", testClaimQueries},
 		{"delivery key rules", testDeliveryRules},
+		{"segment clients", testSegmentClients},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, opener(t)) })
