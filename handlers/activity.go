@@ -11,6 +11,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // maxTextRunes is the longest note, task or claim text kept.
@@ -38,7 +39,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		if strings.TrimSpace(stepText) == "" {
 			return crm.Errorf(crm.EINVALID, "log.next_usage")
 		}
-		next = &crm.Task{Text: strings.TrimSpace(stepText), NextStep: true, CreatedAt: r.now, CreatedBy: r.me.ID}
+		next = &crm.Task{Text: strings.TrimSpace(stepText), NextStep: true, CreatedAt: r.Now, CreatedBy: r.Me.ID}
 		nextDue = due
 	}
 	if strings.TrimSpace(text) == "" {
@@ -47,7 +48,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if len([]rune(text)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -57,12 +58,12 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err != nil {
 		return err
 	}
-	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: tags, Text: text, At: r.now}
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: tags, Text: text, At: r.Now}
 	if next != nil {
 		next.ClientID = c.ID
 		next.AssigneeID = c.OwnerID
 		// A time rings in the assignee's zone.
-		day, at, _ := parseDue(nextDue, r.now, r.svc.personTZ(r.people[c.OwnerID]))
+		day, at, _ := parseDue(nextDue, r.Now, r.svc.personTZ(r.People[c.OwnerID]))
 		next.Due = day
 		if !at.IsZero() {
 			next.SetAt(at)
@@ -75,11 +76,11 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err != nil {
 		return err
 	}
-	msg := r.t("log.saved", "name", c.Name) + attached
+	msg := r.T("log.saved", "name", c.Name) + attached
 	var buttons [][]bot.Button
 	if next != nil {
-		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDue(next))
-		buttons = append(buttons, []bot.Button{{Label: r.t("button.done"), Data: "/task done " + idRef("T", next.ID)}})
+		msg += "\n" + r.T("log.next_saved", "id", core.IDRef("T", next.ID), "text", next.Text, "date", r.fmtDue(next))
+		buttons = append(buttons, []bot.Button{{Label: r.T("button.done"), Data: "/task done " + core.IDRef("T", next.ID)}})
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
 }
@@ -101,18 +102,18 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if strings.TrimSpace(body) == "" {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	day, at, _ := parseDue(due, r.now, r.tz)
+	day, at, _ := parseDue(due, r.Now, r.TZ)
 	if len([]rune(body)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	t := &crm.Task{ClientID: c.ID, AssigneeID: r.forWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.now, CreatedBy: r.me.ID}
-	if t.AssigneeID != r.me.ID {
+	t := &crm.Task{ClientID: c.ID, AssigneeID: r.ForWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.Now, CreatedBy: r.Me.ID}
+	if t.AssigneeID != r.Me.ID {
 		// A time rings in the assignee's zone.
-		_, at, _ = parseDue(due, r.now, s.personTZ(r.people[t.AssigneeID]))
+		_, at, _ = parseDue(due, r.Now, s.personTZ(r.People[t.AssigneeID]))
 	}
 	if !at.IsZero() {
 		t.SetAt(at)
@@ -120,7 +121,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if err := s.store.CreateTask(ctx, t); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("remind.saved", "id", idRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("remind.saved", "id", core.IDRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
 }
 
 // cutDue splits "TEXT by DATE [HH:MM]" (by, до, on, за) or "TEXT DATE"
@@ -131,7 +132,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 func (r *request) cutDue(s string) (text, due string, err error) {
 	body, due, marked := cutMarker(" "+s, "by", "до", "on", "за")
 	if marked {
-		if _, _, ok := parseDue(due, r.now, r.tz); ok {
+		if _, _, ok := parseDue(due, r.Now, r.TZ); ok {
 			return body, due, nil
 		}
 	}
@@ -143,7 +144,7 @@ func (r *request) cutDue(s string) (text, due string, err error) {
 		if _, err := strconv.Atoi(phrase); err == nil {
 			continue // a bare number is no date
 		}
-		if _, _, ok := parseDue(phrase, r.now, r.tz); ok {
+		if _, _, ok := parseDue(phrase, r.Now, r.TZ); ok {
 			rest := words[:len(words)-n]
 			for len(rest) > 0 && isWord(rest[len(rest)-1], "by", "on", "до", "за", "в", "във") {
 				rest = rest[:len(rest)-1]
@@ -163,44 +164,44 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if len(args) < 2 {
 		return crm.Errorf(crm.EINVALID, "task.usage")
 	}
-	id, ok := parseRef("T", args[1])
+	id, ok := core.ParseRef("T", args[1])
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "task.usage")
 	}
 	t, err := s.store.Task(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
-			return crm.Errorf(crm.ENOTFOUND, "task.not_found", "id", idRef("T", id))
+			return crm.Errorf(crm.ENOTFOUND, "task.not_found", "id", core.IDRef("T", id))
 		}
 		return err
 	}
-	if r.rightsOver(t.AssigneeID) == nil {
-		return crm.Errorf(crm.ENOTFOUND, "task.not_found", "id", idRef("T", id))
+	if r.RightsOver(t.AssigneeID) == nil {
+		return crm.Errorf(crm.ENOTFOUND, "task.not_found", "id", core.IDRef("T", id))
 	}
 	var msg string
 	switch strings.ToLower(args[0]) {
 	case "done", "готово", "готова":
 		if !t.Open() {
-			return w.Reply(ctx, bot.Reply{Text: r.t("task.already_done", "id", idRef("T", id)), Edit: r.Button})
+			return w.Reply(ctx, bot.Reply{Text: r.T("task.already_done", "id", core.IDRef("T", id)), Edit: r.Button})
 		}
-		if _, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.DoneAt, t.RingAt = r.now, time.Time{}; return nil }); err != nil {
+		if _, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.DoneAt, t.RingAt = r.Now, time.Time{}; return nil }); err != nil {
 			return err
 		}
-		msg = r.t("task.done", "id", idRef("T", id), "text", t.Text)
+		msg = r.T("task.done", "id", core.IDRef("T", id), "text", t.Text)
 	case "later", "hour", "+1h", "после", "по-късно", "час":
 		// Postpone by an hour from now: the reminder rings again then.
-		at := r.now.Add(time.Hour).Truncate(time.Minute)
-		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.people[t.AssigneeID]))); return nil })
+		at := r.Now.Add(time.Hour).Truncate(time.Minute)
+		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.People[t.AssigneeID]))); return nil })
 		if err != nil {
 			return err
 		}
-		msg = r.t("task.moved", "id", idRef("T", id), "date", r.fmtDue(moved))
+		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
 	case "tomorrow", "утре", "move", "премести":
-		tz := r.svc.personTZ(r.people[t.AssigneeID])
-		day := dates.AddDays(dates.Day(r.now, tz), 1)
+		tz := r.svc.personTZ(r.People[t.AssigneeID])
+		day := dates.AddDays(dates.Day(r.Now, tz), 1)
 		var at time.Time
 		if len(args) > 2 && strings.ToLower(args[0]) != "tomorrow" && strings.ToLower(args[0]) != "утре" {
-			d, a, ok := parseDue(strings.Join(args[2:], " "), r.now, tz)
+			d, a, ok := parseDue(strings.Join(args[2:], " "), r.Now, tz)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(args[2:], " "))
 			}
@@ -221,7 +222,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if err != nil {
 			return err
 		}
-		msg = r.t("task.moved", "id", idRef("T", id), "date", r.fmtDue(moved))
+		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
 	default:
 		return crm.Errorf(crm.EINVALID, "task.usage")
 	}
@@ -251,15 +252,15 @@ func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 // todayReply builds /today for the sender and says how many items it
 // holds (the morning agenda sends it only when there are any).
 func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, error) {
-	owners, err := r.visibleOwners("mine")
+	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return bot.Reply{}, 0, err
 	}
-	day := r.today()
+	day := r.Today()
 	if r.Command.Name != "" && len(r.Command.Args) > 0 {
 		// "/today tomorrow", "/днес петък": that day's agenda (with what
 		// is overdue by then).
-		d, ok := r.date(r.Command.Rest)
+		d, ok := r.Date(r.Command.Rest)
 		if !ok {
 			return bot.Reply{}, 0, crm.Errorf(crm.EINVALID, "error.bad_date", "value", r.Command.Rest)
 		}
@@ -279,18 +280,18 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Due.Before(items[j].Due) })
 	if len(items) == 0 {
-		return bot.Reply{Text: r.t("today.empty")}, 0, nil
+		return bot.Reply{Text: r.T("today.empty")}, 0, nil
 	}
 	const maxItems = 20
-	rep := bot.Reply{Title: r.t("today.title", "date", r.fmtDate(day), "count", len(items))}
+	rep := bot.Reply{Title: r.T("today.title", "date", r.FmtDate(day), "count", len(items))}
 	var lines []string
-	pg := r.page(maxItems)
+	pg := r.Page(maxItems)
 	for i, it := range items {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(items)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(items)-pg.End()))
 			break
 		}
 		lines = append(lines, it.Text)
@@ -299,14 +300,14 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 		}
 	}
 	rep.Text = strings.Join(lines, "\n")
-	rep.Buttons = append(rep.Buttons, r.pageButtons(pg, len(items))...)
-	rep.Edit = r.paged()
+	rep.Buttons = append(rep.Buttons, r.PageButtons(pg, len(items))...)
+	rep.Edit = r.Paged()
 	return rep, len(items), nil
 }
 
 func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
-	today := r.today()
+	today := r.Today()
 	var all []*crm.Task
 	var ids []uint64
 	all, err := s.store.OpenTasks(ctx, owners, until)
@@ -324,20 +325,20 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 	}
 	for _, t := range all {
 		o := t.AssigneeID
-		ref := idRef("T", t.ID)
+		ref := core.IDRef("T", t.ID)
 		line := ref + " · "
 		if t.Due.Before(today) {
-			line = "⚠ " + line + r.t("today.overdue_since", "date", r.fmtDate(t.Due)) + " · "
+			line = "⚠ " + line + r.T("today.overdue_since", "date", r.FmtDate(t.Due)) + " · "
 		}
 		if !t.At.IsZero() {
-			line += t.At.In(r.tz).Format("15:04") + " · "
+			line += t.At.In(r.TZ).Format("15:04") + " · "
 		}
 		if name := names[t.ClientID]; name != "" {
 			line += name + ": "
 		}
 		line += t.Text
-		if o != r.me.ID {
-			line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
 		due := t.Due
 		if !t.At.IsZero() {
@@ -345,7 +346,7 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 		}
 		items = append(items, agendaItem{Due: due, Text: line, Buttons: []bot.Button{
 			{Label: "✓ " + ref, Data: "/task done " + ref},
-			{Label: "→ " + r.t("button.tomorrow"), Data: "/task tomorrow " + ref},
+			{Label: "→ " + r.T("button.tomorrow"), Data: "/task tomorrow " + ref},
 		}})
 	}
 	return items, nil

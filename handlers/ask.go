@@ -13,6 +13,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -45,9 +46,9 @@ func (s *Service) askCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	}
 	a := s.assistant()
 	if a.model == nil {
-		return w.Reply(ctx, bot.Reply{Text: r.t("ask.no_llm") + "\n" + s.askPointers(r)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("ask.no_llm") + "\n" + s.askPointers(r)})
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.t("ask.thinking")}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("ask.thinking")}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.askDeadline)
@@ -55,10 +56,10 @@ func (s *Service) askCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	answer, seen, err := s.askModel(ctx, r, q)
 	if err != nil {
 		s.log.Warn("ask: the language model failed", "reason", llm.Reason(err), "err", err)
-		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, llm.Reason(err)) + "\n" + r.t("ask.failed") + "\n" + s.askPointers(r)})
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, llm.Reason(err)) + "\n" + r.T("ask.failed") + "\n" + s.askPointers(r)})
 	}
 	if cited := citedRecords(answer, seen); cited != "" {
-		answer += "\n\n" + r.t("ask.sources", "refs", cited)
+		answer += "\n\n" + r.T("ask.sources", "refs", cited)
 	}
 	return replyLong(ctx, w, "", answer, nil)
 }
@@ -69,10 +70,10 @@ func (s *Service) askPointers(r *request) string {
 	var lines []string
 	for _, name := range []string{"today", "clients", "client", "next", "claims", "pipeline", "deals", "forecast"} {
 		if _, ok := s.router.Lookup(name); ok {
-			lines = append(lines, "• "+r.t("help."+name+".usage")+" — "+r.t("help."+name+".desc"))
+			lines = append(lines, "• "+r.T("help."+name+".usage")+" — "+r.T("help."+name+".desc"))
 		}
 		if name == "clients" {
-			lines = append(lines, "• /clients stale — "+r.t("ask.hint_stale"))
+			lines = append(lines, "• /clients stale — "+r.T("ask.hint_stale"))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -83,7 +84,7 @@ func (s *Service) askPointers(r *request) string {
 // seen maps the refs of the records the tools returned to their labels.
 func (s *Service) askModel(ctx context.Context, r *request, q string) (string, map[string]string, error) {
 	a := s.assistant()
-	p, err := a.prompts.Render("ask", r.Lang, prompts.Ask{Person: r.me.Name, Role: r.t("role." + string(r.me.Role)), Today: r.today(), Question: q})
+	p, err := a.prompts.Render("ask", r.Lang, prompts.Ask{Person: r.Me.Name, Role: r.T("role." + string(r.Me.Role)), Today: r.Today(), Question: q})
 	if err != nil {
 		return "", nil, crm.Internal(err)
 	}
@@ -146,17 +147,17 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 // errorText is what a tool tells the model about an error: the same words
 // the person would see.
 func (s *Service) errorText(r *request, err error) string {
-	var amb *ambiguousError
+	var amb *core.AmbiguousError
 	if errors.As(err, &amb) {
 		var labels []string
 		for _, c := range amb.Choices {
 			labels = append(labels, c.Label+" "+c.Ref)
 		}
-		return r.t("error.ambiguous", "ref", amb.Ref) + " " + strings.Join(labels, "; ")
+		return r.T("error.ambiguous", "ref", amb.Ref) + " " + strings.Join(labels, "; ")
 	}
 	var ce *crm.Error
 	if errors.As(err, &ce) && ce.Code != crm.EINTERNAL && ce.Code != crm.EUNAVAILABLE {
-		return r.loc.TMap(ce.Key, ce.Args)
+		return r.Loc.TMap(ce.Key, ce.Args)
 	}
 	s.log.Error("ask: tool failed", "err", err)
 	return "internal error"
@@ -309,9 +310,9 @@ func decodeArgs(raw json.RawMessage, v any) error {
 // askOwners returns the owners of scope, the sender's default when empty.
 func askOwners(r *request, scope string) ([]uint64, error) {
 	if scope == "" {
-		scope = r.defaultScope()
+		scope = r.DefaultScope()
 	}
-	return r.visibleOwners(scope)
+	return r.VisibleOwners(scope)
 }
 
 func isoDate(t time.Time, tz *time.Location) string {
@@ -351,7 +352,7 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 	var cs []*crm.Client
 	if args.Stale {
 		var st crm.StaleList
-		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
 		cs = st.Clients
 	} else {
 		cs, err = s.store.ClientsByOwner(ctx, owners)
@@ -380,10 +381,10 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 			out.More = len(list) - maxAskList
 			break
 		}
-		ref := clientRef(c)
+		ref := core.ClientRef(c)
 		seen[ref] = c.Name
-		out.Clients = append(out.Clients, askClient{Ref: ref, Name: c.Name, City: c.City, Status: c.Status, Owner: r.personName(c.OwnerID),
-			LastTouch: isoDate(c.LastTouch, r.tz), NextStep: c.NextStep, NextStepDue: isoDate(c.NextStepDue, r.tz)})
+		out.Clients = append(out.Clients, askClient{Ref: ref, Name: c.Name, City: c.City, Status: c.Status, Owner: r.PersonName(c.OwnerID),
+			LastTouch: isoDate(c.LastTouch, r.TZ), NextStep: c.NextStep, NextStepDue: isoDate(c.NextStepDue, r.TZ)})
 	}
 	return out, nil
 }
@@ -395,7 +396,7 @@ func (s *Service) askClientCard(ctx context.Context, r *request, raw json.RawMes
 	if err := decodeArgs(raw, &args); err != nil {
 		return nil, err
 	}
-	c, err := r.client(ctx, args.Client)
+	c, err := r.Client(ctx, args.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +404,7 @@ func (s *Service) askClientCard(ctx context.Context, r *request, raw json.RawMes
 	if err != nil {
 		return nil, err
 	}
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	seen[ref] = c.Name
 	fields := map[string]string{}
 	var order []string
@@ -455,16 +456,16 @@ func (s *Service) askOpenTasks(ctx context.Context, r *request, raw json.RawMess
 		Assignee string `json:"assignee"`
 	}
 	var out []task
-	until := dates.AddDays(r.today(), days+1)
+	until := dates.AddDays(r.Today(), days+1)
 	names := map[uint64]string{}
 	ts, err := s.store.OpenTasks(ctx, owners, until)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range ts {
-		ref := idRef("T", t.ID)
+		ref := core.IDRef("T", t.ID)
 		seen[ref] = t.Text
-		tk := task{Ref: ref, Text: t.Text, Due: isoDate(t.Due, r.tz), Overdue: t.Due.Before(r.today()), Assignee: r.personName(t.AssigneeID)}
+		tk := task{Ref: ref, Text: t.Text, Due: isoDate(t.Due, r.TZ), Overdue: t.Due.Before(r.Today()), Assignee: r.PersonName(t.AssigneeID)}
 		if t.ClientID != 0 {
 			name, ok := names[t.ClientID]
 			if !ok {
@@ -493,7 +494,7 @@ func (s *Service) askConversations(ctx context.Context, r *request, raw json.Raw
 	if err := decodeArgs(raw, &args); err != nil {
 		return nil, err
 	}
-	c, err := r.client(ctx, args.Client)
+	c, err := r.Client(ctx, args.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -502,7 +503,7 @@ func (s *Service) askConversations(ctx context.Context, r *request, raw json.Raw
 	if err != nil {
 		return nil, err
 	}
-	seen[clientRef(c)] = c.Name
+	seen[core.ClientRef(c)] = c.Name
 	type conv struct {
 		Date     string   `json:"date"`
 		Channels []string `json:"channels,omitempty"`
@@ -511,7 +512,7 @@ func (s *Service) askConversations(ctx context.Context, r *request, raw json.Raw
 	}
 	out := []conv{}
 	for _, v := range convs {
-		out = append(out, conv{Date: isoDate(v.At, r.tz), Channels: v.Channels, By: r.personName(v.AuthorID), Text: trimRunes(v.Text, 1000)})
+		out = append(out, conv{Date: isoDate(v.At, r.TZ), Channels: v.Channels, By: r.PersonName(v.AuthorID), Text: trimRunes(v.Text, 1000)})
 	}
-	return map[string]any{"client": clientRef(c) + " " + c.Name, "conversations": out}, nil
+	return map[string]any{"client": core.ClientRef(c) + " " + c.Name, "conversations": out}, nil
 }

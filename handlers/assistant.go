@@ -117,8 +117,8 @@ func (s *Service) privateNote(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 	if err != nil {
 		return err
 	}
-	if s.assist == nil || !r.hasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	if s.assist == nil || !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
 	}
 	return s.readNote(ctx, w, r, m.Text)
 }
@@ -201,13 +201,13 @@ func fallbackNote(r *request, reason string) string {
 	default:
 		reason = llm.ReasonBadReply
 	}
-	return r.t("assistant.fallback." + reason)
+	return r.T("assistant.fallback." + reason)
 }
 
 // visibleClients returns every client the sender may see in their default
 // scope (their own, their team's, or all for a head).
 func (s *Service) visibleClients(ctx context.Context, r *request) ([]*crm.Client, error) {
-	owners, err := r.visibleOwners(r.defaultScope())
+	owners, err := r.VisibleOwners(r.DefaultScope())
 	if err != nil {
 		return nil, err
 	}

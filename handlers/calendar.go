@@ -14,6 +14,7 @@ import (
 	"accountbot/crm"
 	"accountbot/dates"
 
+	"accountbot/handlers/core"
 	ical "github.com/emersion/go-ical"
 )
 
@@ -56,16 +57,16 @@ func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			return crm.Errorf(crm.EINVALID, "calendar.usage")
 		}
 	}
-	tok, err := s.mailStore().CalendarToken(ctx, r.me.ID, reset, newFeedToken)
+	tok, err := s.mailStore().CalendarToken(ctx, r.Me.ID, reset, newFeedToken)
 	if err != nil {
 		return err
 	}
-	text := r.t("calendar.url", "url", s.feedURL(tok))
+	text := r.T("calendar.url", "url", s.feedURL(tok))
 	if reset {
-		text = r.t("calendar.reset") + "\n" + text
+		text = r.T("calendar.reset") + "\n" + text
 	}
-	text += "\n" + r.t("calendar.howto")
-	return w.Reply(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.t("calendar.button.reset"), Data: "/calendar reset"}}}})
+	text += "\n" + r.T("calendar.howto")
+	return w.Reply(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.T("calendar.button.reset"), Data: "/calendar reset"}}}})
 }
 
 // CalendarFeed returns the iCalendar feed of the token tok (the name in
@@ -113,11 +114,11 @@ type feedItem struct {
 }
 
 func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, error) {
-	owners, err := r.visibleOwners("mine")
+	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return nil, err
 	}
-	from, until := r.now.Add(-feedPast), r.now.Add(feedAhead)
+	from, until := r.Now.Add(-feedPast), r.Now.Add(feedAhead)
 	var items []feedItem
 	clientIDs := map[uint64]bool{}
 	type pending struct {
@@ -128,7 +129,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 	}
 	var ps []pending
 	for _, o := range owners {
-		if !r.seesOwner(o) {
+		if !r.SeesOwner(o) {
 			continue
 		}
 		ms, err := s.planningStore().MeetingsOf(ctx, o, from, until)
@@ -143,9 +144,9 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: eventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
 				format: func(name string) string {
 					if m.Topic != "" {
-						return r.t("calendar.meeting_topic", "name", name, "topic", oneLine(m.Topic))
+						return r.T("calendar.meeting_topic", "name", name, "topic", oneLine(m.Topic))
 					}
-					return r.t("calendar.meeting", "name", name)
+					return r.T("calendar.meeting", "name", name)
 				}})
 		}
 		tasks, err := s.store.OpenTasks(ctx, []uint64{o}, until)
@@ -158,13 +159,13 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			if !t.At.IsZero() {
 				it.start, it.end = t.At, t.At.Add(taskLength)
 			} else {
-				it.start, it.allDay = dates.Day(t.Due, r.tz), true
+				it.start, it.allDay = dates.Day(t.Due, r.TZ), true
 			}
 			ps = append(ps, pending{client: t.ClientID, item: it, format: func(name string) string {
 				if name == "" {
 					return oneLine(t.Text)
 				}
-				return r.t("calendar.task", "name", name, "text", oneLine(t.Text))
+				return r.T("calendar.task", "name", name, "text", oneLine(t.Text))
 			}})
 		}
 		proms, err := s.planningStore().OpenPromises(ctx, o, until)
@@ -173,9 +174,9 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		}
 		for _, p := range proms {
 			p := p
-			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: eventUID("promise", p.ID), start: dates.Day(p.Due, r.tz), allDay: true, desc: p.Text},
+			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: eventUID("promise", p.ID), start: dates.Day(p.Due, r.TZ), allDay: true, desc: p.Text},
 				format: func(name string) string {
-					return r.t("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
+					return r.T("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
 				}})
 		}
 		claims, err := s.store.ClaimsOf(ctx, []uint64{o}, true)
@@ -184,12 +185,12 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		}
 		for _, c := range claims {
 			c := c
-			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) || !r.seesClaim(c.OwnerID, c.AssigneeID) {
+			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) || !r.SeesClaim(c.OwnerID, c.AssigneeID) {
 				continue
 			}
-			ps = append(ps, pending{client: c.ClientID, item: feedItem{uid: eventUID("claim", c.ID), start: dates.Day(c.ResolveDue, r.tz), allDay: true},
+			ps = append(ps, pending{client: c.ClientID, item: feedItem{uid: eventUID("claim", c.ID), start: dates.Day(c.ResolveDue, r.TZ), allDay: true},
 				format: func(name string) string {
-					return r.t("calendar.claim", "id", idRef("C", c.ID), "name", name)
+					return r.T("calendar.claim", "id", core.IDRef("C", c.ID), "name", name)
 				}})
 		}
 	}
@@ -217,16 +218,16 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		items = append(items, it)
 	}
 	cal := newCalendar("")
-	cal.Props.SetText("X-WR-CALNAME", r.t("calendar.name", "name", r.me.Name))
-	stamp := r.now.UTC()
+	cal.Props.SetText("X-WR-CALNAME", r.T("calendar.name", "name", r.Me.Name))
+	stamp := r.Now.UTC()
 	for _, it := range items {
 		cal.Children = append(cal.Children, it.event(stamp).Component)
 	}
 	if len(cal.Children) == 0 {
 		// An empty VCALENDAR is not valid iCalendar: say so with one item
 		// today rather than serve something a calendar program refuses.
-		cal.Children = append(cal.Children, feedItem{uid: "empty-" + strconv.FormatUint(r.me.ID, 10) + "@accountbot",
-			summary: r.t("calendar.empty"), start: r.today(), allDay: true}.event(stamp).Component)
+		cal.Children = append(cal.Children, feedItem{uid: "empty-" + strconv.FormatUint(r.Me.ID, 10) + "@accountbot",
+			summary: r.T("calendar.empty"), start: r.Today(), allDay: true}.event(stamp).Component)
 	}
 	return cal, nil
 }

@@ -9,6 +9,7 @@ import (
 	"accountbot/crm"
 	"accountbot/dates"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -69,14 +70,14 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "campaign.bad_kind", "value", kv["kind"])
 	}
-	day, ok := r.date(kv["date"])
+	day, ok := r.Date(kv["date"])
 	if !ok {
 		if kv["date"] == "" {
 			return crm.Errorf(crm.EINVALID, "campaign.add_usage")
 		}
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", kv["date"])
 	}
-	c := &crm.Campaign{Name: name, Kind: kind, Date: day, City: kv["city"], CreatedBy: r.me.ID, CreatedAt: r.now}
+	c := &crm.Campaign{Name: name, Kind: kind, Date: day, City: kv["city"], CreatedBy: r.Me.ID, CreatedAt: r.Now}
 	if b := kv["budget"]; b != "" {
 		if kv["currency"] != "" {
 			b += " " + kv["currency"]
@@ -90,9 +91,9 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 	if err := s.planningStore().CreateCampaign(ctx, c); err != nil {
 		return err
 	}
-	msg := r.t("campaign.saved", "name", c.Name, "kind", r.t("campaign.kind."+c.Kind), "date", r.fmtDate(c.Date))
-	return w.Reply(ctx, bot.Reply{Text: msg + "\n" + r.t("campaign.lead_hint", "name", bot.Quote(c.Name)),
-		Buttons: [][]bot.Button{{{Label: r.t("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}})
+	msg := r.T("campaign.saved", "name", c.Name, "kind", r.T("campaign.kind."+c.Kind), "date", r.FmtDate(c.Date))
+	return w.Reply(ctx, bot.Reply{Text: msg + "\n" + r.T("campaign.lead_hint", "name", bot.Quote(c.Name)),
+		Buttons: [][]bot.Button{{{Label: r.T("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}})
 }
 
 // findCampaign resolves a campaign by its exact name or a unique prefix.
@@ -120,19 +121,19 @@ func (s *Service) findCampaign(ctx context.Context, name string) (*crm.Campaign,
 	case 1:
 		return matches[0], nil
 	}
-	e := &ambiguousError{Ref: name}
+	e := &core.AmbiguousError{Ref: name}
 	for i, c := range matches {
-		if i == maxChoices {
+		if i == core.MaxChoices {
 			break
 		}
-		e.Choices = append(e.Choices, choice{Label: c.Name, Ref: bot.Quote(c.Name)})
+		e.Choices = append(e.Choices, core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)})
 	}
 	return nil, e
 }
 
 // campaignHead is a campaign's kind, date and city: "fair · 2027-03-10 · Plovdiv".
 func campaignHead(r *request, c *crm.Campaign) string {
-	parts := []string{r.t("campaign.kind." + c.Kind), r.fmtDate(c.Date)}
+	parts := []string{r.T("campaign.kind." + c.Kind), r.FmtDate(c.Date)}
 	if c.City != "" {
 		parts = append(parts, c.City)
 	}
@@ -157,7 +158,7 @@ func (s *Service) campaignLeads(ctx context.Context, r *request, c *crm.Campaign
 			}
 			return nil, nil, 0, err
 		}
-		if !r.seesOwner(cl.OwnerID) {
+		if !r.SeesOwner(cl.OwnerID) {
 			hidden++
 			continue
 		}
@@ -174,25 +175,25 @@ func (s *Service) campaignShow(ctx context.Context, w bot.ReplyWriter, r *reques
 	}
 	rep := bot.Reply{Title: c.Name}
 	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
-	add(r.t("campaign.field.kind"), r.t("campaign.kind."+c.Kind))
-	add(r.t("campaign.field.date"), r.fmtDate(c.Date))
+	add(r.T("campaign.field.kind"), r.T("campaign.kind."+c.Kind))
+	add(r.T("campaign.field.date"), r.FmtDate(c.Date))
 	if c.City != "" {
-		add(r.t("field.city"), c.City)
+		add(r.T("field.city"), c.City)
 	}
 	if c.HasBudget {
-		add(r.t("campaign.field.budget"), fmtMoney(c.Budget, c.Currency, r.Lang))
+		add(r.T("campaign.field.budget"), fmtMoney(c.Budget, c.Currency, r.Lang))
 	}
-	add(r.t("campaign.field.leads"), r.t("campaign.leads_value", "count", len(leads)+hidden, "hidden", hidden))
+	add(r.T("campaign.field.leads"), r.T("campaign.leads_value", "count", len(leads)+hidden, "hidden", hidden))
 	sort.Slice(leads, func(i, j int) bool { return leads[i].At.After(leads[j].At) })
 	for i, l := range leads {
 		if i == 10 {
-			add(r.t("campaign.field.lead"), r.t("list.more", "count", len(leads)-10))
+			add(r.T("campaign.field.lead"), r.T("list.more", "count", len(leads)-10))
 			break
 		}
-		add(r.t("campaign.field.lead"), clients[l.ClientID].Name+" · "+r.fmtDate(l.At))
+		add(r.T("campaign.field.lead"), clients[l.ClientID].Name+" · "+r.FmtDate(l.At))
 	}
-	add(r.t("campaign.field.created"), r.personName(c.CreatedBy)+", "+r.fmtDate(c.CreatedAt))
-	rep.Buttons = [][]bot.Button{{{Label: r.t("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}
+	add(r.T("campaign.field.created"), r.PersonName(c.CreatedBy)+", "+r.FmtDate(c.CreatedAt))
+	rep.Buttons = [][]bot.Button{{{Label: r.T("campaign.button.report"), Data: "/campaign " + bot.Quote(c.Name) + " report"}}}
 	return w.Reply(ctx, rep)
 }
 
@@ -209,7 +210,7 @@ type campaignFigures struct {
 func (s *Service) campaignFigures(ctx context.Context, r *request, c *crm.Campaign, leads []crm.Lead) (campaignFigures, error) {
 	f := campaignFigures{Leads: len(leads), Revenue: amounts{}}
 	for _, l := range leads {
-		since := dates.Day(l.At, r.tz)
+		since := dates.Day(l.At, r.TZ)
 		if c.Date.Before(since) {
 			since = c.Date
 		}
@@ -256,35 +257,35 @@ func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *requ
 		return err
 	}
 	lines := []string{
-		r.t("campaign.report.leads", "count", f.Leads),
-		r.t("campaign.report.talks", "count", f.Conversations, "leads", f.Talked),
-		r.t("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.cfg.Currency)),
+		r.T("campaign.report.leads", "count", f.Leads),
+		r.T("campaign.report.talks", "count", f.Conversations, "leads", f.Talked),
+		r.T("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.cfg.Currency)),
 	}
 	if f.Leads > 0 {
-		lines = append(lines, r.t("campaign.report.conversion", "percent", percent(f.Won, f.Leads)))
+		lines = append(lines, r.T("campaign.report.conversion", "percent", percent(f.Won, f.Leads)))
 	}
 	switch {
 	case !c.HasBudget:
-		lines = append(lines, r.t("campaign.report.no_budget", "name", bot.Quote(c.Name)))
+		lines = append(lines, r.T("campaign.report.no_budget", "name", bot.Quote(c.Name)))
 	case hidden > 0:
-		lines = append(lines, r.t("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang)),
-			r.t("campaign.report.cost_hidden", "count", hidden))
+		lines = append(lines, r.T("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang)),
+			r.T("campaign.report.cost_hidden", "count", hidden))
 	default:
-		line := r.t("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang))
+		line := r.T("campaign.report.budget", "budget", fmtMoney(c.Budget, c.Currency, r.Lang))
 		if f.Leads > 0 {
-			line += " · " + r.t("campaign.report.per_lead", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Leads))), c.Currency, r.Lang))
+			line += " · " + r.T("campaign.report.per_lead", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Leads))), c.Currency, r.Lang))
 		}
 		if f.Won > 0 {
-			line += " · " + r.t("campaign.report.per_won", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Won))), c.Currency, r.Lang))
+			line += " · " + r.T("campaign.report.per_won", "cost", fmtMoney(c.Budget.Div(decimal.NewFromInt(int64(f.Won))), c.Currency, r.Lang))
 		} else {
-			line += " · " + r.t("campaign.report.no_won")
+			line += " · " + r.T("campaign.report.no_won")
 		}
 		lines = append(lines, line)
 	}
 	if hidden > 0 {
-		lines = append(lines, r.t("campaign.report.hidden", "count", hidden))
+		lines = append(lines, r.T("campaign.report.hidden", "count", hidden))
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("campaign.report.title", "name", c.Name, "head", campaignHead(r, c)), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("campaign.report.title", "name", c.Name, "head", campaignHead(r, c)), Text: strings.Join(lines, "\n")})
 }
 
 // campaignsCmd lists the campaigns, the latest first, with their leads.
@@ -294,18 +295,18 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 		return err
 	}
 	if len(all) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("campaigns.none") + "\n" + r.t("campaign.add_usage")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("campaigns.none") + "\n" + r.T("campaign.add_usage")})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Date.After(all[j].Date) })
 	var lines []string
 	var buttons [][]bot.Button
-	pg := r.page(30)
+	pg := r.Page(30)
 	for i, c := range all {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(all)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(all)-pg.End()))
 			break
 		}
 		// The list shows every lead, seen or not: a count from the
@@ -314,12 +315,12 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 		if err != nil {
 			return err
 		}
-		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.t("campaigns.leads", "count", n))
+		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.T("campaigns.leads", "count", n))
 		if i < 5 {
-			buttons = append(buttons, []bot.Button{{Label: r.t("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
+			buttons = append(buttons, []bot.Button{{Label: r.T("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(all))...), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(all))...), Edit: r.Paged()})
 }
 
 // leadCmd ties a client to a campaign: "/lead NAME campaign=\"…\"".
@@ -342,11 +343,11 @@ func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if err != nil {
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	added, err := s.planningStore().AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: c.ID, At: r.now, By: actor.PersonID}, actor)
+	added, err := s.planningStore().AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: c.ID, At: r.Now, By: actor.PersonID}, actor)
 	if err != nil {
 		return err
 	}
@@ -354,5 +355,5 @@ func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if !added {
 		key = "lead.already"
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t(key, "name", c.Name, "campaign", camp.Name)})
+	return w.Reply(ctx, bot.Reply{Text: r.T(key, "name", c.Name, "campaign", camp.Name)})
 }

@@ -14,6 +14,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 )
 
@@ -182,7 +183,7 @@ func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, ki
 		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.data); err != nil {
 			return "", err
 		}
-		lines = append(lines, r.t("capture.attached", "id", a.Ref(), "file", a.Name, "size", fmtSize(a.Size, r.Lang)))
+		lines = append(lines, r.T("capture.attached", "id", a.Ref(), "file", a.Name, "size", fmtSize(a.Size, r.Lang)))
 	}
 	if len(lines) == 0 {
 		return "", nil
@@ -195,7 +196,7 @@ func (s *Service) newAttachment(r *request, a bot.Attachment) *crm.Attachment {
 	if kind == "" {
 		kind = bot.KindDocument
 	}
-	return &crm.Attachment{Kind: kind, Name: fileName(a), MIME: a.MIME, By: r.me.ID, At: r.now}
+	return &crm.Attachment{Kind: kind, Name: fileName(a), MIME: a.MIME, By: r.Me.ID, At: r.Now}
 }
 
 // fileName is a safe base name for an attachment.
@@ -240,7 +241,7 @@ func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	if err != nil {
 		return err
 	}
-	if !r.hasRole(crm.RoleManager) {
+	if !r.HasRole(crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/capture")
 	}
 	a := m.Attachments[0]
@@ -252,17 +253,17 @@ func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), att, data); err != nil {
 		return err
 	}
-	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureFile, At: r.now, AttachmentID: att.ID}
+	p := &crm.PendingCapture{PersonID: r.Me.ID, Kind: crm.CaptureFile, At: r.Now, AttachmentID: att.ID}
 	if err := s.store.PutPendingCapture(ctx, p); err != nil {
 		return err
 	}
-	return s.askClient(ctx, w, r, p, r.t("capture.file_which", "file", att.Name, "size", fmtSize(att.Size, r.Lang)), "")
+	return s.askClient(ctx, w, r, p, r.T("capture.file_which", "file", att.Name, "size", fmtSize(att.Size, r.Lang)), "")
 }
 
 // latestClaim is the sender's open claim received last, offered first for
 // a file (a photo of damaged goods is most often evidence for it), or nil.
 func (s *Service) latestClaim(ctx context.Context, r *request) (*crm.ClaimSummary, string, error) {
-	list, err := s.store.ClaimsOf(ctx, []uint64{r.me.ID}, true)
+	list, err := s.store.ClaimsOf(ctx, []uint64{r.Me.ID}, true)
 	if err != nil || len(list) == 0 {
 		return nil, "", err
 	}
@@ -291,7 +292,7 @@ func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, 
 		return err
 	}
 	seq := strconv.FormatUint(p.Seq, 10)
-	rep := bot.Reply{Text: question + "\n" + r.t("capture.which_hint", "seq", seq)}
+	rep := bot.Reply{Text: question + "\n" + r.T("capture.which_hint", "seq", seq)}
 	if p.Kind == crm.CaptureFile {
 		cl, name, err := s.latestClaim(ctx, r)
 		if err != nil {
@@ -307,15 +308,15 @@ func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, 
 		if c.City != "" {
 			label += " (" + c.City + ")"
 		}
-		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: label, Data: "/capture " + seq + " " + clientRef(c)}})
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: label, Data: "/capture " + seq + " " + core.ClientRef(c)}})
 	}
-	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("capture.button.cancel"), Data: "/capture " + seq + " cancel"}})
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.T("capture.button.cancel"), Data: "/capture " + seq + " cancel"}})
 	return w.Reply(ctx, rep)
 }
 
 // captureCandidates are the clients offered for a capture.
 func (s *Service) captureCandidates(ctx context.Context, r *request, city string) ([]*crm.Client, error) {
-	cs, err := s.store.ClientsByOwner(ctx, []uint64{r.me.ID})
+	cs, err := s.store.ClientsByOwner(ctx, []uint64{r.Me.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -351,9 +352,9 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	rest := strings.TrimSpace(afterWord(r.Command.Rest))
 	switch strings.ToLower(rest) {
 	case "cancel", "откажи", "отказ", "skip", "пропусни":
-		p, err := s.store.TakePendingCapture(ctx, r.me.ID, seq)
+		p, err := s.store.TakePendingCapture(ctx, r.Me.ID, seq)
 		if crm.IsNotFound(err) {
-			return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+			return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed"), Edit: r.Button})
 		}
 		if err != nil {
 			return err
@@ -367,11 +368,11 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		if p.Kind == crm.CaptureVisitOutcome {
 			key = "capture.outcome_skipped"
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t(key), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T(key), Edit: r.Button})
 	}
-	pending, err := s.store.PendingCapture(ctx, r.me.ID, r.now)
+	pending, err := s.store.PendingCapture(ctx, r.Me.ID, r.Now)
 	if crm.IsNotFound(err) || (err == nil && pending.Seq != seq) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed"), Edit: r.Button})
 	}
 	if err != nil {
 		return err
@@ -382,13 +383,13 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if id, isClaim := claimArg(rest); isClaim && pending.Kind == crm.CaptureFile {
 		return s.fileToClaim(ctx, w, r, pending, id)
 	}
-	c, actor, err := r.changeableClient(ctx, rest)
+	c, actor, err := r.ChangeableClient(ctx, rest)
 	if err != nil {
 		return err
 	}
-	p, err := s.store.TakePendingCapture(ctx, r.me.ID, seq)
+	p, err := s.store.TakePendingCapture(ctx, r.Me.ID, seq)
 	if crm.IsNotFound(err) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed"), Edit: r.Button})
 	}
 	if err != nil {
 		return err
@@ -399,8 +400,8 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		if err != nil {
 			return err
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("capture.filed", "id", a.Ref(), "file", a.Name, "name", c.Name), Edit: r.Button,
-			Buttons: [][]bot.Button{{{Label: r.t("button.card") + ": " + c.Name, Data: "/client " + clientRef(c)}}}})
+		return w.Reply(ctx, bot.Reply{Text: r.T("capture.filed", "id", a.Ref(), "file", a.Name, "name", c.Name), Edit: r.Button,
+			Buttons: [][]bot.Button{{{Label: r.T("button.card") + ": " + c.Name, Data: "/client " + core.ClientRef(c)}}}})
 	case crm.CaptureLocation:
 		return s.logVisit(ctx, w, r, c, actor, p)
 	case crm.CaptureForward:
@@ -425,9 +426,9 @@ func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	p, err := s.store.TakePendingCapture(ctx, r.me.ID, pending.Seq)
+	p, err := s.store.TakePendingCapture(ctx, r.Me.ID, pending.Seq)
 	if crm.IsNotFound(err) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed"), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed"), Edit: r.Button})
 	}
 	if err != nil {
 		return err
@@ -436,7 +437,7 @@ func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("capture.filed", "id", a.Ref(), "file", a.Name, "name", cl.Ref()), Edit: r.Button,
+	return w.Reply(ctx, bot.Reply{Text: r.T("capture.filed", "id", a.Ref(), "file", a.Name, "name", cl.Ref()), Edit: r.Button,
 		Buttons: [][]bot.Button{{{Label: cl.Ref(), Data: "/claim " + cl.Ref()}}}})
 }
 
@@ -450,20 +451,20 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	if err != nil {
 		return err
 	}
-	if !r.hasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	if !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
 	}
 	a := m.Attachments[0]
 	if a.Duration > maxVoiceLength || a.Size > maxVoiceBytes {
 		return crm.Errorf(crm.EINVALID, "capture.voice_too_long", "minutes", int(maxVoiceLength/time.Minute), "max", maxVoiceBytes>>20)
 	}
 	if s.transcriber == nil {
-		if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.no_transcriber")}); err != nil {
+		if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.no_transcriber")}); err != nil {
 			return err
 		}
 		return s.captureFiles(ctx, w, m)
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.transcribing")}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcribing")}); err != nil {
 		return err
 	}
 	// The work goes on past this message: its own context, without the
@@ -494,13 +495,13 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Message, r *request, a bot.Attachment) {
 	fail := func(key string, err error) {
 		s.log.Warn("voice note not transcribed", "identity", m.Identity, "err", err)
-		_ = w.Reply(ctx, bot.Reply{Text: r.t(key)})
+		_ = w.Reply(ctx, bot.Reply{Text: r.T(key)})
 	}
 	data, err := s.fetchFile(ctx, r, a, maxVoiceBytes)
 	if err != nil {
 		var ce *crm.Error
 		if errors.As(err, &ce) {
-			_ = w.Reply(ctx, bot.Reply{Text: r.loc.TMap(ce.Key, ce.Args)})
+			_ = w.Reply(ctx, bot.Reply{Text: r.Loc.TMap(ce.Key, ce.Args)})
 			return
 		}
 		fail("capture.transcribe_failed", err)
@@ -511,7 +512,7 @@ func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Mess
 		fail("capture.transcribe_failed", err)
 		return
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.t("capture.transcript", "text", truncate(text, maxReplyRunes-100))}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcript", "text", truncate(text, maxReplyRunes-100))}); err != nil {
 		return
 	}
 	next := *m
@@ -528,33 +529,33 @@ func (s *Service) captureLocation(ctx context.Context, w bot.ReplyWriter, m *bot
 	if err != nil {
 		return err
 	}
-	if !r.hasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	if !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
 	}
 	loc := m.Location
-	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureLocation, At: r.now, Lat: loc.Lat, Lon: loc.Lon}
+	p := &crm.PendingCapture{PersonID: r.Me.ID, Kind: crm.CaptureLocation, At: r.Now, Lat: loc.Lat, Lon: loc.Lon}
 	if err := s.store.PutPendingCapture(ctx, p); err != nil {
 		return err
 	}
 	city := nearestCity(loc.Lat, loc.Lon)
-	return s.askClient(ctx, w, r, p, r.t("capture.visit_which", "place", crm.Coordinates(loc.Lat, loc.Lon)), city)
+	return s.askClient(ctx, w, r, p, r.T("capture.visit_which", "place", crm.Coordinates(loc.Lat, loc.Lon)), city)
 }
 
 // logVisit logs the visit and asks for its optional one-line outcome.
 func (s *Service) logVisit(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
-	text := r.t("capture.visit_text", "place", crm.Coordinates(p.Lat, p.Lon), "link", crm.MapLink(p.Lat, p.Lon))
-	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: []string{"visit"}, Text: text, At: r.now}
+	text := r.T("capture.visit_text", "place", crm.Coordinates(p.Lat, p.Lon), "link", crm.MapLink(p.Lat, p.Lon))
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: []string{"visit"}, Text: text, At: r.Now}
 	if err := s.store.LogConversation(ctx, conv, nil); err != nil {
 		return err
 	}
-	next := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureVisitOutcome, At: r.now, ClientID: c.ID, ConversationID: conv.ID, Date: conv.At}
+	next := &crm.PendingCapture{PersonID: r.Me.ID, Kind: crm.CaptureVisitOutcome, At: r.Now, ClientID: c.ID, ConversationID: conv.ID, Date: conv.At}
 	if err := s.store.PutPendingCapture(ctx, next); err != nil {
 		return err
 	}
 	seq := strconv.FormatUint(next.Seq, 10)
-	return w.Reply(ctx, bot.Reply{Text: r.t("capture.visit_saved", "name", c.Name, "link", crm.MapLink(p.Lat, p.Lon)) + "\n" + r.t("capture.visit_outcome_ask"),
+	return w.Reply(ctx, bot.Reply{Text: r.T("capture.visit_saved", "name", c.Name, "link", crm.MapLink(p.Lat, p.Lon)) + "\n" + r.T("capture.visit_outcome_ask"),
 		Edit:    r.Button,
-		Buttons: [][]bot.Button{{{Label: r.t("capture.button.skip"), Data: "/capture " + seq + " skip"}}}})
+		Buttons: [][]bot.Button{{{Label: r.T("capture.button.skip"), Data: "/capture " + seq + " skip"}}}})
 }
 
 // visitOutcome adds the outcome line to the visit just logged.
@@ -570,19 +571,19 @@ func (s *Service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *reques
 	if err != nil {
 		return err
 	}
-	if r.rightsOver(c.OwnerID) == nil {
+	if r.RightsOver(c.OwnerID) == nil {
 		return crm.Errorf(crm.ENOTFOUND, "capture.closed")
 	}
-	if _, err := s.store.TakePendingCapture(ctx, r.me.ID, p.Seq); err != nil {
+	if _, err := s.store.TakePendingCapture(ctx, r.Me.ID, p.Seq); err != nil {
 		if crm.IsNotFound(err) {
-			return w.Reply(ctx, bot.Reply{Text: r.t("capture.closed")})
+			return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed")})
 		}
 		return err
 	}
-	if err := s.store.AppendToConversation(ctx, p.ClientID, p.Date, p.ConversationID, r.t("capture.outcome_line", "text", text)); err != nil {
+	if err := s.store.AppendToConversation(ctx, p.ClientID, p.Date, p.ConversationID, r.T("capture.outcome_line", "text", text)); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("capture.outcome_saved", "name", c.Name)})
+	return w.Reply(ctx, bot.Reply{Text: r.T("capture.outcome_saved", "name", c.Name)})
 }
 
 // pendingOutcome takes free text as the outcome of a visit just logged,
@@ -613,13 +614,13 @@ func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.
 	if err != nil {
 		return err
 	}
-	if !r.hasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	if !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
 	}
 	text := strings.TrimSpace(m.Text)
-	p := &crm.PendingCapture{PersonID: r.me.ID, Kind: crm.CaptureForward, At: r.now, Text: text, From: m.Forward.From, Date: m.Forward.Date}
+	p := &crm.PendingCapture{PersonID: r.Me.ID, Kind: crm.CaptureForward, At: r.Now, Text: text, From: m.Forward.From, Date: m.Forward.Date}
 	count := 1
-	if old, err := s.store.PendingCapture(ctx, r.me.ID, r.now); err == nil && old.Kind == crm.CaptureForward && r.now.Sub(old.At) <= forwardBurst {
+	if old, err := s.store.PendingCapture(ctx, r.Me.ID, r.Now); err == nil && old.Kind == crm.CaptureForward && r.Now.Sub(old.At) <= forwardBurst {
 		p.Text = old.Text + "\n" + s.forwardLine(r, text, m.Forward)
 		p.From, p.Date = old.From, old.Date
 		count = strings.Count(p.Text, "\n") + 1
@@ -632,7 +633,7 @@ func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.
 	if err := s.store.PutPendingCapture(ctx, p); err != nil {
 		return err
 	}
-	return s.askClient(ctx, w, r, p, r.t("capture.forward_which", "count", count, "text", truncate(text, 200)), "")
+	return s.askClient(ctx, w, r, p, r.T("capture.forward_which", "count", count, "text", truncate(text, 200)), "")
 }
 
 // forwardLine is a later forwarded message in a burst, with its own date.
@@ -640,7 +641,7 @@ func (s *Service) forwardLine(r *request, text string, f *bot.Forward) string {
 	if f.Date.IsZero() {
 		return text
 	}
-	return "[" + r.fmtTime(f.Date) + "] " + text
+	return "[" + r.FmtTime(f.Date) + "] " + text
 }
 
 // logForward logs the forwarded text as a conversation, marked as
@@ -649,20 +650,20 @@ func (s *Service) logForward(ctx context.Context, w bot.ReplyWriter, r *request,
 	var mark string
 	switch {
 	case p.From != "" && !p.Date.IsZero():
-		mark = r.t("capture.forwarded_from_at", "from", p.From, "date", r.fmtTime(p.Date))
+		mark = r.T("capture.forwarded_from_at", "from", p.From, "date", r.FmtTime(p.Date))
 	case !p.Date.IsZero():
-		mark = r.t("capture.forwarded_at", "date", r.fmtTime(p.Date))
+		mark = r.T("capture.forwarded_at", "date", r.FmtTime(p.Date))
 	case p.From != "":
-		mark = r.t("capture.forwarded_from", "from", p.From)
+		mark = r.T("capture.forwarded_from", "from", p.From)
 	default:
-		mark = r.t("capture.forwarded")
+		mark = r.T("capture.forwarded")
 	}
-	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Text: mark + "\n" + p.Text, At: r.now}
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Text: mark + "\n" + p.Text, At: r.Now}
 	if err := s.store.LogConversation(ctx, conv, nil); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("capture.forward_saved", "name", c.Name), Edit: r.Button,
-		Buttons: [][]bot.Button{{{Label: r.t("button.card") + ": " + c.Name, Data: "/client " + clientRef(c)}}}})
+	return w.Reply(ctx, bot.Reply{Text: r.T("capture.forward_saved", "name", c.Name), Edit: r.Button,
+		Buttons: [][]bot.Button{{{Label: r.T("button.card") + ": " + c.Name, Data: "/client " + core.ClientRef(c)}}}})
 }
 
 // captureContact offers to add a shared contact to a client with one tap:
@@ -672,8 +673,8 @@ func (s *Service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.
 	if err != nil {
 		return err
 	}
-	if !r.hasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("error.not_a_command")})
+	if !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
 	}
 	ct := m.Contact
 	cands, err := s.captureCandidates(ctx, r, "")
@@ -681,9 +682,9 @@ func (s *Service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.
 		return err
 	}
 	name, phone := quoteValue(ct.Name), quoteValue(ct.Phone)
-	rep := bot.Reply{Text: r.t("capture.contact_which", "name", ct.Name, "phone", ct.Phone)}
+	rep := bot.Reply{Text: r.T("capture.contact_which", "name", ct.Name, "phone", ct.Phone)}
 	for _, c := range cands {
-		line := "/client edit " + clientRef(c)
+		line := "/client edit " + core.ClientRef(c)
 		if ct.Name != "" {
 			line += " contact=" + name
 		}
@@ -693,7 +694,7 @@ func (s *Service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.
 		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: c.Name, Data: line}})
 	}
 	if len(rep.Buttons) == 0 {
-		rep.Text += "\n" + r.t("capture.no_clients")
+		rep.Text += "\n" + r.T("capture.no_clients")
 	}
 	return w.Reply(ctx, rep)
 }
@@ -734,7 +735,7 @@ func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	if !r.seesOwner(c.OwnerID) {
+	if !r.SeesOwner(c.OwnerID) {
 		return notFound
 	}
 	data, err := s.store.AttachmentData(ctx, id)
@@ -750,7 +751,7 @@ func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 
 // attachmentLine describes an attachment: kind, name, size, who, when.
 func attachmentLine(r *request, a *crm.Attachment) string {
-	return r.t("attachment.kind."+a.Kind) + " " + a.Name + " · " + fmtSize(a.Size, r.Lang) + " · " + r.personName(a.By) + " · " + r.fmtDate(a.At)
+	return r.T("attachment.kind."+a.Kind) + " " + a.Name + " · " + fmtSize(a.Size, r.Lang) + " · " + r.PersonName(a.By) + " · " + r.FmtDate(a.At)
 }
 
 // recordAttachments are the attachments of one record, newest first.
@@ -769,7 +770,7 @@ func attachmentFields(r *request, list []*crm.Attachment) []bot.Field {
 	var out []bot.Field
 	for i, a := range list {
 		if i == cardAttachments {
-			out = append(out, bot.Field{Label: "📎", Value: r.t("list.more", "count", len(list)-cardAttachments)})
+			out = append(out, bot.Field{Label: "📎", Value: r.T("list.more", "count", len(list)-cardAttachments)})
 			break
 		}
 		out = append(out, bot.Field{Label: "📎 " + a.Ref(), Value: attachmentLine(r, a)})

@@ -15,6 +15,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // ClaimStore keeps claims, their indexes and the SLA settings (see the
@@ -156,7 +157,7 @@ func firstField(s string) string {
 // isClientName reports whether name refers to exactly one client the
 // sender sees.
 func (s *Service) isClientName(ctx context.Context, r *request, name string) bool {
-	c, err := r.client(ctx, name)
+	c, err := r.Client(ctx, name)
 	return err == nil && c != nil
 }
 
@@ -220,7 +221,7 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if utf8.RuneCountInString(remedy) > maxRemedyRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxRemedyRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -228,12 +229,12 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if err != nil {
 		return err
 	}
-	ack, resolve := settings.Due(sev, r.now, r.tz)
+	ack, resolve := settings.Due(sev, r.Now, r.TZ)
 	files, err := s.takeFiles(ctx, r)
 	if err != nil {
 		return err
 	}
-	cl := crm.NewClaim(c.ID, c.OwnerID, actor, r.now, text, remedy, sev, category, ack, resolve)
+	cl := crm.NewClaim(c.ID, c.OwnerID, actor, r.Now, text, remedy, sev, category, ack, resolve)
 	if err := s.store.CreateClaim(ctx, &cl); err != nil {
 		return err
 	}
@@ -241,10 +242,10 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if err != nil {
 		return err
 	}
-	msg := r.t("claim.saved", "id", cl.Ref(), "name", c.Name, "severity", r.t("claim.severity."+string(sev)), "category", categoryName(r.t, category)) +
-		"\n" + r.t("claim.due", "ack", r.fmtTime(ack), "resolve", r.fmtTime(resolve)) + attached
+	msg := r.T("claim.saved", "id", cl.Ref(), "name", c.Name, "severity", r.T("claim.severity."+string(sev)), "category", categoryName(r.T, category)) +
+		"\n" + r.T("claim.due", "ack", r.FmtTime(ack), "resolve", r.FmtTime(resolve)) + attached
 	if remedy != "" {
-		msg += "\n" + r.t("claim.remedy_line", "remedy", remedy)
+		msg += "\n" + r.T("claim.remedy_line", "remedy", remedy)
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: claimButtons(r, &cl, true)})
 }
@@ -277,7 +278,7 @@ func (s *Service) visibleClaim(ctx context.Context, r *request, id uint64) (*crm
 		}
 		return nil, crm.Actor{}, err
 	}
-	if a := r.claimRights(c.OwnerID, c.AssigneeID); a != nil {
+	if a := r.ClaimRights(c.OwnerID, c.AssigneeID); a != nil {
 		return c, *a, nil
 	}
 	return nil, crm.Actor{}, crm.Errorf(crm.ENOTFOUND, "claim.not_found", "id", crm.ClaimRef(id))
@@ -298,7 +299,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		return crm.Errorf(crm.EINVALID, usage)
 	}
 	text := strings.TrimSpace(rest[refEnd:])
-	ev := crm.ClaimEvent{Kind: kind, At: r.now}
+	ev := crm.ClaimEvent{Kind: kind, At: r.Now}
 	if kind == crm.StepResolve {
 		var kv map[string]string
 		text, kv = takeClaimKV(text, "cause", "action")
@@ -321,7 +322,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		if text == "" {
 			return crm.Errorf(crm.EINVALID, usage)
 		}
-		p, err := r.person(strings.Join(bot.Split(text), " "))
+		p, err := r.ResolvePerson(strings.Join(bot.Split(text), " "))
 		if err != nil {
 			return err
 		}
@@ -347,7 +348,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		return err
 	}
 	if assignee != nil {
-		if err := r.deputyMayHandTo(actor, assignee); err != nil {
+		if err := r.DeputyMayHandTo(actor, assignee); err != nil {
 			return err
 		}
 	}
@@ -361,7 +362,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		if err != nil {
 			return err
 		}
-		ev.AckDue, ev.ResolveDue = settings.Due(c.Severity, r.now, r.tz)
+		ev.AckDue, ev.ResolveDue = settings.Due(c.Severity, r.Now, r.TZ)
 	}
 	updated, err := s.store.UpdateClaim(ctx, id, func(x crm.Claim) (crm.Claim, error) { return crm.ApplyClaimEvent(x, ev) })
 	if err != nil {
@@ -371,32 +372,32 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 	var msg string
 	switch kind {
 	case crm.StepAck:
-		msg = r.t("claim.acked", "id", ref, "resolve", r.fmtTime(updated.ResolveDue))
+		msg = r.T("claim.acked", "id", ref, "resolve", r.FmtTime(updated.ResolveDue))
 	case crm.StepInvestigate:
-		msg = r.t("claim.investigating", "id", ref)
+		msg = r.T("claim.investigating", "id", ref)
 	case crm.StepNote:
-		msg = r.t("claim.noted", "id", ref)
+		msg = r.T("claim.noted", "id", ref)
 	case crm.StepAssign:
-		msg = r.t("claim.assigned", "id", ref, "name", assignee.Name)
-		if assignee.ID != r.me.ID {
+		msg = r.T("claim.assigned", "id", ref, "name", assignee.Name)
+		if assignee.ID != r.Me.ID {
 			s.tellAssignee(ctx, r, updated, assignee)
 		}
 	case crm.StepRespond:
-		msg = r.t("claim.responded", "id", ref)
+		msg = r.T("claim.responded", "id", ref)
 	case crm.StepResolve:
-		msg = r.t("claim.resolved", "id", ref, "cause", updated.Cause, "action", r.t("claim.action."+string(updated.Action)))
+		msg = r.T("claim.resolved", "id", ref, "cause", updated.Cause, "action", r.T("claim.action."+string(updated.Action)))
 		if updated.ResolvedAt.After(updated.ResolveDue) {
-			msg += "\n" + r.t("claim.resolved_late", "due", r.fmtTime(updated.ResolveDue))
+			msg += "\n" + r.T("claim.resolved_late", "due", r.FmtTime(updated.ResolveDue))
 		} else {
-			msg += "\n" + r.t("claim.resolved_in_time")
+			msg += "\n" + r.T("claim.resolved_in_time")
 		}
-		msg += "\n" + r.t("claim.ask_satisfaction", "id", ref)
+		msg += "\n" + r.T("claim.ask_satisfaction", "id", ref)
 	case crm.StepReject:
-		msg = r.t("claim.rejected", "id", ref, "reason", updated.RejectReason)
+		msg = r.T("claim.rejected", "id", ref, "reason", updated.RejectReason)
 	case crm.StepReopen:
-		msg = r.t("claim.reopened", "id", ref) + "\n" + r.t("claim.due", "ack", r.fmtTime(updated.AckDue), "resolve", r.fmtTime(updated.ResolveDue))
+		msg = r.T("claim.reopened", "id", ref) + "\n" + r.T("claim.due", "ack", r.FmtTime(updated.AckDue), "resolve", r.FmtTime(updated.ResolveDue))
 	case crm.StepSatisfied:
-		msg = r.t("claim.rated", "id", ref, "score", updated.Satisfaction)
+		msg = r.T("claim.rated", "id", ref, "score", updated.Satisfaction)
 	}
 	attached, err := s.keepFiles(ctx, r, updated.ClientID, crm.AttachedToClaim, updated.ID, files)
 	if err != nil {
@@ -413,7 +414,7 @@ func (s *Service) tellAssignee(ctx context.Context, r *request, c *crm.Claim, p 
 	if cl, err := s.store.Client(ctx, c.ClientID); err == nil {
 		name = cl.Name
 	}
-	text := loc.T("claim.assigned_to_you", "id", c.Ref(), "name", name, "by", r.me.Name,
+	text := loc.T("claim.assigned_to_you", "id", c.Ref(), "name", name, "by", r.Me.Name,
 		"resolve", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang())) + "\n" + quoteText(loc.Lang(), c.Text, 300)
 	s.notify(ctx, p, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}})
 }
@@ -430,13 +431,13 @@ func claimError(r *request, err error) error {
 		out.Args[k] = v
 	}
 	if st, ok := ce.Args["status"].(crm.ClaimStatus); ok {
-		out.Args["status"] = r.t("claim.status." + string(st))
+		out.Args["status"] = r.T("claim.status." + string(st))
 		if !st.Open() && ce.Key == "claim.bad_transition" {
 			out.Key = "claim.closed"
 		}
 	}
 	if k, ok := ce.Args["step"].(crm.ClaimStepKind); ok {
-		out.Args["step"] = r.t("claim.verb." + string(k))
+		out.Args["step"] = r.T("claim.verb." + string(k))
 	}
 	return out
 }
@@ -446,13 +447,13 @@ func claimButtons(r *request, c *crm.Claim, withCard bool) [][]bot.Button {
 	ref := c.Ref()
 	var row []bot.Button
 	if crm.CanApply(c.Status, crm.StepAck) {
-		row = append(row, bot.Button{Label: "✓ " + r.t("claim.button.ack"), Data: "/claim ack " + ref})
+		row = append(row, bot.Button{Label: "✓ " + r.T("claim.button.ack"), Data: "/claim ack " + ref})
 	}
 	if crm.CanApply(c.Status, crm.StepInvestigate) {
-		row = append(row, bot.Button{Label: "🔍 " + r.t("claim.button.investigate"), Data: "/claim investigate " + ref})
+		row = append(row, bot.Button{Label: "🔍 " + r.T("claim.button.investigate"), Data: "/claim investigate " + ref})
 	}
 	if withCard {
-		row = append(row, bot.Button{Label: r.t("claim.button.card", "id", ref), Data: "/claim " + ref})
+		row = append(row, bot.Button{Label: r.T("claim.button.card", "id", ref), Data: "/claim " + ref})
 	}
 	var rows [][]bot.Button
 	// The satisfaction scores come first, so that in the console 1 to 5
@@ -510,78 +511,78 @@ func (s *Service) personLocale(p *crm.Person) (loc interface {
 // claimCard is the card of one claim: its facts, then the text and the
 // timeline.
 func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Reply {
-	rep := bot.Reply{Title: r.t("claim.card_title", "id", c.Ref(), "name", client.Name)}
+	rep := bot.Reply{Title: r.T("claim.card_title", "id", c.Ref(), "name", client.Name)}
 	add := func(label, value string) {
 		if value != "" {
 			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
 		}
 	}
-	status := r.t("claim.status." + string(c.Status))
-	if c.Overdue(r.now) {
-		status += " ⚠ " + r.t("claim.overdue")
+	status := r.T("claim.status." + string(c.Status))
+	if c.Overdue(r.Now) {
+		status += " ⚠ " + r.T("claim.overdue")
 	}
-	add(r.t("claim.field.status"), status)
-	add(r.t("claim.field.severity"), r.t("claim.severity."+string(c.Severity)))
-	add(r.t("claim.field.category"), categoryName(r.t, c.Category))
-	add(r.t("card.owner"), r.personName(c.OwnerID))
+	add(r.T("claim.field.status"), status)
+	add(r.T("claim.field.severity"), r.T("claim.severity."+string(c.Severity)))
+	add(r.T("claim.field.category"), categoryName(r.T, c.Category))
+	add(r.T("card.owner"), r.PersonName(c.OwnerID))
 	if c.AssigneeID != 0 {
-		add(r.t("claim.field.assignee"), r.personName(c.AssigneeID))
+		add(r.T("claim.field.assignee"), r.PersonName(c.AssigneeID))
 	}
-	add(r.t("claim.field.reporter"), r.personName(c.ReporterID))
-	add(r.t("claim.field.received"), r.fmtTime(c.CreatedAt))
-	add(r.t("claim.field.remedy"), c.Remedy)
+	add(r.T("claim.field.reporter"), r.PersonName(c.ReporterID))
+	add(r.T("claim.field.received"), r.FmtTime(c.CreatedAt))
+	add(r.T("claim.field.remedy"), c.Remedy)
 
-	ack := r.fmtTime(c.AckDue)
+	ack := r.FmtTime(c.AckDue)
 	switch {
-	case c.AckOverdue(r.now):
-		ack += " ⚠ " + r.t("claim.overdue")
+	case c.AckOverdue(r.Now):
+		ack += " ⚠ " + r.T("claim.overdue")
 	case !c.AckedAt.IsZero():
-		ack += " · " + r.t("claim.acked_at", "time", r.fmtTime(c.AckedAt))
+		ack += " · " + r.T("claim.acked_at", "time", r.FmtTime(c.AckedAt))
 	}
-	add(r.t("claim.field.ack_due"), ack)
-	resolve := r.fmtTime(c.ResolveDue)
+	add(r.T("claim.field.ack_due"), ack)
+	resolve := r.FmtTime(c.ResolveDue)
 	switch {
-	case c.ResolveOverdue(r.now):
-		resolve += " ⚠ " + r.t("claim.overdue")
+	case c.ResolveOverdue(r.Now):
+		resolve += " ⚠ " + r.T("claim.overdue")
 	case c.Status == crm.ClaimResolved && c.ResolvedAt.After(c.ResolveDue):
-		resolve += " · " + r.t("claim.resolved_at_late", "time", r.fmtTime(c.ResolvedAt))
+		resolve += " · " + r.T("claim.resolved_at_late", "time", r.FmtTime(c.ResolvedAt))
 	case c.Status == crm.ClaimResolved:
-		resolve += " · " + r.t("claim.resolved_at", "time", r.fmtTime(c.ResolvedAt))
+		resolve += " · " + r.T("claim.resolved_at", "time", r.FmtTime(c.ResolvedAt))
 	}
-	add(r.t("claim.field.resolve_due"), resolve)
-	add(r.t("claim.field.response"), c.Response)
+	add(r.T("claim.field.resolve_due"), resolve)
+	add(r.T("claim.field.response"), c.Response)
 	if c.Cause != "" {
-		add(r.t("claim.field.cause"), c.Cause+" · "+r.t("claim.action."+string(c.Action)))
+		add(r.T("claim.field.cause"), c.Cause+" · "+r.T("claim.action."+string(c.Action)))
 	}
-	add(r.t("claim.field.resolution"), c.Resolution)
-	add(r.t("claim.field.reject_reason"), c.RejectReason)
+	add(r.T("claim.field.resolution"), c.Resolution)
+	add(r.T("claim.field.reject_reason"), c.RejectReason)
 	if c.Satisfaction > 0 {
-		add(r.t("claim.field.satisfaction"), strconv.Itoa(c.Satisfaction)+"/5")
+		add(r.T("claim.field.satisfaction"), strconv.Itoa(c.Satisfaction)+"/5")
 	}
 
 	// The timeline follows the facts, one step a line, the latest last.
-	rep.Text = quoteText(r.loc.Lang(), c.Text, maxTextRunes)
+	rep.Text = quoteText(r.Loc.Lang(), c.Text, maxTextRunes)
 	steps := c.Timeline
 	const maxSteps = 30
 	if len(steps) > maxSteps {
-		add(r.t("claim.timeline"), r.t("list.earlier", "count", len(steps)-maxSteps))
+		add(r.T("claim.timeline"), r.T("list.earlier", "count", len(steps)-maxSteps))
 		steps = steps[len(steps)-maxSteps:]
 	}
 	for _, st := range steps {
-		add(r.fmtTime(st.At)+" · "+stepActor(r, st), stepText(r, st))
+		add(r.FmtTime(st.At)+" · "+stepActor(r, st), stepText(r, st))
 	}
-	add(r.t("claim.next"), claimHint(r, c))
+	add(r.T("claim.next"), claimHint(r, c))
 	rep.Buttons = claimButtons(r, c, false)
-	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.card") + ": " + client.Name, Data: "/client " + clientRef(client)}})
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.T("button.card") + ": " + client.Name, Data: "/client " + core.ClientRef(client)}})
 	return rep
 }
 
 // stepActor names who took a step (the bot for escalations).
 func stepActor(r *request, st crm.ClaimStep) string {
 	if st.By == 0 {
-		return r.t("claim.bot")
+		return r.T("claim.bot")
 	}
-	return r.actorName(st.By, st.OnBehalfOf)
+	return r.ActorName(st.By, st.OnBehalfOf)
 }
 
 // stepText says what a step did.
@@ -595,57 +596,57 @@ func stepText(r *request, st crm.ClaimStep) string {
 	switch st.Kind {
 	case crm.StepReceived:
 		// The text is the claim's own, shown above the timeline.
-		return r.t("claim.step.received")
+		return r.T("claim.step.received")
 	case crm.StepAssign:
-		return r.t("claim.step.assign", "name", r.personName(st.Person))
+		return r.T("claim.step.assign", "name", r.PersonName(st.Person))
 	case crm.StepResolve:
-		return with(r.t("claim.step.resolve")) + " (" + r.t("claim.step.cause", "cause", st.Cause, "action", r.t("claim.action."+string(st.Action))) + ")"
+		return with(r.T("claim.step.resolve")) + " (" + r.T("claim.step.cause", "cause", st.Cause, "action", r.T("claim.action."+string(st.Action))) + ")"
 	case crm.StepSatisfied:
-		return with(r.t("claim.step.satisfied", "score", st.Score))
+		return with(r.T("claim.step.satisfied", "score", st.Score))
 	case crm.StepEscalated:
 		if st.Person == 0 {
-			return r.t("claim.step.breached")
+			return r.T("claim.step.breached")
 		}
-		return r.t("claim.step.escalated", "name", r.personName(st.Person))
+		return r.T("claim.step.escalated", "name", r.PersonName(st.Person))
 	}
-	return with(r.t("claim.step." + string(st.Kind)))
+	return with(r.T("claim.step." + string(st.Kind)))
 }
 
 // claimHint tells what to type for the next steps that need text.
 func claimHint(r *request, c *crm.Claim) string {
 	if c.Status.Open() {
-		return r.t("claim.hint_open", "id", c.Ref())
+		return r.T("claim.hint_open", "id", c.Ref())
 	}
-	return r.t("claim.hint_closed", "id", c.Ref())
+	return r.T("claim.hint_closed", "id", c.Ref())
 }
 
 // claimLine is one claim in a list, /today or the client card.
 func claimLine(r *request, s *crm.ClaimSummary, clientName string, withOwner bool) string {
 	var b strings.Builder
-	if s.Overdue(r.now) {
+	if s.Overdue(r.Now) {
 		b.WriteString("⚠ ")
 	}
 	b.WriteString(crm.ClaimRef(s.ID))
 	if clientName != "" {
 		b.WriteString(" · " + clientName)
 	}
-	b.WriteString(" · " + r.t("claim.severity."+string(s.Severity)) + " · " + categoryName(r.t, s.Category) + " · " + r.t("claim.status."+string(s.Status)))
+	b.WriteString(" · " + r.T("claim.severity."+string(s.Severity)) + " · " + categoryName(r.T, s.Category) + " · " + r.T("claim.status."+string(s.Status)))
 	switch {
-	case s.AckOverdue(r.now):
-		b.WriteString(" · " + r.t("claim.ack_overdue_since", "time", r.fmtTime(s.AckDue)))
-	case s.ResolveOverdue(r.now):
-		b.WriteString(" · " + r.t("claim.resolve_overdue_since", "time", r.fmtTime(s.ResolveDue)))
+	case s.AckOverdue(r.Now):
+		b.WriteString(" · " + r.T("claim.ack_overdue_since", "time", r.FmtTime(s.AckDue)))
+	case s.ResolveOverdue(r.Now):
+		b.WriteString(" · " + r.T("claim.resolve_overdue_since", "time", r.FmtTime(s.ResolveDue)))
 	case s.Status.AwaitsAck():
-		b.WriteString(" · " + r.t("claim.ack_by", "time", r.fmtTime(s.AckDue)))
+		b.WriteString(" · " + r.T("claim.ack_by", "time", r.FmtTime(s.AckDue)))
 	case s.Status.Open():
-		b.WriteString(" · " + r.t("claim.resolve_by", "time", r.fmtTime(s.ResolveDue)))
+		b.WriteString(" · " + r.T("claim.resolve_by", "time", r.FmtTime(s.ResolveDue)))
 	default:
-		b.WriteString(" " + r.fmtDate(s.ClosedAt))
+		b.WriteString(" " + r.FmtDate(s.ClosedAt))
 	}
 	if withOwner {
-		b.WriteString(" (" + r.personName(s.OwnerID))
+		b.WriteString(" (" + r.PersonName(s.OwnerID))
 		if s.AssigneeID != 0 && s.AssigneeID != s.OwnerID {
-			b.WriteString(" → " + r.personName(s.AssigneeID))
+			b.WriteString(" → " + r.PersonName(s.AssigneeID))
 		}
 		b.WriteString(")")
 	}
@@ -746,7 +747,7 @@ func (r *request) parseClaimFilter(words []string) (claimFilter, error) {
 			continue
 		}
 		if strings.HasPrefix(w, "@") || (strings.Contains(w, ":") && !strings.HasSuffix(w, ":")) {
-			p, err := r.person(w)
+			p, err := r.ResolvePerson(w)
 			if err != nil {
 				return f, err
 			}
@@ -764,7 +765,7 @@ func (r *request) parseClaimFilter(words []string) (claimFilter, error) {
 func (r *request) claimScope(f claimFilter) (map[uint64]bool, error) {
 	set := map[uint64]bool{}
 	if f.person != nil {
-		if r.rightsOver(f.person.ID) == nil {
+		if r.RightsOver(f.person.ID) == nil {
 			return nil, crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", f.person.Name)
 		}
 		set[f.person.ID] = true
@@ -772,9 +773,9 @@ func (r *request) claimScope(f claimFilter) (map[uint64]bool, error) {
 	}
 	scope := f.scope
 	if scope == "" {
-		scope = r.defaultScope()
+		scope = r.DefaultScope()
 	}
-	ids, err := r.visibleOwners(scope)
+	ids, err := r.VisibleOwners(scope)
 	if err != nil {
 		return nil, err
 	}
@@ -805,7 +806,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	}
 	var list []crm.ClaimSummary
 	if f.client != "" {
-		c, err := r.client(ctx, f.client)
+		c, err := r.Client(ctx, f.client)
 		if err != nil {
 			return err
 		}
@@ -815,7 +816,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		}
 		explicit := f.scope != "" || f.person != nil
 		for _, cl := range claims {
-			if !explicit || set[cl.OwnerID] || (cl.AssigneeID != 0 && set[cl.AssigneeID] && r.seesClaim(cl.OwnerID, cl.AssigneeID)) {
+			if !explicit || set[cl.OwnerID] || (cl.AssigneeID != 0 && set[cl.AssigneeID] && r.SeesClaim(cl.OwnerID, cl.AssigneeID)) {
 				list = append(list, cl.Summary())
 			}
 		}
@@ -835,7 +836,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			for _, sm := range sums {
 				// ClaimsOf lists the people's claims as owner and as
 				// assignee; the second kind only for the assignee.
-				if set[sm.OwnerID] || r.seesClaim(sm.OwnerID, sm.AssigneeID) {
+				if set[sm.OwnerID] || r.SeesClaim(sm.OwnerID, sm.AssigneeID) {
 					list = append(list, sm)
 				}
 			}
@@ -850,7 +851,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 				continue
 			}
 		case "overdue":
-			if !sm.Overdue(r.now) {
+			if !sm.Overdue(r.Now) {
 				continue
 			}
 		case "closed":
@@ -864,22 +865,22 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		if f.severity != "" && sm.Severity != f.severity {
 			continue
 		}
-		if sm.Overdue(r.now) {
+		if sm.Overdue(r.Now) {
 			overdue++
 		}
 		kept = append(kept, sm)
 	}
 	list = kept
-	worseFirst(r.now, list)
-	title := r.t("claims.title."+f.status, "count", len(list))
+	worseFirst(r.Now, list)
+	title := r.T("claims.title."+f.status, "count", len(list))
 	if f.status == "open" && overdue > 0 {
-		title += " · " + r.t("claims.overdue_count", "count", overdue)
+		title += " · " + r.T("claims.overdue_count", "count", overdue)
 	}
 	if len(list) == 0 {
 		return w.Reply(ctx, bot.Reply{Text: title})
 	}
-	pg := r.page(maxClaimList)
-	shown, more := pageOf(r, list, pg)
+	pg := r.Page(maxClaimList)
+	shown, more := core.PageOf(r.Request, list, pg)
 	names, err := s.clientNames(ctx, shown)
 	if err != nil {
 		return err
@@ -896,7 +897,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if more != "" {
 		lines = append(lines, more)
 	}
-	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append([][]bot.Button{row}, r.pageButtons(pg, len(list))...), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append([][]bot.Button{row}, r.PageButtons(pg, len(list))...), Edit: r.Paged()})
 }
 
 // clientNames returns the names of the clients of the given claims.
@@ -917,14 +918,14 @@ func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, 
 		return nil, err
 	}
 	for _, sm := range sums {
-		if !r.seesClaim(sm.OwnerID, sm.AssigneeID) {
+		if !r.SeesClaim(sm.OwnerID, sm.AssigneeID) {
 			continue
 		}
 		next := sm.ResolveDue
 		if sm.Status.AwaitsAck() {
 			next = sm.AckDue
 		}
-		if sm.Overdue(r.now) || next.Before(until) {
+		if sm.Overdue(r.Now) || next.Before(until) {
 			due = append(due, sm)
 		}
 	}
@@ -939,16 +940,16 @@ func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, 
 	for _, sm := range due {
 		ref := crm.ClaimRef(sm.ID)
 		at := sm.ResolveDue
-		if sm.AckOverdue(r.now) || (sm.Status.AwaitsAck() && !sm.ResolveOverdue(r.now)) {
+		if sm.AckOverdue(r.Now) || (sm.Status.AwaitsAck() && !sm.ResolveOverdue(r.Now)) {
 			at = sm.AckDue
 		}
 		line := claimLine(r, &sm, names[sm.ClientID], false)
-		if sm.OwnerID != r.me.ID && sm.AssigneeID != r.me.ID {
-			line += " (" + r.t("today.for", "name", r.personName(sm.OwnerID)) + ")"
+		if sm.OwnerID != r.Me.ID && sm.AssigneeID != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(sm.OwnerID)) + ")"
 		}
-		buttons := []bot.Button{{Label: r.t("claim.button.card", "id", ref), Data: "/claim " + ref}}
+		buttons := []bot.Button{{Label: r.T("claim.button.card", "id", ref), Data: "/claim " + ref}}
 		if sm.Status.AwaitsAck() {
-			buttons = append([]bot.Button{{Label: "✓ " + r.t("claim.button.ack") + " " + ref, Data: "/claim ack " + ref}}, buttons...)
+			buttons = append([]bot.Button{{Label: "✓ " + r.T("claim.button.ack") + " " + ref, Data: "/claim ack " + ref}}, buttons...)
 		}
 		items = append(items, agendaItem{Due: at, Text: line, Buttons: buttons})
 	}
@@ -962,7 +963,7 @@ func (s *Service) claimCardSection(ctx context.Context, r *request, c *crm.Clien
 	if err != nil || len(claims) == 0 {
 		return nil, err
 	}
-	since := r.now.AddDate(-1, 0, 0)
+	since := r.Now.AddDate(-1, 0, 0)
 	var open []crm.ClaimSummary
 	year := 0
 	for _, cl := range claims {
@@ -973,14 +974,14 @@ func (s *Service) claimCardSection(ctx context.Context, r *request, c *crm.Clien
 			open = append(open, cl.Summary())
 		}
 	}
-	worseFirst(r.now, open)
-	fields := []bot.Field{{Label: r.t("claim.card_count"), Value: r.t("claim.card_count_value", "count", year, "open", len(open))}}
+	worseFirst(r.Now, open)
+	fields := []bot.Field{{Label: r.T("claim.card_count"), Value: r.T("claim.card_count_value", "count", year, "open", len(open))}}
 	for i, sm := range open {
 		if i == 5 {
-			fields = append(fields, bot.Field{Label: r.t("claim.card_more"), Value: r.t("list.more", "count", len(open)-5)})
+			fields = append(fields, bot.Field{Label: r.T("claim.card_more"), Value: r.T("list.more", "count", len(open)-5)})
 			break
 		}
-		fields = append(fields, bot.Field{Label: r.t("claim.card_open"), Value: claimLine(r, &sm, "", false)})
+		fields = append(fields, bot.Field{Label: r.T("claim.card_open"), Value: claimLine(r, &sm, "", false)})
 	}
 	return fields, nil
 }

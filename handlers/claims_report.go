@@ -17,7 +17,7 @@ import (
 // or "DATE..DATE", and returns [from, to) in the sender's time zone; the
 // default is the current month.
 func (r *request) reportPeriod(words []string) (from, to time.Time, rest []string, err error) {
-	today := r.today()
+	today := r.Today()
 	unit, back := "month", 0
 	var explicit bool
 	for _, w := range words {
@@ -37,8 +37,8 @@ func (r *request) reportPeriod(words []string) (from, to time.Time, rest []strin
 			continue
 		}
 		if a, b, ok := strings.Cut(w, ".."); ok {
-			d1, ok1 := r.date(a)
-			d2, ok2 := r.date(b)
+			d1, ok1 := r.Date(a)
+			d2, ok2 := r.Date(b)
 			if !ok1 || !ok2 || d2.Before(d1) {
 				return from, to, nil, crm.Errorf(crm.EINVALID, "claims.report_usage")
 			}
@@ -53,15 +53,15 @@ func (r *request) reportPeriod(words []string) (from, to time.Time, rest []strin
 	y, m := today.Year(), today.Month()
 	switch unit {
 	case "month":
-		from = time.Date(y, m-time.Month(back), 1, 0, 0, 0, 0, r.tz)
-		to = time.Date(from.Year(), from.Month()+1, 1, 0, 0, 0, 0, r.tz)
+		from = time.Date(y, m-time.Month(back), 1, 0, 0, 0, 0, r.TZ)
+		to = time.Date(from.Year(), from.Month()+1, 1, 0, 0, 0, 0, r.TZ)
 	case "quarter":
 		q := (int(m) - 1) / 3
-		from = time.Date(y, time.Month(q*3+1-3*back), 1, 0, 0, 0, 0, r.tz)
-		to = time.Date(from.Year(), from.Month()+3, 1, 0, 0, 0, 0, r.tz)
+		from = time.Date(y, time.Month(q*3+1-3*back), 1, 0, 0, 0, 0, r.TZ)
+		to = time.Date(from.Year(), from.Month()+3, 1, 0, 0, 0, 0, r.TZ)
 	case "year":
-		from = time.Date(y-back, 1, 1, 0, 0, 0, 0, r.tz)
-		to = time.Date(y-back+1, 1, 1, 0, 0, 0, 0, r.tz)
+		from = time.Date(y-back, 1, 1, 0, 0, 0, 0, r.TZ)
+		to = time.Date(y-back+1, 1, 1, 0, 0, 0, 0, r.TZ)
 	}
 	return from, to, rest, nil
 }
@@ -192,7 +192,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 	q := crm.ClaimsReceivedQuery{From: from, To: to, People: people, Category: f.category}
 	err = s.store.ClaimsReceived(ctx, q, func(c *crm.Claim) bool {
 		// An assignee's claim counts only for those who may see it.
-		if !set[c.OwnerID] && !r.seesClaim(c.OwnerID, c.AssigneeID) {
+		if !set[c.OwnerID] && !r.SeesClaim(c.OwnerID, c.AssigneeID) {
 			return true
 		}
 		total++
@@ -201,7 +201,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		byClient[c.ClientID]++
 		term := settings.Term(c.Severity)
 		if !c.AckedAt.IsZero() {
-			d := hours.Between(c.CreatedAt, c.AckedAt, r.tz)
+			d := hours.Between(c.CreatedAt, c.AckedAt, r.TZ)
 			ackTimes[c.Severity] = append(ackTimes[c.Severity], d)
 			ackN++
 			if d <= hours.Duration(term.Ack) {
@@ -211,7 +211,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		switch c.Status {
 		case crm.ClaimResolved:
 			resolved++
-			d := hours.Between(c.CreatedAt, c.ResolvedAt, r.tz)
+			d := hours.Between(c.CreatedAt, c.ResolvedAt, r.TZ)
 			resTimes[c.Severity] = append(resTimes[c.Severity], d)
 			resN++
 			if d <= hours.Duration(term.Resolve) {
@@ -221,7 +221,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 			rejected++
 		default:
 			open++
-			if c.Overdue(r.now) {
+			if c.Overdue(r.Now) {
 				overdue++
 			}
 		}
@@ -250,23 +250,23 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 	if err != nil {
 		return err
 	}
-	period := r.fmtDate(from) + " – " + r.fmtDate(to.Add(-time.Second))
-	title := r.t("claims.report_title", "period", period, "count", total)
+	period := r.FmtDate(from) + " – " + r.FmtDate(to.Add(-time.Second))
+	title := r.T("claims.report_title", "period", period, "count", total)
 	if total == 0 {
-		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("claims.report_empty")})
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.T("claims.report_empty")})
 	}
 	var lines []string
-	lines = append(lines, r.t("claims.report_by_category", "list", joinCounts(sortedCounts(byCat, func(k string) string { return categoryName(r.t, k) }), 10)))
+	lines = append(lines, r.T("claims.report_by_category", "list", joinCounts(sortedCounts(byCat, func(k string) string { return categoryName(r.T, k) }), 10)))
 	var sevs []string
 	for _, sev := range crm.Severities {
 		if n := bySev[string(sev)]; n > 0 {
-			sevs = append(sevs, r.t("claim.severity."+string(sev))+" "+strconv.Itoa(n))
+			sevs = append(sevs, r.T("claim.severity."+string(sev))+" "+strconv.Itoa(n))
 		}
 	}
-	lines = append(lines, r.t("claims.report_by_severity", "list", strings.Join(sevs, " · ")))
-	lines = append(lines, r.t("claims.report_status", "open", open, "overdue", overdue, "resolved", resolved, "rejected", rejected))
+	lines = append(lines, r.T("claims.report_by_severity", "list", strings.Join(sevs, " · ")))
+	lines = append(lines, r.T("claims.report_status", "open", open, "overdue", overdue, "resolved", resolved, "rejected", rejected))
 
-	lines = append(lines, "", r.t("claims.report_times"))
+	lines = append(lines, "", r.T("claims.report_times"))
 	dash := "—"
 	for _, sev := range crm.Severities {
 		if bySev[string(sev)] == 0 {
@@ -275,24 +275,24 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		term := settings.Term(sev)
 		ack, res := dash, dash
 		if m, ok := median(ackTimes[sev]); ok {
-			ack = fmtWork(r.t, m, hours.DayLength())
+			ack = fmtWork(r.T, m, hours.DayLength())
 		}
 		if m, ok := median(resTimes[sev]); ok {
-			res = fmtWork(r.t, m, hours.DayLength())
+			res = fmtWork(r.T, m, hours.DayLength())
 		}
-		lines = append(lines, r.t("claims.report_time_line", "severity", r.t("claim.severity."+string(sev)),
-			"ack", ack, "ack_sla", fmtSpan(r.t, term.Ack, hours), "resolve", res, "resolve_sla", fmtSpan(r.t, term.Resolve, hours)))
+		lines = append(lines, r.T("claims.report_time_line", "severity", r.T("claim.severity."+string(sev)),
+			"ack", ack, "ack_sla", fmtSpan(r.T, term.Ack, hours), "resolve", res, "resolve_sla", fmtSpan(r.T, term.Resolve, hours)))
 	}
-	lines = append(lines, r.t("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", percent(ackIn, ackN)))
-	lines = append(lines, r.t("claims.report_resolve_share", "in", resIn, "of", resN, "pct", percent(resIn, resN)))
+	lines = append(lines, r.T("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", percent(ackIn, ackN)))
+	lines = append(lines, r.T("claims.report_resolve_share", "in", resIn, "of", resN, "pct", percent(resIn, resN)))
 	if scoreN > 0 {
 		avg := fmt.Sprintf("%.1f", float64(scoreSum)/float64(scoreN))
 		if r.Lang == "bg" {
 			avg = strings.Replace(avg, ".", ",", 1) // Bulgarian writes a decimal comma
 		}
-		lines = append(lines, r.t("claims.report_satisfaction", "avg", avg, "count", scoreN))
+		lines = append(lines, r.T("claims.report_satisfaction", "avg", avg, "count", scoreN))
 	} else {
-		lines = append(lines, r.t("claims.report_no_satisfaction"))
+		lines = append(lines, r.T("claims.report_no_satisfaction"))
 	}
 
 	if len(causes) > 0 {
@@ -300,7 +300,7 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		for _, g := range causes {
 			byCause[g.label] = g.n
 		}
-		lines = append(lines, "", r.t("claims.report_causes", "list", joinCounts(sortedCounts(byCause, func(k string) string { return k }), 10)))
+		lines = append(lines, "", r.T("claims.report_causes", "list", joinCounts(sortedCounts(byCause, func(k string) string { return k }), 10)))
 		keys := make([]string, 0, len(causes))
 		for k := range causes {
 			keys = append(keys, k)
@@ -324,9 +324,9 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 				}
 			}
 			sort.Strings(names)
-			line := "⚠ " + r.t("claims.report_recurring", "cause", g.label, "count", len(g.clients), "clients", strings.Join(names, ", "))
+			line := "⚠ " + r.T("claims.report_recurring", "cause", g.label, "count", len(g.clients), "clients", strings.Join(names, ", "))
 			if g.corrective > 0 {
-				line += " " + r.t("claims.report_action_taken", "done", g.corrective, "of", g.n)
+				line += " " + r.T("claims.report_action_taken", "done", g.corrective, "of", g.n)
 			}
 			lines = append(lines, line)
 		}
@@ -346,9 +346,9 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		}
 		return top[i].label < top[j].label
 	})
-	lines = append(lines, "", r.t("claims.report_top_clients", "list", joinCounts(top, 5)))
+	lines = append(lines, "", r.T("claims.report_top_clients", "list", joinCounts(top, 5)))
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"),
-		Buttons: [][]bot.Button{{{Label: r.t("claims.button.overdue"), Data: "/claims overdue"}}}})
+		Buttons: [][]bot.Button{{{Label: r.T("claims.button.overdue"), Data: "/claims overdue"}}}})
 }
 
 // isoDay numbers weekdays Monday 1 … Sunday 7.
@@ -384,7 +384,7 @@ func clockText(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60)
 
 // claimSettingsText describes the SLA settings.
 func claimSettingsText(r *request, cs crm.ClaimSettings) string {
-	t := r.t
+	t := r.T
 	h := cs.Hours
 	lines := []string{t("claims.settings_hours", "days", fmtWeekdays(t, h.Days), "from", clockText(h.Start), "to", clockText(h.End), "day", fmtWork(t, h.DayLength(), 0)), daysOffText(r, h)}
 	for _, sev := range crm.Severities {
@@ -403,9 +403,9 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 		return err
 	}
 	if len(words) == 0 {
-		return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_title"), Text: claimSettingsText(r, cs) + "\n\n" + r.t("claims.settings_hint")})
+		return w.Reply(ctx, bot.Reply{Title: r.T("claims.settings_title"), Text: claimSettingsText(r, cs) + "\n\n" + r.T("claims.settings_hint")})
 	}
-	if r.me.Role != crm.RoleHead {
+	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "claims.settings_forbidden")
 	}
 	next := cs.Clone()
@@ -466,10 +466,10 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 			}
 		}
 	}
-	if err := s.store.SaveClaimSettings(ctx, next, r.actor(), r.now); err != nil {
+	if err := s.store.SaveClaimSettings(ctx, next, r.Actor(), r.Now); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("claims.settings_saved"), Text: claimSettingsText(r, next) + "\n" + r.t("claims.settings_note")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("claims.settings_saved"), Text: claimSettingsText(r, next) + "\n" + r.T("claims.settings_note")})
 }
 
 // closedDays reads "2026-12-31,02.01.2027" (any date form) into sorted
@@ -482,7 +482,7 @@ func (r *request) closedDays(v string) ([]string, bool) {
 	seen := map[string]bool{}
 	var out []string
 	for _, part := range strings.Split(v, ",") {
-		d, ok := r.date(strings.TrimSpace(part))
+		d, ok := r.Date(strings.TrimSpace(part))
 		if !ok {
 			return nil, false
 		}
@@ -499,9 +499,9 @@ func (r *request) closedDays(v string) ([]string, bool) {
 // with the next few, so that a head can check the calendar.
 func daysOffText(r *request, h crm.BusinessHours) string {
 	if h.Holidays == "" && len(h.Closed) == 0 {
-		return r.t("claims.settings_no_days_off")
+		return r.T("claims.settings_no_days_off")
 	}
-	today := r.today()
+	today := r.Today()
 	from := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	var upcoming []time.Time
 	for _, y := range []int{from.Year(), from.Year() + 1} {
@@ -526,15 +526,15 @@ func daysOffText(r *request, h crm.BusinessHours) string {
 	}
 	var what []string
 	if h.Holidays != "" {
-		what = append(what, r.t("claims.holidays."+h.Holidays))
+		what = append(what, r.T("claims.holidays."+h.Holidays))
 	}
 	if len(h.Closed) > 0 {
-		what = append(what, r.t("claims.closed_days", "count", len(h.Closed)))
+		what = append(what, r.T("claims.closed_days", "count", len(h.Closed)))
 	}
 	if len(next) == 0 {
 		next = append(next, "—")
 	}
-	return r.t("claims.settings_days_off", "what", strings.Join(what, "; "), "next", strings.Join(next, ", "))
+	return r.T("claims.settings_days_off", "what", strings.Join(what, "; "), "next", strings.Join(next, ", "))
 }
 
 func isResetWord(w string) bool {

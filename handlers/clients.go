@@ -9,6 +9,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // cardSection adds lines to a client card (deals, claims, promises… are
@@ -47,7 +48,7 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			return s.clientHistory(ctx, w, r, name)
 		}
 	}
-	c, err := r.client(ctx, strings.Join(args, " "))
+	c, err := r.Client(ctx, strings.Join(args, " "))
 	if err != nil {
 		return err
 	}
@@ -67,8 +68,8 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 	if len([]rune(name)) > 200 {
 		return crm.Errorf(crm.EINVALID, "client.name_too_long")
 	}
-	now := r.now
-	c := &crm.Client{Name: name, OwnerID: r.me.ID, CreatedAt: now, ReviewedAt: now}
+	now := r.Now
+	c := &crm.Client{Name: name, OwnerID: r.Me.ID, CreatedAt: now, ReviewedAt: now}
 	for _, k := range kv.Keys {
 		if k == "owner" || k == "name" {
 			continue
@@ -79,23 +80,23 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 		c.SetField(k, kv.KV[k])
 	}
 	if o, ok := kv.KV["owner"]; ok {
-		p, err := r.person(o)
+		p, err := r.ResolvePerson(o)
 		if err != nil {
 			return err
 		}
-		if r.rightsOver(p.ID) == nil {
+		if r.RightsOver(p.ID) == nil {
 			return crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", p.Name)
 		}
 		c.OwnerID = p.ID
 	}
-	if err := s.store.CreateClient(ctx, c, r.actor()); err != nil {
+	if err := s.store.CreateClient(ctx, c, r.Actor()); err != nil {
 		return r.nameConflict(ctx, err)
 	}
 	return w.Reply(ctx, bot.Reply{
-		Text: r.t("client.added", "name", c.Name),
+		Text: r.T("client.added", "name", c.Name),
 		Buttons: [][]bot.Button{{
-			{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
-			{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
+			{Label: r.T("button.card"), Data: "/client " + core.ClientRef(c)},
+			{Label: r.T("button.log"), Data: "/log " + core.ClientRef(c)},
 		}},
 	})
 }
@@ -108,7 +109,7 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 	if done, err := s.offerFieldValues(ctx, w, r, name, kv); done || err != nil {
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -123,11 +124,11 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 			return err
 		}
 	}
-	updated, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
+	updated, err := s.store.UpdateClient(ctx, c.ID, actor, r.Now, func(c *crm.Client) error {
 		for _, k := range kv.Keys {
 			c.SetField(k, kv.KV[k])
 		}
-		c.ReviewedAt = r.now
+		c.ReviewedAt = r.Now
 		return nil
 	})
 	if err != nil {
@@ -137,9 +138,9 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 	for _, ch := range crm.Diff(c.Fields(), updated.Fields()) {
 		lines = append(lines, fmt.Sprintf("%s: %s → %s", r.fieldLabel(ch.Field), dash(ch.Old), dash(ch.New)))
 	}
-	text := r.t("client.saved", "name", updated.Name)
+	text := r.T("client.saved", "name", updated.Name)
 	if len(lines) == 0 {
-		text = r.t("client.unchanged", "name", updated.Name)
+		text = r.T("client.unchanged", "name", updated.Name)
 	}
 	return w.Reply(ctx, bot.Reply{Text: text + "\n" + strings.Join(lines, "\n")})
 }
@@ -152,21 +153,21 @@ func dash(s string) string {
 }
 
 func (s *Service) clientConfirm(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
-		c.ReviewedAt = r.now
+	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.Now, func(c *crm.Client) error {
+		c.ReviewedAt = r.Now
 		return nil
 	}); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("client.confirmed", "name", c.Name, "date", r.fmtDate(r.now)), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("client.confirmed", "name", c.Name, "date", r.FmtDate(r.Now)), Edit: r.Button})
 }
 
 func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
-	c, err := r.client(ctx, name)
+	c, err := r.Client(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -176,25 +177,25 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 	}
 	var lines []string
 	for _, h := range hist {
-		who := r.actorName(h.By, h.OnBehalfOf)
+		who := r.ActorName(h.By, h.OnBehalfOf)
 		var what string
 		switch h.Field {
 		case "created":
-			what = r.t("history.created")
+			what = r.T("history.created")
 		case "confirmed":
-			what = r.t("history.confirmed")
+			what = r.T("history.confirmed")
 		case "owner":
-			what = r.t("history.owner", "old", r.personName(parseUint(h.Old)), "new", r.personName(parseUint(h.New)))
+			what = r.T("history.owner", "old", r.PersonName(parseUint(h.Old)), "new", r.PersonName(parseUint(h.New)))
 		default:
 			what = fmt.Sprintf("%s: %s → %s", r.fieldLabel(h.Field), dash(h.Old), dash(h.New))
 		}
-		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.fmtTime(h.At), who, what))
+		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.FmtTime(h.At), who, what))
 	}
 	const maxLines = 50
 	if len(lines) > maxLines {
-		lines = append([]string{r.t("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
+		lines = append([]string{r.T("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("client.history_title", "name", c.Name), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("client.history_title", "name", c.Name), Text: strings.Join(lines, "\n")})
 }
 
 // fieldLabel names a changed field in the reader's language: "Град",
@@ -202,8 +203,8 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 // was given.
 func (r *request) fieldLabel(field string) string {
 	key := "field." + field
-	if r.svc.cat.Has(r.loc.Lang(), key) {
-		return r.t(key)
+	if r.svc.cat.Has(r.Loc.Lang(), key) {
+		return r.T(key)
 	}
 	return strings.ReplaceAll(field, "_", " ")
 }
@@ -220,7 +221,7 @@ var fieldWords = map[string]string{
 // fieldKey is the key=value key to show in an example: the Bulgarian
 // word in Bulgarian replies.
 func (r *request) fieldKey(field string) string {
-	if r.loc.Lang() == "bg" {
+	if r.Loc.Lang() == "bg" {
 		if w, ok := fieldWords[field]; ok {
 			return w
 		}
@@ -243,18 +244,18 @@ func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *requ
 	if len(words) < 2 || !strings.HasPrefix(words[len(words)-1], "@") && !strings.Contains(words[len(words)-1], ":") {
 		return crm.Errorf(crm.EINVALID, "client.reassign_usage")
 	}
-	to, err := r.person(words[len(words)-1])
+	to, err := r.ResolvePerson(words[len(words)-1])
 	if err != nil {
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, strings.Join(words[:len(words)-1], " "))
+	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:len(words)-1], " "))
 	if err != nil {
 		return err
 	}
 	if err := s.reassign(ctx, r, c, to, actor); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("client.reassigned", "name", c.Name, "person", to.Name)})
+	return w.Reply(ctx, bot.Reply{Text: r.T("client.reassigned", "name", c.Name, "person", to.Name)})
 }
 
 // nameConflict words the store's refusal of a client name for the sender:
@@ -268,7 +269,7 @@ func (r *request) nameConflict(ctx context.Context, err error) error {
 		return err
 	}
 	id, _ := ce.Args["id"].(uint64)
-	if c, cerr := r.svc.store.Client(ctx, id); cerr == nil && r.seesOwner(c.OwnerID) {
+	if c, cerr := r.svc.store.Client(ctx, id); cerr == nil && r.SeesOwner(c.OwnerID) {
 		return err
 	}
 	return crm.Errorf(ce.Code, ce.Key+"_hidden")
@@ -277,11 +278,11 @@ func (r *request) nameConflict(ctx context.Context, err error) error {
 // reassign moves a client and its open tasks of the old owner to a new
 // owner the sender has rights over.
 func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
-	if err := r.mayHandTo(actor, to); err != nil {
+	if err := r.MayHandTo(actor, to); err != nil {
 		return err
 	}
 	from := c.OwnerID
-	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.now, func(c *crm.Client) error {
+	if _, err := s.store.UpdateClient(ctx, c.ID, actor, r.Now, func(c *crm.Client) error {
 		c.OwnerID = to.ID
 		return nil
 	}); err != nil {
@@ -310,12 +311,12 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
 		}
 	}
-	add(r.t("card.owner"), r.personName(c.OwnerID))
+	add(r.T("card.owner"), r.PersonName(c.OwnerID))
 	for _, f := range []string{"status", "segment", "industry", "size", "city", "need", "level", "focus", "source", "lang", "rating"} {
-		add(r.t("field."+f), c.Field(f))
+		add(r.T("field."+f), c.Field(f))
 	}
 	contact := strings.Join(nonEmpty(c.Contact, c.Phone, c.Email), ", ")
-	add(r.t("card.contact"), contact)
+	add(r.T("card.contact"), contact)
 	var custom []string
 	for k := range c.Custom {
 		custom = append(custom, k)
@@ -325,29 +326,29 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 		add(k, c.Custom[k])
 	}
 	if c.LastTouch.IsZero() {
-		add(r.t("card.last_touch"), r.t("card.never"))
+		add(r.T("card.last_touch"), r.T("card.never"))
 	} else {
-		add(r.t("card.last_touch"), r.fmtDate(c.LastTouch)+" ("+r.ago(c.LastTouch)+")")
+		add(r.T("card.last_touch"), r.FmtDate(c.LastTouch)+" ("+r.Ago(c.LastTouch)+")")
 	}
 	if c.NextStep != "" {
 		step := c.NextStep
 		if !c.NextStepDue.IsZero() {
-			step += " — " + r.fmtDate(c.NextStepDue)
-			if c.NextStepDue.Before(r.today()) {
-				step += " ⚠ " + r.t("card.overdue")
+			step += " — " + r.FmtDate(c.NextStepDue)
+			if c.NextStepDue.Before(r.Today()) {
+				step += " ⚠ " + r.T("card.overdue")
 			}
 		}
-		add(r.t("card.next_step"), step)
+		add(r.T("card.next_step"), step)
 	}
 	if s.isStale(r, c) {
-		add(r.t("card.stale"), r.t("card.stale_hint", "ref", clientRef(c)))
+		add(r.T("card.stale"), r.T("card.stale_hint", "ref", core.ClientRef(c)))
 	}
 	convs, err := s.store.Conversations(ctx, c.ID, 3)
 	if err != nil {
 		return rep, err
 	}
 	for _, v := range convs {
-		add(r.t("card.conversation", "date", r.fmtDate(v.At)), channelsText(r, v.Channels)+truncate(v.Text, 200))
+		add(r.T("card.conversation", "date", r.FmtDate(v.At)), channelsText(r, v.Channels)+truncate(v.Text, 200))
 	}
 	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
 	if err != nil {
@@ -355,7 +356,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Due.Before(tasks[j].Due) })
 	for _, t := range tasks {
-		add(idRef("T", t.ID), r.fmtDate(t.Due)+" · "+t.Text)
+		add(core.IDRef("T", t.ID), r.FmtDate(t.Due)+" · "+t.Text)
 	}
 	for _, sec := range s.card {
 		fields, err := sec(ctx, r, c)
@@ -364,9 +365,9 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 		}
 		rep.Fields = append(rep.Fields, fields...)
 	}
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	rep.Buttons = [][]bot.Button{
-		{{Label: r.t("button.confirm_current"), Data: "/client " + ref + " ok"}, {Label: r.t("button.history"), Data: "/client " + ref + " history"}},
+		{{Label: r.T("button.confirm_current"), Data: "/client " + ref + " ok"}, {Label: r.T("button.history"), Data: "/client " + ref + " history"}},
 	}
 	for _, b := range s.cardButtons {
 		rows, err := b(ctx, r, c)
@@ -384,7 +385,7 @@ func channelsText(r *request, chs []string) string {
 	}
 	var out []string
 	for _, c := range chs {
-		out = append(out, "#"+r.t("channel."+c))
+		out = append(out, "#"+r.T("channel."+c))
 	}
 	return strings.Join(out, " ") + " "
 }
@@ -412,7 +413,7 @@ func (s *Service) isStale(r *request, c *crm.Client) bool {
 	if last.IsZero() {
 		last = c.ReviewedAt
 	}
-	return last.Before(r.now.Add(-s.cfg.StaleTouch)) || c.ReviewedAt.Before(r.now.Add(-s.cfg.StaleReview))
+	return last.Before(r.Now.Add(-s.cfg.StaleTouch)) || c.ReviewedAt.Before(r.Now.Add(-s.cfg.StaleReview))
 }
 
 // clientsCmd lists clients: "/clients [mine|team|all|@person|stale] [k=v…]".
@@ -421,7 +422,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var who *crm.Person
 	kv := splitKV(r.Command.Args)
 	for _, wd := range kv.Plain {
-		if sc, ok := scopeWord(wd); ok {
+		if sc, ok := core.ScopeWord(wd); ok {
 			scope = sc
 			continue
 		}
@@ -430,7 +431,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			stale = true
 		default:
 			if strings.HasPrefix(wd, "@") || strings.Contains(wd, ":") {
-				p, err := r.person(wd)
+				p, err := r.ResolvePerson(wd)
 				if err != nil {
 					return err
 				}
@@ -443,16 +444,16 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var owners []uint64
 	switch {
 	case who != nil:
-		if r.rightsOver(who.ID) == nil {
+		if r.RightsOver(who.ID) == nil {
 			return crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", who.Name)
 		}
 		owners = []uint64{who.ID}
 	default:
 		if scope == "" {
-			scope = r.defaultScope()
+			scope = r.DefaultScope()
 		}
 		var err error
-		if owners, err = r.visibleOwners(scope); err != nil {
+		if owners, err = r.VisibleOwners(scope); err != nil {
 			return err
 		}
 	}
@@ -465,13 +466,13 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return !stale || s.isStale(r, c)
 	}
 	const maxList = 30
-	pg := r.page(maxList)
+	pg := r.Page(maxList)
 	if len(kv.Keys) == 0 {
 		// The plain or stale list: one page in list order, read through
 		// the name or owner index, and the count from the maintained
 		// counts or the owner index's times.
 		page, err := s.store.ClientPage(ctx, crm.ClientPageQuery{Owners: owners, Offset: pg.Offset, Limit: pg.Limit,
-			Stale: stale, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+			Stale: stale, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
 		if err != nil {
 			return err
 		}
@@ -481,7 +482,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var err error
 	if stale {
 		var st crm.StaleList
-		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.now.Add(-s.cfg.StaleTouch), ReviewBefore: r.now.Add(-s.cfg.StaleReview)})
+		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
 		cs = st.Clients
 	} else {
 		cs, err = s.store.ClientsByOwner(ctx, owners)
@@ -496,17 +497,17 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 	}
 	crm.SortByName(list)
-	shown, _ := pageOf(r, list, pg)
+	shown, _ := core.PageOf(r.Request, list, pg)
 	return w.Reply(ctx, s.clientsReply(r, shown, len(list), stale, len(owners) > 1, pg))
 }
 
 // clientsReply writes one page of a client list: its title with the
 // total, the page's clients (list) and how many more there are, with the
 // More and Back buttons.
-func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, pg page) bot.Reply {
-	title := r.t("clients.title", "count", total)
+func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, pg core.Page) bot.Reply {
+	title := r.T("clients.title", "count", total)
 	if stale {
-		title = r.t("clients.stale_title", "count", total)
+		title = r.T("clients.stale_title", "count", total)
 	}
 	if total == 0 {
 		return bot.Reply{Text: title}
@@ -522,20 +523,20 @@ func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale,
 		}
 		if stale {
 			if c.LastTouch.IsZero() {
-				line += " · " + r.t("card.never")
+				line += " · " + r.T("card.never")
 			} else {
-				line += " · " + r.ago(c.LastTouch)
+				line += " · " + r.Ago(c.LastTouch)
 			}
 		}
 		if showOwner {
-			line += " (" + r.personName(c.OwnerID) + ")"
+			line += " (" + r.PersonName(c.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 	}
 	if total > pg.End() {
-		lines = append(lines, r.t("list.more", "count", total-pg.End()))
+		lines = append(lines, r.T("list.more", "count", total-pg.End()))
 	}
-	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, total), Edit: r.paged()}
+	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, total), Edit: r.Paged()}
 }
 
 // fieldMatches compares a field with a filter value, ignoring case and

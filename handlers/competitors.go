@@ -8,6 +8,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // competitorWindow is the period /competitors ranks by: six months.
@@ -47,10 +48,10 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 			return crm.Errorf(crm.EINVALID, "competitor.bad_aspect", "value", a)
 		}
 	}
-	n := &crm.CompetitorNote{Aspect: aspect, Text: text, By: r.me.ID, At: r.now}
+	n := &crm.CompetitorNote{Aspect: aspect, Text: text, By: r.Me.ID, At: r.Now}
 	var source *crm.Client
 	if ref, ok := kv["client"]; ok {
-		c, err := r.client(ctx, ref)
+		c, err := r.Client(ctx, ref)
 		if err != nil {
 			return err
 		}
@@ -60,11 +61,11 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	msg := r.t("competitor.saved", "name", comp.Name, "aspect", strings.ToLower(r.t("competitor.aspect."+aspect)))
+	msg := r.T("competitor.saved", "name", comp.Name, "aspect", strings.ToLower(r.T("competitor.aspect."+aspect)))
 	if source != nil {
-		msg += " " + r.t("competitor.source", "name", source.Name)
+		msg += " " + r.T("competitor.source", "name", source.Name)
 	}
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.t("competitor.button.summary"), Data: "/competitor " + bot.Quote(comp.Name)}}}})
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.T("competitor.button.summary"), Data: "/competitor " + bot.Quote(comp.Name)}}}})
 }
 
 // competitorInfo is what one competitor's line or summary shows.
@@ -76,11 +77,11 @@ type competitorInfo struct {
 	lostSum    amounts
 }
 
-// seenOwners lists the people whose records the sender sees (seesOwner).
+// seenOwners lists the people whose records the sender sees (SeesOwner).
 func seenOwners(r *request) []uint64 {
 	var out []uint64
-	for id := range r.people {
-		if r.seesOwner(id) {
+	for id := range r.People {
+		if r.SeesOwner(id) {
 			out = append(out, id)
 		}
 	}
@@ -145,12 +146,12 @@ func (s *Service) findCompetitor(ctx context.Context, r *request, name string, l
 		return matches[0], nil
 	}
 	sort.Slice(matches, func(i, j int) bool { return matches[i].Key < matches[j].Key })
-	e := &ambiguousError{Ref: name}
+	e := &core.AmbiguousError{Ref: name}
 	for i, c := range matches {
-		if i == maxChoices {
+		if i == core.MaxChoices {
 			break
 		}
-		e.Choices = append(e.Choices, choice{Label: c.Name, Ref: bot.Quote(c.Name)})
+		e.Choices = append(e.Choices, core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)})
 	}
 	return nil, e
 }
@@ -166,7 +167,7 @@ func (s *Service) visibleNote(ctx context.Context, r *request, n *crm.Competitor
 		c, _ = s.store.Client(ctx, n.ClientID)
 		clients[n.ClientID] = c
 	}
-	return c, c != nil && r.seesOwner(c.OwnerID)
+	return c, c != nil && r.SeesOwner(c.OwnerID)
 }
 
 // competitorShow summarises what is known of one competitor, by aspect,
@@ -194,52 +195,52 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 			continue
 		}
 		count++
-		line := "  " + r.fmtDate(n.At) + " · " + r.personName(n.By)
+		line := "  " + r.FmtDate(n.At) + " · " + r.PersonName(n.By)
 		if src != nil {
-			line += " · " + r.t("competitor.from", "name", src.Name)
+			line += " · " + r.T("competitor.from", "name", src.Name)
 		}
 		byAspect[n.Aspect] = append(byAspect[n.Aspect], line+": "+truncate(n.Text, 300))
 	}
 	ds := lost[comp.Key]
-	since := r.now.AddDate(0, -competitorWindow, 0)
+	since := r.Now.AddDate(0, -competitorWindow, 0)
 	recent := 0
 	for _, d := range ds {
 		if !d.ClosedAt.Before(since) {
 			recent++
 		}
 	}
-	rep := bot.Reply{Title: r.t("competitor.title", "name", comp.Name)}
-	lines := []string{r.t("competitor.counts", "count", count, "lost", len(ds), "recent", recent)}
+	rep := bot.Reply{Title: r.T("competitor.title", "name", comp.Name)}
+	lines := []string{r.T("competitor.counts", "count", count, "lost", len(ds), "recent", recent)}
 	for _, a := range crm.Aspects {
 		if len(byAspect[a]) == 0 {
 			continue
 		}
-		lines = append(lines, "", r.t("competitor.aspect."+a)+":")
+		lines = append(lines, "", r.T("competitor.aspect."+a)+":")
 		const maxPerAspect = 10
 		for i, l := range byAspect[a] {
 			if i == maxPerAspect {
-				lines = append(lines, "  "+r.t("list.more", "count", len(byAspect[a])-maxPerAspect))
+				lines = append(lines, "  "+r.T("list.more", "count", len(byAspect[a])-maxPerAspect))
 				break
 			}
 			lines = append(lines, l)
 		}
 	}
 	if len(ds) > 0 {
-		lines = append(lines, "", r.t("competitor.lost_title")+":")
+		lines = append(lines, "", r.T("competitor.lost_title")+":")
 		for i, d := range ds {
 			if i == 10 {
-				lines = append(lines, "  "+r.t("list.more", "count", len(ds)-10))
+				lines = append(lines, "  "+r.T("list.more", "count", len(ds)-10))
 				break
 			}
 			cname := ""
 			if c, err := s.store.Client(ctx, d.ClientID); err == nil {
 				cname = c.Name
 			}
-			lines = append(lines, "  "+crm.DealRef(d.ID)+" · "+r.fmtDate(d.ClosedAt)+" · "+cname+": "+d.Title+" · "+fmtMoney(d.Amount, d.Currency, r.Lang))
+			lines = append(lines, "  "+crm.DealRef(d.ID)+" · "+r.FmtDate(d.ClosedAt)+" · "+cname+": "+d.Title+" · "+fmtMoney(d.Amount, d.Currency, r.Lang))
 		}
 	}
 	if count == 0 && len(ds) == 0 {
-		lines = append(lines, r.t("competitor.nothing_visible"))
+		lines = append(lines, r.T("competitor.nothing_visible"))
 	}
 	rep.Text = strings.Join(lines, "\n")
 	return w.Reply(ctx, rep)
@@ -251,7 +252,7 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	// Only the window counts: a competitor known from older lost deals
 	// alone has neither notes (notes make a competitor known) nor recent
 	// losses, and is not listed.
-	since := r.now.AddDate(0, -competitorWindow, 0)
+	since := r.Now.AddDate(0, -competitorWindow, 0)
 	lost, lostNames, err := s.lostDeals(ctx, r, since)
 	if err != nil {
 		return err
@@ -299,27 +300,27 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 		return a.comp.Key < b.comp.Key
 	})
 	if len(list) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("competitors.none", "months", competitorWindow) + "\n" + r.t("competitor.usage")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("competitors.none", "months", competitorWindow) + "\n" + r.T("competitor.usage")})
 	}
 	var lines []string
 	var buttons [][]bot.Button
-	pg := r.page(30)
+	pg := r.Page(30)
 	for i, in := range list {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
 			break
 		}
-		line := "• " + in.comp.Name + " — " + r.t("competitors.mentions", "count", in.notes)
+		line := "• " + in.comp.Name + " — " + r.T("competitors.mentions", "count", in.notes)
 		if in.lostRecent > 0 {
-			line += " · " + r.t("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.cfg.Currency))
+			line += " · " + r.T("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.cfg.Currency))
 		}
 		lines = append(lines, line)
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: in.comp.Name, Data: "/competitor " + bot.Quote(in.comp.Name)}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(list))...), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(list))...), Edit: r.Paged()})
 }

@@ -16,6 +16,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/csvio"
+	"accountbot/handlers/core"
 )
 
 // DataStore is what import, export and erasure need beyond the core store.
@@ -97,9 +98,9 @@ func (s *Service) exportCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		if err := cw.Flush(); err != nil {
 			return crm.Internal(err)
 		}
-		name := fmt.Sprintf("%s-%s.csv", k.name, r.now.In(r.tz).Format("2006-01-02"))
+		name := fmt.Sprintf("%s-%s.csv", k.name, r.Now.In(r.TZ).Format("2006-01-02"))
 		return w.Reply(ctx, bot.Reply{
-			Text:    r.t("export.done", "count", cw.Rows(), "file", name),
+			Text:    r.T("export.done", "count", cw.Rows(), "file", name),
 			File:    &bot.File{Name: name, MIME: "text/csv", Data: buf.Bytes()},
 			Private: true,
 		})
@@ -111,7 +112,7 @@ func (s *Service) exportCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 // default scope: all clients for a head, the team's for a supervisor, a
 // manager's own (and those of whom they stand in for).
 func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*crm.Client) error) error {
-	if r.defaultScope() == "all" {
+	if r.DefaultScope() == "all" {
 		var ferr error
 		err := s.store.EachClient(ctx, func(c *crm.Client) bool {
 			ferr = fn(c)
@@ -122,7 +123,7 @@ func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*cr
 		}
 		return ferr
 	}
-	owners, err := r.visibleOwners(r.defaultScope())
+	owners, err := r.VisibleOwners(r.DefaultScope())
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func (s *Service) eachVisibleClient(ctx context.Context, r *request, fn func(*cr
 // scope reads its clients twice (once for the fields its clients use).
 func (s *Service) writeClientsCSV(ctx context.Context, r *request, w *csvio.Writer) error {
 	var keys []string
-	if r.defaultScope() == "all" {
+	if r.DefaultScope() == "all" {
 		var err error
 		if keys, err = s.store.CustomFields(ctx); err != nil {
 			return err
@@ -182,11 +183,11 @@ func (s *Service) writeClientsCSV(ctx context.Context, r *request, w *csvio.Writ
 // imports back to the same owners.
 func ownerRefs(r *request) map[uint64]string {
 	byName := map[string]int{}
-	for _, p := range r.people {
+	for _, p := range r.People {
 		byName[crm.NormalizeName(p.Name)]++
 	}
-	out := make(map[uint64]string, len(r.people))
-	for id, p := range r.people {
+	out := make(map[uint64]string, len(r.People))
+	for id, p := range r.People {
 		out[id] = p.Name
 		if (byName[crm.NormalizeName(p.Name)] > 1 || crm.NormalizeName(p.Name) == "") && len(p.Identities) > 0 {
 			out[id] = p.Identities[0]
@@ -237,7 +238,7 @@ func (s *Service) requestFor(ctx context.Context, identity string) (*request, er
 // importCmd: "/import" with a CSV file attached (a bare file does the same).
 func (s *Service) importCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	if len(r.Attachments) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("import.usage", "columns", strings.Join(csvio.ClientColumns, ", "))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("import.usage", "columns", strings.Join(csvio.ClientColumns, ", "))})
 	}
 	return s.importAttachments(ctx, w, r)
 }
@@ -263,7 +264,7 @@ func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 	if !isImport(m.Attachments[0]) {
 		return s.captureFiles(ctx, w, m)
 	}
-	if !r.hasRole(crm.RoleManager) {
+	if !r.HasRole(crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")
 	}
 	return s.importAttachments(ctx, w, r)
@@ -308,21 +309,21 @@ func (s *Service) importAttachment(ctx context.Context, w bot.ReplyWriter, r *re
 	ed, canEdit := w.(bot.MessageEditor)
 	var ref string
 	if canEdit && len(data) > progressAbove {
-		ref, _ = ed.SendEditable(ctx, bot.Reply{Text: r.t("import.progress", "file", name, "percent", 0, "rows", 0)})
+		ref, _ = ed.SendEditable(ctx, bot.Reply{Text: r.T("import.progress", "file", name, "percent", 0, "rows", 0)})
 		last := s.clock.Now()
 		progress = func(done int64, rows int) {
 			if now := s.clock.Now(); ref != "" && now.Sub(last) >= progressEvery {
 				last = now
 				pct := int(done * 100 / int64(len(data)))
-				_ = ed.EditMessage(ctx, ref, bot.Reply{Text: r.t("import.progress", "file", name, "percent", pct, "rows", rows)})
+				_ = ed.EditMessage(ctx, ref, bot.Reply{Text: r.T("import.progress", "file", name, "percent", pct, "rows", rows)})
 			}
 		}
 	}
 	rep, err := s.importClients(ctx, r, bytes.NewReader(data), progress)
 	if ref != "" {
-		text := r.t("import.progress_done", "file", name)
+		text := r.T("import.progress_done", "file", name)
 		if err != nil {
-			text = r.t("import.progress_failed", "file", name)
+			text = r.T("import.progress_failed", "file", name)
 		}
 		_ = ed.EditMessage(ctx, ref, bot.Reply{Text: text})
 	}
@@ -338,12 +339,12 @@ func importReply(r *request, name string, rep *ImportReport) bot.Reply {
 	lines := []string{rep.summary(r)}
 	for i, x := range rep.Rejected {
 		if i == maxRejectedShown {
-			lines = append(lines, r.t("import.more_rejected", "count", rep.RejectedCount-maxRejectedShown))
+			lines = append(lines, r.T("import.more_rejected", "count", rep.RejectedCount-maxRejectedShown))
 			break
 		}
 		lines = append(lines, rejectedLine(r, x))
 	}
-	reply := bot.Reply{Title: r.t("import.title", "file", name), Text: strings.Join(lines, "\n")}
+	reply := bot.Reply{Title: r.T("import.title", "file", name), Text: strings.Join(lines, "\n")}
 	if rep.RejectedCount > 0 {
 		var buf bytes.Buffer
 		cw := csvio.NewWriter(&buf, csvio.WithBOM())
@@ -352,7 +353,7 @@ func importReply(r *request, name string, rep *ImportReport) bot.Reply {
 			cw.Write([]string{strconv.Itoa(x.Line), x.Name, x.Reason})
 		}
 		if rep.RejectedCount > len(rep.Rejected) {
-			cw.Write([]string{"", "", r.t("import.more_rejected", "count", rep.RejectedCount-len(rep.Rejected))})
+			cw.Write([]string{"", "", r.T("import.more_rejected", "count", rep.RejectedCount-len(rep.Rejected))})
 		}
 		cw.Flush()
 		reply.File = &bot.File{Name: strings.TrimSuffix(name, path.Ext(name)) + "-rejected.csv", MIME: "text/csv", Data: buf.Bytes()}
@@ -362,16 +363,16 @@ func importReply(r *request, name string, rep *ImportReport) bot.Reply {
 
 func rejectedLine(r *request, x RejectedRow) string {
 	if x.Name != "" {
-		return r.t("import.rejected_named", "line", x.Line, "name", x.Name, "reason", x.Reason)
+		return r.T("import.rejected_named", "line", x.Line, "name", x.Name, "reason", x.Reason)
 	}
-	return r.t("import.rejected", "line", x.Line, "reason", x.Reason)
+	return r.T("import.rejected", "line", x.Line, "reason", x.Reason)
 }
 
 // RejectedLine words one rejected row for the import sub-command.
 func (s *Service) RejectedLine(identity string, x RejectedRow) string {
-	r := &request{loc: s.cat.For(s.cfg.Lang)}
+	r := &request{Request: core.Words(s.cat.For(s.cfg.Lang)), svc: s}
 	if p, err := s.store.PersonByIdentity(context.Background(), identity); err == nil && p.Lang != "" {
-		r.loc = s.cat.For(p.Lang)
+		r.Loc = s.cat.For(p.Lang)
 	}
 	return rejectedLine(r, x)
 }
@@ -396,11 +397,11 @@ func (s *Service) clientExportSub(ctx context.Context, w bot.ReplyWriter, r *req
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.export_usage")
 	}
-	c, err := r.client(ctx, strings.Join(args, " "))
+	c, err := r.Client(ctx, strings.Join(args, " "))
 	if err != nil {
 		return err
 	}
-	doc := clientDoc{ExportedAt: r.now, Client: c, Owner: r.personName(c.OwnerID), People: map[string]string{}}
+	doc := clientDoc{ExportedAt: r.Now, Client: c, Owner: r.PersonName(c.OwnerID), People: map[string]string{}}
 	if doc.Conversations, err = s.store.Conversations(ctx, c.ID, 0); err != nil {
 		return err
 	}
@@ -421,7 +422,7 @@ func (s *Service) clientExportSub(ctx context.Context, w bot.ReplyWriter, r *req
 		ids = append(ids, h.By, h.OnBehalfOf)
 	}
 	for _, id := range ids {
-		if p := r.people[id]; p != nil {
+		if p := r.People[id]; p != nil {
 			doc.People[strconv.FormatUint(id, 10)] = p.Name
 		}
 	}
@@ -442,7 +443,7 @@ func (s *Service) clientExportSub(ctx context.Context, w bot.ReplyWriter, r *req
 		return crm.Internal(err)
 	}
 	return w.Reply(ctx, bot.Reply{
-		Text:    r.t("client.export_done", "name", c.Name),
+		Text:    r.T("client.export_done", "name", c.Name),
 		File:    &bot.File{Name: fmt.Sprintf("client-%d.json", c.ID), MIME: "application/json", Data: b},
 		Private: true,
 	})
@@ -451,7 +452,7 @@ func (s *Service) clientExportSub(ctx context.Context, w bot.ReplyWriter, r *req
 // clientForgetSub: "/client forget NAME" asks a head to confirm, then
 // erases the client and everything about it for good.
 func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
-	if r.me.Role != crm.RoleHead {
+	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "client.forget_forbidden")
 	}
 	confirm := false
@@ -461,17 +462,17 @@ func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *req
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.forget_usage")
 	}
-	c, err := r.client(ctx, strings.Join(args, " "))
+	c, err := r.Client(ctx, strings.Join(args, " "))
 	if err != nil {
 		return err
 	}
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	if !confirm {
 		return w.Reply(ctx, bot.Reply{
-			Text: r.t("client.forget_confirm", "name", c.Name),
+			Text: r.T("client.forget_confirm", "name", c.Name),
 			Buttons: [][]bot.Button{{
-				{Label: r.t("forget.button"), Data: "/client forget " + ref + " confirm"},
-				{Label: r.t("forget.cancel"), Data: "/client " + ref},
+				{Label: r.T("forget.button"), Data: "/client forget " + ref + " confirm"},
+				{Label: r.T("forget.cancel"), Data: "/client " + ref},
 			}},
 		})
 	}
@@ -484,7 +485,7 @@ func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *req
 		return err
 	}
 	// The log keeps the fact, never the name.
-	s.log.Info("client erased", "client", c.ID, "by", r.me.ID)
+	s.log.Info("client erased", "client", c.ID, "by", r.Me.ID)
 	var parts []string
 	kinds := make([]string, 0, len(er.Counts))
 	for k := range er.Counts {
@@ -493,14 +494,14 @@ func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *req
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		label := k // a kind another file added, until it has words
-		if s.cat.Has(r.loc.Lang(), "erase.kind."+k) {
-			label = r.t("erase.kind." + k)
+		if s.cat.Has(r.Loc.Lang(), "erase.kind."+k) {
+			label = r.T("erase.kind." + k)
 		}
 		parts = append(parts, fmt.Sprintf("%s: %d", label, er.Counts[k]))
 	}
 	what := strings.Join(parts, ", ")
 	if what == "" {
-		what = r.t("erase.nothing_else")
+		what = r.T("erase.nothing_else")
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("client.forgotten", "name", c.Name, "what", what, "total", total), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("client.forgotten", "name", c.Name, "what", what, "total", total), Edit: r.Button})
 }

@@ -16,6 +16,7 @@ import (
 	"accountbot/dates"
 	"accountbot/money"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -176,7 +177,7 @@ func (r *request) parseStage(s string) (crm.Stage, error) {
 }
 
 // stageName is a stage in the sender's language.
-func (r *request) stageName(st crm.Stage) string { return r.t("deal.stage." + string(st)) }
+func (r *request) stageName(st crm.Stage) string { return r.T("deal.stage." + string(st)) }
 
 // money writes an amount in the sender's language.
 func (r *request) money(d decimal.Decimal, currency string) string {
@@ -187,11 +188,11 @@ func (r *request) money(d decimal.Decimal, currency string) string {
 func (r *request) sums(s money.Sums) string { return s.Format(r.Lang, r.svc.cfg.Currency) }
 
 // pct writes a percentage.
-func (r *request) pct(n int) string { return r.t("deal.percent", "n", n) }
+func (r *request) pct(n int) string { return r.T("deal.percent", "n", n) }
 
 // days counts calendar days from a to b in the sender's time zone.
 func (r *request) days(a, b time.Time) int {
-	return int(math.Round(dates.Day(b, r.tz).Sub(dates.Day(a, r.tz)).Hours() / 24))
+	return int(math.Round(dates.Day(b, r.TZ).Sub(dates.Day(a, r.TZ)).Hours() / 24))
 }
 
 // competitorArg finds "competitor=NAME" (or quoted, or in Bulgarian) in
@@ -283,7 +284,7 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 // deal resolves "D-7" among the deals the sender may see: their own and
 // their people's, and those of clients they see.
 func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
-	id, ok := parseRef("D", strings.TrimSuffix(ref, ":"))
+	id, ok := core.ParseRef("D", strings.TrimSuffix(ref, ":"))
 	if !ok {
 		return nil, crm.Errorf(crm.EINVALID, "deal.bad_ref", "ref", ref)
 	}
@@ -294,10 +295,10 @@ func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.seesOwner(d.OwnerID) {
+	if r.SeesOwner(d.OwnerID) {
 		return d, nil
 	}
-	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil && r.seesOwner(c.OwnerID) {
+	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil && r.SeesOwner(c.OwnerID) {
 		return d, nil
 	}
 	return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", crm.DealRef(id))
@@ -310,11 +311,11 @@ func (r *request) changeableDeal(ctx context.Context, ref string) (*crm.Deal, cr
 	if err != nil {
 		return nil, crm.Actor{}, err
 	}
-	if a := r.rightsOver(d.OwnerID); a != nil {
+	if a := r.RightsOver(d.OwnerID); a != nil {
 		return d, *a, nil
 	}
 	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil {
-		if a := r.rightsOver(c.OwnerID); a != nil {
+		if a := r.RightsOver(c.OwnerID); a != nil {
 			return d, *a, nil
 		}
 	}
@@ -344,7 +345,7 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 	if _, ok := kv["amount"]; !ok {
 		return crm.Errorf(crm.EINVALID, "deal.amount_missing")
 	}
-	d := &crm.Deal{Title: title, Stage: crm.StageLead, Currency: s.cfg.Currency, CreatedAt: r.now.In(r.tz), CreatedBy: r.me.ID}
+	d := &crm.Deal{Title: title, Stage: crm.StageLead, Currency: s.cfg.Currency, CreatedAt: r.Now.In(r.TZ), CreatedBy: r.Me.ID}
 	// An explicit currency= wins over a symbol typed with the amount.
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i] != "currency" && keys[j] == "currency" })
 	for _, k := range keys {
@@ -358,29 +359,29 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 			}
 		}
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
 	d.ClientID = c.ID
 	// A deal is the caller's; a deputy opens it for the absent person.
-	d.OwnerID = r.me.ID
+	d.OwnerID = r.Me.ID
 	if actor.OnBehalfOf != 0 {
 		d.OwnerID = actor.OnBehalfOf
 	}
-	d.History = []crm.StageEntry{{Stage: d.Stage, At: d.CreatedAt, By: r.me.ID}}
+	d.History = []crm.StageEntry{{Stage: d.Stage, At: d.CreatedAt, By: r.Me.ID}}
 	if !d.Open() {
 		d.ClosedAt = d.CreatedAt
 	}
 	if err := s.deals().CreateDeal(ctx, d, actor); err != nil {
 		return err
 	}
-	text = r.t("deal.added", "id", d.Ref(), "client", c.Name, "title", d.Title, "amount", r.money(d.Amount, d.Currency),
+	text = r.T("deal.added", "id", d.Ref(), "client", c.Name, "title", d.Title, "amount", r.money(d.Amount, d.Currency),
 		"stage", r.stageName(d.Stage), "prob", r.pct(d.Prob()))
 	if !d.ExpectedClose.IsZero() {
-		text += "\n" + r.t("deal.added_close", "date", r.fmtDate(d.ExpectedClose))
+		text += "\n" + r.T("deal.added_close", "date", r.FmtDate(d.ExpectedClose))
 	}
-	rep := bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.t("button.card"), Data: "/deal " + d.Ref()}}}}
+	rep := bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.T("button.card"), Data: "/deal " + d.Ref()}}}}
 	if next := nextStage(d.Stage); next != "" {
 		rep.Buttons[0] = append(rep.Buttons[0], bot.Button{Label: "→ " + r.stageName(next), Data: "/deal move " + d.Ref() + " " + string(next)})
 	}
@@ -421,12 +422,12 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 			d.ExpectedClose = time.Time{}
 			return nil
 		}
-		day, ok := r.date(v)
+		day, ok := r.Date(v)
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", v)
 		}
-		if isNew && day.Before(r.today()) {
-			return crm.Errorf(crm.EINVALID, "deal.close_past", "date", r.fmtDate(day))
+		if isNew && day.Before(r.Today()) {
+			return crm.Errorf(crm.EINVALID, "deal.close_past", "date", r.FmtDate(day))
 		}
 		d.ExpectedClose = day
 	case "probability":
@@ -507,9 +508,9 @@ func (s *Service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *reques
 		return err
 	}
 	from := d.Stage
-	at := r.now.In(r.tz)
+	at := r.Now.In(r.TZ)
 	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
-		return d.MoveTo(st, at, r.me.ID)
+		return d.MoveTo(st, at, r.Me.ID)
 	})
 	if err != nil {
 		return err
@@ -517,11 +518,11 @@ func (s *Service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *reques
 	var head string
 	switch st {
 	case crm.StageWon:
-		head = r.t("deal.won", "id", d.Ref(), "title", d.Title, "amount", r.money(d.Amount, d.Currency), "count", r.days(d.CreatedAt, at))
+		head = r.T("deal.won", "id", d.Ref(), "title", d.Title, "amount", r.money(d.Amount, d.Currency), "count", r.days(d.CreatedAt, at))
 	case crm.StageLost:
-		head = r.t("deal.lost", "id", d.Ref(), "title", d.Title) + "\n" + r.t("deal.lost_hint", "id", d.Ref())
+		head = r.T("deal.lost", "id", d.Ref(), "title", d.Title) + "\n" + r.T("deal.lost_hint", "id", d.Ref())
 	default:
-		head = r.t("deal.moved", "id", d.Ref(), "from", r.stageName(from), "to", r.stageName(st), "prob", r.pct(updated.Prob()))
+		head = r.T("deal.moved", "id", d.Ref(), "from", r.stageName(from), "to", r.stageName(st), "prob", r.pct(updated.Prob()))
 	}
 	return s.replyCard(ctx, w, r, updated, head)
 }
@@ -569,10 +570,10 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 			return err
 		}
 	}
-	at := r.now.In(r.tz)
+	at := r.Now.In(r.TZ)
 	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
 		if d.Stage != crm.StageLost {
-			if err := d.MoveTo(crm.StageLost, at, r.me.ID); err != nil {
+			if err := d.MoveTo(crm.StageLost, at, r.Me.ID); err != nil {
 				return err
 			}
 		}
@@ -587,12 +588,12 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if err != nil {
 		return err
 	}
-	msg := r.t("deal.lost", "id", d.Ref(), "title", d.Title)
+	msg := r.T("deal.lost", "id", d.Ref(), "title", d.Title)
 	if d.Stage == crm.StageLost {
-		msg = r.t("deal.lost_noted", "id", d.Ref())
+		msg = r.T("deal.lost_noted", "id", d.Ref())
 	}
 	if updated.LossReason == "" {
-		msg += "\n" + r.t("deal.lost_hint", "id", d.Ref())
+		msg += "\n" + r.T("deal.lost_hint", "id", d.Ref())
 	}
 	return s.replyCard(ctx, w, r, updated, msg)
 }
@@ -614,9 +615,9 @@ func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	if err != nil {
 		return err
 	}
-	at := r.now.In(r.tz)
+	at := r.Now.In(r.TZ)
 	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
-		if err := d.Cancel(at, r.me.ID); err != nil {
+		if err := d.Cancel(at, r.Me.ID); err != nil {
 			return err
 		}
 		if reason != "" {
@@ -627,9 +628,9 @@ func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	if err != nil {
 		return err
 	}
-	msg := r.t("deal.cancelled", "id", d.Ref(), "title", d.Title)
+	msg := r.T("deal.cancelled", "id", d.Ref(), "title", d.Title)
 	if d.Stage == crm.StageWon {
-		msg += "\n" + r.t("deal.cancelled_won", "amount", r.money(d.Amount, d.Currency))
+		msg += "\n" + r.T("deal.cancelled_won", "amount", r.money(d.Amount, d.Currency))
 	}
 	return s.replyCard(ctx, w, r, updated, msg)
 }
@@ -643,12 +644,12 @@ func (s *Service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *request,
 	if d.Open() {
 		return crm.Errorf(crm.ECONFLICT, "deal.not_closed", "id", d.Ref())
 	}
-	at := r.now.In(r.tz)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error { return d.Reopen(at, r.me.ID) })
+	at := r.Now.In(r.TZ)
+	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error { return d.Reopen(at, r.Me.ID) })
 	if err != nil {
 		return err
 	}
-	return s.replyCard(ctx, w, r, updated, r.t("deal.reopened", "id", d.Ref(), "stage", r.stageName(updated.Stage)))
+	return s.replyCard(ctx, w, r, updated, r.T("deal.reopened", "id", d.Ref(), "stage", r.stageName(updated.Stage)))
 }
 
 // dealEdit: "/deal edit D-7 amount=… close=… probability=… …".
@@ -684,14 +685,14 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 			}
 			moveTo = st
 		case "owner":
-			p, err := r.person(kv[k])
+			p, err := r.ResolvePerson(kv[k])
 			if err != nil {
 				return err
 			}
-			if actor.OnBehalfOf == 0 && p.Active() && r.rightsOver(p.ID) == nil {
+			if actor.OnBehalfOf == 0 && p.Active() && r.RightsOver(p.ID) == nil {
 				return crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", p.Name)
 			}
-			if err := r.mayHandTo(actor, p); err != nil {
+			if err := r.MayHandTo(actor, p); err != nil {
 				return err
 			}
 			newOwner = p
@@ -701,7 +702,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 			}
 		}
 	}
-	at := r.now.In(r.tz)
+	at := r.Now.In(r.TZ)
 	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(cur *crm.Deal) error {
 		for _, k := range keys {
 			if k != "stage" && k != "owner" {
@@ -714,7 +715,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 			cur.OwnerID = newOwner.ID
 		}
 		if moveTo != "" {
-			return cur.MoveTo(moveTo, at, r.me.ID)
+			return cur.MoveTo(moveTo, at, r.Me.ID)
 		}
 		return nil
 	})
@@ -725,9 +726,9 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 	for _, ch := range crm.Diff(d.Fields(), updated.Fields()) {
 		lines = append(lines, r.dealChange(d, updated, ch))
 	}
-	head := r.t("deal.unchanged", "id", d.Ref())
+	head := r.T("deal.unchanged", "id", d.Ref())
 	if len(lines) > 0 {
-		head = r.t("deal.saved", "id", d.Ref()) + "\n" + strings.Join(lines, "\n")
+		head = r.T("deal.saved", "id", d.Ref()) + "\n" + strings.Join(lines, "\n")
 	}
 	return s.replyCard(ctx, w, r, updated, head)
 }
@@ -754,11 +755,11 @@ func (r *request) dealChange(old, cur *crm.Deal, ch crm.FieldChange) string {
 				return dates.Format(t, r.Lang)
 			}
 		case "owner":
-			return r.personName(parseUint(v))
+			return r.PersonName(parseUint(v))
 		}
 		return v
 	}
-	return r.t("deal.field."+ch.Field) + ": " + val(old, ch.Old) + " → " + val(cur, ch.New)
+	return r.T("deal.field."+ch.Field) + ": " + val(old, ch.Old) + " → " + val(cur, ch.New)
 }
 
 // dealHistory: "/deal D-7 history".
@@ -773,18 +774,18 @@ func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request
 	}
 	var lines []string
 	for _, h := range hist {
-		who := r.actorName(h.By, h.OnBehalfOf)
-		what := r.t("history.created")
+		who := r.ActorName(h.By, h.OnBehalfOf)
+		what := r.T("history.created")
 		if h.Field != "created" {
 			what = r.dealChange(d, d, h.FieldChange)
 		}
-		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.fmtTime(h.At), who, what))
+		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.FmtTime(h.At), who, what))
 	}
 	const maxLines = 50
 	if len(lines) > maxLines {
-		lines = append([]string{r.t("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
+		lines = append([]string{r.T("list.earlier", "count", len(lines)-maxLines)}, lines[len(lines)-maxLines:]...)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("deal.history_title", "id", d.Ref(), "title", d.Title), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("deal.history_title", "id", d.Ref(), "title", d.Title), Text: strings.Join(lines, "\n")})
 }
 
 // dealCard builds the card of one deal: the facts, the stage history with
@@ -802,56 +803,56 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 			rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value})
 		}
 	}
-	add(r.t("deal.card.client"), client)
-	add(r.t("card.owner"), r.personName(d.OwnerID))
-	add(r.t("deal.card.amount"), r.money(d.Amount, d.Currency))
+	add(r.T("deal.card.client"), client)
+	add(r.T("card.owner"), r.PersonName(d.OwnerID))
+	add(r.T("deal.card.amount"), r.money(d.Amount, d.Currency))
 	stage := r.stageName(d.Stage)
 	if d.Open() {
 		stage += " · " + r.pct(d.Prob())
 		if d.Probability != nil {
-			stage += " " + r.t("deal.card.own_prob", "weight", r.pct(d.Stage.Weight()))
+			stage += " " + r.T("deal.card.own_prob", "weight", r.pct(d.Stage.Weight()))
 		}
-		add(r.t("deal.card.stage"), stage)
-		add(r.t("deal.card.weighted"), r.money(d.Weighted(), d.Currency))
+		add(r.T("deal.card.stage"), stage)
+		add(r.T("deal.card.weighted"), r.money(d.Weighted(), d.Currency))
 	} else {
 		if d.Cancelled {
-			stage += " · " + r.t("deal.card.cancelled")
+			stage += " · " + r.T("deal.card.cancelled")
 		}
-		add(r.t("deal.card.stage"), stage)
+		add(r.T("deal.card.stage"), stage)
 	}
 	if !d.ExpectedClose.IsZero() {
-		v := r.fmtDate(d.ExpectedClose)
-		if d.Open() && d.ExpectedClose.Before(r.today()) {
-			v += " ⚠ " + r.t("deal.card.close_passed")
+		v := r.FmtDate(d.ExpectedClose)
+		if d.Open() && d.ExpectedClose.Before(r.Today()) {
+			v += " ⚠ " + r.T("deal.card.close_passed")
 		}
-		add(r.t("deal.card.close"), v)
+		add(r.T("deal.card.close"), v)
 	}
-	add(r.t("deal.card.competitor"), d.Competitor)
-	add(r.t("deal.card.reason"), d.LossReason)
-	add(r.t("deal.card.created"), r.fmtDate(d.CreatedAt))
+	add(r.T("deal.card.competitor"), d.Competitor)
+	add(r.T("deal.card.reason"), d.LossReason)
+	add(r.T("deal.card.created"), r.FmtDate(d.CreatedAt))
 	if !d.Open() {
-		add(r.t("deal.card.closed"), r.t("deal.card.closed_after", "date", r.fmtDate(d.ClosedAt), "count", r.days(d.CreatedAt, d.ClosedAt)))
+		add(r.T("deal.card.closed"), r.T("deal.card.closed_after", "date", r.FmtDate(d.ClosedAt), "count", r.days(d.CreatedAt, d.ClosedAt)))
 	}
 	var hist []string
 	for _, sp := range d.Spans() {
 		end := sp.To
 		if end.IsZero() {
-			end = r.now
+			end = r.Now
 		}
-		line := r.stageName(sp.Stage) + " · " + r.fmtDate(sp.From)
+		line := r.stageName(sp.Stage) + " · " + r.FmtDate(sp.From)
 		switch {
 		case !sp.Stage.Open() && sp.To.IsZero():
 		case sp.To.IsZero():
-			line += " · " + r.t("deal.card.days_now", "count", r.days(sp.From, end))
+			line += " · " + r.T("deal.card.days_now", "count", r.days(sp.From, end))
 		default:
-			line += " · " + r.t("deal.card.days", "count", r.days(sp.From, end))
+			line += " · " + r.T("deal.card.days", "count", r.days(sp.From, end))
 		}
 		if sp.By != 0 && sp.By != d.OwnerID {
-			line += " (" + r.personName(sp.By) + ")"
+			line += " (" + r.PersonName(sp.By) + ")"
 		}
 		hist = append(hist, line)
 	}
-	add(r.t("deal.card.history"), strings.Join(hist, "\n"))
+	add(r.T("deal.card.history"), strings.Join(hist, "\n"))
 
 	ref := d.Ref()
 	if d.Open() {
@@ -862,11 +863,11 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 			}
 		}
 		rep.Buttons = append(rep.Buttons, moves,
-			[]bot.Button{{Label: "✓ " + r.t("deal.button.won"), Data: "/deal won " + ref}, {Label: "✗ " + r.t("deal.button.lost"), Data: "/deal lost " + ref}})
+			[]bot.Button{{Label: "✓ " + r.T("deal.button.won"), Data: "/deal won " + ref}, {Label: "✗ " + r.T("deal.button.lost"), Data: "/deal lost " + ref}})
 	} else {
-		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: "↺ " + r.t("deal.button.reopen"), Data: "/deal reopen " + ref}})
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: "↺ " + r.T("deal.button.reopen"), Data: "/deal reopen " + ref}})
 	}
-	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.history"), Data: "/deal " + ref + " history"}})
+	rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.T("button.history"), Data: "/deal " + ref + " history"}})
 	return rep, nil
 }
 
@@ -875,7 +876,7 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	if len(r.Command.Args) == 0 {
 		return crm.Errorf(crm.EINVALID, "deals.usage")
 	}
-	c, err := r.client(ctx, strings.Join(r.Command.Args, " "))
+	c, err := r.Client(ctx, strings.Join(r.Command.Args, " "))
 	if err != nil {
 		return err
 	}
@@ -906,13 +907,13 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		return open[i].Amount.GreaterThan(open[j].Amount)
 	})
 	sort.SliceStable(closed, func(i, j int) bool { return closed[i].ClosedAt.After(closed[j].ClosedAt) })
-	title := r.t("deals.title", "name", c.Name, "n", len(ds))
+	title := r.T("deals.title", "name", c.Name, "n", len(ds))
 	if len(ds) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("deals.none", "name", c.Name, "ref", clientRef(c))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("deals.none", "name", c.Name, "ref", core.ClientRef(c))})
 	}
 	var lines []string
 	if len(open) > 0 {
-		lines = append(lines, r.t("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW)))
+		lines = append(lines, r.T("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW)))
 	}
 	const maxList = 20
 	showOwner := false
@@ -921,23 +922,23 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 			showOwner = true
 		}
 	}
-	pg := r.page(maxList)
+	pg := r.Page(maxList)
 	for i, d := range append(append([]*crm.Deal{}, open...), closed...) {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(ds)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(ds)-pg.End()))
 			break
 		}
 		line := "• " + r.dealLine(d, "")
 		if showOwner {
-			line += " (" + r.personName(d.OwnerID) + ")"
+			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 	}
 	if wonN > 0 {
-		lines = append(lines, r.t("deals.won_total", "n", wonN, "sum", r.sums(won)))
+		lines = append(lines, r.T("deals.won_total", "n", wonN, "sum", r.sums(won)))
 	}
 	var buttons []bot.Button
 	for i, d := range open {
@@ -946,11 +947,11 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		}
 		buttons = append(buttons, bot.Button{Label: d.Ref(), Data: "/deal " + d.Ref()})
 	}
-	rep := bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Edit: r.paged()}
+	rep := bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Edit: r.Paged()}
 	if len(buttons) > 0 {
 		rep.Buttons = [][]bot.Button{buttons}
 	}
-	rep.Buttons = append(rep.Buttons, r.pageButtons(pg, len(ds))...)
+	rep.Buttons = append(rep.Buttons, r.PageButtons(pg, len(ds))...)
 	return w.Reply(ctx, rep)
 }
 
@@ -967,13 +968,13 @@ func (r *request) dealLine(d *crm.Deal, clientName string) string {
 		line += " " + r.pct(*d.Probability)
 	}
 	if d.Open() && !d.ExpectedClose.IsZero() {
-		line += " · " + r.fmtDate(d.ExpectedClose)
-		if d.ExpectedClose.Before(r.today()) {
+		line += " · " + r.FmtDate(d.ExpectedClose)
+		if d.ExpectedClose.Before(r.Today()) {
 			line += " ⚠"
 		}
 	}
 	if !d.Open() {
-		line += " · " + r.fmtDate(d.ClosedAt)
+		line += " · " + r.FmtDate(d.ClosedAt)
 	}
 	return line
 }
@@ -1001,20 +1002,20 @@ func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client
 	}
 	var out []bot.Field
 	if len(open) == 0 {
-		out = append(out, bot.Field{Label: r.t("deal.card.open_deals"), Value: r.t("deal.card.no_open")})
+		out = append(out, bot.Field{Label: r.T("deal.card.open_deals"), Value: r.T("deal.card.no_open")})
 	} else {
-		out = append(out, bot.Field{Label: r.t("deal.card.open_deals"), Value: r.t("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW))})
+		out = append(out, bot.Field{Label: r.T("deal.card.open_deals"), Value: r.T("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW))})
 		sort.SliceStable(open, func(i, j int) bool { return open[i].Amount.GreaterThan(open[j].Amount) })
 		for i, d := range open {
 			if i == 3 {
-				out = append(out, bot.Field{Label: "…", Value: r.t("list.more", "count", len(open)-3) + " — /deals " + clientRef(c)})
+				out = append(out, bot.Field{Label: "…", Value: r.T("list.more", "count", len(open)-3) + " — /deals " + core.ClientRef(c)})
 				break
 			}
 			out = append(out, bot.Field{Label: d.Ref(), Value: strings.TrimPrefix(r.dealLine(d, ""), d.Ref()+" ")})
 		}
 	}
 	if wonN > 0 {
-		out = append(out, bot.Field{Label: r.t("deal.card.won_total"), Value: r.t("deal.card.won_value", "n", wonN, "sum", r.sums(won))})
+		out = append(out, bot.Field{Label: r.T("deal.card.won_total"), Value: r.T("deal.card.won_value", "n", wonN, "sum", r.sums(won))})
 	}
 	return out, nil
 }
@@ -1023,7 +1024,7 @@ func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client
 func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	var due []*crm.Deal
-	err := s.deals().OpenDealsClosing(ctx, owners, 1, crm.MonthOf(until.In(r.tz)), func(d *crm.Deal) bool {
+	err := s.deals().OpenDealsClosing(ctx, owners, 1, crm.MonthOf(until.In(r.TZ)), func(d *crm.Deal) bool {
 		if d.ExpectedClose.Before(until) {
 			due = append(due, d)
 		}
@@ -1041,17 +1042,17 @@ func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, u
 			}
 			names[d.ClientID] = name
 		}
-		text := r.t("deal.agenda_today", "line", r.dealLine(d, name))
-		if d.ExpectedClose.Before(r.today()) {
-			text = "⚠ " + r.t("deal.agenda_overdue", "line", r.dealLine(d, name))
+		text := r.T("deal.agenda_today", "line", r.dealLine(d, name))
+		if d.ExpectedClose.Before(r.Today()) {
+			text = "⚠ " + r.T("deal.agenda_overdue", "line", r.dealLine(d, name))
 		}
-		if d.OwnerID != r.me.ID {
-			text += " (" + r.t("today.for", "name", r.personName(d.OwnerID)) + ")"
+		if d.OwnerID != r.Me.ID {
+			text += " (" + r.T("today.for", "name", r.PersonName(d.OwnerID)) + ")"
 		}
 		ref := d.Ref()
 		items = append(items, agendaItem{Due: d.ExpectedClose, Text: text, Buttons: []bot.Button{
-			{Label: "✓ " + r.t("deal.button.won"), Data: "/deal won " + ref},
-			{Label: r.t("button.card") + " " + ref, Data: "/deal " + ref},
+			{Label: "✓ " + r.T("deal.button.won"), Data: "/deal won " + ref},
+			{Label: r.T("button.card") + " " + ref, Data: "/deal " + ref},
 		}})
 	}
 	return items, nil

@@ -29,7 +29,7 @@ func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len(words) < 5 {
 		return crm.Errorf(crm.EINVALID, "delegate.usage")
 	}
-	deputy, err := r.person(words[0])
+	deputy, err := r.ResolvePerson(words[0])
 	if err != nil {
 		return err
 	}
@@ -53,25 +53,25 @@ func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 		*cur = append(*cur, w)
 	}
-	from, ok := r.date(strings.Join(fromText, " "))
+	from, ok := r.Date(strings.Join(fromText, " "))
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(fromText, " "))
 	}
 	// "from monday to friday" typed on a Wednesday: the Friday after that
 	// Monday, not this week's.
-	to, ok := r.dateFrom(strings.Join(toText, " "), from)
+	to, ok := r.DateFrom(strings.Join(toText, " "), from)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(toText, " "))
 	}
-	absent := r.me
+	absent := r.Me
 	if len(forRef) > 0 {
-		if absent, err = r.person(strings.Join(forRef, " ")); err != nil {
+		if absent, err = r.ResolvePerson(strings.Join(forRef, " ")); err != nil {
 			return err
 		}
 	}
 	// The right to name a stand-in is one's own (for oneself, or as the
 	// absent person's supervisor or a head), never one held as a deputy.
-	if a := r.rightsOver(absent.ID); a == nil || a.OnBehalfOf != 0 {
+	if a := r.RightsOver(absent.ID); a == nil || a.OnBehalfOf != 0 {
 		return crm.Errorf(crm.EFORBIDDEN, "delegate.forbidden", "name", absent.Name)
 	}
 	switch {
@@ -80,26 +80,26 @@ func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	case deputy.ID == absent.ID:
 		return crm.Errorf(crm.EINVALID, "delegate.self")
 	case to.Before(from):
-		return crm.Errorf(crm.EINVALID, "delegate.backwards", "from", r.fmtDate(from), "to", r.fmtDate(to))
-	case !dates.AddDays(to, 1).After(r.now):
+		return crm.Errorf(crm.EINVALID, "delegate.backwards", "from", r.FmtDate(from), "to", r.FmtDate(to))
+	case !dates.AddDays(to, 1).After(r.Now):
 		return crm.Errorf(crm.EINVALID, "delegate.past")
 	}
-	d := &crm.Delegation{AbsentID: absent.ID, DeputyID: deputy.ID, From: from, To: dates.AddDays(to, 1), Reason: reason, CreatedBy: r.me.ID}
+	d := &crm.Delegation{AbsentID: absent.ID, DeputyID: deputy.ID, From: from, To: dates.AddDays(to, 1), Reason: reason, CreatedBy: r.Me.ID}
 	existing, err := s.store.Delegations(ctx)
 	if err != nil {
 		return err
 	}
 	for _, e := range existing {
 		if e.AbsentID == absent.ID && overlaps(e, d) {
-			return crm.Errorf(crm.ECONFLICT, "delegate.overlap", "id", e.ID, "name", r.personName(e.DeputyID),
-				"from", r.fmtDate(e.From), "to", r.fmtDate(e.To.AddDate(0, 0, -1)))
+			return crm.Errorf(crm.ECONFLICT, "delegate.overlap", "id", e.ID, "name", r.PersonName(e.DeputyID),
+				"from", r.FmtDate(e.From), "to", r.FmtDate(e.To.AddDate(0, 0, -1)))
 		}
 	}
 	if err := s.store.SaveDelegation(ctx, d); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("delegate.saved", "id", d.ID, "deputy", deputy.Name, "absent", absent.Name,
-		"from", r.fmtDate(d.From), "to", r.fmtDate(to))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("delegate.saved", "id", d.ID, "deputy", deputy.Name, "absent", absent.Name,
+		"from", r.FmtDate(d.From), "to", r.FmtDate(to))})
 }
 
 // effectiveEnd is when a delegation stops (its end, or when it was ended).
@@ -122,44 +122,44 @@ func (s *Service) delegationsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	}
 	var list []*crm.Delegation
 	for _, d := range all {
-		if !effectiveEnd(d).After(r.now) {
+		if !effectiveEnd(d).After(r.Now) {
 			continue
 		}
-		if d.DeputyID == r.me.ID || d.AbsentID == r.me.ID || r.seesOwner(d.AbsentID) {
+		if d.DeputyID == r.Me.ID || d.AbsentID == r.Me.ID || r.SeesOwner(d.AbsentID) {
 			list = append(list, d)
 		}
 	}
 	if len(list) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("delegations.empty")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("delegations.empty")})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].From.Before(list[j].From) })
 	var lines []string
 	var buttons [][]bot.Button
 	for _, d := range list {
 		key := "delegations.coming"
-		if d.ActiveAt(r.now) {
+		if d.ActiveAt(r.Now) {
 			key = "delegations.current"
 		}
-		line := r.t(key, "id", d.ID, "deputy", r.personName(d.DeputyID), "absent", r.personName(d.AbsentID),
-			"from", r.fmtDate(d.From), "to", r.fmtDate(effectiveEnd(d).AddDate(0, 0, -1)))
+		line := r.T(key, "id", d.ID, "deputy", r.PersonName(d.DeputyID), "absent", r.PersonName(d.AbsentID),
+			"from", r.FmtDate(d.From), "to", r.FmtDate(effectiveEnd(d).AddDate(0, 0, -1)))
 		if d.Reason != "" {
 			line += " — " + d.Reason
 		}
 		lines = append(lines, line)
 		if s.mayEnd(r, d) {
-			buttons = append(buttons, []bot.Button{{Label: r.t("delegations.end_button", "id", d.ID), Data: "/delegation end " + strconv.FormatUint(d.ID, 10)}})
+			buttons = append(buttons, []bot.Button{{Label: r.T("delegations.end_button", "id", d.ID), Data: "/delegation end " + strconv.FormatUint(d.ID, 10)}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("delegations.title"), Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Title: r.T("delegations.title"), Text: strings.Join(lines, "\n"), Buttons: buttons})
 }
 
 // mayEnd reports whether the sender may end or cancel d: whoever made it,
 // the absent person, or anyone with their own rights over the absent person.
 func (s *Service) mayEnd(r *request, d *crm.Delegation) bool {
-	if d.CreatedBy == r.me.ID || d.AbsentID == r.me.ID {
+	if d.CreatedBy == r.Me.ID || d.AbsentID == r.Me.ID {
 		return true
 	}
-	a := r.rightsOver(d.AbsentID)
+	a := r.RightsOver(d.AbsentID)
 	return a != nil && a.OnBehalfOf == 0
 }
 
@@ -185,17 +185,17 @@ func (s *Service) delegationCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 		if !s.mayEnd(r, d) {
 			break
 		}
-		if !effectiveEnd(d).After(r.now) {
-			return w.Reply(ctx, bot.Reply{Text: r.t("delegation.already_over", "id", id), Edit: r.Button})
+		if !effectiveEnd(d).After(r.Now) {
+			return w.Reply(ctx, bot.Reply{Text: r.T("delegation.already_over", "id", id), Edit: r.Button})
 		}
-		d.EndedAt = r.now
-		if d.From.After(r.now) {
+		d.EndedAt = r.Now
+		if d.From.After(r.Now) {
 			d.EndedAt = d.From // cancelled before it began
 		}
 		if err := s.store.SaveDelegation(ctx, d); err != nil {
 			return err
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("delegation.ended", "id", id, "deputy", r.personName(d.DeputyID), "absent", r.personName(d.AbsentID)), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("delegation.ended", "id", id, "deputy", r.PersonName(d.DeputyID), "absent", r.PersonName(d.AbsentID)), Edit: r.Button})
 	}
 	return crm.Errorf(crm.ENOTFOUND, "delegation.not_found", "id", id)
 }

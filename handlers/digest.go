@@ -38,8 +38,8 @@ type namedSection struct {
 // digestSection adds one part to a digest. It reads what sc covers (the
 // people sc.Owners, seen with the rights of sc.Subject, in sc.Period) and
 // returns lines, "needs you" items, per-person figures and chart data; nil
-// when it has nothing to say. It writes in the reader's language (sc.t,
-// sc.fmtDate) and never formats for a platform.
+// when it has nothing to say. It writes in the reader's language (sc.T,
+// sc.FmtDate) and never formats for a platform.
 type digestSection func(ctx context.Context, sc *digestScope) (*digestPart, error)
 
 // snapshotFunc returns the rows of the day's snapshot of one kind (for
@@ -140,7 +140,7 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	var (
 		full    bool
 		kind    string
-		subject = r.me
+		subject = r.Me
 		day     time.Time
 	)
 	for _, a := range args {
@@ -152,16 +152,16 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		case isWord(a, "day", "daily", "ден", "дневен"):
 			kind = crm.DigestDaily
 		case strings.HasPrefix(a, "@") || strings.Contains(a, ":"):
-			p, err := r.person(a)
+			p, err := r.ResolvePerson(a)
 			if err != nil {
 				return err
 			}
-			if r.rightsOver(p.ID) == nil {
+			if r.RightsOver(p.ID) == nil {
 				return crm.Errorf(crm.EFORBIDDEN, "digest.forbidden", "name", p.Name)
 			}
 			subject = p
 		default:
-			d, ok := r.date(a)
+			d, ok := r.Date(a)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.usage")
 			}
@@ -175,9 +175,9 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	// The caller's own digest, then (for a deputy asking without naming
 	// anyone) the digest of each person they stand in for.
 	subjects := []*crm.Person{subject}
-	if subject == r.me {
-		for id := range r.absent {
-			if p := r.people[id]; p != nil {
+	if subject == r.Me {
+		for id := range r.Absent {
+			if p := r.People[id]; p != nil {
 				subjects = append(subjects, p)
 			}
 		}
@@ -185,8 +185,8 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	}
 	for _, subj := range subjects {
 		sched := effectiveSchedule(subj, stored)
-		per := digestPeriodOn(sched, r.tz, r.now, day, kind)
-		rep, err := s.buildDigest(ctx, r.me, subj, r.Lang, per, full)
+		per := digestPeriodOn(sched, r.TZ, r.Now, day, kind)
+		rep, err := s.buildDigest(ctx, r.Me, subj, r.Lang, per, full)
 		if err != nil {
 			return err
 		}
@@ -268,9 +268,9 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	sched := effectiveSchedule(r.me, stored)
+	sched := effectiveSchedule(r.Me, stored)
 	if len(args) == 0 {
-		return w.Reply(ctx, bot.Reply{Title: r.t("digest.settings_title"), Text: s.describeSchedule(r, sched) + "\n" + r.t("digest.settings_hint")})
+		return w.Reply(ctx, bot.Reply{Title: r.T("digest.settings_title"), Text: s.describeSchedule(r, sched) + "\n" + r.T("digest.settings_hint")})
 	}
 	for _, a := range args {
 		k, v, hasValue := strings.Cut(a, "=")
@@ -325,26 +325,26 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 	if !sched.Off && sched.Days == 0 && sched.Weekly == 0 {
 		return crm.Errorf(crm.EINVALID, "digest.no_days")
 	}
-	sched.PersonID, sched.UpdatedAt = r.me.ID, r.now
+	sched.PersonID, sched.UpdatedAt = r.Me.ID, r.Now
 	if err := s.store.SaveDigestSchedule(ctx, &sched); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("digest.settings_saved") + " " + s.describeSchedule(r, sched)})
+	return w.Reply(ctx, bot.Reply{Text: r.T("digest.settings_saved") + " " + s.describeSchedule(r, sched)})
 }
 
 // describeSchedule says in words when the digest comes.
 func (s *Service) describeSchedule(r *request, d crm.DigestSchedule) string {
 	if d.Off {
-		return r.t("digest.settings_off")
+		return r.T("digest.settings_off")
 	}
 	at := fmt.Sprintf("%02d:%02d", d.At/60, d.At%60)
-	tz := s.personTZ(r.me).String()
+	tz := s.personTZ(r.Me).String()
 	if d.Days == 0 {
-		return r.t("digest.settings_weekly_only", "weekly", r.weekdays(d.Weekly, true), "time", at, "tz", tz)
+		return r.T("digest.settings_weekly_only", "weekly", r.weekdays(d.Weekly, true), "time", at, "tz", tz)
 	}
-	text := r.t("digest.settings_daily", "days", r.weekdays(d.Days, false), "time", at, "tz", tz)
+	text := r.T("digest.settings_daily", "days", r.weekdays(d.Days, false), "time", at, "tz", tz)
 	if d.Weekly != 0 {
-		text += " " + r.t("digest.settings_weekly_too", "weekly", r.weekdays(d.Weekly, true))
+		text += " " + r.T("digest.settings_weekly_too", "weekly", r.weekdays(d.Weekly, true))
 	}
 	return text
 }
@@ -355,7 +355,7 @@ var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 // with full names ("Monday") when full.
 func (r *request) weekdays(w crm.Weekdays, full bool) string {
 	if w == crm.AllDays {
-		return r.t("digest.every_day")
+		return r.T("digest.every_day")
 	}
 	list := w.List()
 	var parts []string
@@ -366,9 +366,9 @@ func (r *request) weekdays(w crm.Weekdays, full bool) string {
 		}
 		name := func(d time.Weekday) string {
 			if full {
-				return r.t("digest.dayname." + weekdayKeys[d])
+				return r.T("digest.dayname." + weekdayKeys[d])
 			}
-			return r.t("digest.day." + weekdayKeys[d])
+			return r.T("digest.day." + weekdayKeys[d])
 		}
 		switch {
 		case j-i >= 2:

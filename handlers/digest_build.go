@@ -10,11 +10,12 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // digestScope is what one digest covers and for whom. Its request speaks
 // the reader's language and time zone and holds the rights of Subject (me
-// is the subject), so sections can use r.t, r.fmtDate and r.rightsOver as
+// is the subject), so sections can use r.T, r.FmtDate and r.RightsOver as
 // in any command.
 type digestScope struct {
 	*request
@@ -113,7 +114,7 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 	if !sc.personal() {
 		for i, t := range row.overdue {
 			if i == digestDetailItems {
-				detail = append(detail, sc.t("list.more", "count", len(row.overdue)-i))
+				detail = append(detail, sc.T("list.more", "count", len(row.overdue)-i))
 				break
 			}
 			detail = append(detail, "⚠ "+s.taskLine(ctx, sc, t))
@@ -127,9 +128,9 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 			names = append(names, c.Name)
 		}
 		if more := row.Stale - len(stale); more > 0 {
-			names = append(names, sc.t("digest.and_more", "count", more))
+			names = append(names, sc.T("digest.and_more", "count", more))
 		}
-		detail = append(detail, sc.t("digest.detail_stale", "names", strings.Join(names, ", ")))
+		detail = append(detail, sc.T("digest.detail_stale", "names", strings.Join(names, ", ")))
 	}
 	return detail
 }
@@ -158,19 +159,19 @@ func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Perso
 	}
 	// The subject's own scope: standing in for others comes as their own
 	// digest, not mixed into this one.
-	r.absent = map[uint64]*crm.Delegation{}
-	r.tz = s.personTZ(reader)
+	r.Absent = map[uint64]*crm.Delegation{}
+	r.TZ = s.personTZ(reader)
 	sc := &digestScope{request: r, Reader: reader, Subject: subject, Period: per, Full: full, away: map[uint64]uint64{}}
 	switch subject.Role {
 	case crm.RoleHead:
-		for _, p := range r.people {
+		for _, p := range r.People {
 			if p.Active() && p.Role != crm.RoleHead {
 				sc.Owners = append(sc.Owners, p.ID)
 			}
 		}
 	case crm.RoleSupervisor:
-		for id := range r.reportsOf(subject.ID) {
-			if r.people[id].Active() {
+		for id := range r.ReportsOf(subject.ID) {
+			if r.People[id].Active() {
 				sc.Owners = append(sc.Owners, id)
 			}
 		}
@@ -184,7 +185,7 @@ func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Perso
 		return nil, err
 	}
 	for _, d := range ds {
-		if d.ActiveAt(r.now) {
+		if d.ActiveAt(r.Now) {
 			sc.away[d.AbsentID] = d.DeputyID
 		}
 	}
@@ -220,11 +221,11 @@ func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, 
 // you" items for overdue work and managers who logged nothing lately.
 func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
 	part := &digestPart{}
-	today := dates.Day(sc.now, sc.tz)
+	today := dates.Day(sc.Now, sc.TZ)
 	quiet := workdaysBefore(today, inactiveWorkdays)
-	touchBefore, reviewBefore := sc.now.Add(-s.cfg.StaleTouch), sc.now.Add(-s.cfg.StaleReview)
+	touchBefore, reviewBefore := sc.Now.Add(-s.cfg.StaleTouch), sc.Now.Add(-s.cfg.StaleReview)
 	for _, id := range sc.Owners {
-		p := sc.people[id]
+		p := sc.People[id]
 		act, err := s.store.OwnerActivity(ctx, id, sc.Period.From, sc.Period.To)
 		if err != nil {
 			return nil, err
@@ -246,9 +247,9 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		}
 		if p.Role == crm.RoleManager && row.Deputy == 0 && act.LastTouch.Before(quiet) && p.CreatedAt.Before(quiet) {
 			row.Inactive = true
-			text := sc.t("digest.need_inactive_never", "name", p.Name, "days", inactiveWorkdays)
+			text := sc.T("digest.need_inactive_never", "name", p.Name, "days", inactiveWorkdays)
 			if !act.LastTouch.IsZero() {
-				text = sc.t("digest.need_inactive", "name", p.Name, "days", inactiveWorkdays, "date", sc.fmtDate(act.LastTouch))
+				text = sc.T("digest.need_inactive", "name", p.Name, "days", inactiveWorkdays, "date", sc.FmtDate(act.LastTouch))
 			}
 			part.Needs = append(part.Needs, digestNeed{Rank: needRankInactive, Since: act.LastTouch, Text: text})
 		}
@@ -260,7 +261,7 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 				}
 			} else {
 				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: overdue[0].Due,
-					Text: sc.t("digest.need_overdue", "name", p.Name, "count", len(overdue), "date", sc.fmtDate(overdue[0].Due))})
+					Text: sc.T("digest.need_overdue", "name", p.Name, "count", len(overdue), "date", sc.FmtDate(overdue[0].Due))})
 			}
 		}
 	}
@@ -287,7 +288,7 @@ func (s *Service) taskLine(ctx context.Context, sc *digestScope, t *crm.Task) st
 	if t.NextStep {
 		key = "digest.next_step"
 	}
-	return sc.t(key, "ref", idRef("T", t.ID), "date", sc.fmtDate(t.Due), "text", text)
+	return sc.T(key, "ref", core.IDRef("T", t.ID), "date", sc.FmtDate(t.Due), "text", text)
 }
 
 // workdaysBefore returns midnight of the n-th working day (Monday to
@@ -346,17 +347,17 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 	truncated := false
 	// Needs you.
 	if len(needs) == 0 {
-		lines = append(lines, sc.t("digest.needs_none"))
+		lines = append(lines, sc.T("digest.needs_none"))
 	} else {
-		lines = append(lines, sc.t("digest.needs_title", "count", len(needs)))
+		lines = append(lines, sc.T("digest.needs_title", "count", len(needs)))
 		for i, n := range needs {
 			if !sc.Full && i == digestNeeds {
-				lines = append(lines, sc.t("digest.more", "count", len(needs)-i))
+				lines = append(lines, sc.T("digest.more", "count", len(needs)-i))
 				truncated = true
 				break
 			}
 			if sc.Full && i == digestFullNeeds {
-				lines = append(lines, sc.t("list.more", "count", len(needs)-i))
+				lines = append(lines, sc.T("list.more", "count", len(needs)-i))
 				break
 			}
 			lines = append(lines, "• "+n.Text)
@@ -369,7 +370,7 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 		overdue += r.Overdue
 		stale += r.Stale
 	}
-	lines = append(lines, "", sc.t("digest.totals", "period", sc.periodText(), "conversations", conv, "overdue", overdue, "stale", stale))
+	lines = append(lines, "", sc.T("digest.totals", "period", sc.periodText(), "conversations", conv, "overdue", overdue, "stale", stale))
 	for _, p := range parts[1:] {
 		lines = append(lines, p.Lines...)
 		if sc.Full {
@@ -382,22 +383,22 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 	}
 	for i, r := range rows {
 		if !sc.Full && i == digestRows {
-			lines = append(lines, sc.t("digest.more", "count", len(rows)-i))
+			lines = append(lines, sc.T("digest.more", "count", len(rows)-i))
 			truncated = true
 			break
 		}
 		// Even the detailed digest stays a few messages long; one person's
 		// digest is a command away.
 		if sc.Full && i == digestFullRows {
-			lines = append(lines, sc.t("digest.more_people", "count", len(rows)-i))
+			lines = append(lines, sc.T("digest.more_people", "count", len(rows)-i))
 			break
 		}
-		row := sc.t("digest.row", "name", r.Name, "conversations", r.Conversations, "overdue", r.Overdue, "stale", r.Stale)
+		row := sc.T("digest.row", "name", r.Name, "conversations", r.Conversations, "overdue", r.Overdue, "stale", r.Stale)
 		for _, v := range perOwner[r.ID] {
 			row += ", " + v
 		}
 		if r.Deputy != 0 {
-			row += " " + sc.t("digest.row_away", "deputy", sc.personName(r.Deputy))
+			row += " " + sc.T("digest.row_away", "deputy", sc.PersonName(r.Deputy))
 		}
 		if r.Inactive {
 			row = "⚠ " + row
@@ -410,25 +411,25 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 		}
 	}
 	if len(rows) == 0 && !sc.personal() {
-		lines = append(lines, sc.t("digest.nobody"))
+		lines = append(lines, sc.T("digest.nobody"))
 	}
 
 	rep := bot.Reply{Title: sc.title(), Text: strings.Join(lines, "\n")}
 	if !sc.Full {
-		label := sc.t("digest.button_full")
+		label := sc.T("digest.button_full")
 		if truncated {
-			label = sc.t("digest.button_full_more")
+			label = sc.T("digest.button_full_more")
 		}
 		rep.Buttons = [][]bot.Button{{
 			{Label: label, Data: sc.fullCommand()},
-			{Label: sc.t("digest.button_settings"), Data: "/digest settings"},
+			{Label: sc.T("digest.button_settings"), Data: "/digest settings"},
 		}}
 		if len(charts) > 0 {
-			png, err := renderCharts(charts, sc.loc.Lang())
+			png, err := renderCharts(charts, sc.Loc.Lang())
 			if err != nil {
 				return bot.Reply{}, err
 			}
-			rep.Image = &bot.Image{Name: "digest-" + sc.Period.Day.Format(dayKeyLayout) + ".png", PNG: png, Alt: sc.t("digest.chart_alt")}
+			rep.Image = &bot.Image{Name: "digest-" + sc.Period.Day.Format(dayKeyLayout) + ".png", PNG: png, Alt: sc.T("digest.chart_alt")}
 		}
 	}
 	return rep, nil
@@ -439,19 +440,19 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 func (sc *digestScope) title() string {
 	var t string
 	if sc.Period.Weekly() {
-		t = sc.t("digest.title_weekly", "period", sc.periodText())
+		t = sc.T("digest.title_weekly", "period", sc.periodText())
 	} else {
-		t = sc.t("digest.title_daily", "date", sc.fmtDate(sc.Period.Day))
+		t = sc.T("digest.title_daily", "date", sc.FmtDate(sc.Period.Day))
 	}
 	switch {
 	case sc.Subject.ID == sc.Reader.ID:
 	case sc.standsIn():
-		t += " · " + sc.t("digest.for_absent", "name", sc.Subject.Name)
+		t += " · " + sc.T("digest.for_absent", "name", sc.Subject.Name)
 	default:
 		t += " · " + sc.Subject.Name
 	}
 	if sc.Full {
-		t += " · " + sc.t("digest.details")
+		t += " · " + sc.T("digest.details")
 	}
 	return t
 }
@@ -467,12 +468,12 @@ func (sc *digestScope) periodText() string {
 	p := sc.Period
 	last := dates.AddDays(p.To, -1)
 	if !p.To.Equal(p.Day) {
-		last = dates.Day(p.To, sc.tz)
+		last = dates.Day(p.To, sc.TZ)
 	}
 	if !last.After(p.From) {
-		return sc.fmtDate(p.From)
+		return sc.FmtDate(p.From)
 	}
-	return sc.fmtDate(p.From) + " – " + sc.fmtDate(last)
+	return sc.FmtDate(p.From) + " – " + sc.FmtDate(last)
 }
 
 // fullCommand is the command of the "Details" button: the same digest,

@@ -38,13 +38,13 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 	}
 	// The chart's weeks: the week of the period's last day and the ones
 	// before it, Monday to Sunday in the reader's time zone.
-	lastWeek := mondayOf(per.To.Add(-time.Nanosecond), sc.tz)
+	lastWeek := mondayOf(per.To.Add(-time.Nanosecond), sc.TZ)
 	chartFrom := dates.AddDays(lastWeek, -7*(chartWeeks-1))
 	weekOf := func(t time.Time) int {
 		if t.Before(chartFrom) || !t.Before(per.To) {
 			return -1
 		}
-		days := int(math.Round(dates.Day(t, sc.tz).Sub(chartFrom).Hours() / 24))
+		days := int(math.Round(dates.Day(t, sc.TZ).Sub(chartFrom).Hours() / 24))
 		if w := days / 7; w < chartWeeks {
 			return w
 		}
@@ -99,7 +99,7 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 				}
 				if sm.Status.Open() {
 					open++
-					if sm.Overdue(sc.now) {
+					if sm.Overdue(sc.Now) {
 						breached = append(breached, sm)
 						f.overdue++
 					}
@@ -124,17 +124,17 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 	}
 
 	part := &digestPart{PerOwner: map[uint64]string{}}
-	part.Lines = append(part.Lines, sc.t("digest.claims.summary", "opened", opened, "resolved", resolved, "breached", len(breached), "open", open))
+	part.Lines = append(part.Lines, sc.T("digest.claims.summary", "opened", opened, "resolved", resolved, "breached", len(breached), "open", open))
 	for id, f := range byOwner {
 		var parts []string
 		if f.opened > 0 {
-			parts = append(parts, sc.t("digest.claims.owner_new", "count", f.opened))
+			parts = append(parts, sc.T("digest.claims.owner_new", "count", f.opened))
 		}
 		if f.overdue > 0 {
-			parts = append(parts, sc.t("digest.claims.owner_overdue", "count", f.overdue))
+			parts = append(parts, sc.T("digest.claims.owner_overdue", "count", f.overdue))
 		}
 		if len(parts) > 0 {
-			part.PerOwner[id] = sc.t("digest.claims.owner", "list", strings.Join(parts, ", "))
+			part.PerOwner[id] = sc.T("digest.claims.owner", "list", strings.Join(parts, ", "))
 		}
 	}
 
@@ -155,14 +155,14 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 		cats := make([]string, chartWeeks)
 		for i := range cats {
 			_, wk := dates.AddDays(chartFrom, 7*i).ISOWeek()
-			cats[i] = sc.t("digest.claims.week", "n", wk)
+			cats[i] = sc.T("digest.claims.week", "n", wk)
 		}
 		part.Charts = append(part.Charts, digestChart{
-			Title:      sc.t("digest.claims.chart_title", "count", chartWeeks),
+			Title:      sc.T("digest.claims.chart_title", "count", chartWeeks),
 			Categories: cats,
 			Series: []chartSeries{
-				{Name: sc.t("digest.claims.chart_opened"), Values: weekOpened},
-				{Name: sc.t("digest.claims.chart_resolved"), Values: weekResolved},
+				{Name: sc.T("digest.claims.chart_opened"), Values: weekOpened},
+				{Name: sc.T("digest.claims.chart_resolved"), Values: weekResolved},
 			},
 		})
 	}
@@ -193,13 +193,13 @@ func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breac
 	needs := make([]digestNeed, 0, len(breached))
 	for _, sm := range breached {
 		key, due := "digest.claims.need_ack", sm.AckDue
-		if sm.ResolveOverdue(sc.now) {
+		if sm.ResolveOverdue(sc.Now) {
 			key, due = "digest.claims.need_resolve", sm.ResolveDue
 		}
-		text := sc.t(key, "ref", crm.ClaimRef(sm.ID), "client", names[sm.ClientID],
-			"severity", sc.t("claim.severity."+string(sm.Severity)), "due", sc.fmtTime(due))
+		text := sc.T(key, "ref", crm.ClaimRef(sm.ID), "client", names[sm.ClientID],
+			"severity", sc.T("claim.severity."+string(sm.Severity)), "due", sc.FmtTime(due))
 		if !sc.personal() {
-			text += " — " + sc.personName(sm.OwnerID)
+			text += " — " + sc.PersonName(sm.OwnerID)
 		}
 		needs = append(needs, digestNeed{Rank: needRankBreach + sm.Severity.Rank(), Since: due, Text: text})
 	}
@@ -253,7 +253,7 @@ func (s *Service) claimCauses(ctx context.Context, sc *digestScope, ids []uint64
 	var counts []string
 	for _, k := range keys {
 		g := groups[k]
-		counts = append(counts, sc.t("digest.claims.cause_item", "cause", g.label, "n", g.n))
+		counts = append(counts, sc.T("digest.claims.cause_item", "cause", g.label, "n", g.n))
 		if len(g.clients) < 2 {
 			continue
 		}
@@ -276,10 +276,10 @@ func (s *Service) claimCauses(ctx context.Context, sc *digestScope, ids []uint64
 		if g.corrective == g.n {
 			key = "digest.claims.recurring_done"
 		}
-		lines = append(lines, "⚠ "+sc.t(key, "cause", g.label, "count", len(g.clients), "clients", strings.Join(list, ", ")))
+		lines = append(lines, "⚠ "+sc.T(key, "cause", g.label, "count", len(g.clients), "clients", strings.Join(list, ", ")))
 	}
 	if len(counts) > 0 {
-		detail = append(detail, sc.t("digest.claims.causes", "list", strings.Join(counts, " · ")))
+		detail = append(detail, sc.T("digest.claims.causes", "list", strings.Join(counts, " · ")))
 	}
 	return lines, detail, nil
 }

@@ -143,7 +143,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	}
 
 	// One pass over the open deals: stuck, slipping and moved candidates.
-	today := sc.today()
+	today := sc.Today()
 	after := s.stuckAfter()
 	in := func(t time.Time) bool { return !t.Before(per.From) && t.Before(per.To) }
 	var stuck, slipping, candidates []*crm.Deal
@@ -158,7 +158,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	if err := s.deals().EachOpenDeal(ctx, sc.Owners, func(d *crm.Deal) bool {
 		since := d.StageSince()
 		passed := !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today)
-		if sc.now.Sub(since) > after || passed {
+		if sc.Now.Sub(since) > after || passed {
 			stuck = append(stuck, d)
 		}
 		if passed {
@@ -213,40 +213,40 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 		if sc.personal() {
 			return ""
 		}
-		return " (" + sc.personName(d.OwnerID) + ")"
+		return " (" + sc.PersonName(d.OwnerID) + ")"
 	}
 
 	if len(moved) > 0 {
 		var short []string
-		part.Detail = append(part.Detail, sc.t("digest.pipeline.moved_title"))
+		part.Detail = append(part.Detail, sc.T("digest.pipeline.moved_title"))
 		for _, m := range moved {
 			change := signedMoney(sc, m.change, m.deal.Currency)
-			from := sc.t("digest.pipeline.new")
+			from := sc.T("digest.pipeline.new")
 			if m.from != "" {
 				from = sc.stageName(m.from)
 			}
-			short = append(short, sc.t("digest.pipeline.moved_short", "ref", m.deal.Ref(), "from", from, "to", sc.stageName(m.deal.Stage), "change", change))
-			part.Detail = append(part.Detail, "• "+sc.t("digest.pipeline.moved_line", "ref", m.deal.Ref(), "client", names[m.deal.ClientID], "title", m.deal.Title,
+			short = append(short, sc.T("digest.pipeline.moved_short", "ref", m.deal.Ref(), "from", from, "to", sc.stageName(m.deal.Stage), "change", change))
+			part.Detail = append(part.Detail, "• "+sc.T("digest.pipeline.moved_line", "ref", m.deal.Ref(), "client", names[m.deal.ClientID], "title", m.deal.Title,
 				"amount", sc.money(m.deal.Amount, m.deal.Currency), "from", from, "to", sc.stageName(m.deal.Stage), "change", change)+owner(m.deal))
 		}
-		part.Lines = append(part.Lines, sc.t("digest.pipeline.moved", "list", strings.Join(short, " · ")))
+		part.Lines = append(part.Lines, sc.T("digest.pipeline.moved", "list", strings.Join(short, " · ")))
 	}
 
 	days := int(after.Hours() / 24)
 	if len(stuck) > 0 {
 		d := stuck[0]
-		longest := d.Ref() + " " + names[d.ClientID] + ", " + sc.t("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.now))
-		part.Lines = append(part.Lines, sc.t("digest.pipeline.stuck", "count", len(stuck), "days", days, "longest", longest))
-		part.Detail = append(part.Detail, sc.t("digest.pipeline.stuck_title"))
+		longest := d.Ref() + " " + names[d.ClientID] + ", " + sc.T("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.Now))
+		part.Lines = append(part.Lines, sc.T("digest.pipeline.stuck", "count", len(stuck), "days", days, "longest", longest))
+		part.Detail = append(part.Detail, sc.T("digest.pipeline.stuck_title"))
 		for i, d := range stuck {
 			if i == digestDetailItems {
-				part.Detail = append(part.Detail, sc.t("list.more", "count", len(stuck)-i))
+				part.Detail = append(part.Detail, sc.T("list.more", "count", len(stuck)-i))
 				break
 			}
 			line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + sc.money(d.Amount, d.Currency) + " · " +
-				sc.t("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.now))
+				sc.T("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.Now))
 			if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
-				line += " · ⚠ " + sc.t("pipeline.close_passed", "date", sc.fmtDate(d.ExpectedClose))
+				line += " · ⚠ " + sc.T("pipeline.close_passed", "date", sc.FmtDate(d.ExpectedClose))
 			}
 			part.Detail = append(part.Detail, line+owner(d))
 		}
@@ -254,8 +254,8 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 
 	for _, d := range slipping {
 		part.Needs = append(part.Needs, digestNeed{Rank: needRankSlipping, Since: d.ExpectedClose,
-			Text: sc.t("digest.pipeline.need_slipping", "ref", d.Ref(), "client", names[d.ClientID], "title", d.Title,
-				"amount", sc.money(d.Amount, d.Currency), "date", sc.fmtDate(d.ExpectedClose), "stage", sc.stageName(d.Stage)) + owner(d)})
+			Text: sc.T("digest.pipeline.need_slipping", "ref", d.Ref(), "client", names[d.ClientID], "title", d.Title,
+				"amount", sc.money(d.Amount, d.Currency), "date", sc.FmtDate(d.ExpectedClose), "stage", sc.stageName(d.Stage)) + owner(d)})
 	}
 
 	for id, f := range byOwner {
@@ -265,11 +265,11 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 			n   int
 		}{{"digest.pipeline.owner_won", f.won}, {"digest.pipeline.owner_lost", f.lost}, {"digest.pipeline.owner_moved", f.moved}, {"digest.pipeline.owner_new", f.added}} {
 			if p.n > 0 {
-				parts = append(parts, sc.t(p.key, "count", p.n))
+				parts = append(parts, sc.T(p.key, "count", p.n))
 			}
 		}
 		if len(parts) > 0 {
-			part.PerOwner[id] = sc.t("digest.pipeline.owner", "list", strings.Join(parts, ", "))
+			part.PerOwner[id] = sc.T("digest.pipeline.owner", "list", strings.Join(parts, ", "))
 		}
 	}
 
@@ -283,10 +283,10 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 func (s *Service) pipelineLines(sc *digestScope, part *digestPart, now, last weightedByStage, lastDay time.Time) {
 	cur := s.cfg.Currency
 	if lastDay.IsZero() {
-		part.Lines = append(part.Lines, sc.t("digest.pipeline.total_new", "now", now.total().Format(sc.Lang, cur)))
+		part.Lines = append(part.Lines, sc.T("digest.pipeline.total_new", "now", now.total().Format(sc.Lang, cur)))
 	} else {
-		part.Lines = append(part.Lines, sc.t("digest.pipeline.total", "now", now.total().Format(sc.Lang, cur),
-			"date", sc.fmtDate(lastDay), "last", last.total().Format(sc.Lang, cur), "change", sumsChange(sc, now.total(), last.total())))
+		part.Lines = append(part.Lines, sc.T("digest.pipeline.total", "now", now.total().Format(sc.Lang, cur),
+			"date", sc.FmtDate(lastDay), "last", last.total().Format(sc.Lang, cur), "change", sumsChange(sc, now.total(), last.total())))
 	}
 	for _, st := range crm.OpenStages {
 		n, l := now.get(st), last.get(st)
@@ -294,14 +294,14 @@ func (s *Service) pipelineLines(sc *digestScope, part *digestPart, now, last wei
 			continue
 		}
 		if lastDay.IsZero() {
-			part.Lines = append(part.Lines, "• "+sc.t("digest.pipeline.stage_new", "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur)))
+			part.Lines = append(part.Lines, "• "+sc.T("digest.pipeline.stage_new", "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur)))
 			continue
 		}
 		key := "digest.pipeline.stage"
 		if sc.Full {
 			key = "digest.pipeline.stage_full"
 		}
-		part.Lines = append(part.Lines, "• "+sc.t(key, "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur),
+		part.Lines = append(part.Lines, "• "+sc.T(key, "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur),
 			"last", l.Format(sc.Lang, cur), "change", sumsChange(sc, n, l)))
 	}
 }
@@ -330,11 +330,11 @@ func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, hav
 		if !hasData {
 			continue
 		}
-		c := digestChart{Title: sc.t("digest.pipeline.chart_title", "currency", cur), Categories: cats}
+		c := digestChart{Title: sc.T("digest.pipeline.chart_title", "currency", cur), Categories: cats}
 		if haveLast {
-			c.Series = append(c.Series, chartSeries{Name: sc.t("digest.pipeline.chart_last"), Values: lastWeek, Muted: true})
+			c.Series = append(c.Series, chartSeries{Name: sc.T("digest.pipeline.chart_last"), Values: lastWeek, Muted: true})
 		}
-		c.Series = append(c.Series, chartSeries{Name: sc.t("digest.pipeline.chart_now"), Values: thisWeek})
+		c.Series = append(c.Series, chartSeries{Name: sc.T("digest.pipeline.chart_now"), Values: thisWeek})
 		charts = append(charts, c)
 	}
 	return charts
@@ -428,7 +428,7 @@ func sumsChange(sc *digestScope, now, last money.Sums) string {
 		}
 	}
 	if len(parts) == 0 {
-		return sc.t("digest.pipeline.no_change")
+		return sc.T("digest.pipeline.no_change")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -29,7 +29,7 @@ func csvTime(r *request, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(r.tz).Format("2006-01-02 15:04")
+	return t.In(r.TZ).Format("2006-01-02 15:04")
 }
 
 // writeDealsCSV writes every deal of the people the sender sees by default.
@@ -38,7 +38,7 @@ func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer
 	if err := w.Write(header); err != nil {
 		return crm.Internal(err)
 	}
-	owners, err := r.visibleOwners(r.defaultScope())
+	owners, err := r.VisibleOwners(r.DefaultScope())
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Service) writeClaimsCSV(ctx context.Context, r *request, w *csvio.Write
 	if err := w.Write(header); err != nil {
 		return crm.Internal(err)
 	}
-	owners, err := r.visibleOwners(r.defaultScope())
+	owners, err := r.VisibleOwners(r.DefaultScope())
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Service) writeClaimsCSV(ctx context.Context, r *request, w *csvio.Write
 			}
 			var ids []uint64
 			for _, sm := range sums {
-				if !seen[sm.ID] && r.seesClaim(sm.OwnerID, sm.AssigneeID) {
+				if !seen[sm.ID] && r.SeesClaim(sm.OwnerID, sm.AssigneeID) {
 					seen[sm.ID] = true
 					ids = append(ids, sm.ID)
 				}

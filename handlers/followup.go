@@ -10,6 +10,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -42,7 +43,7 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	args := r.Command.Args
 	if len(args) == 2 {
 		if op, ok := followupOps[strings.ToLower(args[0])]; ok {
-			if id, ok := parseRef("F", args[1]); ok {
+			if id, ok := core.ParseRef("F", args[1]); ok {
 				if op == reviseSent {
 					return s.followupSent(ctx, w, r, id)
 				}
@@ -64,11 +65,11 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len([]rune(goal)) > maxGoalRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxGoalRunes)
 	}
-	c, err := r.client(ctx, name)
+	c, err := r.Client(ctx, name)
 	if err != nil {
 		return err
 	}
-	d := &crm.Draft{ClientID: c.ID, PersonID: r.me.ID, Lang: draftLang(c, r), CallerLang: r.Lang, Goal: goal, CreatedAt: r.now}
+	d := &crm.Draft{ClientID: c.ID, PersonID: r.Me.ID, Lang: draftLang(c, r), CallerLang: r.Lang, Goal: goal, CreatedAt: r.Now}
 	return s.draftAndReply(ctx, w, r, c, d, "")
 }
 
@@ -88,12 +89,12 @@ func (s *Service) followupRevise(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	c, err := r.client(ctx, "#"+itoa(prev.ClientID))
+	c, err := r.Client(ctx, "#"+itoa(prev.ClientID))
 	if err != nil {
 		return err
 	}
-	d := &crm.Draft{ParentID: prev.ID, ClientID: c.ID, PersonID: r.me.ID, Lang: prev.Lang, CallerLang: r.Lang,
-		Goal: prev.Goal, Short: prev.Short, Formal: prev.Formal, Variant: prev.Variant, CreatedAt: r.now}
+	d := &crm.Draft{ParentID: prev.ID, ClientID: c.ID, PersonID: r.Me.ID, Lang: prev.Lang, CallerLang: r.Lang,
+		Goal: prev.Goal, Short: prev.Short, Formal: prev.Formal, Variant: prev.Variant, CreatedAt: r.Now}
 	previous := ""
 	switch op {
 	case reviseShorter:
@@ -111,12 +112,12 @@ func (s *Service) ownDraft(ctx context.Context, r *request, id uint64) (*crm.Dra
 	d, err := s.store.Draft(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
-			return nil, crm.Errorf(crm.ENOTFOUND, "followup.not_found", "id", idRef("F", id))
+			return nil, crm.Errorf(crm.ENOTFOUND, "followup.not_found", "id", core.IDRef("F", id))
 		}
 		return nil, err
 	}
-	if d.PersonID != r.me.ID {
-		return nil, crm.Errorf(crm.ENOTFOUND, "followup.not_found", "id", idRef("F", id))
+	if d.PersonID != r.Me.ID {
+		return nil, crm.Errorf(crm.ENOTFOUND, "followup.not_found", "id", core.IDRef("F", id))
 	}
 	return d, nil
 }
@@ -124,7 +125,7 @@ func (s *Service) ownDraft(ctx context.Context, r *request, id uint64) (*crm.Dra
 // draftAndReply says "drafting…" at once, writes the draft (with the
 // model, or offline), keeps it and shows it with its buttons.
 func (s *Service) draftAndReply(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, d *crm.Draft, previous string) error {
-	if err := w.Reply(ctx, bot.Reply{Text: r.t("followup.drafting", "name", c.Name)}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("followup.drafting", "name", c.Name)}); err != nil {
 		return err
 	}
 	if err := s.writeDraft(ctx, r, c, d, previous); err != nil {
@@ -140,15 +141,15 @@ func (s *Service) draftAndReply(ctx context.Context, w bot.ReplyWriter, r *reque
 // latest conversations, the agreed next step, open tasks, and whatever the
 // facts sections add (open claims, open deals). Only c's records are read.
 func (s *Service) clientFacts(ctx context.Context, r *request, c *crm.Client) (*crm.Facts, error) {
-	f := &crm.Facts{Today: r.today(), Sender: r.me.Name, Lang: r.Lang}
-	f.Client = crm.FactClient{Ref: clientRef(c), Name: c.Name, Contact: c.Contact, City: c.City, Industry: c.Industry,
+	f := &crm.Facts{Today: r.Today(), Sender: r.Me.Name, Lang: r.Lang}
+	f.Client = crm.FactClient{Ref: core.ClientRef(c), Name: c.Name, Contact: c.Contact, City: c.City, Industry: c.Industry,
 		Segment: c.Segment, Status: c.Status, Need: c.Need, Level: c.Level, Focus: c.Focus}
 	convs, err := s.store.Conversations(ctx, c.ID, s.assistant().convs)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range convs {
-		f.Conversations = append(f.Conversations, crm.FactConversation{At: v.At.In(r.tz), Channels: v.Channels, Text: v.Text})
+		f.Conversations = append(f.Conversations, crm.FactConversation{At: v.At.In(r.TZ), Channels: v.Channels, Text: v.Text})
 	}
 	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
 	if err != nil {
@@ -156,7 +157,7 @@ func (s *Service) clientFacts(ctx context.Context, r *request, c *crm.Client) (*
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Due.Before(tasks[j].Due) })
 	for _, t := range tasks {
-		st := crm.FactStep{ID: idRef("T", t.ID), Text: t.Text, Due: t.Due.In(r.tz)}
+		st := crm.FactStep{ID: core.IDRef("T", t.ID), Text: t.Text, Due: t.Due.In(r.TZ)}
 		if f.NextStep == nil && t.NextStep && t.Text == c.NextStep && t.Due.Equal(c.NextStepDue) {
 			f.NextStep = &st
 			continue
@@ -164,7 +165,7 @@ func (s *Service) clientFacts(ctx context.Context, r *request, c *crm.Client) (*
 		f.Tasks = append(f.Tasks, st)
 	}
 	if f.NextStep == nil && c.NextStep != "" {
-		f.NextStep = &crm.FactStep{Text: c.NextStep, Due: c.NextStepDue.In(r.tz)}
+		f.NextStep = &crm.FactStep{Text: c.NextStep, Due: c.NextStepDue.In(r.TZ)}
 	}
 	if err := s.extraFacts(ctx, r, c, f); err != nil {
 		return nil, err
@@ -202,7 +203,7 @@ func (s *Service) writeDraft(ctx context.Context, r *request, c *crm.Client, d *
 		if who == "" {
 			who = c.Name
 		}
-		d.NextStep, d.NextDue = r.t("followup.step_call", "name", who), out.CallDue
+		d.NextStep, d.NextDue = r.T("followup.step_call", "name", who), out.CallDue
 	}
 	return nil
 }
@@ -281,14 +282,14 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 	if len([]rune(body)) > maxDraftRunes {
 		body = splitText(body, maxDraftRunes)[0] + "\n…"
 	}
-	if !strings.Contains(body, r.me.Name) {
-		body += "\n\n" + r.me.Name
+	if !strings.Contains(body, r.Me.Name) {
+		body += "\n\n" + r.Me.Name
 	}
 	d.Subject = trimRunes(oneLine(args.Subject), 200)
 	d.Body = body
 	d.NextStep, d.NextDue = "", time.Time{}
 	if step := trimRunes(oneLine(args.NextStep), 300); step != "" {
-		if due, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(args.NextStepDue), r.tz); err == nil && !due.Before(r.today()) {
+		if due, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(args.NextStepDue), r.TZ); err == nil && !due.Before(r.Today()) {
 			d.NextStep, d.NextDue = step, due
 		}
 	}
@@ -313,34 +314,34 @@ var errTrailingData = errors.New("data after the JSON object")
 
 // showDraft replies with the draft and its buttons.
 func (s *Service) showDraft(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, d *crm.Draft) error {
-	ref := idRef("F", d.ID)
+	ref := core.IDRef("F", d.ID)
 	var b strings.Builder
 	if d.Source == crm.DraftOffline {
 		if note := fallbackNote(r, d.Fallback); note != "" {
 			b.WriteString("⚠ " + note + "\n\n")
 		} else {
-			b.WriteString(r.t("followup.offline") + "\n\n")
+			b.WriteString(r.T("followup.offline") + "\n\n")
 		}
 	}
 	if d.Subject != "" {
-		b.WriteString(r.t("followup.subject", "subject", d.Subject) + "\n\n")
+		b.WriteString(r.T("followup.subject", "subject", d.Subject) + "\n\n")
 	}
 	b.WriteString(d.Body)
 	if d.NextStep != "" {
-		b.WriteString("\n\n" + r.t("followup.proposes_step", "text", d.NextStep, "date", r.fmtDate(d.NextDue)))
+		b.WriteString("\n\n" + r.T("followup.proposes_step", "text", d.NextStep, "date", r.FmtDate(d.NextDue)))
 	}
 	buttons := [][]bot.Button{
 		{
-			{Label: r.t("followup.button.shorter"), Data: "/followup shorter " + ref},
-			{Label: r.t("followup.button.formal"), Data: "/followup formal " + ref},
-			{Label: r.t("followup.button.again"), Data: "/followup again " + ref},
+			{Label: r.T("followup.button.shorter"), Data: "/followup shorter " + ref},
+			{Label: r.T("followup.button.formal"), Data: "/followup formal " + ref},
+			{Label: r.T("followup.button.again"), Data: "/followup again " + ref},
 		},
-		{{Label: r.t("followup.button.sent"), Data: "/followup sent " + ref}},
+		{{Label: r.T("followup.button.sent"), Data: "/followup sent " + ref}},
 	}
 	if s.mailer != nil && len(crm.Emails(c.Email)) > 0 {
-		buttons[1] = append([]bot.Button{{Label: r.t("mail.button.send"), Data: "/followup email " + ref}}, buttons[1]...)
+		buttons[1] = append([]bot.Button{{Label: r.T("mail.button.send"), Data: "/followup email " + ref}}, buttons[1]...)
 	}
-	return replyLong(ctx, w, r.t("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
+	return replyLong(ctx, w, r.T("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
 }
 
 // followupSent logs the draft as an #email conversation and sets the next
@@ -350,13 +351,13 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 	if err != nil {
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, "#"+itoa(d.ClientID))
+	c, actor, err := r.ChangeableClient(ctx, "#"+itoa(d.ClientID))
 	if err != nil {
 		return err
 	}
-	ref := idRef("F", id)
+	ref := core.IDRef("F", id)
 	already := func(at time.Time) error {
-		return w.Reply(ctx, bot.Reply{Text: r.t("followup.already_sent", "id", ref, "date", r.fmtDate(at))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("followup.already_sent", "id", ref, "date", r.FmtDate(at))})
 	}
 	if !d.SentAt.IsZero() {
 		return already(d.SentAt)
@@ -367,7 +368,7 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 			sentBefore = x.SentAt
 			return errAlreadySent
 		}
-		x.SentAt = r.now
+		x.SentAt = r.Now
 		return nil
 	}); err != nil {
 		if err == errAlreadySent {
@@ -390,22 +391,22 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 // step it proposes, and says so.
 func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf,
-		Channels: []string{"email"}, Text: trimRunes(d.Text(), maxTextRunes), At: r.now}
+		Channels: []string{"email"}, Text: trimRunes(d.Text(), maxTextRunes), At: r.Now}
 	var next *crm.Task
-	if d.NextStep != "" && !d.NextDue.IsZero() && !d.NextDue.Before(r.today()) {
-		next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: d.NextStep, Due: d.NextDue, NextStep: true, CreatedAt: r.now, CreatedBy: r.me.ID}
+	if d.NextStep != "" && !d.NextDue.IsZero() && !d.NextDue.Before(r.Today()) {
+		next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: d.NextStep, Due: d.NextDue, NextStep: true, CreatedAt: r.Now, CreatedBy: r.Me.ID}
 	}
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
 		return "", nil, err
 	}
-	msg := r.t("followup.sent", "name", c.Name, "id", idRef("F", d.ID))
+	msg := r.T("followup.sent", "name", c.Name, "id", core.IDRef("F", d.ID))
 	if d.EmailedTo != "" {
-		msg = r.t("mail.sent", "name", c.Name, "id", idRef("F", d.ID), "to", d.EmailedTo)
+		msg = r.T("mail.sent", "name", c.Name, "id", core.IDRef("F", d.ID), "to", d.EmailedTo)
 	}
 	var buttons [][]bot.Button
 	if next != nil {
-		msg += "\n" + r.t("log.next_saved", "id", idRef("T", next.ID), "text", next.Text, "date", r.fmtDate(next.Due))
-		buttons = append(buttons, []bot.Button{{Label: r.t("button.done"), Data: "/task done " + idRef("T", next.ID)}})
+		msg += "\n" + r.T("log.next_saved", "id", core.IDRef("T", next.ID), "text", next.Text, "date", r.FmtDate(next.Due))
+		buttons = append(buttons, []bot.Button{{Label: r.T("button.done"), Data: "/task done " + core.IDRef("T", next.ID)}})
 	}
 	return msg, buttons, nil
 }

@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/money"
 )
 
@@ -260,12 +261,12 @@ func (s *Service) playbookTask(r *request, c *crm.Client, h crm.Health, advice [
 	if m := h.Main(); m != nil {
 		reason = healthFactorText(r, *m)
 	}
-	step := r.t("health.playbook.step_call")
+	step := r.T("health.playbook.step_call")
 	if len(advice) > 0 && advice[0].Kind != crm.AdviceNone {
 		step, _ = adviceText(r, advice[0])
 	}
-	text := r.t("health.playbook.task", "name", c.Name, "band", bandWord(r, h.Band), "score", h.Score, "reason", reason, "step", step)
-	return &crm.Task{Text: text, Due: dates.Day(r.now, r.tz), CreatedAt: r.now, CreatedBy: 0}
+	text := r.T("health.playbook.task", "name", c.Name, "band", bandWord(r, h.Band), "score", h.Score, "reason", reason, "step", step)
+	return &crm.Task{Text: text, Due: dates.Day(r.Now, r.TZ), CreatedAt: r.Now, CreatedBy: 0}
 }
 
 // currentHealth returns the client's health summary as of today: the
@@ -277,7 +278,7 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 	if err != nil {
 		return nil, err
 	}
-	today := dates.Day(r.now, s.cfg.TZ).Format(time.DateOnly)
+	today := dates.Day(r.Now, s.cfg.TZ).Format(time.DateOnly)
 	dirty := uint64(0)
 	if sum != nil && sum.Day == today {
 		if dirty, err = hs.HealthVersion(ctx, c.ID); err != nil {
@@ -414,7 +415,7 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 
 // bandWord is a band in the reader's words: "healthy", "at risk",
 // "critical".
-func bandWord(r *request, b crm.Band) string { return r.t("health.band." + string(b)) }
+func bandWord(r *request, b crm.Band) string { return r.T("health.band." + string(b)) }
 
 // bandMark is a band's sign in lists.
 func bandMark(b crm.Band) string {
@@ -435,20 +436,20 @@ func healthFactorText(r *request, f crm.HealthFactor) string {
 	case crm.HealthContact:
 		switch {
 		case a["never"] == 1 && a["planned"] == 1:
-			return r.t("health.factor.contact_never_plan", "count", a["days"], "cadence", a["cadence"])
+			return r.T("health.factor.contact_never_plan", "count", a["days"], "cadence", a["cadence"])
 		case a["never"] == 1:
-			return r.t("health.factor.contact_never", "count", a["days"])
+			return r.T("health.factor.contact_never", "count", a["days"])
 		case a["planned"] == 1:
-			return r.t("health.factor.contact_plan", "count", a["days"], "cadence", a["cadence"])
+			return r.T("health.factor.contact_plan", "count", a["days"], "cadence", a["cadence"])
 		}
-		return r.t("health.factor.contact", "count", a["days"], "cadence", a["cadence"])
+		return r.T("health.factor.contact", "count", a["days"], "cadence", a["cadence"])
 	case crm.HealthClaims:
-		text := r.t("health.factor.claims", "count", a["open"])
+		text := r.T("health.factor.claims", "count", a["open"])
 		if a["overdue"] > 0 {
-			text += ", " + r.t("health.factor.claims_overdue", "count", a["overdue"])
+			text += ", " + r.T("health.factor.claims_overdue", "count", a["overdue"])
 		}
 		if a["severe"] > 0 {
-			text += ", " + r.t("health.factor.claims_severe", "count", a["severe"])
+			text += ", " + r.T("health.factor.claims_severe", "count", a["severe"])
 		}
 		return text
 	case crm.HealthSatisfaction:
@@ -456,13 +457,13 @@ func healthFactorText(r *request, f crm.HealthFactor) string {
 		if f.Kind == crm.SatisfactionNPS {
 			key = "health.factor.nps"
 		}
-		return r.t(key, "score", a["score"], "count", a["count"])
+		return r.T(key, "score", a["score"], "count", a["count"])
 	case crm.HealthDeals:
-		return r.t("health.factor.deals", "lost", a["lost"], "stuck", a["stuck"], "won", a["won"])
+		return r.T("health.factor.deals", "lost", a["lost"], "stuck", a["stuck"], "won", a["won"])
 	case crm.HealthPayments:
-		return r.t("health.factor.payments", "late", a["late"], "count", a["count"], "days", a["days"])
+		return r.T("health.factor.payments", "late", a["late"], "count", a["count"], "days", a["days"])
 	case crm.HealthPromises:
-		return r.t("health.factor.promises", "broken", a["broken"], "count", a["count"])
+		return r.T("health.factor.promises", "broken", a["broken"], "count", a["count"])
 	}
 	return f.Name
 }
@@ -478,14 +479,14 @@ func effectText(n int) string {
 // healthTrend compares the summary's score with the one of 30 days ago:
 // the change, the day compared with, and whether there was one.
 func healthTrend(r *request, sum *crm.HealthSummary) (delta int, then crm.HealthDay, ok bool) {
-	day := dates.AddDays(dates.Day(r.now, r.svc.cfg.TZ), -crm.HealthTrendDays).Format(time.DateOnly)
+	day := dates.AddDays(dates.Day(r.Now, r.svc.cfg.TZ), -crm.HealthTrendDays).Format(time.DateOnly)
 	then, ok = sum.ScoreOn(day)
 	return sum.Score - then.Score, then, ok
 }
 
 // dayOf reads a summary's day back as a date.
 func dayOf(r *request, day string) time.Time {
-	t, err := time.ParseInLocation(time.DateOnly, day, r.tz)
+	t, err := time.ParseInLocation(time.DateOnly, day, r.TZ)
 	if err != nil {
 		return time.Time{}
 	}
@@ -496,17 +497,17 @@ func dayOf(r *request, day string) time.Time {
 func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
-		return s.healthList(ctx, w, r, r.defaultScope())
+		return s.healthList(ctx, w, r, r.DefaultScope())
 	}
 	if len(args) == 1 {
-		if scope, ok := scopeWord(args[0]); ok {
+		if scope, ok := core.ScopeWord(args[0]); ok {
 			return s.healthList(ctx, w, r, scope)
 		}
 	}
 	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
 		return s.healthSettings(ctx, w, r, args[1:])
 	}
-	c, err := r.client(ctx, r.Command.Rest)
+	c, err := r.Client(ctx, r.Command.Rest)
 	if err != nil {
 		return err
 	}
@@ -520,15 +521,15 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Title: r.t("health.title", "name", c.Name, "score", sum.Score, "band", bandWord(r, sum.Band))}
+	rep := bot.Reply{Title: r.T("health.title", "name", c.Name, "score", sum.Score, "band", bandWord(r, sum.Band))}
 	var lines []string
 	if delta, then, ok := healthTrend(r, sum); ok {
-		lines = append(lines, r.t("health.trend", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)), "score", then.Score))
+		lines = append(lines, r.T("health.trend", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)), "score", then.Score))
 	} else {
-		lines = append(lines, r.t("health.trend_none", "count", crm.HealthTrendDays))
+		lines = append(lines, r.T("health.trend_none", "count", crm.HealthTrendDays))
 	}
 	if len(sum.Factors) == 0 {
-		lines = append(lines, r.t("health.no_factors"))
+		lines = append(lines, r.T("health.no_factors"))
 	}
 	for _, f := range sum.Factors {
 		lines = append(lines, effectText(f.Effect)+": "+healthFactorText(r, f))
@@ -540,13 +541,13 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 	if next := nextRenewal(renewals); next != nil {
 		lines = append(lines, "", renewalLine(r, next, ""))
 	}
-	lines = append(lines, "", r.t("health.model"))
+	lines = append(lines, "", r.T("health.model"))
 	rep.Text = strings.Join(lines, "\n")
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	rep.Buttons = [][]bot.Button{{
-		{Label: r.t("button.log"), Data: "/log " + ref},
-		{Label: r.t("button.next"), Data: "/next " + ref},
-		{Label: r.t("button.card"), Data: "/client " + ref},
+		{Label: r.T("button.log"), Data: "/log " + ref},
+		{Label: r.T("button.next"), Data: "/next " + ref},
+		{Label: r.T("button.card"), Data: "/client " + ref},
 	}}
 	return w.Reply(ctx, rep)
 }
@@ -557,7 +558,7 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 // before their reply is done; others, such as imports, by the job within
 // a minute.)
 func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request, scope string) error {
-	owners, err := r.visibleOwners(scope)
+	owners, err := r.VisibleOwners(scope)
 	if err != nil {
 		return err
 	}
@@ -575,7 +576,7 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 		return rows[i].Name < rows[j].Name
 	})
 	if len(rows) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("health.list_none")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("health.list_none")})
 	}
 	critical := 0
 	for _, row := range rows {
@@ -584,25 +585,25 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 		}
 	}
 	var lines []string
-	pg := r.page(healthListMax)
+	pg := r.Page(healthListMax)
 	for i, row := range rows {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(rows)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(rows)-pg.End()))
 			break
 		}
 		line := bandMark(row.Band) + " " + strconv.Itoa(row.Score) + " " + bandWord(r, row.Band) + " · " + row.Name
 		if row.Main.Name != "" {
 			line += " — " + effectText(row.Main.Effect) + ": " + healthFactorText(r, row.Main)
 		}
-		if row.OwnerID != r.me.ID {
-			line += " (" + r.personName(row.OwnerID) + ")"
+		if row.OwnerID != r.Me.ID {
+			line += " (" + r.PersonName(row.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(rows)), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(rows)), Edit: r.Paged()})
 }
 
 // healthFactorWords maps the factor names typed in /health settings
@@ -639,7 +640,7 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 		return err
 	}
 	if len(words) > 0 {
-		if r.me.Role != crm.RoleHead {
+		if r.Me.Role != crm.RoleHead {
 			return crm.Errorf(crm.EFORBIDDEN, "health.settings_forbidden")
 		}
 		next := crm.HealthWeights{}
@@ -679,10 +680,10 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 				next[f] = n
 			}
 		}
-		if err := hs.SaveHealthWeights(ctx, next, r.actor(), r.now); err != nil {
+		if err := hs.SaveHealthWeights(ctx, next, r.Actor(), r.Now); err != nil {
 			return err
 		}
-		if err := hs.SaveHealthSettings(ctx, nextRules, r.actor(), r.now); err != nil {
+		if err := hs.SaveHealthSettings(ctx, nextRules, r.Actor(), r.Now); err != nil {
 			return err
 		}
 		cur, rules = next, nextRules
@@ -691,19 +692,19 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 	var parts []string
 	for _, f := range crm.HealthFactors {
 		total += cur[f]
-		parts = append(parts, r.t("health.weight."+f)+" "+strconv.Itoa(cur[f]))
+		parts = append(parts, r.T("health.weight."+f)+" "+strconv.Itoa(cur[f]))
 	}
 	onOff := func(b bool) string {
 		if b {
-			return r.t("health.rule_on")
+			return r.T("health.rule_on")
 		}
-		return r.t("health.rule_off")
+		return r.T("health.rule_off")
 	}
-	text := r.t("health.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" +
-		r.t("health.rules", "at_risk", onOff(rules.AtRiskTask), "critical", onOff(rules.CriticalTask)) + "\n" +
-		r.t("health.settings_hint")
+	text := r.T("health.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" +
+		r.T("health.rules", "at_risk", onOff(rules.AtRiskTask), "critical", onOff(rules.CriticalTask)) + "\n" +
+		r.T("health.settings_hint")
 	if len(words) > 0 {
-		text = r.t("health.settings_saved") + "\n" + text
+		text = r.T("health.settings_saved") + "\n" + text
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})
 }
@@ -714,14 +715,14 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 	if err != nil {
 		return nil, err
 	}
-	value := r.t("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
+	value := r.T("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
 	if delta, then, ok := healthTrend(r, sum); ok {
-		value += " " + r.t("health.card_trend", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)))
+		value += " " + r.T("health.card_trend", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 	}
 	if m := sum.Main(); m != nil && sum.Band != crm.BandHealthy {
 		value += " · " + healthFactorText(r, *m)
 	}
-	return []bot.Field{{Label: r.t("card.health"), Value: value}}, nil
+	return []bot.Field{{Label: r.T("card.health"), Value: value}}, nil
 }
 
 // healthDigest is the digest's section of account health: the renewals
@@ -730,7 +731,7 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 // beyond the quarter, overdue ones under "needs you", and the accounts at
 // risk of the people the digest covers.
 func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	today := sc.today()
+	today := sc.Today()
 	qEnd := quarterStart(today).AddDate(0, 3, 0)
 	until := qEnd
 	if h := dates.AddDays(today, crm.RenewalMarks[0]+1); h.After(until) {
@@ -773,14 +774,14 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 				line += " · " + bandMark(row.Band) + " " + bandWord(sc.request, row.Band)
 			}
 			if !sc.personal() && o != sc.Subject.ID {
-				line += " (" + sc.personName(o) + ")"
+				line += " (" + sc.PersonName(o) + ")"
 			}
 			days, due := rn.RenewalDue(today)
 			switch {
 			case rn.Date.Before(today):
 				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
 			case due && days >= 0:
-				marked = append(marked, "• "+sc.t("today.renewal", "line", line))
+				marked = append(marked, "• "+sc.T("today.renewal", "line", line))
 			case inQuarter:
 				part.Detail = append(part.Detail, line)
 			}
@@ -790,11 +791,11 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 		return nil, nil
 	}
 	if n > 0 {
-		part.Lines = append(part.Lines, sc.t("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.cfg.Currency), "at_risk", atRisk))
+		part.Lines = append(part.Lines, sc.T("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.cfg.Currency), "at_risk", atRisk))
 	}
 	part.Lines = append(part.Lines, marked...)
 	if len(rows) > 0 {
-		part.Lines = append(part.Lines, sc.t("digest.health.at_risk", "count", len(rows), "critical", critical))
+		part.Lines = append(part.Lines, sc.T("digest.health.at_risk", "count", len(rows), "critical", critical))
 	}
 	return part, nil
 }

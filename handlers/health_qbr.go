@@ -11,6 +11,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/money"
 	"accountbot/prompts"
@@ -24,9 +25,9 @@ const maxQBRRunes = 3000
 // Without one the period is the last 90 days. It returns the words before
 // it, the first and last day, and the period's name.
 func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, name string) {
-	today := r.today()
+	today := r.Today()
 	quarter := func(year, q int) (time.Time, time.Time, string) {
-		start := time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.tz)
+		start := time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.TZ)
 		end := dates.AddDays(start.AddDate(0, 3, 0), -1)
 		if end.After(today) {
 			end = today
@@ -63,7 +64,7 @@ func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, n
 		if strings.ContainsAny(w, "QКТ") {
 			if q, ok := parseQ(w); ok {
 				year := today.Year()
-				if time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.tz).After(today) {
+				if time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.TZ).After(today) {
 					year--
 				}
 				from, to, name = quarter(year, q)
@@ -82,7 +83,7 @@ func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, n
 		}
 	}
 	from, to = dates.AddDays(today, -89), today
-	return words, from, to, r.fmtDate(from) + " – " + r.fmtDate(to)
+	return words, from, to, r.FmtDate(from) + " – " + r.FmtDate(to)
 }
 
 // qbrCmd: "/qbr NAME [quarter]" — a brief for a quarterly business review,
@@ -97,7 +98,7 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if len(rest) == 0 {
 		return crm.Errorf(crm.EINVALID, "qbr.usage")
 	}
-	c, err := r.client(ctx, strings.Join(rest, " "))
+	c, err := r.Client(ctx, strings.Join(rest, " "))
 	if err != nil {
 		return err
 	}
@@ -106,11 +107,11 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		return err
 	}
 	a := s.assistant()
-	title := r.t("qbr.title", "name", c.Name, "period", period)
-	ref := clientRef(c)
+	title := r.T("qbr.title", "name", c.Name, "period", period)
+	ref := core.ClientRef(c)
 	buttons := [][]bot.Button{{
-		{Label: r.t("button.health"), Data: "/health " + ref},
-		{Label: r.t("button.card"), Data: "/client " + ref},
+		{Label: r.T("button.health"), Data: "/health " + ref},
+		{Label: r.T("button.card"), Data: "/client " + ref},
 	}}
 	note := ""
 	if a.model != nil {
@@ -119,7 +120,7 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 			return err
 		}
 		if err == nil {
-			return w.Reply(ctx, bot.Reply{Title: title, Text: text + "\n\n" + r.t("qbr.by_model"), Buttons: buttons})
+			return w.Reply(ctx, bot.Reply{Title: title, Text: text + "\n\n" + r.T("qbr.by_model"), Buttons: buttons})
 		}
 		reason := llm.Reason(err)
 		s.log.Warn("qbr: the language model failed, the offline drafter answers", "client", c.ID, "reason", reason, "err", err)
@@ -142,7 +143,7 @@ func (s *Service) modelQBR(ctx context.Context, r *request, f *crm.QBRFacts) (st
 func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from, to time.Time, period string) (*crm.QBRFacts, error) {
 	end := dates.AddDays(to, 1)
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(end) }
-	f := &crm.QBRFacts{Lang: r.Lang, Today: r.today(), Sender: r.me.Name, Client: c.Name, From: from, To: to, Period: period}
+	f := &crm.QBRFacts{Lang: r.Lang, Today: r.Today(), Sender: r.Me.Name, Client: c.Name, From: from, To: to, Period: period}
 
 	convs, err := s.store.Conversations(ctx, c.ID, 0)
 	if err != nil {
@@ -158,7 +159,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			channels[ch]++
 		}
 		if len(f.Latest) < 3 {
-			f.Latest = append(f.Latest, crm.FactConversation{At: v.At.In(r.tz), Channels: v.Channels, Text: truncate(oneLine(v.Text), 200)})
+			f.Latest = append(f.Latest, crm.FactConversation{At: v.At.In(r.TZ), Channels: v.Channels, Text: truncate(oneLine(v.Text), 200)})
 		}
 	}
 	var chs []string
@@ -172,7 +173,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		return chs[i] < chs[j]
 	})
 	for _, ch := range chs {
-		f.Channels = append(f.Channels, strconv.Itoa(channels[ch])+" "+r.t("channel."+ch))
+		f.Channels = append(f.Channels, strconv.Itoa(channels[ch])+" "+r.T("channel."+ch))
 	}
 
 	deals, err := s.planningStore().DealFactsOf(ctx, c.ID)
@@ -186,7 +187,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			f.Open++
 			open.Add(d.Currency, d.Amount)
 			if len(f.Deals) < 5 {
-				f.Deals = append(f.Deals, crm.FactDeal{ID: crm.DealRef(d.ID), Title: d.Title, Stage: r.t("deal.stage." + d.Stage), Amount: money.Format(d.Amount, d.Currency, r.Lang)})
+				f.Deals = append(f.Deals, crm.FactDeal{ID: crm.DealRef(d.ID), Title: d.Title, Stage: r.T("deal.stage." + d.Stage), Amount: money.Format(d.Amount, d.Currency, r.Lang)})
 			}
 		case d.Won() && in(d.ClosedAt):
 			f.Won++
@@ -214,7 +215,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			f.ClaimsResolved++
 		}
 		if cl.Status.Open() {
-			f.Claims = append(f.Claims, crm.FactClaim{ID: cl.Ref(), Text: truncate(oneLine(cl.Text), 120), Status: r.t("claim.status." + string(cl.Status)), Severity: string(cl.Severity)})
+			f.Claims = append(f.Claims, crm.FactClaim{ID: cl.Ref(), Text: truncate(oneLine(cl.Text), 120), Status: r.T("claim.status." + string(cl.Status)), Severity: string(cl.Severity)})
 		}
 	}
 
@@ -231,9 +232,9 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			continue
 		}
 		switch {
-		case p.BrokenAt(r.now):
+		case p.BrokenAt(r.Now):
 			f.PromisesBroken++
-		case p.KeptAt(r.now):
+		case p.KeptAt(r.Now):
 			f.PromisesKept++
 		}
 	}
@@ -244,7 +245,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 	}
 	f.Health, f.Band = sum.Score, bandWord(r, sum.Band)
 	if delta, then, ok := healthTrend(r, sum); ok {
-		f.Trend = r.t("health.trend_short", "trend", trendArrow(delta), "date", r.fmtDate(dayOf(r, then.Day)))
+		f.Trend = r.T("health.trend_short", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 		f.HasHealthHistory = true
 	}
 	for i, fc := range sum.Factors {
@@ -259,7 +260,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 	}
 	for i := len(sats) - 1; i >= 0; i-- {
 		if !sats[i].At.After(end) {
-			f.Satisfaction = r.t("satisfaction.score_"+sats[i].Kind, "score", sats[i].Score) + " (" + r.fmtDate(sats[i].At) + ")"
+			f.Satisfaction = r.T("satisfaction.score_"+sats[i].Kind, "score", sats[i].Score) + " (" + r.FmtDate(sats[i].At) + ")"
 			break
 		}
 	}

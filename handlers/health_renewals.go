@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/money"
 )
 
@@ -56,7 +57,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	// The date is the last words, the longest that reads as one ("края на
 	// месеца", "15 декември", "next week", "2027-02-24").
 	for n := min(3, len(words)-1); n >= 1; n-- {
-		day, ok := r.date(strings.Join(words[len(words)-n:], " "))
+		day, ok := r.Date(strings.Join(words[len(words)-n:], " "))
 		if !ok {
 			continue
 		}
@@ -65,10 +66,10 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len(kv) > 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
 	}
-	c, err := r.client(ctx, r.Command.Rest)
+	c, err := r.Client(ctx, r.Command.Rest)
 	if crm.IsNotFound(err) && len(words) >= 2 {
 		// "/renewal Acme someday": a client and a date not understood.
-		if _, cerr := r.client(ctx, strings.Join(words[:len(words)-1], " ")); cerr == nil {
+		if _, cerr := r.Client(ctx, strings.Join(words[:len(words)-1], " ")); cerr == nil {
 			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-1])
 		}
 	}
@@ -116,32 +117,32 @@ func (s *Service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *request,
 	if _, ok := kv["date"]; ok {
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	rn := &crm.Renewal{ClientID: c.ID, Date: day, CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.now}
+	rn := &crm.Renewal{ClientID: c.ID, Date: day, CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.Now}
 	if err := s.renewalValues(rn, kv); err != nil {
 		return err
 	}
 	if err := s.healthStore().CreateRenewal(ctx, rn); err != nil {
 		return err
 	}
-	msg := r.t("renewal.saved", "id", rn.Ref(), "name", c.Name, "date", r.fmtDate(rn.Date))
+	msg := r.T("renewal.saved", "id", rn.Ref(), "name", c.Name, "date", r.FmtDate(rn.Date))
 	if !rn.Amount.IsZero() {
 		msg += " · " + money.Format(rn.Amount, rn.Currency, r.Lang)
 	}
 	if rn.Contract != "" {
-		msg += " · " + r.t("renewal.contract", "contract", rn.Contract)
+		msg += " · " + r.T("renewal.contract", "contract", rn.Contract)
 	}
-	if day.Before(r.today()) {
-		msg += "\n⚠ " + r.t("renewal.date_past")
+	if day.Before(r.Today()) {
+		msg += "\n⚠ " + r.T("renewal.date_past")
 	} else {
-		msg += "\n" + r.t("renewal.marks")
+		msg += "\n" + r.T("renewal.marks")
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
-		{Label: "✓ " + r.t("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()},
-		{Label: r.t("button.health"), Data: "/health " + clientRef(c)},
+		{Label: "✓ " + r.T("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()},
+		{Label: r.T("button.health"), Data: "/health " + core.ClientRef(c)},
 	}}})
 }
 
@@ -155,7 +156,7 @@ func (s *Service) visibleRenewal(ctx context.Context, r *request, id uint64) (*c
 		return nil, nil, err
 	}
 	c, err := s.store.Client(ctx, rn.ClientID)
-	if err != nil || !r.seesOwner(c.OwnerID) {
+	if err != nil || !r.SeesOwner(c.OwnerID) {
 		return nil, nil, crm.Errorf(crm.ENOTFOUND, "renewal.not_found", "id", rn.Ref())
 	}
 	return rn, c, nil
@@ -167,19 +168,19 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	actor := r.rightsOver(c.OwnerID)
+	actor := r.RightsOver(c.OwnerID)
 	if actor == nil {
 		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	if done && !rn.Open() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.already_done", "id", rn.Ref(), "date", r.fmtDate(rn.DoneAt)), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.already_done", "id", rn.Ref(), "date", r.FmtDate(rn.DoneAt)), Edit: r.Button})
 	}
 	if !done && rn.Open() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.already_open", "id", rn.Ref())})
+		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.already_open", "id", rn.Ref())})
 	}
-	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.now, func(x *crm.Renewal) error {
+	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
 		if done {
-			x.DoneAt, x.DoneBy = r.now, actor.PersonID
+			x.DoneAt, x.DoneBy = r.Now, actor.PersonID
 		} else {
 			x.DoneAt, x.DoneBy = time.Time{}, 0
 		}
@@ -189,10 +190,10 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	if !done {
-		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.reopened", "id", updated.Ref())})
+		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.reopened", "id", updated.Ref())})
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("renewal.done", "id", updated.Ref(), "name", c.Name), Edit: r.Button,
-		Buttons: [][]bot.Button{{{Label: r.t("renewal.button.next"), Data: "/renewal " + clientRef(c) + " " + dates.Format(updated.Date.AddDate(1, 0, 0), "en")}}}})
+	return w.Reply(ctx, bot.Reply{Text: r.T("renewal.done", "id", updated.Ref(), "name", c.Name), Edit: r.Button,
+		Buttons: [][]bot.Button{{{Label: r.T("renewal.button.next"), Data: "/renewal " + core.ClientRef(c) + " " + dates.Format(updated.Date.AddDate(1, 0, 0), "en")}}}})
 }
 
 // renewalEdit changes a renewal's date, amount, currency or contract.
@@ -205,13 +206,13 @@ func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	actor := r.rightsOver(c.OwnerID)
+	actor := r.RightsOver(c.OwnerID)
 	if actor == nil {
 		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	var day time.Time
 	if v, ok := kv["date"]; ok {
-		d, ok := r.date(v)
+		d, ok := r.Date(v)
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", v)
 		}
@@ -221,7 +222,7 @@ func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request
 	if err := s.renewalValues(&probe, kv); err != nil {
 		return err
 	}
-	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.now, func(x *crm.Renewal) error {
+	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
 		if !day.IsZero() {
 			x.Date = day
 		}
@@ -230,7 +231,7 @@ func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("renewal.edited", "id", updated.Ref()) + "\n" + renewalLine(r, updated, c.Name)})
+	return w.Reply(ctx, bot.Reply{Text: r.T("renewal.edited", "id", updated.Ref()) + "\n" + renewalLine(r, updated, c.Name)})
 }
 
 // renewalShow answers "/renewal R-3".
@@ -239,19 +240,19 @@ func (s *Service) renewalShow(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Title: r.t("renewal.card_title", "id", rn.Ref(), "name", c.Name)}
+	rep := bot.Reply{Title: r.T("renewal.card_title", "id", rn.Ref(), "name", c.Name)}
 	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
-	add(r.t("renewal.field.date"), r.fmtDate(rn.Date))
-	add(r.t("renewal.field.state"), renewalState(r, rn))
+	add(r.T("renewal.field.date"), r.FmtDate(rn.Date))
+	add(r.T("renewal.field.state"), renewalState(r, rn))
 	if !rn.Amount.IsZero() {
-		add(r.t("renewal.field.amount"), money.Format(rn.Amount, rn.Currency, r.Lang))
+		add(r.T("renewal.field.amount"), money.Format(rn.Amount, rn.Currency, r.Lang))
 	}
 	if rn.Contract != "" {
-		add(r.t("renewal.field.contract"), rn.Contract)
+		add(r.T("renewal.field.contract"), rn.Contract)
 	}
-	add(r.t("renewal.field.recorded"), r.actorName(rn.CreatedBy, rn.OnBehalfOf)+", "+r.fmtDate(rn.CreatedAt))
+	add(r.T("renewal.field.recorded"), r.ActorName(rn.CreatedBy, rn.OnBehalfOf)+", "+r.FmtDate(rn.CreatedAt))
 	if rn.Open() {
-		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.t("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()}}}
+		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.T("renewal.button.done", "id", rn.Ref()), Data: "/renewal done " + rn.Ref()}}}
 	}
 	return w.Reply(ctx, rep)
 }
@@ -264,7 +265,7 @@ func (s *Service) renewalList(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	if len(rs) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("renewal.none", "name", c.Name, "ref", clientRef(c))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.none", "name", c.Name, "ref", core.ClientRef(c))})
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
 		if rs[i].Open() != rs[j].Open() {
@@ -276,28 +277,28 @@ func (s *Service) renewalList(ctx context.Context, w bot.ReplyWriter, r *request
 	for i := range rs {
 		lines = append(lines, "• "+renewalLine(r, &rs[i], ""))
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("renewal.list_title", "name", c.Name, "count", len(rs)), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("renewal.list_title", "name", c.Name, "count", len(rs)), Text: strings.Join(lines, "\n")})
 }
 
 // renewalState says where a renewal stands.
 func renewalState(r *request, rn *crm.Renewal) string {
 	if !rn.Open() {
-		return r.t("renewal.state.done", "date", r.fmtDate(rn.DoneAt))
+		return r.T("renewal.state.done", "date", r.FmtDate(rn.DoneAt))
 	}
-	days := daysBetween(r.today(), rn.Date)
+	days := daysBetween(r.Today(), rn.Date)
 	switch {
 	case days < 0:
-		return "⚠ " + r.t("renewal.state.overdue", "count", -days)
+		return "⚠ " + r.T("renewal.state.overdue", "count", -days)
 	case days == 0:
-		return r.t("renewal.state.today")
+		return r.T("renewal.state.today")
 	}
-	return r.t("renewal.state.in", "count", days)
+	return r.T("renewal.state.in", "count", days)
 }
 
 // renewalLine is one renewal in a list: "R-1 · 2027-01-15 · Acme ·
 // €12,000.00 · K-17 — in 50 days".
 func renewalLine(r *request, rn *crm.Renewal, client string) string {
-	line := r.t("renewal.line_prefix", "id", rn.Ref()) + " · " + r.fmtDate(rn.Date)
+	line := r.T("renewal.line_prefix", "id", rn.Ref()) + " · " + r.FmtDate(rn.Date)
 	if client != "" {
 		line += " · " + client
 	}
@@ -325,9 +326,9 @@ func nextRenewal(rs []crm.Renewal) *crm.Renewal {
 // renewals of the coming period (and the overdue ones), soonest first,
 // with their value and the accounts at risk marked.
 func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	scope, months := r.defaultScope(), 3
+	scope, months := r.DefaultScope(), 3
 	for _, a := range r.Command.Args {
-		if sc, ok := scopeWord(a); ok {
+		if sc, ok := core.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}
@@ -342,11 +343,11 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			return crm.Errorf(crm.EINVALID, "renewals.usage")
 		}
 	}
-	owners, err := r.visibleOwners(scope)
+	owners, err := r.VisibleOwners(scope)
 	if err != nil {
 		return err
 	}
-	until := r.today().AddDate(0, months, 0)
+	until := r.Today().AddDate(0, months, 0)
 	rows, err := s.healthStore().HealthRows(ctx, owners)
 	if err != nil {
 		return err
@@ -369,15 +370,15 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			items = append(items, item{rn, o})
 		}
 	}
-	period := r.t("renewals.period", "count", months)
+	period := r.T("renewals.period", "count", months)
 	if len(items) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("renewals.none", "period", period)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("renewals.none", "period", period)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].rn.Date.Before(items[j].rn.Date) })
 	var sums money.Sums
 	atRisk := 0
 	var lines []string
-	pg := r.page(healthListMax)
+	pg := r.Page(healthListMax)
 	for i := range items {
 		it := &items[i]
 		sums.Add(it.rn.Currency, it.rn.Amount)
@@ -386,25 +387,25 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			atRisk++
 			line += " · " + bandMark(row.Band) + " " + bandWord(r, row.Band) + " " + strconv.Itoa(row.Score)
 		}
-		if it.owner != r.me.ID {
-			line += " (" + r.personName(it.owner) + ")"
+		if it.owner != r.Me.ID {
+			line += " (" + r.PersonName(it.owner) + ")"
 		}
 		if pg.Has(i) {
 			lines = append(lines, line)
 		}
 	}
 	if len(items) > pg.End() {
-		lines = append(lines, r.t("list.more", "count", len(items)-pg.End()))
+		lines = append(lines, r.T("list.more", "count", len(items)-pg.End()))
 	}
-	lines = append(lines, "", r.t("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.cfg.Currency), "at_risk", atRisk))
-	return w.Reply(ctx, bot.Reply{Title: r.t("renewals.title", "period", period), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(items)), Edit: r.paged()})
+	lines = append(lines, "", r.T("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.cfg.Currency), "at_risk", atRisk))
+	return w.Reply(ctx, bot.Reply{Title: r.T("renewals.title", "period", period), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(items)), Edit: r.Paged()})
 }
 
 // renewalAgenda adds to /today the owners' renewals 90, 60 and 30 days
 // ahead, on the day, and overdue ones until they are done.
 func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
-	today := r.today()
+	today := r.Today()
 	horizon := dates.AddDays(today, crm.RenewalMarks[0]+1)
 	for _, o := range owners {
 		rs, err := s.healthStore().OpenRenewals(ctx, o, horizon)
@@ -417,12 +418,12 @@ func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64
 			if !due {
 				continue
 			}
-			line := r.t("today.renewal", "line", renewalLine(r, rn, s.clientName(ctx, rn.ClientID)))
+			line := r.T("today.renewal", "line", renewalLine(r, rn, s.clientName(ctx, rn.ClientID)))
 			if days < 0 {
 				line = "⚠ " + line
 			}
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			if o != r.Me.ID {
+				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 			}
 			at := rn.Date
 			if days > 0 {
@@ -462,20 +463,20 @@ func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *req
 		if hasComment {
 			return crm.Errorf(crm.EINVALID, usage)
 		}
-		c, err := r.client(ctx, r.Command.Rest)
+		c, err := r.Client(ctx, r.Command.Rest)
 		if err != nil {
 			return err
 		}
 		return s.satisfactionList(ctx, w, r, c)
 	}
-	sat := &crm.Satisfaction{Kind: kind, Score: n, Comment: strings.TrimSpace(comment), At: r.now}
+	sat := &crm.Satisfaction{Kind: kind, Score: n, Comment: strings.TrimSpace(comment), At: r.Now}
 	if !sat.Valid() {
 		return crm.Errorf(crm.EINVALID, usage)
 	}
 	if len([]rune(sat.Comment)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, strings.Join(words[:len(words)-1], " "))
+	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:len(words)-1], " "))
 	if err != nil {
 		return err
 	}
@@ -483,14 +484,14 @@ func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *req
 	if err := s.healthStore().AddSatisfaction(ctx, sat); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("satisfaction.saved_"+kind, "name", c.Name, "score", n, "who", r.actorName(sat.By, sat.OnBehalfOf), "date", r.fmtDate(sat.At)),
-		Buttons: [][]bot.Button{{{Label: r.t("button.health"), Data: "/health " + clientRef(c)}}}})
+	return w.Reply(ctx, bot.Reply{Text: r.T("satisfaction.saved_"+kind, "name", c.Name, "score", n, "who", r.ActorName(sat.By, sat.OnBehalfOf), "date", r.FmtDate(sat.At)),
+		Buttons: [][]bot.Button{{{Label: r.T("button.health"), Data: "/health " + core.ClientRef(c)}}}})
 }
 
 // satisfactionLine is one score in a history: "2026-11-26 · CSAT 4/5 ·
 // Maria Petrova: comment".
 func satisfactionLine(r *request, sat *crm.Satisfaction) string {
-	line := r.fmtDate(sat.At) + " · " + r.t("satisfaction.score_"+sat.Kind, "score", sat.Score) + " · " + r.actorName(sat.By, sat.OnBehalfOf)
+	line := r.FmtDate(sat.At) + " · " + r.T("satisfaction.score_"+sat.Kind, "score", sat.Score) + " · " + r.ActorName(sat.By, sat.OnBehalfOf)
 	if sat.ClaimID != 0 {
 		line += " · " + crm.ClaimRef(sat.ClaimID)
 	}
@@ -507,17 +508,17 @@ func (s *Service) satisfactionList(ctx context.Context, w bot.ReplyWriter, r *re
 		return err
 	}
 	if len(sats) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("satisfaction.none", "name", c.Name, "ref", clientRef(c))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("satisfaction.none", "name", c.Name, "ref", core.ClientRef(c))})
 	}
 	var lines []string
 	for i := len(sats) - 1; i >= 0; i-- {
 		if len(lines) == healthListMax {
-			lines = append(lines, r.t("list.more", "count", i+1))
+			lines = append(lines, r.T("list.more", "count", i+1))
 			break
 		}
 		lines = append(lines, "• "+satisfactionLine(r, &sats[i]))
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("satisfaction.list_title", "name", c.Name, "count", len(sats)), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("satisfaction.list_title", "name", c.Name, "count", len(sats)), Text: strings.Join(lines, "\n")})
 }
 
 // parseRenewalRef reads "R-3", "r3" or the Cyrillic "Р-3".
@@ -529,5 +530,5 @@ func parseRenewalRef(s string) (uint64, bool) {
 	if !strings.HasPrefix(u, "R") {
 		return 0, false
 	}
-	return parseRef("R", u)
+	return core.ParseRef("R", u)
 }

@@ -50,13 +50,13 @@ func (s *Service) helpCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		name := strings.TrimPrefix(arg, "/")
 		for _, sp := range s.specs {
 			if sp.name == name || contains(sp.aliases, name) {
-				text := r.t("help."+sp.name+".usage") + "\n" + r.t("help."+sp.name+".desc")
+				text := r.T("help."+sp.name+".usage") + "\n" + r.T("help."+sp.name+".desc")
 				if len(sp.aliases) > 0 {
-					text += "\n" + r.t("help.aliases", "aliases", "/"+strings.Join(sp.aliases, ", /"))
+					text += "\n" + r.T("help.aliases", "aliases", "/"+strings.Join(sp.aliases, ", /"))
 				}
 				if !r.helpVisible(sp) {
 					// What the caller may do: say so when this is not it.
-					text += "\n" + r.t("error.forbidden_command", "command", "/"+sp.name)
+					text += "\n" + r.T("error.forbidden_command", "command", "/"+sp.name)
 				}
 				return w.Reply(ctx, bot.Reply{Title: "/" + sp.name, Text: text,
 					Buttons: [][]bot.Button{{{Label: "← " + r.familyLabel(sp.family), Data: "/help " + familyArg + sp.family}}}})

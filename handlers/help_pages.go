@@ -47,7 +47,7 @@ func (s *Service) addFamily(family string) {
 // role allows it, and a command that needs a direct chat is left out of
 // help asked in a channel.
 func (r *request) helpVisible(sp *spec) bool {
-	if sp.minRole != "" && !r.hasRole(sp.minRole) {
+	if sp.minRole != "" && !r.HasRole(sp.minRole) {
 		return false
 	}
 	return !sp.direct || r.Private || r.Platform != bot.Slack
@@ -65,7 +65,7 @@ func (s *Service) helpFamilies(ctx context.Context, w bot.ReplyWriter, r *reques
 			continue
 		}
 		label := r.familyLabel(f)
-		if desc := r.t("help.family." + f + ".desc"); desc != "help.family."+f+".desc" {
+		if desc := r.T("help.family." + f + ".desc"); desc != "help.family."+f+".desc" {
 			lines = append(lines, "• "+label+" — "+desc)
 		} else {
 			lines = append(lines, "• "+label)
@@ -85,11 +85,11 @@ func (s *Service) helpFamilies(ctx context.Context, w bot.ReplyWriter, r *reques
 	if len(row) > 0 {
 		buttons = append(buttons, row)
 	}
-	text := strings.Join(lines, "\n") + "\n\n" + r.t("help.pick")
+	text := strings.Join(lines, "\n") + "\n\n" + r.T("help.pick")
 	if r.Platform == bot.Slack && !r.Private {
-		text += "\n" + r.t("help.in_channel")
+		text += "\n" + r.T("help.in_channel")
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("help.title", "role", r.t("role."+string(r.me.Role))), Text: text, Buttons: buttons, Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Title: r.T("help.title", "role", r.T("role."+string(r.Me.Role))), Text: text, Buttons: buttons, Edit: r.Button})
 }
 
 // helpFamily shows one family's page.
@@ -100,10 +100,10 @@ func (s *Service) helpFamily(ctx context.Context, w bot.ReplyWriter, r *request,
 	}
 	var lines []string
 	for _, sp := range specs {
-		lines = append(lines, r.t("help."+sp.name+".usage")+" — "+r.t("help."+sp.name+".desc"))
+		lines = append(lines, r.T("help."+sp.name+".usage")+" — "+r.T("help."+sp.name+".desc"))
 	}
-	text := strings.Join(lines, "\n") + "\n\n" + r.t("help.footer")
-	back := [][]bot.Button{{{Label: "← " + r.t("help.back"), Data: "/help"}}}
+	text := strings.Join(lines, "\n") + "\n\n" + r.T("help.footer")
+	back := [][]bot.Button{{{Label: "← " + r.T("help.back"), Data: "/help"}}}
 	return w.Reply(ctx, bot.Reply{Title: r.familyLabel(f), Text: text, Buttons: back, Edit: r.Button})
 }
 
@@ -131,7 +131,7 @@ func (s *Service) familySpecs(r *request, f string) []*spec {
 
 // familyLabel is a family's name on its button and page.
 func (r *request) familyLabel(f string) string {
-	if l := r.t("help.family." + f); l != "help.family."+f {
+	if l := r.T("help.family." + f); l != "help.family."+f {
 		return l
 	}
 	return f

@@ -6,6 +6,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
 
@@ -64,7 +65,7 @@ func (s *Service) CommandsFor(lang string, role crm.Role) []bot.CommandInfo {
 	all := s.Commands(lang)
 	out := all[:0:0]
 	for i, sp := range s.specs {
-		if sp.minRole == "" || rank(role) >= rank(sp.minRole) {
+		if sp.minRole == "" || core.Rank(role) >= core.Rank(sp.minRole) {
 			out = append(out, all[i])
 		}
 	}

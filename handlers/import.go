@@ -9,6 +9,7 @@ import (
 
 	"accountbot/crm"
 	"accountbot/csvio"
+	"accountbot/handlers/core"
 )
 
 // Limits of a client import.
@@ -51,7 +52,7 @@ func (rep *ImportReport) reject(line int, name, reason string) {
 
 // Summary is the one-line outcome in the importer's language.
 func (rep *ImportReport) summary(r *request) string {
-	return r.t("import.summary", "added", rep.Added, "updated", rep.Updated, "unchanged", rep.Unchanged, "rejected", rep.RejectedCount)
+	return r.T("import.summary", "added", rep.Added, "updated", rep.Updated, "unchanged", rep.Unchanged, "rejected", rep.RejectedCount)
 }
 
 // importProgress is told, after each batch, how many bytes of the file and
@@ -111,7 +112,7 @@ func (s *Service) importClients(ctx context.Context, r *request, src io.Reader, 
 		var re *csvio.RowError
 		if errors.As(err, &re) {
 			rep.Rows++
-			rep.reject(re.Line, "", r.t("import.err."+re.Kind, "got", re.Got, "want", re.Want))
+			rep.reject(re.Line, "", r.T("import.err."+re.Kind, "got", re.Got, "want", re.Want))
 			if err := giveUp(); err != nil {
 				return rep, err
 			}
@@ -124,7 +125,7 @@ func (s *Service) importClients(ctx context.Context, r *request, src io.Reader, 
 		cells := schema.Parse(row.Values)
 		owner, err := s.checkImportRow(r, &cells, owners)
 		if err != nil {
-			rep.reject(row.Line, cells.Name, r.loc.TMap(errKey(err)))
+			rep.reject(row.Line, cells.Name, r.Loc.TMap(errKey(err)))
 			if err := giveUp(); err != nil {
 				return rep, err
 			}
@@ -172,16 +173,16 @@ func (s *Service) checkImportRow(r *request, row *csvio.ClientRow, owners map[st
 	}
 	l, ok := owners[row.Owner]
 	if !ok {
-		p, err := r.person(row.Owner)
+		p, err := r.ResolvePerson(row.Owner)
 		switch {
 		case err != nil:
-			var amb *ambiguousError
+			var amb *core.AmbiguousError
 			if errors.As(err, &amb) {
 				err = crm.Errorf(crm.EINVALID, "import.err.owner_ambiguous", "ref", row.Owner)
 			} else {
 				err = crm.Errorf(crm.EINVALID, "import.err.owner_unknown", "ref", row.Owner)
 			}
-		case r.rightsOver(p.ID) == nil:
+		case r.RightsOver(p.ID) == nil:
 			err = crm.Errorf(crm.EFORBIDDEN, "client.owner_forbidden", "name", p.Name)
 		}
 		l = ownerLookup{p: p, err: err}
@@ -203,21 +204,21 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 	merge := func(i int, existing *crm.Client) (*crm.Client, crm.Actor, error) {
 		b := batch[i]
 		if existing == nil {
-			c := &crm.Client{Name: b.row.Name, OwnerID: r.me.ID, CreatedAt: r.now, ReviewedAt: r.now}
-			actor := r.actor()
+			c := &crm.Client{Name: b.row.Name, OwnerID: r.Me.ID, CreatedAt: r.Now, ReviewedAt: r.Now}
+			actor := r.Actor()
 			if b.owner != nil {
 				if !b.owner.Active() {
 					return nil, actor, crm.Errorf(crm.EINVALID, "person.dismissed", "name", b.owner.Name)
 				}
 				c.OwnerID = b.owner.ID
-				actor = *r.rightsOver(b.owner.ID)
+				actor = *r.RightsOver(b.owner.ID)
 			}
 			for _, k := range b.row.Keys {
 				c.SetField(k, b.row.Fields[k])
 			}
 			return c, actor, nil
 		}
-		a := r.rightsOver(existing.OwnerID)
+		a := r.RightsOver(existing.OwnerID)
 		if a == nil {
 			// The row's own spelling: the other client's name is not the
 			// sender's to learn.
@@ -228,7 +229,7 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		if b.owner != nil && b.owner.ID != c.OwnerID {
 			// The same rule as /client reassign: a deputy moves the absent
 			// person's clients only within their rights, never to himself.
-			if err := r.mayHandTo(*a, b.owner); err != nil {
+			if err := r.MayHandTo(*a, b.owner); err != nil {
 				return nil, *a, err
 			}
 			movedFrom[i] = c.OwnerID
@@ -237,17 +238,17 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		for _, k := range b.row.Keys {
 			c.SetField(k, b.row.Fields[k])
 		}
-		c.ReviewedAt = r.now
+		c.ReviewedAt = r.Now
 		return c, *a, nil
 	}
-	res, err := s.store.UpsertClients(ctx, r.now, names, merge)
+	res, err := s.store.UpsertClients(ctx, r.Now, names, merge)
 	if err != nil {
 		return err
 	}
 	for i, x := range res {
 		switch {
 		case x.Err != nil:
-			rep.reject(batch[i].line, batch[i].row.Name, r.loc.TMap(errKey(x.Err)))
+			rep.reject(batch[i].line, batch[i].row.Name, r.Loc.TMap(errKey(x.Err)))
 		case x.Added:
 			rep.Added++
 		case x.Changed:
@@ -339,7 +340,7 @@ func (s *Service) plainError(r *request, err error) error {
 		return err
 	}
 	if ce.Code == crm.EUNAVAILABLE {
-		return fmt.Errorf("%s (%v)", r.t("error.unavailable"), ce.Err)
+		return fmt.Errorf("%s (%v)", r.T("error.unavailable"), ce.Err)
 	}
-	return errors.New(r.loc.TMap(ce.Key, ce.Args))
+	return errors.New(r.Loc.TMap(ce.Key, ce.Args))
 }

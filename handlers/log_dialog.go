@@ -8,6 +8,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // The "Log a talk" button on a phone: "/log #12" (a client and nothing
@@ -51,7 +52,7 @@ func (s *Service) ClientName(ctx context.Context, identity, ref string) string {
 	if err != nil {
 		return ""
 	}
-	c, err := r.client(ctx, ref)
+	c, err := r.Client(ctx, ref)
 	if err != nil {
 		return ""
 	}
@@ -79,17 +80,17 @@ func (s *Service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *requ
 		if err := s.endDialog(ctx, r.Identity); err != nil {
 			return err
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.cancelled"), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("log.dialog.cancelled"), Edit: r.Button})
 	}
-	c, _, err := r.changeableClient(ctx, ref)
+	c, _, err := r.ChangeableClient(ctx, ref)
 	if err != nil {
 		return err
 	}
-	if err := s.saveDialog(ctx, r.Identity, logDialog{Client: clientRef(c), Name: c.Name}); err != nil {
+	if err := s.saveDialog(ctx, r.Identity, logDialog{Client: core.ClientRef(c), Name: c.Name}); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.ask_text", "name", c.Name),
-		Buttons: [][]bot.Button{{{Label: r.t("log.dialog.cancel"), Data: "/log stop"}}}})
+	return w.Reply(ctx, bot.Reply{Text: r.T("log.dialog.ask_text", "name", c.Name),
+		Buttons: [][]bot.Button{{{Label: r.T("log.dialog.cancel"), Data: "/log stop"}}}})
 }
 
 // dialogAnswer takes a plain message as the answer to the dialog's
@@ -123,8 +124,8 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 		if err := s.saveDialog(ctx, m.Identity, d); err != nil {
 			return true, err
 		}
-		return true, w.Reply(ctx, bot.Reply{Text: r.t("log.dialog.ask_next", "name", d.Name),
-			Buttons: [][]bot.Button{{{Label: r.t("log.dialog.no_next"), Data: noStep}, {Label: r.t("log.dialog.cancel"), Data: "/log stop"}}}})
+		return true, w.Reply(ctx, bot.Reply{Text: r.T("log.dialog.ask_next", "name", d.Name),
+			Buttons: [][]bot.Button{{{Label: r.T("log.dialog.no_next"), Data: noStep}, {Label: r.T("log.dialog.cancel"), Data: "/log stop"}}}})
 	}
 	cmd := "/log " + d.Client + ": " + cmdText(d.Text)
 	if step := text; step != noStep && !isWord(step, "no", "none", "не", "няма") {

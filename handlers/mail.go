@@ -9,6 +9,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // MailStore keeps what e-mail and the calendar feed need: the client index
@@ -76,7 +77,7 @@ func (s *Service) mailCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
-		id, ok := parseRef("E", args[1])
+		id, ok := core.ParseRef("E", args[1])
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
@@ -88,17 +89,17 @@ func (s *Service) mailCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if len(args) != 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
-		id, ok := parseRef("E", args[1])
+		id, ok := core.ParseRef("E", args[1])
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
 		if err := s.mailStore().DropUnmatchedMail(ctx, id); err != nil {
 			if crm.IsNotFound(err) {
-				return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", idRef("E", id))
+				return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", core.IDRef("E", id))
 			}
 			return err
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("mail.dismissed", "id", idRef("E", id)), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("mail.dismissed", "id", core.IDRef("E", id)), Edit: r.Button})
 	}
 	return crm.Errorf(crm.EINVALID, "mail.usage")
 }
@@ -109,23 +110,23 @@ func (s *Service) mailUnmatched(ctx context.Context, w bot.ReplyWriter, r *reque
 		return err
 	}
 	if len(ms) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("mail.unmatched_none")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("mail.unmatched_none")})
 	}
 	var lines []string
 	var buttons [][]bot.Button
 	for _, m := range ms {
-		ref := idRef("E", m.ID)
+		ref := core.IDRef("E", m.ID)
 		subj := m.Subject
 		if subj == "" {
-			subj = r.t("mail.no_subject")
+			subj = r.T("mail.no_subject")
 		}
-		lines = append(lines, "• "+ref+" · "+r.fmtDate(m.Date)+" · "+m.From+" → "+strings.Join(m.To, ", ")+"\n  "+truncate(subj, 120))
+		lines = append(lines, "• "+ref+" · "+r.FmtDate(m.Date)+" · "+m.From+" → "+strings.Join(m.To, ", ")+"\n  "+truncate(subj, 120))
 		buttons = append(buttons, []bot.Button{
-			{Label: r.t("mail.button.attach", "id", ref), Data: "/mail attach " + ref},
-			{Label: r.t("mail.button.dismiss", "id", ref), Data: "/mail dismiss " + ref},
+			{Label: r.T("mail.button.attach", "id", ref), Data: "/mail attach " + ref},
+			{Label: r.T("mail.button.dismiss", "id", ref), Data: "/mail dismiss " + ref},
 		})
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("mail.unmatched_title", "count", len(ms)), Text: strings.Join(lines, "\n"), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Title: r.T("mail.unmatched_title", "count", len(ms)), Text: strings.Join(lines, "\n"), Buttons: buttons})
 }
 
 // mailAttachAsk offers the clients to attach a message to: the sender's
@@ -134,14 +135,14 @@ func (s *Service) mailAttachAsk(ctx context.Context, w bot.ReplyWriter, r *reque
 	m, err := s.mailStore().UnmatchedMail(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
-			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", idRef("E", id))
+			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", core.IDRef("E", id))
 		}
 		return err
 	}
-	ref := idRef("E", m.ID)
+	ref := core.IDRef("E", m.ID)
 	owner := m.AuthorID
 	if owner == 0 {
-		owner = r.me.ID
+		owner = r.Me.ID
 	}
 	cs, err := s.store.ClientsByOwner(ctx, []uint64{owner})
 	if err != nil {
@@ -152,20 +153,20 @@ func (s *Service) mailAttachAsk(ctx context.Context, w bot.ReplyWriter, r *reque
 		if i == 8 {
 			break
 		}
-		buttons = append(buttons, []bot.Button{{Label: c.Name, Data: "/mail attach " + ref + " " + clientRef(c)}})
+		buttons = append(buttons, []bot.Button{{Label: c.Name, Data: "/mail attach " + ref + " " + core.ClientRef(c)}})
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("mail.attach_which", "id", ref, "subject", m.Subject), Buttons: buttons})
+	return w.Reply(ctx, bot.Reply{Text: r.T("mail.attach_which", "id", ref, "subject", m.Subject), Buttons: buttons})
 }
 
 func (s *Service) mailAttach(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, ref string) error {
 	m, err := s.mailStore().UnmatchedMail(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
-			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", idRef("E", id))
+			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", core.IDRef("E", id))
 		}
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, ref)
+	c, actor, err := r.ChangeableClient(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -173,14 +174,14 @@ func (s *Service) mailAttach(ctx context.Context, w bot.ReplyWriter, r *request,
 	if m.AuthorID != 0 {
 		author = m.AuthorID
 	}
-	conv := &crm.Conversation{ClientID: c.ID, AuthorID: author, Channels: []string{"email"}, Text: mailConvText(m.Subject, m.Text), At: mailTime(m.Date, r.now)}
+	conv := &crm.Conversation{ClientID: c.ID, AuthorID: author, Channels: []string{"email"}, Text: mailConvText(m.Subject, m.Text), At: mailTime(m.Date, r.Now)}
 	if err := s.mailStore().AttachUnmatchedMail(ctx, id, conv); err != nil {
 		if crm.IsNotFound(err) {
-			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", idRef("E", id))
+			return crm.Errorf(crm.ENOTFOUND, "mail.not_found", "id", core.IDRef("E", id))
 		}
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("mail.attached", "id", idRef("E", id), "name", c.Name), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("mail.attached", "id", core.IDRef("E", id), "name", c.Name), Edit: r.Button})
 }
 
 // mailTime is when a message was written, or now when its date is missing
@@ -275,7 +276,7 @@ func (s *Service) LogMail(ctx context.Context, in *crm.InboundMail) error {
 		}
 		kept, err := ms.KeepUnmatchedMail(ctx, um)
 		if kept {
-			s.log.Info("e-mail names no client: kept for /mail unmatched", "mail", idRef("E", um.ID))
+			s.log.Info("e-mail names no client: kept for /mail unmatched", "mail", core.IDRef("E", um.ID))
 		}
 		return err
 	}

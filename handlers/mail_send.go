@@ -7,6 +7,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // clientEmail is the client's first contact address, or "".
@@ -20,7 +21,7 @@ func clientEmail(c *crm.Client) string {
 // sendFailure tells plainly why a message did not go out.
 func (s *Service) sendFailure(ctx context.Context, w bot.ReplyWriter, r *request, what string, err error) error {
 	s.log.Warn("e-mail not sent", "what", what, "err", err)
-	return w.Reply(ctx, bot.Reply{Text: r.t("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))})
 }
 
 // followupEmail sends draft id to the client's e-mail and logs it as an
@@ -35,7 +36,7 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	c, actor, err := r.changeableClient(ctx, "#"+itoa(d.ClientID))
+	c, actor, err := r.ChangeableClient(ctx, "#"+itoa(d.ClientID))
 	if err != nil {
 		return err
 	}
@@ -43,18 +44,18 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 	if to == "" {
 		return crm.Errorf(crm.EINVALID, "mail.no_client_email", "name", c.Name)
 	}
-	ref := idRef("F", id)
+	ref := core.IDRef("F", id)
 	var sentBefore time.Time
 	if _, err := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error {
 		if !x.SentAt.IsZero() {
 			sentBefore = x.SentAt
 			return errAlreadySent
 		}
-		x.SentAt, x.EmailedTo = r.now, to
+		x.SentAt, x.EmailedTo = r.Now, to
 		return nil
 	}); err != nil {
 		if err == errAlreadySent {
-			return w.Reply(ctx, bot.Reply{Text: r.t("followup.already_sent", "id", ref, "date", r.fmtDate(sentBefore))})
+			return w.Reply(ctx, bot.Reply{Text: r.T("followup.already_sent", "id", ref, "date", r.FmtDate(sentBefore))})
 		}
 		return err
 	}
@@ -67,14 +68,14 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 	}
 	subject := d.Subject
 	if subject == "" {
-		subject = r.t("mail.default_subject", "name", c.Name)
+		subject = r.T("mail.default_subject", "name", c.Name)
 	}
-	m := &crm.OutgoingMail{To: to, ToName: c.Contact, ReplyTo: crm.NormalizeEmail(r.me.Email), ReplyName: r.me.Name, Subject: subject, Text: d.Body}
+	m := &crm.OutgoingMail{To: to, ToName: c.Contact, ReplyTo: crm.NormalizeEmail(r.Me.Email), ReplyName: r.Me.Name, Subject: subject, Text: d.Body}
 	if err := s.mailer.Send(ctx, m); err != nil {
 		release()
 		return s.sendFailure(ctx, w, r, "follow-up "+ref, err)
 	}
-	d.SentAt, d.EmailedTo, d.MessageID = r.now, to, m.MessageID
+	d.SentAt, d.EmailedTo, d.MessageID = r.Now, to, m.MessageID
 	if _, err := s.store.UpdateDraft(wctx, id, func(x *crm.Draft) error { x.MessageID = m.MessageID; return nil }); err != nil {
 		s.log.Error("follow-up: sent, but its Message-ID was not kept", "draft", id, "err", err)
 	}
@@ -83,7 +84,7 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 		// Sent, and the mark stays so that it is not sent again; the
 		// person is told that the history lacks it.
 		s.log.Error("follow-up: sent but not logged", "draft", id, "err", err)
-		return w.Reply(ctx, bot.Reply{Text: r.t("mail.sent_not_logged", "id", ref, "to", to)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("mail.sent_not_logged", "id", ref, "to", to)})
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
 }
@@ -92,11 +93,11 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 // the invitation when e-mail is configured and the client has an address.
 func (s *Service) meetingButtons(r *request, m *crm.Meeting, c *crm.Client) []bot.Button {
 	bs := []bot.Button{
-		{Label: r.t("meeting.button.cancel"), Data: "/meeting cancel " + m.Ref()},
-		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
+		{Label: r.T("meeting.button.cancel"), Data: "/meeting cancel " + m.Ref()},
+		{Label: r.T("button.plan"), Data: "/plan " + core.ClientRef(c)},
 	}
 	if s.mailer != nil && clientEmail(c) != "" && m.InvitedAt.IsZero() {
-		bs = append([]bot.Button{{Label: r.t("mail.button.invite"), Data: "/meeting invite " + m.Ref()}}, bs...)
+		bs = append([]bot.Button{{Label: r.T("mail.button.invite"), Data: "/meeting invite " + m.Ref()}}, bs...)
 	}
 	return bs
 }
@@ -115,7 +116,7 @@ func (s *Service) meetingInvite(ctx context.Context, w bot.ReplyWriter, r *reque
 		return err
 	}
 	if !m.CancelledAt.IsZero() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref())})
+		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref())})
 	}
 	to := clientEmail(c)
 	if to == "" {
@@ -127,11 +128,11 @@ func (s *Service) meetingInvite(ctx context.Context, w bot.ReplyWriter, r *reque
 			invitedAt = x.InvitedAt
 			return errAlreadyInvited
 		}
-		x.InvitedTo, x.InvitedAt = to, r.now
+		x.InvitedTo, x.InvitedAt = to, r.Now
 		return nil
 	})
 	if errors.Is(err, errAlreadyInvited) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("mail.already_invited", "id", m.Ref(), "date", r.fmtDate(invitedAt))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("mail.already_invited", "id", m.Ref(), "date", r.FmtDate(invitedAt))})
 	}
 	if err != nil {
 		return err
@@ -143,7 +144,7 @@ func (s *Service) meetingInvite(ctx context.Context, w bot.ReplyWriter, r *reque
 		}
 		return s.sendFailure(ctx, w, r, "invitation "+m.Ref(), err)
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("mail.invited", "id", m.Ref(), "to", to, "time", r.fmtTime(m.At)), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("mail.invited", "id", m.Ref(), "to", to, "time", r.FmtTime(m.At)), Edit: r.Button})
 }
 
 // sendMeetingMail sends the invitation (REQUEST) or the cancellation
@@ -156,20 +157,20 @@ func (s *Service) sendMeetingMail(ctx context.Context, r *request, m *crm.Meetin
 	if orgEmail == "" {
 		orgEmail = crm.NormalizeEmail(s.mailer.From())
 	}
-	summary := r.t("mail.invite_summary", "name", c.Name)
+	summary := r.T("mail.invite_summary", "name", c.Name)
 	if m.Topic != "" {
 		summary = oneLine(m.Topic)
 	}
-	ics, err := meetingInvitation(method, m, orgEmail, orgName, m.InvitedTo, c.Contact, summary, r.now)
+	ics, err := meetingInvitation(method, m, orgEmail, orgName, m.InvitedTo, c.Contact, summary, r.Now)
 	if err != nil {
 		return err
 	}
 	// The invitation speaks the client's language.
-	loc := r.loc
+	loc := r.Loc
 	if c.Lang == "en" || c.Lang == "bg" {
 		loc = s.cat.For(c.Lang)
 	}
-	when := r.fmtTime(m.At) + " (" + m.At.In(r.tz).Format("MST -07:00") + ")"
+	when := r.FmtTime(m.At) + " (" + m.At.In(r.TZ).Format("MST -07:00") + ")"
 	subjKey, textKey := "mail.invite_subject", "mail.invite_text"
 	if method == "CANCEL" {
 		subjKey, textKey = "mail.cancel_subject", "mail.cancel_text"
@@ -182,7 +183,7 @@ func (s *Service) sendMeetingMail(ctx context.Context, r *request, m *crm.Meetin
 
 // people returns person id as the request knows them, or an empty person.
 func (s *Service) people(r *request, id uint64) *crm.Person {
-	if p := r.people[id]; p != nil {
+	if p := r.People[id]; p != nil {
 		return p
 	}
 	return &crm.Person{ID: id}
@@ -198,13 +199,13 @@ func (s *Service) meetingCancelMail(ctx context.Context, r *request, m *crm.Meet
 	next, err := s.planningStore().UpdateMeeting(crm.WithoutDeliveryKey(ctx), m.ID, func(x *crm.Meeting) error { x.Sequence++; return nil })
 	if err != nil {
 		s.log.Error("meeting: cancellation not sent", "meeting", m.Ref(), "err", err)
-		return r.t("mail.send_failed", "reason", r.t("error.internal"))
+		return r.T("mail.send_failed", "reason", r.T("error.internal"))
 	}
 	if err := s.sendMeetingMail(ctx, r, next, c, "CANCEL"); err != nil {
 		s.log.Warn("e-mail not sent", "what", "cancellation "+m.Ref(), "err", err)
-		return r.t("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
+		return r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
 	}
-	return r.t("mail.cancel_sent", "to", m.InvitedTo)
+	return r.T("mail.cancel_sent", "to", m.InvitedTo)
 }
 
 // meetingUpdateMail sends an invited client the changed invitation (the
@@ -216,7 +217,7 @@ func (s *Service) meetingUpdateMail(ctx context.Context, r *request, m *crm.Meet
 	}
 	if err := s.sendMeetingMail(ctx, r, m, c, "REQUEST"); err != nil {
 		s.log.Warn("e-mail not sent", "what", "changed invitation "+m.Ref(), "err", err)
-		return r.t("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
+		return r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
 	}
-	return r.t("mail.update_sent", "to", m.InvitedTo)
+	return r.T("mail.update_sent", "to", m.InvitedTo)
 }

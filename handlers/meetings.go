@@ -8,6 +8,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 const (
@@ -60,11 +61,11 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len([]rune(topic)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, strings.Join(words[:nameEnd], " "))
+	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:nameEnd], " "))
 	if err != nil {
 		return err
 	}
-	m := &crm.Meeting{ClientID: c.ID, PersonID: r.forWhom(actor), At: at, Topic: topic, CreatedBy: r.me.ID, CreatedAt: r.now}
+	m := &crm.Meeting{ClientID: c.ID, PersonID: r.ForWhom(actor), At: at, Topic: topic, CreatedBy: r.Me.ID, CreatedAt: r.Now}
 	if err := s.planningStore().CreateMeeting(ctx, m); err != nil {
 		return err
 	}
@@ -72,11 +73,11 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if err != nil {
 		return err
 	}
-	msg := r.t("meeting.saved", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(at))
+	msg := r.T("meeting.saved", "id", m.Ref(), "name", c.Name, "time", r.FmtTime(at))
 	if m.Topic != "" {
-		msg += "\n" + r.t("meeting.topic", "topic", m.Topic)
+		msg += "\n" + r.T("meeting.topic", "topic", m.Topic)
 	}
-	msg += "\n" + r.t("meeting.reminder_at", "time", r.fmtTime(at.Add(-settings.RemindBefore)))
+	msg += "\n" + r.T("meeting.reminder_at", "time", r.FmtTime(at.Add(-settings.RemindBefore)))
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{s.meetingButtons(r, m, c)}})
 }
 
@@ -107,7 +108,7 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 // meetingLine is one meeting in a list: "M-4 · 2026-12-03 14:30 · Acme: topic".
 func meetingLine(r *request, m *crm.Meeting, client string) string {
-	line := m.Ref() + " · " + r.fmtTime(m.At)
+	line := m.Ref() + " · " + r.FmtTime(m.At)
 	if client != "" {
 		line += " · " + client
 	}
@@ -125,7 +126,7 @@ func meetingLine(r *request, m *crm.Meeting, client string) string {
 // visibleMeeting loads a meeting the sender may change: their own, or one
 // of a client they have rights over.
 func (s *Service) visibleMeeting(ctx context.Context, r *request, ref string) (*crm.Meeting, *crm.Client, error) {
-	id, ok := parseRef("M", ref)
+	id, ok := core.ParseRef("M", ref)
 	if !ok {
 		return nil, nil, crm.Errorf(crm.EINVALID, "meeting.usage")
 	}
@@ -140,7 +141,7 @@ func (s *Service) visibleMeeting(ctx context.Context, r *request, ref string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.rightsOver(m.PersonID) == nil && r.rightsOver(c.OwnerID) == nil {
+	if r.RightsOver(m.PersonID) == nil && r.RightsOver(c.OwnerID) == nil {
 		return nil, nil, crm.Errorf(crm.ENOTFOUND, "meeting.not_found", "id", m.Ref())
 	}
 	return m, c, nil
@@ -152,13 +153,13 @@ func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *reque
 		return err
 	}
 	if !m.CancelledAt.IsZero() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref()), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref()), Edit: r.Button})
 	}
-	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.now; return nil })
+	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.Now; return nil })
 	if err != nil {
 		return err
 	}
-	text := r.t("meeting.cancelled", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At))
+	text := r.T("meeting.cancelled", "id", m.Ref(), "name", c.Name, "time", r.FmtTime(m.At))
 	if line := s.meetingCancelMail(ctx, r, m, c); line != "" {
 		text += "\n" + line
 	}
@@ -167,13 +168,13 @@ func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *reque
 
 // meetingsAhead lists the sender's meetings of the next 14 days.
 func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	owners, err := r.visibleOwners("mine")
+	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return err
 	}
 	var lines []string
 	for _, o := range owners {
-		ms, err := s.planningStore().MeetingsOf(ctx, o, r.today(), dates.AddDays(r.today(), 15))
+		ms, err := s.planningStore().MeetingsOf(ctx, o, r.Today(), dates.AddDays(r.Today(), 15))
 		if err != nil {
 			return err
 		}
@@ -186,16 +187,16 @@ func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *reque
 				name = c.Name
 			}
 			line := "• " + meetingLine(r, m, name)
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			if o != r.Me.ID {
+				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 			}
 			lines = append(lines, line)
 		}
 	}
 	if len(lines) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.none_ahead") + "\n" + r.t("meeting.usage")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.none_ahead") + "\n" + r.T("meeting.usage")})
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("meeting.ahead_title", "count", len(lines)), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("meeting.ahead_title", "count", len(lines)), Text: strings.Join(lines, "\n")})
 }
 
 // meetingSettings shows or (heads only) changes how long before a meeting
@@ -206,7 +207,7 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 		return err
 	}
 	if len(words) > 0 {
-		if r.me.Role != crm.RoleHead {
+		if r.Me.Role != crm.RoleHead {
 			return crm.Errorf(crm.EFORBIDDEN, "meeting.settings_forbidden")
 		}
 		kv := splitKV(words)
@@ -231,9 +232,9 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 			return err
 		}
 	}
-	text := r.t("meeting.settings", "remind", fmtLead(r, ps.RemindBefore), "ask", fmtLead(r, ps.AskAfter))
+	text := r.T("meeting.settings", "remind", fmtLead(r, ps.RemindBefore), "ask", fmtLead(r, ps.AskAfter))
 	if len(words) > 0 {
-		text = r.t("meeting.settings_saved") + "\n" + text
+		text = r.T("meeting.settings_saved") + "\n" + text
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})
 }
@@ -257,11 +258,11 @@ func fmtLead(r *request, d time.Duration) string {
 	h, m := int(d.Hours()), int(d.Minutes())%60
 	switch {
 	case h == 0:
-		return r.t("duration.minutes", "count", m)
+		return r.T("duration.minutes", "count", m)
 	case m == 0:
-		return r.t("duration.hours", "count", h)
+		return r.T("duration.hours", "count", h)
 	}
-	return r.t("duration.hours", "count", h) + " " + r.t("duration.minutes", "count", m)
+	return r.T("duration.hours", "count", h) + " " + r.T("duration.minutes", "count", m)
 }
 
 // meetingAgenda adds to /today the meetings of the day, with a button to
@@ -269,7 +270,7 @@ func fmtLead(r *request, d time.Duration) string {
 func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	for _, o := range owners {
-		ms, err := s.planningStore().MeetingsOf(ctx, o, r.today(), until)
+		ms, err := s.planningStore().MeetingsOf(ctx, o, r.Today(), until)
 		if err != nil {
 			return nil, err
 		}
@@ -281,12 +282,12 @@ func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64
 			if err != nil {
 				continue
 			}
-			line := r.t("today.meeting", "line", meetingLine(r, m, c.Name))
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			line := r.T("today.meeting", "line", meetingLine(r, m, c.Name))
+			if o != r.Me.ID {
+				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 			}
 			items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
-				{Label: r.t("meeting.button.outcome", "id", m.Ref()), Data: "/log " + clientRef(c)},
+				{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(c)},
 			}})
 		}
 	}
@@ -342,10 +343,10 @@ func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice)
 	var rep bot.Reply
 	if n.Kind == "remind" {
 		rep = bot.Reply{Title: loc.T("meeting.remind_title"), Text: loc.T("meeting.remind", "id", m.Ref(), "name", c.Name, "time", at),
-			Buttons: [][]bot.Button{{{Label: loc.T("button.plan"), Data: "/plan " + clientRef(c)}, {Label: loc.T("button.card"), Data: "/client " + clientRef(c)}}}}
+			Buttons: [][]bot.Button{{{Label: loc.T("button.plan"), Data: "/plan " + core.ClientRef(c)}, {Label: loc.T("button.card"), Data: "/client " + core.ClientRef(c)}}}}
 	} else {
 		rep = bot.Reply{Title: loc.T("meeting.ask_title"), Text: loc.T("meeting.ask", "id", m.Ref(), "name", c.Name, "time", at),
-			Buttons: [][]bot.Button{{{Label: loc.T("meeting.button.log"), Data: "/log " + clientRef(c)}}}}
+			Buttons: [][]bot.Button{{{Label: loc.T("meeting.button.log"), Data: "/log " + core.ClientRef(c)}}}}
 	}
 	if m.Topic != "" {
 		rep.Text += "\n" + loc.T("meeting.topic", "topic", m.Topic)
@@ -375,7 +376,7 @@ func meetingWhen(r *request, words []string) (time.Time, int, error) {
 		if len(words)-1-n < 1 {
 			continue
 		}
-		if d, ok := r.date(strings.Join(words[len(words)-1-n:len(words)-1], " ")); ok {
+		if d, ok := r.Date(strings.Join(words[len(words)-1-n:len(words)-1], " ")); ok {
 			day, nameEnd = d, len(words)-1-n
 			break
 		}
@@ -383,9 +384,9 @@ func meetingWhen(r *request, words []string) (time.Time, int, error) {
 	if nameEnd < 0 {
 		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "error.bad_date", "value", words[len(words)-2])
 	}
-	at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, r.tz)
-	if !at.After(r.now) {
-		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "meeting.past", "time", r.fmtTime(at))
+	at := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, r.TZ)
+	if !at.After(r.Now) {
+		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "meeting.past", "time", r.FmtTime(at))
 	}
 	return at, nameEnd, nil
 }
@@ -406,7 +407,7 @@ func (s *Service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	if !m.CancelledAt.IsZero() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("meeting.already_cancelled", "id", m.Ref())})
+		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref())})
 	}
 	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(x *crm.Meeting) error {
 		x.At, x.RemindedAt, x.AskedAt = at, time.Time{}, time.Time{}
@@ -418,7 +419,7 @@ func (s *Service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	text := r.t("meeting.moved", "id", m.Ref(), "name", c.Name, "time", r.fmtTime(m.At))
+	text := r.T("meeting.moved", "id", m.Ref(), "name", c.Name, "time", r.FmtTime(m.At))
 	if line := s.meetingUpdateMail(ctx, r, m, c); line != "" {
 		text += "\n" + line
 	}

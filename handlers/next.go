@@ -8,6 +8,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -18,7 +19,7 @@ import (
 // advice matters and another rule already fires).
 func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm.NextFacts, error) {
 	ps := s.planningStore()
-	f := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: r.tz}
+	f := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: r.TZ}
 	var err error
 	if f.Plan, err = ps.ContactPlan(ctx, c.ID); err != nil {
 		return f, err
@@ -54,11 +55,11 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	if crm.NormalizeName(c.Segment) == "" {
 		return nil
 	}
-	owners, err := r.visibleOwners(r.defaultScope())
+	owners, err := r.VisibleOwners(r.DefaultScope())
 	if err != nil {
 		return err
 	}
-	p, err := s.planningStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.now.AddDate(-peerWindow, 0, 0)})
+	p, err := s.planningStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
 	if err != nil {
 		return err
 	}
@@ -75,14 +76,14 @@ func (s *Service) recommend(ctx context.Context, r *request, c *crm.Client, all 
 		return nil, err
 	}
 	if !all {
-		if adv := crm.Recommend(f, r.now); adv[0].Kind != crm.AdviceNone {
+		if adv := crm.Recommend(f, r.Now); adv[0].Kind != crm.AdviceNone {
 			return adv, nil
 		}
 	}
 	if err := s.peerProducts(ctx, r, c, &f); err != nil {
 		return nil, err
 	}
-	return crm.Recommend(f, r.now), nil
+	return crm.Recommend(f, r.Now), nil
 }
 
 // adviceText writes one advice as the step and its reason.
@@ -91,52 +92,52 @@ func adviceText(r *request, a crm.Advice) (step, reason string) {
 	overdue, _ := a.Args["overdue"].(bool)
 	switch a.Kind {
 	case crm.AdviceClaim:
-		step = r.t("next.claim."+a.Args["step"].(string), "id", arg("id"))
+		step = r.T("next.claim."+a.Args["step"].(string), "id", arg("id"))
 		if overdue {
-			reason = r.t("next.claim.overdue", "due", r.fmtTime(a.Due))
+			reason = r.T("next.claim.overdue", "due", r.FmtTime(a.Due))
 		} else {
-			reason = r.t("next.claim.near", "due", r.fmtTime(a.Due))
+			reason = r.T("next.claim.near", "due", r.FmtTime(a.Due))
 		}
 	case crm.AdvicePromise:
 		if fc, _ := a.Args["from_client"].(bool); fc {
-			step = r.t("next.promise.client", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+			step = r.T("next.promise.client", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
 		} else {
-			step = r.t("next.promise.ours", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+			step = r.T("next.promise.ours", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
 		}
 		if overdue {
-			reason = r.t("next.promise.broken", "date", r.fmtDate(a.Due))
+			reason = r.T("next.promise.broken", "date", r.FmtDate(a.Due))
 		} else {
-			reason = r.t("next.promise.due", "date", r.fmtDate(a.Due))
+			reason = r.T("next.promise.due", "date", r.FmtDate(a.Due))
 		}
 	case crm.AdviceTouch:
 		ch := ""
 		if c, _ := a.Args["channel"].(string); c != "" {
-			ch = " #" + r.t("channel."+c)
+			ch = " #" + r.T("channel."+c)
 		}
-		step = r.t("next.touch", "channel", ch)
-		last := r.t("card.never")
+		step = r.T("next.touch", "channel", ch)
+		last := r.T("card.never")
 		if t, _ := a.Args["last"].(time.Time); !t.IsZero() {
-			last = r.fmtDate(t)
+			last = r.FmtDate(t)
 		}
-		reason = r.t("next.touch_reason", "date", r.fmtDate(a.Due), "last", last)
+		reason = r.T("next.touch_reason", "date", r.FmtDate(a.Due), "last", last)
 	case crm.AdviceStale:
-		step = r.t("next.stale")
-		reason = r.t("next.stale_reason", "count", arg("days"))
+		step = r.T("next.stale")
+		reason = r.T("next.stale_reason", "count", arg("days"))
 	case crm.AdviceStuckDeal:
-		step = r.t("next.stuck", "id", arg("id"), "title", arg("title"))
-		reason = r.t("next.stuck_reason", "stage", r.t("deal.stage."+a.Args["stage"].(string)), "count", arg("days"))
+		step = r.T("next.stuck", "id", arg("id"), "title", arg("title"))
+		reason = r.T("next.stuck_reason", "stage", r.T("deal.stage."+a.Args["stage"].(string)), "count", arg("days"))
 	case crm.AdviceRepeat:
-		step = r.t("next.repeat", "title", arg("title"))
-		reason = r.t("next.repeat_reason", "count", arg("days"), "date", r.fmtDate(a.Due))
+		step = r.T("next.repeat", "title", arg("title"))
+		reason = r.T("next.repeat_reason", "count", arg("days"), "date", r.FmtDate(a.Due))
 	case crm.AdviceCrossSell:
-		step = r.t("next.cross_sell", "product", arg("product"))
-		reason = r.t("next.cross_sell_reason", "count", arg("buyers"), "peers", arg("peers"), "segment", arg("segment"))
+		step = r.T("next.cross_sell", "product", arg("product"))
+		reason = r.T("next.cross_sell_reason", "count", arg("buyers"), "peers", arg("peers"), "segment", arg("segment"))
 	default:
-		step = r.t("next.none")
+		step = r.T("next.none")
 		if a.Due.IsZero() {
-			reason = r.t("next.none_no_plan")
+			reason = r.T("next.none_no_plan")
 		} else {
-			reason = r.t("next.none_reason", "date", r.fmtDate(a.Due))
+			reason = r.T("next.none_reason", "date", r.FmtDate(a.Due))
 		}
 	}
 	return step, reason
@@ -148,7 +149,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if strings.TrimSpace(r.Command.Rest) == "" {
 		return crm.Errorf(crm.EINVALID, "next.usage")
 	}
-	c, err := r.client(ctx, r.Command.Rest)
+	c, err := r.Client(ctx, r.Command.Rest)
 	if err != nil {
 		return err
 	}
@@ -157,9 +158,9 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return err
 	}
 	step, reason := adviceText(r, advice[0])
-	lines := []string{"→ " + step, "  " + r.t("next.why", "reason", reason)}
+	lines := []string{"→ " + step, "  " + r.T("next.why", "reason", reason)}
 	if len(advice) > 1 {
-		lines = append(lines, "", r.t("next.also")+":")
+		lines = append(lines, "", r.T("next.also")+":")
 		for i, a := range advice[1:] {
 			if i == 5 {
 				break
@@ -168,8 +169,8 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			lines = append(lines, "• "+st+" — "+re)
 		}
 	}
-	ref := clientRef(c)
-	buttons := []bot.Button{{Label: r.t("button.log"), Data: "/log " + ref}}
+	ref := core.ClientRef(c)
+	buttons := []bot.Button{{Label: r.T("button.log"), Data: "/log " + ref}}
 	switch a := advice[0]; a.Kind {
 	case crm.AdviceClaim:
 		buttons = append(buttons, bot.Button{Label: a.Ref, Data: "/claim " + a.Ref})
@@ -178,9 +179,9 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	case crm.AdviceStuckDeal:
 		buttons = append(buttons, bot.Button{Label: a.Ref, Data: "/deal " + a.Ref})
 	case crm.AdviceNone:
-		buttons = append(buttons, bot.Button{Label: r.t("button.plan"), Data: "/plan " + ref})
+		buttons = append(buttons, bot.Button{Label: r.T("button.plan"), Data: "/plan " + ref})
 	}
-	if err := w.Reply(ctx, bot.Reply{Title: r.t("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Title: r.T("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}}); err != nil {
 		return err
 	}
 	if s.assistant().model == nil || advice[0].Kind == crm.AdviceNone {
@@ -200,7 +201,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		s.log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
 		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, reason)})
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("next.phrased_title"), Text: phrased})
+	return w.Reply(ctx, bot.Reply{Title: r.T("next.phrased_title"), Text: phrased})
 }
 
 // maxNextAdviceRunes bounds the model's phrasing of a step.
@@ -227,5 +228,5 @@ func (s *Service) nextCardSection(ctx context.Context, r *request, c *crm.Client
 		return nil, err
 	}
 	step, reason := adviceText(r, advice[0])
-	return []bot.Field{{Label: r.t("card.recommended"), Value: step + " (" + reason + ")"}}, nil
+	return []bot.Field{{Label: r.T("card.recommended"), Value: step + " (" + reason + ")"}}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -40,7 +41,7 @@ func (s *Service) noteCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	args := r.Command.Args
 	if len(args) >= 2 && len(args) <= 3 {
 		if op, ok := noteOps[strings.ToLower(args[0])]; ok {
-			if id, ok := parseRef("N", args[1]); ok {
+			if id, ok := core.ParseRef("N", args[1]); ok {
 				switch {
 				case op == "pick" && len(args) == 3:
 					return s.notePick(ctx, w, r, id, args[2])
@@ -75,9 +76,9 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 		return err
 	}
 	matches := matchClients(text, clients)
-	p := &crm.Proposal{PersonID: r.me.ID, Note: text, Status: crm.ProposalPending, CreatedAt: r.now}
+	p := &crm.Proposal{PersonID: r.Me.ID, Note: text, Status: crm.ProposalPending, CreatedAt: r.Now}
 	if s.assistant().model != nil {
-		if err := w.Reply(ctx, bot.Reply{Text: r.t("note.reading")}); err != nil {
+		if err := w.Reply(ctx, bot.Reply{Text: r.T("note.reading")}); err != nil {
 			return err
 		}
 		actions, err := s.modelNote(ctx, r, text, noteCandidates(matches, clients))
@@ -93,7 +94,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 		p.Source = "rules"
 		switch top := topMatches(matches); {
 		case len(top) == 0:
-			msg := r.t("note.no_client")
+			msg := r.T("note.no_client")
 			if note := fallbackNote(r, p.Fallback); note != "" {
 				msg = "⚠ " + note + "\n" + msg
 			}
@@ -118,12 +119,12 @@ func (s *Service) ownProposal(ctx context.Context, r *request, id uint64) (*crm.
 	p, err := s.store.Proposal(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
-			return nil, crm.Errorf(crm.ENOTFOUND, "note.not_found", "id", idRef("N", id))
+			return nil, crm.Errorf(crm.ENOTFOUND, "note.not_found", "id", core.IDRef("N", id))
 		}
 		return nil, err
 	}
-	if p.PersonID != r.me.ID {
-		return nil, crm.Errorf(crm.ENOTFOUND, "note.not_found", "id", idRef("N", id))
+	if p.PersonID != r.Me.ID {
+		return nil, crm.Errorf(crm.ENOTFOUND, "note.not_found", "id", core.IDRef("N", id))
 	}
 	return p, nil
 }
@@ -131,38 +132,38 @@ func (s *Service) ownProposal(ctx context.Context, r *request, id uint64) (*crm.
 // showProposal lists the proposed actions with Confirm / Edit / Cancel, or
 // asks which client the note is about.
 func (s *Service) showProposal(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.Proposal) error {
-	ref := idRef("N", p.ID)
+	ref := core.IDRef("N", p.ID)
 	var lines []string
 	if note := fallbackNote(r, p.Fallback); note != "" {
 		lines = append(lines, "⚠ "+note)
 	}
 	if len(p.Actions) == 0 {
-		rep := bot.Reply{Title: r.t("note.which_client", "id", ref), Text: strings.Join(lines, "\n")}
+		rep := bot.Reply{Title: r.T("note.which_client", "id", ref), Text: strings.Join(lines, "\n")}
 		for i, id := range p.Candidates {
-			if i == maxChoices {
+			if i == core.MaxChoices {
 				break
 			}
 			c, err := s.store.Client(ctx, id)
-			if err != nil || !r.seesOwner(c.OwnerID) {
+			if err != nil || !r.SeesOwner(c.OwnerID) {
 				continue
 			}
 			label := c.Name
 			if c.City != "" {
 				label += " (" + c.City + ")"
 			}
-			rep.Buttons = append(rep.Buttons, []bot.Button{{Label: label, Data: "/note pick " + ref + " " + clientRef(c)}})
+			rep.Buttons = append(rep.Buttons, []bot.Button{{Label: label, Data: "/note pick " + ref + " " + core.ClientRef(c)}})
 		}
-		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("note.button.cancel"), Data: "/note cancel " + ref}})
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.T("note.button.cancel"), Data: "/note cancel " + ref}})
 		return w.Reply(ctx, rep)
 	}
 	for i, a := range p.Actions {
 		lines = append(lines, strconv.Itoa(i+1)+". "+actionSummary(r, a))
 	}
-	lines = append(lines, "", r.t("note.nothing_saved"))
-	return replyLong(ctx, w, r.t("note.title", "id", ref), strings.Join(lines, "\n"), [][]bot.Button{{
-		{Label: r.t("note.button.confirm"), Data: "/note ok " + ref},
-		{Label: r.t("note.button.edit"), Data: "/note edit " + ref},
-		{Label: r.t("note.button.cancel"), Data: "/note cancel " + ref},
+	lines = append(lines, "", r.T("note.nothing_saved"))
+	return replyLong(ctx, w, r.T("note.title", "id", ref), strings.Join(lines, "\n"), [][]bot.Button{{
+		{Label: r.T("note.button.confirm"), Data: "/note ok " + ref},
+		{Label: r.T("note.button.edit"), Data: "/note edit " + ref},
+		{Label: r.T("note.button.cancel"), Data: "/note cancel " + ref},
 	}})
 }
 
@@ -176,11 +177,11 @@ func (s *Service) closeProposal(ctx context.Context, w bot.ReplyWriter, r *reque
 			was = x.Status
 			return errProposalClosed
 		}
-		x.Status, x.ClosedAt = status, r.now
+		x.Status, x.ClosedAt = status, r.Now
 		return nil
 	})
 	if errors.Is(err, errProposalClosed) {
-		return nil, false, w.Reply(ctx, bot.Reply{Text: r.t("note.closed."+was, "id", idRef("N", id)), Edit: r.Button})
+		return nil, false, w.Reply(ctx, bot.Reply{Text: r.T("note.closed."+was, "id", core.IDRef("N", id)), Edit: r.Button})
 	}
 	if err != nil {
 		return nil, false, err
@@ -195,13 +196,13 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	if p.Status == crm.ProposalPending && len(p.Actions) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("note.pick_first")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("note.pick_first")})
 	}
 	p, ok, err := s.closeProposal(ctx, w, r, id, crm.ProposalConfirmed)
 	if !ok || err != nil {
 		return err
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.t("note.confirmed", "id", idRef("N", id), "count", len(p.Actions)), Edit: r.Button}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("note.confirmed", "id", core.IDRef("N", id), "count", len(p.Actions)), Edit: r.Button}); err != nil {
 		return err
 	}
 	for _, a := range p.Actions {
@@ -229,20 +230,20 @@ func (s *Service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *request, i
 	if err != nil {
 		return err
 	}
-	ref := idRef("N", id)
+	ref := core.IDRef("N", id)
 	if p.Status != crm.ProposalPending {
-		return w.Reply(ctx, bot.Reply{Text: r.t("note.closed."+p.Status, "id", ref)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("note.closed."+p.Status, "id", ref)})
 	}
 	if len(p.Actions) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("note.pick_first")})
+		return w.Reply(ctx, bot.Reply{Text: r.T("note.pick_first")})
 	}
 	var lines []string
 	for _, a := range p.Actions {
 		lines = append(lines, actionCommand(a))
 	}
-	return replyLong(ctx, w, r.t("note.edit_title", "id", ref), strings.Join(lines, "\n")+"\n\n"+r.t("note.edit_hint"), [][]bot.Button{{
-		{Label: r.t("note.button.confirm"), Data: "/note ok " + ref},
-		{Label: r.t("note.button.cancel"), Data: "/note cancel " + ref},
+	return replyLong(ctx, w, r.T("note.edit_title", "id", ref), strings.Join(lines, "\n")+"\n\n"+r.T("note.edit_hint"), [][]bot.Button{{
+		{Label: r.T("note.button.confirm"), Data: "/note ok " + ref},
+		{Label: r.T("note.button.cancel"), Data: "/note cancel " + ref},
 	}})
 }
 
@@ -255,7 +256,7 @@ func (s *Service) noteCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	if !ok || err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("note.cancelled", "id", idRef("N", id)), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("note.cancelled", "id", core.IDRef("N", id)), Edit: r.Button})
 }
 
 // notePick answers "which client?": the rules read the note again for the
@@ -266,13 +267,13 @@ func (s *Service) notePick(ctx context.Context, w bot.ReplyWriter, r *request, i
 		return err
 	}
 	if p.Status != crm.ProposalPending {
-		return w.Reply(ctx, bot.Reply{Text: r.t("note.closed."+p.Status, "id", idRef("N", id))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("note.closed."+p.Status, "id", core.IDRef("N", id))})
 	}
-	cid, ok := parseRef("#", clientArg)
+	cid, ok := core.ParseRef("#", clientArg)
 	if !ok || !containsID(p.Candidates, cid) {
 		return crm.Errorf(crm.EINVALID, "note.usage")
 	}
-	c, err := r.client(ctx, "#"+itoa(cid))
+	c, err := r.Client(ctx, "#"+itoa(cid))
 	if err != nil {
 		return err
 	}
@@ -284,7 +285,7 @@ func (s *Service) notePick(ctx context.Context, w bot.ReplyWriter, r *request, i
 		return nil
 	})
 	if errors.Is(err, errProposalClosed) {
-		return w.Reply(ctx, bot.Reply{Text: r.t("note.closed.confirmed", "id", idRef("N", id))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("note.closed.confirmed", "id", core.IDRef("N", id))})
 	}
 	if err != nil {
 		return err
@@ -320,23 +321,23 @@ func actionSummary(r *request, a crm.Action) string {
 	text := trimRunes(a.Text, 300)
 	switch a.Kind {
 	case crm.ActionLog:
-		s := r.t("note.action.log", "name", a.Client, "text", text)
+		s := r.T("note.action.log", "name", a.Client, "text", text)
 		if len(a.Channels) > 0 {
-			s = r.t("note.action.log_channel", "name", a.Client, "text", text, "channel", r.t("channel."+a.Channels[0]))
+			s = r.T("note.action.log_channel", "name", a.Client, "text", text, "channel", r.T("channel."+a.Channels[0]))
 		}
 		if a.NextText != "" {
-			s += "\n   " + r.t("note.action.next_part", "text", trimRunes(a.NextText, 200), "date", r.fmtDate(a.NextDue))
+			s += "\n   " + r.T("note.action.next_part", "text", trimRunes(a.NextText, 200), "date", r.FmtDate(a.NextDue))
 		}
 		return s
 	case crm.ActionNext:
-		return r.t("note.action.next", "name", a.Client, "text", text, "date", r.fmtDate(a.NextDue))
+		return r.T("note.action.next", "name", a.Client, "text", text, "date", r.FmtDate(a.NextDue))
 	case crm.ActionClaim:
 		if a.Severity != "" {
-			return r.t("note.action.claim_severity", "name", a.Client, "text", text, "severity", a.Severity)
+			return r.T("note.action.claim_severity", "name", a.Client, "text", text, "severity", a.Severity)
 		}
-		return r.t("note.action.claim", "name", a.Client, "text", text)
+		return r.T("note.action.claim", "name", a.Client, "text", text)
 	case crm.ActionDealMove:
-		return r.t("note.action.deal_move", "name", a.Client, "deal", a.Deal, "title", trimRunes(a.Text, 200), "stage", a.Stage)
+		return r.T("note.action.deal_move", "name", a.Client, "deal", a.Deal, "title", trimRunes(a.Text, 200), "stage", a.Stage)
 	}
 	return a.Kind
 }
@@ -522,12 +523,12 @@ func noteCandidates(ms []clientMatch, all []*crm.Client) []*crm.Client {
 func (s *Service) ruleAction(r *request, c *crm.Client, text string) crm.Action {
 	a := crm.Action{Kind: crm.ActionLog, ClientID: c.ID, Client: c.Name, Text: oneLine(text)}
 	rest := text
-	if due, start, end, ok := findDate(text, r.now, r.tz); ok {
+	if due, start, end, ok := findDate(text, r.Now, r.TZ); ok {
 		a.NextDue = due
 		cs, ce := clauseAround(text, start, end)
 		a.NextText = noteStepText(text[cs:start], text[end:ce])
 		if a.NextText == "" {
-			a.NextText = r.t("note.default_step")
+			a.NextText = r.T("note.default_step")
 		}
 		rest = text[:cs] + " " + text[ce:]
 	}
@@ -719,19 +720,19 @@ var dealRef = regexp.MustCompile(`^D-[0-9]{1,12}$`)
 func (s *Service) modelNote(ctx context.Context, r *request, text string, cands []*crm.Client) ([]crm.Action, error) {
 	a := s.assistant()
 	kinds := s.actionKinds()
-	data := prompts.Note{Person: r.me.Name, Today: r.today(), Note: text, Kinds: kinds}
+	data := prompts.Note{Person: r.Me.Name, Today: r.Today(), Note: text, Kinds: kinds}
 	byRef := map[string]*crm.Client{}
 	for i, c := range cands {
-		nc := prompts.NoteClient{Ref: clientRef(c), Name: c.Name, City: c.City}
+		nc := prompts.NoteClient{Ref: core.ClientRef(c), Name: c.Name, City: c.City}
 		if i < 5 {
-			f := &crm.Facts{Today: r.today(), Lang: r.Lang}
+			f := &crm.Facts{Today: r.Today(), Lang: r.Lang}
 			if err := s.extraFacts(ctx, r, c, f); err != nil {
 				return nil, err
 			}
 			nc.Deals, nc.Claims = f.Deals, f.Claims
 		}
 		data.Clients = append(data.Clients, nc)
-		byRef[clientRef(c)] = c
+		byRef[core.ClientRef(c)] = c
 	}
 	p, err := a.prompts.Render("note", r.Lang, data)
 	if err != nil {
@@ -761,10 +762,10 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 	if err := strictJSON(raw, &args); err != nil {
 		return nil, llm.BadReply("propose_actions arguments: %v", err)
 	}
-	today := r.today()
+	today := r.Today()
 	due := func(s string) (time.Time, bool) {
 		s = strings.TrimSpace(s)
-		d, err := time.ParseInLocation("2006-01-02", s, r.tz)
+		d, err := time.ParseInLocation("2006-01-02", s, r.TZ)
 		if err != nil {
 			return time.Time{}, false
 		}

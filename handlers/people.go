@@ -10,17 +10,18 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
 
 // startCmd greets a known person.
 func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	if len(r.Command.Args) > 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("start.already", "name", r.me.Name)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("start.already", "name", r.Me.Name)})
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("start.hello", "name", r.me.Name, "role", r.t("role."+string(r.me.Role))),
-		Buttons: [][]bot.Button{{{Label: r.t("button.today"), Data: "/today"}, {Label: r.t("button.help"), Data: "/help"}}},
-		Home:    s.home(r.loc, r.Lang, r.me)})
+	return w.Reply(ctx, bot.Reply{Text: r.T("start.hello", "name", r.Me.Name, "role", r.T("role."+string(r.Me.Role))),
+		Buttons: [][]bot.Button{{{Label: r.T("button.today"), Data: "/today"}, {Label: r.T("button.help"), Data: "/help"}}},
+		Home:    s.home(r.Loc, r.Lang, r.Me)})
 }
 
 // startWithCode registers an unknown sender with an invitation code.
@@ -76,26 +77,26 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	}
 	// A head invites supervisors and managers; a supervisor invites
 	// managers into their own team.
-	if r.me.Role != crm.RoleHead && (r.me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
+	if r.Me.Role != crm.RoleHead && (r.Me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "invite.forbidden")
 	}
-	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.me.ID, CreatedAt: r.now, ExpiresAt: r.now.Add(s.cfg.InviteTTL)}
-	if r.me.Role == crm.RoleSupervisor {
-		inv.ReportsTo = r.me.ID
+	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.Me.ID, CreatedAt: r.Now, ExpiresAt: r.Now.Add(s.cfg.InviteTTL)}
+	if r.Me.Role == crm.RoleSupervisor {
+		inv.ReportsTo = r.Me.ID
 	}
 	if err := s.store.CreateInvitation(ctx, inv); err != nil {
 		return err
 	}
-	text := r.t("invite.created", "code", inv.Code, "role", r.t("role."+string(role)), "date", r.fmtDate(inv.ExpiresAt))
+	text := r.T("invite.created", "code", inv.Code, "role", r.T("role."+string(role)), "date", r.FmtDate(inv.ExpiresAt))
 	if r.InviteLink != "" {
-		text += "\n" + r.t("invite.link", "link", strings.Replace(r.InviteLink, "%s", inv.Code, 1))
+		text += "\n" + r.T("invite.link", "link", strings.Replace(r.InviteLink, "%s", inv.Code, 1))
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})
 }
 
 // appointCmd: "/appoint IDENTITY ROLE [NAME] [reports=@person]".
 func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	if r.me.Role != crm.RoleHead {
+	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "appoint.forbidden")
 	}
 	kv := splitKV(r.Command.Args)
@@ -120,7 +121,7 @@ func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	var reportsTo uint64
 	if rep, ok := kv.KV["reports"]; ok {
-		sup, err := r.person(rep)
+		sup, err := r.ResolvePerson(rep)
 		if err != nil {
 			return err
 		}
@@ -144,13 +145,13 @@ func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		if err != nil {
 			return err
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("appoint.updated", "name", p.Name, "role", r.t("role."+string(role)))})
+		return w.Reply(ctx, bot.Reply{Text: r.T("appoint.updated", "name", p.Name, "role", r.T("role."+string(role)))})
 	}
-	p := &crm.Person{Name: name, Role: role, Identities: []string{identity}, ReportsTo: reportsTo, CreatedAt: r.now, CreatedBy: r.me.ID}
+	p := &crm.Person{Name: name, Role: role, Identities: []string{identity}, ReportsTo: reportsTo, CreatedAt: r.Now, CreatedBy: r.Me.ID}
 	if err := s.store.CreatePerson(ctx, p); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("appoint.done", "name", p.Name, "identity", identity, "role", r.t("role."+string(role)))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("appoint.done", "name", p.Name, "identity", identity, "role", r.T("role."+string(role)))})
 }
 
 func validIdentity(id string) bool {
@@ -174,35 +175,35 @@ func validIdentity(id string) bool {
 // dismissCmd: "/dismiss @person". Access ends at once; clients stay and
 // are listed for handover.
 func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	if r.me.Role != crm.RoleHead {
+	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "dismiss.forbidden")
 	}
 	if len(r.Command.Args) != 1 {
 		return crm.Errorf(crm.EINVALID, "dismiss.usage")
 	}
-	p, err := r.person(r.Command.Args[0])
+	p, err := r.ResolvePerson(r.Command.Args[0])
 	if err != nil {
 		return err
 	}
-	if p.ID == r.me.ID {
+	if p.ID == r.Me.ID {
 		return crm.Errorf(crm.EINVALID, "dismiss.self")
 	}
 	if p.Dismissed {
 		return crm.Errorf(crm.EINVALID, "person.dismissed", "name", p.Name)
 	}
-	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed, p.DismissedAt = true, r.now; return nil }); err != nil {
+	if _, err := s.store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.Dismissed, p.DismissedAt = true, r.Now; return nil }); err != nil {
 		return err
 	}
 	clients, err := s.store.ClientsByOwner(ctx, []uint64{p.ID})
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Text: r.t("dismiss.done", "name", p.Name, "count", len(clients))}
+	rep := bot.Reply{Text: r.T("dismiss.done", "name", p.Name, "count", len(clients))}
 	if len(clients) > 0 {
 		var names []string
 		for i, c := range clients {
 			if i == 10 {
-				names = append(names, r.t("list.more", "count", len(clients)-10))
+				names = append(names, r.T("list.more", "count", len(clients)-10))
 				break
 			}
 			names = append(names, "• "+c.Name)
@@ -226,22 +227,22 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len(r.Command.Args) != 2 {
 		return crm.Errorf(crm.EINVALID, "handover.usage")
 	}
-	from, err := r.person(r.Command.Args[0])
+	from, err := r.ResolvePerson(r.Command.Args[0])
 	if err != nil {
 		return err
 	}
-	to, err := r.person(r.Command.Args[1])
+	to, err := r.ResolvePerson(r.Command.Args[1])
 	if err != nil {
 		return err
 	}
-	actor := r.rightsOver(from.ID)
-	if actor == nil || r.rightsOver(to.ID) == nil {
+	actor := r.RightsOver(from.ID)
+	if actor == nil || r.RightsOver(to.ID) == nil {
 		return crm.Errorf(crm.EFORBIDDEN, "handover.forbidden")
 	}
 	if from.ID == to.ID {
 		return crm.Errorf(crm.EINVALID, "handover.usage")
 	}
-	if err := r.mayHandTo(*actor, to); err != nil {
+	if err := r.MayHandTo(*actor, to); err != nil {
 		return err
 	}
 	clients, err := s.store.ClientsByOwner(ctx, []uint64{from.ID})
@@ -254,7 +255,7 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 	}
 	// Open tasks not tied to a client move too, so nothing is orphaned.
-	tasks, err := s.store.OpenTasks(ctx, []uint64{from.ID}, r.now.AddDate(100, 0, 0))
+	tasks, err := s.store.OpenTasks(ctx, []uint64{from.ID}, r.Now.AddDate(100, 0, 0))
 	if err != nil {
 		return err
 	}
@@ -263,17 +264,17 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			return err
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("handover.done", "count", len(clients), "from", from.Name, "to", to.Name), Edit: r.Button})
+	return w.Reply(ctx, bot.Reply{Text: r.T("handover.done", "count", len(clients), "from", from.Name, "to", to.Name), Edit: r.Button})
 }
 
 func sortedPeople(r *request) []*crm.Person {
-	out := make([]*crm.Person, 0, len(r.people))
-	for _, p := range r.people {
+	out := make([]*crm.Person, 0, len(r.People))
+	for _, p := range r.People {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if rank(out[i].Role) != rank(out[j].Role) {
-			return rank(out[i].Role) > rank(out[j].Role)
+		if core.Rank(out[i].Role) != core.Rank(out[j].Role) {
+			return core.Rank(out[i].Role) > core.Rank(out[j].Role)
 		}
 		return out[i].Name < out[j].Name
 	})
@@ -289,11 +290,11 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	var lines []string
 	var dismissed []string
 	line := func(p *crm.Person, indent string) string {
-		l := indent + "• " + p.Name + " — " + r.t("role."+string(p.Role)) + " · " + r.t("team.clients", "count", counts[p.ID])
+		l := indent + "• " + p.Name + " — " + r.T("role."+string(p.Role)) + " · " + r.T("team.clients", "count", counts[p.ID])
 		if p.Unreachable {
-			l += " · " + r.t("team.unreachable")
+			l += " · " + r.T("team.unreachable")
 		}
-		if r.me.Role == crm.RoleHead {
+		if r.Me.Role == crm.RoleHead {
 			l += " · " + strings.Join(p.Identities, ", ")
 		}
 		return l
@@ -321,19 +322,19 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	for _, p := range people {
 		if !p.Active() {
 			if counts[p.ID] > 0 {
-				dismissed = append(dismissed, "• "+p.Name+" · "+r.t("team.clients", "count", counts[p.ID])+" · "+r.t("team.handover_hint", "ref", "@#"+itoa(p.ID)))
+				dismissed = append(dismissed, "• "+p.Name+" · "+r.T("team.clients", "count", counts[p.ID])+" · "+r.T("team.handover_hint", "ref", "@#"+itoa(p.ID)))
 			}
 			continue
 		}
-		if p.ReportsTo == 0 || !r.people[p.ReportsTo].Active() {
+		if p.ReportsTo == 0 || !r.People[p.ReportsTo].Active() {
 			walk(p, "")
 		}
 	}
 	text := strings.Join(lines, "\n")
 	if len(dismissed) > 0 {
-		text += "\n\n" + r.t("team.dismissed_with_clients") + "\n" + strings.Join(dismissed, "\n")
+		text += "\n\n" + r.T("team.dismissed_with_clients") + "\n" + strings.Join(dismissed, "\n")
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("team.title"), Text: text})
+	return w.Reply(ctx, bot.Reply{Title: r.T("team.title"), Text: text})
 }
 
 // langCmd: "/lang en|bg".
@@ -342,7 +343,7 @@ func (s *Service) langCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return crm.Errorf(crm.EINVALID, "lang.usage")
 	}
 	lang := i18n.Lang(r.Command.Args[0])
-	if _, err := s.store.UpdatePerson(ctx, r.me.ID, func(p *crm.Person) error { p.Lang = lang; return nil }); err != nil {
+	if _, err := s.store.UpdatePerson(ctx, r.Me.ID, func(p *crm.Person) error { p.Lang = lang; return nil }); err != nil {
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: s.cat.For(lang).T("lang.set")})

@@ -13,6 +13,7 @@ import (
 	"accountbot/dates"
 	"accountbot/money"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,21 +30,21 @@ type dealScope struct {
 // default) or of a person, following what the sender may see.
 func (r *request) resolveScope(scope string, who *crm.Person) (dealScope, error) {
 	if who != nil {
-		if r.rightsOver(who.ID) == nil {
+		if r.RightsOver(who.ID) == nil {
 			return dealScope{}, crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", who.Name)
 		}
 		return dealScope{owners: []uint64{who.ID}, label: who.Name, arg: "@#" + strconv.FormatUint(who.ID, 10)}, nil
 	}
 	if scope == "" {
-		scope = r.defaultScope()
+		scope = r.DefaultScope()
 	}
-	owners, err := r.visibleOwners(scope)
+	owners, err := r.VisibleOwners(scope)
 	if err != nil {
 		return dealScope{}, err
 	}
-	label := r.t("pipeline.scope." + scope)
+	label := r.T("pipeline.scope." + scope)
 	if scope == "mine" {
-		label = r.me.Name
+		label = r.Me.Name
 	}
 	return dealScope{owners: owners, label: label, arg: scope}, nil
 }
@@ -67,23 +68,23 @@ func (p period) months() []time.Time {
 }
 
 func (r *request) monthName(m time.Time) string {
-	return r.t("deals.month."+strconv.Itoa(int(m.Month())), "year", m.Year())
+	return r.T("deals.month."+strconv.Itoa(int(m.Month())), "year", m.Year())
 }
 
 func (r *request) monthPeriod(y int, m time.Month) period {
-	from := time.Date(y, m, 1, 0, 0, 0, 0, r.tz)
+	from := time.Date(y, m, 1, 0, 0, 0, 0, r.TZ)
 	return period{from: from, to: from.AddDate(0, 1, 0), label: r.monthName(from)}
 }
 
 func (r *request) quarterPeriod(y, q int) period {
-	from := time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.tz)
-	return period{from: from, to: from.AddDate(0, 3, 0), label: r.t("deals.quarter."+strconv.Itoa(q), "year", y)}
+	from := time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.TZ)
+	return period{from: from, to: from.AddDate(0, 3, 0), label: r.T("deals.quarter."+strconv.Itoa(q), "year", y)}
 }
 
 // parsePeriod reads "month", "quarter", "year", "Q2", "2026-Q2", "last
 // quarter" and their Bulgarian forms; ok is false for other words.
 func (r *request) parsePeriod(words []string) (period, bool) {
-	now := r.now.In(r.tz)
+	now := r.Now.In(r.TZ)
 	q := (int(now.Month())-1)/3 + 1
 	w := strings.ToLower(strings.Join(words, " "))
 	switch w {
@@ -92,7 +93,7 @@ func (r *request) parsePeriod(words []string) (period, bool) {
 	case "quarter", "q", "тримесечие", "тримесечието", "this quarter", "това тримесечие":
 		return r.quarterPeriod(now.Year(), q), true
 	case "last month", "миналия месец", "предишния месец":
-		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.tz)
+		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.TZ)
 		return r.monthPeriod(m.Year(), m.Month()), true
 	case "last quarter", "миналото тримесечие", "предишното тримесечие":
 		if q == 1 {
@@ -100,7 +101,7 @@ func (r *request) parsePeriod(words []string) (period, bool) {
 		}
 		return r.quarterPeriod(now.Year(), q-1), true
 	case "year", "година", "годината", "this year", "тази година":
-		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.tz)
+		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.TZ)
 		return period{from: from, to: from.AddDate(1, 0, 0), label: strconv.Itoa(now.Year())}, true
 	}
 	// "Q2", "Q2 2026", "2026-Q2", "2026 Q2".
@@ -136,12 +137,12 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			rest = r.Command.Args[i:]
 			break
 		}
-		if sc, ok := scopeWord(a); ok {
+		if sc, ok := core.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}
 		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
-			p, err := r.person(a)
+			p, err := r.ResolvePerson(a)
 			if err != nil {
 				return err
 			}
@@ -170,7 +171,7 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	case "stuck":
 		return s.pipelineStuck(ctx, w, r, sc, stage)
 	case "report":
-		p := r.quarterPeriod(r.now.In(r.tz).Year(), (int(r.now.In(r.tz).Month())-1)/3+1)
+		p := r.quarterPeriod(r.Now.In(r.TZ).Year(), (int(r.Now.In(r.TZ).Month())-1)/3+1)
 		if len(rest) > 0 {
 			var ok bool
 			if p, ok = r.parsePeriod(rest); !ok {
@@ -199,7 +200,7 @@ func (a *stageSums) add(t crm.StageTotal) {
 
 // currentQuarter is the sender's quarter now.
 func (r *request) currentQuarter() period {
-	now := r.now.In(r.tz)
+	now := r.Now.In(r.TZ)
 	return r.quarterPeriod(now.Year(), (int(now.Month())-1)/3+1)
 }
 
@@ -234,18 +235,18 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 		if only != "" && st != only {
 			continue
 		}
-		name := r.t("pipeline.stage", "stage", r.stageName(st), "weight", r.pct(st.Weight()))
+		name := r.T("pipeline.stage", "stage", r.stageName(st), "weight", r.pct(st.Weight()))
 		if a.count == 0 {
 			lines = append(lines, name+": —")
 			continue
 		}
-		lines = append(lines, r.t("pipeline.line", "name", name, "n", a.count, "sum", r.sums(a.sum), "weighted", r.sums(a.weighted)))
+		lines = append(lines, r.T("pipeline.line", "name", name, "n", a.count, "sum", r.sums(a.sum), "weighted", r.sums(a.weighted)))
 	}
 	if only == "" {
-		lines = append(lines, r.t("pipeline.total", "n", open.count, "sum", r.sums(open.sum), "weighted", r.sums(open.weighted)))
+		lines = append(lines, r.T("pipeline.total", "n", open.count, "sum", r.sums(open.sum), "weighted", r.sums(open.weighted)))
 		won, lost := by[crm.StageWon], by[crm.StageLost]
-		lines = append(lines, "", r.t("pipeline.won", "period", q.label, "n", won.count, "sum", r.sums(won.sum)))
-		lines = append(lines, r.t("pipeline.lost", "period", q.label, "n", lost.count, "sum", r.sums(lost.sum)))
+		lines = append(lines, "", r.T("pipeline.won", "period", q.label, "n", won.count, "sum", r.sums(won.sum)))
+		lines = append(lines, r.T("pipeline.lost", "period", q.label, "n", lost.count, "sum", r.sums(lost.sum)))
 	}
 	limit := 5
 	if only != "" {
@@ -256,31 +257,31 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 		return err
 	}
 	if len(top) > 0 {
-		head := r.t("pipeline.largest")
+		head := r.T("pipeline.largest")
 		if only != "" {
-			head = r.t("pipeline.in_stage", "stage", r.stageName(only))
+			head = r.T("pipeline.in_stage", "stage", r.stageName(only))
 		}
 		lines = append(lines, "", head)
 		names := s.dealClientNames(ctx, top)
 		for i, d := range top {
 			line := fmt.Sprintf("%d. %s", i+1, r.dealLine(d, names[d.ClientID]))
 			if len(sc.owners) > 1 {
-				line += " (" + r.personName(d.OwnerID) + ")"
+				line += " (" + r.PersonName(d.OwnerID) + ")"
 			}
 			lines = append(lines, line)
 		}
 		if only != "" && by[only].count > len(top) {
-			lines = append(lines, r.t("list.more", "count", by[only].count-len(top)))
+			lines = append(lines, r.T("list.more", "count", by[only].count-len(top)))
 		}
 	}
-	title := r.t("pipeline.title", "scope", sc.label)
+	title := r.T("pipeline.title", "scope", sc.label)
 	if only != "" {
-		title = r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(only))
+		title = r.T("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(only))
 	}
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{{
-		{Label: r.t("deal.button.stuck"), Data: "/pipeline " + sc.arg + " stuck"},
-		{Label: r.t("deal.button.report"), Data: "/pipeline " + sc.arg + " report"},
-		{Label: r.t("deal.button.forecast"), Data: "/forecast quarter " + sc.arg},
+		{Label: r.T("deal.button.stuck"), Data: "/pipeline " + sc.arg + " stuck"},
+		{Label: r.T("deal.button.report"), Data: "/pipeline " + sc.arg + " report"},
+		{Label: r.T("deal.button.forecast"), Data: "/forecast quarter " + sc.arg},
 	}}})
 }
 
@@ -322,16 +323,16 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 	if st == crm.StageLost {
 		key = "pipeline.lost"
 	}
-	lines := []string{r.t(key, "period", q.label, "n", len(list), "sum", r.sums(sum))}
+	lines := []string{r.T(key, "period", q.label, "n", len(list), "sum", r.sums(sum))}
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
-	pg := r.page(maxList)
+	pg := r.Page(maxList)
 	for i, d := range list {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
 			break
 		}
 		line := "• " + r.dealLine(d, names[d.ClientID])
@@ -339,11 +340,11 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 			line += " · " + truncate(d.LossReason, 60)
 		}
 		if len(sc.owners) > 1 {
-			line += " (" + r.personName(d.OwnerID) + ")"
+			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(list)), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(list)), Edit: r.Paged()})
 }
 
 // pipelineStuck lists open deals with no stage change for longer than the
@@ -351,13 +352,13 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 // first.
 func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
 	after := s.stuckAfter()
-	today := r.today()
+	today := r.Today()
 	var list []*crm.Deal
 	if err := s.deals().EachOpenDeal(ctx, sc.owners, func(d *crm.Deal) bool {
 		if only != "" && d.Stage != only {
 			return true
 		}
-		if r.now.Sub(d.StageSince()) > after || (!d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today)) {
+		if r.Now.Sub(d.StageSince()) > after || (!d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today)) {
 			list = append(list, d)
 		}
 		return true
@@ -371,37 +372,37 @@ func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *reque
 		return list[i].ID < list[j].ID
 	})
 	days := int(after.Hours() / 24)
-	title := r.t("pipeline.stuck_title", "scope", sc.label, "n", len(list))
+	title := r.T("pipeline.stuck_title", "scope", sc.label, "n", len(list))
 	if len(list) == 0 {
-		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("pipeline.stuck_none", "days", days)})
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.T("pipeline.stuck_none", "days", days)})
 	}
-	lines := []string{r.t("pipeline.stuck_rule", "days", days)}
+	lines := []string{r.T("pipeline.stuck_rule", "days", days)}
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
 	var buttons [][]bot.Button
-	pg := r.page(maxList)
+	pg := r.Page(maxList)
 	for i, d := range list {
 		if !pg.Has(i) {
 			if i < pg.Offset {
 				continue
 			}
-			lines = append(lines, r.t("list.more", "count", len(list)-pg.End()))
+			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
 			break
 		}
 		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + r.money(d.Amount, d.Currency) + " · " +
-			r.t("pipeline.stuck_in", "stage", r.stageName(d.Stage), "count", r.days(d.StageSince(), r.now))
+			r.T("pipeline.stuck_in", "stage", r.stageName(d.Stage), "count", r.days(d.StageSince(), r.Now))
 		if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
-			line += " · ⚠ " + r.t("pipeline.close_passed", "date", r.fmtDate(d.ExpectedClose))
+			line += " · ⚠ " + r.T("pipeline.close_passed", "date", r.FmtDate(d.ExpectedClose))
 		}
 		if len(sc.owners) > 1 {
-			line += " (" + r.personName(d.OwnerID) + ")"
+			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.pageButtons(pg, len(list))...), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(list))...), Edit: r.Paged()})
 }
 
 // counted is a name and how often it came up.
@@ -472,31 +473,31 @@ func (s *Service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *requ
 	}); err != nil {
 		return err
 	}
-	title := r.t("pipeline.report_title", "period", p.label, "scope", sc.label)
+	title := r.T("pipeline.report_title", "period", p.label, "scope", sc.label)
 	if won+lost == 0 {
-		return w.Reply(ctx, bot.Reply{Title: title, Text: r.t("pipeline.report_none")})
+		return w.Reply(ctx, bot.Reply{Title: title, Text: r.T("pipeline.report_none")})
 	}
 	rate := (won*100 + (won+lost)/2) / (won + lost)
 	lines := []string{
-		r.t("pipeline.report_rate", "won", won, "lost", lost, "rate", r.pct(rate)),
-		r.t("pipeline.report_sums", "won", r.sums(wonSum), "lost", r.sums(lostSum)),
+		r.T("pipeline.report_rate", "won", won, "lost", lost, "rate", r.pct(rate)),
+		r.T("pipeline.report_sums", "won", r.sums(wonSum), "lost", r.sums(lostSum)),
 	}
 	if won > 0 {
 		avgCycle := (cycleDays + won/2) / won
-		lines = append(lines, r.t("pipeline.report_cycle", "count", avgCycle))
+		lines = append(lines, r.T("pipeline.report_cycle", "count", avgCycle))
 		var avg money.Sums
 		for _, c := range wonSum.Currencies(s.cfg.Currency) {
 			avg.Add(c, wonSum.Get(c).DivRound(decimalInt(wonPer[c]), 6))
 		}
-		lines = append(lines, r.t("pipeline.report_size", "avg", r.sums(avg)))
+		lines = append(lines, r.T("pipeline.report_size", "avg", r.sums(avg)))
 	}
 	if top := topNames(reasons, 3); len(top) > 0 {
-		lines = append(lines, r.t("pipeline.report_reasons", "list", joinCounted(top)))
+		lines = append(lines, r.T("pipeline.report_reasons", "list", joinCounted(top)))
 	} else if lost > 0 {
-		lines = append(lines, r.t("pipeline.report_reasons", "list", r.t("pipeline.report_no_reasons")))
+		lines = append(lines, r.T("pipeline.report_reasons", "list", r.T("pipeline.report_no_reasons")))
 	}
 	if top := topNames(competitors, 3); len(top) > 0 {
-		lines = append(lines, r.t("pipeline.report_competitors", "list", joinCounted(top)))
+		lines = append(lines, r.T("pipeline.report_competitors", "list", joinCounted(top)))
 	}
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n")})
 }
@@ -509,12 +510,12 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	var who *crm.Person
 	var pwords []string
 	for _, a := range r.Command.Args {
-		if sc, ok := scopeWord(a); ok {
+		if sc, ok := core.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}
 		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
-			p, err := r.person(a)
+			p, err := r.ResolvePerson(a)
 			if err != nil {
 				return err
 			}
@@ -557,7 +558,7 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	// date or closes them. Months other than the current one come from the
 	// running totals by close month; only the current month's deals are
 	// read, to tell the passed dates from the coming ones.
-	today := r.today()
+	today := r.Today()
 	cur := crm.MonthOf(today)
 	last := max(p.lastMonth(), cur)
 	totals, err := s.deals().ClosingTotals(ctx, sc.owners, 1, last)
@@ -593,13 +594,13 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			lines = append(lines, r.monthName(m)+": —")
 			continue
 		}
-		lines = append(lines, r.t("forecast.line", "month", r.monthName(m), "n", row.count, "weighted", r.sums(row.weighted), "best", r.sums(row.best)))
+		lines = append(lines, r.T("forecast.line", "month", r.monthName(m), "n", row.count, "weighted", r.sums(row.weighted), "best", r.sums(row.best)))
 	}
 	if len(p.months()) > 1 {
-		lines = append(lines, r.t("forecast.total", "n", total.count, "weighted", r.sums(total.weighted), "best", r.sums(total.best)))
+		lines = append(lines, r.T("forecast.total", "n", total.count, "weighted", r.sums(total.weighted), "best", r.sums(total.best)))
 	}
 	if overdue.count > 0 {
-		lines = append(lines, r.t("forecast.overdue", "count", overdue.count, "best", r.sums(overdue.best)))
+		lines = append(lines, r.T("forecast.overdue", "count", overdue.count, "best", r.sums(overdue.best)))
 	}
 	// Won so far in the period (today included), and in the same days of
 	// it a year ago.
@@ -612,20 +613,20 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		if err != nil {
 			return err
 		}
-		lines = append(lines, "", r.t("forecast.won", "n", nowWon.count, "sum", r.sums(nowWon.sum)))
+		lines = append(lines, "", r.T("forecast.won", "n", nowWon.count, "sum", r.sums(nowWon.sum)))
 		lastWon, lastAny, err := s.closedBetween(ctx, sc.owners, p.from.AddDate(-1, 0, 0), end.AddDate(-1, 0, 0))
 		if err != nil {
 			return err
 		}
 		if lastAny > 0 {
-			line := r.t("forecast.last_year", "n", lastWon.count, "sum", r.sums(lastWon.sum))
+			line := r.T("forecast.last_year", "n", lastWon.count, "sum", r.sums(lastWon.sum))
 			if ch := r.change(nowWon.sum, lastWon.sum); ch != "" {
 				line += " " + ch
 			}
 			lines = append(lines, line)
 		}
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("forecast.title", "period", p.label, "scope", sc.label), Text: strings.Join(lines, "\n")})
+	return w.Reply(ctx, bot.Reply{Title: r.T("forecast.title", "period", p.label, "scope", sc.label), Text: strings.Join(lines, "\n")})
 }
 
 // closedBetween returns the deals won on the days from (a day's start)

@@ -11,6 +11,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // PlanningStore keeps what account planning and market intelligence
@@ -135,7 +136,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return s.planSet(ctx, w, r, strings.Join(words[:i], " "), cad, words[i+n:])
 		}
 	}
-	c, err := r.client(ctx, rest)
+	c, err := r.Client(ctx, rest)
 	if err != nil {
 		if crm.IsNotFound(err) && looksLikePlan(words) {
 			return crm.Errorf(crm.EINVALID, "plan.usage")
@@ -171,23 +172,23 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 		if !ok || due == "" {
 			return crm.Errorf(crm.EINVALID, "plan.usage")
 		}
-		d, ok := r.date(due)
+		d, ok := r.Date(due)
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
 		}
-		if d.Before(r.today()) {
-			return crm.Errorf(crm.EINVALID, "plan.until_past", "date", r.fmtDate(d))
+		if d.Before(r.Today()) {
+			return crm.Errorf(crm.EINVALID, "plan.until_past", "date", r.FmtDate(d))
 		}
 		until = d
 	}
 	if len(tags) > 1 {
 		return crm.Errorf(crm.EINVALID, "plan.one_channel")
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	p := &crm.ContactPlan{ClientID: c.ID, Every: cad, Until: until, SetBy: actor.PersonID, SetAt: r.now}
+	p := &crm.ContactPlan{ClientID: c.ID, Every: cad, Until: until, SetBy: actor.PersonID, SetAt: r.Now}
 	if len(tags) == 1 {
 		p.Channel = tags[0]
 	}
@@ -197,18 +198,18 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 	}
 	if cad.IsZero() {
 		if old == nil {
-			return w.Reply(ctx, bot.Reply{Text: r.t("plan.none", "name", c.Name)})
+			return w.Reply(ctx, bot.Reply{Text: r.T("plan.none", "name", c.Name)})
 		}
-		return w.Reply(ctx, bot.Reply{Text: r.t("plan.stopped", "name", c.Name)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("plan.stopped", "name", c.Name)})
 	}
-	next := p.NextTouch(c.LastTouch, r.tz)
-	msg := r.t("plan.saved", "name", c.Name, "plan", planText(r, p), "date", r.fmtDate(next))
-	if next.Before(r.today()) {
-		msg += " ⚠ " + r.t("plan.overdue_now")
+	next := p.NextTouch(c.LastTouch, r.TZ)
+	msg := r.T("plan.saved", "name", c.Name, "plan", planText(r, p), "date", r.FmtDate(next))
+	if next.Before(r.Today()) {
+		msg += " ⚠ " + r.T("plan.overdue_now")
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{
-		{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)},
-		{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
+		{Label: r.T("button.plan"), Data: "/plan " + core.ClientRef(c)},
+		{Label: r.T("button.log"), Data: "/log " + core.ClientRef(c)},
 	}}})
 }
 
@@ -216,29 +217,29 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 func cadenceText(r *request, c crm.Cadence) string {
 	switch {
 	case c.Months == 1:
-		return r.t("cadence.monthly")
+		return r.T("cadence.monthly")
 	case c.Months > 0 && c.Months%12 == 0:
-		return r.t("cadence.years", "count", c.Months/12)
+		return r.T("cadence.years", "count", c.Months/12)
 	case c.Months > 0:
-		return r.t("cadence.months", "count", c.Months)
+		return r.T("cadence.months", "count", c.Months)
 	case c.Days == 7:
-		return r.t("cadence.weekly")
+		return r.T("cadence.weekly")
 	case c.Days%7 == 0:
-		return r.t("cadence.weeks", "count", c.Days/7)
+		return r.T("cadence.weeks", "count", c.Days/7)
 	case c.Days == 1:
-		return r.t("cadence.daily")
+		return r.T("cadence.daily")
 	}
-	return r.t("cadence.days", "count", c.Days)
+	return r.T("cadence.days", "count", c.Days)
 }
 
 // planText says a whole plan: "every 2 weeks #call until 2027-06-30".
 func planText(r *request, p *crm.ContactPlan) string {
 	s := cadenceText(r, p.Every)
 	if p.Channel != "" {
-		s += " #" + r.t("channel."+p.Channel)
+		s += " #" + r.T("channel."+p.Channel)
 	}
 	if !p.Until.IsZero() {
-		s += " " + r.t("plan.until", "date", r.fmtDate(p.Until))
+		s += " " + r.T("plan.until", "date", r.FmtDate(p.Until))
 	}
 	return s
 }
@@ -251,31 +252,31 @@ func (s *Service) planNote(ctx context.Context, w bot.ReplyWriter, r *request, n
 	if len([]rune(text)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	n := &crm.PlanNote{ClientID: c.ID, Kind: kind, Text: text, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, At: r.now}
+	n := &crm.PlanNote{ClientID: c.ID, Kind: kind, Text: text, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, At: r.Now}
 	if err := s.planningStore().AddPlanNote(ctx, n); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("plan.note_saved", "name", c.Name, "kind", r.t("plan.kind."+string(kind)), "id", n.ID),
-		Buttons: [][]bot.Button{{{Label: r.t("button.plan"), Data: "/plan " + clientRef(c)}}}})
+	return w.Reply(ctx, bot.Reply{Text: r.T("plan.note_saved", "name", c.Name, "kind", r.T("plan.kind."+string(kind)), "id", n.ID),
+		Buttons: [][]bot.Button{{{Label: r.T("button.plan"), Data: "/plan " + core.ClientRef(c)}}}})
 }
 
 func (s *Service) planDrop(ctx context.Context, w bot.ReplyWriter, r *request, name string, id uint64) error {
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	n, err := s.planningStore().DropPlanNote(ctx, c.ID, id, actor, r.now)
+	n, err := s.planningStore().DropPlanNote(ctx, c.ID, id, actor, r.Now)
 	if crm.IsNotFound(err) {
 		return crm.Errorf(crm.ENOTFOUND, "plan.note_not_found", "id", id, "name", c.Name)
 	}
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("plan.note_dropped", "id", id, "text", truncate(n.Text, 80))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("plan.note_dropped", "id", id, "text", truncate(n.Text, 80))})
 }
 
 // planShow answers "/plan NAME": the contact plan with its next touch,
@@ -291,12 +292,12 @@ func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Title: r.t("plan.title", "name", c.Name)}
+	rep := bot.Reply{Title: r.T("plan.title", "name", c.Name)}
 	var lines []string
 	if p == nil {
-		lines = append(lines, r.t("plan.no_cadence", "ref", clientRef(c)))
+		lines = append(lines, r.T("plan.no_cadence", "ref", core.ClientRef(c)))
 	} else {
-		lines = append(lines, r.t("plan.cadence_line", "plan", planText(r, p), "who", r.personName(p.SetBy), "date", r.fmtDate(p.SetAt)))
+		lines = append(lines, r.T("plan.cadence_line", "plan", planText(r, p), "who", r.PersonName(p.SetBy), "date", r.FmtDate(p.SetAt)))
 		lines = append(lines, s.touchLine(r, p, c))
 	}
 	for _, kind := range crm.PlanNoteKinds {
@@ -305,19 +306,19 @@ func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c
 			if n.Kind != kind {
 				continue
 			}
-			who := r.personName(n.By)
+			who := r.PersonName(n.By)
 			if n.OnBehalfOf != 0 {
-				who = r.t("history.on_behalf", "deputy", who, "absent", r.personName(n.OnBehalfOf))
+				who = r.T("history.on_behalf", "deputy", who, "absent", r.PersonName(n.OnBehalfOf))
 			}
-			ks = append(ks, "  ["+strconv.FormatUint(n.ID, 10)+"] "+n.Text+" — "+who+", "+r.fmtDate(n.At))
+			ks = append(ks, "  ["+strconv.FormatUint(n.ID, 10)+"] "+n.Text+" — "+who+", "+r.FmtDate(n.At))
 		}
 		if len(ks) > 0 {
-			lines = append(lines, "", r.t("plan.kind_title."+string(kind))+":")
+			lines = append(lines, "", r.T("plan.kind_title."+string(kind))+":")
 			lines = append(lines, ks...)
 		}
 	}
 	if len(notes) == 0 {
-		lines = append(lines, "", r.t("plan.no_notes"))
+		lines = append(lines, "", r.T("plan.no_notes"))
 	}
 	meetings, err := ps.ClientMeetings(ctx, c.ID)
 	if err != nil {
@@ -325,39 +326,39 @@ func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c
 	}
 	var ahead []string
 	for _, m := range meetings {
-		if m.CancelledAt.IsZero() && !m.At.Before(r.today()) {
+		if m.CancelledAt.IsZero() && !m.At.Before(r.Today()) {
 			ahead = append(ahead, "  "+meetingLine(r, m, ""))
 		}
 	}
 	if len(ahead) > 0 {
-		lines = append(lines, "", r.t("plan.meetings")+":")
+		lines = append(lines, "", r.T("plan.meetings")+":")
 		lines = append(lines, ahead...)
 	}
 	rep.Text = strings.Join(lines, "\n")
 	rep.Buttons = [][]bot.Button{{
-		{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
-		{Label: r.t("button.next"), Data: "/next " + clientRef(c)},
-		{Label: r.t("button.card"), Data: "/client " + clientRef(c)},
+		{Label: r.T("button.log"), Data: "/log " + core.ClientRef(c)},
+		{Label: r.T("button.next"), Data: "/next " + core.ClientRef(c)},
+		{Label: r.T("button.card"), Data: "/client " + core.ClientRef(c)},
 	}}
 	return w.Reply(ctx, rep)
 }
 
 // touchLine says when the next touch is due and whether it is late.
 func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) string {
-	if !p.ActiveOn(r.today()) {
-		return r.t("plan.ended", "date", r.fmtDate(p.Until))
+	if !p.ActiveOn(r.Today()) {
+		return r.T("plan.ended", "date", r.FmtDate(p.Until))
 	}
-	next := p.NextTouch(c.LastTouch, r.tz)
-	last := r.t("card.never")
+	next := p.NextTouch(c.LastTouch, r.TZ)
+	last := r.T("card.never")
 	if !c.LastTouch.IsZero() {
-		last = r.fmtDate(c.LastTouch) + " (" + r.ago(c.LastTouch) + ")"
+		last = r.FmtDate(c.LastTouch) + " (" + r.Ago(c.LastTouch) + ")"
 	}
-	line := r.t("plan.next_touch", "date", r.fmtDate(next), "last", last)
+	line := r.T("plan.next_touch", "date", r.FmtDate(next), "last", last)
 	switch {
-	case next.Before(r.today()):
-		line += " ⚠ " + r.t("plan.overdue_days", "count", daysBetween(next, r.today()))
-	case next.Equal(r.today()):
-		line += " · " + r.t("plan.due_today")
+	case next.Before(r.Today()):
+		line += " ⚠ " + r.T("plan.overdue_days", "count", daysBetween(next, r.Today()))
+	case next.Equal(r.Today()):
+		line += " · " + r.T("plan.due_today")
 	}
 	return line
 }
@@ -438,7 +439,7 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 // contact plans, promises due or broken, and today's meetings of the
 // people the digest covers; overdue items go to the "needs you" list.
 func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	items, err := s.PlanningDue(ctx, sc.Owners, sc.now, dates.AddDays(sc.today(), 1), sc.tz)
+	items, err := s.PlanningDue(ctx, sc.Owners, sc.Now, dates.AddDays(sc.Today(), 1), sc.TZ)
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
@@ -461,7 +462,7 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 			meetings++
 		}
 		if !sc.personal() && it.OwnerID != sc.Subject.ID {
-			line += " (" + sc.personName(it.OwnerID) + ")"
+			line += " (" + sc.PersonName(it.OwnerID) + ")"
 		}
 		if it.Overdue {
 			part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: it.Due, Text: "⚠ " + line})
@@ -469,7 +470,7 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 		}
 		part.Detail = append(part.Detail, line)
 	}
-	part.Lines = []string{sc.t("digest.planning.summary", "touches", touches, "late", late, "promises", promises, "broken", broken, "meetings", meetings)}
+	part.Lines = []string{sc.T("digest.planning.summary", "touches", touches, "late", late, "promises", promises, "broken", broken, "meetings", meetings)}
 	return part, nil
 }
 
@@ -479,42 +480,42 @@ func planningItemLine(r *request, it PlanningItem) string {
 	case "touch":
 		ch := ""
 		if it.Channel != "" {
-			ch = " #" + r.t("channel."+it.Channel)
+			ch = " #" + r.T("channel."+it.Channel)
 		}
-		return r.t("digest.planning.touch", "name", it.Client, "date", r.fmtDate(it.Due), "channel", ch)
+		return r.T("digest.planning.touch", "name", it.Client, "date", r.FmtDate(it.Due), "channel", ch)
 	case "promise":
-		return r.t("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", r.fmtDate(it.Due))
+		return r.T("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", r.FmtDate(it.Due))
 	}
-	return r.t("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(r.tz).Format("15:04"))
+	return r.T("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(r.TZ).Format("15:04"))
 }
 
 // touchAgenda adds to /today the contacts due or overdue by the owners'
 // contact plans.
 func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
-	today := r.today()
+	today := r.Today()
 	for _, o := range owners {
 		err := s.planningStore().PlannedClients(ctx, o, func(p *crm.ContactPlan, c *crm.Client) bool {
 			if !p.ActiveOn(today) {
 				return true
 			}
-			next := p.NextTouch(c.LastTouch, r.tz)
+			next := p.NextTouch(c.LastTouch, r.TZ)
 			if !next.Before(until) {
 				return true
 			}
 			ch := ""
 			if p.Channel != "" {
-				ch = " #" + r.t("channel."+p.Channel)
+				ch = " #" + r.T("channel."+p.Channel)
 			}
-			line := r.t("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
+			line := r.T("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
 			if next.Before(today) {
-				line = "⚠ " + line + " · " + r.t("plan.overdue_days", "count", daysBetween(next, today))
+				line = "⚠ " + line + " · " + r.T("plan.overdue_days", "count", daysBetween(next, today))
 			}
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			if o != r.Me.ID {
+				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 			}
 			items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
-				{Label: r.t("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + clientRef(c)},
+				{Label: r.T("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + core.ClientRef(c)},
 			}})
 			return true
 		})
@@ -531,5 +532,5 @@ func (s *Service) planCardSection(ctx context.Context, r *request, c *crm.Client
 	if err != nil || p == nil {
 		return nil, err
 	}
-	return []bot.Field{{Label: r.t("card.contact_plan"), Value: planText(r, p) + " · " + s.touchLine(r, p, c)}}, nil
+	return []bot.Field{{Label: r.T("card.contact_plan"), Value: planText(r, p) + " · " + s.touchLine(r, p, c)}}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // promiseKeys maps the key=value keys of /promise to their canonical names.
@@ -27,23 +28,23 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len(args) == 2 {
 		switch strings.ToLower(args[0]) {
 		case "done", "kept", "готово", "изпълнено", "изпълни", "спазено":
-			if id, ok := parseRef("P", args[1]); ok {
+			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseDone(ctx, w, r, id)
 			}
 		case "reopen", "undo", "отвори", "върни":
-			if id, ok := parseRef("P", args[1]); ok {
+			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseReopen(ctx, w, r, id)
 			}
 		}
 	}
 	if len(args) == 1 && strings.HasPrefix(strings.ToUpper(args[0]), "P-") {
-		if id, ok := parseRef("P", args[0]); ok {
+		if id, ok := core.ParseRef("P", args[0]); ok {
 			return s.promiseShow(ctx, w, r, id)
 		}
 	}
 	name, text, ok := splitNameText(r.Command.Rest)
 	if !ok {
-		c, err := r.client(ctx, r.Command.Rest)
+		c, err := r.Client(ctx, r.Command.Rest)
 		if err != nil {
 			return err
 		}
@@ -55,7 +56,7 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if !ok || body == "" {
 		return crm.Errorf(crm.EINVALID, "promise.usage")
 	}
-	day, ok := r.date(due)
+	day, ok := r.Date(due)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
 	}
@@ -72,12 +73,12 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return crm.Errorf(crm.EINVALID, "promise.bad_from", "value", v)
 		}
 	}
-	c, actor, err := r.changeableClient(ctx, name)
+	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
 	p := &crm.Promise{ClientID: c.ID, Text: body, Due: day, Contract: kv["contract"], FromClient: fromClient,
-		CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.now}
+		CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.Now}
 	if err := s.planningStore().CreatePromise(ctx, p); err != nil {
 		return err
 	}
@@ -85,14 +86,14 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if fromClient {
 		key = "promise.saved_client"
 	}
-	msg := r.t(key, "id", p.Ref(), "name", c.Name, "text", p.Text, "date", r.fmtDate(p.Due))
+	msg := r.T(key, "id", p.Ref(), "name", c.Name, "text", p.Text, "date", r.FmtDate(p.Due))
 	if p.Contract != "" {
-		msg += "\n" + r.t("promise.contract", "contract", p.Contract)
+		msg += "\n" + r.T("promise.contract", "contract", p.Contract)
 	}
-	if day.Before(r.today()) {
-		msg += "\n⚠ " + r.t("promise.due_past")
+	if day.Before(r.Today()) {
+		msg += "\n⚠ " + r.T("promise.due_past")
 	}
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: "✓ " + r.t("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}})
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: "✓ " + r.T("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}})
 }
 
 // takeKeys removes key=value words with the given keys (aliases mapped to
@@ -126,7 +127,7 @@ func (s *Service) visiblePromise(ctx context.Context, r *request, id uint64) (*c
 		return nil, nil, err
 	}
 	c, err := s.store.Client(ctx, p.ClientID)
-	if err != nil || !r.seesOwner(c.OwnerID) {
+	if err != nil || !r.SeesOwner(c.OwnerID) {
 		return nil, nil, crm.Errorf(crm.ENOTFOUND, "promise.not_found", "id", p.Ref())
 	}
 	return p, c, nil
@@ -137,23 +138,23 @@ func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	actor := r.rightsOver(c.OwnerID)
+	actor := r.RightsOver(c.OwnerID)
 	if actor == nil {
 		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	if !p.Open() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("promise.already_done", "id", p.Ref(), "date", r.fmtDate(p.DoneAt)), Edit: r.Button})
+		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_done", "id", p.Ref(), "date", r.FmtDate(p.DoneAt)), Edit: r.Button})
 	}
-	done, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.now, func(p *crm.Promise) error {
-		p.DoneAt, p.DoneBy = r.now, actor.PersonID
+	done, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
+		p.DoneAt, p.DoneBy = r.Now, actor.PersonID
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	msg := r.t("promise.done", "id", done.Ref(), "name", c.Name, "text", truncate(done.Text, 120))
-	if done.BrokenAt(r.now) {
-		msg += "\n" + r.t("promise.done_late", "date", r.fmtDate(done.Due))
+	msg := r.T("promise.done", "id", done.Ref(), "name", c.Name, "text", truncate(done.Text, 120))
+	if done.BrokenAt(r.Now) {
+		msg += "\n" + r.T("promise.done_late", "date", r.FmtDate(done.Due))
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Edit: r.Button})
 }
@@ -163,45 +164,45 @@ func (s *Service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	actor := r.rightsOver(c.OwnerID)
+	actor := r.RightsOver(c.OwnerID)
 	if actor == nil {
 		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	if p.Open() {
-		return w.Reply(ctx, bot.Reply{Text: r.t("promise.already_open", "id", p.Ref())})
+		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_open", "id", p.Ref())})
 	}
-	if _, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.now, func(p *crm.Promise) error {
+	if _, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
 		p.DoneAt, p.DoneBy = time.Time{}, 0
 		return nil
 	}); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("promise.reopened", "id", p.Ref())})
+	return w.Reply(ctx, bot.Reply{Text: r.T("promise.reopened", "id", p.Ref())})
 }
 
 // promiseState says where a promise stands: kept, broken, due today, open.
 func promiseState(r *request, p *crm.Promise) string {
 	switch {
-	case !p.Open() && p.BrokenAt(r.now):
-		return r.t("promise.state.kept_late", "date", r.fmtDate(p.DoneAt))
+	case !p.Open() && p.BrokenAt(r.Now):
+		return r.T("promise.state.kept_late", "date", r.FmtDate(p.DoneAt))
 	case !p.Open():
-		return r.t("promise.state.kept", "date", r.fmtDate(p.DoneAt))
-	case p.BrokenAt(r.now):
-		return "⚠ " + r.t("promise.state.broken", "count", daysBetween(p.Due, r.today()))
-	case p.Due.Equal(r.today()):
-		return r.t("promise.state.due_today")
+		return r.T("promise.state.kept", "date", r.FmtDate(p.DoneAt))
+	case p.BrokenAt(r.Now):
+		return "⚠ " + r.T("promise.state.broken", "count", daysBetween(p.Due, r.Today()))
+	case p.Due.Equal(r.Today()):
+		return r.T("promise.state.due_today")
 	}
-	return r.t("promise.state.open")
+	return r.T("promise.state.open")
 }
 
 // promiseLine is one promise in a list.
 func promiseLine(r *request, p *crm.Promise, client string) string {
-	line := p.Ref() + " · " + r.fmtDate(p.Due) + " · "
+	line := p.Ref() + " · " + r.FmtDate(p.Due) + " · "
 	if client != "" {
 		line += client + ": "
 	}
 	if p.FromClient {
-		line += r.t("promise.from_client_tag") + " "
+		line += r.T("promise.from_client_tag") + " "
 	}
 	line += truncate(p.Text, 120)
 	if p.Contract != "" {
@@ -215,21 +216,21 @@ func (s *Service) promiseShow(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Title: r.t("promise.card_title", "id", p.Ref(), "name", c.Name), Text: p.Text}
+	rep := bot.Reply{Title: r.T("promise.card_title", "id", p.Ref(), "name", c.Name), Text: p.Text}
 	add := func(label, value string) { rep.Fields = append(rep.Fields, bot.Field{Label: label, Value: value}) }
-	add(r.t("promise.field.due"), r.fmtDate(p.Due))
-	add(r.t("promise.field.state"), promiseState(r, p))
+	add(r.T("promise.field.due"), r.FmtDate(p.Due))
+	add(r.T("promise.field.state"), promiseState(r, p))
 	if p.FromClient {
-		add(r.t("promise.field.side"), r.t("promise.side.client"))
+		add(r.T("promise.field.side"), r.T("promise.side.client"))
 	} else {
-		add(r.t("promise.field.side"), r.t("promise.side.us"))
+		add(r.T("promise.field.side"), r.T("promise.side.us"))
 	}
 	if p.Contract != "" {
-		add(r.t("promise.field.contract"), p.Contract)
+		add(r.T("promise.field.contract"), p.Contract)
 	}
-	add(r.t("promise.field.recorded"), r.personName(p.CreatedBy)+", "+r.fmtDate(p.CreatedAt))
+	add(r.T("promise.field.recorded"), r.PersonName(p.CreatedBy)+", "+r.FmtDate(p.CreatedAt))
 	if p.Open() {
-		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.t("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}
+		rep.Buttons = [][]bot.Button{{{Label: "✓ " + r.T("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}
 	}
 	return w.Reply(ctx, rep)
 }
@@ -240,7 +241,7 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	if len(ps) == 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.t("promise.none", "name", c.Name)})
+		return w.Reply(ctx, bot.Reply{Text: r.T("promise.none", "name", c.Name)})
 	}
 	// Open ones first, soonest due first; then the kept, newest first.
 	sort.SliceStable(ps, func(i, j int) bool {
@@ -253,15 +254,15 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 		return ps[i].DoneAt.After(ps[j].DoneAt)
 	})
 	var lines []string
-	pg := r.page(30)
-	shown, more := pageOf(r, ps, pg)
+	pg := r.Page(30)
+	shown, more := core.PageOf(r.Request, ps, pg)
 	for i := range shown {
 		lines = append(lines, "• "+promiseLine(r, &shown[i], ""))
 	}
 	if more != "" {
 		lines = append(lines, more)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.t("promise.list_title", "name", c.Name, "count", len(ps)), Text: strings.Join(lines, "\n"), Buttons: r.pageButtons(pg, len(ps)), Edit: r.paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("promise.list_title", "name", c.Name, "count", len(ps)), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(ps)), Edit: r.Paged()})
 }
 
 // promiseAgenda adds to /today the open promises due today or broken.
@@ -283,8 +284,8 @@ func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64
 				names[p.ClientID] = name
 			}
 			line := promiseLine(r, p, name)
-			if o != r.me.ID {
-				line += " (" + r.t("today.for", "name", r.personName(o)) + ")"
+			if o != r.Me.ID {
+				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 			}
 			items = append(items, agendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
 				{Label: "✓ " + p.Ref(), Data: "/promise done " + p.Ref()},
@@ -301,26 +302,26 @@ func (s *Service) promiseCardSection(ctx context.Context, r *request, c *crm.Cli
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}
-	since := r.now.AddDate(-1, 0, 0)
+	since := r.Now.AddDate(-1, 0, 0)
 	var fields []bot.Field
 	broken, open := 0, 0
 	for i := range ps {
 		p := &ps[i]
-		if p.Due.After(since) && p.BrokenAt(r.now) {
+		if p.Due.After(since) && p.BrokenAt(r.Now) {
 			broken++
 		}
 		if p.Open() {
 			open++
 			if open <= 5 {
-				fields = append(fields, bot.Field{Label: r.t("card.promise"), Value: promiseLine(r, p, "")})
+				fields = append(fields, bot.Field{Label: r.T("card.promise"), Value: promiseLine(r, p, "")})
 			}
 		}
 	}
 	if open > 5 {
-		fields = append(fields, bot.Field{Label: r.t("card.promise"), Value: r.t("list.more", "count", open-5)})
+		fields = append(fields, bot.Field{Label: r.T("card.promise"), Value: r.T("list.more", "count", open-5)})
 	}
 	if broken > 0 {
-		fields = append(fields, bot.Field{Label: r.t("card.promises_broken"), Value: r.t("card.promises_broken_value", "count", broken)})
+		fields = append(fields, bot.Field{Label: r.T("card.promises_broken"), Value: r.T("card.promises_broken_value", "count", broken)})
 	}
 	return fields, nil
 }

@@ -11,6 +11,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
 
@@ -90,9 +91,9 @@ func (r *request) fmtDue(t *crm.Task) string {
 		return ""
 	}
 	if !t.At.IsZero() {
-		return r.fmtTime(t.At)
+		return r.FmtTime(t.At)
 	}
-	return r.fmtDate(t.Due)
+	return r.FmtDate(t.Due)
 }
 
 // pushContext is what a job needs to speak to people: everyone by id and
@@ -133,10 +134,10 @@ func (s *Service) personRequest(pc *pushContext, p *crm.Person, now time.Time) *
 		m.Identity = p.Identities[0]
 		m.Platform, _, _ = strings.Cut(m.Identity, ":")
 	}
-	r := &request{Message: m, svc: s, me: p, loc: s.cat.For(lang), now: now, tz: s.personTZ(p), people: pc.byID, absent: map[uint64]*crm.Delegation{}}
+	r := &request{Request: core.ForPerson(s.store, s.cat.For(lang), m, p, now, s.personTZ(p), pc.byID), svc: s}
 	for _, d := range pc.dels {
 		if d.DeputyID == p.ID && d.ActiveAt(now) && pc.byID[d.AbsentID].Active() {
-			r.absent[d.AbsentID] = d
+			r.Absent[d.AbsentID] = d
 		}
 	}
 	return r
@@ -249,7 +250,7 @@ func (s *Service) notifyEach(ctx context.Context, p *crm.Person, r bot.Reply) (d
 // reminderReply is the ringing reminder: the client and the text, its
 // time, and buttons to mark it done, postpone it or open the card.
 func (s *Service) reminderReply(r *request, t *crm.Task, client string, late bool) bot.Reply {
-	ref := idRef("T", t.ID)
+	ref := core.IDRef("T", t.ID)
 	line := ref + " · "
 	if client != "" {
 		line += client + ": "
@@ -257,19 +258,19 @@ func (s *Service) reminderReply(r *request, t *crm.Task, client string, late boo
 	line += t.Text
 	lines := []string{line}
 	if late {
-		lines = append(lines, r.t("reminder.late", "time", r.fmtDue(t)))
+		lines = append(lines, r.T("reminder.late", "time", r.fmtDue(t)))
 	} else if !t.At.IsZero() {
-		lines = append(lines, "⏰ "+t.At.In(r.tz).Format("15:04"))
+		lines = append(lines, "⏰ "+t.At.In(r.TZ).Format("15:04"))
 	}
-	rep := bot.Reply{Title: r.t("reminder.title"), Text: strings.Join(lines, "\n")}
+	rep := bot.Reply{Title: r.T("reminder.title"), Text: strings.Join(lines, "\n")}
 	row := []bot.Button{
-		{Label: "✓ " + r.t("button.done"), Data: "/task done " + ref},
-		{Label: r.t("button.hour_later"), Data: "/task later " + ref},
-		{Label: "→ " + r.t("button.tomorrow"), Data: "/task tomorrow " + ref},
+		{Label: "✓ " + r.T("button.done"), Data: "/task done " + ref},
+		{Label: r.T("button.hour_later"), Data: "/task later " + ref},
+		{Label: "→ " + r.T("button.tomorrow"), Data: "/task tomorrow " + ref},
 	}
 	rep.Buttons = [][]bot.Button{row}
 	if t.ClientID != 0 {
-		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.t("button.card"), Data: fmt.Sprintf("/client #%d", t.ClientID)}})
+		rep.Buttons = append(rep.Buttons, []bot.Button{{Label: r.T("button.card"), Data: fmt.Sprintf("/client #%d", t.ClientID)}})
 	}
 	return rep
 }
@@ -382,7 +383,7 @@ func (s *Service) sendAgenda(ctx context.Context, pc *pushContext, p *crm.Person
 	if err != nil || n == 0 {
 		return err
 	}
-	rep.Title = r.t("agenda.title") + " · " + rep.Title
+	rep.Title = r.T("agenda.title") + " · " + rep.Title
 	s.notify(ctx, p, rep)
 	return nil
 }
@@ -409,7 +410,7 @@ func (s *Service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Pe
 		return stale[i].LastTouch.Before(stale[j].LastTouch)
 	})
 	r := s.personRequest(pc, p, now)
-	rep := bot.Reply{Title: r.t("stale.title", "count", len(stale))}
+	rep := bot.Reply{Title: r.T("stale.title", "count", len(stale))}
 	var lines []string
 	for i, c := range stale {
 		if i == 5 {
@@ -420,20 +421,20 @@ func (s *Service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Pe
 			line += " ★"
 		}
 		if c.LastTouch.IsZero() {
-			line += " — " + r.t("stale.never")
+			line += " — " + r.T("stale.never")
 		} else {
-			line += " — " + r.t("stale.last_touch", "ago", r.ago(c.LastTouch))
+			line += " — " + r.T("stale.last_touch", "ago", r.Ago(c.LastTouch))
 		}
 		lines = append(lines, line)
 		rep.Buttons = append(rep.Buttons, []bot.Button{
-			{Label: "✓ " + c.Name + ": " + r.t("button.still_current"), Data: "/client " + clientRef(c) + " ok"},
-			{Label: r.t("button.log"), Data: "/log " + clientRef(c)},
+			{Label: "✓ " + c.Name + ": " + r.T("button.still_current"), Data: "/client " + core.ClientRef(c) + " ok"},
+			{Label: r.T("button.log"), Data: "/log " + core.ClientRef(c)},
 		})
 	}
 	if len(stale) > 5 {
-		lines = append(lines, r.t("list.more", "count", len(stale)-5))
+		lines = append(lines, r.T("list.more", "count", len(stale)-5))
 	}
-	rep.Text = strings.Join(lines, "\n") + "\n\n" + r.t("stale.hint")
+	rep.Text = strings.Join(lines, "\n") + "\n\n" + r.T("stale.hint")
 	s.notify(ctx, p, rep)
 	return nil
 }
@@ -461,22 +462,22 @@ func (s *Service) agendaCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			at := fmt.Sprintf("%02d:%02d", h, m)
 			fn = func(p *crm.Person) error { p.Agenda, p.AgendaOff = at, false; return nil }
 		}
-		p, err := s.store.UpdatePerson(ctx, r.me.ID, fn)
+		p, err := s.store.UpdatePerson(ctx, r.Me.ID, fn)
 		if err != nil {
 			return err
 		}
-		r.me = p
-		return w.Reply(ctx, bot.Reply{Text: r.t("agenda.saved") + " " + agendaText(r, p)})
+		r.Me = p
+		return w.Reply(ctx, bot.Reply{Text: r.T("agenda.saved") + " " + agendaText(r, p)})
 	}
-	return w.Reply(ctx, bot.Reply{Text: agendaText(r, r.me) + "\n" + r.t("agenda.hint")})
+	return w.Reply(ctx, bot.Reply{Text: agendaText(r, r.Me) + "\n" + r.T("agenda.hint")})
 }
 
 // agendaText says when the person's agenda comes.
 func agendaText(r *request, p *crm.Person) string {
 	if p.AgendaOff {
-		return r.t("agenda.off")
+		return r.T("agenda.off")
 	}
-	return r.t("agenda.at", "time", p.AgendaTime(), "tz", r.svc.personTZ(p).String())
+	return r.T("agenda.at", "time", p.AgendaTime(), "tz", r.svc.personTZ(p).String())
 }
 
 // meCmd: "/me" shows the caller's own settings; "/me email=ADDR tz=ZONE
@@ -532,7 +533,7 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 				return crm.Errorf(crm.EINVALID, "me.usage")
 			}
 		}
-		p, err := s.store.UpdatePerson(ctx, r.me.ID, func(p *crm.Person) error {
+		p, err := s.store.UpdatePerson(ctx, r.Me.ID, func(p *crm.Person) error {
 			for _, set := range sets {
 				set(p)
 			}
@@ -542,16 +543,16 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 			return err
 		}
 		// The answer is in the language just chosen.
-		r.me = p
+		r.Me = p
 		if p.Lang != "" {
-			r.Lang, r.loc = p.Lang, s.cat.For(p.Lang)
+			r.Lang, r.Loc = p.Lang, s.cat.For(p.Lang)
 		}
-		r.tz = s.personTZ(p)
+		r.TZ = s.personTZ(p)
 		rep := s.meReply(r, p)
-		rep.Title = r.t("me.saved")
+		rep.Title = r.T("me.saved")
 		return w.Reply(ctx, rep)
 	}
-	return w.Reply(ctx, s.meReply(r, r.me))
+	return w.Reply(ctx, s.meReply(r, r.Me))
 }
 
 // meReply lists a person's own settings.
@@ -566,17 +567,17 @@ func (s *Service) meReply(r *request, p *crm.Person) bot.Reply {
 	}
 	agenda := p.AgendaTime()
 	if p.AgendaOff {
-		agenda = r.t("agenda.off_short")
+		agenda = r.T("agenda.off_short")
 	}
 	lines := []string{
-		r.t("me.role") + ": " + r.t("role."+string(p.Role)),
-		r.t("me.lang") + ": " + lang,
-		r.t("me.tz") + ": " + s.personTZ(p).String(),
-		r.t("me.agenda") + ": " + agenda,
-		r.t("me.email") + ": " + email,
-		r.t("me.identities") + ": " + strings.Join(p.Identities, ", "),
+		r.T("me.role") + ": " + r.T("role."+string(p.Role)),
+		r.T("me.lang") + ": " + lang,
+		r.T("me.tz") + ": " + s.personTZ(p).String(),
+		r.T("me.agenda") + ": " + agenda,
+		r.T("me.email") + ": " + email,
+		r.T("me.identities") + ": " + strings.Join(p.Identities, ", "),
 	}
-	return bot.Reply{Title: r.t("me.title", "name", p.Name), Text: strings.Join(lines, "\n") + "\n\n" + r.t("me.hint")}
+	return bot.Reply{Title: r.T("me.title", "name", p.Name), Text: strings.Join(lines, "\n") + "\n\n" + r.T("me.hint")}
 }
 
 // parseEmail reads one plain address.
@@ -596,11 +597,11 @@ func (s *Service) linkCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if len(r.Command.Args) > 0 {
 		return crm.Errorf(crm.ECONFLICT, "link.already_known", "identity", r.Identity)
 	}
-	lc := &crm.LinkCode{Code: newCode(), PersonID: r.me.ID, ExpiresAt: r.now.Add(crm.LinkTTL)}
+	lc := &crm.LinkCode{Code: newCode(), PersonID: r.Me.ID, ExpiresAt: r.Now.Add(crm.LinkTTL)}
 	if err := s.store.CreateLinkCode(ctx, lc); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("link.code", "code", lc.Code, "minutes", int(crm.LinkTTL/time.Minute), "time", lc.ExpiresAt.In(r.tz).Format("15:04"))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("link.code", "code", lc.Code, "minutes", int(crm.LinkTTL/time.Minute), "time", lc.ExpiresAt.In(r.TZ).Format("15:04"))})
 }
 
 // linkWithCode joins an identity nobody holds yet to the person whose
@@ -627,16 +628,16 @@ func (s *Service) linkWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 // head may remove anyone's); nobody loses their last identity.
 func (s *Service) unlinkCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	if len(r.Command.Args) != 1 {
-		return crm.Errorf(crm.EINVALID, "unlink.usage", "identities", strings.Join(r.me.Identities, ", "))
+		return crm.Errorf(crm.EINVALID, "unlink.usage", "identities", strings.Join(r.Me.Identities, ", "))
 	}
 	ident := strings.TrimSpace(r.Command.Args[0])
 	var owner *crm.Person
-	for _, p := range r.people {
+	for _, p := range r.People {
 		if p.HasIdentity(ident) {
 			owner = p
 		}
 	}
-	if owner == nil || (owner.ID != r.me.ID && r.me.Role != crm.RoleHead) {
+	if owner == nil || (owner.ID != r.Me.ID && r.Me.Role != crm.RoleHead) {
 		return crm.Errorf(crm.ENOTFOUND, "unlink.not_yours", "identity", ident)
 	}
 	if len(owner.Identities) < 2 {
@@ -658,7 +659,7 @@ func (s *Service) unlinkCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.t("unlink.done", "identity", ident, "name", p.Name, "identities", strings.Join(p.Identities, ", "))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("unlink.done", "identity", ident, "name", p.Name, "identities", strings.Join(p.Identities, ", "))})
 }
 
 // needRankUnreachable ranks "reminders could not reach X" in a digest's
@@ -674,11 +675,11 @@ func (s *Service) reachDigest(_ context.Context, sc *digestScope) (*digestPart, 
 	}
 	part := &digestPart{}
 	for _, id := range sc.Owners {
-		p := sc.people[id]
+		p := sc.People[id]
 		if id == sc.Reader.ID || !p.Active() || !p.Unreachable {
 			continue
 		}
-		part.Needs = append(part.Needs, digestNeed{Rank: needRankUnreachable, Text: sc.t("digest.unreachable", "name", p.Name)})
+		part.Needs = append(part.Needs, digestNeed{Rank: needRankUnreachable, Text: sc.T("digest.unreachable", "name", p.Name)})
 	}
 	if len(part.Needs) == 0 {
 		return nil, nil

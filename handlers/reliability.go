@@ -9,6 +9,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // trendDays is how far back the card's trend compares the score.
@@ -67,7 +68,7 @@ func (s *Service) reliabilityNow(ctx context.Context, r *request, c *crm.Client)
 	if err != nil {
 		return now, before, err
 	}
-	return crm.ScoreReliability(f, w, r.now), crm.ScoreReliability(f, w, r.now.AddDate(0, 0, -trendDays)), nil
+	return crm.ScoreReliability(f, w, r.Now), crm.ScoreReliability(f, w, r.Now.AddDate(0, 0, -trendDays)), nil
 }
 
 // reliabilityCmd: "/reliability NAME", "/reliability settings [factor=N…|reset]".
@@ -79,7 +80,7 @@ func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
 		return s.reliabilitySettings(ctx, w, r, args[1:])
 	}
-	c, err := r.client(ctx, r.Command.Rest)
+	c, err := r.Client(ctx, r.Command.Rest)
 	if err != nil {
 		return err
 	}
@@ -87,11 +88,11 @@ func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	rep := bot.Reply{Title: r.t("reliability.title", "name", c.Name, "score", now.Score)}
+	rep := bot.Reply{Title: r.T("reliability.title", "name", c.Name, "score", now.Score)}
 	var lines []string
 	if !now.Enough {
-		rep.Title = r.t("reliability.title_no_data", "name", c.Name)
-		lines = append(lines, r.t("reliability.not_enough", "count", now.Evidence, "min", crm.MinReliabilityEvidence))
+		rep.Title = r.T("reliability.title_no_data", "name", c.Name)
+		lines = append(lines, r.T("reliability.not_enough", "count", now.Evidence, "min", crm.MinReliabilityEvidence))
 	} else {
 		lines = append(lines, trendLine(r, now, before))
 	}
@@ -99,23 +100,23 @@ func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	for _, f := range now.Factors {
 		lines = append(lines, factorLine(r, f, now.Enough))
 	}
-	lines = append(lines, "", r.t("reliability.model"))
+	lines = append(lines, "", r.T("reliability.model"))
 	rep.Text = strings.Join(lines, "\n")
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	rep.Buttons = [][]bot.Button{{
-		{Label: r.t("reliability.button.on_time"), Data: "/payment " + ref + " on-time"},
-		{Label: r.t("button.card"), Data: "/client " + ref},
+		{Label: r.T("reliability.button.on_time"), Data: "/payment " + ref + " on-time"},
+		{Label: r.T("button.card"), Data: "/client " + ref},
 	}}
 	return w.Reply(ctx, rep)
 }
 
 // trendLine compares the score with the one trendDays ago.
 func trendLine(r *request, now, before crm.Reliability) string {
-	date := r.fmtDate(r.now.AddDate(0, 0, -trendDays))
+	date := r.FmtDate(r.Now.AddDate(0, 0, -trendDays))
 	if !before.Enough {
-		return r.t("reliability.trend_none", "date", date)
+		return r.T("reliability.trend_none", "date", date)
 	}
-	return r.t("reliability.trend", "trend", trendArrow(now.Score-before.Score), "date", date, "score", before.Score)
+	return r.T("reliability.trend", "trend", trendArrow(now.Score-before.Score), "date", date, "score", before.Score)
 }
 
 // trendArrow writes a change of score: "↑ +5", "↓ −3", "→ 0".
@@ -131,7 +132,7 @@ func trendArrow(d int) string {
 
 // factorLine explains one factor: its points and the facts behind them.
 func factorLine(r *request, f crm.Factor, scored bool) string {
-	name := r.t("reliability.factor." + f.Name)
+	name := r.T("reliability.factor." + f.Name)
 	args := []any{}
 	for k, v := range f.Facts {
 		args = append(args, k, v)
@@ -139,29 +140,29 @@ func factorLine(r *request, f crm.Factor, scored bool) string {
 	var facts string
 	switch f.Name {
 	case crm.FactorRecord:
-		cur := r.t("reliability.record_stale")
+		cur := r.T("reliability.record_stale")
 		if f.Facts["current"] == true {
-			cur = r.t("reliability.record_current")
+			cur = r.T("reliability.record_current")
 		}
-		facts = r.t("reliability.facts.record", "filled", f.Facts["filled"], "fields", f.Facts["fields"], "current", cur)
+		facts = r.T("reliability.facts.record", "filled", f.Facts["filled"], "fields", f.Facts["fields"], "current", cur)
 	case crm.FactorRating:
 		if !f.HasData {
-			facts = r.t("reliability.facts.rating_none")
+			facts = r.T("reliability.facts.rating_none")
 		} else {
-			facts = r.t("reliability.facts.rating", args...)
+			facts = r.T("reliability.facts.rating", args...)
 		}
 	default:
-		facts = r.t("reliability.facts."+f.Name, args...)
+		facts = r.T("reliability.facts."+f.Name, args...)
 	}
 	switch {
 	case f.Weight <= 0:
-		return "• " + name + ": " + r.t("reliability.weight_zero") + " — " + facts
+		return "• " + name + ": " + r.T("reliability.weight_zero") + " — " + facts
 	case !f.HasData:
-		return "• " + name + ": " + r.t("reliability.no_data") + " — " + facts
+		return "• " + name + ": " + r.T("reliability.no_data") + " — " + facts
 	case !scored:
 		return "• " + name + " — " + facts
 	}
-	return fmt.Sprintf("• %s %s — %s", name, r.t("reliability.points", "points", int(math.Round(f.Points)), "max", int(math.Round(f.Max))), facts)
+	return fmt.Sprintf("• %s %s — %s", name, r.T("reliability.points", "points", int(math.Round(f.Points)), "max", int(math.Round(f.Max))), facts)
 }
 
 // reliabilitySettings shows the weights or (heads only) changes them.
@@ -172,7 +173,7 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 		return err
 	}
 	if len(words) > 0 {
-		if r.me.Role != crm.RoleHead {
+		if r.Me.Role != crm.RoleHead {
 			return crm.Errorf(crm.EFORBIDDEN, "reliability.settings_forbidden")
 		}
 		next := crm.ReliabilityWeights{}
@@ -202,7 +203,7 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 		if total == 0 {
 			return crm.Errorf(crm.EINVALID, "reliability.all_zero")
 		}
-		if err := ps.SaveReliabilityWeights(ctx, next, r.actor(), r.now); err != nil {
+		if err := ps.SaveReliabilityWeights(ctx, next, r.Actor(), r.Now); err != nil {
 			return err
 		}
 		cur = next
@@ -211,11 +212,11 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 	var parts []string
 	for _, f := range crm.ReliabilityFactors {
 		total += cur[f]
-		parts = append(parts, r.t("reliability.factor."+f)+" "+strconv.Itoa(cur[f]))
+		parts = append(parts, r.T("reliability.factor."+f)+" "+strconv.Itoa(cur[f]))
 	}
-	text := r.t("reliability.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" + r.t("reliability.settings_hint")
+	text := r.T("reliability.weights", "weights", strings.Join(parts, " · "), "total", total) + "\n" + r.T("reliability.settings_hint")
 	if len(words) > 0 {
-		text = r.t("reliability.settings_saved") + "\n" + text
+		text = r.T("reliability.settings_saved") + "\n" + text
 	}
 	return w.Reply(ctx, bot.Reply{Text: text})
 }
@@ -235,22 +236,22 @@ func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len([]rune(invoice)) > 200 {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", 200)
 	}
-	c, actor, err := r.changeableClient(ctx, strings.Join(words[:idx], " "))
+	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:idx], " "))
 	if err != nil {
 		return err
 	}
-	p := &crm.Payment{ClientID: c.ID, OnTime: onTime, DaysLate: days, Invoice: strings.TrimSpace(invoice), At: r.now, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf}
+	p := &crm.Payment{ClientID: c.ID, OnTime: onTime, DaysLate: days, Invoice: strings.TrimSpace(invoice), At: r.Now, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf}
 	if err := s.planningStore().AddPayment(ctx, p); err != nil {
 		return err
 	}
-	msg := r.t("payment.saved_on_time", "name", c.Name)
+	msg := r.T("payment.saved_on_time", "name", c.Name)
 	if !onTime {
-		msg = r.t("payment.saved_late", "name", c.Name, "count", days)
+		msg = r.T("payment.saved_late", "name", c.Name, "count", days)
 	}
 	if p.Invoice != "" {
-		msg += " " + r.t("payment.invoice", "invoice", p.Invoice)
+		msg += " " + r.T("payment.invoice", "invoice", p.Invoice)
 	}
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.t("reliability.button.score"), Data: "/reliability " + clientRef(c)}}}})
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.T("reliability.button.score"), Data: "/reliability " + core.ClientRef(c)}}}})
 }
 
 // onTimeWords say a payment was on time (as one word).
@@ -325,12 +326,12 @@ func (s *Service) reliabilityCardSection(ctx context.Context, r *request, c *crm
 	if err != nil {
 		return nil, err
 	}
-	value := r.t("reliability.card_no_data")
+	value := r.T("reliability.card_no_data")
 	if now.Enough {
-		value = r.t("reliability.card_value", "score", now.Score)
+		value = r.T("reliability.card_value", "score", now.Score)
 		if before.Enough {
-			value += " " + r.t("reliability.card_trend", "trend", trendArrow(now.Score-before.Score), "count", trendDays)
+			value += " " + r.T("reliability.card_trend", "trend", trendArrow(now.Score-before.Score), "count", trendDays)
 		}
 	}
-	return []bot.Field{{Label: r.t("card.reliability"), Value: value}}, nil
+	return []bot.Field{{Label: r.T("card.reliability"), Value: value}}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -94,7 +95,7 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			}
 			by = f
 		default:
-			if sc, ok := scopeWord(a); ok {
+			if sc, ok := core.ScopeWord(a); ok {
 				scope = sc
 				continue
 			}
@@ -106,13 +107,13 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 	}
 	if scope == "" {
-		scope = r.defaultScope()
+		scope = r.DefaultScope()
 	}
-	owners, err := r.visibleOwners(scope)
+	owners, err := r.VisibleOwners(scope)
 	if err != nil {
 		return err
 	}
-	rep, err := s.segments(ctx, r.now, owners, by)
+	rep, err := s.segments(ctx, r.Now, owners, by)
 	if err != nil {
 		return err
 	}
@@ -266,20 +267,20 @@ func (s *Service) growth(g *segmentGroup) (decimal.Decimal, int) {
 // segmentsReply writes the analysis.
 func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
 	cur := s.cfg.Currency
-	title := r.t("segments.title", "by", strings.ToLower(r.t("field."+rep.by)), "count", rep.all.total())
+	title := r.T("segments.title", "by", strings.ToLower(r.T("field."+rep.by)), "count", rep.all.total())
 	if rep.all.total() == 0 {
-		return bot.Reply{Text: r.t("segments.empty")}
+		return bot.Reply{Text: r.T("segments.empty")}
 	}
 	var lines []string
-	lines = append(lines, r.t("segments.legend"))
+	lines = append(lines, r.T("segments.legend"))
 	for i, g := range rep.groups {
 		if i == maxSegmentGroups {
-			lines = append(lines, r.t("list.more", "count", len(rep.groups)-maxSegmentGroups))
+			lines = append(lines, r.T("list.more", "count", len(rep.groups)-maxSegmentGroups))
 			break
 		}
 		lines = append(lines, "• "+s.groupLabel(r, g)+" — "+s.groupFigures(r, g, cur, rep.all.claims > 0))
 	}
-	lines = append(lines, "", r.t("segments.total")+": "+s.groupFigures(r, &rep.all, cur, rep.all.claims > 0))
+	lines = append(lines, "", r.T("segments.total")+": "+s.groupFigures(r, &rep.all, cur, rep.all.claims > 0))
 	// The groups that grow and shrink most.
 	var grow, shrink []*segmentGroup
 	for _, g := range rep.groups {
@@ -308,16 +309,16 @@ func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
 		lines = append(lines, "")
 	}
 	if line := s.growthLine(r, grow); line != "" {
-		lines = append(lines, "↑ "+r.t("segments.grows", "groups", line))
+		lines = append(lines, "↑ "+r.T("segments.grows", "groups", line))
 	}
 	if line := s.growthLine(r, shrink); line != "" {
-		lines = append(lines, "↓ "+r.t("segments.shrinks", "groups", line))
+		lines = append(lines, "↓ "+r.T("segments.shrinks", "groups", line))
 	}
 	var buttons [][]bot.Button
 	var row []bot.Button
 	for _, f := range []string{"segment", "industry", "need", "level", "city"} {
 		if f != rep.by {
-			row = append(row, bot.Button{Label: r.t("field." + f), Data: "/segments by=" + f})
+			row = append(row, bot.Button{Label: r.T("field." + f), Data: "/segments by=" + f})
 		}
 	}
 	buttons = append(buttons, row)
@@ -326,7 +327,7 @@ func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
 
 func (s *Service) groupLabel(r *request, g *segmentGroup) string {
 	if g.label == "" {
-		return r.t("segments.unset")
+		return r.T("segments.unset")
 	}
 	return g.label
 }
@@ -334,17 +335,17 @@ func (s *Service) groupLabel(r *request, g *segmentGroup) string {
 // groupFigures is one group's figures.
 func (s *Service) groupFigures(r *request, g *segmentGroup, cur string, withClaims bool) string {
 	parts := []string{
-		r.t("segments.counts", "count", g.total(), "clients", g.clients, "prospects", g.prospects),
-		r.t("segments.conversion", "percent", percent(g.clients, g.total())),
+		r.T("segments.counts", "count", g.total(), "clients", g.clients, "prospects", g.prospects),
+		r.T("segments.conversion", "percent", percent(g.clients, g.total())),
 	}
 	if won := g.wonNow.text(r.Lang, cur); won != "—" {
-		parts = append(parts, r.t("segments.won", "sum", won))
+		parts = append(parts, r.T("segments.won", "sum", won))
 	}
 	if p := g.pipeline.text(r.Lang, cur); p != "—" {
-		parts = append(parts, r.t("segments.pipeline", "sum", p))
+		parts = append(parts, r.T("segments.pipeline", "sum", p))
 	}
 	if withClaims && g.clients > 0 {
-		parts = append(parts, r.t("segments.claims", "value", decimalText(r, float64(g.claims)/float64(g.clients))))
+		parts = append(parts, r.T("segments.claims", "value", decimalText(r, float64(g.claims)/float64(g.clients))))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -371,7 +372,7 @@ func (s *Service) growthText(r *request, g *segmentGroup) string {
 		if rev.IsNegative() {
 			sign = "−"
 		}
-		parts = append(parts, r.t("segments.growth_revenue", "sum", sign+fmtMoney(rev.Abs(), s.cfg.Currency, r.Lang)))
+		parts = append(parts, r.T("segments.growth_revenue", "sum", sign+fmtMoney(rev.Abs(), s.cfg.Currency, r.Lang)))
 	}
 	if n != 0 {
 		sign := "+"
@@ -381,7 +382,7 @@ func (s *Service) growthText(r *request, g *segmentGroup) string {
 		if n < 0 {
 			n = -n
 		}
-		parts = append(parts, r.t("segments.growth_new", "sign", sign, "count", n))
+		parts = append(parts, r.T("segments.growth_new", "sign", sign, "count", n))
 	}
 	return "(" + strings.Join(parts, "; ") + ")"
 }
@@ -412,7 +413,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	if field == "" {
 		return false, nil
 	}
-	c, _, err := r.changeableClient(ctx, name)
+	c, _, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return true, err
 	}
@@ -421,7 +422,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	err = s.segmentStore().Audience(ctx, func(row crm.AudienceRow) bool {
 		// Only values of clients the sender may see: another manager's
 		// free text is theirs.
-		if !r.seesOwner(row.OwnerID) {
+		if !r.SeesOwner(row.OwnerID) {
 			return true
 		}
 		for _, v := range crm.SplitValues(row.Field(field)) {
@@ -449,7 +450,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 		}
 		return keys[i] < keys[j]
 	})
-	ref := clientRef(c)
+	ref := core.ClientRef(c)
 	current := crm.SplitValues(c.Field(field))
 	has := map[string]bool{}
 	for _, v := range current {
@@ -478,11 +479,11 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 		buttons = append(buttons, row)
 	}
 	if len(current) > 0 {
-		buttons = append(buttons, []bot.Button{{Label: r.t("segments.clear_value"), Data: "/client edit " + ref + " " + field + `=""`}})
+		buttons = append(buttons, []bot.Button{{Label: r.T("segments.clear_value"), Data: "/client edit " + ref + " " + field + `=""`}})
 	}
-	text := r.t("segments.pick_value", "field", r.t("field."+field), "name", c.Name, "current", dash(c.Field(field)))
+	text := r.T("segments.pick_value", "field", r.T("field."+field), "name", c.Name, "current", dash(c.Field(field)))
 	if len(keys) == 0 {
-		text = r.t("segments.no_values", "field", r.t("field."+field), "example", r.t("segments.example", "ref", ref, "field", r.fieldKey(field)))
+		text = r.T("segments.no_values", "field", r.T("field."+field), "example", r.T("segments.example", "ref", ref, "field", r.fieldKey(field)))
 	}
 	return true, w.Reply(ctx, bot.Reply{Text: text, Buttons: buttons})
 }

@@ -16,6 +16,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
 
@@ -439,29 +440,17 @@ func (s *Service) add(sp *spec) {
 	s.specs = append(s.specs, sp)
 	names := append([]string{sp.name}, sp.aliases...)
 	s.router.Handle(bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-		off, paged := takePage(m)
+		off, paged := core.TakePage(m)
 		r, err := s.newRequest(ctx, m)
 		if err != nil {
 			return err
 		}
-		r.offset, r.hasPage = off, paged
-		if sp.minRole != "" && !r.hasRole(sp.minRole) {
+		r.Offset, r.HasPage = off, paged
+		if sp.minRole != "" && !r.HasRole(sp.minRole) {
 			return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/"+sp.name)
 		}
 		return sp.run(ctx, w, r)
 	}), names...)
-}
-
-func rank(r crm.Role) int {
-	switch r {
-	case crm.RoleHead:
-		return 3
-	case crm.RoleSupervisor:
-		return 2
-	case crm.RoleManager:
-		return 1
-	}
-	return 0
 }
 
 // recoverAndReport is the one place where errors become words: it maps an
@@ -478,7 +467,7 @@ func (s *Service) recoverAndReport(next bot.Handler) bot.Handler {
 			outcome := "ok"
 			if err != nil {
 				outcome = crm.ErrorCode(err)
-				var amb *ambiguousError
+				var amb *core.AmbiguousError
 				switch {
 				case errors.Is(err, crm.ErrDuplicate):
 					outcome = "duplicate"
@@ -531,9 +520,9 @@ func (s *Service) reportError(ctx context.Context, w bot.ReplyWriter, m *bot.Mes
 	if m.Lang == "" {
 		loc = s.cat.For(s.cfg.Lang)
 	}
-	var amb *ambiguousError
+	var amb *core.AmbiguousError
 	if errors.As(err, &amb) {
-		return w.Reply(ctx, s.choiceReply(loc, m, amb))
+		return w.Reply(ctx, core.ChoiceReply(loc, m, amb))
 	}
 	var ce *crm.Error
 	if !errors.As(err, &ce) {
