@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"accountbot/crm"
@@ -94,26 +95,34 @@ func (tx *Tx) createTask(t *crm.Task) error {
 	return tx.putTask(nil, t)
 }
 
+// taskIndexEntries are the task's index entries: the open-task index,
+// which holds the task itself so that an agenda is one range read, and
+// the client's tasks. Derived from the tasks table on PostgreSQL.
+func taskIndexEntries(t *crm.Task) []kvEntry {
+	var es []kvEntry
+	if t.Open() {
+		b, err := json.Marshal(t)
+		if err == nil {
+			es = append(es, kvEntry{key("tu/", t.AssigneeID, t.Due, t.ID), b})
+		}
+	}
+	if t.ClientID != 0 {
+		es = append(es, kvEntry{key("tc/", t.ClientID, t.ID), nil})
+	}
+	return es
+}
+
 func (tx *Tx) putTask(old, t *crm.Task) error {
-	if old != nil && old.Open() {
-		if err := tx.del(key("tu/", old.AssigneeID, old.Due, old.ID)); err != nil {
+	if old != nil {
+		if err := tx.delEntries(taskIndexEntries(old)); err != nil {
 			return err
 		}
 	}
 	if err := tx.ringIndex(old, t); err != nil {
 		return err
 	}
-	if t.Open() {
-		// The open-task index holds the task itself, so an agenda is one
-		// range read.
-		if err := tx.put(key("tu/", t.AssigneeID, t.Due, t.ID), t); err != nil {
-			return err
-		}
-	}
-	if old == nil && t.ClientID != 0 {
-		if err := tx.set(key("tc/", t.ClientID, t.ID), nil); err != nil {
-			return err
-		}
+	if err := tx.setEntries(taskIndexEntries(t)); err != nil {
+		return err
 	}
 	return tx.put(key("t/", t.ID), t)
 }

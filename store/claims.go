@@ -56,30 +56,33 @@ func claimIndexKeys(c *crm.Claim) (withSummary, bare [][]byte) {
 	return withSummary, bare
 }
 
+// claimIndexEntries are c's index entries with their values. Derived
+// from the claims table on PostgreSQL.
+func claimIndexEntries(c *crm.Claim) []kvEntry {
+	ws, bare := claimIndexKeys(c)
+	sum := encodeSummary(c)
+	es := make([]kvEntry, 0, len(ws)+len(bare))
+	for _, k := range ws {
+		es = append(es, kvEntry{k, sum})
+	}
+	for _, k := range bare {
+		es = append(es, kvEntry{k, nil})
+	}
+	return es
+}
+
 // putClaim stores c and moves its indexes from old (nil for a new claim).
 func (tx *Tx) putClaim(old, c *crm.Claim) error {
 	if old != nil {
-		ws, bare := claimIndexKeys(old)
-		for _, k := range append(ws, bare...) {
-			if err := tx.del(k); err != nil {
-				return err
-			}
+		if err := tx.delEntries(claimIndexEntries(old)); err != nil {
+			return err
 		}
 	}
 	if err := tx.healthFollowClaim(old, c); err != nil {
 		return err
 	}
-	ws, bare := claimIndexKeys(c)
-	sum := encodeSummary(c)
-	for _, k := range ws {
-		if err := tx.set(k, sum); err != nil {
-			return err
-		}
-	}
-	for _, k := range bare {
-		if err := tx.set(k, nil); err != nil {
-			return err
-		}
+	if err := tx.setEntries(claimIndexEntries(c)); err != nil {
+		return err
 	}
 	return tx.put(claimKey(c.ID), c)
 }

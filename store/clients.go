@@ -23,6 +23,17 @@ func nameKey(c *crm.Client) []byte {
 }
 func ownerKey(owner, id uint64) []byte { return key("co/", owner, id) }
 
+// clientNameEntries and clientOwnerEntries are the client's name and
+// owner index entries: putClient writes them on Badger, and on
+// PostgreSQL they are derived from the clients table (engine_pg_tables.go).
+func clientNameEntries(c *crm.Client) []kvEntry {
+	return []kvEntry{{nameKey(c), nameVal(c)}}
+}
+
+func clientOwnerEntries(c *crm.Client) []kvEntry {
+	return []kvEntry{{ownerKey(c.OwnerID, c.ID), ownerVal(c)}}
+}
+
 // ownerVal is the owner index's value: the last touch and review times
 // (Unix seconds), then the name, city and status, so that lists of a
 // person's clients ("/clients stale") need no record reads.
@@ -134,11 +145,11 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 		}
 	}
 	if old == nil || crm.NormalizeName(old.Name) != crm.NormalizeName(c.Name) || old.OwnerID != c.OwnerID {
-		if err := tx.set(nameKey(c), nameVal(c)); err != nil {
+		if err := tx.setEntries(clientNameEntries(c)); err != nil {
 			return err
 		}
 	}
-	if err := tx.set(ownerKey(c.OwnerID, c.ID), ownerVal(c)); err != nil {
+	if err := tx.setEntries(clientOwnerEntries(c)); err != nil {
 		return err
 	}
 	if err := tx.claimsFollowOwner(old, c); err != nil {

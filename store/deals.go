@@ -158,23 +158,26 @@ func (tx *Tx) addTo(k []byte, d *crm.Deal, sign int) error {
 	return tx.set(k, t.encode())
 }
 
+// dealIndexEntries are d's index entries with their values: by client
+// and owner, and by amount and close month while open or by closing time
+// once closed. Derived from the deals table on PostgreSQL.
+func dealIndexEntries(d *crm.Deal) []kvEntry {
+	es := []kvEntry{{key(pDealCli, d.ClientID, d.ID), nil}, {key(pDealOwn, d.OwnerID, d.ID), nil}}
+	sum := encodeDealSummary(d)
+	if d.Open() {
+		es = append(es, kvEntry{dealAmtKey(d), sum})
+		if !d.ExpectedClose.IsZero() {
+			es = append(es, kvEntry{key(pDealMonth, d.OwnerID, uint64(crm.MonthOf(d.ExpectedClose)), d.ID), sum})
+		}
+	} else {
+		es = append(es, kvEntry{key(pDealShut, d.OwnerID, d.ClosedAt, d.ID), sum})
+	}
+	return es
+}
+
 // unindexDeal removes every index entry and total contribution of d.
 func (tx *Tx) unindexDeal(d *crm.Deal) error {
-	for _, k := range [][]byte{key(pDealCli, d.ClientID, d.ID), key(pDealOwn, d.OwnerID, d.ID)} {
-		if err := tx.del(k); err != nil {
-			return err
-		}
-	}
-	if d.Open() {
-		if err := tx.del(dealAmtKey(d)); err != nil {
-			return err
-		}
-		if !d.ExpectedClose.IsZero() {
-			if err := tx.del(key(pDealMonth, d.OwnerID, uint64(crm.MonthOf(d.ExpectedClose)), d.ID)); err != nil {
-				return err
-			}
-		}
-	} else if err := tx.del(key(pDealShut, d.OwnerID, d.ClosedAt, d.ID)); err != nil {
+	if err := tx.delEntries(dealIndexEntries(d)); err != nil {
 		return err
 	}
 	return tx.addTotal(d, -1)
@@ -182,22 +185,7 @@ func (tx *Tx) unindexDeal(d *crm.Deal) error {
 
 // indexDeal writes every index entry and total contribution of d.
 func (tx *Tx) indexDeal(d *crm.Deal) error {
-	for _, k := range [][]byte{key(pDealCli, d.ClientID, d.ID), key(pDealOwn, d.OwnerID, d.ID)} {
-		if err := tx.set(k, nil); err != nil {
-			return err
-		}
-	}
-	sum := encodeDealSummary(d)
-	if d.Open() {
-		if err := tx.set(dealAmtKey(d), sum); err != nil {
-			return err
-		}
-		if !d.ExpectedClose.IsZero() {
-			if err := tx.set(key(pDealMonth, d.OwnerID, uint64(crm.MonthOf(d.ExpectedClose)), d.ID), sum); err != nil {
-				return err
-			}
-		}
-	} else if err := tx.set(key(pDealShut, d.OwnerID, d.ClosedAt, d.ID), sum); err != nil {
+	if err := tx.setEntries(dealIndexEntries(d)); err != nil {
 		return err
 	}
 	return tx.addTotal(d, +1)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,12 +20,17 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// The PostgreSQL engine keeps the store's keys and values in one table,
-// kv(key bytea primary key, value bytea, expires_at timestamptz), so that
-// the record code above the seam is the same as on Badger (see
-// pgschema/). Transactions are SERIALIZABLE: a serialization failure or a
-// deadlock is the conflict that Store.update answers by running the work
-// again, as on Badger. Several processes may share the database.
+// The PostgreSQL engine serves the same key-value seam as Badger, so that
+// the record code above it is the same on both engines, but it keeps the
+// records in real tables (people, clients, conversations, tasks, deals,
+// claims) and answers the Badger store's hand-made indexes over them
+// from SQL instead of storing them (engine_pg_tables.go); the other keys
+// live in kv(key bytea primary key, value bytea, expires_at timestamptz).
+// The schema is in pgschema/ (goose migrations) and
+// engine_pg_migrate.go. Transactions are SERIALIZABLE: a serialization
+// failure or a deadlock is the conflict that Store.update answers by
+// running the work again, as on Badger. Several processes may share the
+// database.
 
 //go:embed pgschema/*.sql
 var pgSchema embed.FS
@@ -95,6 +101,12 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 // migratePG applies the embedded migrations with goose, under goose's
 // advisory lock so that replicas starting together migrate once.
 func migratePG(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	return migratePGTo(ctx, pool, logger, 0)
+}
+
+// migratePGTo migrates up to version upTo (0: the newest), for tests of
+// databases made by older versions.
+func migratePGTo(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, upTo int64) error {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	fsys, err := fs.Sub(pgSchema, "pgschema")
@@ -107,7 +119,7 @@ func migratePG(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) err
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithTableName("accountbot_schema"), goose.WithSessionLocker(locker),
-		goose.WithDisableGlobalRegistry(true))
+		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(pgMoveToTables))
 	if err != nil {
 		return err
 	}
@@ -118,7 +130,12 @@ func migratePG(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) err
 	if cur > target {
 		return fmt.Errorf("the database was written by a newer accountbot (schema %d, this build reads up to %d); upgrade accountbot", cur, target)
 	}
-	res, err := p.Up(ctx)
+	var res []*goose.MigrationResult
+	if upTo > 0 {
+		res, err = p.UpTo(ctx, upTo)
+	} else {
+		res, err = p.Up(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("migrating the database schema: %w", err)
 	}
@@ -258,10 +275,25 @@ func (e *pgEngine) dropPrefix(prefixes ...[]byte) error {
 		err := e.update(func(kv kvTxn) error {
 			t := kv.(*pgTxn)
 			for _, p := range prefixes {
-				if end := prefixEnd(p); end != nil {
-					t.exec(`DELETE FROM kv WHERE key >= $1 AND key < $2`, p, end)
+				if pgIndexOf(p) != nil {
+					continue // derived: goes with its records
+				}
+				tables := []string{"kv"}
+				if tb := pgTableOf(p); tb != nil {
+					tables = []string{tb.name}
 				} else {
-					t.exec(`DELETE FROM kv WHERE key >= $1`, p)
+					for _, tb := range pgTables {
+						if overlaps(p, tb.prefix) {
+							tables = append(tables, tb.name)
+						}
+					}
+				}
+				for _, name := range tables {
+					if end := prefixEnd(p); end != nil {
+						t.exec(`DELETE FROM `+name+` WHERE key >= $1 AND key < $2`, p, end)
+					} else {
+						t.exec(`DELETE FROM `+name+` WHERE key >= $1`, p)
+					}
 				}
 			}
 			return nil
@@ -286,10 +318,13 @@ func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt 
 	}
 	defer tx.Rollback(ctx)
 	if replace {
-		if _, err := tx.Exec(ctx, `DELETE FROM kv`); err != nil {
-			return pgErr(err)
+		for _, name := range pgTableNames() {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+name); err != nil {
+				return pgErr(err)
+			}
 		}
 	}
+	rows := newPGRows()
 	var ks, vs [][]byte
 	var exps []*time.Time
 	write := func() error {
@@ -303,6 +338,12 @@ func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt 
 		return pgErr(err)
 	}
 	err = fill(func(k, v []byte, exp uint64) error {
+		if pgIndexOf(k) != nil {
+			return nil // derived from the records
+		}
+		if tb := pgTableOf(k); tb != nil {
+			return rows.add(ctx, tx, tb, k, v)
+		}
 		var t *time.Time
 		if exp > 0 {
 			at := time.Unix(int64(exp), 0)
@@ -320,6 +361,9 @@ func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt 
 	if err == nil {
 		err = write()
 	}
+	if err == nil {
+		err = rows.flush(ctx, tx)
+	}
 	if err != nil {
 		return err
 	}
@@ -328,8 +372,12 @@ func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt 
 
 // compact refreshes the planner's statistics after a bulk load.
 func (e *pgEngine) compact() error {
-	_, err := e.pool.Exec(context.Background(), `ANALYZE kv`)
-	return pgErr(err)
+	for _, name := range pgTableNames() {
+		if _, err := e.pool.Exec(context.Background(), `ANALYZE `+name); err != nil {
+			return pgErr(err)
+		}
+	}
+	return nil
 }
 
 func (e *pgEngine) ping() error {
@@ -375,8 +423,28 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
-	var v []byte
-	err := t.tx.QueryRow(t.ctx, `SELECT value FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`, k).Scan(&v)
+	if x := pgIndexOf(k); x != nil {
+		// A derived entry: the first entry at or after k under k.
+		it := &pgIdxIter{t: t, x: x, lo: k, hi: prefixEnd(k)}
+		it.seek(k)
+		if t.err != nil {
+			return nil, t.err
+		}
+		if it.valid() && bytes.Equal(it.item().Key(), k) {
+			return it.item(), nil
+		}
+		return nil, errNotFound
+	}
+	var v, raw []byte
+	var err error
+	if tb := pgTableOf(k); tb != nil {
+		err = t.tx.QueryRow(t.ctx, `SELECT data, raw FROM `+tb.name+` WHERE key = $1`, k).Scan(&v, &raw)
+		if raw != nil {
+			v = raw
+		}
+	} else {
+		err = t.tx.QueryRow(t.ctx, `SELECT value FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`, k).Scan(&v)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errNotFound
 	}
@@ -387,6 +455,13 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 }
 
 func (t *pgTxn) set(k, v []byte, ttl time.Duration) error {
+	if pgIndexOf(k) != nil {
+		return t.err // derived from the record: SQL answers it
+	}
+	if tb := pgTableOf(k); tb != nil {
+		t.exec(pgUpserts[tb], tb.args(k, v)...)
+		return t.err
+	}
 	if v == nil {
 		v = []byte{}
 	}
@@ -400,27 +475,103 @@ func (t *pgTxn) set(k, v []byte, ttl time.Duration) error {
 }
 
 func (t *pgTxn) del(k []byte) error {
+	if pgIndexOf(k) != nil {
+		return t.err
+	}
+	if tb := pgTableOf(k); tb != nil {
+		t.exec(`DELETE FROM `+tb.name+` WHERE key = $1`, k)
+		return t.err
+	}
 	t.exec(`DELETE FROM kv WHERE key = $1`, k)
 	return t.err
 }
 
+// iterator merges, in key order, every place keys under the prefix live:
+// kv (unless a table or an index owns the prefix), the record tables and
+// the derived indexes whose prefixes meet it. A scan under one kind's
+// prefix has a single source.
 func (t *pgTxn) iterator(o iterOptions) kvIterator {
 	if o.prefix == nil {
 		o.prefix = []byte{}
 	}
-	return &pgIter{t: t, o: o, end: prefixEnd(o.prefix)}
+	end := prefixEnd(o.prefix)
+	var srcs []pgSource
+	if !pgOwned(o.prefix) {
+		srcs = append(srcs, &pgIter{t: t, o: o, end: end, table: "kv"})
+	}
+	for _, tb := range pgTables {
+		if overlaps(o.prefix, tb.prefix) {
+			srcs = append(srcs, &pgIter{t: t, o: o, end: end, table: tb.name})
+		}
+	}
+	for _, x := range pgIndexes {
+		if overlaps(o.prefix, x.prefix) {
+			srcs = append(srcs, &pgIdxIter{t: t, x: x, lo: o.prefix, hi: end, reverse: o.reverse})
+		}
+	}
+	if len(srcs) == 1 {
+		return srcs[0]
+	}
+	return &pgMerge{srcs: srcs, reverse: o.reverse, cur: -1}
 }
 
-// pgIter walks a key range in pages; values always come with the keys
-// (they are small, and a second round trip per value would cost more).
+// pgSource is one ordered source of keys; a kvIterator without close.
+type pgSource interface {
+	seek(k []byte)
+	valid() bool
+	item() Item
+	next()
+	close()
+}
+
+// pgMerge walks several sources with disjoint keys as one.
+type pgMerge struct {
+	srcs    []pgSource
+	reverse bool
+	cur     int
+}
+
+func (m *pgMerge) seek(k []byte) {
+	for _, s := range m.srcs {
+		s.seek(k)
+	}
+	m.pick()
+}
+
+func (m *pgMerge) pick() {
+	m.cur = -1
+	var best []byte
+	for i, s := range m.srcs {
+		if !s.valid() {
+			continue
+		}
+		k := s.item().Key()
+		if m.cur < 0 || (!m.reverse && bytes.Compare(k, best) < 0) || (m.reverse && bytes.Compare(k, best) > 0) {
+			m.cur, best = i, k
+		}
+	}
+}
+
+func (m *pgMerge) valid() bool { return m.cur >= 0 }
+func (m *pgMerge) item() Item  { return m.srcs[m.cur].item() }
+func (m *pgMerge) next() {
+	m.srcs[m.cur].next()
+	m.pick()
+}
+func (m *pgMerge) close() {}
+
+// pgIter walks a key range of kv or of a record table in pages; values
+// always come with the keys (they are small, and a second round trip per
+// value would cost more).
 type pgIter struct {
-	t    *pgTxn
-	o    iterOptions
-	end  []byte // first key past the prefix, nil for none
-	rows []simpleItem
-	pos  int
-	page int
-	more bool // the last page was full: there may be more rows
+	t     *pgTxn
+	o     iterOptions
+	table string
+	end   []byte // first key past the prefix, nil for none
+	rows  []simpleItem
+	pos   int
+	page  int
+	more  bool // the last page was full: there may be more rows
 }
 
 func (i *pgIter) seek(k []byte) {
@@ -443,9 +594,12 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 	var q string
 	args := []any{k, i.page}
 	op := map[[2]bool]string{{false, true}: ">=", {false, false}: ">", {true, true}: "<=", {true, false}: "<"}[[2]bool{i.o.reverse, inclusive}]
-	live := ` AND (expires_at IS NULL OR expires_at > now())`
+	sel, live := `SELECT key, value, expires_at FROM kv`, ` AND (expires_at IS NULL OR expires_at > now())`
+	if i.table != "kv" {
+		sel, live = `SELECT key, COALESCE(raw, convert_to(data::text, 'UTF8')), NULL::timestamptz FROM `+i.table, ``
+	}
 	if i.o.reverse {
-		q = `SELECT key, value, expires_at FROM kv WHERE key ` + op + ` $1 AND key >= $3`
+		q = sel + ` WHERE key ` + op + ` $1 AND key >= $3`
 		args = append(args, i.o.prefix)
 		if i.end != nil {
 			q += ` AND key < $4`
@@ -453,7 +607,7 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 		}
 		q += live + ` ORDER BY key DESC LIMIT $2`
 	} else {
-		q = `SELECT key, value, expires_at FROM kv WHERE key ` + op + ` $1`
+		q = sel + ` WHERE key ` + op + ` $1`
 		if i.end != nil {
 			q += ` AND key < $3`
 			args = append(args, i.end)
@@ -500,15 +654,224 @@ func (i *pgIter) next() {
 
 func (i *pgIter) close() {}
 
+// pgIdxIter walks a derived index: pages of the record table's rows in
+// the order of the index's group column (on its SQL index), each page
+// ending at a whole group, turned into entries and sorted within the
+// page. Entries outside [lo, hi) or before the seek key are left out.
+type pgIdxIter struct {
+	t       *pgTxn
+	x       *pgIndex
+	lo, hi  []byte // the iterator's range; hi nil for none
+	reverse bool
+	from    []byte // the seek key
+	cursor  groupBound
+	ents    []kvEntry
+	item_   simpleItem
+	pos     int
+	page    int
+	more    bool
+}
+
+func (i *pgIdxIter) seek(k []byte) {
+	i.page = pgPageMin
+	if !i.reverse && bytes.Compare(k, i.lo) < 0 {
+		k = i.lo
+	}
+	i.from = bytes.Clone(k)
+	if i.reverse {
+		i.cursor = i.x.upperBound(k, true)
+	} else {
+		i.cursor = i.x.lowerBound(k)
+	}
+	i.more = true
+	i.ents, i.pos = i.ents[:0], 0
+	i.fill()
+}
+
+// fill fetches pages until one has an entry in range or none is left.
+func (i *pgIdxIter) fill() {
+	for i.pos >= len(i.ents) && i.more && i.t.err == nil {
+		i.fetch()
+	}
+}
+
+// pgGroupRow is one row of an index page.
+type pgGroupRow struct {
+	data, raw []byte
+	g         any
+}
+
+func (i *pgIdxIter) fetch() {
+	i.ents, i.pos = i.ents[:0], 0
+	var other groupBound // the far end: the iterator's range
+	if i.reverse {
+		other = i.x.lowerBound(i.lo)
+	} else if i.hi != nil {
+		other = i.x.upperBound(i.hi, false)
+	} else {
+		other = groupBound{none: true}
+	}
+	if i.cursor.empty || other.empty {
+		i.more = false
+		return
+	}
+	x := i.x
+	where := []string{x.group + " IS NOT NULL"}
+	var args []any
+	for _, b := range []groupBound{i.cursor, other} {
+		if !b.none {
+			args = append(args, b.val)
+			where = append(where, x.group+" "+b.op+" $"+itoa(uint64(len(args))))
+		}
+	}
+	if x.filter != "" {
+		where = append(where, "("+x.filter+")")
+	}
+	order := x.group
+	if i.reverse {
+		order += " DESC"
+	}
+	args = append(args, i.page)
+	q := `SELECT data, raw, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + ` LIMIT $` + itoa(uint64(len(args)))
+	rows := i.query(q, args...)
+	if i.t.err != nil {
+		return
+	}
+	full := len(rows) == i.page
+	i.page = min(i.page*4, pgPageMax)
+	if full {
+		last := rows[len(rows)-1].g
+		if pgSameGroup(rows[0].g, last) {
+			// One group fills the page: read the whole group.
+			w := []string{x.group + " = $1"}
+			if x.filter != "" {
+				w = append(w, "("+x.filter+")")
+			}
+			rows = i.query(`SELECT data, raw, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), last)
+			if i.t.err != nil {
+				return
+			}
+			op := ">"
+			if i.reverse {
+				op = "<"
+			}
+			i.cursor = groupBound{val: last, op: op}
+		} else {
+			// The last group may go on in the next page: leave it to it.
+			n := len(rows)
+			for n > 0 && pgSameGroup(rows[n-1].g, last) {
+				n--
+			}
+			rows = rows[:n]
+			op := ">="
+			if i.reverse {
+				op = "<="
+			}
+			i.cursor = groupBound{val: last, op: op}
+		}
+	}
+	i.more = full
+	for _, r := range rows {
+		v := r.data
+		if r.raw != nil {
+			v = r.raw
+		}
+		es, err := x.entries(v)
+		if err != nil {
+			continue // not a record: no entries (as on Badger, none were written)
+		}
+		for _, e := range es {
+			if bytes.Compare(e.k, i.lo) < 0 || (i.hi != nil && bytes.Compare(e.k, i.hi) >= 0) {
+				continue
+			}
+			if (!i.reverse && bytes.Compare(e.k, i.from) < 0) || (i.reverse && bytes.Compare(e.k, i.from) > 0) {
+				continue
+			}
+			i.ents = append(i.ents, e)
+		}
+	}
+	sortEntries(i.ents, i.reverse)
+}
+
+func (i *pgIdxIter) query(q string, args ...any) []pgGroupRow {
+	rows, err := i.t.tx.Query(i.t.ctx, q, args...)
+	if err != nil {
+		i.t.fail(err)
+		return nil
+	}
+	defer rows.Close()
+	var out []pgGroupRow
+	for rows.Next() {
+		var r pgGroupRow
+		var err error
+		switch i.x.kind {
+		case groupName:
+			var g string
+			err = rows.Scan(&r.data, &r.raw, &g)
+			r.g = g
+		case groupTime:
+			var g time.Time
+			err = rows.Scan(&r.data, &r.raw, &g)
+			r.g = g
+		default:
+			var g int64
+			err = rows.Scan(&r.data, &r.raw, &g)
+			r.g = g
+		}
+		if err != nil {
+			i.t.fail(err)
+			return nil
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		i.t.fail(err)
+		return nil
+	}
+	return out
+}
+
+// pgSameGroup compares two group values of one kind.
+func pgSameGroup(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		return ta.Equal(b.(time.Time))
+	}
+	return a == b
+}
+
+func (i *pgIdxIter) valid() bool { return i.pos < len(i.ents) }
+func (i *pgIdxIter) item() Item {
+	e := i.ents[i.pos]
+	i.item_ = simpleItem{k: e.k, v: e.v}
+	return &i.item_
+}
+func (i *pgIdxIter) next() {
+	i.pos++
+	i.fill()
+}
+func (i *pgIdxIter) close() {}
+
 // pgBatch writes rows a thousand at a time, each thousand one statement.
 type pgBatch struct {
 	e    *pgEngine
 	k, v [][]byte
+	rows *pgRows
 	err  error
 }
 
 func (b *pgBatch) set(k, v []byte) error {
 	if b.err != nil {
+		return b.err
+	}
+	if pgIndexOf(k) != nil {
+		return nil
+	}
+	if tb := pgTableOf(k); tb != nil {
+		if b.rows == nil {
+			b.rows = newPGRows()
+		}
+		b.err = b.rows.add(context.Background(), b.e.pool, tb, k, v)
 		return b.err
 	}
 	if v == nil {
@@ -534,6 +897,11 @@ func (b *pgBatch) write() error {
 func (b *pgBatch) flush() error {
 	if b.err != nil {
 		return b.err
+	}
+	if b.rows != nil {
+		if err := b.rows.flush(context.Background(), b.e.pool); err != nil {
+			return err
+		}
 	}
 	return b.write()
 }

@@ -271,8 +271,8 @@ func eraseTasks(tx *Tx, id uint64) ([][]byte, int, error) {
 		}
 		n++
 		keys = append(keys, key("t/", t.ID))
-		if t.Open() {
-			keys = append(keys, key("tu/", t.AssigneeID, t.Due, t.ID))
+		for _, e := range taskIndexEntries(&t) {
+			keys = append(keys, e.k)
 		}
 		if !t.RingAt.IsZero() {
 			keys = append(keys, ringKey(t.RingAt, t.ID))

@@ -58,17 +58,12 @@ func eraseDeals(tx *Tx, clientID uint64) ([][]byte, int, error) {
 	}
 	keys = append(keys, former...)
 	for _, d := range deals {
-		keys = append(keys, dealKey(d.ID), key(pDealOwn, d.OwnerID, d.ID))
+		keys = append(keys, dealKey(d.ID))
+		for _, e := range dealIndexEntries(d) {
+			keys = append(keys, e.k)
+		}
 		if k := wonDealKey(c, d); k != nil {
 			keys = append(keys, k)
-		}
-		if d.Open() {
-			keys = append(keys, dealAmtKey(d))
-			if !d.ExpectedClose.IsZero() {
-				keys = append(keys, key(pDealMonth, d.OwnerID, uint64(crm.MonthOf(d.ExpectedClose)), d.ID))
-			}
-		} else {
-			keys = append(keys, key(pDealShut, d.OwnerID, d.ClosedAt, d.ID))
 		}
 		if err := tx.addTotal(d, -1); err != nil {
 			return nil, 0, err

@@ -39,6 +39,14 @@ func (sd *Seeder) json(k []byte, v any) {
 	sd.set(k, b)
 }
 
+// entries writes index entries (which the PostgreSQL engine skips: it
+// derives them from the records).
+func (sd *Seeder) entries(es []kvEntry) {
+	for _, e := range es {
+		sd.set(e.k, e.v)
+	}
+}
+
 func (sd *Seeder) id(kind string, id uint64) {
 	if id > sd.max[kind] {
 		sd.max[kind] = id
@@ -58,8 +66,8 @@ func (sd *Seeder) Person(p *crm.Person) {
 func (sd *Seeder) Client(c *crm.Client) {
 	sd.id("client", c.ID)
 	sd.clients = true
-	sd.set(nameKey(c), nameVal(c))
-	sd.set(ownerKey(c.OwnerID, c.ID), ownerVal(c))
+	sd.entries(clientNameEntries(c))
+	sd.entries(clientOwnerEntries(c))
 	sd.planning(c)
 	sd.json(clientKey(c.ID), c)
 }
@@ -74,15 +82,10 @@ func (sd *Seeder) Conversation(v *crm.Conversation) {
 // Task adds a task with its indexes.
 func (sd *Seeder) Task(t *crm.Task) {
 	sd.id("task", t.ID)
-	if t.Open() {
-		sd.json(key("tu/", t.AssigneeID, t.Due, t.ID), t)
-		if !t.RingAt.IsZero() {
-			sd.set(ringKey(t.RingAt, t.ID), nil)
-		}
+	if t.Open() && !t.RingAt.IsZero() {
+		sd.set(ringKey(t.RingAt, t.ID), nil)
 	}
-	if t.ClientID != 0 {
-		sd.set(key("tc/", t.ClientID, t.ID), nil)
-	}
+	sd.entries(taskIndexEntries(t))
 	sd.json(key("t/", t.ID), t)
 }
 

@@ -313,6 +313,26 @@ func (tx *Tx) setTTL(key, val []byte, ttl time.Duration) error { return tx.kv.se
 // del deletes key.
 func (tx *Tx) del(key []byte) error { return tx.kv.del(key) }
 
+// setEntries writes index entries (see kvEntry).
+func (tx *Tx) setEntries(es []kvEntry) error {
+	for _, e := range es {
+		if err := tx.kv.set(e.k, e.v, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// delEntries deletes the keys of index entries.
+func (tx *Tx) delEntries(es []kvEntry) error {
+	for _, e := range es {
+		if err := tx.kv.del(e.k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // nextID returns the next id of a kind, from the engine's sequences: ids
 // are leased a range ahead, never reused (a crash may skip a few).
 func (tx *Tx) nextID(kind string) (uint64, error) { return tx.s.nextID(kind) }

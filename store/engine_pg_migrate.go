@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+)
+
+// pgMoveToTables is schema version 4: it moves the records that a
+// database of the key-value layout (versions 1 and 2) keeps in kv into the
+// tables of version 3, computing their columns with the same code as
+// every write, and deletes the derived index entries, which SQL now
+// answers. In goose's transaction: all of it or nothing.
+var pgMoveToTables = goose.NewGoMigration(4, &goose.GoFunc{RunTx: moveToTables}, nil)
+
+func moveToTables(ctx context.Context, tx *sql.Tx) error {
+	db := sqlExecer{tx}
+	rows := newPGRows()
+	for _, t := range pgTables {
+		p := []byte(t.prefix)
+		end := prefixEnd(p)
+		var last []byte = p
+		first := true
+		for {
+			q := `SELECT key, value FROM kv WHERE key > $1 AND key < $2 ORDER BY key LIMIT 1000`
+			if first {
+				q = `SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key LIMIT 1000`
+			}
+			first = false
+			rs, err := tx.QueryContext(ctx, q, last, end)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rs.Next() {
+				var k, v []byte
+				if err := rs.Scan(&k, &v); err != nil {
+					rs.Close()
+					return err
+				}
+				if err := rows.add(ctx, db, t, k, v); err != nil {
+					rs.Close()
+					return err
+				}
+				last, n = k, n+1
+			}
+			rs.Close()
+			if err := rs.Err(); err != nil {
+				return err
+			}
+			if n < 1000 {
+				break
+			}
+		}
+		if err := rows.flush(ctx, db); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key >= $1 AND key < $2`, p, end); err != nil {
+			return err
+		}
+	}
+	for _, x := range pgIndexes {
+		p := []byte(x.prefix)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key >= $1 AND key < $2`, p, prefixEnd(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqlExecer lets pgRows write through a database/sql transaction.
+type sqlExecer struct{ tx *sql.Tx }
+
+func (s sqlExecer) Exec(ctx context.Context, q string, args ...any) (pgconn.CommandTag, error) {
+	_, err := s.tx.ExecContext(ctx, q, args...)
+	return pgconn.CommandTag{}, err
+}

@@ -1,0 +1,354 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"accountbot/crm"
+	"accountbot/internal/pgtest"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+)
+
+// pgWorkload writes some of every record kind that has a table, with the
+// changes that move their derived index entries (a handover, closed
+// deals, done tasks, resolved claims).
+func pgWorkload(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC)
+	for i, name := range []string{"Ana Head", "Boris Rep", "Vera Rep"} {
+		role := crm.RoleManager
+		if i == 0 {
+			role = crm.RoleHead
+		}
+		p := &crm.Person{Name: name, Role: role, Identities: []string{fmt.Sprint("console:u", i)}, CreatedAt: t0}
+		if err := s.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var clients []*crm.Client
+	for i := range 24 {
+		name := fmt.Sprintf("Client %02d", i)
+		if i%5 == 0 {
+			name = fmt.Sprintf("Фирма %02d", i)
+		}
+		c := &crm.Client{Name: name, OwnerID: uint64(i%3 + 1), City: "Sofia", Status: "active", CreatedAt: t0, ReviewedAt: t0}
+		if i == 23 {
+			c.OwnerID = 0 // nobody's
+		}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	for i, c := range clients[:12] {
+		at := t0.Add(time.Duration(i) * time.Hour)
+		var next *crm.Task
+		if i%2 == 0 {
+			next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: "call back", Due: at.AddDate(0, 0, 3), CreatedAt: at, CreatedBy: c.OwnerID, NextStep: true}
+		}
+		for j := range 3 {
+			conv := &crm.Conversation{ClientID: c.ID, AuthorID: c.OwnerID, Text: fmt.Sprint("talk ", j), Channels: []string{"call"}, At: at.Add(time.Duration(j) * time.Minute)}
+			if err := s.LogConversation(ctx, conv, next); err != nil {
+				t.Fatal(err)
+			}
+			next = nil
+		}
+	}
+	task := &crm.Task{AssigneeID: 2, Text: "no client", Due: t0.Add(48 * time.Hour), CreatedAt: t0, CreatedBy: 2}
+	if err := s.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateTask(ctx, task.ID, func(x *crm.Task) error { x.DoneAt = t0.Add(time.Hour); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range clients[:10] {
+		d := &crm.Deal{ClientID: c.ID, OwnerID: c.OwnerID, Title: fmt.Sprint("deal ", i), Amount: decimal.NewFromInt(int64(100 * (i + 1))),
+			Currency: "EUR", Stage: crm.StageLead, CreatedAt: t0}
+		if i%2 == 0 {
+			d.ExpectedClose = t0.AddDate(0, i, 0)
+		}
+		if err := s.CreateDeal(ctx, d, crm.Actor{PersonID: c.OwnerID}); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			if _, err := s.UpdateDeal(ctx, d.ID, crm.Actor{PersonID: c.OwnerID}, t0.Add(time.Hour), func(x *crm.Deal) error {
+				x.Stage, x.ClosedAt = crm.StageWon, t0.Add(time.Duration(i)*time.Hour)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, c := range clients[:6] {
+		cl := &crm.Claim{ClientID: c.ID, OwnerID: c.OwnerID, ReporterID: c.OwnerID, Text: fmt.Sprint("broken ", i), Severity: "high", Category: "quality",
+			Status: crm.ClaimNew, CreatedAt: t0.Add(time.Duration(i) * time.Minute), AckDue: t0.Add(4 * time.Hour), ResolveDue: t0.AddDate(0, 0, 5)}
+		if err := s.CreateClaim(ctx, cl); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if _, err := s.UpdateClaim(ctx, cl.ID, func(x crm.Claim) (crm.Claim, error) {
+				x.AssigneeID, x.Status, x.AckedAt = 3, crm.ClaimAcknowledged, t0.Add(time.Hour)
+				return x, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A handover moves the client's open deals and claims.
+	if _, err := s.UpdateClient(ctx, clients[1].ID, crm.Actor{PersonID: 1}, t0.Add(2*time.Hour), func(c *crm.Client) error {
+		c.OwnerID = 3
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumpAll lists every key and value the store reads, in key order.
+func dumpAll(t *testing.T, s *Store) []simpleItem {
+	t.Helper()
+	var out []simpleItem
+	err := s.eng.view(func(txn kvTxn) error {
+		it := txn.iterator(iterOptions{values: true})
+		defer it.close()
+		for it.seek(nil); it.valid(); it.next() {
+			v, err := it.item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			out = append(out, simpleItem{k: bytes.Clone(it.item().Key()), v: v})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sameDump compares two listings: the same keys in the same order, the
+// same values (records, which PostgreSQL keeps as jsonb, as the same JSON).
+func sameDump(t *testing.T, want, got []simpleItem) {
+	t.Helper()
+	wm := map[string][]byte{}
+	for _, it := range want {
+		wm[string(it.k)] = it.v
+	}
+	gm := map[string][]byte{}
+	for i, it := range got {
+		gm[string(it.k)] = it.v
+		if i > 0 && bytes.Compare(got[i-1].k, it.k) >= 0 {
+			t.Errorf("keys out of order: %q then %q", got[i-1].k, it.k)
+		}
+	}
+	for k, v := range wm {
+		g, ok := gm[k]
+		if !ok {
+			t.Errorf("missing %q", k)
+			continue
+		}
+		if pgTableOf([]byte(k)) != nil {
+			var a, b any
+			if json.Unmarshal(v, &a) != nil || json.Unmarshal(g, &b) != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("record %q: got %s, want %s", k, g, v)
+			}
+		} else if !bytes.Equal(v, g) && !strings.HasPrefix(k, "hd/") { // hd/: when a client's health went stale (the wall clock)
+			t.Errorf("value of %q: got %x, want %x", k, g, v)
+		}
+	}
+	for k := range gm {
+		if _, ok := wm[k]; !ok && k != "meta/idx/email" { // written by Open
+			t.Errorf("extra %q", k)
+		}
+	}
+}
+
+// TestPGDerivedIndexesMatchBadger runs the same writes on both engines:
+// PostgreSQL, which stores no index entry, must list exactly the keys and
+// values Badger stores, indexes included, in the same order.
+func TestPGDerivedIndexesMatchBadger(t *testing.T) {
+	url := pgtest.URL(t)
+	bs, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	ps, err := Open(Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	pgWorkload(t, bs)
+	pgWorkload(t, ps)
+	want := dumpAll(t, bs)
+	sameDump(t, want, dumpAll(t, ps))
+	pgNoIndexRows(t, url)
+	pgIndexScans(t, bs, ps)
+}
+
+// pgNoIndexRows checks that no derived index entry and no record is a kv
+// row, and that the records are rows of their tables.
+func pgNoIndexRows(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for _, p := range append(pgIndexPrefixes(), pgTablePrefixes()...) {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM kv WHERE key >= $1 AND key < $2`, []byte(p), prefixEnd([]byte(p))).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d kv rows under %q", n, p)
+		}
+	}
+	for table, want := range map[string]int{"people": 3, "clients": 24, "conversations": 36, "deals": 10, "claims": 6} {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%d rows in %s, want %d", n, table, want)
+		}
+	}
+	var owner int64
+	var city string
+	if err := pool.QueryRow(ctx, `SELECT owner_id, city FROM clients WHERE name = 'Client 01'`).Scan(&owner, &city); err != nil || owner != 3 || city != "Sofia" {
+		t.Errorf("clients row: owner %d, city %q, %v", owner, city, err)
+	}
+}
+
+func pgIndexPrefixes() (out []string) {
+	for _, x := range pgIndexes {
+		out = append(out, x.prefix)
+	}
+	return out
+}
+
+func pgTablePrefixes() (out []string) {
+	for _, tb := range pgTables {
+		out = append(out, tb.prefix)
+	}
+	return out
+}
+
+// pgIndexScans compares the index scans the record code makes (under a
+// person's or a client's prefix, forward and reverse, from a seek key in
+// the middle) on both engines.
+func pgIndexScans(t *testing.T, bs, ps *Store) {
+	t.Helper()
+	scan := func(s *Store, prefix, from []byte, reverse bool) []string {
+		var out []string
+		err := s.eng.view(func(txn kvTxn) error {
+			it := txn.iterator(iterOptions{prefix: prefix, reverse: reverse, values: true})
+			defer it.close()
+			for it.seek(from); it.valid(); it.next() {
+				out = append(out, fmt.Sprintf("%x", it.item().Key()))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, p := range pgIndexPrefixes() {
+		for _, prefix := range [][]byte{[]byte(p), key(p, uint64(1)), key(p, uint64(3)), []byte(p + "cl")} {
+			all := scan(bs, prefix, prefix, false)
+			for _, reverse := range []bool{false, true} {
+				froms := [][]byte{prefix}
+				if reverse {
+					froms = [][]byte{reverseStart(prefix)}
+				}
+				if len(all) > 1 {
+					mid := all[len(all)/2]
+					var b []byte
+					fmt.Sscanf(mid, "%x", &b)
+					froms = append(froms, b, b[:len(b)-3])
+				}
+				for _, from := range froms {
+					want, got := scan(bs, prefix, from, reverse), scan(ps, prefix, from, reverse)
+					if strings.Join(want, ",") != strings.Join(got, ",") {
+						t.Errorf("scan %q from %x reverse %v:\n got %v\nwant %v", prefix, from, reverse, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPGMigratesKVLayout opens a database written by the key-value layout
+// (schema 2: every key a kv row, as the last version wrote them) and
+// checks that migrating moves the records into their tables, drops the
+// index rows and reads back everything as before.
+func TestPGMigratesKVLayout(t *testing.T) {
+	url := pgtest.URL(t)
+	bs, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	pgWorkload(t, bs)
+	want := dumpAll(t, bs)
+
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migratePGTo(ctx, pool, slog.New(slog.DiscardHandler), 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range want {
+		if _, err := pool.Exec(ctx, `INSERT INTO kv (key, value) VALUES ($1, $2)`, it.k, it.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var viewRows int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM clients`).Scan(&viewRows); err != nil || viewRows != 24 {
+		t.Fatalf("the old view lists %d clients (%v)", viewRows, err)
+	}
+	pool.Close()
+
+	ps, err := Open(Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	sameDump(t, want, dumpAll(t, ps))
+	pgNoIndexRows(t, url)
+	got, err := ps.ClientsByOwner(ctx, []uint64{3})
+	if err != nil || len(got) != 8 {
+		t.Errorf("clients of 3 after migrating: %d (%v)", len(got), err)
+	}
+	// And it keeps working: a new conversation moves the client's owner
+	// index entry (its last touch) on the migrated data.
+	c := got[0]
+	if err := ps.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 3, Text: "after", At: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := ps.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{3}, TouchBefore: time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.Total != 7 {
+		t.Errorf("%d stale clients of 3 after one was touched, want 7", stale.Total)
+	}
+	for _, s := range stale.Clients {
+		if s.ID == c.ID {
+			t.Errorf("client %d touched after the migration is still stale", c.ID)
+		}
+	}
+}
