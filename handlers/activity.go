@@ -27,8 +27,8 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if !ok || strings.TrimSpace(text) == "" {
 		return crm.Errorf(crm.EINVALID, "log.usage")
 	}
-	text, tags := takeTags(text)
-	text, step, hasNext := cutNext(text)
+	text, tags := s.lex.takeTags(text)
+	text, step, hasNext := s.lex.cutNext(text)
 	var next *crm.Task
 	var nextDue string
 	if hasNext {

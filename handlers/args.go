@@ -9,27 +9,23 @@ import (
 	"accountbot/dates"
 )
 
-// fieldAliases maps Bulgarian field names to the English keys.
-var fieldAliases = map[string]string{
-	"сегмент": "segment", "отрасъл": "industry", "индустрия": "industry", "размер": "size",
-	"град": "city", "нужда": "need", "нужди": "need", "ниво": "level", "фокус": "focus",
-	"статус": "status", "език": "lang", "източник": "source", "контакт": "contact",
-	"телефон": "phone", "имейл": "email", "рейтинг": "rating", "собственик": "owner",
-	"language": "lang", "mail": "email", "tel": "phone",
-	"докладва": "reports", "шеф": "reports",
-}
+// keyFields are the client fields (and people's reports=) typed as
+// key=value, whose words ("words.field.NAME": "град=", "tel=") the
+// lexicon maps to the English key.
+var keyFields = []string{"segment", "industry", "size", "city", "need", "level", "focus", "status", "lang",
+	"source", "contact", "phone", "email", "rating", "owner", "reports"}
 
 // canonicalKey returns the English key for a typed one.
-func canonicalKey(k string) string {
+func (lx *lexicon) canonicalKey(k string) string {
 	k = strings.ToLower(strings.TrimSpace(k))
-	if a, ok := fieldAliases[k]; ok {
+	if a, ok := lx.fields[k]; ok {
 		return a
 	}
 	return k
 }
 
 // isKeyWord reports whether w looks like key=value with a plain key.
-func isKeyWord(w string) (string, string, bool) {
+func (lx *lexicon) isKeyWord(w string) (string, string, bool) {
 	k, v, ok := strings.Cut(w, "=")
 	if !ok || k == "" {
 		return "", "", false
@@ -39,7 +35,7 @@ func isKeyWord(w string) (string, string, bool) {
 			return "", "", false
 		}
 	}
-	return canonicalKey(k), v, true
+	return lx.canonicalKey(k), v, true
 }
 
 // kvArgs splits words into plain words and key=value pairs (keys in the
@@ -50,15 +46,15 @@ type kvArgs struct {
 	Keys  []string
 }
 
-func splitKV(words []string) kvArgs {
+func (lx *lexicon) splitKV(words []string) kvArgs {
 	a := kvArgs{KV: map[string]string{}}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		if k, v, ok := isKeyWord(w); ok {
+		if k, v, ok := lx.isKeyWord(w); ok {
 			if _, dup := a.KV[k]; !dup {
 				a.Keys = append(a.Keys, k)
 			}
-			n := dateWords(v, words[i+1:])
+			n := lx.dateWords(v, words[i+1:])
 			a.KV[k] = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
 			i += n
 			continue
@@ -71,10 +67,10 @@ func splitKV(words []string) kvArgs {
 // dateWords reports how many of the words after a key=value belong to
 // its value because together they make a date typed without quotes
 // ("срок=следващата седмица", "date=15 декември 2026").
-func dateWords(v string, after []string) int {
+func (lx *lexicon) dateWords(v string, after []string) int {
 	best := 0
 	for n := 1; n <= 3 && n <= len(after); n++ {
-		if _, _, kv := isKeyWord(after[n-1]); kv {
+		if _, _, kv := lx.isKeyWord(after[n-1]); kv {
 			break
 		}
 		if dates.IsDate(v + " " + strings.Join(after[:n], " ")) {
@@ -88,24 +84,14 @@ func dateWords(v string, after []string) int {
 // outside quotes. ok is false without a colon.
 func splitNameText(rest string) (name, text string, ok bool) { return bot.CutName(rest) }
 
-// channelAliases maps tags to channels.
-var channelAliases = map[string]string{
-	"call": "call", "phone": "call", "обаждане": "call", "разговор": "call", "телефон": "call",
-	"meeting": "meeting", "среща": "meeting",
-	"email": "email", "mail": "email", "имейл": "email", "писмо": "email",
-	"visit": "visit", "посещение": "visit",
-	"fair": "fair", "exhibition": "fair", "изложение": "fair", "панаир": "fair",
-	"presentation": "presentation", "презентация": "presentation",
-	"chat": "chat", "чат": "chat",
-}
-
-// takeTags removes #channel tags from text and returns them.
-func takeTags(text string) (string, []string) {
+// takeTags removes #channel tags ("words.channel.NAME": #call, #среща)
+// from text and returns them.
+func (lx *lexicon) takeTags(text string) (string, []string) {
 	var tags []string
 	var kept []string
 	for _, w := range strings.Fields(text) {
 		if strings.HasPrefix(w, "#") && len(w) > 1 {
-			if ch, ok := channelAliases[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
+			if ch, ok := lx.channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
 				if !contains(tags, ch) {
 					tags = append(tags, ch)
 				}
@@ -143,9 +129,10 @@ func cutMarker(text string, markers ...string) (string, string, bool) {
 	return strings.TrimSpace(text[:best]), strings.TrimSpace(text[best+bestLen:]), true
 }
 
-// cutNext splits "TEXT next: STEP" into the text and the step.
-func cutNext(text string) (string, string, bool) {
-	for _, m := range []string{"next:", "следваща стъпка:", "следващо:", "после:"} {
+// cutNext splits "TEXT next: STEP" into the text and the step, at the
+// first of the markers ("words.next.step") that text holds.
+func (lx *lexicon) cutNext(text string) (string, string, bool) {
+	for _, m := range lx.next {
 		if i := indexFold(text, m); i >= 0 {
 			return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(m):]), true
 		}
@@ -155,8 +142,8 @@ func cutNext(text string) (string, string, bool) {
 
 // clientArgs splits the words of "/client add NAME k=v…" into the name
 // (the plain words before the first key=value) and the fields.
-func nameAndFields(words []string) (string, kvArgs) {
-	a := splitKV(words)
+func (lx *lexicon) nameAndFields(words []string) (string, kvArgs) {
+	a := lx.splitKV(words)
 	return strings.Join(a.Plain, " "), a
 }
 

@@ -50,7 +50,7 @@ func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	a := splitKV(words)
+	a := s.lex.splitKV(words)
 	name := strings.TrimSpace(strings.Join(a.Plain, " "))
 	if name == "" || crm.NormalizeName(name) == "" {
 		return crm.Errorf(crm.EINVALID, "campaign.add_usage")
@@ -325,7 +325,7 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 
 // leadCmd ties a client to a campaign: "/lead NAME campaign=\"…\"".
 func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	a := splitKV(r.Command.Args)
+	a := s.lex.splitKV(r.Command.Args)
 	var campName string
 	for _, k := range a.Keys {
 		switch k {

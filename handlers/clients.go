@@ -60,7 +60,7 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 }
 
 func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	name, kv := nameAndFields(words)
+	name, kv := s.lex.nameAndFields(words)
 	name = strings.TrimSpace(name)
 	if name == "" || crm.NormalizeName(name) == "" {
 		return crm.Errorf(crm.EINVALID, "client.add_usage")
@@ -102,7 +102,7 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 }
 
 func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	name, kv := nameAndFields(words)
+	name, kv := s.lex.nameAndFields(words)
 	if name == "" || len(kv.Keys) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.edit_usage")
 	}
@@ -420,7 +420,7 @@ func (s *Service) isStale(r *request, c *crm.Client) bool {
 func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	scope, stale := "", false
 	var who *crm.Person
-	kv := splitKV(r.Command.Args)
+	kv := s.lex.splitKV(r.Command.Args)
 	for _, wd := range kv.Plain {
 		if sc, ok := core.ScopeWord(wd); ok {
 			scope = sc

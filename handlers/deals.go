@@ -71,32 +71,22 @@ func (s *Service) stuckAfter() time.Duration {
 	return defaultStuckAfter
 }
 
-// dealKeys maps the keys typed on /deal add and /deal edit (English and
-// Bulgarian) to their canonical names.
-var dealKeys = map[string]string{
-	"amount": "amount", "sum": "amount", "value": "amount", "сума": "amount", "стойност": "amount",
-	"currency": "currency", "cur": "currency", "валута": "currency",
-	"stage": "stage", "етап": "stage", "фаза": "stage",
-	"close": "close", "closing": "close", "date": "close", "затваряне": "close", "приключване": "close", "срок": "close", "дата": "close",
-	"competitor": "competitor", "конкурент": "competitor",
-	"probability": "probability", "prob": "probability", "chance": "probability", "вероятност": "probability", "шанс": "probability",
-	"title": "title", "заглавие": "title", "име": "title",
-	"owner": "owner", "собственик": "owner", "отговорник": "owner",
-	"reason": "reason", "причина": "reason",
-}
+// dealKeys are the keys typed on /deal add and /deal edit, whose words
+// ("words.deal.key.NAME": "сума=", "prob=") the lexicon maps to them.
+var dealKeys = []string{"amount", "currency", "stage", "close", "competitor", "probability", "title", "owner", "reason"}
 
 // dealWords splits the words of "/deal add … TITLE k=v…" into the title
 // and the keys. A space-grouped amount typed without quotes
 // ("amount=12 500,50") and a currency after it ("amount=300 USD") are
 // glued back to the amount.
-func dealWords(words []string) (title string, kv map[string]string, keys []string, err error) {
+func (s *Service) dealWords(words []string) (title string, kv map[string]string, keys []string, err error) {
 	kv = map[string]string{}
 	var plain []string
 	last := ""
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		if k, v, ok := isKeyWord(w); ok {
-			ck, known := dealKeys[strings.ToLower(k)]
+		if k, v, ok := s.lex.isKeyWord(w); ok {
+			ck, known := s.lex.dealKeys[strings.ToLower(k)]
 			if !known {
 				return "", nil, nil, crm.Errorf(crm.EINVALID, "deal.unknown_key", "key", k)
 			}
@@ -105,7 +95,7 @@ func dealWords(words []string) (title string, kv map[string]string, keys []strin
 			}
 			if ck == "close" {
 				// "срок=следващата седмица" without quotes.
-				n := dateWords(v, words[i+1:])
+				n := s.lex.dateWords(v, words[i+1:])
 				v = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
 				i += n
 			}
@@ -113,7 +103,7 @@ func dealWords(words []string) (title string, kv map[string]string, keys []strin
 			last = ck
 			continue
 		}
-		if last == "amount" && amountTail(w) {
+		if last == "amount" && s.amountTail(w) {
 			kv["amount"] += " " + w
 			continue
 		}
@@ -127,16 +117,17 @@ var groupTail = regexp.MustCompile(`^\d{3}([.,]\d{1,6})?$`)
 var upperCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // amountTail reports whether w continues an amount: a group of three
-// digits, a multiplier or a currency.
-func amountTail(w string) bool {
+// digits, a currency sign, or a multiplier or currency word
+// ("words.deal.amount.tail": "k", "хил.", "лв").
+func (s *Service) amountTail(w string) bool {
 	if groupTail.MatchString(w) || upperCode.MatchString(w) {
 		return true
 	}
-	switch strings.ToLower(w) {
-	case "k", "хил.", "хил", "хиляди", "м", "млн.", "млн", "милиона", "€", "$", "£", "лв", "лв.", "лева", "евро":
+	switch w {
+	case "€", "$", "£":
 		return true
 	}
-	return false
+	return s.typed(w, "deal.amount.tail")
 }
 
 // parseAmount reads an amount and the currency written with it, mapping
@@ -154,11 +145,15 @@ func parseAmount(s string) (decimal.Decimal, string, error) {
 	return d, "", crm.Errorf(crm.EINVALID, "deal.bad_amount", "value", s)
 }
 
-// parseProbability reads "30", "30%" or "none"; nil means the stage weight.
-func parseProbability(s string) (*int, error) {
+// parseProbability reads "30", "30%" or "none" (a dash, or a word of
+// "words.deal.probability.auto"); nil means the stage weight.
+func (r *request) parseProbability(s string) (*int, error) {
 	v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	switch strings.ToLower(v) {
-	case "", "-", "—", "none", "default", "auto", "stage", "няма", "автоматично", "етап":
+	switch v {
+	case "", "-", "—":
+		return nil, nil
+	}
+	if r.is(v, "deal.probability.auto") {
 		return nil, nil
 	}
 	n, err := strconv.Atoi(v)
@@ -233,39 +228,35 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "deal.usage")
 	}
-	sub := strings.ToLower(args[0])
-	switch sub {
-	case "add", "new", "добави", "нова":
+	switch sub := args[0]; {
+	case r.is(sub, "deal.add"):
 		return s.dealAdd(ctx, w, r, restAfterWord(r.Command.Rest))
-	case "move", "stage", "премести", "етап":
+	case r.is(sub, "deal.move"):
 		return s.dealMove(ctx, w, r, args[1:])
-	case "edit", "set", "промени", "редактирай":
+	case r.is(sub, "deal.edit"):
 		return s.dealEdit(ctx, w, r, args[1:])
-	case "won", "win", "спечелена", "спечелихме":
+	case r.is(sub, "deal.won"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealSetStage(ctx, w, r, args[1], crm.StageWon)
-	case "lost", "lose", "загубена", "загубихме":
+	case r.is(sub, "deal.lost"):
 		return s.dealLost(ctx, w, r, restAfterWord(r.Command.Rest))
-	case "reopen", "отвори", "възобнови":
+	case r.is(sub, "deal.reopen"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealReopen(ctx, w, r, args[1])
-	case "cancel", "cancelled", "canceled", "откажи", "отказана", "анулирай", "анулирана":
+	case r.is(sub, "deal.cancel"):
 		return s.dealCancel(ctx, w, r, restAfterWord(r.Command.Rest))
-	case "history", "история":
+	case r.is(sub, "deal.history"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealHistory(ctx, w, r, args[1])
 	}
-	if len(args) == 2 {
-		switch strings.ToLower(args[1]) {
-		case "history", "история":
-			return s.dealHistory(ctx, w, r, args[0])
-		}
+	if len(args) == 2 && r.is(args[1], "deal.history") {
+		return s.dealHistory(ctx, w, r, args[0])
 	}
 	if len(args) != 1 {
 		return crm.Errorf(crm.EINVALID, "deal.usage")
@@ -329,7 +320,7 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "deal.add_usage")
 	}
-	title, kv, keys, err := dealWords(bot.Split(text))
+	title, kv, keys, err := s.dealWords(bot.Split(text))
 	if err != nil {
 		return err
 	}
@@ -417,8 +408,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 			d.Stage = st
 		}
 	case "close":
-		switch strings.ToLower(v) {
-		case "", "-", "—", "none", "няма":
+		if v == "" || v == "-" || v == "—" || r.is(v, "deal.close.none") {
 			d.ExpectedClose = time.Time{}
 			return nil
 		}
@@ -431,7 +421,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 		}
 		d.ExpectedClose = day
 	case "probability":
-		p, err := parseProbability(v)
+		p, err := r.parseProbability(v)
 		if err != nil {
 			return err
 		}
@@ -471,8 +461,7 @@ func nextStage(st crm.Stage) crm.Stage {
 func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
 	var words []string
 	for _, a := range args {
-		switch strings.ToLower(a) {
-		case "to", "в", "във", "към", "на":
+		if r.is(a, "deal.move.to") {
 			continue
 		}
 		words = append(words, a)
@@ -657,7 +646,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 	if len(args) < 2 {
 		return crm.Errorf(crm.EINVALID, "deal.edit_usage")
 	}
-	rest, kv, keys, err := dealWords(args[1:])
+	rest, kv, keys, err := s.dealWords(args[1:])
 	if err != nil {
 		return err
 	}

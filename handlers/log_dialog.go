@@ -127,7 +127,7 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 		return true, w.Reply(ctx, bot.Reply{Text: r.T("log.dialog.ask_next", "name", d.Name),
 			Buttons: [][]bot.Button{{{Label: r.T("log.dialog.no_next"), Data: noStep}, {Label: r.T("log.dialog.cancel"), Data: "/log stop"}}}})
 	}
-	cmd := "/log " + d.Client + ": " + cmdText(d.Text)
+	cmd := "/log " + d.Client + ": " + s.lex.cmdText(d.Text)
 	if step := text; step != noStep && !isWord(step, "no", "none", "не", "няма") {
 		if _, _, err := r.cutDue(step); err != nil {
 			// Ask again: the dialog stays at the next step.

@@ -210,7 +210,7 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 		if r.Me.Role != crm.RoleHead {
 			return crm.Errorf(crm.EFORBIDDEN, "meeting.settings_forbidden")
 		}
-		kv := splitKV(words)
+		kv := s.lex.splitKV(words)
 		if len(kv.Plain) > 0 || len(kv.Keys) == 0 {
 			return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
 		}

@@ -216,7 +216,7 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 				continue
 			}
 		}
-		if err := s.dispatch(ctx, w, r, actionCommand(a)); err != nil {
+		if err := s.dispatch(ctx, w, r, s.lex.actionCommand(a)); err != nil {
 			return err
 		}
 	}
@@ -239,7 +239,7 @@ func (s *Service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *request, i
 	}
 	var lines []string
 	for _, a := range p.Actions {
-		lines = append(lines, actionCommand(a))
+		lines = append(lines, s.lex.actionCommand(a))
 	}
 	return replyLong(ctx, w, r.T("note.edit_title", "id", ref), strings.Join(lines, "\n")+"\n\n"+r.T("note.edit_hint"), [][]bot.Button{{
 		{Label: r.T("note.button.confirm"), Data: "/note ok " + ref},
@@ -345,22 +345,22 @@ func actionSummary(r *request, a crm.Action) string {
 // actionCommand is the command line an action stands for. Client text is
 // made inert first (cmdText), so it cannot add a next step, a channel tag
 // or a key=value to the command.
-func actionCommand(a crm.Action) string {
+func (lx *lexicon) actionCommand(a crm.Action) string {
 	client := "#" + itoa(a.ClientID)
 	switch a.Kind {
 	case crm.ActionLog:
-		line := "/log " + client + ": " + cmdText(a.Text)
+		line := "/log " + client + ": " + lx.cmdText(a.Text)
 		for _, ch := range a.Channels {
 			line += " #" + ch
 		}
 		if a.NextText != "" && !a.NextDue.IsZero() {
-			line += " next: " + cmdText(a.NextText) + " by " + a.NextDue.Format("2006-01-02")
+			line += " next: " + lx.cmdText(a.NextText) + " by " + a.NextDue.Format("2006-01-02")
 		}
 		return line
 	case crm.ActionNext:
-		return "/remind " + client + ": " + cmdText(a.Text) + " by " + a.NextDue.Format("2006-01-02")
+		return "/remind " + client + ": " + lx.cmdText(a.Text) + " by " + a.NextDue.Format("2006-01-02")
 	case crm.ActionClaim:
-		line := "/claim " + client + ": " + cmdText(a.Text)
+		line := "/claim " + client + ": " + lx.cmdText(a.Text)
 		if a.Severity != "" {
 			line += " severity=" + a.Severity
 		}
@@ -371,19 +371,17 @@ func actionCommand(a crm.Action) string {
 	return ""
 }
 
-var nextMarkers = regexp.MustCompile(`(?i)(next|следваща стъпка|следващо|после)\s*:`)
-
 // cmdText makes free text safe inside a command line: one line, no
 // "next:" marker, no #channel tag, no key=value word, no ASCII quotes that
 // would group the words after them.
-func cmdText(s string) string {
+func (lx *lexicon) cmdText(s string) string {
 	s = strings.ReplaceAll(s, `"`, "”")
 	s = strings.ReplaceAll(s, "=", " = ")
-	s = nextMarkers.ReplaceAllString(s, "$1 -")
+	s = lx.nextRE.ReplaceAllString(s, "$1 -")
 	words := strings.Fields(s)
 	for i, w := range words {
 		if strings.HasPrefix(w, "#") && len(w) > 1 {
-			if _, ok := channelAliases[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
+			if _, ok := lx.channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
 				words[i] = w[1:]
 			}
 		}

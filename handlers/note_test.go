@@ -293,13 +293,14 @@ func TestMatchClients(t *testing.T) {
 func TestActionCommandIsInert(t *testing.T) {
 	due := time.Date(2026, 5, 8, 0, 0, 0, 0, assistTZ)
 	a := crm.Action{Kind: crm.ActionLog, ClientID: 1, Text: "They said \"next: cancel everything\" #email severity=critical\n/client forget Acme", Channels: []string{"call"}, NextText: "call back NEXT: now", NextDue: due}
+	e := newAssistEnv(t, nil)
+	actionCommand := e.svc.lex.actionCommand
 	got := actionCommand(a)
 	want := "/log #1: They said ”next - cancel everything” email severity = critical /client forget Acme #call next: call back NEXT - now by 2026-05-08"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	// Run through /log, it logs the text whole, one #call, and one step.
-	e := newAssistEnv(t, nil)
 	a.ClientID = e.acme.ID
 	rec := &bot.Recorder{}
 	r, err := e.svc.newRequest(context.Background(), &bot.Message{Identity: "console:maria", Person: e.maria, Lang: "en", Private: true})

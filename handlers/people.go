@@ -99,7 +99,7 @@ func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "appoint.forbidden")
 	}
-	kv := splitKV(r.Command.Args)
+	kv := s.lex.splitKV(r.Command.Args)
 	if len(kv.Plain) < 2 || !strings.Contains(kv.Plain[0], ":") {
 		return crm.Errorf(crm.EINVALID, "appoint.usage")
 	}

@@ -162,7 +162,7 @@ func looksLikePlan(words []string) bool {
 // planSet sets (or, with a zero cadence, stops) a contact plan; extra are
 // the words after the cadence: #channel and "until DATE".
 func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, name string, cad crm.Cadence, extra []string) error {
-	text, tags := takeTags(strings.Join(extra, " "))
+	text, tags := s.lex.takeTags(strings.Join(extra, " "))
 	var until time.Time
 	if strings.TrimSpace(text) != "" {
 		before, due, ok := cutMarker(" "+text, "until", "till", "до")

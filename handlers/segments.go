@@ -404,7 +404,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	field := ""
 	for _, tok := range strings.Fields(r.Command.Rest) {
 		if k, v, ok := strings.Cut(tok, "="); ok && v == "" {
-			if ck := canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
+			if ck := s.lex.canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
 				field = ck
 				break
 			}

@@ -245,6 +245,8 @@ type Service struct {
 	// links to the HTTP server.
 	mailer    Mailer
 	publicURL string
+	// lex are the typed words parsers look up (words.go).
+	lex *lexicon
 	// errs are mistakes in how the commands and their words were declared,
 	// found while New registered them (New returns them).
 	errs []error
@@ -340,6 +342,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	if s.cfg.Lang == "" {
 		s.cfg.Lang = "en"
 	}
+	s.lex = s.newLexicon()
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
+	"accountbot/crm"
 	"accountbot/i18n"
 )
 
@@ -50,4 +52,36 @@ func (s *Service) addClientSub(name string, sub clientSub) {
 	for _, w := range s.words("client." + name) {
 		s.clientSubs[strings.ToLower(w)] = sub
 	}
+}
+
+// lexicon holds the tables of typed words the parsers look words up in,
+// built once by New from the catalog's vocabulary.
+type lexicon struct {
+	// fields map key= names to client fields ("град" → city).
+	fields map[string]string
+	// channels map #tags to conversation channels ("среща" → meeting).
+	channels map[string]string
+	// next are the markers before a next step ("next:", "после:"), and
+	// nextRE finds them for cmdText (also with a space before the colon).
+	next   []string
+	nextRE *regexp.Regexp
+	// dealKeys map the keys of /deal add and edit ("сума" → amount).
+	dealKeys map[string]string
+}
+
+// newLexicon reads the tables from the catalog; a missing entry is a
+// mistake New reports.
+func (s *Service) newLexicon() *lexicon {
+	lx := &lexicon{
+		fields:   s.vocab("field", keyFields...),
+		channels: s.vocab("channel", crm.Channels...),
+		next:     s.words("next.step"),
+		dealKeys: s.vocab("deal.key", dealKeys...),
+	}
+	var alt []string
+	for _, m := range lx.next {
+		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))
+	}
+	lx.nextRE = regexp.MustCompile(`(?i)(` + strings.Join(alt, "|") + `)\s*:`)
+	return lx
 }
