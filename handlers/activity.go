@@ -63,7 +63,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		next.ClientID = c.ID
 		next.AssigneeID = c.OwnerID
 		// A time rings in the assignee's zone.
-		day, at, _ := parseDue(nextDue, r.Now, r.svc.personTZ(r.People[c.OwnerID]))
+		day, at, _ := r.parseDue(nextDue, r.Now, r.svc.personTZ(r.People[c.OwnerID]))
 		next.Due = day
 		if !at.IsZero() {
 			next.SetAt(at)
@@ -102,7 +102,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if strings.TrimSpace(body) == "" {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	day, at, _ := parseDue(due, r.Now, r.TZ)
+	day, at, _ := r.parseDue(due, r.Now, r.TZ)
 	if len([]rune(body)) > maxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
 	}
@@ -113,7 +113,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	t := &crm.Task{ClientID: c.ID, AssigneeID: r.ForWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.Now, CreatedBy: r.Me.ID}
 	if t.AssigneeID != r.Me.ID {
 		// A time rings in the assignee's zone.
-		_, at, _ = parseDue(due, r.Now, s.personTZ(r.People[t.AssigneeID]))
+		_, at, _ = r.parseDue(due, r.Now, s.personTZ(r.People[t.AssigneeID]))
 	}
 	if !at.IsZero() {
 		t.SetAt(at)
@@ -124,15 +124,16 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	return w.Reply(ctx, bot.Reply{Text: r.T("remind.saved", "id", core.IDRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
 }
 
-// cutDue splits "TEXT by DATE [HH:MM]" (by, до, on, за) or "TEXT DATE"
+// cutDue splits "TEXT by DATE [HH:MM]" (by, до, on, за:
+// "words.list.due_by") or "TEXT DATE"
 // ("обаждане утре", "send the offer next friday 10:00") into the text and
 // the due phrase, which parseDue reads. Without a date it answers
 // log.next_usage; a marker followed by no date it knows, error.bad_date
 // naming what was typed.
 func (r *request) cutDue(s string) (text, due string, err error) {
-	body, due, marked := cutMarker(" "+s, "by", "до", "on", "за")
+	body, due, marked := cutMarker(" "+s, r.words("list.due_by")...)
 	if marked {
-		if _, _, ok := parseDue(due, r.Now, r.TZ); ok {
+		if _, _, ok := r.parseDue(due, r.Now, r.TZ); ok {
 			return body, due, nil
 		}
 	}
@@ -144,9 +145,9 @@ func (r *request) cutDue(s string) (text, due string, err error) {
 		if _, err := strconv.Atoi(phrase); err == nil {
 			continue // a bare number is no date
 		}
-		if _, _, ok := parseDue(phrase, r.Now, r.TZ); ok {
+		if _, _, ok := r.parseDue(phrase, r.Now, r.TZ); ok {
 			rest := words[:len(words)-n]
-			for len(rest) > 0 && isWord(rest[len(rest)-1], "by", "on", "до", "за", "в", "във") {
+			for len(rest) > 0 && r.is(rest[len(rest)-1], "list.due_lead") {
 				rest = rest[:len(rest)-1]
 			}
 			return strings.Join(rest, " "), phrase, nil
@@ -179,8 +180,8 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return crm.Errorf(crm.ENOTFOUND, "task.not_found", "id", core.IDRef("T", id))
 	}
 	var msg string
-	switch strings.ToLower(args[0]) {
-	case "done", "готово", "готова":
+	switch a := args[0]; {
+	case r.is(a, "task.done"):
 		if !t.Open() {
 			return w.Reply(ctx, bot.Reply{Text: r.T("task.already_done", "id", core.IDRef("T", id)), Edit: r.Button})
 		}
@@ -188,7 +189,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return err
 		}
 		msg = r.T("task.done", "id", core.IDRef("T", id), "text", t.Text)
-	case "later", "hour", "+1h", "после", "по-късно", "час":
+	case r.is(a, "task.later"):
 		// Postpone by an hour from now: the reminder rings again then.
 		at := r.Now.Add(time.Hour).Truncate(time.Minute)
 		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.People[t.AssigneeID]))); return nil })
@@ -196,12 +197,12 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return err
 		}
 		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
-	case "tomorrow", "утре", "move", "премести":
+	case r.is(a, "task.tomorrow") || r.is(a, "task.move"):
 		tz := r.svc.personTZ(r.People[t.AssigneeID])
 		day := dates.AddDays(dates.Day(r.Now, tz), 1)
 		var at time.Time
-		if len(args) > 2 && strings.ToLower(args[0]) != "tomorrow" && strings.ToLower(args[0]) != "утре" {
-			d, a, ok := parseDue(strings.Join(args[2:], " "), r.Now, tz)
+		if len(args) > 2 && !r.is(a, "task.tomorrow") {
+			d, a, ok := r.parseDue(strings.Join(args[2:], " "), r.Now, tz)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(args[2:], " "))
 			}

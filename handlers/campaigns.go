@@ -13,15 +13,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// campaignKeys maps the keys of /campaign add (English and Bulgarian, after
-// canonicalKey) to their canonical names.
-var campaignKeys = map[string]string{
-	"kind": "kind", "type": "kind", "вид": "kind", "тип": "kind",
-	"date": "date", "on": "date", "дата": "date", "на": "date",
-	"city":   "city",
-	"budget": "budget", "cost": "budget", "бюджет": "budget", "цена": "budget", "разход": "budget",
-	"currency": "currency", "валута": "currency",
-}
+// campaignKeys are the keys of /campaign add (after canonicalKey), their
+// words "words.campaign.key.*".
+var campaignKeys = []string{"kind", "date", "city", "budget", "currency"}
 
 // campaignCmd: "/campaign add \"NAME\" kind=… date=DATE [city=…]
 // [budget=N]", "/campaign NAME", "/campaign NAME report".
@@ -30,12 +24,10 @@ func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "campaign.usage")
 	}
-	switch strings.ToLower(args[0]) {
-	case "add", "new", "добави", "нова":
+	if r.is(args[0], "campaign.add") {
 		return s.campaignAdd(ctx, w, r, args[1:])
 	}
-	last := strings.ToLower(args[len(args)-1])
-	if len(args) > 1 && (last == "report" || last == "отчет" || last == "резултати") {
+	if len(args) > 1 && r.is(args[len(args)-1], "campaign.report") {
 		c, err := s.findCampaign(ctx, strings.Join(args[:len(args)-1], " "))
 		if err != nil {
 			return err
@@ -60,7 +52,7 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 	}
 	kv := map[string]string{}
 	for _, k := range a.Keys {
-		ck, ok := campaignKeys[k]
+		ck, ok := s.lex.campaignKeys[k]
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "campaign.bad_key", "key", k)
 		}
@@ -328,8 +320,8 @@ func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	a := s.lex.splitKV(r.Command.Args)
 	var campName string
 	for _, k := range a.Keys {
-		switch k {
-		case "campaign", "кампания", "source":
+		switch {
+		case r.is(k, "lead.key.campaign"):
 			campName = a.KV[k]
 		default:
 			return crm.Errorf(crm.EINVALID, "lead.usage")

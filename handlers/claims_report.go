@@ -441,7 +441,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 				}
 				next.Hours.Start, next.Hours.End = h1*60+m1, h2*60+m2
 			case "days", "дни":
-				days, ok := parseWeekdays(v)
+				days, ok := s.lex.parseWeekdays(v)
 				if !ok || days == 0 {
 					return crm.Errorf(crm.EINVALID, "claims.bad_days", "value", v)
 				}

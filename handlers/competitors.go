@@ -14,12 +14,9 @@ import (
 // competitorWindow is the period /competitors ranks by: six months.
 const competitorWindow = 6
 
-// competitorKeys maps the key=value keys of /competitor to their canonical
-// names.
-var competitorKeys = map[string]string{
-	"aspect": "aspect", "about": "aspect", "type": "aspect", "аспект": "aspect", "относно": "aspect", "тема": "aspect", "вид": "aspect",
-	"client": "client", "source": "client", "from": "client", "клиент": "client", "източник": "client", "от": "client",
-}
+// competitorKeys are the key=value keys of /competitor, their words
+// "words.competitor.key.*".
+var competitorKeys = []string{"aspect", "client"}
 
 // competitorCmd: "/competitor NAME: NOTE [aspect=…] [client=…]",
 // "/competitor NAME".
@@ -32,7 +29,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if !ok {
 		return s.competitorShow(ctx, w, r, strings.Join(bot.Split(rest), " "))
 	}
-	text, kv := takeKeys(text, competitorKeys)
+	text, kv := takeKeys(text, s.lex.competitorKeys)
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.usage")
 	}

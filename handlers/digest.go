@@ -134,7 +134,7 @@ func (s *Service) personTZ(p *crm.Person) *time.Location {
 // now; "/digest settings …" changes the schedule.
 func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
-	if len(args) > 0 && isWord(args[0], "settings", "настройки", "график") {
+	if len(args) > 0 && r.is(args[0], "digest.settings") {
 		return s.digestSettings(ctx, w, r, args[1:])
 	}
 	var (
@@ -145,11 +145,11 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	)
 	for _, a := range args {
 		switch {
-		case isWord(a, "full", "details", "подробно", "подробен", "детайли"):
+		case r.is(a, "digest.full"):
 			full = true
-		case isWord(a, "week", "weekly", "седмица", "седмичен"):
+		case r.is(a, "digest.week"):
 			kind = crm.DigestWeekly
-		case isWord(a, "day", "daily", "ден", "дневен"):
+		case r.is(a, "digest.day"):
 			kind = crm.DigestDaily
 		case strings.HasPrefix(a, "@") || strings.Contains(a, ":"):
 			p, err := r.ResolvePerson(a)
@@ -277,15 +277,15 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 		k = strings.ToLower(strings.TrimSpace(k))
 		if !hasValue {
 			switch {
-			case isWord(k, "on", "вкл", "включи", "включен"):
+			case r.is(k, "digest.set.on"):
 				sched.Off = false
-			case isWord(k, "off", "изкл", "изключи", "изключен", "спри"):
+			case r.is(k, "digest.set.off"):
 				sched.Off = true
-			case isWord(k, "daily", "дневен", "ежедневен"):
+			case r.is(k, "digest.set.daily"):
 				if sched.Days == 0 {
 					sched.Days = crm.Workdays
 				}
-			case isWord(k, "weekly", "седмичен"):
+			case r.is(k, "digest.set.weekly"):
 				sched.Days = 0
 				if sched.Weekly == 0 {
 					sched.Weekly = crm.WeekdayOf(time.Monday)
@@ -296,24 +296,24 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 			continue
 		}
 		switch {
-		case isWord(k, "time", "at", "час"):
+		case r.is(k, "digest.key.time"):
 			h, m, ok := dates.ParseClock(v)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.bad_time", "value", v)
 			}
 			sched.At = h*60 + m
-		case isWord(k, "days", "дни"):
-			d, ok := parseWeekdays(v)
+		case r.is(k, "digest.key.days"):
+			d, ok := s.lex.parseWeekdays(v)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.bad_days", "value", v)
 			}
 			sched.Days = d
-		case isWord(k, "weekly", "седмичен", "седмично"):
-			if isWord(v, "off", "no", "none", "не", "няма", "изкл") {
+		case r.is(k, "digest.key.weekly"):
+			if r.is(v, "digest.weekly.off") {
 				sched.Weekly = 0
 				break
 			}
-			d, ok := parseWeekdays(v)
+			d, ok := s.lex.parseWeekdays(v)
 			if !ok || len(d.List()) != 1 {
 				return crm.Errorf(crm.EINVALID, "digest.bad_weekly", "value", v)
 			}
@@ -383,27 +383,17 @@ func (r *request) weekdays(w crm.Weekdays, full bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// weekdayNames reads day names in English and Bulgarian.
-var weekdayNames = map[string]time.Weekday{
-	"mon": time.Monday, "monday": time.Monday, "пн": time.Monday, "пон": time.Monday, "понеделник": time.Monday,
-	"tue": time.Tuesday, "tuesday": time.Tuesday, "вт": time.Tuesday, "вто": time.Tuesday, "вторник": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday, "ср": time.Wednesday, "сря": time.Wednesday, "сряда": time.Wednesday,
-	"thu": time.Thursday, "thursday": time.Thursday, "чт": time.Thursday, "чет": time.Thursday, "четвъртък": time.Thursday,
-	"fri": time.Friday, "friday": time.Friday, "пт": time.Friday, "пет": time.Friday, "петък": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday, "сб": time.Saturday, "съб": time.Saturday, "събота": time.Saturday,
-	"sun": time.Sunday, "sunday": time.Sunday, "нд": time.Sunday, "нед": time.Sunday, "неделя": time.Sunday,
-}
-
 // parseWeekdays reads "mon-fri", "mon,wed,fri", "sat-mon", "all",
 // "workdays", "none" and their Bulgarian forms.
-func parseWeekdays(s string) (crm.Weekdays, bool) {
+// Day names are "words.weekday.KEY", the sets "words.weekdays.*".
+func (lx *lexicon) parseWeekdays(s string) (crm.Weekdays, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	switch s {
-	case "all", "every", "everyday", "всички", "всеки", "всекидневно":
+	switch lx.weekdaySets[s] {
+	case "all":
 		return crm.AllDays, true
-	case "workdays", "weekdays", "делнични", "работни", "делник":
+	case "workdays":
 		return crm.Workdays, true
-	case "none", "no", "няма", "не":
+	case "none":
 		return 0, true
 	}
 	var out crm.Weekdays
@@ -413,7 +403,7 @@ func parseWeekdays(s string) (crm.Weekdays, bool) {
 			continue
 		}
 		from, to, isRange := strings.Cut(strings.ReplaceAll(part, "–", "-"), "-")
-		a, ok := weekdayNames[strings.TrimSpace(from)]
+		a, ok := lx.weekdays[strings.TrimSpace(from)]
 		if !ok {
 			return 0, false
 		}
@@ -421,7 +411,7 @@ func parseWeekdays(s string) (crm.Weekdays, bool) {
 			out |= crm.WeekdayOf(a)
 			continue
 		}
-		b, ok := weekdayNames[strings.TrimSpace(to)]
+		b, ok := lx.weekdays[strings.TrimSpace(to)]
 		if !ok {
 			return 0, false
 		}

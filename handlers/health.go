@@ -504,7 +504,7 @@ func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			return s.healthList(ctx, w, r, scope)
 		}
 	}
-	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
+	if r.is(args[0], "health.settings") {
 		return s.healthSettings(ctx, w, r, args[1:])
 	}
 	c, err := r.Client(ctx, r.Command.Rest)
@@ -606,25 +606,9 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 	return w.Reply(ctx, bot.Reply{Title: r.T("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(rows)), Edit: r.Paged()})
 }
 
-// healthFactorWords maps the factor names typed in /health settings
-// (English and Bulgarian) to the factors.
-var healthFactorWords = map[string]string{
-	"contact": crm.HealthContact, "talks": crm.HealthContact, "recency": crm.HealthContact, "контакт": crm.HealthContact, "разговори": crm.HealthContact,
-	"claims": crm.HealthClaims, "claim": crm.HealthClaims, "рекламации": crm.HealthClaims,
-	"satisfaction": crm.HealthSatisfaction, "csat": crm.HealthSatisfaction, "nps": crm.HealthSatisfaction, "удовлетвореност": crm.HealthSatisfaction,
-	"deals": crm.HealthDeals, "deal": crm.HealthDeals, "сделки": crm.HealthDeals,
-	"payments": crm.HealthPayments, "payment": crm.HealthPayments, "плащания": crm.HealthPayments,
-	"promises": crm.HealthPromises, "promise": crm.HealthPromises, "обещания": crm.HealthPromises,
-}
-
-// healthRuleWords maps the playbook rules typed in /health settings.
-var healthRuleWords = map[string]crm.Band{
-	"at-risk": crm.BandAtRisk, "atrisk": crm.BandAtRisk, "at_risk": crm.BandAtRisk, "риск": crm.BandAtRisk, "в-риск": crm.BandAtRisk,
-	"critical": crm.BandCritical, "критичен": crm.BandCritical, "критично": crm.BandCritical,
-}
-
-// onOffWords read a rule's switch.
-var onOffWords = map[string]bool{"on": true, "yes": true, "вкл": true, "да": true, "включено": true, "off": false, "no": false, "изкл": false, "не": false, "изключено": false}
+// healthKeys are the keys of /health settings: the factors' weights and
+// the playbook rules (at_risk, critical), their words "words.health.key.*".
+var healthKeys = append(append([]string{}, crm.HealthFactors...), string(crm.BandAtRisk), string(crm.BandCritical))
 
 // healthSettings shows the weights and playbook rules or (heads only)
 // changes them: "/health settings contact=40 claims=15", "at-risk=off",
@@ -657,11 +641,13 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 				if !ok {
 					return crm.Errorf(crm.EINVALID, "health.settings_usage")
 				}
-				if band, isRule := healthRuleWords[k]; isRule {
-					on, known := onOffWords[v]
+				key := s.lex.healthKeys[k]
+				if band := crm.Band(key); band == crm.BandAtRisk || band == crm.BandCritical {
+					sw, known := s.lex.onOff[v]
 					if !known {
 						return crm.Errorf(crm.EINVALID, "health.settings_usage")
 					}
+					on := sw == "on"
 					if band == crm.BandAtRisk {
 						nextRules.AtRiskTask = on
 					} else {
@@ -669,8 +655,8 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 					}
 					continue
 				}
-				f, known := healthFactorWords[k]
-				if !known {
+				f := key
+				if f == "" {
 					return crm.Errorf(crm.EINVALID, "health.settings_usage")
 				}
 				n, err := strconv.Atoi(strings.TrimSuffix(v, "%"))

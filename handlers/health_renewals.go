@@ -14,13 +14,9 @@ import (
 	"accountbot/money"
 )
 
-// renewalKeys maps the key=value keys of /renewal to their canonical names.
-var renewalKeys = map[string]string{
-	"amount": "amount", "value": "amount", "сума": "amount", "стойност": "amount",
-	"contract": "contract", "ref": "contract", "договор": "contract", "контракт": "contract",
-	"currency": "currency", "валута": "currency",
-	"date": "date", "дата": "date",
-}
+// renewalKeys are the key=value keys of /renewal, their words
+// "words.renewal.key.*".
+var renewalKeys = []string{"amount", "contract", "currency", "date"}
 
 // renewalCmd: "/renewal NAME DATE [amount=N] [contract=REF]",
 // "/renewal R-3", "/renewal done R-3", "/renewal reopen R-3",
@@ -32,16 +28,16 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
 	}
 	if len(args) >= 2 {
-		switch strings.ToLower(args[0]) {
-		case "done", "renewed", "готово", "подновен", "подновено", "подновен.":
+		switch a := args[0]; {
+		case r.is(a, "renewal.done"):
 			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
 				return s.renewalDone(ctx, w, r, id, true)
 			}
-		case "reopen", "undo", "отвори", "върни":
+		case r.is(a, "renewal.reopen"):
 			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
 				return s.renewalDone(ctx, w, r, id, false)
 			}
-		case "edit", "set", "промени", "редактирай":
+		case r.is(a, "renewal.edit"):
 			if id, ok := parseRenewalRef(args[1]); ok {
 				return s.renewalEdit(ctx, w, r, id, strings.Join(args[2:], " "))
 			}
@@ -52,7 +48,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.renewalShow(ctx, w, r, id)
 		}
 	}
-	text, kv := takeKeys(r.Command.Rest, renewalKeys)
+	text, kv := takeKeys(r.Command.Rest, s.lex.renewalKeys)
 	words := bot.Split(text)
 	// The date is the last words, the longest that reads as one ("края на
 	// месеца", "15 декември", "next week", "2027-02-24").
@@ -198,7 +194,7 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 
 // renewalEdit changes a renewal's date, amount, currency or contract.
 func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, rest string) error {
-	_, kv := takeKeys(rest, renewalKeys)
+	_, kv := takeKeys(rest, s.lex.renewalKeys)
 	if len(kv) == 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.edit_usage")
 	}
@@ -332,12 +328,12 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			scope = sc
 			continue
 		}
-		switch strings.ToLower(a) {
-		case "month", "месец", "30d":
+		switch {
+		case r.is(a, "renewals.month"):
 			months = 1
-		case "quarter", "тримесечие", "90d":
+		case r.is(a, "renewals.quarter"):
 			months = 3
-		case "year", "година":
+		case r.is(a, "renewals.year"):
 			months = 12
 		default:
 			return crm.Errorf(crm.EINVALID, "renewals.usage")

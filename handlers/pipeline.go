@@ -87,20 +87,20 @@ func (r *request) parsePeriod(words []string) (period, bool) {
 	now := r.Now.In(r.TZ)
 	q := (int(now.Month())-1)/3 + 1
 	w := strings.ToLower(strings.Join(words, " "))
-	switch w {
-	case "month", "месец", "месеца", "this month", "този месец":
+	switch {
+	case r.is(w, "period.month"):
 		return r.monthPeriod(now.Year(), now.Month()), true
-	case "quarter", "q", "тримесечие", "тримесечието", "this quarter", "това тримесечие":
+	case r.is(w, "period.quarter"):
 		return r.quarterPeriod(now.Year(), q), true
-	case "last month", "миналия месец", "предишния месец":
+	case r.is(w, "period.last_month"):
 		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.TZ)
 		return r.monthPeriod(m.Year(), m.Month()), true
-	case "last quarter", "миналото тримесечие", "предишното тримесечие":
+	case r.is(w, "period.last_quarter"):
 		if q == 1 {
 			return r.quarterPeriod(now.Year()-1, 4), true
 		}
 		return r.quarterPeriod(now.Year(), q-1), true
-	case "year", "година", "годината", "this year", "тази година":
+	case r.is(w, "period.year"):
 		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.TZ)
 		return period{from: from, to: from.AddDate(1, 0, 0), label: strconv.Itoa(now.Year())}, true
 	}
@@ -149,11 +149,11 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			who = p
 			continue
 		}
-		switch strings.ToLower(a) {
-		case "stuck", "stale", "застояли", "заседнали", "блокирани", "забавени":
+		switch {
+		case r.is(a, "pipeline.stuck"):
 			mode = "stuck"
 			continue
-		case "report", "winloss", "win/loss", "отчет", "анализ":
+		case r.is(a, "pipeline.report"):
 			mode = "report"
 			continue
 		}

@@ -11,11 +11,9 @@ import (
 	"accountbot/handlers/core"
 )
 
-// promiseKeys maps the key=value keys of /promise to their canonical names.
-var promiseKeys = map[string]string{
-	"contract": "contract", "ref": "contract", "договор": "contract", "контракт": "contract",
-	"from": "from", "от": "from", "страна": "from",
-}
+// promiseKeys are the key=value keys of /promise, their words
+// "words.promise.key.*".
+var promiseKeys = []string{"contract", "from"}
 
 // promiseCmd: "/promise NAME: TEXT by DATE [contract=REF] [from=client]",
 // "/promise done P-3", "/promise P-3", "/promise NAME" (the client's
@@ -26,12 +24,12 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return crm.Errorf(crm.EINVALID, "promise.usage")
 	}
 	if len(args) == 2 {
-		switch strings.ToLower(args[0]) {
-		case "done", "kept", "готово", "изпълнено", "изпълни", "спазено":
+		switch a := args[0]; {
+		case r.is(a, "promise.done"):
 			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseDone(ctx, w, r, id)
 			}
-		case "reopen", "undo", "отвори", "върни":
+		case r.is(a, "promise.reopen"):
 			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseReopen(ctx, w, r, id)
 			}
@@ -50,8 +48,8 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		return s.promiseList(ctx, w, r, c)
 	}
-	text, kv := takeKeys(text, promiseKeys)
-	body, due, ok := cutMarker(" "+text, "by", "до", "until", "on", "за")
+	text, kv := takeKeys(text, s.lex.promiseKeys)
+	body, due, ok := cutMarker(" "+text, r.words("list.promise_due_by")...)
 	body = strings.TrimSpace(body)
 	if !ok || body == "" {
 		return crm.Errorf(crm.EINVALID, "promise.usage")
@@ -65,10 +63,10 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	fromClient := false
 	if v, ok := kv["from"]; ok {
-		switch strings.ToLower(v) {
-		case "client", "customer", "клиент", "клиента", "клиентът":
+		switch {
+		case r.is(v, "promise.from.client"):
 			fromClient = true
-		case "us", "we", "company", "ние", "нас", "фирмата", "компанията":
+		case r.is(v, "promise.from.us"):
 		default:
 			return crm.Errorf(crm.EINVALID, "promise.bad_from", "value", v)
 		}

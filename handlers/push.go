@@ -61,7 +61,8 @@ func (s *Service) registerPush() {
 // parseDue reads a due date with an optional time after it ("tomorrow
 // 10:00", "31.12.2026 at 9:30", "петък в 14:00", or a time alone for
 // today), in tz. day is midnight of the day; at is zero without a time.
-func parseDue(s string, now time.Time, tz *time.Location) (day, at time.Time, ok bool) {
+// The word before the time may be "@" or one of "words.due.at".
+func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at time.Time, ok bool) {
 	f := strings.Fields(s)
 	if n := len(f); n > 0 && strings.Contains(f[n-1], ":") {
 		h, m, okc := dates.ParseClock(f[n-1])
@@ -69,7 +70,7 @@ func parseDue(s string, now time.Time, tz *time.Location) (day, at time.Time, ok
 			return time.Time{}, time.Time{}, false
 		}
 		rest := f[:n-1]
-		if k := len(rest); k > 0 && isWord(rest[k-1], "at", "в", "във", "около", "@") {
+		if k := len(rest); k > 0 && (rest[k-1] == "@" || r.is(rest[k-1], "list.due_at")) {
 			rest = rest[:k-1]
 		}
 		d := dates.Day(now, tz)
@@ -450,9 +451,9 @@ func (s *Service) agendaCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		a := strings.ToLower(args[0])
 		var fn func(*crm.Person) error
 		switch {
-		case isWord(a, "off", "stop", "no", "изкл", "изключи", "спри", "не"):
+		case r.is(a, "agenda.off"):
 			fn = func(p *crm.Person) error { p.AgendaOff = true; return nil }
-		case isWord(a, "on", "start", "yes", "вкл", "включи", "пусни", "да"):
+		case r.is(a, "agenda.on"):
 			fn = func(p *crm.Person) error { p.AgendaOff = false; return nil }
 		default:
 			h, m, ok := dates.ParseClock(a)
@@ -491,15 +492,15 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 				return crm.Errorf(crm.EINVALID, "me.usage")
 			}
 			v = strings.TrimSpace(v)
-			switch strings.ToLower(k) {
-			case "email", "e-mail", "mail", "имейл", "поща":
+			switch {
+			case r.is(k, "me.key.email"):
 				addr, ok := parseEmail(v)
 				if !ok {
 					return crm.Errorf(crm.EINVALID, "me.bad_email", "value", v)
 				}
 				sets = append(sets, func(p *crm.Person) { p.Email = addr })
-			case "tz", "zone", "timezone", "зона", "часова_зона":
-				if isWord(v, "default", "none", "", "няма", "стандартна") {
+			case r.is(k, "me.key.tz"):
+				if v == "" || r.is(v, "me.tz.default") {
 					sets = append(sets, func(p *crm.Person) { p.TZ = "" })
 					break
 				}
@@ -509,17 +510,17 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 				}
 				name := loc.String()
 				sets = append(sets, func(p *crm.Person) { p.TZ = name })
-			case "lang", "language", "език":
+			case r.is(k, "me.key.lang"):
 				lang := i18n.Lang(v)
 				if lang == "" {
 					return crm.Errorf(crm.EINVALID, "lang.usage")
 				}
 				sets = append(sets, func(p *crm.Person) { p.Lang = lang })
-			case "agenda", "програма":
+			case r.is(k, "me.key.agenda"):
 				switch {
-				case isWord(v, "off", "изкл", "не"):
+				case r.is(v, "me.agenda.off"):
 					sets = append(sets, func(p *crm.Person) { p.AgendaOff = true })
-				case isWord(v, "on", "вкл", "да"):
+				case r.is(v, "me.agenda.on"):
 					sets = append(sets, func(p *crm.Person) { p.AgendaOff = false })
 				default:
 					h, m, ok := dates.ParseClock(v)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"accountbot/crm"
 	"accountbot/i18n"
@@ -43,6 +44,9 @@ func (s *Service) vocab(group string, options ...string) map[string]string {
 // in any language.
 func (r *request) is(a, key string) bool { return r.svc.typed(a, key) }
 
+// words returns every form of vocabulary entry key in every language.
+func (r *request) words(key string) []string { return r.svc.cat.Words(i18n.WordsPrefix + key) }
+
 // typed is is for code that has the service but no request.
 func (s *Service) typed(a, key string) bool { return s.cat.IsWord(i18n.WordsPrefix+key, a) }
 
@@ -67,17 +71,42 @@ type lexicon struct {
 	nextRE *regexp.Regexp
 	// dealKeys map the keys of /deal add and edit ("сума" → amount).
 	dealKeys map[string]string
+	// weekdays map day names to days ("пт" → Friday), weekdaySets the
+	// words for several days to all, workdays or none.
+	weekdays    map[string]time.Weekday
+	weekdaySets map[string]string
+	// healthKeys map the keys of /health settings to factors and rules,
+	// onOff a rule's switch to "on" or "off".
+	healthKeys map[string]string
+	onOff      map[string]string
+	// The key=value keys of /renewal, /promise, /competitor and
+	// /campaign add.
+	renewalKeys, promiseKeys, competitorKeys, campaignKeys map[string]string
 }
 
 // newLexicon reads the tables from the catalog; a missing entry is a
 // mistake New reports.
 func (s *Service) newLexicon() *lexicon {
 	lx := &lexicon{
-		fields:   s.vocab("field", keyFields...),
-		channels: s.vocab("channel", crm.Channels...),
-		next:     s.words("next.step"),
-		dealKeys: s.vocab("deal.key", dealKeys...),
+		fields:     s.vocab("field", keyFields...),
+		channels:   s.vocab("channel", crm.Channels...),
+		next:       s.words("next.step"),
+		dealKeys:   s.vocab("deal.key", dealKeys...),
+		healthKeys: s.vocab("health.key", healthKeys...),
+		onOff:      s.vocab("health.switch", "on", "off"),
+
+		renewalKeys:    s.vocab("renewal.key", renewalKeys...),
+		promiseKeys:    s.vocab("promise.key", promiseKeys...),
+		competitorKeys: s.vocab("competitor.key", competitorKeys...),
+		campaignKeys:   s.vocab("campaign.key", campaignKeys...),
 	}
+	lx.weekdays = map[string]time.Weekday{}
+	for d, key := range weekdayKeys {
+		for _, w := range s.words("weekday." + key) {
+			lx.weekdays[w] = time.Weekday(d)
+		}
+	}
+	lx.weekdaySets = s.vocab("weekdays", "all", "workdays", "none")
 	var alt []string
 	for _, m := range lx.next {
 		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))

@@ -30,8 +30,9 @@ type Catalog struct {
 	loc    map[string]*goi18n.Localizer
 	// words are the vocabulary (see WordsPrefix): lang → key → forms, and
 	// key → form → true over every language.
-	words   map[string]map[string][]string
-	wordSet map[string]map[string]bool
+	words    map[string]map[string][]string
+	wordSet  map[string]map[string]bool
+	allWords map[string][]string
 }
 
 // WordsPrefix starts the key of a vocabulary entry: no sentence the bot
@@ -39,7 +40,9 @@ type Catalog struct {
 // commas ("words.deal.add" = "add, new"; in Bulgarian "добави, нова").
 // Keys that share everything up to the last dot are the alternatives at
 // one place of a command ("words.deal.add", "words.deal.move"), so no form
-// may belong to two of them in any language (TestWordsDoNotCollide).
+// may belong to two of them in any language (TestWordsDoNotCollide),
+// except under WordsPrefix+"list.": lists that stand on their own
+// (markers, fillers), not alternatives of each other.
 const WordsPrefix = "words."
 
 // New loads the embedded translation files.
@@ -92,6 +95,16 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		}
 		c.loc[lang] = goi18n.NewLocalizer(b, lang)
 	}
+	c.allWords = map[string][]string{}
+	for _, lang := range Languages {
+		for k, forms := range c.words[lang] {
+			for _, w := range forms {
+				if !containsString(c.allWords[k], w) {
+					c.allWords[k] = append(c.allWords[k], w)
+				}
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -137,21 +150,21 @@ func (c *Catalog) WordsIn(lang, key string) []string {
 // Words returns the forms of vocabulary key in every language, the
 // default language's first, each once: people type either language
 // whatever language the bot answers in.
+// The slice is shared: callers must not modify it.
 func (c *Catalog) Words(key string) []string {
 	if c == nil {
 		return nil
 	}
-	var out []string
-	seen := map[string]bool{}
-	for _, lang := range Languages {
-		for _, w := range c.words[lang][key] {
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
+	return c.allWords[key]
+}
+
+func containsString(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // IsWord reports whether s, in any letter case, is a form of vocabulary
@@ -265,6 +278,9 @@ func Collisions(c *Catalog) []string {
 	sort.Strings(sorted)
 	for _, k := range sorted {
 		parent := k[:strings.LastIndex(k, ".")]
+		if parent == WordsPrefix+"list" {
+			continue
+		}
 		if owner[parent] == nil {
 			owner[parent] = map[string]string{}
 		}

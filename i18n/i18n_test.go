@@ -107,8 +107,8 @@ func TestWordsDoNotCollide(t *testing.T) {
 
 func TestCollisionsFindsASharedForm(t *testing.T) {
 	c := loadTOML(t, map[string]string{
-		"en": "\"words.x.a\" = \"go, run\"\n\"words.x.b\" = \"stop\"\n\"words.y.a\" = \"stop\"\n",
-		"bg": "\"words.x.a\" = \"тръгни\"\n\"words.x.b\" = \"спри, Тръгни\"\n\"words.y.a\" = \"спри\"\n",
+		"en": "\"words.x.a\" = \"go, run\"\n\"words.x.b\" = \"stop\"\n\"words.y.a\" = \"stop\"\n\"words.list.a\" = \"go\"\n\"words.list.b\" = \"go\"\n",
+		"bg": "\"words.x.a\" = \"тръгни\"\n\"words.x.b\" = \"спри, Тръгни\"\n\"words.y.a\" = \"спри\"\n\"words.list.a\" = \"тръгни\"\n\"words.list.b\" = \"тръгни\"\n",
 	})
 	got := Collisions(c)
 	if len(got) != 1 || !strings.Contains(got[0], "тръгни") {
