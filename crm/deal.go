@@ -282,3 +282,19 @@ func MonthOf(t time.Time) int {
 	}
 	return t.Year()*100 + int(t.Month())
 }
+
+// ClosedQuery picks the owners' deals won or lost in [From, To), both the
+// starts of calendar days in one time zone.
+type ClosedQuery struct {
+	Owners   []uint64
+	From, To time.Time
+}
+
+// ClosingQuery picks the owners' open deals by their expected close month:
+// the months of From to To, both included, as each time's own zone has
+// them; a zero From has no lower end. Deals without a close date are in
+// none.
+type ClosingQuery struct {
+	Owners   []uint64
+	From, To time.Time
+}

@@ -22,19 +22,53 @@ import (
 
 // DealStore keeps deals, their indexes and running totals. Every method
 // that lists reads indexes of the owners asked for only, so a person's
-// pipeline costs the same however many deals the others have.
+// pipeline costs the same however many deals the others have. A deal
+// "summary" (the lists' *crm.Deal) holds what the pipeline's indexes keep:
+// id, client, owner, title, amount, currency, stage, dates, competitor; no
+// notes.
 type DealStore interface {
+	// CreateDeal stores d, giving it its id, with its first history entry
+	// by by. An unknown client is crm.ErrNotFound.
 	CreateDeal(ctx context.Context, d *crm.Deal, by crm.Actor) error
+	// Deal returns the deal with id, or crm.ErrNotFound.
 	Deal(ctx context.Context, id uint64) (*crm.Deal, error)
+	// UpdateDeal applies fn (which may be re-run) to the deal with id and
+	// stores it with its indexes, its running totals and one history
+	// entry per changed field (by by at at), in one transaction.
 	UpdateDeal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Deal) error) (*crm.Deal, error)
+	// ClientDeals returns the client's deals, open and closed, by id.
 	ClientDeals(ctx context.Context, clientID uint64) ([]*crm.Deal, error)
+	// DealFactsOf returns the facts of the client's deals (what drafts,
+	// health and campaigns weigh), by deal id.
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+	// OwnerDeals returns every deal of owner, open and closed, by id.
 	OwnerDeals(ctx context.Context, owner uint64) ([]*crm.Deal, error)
+	// OpenTotals returns the running totals of the owners' open deals,
+	// one per owner, stage and currency (Month and Day 0).
 	OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error)
-	ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error)
+	// ClosedTotals returns the totals of the won and lost deals q picks,
+	// one per owner, stage and currency (Month and Day 0), by owner.
+	ClosedTotals(ctx context.Context, q crm.ClosedQuery) ([]crm.StageTotal, error)
+	// LargestOpenDeals returns summaries of the owners' open deals with
+	// the largest amounts (compared as numbers, whatever the currency),
+	// largest first, at most limit; only those in stage unless it is "".
 	LargestOpenDeals(ctx context.Context, owners []uint64, stage crm.Stage, limit int) ([]*crm.Deal, error)
+	// EachOpenDeal calls fn with the summary of every open deal of the
+	// owners (owner by owner, largest first) until fn returns false. fn
+	// runs inside a read transaction: it must not call the store.
 	EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.Deal) bool) error
-	OpenDealsClosing(ctx context.Context, owners []uint64, fromMonth, toMonth int, fn func(*crm.Deal) bool) error
-	ClosingTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error)
+	// OpenDealsClosing calls fn with the summary of every open deal q
+	// picks (owner by owner, by close month) until fn returns false; fn
+	// must not call the store.
+	OpenDealsClosing(ctx context.Context, q crm.ClosingQuery, fn func(*crm.Deal) bool) error
+	// ClosingTotals returns the running totals of the open deals q picks,
+	// one per owner, close month (Month, yyyymm) and currency; Stage is
+	// empty.
+	ClosingTotals(ctx context.Context, q crm.ClosingQuery) ([]crm.StageTotal, error)
+	// ClosedDeals calls fn with the summary of every deal of the owners
+	// won or lost in [from, to) (a zero time leaves that end open), owner
+	// by owner and oldest first, until fn returns false; fn must not call
+	// the store.
 	ClosedDeals(ctx context.Context, owners []uint64, from, to time.Time, fn func(*crm.Deal) bool) error
 }
 
@@ -1013,7 +1047,7 @@ func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client
 func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	var due []*crm.Deal
-	err := s.deals().OpenDealsClosing(ctx, owners, 1, crm.MonthOf(until.In(r.TZ)), func(d *crm.Deal) bool {
+	err := s.deals().OpenDealsClosing(ctx, crm.ClosingQuery{Owners: owners, To: until.In(r.TZ)}, func(d *crm.Deal) bool {
 		if d.ExpectedClose.Before(until) {
 			due = append(due, d)
 		}

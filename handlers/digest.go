@@ -12,15 +12,36 @@ import (
 )
 
 // DigestStore keeps digest schedules, the record of digests sent, and the
-// daily snapshots that digests compare against.
+// daily snapshots that digests compare against. A day is a calendar date,
+// given as a time whose own zone has that date (midnight of it, as
+// dates.Day returns); the store keys records by that date.
 type DigestStore interface {
+	// DigestSchedules returns every stored schedule, by person; people
+	// who never changed theirs have none.
 	DigestSchedules(ctx context.Context) (map[uint64]*crm.DigestSchedule, error)
+	// SaveDigestSchedule stores d as its person's schedule.
 	SaveDigestSchedule(ctx context.Context, d *crm.DigestSchedule) error
-	UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day string, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error)
+	// UpdateDigestDelivery applies fn (which may be re-run) to the
+	// delivery record of subject's digest for reader on day (an empty
+	// record the first time) and stores it, in one transaction: of two
+	// callers, the later sees the earlier's claim, so a digest is claimed
+	// for sending once. It returns the stored record; records go after
+	// about a week.
+	UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day time.Time, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error)
+	// OwnerActivity sums up the conversations on owner's clients: how
+	// many clients, the latest touch, and how many conversations were
+	// logged in [from, to).
 	OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error)
-	PutSnapshot(ctx context.Context, kind, day string, at time.Time, rows []crm.SnapshotRow) (bool, error)
-	HasSnapshot(ctx context.Context, kind, day string) (bool, error)
-	SnapshotRows(ctx context.Context, kind, day string, people []uint64) ([]crm.SnapshotRow, bool, error)
+	// PutSnapshot stores rows as day's snapshot of kind, taken at at,
+	// unless that snapshot is already stored, and reports whether it
+	// stored it; a snapshot is whole or absent.
+	PutSnapshot(ctx context.Context, kind string, day time.Time, at time.Time, rows []crm.SnapshotRow) (bool, error)
+	// HasSnapshot reports whether day's snapshot of kind is stored.
+	HasSnapshot(ctx context.Context, kind string, day time.Time) (bool, error)
+	// SnapshotRows returns the rows of day's snapshot of kind for people
+	// (everyone for nil), by person, and whether that snapshot was taken
+	// at all (a taken snapshot may have no rows).
+	SnapshotRows(ctx context.Context, kind string, day time.Time, people []uint64) ([]crm.SnapshotRow, bool, error)
 }
 
 // digestHooks are the parts that command families add to digests: sections
@@ -87,7 +108,7 @@ func (s *Service) snapshotOn(ctx context.Context, kind string, t time.Time, peop
 	day := dates.Day(t, s.cfg.TZ)
 	for i := 0; i <= snapshotLookBack; i++ {
 		d := dates.AddDays(day, -i)
-		rows, ok, err := s.store.SnapshotRows(ctx, kind, d.Format(dayKeyLayout), people)
+		rows, ok, err := s.store.SnapshotRows(ctx, kind, d, people)
 		if err != nil || ok {
 			return rows, d, err
 		}
@@ -95,8 +116,8 @@ func (s *Service) snapshotOn(ctx context.Context, kind string, t time.Time, peop
 	return nil, time.Time{}, nil
 }
 
-// dayKeyLayout writes the day of a delivery or snapshot record.
-const dayKeyLayout = "2006-01-02"
+// dayLayout writes a day in a file name or a command.
+const dayLayout = "2006-01-02"
 
 // registerDigests adds /digest, the delivery job and the snapshot job.
 func (s *Service) registerDigests() {

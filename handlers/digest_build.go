@@ -429,7 +429,7 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 			if err != nil {
 				return bot.Reply{}, err
 			}
-			rep.Image = &bot.Image{Name: "digest-" + sc.Period.Day.Format(dayKeyLayout) + ".png", PNG: png, Alt: sc.T("digest.chart_alt")}
+			rep.Image = &bot.Image{Name: "digest-" + sc.Period.Day.Format(dayLayout) + ".png", PNG: png, Alt: sc.T("digest.chart_alt")}
 		}
 	}
 	return rep, nil
@@ -489,7 +489,7 @@ func (sc *digestScope) fullCommand() string {
 		cmd += " @#" + strconv.FormatUint(sc.Subject.ID, 10)
 	}
 	if sc.Period.To.Equal(sc.Period.Day) {
-		cmd += " " + sc.Period.Day.Format(dayKeyLayout)
+		cmd += " " + sc.Period.Day.Format(dayLayout)
 	}
 	return cmd
 }

@@ -72,10 +72,9 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 	if kind == "" || now.Before(sched.DueAt(day)) || len(reader.Identities) == 0 {
 		return nil
 	}
-	dayKey := day.Format(dayKeyLayout)
 	var claimed, lost []string
 	attempts := map[string]int{}
-	if _, err := s.store.UpdateDigestDelivery(ctx, reader.ID, subject.ID, dayKey, func(d *crm.DigestDelivery) error {
+	if _, err := s.store.UpdateDigestDelivery(ctx, reader.ID, subject.ID, day, func(d *crm.DigestDelivery) error {
 		claimed, lost = d.Claim(reader.Identities, now)
 		for _, id := range claimed {
 			attempts[id] = d.Sends[id].Attempts
@@ -86,7 +85,7 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 	}
 	for _, id := range lost {
 		s.log.Warn("a digest was being sent when the bot stopped; not sending it again, so that it never comes twice",
-			"reader", reader.ID, "subject", subject.ID, "day", dayKey, "identity", id)
+			"reader", reader.ID, "subject", subject.ID, "day", day.Format(dayLayout), "identity", id)
 	}
 	if len(claimed) == 0 {
 		return nil
@@ -108,7 +107,7 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 			delivered[id] = true
 		}
 	}
-	_, err := s.store.UpdateDigestDelivery(ctx, reader.ID, subject.ID, dayKey, func(d *crm.DigestDelivery) error {
+	_, err := s.store.UpdateDigestDelivery(ctx, reader.ID, subject.ID, day, func(d *crm.DigestDelivery) error {
 		at := s.clock.Now()
 		for _, id := range claimed {
 			d.Finish(id, delivered[id], at)
@@ -138,10 +137,9 @@ func (s *Service) snapshotJob(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	day := dates.Day(now, s.cfg.TZ)
-	dayKey := day.Format(dayKeyLayout)
 	var errs []error
 	for _, sn := range h.snapshotters {
-		ok, err := s.store.HasSnapshot(ctx, sn.kind, dayKey)
+		ok, err := s.store.HasSnapshot(ctx, sn.kind, day)
 		if err != nil || ok {
 			errs = append(errs, err)
 			continue
@@ -152,7 +150,7 @@ func (s *Service) snapshotJob(ctx context.Context, now time.Time) error {
 			continue
 		}
 		// PutSnapshot keeps the first of two racing takers.
-		if _, err := s.store.PutSnapshot(ctx, sn.kind, dayKey, now, rows); err != nil {
+		if _, err := s.store.PutSnapshot(ctx, sn.kind, day, now, rows); err != nil {
 			errs = append(errs, err)
 		}
 	}

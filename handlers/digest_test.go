@@ -245,7 +245,7 @@ func TestDigestInterruptedSendIsNotRepeated(t *testing.T) {
 	// A process claimed Sam's digest at 08:30 and stopped before recording
 	// whether it arrived.
 	e.at(2026, 11, 26, 8, 30)
-	if _, err := e.st.UpdateDigestDelivery(context.Background(), sam.ID, sam.ID, "2026-11-26", func(d *crm.DigestDelivery) error {
+	if _, err := e.st.UpdateDigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
 		d.Claim(sam.Identities, e.clock.Now())
 		return nil
 	}); err != nil {
@@ -256,7 +256,7 @@ func TestDigestInterruptedSendIsNotRepeated(t *testing.T) {
 		e.tick()
 	}
 	e.wantSent("console:sam", 0, "after an interrupted send")
-	d, err := e.st.DigestDelivery(context.Background(), sam.ID, sam.ID, "2026-11-26")
+	d, err := e.st.DigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

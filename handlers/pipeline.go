@@ -213,7 +213,7 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 	if err != nil {
 		return err
 	}
-	closed, err := s.deals().ClosedTotals(ctx, sc.owners, false, q.firstMonth(), q.lastMonth())
+	closed, err := s.deals().ClosedTotals(ctx, crm.ClosedQuery{Owners: sc.owners, From: q.from, To: q.to})
 	if err != nil {
 		return err
 	}
@@ -560,8 +560,12 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	// read, to tell the passed dates from the coming ones.
 	today := r.Today()
 	cur := crm.MonthOf(today)
-	last := max(p.lastMonth(), cur)
-	totals, err := s.deals().ClosingTotals(ctx, sc.owners, 1, last)
+	// The months up to the later of the period's last and the current.
+	lastDay := p.to.AddDate(0, 0, -1)
+	if crm.MonthOf(today) > crm.MonthOf(lastDay) {
+		lastDay = today
+	}
+	totals, err := s.deals().ClosingTotals(ctx, crm.ClosingQuery{Owners: sc.owners, To: lastDay})
 	if err != nil {
 		return err
 	}
@@ -575,7 +579,7 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 	}
 	inPeriod := cur >= p.firstMonth() && cur <= p.lastMonth()
-	if err := s.deals().OpenDealsClosing(ctx, sc.owners, cur, cur, func(d *crm.Deal) bool {
+	if err := s.deals().OpenDealsClosing(ctx, crm.ClosingQuery{Owners: sc.owners, From: today, To: today}, func(d *crm.Deal) bool {
 		switch {
 		case d.ExpectedClose.Before(today):
 			overdue.count++
@@ -631,44 +635,21 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 
 // closedBetween returns the deals won on the days from (a day's start)
 // to to (exclusive, a day's start), and how many deals were closed (won or
-// lost) then. It reads running totals only: by month for whole months, by
-// day for the days before and after them.
+// lost) then, from the store's running totals.
 func (s *Service) closedBetween(ctx context.Context, owners []uint64, from, to time.Time) (stageSums, int, error) {
 	var won stageSums
 	closed := 0
-	add := func(ts []crm.StageTotal) {
-		for _, t := range ts {
-			closed += t.Count
-			if t.Stage == crm.StageWon {
-				won.add(t)
-			}
-		}
-	}
-	days := func(a, b time.Time) error { // [a, b)
-		if !a.Before(b) {
-			return nil
-		}
-		ts, err := s.deals().ClosedTotals(ctx, owners, true, crm.DayOf(a), crm.DayOf(dates.AddDays(b, -1)))
-		add(ts)
-		return err
-	}
-	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
-	if !firstFull.Equal(from) {
-		firstFull = firstFull.AddDate(0, 1, 0)
-	}
-	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
-	if !firstFull.Before(lastFull) {
-		return won, closed, days(from, to)
-	}
-	if err := days(from, firstFull); err != nil {
-		return won, 0, err
-	}
-	ts, err := s.deals().ClosedTotals(ctx, owners, false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1)))
+	ts, err := s.deals().ClosedTotals(ctx, crm.ClosedQuery{Owners: owners, From: from, To: to})
 	if err != nil {
 		return won, 0, err
 	}
-	add(ts)
-	return won, closed, days(lastFull, to)
+	for _, t := range ts {
+		closed += t.Count
+		if t.Stage == crm.StageWon {
+			won.add(t)
+		}
+	}
+	return won, closed, nil
 }
 
 // change writes the change from last to now as a percentage when both

@@ -408,10 +408,78 @@ func (s *Store) OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTot
 	return s.readTotals(ctx, ranges)
 }
 
-// ClosedTotals returns the running totals of the owners' won and lost
+// ClosedTotals returns the totals of the deals q picks, one per owner,
+// stage and currency (Month and Day 0). It reads running totals only: by
+// month for the whole months of the period, by day for the days before
+// and after them.
+func (s *Store) ClosedTotals(ctx context.Context, q crm.ClosedQuery) ([]crm.StageTotal, error) {
+	type sumKey struct {
+		owner    uint64
+		stage    crm.Stage
+		currency string
+	}
+	sums := map[sumKey]*crm.StageTotal{}
+	add := func(ts []crm.StageTotal) {
+		for _, t := range ts {
+			k := sumKey{t.OwnerID, t.Stage, t.Currency}
+			if x := sums[k]; x != nil {
+				x.Count += t.Count
+				x.Sum = x.Sum.Add(t.Sum)
+				x.Weighted = x.Weighted.Add(t.Weighted)
+				continue
+			}
+			t.Month, t.Day = 0, 0
+			sums[k] = &t
+		}
+	}
+	days := func(a, b time.Time) error { // [a, b)
+		if !a.Before(b) {
+			return nil
+		}
+		ts, err := s.closedTotals(ctx, q.Owners, true, crm.DayOf(a), crm.DayOf(b.AddDate(0, 0, -1)))
+		add(ts)
+		return err
+	}
+	from, to := q.From, q.To
+	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
+	if !firstFull.Equal(from) {
+		firstFull = firstFull.AddDate(0, 1, 0)
+	}
+	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
+	var err error
+	if !firstFull.Before(lastFull) {
+		err = days(from, to)
+	} else if err = days(from, firstFull); err == nil {
+		var ts []crm.StageTotal
+		if ts, err = s.closedTotals(ctx, q.Owners, false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1))); err == nil {
+			add(ts)
+			err = days(lastFull, to)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]crm.StageTotal, 0, len(sums))
+	for _, t := range sums {
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.OwnerID != b.OwnerID {
+			return a.OwnerID < b.OwnerID
+		}
+		if a.Stage != b.Stage {
+			return a.Stage.Index() < b.Stage.Index()
+		}
+		return a.Currency < b.Currency
+	})
+	return out, nil
+}
+
+// closedTotals returns the running totals of the owners' won and lost
 // deals by closing month (from and to are yyyymm) or, with byDay, by
 // closing day (yyyymmdd), both ends included. Month or Day tells which.
-func (s *Store) ClosedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error) {
+func (s *Store) closedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error) {
 	kind := byte('c')
 	if byDay {
 		kind = 'd'
@@ -467,10 +535,16 @@ func readTotal(item Item, st *crm.StageTotal) error {
 	})
 }
 
-// ClosingTotals returns the running totals of the owners' open deals by
-// expected close month, for the months fromMonth to toMonth (yyyymm, both
-// included); Stage is empty. Deals without a close date are in none.
-func (s *Store) ClosingTotals(ctx context.Context, owners []uint64, fromMonth, toMonth int) ([]crm.StageTotal, error) {
+// closingMonths returns q's months as yyyymm.
+func closingMonths(q crm.ClosingQuery) (from, to int) {
+	return max(crm.MonthOf(q.From), 1), crm.MonthOf(q.To)
+}
+
+// ClosingTotals returns the running totals of the open deals q picks, one
+// per owner, close month (Month, yyyymm) and currency; Stage is empty.
+func (s *Store) ClosingTotals(ctx context.Context, q crm.ClosingQuery) ([]crm.StageTotal, error) {
+	owners := q.Owners
+	fromMonth, toMonth := closingMonths(q)
 	var out []crm.StageTotal
 	ranges := make([]keyRange, 0, len(owners))
 	for _, o := range owners {
@@ -589,11 +663,11 @@ func (s *Store) EachOpenDeal(ctx context.Context, owners []uint64, fn func(*crm.
 	return s.eachSummary(ctx, pDealAmt, true, ranges, fn)
 }
 
-// OpenDealsClosing calls fn with a summary of every open deal of the owners
-// expected to close in the months fromMonth to toMonth (yyyymm, both
-// included), until fn returns false. Deals without a close date are not
-// included.
-func (s *Store) OpenDealsClosing(ctx context.Context, owners []uint64, fromMonth, toMonth int, fn func(*crm.Deal) bool) error {
+// OpenDealsClosing calls fn with a summary of every open deal q picks,
+// owner by owner and by close month, until fn returns false.
+func (s *Store) OpenDealsClosing(ctx context.Context, q crm.ClosingQuery, fn func(*crm.Deal) bool) error {
+	owners := q.Owners
+	fromMonth, toMonth := closingMonths(q)
 	ranges := make([]keyRange, 0, len(owners))
 	for _, o := range owners {
 		ranges = append(ranges, keyRange{lo: key(pDealMonth, o, uint64(fromMonth)), hi: key(pDealMonth, o, uint64(toMonth+1))})

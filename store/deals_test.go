@@ -124,13 +124,13 @@ func TestDealTotalsFollowEveryChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closedM, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 0, 999999)
+	closedM, err := s.closedTotals(ctx, []uint64{1, 2, 3}, false, 0, 999999)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got = append(got, closedM...)
 	// The daily totals add up to the monthly ones.
-	days, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, true, 0, 99999999)
+	days, err := s.closedTotals(ctx, []uint64{1, 2, 3}, true, 0, 99999999)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestDealTotalsFollowEveryChange(t *testing.T) {
 			wantClose[k] = fmt.Sprintf("%d %s %s", a.n, a.s, a.w)
 		}
 	}
-	ct, err := s.ClosingTotals(ctx, []uint64{1, 2, 3}, 0, 999999)
+	ct, err := s.ClosingTotals(ctx, crm.ClosingQuery{Owners: []uint64{1, 2, 3}, To: time.Date(9999, 12, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestOpenDealsClosingAndHistory(t *testing.T) {
 		}
 	}
 	var got []string
-	if err := s.OpenDealsClosing(ctx, []uint64{1}, 202604, 202606, func(d *crm.Deal) bool {
+	if err := s.OpenDealsClosing(ctx, crm.ClosingQuery{Owners: []uint64{1}, From: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)}, func(d *crm.Deal) bool {
 		got = append(got, d.ExpectedClose.Format("2006-01-02"))
 		return true
 	}); err != nil {
@@ -343,7 +343,7 @@ func TestImportDeals(t *testing.T) {
 	if ds[449].ID != 450 {
 		t.Errorf("last id = %d", ds[449].ID)
 	}
-	tot, err := s.ClosedTotals(ctx, []uint64{1, 2, 3}, false, 202603, 202603)
+	tot, err := s.closedTotals(ctx, []uint64{1, 2, 3}, false, 202603, 202603)
 	if err != nil {
 		t.Fatal(err)
 	}

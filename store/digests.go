@@ -24,6 +24,11 @@ import (
 // its own day, and a little longer for time zones and for looking back.
 const deliveryTTL = 8 * 24 * time.Hour
 
+// dayKey is how a calendar day is written in keys: the date of day as its
+// own time zone has it, so that midnight of a date in any zone names that
+// date.
+func dayKey(day time.Time) string { return day.Format("2006-01-02") }
+
 // snapshotTTL is how long daily snapshots are kept.
 const snapshotTTL = 400 * 24 * time.Hour
 
@@ -49,12 +54,13 @@ func (s *Store) SaveDigestSchedule(ctx context.Context, d *crm.DigestSchedule) e
 	return s.update(ctx, func(tx *Tx) error { return tx.put(key("dgs/", d.PersonID), d) })
 }
 
-// UpdateDigestDelivery applies fn to the delivery record of one digest
-// (an empty one the first time) and stores the result in the same
+// UpdateDigestDelivery applies fn to the delivery record of the digest of
+// subject for reader on the date of day (an empty one the first time) and stores the result in the same
 // transaction. Two callers that read the same record cannot both commit:
 // the later one is retried and sees the earlier one's claim, so a digest
 // is claimed for sending once.
-func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day string, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error) {
+func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64, date time.Time, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error) {
+	day := dayKey(date)
 	var out *crm.DigestDelivery
 	k := key("dgd/", reader, subject, day)
 	err := s.update(ctx, func(tx *Tx) error {
@@ -84,7 +90,8 @@ func (s *Store) UpdateDigestDelivery(ctx context.Context, reader, subject uint64
 
 // DigestDelivery returns the delivery record of one digest, or
 // crm.ErrNotFound.
-func (s *Store) DigestDelivery(ctx context.Context, reader, subject uint64, day string) (*crm.DigestDelivery, error) {
+func (s *Store) DigestDelivery(ctx context.Context, reader, subject uint64, date time.Time) (*crm.DigestDelivery, error) {
+	day := dayKey(date)
 	var d crm.DigestDelivery
 	if err := s.view(ctx, func(tx *Tx) error { return tx.get(key("dgd/", reader, subject, day), &d) }); err != nil {
 		return nil, err
@@ -145,7 +152,8 @@ func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.T
 // PutSnapshot stores the day's snapshot of kind unless one is already
 // stored, and reports whether it stored it. The rows and the marker are
 // written in one transaction, so a snapshot is whole or absent.
-func (s *Store) PutSnapshot(ctx context.Context, kind, day string, at time.Time, rows []crm.SnapshotRow) (bool, error) {
+func (s *Store) PutSnapshot(ctx context.Context, kind string, date time.Time, at time.Time, rows []crm.SnapshotRow) (bool, error) {
+	day := dayKey(date)
 	stored := false
 	err := s.update(ctx, func(tx *Tx) error {
 		stored = false
@@ -176,7 +184,8 @@ func (s *Store) PutSnapshot(ctx context.Context, kind, day string, at time.Time,
 }
 
 // HasSnapshot reports whether the day's snapshot of kind is stored.
-func (s *Store) HasSnapshot(ctx context.Context, kind, day string) (bool, error) {
+func (s *Store) HasSnapshot(ctx context.Context, kind string, date time.Time) (bool, error) {
+	day := dayKey(date)
 	var ok bool
 	err := s.view(ctx, func(tx *Tx) (err error) {
 		ok, err = tx.has(key("snd/", kind, "/", day))
@@ -188,7 +197,8 @@ func (s *Store) HasSnapshot(ctx context.Context, kind, day string) (bool, error)
 // SnapshotRows returns the rows of the day's snapshot of kind for the
 // given people (everyone when people is nil), and whether that day's
 // snapshot was taken at all.
-func (s *Store) SnapshotRows(ctx context.Context, kind, day string, people []uint64) ([]crm.SnapshotRow, bool, error) {
+func (s *Store) SnapshotRows(ctx context.Context, kind string, date time.Time, people []uint64) ([]crm.SnapshotRow, bool, error) {
+	day := dayKey(date)
 	var out []crm.SnapshotRow
 	taken := false
 	err := s.view(ctx, func(tx *Tx) error {

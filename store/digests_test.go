@@ -67,7 +67,7 @@ func TestDigestClaimIsExclusive(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				var got []string
-				if _, err := s.UpdateDigestDelivery(ctx, 7, 7, "2026-11-26", func(d *crm.DigestDelivery) error {
+				if _, err := s.UpdateDigestDelivery(ctx, 7, 7, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
 					got, _ = d.Claim(ids, now)
 					return nil
 				}); err != nil {
@@ -86,14 +86,14 @@ func TestDigestClaimIsExclusive(t *testing.T) {
 			t.Fatalf("mem=%v: claims %v, want one each", mem, claims)
 		}
 		// Recording the outcome: one delivered, one refused and retried later.
-		if _, err := s.UpdateDigestDelivery(ctx, 7, 7, "2026-11-26", func(d *crm.DigestDelivery) error {
+		if _, err := s.UpdateDigestDelivery(ctx, 7, 7, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
 			d.Finish("telegram:1", true, now)
 			d.Finish("slack:U1", false, now)
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.DigestDelivery(ctx, 7, 7, "2026-11-26")
+		d, err := s.DigestDelivery(ctx, 7, 7, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,25 +111,25 @@ func TestSnapshotsAreWrittenOnce(t *testing.T) {
 	s := memStore(t)
 	at := time.Date(2026, 11, 26, 0, 0, 30, 0, time.UTC)
 	rows := []crm.SnapshotRow{{PersonID: 1, Bucket: "lead/EUR", Count: 1}, {PersonID: 2, Bucket: "lead/EUR", Count: 2}}
-	if ok, err := s.PutSnapshot(ctx, "pipeline", "2026-11-26", at, rows); err != nil || !ok {
+	if ok, err := s.PutSnapshot(ctx, "pipeline", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), at, rows); err != nil || !ok {
 		t.Fatalf("first: %v %v", ok, err)
 	}
-	if ok, err := s.PutSnapshot(ctx, "pipeline", "2026-11-26", at, rows[:1]); err != nil || ok {
+	if ok, err := s.PutSnapshot(ctx, "pipeline", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), at, rows[:1]); err != nil || ok {
 		t.Fatalf("second: %v %v", ok, err)
 	}
-	got, taken, err := s.SnapshotRows(ctx, "pipeline", "2026-11-26", []uint64{2, 3})
+	got, taken, err := s.SnapshotRows(ctx, "pipeline", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), []uint64{2, 3})
 	if err != nil || !taken || len(got) != 1 || got[0].Count != 2 {
 		t.Fatalf("rows %+v taken %v err %v", got, taken, err)
 	}
-	all, _, _ := s.SnapshotRows(ctx, "pipeline", "2026-11-26", nil)
+	all, _, _ := s.SnapshotRows(ctx, "pipeline", time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), nil)
 	if len(all) != 2 {
 		t.Fatalf("all rows: %+v", all)
 	}
 	// An empty snapshot is still a snapshot (nobody had deals that day).
-	if ok, _ := s.PutSnapshot(ctx, "pipeline", "2026-11-27", at, nil); !ok {
+	if ok, _ := s.PutSnapshot(ctx, "pipeline", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), at, nil); !ok {
 		t.Fatal("empty snapshot not stored")
 	}
-	if _, taken, _ := s.SnapshotRows(ctx, "pipeline", "2026-11-27", nil); !taken {
+	if _, taken, _ := s.SnapshotRows(ctx, "pipeline", time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), nil); !taken {
 		t.Fatal("empty snapshot not found")
 	}
 }

@@ -271,3 +271,109 @@ func testSegmentClients(t *testing.T, open func() *store.Store) {
 		t.Errorf("many owners:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// testDigestDays specifies that digest records are keyed by calendar date:
+// midnight of one date in two time zones names one record; a snapshot is
+// stored once per kind and date.
+func testDigestDays(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	sofia := time.FixedZone("EET", 2*3600)
+	day := time.Date(2026, 11, 26, 0, 0, 0, 0, sofia)
+	if _, err := st.UpdateDigestDelivery(ctx, 7, 8, day, func(d *crm.DigestDelivery) error {
+		d.Claim([]string{"telegram:1"}, t0)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var seen *crm.DigestDelivery
+	if _, err := st.UpdateDigestDelivery(ctx, 7, 8, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
+		n := len(d.Sends)
+		seen = &crm.DigestDelivery{Sends: make(map[string]*crm.DigestSend, n)}
+		for k, v := range d.Sends {
+			seen.Sends[k] = v
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen == nil || len(seen.Sends) != 1 {
+		t.Errorf("the same date in another zone: %+v", seen)
+	}
+	rows := []crm.SnapshotRow{{PersonID: 7, Bucket: "a"}, {PersonID: 8, Bucket: "b"}}
+	if ok, err := st.PutSnapshot(ctx, "pipeline", day, t0, rows); err != nil || !ok {
+		t.Fatalf("first snapshot: %v %v", ok, err)
+	}
+	if ok, _ := st.PutSnapshot(ctx, "pipeline", day.In(time.UTC).Add(12*time.Hour), t0, rows[:1]); ok {
+		t.Error("a second snapshot of the same date was stored")
+	}
+	if ok, _ := st.HasSnapshot(ctx, "pipeline", day.AddDate(0, 0, 1)); ok {
+		t.Error("the next date has a snapshot")
+	}
+	got, taken, err := st.SnapshotRows(ctx, "pipeline", day, []uint64{8})
+	if err != nil || !taken || len(got) != 1 || got[0].Bucket != "b" {
+		t.Errorf("rows of 8: %+v %v %v", got, taken, err)
+	}
+}
+
+// testDealPeriods specifies the deal queries by period: ClosedTotals over
+// days and months of any span (one total per owner, stage and currency),
+// ClosingTotals and OpenDealsClosing by close month.
+func testDealPeriods(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	c := addClient(t, st, "Acme", 1)
+	mk := func(stage crm.Stage, amount string, at time.Time) {
+		t.Helper()
+		d := &crm.Deal{ClientID: c.ID, OwnerID: 1, Title: "d", Amount: decimal.RequireFromString(amount), Currency: "EUR", Stage: stage, CreatedAt: t0, ExpectedClose: at}
+		if !stage.Open() {
+			d.ClosedAt = at
+		}
+		if err := st.CreateDeal(ctx, d, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	mk(crm.StageWon, "1", day(2026, 1, 30).Add(10*time.Hour))
+	mk(crm.StageWon, "2", day(2026, 2, 10).Add(10*time.Hour))
+	mk(crm.StageWon, "4", day(2026, 3, 31).Add(10*time.Hour))
+	mk(crm.StageLost, "8", day(2026, 4, 1).Add(10*time.Hour))
+	mk(crm.StageWon, "16", day(2026, 4, 2).Add(10*time.Hour))
+	closed := func(from, to time.Time) string {
+		t.Helper()
+		ts, err := st.ClosedTotals(ctx, crm.ClosedQuery{Owners: []uint64{1, 2}, From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range ts {
+			out = append(out, fmt.Sprintf("%s %d %s", x.Stage, x.Count, x.Sum))
+		}
+		return fmt.Sprint(out)
+	}
+	for _, c := range []struct {
+		from, to time.Time
+		want     string
+	}{
+		{day(2026, 1, 30), day(2026, 4, 2), "[won 3 7 lost 1 8]"},  // days, a whole month, days
+		{day(2026, 2, 1), day(2026, 4, 1), "[won 2 6]"},            // whole months only
+		{day(2026, 2, 11), day(2026, 3, 31), "[]"},                 // days within months
+		{day(2026, 3, 31), day(2026, 4, 3), "[won 2 20 lost 1 8]"}, // across a month's end
+	} {
+		if got := closed(c.from, c.to); got != c.want {
+			t.Errorf("closed [%s, %s): %s, want %s", c.from.Format(time.DateOnly), c.to.Format(time.DateOnly), got, c.want)
+		}
+	}
+	mk(crm.StageLead, "100", day(2026, 5, 20))
+	mk(crm.StageProposal, "200", day(2026, 7, 1))
+	mk(crm.StageLead, "400", time.Time{})
+	ts, err := st.ClosingTotals(ctx, crm.ClosingQuery{Owners: []uint64{1}, To: day(2026, 6, 15)})
+	if err != nil || len(ts) != 1 || ts[0].Month != 202605 || ts[0].Count != 1 {
+		t.Errorf("closing up to June: %+v %v", ts, err)
+	}
+	var titles []string
+	if err := st.OpenDealsClosing(ctx, crm.ClosingQuery{Owners: []uint64{1}, From: day(2026, 6, 30), To: day(2026, 7, 1)}, func(d *crm.Deal) bool {
+		titles = append(titles, d.Amount.String())
+		return true
+	}); err != nil || fmt.Sprint(titles) != "[200]" {
+		t.Errorf("closing June to July: %v %v", titles, err)
+	}
+}

@@ -39,6 +39,8 @@ func Run(t *testing.T, opener Opener) {
 		{"claim queries", testClaimQueries},
 		{"delivery key rules", testDeliveryRules},
 		{"segment clients", testSegmentClients},
+		{"digest records by date", testDigestDays},
+		{"deal totals by period", testDealPeriods},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, opener(t)) })
