@@ -150,6 +150,9 @@ type services struct {
 	handler *handlers.Service
 	log     *slog.Logger
 	notify  *notifyRouter
+	// holder names this process in the claims it makes in a shared store
+	// (the daily backup's day).
+	holder string
 }
 
 func open(cfg Config, logger *slog.Logger) (*services, error) {
@@ -180,7 +183,7 @@ func open(cfg Config, logger *slog.Logger) (*services, error) {
 		st.Close()
 		return nil, err
 	}
-	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr}, nil
+	return &services{cfg: cfg, store: st, cat: cat, clock: clock, metrics: m, handler: svc, log: logger, notify: nr, holder: processName()}, nil
 }
 
 func (s *services) close() {

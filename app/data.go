@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -572,8 +573,17 @@ func (s *services) answerBackup(conn net.Conn) {
 }
 
 // Daily backups: a file accountbot-YYYYMMDDTHHMMSSZ.bak in the backup
-// directory whenever the newest is a day old, the newest N kept.
+// directory whenever the newest is a day old, the newest N kept. On a
+// store that replicas share, each replica may have a directory of its own
+// (on its own machine), so the files cannot tell whether today's backup
+// was made: the replicas claim the day in the store instead, and the one
+// that wins writes it.
 const backupLayout = "20060102T150405Z"
+
+// backupClaimStale is how long a replica's claim of a day holds while it
+// has not said the backup is written: past it, the writer is taken for
+// dead and another replica writes the day's backup.
+const backupClaimStale = time.Hour
 
 func runDailyBackups(ctx context.Context, s *services) {
 	t := time.NewTicker(time.Minute)
@@ -590,8 +600,10 @@ func runDailyBackups(ctx context.Context, s *services) {
 	}
 }
 
-// dailyBackup makes a backup when the newest is 24 hours old (or from the
-// future: the clock was set back) and removes all but the newest keep.
+// dailyBackup makes a backup when one is due and removes all but the
+// newest keep. On a store of one process a backup is due when the newest
+// file is 24 hours old (or from the future: the clock was set back); on a
+// shared store, when this process wins the claim of now's day (UTC).
 func dailyBackup(s *services, now time.Time) error {
 	dir := s.cfg.BackupDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -602,7 +614,15 @@ func dailyBackup(s *services, now time.Time) error {
 		return err
 	}
 	due := true
-	if len(names) > 0 {
+	day := now.UTC().Format(time.DateOnly)
+	ctx := context.Background()
+	if s.store.Shared() {
+		// The machine's time for the claim's age, as leases use: the
+		// replicas' ACCOUNTBOT_NOW clocks started at different moments.
+		if due, err = s.store.ClaimDailyBackup(ctx, day, s.holder, time.Now(), backupClaimStale); err != nil {
+			return err
+		}
+	} else if len(names) > 0 {
 		last, _ := time.Parse(backupLayout, strings.TrimSuffix(strings.TrimPrefix(names[len(names)-1], "accountbot-"), ".bak"))
 		due = now.Sub(last) >= 24*time.Hour || last.After(now.Add(time.Hour))
 	}
@@ -611,9 +631,21 @@ func dailyBackup(s *services, now time.Time) error {
 		if err := writeFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
 			return s.store.Backup(w, s.cfg.EncryptionKey, now)
 		}); err != nil {
+			if s.store.Shared() {
+				// Let the next attempt, here or on another replica, try
+				// at once.
+				if rerr := s.store.ReleaseDailyBackup(ctx, day, s.holder); rerr != nil {
+					s.log.Warn("releasing the claim of the daily backup", "day", day, "err", rerr)
+				}
+			}
 			return err
 		}
 		os.Chmod(filepath.Join(dir, name), 0o600)
+		if s.store.Shared() {
+			if err := s.store.DailyBackupDone(ctx, day, s.holder, time.Now()); err != nil {
+				return err
+			}
+		}
 		s.log.Info("daily backup written", "file", filepath.Join(dir, name))
 		if names, err = backupFiles(dir); err != nil {
 			return err
@@ -626,6 +658,16 @@ func dailyBackup(s *services, now time.Time) error {
 		names = names[1:]
 	}
 	return nil
+}
+
+// processName names this process among the replicas of a shared store:
+// host, process id and a random part (a restarted container may get the
+// same host name and pid).
+func processName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // backupFiles lists the daily backups in dir, oldest first.
