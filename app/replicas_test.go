@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,14 +22,42 @@ import (
 
 // TestTwoReplicasShareTheWebhook runs two accountbot processes (the built
 // binary) on one PostgreSQL database behind a make-believe load balancer
-// in Telegram webhook mode. Updates are spread over both, some are
-// delivered to both (Telegram repeats an update it got no answer for), and
-// one replica is killed with SIGKILL in the middle of the burst, its share
-// going to the other: every update is handled, none twice.
+// in Telegram webhook mode.
+//
+//   - Both start together at a moment when three supervisors' daily
+//     digests are due, and both run the scheduled jobs at start: each
+//     digest goes out once in all.
+//   - A burst of updates is spread over both; some are delivered to both
+//     (Telegram repeats an update it got no answer for).
+//   - Replica 2 is killed with SIGKILL in the middle of the burst while it
+//     is in the middle of five updates: their records are committed and
+//     their replies on the way (the fake Telegram holds them), but the
+//     webhook requests are never answered, so they go to replica 1, which
+//     must find them handled. The rest of replica 2's share goes to
+//     replica 1 as well.
+//
+// Every update is stored once and acknowledged at most once. The test
+// fails when the delivery key is not written in the transaction of the
+// first write (the held updates are then handled again), and when the
+// digests' claim is not shared.
 func TestTwoReplicasShareTheWebhook(t *testing.T) {
 	url := pgtest.URL(t)
-	var mu sync.Mutex
-	var replies []string
+	const (
+		n          = 60
+		killAt     = 40 // the kill comes after this many updates are sent
+		supervisor = 1990
+	)
+	// The updates replica 2 is in the middle of when it is killed.
+	hold := map[int]bool{}
+	for i := 31; i < killAt; i += 2 {
+		hold[2000+i] = true
+	}
+	var (
+		mu      sync.Mutex
+		replies = map[int][]string{} // by chat
+		held    = make(chan int, len(hold))
+		release = make(chan struct{})
+	)
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		method := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 		params := map[string]any{}
@@ -46,31 +75,57 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		case "getMe":
 			io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acct","username":"acct_bot"}}`)
 		case "sendMessage":
+			chat, _ := strconv.Atoi(fmt.Sprint(params["chat_id"]))
 			mu.Lock()
-			replies = append(replies, fmt.Sprint(params["text"]))
+			replies[chat] = append(replies[chat], fmt.Sprint(params["text"]))
 			mu.Unlock()
+			if hold[chat] {
+				// Telegram has the reply; the replica is stuck before it
+				// answers the webhook request.
+				held <- chat
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			}
 			io.WriteString(w, `{"ok":true,"result":{"message_id":7,"date":1767225600,"chat":{"id":100,"type":"private"}}}`)
 		default:
 			io.WriteString(w, `{"ok":true,"result":true}`)
 		}
 	}))
 	defer fake.Close()
+	defer close(release)
 	bin := buildBinary(t)
-	const n = 60
 	var hs []string
 	for i := range n {
 		hs = append(hs, fmt.Sprintf("telegram:%d", 2000+i))
 	}
 	heads := strings.Join(hs, ",")
+
+	// The supervisors, appointed before 08:30 (their digests' time) on a
+	// Tuesday; the replicas start after it.
+	seed := exec.Command(bin, "console")
+	seed.Env = append(binEnv(t.TempDir()), "ACCOUNTBOT_DATABASE_URL="+url, "ACCOUNTBOT_NOW=2026-03-03T07:00:00Z")
+	var in strings.Builder
+	in.WriteString("/client add Acme\n")
+	for k := range 3 {
+		fmt.Fprintf(&in, "/appoint telegram:%d supervisor \"Sup %d\"\n", supervisor+k, k)
+	}
+	seed.Stdin = strings.NewReader(in.String())
+	if out, err := seed.CombinedOutput(); err != nil || strings.Count(string(out), "Sup ") < 3 {
+		t.Fatalf("seeding: %v\n%s", err, out)
+	}
+
 	type replica struct {
 		addr string
 		cmd  *exec.Cmd
 		out  *syncBuffer
 	}
-	start := func() *replica {
+	launch := func() *replica {
 		r := &replica{addr: freeAddr(t), out: &syncBuffer{}}
 		r.cmd = exec.Command(bin, "run")
 		r.cmd.Env = append(binEnv(t.TempDir()), "ACCOUNTBOT_DATABASE_URL="+url, "ACCOUNTBOT_HTTP_ADDR="+r.addr,
+			"ACCOUNTBOT_NOW=2026-03-03T08:31:00Z",
 			"ACCOUNTBOT_HEADS="+heads, "TELEGRAM_BOT_TOKEN=123:secret-token", "TELEGRAM_API_URL="+fake.URL,
 			"TELEGRAM_WEBHOOK_URL=https://bot.example.com/tg/hook", "TELEGRAM_WEBHOOK_SECRET=hook-secret")
 		r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
@@ -78,11 +133,14 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { r.cmd.Process.Kill(); r.cmd.Wait() })
+		return r
+	}
+	up := func(r *replica) {
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			if resp, err := http.Get("http://" + r.addr + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					return r
+					return
 				}
 			}
 			if time.Now().After(deadline) {
@@ -90,7 +148,29 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 			}
 		}
 	}
-	replicas := []*replica{start(), start()}
+	// Started together, so that both run the jobs at start at once.
+	replicas := []*replica{launch(), launch()}
+	up(replicas[0])
+	up(replicas[1])
+	digests := func() map[int]int {
+		mu.Lock()
+		defer mu.Unlock()
+		out := map[int]int{}
+		for k := range 3 {
+			out[supervisor+k] = len(replies[supervisor+k])
+		}
+		return out
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d := digests()
+		if d[supervisor] > 0 && d[supervisor+1] > 0 && d[supervisor+2] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the digests did not go out: %v\nreplica 1:\n%s\nreplica 2:\n%s", d, replicas[0].out.String(), replicas[1].out.String())
+		}
+	}
+
 	client := &http.Client{Timeout: 10 * time.Second}
 	post := func(r *replica, id int) bool {
 		// Each from a chat of its own: Telegram paces the messages to one
@@ -111,8 +191,18 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for i := range n {
-		if i == n/2 {
-			replicas[1].cmd.Process.Kill() // mid-burst, requests in flight
+		if i == killAt {
+			// Mid-burst: replica 2 is inside the held updates (committed,
+			// replies sent, webhook requests unanswered) and maybe others.
+			timeout := time.After(20 * time.Second)
+			for range hold {
+				select {
+				case <-held:
+				case <-timeout:
+					t.Fatalf("replica 2 did not reach the held updates:\n%s", replicas[1].out.String())
+				}
+			}
+			replicas[1].cmd.Process.Kill()
 		}
 		wg.Add(1)
 		go func() {
@@ -150,24 +240,35 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	saved := map[string]int{}
-	for _, r := range replies {
-		if strings.Contains(r, "exists") || strings.Contains(r, "already") {
-			t.Errorf("an update was handled twice: %q", r)
-		}
-		for i := range n {
-			if name := fmt.Sprintf("Burst %03d", i); strings.Contains(r, name) {
-				saved[name]++
+	answered := 0
+	for i := range n {
+		chat := 2000 + i
+		saved := 0
+		for _, r := range replies[chat] {
+			if strings.Contains(r, "exists") || strings.Contains(r, "already") {
+				t.Errorf("update %d was handled twice: %q", i, r)
+			}
+			if strings.Contains(r, fmt.Sprintf("Burst %03d", i)) {
+				saved++
 			}
 		}
-	}
-	for name, k := range saved {
-		if k > 1 {
-			t.Errorf("%s acknowledged %d times", name, k)
+		if saved > 1 {
+			t.Errorf("Burst %03d acknowledged %d times", i, saved)
+		}
+		if hold[chat] && saved != 1 {
+			t.Errorf("held update %d: acknowledged %d times, want once (by the killed replica)", i, saved)
+		}
+		if saved > 0 {
+			answered++
 		}
 	}
-	if len(saved) < n*3/4 {
-		t.Errorf("only %d of %d updates were answered", len(saved), n)
+	if answered < n*3/4 {
+		t.Errorf("only %d of %d updates were answered", answered, n)
+	}
+	for k := range 3 {
+		if got := replies[supervisor+k]; len(got) != 1 {
+			t.Errorf("supervisor %d got %d messages, want one digest: %q", k, len(got), got)
+		}
 	}
 	if t.Failed() {
 		t.Logf("replica 1:\n%s\nreplica 2:\n%s", replicas[0].out.String(), replicas[1].out.String())
