@@ -21,6 +21,7 @@ import (
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // The benchmark data is a company (see company_bench_test.go): every
@@ -65,13 +66,40 @@ type benchEnv struct {
 	svc *handlers.Service
 }
 
+// openBench opens the company of people persons on Badger, or on
+// PostgreSQL (the same data) with ACCOUNTBOT_TEST_STORE=postgres.
 func openBench(b *testing.B, people int) *benchEnv {
+	b.Helper()
+	if os.Getenv(storetest.EnvStore) == "postgres" {
+		return openBenchURL(b, pgCompanyURL(b, people))
+	}
+	return openBadgerBench(b, people)
+}
+
+// openBadgerBench opens a private Badger copy of the company.
+func openBadgerBench(b *testing.B, people int) *benchEnv {
 	b.Helper()
 	dir := benchData(b, people)
 	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
 	if err != nil {
 		b.Fatal(err)
 	}
+	return benchService(b, st)
+}
+
+// openBenchURL opens the company in the PostgreSQL schema of u.
+func openBenchURL(b *testing.B, u string) *benchEnv {
+	b.Helper()
+	st, err := store.Open(store.Options{DatabaseURL: u, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchService(b, st)
+}
+
+// benchService puts the service over st, closed with the benchmark.
+func benchService(b *testing.B, st *store.Store) *benchEnv {
+	b.Helper()
 	b.Cleanup(func() { st.Close() })
 	cat, err := i18n.New()
 	if err != nil {

@@ -1,12 +1,9 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -14,61 +11,19 @@ import (
 	"time"
 
 	"accountbot/bot/console"
-	"accountbot/dates"
-	"accountbot/handlers"
-	"accountbot/i18n"
 	"accountbot/internal/pgtest"
-	"accountbot/store"
 )
 
 // openBenchOn opens the generated company of people persons on engine:
-// Badger in its data directory, or PostgreSQL with the same data restored
-// from a backup of it. Run with ACCOUNTBOT_TEST_PG_DURABLE=1 for a
-// PostgreSQL server with fsync and synchronous_commit on.
+// Badger in its data directory, or PostgreSQL with the same data (see
+// pgCompanyURL). Run with ACCOUNTBOT_TEST_PG_DURABLE=1 for a PostgreSQL
+// server with fsync and synchronous_commit on.
 func openBenchOn(b *testing.B, engine string, people int) *benchEnv {
 	b.Helper()
-	dir := benchData(b, people)
-	opts := store.Options{Dir: filepath.Join(dir, "data"), Logger: slog.New(slog.DiscardHandler)}
 	if engine == "postgres" {
-		src, err := store.Open(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var buf bytes.Buffer
-		err = src.Backup(&buf, nil, baseTime)
-		src.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		opts = store.Options{DatabaseURL: pgtest.URL(b), Logger: opts.Logger}
-		st, err := store.Open(opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.Restore(&buf, nil); err != nil {
-			b.Fatal(err)
-		}
-		if err := st.Compact(); err != nil {
-			b.Fatal(err)
-		}
-		st.Close()
+		return openBenchURL(b, pgCompanyURL(b, people))
 	}
-	st, err := store.Open(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	cat, err := i18n.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := handlers.DefaultConfig()
-	cfg.TZ = time.UTC
-	svc, err := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(baseTime)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &benchEnv{st: st, svc: svc}
+	return openBadgerBench(b, people)
 }
 
 // BenchmarkLogEngines logs conversations through the whole handler on

@@ -178,6 +178,26 @@ func lastLine(b []byte) string {
 	return lines[len(lines)-1]
 }
 
+// Tool returns the path of one of PostgreSQL's client programs (pg_dump,
+// pg_restore) of the same installation the private server runs from, or
+// "" when there is none.
+func Tool(name string) string {
+	if bin := findBin(); bin != "" {
+		if p := filepath.Join(bin, name); fileExists(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 // findBin finds the directory of initdb and pg_ctl: the newest
 // /usr/lib/postgresql/N/bin, or PATH.
 func findBin() string {

@@ -1,0 +1,320 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"accountbot/internal/pgtest"
+	"accountbot/store"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The generated company on PostgreSQL. Loading 50,000 clients and
+// 1,000,000 conversations through the store's restore path takes minutes
+// on a shared machine, so the loaded schema is kept as a pg_dump beside
+// the cached Badger company, named by a hash of the PostgreSQL engine's
+// code and migrations: a change to the engine loads it afresh. A dump is
+// restored into the test's own schema in well under a minute.
+
+// pgDumpSchema is the name the company's schema has inside a dump.
+const pgDumpSchema = "accountbot_company"
+
+// pgCompanyURL returns the URL of a schema of the test server holding the
+// company of people persons, the same data as the Badger copy of
+// benchData.
+func pgCompanyURL(b *testing.B, people int) string {
+	b.Helper()
+	u := pgtest.URL(b)
+	base, schema := splitSearchPath(b, u)
+	src, err := companyDir(b, people)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dump := filepath.Join(src, "pg-"+pgEngineHash(b)+".dump")
+	logger := slog.New(slog.DiscardHandler)
+	if _, err := os.Stat(dump); err == nil {
+		start := time.Now()
+		pgExec(b, base, "DROP SCHEMA "+schema+" CASCADE")
+		if out, err := exec.Command(pgTool(b, "pg_restore"), "--no-owner", "--jobs=2", "--dbname="+base, dump).CombinedOutput(); err != nil {
+			b.Fatalf("pg_restore %s: %v\n%s", dump, err, out)
+		}
+		pgExec(b, base, "ALTER SCHEMA "+pgDumpSchema+" RENAME TO "+schema)
+		// A dump carries no planner statistics.
+		st, err := store.Open(store.Options{DatabaseURL: u, Logger: logger})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Compact(); err != nil {
+			b.Fatal(err)
+		}
+		st.Close()
+		b.Logf("restored the company of %d people into PostgreSQL from %s in %v", people, dump, time.Since(start).Round(time.Millisecond))
+		return u
+	}
+	start := time.Now()
+	bak, err := os.CreateTemp("", "accountbot-company-*.bak")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(bak.Name())
+	defer bak.Close()
+	from, err := store.Open(store.Options{Dir: filepath.Join(benchData(b, people), "data"), Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = from.Backup(bak, nil, baseTime)
+	from.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bak.Seek(0, 0); err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(store.Options{DatabaseURL: u, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Restore(bak, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Compact(); err != nil {
+		b.Fatal(err)
+	}
+	st.Close()
+	loaded := time.Since(start)
+	// Dumped under a fixed schema name, so that any test's schema can
+	// take it.
+	tmp := dump + ".tmp" + strconv.Itoa(os.Getpid())
+	pgExec(b, base, "ALTER SCHEMA "+schema+" RENAME TO "+pgDumpSchema)
+	out, err := exec.Command(pgTool(b, "pg_dump"), "--format=custom", "--compress=1", "--no-owner", "--schema="+pgDumpSchema, "--file="+tmp, base).CombinedOutput()
+	pgExec(b, base, "ALTER SCHEMA "+pgDumpSchema+" RENAME TO "+schema)
+	if err != nil {
+		os.Remove(tmp)
+		b.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	if err := os.Rename(tmp, dump); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded the company of %d people into PostgreSQL in %v through restore (kept as %s)", people, loaded.Round(time.Millisecond), dump)
+	return u
+}
+
+// pgEngineHash names the PostgreSQL engine's layout: a hash of its code
+// and its migrations.
+func pgEngineHash(b *testing.B) string {
+	b.Helper()
+	files, _ := filepath.Glob("../store/engine_pg*.go")
+	more, _ := filepath.Glob("../store/pgschema/*")
+	files = append(files, more...)
+	sort.Strings(files)
+	if len(files) == 0 {
+		b.Fatal("no PostgreSQL engine files found under ../store")
+	}
+	h := sha256.New()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// splitSearchPath returns the server URL without the test's search_path,
+// and the schema it named.
+func splitSearchPath(b *testing.B, u string) (string, string) {
+	b.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := p.Query()
+	schema := q.Get("search_path")
+	if schema == "" {
+		b.Fatalf("no schema in %s", u)
+	}
+	q.Del("search_path")
+	p.RawQuery = q.Encode()
+	return p.String(), schema
+}
+
+func pgExec(b *testing.B, u, sql string) {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		b.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func pgTool(b *testing.B, name string) string {
+	b.Helper()
+	p := pgtest.Tool(name)
+	if p == "" {
+		b.Skipf("%s is not installed", name)
+	}
+	return p
+}
+
+// pgServer measures the CPU time of a PostgreSQL server on this machine:
+// its postmaster and the backends it forked. The reads on PostgreSQL do
+// much of their work there, outside the benchmark's process.
+type pgServer struct{ postmaster int }
+
+// findPGServer finds the server behind u through a backend's parent; zero
+// when the server is not a local process.
+func findPGServer(b *testing.B, u string) pgServer {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var pid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		b.Fatal(err)
+	}
+	st, ok := procStat(pid)
+	if !ok {
+		return pgServer{}
+	}
+	return pgServer{postmaster: st.ppid}
+}
+
+// cpu is the server's CPU time so far: the postmaster's own and its
+// finished children's, and the running backends'.
+func (s pgServer) cpu() time.Duration {
+	if s.postmaster == 0 {
+		return 0
+	}
+	pm, ok := procStat(s.postmaster)
+	if !ok {
+		return 0
+	}
+	total := pm.self + pm.children
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := procStat(pid); ok && st.ppid == s.postmaster {
+			total += st.self
+		}
+	}
+	return total
+}
+
+type procTimes struct {
+	ppid           int
+	self, children time.Duration
+}
+
+// procStat reads /proc/PID/stat: the parent, the process's CPU time and
+// that of its waited-for children.
+func procStat(pid int) (procTimes, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procTimes{}, false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return procTimes{}, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 15 {
+		return procTimes{}, false
+	}
+	n := func(k int) int64 { v, _ := strconv.ParseInt(f[k], 10, 64); return v }
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return procTimes{
+		ppid:     int(n(1)),
+		self:     time.Duration(n(11)+n(12)) * tick,
+		children: time.Duration(n(13)+n(14)) * tick,
+	}, true
+}
+
+// BenchmarkCompanyEngines runs the per-person reads of companyQueries (a
+// manager's and a supervisor's) on the company of 200 people (50,000
+// clients, 1,000,000 conversations) on Badger and on PostgreSQL, the same
+// data restored into it, alternately in one run, and reports both medians
+// and their ratio (PostgreSQL / Badger). CPU per read is the mean over the
+// run, the PostgreSQL server's processes included. Both engines must give
+// the same answer. ACCOUNTBOT_BENCH_PEOPLE=20 runs it on the small company.
+//
+//	go test ./handlers/ -run '^$' -bench CompanyEngines -benchtime 20x
+func BenchmarkCompanyEngines(b *testing.B) {
+	if ok, why := pgtest.Available(); !ok {
+		b.Skip("PostgreSQL is not available: " + why)
+	}
+	people := 200
+	if v := os.Getenv("ACCOUNTBOT_BENCH_PEOPLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 20 {
+			b.Fatalf("ACCOUNTBOT_BENCH_PEOPLE=%q: a number of people, at least 20", v)
+		}
+		people = n
+	}
+	pgURL := pgCompanyURL(b, people)
+	pg := openBenchURL(b, pgURL)
+	bd := openBadgerBench(b, people)
+	srv := findPGServer(b, pgURL)
+	for _, q := range companyQueries {
+		if strings.HasPrefix(q.name, "head/") {
+			continue
+		}
+		b.Run(q.name, func(b *testing.B) {
+			gb, gp := bd.runAs(b, q.who, q.text), pg.runAs(b, q.who, q.text)
+			if !strings.Contains(gb, q.want) {
+				b.Fatalf("%s on Badger: %q", q.text, gb)
+			}
+			if gp != gb {
+				b.Errorf("%s answers differently on PostgreSQL:\n%s\n--- Badger:\n%s", q.text, gp, gb)
+			}
+			var tb, tp []time.Duration
+			var cb, cp time.Duration
+			for i := 0; i < b.N; i++ {
+				t0, c0 := time.Now(), cpuTime()
+				bd.runAs(b, q.who, q.text)
+				tb, cb = append(tb, time.Since(t0)), cb+cpuTime()-c0
+				t0, c0, s0 := time.Now(), cpuTime(), srv.cpu()
+				pg.runAs(b, q.who, q.text)
+				tp, cp = append(tp, time.Since(t0)), cp+cpuTime()-c0+srv.cpu()-s0
+			}
+			med := func(ds []time.Duration) time.Duration {
+				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+				return ds[len(ds)/2]
+			}
+			mb, mp := med(tb), med(tp)
+			b.ReportMetric(float64(mb.Microseconds())/1000, "ms-badger")
+			b.ReportMetric(float64(mp.Microseconds())/1000, "ms-pg")
+			b.ReportMetric(float64(mp)/float64(max(mb, time.Microsecond)), "ratio")
+			b.ReportMetric(float64(cb.Microseconds())/1000/float64(b.N), "cpu-ms-badger")
+			if srv.postmaster != 0 {
+				b.ReportMetric(float64(cp.Microseconds())/1000/float64(b.N), "cpu-ms-pg")
+				b.ReportMetric(float64(cp)/float64(max(cb, time.Microsecond)), "cpu-ratio")
+			}
+		})
+	}
+}
