@@ -379,6 +379,10 @@ type StaleQuery struct {
 	// the longest untouched first; zero asks for every stale client, owner
 	// by owner in the order of Owners and by id within an owner.
 	Oldest int
+	// CountOnly asks for the counts alone (Total and ByOwner), without
+	// records: they come from maintained counts, whatever the owners'
+	// books hold.
+	CountOnly bool
 }
 
 // StaleList answers a StaleQuery: Total counts every stale client, also
@@ -386,4 +390,6 @@ type StaleQuery struct {
 type StaleList struct {
 	Total   int
 	Clients []*Client
+	// ByOwner is each owner's count, under StaleQuery.CountOnly.
+	ByOwner map[uint64]int
 }

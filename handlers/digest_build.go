@@ -103,13 +103,12 @@ type digestRow struct {
 
 	// For the detailed digest, written only for the rows shown.
 	overdue []*crm.Task
-	stale   []*crm.Client
 }
 
 // coreDetail writes the lines under a person's row in the detailed digest:
 // their overdue tasks (unless the "needs you" list already has them) and
 // the stale clients, longest untouched first.
-func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow) []string {
+func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow) ([]string, error) {
 	var detail []string
 	if !sc.personal() {
 		for i, t := range row.overdue {
@@ -120,8 +119,16 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 			detail = append(detail, "⚠ "+s.taskLine(ctx, sc, t))
 		}
 	}
-	if len(row.stale) > 0 {
-		stale := row.stale
+	var stale []*crm.Client
+	if row.Stale > 0 {
+		st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{row.ID}, TouchBefore: sc.Now.Add(-s.cfg.StaleTouch),
+			ReviewBefore: sc.Now.Add(-s.cfg.StaleReview), Oldest: digestDetailItems})
+		if err != nil {
+			return nil, err
+		}
+		stale = st.Clients
+	}
+	if len(stale) > 0 {
 		sort.Slice(stale, func(i, j int) bool { return lastTouch(stale[i]).Before(lastTouch(stale[j])) })
 		var names []string
 		for _, c := range stale {
@@ -132,7 +139,7 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 		}
 		detail = append(detail, sc.T("digest.detail_stale", "names", strings.Join(names, ", ")))
 	}
-	return detail
+	return detail, nil
 }
 
 // Limits that keep a digest to one screen; the detailed one shows all.
@@ -224,6 +231,13 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 	today := dates.Day(sc.Now, sc.TZ)
 	quiet := workdaysBefore(today, inactiveWorkdays)
 	touchBefore, reviewBefore := sc.Now.Add(-s.cfg.StaleTouch), sc.Now.Add(-s.cfg.StaleReview)
+	// The stale counts of everyone at once, from the maintained counts;
+	// the names of the longest untouched only for the rows the detailed
+	// digest shows (coreDetail).
+	staleCounts, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: sc.Owners, TouchBefore: touchBefore, ReviewBefore: reviewBefore, CountOnly: true})
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range sc.Owners {
 		p := sc.People[id]
 		act, err := s.store.OwnerActivity(ctx, id, sc.Period.From, sc.Period.To)
@@ -234,13 +248,8 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		if err != nil {
 			return nil, err
 		}
-		st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{id}, TouchBefore: touchBefore, ReviewBefore: reviewBefore, Oldest: digestDetailItems})
-		if err != nil {
-			return nil, err
-		}
-		staleCount, stale := st.Total, st.Clients
-		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: staleCount, Deputy: sc.away[id],
-			overdue: overdue, stale: stale}
+		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: staleCounts.ByOwner[id], Deputy: sc.away[id],
+			overdue: overdue}
 		// A supervisor or head without a book of their own is no row.
 		if p.Role != crm.RoleManager && act.Clients == 0 && len(overdue) == 0 {
 			continue
@@ -405,7 +414,11 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 		}
 		lines = append(lines, row)
 		if sc.Full {
-			for _, d := range append(s.coreDetail(ctx, sc, r), ownerDetail[r.ID]...) {
+			detail, err := s.coreDetail(ctx, sc, r)
+			if err != nil {
+				return bot.Reply{}, err
+			}
+			for _, d := range append(detail, ownerDetail[r.ID]...) {
 				lines = append(lines, "   "+d)
 			}
 		}

@@ -424,10 +424,21 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 			}
 		}
 	}
+	var ids []uint64
 	for i := range out {
 		if out[i].Client == "" {
-			if c, err := s.store.Client(ctx, out[i].ClientID); err == nil {
-				out[i].Client = c.Name
+			ids = append(ids, out[i].ClientID)
+		}
+	}
+	if len(ids) > 0 {
+		// The names of the promises' and meetings' clients in one read.
+		names, err := s.store.ClientNames(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if out[i].Client == "" {
+				out[i].Client = names[out[i].ClientID]
 			}
 		}
 	}

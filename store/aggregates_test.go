@@ -54,6 +54,14 @@ func (w *aggWorld) step() {
 			w.t.Fatal(err)
 		}
 		w.clients = append(w.clients, c.ID)
+	case op < 4 && w.rng.Intn(3) == 0:
+		// A conversation: the client's last touch moves (or not, when
+		// it is older than the last one).
+		id := w.clients[w.rng.Intn(len(w.clients))]
+		v := &crm.Conversation{ClientID: id, AuthorID: 1, Channels: []string{"call"}, Text: "call", At: w.at.AddDate(0, 0, -w.rng.Intn(60))}
+		if err := w.s.LogConversation(ctx, v, nil); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			w.t.Fatal(err)
+		}
 	case op < 4:
 		// Reassignment or a new segment.
 		id := w.clients[w.rng.Intn(len(w.clients))]
@@ -158,6 +166,8 @@ func (w *aggWorld) check(s *Store, when string) {
 	}
 	w.checkPages(s, when)
 	w.checkStalePages(s, when)
+	w.checkStaleCounts(s, when)
+	w.checkActivity(s, when)
 	w.checkNoteCounts(s, when)
 }
 
@@ -202,11 +212,91 @@ func (w *aggWorld) checkNoteCountsSince(s *Store, when string, since time.Time) 
 	}
 }
 
+// staleThresholds are the (touch before, review before) pairs the stale
+// checks ask at, moving back and forth so that the maintained counts are
+// corrected both ways and moved.
+func (w *aggWorld) staleThresholds() [][2]time.Time {
+	return [][2]time.Time{
+		{w.at.AddDate(0, 0, -30), w.at.AddDate(0, 0, -120)},
+		{w.at.AddDate(0, 0, -10), w.at.AddDate(0, 0, -40)},
+		{w.at.AddDate(0, 0, -45), w.at.AddDate(0, 0, -90)},
+		{w.at.AddDate(0, 0, -30), w.at.AddDate(0, 0, -120)},
+	}
+}
+
+// checkActivity compares each owner's activity read through the
+// maintained count and the index by last touch with the one read from
+// every owner index entry.
+func (w *aggWorld) checkActivity(s *Store, when string) {
+	w.t.Helper()
+	if err := s.ensureStale(ctx); err != nil {
+		w.t.Fatal(err)
+	}
+	defer func() { activityByIndex = true }()
+	for _, from := range []time.Time{w.at.AddDate(0, 0, -7), w.at.AddDate(0, 0, -40), {}} {
+		for _, o := range append(slices.Clone(aggOwners), 99) {
+			activityByIndex = true
+			got, err := s.OwnerActivity(ctx, o, from, w.at)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			activityByIndex = false
+			want, err := s.OwnerActivity(ctx, o, from, w.at)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if got != want {
+				w.t.Fatalf("%s: OwnerActivity(%d, %v) = %+v, from every entry %+v", when, o, from, got, want)
+			}
+		}
+	}
+}
+
+// checkStaleCounts compares the maintained stale counts with a count of
+// every client that is stale.
+func (w *aggWorld) checkStaleCounts(s *Store, when string) {
+	w.t.Helper()
+	for _, th := range w.staleThresholds() {
+		tb, rb := th[0], th[1]
+		want := map[uint64]int{}
+		if err := s.EachClient(ctx, func(c *crm.Client) bool {
+			want[c.OwnerID] += 0
+			if staleTimesOf(c).stale(tb.Unix(), rb.Unix()) {
+				want[c.OwnerID]++
+			}
+			return true
+		}); err != nil {
+			w.t.Fatal(err)
+		}
+		owners := append(slices.Clone(aggOwners), 99)
+		got, err := s.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: tb, ReviewBefore: rb, CountOnly: true})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		total := 0
+		for _, o := range owners {
+			total += want[o]
+			if got.ByOwner[o] != want[o] {
+				w.t.Fatalf("%s: stale counts at (%v, %v): owner %d has %d, recomputed %d", when, tb, rb, o, got.ByOwner[o], want[o])
+			}
+		}
+		if got.Total != total || len(got.Clients) != 0 {
+			w.t.Fatalf("%s: stale counts at (%v, %v): %d in all and %d clients, recomputed %d", when, tb, rb, got.Total, len(got.Clients), total)
+		}
+	}
+}
+
 // checkStalePages compares pages of stale clients with a sort of every
 // client that is stale.
 func (w *aggWorld) checkStalePages(s *Store, when string) {
 	w.t.Helper()
-	tb, rb := w.at.AddDate(0, 0, -30), w.at.AddDate(0, 0, -120)
+	for _, th := range w.staleThresholds() {
+		w.checkStalePagesAt(s, when, th[0], th[1])
+	}
+}
+
+func (w *aggWorld) checkStalePagesAt(s *Store, when string, tb, rb time.Time) {
+	w.t.Helper()
 	brief := func(c *crm.Client) string {
 		return fmt.Sprintf("%d/%d/%s/%s/%s/%d/%d", c.ID, c.OwnerID, c.Name, c.City, c.Status, unix(c.LastTouch), unix(c.ReviewedAt))
 	}
@@ -357,7 +447,7 @@ func (w *aggWorld) peersByScan(s *Store, q crm.PeerQuery) crm.PeerPurchases {
 // and after the aggregates are dropped and rebuilt as in a store written
 // before they existed.
 func TestAggregatesEqualRecomputation(t *testing.T) {
-	for seed := int64(1); seed <= 3; seed++ {
+	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			if seed == 3 {
 				// Walks of the name index that give up for the sort.
@@ -368,6 +458,17 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 				// Lists of many stale clients walk the name index.
 				defer func(n int) { fewStale = n }(fewStale)
 				fewStale = 2
+			}
+			if seed != 4 {
+				// Lists of stale clients over more than a few: the
+				// maintained stale counts.
+				defer func(n int) { staleScanMax = n }(staleScanMax)
+				staleScanMax = 0
+			}
+			if seed == 1 {
+				// Every read moves the counts.
+				defer func(n int) { staleMoves = n }(staleMoves)
+				staleMoves = -1
 			}
 			w := &aggWorld{t: t, s: openMem(t), rng: rand.New(rand.NewSource(seed)), at: time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)}
 			for i := 0; i < 400; i++ {
@@ -396,7 +497,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker}); err != nil {
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker, []byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker}); err != nil {
 		return err
 	}
 	// Name index entries without a value, as written before they had one.

@@ -10,7 +10,7 @@ import (
 
 // upsertBatch is how many rows one transaction of UpsertClients writes. A
 // batch that Badger finds too big is split in two.
-const upsertBatch = 1000
+const upsertBatch = 500
 
 // UpsertClients creates or updates many clients, matched by normalised
 // name, in few transactions (one per upsertBatch rows, each synced once).

@@ -99,11 +99,18 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 	if err := s.ensureCounts(ctx); err != nil {
 		return out, err
 	}
+	if q.Stale {
+		if err := s.ensureStale(ctx); err != nil {
+			return out, err
+		}
+	}
 	visible := make(map[uint64]bool, len(q.Owners))
 	for _, o := range q.Owners {
 		visible[o] = true
 	}
+	var maintain []uint64
 	err := s.view(ctx, func(tx *Tx) error {
+		out, maintain = crm.ClientPage{}, nil
 		all := 0
 		if err := tx.scan([]byte("coc/"), false, true, func(k []byte, item Item) (bool, error) {
 			n, err := tx.counterOf(item)
@@ -118,8 +125,13 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 		}); err != nil {
 			return err
 		}
-		if q.Stale {
+		if q.Stale && out.Total <= staleScanMax {
 			return tx.stalePage(q, &out)
+		}
+		if q.Stale {
+			var err error
+			maintain, err = tx.stalePageCounted(q, visible, all, &out)
+			return err
 		}
 		var es []pageEntry
 		// Choose by data size: the walk reads about n·all/Total entries
@@ -160,6 +172,9 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 		}
 		return nil
 	})
+	if err == nil {
+		s.maintainStale(ctx, maintain, q.TouchBefore.Unix(), q.ReviewBefore.Unix())
+	}
 	return out, err
 }
 
@@ -290,5 +305,138 @@ func (tx *Tx) stalePage(q crm.ClientPageQuery, out *crm.ClientPage) error {
 func staleBrief(c *crm.Client) *crm.Client {
 	b := briefOf(c)
 	b.LastTouch, b.ReviewedAt = c.LastTouch, c.ReviewedAt
+	return b
+}
+
+// staleScanMax is how many clients a list of stale ones reads through the
+// owners' index entries (what they cost is the owners' own clients); a
+// list over more, a head's, is counted from the maintained stale counts
+// (stale.go) instead.
+var staleScanMax = 2000
+
+// stalePageCounted fills out with a page of the stale clients of the
+// visible owners and their number, from the maintained stale counts
+// (all is how many clients the store holds), and returns the owners whose
+// counts should be made or moved. When the stale clients are many, the
+// name index is walked in order until the page is full, testing each
+// visible client's owner index entry, which takes about the page times
+// all/stale steps; when they are few (or the walk gives up), they are
+// read from the staleness indexes and sorted.
+func (tx *Tx) stalePageCounted(q crm.ClientPageQuery, visible map[uint64]bool, all int, out *crm.ClientPage) ([]uint64, error) {
+	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
+	out.Total = 0
+	var maintain []uint64
+	for _, o := range q.Owners {
+		n, m, err := tx.ownerStale(o, tb, rb)
+		if err != nil {
+			return nil, err
+		}
+		out.Total += n
+		if m {
+			maintain = append(maintain, o)
+		}
+	}
+	if out.Total == 0 {
+		return maintain, nil
+	}
+	n := q.Offset + q.Limit
+	var es []pageEntry
+	walked := false
+	if out.Total > fewStale {
+		var err error
+		if es, walked, err = tx.stalePageByName(visible, tb, rb, n, 4*n*all/out.Total+walkSlack); err != nil {
+			return nil, err
+		}
+	}
+	if !walked {
+		var err error
+		if es, err = tx.staleCollect(q.Owners, tb, rb); err != nil {
+			return nil, err
+		}
+	}
+	sortPage(es)
+	for i := q.Offset; i < len(es) && i < q.Offset+q.Limit; i++ {
+		out.Clients = append(out.Clients, es[i].c)
+	}
+	return maintain, nil
+}
+
+// stalePageByName walks the name index in order and returns the first n
+// stale clients of the visible owners, and the rest of the clients with
+// the last one's folded name. It gives up (ok false) after budget entries.
+func (tx *Tx) stalePageByName(visible map[uint64]bool, tb, rb int64, n, budget int) (es []pageEntry, ok bool, err error) {
+	ok = true
+	err = tx.scan([]byte("cn/"), false, true, func(k []byte, item Item) (bool, error) {
+		if budget--; budget < 0 {
+			ok = false
+			return false, nil
+		}
+		sep := len(k) - 9
+		if sep < 3 || k[sep] != nameSep {
+			return true, nil
+		}
+		norm := string(k[3:sep])
+		if len(es) >= n && norm != es[len(es)-1].norm {
+			return false, nil
+		}
+		c, e, err := tx.briefByName(tailID(k), item, visible)
+		if err != nil || c == nil || !e.stale(tb, rb) {
+			return err == nil, err
+		}
+		es = append(es, pageEntry{norm, staleBriefOf(c, e)})
+		return true, nil
+	})
+	return es, ok, err
+}
+
+// staleCollect returns every stale client of the owners, from the
+// staleness indexes: those last touched before tb, and those reviewed
+// before rb.
+func (tx *Tx) staleCollect(owners []uint64, tb, rb int64) ([]pageEntry, error) {
+	var es []pageEntry
+	for _, o := range owners {
+		seen := map[uint64]bool{}
+		add := func(id uint64) error {
+			if seen[id] {
+				return nil
+			}
+			seen[id] = true
+			oi, err := tx.item(ownerKey(o, id))
+			if err != nil {
+				return err
+			}
+			var e ownerEntry
+			if err := oi.Value(func(v []byte) error { e = decodeOwnerVal(id, o, v); return nil }); err != nil {
+				return err
+			}
+			c := e.brief
+			if c == nil {
+				if c, err = tx.client(id); err != nil {
+					return err
+				}
+			}
+			es = append(es, pageEntry{crm.NormalizeName(c.Name), staleBriefOf(c, e)})
+			return nil
+		}
+		if err := tx.eachStaleLast(o, minTime, tb, func(e staleEntry) error { return add(e.id) }); err != nil {
+			return nil, err
+		}
+		if err := tx.eachStaleReview(o, minTime, rb, func(id uint64, _, _ int64) error { return add(id) }); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
+}
+
+// staleBriefOf is the brief of c in a list of stale clients, with the
+// times of its owner index entry.
+func staleBriefOf(c *crm.Client, e ownerEntry) *crm.Client {
+	b := briefOf(c)
+	if e.touch != 0 {
+		b.LastTouch = time.Unix(e.touch, 0)
+	}
+	if e.review != 0 {
+		b.ReviewedAt = time.Unix(e.review, 0)
+	}
 	return b
 }

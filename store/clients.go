@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -171,6 +174,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 		return err
 	}
 	if err := tx.countsFollowClient(old, c); err != nil {
+		return err
+	}
+	if err := tx.staleFollowClient(old, c); err != nil {
 		return err
 	}
 	return tx.put(clientKey(c.ID), c)
@@ -353,25 +359,61 @@ func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]strin
 			if _, ok := out[id]; ok {
 				continue
 			}
-			c, err := tx.client(id)
+			name, err := tx.clientName(id)
 			if errors.Is(err, errNotFound) {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			out[id] = c.Name
+			out[id] = name
 		}
 		return nil
 	})
 	return out, err
 }
 
+// clientName reads the name of the client with id, decoding the record's
+// fields only up to the name (the second): a list of names needs no
+// whole record.
+func (tx *Tx) clientName(id uint64) (string, error) {
+	item, err := tx.item(clientKey(id))
+	if err != nil {
+		return "", err
+	}
+	var name string
+	err = item.Value(func(v []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(v))
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			return fmt.Errorf("client %d: not an object", id)
+		}
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if t == "name" {
+				return dec.Decode(&name)
+			}
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return name, err
+}
+
 // StaleClients answers q from the owner index: it decides staleness from
 // the times kept in the index and reads the records of only the clients it
 // returns (all of them, or the q.Oldest longest untouched). Every owner is
-// read in one transaction.
+// read in one transaction. Counts alone (q.CountOnly) come from the
+// maintained stale counts (stale.go).
 func (s *Store) StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error) {
+	if q.CountOnly {
+		return s.staleCounts(ctx, q)
+	}
 	type cand struct {
 		id   uint64
 		last int64

@@ -99,27 +99,73 @@ func (s *Store) DigestDelivery(ctx context.Context, reader, subject uint64, date
 	return &d, nil
 }
 
+// activityByIndex lets tests compare the two ways OwnerActivity reads.
+var activityByIndex = true
+
 // OwnerActivity sums up the conversations on owner's clients: their
 // number, the latest, and how many were logged in [from, to). It reads
-// the owner index (which holds each client's last touch) and then only the
-// conversation keys of the clients touched since from, so its cost follows
-// the owner's recent work, not the size of the store.
+// the maintained client count and the index by last touch (stale.go), or,
+// before that index is complete, the owner index (which holds each
+// client's last touch), and then only the conversation keys of the clients
+// touched since from, so its cost follows the owner's recent work, not the
+// size of the store or of the owner's book.
 func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
 	var out crm.OwnerActivity
 	fromUnix := from.Unix()
-	err := s.view(ctx, func(tx *Tx) error {
+	indexed, err := s.staleIndexed(ctx)
+	if err != nil {
+		return out, err
+	}
+	indexed = indexed && activityByIndex
+	if indexed {
+		if err := s.ensureCounts(ctx); err != nil {
+			return out, err
+		}
+	}
+	err = s.view(ctx, func(tx *Tx) error {
 		var recent []uint64
 		var last int64
-		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-			out.Clients++
-			if e.touch > last {
-				last = e.touch
+		if indexed {
+			// From the maintained count and the index by last touch:
+			// the clients touched since from, and the last touch from
+			// its end, not every client of the owner.
+			n, err := tx.counter(ownerCountKey(owner))
+			if err != nil {
+				return err
 			}
-			if e.touch != 0 && e.touch >= fromUnix {
-				recent = append(recent, id)
+			out.Clients = int(n)
+			if err := tx.eachStaleLast(owner, fromUnix, maxTime, func(e staleEntry) error {
+				if e.st.touch != 0 && e.st.touch >= fromUnix {
+					recent = append(recent, e.id)
+				}
+				return nil
+			}); err != nil {
+				return err
 			}
-			return true, nil
-		})
+			if err := tx.scan(key("csl/", owner), true, true, func(_ []byte, item Item) (bool, error) {
+				return last == 0, item.Value(func(v []byte) error {
+					if len(v) == 16 {
+						last = int64(binary.BigEndian.Uint64(v[8:]))
+					}
+					return nil
+				})
+			}); err != nil {
+				return err
+			}
+		}
+		var err error
+		if !indexed {
+			err = tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+				out.Clients++
+				if e.touch > last {
+					last = e.touch
+				}
+				if e.touch != 0 && e.touch >= fromUnix {
+					recent = append(recent, id)
+				}
+				return true, nil
+			})
+		}
 		if last > 0 {
 			out.LastTouch = time.Unix(last, 0)
 		}

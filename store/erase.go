@@ -206,7 +206,10 @@ func eraseClientRecord(tx *Tx, id uint64) ([][]byte, int, error) {
 			return nil, 0, err
 		}
 	}
-	return [][]byte{clientKey(id), nameKey(c), ownerKey(c.OwnerID, id)}, 1, nil
+	if err := tx.staleCount(c.OwnerID, staleTimesOf(c), -1); err != nil {
+		return nil, 0, err
+	}
+	return append([][]byte{clientKey(id), nameKey(c), ownerKey(c.OwnerID, id)}, staleKeys(c)...), 1, nil
 }
 
 // eraseClientHistory lists the history of the client's fields. Index
