@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"time"
 
@@ -373,9 +372,10 @@ func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]strin
 	return out, err
 }
 
-// clientName reads the name of the client with id, decoding the record's
-// fields only up to the name (the second): a list of names needs no
-// whole record.
+// clientName reads the name of the client with id. A record as
+// encoding/json writes it starts with its id and name, so the name is read
+// from there without decoding the rest: a list of names needs no whole
+// record.
 func (tx *Tx) clientName(id uint64) (string, error) {
 	item, err := tx.item(clientKey(id))
 	if err != nil {
@@ -383,26 +383,43 @@ func (tx *Tx) clientName(id uint64) (string, error) {
 	}
 	var name string
 	err = item.Value(func(v []byte) error {
-		dec := json.NewDecoder(bytes.NewReader(v))
-		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-			return fmt.Errorf("client %d: not an object", id)
+		if s, ok := leadingName(v); ok {
+			return json.Unmarshal(s, &name)
 		}
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			if t == "name" {
-				return dec.Decode(&name)
-			}
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return err
-			}
+		var c crm.Client
+		if err := json.Unmarshal(v, &c); err != nil {
+			return err
 		}
+		name = c.Name
 		return nil
 	})
 	return name, err
+}
+
+// leadingName returns the JSON string of the name of a client record
+// that starts {"id":N,"name":"…", and false for any other.
+func leadingName(v []byte) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(v, []byte(`{"id":`))
+	if !ok {
+		return nil, false
+	}
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	rest, ok = bytes.CutPrefix(rest[i:], []byte(`,"name":`))
+	if !ok || len(rest) == 0 || rest[0] != '"' {
+		return nil, false
+	}
+	for j := 1; j < len(rest); j++ {
+		switch rest[j] {
+		case '\\':
+			j++
+		case '"':
+			return rest[:j+1], true
+		}
+	}
+	return nil, false
 }
 
 // StaleClients answers q from the owner index: it decides staleness from

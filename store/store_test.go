@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +286,38 @@ func TestOwnerIndexBriefs(t *testing.T) {
 	}
 	if e := decodeOwnerVal(9, 4, append(ownerVal(c)[:16], 0xff)); e.brief != nil {
 		t.Fatal("a damaged brief was read")
+	}
+}
+
+// TestClientNamesReadsTheName checks that names read from the start of
+// the records (leadingName) are the names stored, escapes and all, and
+// that a record in another shape is decoded whole.
+func TestClientNamesReadsTheName(t *testing.T) {
+	s := openMem(t)
+	names := []string{"Acme", `Quote "Q" Ltd`, `Back\slash`, "Агро ООД", "Ampersand <html> & co"}
+	var ids []uint64
+	for _, n := range names {
+		c := &crm.Client{Name: n, OwnerID: 1}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	// A record written with its fields in another order.
+	if err := s.update(ctx, func(tx *Tx) error {
+		return tx.set(clientKey(99), []byte(`{"owner_id":1,"name":"Odd \"order\"","id":99}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClientNames(ctx, append(ids, 99, 12345))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint64]string{99: `Odd "order"`}
+	for i, id := range ids {
+		want[id] = names[i]
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ClientNames = %v, want %v", got, want)
 	}
 }
