@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -25,73 +24,6 @@ func memStore(t testing.TB) *Store {
 }
 
 var ctx = context.Background()
-
-func TestClientIndexes(t *testing.T) {
-	s := memStore(t)
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	for i, name := range []string{"Acme", "Acme Bulgaria", "Петров ЕООД", "Beta"} {
-		c := &crm.Client{Name: name, OwnerID: uint64(1 + i%2), CreatedAt: now, ReviewedAt: now}
-		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tests := []struct {
-		q    string
-		want []string
-	}{
-		{"acme", []string{"Acme", "Acme Bulgaria"}},
-		{"Акме б", []string{"Acme Bulgaria"}},
-		{"petrov", []string{"Петров ЕООД"}},
-		{"ПЕТРОВ", []string{"Петров ЕООД"}},
-		{"gamma", nil},
-	}
-	for _, tt := range tests {
-		got, err := s.FindClients(ctx, tt.q, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		for _, c := range got {
-			names = append(names, c.Name)
-		}
-		if strings.Join(names, ",") != strings.Join(tt.want, ",") {
-			t.Errorf("FindClients(%q) = %v, want %v", tt.q, names, tt.want)
-		}
-	}
-	mine, _ := s.ClientsByOwner(ctx, []uint64{1})
-	if len(mine) != 2 {
-		t.Fatalf("owner 1 has %d clients", len(mine))
-	}
-	// Renaming and reassigning move the indexes.
-	if _, err := s.UpdateClient(ctx, mine[0].ID, crm.Actor{PersonID: 1}, now, func(c *crm.Client) error {
-		c.Name, c.OwnerID = "Gamma", 2
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.FindClients(ctx, "gamma", 0); len(got) != 1 {
-		t.Errorf("renamed client not found by its new name")
-	}
-	if got, _ := s.FindClients(ctx, mine[0].Name, 0); len(got) != 0 && got[0].ID == mine[0].ID && crm.NormalizeName(got[0].Name) != crm.NormalizeName("Gamma") {
-		t.Errorf("renamed client still found by its old name")
-	}
-	if got, _ := s.ClientsByOwner(ctx, []uint64{1}); len(got) != 1 {
-		t.Errorf("owner index not moved: %d", len(got))
-	}
-	hist, _ := s.History(ctx, "client", mine[0].ID)
-	var fields []string
-	for _, h := range hist {
-		fields = append(fields, h.Field)
-	}
-	if strings.Join(fields, ",") != "created,name,owner" {
-		t.Errorf("history fields %v", fields)
-	}
-	// A name that folds to an existing one is a conflict.
-	err := s.CreateClient(ctx, &crm.Client{Name: "BETA"}, crm.Actor{})
-	if crm.ErrorCode(err) != crm.ECONFLICT {
-		t.Errorf("duplicate name: %v", err)
-	}
-}
 
 func TestIDsNeverReused(t *testing.T) {
 	dir := t.TempDir()
@@ -167,60 +99,6 @@ func TestWrongEncryptionKey(t *testing.T) {
 	}
 }
 
-func TestStaleUsesOwnerIndex(t *testing.T) {
-	s := memStore(t)
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	old := now.AddDate(0, 0, -40)
-	mk := func(name string, touch, review time.Time) {
-		c := &crm.Client{Name: name, OwnerID: 7, CreatedAt: review, ReviewedAt: review, LastTouch: touch}
-		if err := s.CreateClient(ctx, c, crm.Actor{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk("fresh", now, now)
-	mk("untouched", old, now)
-	mk("never touched, new", time.Time{}, now)
-	mk("never touched, old", time.Time{}, old)
-	mk("unreviewed", now, now.AddDate(0, 0, -100))
-	got, err := s.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{7}, TouchBefore: now.AddDate(0, 0, -30), ReviewBefore: now.AddDate(0, 0, -90)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, c := range got.Clients {
-		names = append(names, c.Name)
-	}
-	want := "untouched,never touched, old,unreviewed"
-	if strings.Join(names, ",") != want {
-		t.Errorf("stale = %q, want %q", strings.Join(names, ","), want)
-	}
-}
-
-func TestOpenTasksByDue(t *testing.T) {
-	s := memStore(t)
-	base := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
-	for i, d := range []int{3, -1, 0, 1} {
-		tk := &crm.Task{AssigneeID: 5, Text: string(rune('a' + i)), Due: base.AddDate(0, 0, d)}
-		if err := s.CreateTask(ctx, tk); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := s.OpenTasks(ctx, []uint64{5}, base.AddDate(0, 0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].Text != "b" || got[1].Text != "c" {
-		t.Fatalf("open tasks %+v", got)
-	}
-	if _, err := s.UpdateTask(ctx, got[0].ID, func(t *crm.Task) error { t.DoneAt = base; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = s.OpenTasks(ctx, []uint64{5}, base.AddDate(0, 0, 1))
-	if len(got) != 1 || got[0].Text != "c" {
-		t.Fatalf("done task still open: %+v", got)
-	}
-}
-
 // The data directory must not be readable by others.
 func TestDataDirPermissions(t *testing.T) {
 	dir := t.TempDir() + "/data"
@@ -232,42 +110,6 @@ func TestDataDirPermissions(t *testing.T) {
 	out, _ := exec.Command("stat", "-c", "%a", dir).Output()
 	if strings.TrimSpace(string(out)) != "700" {
 		t.Errorf("data dir mode %s", out)
-	}
-}
-
-func TestStaleSummaryMatchesStaleClients(t *testing.T) {
-	s := memStore(t)
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	for i := 0; i < 40; i++ {
-		touch := now.AddDate(0, 0, -i*2)
-		if i%5 == 0 {
-			touch = time.Time{}
-		}
-		c := &crm.Client{Name: fmt.Sprintf("Client %d", i), OwnerID: 3, CreatedAt: now.AddDate(0, 0, -200), ReviewedAt: now.AddDate(0, 0, -i*3), LastTouch: touch}
-		if err := s.CreateClient(ctx, c, crm.Actor{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tb, rb := now.AddDate(0, 0, -30), now.AddDate(0, 0, -90)
-	q := crm.StaleQuery{Owners: []uint64{3}, TouchBefore: tb, ReviewBefore: rb}
-	every, err := s.StaleClients(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := every.Clients
-	q.Oldest = 4
-	sum, err := s.StaleClients(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, oldest := sum.Total, sum.Clients
-	if n != len(all) || every.Total != n || n == 0 || len(oldest) != 4 {
-		t.Fatalf("summary %d/%d, stale %d", n, len(oldest), len(all))
-	}
-	for i := 1; i < len(oldest); i++ {
-		if oldest[i].LastTouch.Before(oldest[i-1].LastTouch) {
-			t.Errorf("not oldest first: %v before %v", oldest[i-1].LastTouch, oldest[i].LastTouch)
-		}
 	}
 }
 

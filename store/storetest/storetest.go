@@ -57,6 +57,24 @@ func Badger(t *testing.T) func() *store.Store {
 	}
 }
 
+// BadgerInMemory is the Badger engine in memory. Its store cannot be
+// reopened (the data goes with it): use it for cases that open once, such
+// as RunConcurrency.
+func BadgerInMemory(t *testing.T) func() *store.Store {
+	opened := false
+	return func() *store.Store {
+		if opened {
+			t.Fatal("an in-memory store cannot be reopened")
+		}
+		opened = true
+		st, err := store.Open(store.Options{InMemory: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+}
+
 // Postgres is the PostgreSQL engine on a fresh schema (skipped when
 // PostgreSQL is missing).
 func Postgres(t *testing.T) func() *store.Store {

@@ -17,36 +17,6 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// Run runs the contract on stores from opener. Every case gets its own
-// store; a case that reopens it closes it first.
-func Run(t *testing.T, opener Opener) {
-	cases := []struct {
-		name string
-		fn   func(t *testing.T, open func() *store.Store)
-	}{
-		{"clients", testClients},
-		{"conversations in order", testConversations},
-		{"tasks", testTasks},
-		{"deals", testDeals},
-		{"claims", testClaims},
-		{"delivery keys", testDeliveryKeys},
-		{"concurrent updates lose nothing", testConcurrent},
-		{"ids never reused after reopen", testIDsAfterReopen},
-		{"erasure removes every key", testErasure},
-		{"leases", testLeases},
-		{"stale clients", testStale},
-		{"open tasks of several people", testOpenTasksOf},
-		{"claim queries", testClaimQueries},
-		{"delivery key rules", testDeliveryRules},
-		{"segment clients", testSegmentClients},
-		{"digest records by date", testDigestDays},
-		{"deal totals by period", testDealPeriods},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, opener(t)) })
-	}
-}
-
 var ctx = context.Background()
 
 func opened(t *testing.T, open func() *store.Store) *store.Store {

@@ -13,6 +13,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func TestBadger(t *testing.T) { storetest.Run(t, storetest.Badger) }
+// The engines run side by side; the cases of one engine run one after
+// another (PostgreSQL stores opening together wait for each other's
+// migration lock).
+func TestBadger(t *testing.T) { t.Parallel(); storetest.Run(t, storetest.Badger) }
 
-func TestPostgres(t *testing.T) { storetest.Run(t, storetest.Postgres) }
+// TestBadgerInMemory runs the conflict cases on the in-memory engine the
+// handlers' tests use, whose transactions conflict like the disk one's.
+func TestBadgerInMemory(t *testing.T) {
+	t.Parallel()
+	storetest.RunConcurrency(t, storetest.BadgerInMemory)
+}
+
+func TestPostgres(t *testing.T) { t.Parallel(); storetest.Run(t, storetest.Postgres) }

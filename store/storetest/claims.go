@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"context"
@@ -6,21 +6,12 @@ import (
 	"time"
 
 	"accountbot/crm"
+	"accountbot/store"
 )
 
 var claimT0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-func claimsStore(t *testing.T, dir string) *Store {
-	t.Helper()
-	opts := Options{InMemory: dir == "", Dir: dir}
-	s, err := Open(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func addClaimClient(t *testing.T, s *Store, name string, owner uint64) *crm.Client {
+func addClaimClient(t *testing.T, s *store.Store, name string, owner uint64) *crm.Client {
 	t.Helper()
 	c := &crm.Client{Name: name, OwnerID: owner, CreatedAt: claimT0, ReviewedAt: claimT0}
 	if err := s.CreateClient(context.Background(), c, crm.Actor{PersonID: owner}); err != nil {
@@ -34,10 +25,9 @@ func newTestClaim(cl *crm.Client, by uint64, at time.Time) *crm.Claim {
 	return &c
 }
 
-func TestClaimIDsNeverReused(t *testing.T) {
+func testClaimIDsNeverReused(t *testing.T, open func() *store.Store) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	s := claimsStore(t, dir)
+	s := open()
 	cl := addClaimClient(t, s, "Acme", 1)
 	for i := 0; i < 2; i++ {
 		if err := s.CreateClaim(ctx, newTestClaim(cl, 1, claimT0)); err != nil {
@@ -53,8 +43,7 @@ func TestClaimIDsNeverReused(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = claimsStore(t, dir)
-	defer s.Close()
+	s = opened(t, open)
 	c := newTestClaim(cl, 1, claimT0)
 	if err := s.CreateClaim(ctx, c); err != nil {
 		t.Fatal(err)
@@ -64,16 +53,15 @@ func TestClaimIDsNeverReused(t *testing.T) {
 	}
 }
 
-func TestClaimIndexesFollowChanges(t *testing.T) {
+func testClaimIndexesFollowChanges(t *testing.T, open func() *store.Store) {
 	ctx := context.Background()
-	s := claimsStore(t, "")
-	defer s.Close()
+	s := opened(t, open)
 	cl := addClaimClient(t, s, "Acme", 1)
 	c := newTestClaim(cl, 1, claimT0)
 	if err := s.CreateClaim(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	open := func(person uint64) []uint64 {
+	openOf := func(person uint64) []uint64 {
 		t.Helper()
 		sums, err := s.ClaimsOf(ctx, []uint64{person}, true)
 		if err != nil {
@@ -85,8 +73,8 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 		}
 		return ids
 	}
-	if got := open(1); len(got) != 1 || got[0] != c.ID {
-		t.Fatalf("owner's open claims = %v", got)
+	if got := openOf(1); len(got) != 1 || got[0] != c.ID {
+		t.Fatalf("owner's openOf claims = %v", got)
 	}
 	sums, _ := s.ClaimsOf(ctx, []uint64{1}, true)
 	if sums[0].Severity != crm.SeverityHigh || sums[0].Category != "delivery" || !sums[0].ResolveDue.Equal(c.ResolveDue) || sums[0].ClientID != cl.ID {
@@ -98,8 +86,8 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := open(5); len(got) != 1 {
-		t.Errorf("assignee's open claims = %v", got)
+	if got := openOf(5); len(got) != 1 {
+		t.Errorf("assignee's openOf claims = %v", got)
 	}
 	// A refused step changes nothing.
 	if _, err := s.UpdateClaim(ctx, c.ID, func(x crm.Claim) (crm.Claim, error) {
@@ -111,20 +99,20 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	if _, err := s.UpdateClient(ctx, cl.ID, crm.Actor{PersonID: 1}, claimT0, func(x *crm.Client) error { x.OwnerID = 2; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got := open(1); len(got) != 0 {
+	if got := openOf(1); len(got) != 0 {
 		t.Errorf("old owner still has %v", got)
 	}
-	if got := open(2); len(got) != 1 {
+	if got := openOf(2); len(got) != 1 {
 		t.Errorf("new owner has %v", got)
 	}
-	// Resolved: no longer open, but among the closed ones.
+	// Resolved: no longer openOf, but among the closed ones.
 	if _, err := s.UpdateClaim(ctx, c.ID, func(x crm.Claim) (crm.Claim, error) {
 		return crm.ApplyClaimEvent(x, crm.ClaimEvent{Kind: crm.StepResolve, At: claimT0.Add(time.Hour), By: crm.Actor{PersonID: 3, OnBehalfOf: 2}, Cause: "loading"})
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := open(2); len(got) != 0 {
-		t.Errorf("resolved claim still open: %v", got)
+	if got := openOf(2); len(got) != 0 {
+		t.Errorf("resolved claim still openOf: %v", got)
 	}
 	closed, _ := s.ClaimsOf(ctx, []uint64{2}, false)
 	if len(closed) != 1 || closed[0].Status != crm.ClaimResolved {
@@ -155,10 +143,9 @@ func TestClaimIndexesFollowChanges(t *testing.T) {
 	}
 }
 
-func TestEscalateClaimsOnce(t *testing.T) {
+func testEscalateClaimsOnce(t *testing.T, open func() *store.Store) {
 	ctx := context.Background()
-	s := claimsStore(t, "")
-	defer s.Close()
+	s := opened(t, open)
 	cl := addClaimClient(t, s, "Acme", 1)
 	c := newTestClaim(cl, 1, claimT0) // resolve due at +10h
 	if err := s.CreateClaim(ctx, c); err != nil {

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"context"
@@ -7,20 +7,11 @@ import (
 	"time"
 
 	"accountbot/crm"
+	"accountbot/store"
 )
 
-func openDeliveriesStore(t *testing.T) *Store {
-	t.Helper()
-	s, err := Open(Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func TestDeliveredSharesTheDeliveryKey(t *testing.T) {
-	s := openDeliveriesStore(t)
+func testDeliveredSharesTheDeliveryKey(t *testing.T, open func() *store.Store) {
+	s := opened(t, open)
 	ctx := context.Background()
 	const k = "telegram/update/7"
 	if ok, err := s.Delivered(ctx, k); err != nil || ok {
@@ -45,8 +36,8 @@ func TestDeliveredSharesTheDeliveryKey(t *testing.T) {
 	}
 }
 
-func TestBookkeepingNeverClaimsTheDeliveryKey(t *testing.T) {
-	s := openDeliveriesStore(t)
+func testBookkeepingNeverClaimsTheDeliveryKey(t *testing.T, open func() *store.Store) {
+	s := opened(t, open)
 	ctx := crm.WithDeliveryKey(context.Background(), "telegram/update/9")
 	if err := s.SetCursor(ctx, "telegram/offset", 10); err != nil {
 		t.Fatal(err)
@@ -75,8 +66,8 @@ func TestBookkeepingNeverClaimsTheDeliveryKey(t *testing.T) {
 	}
 }
 
-func TestMarkDeliveredAndUnreachable(t *testing.T) {
-	s := openDeliveriesStore(t)
+func testMarkDeliveredAndUnreachable(t *testing.T, open func() *store.Store) {
+	s := opened(t, open)
 	ctx := context.Background()
 	if err := s.MarkDelivered(ctx, "telegram/update/1", time.Hour); err != nil {
 		t.Fatal(err)
