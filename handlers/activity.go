@@ -131,7 +131,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 // log.next_usage; a marker followed by no date it knows, error.bad_date
 // naming what was typed.
 func (r *request) cutDue(s string) (text, due string, err error) {
-	body, due, marked := cutMarker(" "+s, r.words("list.due_by")...)
+	body, due, marked := cutMarker(" "+s, r.Words("list.due_by")...)
 	if marked {
 		if _, _, ok := r.parseDue(due, r.Now, r.TZ); ok {
 			return body, due, nil
@@ -147,7 +147,7 @@ func (r *request) cutDue(s string) (text, due string, err error) {
 		}
 		if _, _, ok := r.parseDue(phrase, r.Now, r.TZ); ok {
 			rest := words[:len(words)-n]
-			for len(rest) > 0 && r.is(rest[len(rest)-1], "list.due_lead") {
+			for len(rest) > 0 && r.Is(rest[len(rest)-1], "list.due_lead") {
 				rest = rest[:len(rest)-1]
 			}
 			return strings.Join(rest, " "), phrase, nil
@@ -181,7 +181,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	}
 	var msg string
 	switch a := args[0]; {
-	case r.is(a, "task.done"):
+	case r.Is(a, "task.done"):
 		if !t.Open() {
 			return w.Reply(ctx, bot.Reply{Text: r.T("task.already_done", "id", core.IDRef("T", id)), Edit: r.Button})
 		}
@@ -189,7 +189,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return err
 		}
 		msg = r.T("task.done", "id", core.IDRef("T", id), "text", t.Text)
-	case r.is(a, "task.later"):
+	case r.Is(a, "task.later"):
 		// Postpone by an hour from now: the reminder rings again then.
 		at := r.Now.Add(time.Hour).Truncate(time.Minute)
 		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.People[t.AssigneeID]))); return nil })
@@ -197,11 +197,11 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return err
 		}
 		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
-	case r.is(a, "task.tomorrow") || r.is(a, "task.move"):
+	case r.Is(a, "task.tomorrow") || r.Is(a, "task.move"):
 		tz := r.svc.personTZ(r.People[t.AssigneeID])
 		day := dates.AddDays(dates.Day(r.Now, tz), 1)
 		var at time.Time
-		if len(args) > 2 && !r.is(a, "task.tomorrow") {
+		if len(args) > 2 && !r.Is(a, "task.tomorrow") {
 			d, a, ok := r.parseDue(strings.Join(args[2:], " "), r.Now, tz)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(args[2:], " "))

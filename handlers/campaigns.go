@@ -24,10 +24,10 @@ func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "campaign.usage")
 	}
-	if r.is(args[0], "campaign.add") {
+	if r.Is(args[0], "campaign.add") {
 		return s.campaignAdd(ctx, w, r, args[1:])
 	}
-	if len(args) > 1 && r.is(args[len(args)-1], "campaign.report") {
+	if len(args) > 1 && r.Is(args[len(args)-1], "campaign.report") {
 		c, err := s.findCampaign(ctx, strings.Join(args[:len(args)-1], " "))
 		if err != nil {
 			return err
@@ -321,7 +321,7 @@ func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	var campName string
 	for _, k := range a.Keys {
 		switch {
-		case r.is(k, "lead.key.campaign"):
+		case r.Is(k, "lead.key.campaign"):
 			campName = a.KV[k]
 		default:
 			return crm.Errorf(crm.EINVALID, "lead.usage")

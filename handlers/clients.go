@@ -26,11 +26,11 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return crm.Errorf(crm.EINVALID, "client.usage")
 	}
 	switch a := args[0]; {
-	case r.is(a, "client.add"):
+	case r.Is(a, "client.add"):
 		return s.clientAdd(ctx, w, r, args[1:])
-	case r.is(a, "client.edit"):
+	case r.Is(a, "client.edit"):
 		return s.clientEdit(ctx, w, r, args[1:])
-	case r.is(a, "client.reassign"):
+	case r.Is(a, "client.reassign"):
 		return s.clientReassign(ctx, w, r, args[1:])
 	}
 	if sub, ok := s.clientSubs[strings.ToLower(args[0])]; ok {
@@ -39,11 +39,11 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	last := args[len(args)-1]
 	name := strings.Join(args[:len(args)-1], " ")
 	switch {
-	case r.is(last, "client.tail.ok"):
+	case r.Is(last, "client.tail.ok"):
 		if name != "" {
 			return s.clientConfirm(ctx, w, r, name)
 		}
-	case r.is(last, "client.tail.history"):
+	case r.Is(last, "client.tail.history"):
 		if name != "" {
 			return s.clientHistory(ctx, w, r, name)
 		}
@@ -422,12 +422,12 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var who *crm.Person
 	kv := s.lex.splitKV(r.Command.Args)
 	for _, wd := range kv.Plain {
-		if sc, ok := core.ScopeWord(wd); ok {
+		if sc, ok := r.ScopeWord(wd); ok {
 			scope = sc
 			continue
 		}
 		switch {
-		case r.is(wd, "clients.stale"):
+		case r.Is(wd, "clients.stale"):
 			stale = true
 		default:
 			if strings.HasPrefix(wd, "@") || strings.Contains(wd, ":") {

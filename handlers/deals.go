@@ -187,7 +187,7 @@ func (r *request) parseProbability(s string) (*int, error) {
 	case "", "-", "—":
 		return nil, nil
 	}
-	if r.is(v, "deal.probability.auto") {
+	if r.Is(v, "deal.probability.auto") {
 		return nil, nil
 	}
 	n, err := strconv.Atoi(v)
@@ -263,33 +263,33 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return crm.Errorf(crm.EINVALID, "deal.usage")
 	}
 	switch sub := args[0]; {
-	case r.is(sub, "deal.add"):
+	case r.Is(sub, "deal.add"):
 		return s.dealAdd(ctx, w, r, restAfterWord(r.Command.Rest))
-	case r.is(sub, "deal.move"):
+	case r.Is(sub, "deal.move"):
 		return s.dealMove(ctx, w, r, args[1:])
-	case r.is(sub, "deal.edit"):
+	case r.Is(sub, "deal.edit"):
 		return s.dealEdit(ctx, w, r, args[1:])
-	case r.is(sub, "deal.won"):
+	case r.Is(sub, "deal.won"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealSetStage(ctx, w, r, args[1], crm.StageWon)
-	case r.is(sub, "deal.lost"):
+	case r.Is(sub, "deal.lost"):
 		return s.dealLost(ctx, w, r, restAfterWord(r.Command.Rest))
-	case r.is(sub, "deal.reopen"):
+	case r.Is(sub, "deal.reopen"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealReopen(ctx, w, r, args[1])
-	case r.is(sub, "deal.cancel"):
+	case r.Is(sub, "deal.cancel"):
 		return s.dealCancel(ctx, w, r, restAfterWord(r.Command.Rest))
-	case r.is(sub, "deal.history"):
+	case r.Is(sub, "deal.history"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealHistory(ctx, w, r, args[1])
 	}
-	if len(args) == 2 && r.is(args[1], "deal.history") {
+	if len(args) == 2 && r.Is(args[1], "deal.history") {
 		return s.dealHistory(ctx, w, r, args[0])
 	}
 	if len(args) != 1 {
@@ -442,7 +442,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 			d.Stage = st
 		}
 	case "close":
-		if v == "" || v == "-" || v == "—" || r.is(v, "deal.close.none") {
+		if v == "" || v == "-" || v == "—" || r.Is(v, "deal.close.none") {
 			d.ExpectedClose = time.Time{}
 			return nil
 		}
@@ -495,7 +495,7 @@ func nextStage(st crm.Stage) crm.Stage {
 func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
 	var words []string
 	for _, a := range args {
-		if r.is(a, "deal.move.to") {
+		if r.Is(a, "deal.move.to") {
 			continue
 		}
 		words = append(words, a)

@@ -155,7 +155,7 @@ func (s *Service) personTZ(p *crm.Person) *time.Location {
 // now; "/digest settings …" changes the schedule.
 func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
-	if len(args) > 0 && r.is(args[0], "digest.settings") {
+	if len(args) > 0 && r.Is(args[0], "digest.settings") {
 		return s.digestSettings(ctx, w, r, args[1:])
 	}
 	var (
@@ -166,11 +166,11 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	)
 	for _, a := range args {
 		switch {
-		case r.is(a, "digest.full"):
+		case r.Is(a, "digest.full"):
 			full = true
-		case r.is(a, "digest.week"):
+		case r.Is(a, "digest.week"):
 			kind = crm.DigestWeekly
-		case r.is(a, "digest.day"):
+		case r.Is(a, "digest.day"):
 			kind = crm.DigestDaily
 		case strings.HasPrefix(a, "@") || strings.Contains(a, ":"):
 			p, err := r.ResolvePerson(a)
@@ -298,15 +298,15 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 		k = strings.ToLower(strings.TrimSpace(k))
 		if !hasValue {
 			switch {
-			case r.is(k, "digest.set.on"):
+			case r.Is(k, "digest.set.on"):
 				sched.Off = false
-			case r.is(k, "digest.set.off"):
+			case r.Is(k, "digest.set.off"):
 				sched.Off = true
-			case r.is(k, "digest.set.daily"):
+			case r.Is(k, "digest.set.daily"):
 				if sched.Days == 0 {
 					sched.Days = crm.Workdays
 				}
-			case r.is(k, "digest.set.weekly"):
+			case r.Is(k, "digest.set.weekly"):
 				sched.Days = 0
 				if sched.Weekly == 0 {
 					sched.Weekly = crm.WeekdayOf(time.Monday)
@@ -317,20 +317,20 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 			continue
 		}
 		switch {
-		case r.is(k, "digest.key.time"):
+		case r.Is(k, "digest.key.time"):
 			h, m, ok := dates.ParseClock(v)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.bad_time", "value", v)
 			}
 			sched.At = h*60 + m
-		case r.is(k, "digest.key.days"):
+		case r.Is(k, "digest.key.days"):
 			d, ok := s.lex.parseWeekdays(v)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.bad_days", "value", v)
 			}
 			sched.Days = d
-		case r.is(k, "digest.key.weekly"):
-			if r.is(v, "digest.weekly.off") {
+		case r.Is(k, "digest.key.weekly"):
+			if r.Is(v, "digest.weekly.off") {
 				sched.Weekly = 0
 				break
 			}

@@ -500,11 +500,11 @@ func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return s.healthList(ctx, w, r, r.DefaultScope())
 	}
 	if len(args) == 1 {
-		if scope, ok := core.ScopeWord(args[0]); ok {
+		if scope, ok := r.ScopeWord(args[0]); ok {
 			return s.healthList(ctx, w, r, scope)
 		}
 	}
-	if r.is(args[0], "health.settings") {
+	if r.Is(args[0], "health.settings") {
 		return s.healthSettings(ctx, w, r, args[1:])
 	}
 	c, err := r.Client(ctx, r.Command.Rest)

@@ -29,15 +29,15 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	if len(args) >= 2 {
 		switch a := args[0]; {
-		case r.is(a, "renewal.done"):
+		case r.Is(a, "renewal.done"):
 			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
 				return s.renewalDone(ctx, w, r, id, true)
 			}
-		case r.is(a, "renewal.reopen"):
+		case r.Is(a, "renewal.reopen"):
 			if id, ok := parseRenewalRef(args[1]); ok && len(args) == 2 {
 				return s.renewalDone(ctx, w, r, id, false)
 			}
-		case r.is(a, "renewal.edit"):
+		case r.Is(a, "renewal.edit"):
 			if id, ok := parseRenewalRef(args[1]); ok {
 				return s.renewalEdit(ctx, w, r, id, strings.Join(args[2:], " "))
 			}
@@ -324,16 +324,16 @@ func nextRenewal(rs []crm.Renewal) *crm.Renewal {
 func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	scope, months := r.DefaultScope(), 3
 	for _, a := range r.Command.Args {
-		if sc, ok := core.ScopeWord(a); ok {
+		if sc, ok := r.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}
 		switch {
-		case r.is(a, "renewals.month"):
+		case r.Is(a, "renewals.month"):
 			months = 1
-		case r.is(a, "renewals.quarter"):
+		case r.Is(a, "renewals.quarter"):
 			months = 3
-		case r.is(a, "renewals.year"):
+		case r.Is(a, "renewals.year"):
 			months = 12
 		default:
 			return crm.Errorf(crm.EINVALID, "renewals.usage")

@@ -32,6 +32,8 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob("*.go")
+	families, _ := filepath.Glob("*/*.go") // core and the family packages
+	files = append(files, families...)
 	crmFiles, _ := filepath.Glob("../crm/*.go")
 	storeFiles, _ := filepath.Glob("../store/*.go")
 	files = append(append(files, crmFiles...), storeFiles...)
@@ -62,9 +64,9 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 				idx = 0
 			case "Errorf":
 				idx = 1
-			case "is", "typed": // typed words (words.go)
+			case "Is", "typed": // typed words (words.go, core.Request.Is)
 				idx, prefix = 1, i18n.WordsPrefix
-			case "words":
+			case "words", "Words":
 				idx, prefix = 0, i18n.WordsPrefix
 			case "addClientSub":
 				idx, prefix = 0, i18n.WordsPrefix+"client."

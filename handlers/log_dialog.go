@@ -76,7 +76,7 @@ func (s *Service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *requ
 	if ds == nil {
 		return crm.Errorf(crm.EINVALID, "log.usage")
 	}
-	if r.is(ref, "log.stop") {
+	if r.Is(ref, "log.stop") {
 		if err := s.endDialog(ctx, r.Identity); err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 			Buttons: [][]bot.Button{{{Label: r.T("log.dialog.no_next"), Data: noStep}, {Label: r.T("log.dialog.cancel"), Data: "/log stop"}}}})
 	}
 	cmd := "/log " + d.Client + ": " + s.lex.cmdText(d.Text)
-	if step := text; step != noStep && !r.is(step, "list.log_no_next") {
+	if step := text; step != noStep && !r.Is(step, "list.log_no_next") {
 		if _, _, err := r.cutDue(step); err != nil {
 			// Ask again: the dialog stays at the next step.
 			return true, err

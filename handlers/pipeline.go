@@ -13,7 +13,6 @@ import (
 	"accountbot/dates"
 	"accountbot/money"
 
-	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -88,19 +87,19 @@ func (r *request) parsePeriod(words []string) (period, bool) {
 	q := (int(now.Month())-1)/3 + 1
 	w := strings.ToLower(strings.Join(words, " "))
 	switch {
-	case r.is(w, "period.month"):
+	case r.Is(w, "period.month"):
 		return r.monthPeriod(now.Year(), now.Month()), true
-	case r.is(w, "period.quarter"):
+	case r.Is(w, "period.quarter"):
 		return r.quarterPeriod(now.Year(), q), true
-	case r.is(w, "period.last_month"):
+	case r.Is(w, "period.last_month"):
 		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.TZ)
 		return r.monthPeriod(m.Year(), m.Month()), true
-	case r.is(w, "period.last_quarter"):
+	case r.Is(w, "period.last_quarter"):
 		if q == 1 {
 			return r.quarterPeriod(now.Year()-1, 4), true
 		}
 		return r.quarterPeriod(now.Year(), q-1), true
-	case r.is(w, "period.year"):
+	case r.Is(w, "period.year"):
 		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.TZ)
 		return period{from: from, to: from.AddDate(1, 0, 0), label: strconv.Itoa(now.Year())}, true
 	}
@@ -137,7 +136,7 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			rest = r.Command.Args[i:]
 			break
 		}
-		if sc, ok := core.ScopeWord(a); ok {
+		if sc, ok := r.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}
@@ -150,10 +149,10 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			continue
 		}
 		switch {
-		case r.is(a, "pipeline.stuck"):
+		case r.Is(a, "pipeline.stuck"):
 			mode = "stuck"
 			continue
-		case r.is(a, "pipeline.report"):
+		case r.Is(a, "pipeline.report"):
 			mode = "report"
 			continue
 		}
@@ -510,7 +509,7 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	var who *crm.Person
 	var pwords []string
 	for _, a := range r.Command.Args {
-		if sc, ok := core.ScopeWord(a); ok {
+		if sc, ok := r.ScopeWord(a); ok {
 			scope = sc
 			continue
 		}

@@ -25,11 +25,11 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	if len(args) == 2 {
 		switch a := args[0]; {
-		case r.is(a, "promise.done"):
+		case r.Is(a, "promise.done"):
 			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseDone(ctx, w, r, id)
 			}
-		case r.is(a, "promise.reopen"):
+		case r.Is(a, "promise.reopen"):
 			if id, ok := core.ParseRef("P", args[1]); ok {
 				return s.promiseReopen(ctx, w, r, id)
 			}
@@ -49,7 +49,7 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return s.promiseList(ctx, w, r, c)
 	}
 	text, kv := takeKeys(text, s.lex.promiseKeys)
-	body, due, ok := cutMarker(" "+text, r.words("list.promise_due_by")...)
+	body, due, ok := cutMarker(" "+text, r.Words("list.promise_due_by")...)
 	body = strings.TrimSpace(body)
 	if !ok || body == "" {
 		return crm.Errorf(crm.EINVALID, "promise.usage")
@@ -64,9 +64,9 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	fromClient := false
 	if v, ok := kv["from"]; ok {
 		switch {
-		case r.is(v, "promise.from.client"):
+		case r.Is(v, "promise.from.client"):
 			fromClient = true
-		case r.is(v, "promise.from.us"):
+		case r.Is(v, "promise.from.us"):
 		default:
 			return crm.Errorf(crm.EINVALID, "promise.bad_from", "value", v)
 		}

@@ -70,7 +70,7 @@ func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at 
 			return time.Time{}, time.Time{}, false
 		}
 		rest := f[:n-1]
-		if k := len(rest); k > 0 && (rest[k-1] == "@" || r.is(rest[k-1], "list.due_at")) {
+		if k := len(rest); k > 0 && (rest[k-1] == "@" || r.Is(rest[k-1], "list.due_at")) {
 			rest = rest[:k-1]
 		}
 		d := dates.Day(now, tz)
@@ -451,9 +451,9 @@ func (s *Service) agendaCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		a := strings.ToLower(args[0])
 		var fn func(*crm.Person) error
 		switch {
-		case r.is(a, "agenda.off"):
+		case r.Is(a, "agenda.off"):
 			fn = func(p *crm.Person) error { p.AgendaOff = true; return nil }
-		case r.is(a, "agenda.on"):
+		case r.Is(a, "agenda.on"):
 			fn = func(p *crm.Person) error { p.AgendaOff = false; return nil }
 		default:
 			h, m, ok := dates.ParseClock(a)
@@ -493,14 +493,14 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 			}
 			v = strings.TrimSpace(v)
 			switch {
-			case r.is(k, "me.key.email"):
+			case r.Is(k, "me.key.email"):
 				addr, ok := parseEmail(v)
 				if !ok {
 					return crm.Errorf(crm.EINVALID, "me.bad_email", "value", v)
 				}
 				sets = append(sets, func(p *crm.Person) { p.Email = addr })
-			case r.is(k, "me.key.tz"):
-				if v == "" || r.is(v, "me.tz.default") {
+			case r.Is(k, "me.key.tz"):
+				if v == "" || r.Is(v, "me.tz.default") {
 					sets = append(sets, func(p *crm.Person) { p.TZ = "" })
 					break
 				}
@@ -510,17 +510,17 @@ func (s *Service) meCmd(ctx context.Context, w bot.ReplyWriter, r *request) erro
 				}
 				name := loc.String()
 				sets = append(sets, func(p *crm.Person) { p.TZ = name })
-			case r.is(k, "me.key.lang"):
+			case r.Is(k, "me.key.lang"):
 				lang := i18n.Lang(v)
 				if lang == "" {
 					return crm.Errorf(crm.EINVALID, "lang.usage")
 				}
 				sets = append(sets, func(p *crm.Person) { p.Lang = lang })
-			case r.is(k, "me.key.agenda"):
+			case r.Is(k, "me.key.agenda"):
 				switch {
-				case r.is(v, "me.agenda.off"):
+				case r.Is(v, "me.agenda.off"):
 					sets = append(sets, func(p *crm.Person) { p.AgendaOff = true })
-				case r.is(v, "me.agenda.on"):
+				case r.Is(v, "me.agenda.on"):
 					sets = append(sets, func(p *crm.Person) { p.AgendaOff = false })
 				default:
 					h, m, ok := dates.ParseClock(v)

@@ -95,7 +95,7 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			}
 			by = f
 		default:
-			if sc, ok := core.ScopeWord(a); ok {
+			if sc, ok := r.ScopeWord(a); ok {
 				scope = sc
 				continue
 			}

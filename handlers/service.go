@@ -443,7 +443,7 @@ func (s *Service) add(sp *spec) {
 	s.specs = append(s.specs, sp)
 	names := append([]string{sp.name}, sp.aliases...)
 	s.router.Handle(bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-		off, paged := core.TakePage(m)
+		off, paged := core.TakePage(m, s.cat)
 		r, err := s.newRequest(ctx, m)
 		if err != nil {
 			return err

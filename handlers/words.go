@@ -40,14 +40,7 @@ func (s *Service) vocab(group string, options ...string) map[string]string {
 	return m
 }
 
-// is reports whether a (any letter case) is a form of vocabulary entry key
-// in any language.
-func (r *request) is(a, key string) bool { return r.svc.typed(a, key) }
-
-// words returns every form of vocabulary entry key in every language.
-func (r *request) words(key string) []string { return r.svc.cat.Words(i18n.WordsPrefix + key) }
-
-// typed is is for code that has the service but no request.
+// typed is core.Request.Is for code that has the service but no request.
 func (s *Service) typed(a, key string) bool { return s.cat.IsWord(i18n.WordsPrefix+key, a) }
 
 // addClientSub makes "/client WORD …" run sub, for every form of the

@@ -227,6 +227,19 @@ func (c *Catalog) For(lang string) Localizer {
 // Lang returns the localizer's language.
 func (l Localizer) Lang() string { return l.lang }
 
+// IsWord reports whether s is a form of vocabulary key in any language
+// (Catalog.IsWord): what a person types does not depend on the language
+// the bot answers in.
+func (l Localizer) IsWord(key, s string) bool { return l.c.IsWord(key, s) }
+
+// Words returns the forms of vocabulary key in every language
+// (Catalog.Words).
+func (l Localizer) Words(key string) []string { return l.c.Words(key) }
+
+// WordsIn returns the forms of vocabulary key in the localizer's language,
+// the one to show first (Catalog.WordsIn).
+func (l Localizer) WordsIn(key string) []string { return l.c.WordsIn(l.lang, key) }
+
 // T returns the message key filled with args, given as name/value pairs.
 // A "count" argument selects the plural form. An unknown key returns the
 // key itself, so a missing word shows instead of an empty reply (and the

@@ -1,11 +1,11 @@
 package core
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
 	"accountbot/bot"
+	"accountbot/i18n"
 )
 
 // Lists page: a list longer than its page ends in "… and N more" and a
@@ -15,18 +15,20 @@ import (
 // pages the same way without parsing it. A handler that reads its store
 // page by page can pass r.Page(n).Offset and .Limit down.
 
-// pageKeys are the words of the page argument ("page=30", "стр=30").
-var pageKeys = []string{"page", "стр", "страница"}
+// PageWords is the vocabulary entry of the page argument's key ("page=30",
+// "стр=30").
+const PageWords = i18n.WordsPrefix + "page.key"
 
-// TakePage removes a trailing page=N from a command and returns N; ok
-// is false without one.
-func TakePage(m *bot.Message) (offset int, ok bool) {
+// TakePage removes a trailing page=N (N=, a form of PageWords in cat) from
+// a command and returns N; ok is false without one. It runs before the
+// command's request exists.
+func TakePage(m *bot.Message, cat *i18n.Catalog) (offset int, ok bool) {
 	n := len(m.Command.Args)
 	if n == 0 {
 		return 0, false
 	}
 	k, v, ok := strings.Cut(m.Command.Args[n-1], "=")
-	if !ok || !slices.Contains(pageKeys, strings.ToLower(k)) {
+	if !ok || !cat.IsWord(PageWords, k) {
 		return 0, false
 	}
 	off, err := strconv.Atoi(v)

@@ -307,16 +307,25 @@ func (r *Request) VisibleOwners(scope string) ([]uint64, error) {
 	return out, nil
 }
 
+// Is reports whether w (any letter case) is a form of the typed-in
+// vocabulary entry "words."+key (i18n/locales/LANG/*.toml) in any
+// language: people type either language.
+func (r *Request) Is(w, key string) bool { return r.Loc.IsWord(i18n.WordsPrefix+key, w) }
+
+// Words returns every form of the vocabulary entry "words."+key in every
+// language.
+func (r *Request) Words(key string) []string { return r.Loc.Words(i18n.WordsPrefix + key) }
+
+// Scopes are the scopes of a list, their words "words.scope.NAME".
+var Scopes = []string{"mine", "team", "all"}
+
 // ScopeWord reads a scope word ("mine", "team", "all" and their
 // Bulgarian forms); ok is false for other words.
-func ScopeWord(w string) (string, bool) {
-	switch strings.ToLower(w) {
-	case "mine", "my", "me", "мои", "моите", "мой", "аз":
-		return "mine", true
-	case "team", "екип", "екипа", "екипът":
-		return "team", true
-	case "all", "everyone", "всички", "всичко", "фирмата":
-		return "all", true
+func (r *Request) ScopeWord(w string) (string, bool) {
+	for _, sc := range Scopes {
+		if r.Is(w, "scope."+sc) {
+			return sc, true
+		}
 	}
 	return "", false
 }
