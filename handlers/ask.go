@@ -193,16 +193,17 @@ func schema(s string) json.RawMessage { return json.RawMessage(s) }
 // before any parser sees them. The read-only request context (see
 // askModel) stops a write that a future sub-command might add anyway.
 type askQuery struct {
-	name   string
-	reads  []string
-	writes []string
+	name string
+	// writes is the vocabulary entry of the first words that make the
+	// command change something ("words.claims.settings"), if any.
+	writes string
 }
 
 // readOnlyQueries are the commands the model may run through run_query
 // when they exist ("claims" and "pipeline" come with their own features).
 var readOnlyQueries = []askQuery{
 	{name: "today"},
-	{name: "claims", reads: []string{"report", "отчет", "доклад", "анализ"}, writes: []string{"settings", "sla", "настройки"}},
+	{name: "claims", writes: "claims.settings"},
 	{name: "pipeline"},
 	{name: "deals"},
 	{name: "forecast"},
@@ -211,14 +212,14 @@ var readOnlyQueries = []askQuery{
 }
 
 // askQueryAllowed reports whether the model may run command with args.
-func askQueryAllowed(queries []askQuery, command, args string) bool {
+func (s *Service) askQueryAllowed(queries []askQuery, command, args string) bool {
 	for _, q := range queries {
 		if q.name != command {
 			continue
 		}
 		first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
 		first = strings.Trim(strings.ToLower(first), `"`)
-		return !contains(q.writes, first)
+		return q.writes == "" || !s.typed(first, q.writes)
 	}
 	return false
 }
@@ -279,7 +280,7 @@ func (s *Service) askTools() []askTool {
 					return nil, crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
 				}
 				line := trimRunes(oneLine(args.Args), 200)
-				if !askQueryAllowed(queries, args.Command, line) {
+				if !s.askQueryAllowed(queries, args.Command, line) {
 					return nil, crm.Errorf(crm.EINVALID, "ask.not_read_only", "command", "/"+args.Command+" "+line)
 				}
 				rec := &bot.Recorder{}

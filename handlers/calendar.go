@@ -50,8 +50,8 @@ func (s *Service) feedURL(tok string) string {
 func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	reset := false
 	if args := r.Command.Args; len(args) > 0 {
-		switch strings.ToLower(args[0]) {
-		case "reset", "new", "нов", "нова", "смени", "подмени":
+		switch {
+		case r.Is(args[0], "calendar.reset"):
 			reset = true
 		default:
 			return crm.Errorf(crm.EINVALID, "calendar.usage")

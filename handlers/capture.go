@@ -350,8 +350,8 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return crm.Errorf(crm.EINVALID, "capture.usage")
 	}
 	rest := strings.TrimSpace(afterWord(r.Command.Rest))
-	switch strings.ToLower(rest) {
-	case "cancel", "откажи", "отказ", "skip", "пропусни":
+	switch {
+	case r.Is(rest, "capture.cancel"):
 		p, err := s.store.TakePendingCapture(ctx, r.Me.ID, seq)
 		if crm.IsNotFound(err) {
 			return w.Reply(ctx, bot.Reply{Text: r.T("capture.closed"), Edit: r.Button})

@@ -456,7 +456,7 @@ func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *req
 		return crm.Errorf(crm.EFORBIDDEN, "client.forget_forbidden")
 	}
 	confirm := false
-	if n := len(args); n > 0 && (strings.EqualFold(args[n-1], "confirm") || strings.EqualFold(args[n-1], "потвърди")) {
+	if n := len(args); n > 0 && r.Is(args[n-1], "client.forget.confirm") {
 		confirm, args = true, args[:n-1]
 	}
 	if len(args) == 0 {

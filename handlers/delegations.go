@@ -37,14 +37,14 @@ func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	var fromText, toText, forRef []string
 	var cur *[]string
 	for _, w := range words[1:] {
-		switch strings.ToLower(w) {
-		case "from", "от":
+		switch {
+		case r.Is(w, "delegate.from"):
 			cur = &fromText
 			continue
-		case "to", "до":
+		case r.Is(w, "delegate.to"):
 			cur = &toText
 			continue
-		case "for", "за":
+		case r.Is(w, "delegate.for"):
 			cur = &forRef
 			continue
 		}
@@ -167,7 +167,7 @@ func (s *Service) mayEnd(r *request, d *crm.Delegation) bool {
 // one that has not begun.
 func (s *Service) delegationCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
-	if len(args) != 2 || !contains([]string{"end", "cancel", "край", "прекрати", "откажи"}, strings.ToLower(args[0])) {
+	if len(args) != 2 || !r.Is(args[0], "delegation.end") {
 		return crm.Errorf(crm.EINVALID, "delegation.usage")
 	}
 	id, err := strconv.ParseUint(strings.TrimPrefix(args[1], "#"), 10, 64)

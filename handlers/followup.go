@@ -27,22 +27,16 @@ const (
 	reviseEmail   = "email"
 )
 
-// followupOps maps the words of "/followup WORD F-3" to what they do; the
-// buttons send the English ones.
-var followupOps = map[string]string{
-	"shorter": reviseShorter, "short": reviseShorter, "по-кратко": reviseShorter, "кратко": reviseShorter,
-	"formal": reviseFormal, "официално": reviseFormal, "по-официално": reviseFormal,
-	"again": reviseAgain, "regenerate": reviseAgain, "отново": reviseAgain, "пак": reviseAgain,
-	"sent": reviseSent, "изпратено": reviseSent, "изпратих": reviseSent,
-	"email": reviseEmail, "e-mail": reviseEmail, "mail": reviseEmail, "имейл": reviseEmail, "прати": reviseEmail, "изпрати": reviseEmail,
-}
+// followupOps are what "/followup WORD F-3" does, the words
+// "words.followup.OP"; the buttons send the English ones.
+var followupOps = []string{reviseShorter, reviseFormal, reviseAgain, reviseSent, reviseEmail}
 
 // followupCmd drafts a follow-up message: "/followup NAME [: goal]", and
 // serves its buttons: "/followup shorter|formal|again|sent F-3".
 func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
 	if len(args) == 2 {
-		if op, ok := followupOps[strings.ToLower(args[0])]; ok {
+		if op, ok := s.lex.followupOps[strings.ToLower(args[0])]; ok {
 			if id, ok := core.ParseRef("F", args[1]); ok {
 				if op == reviseSent {
 					return s.followupSent(ctx, w, r, id)

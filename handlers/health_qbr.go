@@ -71,12 +71,12 @@ func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, n
 				return words[:n-1], from, to, name
 			}
 		}
-		switch strings.ToLower(words[n-1]) {
-		case "last", "previous", "предишно", "миналото", "последното":
+		switch last := words[n-1]; {
+		case r.Is(last, "qbr.last"):
 			start := quarterStart(today).AddDate(0, -3, 0)
 			from, to, name = quarter(start.Year(), (int(start.Month())-1)/3+1)
 			return words[:n-1], from, to, name
-		case "this", "current", "текущо", "сегашно", "това":
+		case r.Is(last, "qbr.this"):
 			start := quarterStart(today)
 			from, to, name = quarter(start.Year(), (int(start.Month())-1)/3+1)
 			return words[:n-1], from, to, name

@@ -70,10 +70,10 @@ func (s *Service) mailCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "mail.usage")
 	}
-	switch strings.ToLower(args[0]) {
-	case "unmatched", "неразпознати", "несвързани":
+	switch a := args[0]; {
+	case r.Is(a, "mail.unmatched"):
 		return s.mailUnmatched(ctx, w, r)
-	case "attach", "свържи", "прикачи":
+	case r.Is(a, "mail.attach"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
@@ -85,7 +85,7 @@ func (s *Service) mailCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 			return s.mailAttachAsk(ctx, w, r, id)
 		}
 		return s.mailAttach(ctx, w, r, id, strings.Join(args[2:], " "))
-	case "dismiss", "забрави", "махни":
+	case r.Is(a, "mail.dismiss"):
 		if len(args) != 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}

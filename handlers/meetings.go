@@ -30,20 +30,20 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if len(args) == 0 {
 		return s.meetingsAhead(ctx, w, r)
 	}
-	switch strings.ToLower(args[0]) {
-	case "settings", "настройки":
+	switch a := args[0]; {
+	case r.Is(a, "meeting.settings"):
 		return s.meetingSettings(ctx, w, r, args[1:])
-	case "cancel", "отмени", "откажи":
+	case r.Is(a, "meeting.cancel"):
 		if len(args) == 2 {
 			return s.meetingCancel(ctx, w, r, args[1])
 		}
 		return crm.Errorf(crm.EINVALID, "meeting.usage")
-	case "move", "премести", "пренасрочи":
+	case r.Is(a, "meeting.move"):
 		if len(args) >= 3 {
 			return s.meetingMove(ctx, w, r, args[1:])
 		}
 		return crm.Errorf(crm.EINVALID, "meeting.usage")
-	case "invite", "покани", "покана":
+	case r.Is(a, "meeting.invite"):
 		if len(args) == 2 {
 			return s.meetingInvite(ctx, w, r, args[1])
 		}
@@ -215,14 +215,14 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 			return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
 		}
 		for _, k := range kv.Keys {
-			d, ok := parseLead(kv.KV[k])
+			d, ok := s.lex.parseLead(kv.KV[k])
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "meeting.bad_lead", "value", kv.KV[k])
 			}
-			switch k {
-			case "remind", "reminder", "напомняне", "напомни":
+			switch {
+			case r.Is(k, "meeting.key.remind"):
 				ps.RemindBefore = d
-			case "ask", "outcome", "after", "питай", "резултат", "след":
+			case r.Is(k, "meeting.key.ask"):
 				ps.AskAfter = d
 			default:
 				return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
@@ -239,10 +239,11 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 	return w.Reply(ctx, bot.Reply{Text: text})
 }
 
-// parseLead reads "90m", "1h", "2h30m", "90" (minutes), "1ч", "30мин".
-func parseLead(s string) (time.Duration, bool) {
+// parseLead reads "90m", "1h", "2h30m", "90" (minutes), "1ч", "30мин":
+// the other forms of "words.meeting.unit.m" and ".h" become m and h.
+func (lx *lexicon) parseLead(s string) (time.Duration, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer("мин", "m", "ч", "h", "м", "m").Replace(s)
+	s = lx.leadUnits.Replace(s)
 	if s != "" && strings.Trim(s, "0123456789") == "" {
 		s += "m"
 	}

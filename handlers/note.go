@@ -26,21 +26,16 @@ import (
 // action runs as the command it stands for (/log, /remind, /claim, /deal
 // move), through the router, with that command's own checks.
 
-// noteOps maps the words of "/note WORD N-5" to what they do; the buttons
-// send the English ones.
-var noteOps = map[string]string{
-	"ok": "ok", "confirm": "ok", "yes": "ok", "да": "ok", "потвърди": "ok",
-	"edit": "edit", "промени": "edit", "редактирай": "edit",
-	"cancel": "cancel", "no": "cancel", "не": "cancel", "откажи": "cancel", "отказ": "cancel",
-	"pick": "pick", "избери": "pick",
-}
+// noteOps are what "/note WORD N-5" does, the words "words.note.OP"; the
+// buttons send the English ones.
+var noteOps = []string{"ok", "edit", "cancel", "pick"}
 
 // noteCmd reads a note ("/note TEXT") or serves a proposal's buttons
 // ("/note ok|edit|cancel N-5", "/note pick N-5 #12").
 func (s *Service) noteCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	args := r.Command.Args
 	if len(args) >= 2 && len(args) <= 3 {
-		if op, ok := noteOps[strings.ToLower(args[0])]; ok {
+		if op, ok := s.lex.noteOps[strings.ToLower(args[0])]; ok {
 			if id, ok := core.ParseRef("N", args[1]); ok {
 				switch {
 				case op == "pick" && len(args) == 3:
@@ -524,13 +519,13 @@ func (s *Service) ruleAction(r *request, c *crm.Client, text string) crm.Action 
 	if due, start, end, ok := findDate(text, r.Now, r.TZ); ok {
 		a.NextDue = due
 		cs, ce := clauseAround(text, start, end)
-		a.NextText = noteStepText(text[cs:start], text[end:ce])
+		a.NextText = s.lex.noteStepText(text[cs:start], text[end:ce])
 		if a.NextText == "" {
 			a.NextText = r.T("note.default_step")
 		}
 		rest = text[:cs] + " " + text[ce:]
 	}
-	if ch := findChannel(rest); ch != "" {
+	if ch := s.lex.findChannel(rest); ch != "" {
 		a.Channels = []string{ch}
 	}
 	return a
@@ -596,20 +591,13 @@ func clauseAround(text string, start, end int) (int, int) {
 	return cs, ce
 }
 
-// stepFiller are words left around a date that say nothing of the step.
-var stepFiller = map[string]bool{
-	"on": true, "by": true, "until": true, "till": true, "before": true, "at": true, "in": true, "this": true,
-	"and": true, "then": true, "next:": true,
-	"в": true, "във": true, "до": true, "на": true, "за": true, "около": true, "и": true, "после": true, "а": true,
-	"следващата": true, "следващия": true,
-}
-
 const stepPunct = " ,.;:!?-–—()\"'„“”"
 
 // stepText is the clause around a date (the parts before and after it),
 // without the prepositions next to the date or at its ends.
-func noteStepText(before, after string) string {
-	isFiller := func(w string) bool { return stepFiller[strings.ToLower(strings.Trim(w, stepPunct))] }
+// The fillers are "words.list.note_step_filler".
+func (lx *lexicon) noteStepText(before, after string) string {
+	isFiller := func(w string) bool { return lx.stepFiller[strings.ToLower(strings.Trim(w, stepPunct))] }
 	bw, aw := strings.Fields(before), strings.Fields(after)
 	for len(bw) > 0 && (isFiller(bw[len(bw)-1]) || strings.Trim(bw[len(bw)-1], stepPunct) == "") {
 		bw = bw[:len(bw)-1]
@@ -627,22 +615,19 @@ func noteStepText(before, after string) string {
 	return strings.Trim(strings.Join(words, " "), stepPunct)
 }
 
-// channelWords give the channel of a conversation; a word matches when it
-// starts with one of them.
-var channelWords = []struct{ ch, stem string }{
-	{"meeting", "met "}, {"meeting", "meeting"}, {"meeting", "meet "}, {"meeting", "среща"}, {"meeting", "срещна"}, {"meeting", "видяхме"},
-	{"call", "called"}, {"call", "phoned"}, {"call", "phone"}, {"call", "call "}, {"call", "обадих"}, {"call", "обади"}, {"call", "звънях"}, {"call", "телефон"}, {"call", "говорихме по телефона"},
-	{"email", "email"}, {"email", "e-mail"}, {"email", "mailed"}, {"email", "wrote"}, {"email", "писах"}, {"email", "имейл"}, {"email", "мейл"},
-	{"visit", "visited"}, {"visit", "visit"}, {"visit", "посетих"}, {"visit", "посещение"},
-	{"fair", "fair"}, {"fair", "exhibition"}, {"fair", "expo"}, {"fair", "изложение"}, {"fair", "панаир"},
-	{"presentation", "presented"}, {"presentation", "presentation"}, {"presentation", "demo"}, {"presentation", "презентац"}, {"presentation", "представих"},
-}
+// noteChannels are the channels a note's words may name: the words are
+// "words.note.said.CHANNEL" (a word that starts with one: "презентац")
+// and "words.note.said_word.CHANNEL" (a whole word: "met").
+var noteChannels = []string{"meeting", "call", "email", "visit", "fair", "presentation"}
+
+// channelStem is a start of a word that names a channel.
+type channelStem struct{ ch, stem string }
 
 // findChannel returns the channel the earliest channel word in text names.
-func findChannel(text string) string {
+func (lx *lexicon) findChannel(text string) string {
 	lower := " " + strings.ToLower(oneLine(text)) + " "
 	best, bestAt := "", len(lower)
-	for _, cw := range channelWords {
+	for _, cw := range lx.channelStems {
 		// Words match at a word start only.
 		for from := 0; ; {
 			i := strings.Index(lower[from:], cw.stem)

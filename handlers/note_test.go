@@ -331,6 +331,7 @@ func TestActionCommandIsInert(t *testing.T) {
 
 func TestFindDateAndStep(t *testing.T) {
 	now := assistNow
+	lx := testLexicon(t)
 	for _, c := range []struct {
 		text, day, step string
 	}{
@@ -354,7 +355,7 @@ func TestFindDateAndStep(t *testing.T) {
 			continue
 		}
 		cs, ce := clauseAround(c.text, start, end)
-		if got := noteStepText(c.text[cs:start], c.text[end:ce]); got != c.step {
+		if got := lx.noteStepText(c.text[cs:start], c.text[end:ce]); got != c.step {
 			t.Errorf("%q: step %q, want %q", c.text, got, c.step)
 		}
 	}

@@ -118,12 +118,12 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	}
 	words := bot.Split(rest)
 	for i := 1; i < len(words); i++ {
-		switch strings.ToLower(words[i]) {
-		case "off", "stop", "none", "спри", "стоп", "без", "отмени":
+		switch wd := words[i]; {
+		case r.Is(wd, "plan.off"):
 			if i == len(words)-1 {
 				return s.planSet(ctx, w, r, strings.Join(words[:i], " "), crm.Cadence{}, nil)
 			}
-		case "drop", "delete", "remove", "махни", "изтрий", "премахни":
+		case r.Is(wd, "plan.drop"):
 			if i == len(words)-2 {
 				id, err := strconv.ParseUint(strings.TrimPrefix(words[i+1], "#"), 10, 64)
 				if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	}
 	c, err := r.Client(ctx, rest)
 	if err != nil {
-		if crm.IsNotFound(err) && looksLikePlan(words) {
+		if crm.IsNotFound(err) && looksLikePlan(r, words) {
 			return crm.Errorf(crm.EINVALID, "plan.usage")
 		}
 		return err
@@ -149,10 +149,9 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 // looksLikePlan reports whether words hold something meant as a cadence
 // that was not understood ("every fortnight-ish"), so the answer is the
 // usage rather than "no such client".
-func looksLikePlan(words []string) bool {
+func looksLikePlan(r *request, words []string) bool {
 	for _, w := range words {
-		lw := strings.ToLower(w)
-		if lw == "every" || lw == "всеки" || lw == "всяка" || strings.HasPrefix(lw, "#") {
+		if r.Is(w, "list.plan_every") || strings.HasPrefix(w, "#") {
 			return true
 		}
 	}
@@ -165,7 +164,7 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 	text, tags := s.lex.takeTags(strings.Join(extra, " "))
 	var until time.Time
 	if strings.TrimSpace(text) != "" {
-		before, due, ok := cutMarker(" "+text, "until", "till", "до")
+		before, due, ok := cutMarker(" "+text, r.Words("list.plan_until")...)
 		if strings.TrimSpace(before) != "" {
 			return crm.Errorf(crm.EINVALID, "plan.usage")
 		}

@@ -15,18 +15,6 @@ import (
 // trendDays is how far back the card's trend compares the score.
 const trendDays = 90
 
-// factorWords maps the factor names typed in /reliability settings
-// (English and Bulgarian) to the factors.
-var factorWords = map[string]string{
-	"payment": crm.FactorPayment, "payments": crm.FactorPayment, "плащания": crm.FactorPayment, "плащане": crm.FactorPayment,
-	"claims": crm.FactorClaims, "claim": crm.FactorClaims, "рекламации": crm.FactorClaims, "рекламация": crm.FactorClaims,
-	"promises": crm.FactorPromises, "promise": crm.FactorPromises, "обещания": crm.FactorPromises, "ангажименти": crm.FactorPromises,
-	"deals": crm.FactorDeals, "deal": crm.FactorDeals, "сделки": crm.FactorDeals,
-	"tenure": crm.FactorTenure, "length": crm.FactorTenure, "relationship": crm.FactorTenure, "стаж": crm.FactorTenure, "продължителност": crm.FactorTenure, "давност": crm.FactorTenure,
-	"record": crm.FactorRecord, "data": crm.FactorRecord, "досие": crm.FactorRecord, "запис": crm.FactorRecord, "данни": crm.FactorRecord,
-	"rating": crm.FactorRating, "рейтинг": crm.FactorRating,
-}
-
 // reliabilityFacts gathers what the score of one client is computed from.
 func (s *Service) reliabilityFacts(ctx context.Context, c *crm.Client) (crm.ReliabilityFacts, error) {
 	ps := s.planningStore()
@@ -77,7 +65,7 @@ func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "reliability.usage")
 	}
-	if a := strings.ToLower(args[0]); a == "settings" || a == "настройки" || a == "weights" || a == "тегла" {
+	if r.Is(args[0], "reliability.settings") {
 		return s.reliabilitySettings(ctx, w, r, args[1:])
 	}
 	c, err := r.Client(ctx, r.Command.Rest)
@@ -185,7 +173,7 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 		} else {
 			for _, wd := range words {
 				k, v, ok := strings.Cut(wd, "=")
-				f, known := factorWords[strings.ToLower(strings.TrimSpace(k))]
+				f, known := s.lex.factors[strings.ToLower(strings.TrimSpace(k))]
 				if !ok || !known {
 					return crm.Errorf(crm.EINVALID, "reliability.settings_usage")
 				}
@@ -229,7 +217,7 @@ func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		head = r.Command.Rest
 	}
 	words := bot.Split(head)
-	idx, onTime, days := paymentWords(words)
+	idx, onTime, days := paymentWords(r, words)
 	if idx < 1 {
 		return crm.Errorf(crm.EINVALID, "payment.usage")
 	}
@@ -254,36 +242,29 @@ func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: r.T("reliability.button.score"), Data: "/reliability " + core.ClientRef(c)}}}})
 }
 
-// onTimeWords say a payment was on time (as one word).
-var onTimeWords = map[string]bool{"on-time": true, "ontime": true, "on_time": true, "punctual": true, "навреме": true, "редовно": true, "в-срок": true}
-
-// lateWords say a payment was late; the number of days follows.
-var lateWords = map[string]bool{"late": true, "overdue": true, "закъснение": true, "закъсня": true, "закъсняло": true, "късно": true, "просрочено": true}
-
 // paymentWords finds how a payment went at the end of words: "on-time",
-// "on time", "навреме", "на време", or "late 12d", "закъсняло 12 дни". It
-// returns where the client's name ends (-1 when not found), whether the
-// payment was on time and how many days late it was.
-func paymentWords(words []string) (end int, onTime bool, days int) {
+// "on time", "навреме", "на време" (one or two words of
+// "words.payment.on_time"), or "late 12d", "закъсняло 12 дни"
+// ("words.payment.late"). It returns where the client's name ends (-1
+// when not found), whether the payment was on time and how many days late
+// it was.
+func paymentWords(r *request, words []string) (end int, onTime bool, days int) {
 	n := len(words)
 	if n == 0 {
 		return -1, false, 0
 	}
-	last := strings.ToLower(words[n-1])
-	if onTimeWords[last] {
+	last := words[n-1]
+	if r.Is(last, "payment.on_time") {
 		return n - 1, true, 0
 	}
-	if n >= 2 {
-		two := strings.ToLower(words[n-2]) + " " + last
-		if two == "on time" || two == "на време" || two == "в срок" {
-			return n - 2, true, 0
-		}
+	if n >= 2 && r.Is(words[n-2]+" "+last, "payment.on_time") {
+		return n - 2, true, 0
 	}
 	for i := n - 2; i >= 1; i-- {
-		if !lateWords[strings.ToLower(words[i])] {
+		if !r.Is(words[i], "payment.late") {
 			continue
 		}
-		d, used := parseLateDays(words[i+1:])
+		d, used := parseLateDays(r, words[i+1:])
 		if d > 0 && i+1+used == n {
 			return i, false, d
 		}
@@ -292,12 +273,12 @@ func paymentWords(words []string) (end int, onTime bool, days int) {
 }
 
 // parseLateDays reads "12d", "12", "12 days", "12 дни", "с 12 дни".
-func parseLateDays(words []string) (int, int) {
+func parseLateDays(r *request, words []string) (int, int) {
 	if len(words) == 0 {
 		return 0, 0
 	}
 	used := 0
-	if w := strings.ToLower(words[0]); w == "с" || w == "by" {
+	if r.Is(words[0], "list.late_by") {
 		words, used = words[1:], 1
 	}
 	if len(words) == 0 {
@@ -305,15 +286,16 @@ func parseLateDays(words []string) (int, int) {
 	}
 	num := strings.ToLower(words[0])
 	num = strings.TrimRight(num, "dд")
-	num = strings.TrimSuffix(strings.TrimSuffix(num, "days"), "дни")
+	for _, u := range r.Words("list.late_glued") {
+		num = strings.TrimSuffix(num, u)
+	}
 	n, err := strconv.Atoi(num)
 	if err != nil || n <= 0 || n > 3650 {
 		return 0, 0
 	}
 	used++
 	if len(words) > 1 {
-		switch strings.ToLower(words[1]) {
-		case "d", "day", "days", "д", "ден", "дни", "дена":
+		if r.Is(words[1], "list.late_unit") {
 			used++
 		}
 	}

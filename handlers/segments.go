@@ -14,18 +14,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// segmentBy are the fields /segments groups by, with their Bulgarian
-// names.
-var segmentBy = map[string]string{
-	"segment": "segment", "сегмент": "segment",
-	"industry": "industry", "отрасъл": "industry", "индустрия": "industry",
-	"need": "need", "needs": "need", "нужда": "need", "нужди": "need",
-	"level": "level", "ниво": "level",
-	"city": "city", "град": "city",
-	"size": "size", "размер": "size",
-	"focus": "focus", "фокус": "focus",
-	"source": "source", "източник": "source",
-}
+// segmentBy are the fields /segments groups by, their words
+// "words.segments.by.*".
+var segmentBy = []string{"segment", "industry", "need", "level", "city", "size", "focus", "source"}
 
 // maxSegmentGroups is how many groups /segments lists.
 const maxSegmentGroups = 20
@@ -88,8 +79,8 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		k, v, isKV := strings.Cut(a, "=")
 		lw := strings.ToLower(a)
 		switch {
-		case isKV && (strings.EqualFold(k, "by") || strings.EqualFold(k, "по")):
-			f, ok := segmentBy[strings.ToLower(v)]
+		case isKV && r.Is(k, "segments.key.by"):
+			f, ok := s.lex.segmentBy[strings.ToLower(v)]
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "segments.bad_by", "value", v)
 			}
@@ -99,7 +90,7 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 				scope = sc
 				continue
 			}
-			if f, ok := segmentBy[lw]; ok {
+			if f, ok := s.lex.segmentBy[lw]; ok {
 				by = f
 				continue
 			}

@@ -615,11 +615,11 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 		}
 		// Unknown or dismissed: only /start with a code, and /link with a
 		// code from a known person's other account, are heard.
-		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && (cmd.Name == "start" || cmd.Name == "старт") && len(cmd.Args) > 0 {
+		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && s.typed(cmd.Name, "cmd.start") && len(cmd.Args) > 0 {
 			m.Command = cmd
 			return s.startWithCode(ctx, w, m, cmd.Args[0])
 		}
-		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && (cmd.Name == "link" || cmd.Name == "свържи") && len(cmd.Args) == 1 {
+		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && s.typed(cmd.Name, "cmd.link") && len(cmd.Args) == 1 {
 			m.Command = cmd
 			return s.linkWithCode(ctx, w, m, cmd.Args[0])
 		}

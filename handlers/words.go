@@ -75,6 +75,20 @@ type lexicon struct {
 	// The key=value keys of /renewal, /promise, /competitor and
 	// /campaign add.
 	renewalKeys, promiseKeys, competitorKeys, campaignKeys map[string]string
+	// segmentBy map the words of /segments by= to fields.
+	segmentBy map[string]string
+	// factors map the keys of /reliability settings to its factors.
+	factors map[string]string
+	// followupOps map the words of "/followup WORD F-3" to revisions.
+	followupOps map[string]string
+	// leadUnits turn the units of a meeting's lead time into m and h.
+	leadUnits *strings.Replacer
+	// noteOps map the words of "/note WORD N-5" to what they do;
+	// stepFiller are the words around a date that say nothing of a
+	// note's step; channelStems name a note's channel.
+	noteOps      map[string]string
+	stepFiller   map[string]bool
+	channelStems []channelStem
 }
 
 // newLexicon reads the tables from the catalog; a missing entry is a
@@ -92,7 +106,33 @@ func (s *Service) newLexicon() *lexicon {
 		promiseKeys:    s.vocab("promise.key", promiseKeys...),
 		competitorKeys: s.vocab("competitor.key", competitorKeys...),
 		campaignKeys:   s.vocab("campaign.key", campaignKeys...),
+		segmentBy:      s.vocab("segments.by", segmentBy...),
+		factors:        s.vocab("reliability.key", crm.ReliabilityFactors...),
+		followupOps:    s.vocab("followup", followupOps...),
+		noteOps:        s.vocab("note", noteOps...),
+		stepFiller:     map[string]bool{},
 	}
+	for _, w := range s.words("list.note_step_filler") {
+		lx.stepFiller[w] = true
+	}
+	for _, ch := range noteChannels {
+		// Whole words are only some channels' (no error when missing).
+		for _, w := range s.cat.Words(i18n.WordsPrefix + "note.said_word." + ch) {
+			lx.channelStems = append(lx.channelStems, channelStem{ch, w + " "})
+		}
+		for _, w := range s.words("note.said." + ch) {
+			lx.channelStems = append(lx.channelStems, channelStem{ch, w})
+		}
+	}
+	var units []string
+	for _, u := range []string{"m", "h"} {
+		for _, w := range s.words("meeting.unit." + u) {
+			if w != u {
+				units = append(units, w, u)
+			}
+		}
+	}
+	lx.leadUnits = strings.NewReplacer(units...)
 	lx.weekdays = map[string]time.Weekday{}
 	for d, key := range weekdayKeys {
 		for _, w := range s.words("weekday." + key) {
