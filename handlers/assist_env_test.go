@@ -10,17 +10,11 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/i18n"
+	"accountbot/internal/chattest"
 	"accountbot/internal/fakes"
 	"accountbot/llm"
 	"accountbot/store"
-	"accountbot/store/storetest"
 )
-
-// assistClock is a fixed clock for the assistant's tests.
-type assistClock struct{ t time.Time }
-
-func (c assistClock) Now() time.Time { return c.t }
 
 // assistTZ is the tests' time zone; assistNow a Monday morning in it.
 var (
@@ -28,10 +22,11 @@ var (
 	assistNow = time.Date(2026, 5, 4, 9, 30, 0, 0, assistTZ)
 )
 
-// assistEnv is a Service over an in-memory store with two managers, Maria
-// and Ivan, each with a client: Maria's "Acme Pumps" (#1) and Ivan's
-// "Beta Foods" (#2), each with a conversation.
+// assistEnv is the shared chat environment, at assistNow in assistTZ,
+// with two managers, Maria and Ivan, each with a client: Maria's "Acme
+// Pumps" (#1) and Ivan's "Beta Foods" (#2), each with a conversation.
 type assistEnv struct {
+	*chatEnv
 	t     testing.TB
 	svc   *Service
 	st    *store.Store
@@ -51,24 +46,14 @@ func newAssistEnv(t testing.TB, model Model) *assistEnv {
 // that store long texts use a directory.)
 func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
 	t.Helper()
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := storetest.OpenWith(t, opts)
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := DefaultConfig()
-	cfg.TZ = assistTZ
-	sopts := []Option{WithClock(assistClock{assistNow}), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	var sopts []Option
 	if model != nil {
 		sopts = append(sopts, WithModel(model))
 	}
-	svc, err := New(st, cat, sopts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &assistEnv{t: t, st: st, svc: svc}
-	ctx := context.Background()
+	ce := chattest.New(t, chattest.Options{Now: assistNow, TZ: assistTZ, Store: opts}, buildService(nil, nil, sopts...))
+	st := ce.Store
+	e := &assistEnv{chatEnv: ce, t: t, st: st, svc: ce.Svc}
+	ctx := ce.Ctx
 	e.maria = &crm.Person{Name: "Maria Petrova", Role: crm.RoleManager, Identities: []string{"console:maria"}, CreatedAt: assistNow}
 	e.ivan = &crm.Person{Name: "Ivan Georgiev", Role: crm.RoleManager, Identities: []string{"console:ivan"}, CreatedAt: assistNow}
 	for _, p := range []*crm.Person{e.maria, e.ivan} {
@@ -100,23 +85,13 @@ func (e *assistEnv) logConv(c *crm.Client, by *crm.Person, text, ch string, days
 // replies.
 func (e *assistEnv) send(identity, text string) *bot.Recorder {
 	e.t.Helper()
-	rec := &bot.Recorder{}
-	m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: identity, Text: text, Private: true, ReceivedAt: assistNow}
-	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
-		e.t.Fatalf("%s: %v", text, err)
-	}
-	return rec
+	return e.Send(identity, text, chattest.Chat("c"), chattest.Received(assistNow))
 }
 
 // press sends a button's command.
 func (e *assistEnv) press(identity, data string) *bot.Recorder {
 	e.t.Helper()
-	rec := &bot.Recorder{}
-	m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: identity, Text: data, Button: true, Private: true, ReceivedAt: assistNow}
-	if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
-		e.t.Fatalf("%s: %v", data, err)
-	}
-	return rec
+	return e.Press(identity, data, chattest.Chat("c"), chattest.Received(assistNow))
 }
 
 func (e *assistEnv) conversations(c *crm.Client) []*crm.Conversation {
@@ -147,15 +122,7 @@ func (e *assistEnv) client(c *crm.Client) *crm.Client {
 }
 
 // buttons returns every button of the recorded replies.
-func buttons(rec *bot.Recorder) []bot.Button {
-	var out []bot.Button
-	for _, r := range rec.Replies {
-		for _, row := range r.Buttons {
-			out = append(out, row...)
-		}
-	}
-	return out
-}
+func buttons(rec *bot.Recorder) []bot.Button { return chattest.Buttons(rec) }
 
 // fakeOpenAI is the shared fake model (internal/fakes) with the
 // handlers' way to reach it.
@@ -189,15 +156,4 @@ var (
 )
 
 // hasButton reports whether any reply offers a button that sends data.
-func hasButton(rec *bot.Recorder, data string) bool {
-	for _, r := range rec.Replies {
-		for _, row := range r.Buttons {
-			for _, b := range row {
-				if b.Data == data {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
+func hasButton(rec *bot.Recorder, data string) bool { return chattest.HasButton(rec, data) }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,75 +14,54 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/i18n"
+	"accountbot/dates"
+	"accountbot/internal/chattest"
 	"accountbot/store"
-	"accountbot/store/storetest"
 )
 
-// dataClock is a test clock; step > 0 makes every reading advance it.
-type dataClock struct {
-	mu   sync.Mutex
-	t    time.Time
-	step time.Duration
-}
-
-func (c *dataClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.t
-	c.t = c.t.Add(c.step)
-	return t
-}
-
+// dataEnv is the shared chat environment at Monday 2 March 2026, 09:00
+// UTC; the lower-case fields are its own under short names.
 type dataEnv struct {
+	*chatEnv
 	t     testing.TB
 	st    *store.Store
 	svc   *Service
-	clock *dataClock
+	clock *dates.ManualClock
 }
 
 // newDataEnv is a bot on an in-memory store (or dir, when given) with a
 // head (console:admin), a supervisor Sofia with a manager Maria, and a
-// manager Ivan outside her team.
+// manager Ivan outside her team; wrap wraps the store the service sees.
 func newDataEnv(t testing.TB, dir string, wrap ...func(Store) Store) *dataEnv {
 	t.Helper()
-	opts := store.Options{InMemory: dir == "", Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	st := storetest.OpenWith(t, opts)
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
+	wrapAll := func(s Store) Store {
+		for _, w := range wrap {
+			s = w(s)
+		}
+		return s
 	}
-	clock := &dataClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	cfg := DefaultConfig()
-	cfg.TZ = time.UTC
-	var s Store = st
-	for _, w := range wrap {
-		s = w(s)
-	}
-	svc, err := New(s, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &dataEnv{t: t, st: st, svc: svc, clock: clock}
-	e.say("console:admin", `/appoint telegram:10 supervisor "Sofia Supervisor"`)
-	e.say("console:admin", `/appoint telegram:11 manager "Maria Manager" reports=@Sofia`)
-	e.say("console:admin", `/appoint telegram:12 manager "Ivan Other"`)
+	ce := chattest.New(t, chattest.Options{Now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), TZ: time.UTC, Store: store.Options{Dir: dir}},
+		buildService(nil, wrapAll))
+	e := &dataEnv{chatEnv: ce, t: t, st: ce.Store, svc: ce.Svc, clock: ce.Clock}
+	ce.Appoint(
+		`/appoint telegram:10 supervisor "Sofia Supervisor"`,
+		`/appoint telegram:11 manager "Maria Manager" reports=@Sofia`,
+		`/appoint telegram:12 manager "Ivan Other"`)
 	return e
 }
 
+// send delivers text with files from identity in chat "c", replying to w.
 func (e *dataEnv) send(w bot.ReplyWriter, identity, text string, files ...bot.Attachment) {
 	e.t.Helper()
-	m := &bot.Message{Platform: strings.Split(identity, ":")[0], ChatID: "c", Identity: identity, Text: text, Private: true, Attachments: files}
-	if err := e.svc.ServeChat(context.Background(), w, m); err != nil {
+	m := chattest.Message(identity, text, chattest.Chat("c"), chattest.Files(files...))
+	if err := e.svc.ServeChat(e.Ctx, w, m); err != nil {
 		e.t.Fatalf("%s %q: %v", identity, text, err)
 	}
 }
 
 func (e *dataEnv) say(identity, text string, files ...bot.Attachment) *bot.Recorder {
 	e.t.Helper()
-	rec := &bot.Recorder{}
-	e.send(rec, identity, text, files...)
-	return rec
+	return e.Send(identity, text, chattest.Chat("c"), chattest.Files(files...))
 }
 
 func csvFile(name, content string) bot.Attachment {
@@ -92,36 +70,13 @@ func csvFile(name, content string) bot.Attachment {
 	}}
 }
 
-func (e *dataEnv) client(name string) *crm.Client {
-	e.t.Helper()
-	cs, err := e.st.FindClients(context.Background(), name, 0)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, c := range cs {
-		if crm.NormalizeName(c.Name) == crm.NormalizeName(name) {
-			return c
-		}
-	}
-	return nil
-}
+func (e *dataEnv) client(name string) *crm.Client { return e.Client(name) }
 
-func (e *dataEnv) person(identity string) *crm.Person {
-	p, err := e.st.PersonByIdentity(context.Background(), identity)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
+func (e *dataEnv) person(identity string) *crm.Person { return e.Person(identity) }
 
 func wantText(t *testing.T, rec *bot.Recorder, parts ...string) {
 	t.Helper()
-	got := rec.Text()
-	for _, p := range parts {
-		if !strings.Contains(got, p) {
-			t.Errorf("reply lacks %q:\n%s", p, got)
-		}
-	}
+	chattest.Want(t, rec.Text(), parts...)
 }
 
 func TestImportClientsFromChat(t *testing.T) {
@@ -269,7 +224,7 @@ func (r *editRecorder) EditMessage(_ context.Context, ref string, rep bot.Reply)
 
 func TestImportShowsProgressByEditing(t *testing.T) {
 	e := newDataEnv(t, "")
-	e.clock.step = time.Second // every reading of the clock is a second later
+	e.clock.SetStep(time.Second) // every reading of the clock is a second later
 	var b strings.Builder
 	b.WriteString("name,city,notes\n")
 	for i := range 5000 {

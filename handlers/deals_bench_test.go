@@ -11,6 +11,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/i18n"
 	"accountbot/store"
 
@@ -89,7 +90,7 @@ func buildBenchCompany(teamDeals, otherDeals int) (*benchCompany, error) {
 	}
 	cfg := DefaultConfig()
 	cfg.TZ, cfg.Heads = time.UTC, nil
-	svc, err := New(st, cat, WithClock(&fixedClock{t: benchNow}), WithConfig(cfg))
+	svc, err := New(st, cat, WithClock(dates.NewManualClock(benchNow)), WithConfig(cfg))
 	if err != nil {
 		return nil, err
 	}

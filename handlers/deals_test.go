@@ -1,8 +1,9 @@
 package handlers
 
 import (
+	"accountbot/dates"
+	"accountbot/internal/chattest"
 	"accountbot/internal/golden"
-	"accountbot/store/storetest"
 	"context"
 	"path/filepath"
 	"strings"
@@ -11,45 +12,29 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/i18n"
 	"accountbot/store"
 )
 
-// fixedClock is a clock the test sets.
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
-
-// dealsEnv is a service over an in-memory store with a fixed clock and a
-// small company.
+// dealsEnv is the shared chat environment in Sofia, head console:admin,
+// currency EUR; the lower-case fields are its own under short names.
 type dealsEnv struct {
+	*chatEnv
 	t     testing.TB
 	ctx   context.Context
 	st    *store.Store
 	svc   *Service
-	clock *fixedClock
+	clock *dates.ManualClock
 	tz    *time.Location
 }
 
+// newDealsEnv starts at Friday 15 May 2026, 10:00 in Sofia.
 func newDealsEnv(t testing.TB) *dealsEnv {
 	t.Helper()
-	st := storetest.OpenWith(t, store.Options{InMemory: true})
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tz, err := time.LoadLocation("Europe/Sofia")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &fixedClock{t: time.Date(2026, 5, 15, 10, 0, 0, 0, tz)}
-	cfg := DefaultConfig()
-	cfg.TZ, cfg.Currency, cfg.Heads = tz, "EUR", []string{"console:admin"}
-	svc, err := New(st, cat, WithClock(clock), WithConfig(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dealsEnv{t: t, ctx: context.Background(), st: st, svc: svc, clock: clock, tz: tz}
+	tz := chattest.Sofia(t)
+	ce := chattest.New(t, chattest.Options{Now: time.Date(2026, 5, 15, 10, 0, 0, 0, tz), TZ: tz}, buildService(func(c *Config) {
+		c.Currency, c.Heads = "EUR", []string{"console:admin"}
+	}, nil))
+	return &dealsEnv{chatEnv: ce, t: t, ctx: ce.Ctx, st: ce.Store, svc: ce.Svc, clock: ce.Clock, tz: tz}
 }
 
 // at sets the clock to a day at 10:00 in Sofia.
@@ -59,13 +44,13 @@ func (e *dealsEnv) at(day string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.clock.t = d.Add(10 * time.Hour)
+	e.clock.Set(d.Add(10 * time.Hour))
 }
 
 // addPerson appoints a person with identity console:<lower name>.
 func (e *dealsEnv) addPerson(name string, role crm.Role, reportsTo *crm.Person) *crm.Person {
 	e.t.Helper()
-	p := &crm.Person{Name: name, Role: role, Identities: []string{"console:" + strings.ToLower(name)}, CreatedAt: e.clock.t}
+	p := &crm.Person{Name: name, Role: role, Identities: []string{"console:" + strings.ToLower(name)}, CreatedAt: e.clock.Now()}
 	if reportsTo != nil {
 		p.ReportsTo = reportsTo.ID
 	}
@@ -79,55 +64,23 @@ func (e *dealsEnv) addPerson(name string, role crm.Role, reportsTo *crm.Person) 
 // returns every reply as plain text with its buttons.
 func (e *dealsEnv) say(who, lang, text string) string {
 	e.t.Helper()
-	rec := &bot.Recorder{}
-	m := &bot.Message{Platform: bot.Console, ChatID: "console", Identity: "console:" + who, Private: true, LangHint: lang, Text: text, ReceivedAt: e.clock.t}
-	if c, ok := bot.ParseCommand(text); ok {
-		m.Command = c
-	}
-	if err := e.svc.ServeChat(e.ctx, rec, m); err != nil {
-		e.t.Fatalf("%s: %v", text, err)
-	}
-	return render(rec)
+	return chattest.Render(e.Send(who, text, chattest.Chat("console"), chattest.Lang(lang), chattest.Received(e.clock.Now())))
 }
 
-// render writes replies as a person would read them, buttons included.
-func render(rec *bot.Recorder) string {
-	var b strings.Builder
-	for _, r := range rec.Replies {
-		b.WriteString(r.PlainText() + "\n")
-		for _, row := range r.Buttons {
-			var cells []string
-			for _, btn := range row {
-				cells = append(cells, "["+btn.Label+" → "+btn.Data+"]")
-			}
-			b.WriteString(strings.Join(cells, " ") + "\n")
-		}
-	}
-	return b.String()
-}
-
-// must fails the test unless the reply contains every want.
+// must marks the test failed unless the reply contains every want.
 func (e *dealsEnv) must(reply string, wants ...string) {
 	e.t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(reply, w) {
-			e.t.Errorf("reply lacks %q:\n%s", w, reply)
-		}
-	}
+	chattest.Want(e.t, reply, wants...)
 }
 
 func (e *dealsEnv) mustNot(reply string, nots ...string) {
 	e.t.Helper()
-	for _, w := range nots {
-		if strings.Contains(reply, w) {
-			e.t.Errorf("reply has %q:\n%s", w, reply)
-		}
-	}
+	chattest.WantNot(e.t, reply, nots...)
 }
 
 func (e *dealsEnv) client(name string, owner *crm.Person) *crm.Client {
 	e.t.Helper()
-	c := &crm.Client{Name: name, OwnerID: owner.ID, CreatedAt: e.clock.t, ReviewedAt: e.clock.t}
+	c := &crm.Client{Name: name, OwnerID: owner.ID, CreatedAt: e.clock.Now(), ReviewedAt: e.clock.Now()}
 	if err := e.st.CreateClient(e.ctx, c, crm.Actor{PersonID: owner.ID}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -382,7 +335,7 @@ func TestPipelineScopes(t *testing.T) {
 func TestPipelineDeputy(t *testing.T) {
 	e := newDealsEnv(t)
 	c := e.company()
-	d := &crm.Delegation{AbsentID: c.maria.ID, DeputyID: c.georgi.ID, From: e.clock.t.Add(-time.Hour), To: e.clock.t.Add(48 * time.Hour), CreatedBy: c.head.ID}
+	d := &crm.Delegation{AbsentID: c.maria.ID, DeputyID: c.georgi.ID, From: e.clock.Now().Add(-time.Hour), To: e.clock.Now().Add(48 * time.Hour), CreatedBy: c.head.ID}
 	if err := e.st.SaveDelegation(e.ctx, d); err != nil {
 		t.Fatal(err)
 	}

@@ -4,53 +4,28 @@ import (
 	"bytes"
 	"context"
 	"image/png"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/i18n"
-	"accountbot/store"
-	"accountbot/store/storetest"
+	"accountbot/dates"
+	"accountbot/internal/chattest"
 
 	"github.com/shopspring/decimal"
 )
 
-// testClock is a settable clock for the tests inside the package.
-type testClock struct{ t time.Time }
-
-func (c *testClock) Now() time.Time { return c.t }
-
-// newSectionTestService is a Service over an in-memory store with a head
-// (console:admin) and a supervisor Sam over manager Maria, at Thursday 26
-// November 2026, 10:00 in Sofia.
-func newSectionTestService(t *testing.T) (*Service, *testClock) {
+// newSectionTestService is the shared chat environment's Service with a
+// head (console:admin) and a supervisor Sam over manager Maria, at
+// Thursday 26 November 2026, 10:00 in Sofia.
+func newSectionTestService(t *testing.T) (*Service, *dates.ManualClock) {
 	t.Helper()
-	st := storetest.OpenWith(t, store.Options{InMemory: true})
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tz, err := time.LoadLocation("Europe/Sofia")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, tz)}
-	cfg := DefaultConfig()
-	cfg.TZ = tz
-	s, err := New(st, cat, WithClock(clock), WithConfig(cfg), WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range []string{
+	e := chattest.New(t, chattest.Options{}, buildService(nil, nil))
+	e.Appoint(
 		`/appoint console:sam supervisor "Sam Stoev"`,
-		`/appoint console:maria manager "Maria Petrova" reports=@Sam`,
-	} {
-		chat(t, s, "console:admin", line)
-	}
-	return s, clock
+		`/appoint console:maria manager "Maria Petrova" reports=@Sam`)
+	return e.Svc, e.Clock
 }
 
 func chat(t *testing.T, s *Service, identity, text string) []bot.Reply {
@@ -196,22 +171,22 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("snapshot taken %d times on one day", calls)
 	}
-	rows, day, err := s.snapshotOn(ctx, "example", clock.t, []uint64{2})
+	rows, day, err := s.snapshotOn(ctx, "example", clock.Now(), []uint64{2})
 	if err != nil || len(rows) != 1 || rows[0].Weighted.String() != "500.25" || day.Day() != 26 {
 		t.Fatalf("rows %+v day %v err %v", rows, day, err)
 	}
 	// Three days later with the bot down in between: a snapshot that day,
 	// and a look-up of a missed day finds the nearest earlier one.
-	clock.t = clock.t.AddDate(0, 0, 3)
+	clock.Set(clock.Now().AddDate(0, 0, 3))
 	s.RunJobs(ctx)
 	if calls != 2 {
 		t.Fatalf("calls %d, want 2", calls)
 	}
-	rows, day, err = s.snapshotOn(ctx, "example", clock.t.AddDate(0, 0, -1), nil)
+	rows, day, err = s.snapshotOn(ctx, "example", clock.Now().AddDate(0, 0, -1), nil)
 	if err != nil || len(rows) != 2 || day.Day() != 26 {
 		t.Fatalf("fallback: rows %d day %v err %v", len(rows), day, err)
 	}
-	if _, day, _ := s.snapshotOn(ctx, "example", clock.t.AddDate(0, 0, -10), nil); !day.IsZero() {
+	if _, day, _ := s.snapshotOn(ctx, "example", clock.Now().AddDate(0, 0, -10), nil); !day.IsZero() {
 		t.Fatalf("found a snapshot before any was taken: %v", day)
 	}
 }

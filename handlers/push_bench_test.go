@@ -11,6 +11,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/i18n"
 	"accountbot/store"
 )
@@ -34,7 +35,7 @@ const (
 
 var ringStart = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
-func openRingBench(b *testing.B) (*Service, *store.Store, *testClock, *countingNotifier) {
+func openRingBench(b *testing.B) (*Service, *store.Store, *dates.ManualClock, *countingNotifier) {
 	b.Helper()
 	st, err := store.Open(store.Options{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -71,7 +72,7 @@ func openRingBench(b *testing.B) (*Service, *store.Store, *testClock, *countingN
 	if err != nil {
 		b.Fatal(err)
 	}
-	clock := &testClock{t: ringStart}
+	clock := dates.NewManualClock(ringStart)
 	n := &countingNotifier{}
 	cfg := DefaultConfig()
 	cfg.TZ = time.UTC
@@ -89,9 +90,9 @@ func BenchmarkReminderTick(b *testing.B) {
 	svc, st, clock, n := openRingBench(b)
 	ctx := context.Background()
 	b.Run("nothing-due", func(b *testing.B) {
-		clock.t = ringStart.Add(30 * time.Minute)
+		clock.Set(ringStart.Add(30 * time.Minute))
 		for i := 0; i < b.N; i++ {
-			if err := svc.reminderJob(ctx, clock.t); err != nil {
+			if err := svc.reminderJob(ctx, clock.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -108,13 +109,13 @@ func BenchmarkReminderTick(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		clock.t = ringStart.Add(30 * time.Minute)
-		if err := svc.agendaJob(ctx, clock.t); err != nil {
+		clock.Set(ringStart.Add(30 * time.Minute))
+		if err := svc.agendaJob(ctx, clock.Now()); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 		for i := 0; i < b.N; i++ {
-			if err := svc.agendaJob(ctx, clock.t); err != nil {
+			if err := svc.agendaJob(ctx, clock.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}
