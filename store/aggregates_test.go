@@ -455,6 +455,10 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 				walkSlack = -1 << 20
 			}
 			if seed == 2 {
+				// Pages of a few owners' lists are not merged from the
+				// per-owner name index.
+				defer func(n int) { ownerSeek = n }(ownerSeek)
+				ownerSeek = 1 << 20
 				// Lists of many stale clients walk the name index.
 				defer func(n int) { fewStale = n }(fewStale)
 				fewStale = 2
@@ -497,7 +501,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker, []byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker}); err != nil {
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker, []byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker, []byte("con/"), ownerNamesMarker, clientTotalKey}); err != nil {
 		return err
 	}
 	// Name index entries without a value, as written before they had one.

@@ -92,12 +92,20 @@ func sortPage(es []pageEntry) {
 // read by walking the name index in order, which holds each client's
 // owner, looking up the owner index entry (which holds what a list line
 // shows) of the clients shown: about (Offset+Limit)·all/Total entries.
-// For a few owners, their owner index entries are read and sorted: what
-// they cost is the owners' own clients.
+// For a few owners (a team, a manager), the first Offset+Limit entries of
+// each owner's name index are merged (ownernames.go): what they cost is
+// the owners times the page. Otherwise their owner index entries are read
+// and sorted: what they cost is the owners' own clients.
 func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error) {
 	var out crm.ClientPage
 	if err := s.ensureCounts(ctx); err != nil {
 		return out, err
+	}
+	byOwners := !q.Stale && len(q.Owners) > 0
+	if byOwners {
+		if err := s.ensureOwnerNames(ctx); err != nil {
+			return out, err
+		}
 	}
 	if q.Stale {
 		if err := s.ensureStale(ctx); err != nil {
@@ -111,19 +119,17 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 	var maintain []uint64
 	err := s.view(ctx, func(tx *Tx) error {
 		out, maintain = crm.ClientPage{}, nil
-		all := 0
-		if err := tx.scan([]byte("coc/"), false, true, func(k []byte, item Item) (bool, error) {
-			n, err := tx.counterOf(item)
-			if err != nil {
-				return false, err
-			}
-			all += int(n)
-			if len(k) == 4+8 && visible[tailID(k)] {
-				out.Total += int(n)
-			}
-			return true, nil
-		}); err != nil {
+		every, err := tx.counter(clientTotalKey)
+		if err != nil {
 			return err
+		}
+		all := int(every)
+		for o := range visible {
+			n, err := tx.counter(ownerCountKey(o))
+			if err != nil {
+				return err
+			}
+			out.Total += int(n)
 		}
 		if q.Stale && out.Total <= staleScanMax {
 			return tx.stalePage(q, &out)
@@ -135,11 +141,23 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 		}
 		var es []pageEntry
 		// Choose by data size: the walk reads about n·all/Total entries
-		// (cheap: a key and an owner each), the sort decodes, folds and
-		// sorts all Total briefs (several times dearer each).
+		// (cheap: a key and an owner each), the merge n keys of each
+		// owner's name index (and a seek per owner), the sort decodes,
+		// folds and sorts all Total briefs (several times dearer each).
 		n := q.Offset + q.Limit
 		walked := false
-		if out.Total > 0 && n*all <= 6*out.Total*out.Total {
+		merge := len(q.Owners) * (n + ownerSeek)
+		if byOwners && out.Total > 0 && merge*out.Total <= n*all && merge <= 6*out.Total {
+			owners := make([]uint64, 0, len(visible))
+			for o := range visible {
+				owners = append(owners, o)
+			}
+			if es, err = tx.pageByOwners(owners, n); err != nil {
+				return err
+			}
+			walked = true
+		}
+		if !walked && out.Total > 0 && n*all <= 6*out.Total*out.Total {
 			// The estimate holds when names are spread evenly; a walk
 			// that reads far more than it (the owners' names all sort
 			// late) gives up for the sort.
@@ -208,6 +226,10 @@ func (tx *Tx) pageByName(visible map[uint64]bool, n, budget int) (es []pageEntry
 	})
 	return es, ok, err
 }
+
+// ownerSeek is what a page merged from the owners' name indexes pays for
+// each owner beyond its entries, in entries.
+var ownerSeek = 4
 
 // walkSlack is how many entries a walk of the name index may read beyond
 // four times its estimate.

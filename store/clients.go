@@ -178,6 +178,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.staleFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.ownerNamesFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

@@ -12,6 +12,7 @@ import (
 // titles of client lists read instead of counting every client:
 //
 //	coc/<owner>            how many clients owner has (8 bytes)
+//	meta/clients/total     how many clients there are (8 bytes)
 //	meta/clients/counts    the counts are complete (version)
 //
 // They are kept in the same transaction as the client's write (putClient:
@@ -21,12 +22,24 @@ import (
 
 var countsMarker = []byte("meta/clients/counts")
 
-const countsVersion = 1
+// countsVersion 2 added the total.
+const (
+	countsVersion = 2
+	customVersion = 1
+)
 
 func ownerCountKey(owner uint64) []byte { return key("coc/", owner) }
 
-// addClientCount adds delta to owner's client count.
+// clientTotalKey holds how many clients the store holds (8 bytes), kept
+// with the per-owner counts: a page of a list reads it to choose how to
+// read the page.
+var clientTotalKey = []byte("meta/clients/total")
+
+// addClientCount adds delta to owner's client count (and to the total).
 func (tx *Tx) addClientCount(owner uint64, delta int) error {
+	if err := tx.addDelta(clientTotalKey, delta); err != nil {
+		return err
+	}
 	return tx.addDelta(ownerCountKey(owner), delta)
 }
 
@@ -88,14 +101,14 @@ func (tx *Tx) countsFollowClient(old, c *crm.Client) error {
 func (s *Store) ensureCounts(ctx context.Context) error {
 	done := false
 	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.has(countsMarker)
+		ok, err := tx.markerAt(countsMarker, countsVersion)
 		done = ok
 		return err
 	}); err != nil || done {
 		return err
 	}
 	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		if ok, err := tx.has(countsMarker); err != nil || ok {
+		if ok, err := tx.markerAt(countsMarker, countsVersion); err != nil || ok {
 			return err
 		}
 		counts := map[uint64]uint64{}
@@ -121,10 +134,15 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 				return err
 			}
 		}
+		var total uint64
 		for owner, n := range counts {
 			if err := tx.set(ownerCountKey(owner), u64(n)); err != nil {
 				return err
 			}
+			total += n
+		}
+		if err := tx.set(clientTotalKey, u64(total)); err != nil {
+			return err
 		}
 		return tx.set(countsMarker, []byte{countsVersion})
 	})
@@ -134,7 +152,7 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 // clients without them.
 func (s *Store) forgetCounts() error {
 	return s.update(crm.WithoutDeliveryKey(context.Background()), func(tx *Tx) error {
-		for _, k := range [][]byte{countsMarker, customMarker, staleMarker} {
+		for _, k := range [][]byte{countsMarker, customMarker, staleMarker, ownerNamesMarker} {
 			if err := tx.del(k); err != nil && !errors.Is(err, errNotFound) {
 				return err
 			}
@@ -267,7 +285,7 @@ func (s *Store) ensureCustom(ctx context.Context) error {
 				return err
 			}
 		}
-		return tx.set(customMarker, []byte{countsVersion})
+		return tx.set(customMarker, []byte{customVersion})
 	})
 }
 
@@ -285,4 +303,21 @@ func (s *Store) CustomFields(ctx context.Context) ([]string, error) {
 		})
 	})
 	return out, err
+}
+
+// markerAt reports whether the marker k is stored with version v.
+func (tx *Tx) markerAt(k []byte, v byte) (bool, error) {
+	item, err := tx.item(k)
+	if errors.Is(err, errNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	ok := false
+	err = item.Value(func(b []byte) error {
+		ok = len(b) == 1 && b[0] == v
+		return nil
+	})
+	return ok, err
 }

@@ -48,6 +48,7 @@ func clientErasers() []clientEraser {
 	return []clientEraser{
 		{"client", eraseClientRecord},
 		{"history", eraseClientHistory},
+		{"ownernames", eraseOwnerNames},
 		{"conversations", eraseConversations},
 		{"tasks", eraseTasks},
 		{"claims", eraseClaims},

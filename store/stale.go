@@ -154,7 +154,7 @@ func staleKeys(c *crm.Client) [][]byte {
 func (s *Store) staleIndexed(ctx context.Context) (bool, error) {
 	done := false
 	err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.has(staleMarker)
+		ok, err := tx.markerAt(staleMarker, staleVersion)
 		done = ok
 		return err
 	})
@@ -170,42 +170,16 @@ func (s *Store) ensureStale(ctx context.Context) error {
 	if done, err := s.staleIndexed(ctx); err != nil || done {
 		return err
 	}
-	ctx = crm.WithoutDeliveryKey(ctx)
-	if err := s.update(ctx, func(tx *Tx) error { return tx.dropStaleCounts() }); err != nil {
+	if err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error { return tx.dropStaleCounts() }); err != nil {
 		return err
 	}
-	var after uint64
-	for {
-		n := 0
-		last := after
-		err := s.update(ctx, func(tx *Tx) error {
-			n, last = 0, after
-			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item Item) (bool, error) {
-				c, err := decode[crm.Client](item)
-				if err != nil {
-					return false, err
-				}
-				st := staleTimesOf(c)
-				if err := tx.set(staleLastKey(c.OwnerID, st, c.ID), staleLastVal(st)); err != nil {
-					return false, err
-				}
-				if err := tx.set(staleReviewKey(c.OwnerID, st, c.ID), staleReviewVal(st)); err != nil {
-					return false, err
-				}
-				n++
-				last = tailID(k)
-				return n < 1000, nil
-			})
-		})
-		if err != nil {
+	return s.backfillClients(ctx, staleMarker, staleVersion, func(tx *Tx, c *crm.Client) error {
+		st := staleTimesOf(c)
+		if err := tx.set(staleLastKey(c.OwnerID, st, c.ID), staleLastVal(st)); err != nil {
 			return err
 		}
-		if n == 0 {
-			break
-		}
-		after = last
-	}
-	return s.update(ctx, func(tx *Tx) error { return tx.set(staleMarker, []byte{staleVersion}) })
+		return tx.set(staleReviewKey(c.OwnerID, st, c.ID), staleReviewVal(st))
+	})
 }
 
 // dropStaleCounts deletes every owner's stale count (kept by putClient
