@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/handlers/core"
+	"accountbot/i18n"
 )
 
 // cardSection adds lines to a client card (deals, claims, promises… are
@@ -209,22 +210,12 @@ func (r *request) fieldLabel(field string) string {
 	return strings.ReplaceAll(field, "_", " ")
 }
 
-// fieldWords are the Bulgarian words for the client fields typed as
-// key=value, for examples in Bulgarian replies (the English keys work
-// too).
-var fieldWords = map[string]string{
-	"segment": "сегмент", "industry": "отрасъл", "size": "размер", "city": "град", "need": "нужда",
-	"level": "ниво", "focus": "фокус", "status": "статус", "lang": "език", "source": "източник",
-	"contact": "контакт", "phone": "телефон", "email": "имейл", "rating": "рейтинг",
-}
-
-// fieldKey is the key=value key to show in an example: the Bulgarian
-// word in Bulgarian replies.
+// fieldKey is the key=value key to show in an example: the first form of
+// "words.field.NAME" in the reader's language (the Bulgarian word in
+// Bulgarian replies; the English keys work too).
 func (r *request) fieldKey(field string) string {
-	if r.Loc.Lang() == "bg" {
-		if w, ok := fieldWords[field]; ok {
-			return w
-		}
+	if w := r.Loc.WordsIn(i18n.WordsPrefix + "field." + field); len(w) > 0 {
+		return w[0]
 	}
 	return field
 }

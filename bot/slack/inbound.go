@@ -11,6 +11,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/i18n"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -106,7 +107,7 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slackapi.SlashCommand, retr
 	if cmd.UserID == "" {
 		return nil, nil
 	}
-	text, shared := normalize(cmd.Text)
+	text, shared := a.normalize(cmd.Text)
 	in := inbound{
 		key:       "slack/command/" + cmd.TriggerID,
 		text:      text,
@@ -159,7 +160,7 @@ func (a *Adapter) onEvents(ctx context.Context, raw []byte, retry int) (any, err
 		}
 		return nil, nil
 	}
-	in, ok := eventMessage(ev.InnerEvent.Data)
+	in, ok := a.eventMessage(ev.InnerEvent.Data)
 	if !ok {
 		return nil, nil
 	}
@@ -180,7 +181,7 @@ func (a *Adapter) onEvents(ctx context.Context, raw []byte, retry int) (any, err
 // eventMessage turns a direct message or a mention into an inbound
 // message; it reports false for anything else (the bot's own messages,
 // edits, channel chatter).
-func eventMessage(data any) (inbound, bool) {
+func (a *Adapter) eventMessage(data any) (inbound, bool) {
 	switch ev := data.(type) {
 	case *slackevents.MessageEvent:
 		if ev.BotID != "" || ev.User == "" || ev.ChannelType != slackevents.ChannelTypeIM {
@@ -196,7 +197,7 @@ func eventMessage(data any) (inbound, bool) {
 		if ev.SubType == "file_share" && len(files) == 0 && strings.TrimSpace(ev.Text) == "" {
 			return inbound{}, false
 		}
-		text, shared := normalize(ev.Text)
+		text, shared := a.normalize(ev.Text)
 		if len(files) > 0 && !typedCommand(ev.Text) {
 			// Words with a file are its caption, unless they are a command
 			// typed with its "/" ("/import"): the file speaks for itself.
@@ -209,7 +210,7 @@ func eventMessage(data any) (inbound, bool) {
 		if ev.BotID != "" || ev.User == "" {
 			return inbound{}, false
 		}
-		text, shared := normalize(ev.Text)
+		text, shared := a.normalize(ev.Text)
 		return inbound{text: text, messageTS: ev.TimeStamp, o: origin{
 			user: ev.User, channel: ev.Channel, im: strings.HasPrefix(ev.Channel, "D"), thread: ev.ThreadTimeStamp, shared: shared,
 		}}, true
@@ -306,7 +307,7 @@ func (a *Adapter) buttonData(ctx context.Context, act *slackapi.BlockAction) (st
 func (a *Adapter) serve(ctx context.Context, in inbound) {
 	defer a.release(in.key)
 	identity := bot.Slack + ":" + in.o.user
-	if client, ok := logFormWanted(in.text); ok {
+	if client, ok := a.logFormWanted(in.text); ok {
 		// The trigger to open a form lives three seconds: ask Slack for
 		// the locale only if nothing faster knows the language.
 		lang := ""
@@ -382,7 +383,7 @@ var (
 // leading mention of the bot goes, Slack's markup becomes plain text
 // (a mentioned user becomes their identity "slack:U…"), a missing "/" is
 // added, and a first word "share" is taken off and reported.
-func normalize(text string) (string, bool) {
+func (a *Adapter) normalize(text string) (string, bool) {
 	text = leadingMention.ReplaceAllString(text, "")
 	text = markup.ReplaceAllStringFunc(text, func(m string) string {
 		inner := m[1 : len(m)-1]
@@ -412,9 +413,9 @@ func normalize(text string) (string, bool) {
 	text = strings.NewReplacer("„", `"`, "“", `"`, "”", `"`, "«", `"`, "»", `"`).Replace(text)
 	text = strings.TrimSpace(text)
 	shared := false
-	if w, rest, _ := strings.Cut(text, " "); isShareWord(w) {
+	if w, rest, _ := strings.Cut(text, " "); a.isShareWord(w) {
 		shared, text = true, strings.TrimSpace(rest)
-	} else if isShareWord(text) {
+	} else if a.isShareWord(text) {
 		shared, text = true, ""
 	}
 	if text == "" {
@@ -426,7 +427,8 @@ func normalize(text string) (string, bool) {
 	return text, shared
 }
 
-func isShareWord(w string) bool {
-	w = strings.ToLower(strings.TrimPrefix(w, "/"))
-	return w == "share" || w == "сподели"
+// isShareWord reports whether w asks for the answer in the channel itself
+// ("share", "сподели": "words.chat.share").
+func (a *Adapter) isShareWord(w string) bool {
+	return a.cat.IsWord(i18n.WordsPrefix+"chat.share", strings.TrimPrefix(w, "/"))
 }

@@ -8,6 +8,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/dates"
+	"accountbot/i18n"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -29,19 +30,20 @@ const (
 // /log reads (#call, #meeting …).
 var logChannels = []string{"call", "meeting", "email", "visit", "fair", "presentation"}
 
-// logCommands are the names of /log, with its Bulgarian aliases.
-var logCommands = map[string]bool{"log": true, "запиши": true, "разговор": true}
+// logCommands are the names of /log, with its aliases ("words.cmd.log").
+const logCommands = i18n.WordsPrefix + "cmd.log"
 
-// nextMarkers are the words with which /log starts the next step; free
-// text must not contain them, or the step would be read out of it.
-var nextMarkers = []string{"next:", "следваща стъпка:", "следващо:", "после:"}
+// nextMarkers are the words with which /log starts the next step
+// ("words.next.step"); free text must not contain them, or the step would
+// be read out of it.
+const nextMarkers = i18n.WordsPrefix + "next.step"
 
 // logFormWanted reports whether text is /log without a conversation to
 // log ("/log", "/log Acme:" or "/log #12"), which opens the form; client is the
 // client already named, if any.
-func logFormWanted(text string) (string, bool) {
+func (a *Adapter) logFormWanted(text string) (string, bool) {
 	cmd, ok := bot.ParseCommand(text)
-	if !ok || !logCommands[cmd.Name] {
+	if !ok || cmd.Name != "log" && !a.cat.IsWord(logCommands, cmd.Name) {
 		return "", false
 	}
 	rest := strings.TrimSpace(cmd.Rest)
@@ -208,7 +210,7 @@ func (a *Adapter) logCommand(state *slackapi.ViewState, lang string, meta formMe
 	case utf8.RuneCountInString(text) > 4000:
 		errs[fieldText] = loc.T("slack.modal.err_text_long", "max", 4000)
 	default:
-		for _, m := range nextMarkers {
+		for _, m := range a.cat.Words(nextMarkers) {
 			if strings.Contains(lower, m) {
 				errs[fieldText] = loc.T("slack.modal.err_text_marker", "marker", m)
 				break
@@ -230,7 +232,7 @@ func (a *Adapter) logCommand(state *slackapi.ViewState, lang string, meta formMe
 		}
 	}
 	if next != "" {
-		for _, m := range nextMarkers {
+		for _, m := range a.cat.Words(nextMarkers) {
 			if strings.Contains(strings.ToLower(next), m) {
 				errs[fieldNext] = loc.T("slack.modal.err_text_marker", "marker", m)
 				break

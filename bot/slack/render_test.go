@@ -41,7 +41,7 @@ func TestNormalize(t *testing.T) {
 		{"ping <#C123|sales>", "/ping #sales", false},
 	}
 	for _, c := range cases {
-		got, shared := normalize(c.in)
+		got, shared := wordsAdapter(t).normalize(c.in)
 		if got != c.want || shared != c.shared {
 			t.Errorf("normalize(%q) = %q, %v; want %q, %v", c.in, got, shared, c.want, c.shared)
 		}
@@ -56,6 +56,8 @@ func TestLogFormWanted(t *testing.T) {
 		{"/log", "", true},
 		{"/LOG", "", true},
 		{"/запиши", "", true},
+		{"/разговор Acme", "Acme", true},
+		{"/лог", "", true},
 		{"/log Acme:", "Acme", true},
 		{"/log #7: ", "#7", true},
 		{`/log "Acme: Ltd":`, "Acme: Ltd", true},
@@ -65,8 +67,9 @@ func TestLogFormWanted(t *testing.T) {
 		{"/client Acme", "", false},
 		{"/log Acme: x: y:", "", false},
 	}
+	a := wordsAdapter(t)
 	for _, c := range cases {
-		client, ok := logFormWanted(c.in)
+		client, ok := a.logFormWanted(c.in)
 		if client != c.client || ok != c.ok {
 			t.Errorf("logFormWanted(%q) = %q, %v; want %q, %v", c.in, client, ok, c.client, c.ok)
 		}
@@ -74,6 +77,7 @@ func TestLogFormWanted(t *testing.T) {
 }
 
 func TestQuoteNameReadsBack(t *testing.T) {
+	logFormWanted := wordsAdapter(t).logFormWanted
 	for _, name := range []string{"Acme", "Acme Ltd", "Acme: Ltd", `The "Best"`, `a\b`} {
 		line := "/log " + quoteName(name) + ": text"
 		if got, ok := logFormWanted("/log " + quoteName(name) + ":"); !ok || got != name {
@@ -250,6 +254,17 @@ func TestManifest(t *testing.T) {
 	if n != len(scopes) {
 		t.Errorf("manifest asks for %d scopes, want %d", n, len(scopes))
 	}
+}
+
+// wordsAdapter is an adapter with the embedded translations and nothing
+// else, for the functions that read typed words.
+func wordsAdapter(t *testing.T) *Adapter {
+	t.Helper()
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Adapter{cat: cat}
 }
 
 // A form submitted with the client name it was opened with logs the

@@ -214,6 +214,14 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 	for _, o := range opts {
 		o(a)
 	}
+	if a.cat == nil {
+		// The embedded words: the adapter reads typed words too (share).
+		cat, err := i18n.New()
+		if err != nil {
+			return nil, err
+		}
+		a.cat = cat
+	}
 	if a.cfg.Lang == "" {
 		a.cfg.Lang = "en"
 	}

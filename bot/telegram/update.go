@@ -17,9 +17,9 @@ import (
 // deliveryKey names an update for the store's exactly-once bookkeeping.
 func deliveryKey(id int64) string { return "telegram/update/" + strconv.FormatInt(id, 10) }
 
-// shareWords at the end of a command in a group ask for the answer in the
-// group itself.
-var shareWords = []string{"share", "сподели"}
+// shareWords, at the end of a command in a group, ask for the answer in
+// the group itself ("/client Acme share", "… сподели").
+const shareWords = i18n.WordsPrefix + "chat.share"
 
 // handleUpdate runs one update to the end and reports whether it is done
 // (its effect committed, its replies sent), so that its offset may be
@@ -125,12 +125,9 @@ func (a *Adapter) groupCommand(text string) (cmd string, share, ok bool) {
 	}
 	words := strings.Fields(rest)
 	if n := len(words); n > 0 {
-		for _, s := range shareWords {
-			if strings.EqualFold(words[n-1], s) {
-				share = true
-				rest = strings.TrimSpace(rest[:strings.LastIndex(rest, words[n-1])])
-				break
-			}
+		if a.cat.IsWord(shareWords, words[n-1]) {
+			share = true
+			rest = strings.TrimSpace(rest[:strings.LastIndex(rest, words[n-1])])
 		}
 	}
 	cmd = name
