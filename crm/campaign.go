@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -18,20 +17,6 @@ const (
 
 // CampaignKinds lists every kind of campaign.
 var CampaignKinds = []string{CampaignEmail, CampaignFair, CampaignExhibition, CampaignPresentation, CampaignOther}
-
-var campaignKindWords = map[string]string{
-	"email": CampaignEmail, "mail": CampaignEmail, "newsletter": CampaignEmail, "имейл": CampaignEmail, "бюлетин": CampaignEmail, "писмо": CampaignEmail,
-	"fair": CampaignFair, "trade-fair": CampaignFair, "панаир": CampaignFair,
-	"exhibition": CampaignExhibition, "expo": CampaignExhibition, "show": CampaignExhibition, "изложба": CampaignExhibition, "изложение": CampaignExhibition,
-	"presentation": CampaignPresentation, "demo": CampaignPresentation, "webinar": CampaignPresentation, "презентация": CampaignPresentation, "уебинар": CampaignPresentation, "демонстрация": CampaignPresentation,
-	"other": CampaignOther, "друго": CampaignOther, "друга": CampaignOther,
-}
-
-// ParseCampaignKind reads a campaign kind typed in English or Bulgarian.
-func ParseCampaignKind(s string) (string, bool) {
-	k, ok := campaignKindWords[strings.ToLower(strings.TrimSpace(s))]
-	return k, ok
-}
 
 // Campaign is an outreach: a mailing, a fair, an exhibition, a
 // presentation.

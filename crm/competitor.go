@@ -1,9 +1,6 @@
 package crm
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Aspects of a competitor's client policy.
 const (
@@ -17,21 +14,6 @@ const (
 
 // Aspects lists the aspects in the order a summary shows them.
 var Aspects = []string{AspectPrice, AspectDiscount, AspectTerms, AspectService, AspectProduct, AspectGeneral}
-
-var aspectWords = map[string]string{
-	"price": AspectPrice, "prices": AspectPrice, "pricing": AspectPrice, "цена": AspectPrice, "цени": AspectPrice,
-	"discount": AspectDiscount, "discounts": AspectDiscount, "rebate": AspectDiscount, "отстъпка": AspectDiscount, "отстъпки": AspectDiscount,
-	"terms": AspectTerms, "payment": AspectTerms, "conditions": AspectTerms, "условия": AspectTerms, "срокове": AspectTerms, "плащане": AspectTerms,
-	"service": AspectService, "support": AspectService, "обслужване": AspectService, "сервиз": AspectService, "поддръжка": AspectService,
-	"product": AspectProduct, "products": AspectProduct, "range": AspectProduct, "продукт": AspectProduct, "продукти": AspectProduct, "асортимент": AspectProduct,
-	"general": AspectGeneral, "other": AspectGeneral, "общо": AspectGeneral, "друго": AspectGeneral,
-}
-
-// ParseAspect reads an aspect typed in English or Bulgarian.
-func ParseAspect(s string) (string, bool) {
-	a, ok := aspectWords[strings.ToLower(strings.TrimSpace(s))]
-	return a, ok
-}
 
 // Competitor is a competing company the account managers learn about.
 type Competitor struct {

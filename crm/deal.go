@@ -2,7 +2,6 @@ package crm
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -50,23 +49,6 @@ func (s Stage) Index() int {
 		}
 	}
 	return -1
-}
-
-// stageWords are the words people type for each stage, English and
-// Bulgarian.
-var stageWords = map[string]Stage{
-	"lead": StageLead, "new": StageLead, "потенциална": StageLead, "потенциален": StageLead, "лийд": StageLead, "нова": StageLead, "интерес": StageLead,
-	"qualified": StageQualified, "qualify": StageQualified, "квалифицирана": StageQualified, "квалифициран": StageQualified,
-	"proposal": StageProposal, "offer": StageProposal, "quote": StageProposal, "оферта": StageProposal, "предложение": StageProposal,
-	"negotiation": StageNegotiation, "negotiating": StageNegotiation, "преговори": StageNegotiation, "договаряне": StageNegotiation,
-	"won": StageWon, "win": StageWon, "спечелена": StageWon, "спечелени": StageWon, "печелим": StageWon,
-	"lost": StageLost, "lose": StageLost, "загубена": StageLost, "загубени": StageLost,
-}
-
-// ParseStage reads a stage name typed in English or Bulgarian.
-func ParseStage(s string) (Stage, bool) {
-	st, ok := stageWords[strings.ToLower(strings.TrimSpace(s))]
-	return st, ok
 }
 
 // StageEntry records that a deal entered a stage.

@@ -1,9 +1,6 @@
 package crm
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Role is what a person may do.
 type Role string
@@ -15,19 +12,6 @@ const (
 	RoleSupervisor Role = "supervisor"
 	RoleManager    Role = "manager"
 )
-
-// ParseRole returns the role named by s (English or Bulgarian).
-func ParseRole(s string) (Role, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "head", "ръководител", "управител":
-		return RoleHead, true
-	case "supervisor", "супервайзор", "началник":
-		return RoleSupervisor, true
-	case "manager", "мениджър", "търговец":
-		return RoleManager, true
-	}
-	return "", false
-}
 
 // Person is someone the bot knows: a head, supervisor or account manager.
 type Person struct {

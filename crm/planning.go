@@ -33,52 +33,41 @@ func (c Cadence) Approx() int {
 	return c.Days
 }
 
-// cadenceWords are the one-word cadences, English and Bulgarian.
-var cadenceWords = map[string]Cadence{
-	"daily": {Days: 1}, "ежедневно": {Days: 1}, "всекидневно": {Days: 1},
-	"weekly": {Days: 7}, "седмично": {Days: 7}, "ежеседмично": {Days: 7},
-	"biweekly": {Days: 14}, "fortnightly": {Days: 14}, "двуседмично": {Days: 14},
-	"monthly": {Months: 1}, "месечно": {Months: 1}, "ежемесечно": {Months: 1},
-	"quarterly": {Months: 3}, "тримесечно": {Months: 3},
-	"yearly": {Months: 12}, "annually": {Months: 12}, "годишно": {Months: 12}, "ежегодно": {Months: 12},
+// CadenceWords are the words ParseCadence reads: the translation files'
+// (words.cadence.*), given by the caller, since crm imports nothing of ours.
+type CadenceWords struct {
+	// Named are the one-word cadences ("monthly", "седмично").
+	Named map[string]Cadence
+	// Units are the units after "every N" ("w", "седмици").
+	Units map[string]Cadence
+	// Every start a cadence ("every", "всеки", "на").
+	Every map[string]bool
 }
-
-// cadenceUnits are the units after "every N", English and Bulgarian.
-var cadenceUnits = map[string]Cadence{
-	"d": {Days: 1}, "day": {Days: 1}, "days": {Days: 1}, "д": {Days: 1}, "ден": {Days: 1}, "дни": {Days: 1}, "дена": {Days: 1},
-	"w": {Days: 7}, "week": {Days: 7}, "weeks": {Days: 7}, "с": {Days: 7}, "седм": {Days: 7}, "седмица": {Days: 7}, "седмици": {Days: 7},
-	"m": {Months: 1}, "month": {Months: 1}, "months": {Months: 1}, "м": {Months: 1}, "месец": {Months: 1}, "месеца": {Months: 1}, "месеци": {Months: 1},
-	"q": {Months: 3}, "quarter": {Months: 3}, "quarters": {Months: 3}, "тримесечие": {Months: 3}, "тримесечия": {Months: 3},
-	"y": {Months: 12}, "year": {Months: 12}, "years": {Months: 12}, "г": {Months: 12}, "година": {Months: 12}, "години": {Months: 12},
-}
-
-// everyWords start a cadence: "every 2w", "всеки 2 седмици", "на всеки 10 дни".
-var everyWords = map[string]bool{"every": true, "each": true, "всеки": true, "всяка": true, "всяко": true, "на": true}
 
 // MaxCadenceDays is the longest cadence accepted (two years).
 const MaxCadenceDays = 730
 
 // ParseCadence reads a cadence at the start of words: "monthly", "every
 // 2w", "every 10 days", "every week", "всеки 2 седмици", "на всеки 10 дни",
-// "всеки месец". It returns the cadence and how many words it used (0 when
-// words do not start with one).
-func ParseCadence(words []string) (Cadence, int) {
+// "всеки месец", with the words of cw. It returns the cadence and how many
+// words it used (0 when words do not start with one).
+func ParseCadence(words []string, cw CadenceWords) (Cadence, int) {
 	if len(words) == 0 {
 		return Cadence{}, 0
 	}
 	w0 := strings.ToLower(words[0])
-	if c, ok := cadenceWords[w0]; ok {
+	if c, ok := cw.Named[w0]; ok {
 		return c, 1
 	}
 	i := 0
-	for i < len(words) && i < 2 && everyWords[strings.ToLower(words[i])] {
+	for i < len(words) && i < 2 && cw.Every[strings.ToLower(words[i])] {
 		i++
 	}
 	if i == 0 || i >= len(words) {
 		return Cadence{}, 0
 	}
 	// "every week": a unit without a number.
-	if u, ok := cadenceUnits[strings.ToLower(words[i])]; ok {
+	if u, ok := cw.Units[strings.ToLower(words[i])]; ok {
 		return u, i + 1
 	}
 	num, unit, used := words[i], "", 1
@@ -101,7 +90,7 @@ func ParseCadence(words []string) (Cadence, int) {
 		}
 		unit, used = strings.ToLower(words[i+1]), 2
 	}
-	u, ok := cadenceUnits[unit]
+	u, ok := cw.Units[unit]
 	if !ok {
 		return Cadence{}, 0
 	}
@@ -153,20 +142,6 @@ const (
 
 // PlanNoteKinds lists the kinds in the order a plan shows them.
 var PlanNoteKinds = []PlanNoteKind{NoteGoal, NotePerson, NoteRisk}
-
-// planNoteWords are the markers of plan notes, English and Bulgarian.
-var planNoteWords = map[string]PlanNoteKind{
-	"goal": NoteGoal, "goals": NoteGoal, "objective": NoteGoal, "цел": NoteGoal, "цели": NoteGoal,
-	"risk": NoteRisk, "risks": NoteRisk, "риск": NoteRisk, "рискове": NoteRisk,
-	"person": NotePerson, "people": NotePerson, "key": NotePerson, "contact": NotePerson,
-	"лице": NotePerson, "човек": NotePerson, "хора": NotePerson, "ключов": NotePerson, "ключово": NotePerson,
-}
-
-// ParsePlanNoteKind reads a note marker word ("goal", "риск").
-func ParsePlanNoteKind(s string) (PlanNoteKind, bool) {
-	k, ok := planNoteWords[strings.ToLower(strings.TrimSpace(s))]
-	return k, ok
-}
 
 // PlanNote is one line of a client's relationship plan.
 type PlanNote struct {

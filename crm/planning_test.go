@@ -7,6 +7,15 @@ import (
 	"time"
 )
 
+// testCadenceWords are some of the words the translation files give
+// ParseCadence (handlers tests all of them).
+var testCadenceWords = CadenceWords{
+	Named: map[string]Cadence{"monthly": {Months: 1}, "quarterly": {Months: 3}, "weekly": {Days: 7}, "месечно": {Months: 1}},
+	Units: map[string]Cadence{"d": {Days: 1}, "days": {Days: 1}, "дни": {Days: 1}, "w": {Days: 7}, "week": {Days: 7},
+		"седмици": {Days: 7}, "months": {Months: 1}, "месец": {Months: 1}, "y": {Months: 12}},
+	Every: map[string]bool{"every": true, "всеки": true, "на": true},
+}
+
 func TestParseCadence(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -34,7 +43,7 @@ func TestParseCadence(t *testing.T) {
 		{"на Виното", Cadence{}, 0},
 	}
 	for _, tt := range tests {
-		got, n := ParseCadence(strings.Fields(tt.in))
+		got, n := ParseCadence(strings.Fields(tt.in), testCadenceWords)
 		if got != tt.want || n != tt.used {
 			t.Errorf("ParseCadence(%q) = %+v, %d; want %+v, %d", tt.in, got, n, tt.want, tt.used)
 		}

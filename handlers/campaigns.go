@@ -58,7 +58,7 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 		kv[ck] = strings.TrimSpace(a.KV[k])
 	}
-	kind, ok := crm.ParseCampaignKind(kv["kind"])
+	kind, ok := s.lex.campaignKinds[strings.ToLower(strings.TrimSpace(kv["kind"]))]
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "campaign.bad_kind", "value", kv["kind"])
 	}

@@ -41,7 +41,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	}
 	aspect := crm.AspectGeneral
 	if a, ok := kv["aspect"]; ok {
-		if aspect, ok = crm.ParseAspect(a); !ok {
+		if aspect, ok = s.lex.aspects[strings.ToLower(strings.TrimSpace(a))]; !ok {
 			return crm.Errorf(crm.EINVALID, "competitor.bad_aspect", "value", a)
 		}
 	}

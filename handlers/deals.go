@@ -198,7 +198,7 @@ func (r *request) parseProbability(s string) (*int, error) {
 }
 
 func (r *request) parseStage(s string) (crm.Stage, error) {
-	st, ok := crm.ParseStage(s)
+	st, ok := r.svc.lex.stage(s)
 	if !ok {
 		return "", crm.Errorf(crm.EINVALID, "deal.bad_stage", "value", s)
 	}

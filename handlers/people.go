@@ -71,7 +71,7 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if len(r.Command.Args) != 1 {
 		return crm.Errorf(crm.EINVALID, "invite.usage")
 	}
-	role, ok := crm.ParseRole(r.Command.Args[0])
+	role, ok := s.lex.role(r.Command.Args[0])
 	if !ok || role == crm.RoleHead {
 		return crm.Errorf(crm.EINVALID, "invite.usage")
 	}
@@ -111,7 +111,7 @@ func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		// Slack user ids are upper case.
 		identity = "slack:" + strings.ToUpper(kv.Plain[0][6:])
 	}
-	role, ok := crm.ParseRole(kv.Plain[1])
+	role, ok := s.lex.role(kv.Plain[1])
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "appoint.usage")
 	}

@@ -156,7 +156,7 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			mode = "report"
 			continue
 		}
-		if st, ok := crm.ParseStage(a); ok {
+		if st, ok := s.lex.stage(a); ok {
 			stage = st
 			continue
 		}

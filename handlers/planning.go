@@ -111,7 +111,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if head, text, ok := splitNameText(rest); ok {
 		words := bot.Split(head)
 		if n := len(words); n >= 2 {
-			if kind, ok := crm.ParsePlanNoteKind(words[n-1]); ok {
+			if kind, ok := s.lex.planNoteKinds[strings.ToLower(strings.TrimSpace(words[n-1]))]; ok {
 				return s.planNote(ctx, w, r, strings.Join(words[:n-1], " "), kind, text)
 			}
 		}
@@ -132,7 +132,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 				return s.planDrop(ctx, w, r, strings.Join(words[:i], " "), id)
 			}
 		}
-		if cad, n := crm.ParseCadence(words[i:]); n > 0 {
+		if cad, n := crm.ParseCadence(words[i:], s.lex.cadence); n > 0 {
 			return s.planSet(ctx, w, r, strings.Join(words[:i], " "), cad, words[i+n:])
 		}
 	}

@@ -89,7 +89,36 @@ type lexicon struct {
 	noteOps      map[string]string
 	stepFiller   map[string]bool
 	channelStems []channelStem
+	// stages, roles, aspects, campaignKinds and planNoteKinds map typed
+	// names to the domain's ("оферта" → proposal); cadence are the words
+	// of a contact plan's cadence.
+	stages        map[string]string
+	roles         map[string]string
+	aspects       map[string]string
+	campaignKinds map[string]string
+	planNoteKinds map[string]crm.PlanNoteKind
+	cadence       crm.CadenceWords
 }
+
+// stage reads a stage typed in any language ("оферта", "Proposal").
+func (lx *lexicon) stage(s string) (crm.Stage, bool) {
+	st, ok := lx.stages[strings.ToLower(strings.TrimSpace(s))]
+	return crm.Stage(st), ok
+}
+
+// role reads a role typed in any language ("търговец").
+func (lx *lexicon) role(s string) (crm.Role, bool) {
+	r, ok := lx.roles[strings.ToLower(strings.TrimSpace(s))]
+	return crm.Role(r), ok
+}
+
+// cadences are the one-word cadences and the units after "every N", by
+// the last part of their vocabulary keys.
+var (
+	namedCadences = map[string]crm.Cadence{"daily": {Days: 1}, "weekly": {Days: 7}, "biweekly": {Days: 14},
+		"monthly": {Months: 1}, "quarterly": {Months: 3}, "yearly": {Months: 12}}
+	cadenceUnits = map[string]crm.Cadence{"d": {Days: 1}, "w": {Days: 7}, "m": {Months: 1}, "q": {Months: 3}, "y": {Months: 12}}
+)
 
 // newLexicon reads the tables from the catalog; a missing entry is a
 // mistake New reports.
@@ -111,6 +140,37 @@ func (s *Service) newLexicon() *lexicon {
 		followupOps:    s.vocab("followup", followupOps...),
 		noteOps:        s.vocab("note", noteOps...),
 		stepFiller:     map[string]bool{},
+		aspects:        s.vocab("competitor.aspect", crm.Aspects...),
+		campaignKinds:  s.vocab("campaign.kind", crm.CampaignKinds...),
+		planNoteKinds:  map[string]crm.PlanNoteKind{},
+		cadence:        crm.CadenceWords{Named: map[string]crm.Cadence{}, Units: map[string]crm.Cadence{}, Every: map[string]bool{}},
+	}
+	var stages, roles, kinds []string
+	for _, st := range crm.Stages {
+		stages = append(stages, string(st))
+	}
+	for _, r := range []crm.Role{crm.RoleHead, crm.RoleSupervisor, crm.RoleManager} {
+		roles = append(roles, string(r))
+	}
+	for _, k := range crm.PlanNoteKinds {
+		kinds = append(kinds, string(k))
+	}
+	lx.stages, lx.roles = s.vocab("deal.stage", stages...), s.vocab("role", roles...)
+	for w, k := range s.vocab("plan.kind", kinds...) {
+		lx.planNoteKinds[w] = crm.PlanNoteKind(k)
+	}
+	for name, c := range namedCadences {
+		for _, w := range s.words("cadence.named." + name) {
+			lx.cadence.Named[w] = c
+		}
+	}
+	for name, c := range cadenceUnits {
+		for _, w := range s.words("cadence.unit." + name) {
+			lx.cadence.Units[w] = c
+		}
+	}
+	for _, w := range s.words("list.cadence_every") {
+		lx.cadence.Every[w] = true
 	}
 	for _, w := range s.words("list.note_step_filler") {
 		lx.stepFiller[w] = true

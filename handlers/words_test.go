@@ -1,6 +1,11 @@
 package handlers
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"accountbot/crm"
+)
 
 // testLexicon returns the typed-word tables New builds from the embedded
 // translation files.
@@ -11,4 +16,102 @@ func testLexicon(t testing.TB) *lexicon {
 		t.Fatal(err)
 	}
 	return s.lex
+}
+
+// TestMovedWordsStillMeanTheSame reads every form the Go word tables
+// accepted before the words moved to the translation files, and expects
+// the same meaning from the lexicon New builds out of them.
+func TestMovedWordsStillMeanTheSame(t *testing.T) {
+	lx := testLexicon(t)
+	str := func(m map[string]string) func(string) (string, bool) {
+		return func(w string) (string, bool) { v, ok := m[w]; return v, ok }
+	}
+	lookups := map[string]func(string) (string, bool){
+		"stage":        func(w string) (string, bool) { st, ok := lx.stage(w); return string(st), ok },
+		"aspect":       str(lx.aspects),
+		"campaignKind": str(lx.campaignKinds),
+		"planNoteKind": func(w string) (string, bool) { k, ok := lx.planNoteKinds[w]; return string(k), ok },
+		"field":        func(w string) (string, bool) { return lx.canonicalKey(w), true },
+		"channel":      str(lx.channels),
+		"dealKey":      str(lx.dealKeys),
+		"weekday": func(w string) (string, bool) {
+			d, ok := lx.weekdays[w]
+			return weekdayKeys[d], ok
+		},
+		"segmentBy":     str(lx.segmentBy),
+		"factor":        str(lx.factors),
+		"followup":      str(lx.followupOps),
+		"note":          str(lx.noteOps),
+		"renewalKey":    str(lx.renewalKeys),
+		"promiseKey":    str(lx.promiseKeys),
+		"competitorKey": str(lx.competitorKeys),
+		"campaignKey":   str(lx.campaignKeys),
+		"healthKey":     str(lx.healthKeys),
+		"onOff":         str(lx.onOff),
+	}
+	for table, pairs := range movedWords {
+		look, ok := lookups[table]
+		if !ok {
+			t.Errorf("no lookup for %s", table)
+			continue
+		}
+		for _, p := range pairs {
+			if got, ok := look(p[0]); !ok || got != p[1] {
+				t.Errorf("%s: %q means %q (%v), want %q", table, p[0], got, ok, p[1])
+			}
+		}
+	}
+	for _, w := range []string{"maybe", "", "-"} {
+		if _, ok := lx.stage(w); ok {
+			t.Errorf("%q is a stage", w)
+		}
+	}
+}
+
+// TestCadenceWords reads the cadences of /plan with the translation
+// files' words.
+func TestCadenceWords(t *testing.T) {
+	lx := testLexicon(t)
+	for _, tt := range []struct {
+		in   string
+		want crm.Cadence
+		used int
+	}{
+		{"monthly #visit", crm.Cadence{Months: 1}, 1},
+		{"every 2w #call", crm.Cadence{Days: 14}, 2},
+		{"every 10 days until friday", crm.Cadence{Days: 10}, 3},
+		{"each week", crm.Cadence{Days: 7}, 2},
+		{"fortnightly", crm.Cadence{Days: 14}, 1},
+		{"annually", crm.Cadence{Months: 12}, 1},
+		{"every 2 quarters", crm.Cadence{Months: 6}, 3},
+		{"всеки 2 седмици #обаждане", crm.Cadence{Days: 14}, 3},
+		{"на всеки 10 дни", crm.Cadence{Days: 10}, 4},
+		{"всяко тримесечие", crm.Cadence{Months: 3}, 2},
+		{"всеки 3м", crm.Cadence{Months: 3}, 2},
+		{"ежемесечно", crm.Cadence{Months: 1}, 1},
+		{"двуседмично", crm.Cadence{Days: 14}, 1},
+		{"всяка година", crm.Cadence{Months: 12}, 2},
+		{"every 3y", crm.Cadence{}, 0},
+		{"на Виното", crm.Cadence{}, 0},
+	} {
+		got, n := crm.ParseCadence(strings.Fields(tt.in), lx.cadence)
+		if got != tt.want || n != tt.used {
+			t.Errorf("%q: %+v, %d; want %+v, %d", tt.in, got, n, tt.want, tt.used)
+		}
+	}
+}
+
+// TestRolesTyped reads the role words of /invite and /appoint.
+func TestRolesTyped(t *testing.T) {
+	lx := testLexicon(t)
+	for in, want := range map[string]crm.Role{"head": crm.RoleHead, "Ръководител": crm.RoleHead, "управител": crm.RoleHead,
+		"supervisor": crm.RoleSupervisor, "супервайзор": crm.RoleSupervisor, "началник": crm.RoleSupervisor,
+		"manager": crm.RoleManager, "мениджър": crm.RoleManager, " търговец ": crm.RoleManager} {
+		if got, ok := lx.role(in); !ok || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := lx.role("boss"); ok {
+		t.Error("boss is a role")
+	}
 }
