@@ -5,7 +5,10 @@ package dates
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"accountbot/i18n"
 )
 
 // Clock tells the time. The real one and a fixed or offset one for tests and
@@ -45,40 +48,89 @@ func AddDays(day time.Time, n int) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day()+n, 0, 0, 0, 0, day.Location())
 }
 
-var weekdays = map[string]time.Weekday{
-	"monday": time.Monday, "mon": time.Monday, "понеделник": time.Monday, "пон": time.Monday, "пн": time.Monday,
-	"tuesday": time.Tuesday, "tue": time.Tuesday, "вторник": time.Tuesday, "вт": time.Tuesday,
-	"wednesday": time.Wednesday, "wed": time.Wednesday, "сряда": time.Wednesday, "ср": time.Wednesday,
-	"thursday": time.Thursday, "thu": time.Thursday, "четвъртък": time.Thursday, "чт": time.Thursday,
-	"friday": time.Friday, "fri": time.Friday, "петък": time.Friday, "пт": time.Friday,
-	"saturday": time.Saturday, "sat": time.Saturday, "събота": time.Saturday, "сб": time.Saturday,
-	"sunday": time.Sunday, "sun": time.Sunday, "неделя": time.Sunday, "нд": time.Sunday,
+// The words of dates are data: "words.date.*" and "words.list.date_*" in
+// i18n/locales/LANG/dates.toml, every language's read whatever language
+// the person speaks.
+
+// vocabulary holds the date words, read once from the translation files.
+type vocabulary struct {
+	weekdays map[string]time.Weekday
+	// months are the month names people type, whole and short.
+	months map[string]time.Month
+	// prepositions may stand before a date and change nothing: "on
+	// friday", "в петък", "до 15 декември", "this friday", "този петък";
+	// each ends in a space.
+	prepositions []string
+	// next say "the next one" before a weekday: "next friday",
+	// "следващия петък"; each ends in a space.
+	next []string
+	// phrases are whole phrases ("утре", "end of month"), by name.
+	phrases map[string]string
+	// in start a relative date ("in 3 days", "след 3 дни"), each ending in
+	// a space; units are its units by d, w or m.
+	in    []string
+	units map[string]string
+	// ordinals end a day number ("15-ти", "15th"); lead may stand before a
+	// date at the end of a text ("by", "до").
+	ordinals []string
+	lead     map[string]bool
 }
 
-// months are the month names people type, whole and short, in both
-// languages (Bulgarian also in the genitive-free forms used after a day).
-var months = map[string]time.Month{
-	"january": time.January, "jan": time.January, "януари": time.January, "яну": time.January, "ян": time.January,
-	"february": time.February, "feb": time.February, "февруари": time.February, "фев": time.February,
-	"march": time.March, "mar": time.March, "март": time.March, "мар": time.March,
-	"april": time.April, "apr": time.April, "април": time.April, "апр": time.April,
-	"may": time.May, "май": time.May,
-	"june": time.June, "jun": time.June, "юни": time.June,
-	"july": time.July, "jul": time.July, "юли": time.July,
-	"august": time.August, "aug": time.August, "август": time.August, "авг": time.August,
-	"september": time.September, "sep": time.September, "sept": time.September, "септември": time.September, "сеп": time.September, "септ": time.September,
-	"october": time.October, "oct": time.October, "октомври": time.October, "окт": time.October,
-	"november": time.November, "nov": time.November, "ноември": time.November, "ное": time.November,
-	"december": time.December, "dec": time.December, "декември": time.December, "дек": time.December,
+var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// vocab are the date words of the embedded translation files. Without
+// them (they did not load, which the i18n tests prevent) only numeric
+// dates are read.
+var vocab = sync.OnceValue(func() *vocabulary {
+	cat, err := i18n.Default()
+	if err != nil {
+		cat = nil
+	}
+	return newVocabulary(cat)
+})
+
+func newVocabulary(cat *i18n.Catalog) *vocabulary {
+	w := func(key string) []string { return cat.Words(i18n.WordsPrefix + key) }
+	spaced := func(key string) []string {
+		var out []string
+		for _, f := range w(key) {
+			out = append(out, f+" ")
+		}
+		return out
+	}
+	v := &vocabulary{weekdays: map[string]time.Weekday{}, months: map[string]time.Month{}, phrases: map[string]string{},
+		units: map[string]string{}, lead: map[string]bool{},
+		prepositions: spaced("list.date_prepositions"), next: spaced("list.date_next"), in: spaced("list.date_in"),
+		ordinals: w("list.date_ordinal")}
+	for d, key := range weekdayKeys {
+		for _, f := range w("date.weekday." + key) {
+			v.weekdays[f] = time.Weekday(d)
+		}
+	}
+	for m := time.January; m <= time.December; m++ {
+		for _, f := range w("date.month." + strconv.Itoa(int(m))) {
+			v.months[f] = m
+		}
+	}
+	for _, p := range Phrases {
+		for _, f := range w("date.phrase." + p) {
+			v.phrases[f] = p
+		}
+	}
+	for _, u := range []string{"d", "w", "m"} {
+		for _, f := range w("date.unit." + u) {
+			v.units[f] = u
+		}
+	}
+	for _, f := range w("list.date_lead") {
+		v.lead[f] = true
+	}
+	return v
 }
 
-// prepositions may stand before a date and change nothing: "on friday",
-// "в петък", "до 15 декември", "this friday", "този петък".
-var prepositions = []string{"on ", "by ", "until ", "till ", "this ", "до ", "във ", "в ", "на ", "през ", "този ", "тази ", "това ", "за "}
-
-// nextWords say "the next one" before a weekday: "next friday",
-// "следващия петък", "следващата сряда".
-var nextWords = []string{"next ", "следващия ", "следващата ", "следващото ", "следващ ", "другия ", "другата "}
+// Phrases are the names of the whole date phrases ("words.date.phrase.NAME").
+var Phrases = []string{"today", "tomorrow", "day_after_tomorrow", "yesterday", "next_week", "next_month",
+	"in_a_week", "in_a_month", "end_of_month", "end_of_next_month", "end_of_week", "end_of_year"}
 
 // Parse reads a typed date relative to now, in loc, and returns midnight of
 // that day. It reports false for text that is no date it knows. Every
@@ -92,7 +144,7 @@ func Parse(s string, now time.Time, loc *time.Location) (time.Time, bool) {
 	if t, ok := parseBare(s, today, loc); ok {
 		return t, true
 	}
-	for _, p := range prepositions {
+	for _, p := range vocab().prepositions {
 		if rest, ok := strings.CutPrefix(s, p); ok {
 			return parseBare(rest, today, loc)
 		}
@@ -132,13 +184,8 @@ func CutTail(text string, now time.Time, loc *time.Location) (string, time.Time,
 		}
 		if d, ok := Parse(strings.TrimRight(phrase, ".,;!"), now, loc); ok {
 			rest := words[:len(words)-n]
-			for len(rest) > 0 {
-				switch strings.ToLower(rest[len(rest)-1]) {
-				case "by", "on", "до", "за", "в", "във":
-					rest = rest[:len(rest)-1]
-					continue
-				}
-				break
+			for len(rest) > 0 && vocab().lead[strings.ToLower(rest[len(rest)-1])] {
+				rest = rest[:len(rest)-1]
 			}
 			return strings.Join(rest, " "), d, true
 		}
@@ -154,48 +201,49 @@ func normalize(s string) string {
 
 // weekday reads "friday", "петък", "next friday", "следващия петък".
 func weekday(s string) (time.Weekday, bool) {
-	for _, p := range prepositions {
+	v := vocab()
+	for _, p := range v.prepositions {
 		s = strings.TrimPrefix(s, p)
 	}
-	for _, n := range nextWords {
+	for _, n := range v.next {
 		s = strings.TrimPrefix(s, n)
 	}
-	wd, ok := weekdays[s]
+	wd, ok := v.weekdays[s]
 	return wd, ok
 }
 
 func parseBare(s string, today time.Time, loc *time.Location) (time.Time, bool) {
-	switch s {
-	case "today", "днес":
+	switch vocab().phrases[s] {
+	case "today":
 		return today, true
-	case "tomorrow", "утре":
+	case "tomorrow":
 		return AddDays(today, 1), true
-	case "вдругиден", "day after tomorrow":
+	case "day_after_tomorrow":
 		return AddDays(today, 2), true
-	case "yesterday", "вчера":
+	case "yesterday":
 		return AddDays(today, -1), true
-	case "next week", "следващата седмица", "другата седмица", "следваща седмица":
+	case "next_week":
 		// Monday of the next week.
 		wd := (int(today.Weekday()) + 6) % 7 // Monday = 0
 		return AddDays(today, 7-wd), true
-	case "next month", "следващия месец", "другия месец":
+	case "next_month":
 		return time.Date(today.Year(), today.Month()+1, 1, 0, 0, 0, 0, loc), true
-	case "in a week", "след седмица":
+	case "in_a_week":
 		return AddDays(today, 7), true
-	case "in a month", "след месец":
+	case "in_a_month":
 		return time.Date(today.Year(), today.Month()+1, today.Day(), 0, 0, 0, 0, loc), true
-	case "end of month", "end of the month", "края на месеца", "в края на месеца", "края на този месец":
+	case "end_of_month":
 		return time.Date(today.Year(), today.Month()+1, 0, 0, 0, 0, 0, loc), true
-	case "end of next month", "края на следващия месец":
+	case "end_of_next_month":
 		return time.Date(today.Year(), today.Month()+2, 0, 0, 0, 0, 0, loc), true
-	case "end of week", "end of the week", "края на седмицата", "в края на седмицата":
+	case "end_of_week":
 		// Friday of this week, or of the next one at the weekend.
 		d := (int(time.Friday) - int(today.Weekday()) + 7) % 7
 		if today.Weekday() == time.Saturday {
 			d = 6
 		}
 		return AddDays(today, d), true
-	case "end of year", "end of the year", "края на годината", "в края на годината":
+	case "end_of_year":
 		return time.Date(today.Year(), 12, 31, 0, 0, 0, 0, loc), true
 	}
 	if wd, ok := weekday(s); ok {
@@ -238,7 +286,7 @@ func dayAndMonth(s string, today time.Time, loc *time.Location) (time.Time, bool
 	}
 	for i, w := range f {
 		if w != "" && w[0] >= '0' && w[0] <= '9' {
-			for _, suf := range []string{"-ти", "-ви", "-ри", "-ми", "th", "st", "nd", "rd"} {
+			for _, suf := range vocab().ordinals {
 				w = strings.TrimSuffix(w, suf)
 			}
 			f[i] = w
@@ -249,7 +297,7 @@ func dayAndMonth(s string, today time.Time, loc *time.Location) (time.Time, bool
 		dayWord, monthWord = f[1], f[0]
 	}
 	day, err := strconv.Atoi(dayWord)
-	m, ok := months[strings.TrimSuffix(monthWord, ".")]
+	m, ok := vocab().months[strings.TrimSuffix(monthWord, ".")]
 	if err != nil || !ok || day < 1 || day > 31 {
 		return time.Time{}, false
 	}
@@ -274,8 +322,9 @@ func dayAndMonth(s string, today time.Time, loc *time.Location) (time.Time, bool
 
 // relative reads "+3d", "+2w", "+1m", "in 3 days", "след 3 дни".
 func relative(s string, today time.Time) (time.Time, bool) {
-	s = strings.TrimPrefix(s, "in ")
-	s = strings.TrimPrefix(s, "след ")
+	for _, p := range vocab().in {
+		s = strings.TrimPrefix(s, p)
+	}
 	s = strings.TrimPrefix(s, "+")
 	s = strings.ReplaceAll(s, " ", "")
 	i := 0
@@ -286,12 +335,12 @@ func relative(s string, today time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	n, _ := strconv.Atoi(s[:i])
-	switch s[i:] {
-	case "d", "day", "days", "д", "ден", "дни":
+	switch vocab().units[s[i:]] {
+	case "d":
 		return AddDays(today, n), true
-	case "w", "week", "weeks", "с", "седм", "седмица", "седмици":
+	case "w":
 		return AddDays(today, 7*n), true
-	case "m", "month", "months", "м", "месец", "месеца":
+	case "m":
 		return time.Date(today.Year(), today.Month()+time.Month(n), today.Day(), 0, 0, 0, 0, today.Location()), true
 	}
 	return time.Time{}, false

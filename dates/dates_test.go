@@ -1,8 +1,11 @@
 package dates
 
 import (
+	"strconv"
 	"testing"
 	"time"
+
+	"accountbot/i18n"
 )
 
 func TestParse(t *testing.T) {
@@ -133,5 +136,73 @@ func TestCutTail(t *testing.T) {
 	}
 	if !IsDate("следващата седмица") || IsDate("следващата") || !IsDate("29.02") {
 		t.Error("IsDate")
+	}
+}
+
+// TestMovedDateWords reads every date word the Go tables accepted before
+// the words moved to the translation files, and expects the same dates.
+func TestMovedDateWords(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) // a Thursday
+	for w, day := range movedWeekdays {
+		d, ok := Parse(w, now, time.UTC)
+		if !ok || d.Weekday().String() != day || !d.After(now) {
+			t.Errorf("%q: %v %v, want the next %s", w, d, ok, day)
+		}
+	}
+	for w, month := range movedMonths {
+		d, ok := Parse("15 "+w, now, time.UTC)
+		if !ok || d.Month().String() != month || d.Day() != 15 {
+			t.Errorf("15 %q: %v %v, want 15 %s", w, d, ok, month)
+		}
+	}
+	for _, forms := range movedPhrases {
+		want, ok := Parse(forms[0], now, time.UTC)
+		if !ok {
+			t.Errorf("%q is no date", forms[0])
+		}
+		for _, w := range forms[1:] {
+			if d, ok := Parse(w, now, time.UTC); !ok || !d.Equal(want) {
+				t.Errorf("%q: %v %v, want %v as %q", w, d, ok, want, forms[0])
+			}
+		}
+	}
+	friday, _ := Parse("friday", now, time.UTC)
+	for _, p := range movedPrepositions {
+		if d, ok := Parse(p+"friday", now, time.UTC); !ok || !d.Equal(friday) {
+			t.Errorf("%q: %v %v", p+"friday", d, ok)
+		}
+	}
+	for _, n := range movedNext {
+		if wd, ok := weekday(n + "петък"); !ok || wd != time.Friday {
+			t.Errorf("%q: %v %v", n+"петък", wd, ok)
+		}
+	}
+}
+
+// TestDateWordsInEveryLanguage fails when a date word built at run time
+// ("words.date.month." + N …) is missing from a language.
+func TestDateWordsInEveryLanguage(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, d := range weekdayKeys {
+		keys = append(keys, "date.weekday."+d)
+	}
+	for m := 1; m <= 12; m++ {
+		keys = append(keys, "date.month."+strconv.Itoa(m))
+	}
+	for _, p := range Phrases {
+		keys = append(keys, "date.phrase."+p)
+	}
+	keys = append(keys, "date.unit.d", "date.unit.w", "date.unit.m", "list.date_prepositions", "list.date_next",
+		"list.date_in", "list.date_ordinal", "list.date_lead")
+	for _, k := range keys {
+		for _, lang := range i18n.Languages {
+			if len(cat.WordsIn(lang, i18n.WordsPrefix+k)) == 0 {
+				t.Errorf("%s has no %s words", k, lang)
+			}
+		}
 	}
 }

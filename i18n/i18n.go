@@ -10,6 +10,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -47,6 +48,11 @@ const WordsPrefix = "words."
 
 // New loads the embedded translation files.
 func New() (*Catalog, error) { return Load(locales) }
+
+// Default returns the embedded translation files, loaded once for the
+// process, for readers that need words but are given no catalog (the
+// dates package). A Catalog is only read once loaded, so it may be shared.
+var Default = sync.OnceValues(New)
 
 // Load reads locales/<lang>/*.toml from fsys.
 func Load(fsys fs.FS) (*Catalog, error) {
