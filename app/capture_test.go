@@ -1,7 +1,7 @@
 package app
 
 import (
-	"encoding/json"
+	"accountbot/internal/fakes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,37 +19,16 @@ import (
 func TestVoiceNoteThroughTheProgram(t *testing.T) {
 	audio := "OggS voice bytes"
 	var mu sync.Mutex
-	var sent []string
 	var transcribed []string
-	tg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.Contains(r.URL.Path, "/file/bot") {
-			io.WriteString(w, audio)
-			return
+	tg := fakes.NewTelegram(t)
+	voice := tg.AddFile("file_1.oga", []byte(audio))
+	sent := func() []string {
+		var out []string
+		for _, c := range tg.Calls("sendMessage") {
+			out = append(out, c.Params["text"])
 		}
-		method := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		switch method {
-		case "getMe":
-			io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acct","username":"acct_bot"}}`)
-		case "getFile":
-			io.WriteString(w, `{"ok":true,"result":{"file_id":"V1","file_unique_id":"uV1","file_size":16,"file_path":"voice/file_1.oga"}}`)
-		case "sendMessage":
-			var p map[string]any
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-				_ = r.ParseMultipartForm(1 << 20)
-				p = map[string]any{"text": r.FormValue("text")}
-			} else {
-				_ = json.NewDecoder(r.Body).Decode(&p)
-			}
-			mu.Lock()
-			sent = append(sent, p["text"].(string))
-			mu.Unlock()
-			io.WriteString(w, `{"ok":true,"result":{"message_id":7,"date":1767225600,"chat":{"id":100,"type":"private"}}}`)
-		default:
-			io.WriteString(w, `{"ok":true,"result":true}`)
-		}
-	}))
-	defer tg.Close()
+		return out
+	}
 	ai := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/audio/transcriptions" {
 			http.Error(w, `{"error":{"message":"no chat model here"}}`, http.StatusBadRequest)
@@ -72,8 +51,8 @@ func TestVoiceNoteThroughTheProgram(t *testing.T) {
 	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":     t.TempDir(),
 		"ACCOUNTBOT_HEADS":        "telegram:100",
-		"TELEGRAM_BOT_TOKEN":      "123:secret-token",
-		"TELEGRAM_API_URL":        tg.URL,
+		"TELEGRAM_BOT_TOKEN":      fakes.TelegramToken,
+		"TELEGRAM_API_URL":        tg.URL(),
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/tg/hook",
 		"TELEGRAM_WEBHOOK_SECRET": "hook-secret",
 		"OPENAI_BASE_URL":         ai.URL + "/v1",
@@ -100,11 +79,9 @@ func TestVoiceNoteThroughTheProgram(t *testing.T) {
 		}
 	}
 	post(1, `"text":"/client add Voice Trade"`)
-	post(2, `"voice":{"file_id":"V1","file_unique_id":"uV1","duration":4,"mime_type":"audio/ogg","file_size":16}`)
+	post(2, `"voice":{"file_id":"`+voice+`","file_unique_id":"u`+voice+`","duration":4,"mime_type":"audio/ogg","file_size":16}`)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		done := strings.Contains(strings.Join(sent, "\n"), "Nothing is saved until you confirm")
-		mu.Unlock()
+		done := strings.Contains(strings.Join(sent(), "\n"), "Nothing is saved until you confirm")
 		if done {
 			break
 		}
@@ -112,7 +89,7 @@ func TestVoiceNoteThroughTheProgram(t *testing.T) {
 	p.stop()
 	mu.Lock()
 	defer mu.Unlock()
-	all := strings.Join(sent, "\n---\n")
+	all := strings.Join(sent(), "\n---\n")
 	for _, want := range []string{"Transcribing", "Met Voice Trade, they want a discount", "Voice Trade", "Nothing is saved until you confirm"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("replies lack %q:\n%s", want, all)

@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"accountbot/internal/fakes"
 	"accountbot/internal/mailtest"
 	"accountbot/store"
 )
@@ -22,44 +21,15 @@ import (
 // client mail delivered to the mailbox lands once on the client, and neither
 // the feed token nor a mail password reaches the log.
 func TestMailAndCalendarThroughTheProgram(t *testing.T) {
-	var mu sync.Mutex
-	var texts []string
-	tg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		w.Header().Set("Content-Type", "application/json")
-		switch method {
-		case "getMe":
-			io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acct","username":"acct_bot"}}`)
-		case "sendMessage":
-			params := map[string]any{}
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-				if err := r.ParseMultipartForm(1 << 20); err == nil {
-					for k, v := range r.MultipartForm.Value {
-						params[k] = v[0]
-					}
-				}
-			} else {
-				_ = json.NewDecoder(r.Body).Decode(&params)
-			}
-			if s, ok := params["text"].(string); ok {
-				mu.Lock()
-				texts = append(texts, s)
-				mu.Unlock()
-			}
-			io.WriteString(w, `{"ok":true,"result":{"message_id":7,"date":1767225600,"chat":{"id":100,"type":"private"}}}`)
-		default:
-			io.WriteString(w, `{"ok":true,"result":true}`)
-		}
-	}))
-	defer tg.Close()
+	tg := fakes.NewTelegram(t)
 	smtpSrv := mailtest.SMTP(t, "bot", "smtp-pass-9")
 	imapSrv := mailtest.IMAP(t, true)
 	dir := t.TempDir()
 	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":     dir,
 		"ACCOUNTBOT_HEADS":        "telegram:100",
-		"TELEGRAM_BOT_TOKEN":      "123:secret-token",
-		"TELEGRAM_API_URL":        tg.URL,
+		"TELEGRAM_BOT_TOKEN":      fakes.TelegramToken,
+		"TELEGRAM_API_URL":        tg.URL(),
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/tg/hook",
 		"TELEGRAM_WEBHOOK_SECRET": "hook-secret",
 		"ACCOUNTBOT_SMTP_URL":     smtpSrv.URL(),
@@ -85,18 +55,14 @@ func TestMailAndCalendarThroughTheProgram(t *testing.T) {
 	imapSrv.Deliver(t, "From: Ivan <ivan@acme.bg>\nTo: crm@firm.bg\nSubject: Order 42\nMessage-ID: <o42@acme.bg>\nContent-Type: text/plain; charset=utf-8\n\nTen boxes, please.\n")
 	feed := regexp.MustCompile(`http://` + regexp.QuoteMeta(p.addr) + `/calendar/([A-Za-z0-9_-]+)\.ics`)
 	var tok string
-	for deadline := time.Now().Add(10 * time.Second); tok == ""; time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		for _, s := range texts {
-			if m := feed.FindStringSubmatch(s); m != nil {
+	tg.WaitFor(t, 10*time.Second, "the feed URL", func() bool {
+		for _, c := range tg.Calls("sendMessage") {
+			if m := feed.FindStringSubmatch(c.Params["text"]); m != nil {
 				tok = m[1]
 			}
 		}
-		mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("no feed URL in %q", texts)
-		}
-	}
+		return tok != ""
+	})
 	get := func(path string) (int, string, string) {
 		resp, err := http.Get("http://" + p.addr + path)
 		if err != nil {

@@ -1,12 +1,9 @@
 package app
 
 import (
-	"encoding/json"
-	"io"
+	"accountbot/internal/fakes"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -16,40 +13,13 @@ import (
 // as soon as /healthz answers: the update is handled (200 and a reply), a
 // wrong secret is refused, and setWebhook carries the URL and the secret.
 func TestTelegramWebhookModeIsServed(t *testing.T) {
-	var mu sync.Mutex
-	calls := map[string][]map[string]any{}
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		params := map[string]any{}
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			if err := r.ParseMultipartForm(1 << 20); err == nil {
-				for k, v := range r.MultipartForm.Value {
-					params[k] = v[0]
-				}
-			}
-		} else {
-			_ = json.NewDecoder(r.Body).Decode(&params)
-		}
-		mu.Lock()
-		calls[method] = append(calls[method], params)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		switch method {
-		case "getMe":
-			time.Sleep(300 * time.Millisecond)
-			io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acct","username":"acct_bot"}}`)
-		case "sendMessage":
-			io.WriteString(w, `{"ok":true,"result":{"message_id":7,"date":1767225600,"chat":{"id":100,"type":"private"}}}`)
-		default:
-			io.WriteString(w, `{"ok":true,"result":true}`)
-		}
-	}))
-	defer fake.Close()
+	fake := fakes.NewTelegram(t)
+	fake.Slow("getMe", 300*time.Millisecond)
 	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":     t.TempDir(),
 		"ACCOUNTBOT_HEADS":        "telegram:100",
-		"TELEGRAM_BOT_TOKEN":      "123:secret-token",
-		"TELEGRAM_API_URL":        fake.URL,
+		"TELEGRAM_BOT_TOKEN":      fakes.TelegramToken,
+		"TELEGRAM_API_URL":        fake.URL(),
 		"TELEGRAM_WEBHOOK_URL":    "https://bot.example.com/tg/hook",
 		"TELEGRAM_WEBHOOK_SECRET": "hook-secret",
 	})
@@ -86,28 +56,19 @@ func TestTelegramWebhookModeIsServed(t *testing.T) {
 	}
 	// The webhook is registered after the bot knows its name; the update
 	// may have been handled before that call went out.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := len(calls["setWebhook"])
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-	}
+	fake.WaitFor(t, 10*time.Second, "setWebhook", func() bool { return len(fake.Calls("setWebhook")) > 0 })
 	p.stop()
-	mu.Lock()
-	defer mu.Unlock()
 	var replies []string
-	for _, p := range calls["sendMessage"] {
-		replies = append(replies, p["text"].(string))
+	for _, c := range fake.Calls("sendMessage") {
+		replies = append(replies, c.Params["text"])
 	}
 	if len(replies) != 1 || !strings.Contains(replies[0], "Hook Trade") {
 		t.Errorf("replies %q, want one about Hook Trade", replies)
 	}
-	if sw := calls["setWebhook"]; len(sw) != 1 || sw[0]["url"] != "https://bot.example.com/tg/hook" || sw[0]["secret_token"] != "hook-secret" {
+	if sw := fake.Calls("setWebhook"); len(sw) != 1 || sw[0].Params["url"] != "https://bot.example.com/tg/hook" || sw[0].Params["secret_token"] != "hook-secret" {
 		t.Errorf("setWebhook calls %v", sw)
 	}
-	if strings.Contains(stderr.String(), "secret-token") {
+	if strings.Contains(stderr.String(), strings.SplitN(fakes.TelegramToken, ":", 2)[1]) {
 		t.Errorf("the bot token reached the log:\n%s", stderr.String())
 	}
 }

@@ -19,18 +19,18 @@ func BenchmarkBurst500(b *testing.B) {
 	const chats = 50
 	var last int64
 	for i := 0; i < chats; i++ {
-		last = e.api.say(head, fmt.Sprintf("/client add \"Bench %02d\"", i))
+		last = e.api.Say(head, fmt.Sprintf("/client add \"Bench %02d\"", i))
 	}
-	e.api.waitHandled(b, last)
+	e.api.WaitHandled(b, last)
 	b.ResetTimer()
 	for it := 0; it < b.N; it++ {
 		for n := 0; n < 500; n++ {
 			i := n % chats
 			// The head writes in 50 chats at once (the chat ids are made up:
 			// only their number matters here).
-			last = e.api.push(messageUpdate(int64(100+i*1000), "private", head, fmt.Sprintf("/log Bench %02d: note %d", i, n)))
+			last = e.api.Push(messageUpdate(int64(100+i*1000), "private", head, fmt.Sprintf("/log Bench %02d: note %d", i, n)))
 		}
-		e.api.waitFor(b, time.Minute, "the burst", func() bool { return e.api.confirmedPast(last) })
+		e.api.WaitFor(b, time.Minute, "the burst", func() bool { return e.api.ConfirmedPast(last) })
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*500), "ns/update")
 }

@@ -27,14 +27,14 @@ func withTranscriber(f *fakewhisper.Server) func(*envConfig) {
 func (e *tgEnv) sendMsg(u tgUser, fields map[string]any) []apiCall {
 	e.t.Helper()
 	before := len(e.api.Sent(u.ID))
-	id := e.api.push(func(id int64) map[string]any {
-		msg := map[string]any{"message_id": int(id) + 10, "date": 1767225600, "chat": chatJSON(u.ID, "private"), "from": u.json()}
+	id := e.api.Push(func(id int64) map[string]any {
+		msg := map[string]any{"message_id": int(id) + 10, "date": 1767225600, "chat": chatJSON(u.ID, "private"), "from": u.JSON()}
 		for k, v := range fields {
 			msg[k] = v
 		}
 		return map[string]any{"update_id": id, "message": msg}
 	})
-	e.api.waitHandled(e.t, id)
+	e.api.WaitHandled(e.t, id)
 	return e.api.Sent(u.ID)[before:]
 }
 
@@ -58,8 +58,8 @@ func (e *tgEnv) pressIn(u tgUser, calls []apiCall, prefix string) []apiCall {
 					continue
 				}
 				before := len(e.api.Sent(u.ID))
-				id := e.api.press(u.ID, "private", u, c.MsgID, data)
-				e.api.waitHandled(e.t, id)
+				id := e.api.Press(u.ID, "private", u, c.MsgID, data)
+				e.api.WaitHandled(e.t, id)
 				return e.api.Sent(u.ID)[before:]
 			}
 		}
@@ -73,7 +73,7 @@ func (e *tgEnv) pressIn(u tgUser, calls []apiCall, prefix string) []apiCall {
 func (e *tgEnv) waitSent(u tgUser, want string) []apiCall {
 	e.t.Helper()
 	var found []apiCall
-	e.api.waitFor(e.t, 10*time.Second, "a message with "+want, func() bool {
+	e.api.WaitFor(e.t, 10*time.Second, "a message with "+want, func() bool {
 		for _, c := range e.api.Sent(u.ID) {
 			if strings.Contains(visible(c.Params["text"]), want) {
 				found = []apiCall{c}
@@ -110,7 +110,7 @@ func TestVoiceNoteTranscribedThenConfirmed(t *testing.T) {
 	e := newTelegramEnv(t, withTranscriber(whisper))
 	e.say(head, "/client add Acme city=Sofia")
 	audio := []byte("OggS fake opus bytes")
-	got := e.sendMsg(head, voiceMsg(e.api.addFile("voice/file_1.oga", audio), 7, int64(len(audio))))
+	got := e.sendMsg(head, voiceMsg(e.api.AddFile("voice/file_1.oga", audio), 7, int64(len(audio))))
 	mustContain(t, text(got), "Transcribing")
 	proposal := e.waitSent(head, "Nothing is saved until you confirm")
 	mustContain(t, text(proposal), "Acme")
@@ -133,7 +133,7 @@ func TestVoiceNoteTranscribedThenConfirmed(t *testing.T) {
 func TestVoiceNoteLimitsAndNoServer(t *testing.T) {
 	whisper := fakewhisper.New(t, "x")
 	e := newTelegramEnv(t, withTranscriber(whisper))
-	got := e.sendMsg(head, voiceMsg(e.api.addFile("long.oga", []byte("x")), 11*60, 1))
+	got := e.sendMsg(head, voiceMsg(e.api.AddFile("long.oga", []byte("x")), 11*60, 1))
 	mustContain(t, text(got), "too long")
 	if n := len(e.api.Calls("getFile", "download")); n != 0 || len(whisper.Calls()) != 0 {
 		t.Errorf("a refused voice note was fetched (%d) or sent (%d)", n, len(whisper.Calls()))
@@ -141,7 +141,7 @@ func TestVoiceNoteLimitsAndNoServer(t *testing.T) {
 
 	plain := newTelegramEnv(t)
 	plain.say(head, "/client add Acme")
-	got = plain.sendMsg(head, voiceMsg(plain.api.addFile("v.oga", []byte("OggS")), 5, 4))
+	got = plain.sendMsg(head, voiceMsg(plain.api.AddFile("v.oga", []byte("OggS")), 5, 4))
 	mustContain(t, text(got), "no transcription server is configured", "Which client is voice.ogg")
 	mustContain(t, text(plain.pressIn(head, got, "/capture ")), "kept with Acme as A-")
 }
@@ -152,8 +152,8 @@ func TestPhotoWithCaptionAttachesToConversation(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/client add Acme")
 	jpeg := bytes.Repeat([]byte{0xff, 0xd8, 0xff, 0xe0}, 300)
-	small := e.api.addFile("photos/small.jpg", jpeg[:10])
-	large := e.api.addFile("photos/large.jpg", jpeg)
+	small := e.api.AddFile("photos/small.jpg", jpeg[:10])
+	large := e.api.AddFile("photos/large.jpg", jpeg)
 	got := e.sendMsg(head, map[string]any{
 		"caption": "/log Acme: pallets arrived broken #visit",
 		"photo": []map[string]any{
@@ -175,7 +175,7 @@ func TestPhotoWithCaptionAttachesToConversation(t *testing.T) {
 	mustContain(t, text(e.say(head, "/claim C-1")), "A-2", "contract.pdf")
 	// Too large: refused before download, nothing logged.
 	before := len(e.conversations(t, "Acme"))
-	big := e.api.addFile("big.jpg", []byte("x"))
+	big := e.api.AddFile("big.jpg", []byte("x"))
 	got = e.sendMsg(head, map[string]any{"caption": "/log Acme: huge", "photo": []map[string]any{{"file_id": big, "file_unique_id": "b", "width": 9000, "height": 9000, "file_size": 21 << 20}}})
 	mustContain(t, text(got), "too large")
 	if after := len(e.conversations(t, "Acme")); after != before {
@@ -189,7 +189,7 @@ func TestPhotoWithoutCaptionAsksWhichClient(t *testing.T) {
 	e.say(head, "/client add Acme")
 	e.say(head, "/client add Beta")
 	e.say(head, "/log Beta: called")
-	id := e.api.addFile("p.jpg", []byte("\xff\xd8\xff"))
+	id := e.api.AddFile("p.jpg", []byte("\xff\xd8\xff"))
 	got := e.sendMsg(head, map[string]any{"photo": []map[string]any{{"file_id": id, "file_unique_id": "p", "width": 10, "height": 10, "file_size": 3}}})
 	mustContain(t, text(got), "Which client is photo.jpg")
 	rows := keyboard(got[len(got)-1])
@@ -276,7 +276,7 @@ func TestPhotoWithoutCaptionOffersTheLatestClaim(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/client add Acme")
 	e.say(head, "/claim Acme: broken pallets")
-	id := e.api.addFile("p.jpg", []byte("\xff\xd8\xff"))
+	id := e.api.AddFile("p.jpg", []byte("\xff\xd8\xff"))
 	got := e.sendMsg(head, map[string]any{"photo": []map[string]any{{"file_id": id, "file_unique_id": "p", "width": 10, "height": 10, "file_size": 3}}})
 	if rows := keyboard(got[len(got)-1]); len(rows) < 2 || rows[0][0].Text != "C-1 · Acme" {
 		t.Fatalf("the open claim should come first: %+v", rows)

@@ -68,15 +68,15 @@ func TestCrashDuringBurst(t *testing.T) {
 
 	var last int64
 	for i, u := range users {
-		last = api.say(u, fmt.Sprintf("/client add \"Crash %02d\"", i+1))
+		last = api.Say(u, fmt.Sprintf("/client add \"Crash %02d\"", i+1))
 	}
 	first := start()
 	defer first.Process.Kill()
-	api.waitFor(t, 20*time.Second, "the clients to be created", func() bool { return api.confirmedPast(last) })
+	api.WaitFor(t, 20*time.Second, "the clients to be created", func() bool { return api.ConfirmedPast(last) })
 
 	for n := 0; n < chats*perChat; n++ {
 		i := n % chats
-		last = api.say(users[i], fmt.Sprintf("/log Crash %02d: burst %03d", i+1, n))
+		last = api.Say(users[i], fmt.Sprintf("/log Crash %02d: burst %03d", i+1, n))
 	}
 	saved := func() int {
 		n := 0
@@ -87,19 +87,19 @@ func TestCrashDuringBurst(t *testing.T) {
 		}
 		return n
 	}
-	api.waitFor(t, 20*time.Second, "a part of the burst", func() bool { return saved() >= 100 })
+	api.WaitFor(t, 20*time.Second, "a part of the burst", func() bool { return saved() >= 100 })
 	if err := first.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = first.Wait()
-	if api.confirmedPast(last) {
+	if api.ConfirmedPast(last) {
 		t.Fatal("the burst was over before the kill; the test tests nothing")
 	}
 	t.Logf("killed after %d of %d replies", saved(), chats*perChat)
 
 	second := start()
 	defer second.Process.Kill()
-	api.waitFor(t, 40*time.Second, "the rest of the burst", func() bool { return api.confirmedPast(last) })
+	api.WaitFor(t, 40*time.Second, "the rest of the burst", func() bool { return api.ConfirmedPast(last) })
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -15,15 +15,15 @@ import (
 // to the chat meanwhile.
 func (e *tgEnv) sendFile(u tgUser, name, mimeType, data, caption string) []apiCall {
 	e.t.Helper()
-	fileID := e.api.addFile(name, []byte(data))
+	fileID := e.api.AddFile(name, []byte(data))
 	return e.sendDoc(u, fileID, name, mimeType, int64(len(data)), caption)
 }
 
 func (e *tgEnv) sendDoc(u tgUser, fileID, name, mimeType string, size int64, caption string) []apiCall {
 	e.t.Helper()
 	before := len(e.api.Sent(u.ID))
-	id := e.api.push(documentUpdate(u, fileID, name, mimeType, size, caption))
-	e.api.waitHandled(e.t, id)
+	id := e.api.Push(documentUpdate(u, fileID, name, mimeType, size, caption))
+	e.api.WaitHandled(e.t, id)
 	return e.api.Sent(u.ID)[before:]
 }
 
@@ -66,7 +66,7 @@ func TestDocumentImportsClients(t *testing.T) {
 func TestDocumentRefusedWithoutDownload(t *testing.T) {
 	e := newTelegramEnv(t)
 	// 20 MB as Telegram reports it: refused before getFile.
-	big := e.api.addFile("big.csv", []byte("name\nAcme\n"))
+	big := e.api.AddFile("big.csv", []byte("name\nAcme\n"))
 	mustContain(t, text(e.sendDoc(head, big, "big.csv", "text/csv", 20<<20, "")), "larger than 16 MB", "nothing was imported")
 	// Someone unknown: refused with their identity, the file untouched.
 	stranger := tgUser{ID: 777, Name: "Stranger"}
@@ -86,12 +86,8 @@ func TestDocumentTooLargeFoundWhileDownloading(t *testing.T) {
 	// Neither the message nor getFile says the size: the download stops
 	// one byte past 16 MB.
 	data := "name\n" + strings.Repeat("Client\n", (16<<20)/7+1)
-	id := e.api.addFile("huge.csv", []byte(data))
-	e.api.mu.Lock()
-	file := e.api.files[id]
-	file.size = 0
-	e.api.files[id] = file
-	e.api.mu.Unlock()
+	id := e.api.AddFile("huge.csv", []byte(data))
+	e.api.SetFileSize(id, 0)
 	mustContain(t, text(e.sendDoc(head, id, "huge.csv", "text/csv", 0, "")), "larger than 16 MB")
 	if n := len(e.api.Calls("download")); n != 1 {
 		t.Errorf("%d downloads, want 1 (a refused file is not fetched again)", n)

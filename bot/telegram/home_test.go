@@ -49,7 +49,7 @@ func replyKeyboard(c apiCall) (rows [][]string, persistent bool) {
 
 func TestHomeKeyboardAndRoleMenus(t *testing.T) {
 	e := newTelegramEnv(t)
-	e.api.waitFor(t, 5*time.Second, "default menus", func() bool { return len(e.api.Calls("setMyCommands")) == 3 })
+	e.api.WaitFor(t, 5*time.Second, "default menus", func() bool { return len(e.api.Calls("setMyCommands")) == 3 })
 	// The default menu is what everyone may use: no head-only command.
 	for _, c := range e.api.Calls("setMyCommands") {
 		if strings.Contains(c.Params["commands"], `"command":"appoint"`) || !strings.Contains(c.Params["commands"], `"command":"today"`) {
@@ -62,7 +62,7 @@ func TestHomeKeyboardAndRoleMenus(t *testing.T) {
 		t.Fatalf("home keyboard %v persistent=%v: %s", rows, persistent, got[len(got)-1].Params["reply_markup"])
 	}
 	// The head's own chat gets the head's menu.
-	e.api.waitFor(t, 5*time.Second, "the chat's menu", func() bool { return len(e.api.Calls("setMyCommands")) == 4 })
+	e.api.WaitFor(t, 5*time.Second, "the chat's menu", func() bool { return len(e.api.Calls("setMyCommands")) == 4 })
 	chat := e.api.Calls("setMyCommands")[3]
 	if !strings.Contains(chat.Params["scope"], `"type":"chat"`) || !strings.Contains(chat.Params["scope"], "100") || !strings.Contains(chat.Params["commands"], `"command":"appoint"`) {
 		t.Errorf("chat menu: scope %s commands %s", chat.Params["scope"], chat.Params["commands"])

@@ -99,23 +99,23 @@ func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
 	head := tgUser{ID: 100, Name: "Head"}
 	_, deadA, pollsA, stopA := replica()
 	defer stopA()
-	api.waitFor(t, 5*time.Second, "the first replica polls", func() bool { return pollsA.n.Load() > 0 })
+	api.WaitFor(t, 5*time.Second, "the first replica polls", func() bool { return pollsA.n.Load() > 0 })
 	_, _, pollsB, stopB := replica()
 	defer stopB()
-	api.waitHandled(t, api.say(head, "/help"))
+	api.WaitHandled(t, api.Say(head, "/help"))
 	time.Sleep(3 * renew) // B had time to poll if it would
 	if n := pollsB.n.Load(); n != 0 {
 		t.Fatalf("the standby replica polled %d times while the other held the lease", n)
 	}
 	deadA.dead.Store(true)
 	died := time.Now()
-	api.waitFor(t, 5*time.Second, "the second replica takes over", func() bool { return pollsB.n.Load() > 0 })
+	api.WaitFor(t, 5*time.Second, "the second replica takes over", func() bool { return pollsB.n.Load() > 0 })
 	if took := time.Since(died); took > ttl+3*renew {
 		t.Errorf("takeover took %v, want within the lease time %v", took, ttl)
 	}
 	aAtTakeover := pollsA.n.Load()
 	before := len(api.Sent(head.ID))
-	api.waitHandled(t, api.say(head, "/help"))
+	api.WaitHandled(t, api.Say(head, "/help"))
 	if len(api.Sent(head.ID)) == before {
 		t.Error("the update after the takeover got no answer")
 	}

@@ -146,8 +146,8 @@ func (e *tgEnv) start() {
 func (e *tgEnv) say(u tgUser, text string) []apiCall {
 	e.t.Helper()
 	before := len(e.api.Sent(u.ID))
-	id := e.api.say(u, text)
-	e.api.waitHandled(e.t, id)
+	id := e.api.Say(u, text)
+	e.api.WaitHandled(e.t, id)
 	return e.api.Sent(u.ID)[before:]
 }
 
@@ -171,7 +171,7 @@ func mustContain(t *testing.T, got string, wants ...string) {
 
 func TestCommandMenuAndCommands(t *testing.T) {
 	e := newTelegramEnv(t, func(c *envConfig) {})
-	e.api.waitFor(t, 5*time.Second, "three setMyCommands", func() bool { return len(e.api.Calls("setMyCommands")) == 3 })
+	e.api.WaitFor(t, 5*time.Second, "three setMyCommands", func() bool { return len(e.api.Calls("setMyCommands")) == 3 })
 	menus := map[string]string{}
 	for _, c := range e.api.Calls("setMyCommands") {
 		menus[c.Params["language_code"]] = c.Params["commands"]
@@ -203,8 +203,8 @@ func TestCommandMenuAndCommands(t *testing.T) {
 
 func TestCommandMenuRefusedCarriesOn(t *testing.T) {
 	e := newTelegramEnv(t, func(c *envConfig) { c.noStart = true })
-	e.api.fail("setMyCommands", fakeFailure{status: 400, desc: "Bad Request: commands are invalid"},
-		fakeFailure{status: 500, desc: "Internal Server Error"}, fakeFailure{status: 400, desc: "Bad Request"})
+	e.api.Fail("setMyCommands", fakeFailure{Status: 400, Desc: "Bad Request: commands are invalid"},
+		fakeFailure{Status: 500, Desc: "Internal Server Error"}, fakeFailure{Status: 400, Desc: "Bad Request"})
 	e.start()
 	mustContain(t, text(e.say(head, "/help log")), "/log")
 	if !strings.Contains(e.logs.String(), "command menu was not set") {
@@ -223,8 +223,8 @@ func TestButtonEditsMessageInPlace(t *testing.T) {
 	}
 	msgID := got[0].MsgID
 	before := len(e.api.Calls())
-	id := e.api.press(head.ID, "private", head, msgID, kb[0][0].CallbackData)
-	e.api.waitHandled(t, id)
+	id := e.api.Press(head.ID, "private", head, msgID, kb[0][0].CallbackData)
+	e.api.WaitHandled(t, id)
 	var answered, edited int
 	for i, c := range e.api.Calls()[before:] {
 		switch c.Method {
@@ -244,7 +244,7 @@ func TestButtonEditsMessageInPlace(t *testing.T) {
 		}
 	}
 	if answered == 0 || edited == 0 || answered > edited {
-		t.Errorf("want answerCallbackQuery then editMessageText; got order %d, %d:\n%s", answered, edited, e.api.dump())
+		t.Errorf("want answerCallbackQuery then editMessageText; got order %d, %d:\n%s", answered, edited, e.api.Dump())
 	}
 	task, err := e.store.Task(context.Background(), 1)
 	if err != nil || task.Open() {
@@ -274,8 +274,8 @@ func TestLongButtonDataUsesToken(t *testing.T) {
 	if !strings.HasPrefix(choice.CallbackData, tokenPrefix) {
 		t.Fatalf("a long command was not replaced by a token: %q", choice.CallbackData)
 	}
-	id := e.api.press(head.ID, "private", head, got[0].MsgID, choice.CallbackData)
-	e.api.waitHandled(t, id)
+	id := e.api.Press(head.ID, "private", head, got[0].MsgID, choice.CallbackData)
+	e.api.WaitHandled(t, id)
 	mustContain(t, text(e.api.Sent(head.ID)), "Saved: conversation with Acme Two.")
 	convs, err := e.store.Conversations(context.Background(), 2, 0)
 	if err != nil || len(convs) != 1 || convs[0].Text != note {
@@ -284,8 +284,8 @@ func TestLongButtonDataUsesToken(t *testing.T) {
 
 	// An unknown or expired token is answered, and nothing runs.
 	before := len(e.api.Sent(head.ID))
-	id = e.api.press(head.ID, "private", head, got[0].MsgID, tokenPrefix+"gone")
-	e.api.waitHandled(t, id)
+	id = e.api.Press(head.ID, "private", head, got[0].MsgID, tokenPrefix+"gone")
+	e.api.WaitHandled(t, id)
 	answers := e.api.Calls("answerCallbackQuery")
 	mustContain(t, answers[len(answers)-1].Params["text"], "expired")
 	if n := len(e.api.Sent(head.ID)); n != before {
@@ -415,11 +415,11 @@ func TestHTMLIsEscaped(t *testing.T) {
 func TestRateLimitRetryAfter(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/start")
-	e.api.fail("sendMessage", fakeFailure{status: 429, retryAfter: 1, desc: "Too Many Requests: retry after 1"})
+	e.api.Fail("sendMessage", fakeFailure{Status: 429, RetryAfter: 1, Desc: "Too Many Requests: retry after 1"})
 	// One short reply: the whole /help grows with every command family.
 	got := e.say(head, "/help today")
 	if len(got) != 1 {
-		t.Fatalf("help sent %d times after a 429, want once:\n%s", len(got), e.api.dump())
+		t.Fatalf("help sent %d times after a 429, want once:\n%s", len(got), e.api.Dump())
 	}
 	calls := e.api.Calls("sendMessage")
 	first, last := calls[len(calls)-2], calls[len(calls)-1]
@@ -434,9 +434,9 @@ func TestRateLimitRetryAfter(t *testing.T) {
 func TestServerErrorsAreRetried(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/start")
-	e.api.fail("sendMessage", fakeFailure{status: 500, desc: "Internal Server Error"}, fakeFailure{status: dropConnection},
-		fakeFailure{status: 502, desc: "Bad Gateway"})
-	e.api.fail("getUpdates", fakeFailure{status: 500, desc: "Internal Server Error"})
+	e.api.Fail("sendMessage", fakeFailure{Status: 500, Desc: "Internal Server Error"}, fakeFailure{Status: dropConnection},
+		fakeFailure{Status: 502, Desc: "Bad Gateway"})
+	e.api.Fail("getUpdates", fakeFailure{Status: 500, Desc: "Internal Server Error"})
 	// One short reply: the whole /help grows with every command family.
 	got := e.say(head, "/help today")
 	if len(got) != 1 {
@@ -454,7 +454,7 @@ func TestServerErrorsAreRetried(t *testing.T) {
 
 func TestGetUpdatesConflictRemovesWebhook(t *testing.T) {
 	e := newTelegramEnv(t, func(c *envConfig) { c.noStart = true })
-	e.api.fail("getUpdates", fakeFailure{status: 409, desc: "Conflict: can't use getUpdates method while webhook is active"})
+	e.api.Fail("getUpdates", fakeFailure{Status: 409, Desc: "Conflict: can't use getUpdates method while webhook is active"})
 	e.start()
 	mustContain(t, text(e.say(head, "/help log")), "/log")
 	if n := len(e.api.Calls("deleteWebhook")); n < 2 {
@@ -467,14 +467,12 @@ func TestChatsConcurrentEachInOrder(t *testing.T) {
 	e.say(head, "/start")
 	slowChat := tgUser{ID: 100, Name: "Hristo"}
 	other := tgUser{ID: 777, Name: "Other"}
-	e.api.mu.Lock()
-	e.api.slowChat[slowChat.ID] = 700 * time.Millisecond
-	e.api.mu.Unlock()
+	e.api.SlowChat(slowChat.ID, 700*time.Millisecond)
 	for _, c := range []string{"/client add A1", "/client add A2", "/client add A3"} {
-		e.api.say(slowChat, c)
+		e.api.Say(slowChat, c)
 	}
-	otherID := e.api.say(other, "/help")
-	e.api.waitHandled(t, otherID-1) // the slow chat's last
+	otherID := e.api.Say(other, "/help")
+	e.api.WaitHandled(t, otherID-1) // the slow chat's last
 	sent := e.api.Sent(slowChat.ID)
 	var order []string
 	for _, c := range sent {
@@ -552,7 +550,7 @@ func TestImageAndFile(t *testing.T) {
 func TestBlockedPersonMarkedUnreachable(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/start")
-	e.api.block(head.ID)
+	e.api.Block(head.ID)
 	e.say(head, "/help")
 	p, err := e.store.PersonByIdentity(context.Background(), "telegram:100")
 	if err != nil || !p.Unreachable {
@@ -568,8 +566,8 @@ func TestGroupPolicy(t *testing.T) {
 	e.say(head, "/client add Private Client")
 	const group = -500
 	inGroup := func(text string) int64 {
-		id := e.api.push(messageUpdate(group, "supergroup", head, text))
-		e.api.waitHandled(t, id)
+		id := e.api.Push(messageUpdate(group, "supergroup", head, text))
+		e.api.WaitHandled(t, id)
 		return id
 	}
 	before := len(e.api.Sent(head.ID))
@@ -592,7 +590,7 @@ func TestGroupPolicy(t *testing.T) {
 	mustContain(t, text(e.api.Sent(group)), "Private Client")
 
 	// Someone who never opened a private chat is told how, in the group.
-	e.api.block(head.ID)
+	e.api.Block(head.ID)
 	n := len(e.api.Sent(group))
 	inGroup("/today@" + fakeBotUsername)
 	mustContain(t, text(e.api.Sent(group)[n:]), "https://t.me/"+fakeBotUsername)
@@ -606,7 +604,7 @@ func TestWebhookSecret(t *testing.T) {
 	if e.a.WebhookPath() != "/hooks/telegram" {
 		t.Fatalf("webhook path %q", e.a.WebhookPath())
 	}
-	e.api.waitFor(t, 5*time.Second, "setWebhook", func() bool { return len(e.api.Calls("setWebhook")) == 1 })
+	e.api.WaitFor(t, 5*time.Second, "setWebhook", func() bool { return len(e.api.Calls("setWebhook")) == 1 })
 	sw := e.api.Calls("setWebhook")[0]
 	if sw.Params["url"] != "https://bot.example.com/hooks/telegram" || sw.Params["secret_token"] != "s3cret-token" {
 		t.Errorf("setWebhook params %v", sw.Params)
@@ -659,9 +657,9 @@ func TestWebhookSecret(t *testing.T) {
 func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/client add Acme")
-	logID := e.api.say(head, "/log Acme: called about the offer")
-	helpID := e.api.say(head, "/help")
-	e.api.waitHandled(t, helpID)
+	logID := e.api.Say(head, "/log Acme: called about the offer")
+	helpID := e.api.Say(head, "/help")
+	e.api.WaitHandled(t, helpID)
 	sent := len(e.api.Sent(head.ID))
 
 	// A crash before the offset was saved: the next run starts from an old
@@ -670,8 +668,8 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 	if err := e.store.SetCursor(context.Background(), cursorName, 0); err != nil {
 		t.Fatal(err)
 	}
-	e.api.redeliver(logID)
-	e.api.redeliver(helpID)
+	e.api.Redeliver(logID)
+	e.api.Redeliver(helpID)
 	a2, err := New(e.a.cfg, e.svc, e.store, WithLogger(e.a.log), WithCatalog(e.cat),
 		WithPacing(time.Millisecond, time.Millisecond), WithPollTimeout(time.Second), WithBackoff(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {
@@ -679,9 +677,9 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 	}
 	e.a = a2
 	e.start()
-	e.api.waitHandled(t, helpID)
+	e.api.WaitHandled(t, helpID)
 	if n := len(e.api.Sent(head.ID)); n != sent {
-		t.Errorf("redelivered updates were answered again: %d new messages:\n%s", n-sent, e.api.dump())
+		t.Errorf("redelivered updates were answered again: %d new messages:\n%s", n-sent, e.api.Dump())
 	}
 	convs, _ := e.store.Conversations(context.Background(), 1, 0)
 	if len(convs) != 1 {
@@ -692,14 +690,14 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 func TestGracefulShutdownFinishesWork(t *testing.T) {
 	e := newTelegramEnv(t)
 	e.say(head, "/start")
-	e.api.slow("sendMessage", 600*time.Millisecond)
-	id := e.api.say(head, "/client add Late Ltd")
-	e.api.waitFor(t, 5*time.Second, "the update to be taken", func() bool {
+	e.api.Slow("sendMessage", 600*time.Millisecond)
+	id := e.api.Say(head, "/client add Late Ltd")
+	e.api.WaitFor(t, 5*time.Second, "the update to be taken", func() bool {
 		cs, _ := e.store.FindClients(context.Background(), "Late", 1)
 		return len(cs) == 1
 	})
 	e.stop()
-	if !e.api.confirmedPast(id) {
+	if !e.api.ConfirmedPast(id) {
 		t.Error("the offset of a finished update was not confirmed at shutdown")
 	}
 	mustContain(t, text(e.api.Sent(head.ID)), "Saved: Late Ltd is your client.")
