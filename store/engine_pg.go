@@ -53,6 +53,10 @@ type pgEngine struct {
 	seqMu sync.Mutex
 	seqs  map[string]*pgLease
 
+	// parked are connections whose read transaction's COMMIT is on its
+	// way (see run).
+	parked chan *pgParked
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -93,7 +97,7 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 		pool.Close()
 		return nil, err
 	}
-	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, stop: make(chan struct{}), done: make(chan struct{})}
+	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, parked: make(chan *pgParked, 8), stop: make(chan struct{}), done: make(chan struct{})}
 	go e.sweep()
 	return e, nil
 }
@@ -191,34 +195,107 @@ func pgErr(err error) error {
 	return err
 }
 
-func (e *pgEngine) run(opts pgx.TxOptions, fn func(kvTxn) error) error {
+// run runs fn in one transaction on a connection of its own. The
+// transaction is begun lazily and its statements are pipelined: BEGIN
+// goes out with the first read, writes wait for the next read or the
+// commit and go out with it, so that a transaction costs a round trip
+// per read plus one for the commit (a /log's write transaction three in
+// all, instead of one per statement). Reads still see the transaction's
+// own writes: the writes before a read reach the server before the read,
+// in the same pipeline.
+func (e *pgEngine) run(begin string, readOnly bool, fn func(kvTxn) error) error {
 	ctx := context.Background()
-	tx, err := e.pool.BeginTx(ctx, opts)
+	conn, err := e.acquire(ctx)
 	if err != nil {
 		return pgErr(err)
 	}
-	t := &pgTxn{tx: tx, ctx: ctx}
+	t := &pgTxn{conn: conn, ctx: ctx, begin: begin}
 	err = fn(t)
 	if t.err != nil {
 		// A failed statement aborts the whole transaction; what fn made
 		// of it matters less than the cause (often a conflict).
 		err = t.err
 	}
-	if err != nil {
-		_ = tx.Rollback(ctx)
+	if readOnly && len(t.pending) == 0 && t.begun {
+		// What fn read is one snapshot whatever becomes of the end of
+		// the transaction (a read-only REPEATABLE READ transaction cannot
+		// fail to serialize), so the caller does not wait for it: COMMIT
+		// is sent, the server ends the transaction at once, and its
+		// answer is read when the connection is next used (park).
+		e.park(ctx, conn, "COMMIT")
 		return err
 	}
-	return pgErr(tx.Commit(ctx))
+	if err != nil {
+		t.rollback()
+		conn.Release()
+		return err
+	}
+	err = t.commit()
+	conn.Release()
+	return err
+}
+
+// pgParked is a connection whose last statement (the COMMIT of a read)
+// was sent and not yet answered.
+type pgParked struct {
+	conn *pgxpool.Conn
+	p    *pgconn.Pipeline
+}
+
+// park sends q on conn without waiting and keeps conn for the next
+// transaction; with too many parked already, it waits and releases.
+func (e *pgEngine) park(ctx context.Context, conn *pgxpool.Conn, q string) {
+	p := conn.Conn().PgConn().StartPipeline(ctx)
+	p.SendQueryParams(q, nil, nil, nil, nil)
+	p.SendPipelineSync()
+	if err := p.Flush(); err != nil {
+		_ = p.Close()
+		_ = conn.Conn().Close(ctx)
+		conn.Release()
+		return
+	}
+	select {
+	case e.parked <- &pgParked{conn: conn, p: p}:
+	default:
+		e.unpark(&pgParked{conn: conn, p: p})
+		conn.Release()
+	}
+}
+
+// unpark reads the parked statement's answer; a connection that fails
+// to give it is closed (the pool then drops it). It reports whether the
+// connection is fit for use.
+func (e *pgEngine) unpark(pk *pgParked) bool {
+	if err := pk.p.Close(); err != nil || pk.conn.Conn().PgConn().TxStatus() != 'I' {
+		_ = pk.conn.Conn().Close(context.Background())
+		return false
+	}
+	return true
+}
+
+// acquire takes a parked connection, or one of the pool.
+func (e *pgEngine) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	for {
+		select {
+		case pk := <-e.parked:
+			if e.unpark(pk) {
+				return pk.conn, nil
+			}
+			pk.conn.Release()
+		default:
+			return e.pool.Acquire(ctx)
+		}
+	}
 }
 
 func (e *pgEngine) update(fn func(kvTxn) error) error {
-	return e.run(pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+	return e.run(`BEGIN ISOLATION LEVEL SERIALIZABLE`, false, fn)
 }
 
 // view reads one snapshot; a read-only REPEATABLE READ transaction never
 // fails to serialize, like a Badger read.
 func (e *pgEngine) view(fn func(kvTxn) error) error {
-	return e.run(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return e.run(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, true, fn)
 }
 
 // nextID leases ids from a counter row (the same key and 8-byte value as a
@@ -389,6 +466,16 @@ func (e *pgEngine) ping() error {
 func (e *pgEngine) close() error {
 	close(e.stop)
 	<-e.done
+	for {
+		select {
+		case pk := <-e.parked:
+			e.unpark(pk)
+			pk.conn.Release()
+			continue
+		default:
+		}
+		break
+	}
 	e.pool.Close()
 	e.ids.Close()
 	return nil
@@ -397,9 +484,19 @@ func (e *pgEngine) close() error {
 // pgTxn is one transaction. The first failed statement is kept: it aborts
 // the transaction in PostgreSQL, and run reports it.
 type pgTxn struct {
-	tx  pgx.Tx
-	ctx context.Context
-	err error
+	conn  *pgxpool.Conn
+	ctx   context.Context
+	begin string
+	begun bool // BEGIN was sent
+	// pending are the writes not sent yet, in order.
+	pending []pgStmt
+	err     error
+}
+
+// pgStmt is a statement waiting to be sent.
+type pgStmt struct {
+	sql  string
+	args []any
 }
 
 func (t *pgTxn) fail(err error) error {
@@ -410,12 +507,105 @@ func (t *pgTxn) fail(err error) error {
 	return err
 }
 
+// exec queues a write; it goes out with the next read or the commit.
 func (t *pgTxn) exec(q string, args ...any) {
 	if t.err != nil {
 		return
 	}
-	if _, err := t.tx.Exec(t.ctx, q, args...); err != nil {
-		t.fail(err)
+	t.pending = append(t.pending, pgStmt{q, args})
+}
+
+// queue puts BEGIN (the first time) and the pending writes in b and
+// returns how many statements it queued.
+func (t *pgTxn) queue(b *pgx.Batch) int {
+	n := 0
+	if !t.begun {
+		b.Queue(t.begin)
+		t.begun = true
+		n++
+	}
+	for _, p := range t.pending {
+		b.Queue(p.sql, p.args...)
+		n++
+	}
+	t.pending = t.pending[:0]
+	return n
+}
+
+// query sends what is queued and q in one round trip and calls scan with
+// q's rows.
+func (t *pgTxn) query(q string, args []any, scan func(pgx.Rows) error) error {
+	if t.err != nil {
+		return t.err
+	}
+	b := &pgx.Batch{}
+	n := t.queue(b)
+	b.Queue(q, args...)
+	br := t.conn.SendBatch(t.ctx, b)
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return t.fail(err)
+		}
+	}
+	rows, err := br.Query()
+	if err == nil {
+		err = scan(rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+// commit sends the pending writes and COMMIT in one round trip.
+func (t *pgTxn) commit() error {
+	if !t.begun && len(t.pending) == 0 {
+		return nil // nothing was read or written
+	}
+	b := &pgx.Batch{}
+	n := t.queue(b)
+	b.Queue("COMMIT")
+	br := t.conn.SendBatch(t.ctx, b)
+	var err error
+	for range n {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err == nil && tag.String() == "ROLLBACK" {
+			err = errConflict // the server rolled back instead (an earlier failure)
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.rollback()
+		return pgErr(err)
+	}
+	return nil
+}
+
+// rollback ends a begun transaction; a connection that cannot is closed,
+// and the pool drops it.
+func (t *pgTxn) rollback() {
+	t.pending = nil
+	if !t.begun {
+		return
+	}
+	t.begun = false
+	if _, err := t.conn.Exec(t.ctx, "ROLLBACK"); err != nil {
+		_ = t.conn.Conn().Close(t.ctx)
 	}
 }
 
@@ -435,21 +625,27 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		}
 		return nil, errNotFound
 	}
-	var v, raw []byte
-	var err error
+	q := `SELECT value, NULL::bytea FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`
 	if tb := pgTableOf(k); tb != nil {
-		err = t.tx.QueryRow(t.ctx, `SELECT data, raw FROM `+tb.name+` WHERE key = $1`, k).Scan(&v, &raw)
-		if raw != nil {
-			v = raw
-		}
-	} else {
-		err = t.tx.QueryRow(t.ctx, `SELECT value FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`, k).Scan(&v)
+		q = `SELECT data, raw FROM ` + tb.name + ` WHERE key = $1`
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	var v, raw []byte
+	found := false
+	err := t.query(q, []any{k}, func(rows pgx.Rows) error {
+		if rows.Next() {
+			found = true
+			return rows.Scan(&v, &raw)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
 		return nil, errNotFound
 	}
-	if err != nil {
-		return nil, t.fail(err)
+	if raw != nil {
+		v = raw
 	}
 	return &simpleItem{k: bytes.Clone(k), v: v}, nil
 }
@@ -614,26 +810,21 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 		}
 		q += live + ` ORDER BY key LIMIT $2`
 	}
-	rows, err := i.t.tx.Query(i.t.ctx, q, args...)
+	err := i.t.query(q, args, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var it simpleItem
+			var exp *time.Time
+			if err := rows.Scan(&it.k, &it.v, &exp); err != nil {
+				return err
+			}
+			if exp != nil {
+				it.exp = uint64(exp.Unix())
+			}
+			i.rows = append(i.rows, it)
+		}
+		return nil
+	})
 	if err != nil {
-		i.t.fail(err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var it simpleItem
-		var exp *time.Time
-		if err := rows.Scan(&it.k, &it.v, &exp); err != nil {
-			i.t.fail(err)
-			return
-		}
-		if exp != nil {
-			it.exp = uint64(exp.Unix())
-		}
-		i.rows = append(i.rows, it)
-	}
-	if err := rows.Err(); err != nil {
-		i.t.fail(err)
 		i.rows = i.rows[:0]
 		return
 	}
@@ -795,38 +986,33 @@ func (i *pgIdxIter) fetch() {
 }
 
 func (i *pgIdxIter) query(q string, args ...any) []pgGroupRow {
-	rows, err := i.t.tx.Query(i.t.ctx, q, args...)
-	if err != nil {
-		i.t.fail(err)
-		return nil
-	}
-	defer rows.Close()
 	var out []pgGroupRow
-	for rows.Next() {
-		var r pgGroupRow
-		var err error
-		switch i.x.kind {
-		case groupName:
-			var g string
-			err = rows.Scan(&r.data, &r.raw, &g)
-			r.g = g
-		case groupTime:
-			var g time.Time
-			err = rows.Scan(&r.data, &r.raw, &g)
-			r.g = g
-		default:
-			var g int64
-			err = rows.Scan(&r.data, &r.raw, &g)
-			r.g = g
+	err := i.t.query(q, args, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r pgGroupRow
+			var err error
+			switch i.x.kind {
+			case groupName:
+				var g string
+				err = rows.Scan(&r.data, &r.raw, &g)
+				r.g = g
+			case groupTime:
+				var g time.Time
+				err = rows.Scan(&r.data, &r.raw, &g)
+				r.g = g
+			default:
+				var g int64
+				err = rows.Scan(&r.data, &r.raw, &g)
+				r.g = g
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
 		}
-		if err != nil {
-			i.t.fail(err)
-			return nil
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		i.t.fail(err)
+		return nil
+	})
+	if err != nil {
 		return nil
 	}
 	return out
