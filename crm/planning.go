@@ -206,3 +206,11 @@ type MeetingNotice struct {
 	MeetingID uint64 `json:"meeting_id"`
 	Attempts  int    `json:"attempts"`
 }
+
+// MeetingNoticeQuery asks which meeting notices are due at Now: reminders
+// of meetings starting before RemindUntil and outcome questions of
+// meetings that started before AskUntil, at most Limit of each kind.
+type MeetingNoticeQuery struct {
+	Now, RemindUntil, AskUntil time.Time
+	Limit                      int
+}

@@ -132,7 +132,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		if !r.SeesOwner(o) {
 			continue
 		}
-		ms, err := s.planningStore().MeetingsOf(ctx, o, from, until)
+		ms, err := s.planningStore().MeetingsOf(ctx, []uint64{o}, from, until)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +168,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 				return r.T("calendar.task", "name", name, "text", oneLine(t.Text))
 			}})
 		}
-		proms, err := s.planningStore().OpenPromises(ctx, o, until)
+		proms, err := s.planningStore().OpenPromises(ctx, []uint64{o}, until)
 		if err != nil {
 			return nil, err
 		}

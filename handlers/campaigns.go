@@ -13,6 +13,32 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// CampaignStore keeps campaigns and their leads. A client is a lead of a
+// campaign when /lead tied it, or when its source is the campaign's name.
+type CampaignStore interface {
+	// CreateCampaign stores c, giving it its id; a campaign of the same
+	// name (as names compare) is a crm.ECONFLICT error.
+	CreateCampaign(ctx context.Context, c *crm.Campaign) error
+	// Campaigns returns every campaign, by id.
+	Campaigns(ctx context.Context) ([]*crm.Campaign, error)
+	// CampaignByName returns the campaign whose name equals name as names
+	// compare, or crm.ErrNotFound.
+	CampaignByName(ctx context.Context, name string) (*crm.Campaign, error)
+	// AddLead records l and sets the client's source to the campaign's
+	// name (in its history, by by), in one transaction; it reports false,
+	// changing nothing, when the client already was a lead of it.
+	AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, error)
+	// CampaignLeads returns the leads of c, by client id; a lead by
+	// source has the client's creation as its time and no author.
+	CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error)
+	// CampaignLeadCount returns how many leads CampaignLeads would list,
+	// reading no lead or client.
+	CampaignLeadCount(ctx context.Context, c *crm.Campaign) (int, error)
+	// ClientLeads returns the leads /lead recorded for the client, one
+	// per campaign, by campaign id.
+	ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, error)
+}
+
 // campaignKeys are the keys of /campaign add (after canonicalKey), their
 // words "words.campaign.key.*".
 var campaignKeys = []string{"kind", "date", "city", "budget", "currency"}

@@ -11,6 +11,23 @@ import (
 	"accountbot/handlers/core"
 )
 
+// CompetitorStore keeps competitors and the notes about them.
+type CompetitorStore interface {
+	// AddCompetitorNote stores n about the competitor named name,
+	// creating the competitor when it is new, and returns the competitor.
+	AddCompetitorNote(ctx context.Context, name string, n *crm.CompetitorNote) (*crm.Competitor, error)
+	// Competitors returns every competitor, by key.
+	Competitors(ctx context.Context) ([]*crm.Competitor, error)
+	// CompetitorNotes returns the notes about the competitor with key
+	// made at or after since (zero: all), oldest first.
+	CompetitorNotes(ctx context.Context, key string, since time.Time) ([]*crm.CompetitorNote, error)
+	// CompetitorNotesFrom returns the notes sourced from the client, by id.
+	CompetitorNotesFrom(ctx context.Context, client uint64) ([]*crm.CompetitorNote, error)
+	// CompetitorNoteCounts returns, by competitor key, how many notes
+	// since since came from clients of the owners or from no client.
+	CompetitorNoteCounts(ctx context.Context, owners []uint64, since time.Time) (map[string]int, error)
+}
+
 // competitorWindow is the period /competitors ranks by: six months.
 const competitorWindow = 6
 

@@ -14,31 +14,65 @@ import (
 	"accountbot/money"
 )
 
-// HealthStore keeps account health: the per-client summaries with their
-// list index, satisfaction scores, renewals, and the score's settings.
-type HealthStore interface {
-	AddSatisfaction(ctx context.Context, s *crm.Satisfaction) error
-	Satisfactions(ctx context.Context, client uint64) ([]crm.Satisfaction, error)
-
-	CreateRenewal(ctx context.Context, r *crm.Renewal) error
-	Renewal(ctx context.Context, id uint64) (*crm.Renewal, error)
-	UpdateRenewal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Renewal) error) (*crm.Renewal, error)
-	ClientRenewals(ctx context.Context, client uint64) ([]crm.Renewal, error)
-	OpenRenewals(ctx context.Context, owner uint64, before time.Time) ([]crm.Renewal, error)
-
+// HealthScoreStore keeps account health: the per-client summaries with
+// their list index, the "inputs changed" markers that say which are out of
+// date, the daily sweep's bookmark, and the score's weights and playbook
+// settings (see the rules shared by every port in service.go).
+type HealthScoreStore interface {
+	// HealthSummary returns the client's stored summary, nil (no error)
+	// when none was computed yet.
 	HealthSummary(ctx context.Context, client uint64) (*crm.HealthSummary, error)
+	// HealthVersion returns the version of the client's "inputs changed"
+	// marker, 0 when its summary is current.
 	HealthVersion(ctx context.Context, client uint64) (uint64, error)
+	// DirtyHealth returns up to limit clients whose inputs changed since
+	// their summary, with their markers' versions.
 	DirtyHealth(ctx context.Context, limit int) (map[uint64]uint64, error)
+	// SaveHealth stores the computed healths in one transaction: each
+	// client's summary (its day in the history), list entry and, once per
+	// fall into a worse band, the playbook task u.Task. A client's marker
+	// is cleared only if it still has the version u started from; erased
+	// clients are left alone. It returns the tasks created.
 	SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.Task, error)
+	// HealthRows returns the owners' accounts at risk or critical (list
+	// rows, no summary), each owner's worst first.
 	HealthRows(ctx context.Context, owners []uint64) ([]crm.HealthRow, error)
+	// ClientIDs returns up to limit client ids after after, in id order.
 	ClientIDs(ctx context.Context, after uint64, limit int) ([]uint64, error)
+	// HealthSweep returns the daily sweep's bookmark: the day it runs for
+	// (as SetHealthSweep was given it), the last client id it did and
+	// whether it finished; zero values before the first sweep.
 	HealthSweep(ctx context.Context) (day string, after uint64, done bool, err error)
+	// SetHealthSweep stores the bookmark (a write that records no
+	// delivery key).
 	SetHealthSweep(ctx context.Context, day string, after uint64, done bool) error
-
+	// HealthWeights returns the saved score weights over the defaults.
 	HealthWeights(ctx context.Context) (crm.HealthWeights, error)
+	// SaveHealthWeights stores w with one history entry (kind
+	// "health_weights") per changed weight, by by at at.
 	SaveHealthWeights(ctx context.Context, w crm.HealthWeights, by crm.Actor, at time.Time) error
+	// HealthSettings returns the playbook's rules (both on by default).
 	HealthSettings(ctx context.Context) (crm.HealthSettings, error)
+	// SaveHealthSettings stores st with its history, by by at at.
 	SaveHealthSettings(ctx context.Context, st crm.HealthSettings, by crm.Actor, at time.Time) error
+}
+
+// SatisfactionStore keeps the clients' CSAT and NPS scores.
+type SatisfactionStore interface {
+	// AddSatisfaction records s, a score of an existing client (an unknown
+	// one is crm.ErrNotFound).
+	AddSatisfaction(ctx context.Context, s *crm.Satisfaction) error
+	// Satisfactions returns the client's scores, oldest first.
+	Satisfactions(ctx context.Context, client uint64) ([]crm.Satisfaction, error)
+}
+
+// HealthStore is the health family's ports together (scores,
+// satisfaction, renewals); healthStore gives it to the files that use
+// several.
+type HealthStore interface {
+	HealthScoreStore
+	SatisfactionStore
+	RenewalStore
 }
 
 // Limits of the health upkeep.
@@ -739,38 +773,37 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 	var sums money.Sums
 	var marked []string
 	part := &digestPart{}
-	for _, o := range sc.Owners {
-		rs, err := s.healthStore().OpenRenewals(ctx, o, until)
-		if err != nil {
-			return nil, err
-		}
-		for i := range rs {
-			rn := &rs[i]
-			row, risk := risky[rn.ClientID]
-			inQuarter := rn.Date.Before(qEnd)
-			if inQuarter {
-				n++
-				sums.Add(rn.Currency, rn.Amount)
-				if risk {
-					atRisk++
-				}
-			}
-			line := renewalLine(sc.request, rn, s.clientName(ctx, rn.ClientID))
+	rs, err := s.healthStore().OpenRenewals(ctx, sc.Owners, until)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		o := rs[i].OwnerID
+		rn := &rs[i]
+		row, risk := risky[rn.ClientID]
+		inQuarter := rn.Date.Before(qEnd)
+		if inQuarter {
+			n++
+			sums.Add(rn.Currency, rn.Amount)
 			if risk {
-				line += " · " + bandMark(row.Band) + " " + bandWord(sc.request, row.Band)
+				atRisk++
 			}
-			if !sc.personal() && o != sc.Subject.ID {
-				line += " (" + sc.PersonName(o) + ")"
-			}
-			days, due := rn.RenewalDue(today)
-			switch {
-			case rn.Date.Before(today):
-				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
-			case due && days >= 0:
-				marked = append(marked, "• "+sc.T("today.renewal", "line", line))
-			case inQuarter:
-				part.Detail = append(part.Detail, line)
-			}
+		}
+		line := renewalLine(sc.request, rn, s.clientName(ctx, rn.ClientID))
+		if risk {
+			line += " · " + bandMark(row.Band) + " " + bandWord(sc.request, row.Band)
+		}
+		if !sc.personal() && o != sc.Subject.ID {
+			line += " (" + sc.PersonName(o) + ")"
+		}
+		days, due := rn.RenewalDue(today)
+		switch {
+		case rn.Date.Before(today):
+			part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
+		case due && days >= 0:
+			marked = append(marked, "• "+sc.T("today.renewal", "line", line))
+		case inQuarter:
+			part.Detail = append(part.Detail, line)
 		}
 	}
 	if n == 0 && len(marked) == 0 && len(part.Needs) == 0 && len(rows) == 0 {

@@ -14,6 +14,26 @@ import (
 	"accountbot/money"
 )
 
+// RenewalStore keeps contract renewals (R-n) with their history.
+type RenewalStore interface {
+	// CreateRenewal stores r, a renewal of an existing client, giving it
+	// the next renewal id (never reused) and its history entry; an
+	// unknown client is crm.ErrNotFound.
+	CreateRenewal(ctx context.Context, r *crm.Renewal) error
+	// Renewal returns the renewal with id, or crm.ErrNotFound.
+	Renewal(ctx context.Context, id uint64) (*crm.Renewal, error)
+	// UpdateRenewal applies fn (which may be re-run) to the renewal with
+	// id and stores it with its indexes and one history entry per changed
+	// field, by by at at.
+	UpdateRenewal(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Renewal) error) (*crm.Renewal, error)
+	// ClientRenewals returns every renewal of the client, by id.
+	ClientRenewals(ctx context.Context, client uint64) ([]crm.Renewal, error)
+	// OpenRenewals returns the open renewals of the owners' clients dated
+	// before before, owner by owner in the order given and soonest first
+	// within one.
+	OpenRenewals(ctx context.Context, owners []uint64, before time.Time) ([]crm.Renewal, error)
+}
+
 // renewalKeys are the key=value keys of /renewal, their words
 // "words.renewal.key.*".
 var renewalKeys = []string{"amount", "contract", "currency", "date"}
@@ -357,14 +377,13 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		owner uint64
 	}
 	var items []item
-	for _, o := range owners {
-		rs, err := s.healthStore().OpenRenewals(ctx, o, dates.AddDays(until, 1))
-		if err != nil {
-			return err
-		}
-		for _, rn := range rs {
-			items = append(items, item{rn, o})
-		}
+	rs, err := s.healthStore().OpenRenewals(ctx, owners, dates.AddDays(until, 1))
+	if err != nil {
+		return err
+	}
+	for _, rn := range rs {
+		o := rn.OwnerID
+		items = append(items, item{rn, o})
 	}
 	period := r.T("renewals.period", "count", months)
 	if len(items) == 0 {
@@ -403,32 +422,31 @@ func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64
 	var items []agendaItem
 	today := r.Today()
 	horizon := dates.AddDays(today, crm.RenewalMarks[0]+1)
-	for _, o := range owners {
-		rs, err := s.healthStore().OpenRenewals(ctx, o, horizon)
-		if err != nil {
-			return nil, err
+	rs, err := s.healthStore().OpenRenewals(ctx, owners, horizon)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		o := rs[i].OwnerID
+		rn := &rs[i]
+		days, due := rn.RenewalDue(today)
+		if !due {
+			continue
 		}
-		for i := range rs {
-			rn := &rs[i]
-			days, due := rn.RenewalDue(today)
-			if !due {
-				continue
-			}
-			line := r.T("today.renewal", "line", renewalLine(r, rn, s.clientName(ctx, rn.ClientID)))
-			if days < 0 {
-				line = "⚠ " + line
-			}
-			if o != r.Me.ID {
-				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
-			}
-			at := rn.Date
-			if days > 0 {
-				at = today
-			}
-			items = append(items, agendaItem{Due: at, Text: line, Buttons: []bot.Button{
-				{Label: "✓ " + rn.Ref(), Data: "/renewal done " + rn.Ref()},
-			}})
+		line := r.T("today.renewal", "line", renewalLine(r, rn, s.clientName(ctx, rn.ClientID)))
+		if days < 0 {
+			line = "⚠ " + line
 		}
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
+		}
+		at := rn.Date
+		if days > 0 {
+			at = today
+		}
+		items = append(items, agendaItem{Due: at, Text: line, Buttons: []bot.Button{
+			{Label: "✓ " + rn.Ref(), Data: "/renewal done " + rn.Ref()},
+		}})
 	}
 	return items, nil
 }

@@ -11,6 +11,39 @@ import (
 	"accountbot/handlers/core"
 )
 
+// MeetingStore keeps meetings, the notices decided for them (reminders
+// before, outcome questions after) and the meeting settings.
+type MeetingStore interface {
+	// CreateMeeting stores m, giving it its id.
+	CreateMeeting(ctx context.Context, m *crm.Meeting) error
+	// Meeting returns the meeting with id, or crm.ErrNotFound.
+	Meeting(ctx context.Context, id uint64) (*crm.Meeting, error)
+	// UpdateMeeting applies fn (which may be re-run) to the meeting with
+	// id and stores it with its indexes.
+	UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeting) error) (*crm.Meeting, error)
+	// MeetingsOf returns the meetings of people (those who meet the
+	// client) in [from, to), cancelled ones included, person by person in
+	// the order given and by time within one.
+	MeetingsOf(ctx context.Context, people []uint64, from, to time.Time) ([]*crm.Meeting, error)
+	// ClientMeetings returns the client's meetings, by id.
+	ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeting, error)
+	// DecideMeetingNotices decides the notices q asks for, once each: a
+	// reminder is dropped when its meeting already started, a question
+	// when a conversation with the client was logged since the meeting
+	// began; each decision marks the meeting and queues the notice in one
+	// transaction. It returns every notice waiting for delivery, new and
+	// earlier undelivered ones.
+	DecideMeetingNotices(ctx context.Context, q crm.MeetingNoticeQuery) ([]crm.MeetingNotice, error)
+	// FinishMeetingNotice records one delivery attempt of n: a delivered
+	// notice, or one that failed maxAttempts times, is dropped.
+	FinishMeetingNotice(ctx context.Context, n crm.MeetingNotice, delivered bool, maxAttempts int) error
+	// PlanningSettings returns the meeting settings, the defaults when
+	// none were saved.
+	PlanningSettings(ctx context.Context) (crm.PlanningSettings, error)
+	// SavePlanningSettings stores ps.
+	SavePlanningSettings(ctx context.Context, ps crm.PlanningSettings) error
+}
+
 const (
 	// meetingBatch is how many reminders and questions one scheduler tick
 	// decides.
@@ -173,25 +206,24 @@ func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *reque
 		return err
 	}
 	var lines []string
-	for _, o := range owners {
-		ms, err := s.planningStore().MeetingsOf(ctx, o, r.Today(), dates.AddDays(r.Today(), 15))
-		if err != nil {
-			return err
+	ms, err := s.planningStore().MeetingsOf(ctx, owners, r.Today(), dates.AddDays(r.Today(), 15))
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		o := m.PersonID
+		if !m.CancelledAt.IsZero() {
+			continue
 		}
-		for _, m := range ms {
-			if !m.CancelledAt.IsZero() {
-				continue
-			}
-			name := ""
-			if c, err := s.store.Client(ctx, m.ClientID); err == nil {
-				name = c.Name
-			}
-			line := "• " + meetingLine(r, m, name)
-			if o != r.Me.ID {
-				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
-			}
-			lines = append(lines, line)
+		name := ""
+		if c, err := s.store.Client(ctx, m.ClientID); err == nil {
+			name = c.Name
 		}
+		line := "• " + meetingLine(r, m, name)
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
+		}
+		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
 		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.none_ahead") + "\n" + r.T("meeting.usage")})
@@ -270,27 +302,26 @@ func fmtLead(r *request, d time.Duration) string {
 // log the outcome.
 func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
-	for _, o := range owners {
-		ms, err := s.planningStore().MeetingsOf(ctx, o, r.Today(), until)
+	ms, err := s.planningStore().MeetingsOf(ctx, owners, r.Today(), until)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		o := m.PersonID
+		if !m.CancelledAt.IsZero() {
+			continue
+		}
+		c, err := s.store.Client(ctx, m.ClientID)
 		if err != nil {
-			return nil, err
+			continue
 		}
-		for _, m := range ms {
-			if !m.CancelledAt.IsZero() {
-				continue
-			}
-			c, err := s.store.Client(ctx, m.ClientID)
-			if err != nil {
-				continue
-			}
-			line := r.T("today.meeting", "line", meetingLine(r, m, c.Name))
-			if o != r.Me.ID {
-				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
-			}
-			items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
-				{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(c)},
-			}})
+		line := r.T("today.meeting", "line", meetingLine(r, m, c.Name))
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
+		items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
+			{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(c)},
+		}})
 	}
 	return items, nil
 }
@@ -305,13 +336,7 @@ func (s *Service) meetingJob(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	notices, err := ps.DecideMeetingNotices(ctx, now, now.Add(settings.RemindBefore), now.Add(-settings.AskAfter), meetingBatch,
-		func(m *crm.Meeting) bool {
-			// The outcome is known when a conversation was logged since the
-			// meeting began.
-			c, err := s.store.Client(ctx, m.ClientID)
-			return err == nil && !c.LastTouch.Before(m.At)
-		})
+	notices, err := ps.DecideMeetingNotices(ctx, crm.MeetingNoticeQuery{Now: now, RemindUntil: now.Add(settings.RemindBefore), AskUntil: now.Add(-settings.AskAfter), Limit: meetingBatch})
 	if err != nil {
 		return err
 	}

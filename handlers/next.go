@@ -59,7 +59,7 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	if err != nil {
 		return err
 	}
-	p, err := s.planningStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
+	p, err := s.segmentStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
 	if err != nil {
 		return err
 	}

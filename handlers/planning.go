@@ -14,62 +14,46 @@ import (
 	"accountbot/handlers/core"
 )
 
-// PlanningStore keeps what account planning and market intelligence
-// record: audience rows and deal facts for analysis, contact plans and
-// relationship plan notes, meetings, campaigns and leads, payments and the
-// reliability weights, competitors, and contract promises.
-type PlanningStore interface {
-	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
-	// PeerPurchases returns what the peers picked by q bought, from the
-	// maintained "products won per segment".
-	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
-	// CompetitorNoteCounts counts, by competitor key, the notes since since
-	// from clients of the owners and from no client.
-	CompetitorNoteCounts(ctx context.Context, owners []uint64, since time.Time) (map[string]int, error)
-
+// ContactPlanStore keeps contact plans (how often a client is to be
+// touched) and relationship plan notes (see the rules shared by every port
+// in service.go).
+type ContactPlanStore interface {
+	// SetContactPlan stores p as its client's contact plan (one per
+	// client), with a history entry by by; a plan with a zero cadence
+	// removes it. It returns the plan it replaced, or nil.
 	SetContactPlan(ctx context.Context, p *crm.ContactPlan, by crm.Actor) (*crm.ContactPlan, error)
+	// ContactPlan returns the client's contact plan, or nil (no error)
+	// when it has none.
 	ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error)
-	PlannedClients(ctx context.Context, owner uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error
+	// PlannedClients calls fn with each contact plan of the owners'
+	// clients and the client itself, owner by owner in the order given
+	// and by client id within one, until fn returns false. fn runs inside
+	// a read transaction: it must not call the store.
+	PlannedClients(ctx context.Context, owners []uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error
+	// AddPlanNote stores n, giving it its id.
 	AddPlanNote(ctx context.Context, n *crm.PlanNote) error
+	// DropPlanNote removes note id of the client's plan, keeping it in
+	// the client's history (by by at at), and returns it; an unknown note
+	// is crm.ErrNotFound.
 	DropPlanNote(ctx context.Context, client, id uint64, by crm.Actor, at time.Time) (*crm.PlanNote, error)
+	// PlanNotes returns the notes of the client's plan, oldest first.
 	PlanNotes(ctx context.Context, client uint64) ([]*crm.PlanNote, error)
+}
 
-	CreateMeeting(ctx context.Context, m *crm.Meeting) error
-	Meeting(ctx context.Context, id uint64) (*crm.Meeting, error)
-	UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeting) error) (*crm.Meeting, error)
-	MeetingsOf(ctx context.Context, person uint64, from, to time.Time) ([]*crm.Meeting, error)
-	ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeting, error)
-	DecideMeetingNotices(ctx context.Context, now, remindUntil, askUntil time.Time, limit int, skip func(*crm.Meeting) bool) ([]crm.MeetingNotice, error)
-	FinishMeetingNotice(ctx context.Context, n crm.MeetingNotice, delivered bool, maxAttempts int) error
-	PlanningSettings(ctx context.Context) (crm.PlanningSettings, error)
-	SavePlanningSettings(ctx context.Context, ps crm.PlanningSettings) error
-
-	CreatePromise(ctx context.Context, p *crm.Promise) error
-	Promise(ctx context.Context, id uint64) (*crm.Promise, error)
-	UpdatePromise(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Promise) error) (*crm.Promise, error)
-	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
-	OpenPromises(ctx context.Context, owner uint64, before time.Time) ([]crm.Promise, error)
-
-	CreateCampaign(ctx context.Context, c *crm.Campaign) error
-	Campaigns(ctx context.Context) ([]*crm.Campaign, error)
-	CampaignByName(ctx context.Context, name string) (*crm.Campaign, error)
-	AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, error)
-	CampaignLeads(ctx context.Context, c *crm.Campaign) ([]crm.Lead, error)
-	// CampaignLeadCount counts the leads CampaignLeads lists, reading no
-	// lead or client.
-	CampaignLeadCount(ctx context.Context, c *crm.Campaign) (int, error)
-
-	AddPayment(ctx context.Context, p *crm.Payment) error
-	Payments(ctx context.Context, client uint64) ([]crm.Payment, error)
-	ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error)
-	SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error
-
-	ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, error)
-
-	AddCompetitorNote(ctx context.Context, name string, n *crm.CompetitorNote) (*crm.Competitor, error)
-	CompetitorNotesFrom(ctx context.Context, client uint64) ([]*crm.CompetitorNote, error)
-	Competitors(ctx context.Context) ([]*crm.Competitor, error)
-	CompetitorNotes(ctx context.Context, key string, since time.Time) ([]*crm.CompetitorNote, error)
+// PlanningStore is the planning family's ports together (contact plans,
+// meetings, promises, campaigns, reliability, competitors), each declared
+// beside the commands that use it; planningStore gives it to the files
+// that use several.
+type PlanningStore interface {
+	ContactPlanStore
+	MeetingStore
+	PromiseStore
+	CampaignStore
+	ReliabilityStore
+	CompetitorStore
+	// DealFactsOf is DealStore's: drafts, health and campaigns weigh a
+	// client's deals.
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
 }
 
 // registerPlanning adds account planning and market intelligence: audience
@@ -392,7 +376,7 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 	today := dates.Day(now, loc)
 	var out []PlanningItem
 	for _, o := range owners {
-		err := ps.PlannedClients(ctx, o, func(p *crm.ContactPlan, c *crm.Client) bool {
+		err := ps.PlannedClients(ctx, []uint64{o}, func(p *crm.ContactPlan, c *crm.Client) bool {
 			if !p.ActiveOn(today) {
 				return true
 			}
@@ -405,7 +389,7 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 		if err != nil {
 			return nil, err
 		}
-		proms, err := ps.OpenPromises(ctx, o, until)
+		proms, err := ps.OpenPromises(ctx, []uint64{o}, until)
 		if err != nil {
 			return nil, err
 		}
@@ -413,7 +397,7 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 			out = append(out, PlanningItem{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: o, Due: p.Due,
 				Overdue: p.Due.Before(today), Text: p.Text})
 		}
-		ms, err := ps.MeetingsOf(ctx, o, today, until)
+		ms, err := ps.MeetingsOf(ctx, []uint64{o}, today, until)
 		if err != nil {
 			return nil, err
 		}
@@ -504,34 +488,33 @@ func planningItemLine(r *request, it PlanningItem) string {
 func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	today := r.Today()
-	for _, o := range owners {
-		err := s.planningStore().PlannedClients(ctx, o, func(p *crm.ContactPlan, c *crm.Client) bool {
-			if !p.ActiveOn(today) {
-				return true
-			}
-			next := p.NextTouch(c.LastTouch, r.TZ)
-			if !next.Before(until) {
-				return true
-			}
-			ch := ""
-			if p.Channel != "" {
-				ch = " #" + r.T("channel."+p.Channel)
-			}
-			line := r.T("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
-			if next.Before(today) {
-				line = "⚠ " + line + " · " + r.T("plan.overdue_days", "count", daysBetween(next, today))
-			}
-			if o != r.Me.ID {
-				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
-			}
-			items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
-				{Label: r.T("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + core.ClientRef(c)},
-			}})
+	err := s.planningStore().PlannedClients(ctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
+		o := c.OwnerID
+		if !p.ActiveOn(today) {
 			return true
-		})
-		if err != nil {
-			return nil, err
 		}
+		next := p.NextTouch(c.LastTouch, r.TZ)
+		if !next.Before(until) {
+			return true
+		}
+		ch := ""
+		if p.Channel != "" {
+			ch = " #" + r.T("channel."+p.Channel)
+		}
+		line := r.T("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
+		if next.Before(today) {
+			line = "⚠ " + line + " · " + r.T("plan.overdue_days", "count", daysBetween(next, today))
+		}
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
+		}
+		items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
+			{Label: r.T("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + core.ClientRef(c)},
+		}})
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return items, nil
 }

@@ -11,6 +11,26 @@ import (
 	"accountbot/handlers/core"
 )
 
+// PromiseStore keeps contract promises (P-n) with their history.
+type PromiseStore interface {
+	// CreatePromise stores p, a promise of an existing client, giving it
+	// the next promise id (never reused) and its history entry; an
+	// unknown client is crm.ErrNotFound.
+	CreatePromise(ctx context.Context, p *crm.Promise) error
+	// Promise returns the promise with id, or crm.ErrNotFound.
+	Promise(ctx context.Context, id uint64) (*crm.Promise, error)
+	// UpdatePromise applies fn (which may be re-run) to the promise with
+	// id and stores it with its indexes and one history entry per changed
+	// field, made by by at at.
+	UpdatePromise(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Promise) error) (*crm.Promise, error)
+	// ClientPromises returns every promise of the client, by id.
+	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
+	// OpenPromises returns the open promises of the owners' clients due
+	// before before, owner by owner in the order given and soonest first
+	// within one.
+	OpenPromises(ctx context.Context, owners []uint64, before time.Time) ([]crm.Promise, error)
+}
+
 // promiseKeys are the key=value keys of /promise, their words
 // "words.promise.key.*".
 var promiseKeys = []string{"contract", "from"}
@@ -267,28 +287,27 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
 	var items []agendaItem
 	names := map[uint64]string{}
-	for _, o := range owners {
-		ps, err := s.planningStore().OpenPromises(ctx, o, until)
-		if err != nil {
-			return nil, err
-		}
-		for i := range ps {
-			p := &ps[i]
-			name, ok := names[p.ClientID]
-			if !ok {
-				if c, err := s.store.Client(ctx, p.ClientID); err == nil {
-					name = c.Name
-				}
-				names[p.ClientID] = name
+	ps, err := s.planningStore().OpenPromises(ctx, owners, until)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		o := ps[i].OwnerID
+		p := &ps[i]
+		name, ok := names[p.ClientID]
+		if !ok {
+			if c, err := s.store.Client(ctx, p.ClientID); err == nil {
+				name = c.Name
 			}
-			line := promiseLine(r, p, name)
-			if o != r.Me.ID {
-				line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
-			}
-			items = append(items, agendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
-				{Label: "✓ " + p.Ref(), Data: "/promise done " + p.Ref()},
-			}})
+			names[p.ClientID] = name
 		}
+		line := promiseLine(r, p, name)
+		if o != r.Me.ID {
+			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
+		}
+		items = append(items, agendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
+			{Label: "✓ " + p.Ref(), Data: "/promise done " + p.Ref()},
+		}})
 	}
 	return items, nil
 }

@@ -6,11 +6,26 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/handlers/core"
 )
+
+// ReliabilityStore keeps how clients paid and the weights of the
+// reliability model.
+type ReliabilityStore interface {
+	// AddPayment records how the client paid one invoice, giving p its id.
+	AddPayment(ctx context.Context, p *crm.Payment) error
+	// Payments returns the client's payments, oldest first.
+	Payments(ctx context.Context, client uint64) ([]crm.Payment, error)
+	// ReliabilityWeights returns the saved weights over the defaults.
+	ReliabilityWeights(ctx context.Context) (crm.ReliabilityWeights, error)
+	// SaveReliabilityWeights stores w with one history entry (kind
+	// "reliability_weights") per changed weight, by by at at.
+	SaveReliabilityWeights(ctx context.Context, w crm.ReliabilityWeights, by crm.Actor, at time.Time) error
+}
 
 // trendDays is how far back the card's trend compares the score.
 const trendDays = 90

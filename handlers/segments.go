@@ -48,6 +48,10 @@ type SegmentStore interface {
 	// id, until fn returns false; fn runs inside a read transaction and
 	// must not call the store.
 	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
+	// PeerPurchases returns what the peers q picks bought in won deals
+	// (how many bought anything, each product with its buyers, most
+	// bought first), from the maintained "products won per segment".
+	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
 }
 
 func (s *Service) segmentStore() SegmentStore { return s.store }

@@ -338,23 +338,30 @@ func (s *Store) ClientRenewals(ctx context.Context, client uint64) ([]crm.Renewa
 	return out, err
 }
 
-// OpenRenewals returns the open renewals of owner's clients dated before
-// before, soonest first.
-func (s *Store) OpenRenewals(ctx context.Context, owner uint64, before time.Time) ([]crm.Renewal, error) {
+// OpenRenewals returns the open renewals of the owners' clients dated
+// before before, owner by owner in the order given and soonest first
+// within one, read in one transaction.
+func (s *Store) OpenRenewals(ctx context.Context, owners []uint64, before time.Time) ([]crm.Renewal, error) {
 	var out []crm.Renewal
-	end := key("hro/", owner, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("hro/", owner), false, false, func(k []byte, _ Item) (bool, error) {
-			if bytes.Compare(k, end) >= 0 {
-				return false, nil
+		out = out[:0]
+		for _, owner := range owners {
+			end := key("hro/", owner, before)
+			if err := tx.scan(key("hro/", owner), false, false, func(k []byte, _ Item) (bool, error) {
+				if bytes.Compare(k, end) >= 0 {
+					return false, nil
+				}
+				var r crm.Renewal
+				if err := tx.get(renewalKey(tailID(k)), &r); err != nil {
+					return false, err
+				}
+				out = append(out, r)
+				return true, nil
+			}); err != nil {
+				return err
 			}
-			var r crm.Renewal
-			if err := tx.get(renewalKey(tailID(k)), &r); err != nil {
-				return false, err
-			}
-			out = append(out, r)
-			return true, nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -47,16 +47,16 @@ func TestHealthFollowsOwnerAndErasure(t *testing.T) {
 	if rows, _ := s.HealthRows(ctx, []uint64{2}); len(rows) != 1 || rows[0].ClientID != c.ID {
 		t.Fatalf("rows of the new owner: %+v", rows)
 	}
-	if rs, _ := s.OpenRenewals(ctx, 2, healthT0.AddDate(1, 0, 0)); len(rs) != 1 || rs[0].OwnerID != 2 {
+	if rs, _ := s.OpenRenewals(ctx, []uint64{2}, healthT0.AddDate(1, 0, 0)); len(rs) != 1 || rs[0].OwnerID != 2 {
 		t.Fatalf("renewals of the new owner: %+v", rs)
 	}
-	if rs, _ := s.OpenRenewals(ctx, 1, healthT0.AddDate(1, 0, 0)); len(rs) != 0 {
+	if rs, _ := s.OpenRenewals(ctx, []uint64{1}, healthT0.AddDate(1, 0, 0)); len(rs) != 0 {
 		t.Fatalf("renewals left with the old owner: %+v", rs)
 	}
 	// Done, out of the open index; a new one gets the next id.
 	_, err = s.UpdateRenewal(ctx, r1.ID, crm.Actor{PersonID: 2}, healthT0, func(r *crm.Renewal) error { r.DoneAt = healthT0; return nil })
 	must(err)
-	if rs, _ := s.OpenRenewals(ctx, 2, healthT0.AddDate(1, 0, 0)); len(rs) != 0 {
+	if rs, _ := s.OpenRenewals(ctx, []uint64{2}, healthT0.AddDate(1, 0, 0)); len(rs) != 0 {
 		t.Fatalf("a done renewal is open: %+v", rs)
 	}
 	r2 := &crm.Renewal{ClientID: c.ID, Date: healthT0.AddDate(1, 2, 0), CreatedAt: healthT0}

@@ -135,10 +135,10 @@ func TestEraseClientDropsPlanning(t *testing.T) {
 	if rows := audienceOf(t, s); len(rows) != 1 || rows[other.ID].ClientID != other.ID {
 		t.Errorf("audience rows: %+v", rows)
 	}
-	if p, _ := s.OpenPromises(ctx, 1, planT0.AddDate(1, 0, 0)); len(p) != 0 {
+	if p, _ := s.OpenPromises(ctx, []uint64{1}, planT0.AddDate(1, 0, 0)); len(p) != 0 {
 		t.Errorf("promises left: %+v", p)
 	}
-	if ms, _ := s.MeetingsOf(ctx, 1, planT0.AddDate(-1, 0, 0), planT0.AddDate(1, 0, 0)); len(ms) != 0 {
+	if ms, _ := s.MeetingsOf(ctx, []uint64{1}, planT0.AddDate(-1, 0, 0), planT0.AddDate(1, 0, 0)); len(ms) != 0 {
 		t.Errorf("meetings left: %+v", ms)
 	}
 	notes, _ := s.CompetitorNotes(ctx, "metro", time.Time{})

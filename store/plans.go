@@ -100,24 +100,32 @@ func (s *Store) ContactPlan(ctx context.Context, client uint64) (*crm.ContactPla
 	return &p, nil
 }
 
-// PlannedClients calls fn with each contact plan of owner's clients and
-// the client itself, by client id.
-func (s *Store) PlannedClients(ctx context.Context, owner uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error {
+// PlannedClients calls fn with each contact plan of the owners' clients
+// and the client itself, owner by owner in the order given and by client
+// id within one, until fn returns false.
+func (s *Store) PlannedClients(ctx context.Context, owners []uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error {
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plco/", owner), false, true, func(k []byte, item Item) (bool, error) {
-			p, err := decode[crm.ContactPlan](item)
-			if err != nil {
-				return false, err
+		stop := false
+		for _, owner := range owners {
+			if err := tx.scan(key("plco/", owner), false, true, func(k []byte, item Item) (bool, error) {
+				p, err := decode[crm.ContactPlan](item)
+				if err != nil {
+					return false, err
+				}
+				c, err := tx.client(tailID(k))
+				if errors.Is(err, errNotFound) {
+					return true, nil
+				}
+				if err != nil {
+					return false, err
+				}
+				stop = !fn(p, c)
+				return !stop, nil
+			}); err != nil || stop {
+				return err
 			}
-			c, err := tx.client(tailID(k))
-			if errors.Is(err, errNotFound) {
-				return true, nil
-			}
-			if err != nil {
-				return false, err
-			}
-			return fn(p, c), nil
-		})
+		}
+		return nil
 	})
 }
 
@@ -265,22 +273,30 @@ func (s *Store) UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeti
 	return out, err
 }
 
-// MeetingsOf returns the meetings of person from from to to, by time.
-func (s *Store) MeetingsOf(ctx context.Context, person uint64, from, to time.Time) ([]*crm.Meeting, error) {
+// MeetingsOf returns the meetings of people in [from, to), person by
+// person in the order given and by time within one, read in one
+// transaction.
+func (s *Store) MeetingsOf(ctx context.Context, people []uint64, from, to time.Time) ([]*crm.Meeting, error) {
 	var out []*crm.Meeting
-	end := key("plmo/", person, to)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
-			if bytes.Compare(k, end) >= 0 {
-				return false, nil
+		out = out[:0]
+		for _, person := range people {
+			end := key("plmo/", person, to)
+			if err := tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
+				if bytes.Compare(k, end) >= 0 {
+					return false, nil
+				}
+				var m crm.Meeting
+				if err := tx.get(key("plm/", tailID(k)), &m); err != nil {
+					return false, err
+				}
+				out = append(out, &m)
+				return true, nil
+			}); err != nil {
+				return err
 			}
-			var m crm.Meeting
-			if err := tx.get(key("plm/", tailID(k)), &m); err != nil {
-				return false, err
-			}
-			out = append(out, &m)
-			return true, nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
@@ -302,13 +318,15 @@ func (s *Store) ClientMeetings(ctx context.Context, client uint64) ([]*crm.Meeti
 }
 
 // DecideMeetingNotices decides, once each, the reminders due (meetings
-// starting before remindUntil) and the outcome questions due (meetings
-// that started before askUntil), at most limit of each. A reminder of a
-// meeting that already started is dropped, not sent; a question is
-// dropped when skip says so (the outcome was already logged). Each
-// decision marks the meeting and queues a notice in one transaction. It
-// returns every notice waiting, new and earlier undelivered ones.
-func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askUntil time.Time, limit int, skip func(*crm.Meeting) bool) ([]crm.MeetingNotice, error) {
+// starting before q.RemindUntil) and the outcome questions due (meetings
+// that started before q.AskUntil), at most q.Limit of each. A reminder of
+// a meeting that already started is dropped, not sent; so is a question
+// whose outcome is known (a conversation with the client was logged since
+// the meeting began). Each decision marks the meeting and queues a notice
+// in one transaction. It returns every notice waiting, new and earlier
+// undelivered ones.
+func (s *Store) DecideMeetingNotices(ctx context.Context, q crm.MeetingNoticeQuery) ([]crm.MeetingNotice, error) {
+	now, remindUntil, askUntil, limit := q.Now, q.RemindUntil, q.AskUntil, q.Limit
 	// Most ticks find nothing to do: look first, write only when needed.
 	busy := false
 	if err := s.view(ctx, func(tx *Tx) error {
@@ -358,7 +376,11 @@ func (s *Store) DecideMeetingNotices(ctx context.Context, now, remindUntil, askU
 					send = m.At.After(now)
 				} else {
 					m.AskedAt = now
-					send = skip == nil || !skip(&m)
+					c, err := tx.client(m.ClientID)
+					if err != nil && !errors.Is(err, errNotFound) {
+						return err
+					}
+					send = c == nil || c.LastTouch.Before(m.At)
 				}
 				if err := tx.putMeeting(&old, &m); err != nil {
 					return err

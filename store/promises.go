@@ -130,23 +130,30 @@ func (s *Store) ClientPromises(ctx context.Context, client uint64) ([]crm.Promis
 	return out, err
 }
 
-// OpenPromises returns the open promises of owner's clients due before
-// before, soonest first.
-func (s *Store) OpenPromises(ctx context.Context, owner uint64, before time.Time) ([]crm.Promise, error) {
+// OpenPromises returns the open promises of the owners' clients due
+// before before, owner by owner in the order given and soonest first
+// within one, read in one transaction.
+func (s *Store) OpenPromises(ctx context.Context, owners []uint64, before time.Time) ([]crm.Promise, error) {
 	var out []crm.Promise
-	end := key("plpo/", owner, before)
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("plpo/", owner), false, false, func(k []byte, _ Item) (bool, error) {
-			if bytes.Compare(k, end) >= 0 {
-				return false, nil
+		out = out[:0]
+		for _, owner := range owners {
+			end := key("plpo/", owner, before)
+			if err := tx.scan(key("plpo/", owner), false, false, func(k []byte, _ Item) (bool, error) {
+				if bytes.Compare(k, end) >= 0 {
+					return false, nil
+				}
+				var p crm.Promise
+				if err := tx.get(promiseKey(tailID(k)), &p); err != nil {
+					return false, err
+				}
+				out = append(out, p)
+				return true, nil
+			}); err != nil {
+				return err
 			}
-			var p crm.Promise
-			if err := tx.get(promiseKey(tailID(k)), &p); err != nil {
-				return false, err
-			}
-			out = append(out, p)
-			return true, nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -65,13 +65,13 @@ func testPlanAndPromisesFollowOwner(t *testing.T, open func() *store.Store) {
 	}
 	planned := func(owner uint64) int {
 		n := 0
-		if err := s.PlannedClients(ctx, owner, func(*crm.ContactPlan, *crm.Client) bool { n++; return true }); err != nil {
+		if err := s.PlannedClients(ctx, []uint64{owner}, func(*crm.ContactPlan, *crm.Client) bool { n++; return true }); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	openOf := func(owner uint64) int {
-		ps, err := s.OpenPromises(ctx, owner, planT0.AddDate(1, 0, 0))
+		ps, err := s.OpenPromises(ctx, []uint64{owner}, planT0.AddDate(1, 0, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func testMeetingNoticesDecidedOnce(t *testing.T, open func() *store.Store) {
 	}
 	decide := func(now time.Time) []crm.MeetingNotice {
 		t.Helper()
-		n, err := s.DecideMeetingNotices(ctx, now, now.Add(time.Hour), now.Add(-time.Hour), 10, nil)
+		n, err := s.DecideMeetingNotices(ctx, crm.MeetingNoticeQuery{Now: now, RemindUntil: now.Add(time.Hour), AskUntil: now.Add(-time.Hour), Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -377,3 +377,79 @@ func testDealPeriods(t *testing.T, open func() *store.Store) {
 		t.Errorf("closing June to July: %v %v", titles, err)
 	}
 }
+
+// testPlanningOf specifies the planning queries over several people:
+// meetings, promises, renewals and contact plans come person by person in
+// the order asked; an outcome question is not sent once a conversation
+// with the client was logged after the meeting began.
+func testPlanningOf(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	a := addClient(t, st, "Acme", 1)
+	b := addClient(t, st, "Beta", 2)
+	for _, c := range []*crm.Client{b, a} {
+		m := &crm.Meeting{ClientID: c.ID, PersonID: c.OwnerID, At: t0.Add(time.Hour), CreatedAt: t0}
+		if err := st.CreateMeeting(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreatePromise(ctx, &crm.Promise{ClientID: c.ID, OwnerID: c.OwnerID, Text: "p", Due: t0.AddDate(0, 0, 3), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateRenewal(ctx, &crm.Renewal{ClientID: c.ID, OwnerID: c.OwnerID, Date: t0.AddDate(0, 1, 0), Amount: decimal.NewFromInt(10), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetContactPlan(ctx, &crm.ContactPlan{ClientID: c.ID, Every: crm.Cadence{Days: 7}, SetAt: t0}, crm.Actor{PersonID: c.OwnerID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := fmt.Sprint([]uint64{b.ID, a.ID}) // people 2, 1
+	var got []uint64
+	ms, err := st.MeetingsOf(ctx, []uint64{2, 1}, t0, t0.AddDate(0, 0, 1))
+	for _, m := range ms {
+		got = append(got, m.ClientID)
+	}
+	if err != nil || fmt.Sprint(got) != order {
+		t.Errorf("meetings of 2, 1: %v %v", got, err)
+	}
+	got = nil
+	ps, err := st.OpenPromises(ctx, []uint64{2, 1}, t0.AddDate(0, 1, 0))
+	for _, p := range ps {
+		got = append(got, p.ClientID)
+	}
+	if err != nil || fmt.Sprint(got) != order {
+		t.Errorf("promises of 2, 1: %v %v", got, err)
+	}
+	got = nil
+	rs, err := st.OpenRenewals(ctx, []uint64{2, 1}, t0.AddDate(0, 2, 0))
+	for _, r := range rs {
+		got = append(got, r.ClientID)
+	}
+	if err != nil || fmt.Sprint(got) != order {
+		t.Errorf("renewals of 2, 1: %v %v", got, err)
+	}
+	got = nil
+	if err := st.PlannedClients(ctx, []uint64{2, 1}, func(p *crm.ContactPlan, c *crm.Client) bool {
+		got = append(got, c.ID)
+		return true
+	}); err != nil || fmt.Sprint(got) != order {
+		t.Errorf("plans of 2, 1: %v %v", got, err)
+	}
+	// Acme's outcome is logged after its meeting began, Beta's is not.
+	if err := st.LogConversation(ctx, &crm.Conversation{ClientID: a.ID, AuthorID: 1, Text: "went well", At: t0.Add(2 * time.Hour)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(5 * time.Hour)
+	notices, err := st.DecideMeetingNotices(ctx, crm.MeetingNoticeQuery{Now: now, RemindUntil: now, AskUntil: now.Add(-time.Hour), Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asks []uint64
+	for _, n := range notices {
+		if n.Kind == "ask" {
+			m, _ := st.Meeting(ctx, n.MeetingID)
+			asks = append(asks, m.ClientID)
+		}
+	}
+	if fmt.Sprint(asks) != fmt.Sprint([]uint64{b.ID}) {
+		t.Errorf("outcome questions for clients %v, want only Beta's (%d)", asks, b.ID)
+	}
+}

@@ -134,6 +134,7 @@ func RunPlanning(t *testing.T, opener Opener) {
 		{"meeting notices decided once", testMeetingNoticesDecidedOnce},
 		{"campaign leads", testCampaignLeads},
 		{"deal sums equal the deals", testDealSumsMatchDeals},
+		{"planning of several people", testPlanningOf},
 	})
 }
 
