@@ -218,16 +218,6 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	return nil
 }
 
-func isWord(a string, words ...string) bool {
-	a = strings.ToLower(a)
-	for _, w := range words {
-		if a == w {
-			return true
-		}
-	}
-	return false
-}
-
 // digestPeriod is the time a digest covers.
 type digestPeriod struct {
 	// Kind is crm.DigestDaily or crm.DigestWeekly.

@@ -184,18 +184,6 @@ func (s *Store) CountClients(ctx context.Context) (map[uint64]int, error) {
 	return out, err
 }
 
-// counterOf reads a count from an item (0 when malformed).
-func (tx *Tx) counterOf(item Item) (uint64, error) {
-	var n uint64
-	err := item.Value(func(v []byte) error {
-		if len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	return n, err
-}
-
 // Keys of the maintained names of the custom fields in use, which a full
 // client export reads for its header instead of reading every client
 // twice:
