@@ -1,16 +1,15 @@
 package app
 
 import (
+	"accountbot/internal/fakes"
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -19,21 +18,12 @@ import (
 // mode against a fake Web API and checks that Slack's URL verification is
 // answered on ACCOUNTBOT_HTTP_ADDR, and that the program stops cleanly.
 func TestSlackHTTPModeIsServed(t *testing.T) {
-	var mu sync.Mutex
-	var methods []string
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		methods = append(methods, strings.TrimPrefix(r.URL.Path, "/api/"))
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"ok":true,"user_id":"UBOT","team":"T"}`)
-	}))
-	defer fake.Close()
+	fake := fakes.NewSlack(t)
 	p := startProgram(t, map[string]string{
 		"ACCOUNTBOT_DATA_DIR":  t.TempDir(),
-		"SLACK_BOT_TOKEN":      "xoxb-test",
+		"SLACK_BOT_TOKEN":      fakes.SlackToken,
 		"SLACK_SIGNING_SECRET": "secret",
-		"SLACK_API_URL":        fake.URL + "/api", // the final "/" is added
+		"SLACK_API_URL":        strings.TrimSuffix(fake.APIURL(), "/"), // the final "/" is added
 	})
 	addr, stderr := p.addr, p.stderr
 	var err error
@@ -95,8 +85,10 @@ func TestSlackHTTPModeIsServed(t *testing.T) {
 		}
 	}
 	p.stop()
-	mu.Lock()
-	defer mu.Unlock()
+	var methods []string
+	for _, c := range fake.Snapshot() {
+		methods = append(methods, c.Method)
+	}
 	if len(methods) == 0 || methods[0] != "auth.test" {
 		t.Errorf("the adapter should check its token against SLACK_API_URL first; calls: %v", methods)
 	}

@@ -58,12 +58,6 @@ type envOpts struct {
 // now is the fixed time of the handlers' clock in these tests.
 var now = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // a Monday
 
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time { return now }
-
-var _ dates.Clock = fixedClock{}
-
 func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	t.Helper()
 	st := o.store
@@ -88,7 +82,7 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	cfg.Heads = []string{"slack:" + headUser}
 	// What the bot sends by itself (RunJobs) goes out through the adapter.
 	fwd := &adapterNotifier{}
-	svc, err := handlers.New(st, cat, append([]handlers.Option{handlers.WithClock(fixedClock{}), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd)}, o.svcOpts...)...)
+	svc, err := handlers.New(st, cat, append([]handlers.Option{handlers.WithClock(dates.NewManualClock(now)), handlers.WithConfig(cfg), handlers.WithLogger(quietLog()), handlers.WithNotifier(fwd)}, o.svcOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,13 +90,13 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	if o.handler != nil {
 		h = o.handler
 	}
-	scfg := slack.Config{BotToken: "xoxb-test", AppToken: o.appToken, APIURL: fake.apiURL(), Lang: "en"}
+	scfg := slack.Config{BotToken: "xoxb-test", AppToken: o.appToken, APIURL: fake.APIURL(), Lang: "en"}
 	if !o.noSecret {
 		scfg.SigningSecret = testSecret
 	}
 	opts := append([]slack.Option{
 		slack.WithLogger(quietLog()),
-		slack.WithClock(fixedClock{}),
+		slack.WithClock(dates.NewManualClock(now)),
 		slack.WithLocation(time.UTC),
 		slack.WithChannelInterval(time.Millisecond),
 		slack.WithWorkingAfter(5 * time.Second),
@@ -189,7 +183,7 @@ func (e *slackEnv) postRaw(path, contentType string, body []byte, hdr ...string)
 // command sends "/crm text" from user in channel, as Slack's HTTP mode.
 func (e *slackEnv) command(user, channel, text, trigger string) (*http.Response, string) {
 	e.t.Helper()
-	respURL := e.fake.responseURL(trigger)
+	respURL := e.fake.ResponseURL(trigger)
 	form := commandForm(user, channel, text, trigger, respURL)
 	return e.post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode())), respURL
 }

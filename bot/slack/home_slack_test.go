@@ -27,9 +27,9 @@ func homeOpened(eventID, user string) []byte {
 func TestAppHomeIsPublishedWhenOpened(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.post("/slack/events", "application/json", dmEvent("Ev1", headUser, "client add Acme"))
-	e.fake.waitMessage("Acme")
+	e.fake.WaitMessage("Acme")
 	e.post("/slack/events", "application/json", homeOpened("EvH1", headUser))
-	calls := e.fake.waitFor("views.publish", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 1 })
+	calls := e.fake.WaitFor("views.publish", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 1 })
 	pub := filter(calls, "views.publish")[0]
 	if pub.Form.Get("user_id") != headUser || !strings.Contains(pub.Form.Get("view"), `"type":"home"`) {
 		t.Fatalf("views.publish %v", pub.Form)
@@ -41,9 +41,9 @@ func TestAppHomeIsPublishedWhenOpened(t *testing.T) {
 		}
 	}
 	e.post("/slack/events", "application/json", dmEvent("Ev2", headUser, "remind acme: call back by tomorrow"))
-	e.fake.waitMessage("call back")
+	e.fake.WaitMessage("call back")
 	e.post("/slack/events", "application/json", homeOpened("EvH2", headUser))
-	calls = e.fake.waitFor("second views.publish", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 2 })
+	calls = e.fake.WaitFor("second views.publish", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 2 })
 	if v := filter(calls, "views.publish")[1].Form.Get("view"); strings.Contains(v, "call back") {
 		t.Errorf("tomorrow's reminder on today's home: %s", v)
 	}
@@ -51,12 +51,12 @@ func TestAppHomeIsPublishedWhenOpened(t *testing.T) {
 	e.interactive(map[string]any{"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TRH1",
 		"view": map[string]any{"type": "home"}, "container": map[string]any{"type": "view"},
 		"actions": []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:2", "value": "/clients", "action_ts": "1.1"}}})
-	if c := e.fake.waitMessage("1 client"); c.Form.Get("channel") != "D"+headUser {
+	if c := e.fake.WaitMessage("1 client"); c.Form.Get("channel") != "D"+headUser {
 		t.Errorf("home button answered in %q", c.Form.Get("channel"))
 	}
 	// An unknown person's Home shows the refusal only.
 	e.post("/slack/events", "application/json", homeOpened("EvH3", "USTRANGER"))
-	calls = e.fake.waitFor("stranger's home", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 3 })
+	calls = e.fake.WaitFor("stranger's home", 5*time.Second, func(c []apiCall) bool { return len(filter(c, "views.publish")) == 3 })
 	if v := filter(calls, "views.publish")[2].Form.Get("view"); !strings.Contains(v, "slack:USTRANGER") || strings.Contains(v, "Acme") {
 		t.Errorf("stranger's home: %s", v)
 	}
@@ -66,14 +66,14 @@ func TestAppHomeIsPublishedWhenOpened(t *testing.T) {
 func TestReminderRingsInSlack(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.post("/slack/events", "application/json", dmEvent("Ev1", headUser, "client add Acme"))
-	e.fake.waitMessage("Acme")
+	e.fake.WaitMessage("Acme")
 	// The handlers' clock stands at 10:00.
 	e.post("/slack/events", "application/json", dmEvent("Ev2", headUser, "remind acme: call back by today 10:00"))
-	e.fake.waitMessage("2026-03-02 10:00")
+	e.fake.WaitMessage("2026-03-02 10:00")
 	e.svc.RunJobs(context.Background())
-	c := e.fake.waitMessage("Reminder")
-	if c.Form.Get("channel") != "D"+headUser || !strings.Contains(c.text(), "T-1 · Acme: call back") || !strings.Contains(c.blocks(), "/task done T-1") {
-		t.Errorf("reminder %s to %s: %s", c.text(), c.Form.Get("channel"), c.blocks())
+	c := e.fake.WaitMessage("Reminder")
+	if c.Form.Get("channel") != "D"+headUser || !strings.Contains(c.Text(), "T-1 · Acme: call back") || !strings.Contains(c.Blocks(), "/task done T-1") {
+		t.Errorf("reminder %s to %s: %s", c.Text(), c.Form.Get("channel"), c.Blocks())
 	}
 }
 
@@ -93,11 +93,11 @@ func filter(calls []apiCall, method string) []apiCall {
 func TestLinkFromSlackCommand(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.post("/slack/events", "application/json", dmEvent("Ev1", headUser, "client add Acme"))
-	e.fake.waitMessage("Acme")
+	e.fake.WaitMessage("Acme")
 	e.post("/slack/events", "application/json", dmEvent("Ev2", headUser, "link"))
-	c := e.fake.waitMessage("link code")
+	c := e.fake.WaitMessage("link code")
 	code := ""
-	for _, w := range strings.Fields(c.text()) {
+	for _, w := range strings.Fields(c.Text()) {
 		if strings.HasPrefix(w, "code:") {
 			continue
 		}
@@ -107,22 +107,22 @@ func TestLinkFromSlackCommand(t *testing.T) {
 		}
 	}
 	if code == "" {
-		t.Fatalf("no code in %q", c.text())
+		t.Fatalf("no code in %q", c.Text())
 	}
 	e.command("UOTHER", "C1", "clients", "TRL0")
-	e.fake.waitMessage("slack:UOTHER")
+	e.fake.WaitMessage("slack:UOTHER")
 	e.command("UOTHER", "C1", "link "+code, "TRL1")
-	e.fake.waitMessage("Linked: slack:UOTHER")
+	e.fake.WaitMessage("Linked: slack:UOTHER")
 	acme := func(calls []apiCall) int {
 		n := 0
 		for _, c := range calls {
-			if strings.Contains(c.text(), "Acme") {
+			if strings.Contains(c.Text(), "Acme") {
 				n++
 			}
 		}
 		return n
 	}
-	before := acme(e.fake.snapshot())
+	before := acme(e.fake.Snapshot())
 	e.command("UOTHER", "C1", "clients", "TRL2")
-	e.fake.waitFor("the linked account's clients", 5*time.Second, func(c []apiCall) bool { return acme(c) > before })
+	e.fake.WaitFor("the linked account's clients", 5*time.Second, func(c []apiCall) bool { return acme(c) > before })
 }

@@ -18,11 +18,11 @@ func TestLogMessageShortcutPrefillsTheForm(t *testing.T) {
 	e.interactive(map[string]any{
 		"type": "message_action", "callback_id": "log_message", "trigger_id": "TSC",
 		"user": map[string]any{"id": headUser}, "channel": map[string]any{"id": "C77"},
-		"response_url": e.fake.responseURL("sc"), "message_ts": "1764590400.000200",
+		"response_url": e.fake.ResponseURL("sc"), "message_ts": "1764590400.000200",
 		"message": map[string]any{"type": "message", "user": "U9", "ts": "1764590400.000200",
 			"text": "Acme wants <https://example.com/offer|the offer> by Friday &amp; a call"},
 	})
-	calls := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "views.open" {
 				return true
@@ -69,12 +69,12 @@ func TestAudioClipTranscribedAsNote(t *testing.T) {
 	tr := llm.New(llm.Config{BaseURL: whisper.BaseURL(), Retries: -1})
 	e := newSlackEnv(t, envOpts{svcOpts: []handlers.Option{handlers.WithTranscriber(tr)}})
 	e.post("/slack/events", "application/json", dmEvent("EvA1", headUser, "client add Acme"))
-	e.fake.waitMessage("Acme")
-	clip := e.fake.addFile("audio_message.webm", []byte("webm opus"))
+	e.fake.WaitMessage("Acme")
+	clip := e.fake.AddFile("audio_message.webm", []byte("webm opus"))
 	clip["mimetype"] = "audio/webm"
 	e.post("/slack/events", "application/json", fileShareEvent("EvA2", headUser, "", clip))
-	e.fake.waitMessage("Transcribing")
-	e.fake.waitMessage("Nothing is saved until you confirm")
+	e.fake.WaitMessage("Transcribing")
+	e.fake.WaitMessage("Nothing is saved until you confirm")
 	if calls := whisper.Calls(); len(calls) != 1 || string(calls[0].Audio) != "webm opus" || calls[0].Model != "whisper-1" {
 		t.Errorf("transcription requests: %+v", calls)
 	}

@@ -25,15 +25,15 @@ func TestSlashCommandAnswersPrivatelyThroughResponseURL(t *testing.T) {
 	if body := readBody(t, resp); body != "" {
 		t.Errorf("the acknowledgement should be empty (the answer follows), got %q", body)
 	}
-	c := e.fake.waitMessage("Acme")
+	c := e.fake.WaitMessage("Acme")
 	if c.Method != "response_url" || !strings.HasSuffix(respURL, "/T1") {
 		t.Fatalf("answer went through %s, want the response_url", c.Method)
 	}
 	if c.JSON["response_type"] != "ephemeral" {
 		t.Errorf("response_type = %v, want ephemeral: replies with client data go to the person only", c.JSON["response_type"])
 	}
-	if !strings.Contains(c.blocks(), `"type":"actions"`) || !strings.Contains(c.blocks(), `"type":"button"`) {
-		t.Errorf("the reply's buttons should be a Block Kit actions block: %s", c.blocks())
+	if !strings.Contains(c.Blocks(), `"type":"actions"`) || !strings.Contains(c.Blocks(), `"type":"button"`) {
+		t.Errorf("the reply's buttons should be a Block Kit actions block: %s", c.Blocks())
 	}
 	cs, err := e.store.FindClients(context.Background(), "Acme", 5)
 	if err != nil || len(cs) != 1 || cs[0].City != "Sofia" {
@@ -44,9 +44,9 @@ func TestSlashCommandAnswersPrivatelyThroughResponseURL(t *testing.T) {
 func TestShareAnswersInTheChannel(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.command(headUser, "C1", "client add Acme", "T1")
-	e.fake.waitMessage("Acme")
+	e.fake.WaitMessage("Acme")
 	e.command(headUser, "C1", "share client Acme", "T2")
-	e.fake.waitFor("the shared card", 5*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("the shared card", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "response_url" && c.JSON["response_type"] == "in_channel" {
 				return true
@@ -54,9 +54,9 @@ func TestShareAnswersInTheChannel(t *testing.T) {
 		}
 		return false
 	})
-	for _, c := range e.fake.called("response_url") {
-		if c.JSON["response_type"] == "in_channel" && !strings.Contains(c.blocks(), "*Owner*") {
-			t.Errorf("the shared reply should be the card of Acme, got %q", c.text())
+	for _, c := range e.fake.Called("response_url") {
+		if c.JSON["response_type"] == "in_channel" && !strings.Contains(c.Blocks(), "*Owner*") {
+			t.Errorf("the shared reply should be the card of Acme, got %q", c.Text())
 		}
 	}
 }
@@ -70,7 +70,7 @@ func TestDirectMessageWithAndWithoutSlash(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"Beta", "Gamma", "Delta"} {
-		c := e.fake.waitMessage(name)
+		c := e.fake.WaitMessage(name)
 		if c.Method != "chat.postMessage" || c.Form.Get("channel") != "D"+headUser {
 			t.Errorf("%s: the answer to a DM should be posted in the DM, got %s to %q", name, c.Method, c.Form.Get("channel"))
 		}
@@ -83,7 +83,7 @@ func TestMentionInChannelAnswersEphemeral(t *testing.T) {
 		"type": "app_mention", "channel": "C9", "user": headUser, "text": "<@UBOT> client add Omega", "ts": "1.2", "event_ts": "1.2",
 	})
 	e.post("/slack/events", "application/json", body)
-	c := e.fake.waitMessage("Omega")
+	c := e.fake.WaitMessage("Omega")
 	if c.Method != "chat.postEphemeral" || c.Form.Get("channel") != "C9" || c.Form.Get("user") != headUser {
 		t.Fatalf("a mention's answer should be ephemeral to the person in C9, got %s %v", c.Method, c.Form)
 	}
@@ -92,7 +92,7 @@ func TestMentionInChannelAnswersEphemeral(t *testing.T) {
 func TestUnknownPersonIsRefusedWithTheirIdentity(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.post("/slack/events", "application/json", dmEvent("EvU", "U0123", "clients"))
-	e.fake.waitMessage("slack:U0123")
+	e.fake.WaitMessage("slack:U0123")
 }
 
 func TestRetriesOfOneEventAreHandledOnce(t *testing.T) {
@@ -110,12 +110,12 @@ func TestRetriesOfOneEventAreHandledOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	e.fake.waitMessage("Retry Ltd")
+	e.fake.WaitMessage("Retry Ltd")
 	// One more retry, after the first was handled.
 	e.post("/slack/events", "application/json", body, "X-Slack-Retry-Num", "3")
 	time.Sleep(200 * time.Millisecond)
-	if n := len(e.fake.messages()); n != 1 {
-		t.Errorf("%d answers to one event sent four times, want 1:\n%s", n, dump(e.fake.snapshot()))
+	if n := len(e.fake.Messages()); n != 1 {
+		t.Errorf("%d answers to one event sent four times, want 1:\n%s", n, dump(e.fake.Snapshot()))
 	}
 	cs, _ := e.store.FindClients(context.Background(), "Retry", 5)
 	if len(cs) != 1 {
@@ -127,10 +127,10 @@ func TestRetriesOfOneEventAreHandledOnce(t *testing.T) {
 	// A command that writes nothing is recognised as well.
 	help := dmEvent("EvR2", headUser, "help")
 	e.post("/slack/events", "application/json", help)
-	e.fake.waitFor("the help", 5*time.Second, func([]apiCall) bool { return len(e.fake.messages()) == 2 })
+	e.fake.WaitFor("the help", 5*time.Second, func([]apiCall) bool { return len(e.fake.Messages()) == 2 })
 	e.post("/slack/events", "application/json", help, "X-Slack-Retry-Num", "1")
 	time.Sleep(200 * time.Millisecond)
-	if n := len(e.fake.messages()); n != 2 {
+	if n := len(e.fake.Messages()); n != 2 {
 		t.Errorf("a retried /help was answered again: %d answers", n)
 	}
 }
@@ -141,22 +141,22 @@ func TestRedeliveryAfterRestartIsIgnored(t *testing.T) {
 	help := dmEvent("EvY", headUser, "help")
 	e.post("/slack/events", "application/json", body)
 	e.post("/slack/events", "application/json", help)
-	e.fake.waitMessage("Restart Co")
-	e.fake.waitFor("the help", 5*time.Second, func([]apiCall) bool { return len(e.fake.messages()) == 2 })
+	e.fake.WaitMessage("Restart Co")
+	e.fake.WaitFor("the help", 5*time.Second, func([]apiCall) bool { return len(e.fake.Messages()) == 2 })
 	e.stop()
 	// A new process on the same data: Slack retries the events.
 	e2 := newSlackEnv(t, envOpts{store: e.store})
 	e2.post("/slack/events", "application/json", body, "X-Slack-Retry-Num", "1")
 	e2.post("/slack/events", "application/json", help, "X-Slack-Retry-Num", "1")
 	time.Sleep(300 * time.Millisecond)
-	if n := len(e2.fake.messages()); n != 0 {
-		t.Errorf("a redelivered event was answered again after a restart:\n%s", dump(e2.fake.snapshot()))
+	if n := len(e2.fake.Messages()); n != 0 {
+		t.Errorf("a redelivered event was answered again after a restart:\n%s", dump(e2.fake.Snapshot()))
 	}
 }
 
 func TestSignatureChecks(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
-	body := []byte(commandForm(headUser, "C1", "client add Forged", "TF", e.fake.responseURL("TF")).Encode())
+	body := []byte(commandForm(headUser, "C1", "client add Forged", "TF", e.fake.ResponseURL("TF")).Encode())
 	nowTS := time.Now().Unix()
 	stale := nowTS - 6*60
 	cases := []struct {
@@ -180,7 +180,7 @@ func TestSignatureChecks(t *testing.T) {
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
-	for _, c := range e.fake.snapshot() {
+	for _, c := range e.fake.Snapshot() {
 		if c.Method != "auth.test" {
 			t.Errorf("a refused request reached Slack: %s", c.Method)
 		}
@@ -193,7 +193,7 @@ func TestSignatureChecks(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a well-signed request: status %d", resp.StatusCode)
 	}
-	e.fake.waitMessage("Forged")
+	e.fake.WaitMessage("Forged")
 }
 
 func TestURLVerification(t *testing.T) {
@@ -254,21 +254,21 @@ func TestAcknowledgesAtOnceWhileTheHandlerIsSlow(t *testing.T) {
 	}
 	<-h.got
 	// The slow handler shows "working…" first, in both places.
-	e.fake.waitFor("two working messages", 3*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("two working messages", 3*time.Second, func(calls []apiCall) bool {
 		n := 0
 		for _, c := range calls {
-			if strings.Contains(c.text(), "Working on it") {
+			if strings.Contains(c.Text(), "Working on it") {
 				n++
 			}
 		}
 		return n == 2
 	})
 	close(h.release)
-	e.fake.waitMessage("done: /today")
+	e.fake.WaitMessage("done: /today")
 	// In the DM, the working message is replaced by the answer.
-	e.fake.waitFor("the DM working message replaced", 3*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("the DM working message replaced", 3*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
-			if c.Method == "chat.update" && c.Form.Get("channel") == "D"+headUser && strings.Contains(c.text(), "done: /today") {
+			if c.Method == "chat.update" && c.Form.Get("channel") == "D"+headUser && strings.Contains(c.Text(), "done: /today") {
 				return true
 			}
 		}
@@ -279,10 +279,10 @@ func TestAcknowledgesAtOnceWhileTheHandlerIsSlow(t *testing.T) {
 func TestButtonPressIsATypedCommandAndEditsInPlace(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.command(headUser, "C1", "client add Acme", "T1")
-	first := e.fake.waitMessage("Acme")
+	first := e.fake.WaitMessage("Acme")
 	// The first button of the reply opens the card.
 	var blocks []map[string]any
-	if err := json.Unmarshal([]byte(first.blocks()), &blocks); err != nil {
+	if err := json.Unmarshal([]byte(first.Blocks()), &blocks); err != nil {
 		t.Fatal(err)
 	}
 	var actionID, value string
@@ -293,12 +293,12 @@ func TestButtonPressIsATypedCommandAndEditsInPlace(t *testing.T) {
 		}
 	}
 	if value == "" {
-		t.Fatalf("no button in %s", first.blocks())
+		t.Fatalf("no button in %s", first.Blocks())
 	}
 	press := func(trigger, actionID, value string) {
 		resp := e.interactive(map[string]any{
 			"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": trigger,
-			"response_url": e.fake.responseURL("press-" + trigger),
+			"response_url": e.fake.ResponseURL("press-" + trigger),
 			"container":    map[string]any{"type": "message", "message_ts": "1700000000.000001", "channel_id": "C1", "is_ephemeral": true},
 			"channel":      map[string]any{"id": "C1"},
 			"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": actionID, "value": value, "action_ts": "1.1"}},
@@ -308,9 +308,9 @@ func TestButtonPressIsATypedCommandAndEditsInPlace(t *testing.T) {
 		}
 	}
 	press("TB1", actionID, value)
-	e.fake.waitFor("the card", 5*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("the card", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
-			if c.Method == "response_url" && strings.Contains(c.blocks(), "*Owner*") && c.JSON["replace_original"] == false {
+			if c.Method == "response_url" && strings.Contains(c.Blocks(), "*Owner*") && c.JSON["replace_original"] == false {
 				return true
 			}
 		}
@@ -318,7 +318,7 @@ func TestButtonPressIsATypedCommandAndEditsInPlace(t *testing.T) {
 	})
 	// "/client Acme ok" answers with Edit: the pressed ephemeral message is replaced.
 	press("TB2", "cmd:0:1", "/client Acme ok")
-	e.fake.waitFor("the message replaced in place", 5*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("the message replaced in place", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "response_url" && c.JSON["replace_original"] == true {
 				return true
@@ -330,7 +330,7 @@ func TestButtonPressIsATypedCommandAndEditsInPlace(t *testing.T) {
 	press("TB2", "cmd:0:1", "/client Acme ok")
 	time.Sleep(200 * time.Millisecond)
 	n := 0
-	for _, c := range e.fake.called("response_url") {
+	for _, c := range e.fake.Called("response_url") {
 		if c.JSON["replace_original"] == true {
 			n++
 		}
@@ -351,7 +351,7 @@ func TestEditInDMUsesChatUpdate(t *testing.T) {
 		"channel":   map[string]any{"id": "D" + headUser},
 		"actions":   []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:0", "value": "/task done T-1"}},
 	})
-	c := e.fake.waitMessage("edited /task done T-1")
+	c := e.fake.WaitMessage("edited /task done T-1")
 	if c.Method != "chat.update" || c.Form.Get("ts") != "1700000000.000077" || c.Form.Get("channel") != "D"+headUser {
 		t.Errorf("an edit in the DM should update the pressed message, got %s %v", c.Method, c.Form)
 	}
@@ -364,11 +364,11 @@ func TestPublicMessageIsNeverEditedInPlace(t *testing.T) {
 	e := newSlackEnv(t, envOpts{handler: h})
 	e.interactive(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TP1",
-		"response_url": e.fake.responseURL("pub"),
+		"response_url": e.fake.ResponseURL("pub"),
 		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000088", "channel_id": "C1", "is_ephemeral": false},
 		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:0", "value": "/client Acme"}},
 	})
-	c := e.fake.waitMessage("private /client Acme")
+	c := e.fake.WaitMessage("private /client Acme")
 	if c.Method != "response_url" || c.JSON["replace_original"] != false || c.JSON["response_type"] != "ephemeral" {
 		t.Errorf("pressing a button on a channel message must answer privately, got %s %v", c.Method, c.JSON)
 	}
@@ -386,9 +386,9 @@ func TestLongButtonValueIsStoredAsAToken(t *testing.T) {
 	})
 	e := newSlackEnv(t, envOpts{handler: h})
 	e.command(headUser, "C1", "x", "TL1")
-	c := e.fake.waitMessage("choose")
+	c := e.fake.WaitMessage("choose")
 	var blocks []map[string]any
-	_ = json.Unmarshal([]byte(c.blocks()), &blocks)
+	_ = json.Unmarshal([]byte(c.Blocks()), &blocks)
 	el := blocks[len(blocks)-1]["elements"].([]any)[0].(map[string]any)
 	value, id := el["value"].(string), el["action_id"].(string)
 	if len(value) > 2000 {
@@ -396,11 +396,11 @@ func TestLongButtonValueIsStoredAsAToken(t *testing.T) {
 	}
 	e.interactive(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TL2",
-		"response_url": e.fake.responseURL("long"),
+		"response_url": e.fake.ResponseURL("long"),
 		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": true},
 		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": id, "value": value}},
 	})
-	e.fake.waitMessage("pressed")
+	e.fake.WaitMessage("pressed")
 	if got, _ := pressed.Load().(string); got != long {
 		t.Errorf("the pressed button sent %d characters, want the original %d", len(got), len(long))
 	}
@@ -408,12 +408,12 @@ func TestLongButtonValueIsStoredAsAToken(t *testing.T) {
 
 func TestRateLimitWaitsRetryAfterAndSendsOnce(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
-	e.fake.failNext("chat.postMessage", 1, failure{status: http.StatusTooManyRequests, retryAfter: "1"})
+	e.fake.FailNext("chat.postMessage", 1, failure{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 	e.post("/slack/events", "application/json", dmEvent("EvRL", headUser, "client add Limited"))
-	c := e.fake.waitMessage("Limited")
+	c := e.fake.WaitMessage("Limited")
 	var limitedAt time.Time
 	attempts := 0
-	for _, x := range e.fake.snapshot() {
+	for _, x := range e.fake.Snapshot() {
 		if x.Method == "chat.postMessage" {
 			attempts++
 			if x.Status == http.StatusTooManyRequests {
@@ -421,8 +421,8 @@ func TestRateLimitWaitsRetryAfterAndSendsOnce(t *testing.T) {
 			}
 		}
 	}
-	if attempts != 2 || len(e.fake.called("chat.postMessage")) != 1 {
-		t.Fatalf("want one refused and one accepted post, got:\n%s", dump(e.fake.snapshot()))
+	if attempts != 2 || len(e.fake.Called("chat.postMessage")) != 1 {
+		t.Fatalf("want one refused and one accepted post, got:\n%s", dump(e.fake.Snapshot()))
 	}
 	if wait := c.At.Sub(limitedAt); wait < 900*time.Millisecond {
 		t.Errorf("retried after %v; Retry-After said 1 s", wait)
@@ -440,8 +440,8 @@ func TestAtMostOneMessagePerSecondPerChannel(t *testing.T) {
 	})
 	e := newSlackEnv(t, envOpts{handler: h, opts: []slack.Option{slack.WithChannelInterval(300 * time.Millisecond)}})
 	e.post("/slack/events", "application/json", dmEvent("EvP", headUser, "x"))
-	e.fake.waitMessage("part 2")
-	posts := e.fake.called("chat.postMessage")
+	e.fake.WaitMessage("part 2")
+	posts := e.fake.Called("chat.postMessage")
 	if len(posts) != 3 {
 		t.Fatalf("%d posts, want 3", len(posts))
 	}
@@ -449,8 +449,8 @@ func TestAtMostOneMessagePerSecondPerChannel(t *testing.T) {
 		if gap := posts[i].At.Sub(posts[i-1].At); gap < 280*time.Millisecond {
 			t.Errorf("posts %d and %d only %v apart", i-1, i, gap)
 		}
-		if !strings.Contains(posts[i].text(), "part "+strconv.Itoa(i)) {
-			t.Errorf("post %d out of order: %q", i, posts[i].text())
+		if !strings.Contains(posts[i].Text(), "part "+strconv.Itoa(i)) {
+			t.Errorf("post %d out of order: %q", i, posts[i].Text())
 		}
 	}
 }
@@ -465,7 +465,7 @@ func TestImageAndFileUseUploadV2(t *testing.T) {
 	})
 	e := newSlackEnv(t, envOpts{handler: h})
 	e.command(headUser, "C1", "digest", "TI1")
-	e.fake.waitFor("two completed uploads", 5*time.Second, func(calls []apiCall) bool {
+	e.fake.WaitFor("two completed uploads", 5*time.Second, func(calls []apiCall) bool {
 		n := 0
 		for _, c := range calls {
 			if c.Method == "files.completeUploadExternal" {
@@ -474,11 +474,11 @@ func TestImageAndFileUseUploadV2(t *testing.T) {
 		}
 		return n == 2
 	})
-	gets := e.fake.called("files.getUploadURLExternal")
-	ups := e.fake.called("upload")
-	completes := e.fake.called("files.completeUploadExternal")
+	gets := e.fake.Called("files.getUploadURLExternal")
+	ups := e.fake.Called("upload")
+	completes := e.fake.Called("files.completeUploadExternal")
 	if len(gets) != 2 || len(ups) != 2 {
-		t.Fatalf("upload v2 flow incomplete:\n%s", dump(e.fake.snapshot()))
+		t.Fatalf("upload v2 flow incomplete:\n%s", dump(e.fake.Snapshot()))
 	}
 	if gets[0].Form.Get("filename") != "digest.png" || gets[0].Form.Get("length") != strconv.Itoa(len("\x89PNG fake")) || gets[0].Form.Get("alt_txt") != "chart" {
 		t.Errorf("getUploadURLExternal form: %v", gets[0].Form)
@@ -489,15 +489,15 @@ func TestImageAndFileUseUploadV2(t *testing.T) {
 			t.Errorf("file shared to %q, want the DM", c.Form.Get("channel_id"))
 		}
 	}
-	e.fake.waitMessage("digest.png")
+	e.fake.WaitMessage("digest.png")
 }
 
 func TestLogFormOpensAndSubmits(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.command(headUser, "C1", "client add Acme", "T1")
-	e.fake.waitMessage("Acme")
+	e.fake.WaitMessage("Acme")
 	e.command(headUser, "C1", "log", "TM1")
-	views := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+	views := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "views.open" {
 				return true
@@ -571,7 +571,7 @@ func TestLogFormOpensAndSubmits(t *testing.T) {
 	if body := readBody(t, resp); resp.StatusCode != 200 || body != "" {
 		t.Fatalf("a valid form should close: %d %q", resp.StatusCode, body)
 	}
-	c := e.fake.waitMessage("Saved: conversation with Acme")
+	c := e.fake.WaitMessage("Saved: conversation with Acme")
 	if c.Method != "response_url" {
 		t.Errorf("the answer to the form went by %s, want the command's response_url", c.Method)
 	}
@@ -589,11 +589,11 @@ func TestLogButtonPrefillsTheClient(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.interactive(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TLB",
-		"response_url": e.fake.responseURL("lb"),
+		"response_url": e.fake.ResponseURL("lb"),
 		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": true},
 		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:1", "value": "/log #7: "}},
 	})
-	calls := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "views.open" {
 				return true
@@ -611,9 +611,9 @@ func TestLogButtonPrefillsTheClient(t *testing.T) {
 func TestTypedLogWithoutTextOffersTheForm(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
 	e.post("/slack/events", "application/json", dmEvent("EvL", headUser, "log"))
-	c := e.fake.waitMessage("/log")
-	if !strings.Contains(c.blocks(), `"value":"/log"`) {
-		t.Errorf("a DM has no trigger to open a form: it should offer a button, got %s", c.blocks())
+	c := e.fake.WaitMessage("/log")
+	if !strings.Contains(c.Blocks(), `"value":"/log"`) {
+		t.Errorf("a DM has no trigger to open a form: it should offer a button, got %s", c.Blocks())
 	}
 }
 
@@ -627,37 +627,37 @@ func TestLanguageFromSlackLocaleThenPersonSetting(t *testing.T) {
 		return w.Reply(ctx, bot.Reply{Text: "ok " + m.Text})
 	})
 	e := newSlackEnv(t, envOpts{handler: h})
-	e.fake.setLocale("UBG", "bg-BG")
+	e.fake.SetLocale("UBG", "bg-BG")
 	e.post("/slack/events", "application/json", dmEvent("EvB1", "UBG", "one"))
-	e.fake.waitMessage("ok /one")
+	e.fake.WaitMessage("ok /one")
 	e.post("/slack/events", "application/json", dmEvent("EvB2", "UBG", "two"))
-	e.fake.waitMessage("ok /two")
+	e.fake.WaitMessage("ok /two")
 	mu.Lock()
 	if len(hints) != 2 || hints[0] != "bg-BG" {
 		t.Errorf("LangHint = %v, want Slack's locale bg-BG", hints)
 	}
 	mu.Unlock()
-	if n := len(e.fake.called("users.info")); n != 1 {
+	if n := len(e.fake.Called("users.info")); n != 1 {
 		t.Errorf("users.info called %d times for one person, want 1 (cached)", n)
 	}
 	// The log form speaks the locale's language.
 	e.command("UBG", "C1", "log", "TBG")
-	e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		return len(e.fake.called("views.open")) > 0
+	e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+		return len(e.fake.Called("views.open")) > 0
 	})
-	if v := e.fake.called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
+	if v := e.fake.Called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
 		t.Errorf("the form for a bg-BG user should be in Bulgarian: %s", v)
 	}
 }
 
 func TestPersonSettingWinsForTheAdaptersWords(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
-	e.fake.setLocale(headUser, "en-US")
+	e.fake.SetLocale(headUser, "en-US")
 	e.post("/slack/events", "application/json", dmEvent("EvL1", headUser, "lang bg"))
-	e.fake.waitFor("lang set", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.messages()) > 0 })
+	e.fake.WaitFor("lang set", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.Messages()) > 0 })
 	e.command(headUser, "C1", "log", "TLG")
-	e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.called("views.open")) > 0 })
-	if v := e.fake.called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
+	e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.Called("views.open")) > 0 })
+	if v := e.fake.Called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
 		t.Errorf("the person chose Bulgarian: the form should be in Bulgarian: %s", v)
 	}
 }
@@ -667,7 +667,7 @@ func TestNotifyGoesToTheDM(t *testing.T) {
 	if err := e.a.Notify(context.Background(), "slack:U42", bot.Reply{Title: "Digest", Text: "3 tasks today"}); err != nil {
 		t.Fatal(err)
 	}
-	c := e.fake.waitMessage("3 tasks today")
+	c := e.fake.WaitMessage("3 tasks today")
 	if c.Method != "chat.postMessage" || c.Form.Get("channel") != "DU42" {
 		t.Errorf("notification sent by %s to %q", c.Method, c.Form.Get("channel"))
 	}
@@ -722,7 +722,7 @@ func TestDeliveryKeyReachesTheStore(t *testing.T) {
 	})
 	e := newSlackEnv(t, envOpts{handler: h})
 	e.post("/slack/events", "application/json", dmEvent("EvK", headUser, "x"))
-	e.fake.waitMessage("ok")
+	e.fake.WaitMessage("ok")
 	if got, _ := key.Load().(string); got != "slack/event/EvK" {
 		t.Errorf("delivery key %q", got)
 	}
@@ -735,7 +735,7 @@ func TestFormSubmissionsAreHandledOnce(t *testing.T) {
 		return w.Reply(ctx, bot.Reply{Text: "logged " + m.Text})
 	})
 	e := newSlackEnv(t, envOpts{handler: h})
-	meta, _ := json.Marshal(map[string]any{"c": "C1", "r": e.fake.responseURL("form"), "l": "en"})
+	meta, _ := json.Marshal(map[string]any{"c": "C1", "r": e.fake.ResponseURL("form"), "l": "en"})
 	payload := map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": headUser},
 		"view": map[string]any{"id": "VONCE", "callback_id": "accountbot_log", "private_metadata": string(meta),
@@ -746,13 +746,13 @@ func TestFormSubmissionsAreHandledOnce(t *testing.T) {
 	}
 	e.interactive(payload)
 	e.interactive(payload)
-	c := e.fake.waitMessage("logged")
+	c := e.fake.WaitMessage("logged")
 	time.Sleep(200 * time.Millisecond)
 	if n.Load() != 1 {
 		t.Errorf("handled %d times", n.Load())
 	}
-	if want := `logged /log "Acme: Ltd": talked`; c.text() != want {
-		t.Errorf("command %q, want %q", c.text(), want)
+	if want := `logged /log "Acme: Ltd": talked`; c.Text() != want {
+		t.Errorf("command %q, want %q", c.Text(), want)
 	}
 }
 
@@ -773,11 +773,11 @@ func TestLogButtonShowsTheClientName(t *testing.T) {
 	}
 	e.interactive(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TLN",
-		"response_url": e.fake.responseURL("ln"),
+		"response_url": e.fake.ResponseURL("ln"),
 		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "D1", "is_ephemeral": true},
 		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:1", "value": "/log #1"}},
 	})
-	calls := e.fake.waitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
 		for _, c := range calls {
 			if c.Method == "views.open" {
 				return true

@@ -1,11 +1,11 @@
 package telegram
 
 import (
+	"accountbot/dates"
 	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -107,22 +107,12 @@ func TestDocumentDownloadFailureIsReported(t *testing.T) {
 	}
 }
 
-// stepClock moves on a second every time it is read, so that an import
-// shows its progress after every batch.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
-}
-
 func TestLargeImportShowsProgressInOneEditedMessage(t *testing.T) {
-	e := newTelegramEnv(t, func(c *envConfig) { c.clock = &stepClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} })
+	// A clock a second later at every reading, so that the import shows
+	// its progress after every batch.
+	clock := dates.NewManualClock(time.Date(2026, 3, 2, 9, 0, 1, 0, time.UTC))
+	clock.SetStep(time.Second)
+	e := newTelegramEnv(t, func(c *envConfig) { c.clock = clock })
 	var b strings.Builder
 	b.WriteString("name,city,notes\n")
 	for i := range 5000 {

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"accountbot/bot"
+	"accountbot/dates"
 )
 
 // adapterNotifier hands the service's notifications to the adapter made
@@ -18,15 +18,6 @@ type adapterNotifier struct{ a *Adapter }
 func (n *adapterNotifier) Notify(ctx context.Context, identity string, r bot.Reply) error {
 	return n.a.Notify(ctx, identity, r)
 }
-
-// setClock is a clock a test moves.
-type setClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *setClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *setClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // replyKeyboard reads a call's persistent reply keyboard.
 func replyKeyboard(c apiCall) (rows [][]string, persistent bool) {
@@ -74,17 +65,17 @@ func TestHomeKeyboardAndRoleMenus(t *testing.T) {
 
 // A reminder set for 10:00 rings at 10:00 in Telegram, with its buttons.
 func TestReminderRingsInTelegram(t *testing.T) {
-	clock := &setClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := dates.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	e := newTelegramEnv(t, func(c *envConfig) { c.clock = clock })
 	e.say(head, "/client add Acme")
 	mustContain(t, text(e.say(head, "/remind acme: call back by today 10:00")), "2026-03-02 10:00")
 	before := len(e.api.Sent(head.ID))
-	clock.set(time.Date(2026, 3, 2, 9, 59, 0, 0, time.UTC))
+	clock.Set(time.Date(2026, 3, 2, 9, 59, 0, 0, time.UTC))
 	e.svc.RunJobs(context.Background())
 	if got := text(e.api.Sent(head.ID)[before:]); strings.Contains(got, "Reminder") {
 		t.Fatalf("rang before 10:00: %s", got)
 	}
-	clock.set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	clock.Set(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	e.svc.RunJobs(context.Background())
 	sent := e.api.Sent(head.ID)[before:]
 	var ring *apiCall

@@ -1,9 +1,10 @@
-// Package fakes holds the one copy of the outside servers the tests talk
-// to: an OpenAI-compatible model (OpenAI), and the Telegram and Slack
-// APIs. Every package's tests use these, so a change of a platform's
-// protocol is made once. The servers listen on the loopback interface and
-// close when the test ends; they import nothing of ours but bot-free
-// standard library code, so any package may use them.
+// Package fakes holds the one copy of each outside server the tests talk
+// to: an OpenAI-compatible model (OpenAI), the Telegram Bot API
+// (Telegram) and Slack's Web API with Socket Mode (Slack). Every
+// package's tests use these, so that a change of a platform's protocol is
+// made once. The servers listen on the loopback interface, record what
+// they were asked, fail on demand, and close when the test ends. They
+// import nothing of ours, so any package's tests may use them.
 package fakes
 
 import (
