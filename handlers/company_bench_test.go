@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ import (
 
 // companyVersion names the generator's output: change it whenever the
 // generated data changes, so that a cached copy of older data is not used.
-const companyVersion = 3
+const companyVersion = 4
 
 // The company's per-person density: with 200 people it holds 50,000
 // clients, 1,000,000 conversations, 50,000 deals, 10,000 claims, 5,000
@@ -244,6 +245,12 @@ func generateCompany(dir string, people int) error {
 	if _, err := st.PeerPurchases(context.Background(), crm.PeerQuery{Segment: segmentNames[0]}); err != nil {
 		return err
 	}
+	if _, err := st.ClientPage(context.Background(), crm.ClientPageQuery{Owners: []uint64{1}, Limit: 1}); err != nil {
+		return err
+	}
+	if _, err := st.OwnerActivity(context.Background(), 1, baseTime, baseTime); err != nil {
+		return err
+	}
 	// Measure the steady state, not the compactions a bulk load sets off.
 	return st.Compact()
 }
@@ -391,4 +398,96 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCompanySupervisorDigests builds the digest of each of the 20
+// supervisors of the company of 200 people, one after another as the
+// scheduled digests are, and reports the time of all 20 (median of the
+// rounds) and the CPU time they took:
+//
+//	go test ./handlers/ -run '^$' -bench 'CompanySupervisorDigests' -benchtime 5x
+func BenchmarkCompanySupervisorDigests(b *testing.B) {
+	e := openBench(b, 200)
+	var sups []string
+	for p := 3; p <= 200; p += 10 {
+		sups = append(sups, "console:p"+strconv.Itoa(p))
+	}
+	want := make([]string, len(sups))
+	for i, who := range sups {
+		want[i] = e.runAs(b, who, "/digest")
+	}
+	durs := make([]time.Duration, 0, b.N)
+	cpus := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0, c0 := time.Now(), cpuTime()
+		for j, who := range sups {
+			if got := e.runAs(b, who, "/digest"); got != want[j] {
+				b.Fatalf("%s's digest changed from\n%s\nto\n%s", who, want[j], got)
+			}
+		}
+		durs = append(durs, time.Since(t0))
+		cpus = append(cpus, cpuTime()-c0)
+	}
+	b.StopTimer()
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	sort.Slice(cpus, func(i, j int) bool { return cpus[i] < cpus[j] })
+	b.ReportMetric(float64(len(sups)), "digests")
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "ms-all-median")
+	b.ReportMetric(float64(cpus[len(cpus)/2].Microseconds())/1000, "ms-all-cpu")
+}
+
+// headSession is a head's heavy session: the head's reads of
+// companyQueries and a few more, over and over, 60 commands in all.
+var headSession = []string{
+	"/clients", "/clients stale", "/client Client 2n017", "/next Client 2n017", "/segments", "/segments by=industry",
+	"/claims report", "/pipeline all report", "/digest", "/export clients", "/team", "/campaigns", "/competitors",
+	"/clients 2", "/segments by=city",
+}
+
+// BenchmarkCompanyHeadSession runs a head's session of 60 commands on the
+// company of 200 people (alone in its process, so that what it reports
+// is the session's) and reports the process's peak resident memory
+// (VmHWM), its resident memory after the session and the Go heap in use:
+//
+//	go test ./handlers/ -run '^$' -bench 'CompanyHeadSession' -benchtime 1x
+func BenchmarkCompanyHeadSession(b *testing.B) {
+	e := openBench(b, 200)
+	if os.Getenv("ACCOUNTBOT_BENCH_SHOW") != "" {
+		b.Logf("opened: %.0f MiB resident (%.0f anonymous, %.0f files)", procStatusMiB("VmRSS:"), procStatusMiB("RssAnon:"), procStatusMiB("RssFile:"))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < 60; j++ {
+			e.runAs(b, "console:p1", headSession[j%len(headSession)])
+			if os.Getenv("ACCOUNTBOT_BENCH_SHOW") != "" && j < len(headSession) {
+				b.Logf("%s: %.0f MiB resident (%.0f anonymous, %.0f files)", headSession[j], procStatusMiB("VmRSS:"), procStatusMiB("RssAnon:"), procStatusMiB("RssFile:"))
+			}
+		}
+	}
+	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(procStatusMiB("VmHWM:"), "MiB-peak-rss")
+	b.ReportMetric(procStatusMiB("VmRSS:"), "MiB-rss")
+	b.ReportMetric(procStatusMiB("RssAnon:"), "MiB-rss-anon")
+	b.ReportMetric(procStatusMiB("RssFile:"), "MiB-rss-file")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap")
+	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "MiB-heap-sys")
+}
+
+// procStatusMiB reads a memory figure (in kB) of /proc/self/status.
+func procStatusMiB(field string) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, field) {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -38,6 +38,9 @@ func (tx *Tx) logConversation(conv *crm.Conversation, next *crm.Task) error {
 	if err := tx.put(key("v/", conv.ClientID, conv.At, id), conv); err != nil {
 		return err
 	}
+	if err := tx.set(key("cva/", c.OwnerID, conv.At, conv.ClientID, id), nil); err != nil {
+		return err
+	}
 	if conv.At.After(c.LastTouch) {
 		c.LastTouch = conv.At
 	}

@@ -181,6 +181,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.ownerNamesFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.convOwnersFollowClient(old, c); err != nil {
+		return err
+	}
 	return tx.put(clientKey(c.ID), c)
 }
 

@@ -104,44 +104,28 @@ var activityByIndex = true
 
 // OwnerActivity sums up the conversations on owner's clients: their
 // number, the latest, and how many were logged in [from, to). It reads
-// the maintained client count and the index by last touch (stale.go), or,
-// before that index is complete, the owner index (which holds each
-// client's last touch), and then only the conversation keys of the clients
-// touched since from, so its cost follows the owner's recent work, not the
-// size of the store or of the owner's book.
+// the maintained client count, the end of the index by last touch
+// (stale.go) and the owner's conversations of the period by time
+// (convowners.go): its cost follows the owner's work of the period, not
+// the size of the store or of the owner's book. Before those indexes are
+// complete (a read-only request cannot complete them), it reads the owner
+// index (which holds each client's last touch) and then the conversation
+// keys of the clients touched since from.
 func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
 	var out crm.OwnerActivity
-	fromUnix := from.Unix()
-	indexed, err := s.staleIndexed(ctx)
+	indexed, err := s.activityIndexed(ctx)
 	if err != nil {
 		return out, err
 	}
-	indexed = indexed && activityByIndex
 	if indexed {
-		if err := s.ensureCounts(ctx); err != nil {
-			return out, err
-		}
-	}
-	err = s.view(ctx, func(tx *Tx) error {
-		var recent []uint64
-		var last int64
-		if indexed {
-			// From the maintained count and the index by last touch:
-			// the clients touched since from, and the last touch from
-			// its end, not every client of the owner.
+		err := s.view(ctx, func(tx *Tx) error {
+			out = crm.OwnerActivity{}
 			n, err := tx.counter(ownerCountKey(owner))
 			if err != nil {
 				return err
 			}
 			out.Clients = int(n)
-			if err := tx.eachStaleLast(owner, fromUnix, maxTime, func(e staleEntry) error {
-				if e.st.touch != 0 && e.st.touch >= fromUnix {
-					recent = append(recent, e.id)
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
+			var last int64
 			if err := tx.scan(key("csl/", owner), true, true, func(_ []byte, item Item) (bool, error) {
 				return last == 0, item.Value(func(v []byte) error {
 					if len(v) == 16 {
@@ -152,20 +136,28 @@ func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.T
 			}); err != nil {
 				return err
 			}
-		}
-		var err error
-		if !indexed {
-			err = tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-				out.Clients++
-				if e.touch > last {
-					last = e.touch
-				}
-				if e.touch != 0 && e.touch >= fromUnix {
-					recent = append(recent, id)
-				}
-				return true, nil
-			})
-		}
+			if last > 0 {
+				out.LastTouch = time.Unix(last, 0)
+			}
+			out.Conversations, out.Touched, err = tx.convActivity(owner, uint64(from.UnixNano()), uint64(to.UnixNano()))
+			return err
+		})
+		return out, err
+	}
+	fromUnix := from.Unix()
+	err = s.view(ctx, func(tx *Tx) error {
+		var recent []uint64
+		var last int64
+		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+			out.Clients++
+			if e.touch > last {
+				last = e.touch
+			}
+			if e.touch != 0 && e.touch >= fromUnix {
+				recent = append(recent, id)
+			}
+			return true, nil
+		})
 		if last > 0 {
 			out.LastTouch = time.Unix(last, 0)
 		}
@@ -282,4 +274,36 @@ func (s *Store) SnapshotRows(ctx context.Context, kind string, date time.Time, p
 		return nil
 	})
 	return out, taken, err
+}
+
+// activityIndexed reports whether OwnerActivity may read the maintained
+// counts and indexes, completing them first unless the request is
+// read-only.
+func (s *Store) activityIndexed(ctx context.Context) (bool, error) {
+	if !activityByIndex {
+		return false, nil
+	}
+	if !crm.ReadOnly(ctx) {
+		for _, ensure := range []func(context.Context) error{s.ensureCounts, s.ensureStale, s.ensureConvOwners} {
+			if err := ensure(ctx); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	ok := true
+	err := s.view(ctx, func(tx *Tx) error {
+		for _, m := range []struct {
+			k []byte
+			v byte
+		}{{countsMarker, countsVersion}, {staleMarker, staleVersion}, {convOwnersMarker, convOwnersVersion}} {
+			at, err := tx.markerAt(m.k, m.v)
+			if err != nil {
+				return err
+			}
+			ok = ok && at
+		}
+		return nil
+	})
+	return ok, err
 }

@@ -50,6 +50,7 @@ func clientErasers() []clientEraser {
 		{"history", eraseClientHistory},
 		{"ownernames", eraseOwnerNames},
 		{"conversations", eraseConversations},
+		{"convowners", eraseConvOwners},
 		{"tasks", eraseTasks},
 		{"claims", eraseClaims},
 		{"deals", eraseDeals},

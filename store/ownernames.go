@@ -44,16 +44,16 @@ func (tx *Tx) ownerNamesFollowClient(old, c *crm.Client) error {
 // (each batch reads the clients it indexes, so a concurrent change is
 // never overwritten), when the index is not known to be complete.
 func (s *Store) ensureOwnerNames(ctx context.Context) error {
-	return s.backfillClients(ctx, ownerNamesMarker, ownerNamesVersion, func(tx *Tx, c *crm.Client) error {
+	return s.backfillClients(ctx, ownerNamesMarker, ownerNamesVersion, 1000, func(tx *Tx, c *crm.Client) error {
 		return tx.set(ownerNameKey(c.OwnerID, c), nil)
 	})
 }
 
-// backfillClients calls index for every client, a thousand clients per
+// backfillClients calls index for every client, batch clients per
 // transaction, and then stores marker at version, unless it is already
 // there. index must be idempotent: a client changed meanwhile was indexed
 // by its own transaction too.
-func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte, index func(tx *Tx, c *crm.Client) error) error {
+func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte, batch int, index func(tx *Tx, c *crm.Client) error) error {
 	done := false
 	if err := s.view(ctx, func(tx *Tx) error {
 		ok, err := tx.markerAt(marker, version)
@@ -79,7 +79,7 @@ func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte
 				}
 				n++
 				last = tailID(k)
-				return n < 1000, nil
+				return n < batch, nil
 			})
 		})
 		if err != nil {

@@ -173,7 +173,7 @@ func (s *Store) ensureStale(ctx context.Context) error {
 	if err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error { return tx.dropStaleCounts() }); err != nil {
 		return err
 	}
-	return s.backfillClients(ctx, staleMarker, staleVersion, func(tx *Tx, c *crm.Client) error {
+	return s.backfillClients(ctx, staleMarker, staleVersion, 1000, func(tx *Tx, c *crm.Client) error {
 		st := staleTimesOf(c)
 		if err := tx.set(staleLastKey(c.OwnerID, st, c.ID), staleLastVal(st)); err != nil {
 			return err
