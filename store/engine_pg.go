@@ -123,7 +123,7 @@ func migratePGTo(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, u
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithTableName("accountbot_schema"), goose.WithSessionLocker(locker),
-		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(pgMoveToTables))
+		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(pgMoveToTables, pgAudienceColumns))
 	if err != nil {
 		return err
 	}
@@ -923,7 +923,7 @@ func (i *pgIdxIter) fetch() {
 		order += " DESC"
 	}
 	args = append(args, i.page)
-	q := `SELECT data, raw, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + x.cols() + `, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + order + ` LIMIT $` + itoa(uint64(len(args)))
 	rows := i.query(q, args...)
 	if i.t.err != nil {
@@ -939,7 +939,7 @@ func (i *pgIdxIter) fetch() {
 			if x.filter != "" {
 				w = append(w, "("+x.filter+")")
 			}
-			rows = i.query(`SELECT data, raw, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), last)
+			rows = i.query(`SELECT `+x.cols()+`, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), last)
 			if i.t.err != nil {
 				return
 			}
@@ -964,13 +964,18 @@ func (i *pgIdxIter) fetch() {
 	}
 	i.more = full
 	for _, r := range rows {
-		v := r.data
-		if r.raw != nil {
-			v = r.raw
-		}
-		es, err := x.entries(v)
-		if err != nil {
-			continue // not a record: no entries (as on Badger, none were written)
+		var es []kvEntry
+		if x.fromCols != nil {
+			es = x.fromCols(r.data, r.raw)
+		} else {
+			v := r.data
+			if r.raw != nil {
+				v = r.raw
+			}
+			var err error
+			if es, err = x.entries(v); err != nil {
+				continue // not a record: no entries (as on Badger, none were written)
+			}
 		}
 		for _, e := range es {
 			if bytes.Compare(e.k, i.lo) < 0 || (i.hi != nil && bytes.Compare(e.k, i.hi) >= 0) {

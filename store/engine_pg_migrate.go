@@ -15,9 +15,68 @@ import (
 // answers. In goose's transaction: all of it or nothing.
 var pgMoveToTables = goose.NewGoMigration(4, &goose.GoFunc{RunTx: moveToTables}, nil)
 
+// pgAudienceColumns is schema version 6: the clients' planning audience
+// row and normalised source become columns, computed for every client,
+// and their kv rows (pla/, plsrc/) go.
+var pgAudienceColumns = goose.NewGoMigration(6, &goose.GoFunc{RunTx: audienceColumns}, nil)
+
+func audienceColumns(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range []string{
+		`ALTER TABLE clients ADD COLUMN source_norm text COLLATE "C", ADD COLUMN audience bytea`,
+		`CREATE INDEX clients_source ON clients (source_norm) WHERE source_norm <> ''`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if err := refreshTable(ctx, tx, pgClients); err != nil {
+		return err
+	}
+	for _, p := range []string{"pla/", "plsrc/"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key >= $1 AND key < $2`, []byte(p), prefixEnd([]byte(p))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshTable computes every row's columns again from its record.
+func refreshTable(ctx context.Context, tx *sql.Tx, t *pgTable) error {
+	db := sqlExecer{tx}
+	rows := newPGRows()
+	var last []byte
+	for {
+		rs, err := tx.QueryContext(ctx, `SELECT key, COALESCE(raw, convert_to(data::text, 'UTF8')) FROM `+t.name+` WHERE key > $1 ORDER BY key LIMIT 1000`, append([]byte{}, last...))
+		if err != nil {
+			return err
+		}
+		n := 0
+		for rs.Next() {
+			var k, v []byte
+			if err := rs.Scan(&k, &v); err != nil {
+				rs.Close()
+				return err
+			}
+			if err := rows.add(ctx, db, t, k, v); err != nil {
+				rs.Close()
+				return err
+			}
+			last, n = k, n+1
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		if n < 1000 {
+			return rows.flush(ctx, db)
+		}
+	}
+}
+
 func moveToTables(ctx context.Context, tx *sql.Tx) error {
 	db := sqlExecer{tx}
 	rows := newPGRows()
+	rows.base = true
 	for _, t := range pgTables {
 		p := []byte(t.prefix)
 		end := prefixEnd(p)

@@ -42,8 +42,10 @@ import (
 type pgTable struct {
 	name   string
 	prefix string
-	// cols are the typed columns after key, data and raw.
-	cols []string
+	// cols are the typed columns after key, data and raw; the last added
+	// of them came with a later migration (see pgRows.base).
+	cols  []string
+	added int
 	// row computes cols from the record (nil values are NULL).
 	row func(k, v []byte) []any
 }
@@ -64,6 +66,11 @@ type pgIndex struct {
 	filter string
 	// entries returns the index entries of the record v, in any order.
 	entries func(v []byte) ([]kvEntry, error)
+	// sel, when set, are two columns read instead of the record (as
+	// data and raw), for an index whose entries fromCols makes from them
+	// without decoding the record (the binary audience row).
+	sel      string
+	fromCols func(a, b []byte) []kvEntry
 }
 
 // kvEntry is one derived key and value.
@@ -129,15 +136,20 @@ var (
 		}}
 	pgClients = &pgTable{name: "clients", prefix: "c/",
 		cols: []string{"id", "name", "owner_id", "status", "segment", "industry", "size", "city", "source", "contact", "phone", "email", "rating",
-			"next_step", "next_step_due", "last_touch", "reviewed_at", "created_at", "name_norm"},
+			"next_step", "next_step_due", "last_touch", "reviewed_at", "created_at", "name_norm",
+			// Migration 6:
+			"source_norm", "audience"},
+		added: 2,
 		row: func(_, v []byte) []any {
 			c := decodeRow[crm.Client](v)
 			if c == nil {
 				return nil
 			}
+			row := crm.AudienceOf(c)
 			return []any{int64(c.ID), c.Name, int64(c.OwnerID), pgText(c.Status), pgText(c.Segment), pgText(c.Industry), pgText(c.Size), pgText(c.City),
 				pgText(c.Source), pgText(c.Contact), pgText(c.Phone), pgText(c.Email), pgText(c.Rating),
-				pgText(c.NextStep), pgTime(c.NextStepDue), pgTime(c.LastTouch), pgTime(c.ReviewedAt), pgTime(c.CreatedAt), crm.NormalizeName(c.Name)}
+				pgText(c.NextStep), pgTime(c.NextStepDue), pgTime(c.LastTouch), pgTime(c.ReviewedAt), pgTime(c.CreatedAt), crm.NormalizeName(c.Name),
+				crm.NormalizeName(c.Source), encodeAudience(&row)}
 		}}
 	pgConversations = &pgTable{name: "conversations", prefix: "v/",
 		cols: []string{"id", "client_id", "author_id", "on_behalf_of", "at", "channels", "text"},
@@ -223,6 +235,25 @@ func entriesWithPrefix[T any](prefix string, fn func(*T) []kvEntry) func([]byte)
 var pgIndexes = []*pgIndex{
 	{prefix: "cn/", table: pgClients, group: "name_norm", kind: groupName, entries: entriesOf(clientNameEntries)},
 	{prefix: "co/", table: pgClients, group: "owner_id", kind: groupID, entries: entriesOf(clientOwnerEntries)},
+	// The planning audience rows and the clients by source: the row is a
+	// column of its own (clients.audience, encodeAudience of the client),
+	// so that reading every client's row decodes no JSON, as on Badger.
+	{prefix: "pla/", table: pgClients, group: "id", kind: groupID, sel: "key, audience", fromCols: func(k, a []byte) []kvEntry {
+		if a == nil {
+			return nil
+		}
+		return []kvEntry{{audienceKey(tailID(k)), a}}
+	}},
+	{prefix: "plsrc/", table: pgClients, group: "source_norm", kind: groupName, filter: "source_norm <> ''", sel: "key, convert_to(source_norm, 'UTF8')",
+		fromCols: func(k, src []byte) []kvEntry {
+			if len(src) == 0 {
+				return nil
+			}
+			return []kvEntry{{key("plsrc/", src, byte(nameSep), tailID(k)), nil}}
+		}},
+	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, entries: entriesOf(func(c *crm.Client) []kvEntry {
+		return []kvEntry{{ownerNameKey(c.OwnerID, c), nil}}
+	})},
 	{prefix: "tu/", table: pgTasks, group: "assignee_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix("tu/", taskIndexEntries)},
 	{prefix: "tc/", table: pgTasks, group: "client_id", kind: groupID, entries: entriesWithPrefix("tc/", taskIndexEntries)},
 	{prefix: pDealCli, table: pgDeals, group: "client_id", kind: groupID, entries: entriesWithPrefix(pDealCli, dealIndexEntries)},
@@ -235,6 +266,14 @@ var pgIndexes = []*pgIndex{
 	{prefix: "cls/", table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
 	{prefix: "cla/", table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
 	{prefix: "cld/", table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
+}
+
+// cols is what a page of the index reads of each row.
+func (x *pgIndex) cols() string {
+	if x.sel != "" {
+		return x.sel
+	}
+	return "data, raw"
 }
 
 // pgTableOf returns the table holding key k, or nil.
@@ -334,11 +373,8 @@ func (x *pgIndex) upperBound(k []byte, inclusive bool) groupBound {
 		i := bytes.IndexByte(rest, nameSep)
 		if i >= 0 {
 			op := "<="
-			if len(rest) == i+1 && !inclusive {
+			if len(rest) == i+1 {
 				op = "<" // k is the name and the separator: its entries are all after it
-			}
-			if len(rest) == i+1 && inclusive {
-				op = "<"
 			}
 			return groupBound{val: string(rest[:i]), op: op}
 		}
@@ -369,8 +405,9 @@ func (x *pgIndex) upperBound(k []byte, inclusive bool) groupBound {
 			return groupBound{val: time.Unix(0, int64(n)), op: "<="}
 		}
 		op := "<="
-		if len(rest) <= 8 {
-			// Every entry of this group is longer than k, so after it.
+		if len(rest) < 8 || (len(rest) == 8 && !inclusive) {
+			// Every entry of this group starts with k, or is k: after
+			// it, or at it when k itself is excluded.
 			op = "<"
 		}
 		return groupBound{val: int64(n), op: op}
@@ -453,7 +490,13 @@ type pgExecer interface {
 
 // pgRows collects record rows for bulk writes (restore, seeding), a few
 // hundred per statement per table.
-type pgRows struct{ rows map[*pgTable][][]any }
+type pgRows struct {
+	rows map[*pgTable][][]any
+	// base leaves out the columns added by later migrations (for the
+	// migration that moves the rows of the key-value layout, which runs
+	// before them).
+	base bool
+}
 
 func newPGRows() *pgRows { return &pgRows{rows: map[*pgTable][][]any{}} }
 
@@ -495,6 +538,12 @@ func (r *pgRows) write(ctx context.Context, db pgExecer, t *pgTable) error {
 		uniq = append(uniq, a)
 	}
 	cols := append([]string{"key", "data", "raw"}, t.cols...)
+	if r.base {
+		cols = cols[:len(cols)-t.added]
+		for i := range uniq {
+			uniq[i] = uniq[i][:len(cols)]
+		}
+	}
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO " + t.name + " (" + strings.Join(cols, ", ") + ") VALUES ")
 	args := make([]any, 0, len(uniq)*len(cols))

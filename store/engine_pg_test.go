@@ -45,6 +45,9 @@ func pgWorkload(t *testing.T, s *Store) {
 		if i == 23 {
 			c.OwnerID = 0 // nobody's
 		}
+		if i%4 == 1 {
+			c.Source = []string{"Fair 2026", "fair 2026", "Web"}[i%3]
+		}
 		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
 			t.Fatal(err)
 		}
