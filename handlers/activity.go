@@ -14,9 +14,6 @@ import (
 	"accountbot/handlers/core"
 )
 
-// maxTextRunes is the longest note, task or claim text kept.
-const maxTextRunes = 4000
-
 // logCmd records a conversation: "/log NAME: TEXT [#tags] [next: STEP by DATE]".
 func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	name, text, ok := splitNameText(r.Command.Rest)
@@ -45,8 +42,8 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if strings.TrimSpace(text) == "" {
 		return crm.Errorf(crm.EINVALID, "log.usage")
 	}
-	if len([]rune(text)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(text)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
@@ -103,8 +100,8 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
 	day, at, _ := r.parseDue(due, r.Now, r.TZ)
-	if len([]rune(body)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(body)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
@@ -230,16 +227,9 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	return w.Reply(ctx, bot.Reply{Text: msg, Edit: r.Button})
 }
 
-// agendaItem is one line of /today.
-type agendaItem struct {
-	Due     time.Time
-	Text    string
-	Buttons []bot.Button
-}
-
 // agendaSource adds items due by until for the given owners (tasks come
 // from here; claims, promises and contact plans from their own files).
-type agendaSource func(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error)
+type agendaSource func(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error)
 
 // todayCmd shows the sender's overdue and due-today work, soonest first.
 func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
@@ -306,8 +296,8 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	return rep, len(items), nil
 }
 
-func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	today := r.Today()
 	var all []*crm.Task
 	var ids []uint64
@@ -345,7 +335,7 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 		if !t.At.IsZero() {
 			due = t.At
 		}
-		items = append(items, agendaItem{Due: due, Text: line, Buttons: []bot.Button{
+		items = append(items, core.AgendaItem{Due: due, Text: line, Buttons: []bot.Button{
 			{Label: "✓ " + ref, Data: "/task done " + ref},
 			{Label: "→ " + r.T("button.tomorrow"), Data: "/task tomorrow " + ref},
 		}})

@@ -35,10 +35,9 @@ type AssistantStore interface {
 }
 
 // factsSection adds one kind of open record (claims, deals, promises…) to
-// the facts about a client that drafts and the note reader use. Claims and
-// deals register theirs from their own files, as they do card sections:
-//
-//	s.facts = append(s.facts, s.claimFacts)
+// the facts about a client that drafts and the note reader use. Deals
+// register theirs from their own file, as they do card sections; a family
+// package (claims) through core.Registry.AddFacts.
 type factsSection func(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error
 
 // assistant is the state of the LLM-backed features: /followup, the note

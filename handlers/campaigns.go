@@ -280,7 +280,7 @@ func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *requ
 		r.T("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.cfg.Currency)),
 	}
 	if f.Leads > 0 {
-		lines = append(lines, r.T("campaign.report.conversion", "percent", percent(f.Won, f.Leads)))
+		lines = append(lines, r.T("campaign.report.conversion", "percent", core.Percent(f.Won, f.Leads)))
 	}
 	switch {
 	case !c.HasBudget:
@@ -335,7 +335,7 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 		}
 		lines = append(lines, "• "+c.Name+" — "+campaignHead(r, c)+" · "+r.T("campaigns.leads", "count", n))
 		if i < 5 {
-			buttons = append(buttons, []bot.Button{{Label: r.T("campaign.button.report_of", "name", truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
+			buttons = append(buttons, []bot.Button{{Label: r.T("campaign.button.report_of", "name", core.Truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
 		}
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(all))...), Edit: r.Paged()})

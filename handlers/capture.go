@@ -133,13 +133,6 @@ func (s *Service) captureMW(next bot.Handler) bot.Handler {
 
 func isVoice(a bot.Attachment) bool { return a.Kind == bot.KindVoice || a.Kind == bot.KindAudio }
 
-// fetched is an attachment's bytes, downloaded before any record is
-// written, so that a file too large is refused with nothing saved.
-type fetched struct {
-	att  bot.Attachment
-	data []byte
-}
-
 // fetchFile downloads one attachment within limit.
 func (s *Service) fetchFile(ctx context.Context, r *request, a bot.Attachment, limit int64) ([]byte, error) {
 	tooLarge := crm.Errorf(crm.EINVALID, "capture.too_large", "file", fileName(a), "max", limit>>20)
@@ -161,26 +154,26 @@ func (s *Service) fetchFile(ctx context.Context, r *request, a bot.Attachment, l
 }
 
 // takeFiles downloads the files sent with a record command.
-func (s *Service) takeFiles(ctx context.Context, r *request) ([]fetched, error) {
-	var out []fetched
+func (s *Service) takeFiles(ctx context.Context, r *request) ([]core.File, error) {
+	var out []core.File
 	for _, a := range r.Attachments {
 		data, err := s.fetchFile(ctx, r, a, maxAttachmentBytes)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, fetched{a, data})
+		out = append(out, core.File{Att: a, Data: data})
 	}
 	return out, nil
 }
 
 // keepFiles stores files with the record just written and returns the
 // line that says so ("" without files).
-func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, kind string, recordID uint64, files []fetched) (string, error) {
+func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, kind string, recordID uint64, files []core.File) (string, error) {
 	var lines []string
 	for _, f := range files {
-		a := s.newAttachment(r, f.att)
+		a := s.newAttachment(r, f.Att)
 		a.ClientID, a.RecordKind, a.RecordID = clientID, kind, recordID
-		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.data); err != nil {
+		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.Data); err != nil {
 			return "", err
 		}
 		lines = append(lines, r.T("capture.attached", "id", a.Ref(), "file", a.Name, "size", fmtSize(a.Size, r.Lang)))
@@ -213,7 +206,7 @@ func fileName(a bot.Attachment) string {
 		}
 		return "file"
 	}
-	return truncate(name, 120)
+	return core.Truncate(name, 120)
 }
 
 // fmtSize writes a byte count as people read it: "820 KB", "1.4 MB" ("1,4
@@ -349,7 +342,7 @@ func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if err != nil {
 		return crm.Errorf(crm.EINVALID, "capture.usage")
 	}
-	rest := strings.TrimSpace(afterWord(r.Command.Rest))
+	rest := strings.TrimSpace(core.AfterWord(r.Command.Rest))
 	switch {
 	case r.Is(rest, "capture.cancel"):
 		p, err := s.store.TakePendingCapture(ctx, r.Me.ID, seq)
@@ -420,9 +413,22 @@ func claimArg(s string) (uint64, bool) {
 	return crm.ParseClaimRef(u)
 }
 
+// claimForFile loads a claim the sender may see (core's ClaimRights), for a
+// file to be kept with it; to others it does not exist.
+func (s *Service) claimForFile(ctx context.Context, r *request, id uint64) (*crm.Claim, error) {
+	cl, err := s.store.Claim(ctx, id)
+	if err != nil && !crm.IsNotFound(err) {
+		return nil, err
+	}
+	if err != nil || !r.SeesClaim(cl.OwnerID, cl.AssigneeID) {
+		return nil, crm.Errorf(crm.ENOTFOUND, "claim.not_found", "id", crm.ClaimRef(id))
+	}
+	return cl, nil
+}
+
 // fileToClaim keeps a waiting file with a claim.
 func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request, pending *crm.PendingCapture, id uint64) error {
-	cl, _, err := s.visibleClaim(ctx, r, id)
+	cl, err := s.claimForFile(ctx, r, id)
 	if err != nil {
 		return err
 	}
@@ -512,7 +518,7 @@ func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Mess
 		fail("capture.transcribe_failed", err)
 		return
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcript", "text", truncate(text, maxReplyRunes-100))}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcript", "text", core.Truncate(text, maxReplyRunes-100))}); err != nil {
 		return
 	}
 	next := *m
@@ -564,8 +570,8 @@ func (s *Service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *reques
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "capture.usage")
 	}
-	if utf8.RuneCountInString(text) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if utf8.RuneCountInString(text) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, err := s.store.Client(ctx, p.ClientID)
 	if err != nil {
@@ -627,13 +633,13 @@ func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.
 	} else if err != nil && !crm.IsNotFound(err) {
 		return err
 	}
-	if utf8.RuneCountInString(p.Text) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if utf8.RuneCountInString(p.Text) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	if err := s.store.PutPendingCapture(ctx, p); err != nil {
 		return err
 	}
-	return s.askClient(ctx, w, r, p, r.T("capture.forward_which", "count", count, "text", truncate(text, 200)), "")
+	return s.askClient(ctx, w, r, p, r.T("capture.forward_which", "count", count, "text", core.Truncate(text, 200)), "")
 }
 
 // forwardLine is a later forwarded message in a burst, with its own date.
@@ -786,7 +792,7 @@ func attachmentButtons(r *request, list []*crm.Attachment) [][]bot.Button {
 		if i == cardAttachments {
 			break
 		}
-		row = append(row, bot.Button{Label: "📎 " + truncate(a.Name, 24), Data: "/attachment " + a.Ref()})
+		row = append(row, bot.Button{Label: "📎 " + core.Truncate(a.Name, 24), Data: "/attachment " + a.Ref()})
 		if len(row) == 2 {
 			out, row = append(out, row), nil
 		}
@@ -813,13 +819,14 @@ func (s *Service) attachmentCardButtons(ctx context.Context, r *request, c *crm.
 	return attachmentButtons(r, recordAttachments(all, "", 0)), nil
 }
 
-// withClaimAttachments adds a claim's attachments to its card.
-func (s *Service) withClaimAttachments(ctx context.Context, r *request, rep bot.Reply, cl *crm.Claim) (bot.Reply, error) {
-	all, err := s.store.ClientAttachments(ctx, cl.ClientID)
+// withAttachments adds to a card the files kept with the record kind/id
+// of the client: a line for each and a button that sends it.
+func (s *Service) withAttachments(ctx context.Context, r *request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
+	all, err := s.store.ClientAttachments(ctx, clientID)
 	if err != nil {
 		return rep, err
 	}
-	list := recordAttachments(all, crm.AttachedToClaim, cl.ID)
+	list := recordAttachments(all, kind, id)
 	rep.Fields = append(rep.Fields, attachmentFields(r, list)...)
 	rep.Buttons = append(rep.Buttons, attachmentButtons(r, list)...)
 	return rep, nil

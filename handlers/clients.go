@@ -339,7 +339,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 		return rep, err
 	}
 	for _, v := range convs {
-		add(r.T("card.conversation", "date", r.FmtDate(v.At)), channelsText(r, v.Channels)+truncate(v.Text, 200))
+		add(r.T("card.conversation", "date", r.FmtDate(v.At)), channelsText(r, v.Channels)+core.Truncate(v.Text, 200))
 	}
 	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
 	if err != nil {
@@ -389,14 +389,6 @@ func nonEmpty(xs ...string) []string {
 		}
 	}
 	return out
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func (s *Service) isStale(r *request, c *crm.Client) bool {
@@ -548,15 +540,5 @@ func fieldMatches(have, want string) bool {
 // clientNamesOf returns the names of the clients with the given ids, read
 // together; a client that no longer exists gets an empty name.
 func (s *Service) clientNamesOf(ctx context.Context, ids []uint64) (map[uint64]string, error) {
-	crm.TouchClient(ctx, ids...)
-	names, err := s.store.ClientNames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if _, ok := names[id]; !ok {
-			names[id] = ""
-		}
-	}
-	return names, nil
+	return core.ClientNames(ctx, s.store, ids)
 }

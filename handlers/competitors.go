@@ -50,8 +50,8 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.usage")
 	}
-	if len([]rune(text)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(text)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	if len([]rune(name)) > 100 || crm.NormalizeName(name) == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.bad_name")
@@ -213,7 +213,7 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 		if src != nil {
 			line += " · " + r.T("competitor.from", "name", src.Name)
 		}
-		byAspect[n.Aspect] = append(byAspect[n.Aspect], line+": "+truncate(n.Text, 300))
+		byAspect[n.Aspect] = append(byAspect[n.Aspect], line+": "+core.Truncate(n.Text, 300))
 	}
 	ds := lost[comp.Key]
 	since := r.Now.AddDate(0, -competitorWindow, 0)

@@ -71,8 +71,10 @@ func (s *Service) registerData() {
 	s.add(&spec{name: "import", minRole: crm.RoleManager, run: s.importCmd, direct: true})
 	s.addClientSub("export", s.clientExportSub)
 	s.addClientSub("forget", s.clientForgetSub)
-	s.addExport("clients", s.writeClientsCSV)
-	s.registerRecordExports()
+	// Clients come first in /export; the other kinds follow in the order
+	// their families registered them.
+	clients := exportKind{name: "clients", aliases: s.words("export.clients"), write: s.writeClientsCSV}
+	s.data.exports = append([]exportKind{clients}, s.data.exports...)
 }
 
 // exportCmd: "/export clients|deals|claims".
@@ -169,31 +171,13 @@ func (s *Service) writeClientsCSV(ctx context.Context, r *request, w *csvio.Writ
 	if err := w.Write(header); err != nil {
 		return crm.Internal(err)
 	}
-	owners := ownerRefs(r)
+	owners := core.OwnerRefs(r.Request)
 	return s.eachVisibleClient(ctx, r, func(c *crm.Client) error {
 		if err := w.Write(csvio.ClientRecord(c, owners[c.OwnerID], header)); err != nil {
 			return crm.Internal(err)
 		}
 		return nil
 	})
-}
-
-// ownerRefs returns how the owner column names each person: the name, or
-// an identity when another person has the same name, so that a file
-// imports back to the same owners.
-func ownerRefs(r *request) map[uint64]string {
-	byName := map[string]int{}
-	for _, p := range r.People {
-		byName[crm.NormalizeName(p.Name)]++
-	}
-	out := make(map[uint64]string, len(r.People))
-	for id, p := range r.People {
-		out[id] = p.Name
-		if (byName[crm.NormalizeName(p.Name)] > 1 || crm.NormalizeName(p.Name) == "") && len(p.Identities) > 0 {
-			out[id] = p.Identities[0]
-		}
-	}
-	return out
 }
 
 // ExportClients writes, for the export sub-command, the clients that the

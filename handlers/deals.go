@@ -93,6 +93,7 @@ func (s *Service) registerDeals() {
 	s.agenda = append(s.agenda, s.dealAgenda)
 	s.facts = append(s.facts, s.dealFacts)
 	s.registerPipelineDigest()
+	s.registerDealExports()
 }
 
 // deals returns the deal store.
@@ -466,8 +467,8 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 		}
 		d.Competitor = v
 	case "reason":
-		if len([]rune(v)) > maxTextRunes {
-			return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+		if len([]rune(v)) > core.MaxTextRunes {
+			return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 		}
 		d.LossReason = v
 	case "title":
@@ -578,8 +579,8 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 	}
 	ref := strings.TrimSuffix(hw[0], ":")
 	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(restAfterFirst(rest, hw[0])), ":"))
-	if len([]rune(reason)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(reason)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	if len([]rune(competitor)) > maxDealWord {
 		return crm.Errorf(crm.EINVALID, "deal.text_too_long", "max", maxDealWord)
@@ -631,8 +632,8 @@ func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	}
 	ref := strings.TrimSuffix(hw[0], ":")
 	reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(restAfterFirst(rest, hw[0])), ":"))
-	if len([]rune(reason)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(reason)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	d, actor, err := r.changeableDeal(ctx, ref)
 	if err != nil {
@@ -1044,8 +1045,8 @@ func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client
 }
 
 // dealAgenda puts open deals whose expected close is due on /today.
-func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	var due []*crm.Deal
 	err := s.deals().OpenDealsClosing(ctx, crm.ClosingQuery{Owners: owners, To: until.In(r.TZ)}, func(d *crm.Deal) bool {
 		if d.ExpectedClose.Before(until) {
@@ -1073,7 +1074,7 @@ func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, u
 			text += " (" + r.T("today.for", "name", r.PersonName(d.OwnerID)) + ")"
 		}
 		ref := d.Ref()
-		items = append(items, agendaItem{Due: d.ExpectedClose, Text: text, Buttons: []bot.Button{
+		items = append(items, core.AgendaItem{Due: d.ExpectedClose, Text: text, Buttons: []bot.Button{
 			{Label: "✓ " + r.T("deal.button.won"), Data: "/deal won " + ref},
 			{Label: r.T("button.card") + " " + ref, Data: "/deal " + ref},
 		}})

@@ -12,6 +12,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 	"accountbot/store"
 
@@ -226,7 +227,7 @@ func (bc *benchCompany) ask(b *testing.B, identity, text string) (time.Duration,
 
 // benchMedian is the median of ds (0 for none).
 func benchMedian(ds []time.Duration) time.Duration {
-	m, _ := median(ds)
+	m, _ := core.Median(ds)
 	return m
 }
 

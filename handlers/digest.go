@@ -9,6 +9,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // DigestStore keeps digest schedules, the record of digests sent, and the
@@ -125,8 +126,8 @@ func (s *Service) registerDigests() {
 	s.add(&spec{name: "digest", minRole: crm.RoleManager, run: s.digestCmd})
 	// Snapshots first, so that a digest due at the same tick reads today's.
 	s.jobs = append(s.jobs,
-		job{name: "snapshots", run: s.snapshotJob},
-		job{name: "digests", run: s.digestJob},
+		core.Job{Name: "snapshots", Run: s.snapshotJob},
+		core.Job{Name: "digests", Run: s.digestJob},
 	)
 }
 
@@ -218,27 +219,12 @@ func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	return nil
 }
 
-// digestPeriod is the time a digest covers.
-type digestPeriod struct {
-	// Kind is crm.DigestDaily or crm.DigestWeekly.
-	Kind string
-	// Day is the digest's day: midnight in the reader's time zone.
-	Day time.Time
-	// From and To bound "in the period": [From, To). A scheduled digest
-	// covers whole days before Day; one asked for without a date runs to
-	// the moment it was asked.
-	From, To time.Time
-}
-
-// Weekly reports whether the period is a week.
-func (p digestPeriod) Weekly() bool { return p.Kind == crm.DigestWeekly }
-
 // digestPeriodOn returns the period of the digest of day (midnight in tz;
 // zero for "now, as asked") under sched. kind forces daily or weekly; ""
 // takes the schedule's kind for that day, else daily. A daily digest
 // covers the days since the previous day that has a digest (Friday to
 // Sunday on a Monday when Monday has a daily one), a weekly one seven days.
-func digestPeriodOn(sched crm.DigestSchedule, tz *time.Location, now, day time.Time, kind string) digestPeriod {
+func digestPeriodOn(sched crm.DigestSchedule, tz *time.Location, now, day time.Time, kind string) core.DigestPeriod {
 	asked := day.IsZero()
 	if asked {
 		day = dates.Day(now, tz)
@@ -250,7 +236,7 @@ func digestPeriodOn(sched crm.DigestSchedule, tz *time.Location, now, day time.T
 			kind = crm.DigestDaily
 		}
 	}
-	p := digestPeriod{Kind: kind, Day: day, To: day}
+	p := core.DigestPeriod{Kind: kind, Day: day, To: day}
 	if asked {
 		p.To = now
 	}

@@ -25,7 +25,7 @@ type digestScope struct {
 	// Owners are the people whose work the digest covers, by id: a
 	// supervisor's reports, everyone for a head, the manager themselves.
 	Owners []uint64
-	Period digestPeriod
+	Period core.DigestPeriod
 	// Full is set for the detailed digest behind the button.
 	Full bool
 	// away maps an absent owner to their deputy, for the rows.
@@ -45,50 +45,15 @@ type digestPart struct {
 	// Detail are more lines, shown only in the detailed digest.
 	Detail []string
 	// Needs are items for the "needs you" list at the top.
-	Needs []digestNeed
+	Needs []core.DigestNeed
 	// PerOwner is a short figure appended to a person's row ("claims 2").
 	PerOwner map[uint64]string
 	// OwnerDetail are lines under a person's row in the detailed digest.
 	OwnerDetail map[uint64][]string
 	// Charts are drawn into the digest's image (none: no image).
-	Charts []digestChart
+	Charts []core.DigestChart
 
 	rows []digestRow // the core section's per-person rows
-}
-
-// digestNeed is one item of the "needs you" list.
-type digestNeed struct {
-	// Rank orders the list, highest first (see the needRank constants).
-	Rank int
-	// Since orders items of one rank, oldest first.
-	Since time.Time
-	Text  string
-}
-
-// Ranks of "needs you" items: what can least wait comes first.
-const (
-	needRankBreach   = 100 // a claim's SLA is breached
-	needRankSlipping = 90  // a big deal is slipping
-	needRankOverdue  = 50  // overdue tasks and next steps
-	needRankInactive = 40  // a manager logged nothing for 3 working days
-)
-
-// digestChart is the data of one chart in the digest image: one group of
-// bars per category, one bar per series (or one line per series).
-type digestChart struct {
-	Title      string
-	Categories []string
-	Series     []chartSeries
-	// Lines draws lines instead of grouped bars.
-	Lines bool
-}
-
-// chartSeries is one named row of values, one per category.
-type chartSeries struct {
-	Name   string
-	Values []float64
-	// Muted draws the series in grey: the earlier period in a comparison.
-	Muted bool
 }
 
 // digestRow is one person's figures in the core section.
@@ -153,7 +118,7 @@ const (
 )
 
 // newDigestScope prepares the scope of subject's digest for reader.
-func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Person, lang string, per digestPeriod, full bool) (*digestScope, error) {
+func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (*digestScope, error) {
 	if lang == "" {
 		lang = reader.Lang
 	}
@@ -201,7 +166,7 @@ func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Perso
 
 // buildDigest renders subject's digest for reader: the one-screen digest,
 // or the detailed one when full.
-func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, lang string, per digestPeriod, full bool) (bot.Reply, error) {
+func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (bot.Reply, error) {
 	sc, err := s.newDigestScope(ctx, reader, subject, lang, per, full)
 	if err != nil {
 		return bot.Reply{}, err
@@ -260,16 +225,16 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 			if !act.LastTouch.IsZero() {
 				text = sc.T("digest.need_inactive", "name", p.Name, "days", inactiveWorkdays, "date", sc.FmtDate(act.LastTouch))
 			}
-			part.Needs = append(part.Needs, digestNeed{Rank: needRankInactive, Since: act.LastTouch, Text: text})
+			part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankInactive, Since: act.LastTouch, Text: text})
 		}
 		part.rows = append(part.rows, row)
 		if len(overdue) > 0 {
 			if sc.personal() {
 				for _, t := range overdue {
-					part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: t.Due, Text: s.taskLine(ctx, sc, t)})
+					part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: t.Due, Text: s.taskLine(ctx, sc, t)})
 				}
 			} else {
-				part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: overdue[0].Due,
+				part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: overdue[0].Due,
 					Text: sc.T("digest.need_overdue", "name", p.Name, "count", len(overdue), "date", sc.FmtDate(overdue[0].Due))})
 			}
 		}
@@ -316,8 +281,8 @@ func workdaysBefore(day time.Time, n int) time.Time {
 // sections' lines, then one row per person; the image when a section gave
 // chart data.
 func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*digestPart) (bot.Reply, error) {
-	var needs []digestNeed
-	var charts []digestChart
+	var needs []core.DigestNeed
+	var charts []core.DigestChart
 	perOwner := map[uint64][]string{}
 	ownerDetail := map[uint64][]string{}
 	for _, p := range parts {

@@ -11,6 +11,7 @@ import (
 
 	"accountbot/money"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 	chart "github.com/wcharczuk/go-chart/v2"
 	"github.com/wcharczuk/go-chart/v2/drawing"
@@ -42,7 +43,7 @@ var chartMuted = drawing.ColorFromHex("A9B1BD")
 
 // renderCharts draws the charts one under another into one PNG, numbers
 // written in lang's marks.
-func renderCharts(charts []digestChart, lang string) ([]byte, error) {
+func renderCharts(charts []core.DigestChart, lang string) ([]byte, error) {
 	if len(charts) == 0 {
 		return nil, errors.New("no chart to render")
 	}
@@ -71,7 +72,7 @@ func renderCharts(charts []digestChart, lang string) ([]byte, error) {
 // renderChart draws one chart as an 800×500 image: grouped bars (or
 // lines) over the categories, a legend under the title, the values on the
 // bars.
-func renderChart(dc digestChart, lang string) (image.Image, error) {
+func renderChart(dc core.DigestChart, lang string) (image.Image, error) {
 	n := len(dc.Categories)
 	if n == 0 || len(dc.Series) == 0 {
 		return nil, errors.New("chart without data")
@@ -136,7 +137,7 @@ func renderChart(dc digestChart, lang string) (image.Image, error) {
 
 // seriesColors gives each series its colour: grey when muted, else the
 // palette's next colour, so the current figures are blue.
-func seriesColors(series []chartSeries) []drawing.Color {
+func seriesColors(series []core.ChartSeries) []drawing.Color {
 	out := make([]drawing.Color, len(series))
 	n := 0
 	for i, s := range series {
@@ -269,7 +270,7 @@ func (b barSeries) Render(r chart.Renderer, canvas chart.Box, xr, yr chart.Range
 
 // legendRow draws the series' names with their colours in one row under
 // the title.
-func legendRow(series []chartSeries) chart.Renderable {
+func legendRow(series []core.ChartSeries) chart.Renderable {
 	return func(r chart.Renderer, canvas chart.Box, defaults chart.Style) {
 		st := chart.Style{FontSize: chartLegendSize, FontColor: drawing.ColorFromHex("333333"), Font: defaults.Font}
 		if st.Font == nil {

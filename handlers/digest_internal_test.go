@@ -13,6 +13,7 @@ import (
 	"accountbot/dates"
 	"accountbot/internal/chattest"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -38,12 +39,12 @@ func chat(t *testing.T, s *Service, identity, text string) []bot.Reply {
 }
 
 // sampleCharts are what the pipeline and claims sections will give.
-func sampleCharts() []digestChart {
-	return []digestChart{
+func sampleCharts() []core.DigestChart {
+	return []core.DigestChart{
 		{
 			Title:      "Pipeline by stage, weighted (EUR)",
 			Categories: []string{"lead", "qualified", "proposal", "negotiation"},
-			Series: []chartSeries{
+			Series: []core.ChartSeries{
 				{Name: "last week", Values: []float64{12000, 30500, 41000, 22500}, Muted: true},
 				{Name: "this week", Values: []float64{15500, 28000, 52500, 30000}},
 			},
@@ -51,7 +52,7 @@ func sampleCharts() []digestChart {
 		{
 			Title:      "Claims opened vs resolved, last 8 weeks",
 			Categories: []string{"W41", "W42", "W43", "W44", "W45", "W46", "W47", "W48"},
-			Series: []chartSeries{
+			Series: []core.ChartSeries{
 				{Name: "opened", Values: []float64{4, 6, 3, 7, 5, 2, 4, 3}},
 				{Name: "resolved", Values: []float64{3, 5, 5, 4, 6, 4, 3, 4}},
 			},
@@ -87,8 +88,8 @@ func TestRenderChartsIsPNG(t *testing.T) {
 		}
 	}
 	// Bulgarian labels render too (the font has Cyrillic).
-	bg := digestChart{Title: "Фуния по етапи", Categories: []string{"потенциален", "оферта"}, Series: []chartSeries{{Name: "тази седмица", Values: []float64{1, 2}}}}
-	if _, err := renderCharts([]digestChart{bg}, "bg"); err != nil {
+	bg := core.DigestChart{Title: "Фуния по етапи", Categories: []string{"потенциален", "оферта"}, Series: []core.ChartSeries{{Name: "тази седмица", Values: []float64{1, 2}}}}
+	if _, err := renderCharts([]core.DigestChart{bg}, "bg"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := renderCharts(nil, "en"); err == nil {
@@ -113,7 +114,7 @@ func TestDigestSectionHook(t *testing.T) {
 		p := &digestPart{
 			Lines:    []string{"Claims: 3 opened, 2 resolved, 1 past its SLA"},
 			Detail:   []string{"Recurring cause: packaging (2 clients)"},
-			Needs:    []digestNeed{{Rank: needRankBreach, Text: "C-12 Acme: resolve SLA passed"}},
+			Needs:    []core.DigestNeed{{Rank: core.NeedRankBreach, Text: "C-12 Acme: resolve SLA passed"}},
 			PerOwner: map[uint64]string{},
 			Charts:   sampleCharts()[1:],
 		}

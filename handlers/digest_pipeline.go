@@ -9,6 +9,7 @@ import (
 	"accountbot/crm"
 	"accountbot/money"
 
+	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
 
@@ -253,7 +254,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	}
 
 	for _, d := range slipping {
-		part.Needs = append(part.Needs, digestNeed{Rank: needRankSlipping, Since: d.ExpectedClose,
+		part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankSlipping, Since: d.ExpectedClose,
 			Text: sc.T("digest.pipeline.need_slipping", "ref", d.Ref(), "client", names[d.ClientID], "title", d.Title,
 				"amount", sc.money(d.Amount, d.Currency), "date", sc.FmtDate(d.ExpectedClose), "stage", sc.stageName(d.Stage)) + owner(d)})
 	}
@@ -309,10 +310,10 @@ func (s *Service) pipelineLines(sc *digestScope, part *digestPart, now, last wei
 // pipelineCharts draws the weighted pipeline per open stage, this week
 // against last week's snapshot (grey), one chart per currency with data:
 // the default currency first, at most chartCurrencies.
-func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, haveLast bool) []digestChart {
+func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, haveLast bool) []core.DigestChart {
 	all := now.total()
 	all.AddSums(last.total())
-	var charts []digestChart
+	var charts []core.DigestChart
 	for i, cur := range all.Currencies(s.cfg.Currency) {
 		if i == chartCurrencies {
 			break
@@ -330,11 +331,11 @@ func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, hav
 		if !hasData {
 			continue
 		}
-		c := digestChart{Title: sc.T("digest.pipeline.chart_title", "currency", cur), Categories: cats}
+		c := core.DigestChart{Title: sc.T("digest.pipeline.chart_title", "currency", cur), Categories: cats}
 		if haveLast {
-			c.Series = append(c.Series, chartSeries{Name: sc.T("digest.pipeline.chart_last"), Values: lastWeek, Muted: true})
+			c.Series = append(c.Series, core.ChartSeries{Name: sc.T("digest.pipeline.chart_last"), Values: lastWeek, Muted: true})
 		}
-		c.Series = append(c.Series, chartSeries{Name: sc.T("digest.pipeline.chart_now"), Values: thisWeek})
+		c.Series = append(c.Series, core.ChartSeries{Name: sc.T("digest.pipeline.chart_now"), Values: thisWeek})
 		charts = append(charts, c)
 	}
 	return charts

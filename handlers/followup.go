@@ -385,7 +385,7 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 // step it proposes, and says so.
 func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf,
-		Channels: []string{"email"}, Text: trimRunes(d.Text(), maxTextRunes), At: r.Now}
+		Channels: []string{"email"}, Text: trimRunes(d.Text(), core.MaxTextRunes), At: r.Now}
 	var next *crm.Task
 	if d.NextStep != "" && !d.NextDue.IsZero() && !d.NextDue.Before(r.Today()) {
 		next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: d.NextStep, Due: d.NextDue, NextStep: true, CreatedAt: r.Now, CreatedBy: r.Me.ID}

@@ -110,7 +110,7 @@ func (s *Service) registerHealth() {
 	s.add(&spec{name: "qbr", minRole: crm.RoleManager, run: s.qbrCmd})
 	s.agenda = append(s.agenda, s.renewalAgenda)
 	s.card = append(s.card, s.healthCardSection)
-	s.jobs = append(s.jobs, job{name: "health.refresh", run: s.healthJob, upkeep: true})
+	s.jobs = append(s.jobs, core.Job{Name: "health.refresh", Run: s.healthJob, Upkeep: true})
 	s.addDigestSection("health", s.healthDigest)
 	s.addClientSection("health", s.healthExport)
 }
@@ -666,7 +666,7 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 			next[k] = v
 		}
 		nextRules := rules
-		if len(words) == 1 && isResetWord(words[0]) {
+		if len(words) == 1 && core.IsResetWord(words[0]) {
 			next, nextRules = crm.DefaultHealthWeights(), crm.DefaultHealthSettings()
 		} else {
 			for _, wd := range words {
@@ -799,7 +799,7 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 		days, due := rn.RenewalDue(today)
 		switch {
 		case rn.Date.Before(today):
-			part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: rn.Date, Text: "⚠ " + line})
+			part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: rn.Date, Text: "⚠ " + line})
 		case due && days >= 0:
 			marked = append(marked, "• "+sc.T("today.renewal", "line", line))
 		case inQuarter:

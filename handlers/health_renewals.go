@@ -418,8 +418,8 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 
 // renewalAgenda adds to /today the owners' renewals 90, 60 and 30 days
 // ahead, on the day, and overdue ones until they are done.
-func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	today := r.Today()
 	horizon := dates.AddDays(today, crm.RenewalMarks[0]+1)
 	rs, err := s.healthStore().OpenRenewals(ctx, owners, horizon)
@@ -444,7 +444,7 @@ func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64
 		if days > 0 {
 			at = today
 		}
-		items = append(items, agendaItem{Due: at, Text: line, Buttons: []bot.Button{
+		items = append(items, core.AgendaItem{Due: at, Text: line, Buttons: []bot.Button{
 			{Label: "✓ " + rn.Ref(), Data: "/renewal done " + rn.Ref()},
 		}})
 	}
@@ -487,8 +487,8 @@ func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *req
 	if !sat.Valid() {
 		return crm.Errorf(crm.EINVALID, usage)
 	}
-	if len([]rune(sat.Comment)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(sat.Comment)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:len(words)-1], " "))
 	if err != nil {
@@ -510,7 +510,7 @@ func satisfactionLine(r *request, sat *crm.Satisfaction) string {
 		line += " · " + crm.ClaimRef(sat.ClaimID)
 	}
 	if sat.Comment != "" {
-		line += ": " + truncate(sat.Comment, 120)
+		line += ": " + core.Truncate(sat.Comment, 120)
 	}
 	return line
 }

@@ -117,8 +117,8 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 		if text == noStep {
 			return true, nil
 		}
-		if len([]rune(text)) > maxTextRunes {
-			return true, crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+		if len([]rune(text)) > core.MaxTextRunes {
+			return true, crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 		}
 		d.Text = text
 		if err := s.saveDialog(ctx, m.Identity, d); err != nil {

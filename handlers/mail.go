@@ -120,7 +120,7 @@ func (s *Service) mailUnmatched(ctx context.Context, w bot.ReplyWriter, r *reque
 		if subj == "" {
 			subj = r.T("mail.no_subject")
 		}
-		lines = append(lines, "• "+ref+" · "+r.FmtDate(m.Date)+" · "+m.From+" → "+strings.Join(m.To, ", ")+"\n  "+truncate(subj, 120))
+		lines = append(lines, "• "+ref+" · "+r.FmtDate(m.Date)+" · "+m.From+" → "+strings.Join(m.To, ", ")+"\n  "+core.Truncate(subj, 120))
 		buttons = append(buttons, []bot.Button{
 			{Label: r.T("mail.button.attach", "id", ref), Data: "/mail attach " + ref},
 			{Label: r.T("mail.button.dismiss", "id", ref), Data: "/mail dismiss " + ref},
@@ -202,7 +202,7 @@ func mailConvText(subject, text string) string {
 		}
 		out += t
 	}
-	return trimRunes(out, maxTextRunes)
+	return trimRunes(out, core.MaxTextRunes)
 }
 
 // LogMail decides one message read from the logged mailbox: a message
@@ -270,7 +270,7 @@ func (s *Service) LogMail(ctx context.Context, in *crm.InboundMail) error {
 	now := s.clock.Now()
 	if len(clients) == 0 {
 		um := &crm.UnmatchedMail{Key: in.Key, From: in.From, To: append(append([]string(nil), in.To...), in.Cc...),
-			Subject: trimRunes(oneLine(in.Subject), 300), Text: trimRunes(text, maxTextRunes), Date: mailTime(in.Date, now), At: now}
+			Subject: trimRunes(oneLine(in.Subject), 300), Text: trimRunes(text, core.MaxTextRunes), Date: mailTime(in.Date, now), At: now}
 		if author != nil {
 			um.AuthorID = author.ID
 		}

@@ -91,8 +91,8 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if err != nil {
 		return err
 	}
-	if len([]rune(topic)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(topic)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, actor, err := r.ChangeableClient(ctx, strings.Join(words[:nameEnd], " "))
 	if err != nil {
@@ -151,7 +151,7 @@ func meetingLine(r *request, m *crm.Meeting, client string) string {
 		} else {
 			line += " ·"
 		}
-		line += " " + truncate(m.Topic, 120)
+		line += " " + core.Truncate(m.Topic, 120)
 	}
 	return line
 }
@@ -300,8 +300,8 @@ func fmtLead(r *request, d time.Duration) string {
 
 // meetingAgenda adds to /today the meetings of the day, with a button to
 // log the outcome.
-func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	ms, err := s.planningStore().MeetingsOf(ctx, owners, r.Today(), until)
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
-		items = append(items, agendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
+		items = append(items, core.AgendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
 			{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(c)},
 		}})
 	}

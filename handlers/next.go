@@ -100,9 +100,9 @@ func adviceText(r *request, a crm.Advice) (step, reason string) {
 		}
 	case crm.AdvicePromise:
 		if fc, _ := a.Args["from_client"].(bool); fc {
-			step = r.T("next.promise.client", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+			step = r.T("next.promise.client", "id", arg("id"), "text", core.Truncate(a.Args["text"].(string), 100))
 		} else {
-			step = r.T("next.promise.ours", "id", arg("id"), "text", truncate(a.Args["text"].(string), 100))
+			step = r.T("next.promise.ours", "id", arg("id"), "text", core.Truncate(a.Args["text"].(string), 100))
 		}
 		if overdue {
 			reason = r.T("next.promise.broken", "date", r.FmtDate(a.Due))

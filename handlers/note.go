@@ -63,8 +63,8 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 	if text == "" {
 		return nil
 	}
-	if utf8.RuneCountInString(text) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if utf8.RuneCountInString(text) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	clients, err := s.visibleClients(ctx, r)
 	if err != nil {
@@ -771,7 +771,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 		if c == nil {
 			continue
 		}
-		act := crm.Action{Kind: x.Kind, ClientID: c.ID, Client: c.Name, Text: trimRunes(oneLine(x.Text), maxTextRunes)}
+		act := crm.Action{Kind: x.Kind, ClientID: c.ID, Client: c.Name, Text: trimRunes(oneLine(x.Text), core.MaxTextRunes)}
 		switch x.Kind {
 		case crm.ActionLog:
 			if act.Text == "" {

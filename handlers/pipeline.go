@@ -11,6 +11,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/money"
 
 	"github.com/shopspring/decimal"
@@ -336,7 +337,7 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 		}
 		line := "• " + r.dealLine(d, names[d.ClientID])
 		if d.LossReason != "" {
-			line += " · " + truncate(d.LossReason, 60)
+			line += " · " + core.Truncate(d.LossReason, 60)
 		}
 		if len(sc.owners) > 1 {
 			line += " (" + r.PersonName(d.OwnerID) + ")"
@@ -398,7 +399,7 @@ func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *reque
 		}
 		lines = append(lines, line)
 		if i < 5 {
-			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
+			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + core.Truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
 		}
 	}
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(list))...), Edit: r.Paged()})

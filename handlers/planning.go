@@ -76,7 +76,7 @@ func (s *Service) registerPlanning() {
 	s.add(&spec{name: "next", minRole: crm.RoleManager, run: s.nextCmd})
 	s.agenda = append(s.agenda, s.touchAgenda, s.promiseAgenda, s.meetingAgenda)
 	s.card = append(s.card, s.planCardSection, s.promiseCardSection, s.reliabilityCardSection, s.nextCardSection)
-	s.jobs = append(s.jobs, job{name: "planning.meetings", run: s.meetingJob})
+	s.jobs = append(s.jobs, core.Job{Name: "planning.meetings", Run: s.meetingJob})
 	s.addDigestSection("planning", s.planningDigest)
 	s.addClientSection("planning", s.planningExport)
 }
@@ -232,8 +232,8 @@ func (s *Service) planNote(ctx context.Context, w bot.ReplyWriter, r *request, n
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "plan.usage")
 	}
-	if len([]rune(text)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(text)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
@@ -259,7 +259,7 @@ func (s *Service) planDrop(ctx context.Context, w bot.ReplyWriter, r *request, n
 	if err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.T("plan.note_dropped", "id", id, "text", truncate(n.Text, 80))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("plan.note_dropped", "id", id, "text", core.Truncate(n.Text, 80))})
 }
 
 // planShow answers "/plan NAME": the contact plan with its next touch,
@@ -459,7 +459,7 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 			line += " (" + sc.PersonName(it.OwnerID) + ")"
 		}
 		if it.Overdue {
-			part.Needs = append(part.Needs, digestNeed{Rank: needRankOverdue, Since: it.Due, Text: "⚠ " + line})
+			part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: it.Due, Text: "⚠ " + line})
 			continue
 		}
 		part.Detail = append(part.Detail, line)
@@ -478,15 +478,15 @@ func planningItemLine(r *request, it PlanningItem) string {
 		}
 		return r.T("digest.planning.touch", "name", it.Client, "date", r.FmtDate(it.Due), "channel", ch)
 	case "promise":
-		return r.T("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", truncate(it.Text, 80), "date", r.FmtDate(it.Due))
+		return r.T("digest.planning.promise", "id", it.Ref, "name", it.Client, "text", core.Truncate(it.Text, 80), "date", r.FmtDate(it.Due))
 	}
 	return r.T("digest.planning.meeting", "id", it.Ref, "name", it.Client, "time", it.Due.In(r.TZ).Format("15:04"))
 }
 
 // touchAgenda adds to /today the contacts due or overdue by the owners'
 // contact plans.
-func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	today := r.Today()
 	err := s.planningStore().PlannedClients(ctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
 		o := c.OwnerID
@@ -508,8 +508,8 @@ func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, 
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
-		items = append(items, agendaItem{Due: next, Text: line, Buttons: []bot.Button{
-			{Label: r.T("button.log_name", "name", truncate(c.Name, 20)), Data: "/log " + core.ClientRef(c)},
+		items = append(items, core.AgendaItem{Due: next, Text: line, Buttons: []bot.Button{
+			{Label: r.T("button.log_name", "name", core.Truncate(c.Name, 20)), Data: "/log " + core.ClientRef(c)},
 		}})
 		return true
 	})

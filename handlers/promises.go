@@ -78,8 +78,8 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "error.bad_date", "value", due)
 	}
-	if len([]rune(body)) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if len([]rune(body)) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	fromClient := false
 	if v, ok := kv["from"]; ok {
@@ -119,8 +119,8 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 // values may be quoted.
 func takeKeys(text string, keys map[string]string) (string, map[string]string) {
 	kv := map[string]string{}
-	out := claimKVRe.ReplaceAllStringFunc(text, func(m string) string {
-		sub := claimKVRe.FindStringSubmatch(m)
+	out := core.KeyValueRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := core.KeyValueRe.FindStringSubmatch(m)
 		k, ok := keys[strings.ToLower(sub[2])]
 		if !ok {
 			return m
@@ -170,7 +170,7 @@ func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	msg := r.T("promise.done", "id", done.Ref(), "name", c.Name, "text", truncate(done.Text, 120))
+	msg := r.T("promise.done", "id", done.Ref(), "name", c.Name, "text", core.Truncate(done.Text, 120))
 	if done.BrokenAt(r.Now) {
 		msg += "\n" + r.T("promise.done_late", "date", r.FmtDate(done.Due))
 	}
@@ -222,7 +222,7 @@ func promiseLine(r *request, p *crm.Promise, client string) string {
 	if p.FromClient {
 		line += r.T("promise.from_client_tag") + " "
 	}
-	line += truncate(p.Text, 120)
+	line += core.Truncate(p.Text, 120)
 	if p.Contract != "" {
 		line += " (" + p.Contract + ")"
 	}
@@ -284,8 +284,8 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // promiseAgenda adds to /today the open promises due today or broken.
-func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
-	var items []agendaItem
+func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+	var items []core.AgendaItem
 	names := map[uint64]string{}
 	ps, err := s.planningStore().OpenPromises(ctx, owners, until)
 	if err != nil {
@@ -305,7 +305,7 @@ func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
-		items = append(items, agendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
+		items = append(items, core.AgendaItem{Due: p.Due, Text: line, Buttons: []bot.Button{
 			{Label: "✓ " + p.Ref(), Data: "/promise done " + p.Ref()},
 		}})
 	}

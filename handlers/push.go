@@ -53,8 +53,8 @@ func (s *Service) registerPush() {
 	s.add(&spec{name: "unlink", minRole: crm.RoleManager, run: s.unlinkCmd})
 	s.addDigestSection("reach", s.reachDigest)
 	s.jobs = append(s.jobs,
-		job{name: "reminders.ring", run: s.reminderJob},
-		job{name: "agenda.morning", run: s.agendaJob},
+		core.Job{Name: "reminders.ring", Run: s.reminderJob},
+		core.Job{Name: "agenda.morning", Run: s.agendaJob},
 	)
 }
 
@@ -680,7 +680,7 @@ func (s *Service) reachDigest(_ context.Context, sc *digestScope) (*digestPart, 
 		if id == sc.Reader.ID || !p.Active() || !p.Unreachable {
 			continue
 		}
-		part.Needs = append(part.Needs, digestNeed{Rank: needRankUnreachable, Text: sc.T("digest.unreachable", "name", p.Name)})
+		part.Needs = append(part.Needs, core.DigestNeed{Rank: needRankUnreachable, Text: sc.T("digest.unreachable", "name", p.Name)})
 	}
 	if len(part.Needs) == 0 {
 		return nil, nil

@@ -331,7 +331,7 @@ func (s *Service) groupLabel(r *request, g *segmentGroup) string {
 func (s *Service) groupFigures(r *request, g *segmentGroup, cur string, withClaims bool) string {
 	parts := []string{
 		r.T("segments.counts", "count", g.total(), "clients", g.clients, "prospects", g.prospects),
-		r.T("segments.conversion", "percent", percent(g.clients, g.total())),
+		r.T("segments.conversion", "percent", core.Percent(g.clients, g.total())),
 	}
 	if won := g.wonNow.text(r.Lang, cur); won != "—" {
 		parts = append(parts, r.T("segments.won", "sum", won))

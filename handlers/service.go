@@ -16,6 +16,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
@@ -146,7 +147,7 @@ type Store interface {
 	PeopleStore
 	ClientStore
 	ActivityStore
-	ClaimStore
+	claims.Store
 	DealStore
 	AssistantStore
 	DataStore
@@ -226,7 +227,7 @@ type Service struct {
 	// clientSubs are "/client WORD" sub-commands added by other files.
 	clientSubs map[string]clientSub
 	// jobs run on every tick of the scheduler (RunJobs).
-	jobs     []job
+	jobs     []core.Job
 	notifier bot.Notifier
 	handler  bot.Handler
 	// data are the export hooks (data.go).
@@ -247,6 +248,8 @@ type Service struct {
 	publicURL string
 	// lex are the typed words parsers look up (words.go).
 	lex *lexicon
+	// kit is what the family packages share of the service (families.go).
+	kit *core.Kit
 	// errs are mistakes in how the commands and their words were declared,
 	// found while New registered them (New returns them).
 	errs []error
@@ -271,17 +274,6 @@ func WithObserver(o Observer) Option { return func(s *Service) { s.obs = o } }
 // (digests, escalations, reminders).
 func WithNotifier(n bot.Notifier) Option { return func(s *Service) { s.notifier = n } }
 
-// job is work done on a schedule: it looks at the time and the store and
-// does what is due. Each job makes itself idempotent (a marker in the
-// store), so a restart or two ticks together never do it twice.
-type job struct {
-	name string
-	run  func(ctx context.Context, now time.Time) error
-	// upkeep marks a job that keeps derived data current and sends
-	// nothing (health scores); RunMessageJobs leaves it out.
-	upkeep bool
-}
-
 // RunJobs runs every scheduled job once; the app calls it every minute.
 // A failing job is logged and does not stop the others.
 func (s *Service) RunJobs(ctx context.Context) { s.runJobs(ctx, true) }
@@ -294,11 +286,11 @@ func (s *Service) RunMessageJobs(ctx context.Context) { s.runJobs(ctx, false) }
 func (s *Service) runJobs(ctx context.Context, upkeep bool) {
 	now := s.clock.Now()
 	for _, j := range s.jobs {
-		if j.upkeep && !upkeep {
+		if j.Upkeep && !upkeep {
 			continue
 		}
-		if err := j.run(ctx, now); err != nil {
-			s.log.Error("scheduled job failed", "job", j.name, "err", err)
+		if err := j.Run(ctx, now); err != nil {
+			s.log.Error("scheduled job failed", "job", j.Name, "err", err)
 		}
 	}
 }
@@ -306,18 +298,13 @@ func (s *Service) runJobs(ctx context.Context, upkeep bool) {
 // notify sends r to a person on every platform identity they have, and
 // reports whether any delivery succeeded.
 func (s *Service) notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
-	if s.notifier == nil || p == nil {
-		return false
-	}
-	ok := false
-	for _, id := range p.Identities {
-		if err := s.notifier.Notify(ctx, id, r); err != nil {
-			s.log.Warn("notification not delivered", "person", p.ID, "identity", id, "err", err)
-			continue
-		}
-		ok = true
-	}
-	return ok
+	return s.kit.Notify(ctx, p, r)
+}
+
+// personLocale is the language and time zone of a person outside a
+// conversation (notifications).
+func (s *Service) personLocale(p *crm.Person) (i18n.Localizer, *time.Location) {
+	return s.kit.PersonLocale(p)
 }
 
 // New returns a Service over store with the translation catalog cat (the
@@ -343,6 +330,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		s.cfg.Lang = "en"
 	}
 	s.lex = s.newLexicon()
+	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Files: captureFiles{s},
+		ParseWeekdays: s.lex.parseWeekdays}
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),
@@ -350,7 +339,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	// Command families, in the order /help lists them.
 	s.registerCore()
 	s.registerDeals()
-	s.registerClaims()
+	claims.Register(registry{s}, s.store)
 	s.registerDigests()
 	s.registerFollowup()
 	s.registerData()

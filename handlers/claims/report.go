@@ -1,4 +1,4 @@
-package handlers
+package claims
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // reportPeriod reads "month", "quarter", "year" (optionally with "last"),
 // or "DATE..DATE", and returns [from, to) in the sender's time zone; the
 // default is the current month.
-func (r *request) reportPeriod(words []string) (from, to time.Time, rest []string, err error) {
+func reportPeriod(r *core.Request, words []string) (from, to time.Time, rest []string, err error) {
 	today := r.Today()
 	unit, back := "month", 0
 	var explicit bool
@@ -97,19 +98,6 @@ func joinCounts(cs []countOf, max int) string {
 	return strings.Join(parts, " · ")
 }
 
-func median(ds []time.Duration) (time.Duration, bool) {
-	if len(ds) == 0 {
-		return 0, false
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2], true
-	}
-	return (s[n/2-1] + s[n/2]) / 2, true
-}
-
 // fmtWork writes a working-time duration in working days (of length day;
 // none when day is 0), hours and minutes: "1d 2h", "45min".
 func fmtWork(t func(string, ...any) string, d, day time.Duration) string {
@@ -138,13 +126,6 @@ func fmtSpan(t func(string, ...any) string, sp crm.Span, h crm.BusinessHours) st
 	return fmtWork(t, h.Duration(sp), h.DayLength())
 }
 
-func percent(n, of int) int {
-	if of == 0 {
-		return 0
-	}
-	return (200*n + of) / (2 * of)
-}
-
 // causeGroup gathers the claims with one root cause.
 type causeGroup struct {
 	label      string
@@ -155,19 +136,19 @@ type causeGroup struct {
 
 // claimsReport answers "/claims report [month|quarter|year|last …|DATE..DATE]
 // [mine|team|@person]" over the claims received in the period.
-func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	from, to, rest, err := r.reportPeriod(words)
+func (s *service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	from, to, rest, err := reportPeriod(r, words)
 	if err != nil {
 		return err
 	}
-	f, err := r.parseClaimFilter(rest)
+	f, err := parseClaimFilter(r, rest)
 	if err != nil {
 		return err
 	}
 	if f.client != "" || f.status != "open" {
 		return crm.Errorf(crm.EINVALID, "claims.report_usage")
 	}
-	set, err := r.claimScope(f)
+	set, err := claimScope(r, f)
 	if err != nil {
 		return err
 	}
@@ -274,17 +255,17 @@ func (s *Service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *reques
 		}
 		term := settings.Term(sev)
 		ack, res := dash, dash
-		if m, ok := median(ackTimes[sev]); ok {
+		if m, ok := core.Median(ackTimes[sev]); ok {
 			ack = fmtWork(r.T, m, hours.DayLength())
 		}
-		if m, ok := median(resTimes[sev]); ok {
+		if m, ok := core.Median(resTimes[sev]); ok {
 			res = fmtWork(r.T, m, hours.DayLength())
 		}
 		lines = append(lines, r.T("claims.report_time_line", "severity", r.T("claim.severity."+string(sev)),
 			"ack", ack, "ack_sla", fmtSpan(r.T, term.Ack, hours), "resolve", res, "resolve_sla", fmtSpan(r.T, term.Resolve, hours)))
 	}
-	lines = append(lines, r.T("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", percent(ackIn, ackN)))
-	lines = append(lines, r.T("claims.report_resolve_share", "in", resIn, "of", resN, "pct", percent(resIn, resN)))
+	lines = append(lines, r.T("claims.report_ack_share", "in", ackIn, "of", ackN, "pct", core.Percent(ackIn, ackN)))
+	lines = append(lines, r.T("claims.report_resolve_share", "in", resIn, "of", resN, "pct", core.Percent(resIn, resN)))
 	if scoreN > 0 {
 		avg := fmt.Sprintf("%.1f", float64(scoreSum)/float64(scoreN))
 		if r.Lang == "bg" {
@@ -383,7 +364,7 @@ func fmtWeekdays(t func(string, ...any) string, days []time.Weekday) string {
 func clockText(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
 // claimSettingsText describes the SLA settings.
-func claimSettingsText(r *request, cs crm.ClaimSettings) string {
+func claimSettingsText(r *core.Request, cs crm.ClaimSettings) string {
 	t := r.T
 	h := cs.Hours
 	lines := []string{t("claims.settings_hours", "days", fmtWeekdays(t, h.Days), "from", clockText(h.Start), "to", clockText(h.End), "day", fmtWork(t, h.DayLength(), 0)), daysOffText(r, h)}
@@ -397,7 +378,7 @@ func claimSettingsText(r *request, cs crm.ClaimSettings) string {
 // claimSettingsCmd shows the SLA settings, and lets a head change them:
 // "/claims settings critical=4h/2d high=1d/5d hours=09:00-18:00
 // days=mon-fri", or "/claims settings reset".
-func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+func (s *service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
 	cs, err := s.store.ClaimSettings(ctx)
 	if err != nil {
 		return err
@@ -409,7 +390,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 		return crm.Errorf(crm.EFORBIDDEN, "claims.settings_forbidden")
 	}
 	next := cs.Clone()
-	if len(words) == 1 && isResetWord(words[0]) {
+	if len(words) == 1 && core.IsResetWord(words[0]) {
 		next = crm.DefaultClaimSettings()
 	} else {
 		for _, wd := range words {
@@ -441,7 +422,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 				}
 				next.Hours.Start, next.Hours.End = h1*60+m1, h2*60+m2
 			case "days", "дни":
-				days, ok := s.lex.parseWeekdays(v)
+				days, ok := s.kit.ParseWeekdays(v)
 				if !ok || days == 0 {
 					return crm.Errorf(crm.EINVALID, "claims.bad_days", "value", v)
 				}
@@ -456,7 +437,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 					return crm.Errorf(crm.EINVALID, "claims.bad_holidays", "value", v)
 				}
 			case "closed", "почивни":
-				closed, ok := r.closedDays(v)
+				closed, ok := closedDays(r, v)
 				if !ok {
 					return crm.Errorf(crm.EINVALID, "claims.bad_closed", "value", v)
 				}
@@ -474,7 +455,7 @@ func (s *Service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *re
 
 // closedDays reads "2026-12-31,02.01.2027" (any date form) into sorted
 // dates without repeats; "none" clears the list.
-func (r *request) closedDays(v string) ([]string, bool) {
+func closedDays(r *core.Request, v string) ([]string, bool) {
 	switch strings.ToLower(v) {
 	case "none", "off", "no", "няма", "не", "без":
 		return nil, true
@@ -497,7 +478,7 @@ func (r *request) closedDays(v string) ([]string, bool) {
 
 // daysOffText says which days off besides the weekly ones stop SLA time,
 // with the next few, so that a head can check the calendar.
-func daysOffText(r *request, h crm.BusinessHours) string {
+func daysOffText(r *core.Request, h crm.BusinessHours) string {
 	if h.Holidays == "" && len(h.Closed) == 0 {
 		return r.T("claims.settings_no_days_off")
 	}
@@ -535,12 +516,4 @@ func daysOffText(r *request, h crm.BusinessHours) string {
 		next = append(next, "—")
 	}
 	return r.T("claims.settings_days_off", "what", strings.Join(what, "; "), "next", strings.Join(next, ", "))
-}
-
-func isResetWord(w string) bool {
-	switch strings.ToLower(w) {
-	case "reset", "default", "defaults", "нулирай", "стандартни", "първоначални":
-		return true
-	}
-	return false
 }

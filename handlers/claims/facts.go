@@ -1,15 +1,16 @@
-package handlers
+package claims
 
 import (
 	"context"
 
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // claimFacts adds a client's open claims to the facts a follow-up draft
 // and the note reader rely on: what was promised about them matters most
 // in the next message to the client.
-func (s *Service) claimFacts(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
+func (s *service) claimFacts(ctx context.Context, r *core.Request, c *crm.Client, f *crm.Facts) error {
 	list, err := s.store.ClientClaims(ctx, c.ID)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package handlers
+package claims_test
 
 import (
 	"fmt"
@@ -21,18 +21,18 @@ func BenchmarkClaimsOverdue(b *testing.B) {
 	const managers, clientsEach, total, open = 10, 20, 20000, 2000
 	rng := rand.New(rand.NewPCG(1, 2))
 	settings := crm.DefaultClaimSettings()
-	now := e.clock.Now()
-	sup := e.person("ivan")
+	now := e.Clock.Now()
+	sup := e.Person("ivan")
 	var clients []*crm.Client
 	for m := 0; m < managers; m++ {
 		p := &crm.Person{Name: fmt.Sprintf("Manager%02d", m), Role: crm.RoleManager, ReportsTo: sup.ID,
 			Identities: []string{fmt.Sprintf("console:m%02d", m)}, CreatedAt: now}
-		if err := e.st.CreatePerson(e.ctx, p); err != nil {
+		if err := e.Store.CreatePerson(e.Ctx, p); err != nil {
 			b.Fatal(err)
 		}
 		for c := 0; c < clientsEach; c++ {
 			cl := &crm.Client{Name: fmt.Sprintf("Client %02d-%02d", m, c), OwnerID: p.ID, CreatedAt: now, ReviewedAt: now}
-			if err := e.st.CreateClient(e.ctx, cl, crm.Actor{PersonID: p.ID}); err != nil {
+			if err := e.Store.CreateClient(e.Ctx, cl, crm.Actor{PersonID: p.ID}); err != nil {
 				b.Fatal(err)
 			}
 			clients = append(clients, cl)
@@ -47,20 +47,20 @@ func BenchmarkClaimsOverdue(b *testing.B) {
 			// Open claims of the last 40 days: many past their deadlines.
 			at = now.Add(-time.Duration(rng.IntN(40*24)) * time.Hour)
 		}
-		ack, res := settings.Due(sev, at, e.sofia)
+		ack, res := settings.Due(sev, at, e.TZ)
 		c := crm.NewClaim(cl.ID, cl.OwnerID, crm.Actor{PersonID: cl.OwnerID}, at, "generated claim text", "", sev, crm.ClaimCategories[rng.IntN(6)], ack, res)
 		if i < open {
 			c.Status = []crm.ClaimStatus{crm.ClaimNew, crm.ClaimAcknowledged, crm.ClaimInvestigating, crm.ClaimResponded}[rng.IntN(4)]
 		} else {
 			c.Status, c.Cause, c.ResolvedAt, c.ClosedAt = crm.ClaimResolved, "generated cause", at.Add(24*time.Hour), at.Add(24*time.Hour)
 		}
-		if err := e.st.CreateClaim(e.ctx, &c); err != nil {
+		if err := e.Store.CreateClaim(e.Ctx, &c); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.Logf("generated %d claims (%d open) in %v", total, open, time.Since(start).Round(time.Millisecond))
 
-	rec := e.send("ivan", "/claims overdue")
+	rec := e.Send("ivan", "/claims overdue")
 	first := rec.Text()
 	if !strings.Contains(first, "overdue claims") || !strings.Contains(first, "⚠ C-") {
 		b.Fatalf("unexpected reply:\n%s", first)
@@ -73,7 +73,7 @@ func BenchmarkClaimsOverdue(b *testing.B) {
 		m.Text = "/claims overdue"
 		r := &bot.Recorder{}
 		t0 := time.Now()
-		if err := e.svc.ServeChat(e.ctx, r, m); err != nil {
+		if err := e.Svc.ServeChat(e.Ctx, r, m); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(t0))

@@ -1,4 +1,4 @@
-package handlers
+package claims
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // The claims section of a digest: what came in and what was resolved in
@@ -24,13 +25,8 @@ import (
 // chartWeeks is how many weeks the claims chart shows.
 const chartWeeks = 8
 
-// registerClaimsDigest adds the claims section to digests.
-func (s *Service) registerClaimsDigest() {
-	s.addDigestSection("claims", s.claimsDigest)
-}
-
-// claimsDigest is the claims section (see addDigestSection).
-func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+// claimsDigest is the claims section (see core.DigestSection).
+func (s *service) claimsDigest(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
 	per := sc.Period
 	inScope := make(map[uint64]bool, len(sc.Owners))
 	for _, id := range sc.Owners {
@@ -123,7 +119,7 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 		return nil, nil
 	}
 
-	part := &digestPart{PerOwner: map[uint64]string{}}
+	part := &core.DigestPart{PerOwner: map[uint64]string{}}
 	part.Lines = append(part.Lines, sc.T("digest.claims.summary", "opened", opened, "resolved", resolved, "breached", len(breached), "open", open))
 	for id, f := range byOwner {
 		var parts []string
@@ -157,10 +153,10 @@ func (s *Service) claimsDigest(ctx context.Context, sc *digestScope) (*digestPar
 			_, wk := dates.AddDays(chartFrom, 7*i).ISOWeek()
 			cats[i] = sc.T("digest.claims.week", "n", wk)
 		}
-		part.Charts = append(part.Charts, digestChart{
+		part.Charts = append(part.Charts, core.DigestChart{
 			Title:      sc.T("digest.claims.chart_title", "count", chartWeeks),
 			Categories: cats,
-			Series: []chartSeries{
+			Series: []core.ChartSeries{
 				{Name: sc.T("digest.claims.chart_opened"), Values: weekOpened},
 				{Name: sc.T("digest.claims.chart_resolved"), Values: weekResolved},
 			},
@@ -178,7 +174,7 @@ func mondayOf(t time.Time, tz *time.Location) time.Time {
 // breachedClaimNeeds makes one "needs you" item per claim past its SLA:
 // the most severe first, then the longest overdue (ranked above every
 // other item, since a breached claim is a broken promise to a client).
-func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breached []crm.ClaimSummary) ([]digestNeed, error) {
+func (s *service) breachedClaimNeeds(ctx context.Context, sc *core.DigestScope, breached []crm.ClaimSummary) ([]core.DigestNeed, error) {
 	if len(breached) == 0 {
 		return nil, nil
 	}
@@ -186,11 +182,11 @@ func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breac
 	for i, sm := range breached {
 		ids[i] = sm.ClientID
 	}
-	names, err := s.clientNamesOf(ctx, ids)
+	names, err := core.ClientNames(ctx, s.store, ids)
 	if err != nil {
 		return nil, err
 	}
-	needs := make([]digestNeed, 0, len(breached))
+	needs := make([]core.DigestNeed, 0, len(breached))
 	for _, sm := range breached {
 		key, due := "digest.claims.need_ack", sm.AckDue
 		if sm.ResolveOverdue(sc.Now) {
@@ -198,10 +194,10 @@ func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breac
 		}
 		text := sc.T(key, "ref", crm.ClaimRef(sm.ID), "client", names[sm.ClientID],
 			"severity", sc.T("claim.severity."+string(sm.Severity)), "due", sc.FmtTime(due))
-		if !sc.personal() {
+		if !sc.Personal() {
 			text += " — " + sc.PersonName(sm.OwnerID)
 		}
-		needs = append(needs, digestNeed{Rank: needRankBreach + sm.Severity.Rank(), Since: due, Text: text})
+		needs = append(needs, core.DigestNeed{Rank: core.NeedRankBreach + sm.Severity.Rank(), Since: due, Text: text})
 	}
 	return needs, nil
 }
@@ -210,7 +206,7 @@ func (s *Service) breachedClaimNeeds(ctx context.Context, sc *digestScope, breac
 // for each root cause found at two clients or more (it needs corrective
 // action, unless every one of its claims recorded one), and, for the
 // detailed digest, the causes with their counts.
-func (s *Service) claimCauses(ctx context.Context, sc *digestScope, ids []uint64) (lines, detail []string, err error) {
+func (s *service) claimCauses(ctx context.Context, sc *core.DigestScope, ids []uint64) (lines, detail []string, err error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
@@ -261,7 +257,7 @@ func (s *Service) claimCauses(ctx context.Context, sc *digestScope, ids []uint64
 		for id := range g.clients {
 			clientIDs = append(clientIDs, id)
 		}
-		names, err := s.clientNamesOf(ctx, clientIDs)
+		names, err := core.ClientNames(ctx, s.store, clientIDs)
 		if err != nil {
 			return nil, nil, err
 		}

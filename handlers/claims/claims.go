@@ -1,10 +1,16 @@
-package handlers
+// Package claims is the claims family: /claim and /claims (recording,
+// the lifecycle, lists, the report and the SLA settings), the claims on the
+// client card, in /today, in the facts drafts rely on and in digests, their
+// export, and the escalation of breached claims to the owner's supervisor.
+// Its words are in i18n/locales/{en,bg}/claims.toml; its data goes through
+// Store. It registers itself with Register and meets other families only
+// through the hooks of handlers/core.
+package claims
 
 import (
 	"cmp"
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,8 +24,24 @@ import (
 	"accountbot/handlers/core"
 )
 
-// ClaimStore keeps claims, their indexes and the SLA settings (see the
-// rules shared by every port in service.go).
+// Store is the claims family's port: the claims themselves, and the few
+// reads of clients and people that claims show (14 methods).
+type Store interface {
+	ClaimStore
+	// Client returns the client with id, or crm.ErrNotFound.
+	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+	// People returns everyone, dismissed people included, by id. The
+	// people may be shared with other callers: they must not be modified.
+	People(ctx context.Context) ([]*crm.Person, error)
+}
+
+// ClaimStore keeps claims, their indexes and the SLA settings. It follows
+// the rules every port shares (handlers/service.go): a missing record is
+// crm.ErrNotFound, an update's fn may be re-run, the delivery key makes a
+// redelivered write crm.ErrDuplicate.
 type ClaimStore interface {
 	// CreateClaim stores c, a claim of an existing client, giving it the
 	// next claim id (never reused, also after a crash) and its first
@@ -78,17 +100,29 @@ const (
 	maxEscalationAttempts = 20
 )
 
-// registerClaims adds /claim and /claims, the overdue claims in /today, the
-// claims on the client card and the escalation of breached claims.
-func (s *Service) registerClaims() {
-	defer s.inFamily("claims")()
-	s.add(&spec{name: "claim", minRole: crm.RoleManager, run: s.claimCmd})
-	s.add(&spec{name: "claims", minRole: crm.RoleManager, run: s.claimsCmd})
-	s.agenda = append(s.agenda, s.claimAgenda)
-	s.card = append(s.card, s.claimCardSection)
-	s.jobs = append(s.jobs, job{name: "claims.escalate", run: s.escalateClaims})
-	s.facts = append(s.facts, s.claimFacts)
-	s.registerClaimsDigest()
+// service answers the claims commands and hooks.
+type service struct {
+	kit   *core.Kit
+	store Store
+}
+
+// Register adds /claim and /claims, the claims in /today, on the client
+// card, in drafts' facts, in digests and in exports, and the escalation
+// of breached claims, to the service behind reg.
+func Register(reg core.Registry, st Store) {
+	s := &service{kit: reg.Kit(), store: st}
+	defer reg.Family("claims")()
+	reg.Add(&core.Spec{Name: "claim", MinRole: crm.RoleManager, Run: s.claimCmd})
+	reg.Add(&core.Spec{Name: "claims", MinRole: crm.RoleManager, Run: s.claimsCmd})
+	reg.AddAgenda(s.claimAgenda)
+	reg.AddCardSection(s.claimCardSection)
+	reg.AddJob(core.Job{Name: "claims.escalate", Run: s.escalateClaims})
+	reg.AddFacts(s.claimFacts)
+	reg.AddDigestSection("claims", s.claimsDigest)
+	reg.AddExport("claims", s.writeClaimsCSV)
+	reg.AddClientRecords("claims", func(ctx context.Context, r *core.Request, c *crm.Client) (any, error) {
+		return s.store.ClientClaims(ctx, c.ID)
+	})
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.
@@ -115,16 +149,14 @@ var claimKeys = map[string]string{
 	"action": "action", "мярка": "action", "действие": "action",
 }
 
-var claimKVRe = regexp.MustCompile(`(^|\s)([\p{L}_]+)=("(?:[^"\\]|\\.)*"|\S*)`)
-
 // takeClaimKV removes key=value words with the wanted canonical keys from
 // free text, keeping everything else as typed; values may be quoted.
 func takeClaimKV(text string, wanted ...string) (string, map[string]string) {
 	kv := map[string]string{}
-	out := claimKVRe.ReplaceAllStringFunc(text, func(m string) string {
-		sub := claimKVRe.FindStringSubmatch(m)
+	out := core.KeyValueRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := core.KeyValueRe.FindStringSubmatch(m)
 		k, ok := claimKeys[strings.ToLower(sub[2])]
-		if !ok || !contains(wanted, k) {
+		if !ok || !slices.Contains(wanted, k) {
 			return m
 		}
 		v := sub[3]
@@ -137,15 +169,6 @@ func takeClaimKV(text string, wanted ...string) (string, map[string]string) {
 	return strings.Join(strings.Fields(out), " "), kv
 }
 
-// afterWord returns rest without its first word.
-func afterWord(rest string) string {
-	rest = strings.TrimSpace(rest)
-	if i := strings.IndexAny(rest, " \t\n"); i >= 0 {
-		return strings.TrimSpace(rest[i:])
-	}
-	return ""
-}
-
 // firstField returns the first word of s.
 func firstField(s string) string {
 	if f := strings.Fields(s); len(f) > 0 {
@@ -156,20 +179,20 @@ func firstField(s string) string {
 
 // isClientName reports whether name refers to exactly one client the
 // sender sees.
-func (s *Service) isClientName(ctx context.Context, r *request, name string) bool {
+func (s *service) isClientName(ctx context.Context, r *core.Request, name string) bool {
 	c, err := r.Client(ctx, name)
 	return err == nil && c != nil
 }
 
 // claimCmd dispatches "/claim …".
-func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
 	first := strings.ToLower(args[0])
 	if kind, ok := claimSteps[first]; ok {
-		rest := afterWord(r.Command.Rest)
+		rest := core.AfterWord(r.Command.Rest)
 		// "/claim Note Ltd: …" is a claim of a client whose name starts
 		// with a step word, not a note.
 		if _, isRef := crm.ParseClaimRef(strings.TrimRight(firstField(rest), ":")); isRef || !strings.Contains(r.Command.Rest, ":") {
@@ -180,8 +203,8 @@ func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	switch first {
 	case "add", "new", "добави", "нова":
 		// Unless the whole name is a client's ("Нова Звезда: …").
-		if name, _, ok := splitNameText(r.Command.Rest); !ok || !s.isClientName(ctx, r, name) {
-			return s.claimAdd(ctx, w, r, afterWord(r.Command.Rest))
+		if name, _, ok := bot.CutName(r.Command.Rest); !ok || !s.isClientName(ctx, r, name) {
+			return s.claimAdd(ctx, w, r, core.AfterWord(r.Command.Rest))
 		}
 	}
 	if len(args) == 1 {
@@ -193,8 +216,8 @@ func (s *Service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 }
 
 // claimAdd records a claim: "NAME: TEXT [severity=] [category=] [remedy=]".
-func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
-	name, text, ok := splitNameText(rest)
+func (s *service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *core.Request, rest string) error {
+	name, text, ok := bot.CutName(rest)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
@@ -202,8 +225,8 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
-	if utf8.RuneCountInString(text) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if utf8.RuneCountInString(text) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	sev := crm.SeverityMedium
 	if v, ok := kv["severity"]; ok {
@@ -230,7 +253,7 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 		return err
 	}
 	ack, resolve := settings.Due(sev, r.Now, r.TZ)
-	files, err := s.takeFiles(ctx, r)
+	files, err := s.kit.Files.Take(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -238,7 +261,7 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if err := s.store.CreateClaim(ctx, &cl); err != nil {
 		return err
 	}
-	attached, err := s.keepFiles(ctx, r, c.ID, crm.AttachedToClaim, cl.ID, files)
+	attached, err := s.kit.Files.Keep(ctx, r, c.ID, crm.AttachedToClaim, cl.ID, files)
 	if err != nil {
 		return err
 	}
@@ -251,7 +274,7 @@ func (s *Service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *request, r
 }
 
 // claimShow answers "/claim C-12" with the claim's card and timeline.
-func (s *Service) claimShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) claimShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	c, _, err := s.visibleClaim(ctx, r, id)
 	if err != nil {
 		return err
@@ -260,7 +283,7 @@ func (s *Service) claimShow(ctx context.Context, w bot.ReplyWriter, r *request, 
 	if err != nil {
 		return err
 	}
-	rep, err := s.withClaimAttachments(ctx, r, s.claimCard(r, c, client), c)
+	rep, err := s.kit.Files.Show(ctx, r, s.claimCard(r, c, client), c.ClientID, crm.AttachedToClaim, c.ID)
 	if err != nil {
 		return err
 	}
@@ -270,7 +293,7 @@ func (s *Service) claimShow(ctx context.Context, w bot.ReplyWriter, r *request, 
 // visibleClaim loads a claim the sender may see and change (the client's
 // owner, their supervisor, a head, the assignee, or a deputy of one of
 // them), with the actor to record. Others are told it does not exist.
-func (s *Service) visibleClaim(ctx context.Context, r *request, id uint64) (*crm.Claim, crm.Actor, error) {
+func (s *service) visibleClaim(ctx context.Context, r *core.Request, id uint64) (*crm.Claim, crm.Actor, error) {
 	c, err := s.store.Claim(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
@@ -288,7 +311,7 @@ func (s *Service) visibleClaim(ctx context.Context, r *request, id uint64) (*crm
 // "assign C-12 @person", "respond C-12: TEXT", "resolve C-12: TEXT cause=…
 // [action=…]", "reject C-12: reason", "reopen C-12: reason",
 // "satisfied C-12 1..5", "investigate C-12".
-func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, kind crm.ClaimStepKind, rest string) error {
+func (s *service) claimStep(ctx context.Context, w bot.ReplyWriter, r *core.Request, kind crm.ClaimStepKind, rest string) error {
 	usage := "claim." + string(kind) + "_usage"
 	refEnd := strings.IndexAny(rest, " \t\n:")
 	if refEnd < 0 {
@@ -339,8 +362,8 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 		}
 		ev.Score, text = n, strings.TrimSpace(comment)
 	}
-	if utf8.RuneCountInString(text) > maxTextRunes {
-		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxTextRunes)
+	if utf8.RuneCountInString(text) > core.MaxTextRunes {
+		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
 	ev.Text = text
 	c, actor, err := s.visibleClaim(ctx, r, id)
@@ -352,7 +375,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 			return err
 		}
 	}
-	files, err := s.takeFiles(ctx, r)
+	files, err := s.kit.Files.Take(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -399,7 +422,7 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 	case crm.StepSatisfied:
 		msg = r.T("claim.rated", "id", ref, "score", updated.Satisfaction)
 	}
-	attached, err := s.keepFiles(ctx, r, updated.ClientID, crm.AttachedToClaim, updated.ID, files)
+	attached, err := s.kit.Files.Keep(ctx, r, updated.ClientID, crm.AttachedToClaim, updated.ID, files)
 	if err != nil {
 		return err
 	}
@@ -408,20 +431,20 @@ func (s *Service) claimStep(ctx context.Context, w bot.ReplyWriter, r *request, 
 }
 
 // tellAssignee lets a newly assigned person know, on their platforms.
-func (s *Service) tellAssignee(ctx context.Context, r *request, c *crm.Claim, p *crm.Person) {
-	loc, tz := s.personLocale(p)
+func (s *service) tellAssignee(ctx context.Context, r *core.Request, c *crm.Claim, p *crm.Person) {
+	loc, tz := s.kit.PersonLocale(p)
 	name := ""
 	if cl, err := s.store.Client(ctx, c.ClientID); err == nil {
 		name = cl.Name
 	}
 	text := loc.T("claim.assigned_to_you", "id", c.Ref(), "name", name, "by", r.Me.Name,
 		"resolve", dates.FormatTime(c.ResolveDue.In(tz), loc.Lang())) + "\n" + quoteText(loc.Lang(), c.Text, 300)
-	s.notify(ctx, p, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}})
+	s.kit.Notify(ctx, p, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: loc.T("claim.button.card", "id", c.Ref()), Data: "/claim " + c.Ref()}}}})
 }
 
 // claimError puts the translated status and step into a refused step's
 // message, since the router translates only the message key.
-func claimError(r *request, err error) error {
+func claimError(r *core.Request, err error) error {
 	var ce *crm.Error
 	if !errors.As(err, &ce) || ce.Args == nil {
 		return err
@@ -443,7 +466,7 @@ func claimError(r *request, err error) error {
 }
 
 // claimButtons offers the next steps that need no typing.
-func claimButtons(r *request, c *crm.Claim, withCard bool) [][]bot.Button {
+func claimButtons(r *core.Request, c *crm.Claim, withCard bool) [][]bot.Button {
 	ref := c.Ref()
 	var row []bot.Button
 	if crm.CanApply(c.Status, crm.StepAck) {
@@ -484,33 +507,14 @@ func categoryName(t func(string, ...any) string, c string) string {
 // Bulgarian, “…” in English.
 func quoteText(lang, s string, n int) string {
 	if lang == "bg" {
-		return "„" + truncate(s, n) + "“"
+		return "„" + core.Truncate(s, n) + "“"
 	}
-	return "“" + truncate(s, n) + "”"
-}
-
-// personLocale is the language and time zone of a person outside a
-// conversation (notifications).
-func (s *Service) personLocale(p *crm.Person) (loc interface {
-	T(string, ...any) string
-	Lang() string
-}, tz *time.Location) {
-	lang := s.cfg.Lang
-	if p != nil && p.Lang != "" {
-		lang = p.Lang
-	}
-	tz = s.cfg.TZ
-	if p != nil && p.TZ != "" {
-		if l, err := time.LoadLocation(p.TZ); err == nil {
-			tz = l
-		}
-	}
-	return s.cat.For(lang), tz
+	return "“" + core.Truncate(s, n) + "”"
 }
 
 // claimCard is the card of one claim: its facts, then the text and the
 // timeline.
-func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Reply {
+func (s *service) claimCard(r *core.Request, c *crm.Claim, client *crm.Client) bot.Reply {
 	rep := bot.Reply{Title: r.T("claim.card_title", "id", c.Ref(), "name", client.Name)}
 	add := func(label, value string) {
 		if value != "" {
@@ -561,7 +565,7 @@ func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Re
 	}
 
 	// The timeline follows the facts, one step a line, the latest last.
-	rep.Text = quoteText(r.Loc.Lang(), c.Text, maxTextRunes)
+	rep.Text = quoteText(r.Loc.Lang(), c.Text, core.MaxTextRunes)
 	steps := c.Timeline
 	const maxSteps = 30
 	if len(steps) > maxSteps {
@@ -578,7 +582,7 @@ func (s *Service) claimCard(r *request, c *crm.Claim, client *crm.Client) bot.Re
 }
 
 // stepActor names who took a step (the bot for escalations).
-func stepActor(r *request, st crm.ClaimStep) string {
+func stepActor(r *core.Request, st crm.ClaimStep) string {
 	if st.By == 0 {
 		return r.T("claim.bot")
 	}
@@ -586,12 +590,12 @@ func stepActor(r *request, st crm.ClaimStep) string {
 }
 
 // stepText says what a step did.
-func stepText(r *request, st crm.ClaimStep) string {
+func stepText(r *core.Request, st crm.ClaimStep) string {
 	with := func(s string) string {
 		if st.Text == "" {
 			return s
 		}
-		return s + ": " + truncate(st.Text, 300)
+		return s + ": " + core.Truncate(st.Text, 300)
 	}
 	switch st.Kind {
 	case crm.StepReceived:
@@ -613,7 +617,7 @@ func stepText(r *request, st crm.ClaimStep) string {
 }
 
 // claimHint tells what to type for the next steps that need text.
-func claimHint(r *request, c *crm.Claim) string {
+func claimHint(r *core.Request, c *crm.Claim) string {
 	if c.Status.Open() {
 		return r.T("claim.hint_open", "id", c.Ref())
 	}
@@ -621,7 +625,7 @@ func claimHint(r *request, c *crm.Claim) string {
 }
 
 // claimLine is one claim in a list, /today or the client card.
-func claimLine(r *request, s *crm.ClaimSummary, clientName string, withOwner bool) string {
+func claimLine(r *core.Request, s *crm.ClaimSummary, clientName string, withOwner bool) string {
 	var b strings.Builder
 	if s.Overdue(r.Now) {
 		b.WriteString("⚠ ")
@@ -714,7 +718,7 @@ var claimScopeWords = map[string]string{
 
 // parseClaimFilter reads the words of "/claims": a status, a scope or
 // @person, category= and severity=, and the rest as a client name.
-func (r *request) parseClaimFilter(words []string) (claimFilter, error) {
+func parseClaimFilter(r *core.Request, words []string) (claimFilter, error) {
 	f := claimFilter{status: "open"}
 	var name []string
 	for _, w := range words {
@@ -762,7 +766,7 @@ func (r *request) parseClaimFilter(words []string) (claimFilter, error) {
 
 // claimScope returns the people whose claims (as owner or assignee) the
 // filter covers.
-func (r *request) claimScope(f claimFilter) (map[uint64]bool, error) {
+func claimScope(r *core.Request, f claimFilter) (map[uint64]bool, error) {
 	set := map[uint64]bool{}
 	if f.person != nil {
 		if r.RightsOver(f.person.ID) == nil {
@@ -786,7 +790,7 @@ func (r *request) claimScope(f claimFilter) (map[uint64]bool, error) {
 }
 
 // claimsCmd dispatches "/claims …": lists, "report" and "settings".
-func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) > 0 {
 		switch strings.ToLower(args[0]) {
@@ -796,11 +800,11 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 			return s.claimSettingsCmd(ctx, w, r, args[1:])
 		}
 	}
-	f, err := r.parseClaimFilter(args)
+	f, err := parseClaimFilter(r, args)
 	if err != nil {
 		return err
 	}
-	set, err := r.claimScope(f)
+	set, err := claimScope(r, f)
 	if err != nil {
 		return err
 	}
@@ -880,7 +884,7 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 		return w.Reply(ctx, bot.Reply{Text: title})
 	}
 	pg := r.Page(maxClaimList)
-	shown, more := core.PageOf(r.Request, list, pg)
+	shown, more := core.PageOf(r, list, pg)
 	names, err := s.clientNames(ctx, shown)
 	if err != nil {
 		return err
@@ -901,17 +905,17 @@ func (s *Service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 }
 
 // clientNames returns the names of the clients of the given claims.
-func (s *Service) clientNames(ctx context.Context, list []crm.ClaimSummary) (map[uint64]string, error) {
+func (s *service) clientNames(ctx context.Context, list []crm.ClaimSummary) (map[uint64]string, error) {
 	ids := make([]uint64, len(list))
 	for i, sm := range list {
 		ids[i] = sm.ClientID
 	}
-	return s.clientNamesOf(ctx, ids)
+	return core.ClientNames(ctx, s.store, ids)
 }
 
 // claimAgenda adds to /today the claims of the given people (as owner or
 // assignee) whose acknowledge or resolve deadline passed or falls today.
-func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]agendaItem, error) {
+func (s *service) claimAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var due []crm.ClaimSummary
 	sums, err := s.store.ClaimsOf(ctx, owners, true)
 	if err != nil {
@@ -936,7 +940,7 @@ func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, 
 	if err != nil {
 		return nil, err
 	}
-	items := make([]agendaItem, 0, len(due))
+	items := make([]core.AgendaItem, 0, len(due))
 	for _, sm := range due {
 		ref := crm.ClaimRef(sm.ID)
 		at := sm.ResolveDue
@@ -951,14 +955,14 @@ func (s *Service) claimAgenda(ctx context.Context, r *request, owners []uint64, 
 		if sm.Status.AwaitsAck() {
 			buttons = append([]bot.Button{{Label: "✓ " + r.T("claim.button.ack") + " " + ref, Data: "/claim ack " + ref}}, buttons...)
 		}
-		items = append(items, agendaItem{Due: at, Text: line, Buttons: buttons})
+		items = append(items, core.AgendaItem{Due: at, Text: line, Buttons: buttons})
 	}
 	return items, nil
 }
 
 // claimCardSection adds the open claims and the 12-month claim count to
 // the client card.
-func (s *Service) claimCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+func (s *service) claimCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
 	claims, err := s.store.ClientClaims(ctx, c.ID)
 	if err != nil || len(claims) == 0 {
 		return nil, err
@@ -990,7 +994,7 @@ func (s *Service) claimCardSection(ctx context.Context, r *request, c *crm.Clien
 // passed is escalated once to the owner's supervisor. The decision and its
 // marker are written in one transaction by the store; delivery follows,
 // and an undelivered message is retried on the next ticks.
-func (s *Service) escalateClaims(ctx context.Context, now time.Time) error {
+func (s *service) escalateClaims(ctx context.Context, now time.Time) error {
 	people, err := s.store.People(ctx)
 	if err != nil {
 		return err
@@ -1013,19 +1017,19 @@ func (s *Service) escalateClaims(ctx context.Context, now time.Time) error {
 	for _, e := range pending {
 		p := byID[e.To]
 		c, err := s.store.Claim(ctx, e.ClaimID)
-		if err != nil || s.notifier == nil || !p.Active() {
+		if err != nil || s.kit.Notifier == nil || !p.Active() {
 			if err != nil && !crm.IsNotFound(err) {
 				return err
 			}
-			s.log.Warn("claim escalation not deliverable", "claim", crm.ClaimRef(e.ClaimID), "to", e.To)
+			s.kit.Log.Warn("claim escalation not deliverable", "claim", crm.ClaimRef(e.ClaimID), "to", e.To)
 			if err := s.store.FinishEscalation(ctx, e.ClaimID, false, 1); err != nil {
 				return err
 			}
 			continue
 		}
-		ok := s.notify(ctx, p, s.escalationReply(ctx, p, c, byID))
+		ok := s.kit.Notify(ctx, p, s.escalationReply(ctx, p, c, byID))
 		if !ok && e.Attempts+1 >= maxEscalationAttempts {
-			s.log.Error("claim escalation given up", "claim", c.Ref(), "to", p.ID)
+			s.kit.Log.Error("claim escalation given up", "claim", c.Ref(), "to", p.ID)
 		}
 		if err := s.store.FinishEscalation(ctx, e.ClaimID, ok, maxEscalationAttempts); err != nil {
 			return err
@@ -1059,8 +1063,8 @@ func escalationTarget(people map[uint64]*crm.Person, owner uint64) uint64 {
 
 // escalationReply is the message to the supervisor, in their language and
 // time zone.
-func (s *Service) escalationReply(ctx context.Context, to *crm.Person, c *crm.Claim, people map[uint64]*crm.Person) bot.Reply {
-	loc, tz := s.personLocale(to)
+func (s *service) escalationReply(ctx context.Context, to *crm.Person, c *crm.Claim, people map[uint64]*crm.Person) bot.Reply {
+	loc, tz := s.kit.PersonLocale(to)
 	name := ""
 	if cl, err := s.store.Client(ctx, c.ClientID); err == nil {
 		name = cl.Name

@@ -1,0 +1,77 @@
+package claims
+
+import (
+	"testing"
+
+	"accountbot/crm"
+	"accountbot/i18n"
+)
+
+func TestTakeClaimKV(t *testing.T) {
+	tests := []struct {
+		in, text string
+		kv       map[string]string
+	}{
+		{`broken severity=high`, "broken", map[string]string{"severity": "high"}},
+		{`broken remedy="replace them" category=delivery now`, "broken now", map[string]string{"remedy": "replace them", "category": "delivery"}},
+		{`a=b stays and url=x stays`, "a=b stays and url=x stays", map[string]string{}},
+		{`счупени тежест=висока искане="нова доставка"`, "счупени", map[string]string{"severity": "висока", "remedy": "нова доставка"}},
+		{`quote "inside" text cause="say \"no\""`, `quote "inside" text cause="say \"no\""`, map[string]string{}},
+	}
+	for _, tt := range tests {
+		text, kv := takeClaimKV(tt.in, "severity", "category", "remedy")
+		if text != tt.text || len(kv) != len(tt.kv) {
+			t.Errorf("takeClaimKV(%q) = %q %v", tt.in, text, kv)
+			continue
+		}
+		for k, v := range tt.kv {
+			if kv[k] != v {
+				t.Errorf("takeClaimKV(%q)[%s] = %q, want %q", tt.in, k, kv[k], v)
+			}
+		}
+	}
+}
+
+// TestClaimsWordsExist checks the message keys that the claims code builds
+// from domain words, which the i18n completeness test cannot see.
+func TestClaimsWordsExist(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, st := range crm.ClaimStatuses {
+		keys = append(keys, "claim.status."+string(st))
+	}
+	for _, sev := range crm.Severities {
+		keys = append(keys, "claim.severity."+string(sev))
+	}
+	for _, c := range crm.ClaimCategories {
+		keys = append(keys, "claim.category."+c)
+	}
+	for _, a := range []crm.CorrectiveAction{crm.ActionCorrective, crm.ActionPreventive, crm.ActionNone} {
+		keys = append(keys, "claim.action."+string(a))
+	}
+	for _, k := range []crm.ClaimStepKind{crm.StepAck, crm.StepInvestigate, crm.StepNote, crm.StepAssign, crm.StepRespond, crm.StepResolve, crm.StepReject, crm.StepReopen, crm.StepSatisfied, crm.StepEscalated} {
+		keys = append(keys, "claim.verb."+string(k))
+	}
+	for _, k := range claimSteps {
+		keys = append(keys, "claim."+string(k)+"_usage")
+	}
+	for _, k := range []crm.ClaimStepKind{crm.StepReceived, crm.StepAck, crm.StepInvestigate, crm.StepNote, crm.StepRespond, crm.StepReject, crm.StepReopen} {
+		keys = append(keys, "claim.step."+string(k))
+	}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		keys = append(keys, "claim.weekday."+d)
+	}
+	for _, st := range claimStatusWords {
+		keys = append(keys, "claims.title."+st)
+	}
+	for _, lang := range i18n.Languages {
+		for _, k := range keys {
+			if !cat.Has(lang, k) {
+				t.Errorf("%s has no %q", lang, k)
+			}
+		}
+	}
+}

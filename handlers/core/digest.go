@@ -1,0 +1,104 @@
+package core
+
+import (
+	"context"
+	"time"
+
+	"accountbot/crm"
+)
+
+// DigestScope is what one digest covers and for whom. Its request speaks
+// the reader's language and time zone and holds the rights of Subject
+// (Me is the subject), so sections can use r.T, r.FmtDate and
+// r.RightsOver as in any command.
+type DigestScope struct {
+	*Request
+	// Reader gets the digest; Subject is whose scope it shows: the reader,
+	// or the absent person the reader stands in for.
+	Reader, Subject *crm.Person
+	// Owners are the people whose work the digest covers, by id: a
+	// supervisor's reports, everyone for a head, the manager themselves.
+	Owners []uint64
+	Period DigestPeriod
+	// Full is set for the detailed digest behind the button.
+	Full bool
+}
+
+// Personal reports whether the digest covers the subject's own work only.
+func (sc *DigestScope) Personal() bool {
+	return len(sc.Owners) == 1 && sc.Owners[0] == sc.Subject.ID
+}
+
+// DigestSection adds one part to a digest. It reads what sc covers (the
+// people sc.Owners, seen with the rights of sc.Subject, in sc.Period) and
+// returns lines, "needs you" items, per-person figures and chart data; nil
+// when it has nothing to say. It writes in the reader's language (sc.T,
+// sc.FmtDate) and never formats for a platform.
+type DigestSection func(ctx context.Context, sc *DigestScope) (*DigestPart, error)
+
+// DigestPart is what a section adds to a digest.
+type DigestPart struct {
+	// Lines are the section's summary, under the team totals. Keep to a
+	// few lines: the digest fits one phone screen.
+	Lines []string
+	// Detail are more lines, shown only in the detailed digest.
+	Detail []string
+	// Needs are items for the "needs you" list at the top.
+	Needs []DigestNeed
+	// PerOwner is a short figure appended to a person's row ("claims 2").
+	PerOwner map[uint64]string
+	// OwnerDetail are lines under a person's row in the detailed digest.
+	OwnerDetail map[uint64][]string
+	// Charts are drawn into the digest's image (none: no image).
+	Charts []DigestChart
+}
+
+// DigestPeriod is the time a digest covers.
+type DigestPeriod struct {
+	// Kind is crm.DigestDaily or crm.DigestWeekly.
+	Kind string
+	// Day is the digest's day: midnight in the reader's time zone.
+	Day time.Time
+	// From and To bound "in the period": [From, To). A scheduled digest
+	// covers whole days before Day; one asked for without a date runs to
+	// the moment it was asked.
+	From, To time.Time
+}
+
+// Weekly reports whether the period is a week.
+func (p DigestPeriod) Weekly() bool { return p.Kind == crm.DigestWeekly }
+
+// DigestNeed is one item of the "needs you" list.
+type DigestNeed struct {
+	// Rank orders the list, highest first (see the NeedRank constants).
+	Rank int
+	// Since orders items of one rank, oldest first.
+	Since time.Time
+	Text  string
+}
+
+// Ranks of "needs you" items: what can least wait comes first.
+const (
+	NeedRankBreach   = 100 // a claim's SLA is breached
+	NeedRankSlipping = 90  // a big deal is slipping
+	NeedRankOverdue  = 50  // overdue tasks and next steps
+	NeedRankInactive = 40  // a manager logged nothing for 3 working days
+)
+
+// DigestChart is the data of one chart in the digest image: one group of
+// bars per category, one bar per series (or one line per series).
+type DigestChart struct {
+	Title      string
+	Categories []string
+	Series     []ChartSeries
+	// Lines draws lines instead of grouped bars.
+	Lines bool
+}
+
+// ChartSeries is one named row of values, one per category.
+type ChartSeries struct {
+	Name   string
+	Values []float64
+	// Muted draws the series in grey: the earlier period in a comparison.
+	Muted bool
+}

@@ -1,0 +1,178 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/csvio"
+	"accountbot/dates"
+	"accountbot/i18n"
+)
+
+// A family (claims, deals, …) is a package that registers its commands
+// and what it adds to the views of others through a Registry, in its
+// Register function, and answers through the Requests the service hands
+// it. Families never import each other: a client card, /today, a digest
+// or an export shows what every family added to it, in the order the
+// families registered.
+
+// Spec declares one command.
+type Spec struct {
+	// Name is the command's canonical (English) name; its aliases in
+	// every language are the words "words.cmd.NAME" of the translations.
+	Name string
+	// MinRole is the least role that may use it ("" for anyone, even
+	// unknown senders).
+	MinRole crm.Role
+	// Run answers the command.
+	Run func(ctx context.Context, w bot.ReplyWriter, r *Request) error
+	// Family is the help page that lists the command; empty takes the
+	// family being registered (Registry.Family).
+	Family string
+	// Direct marks a command that needs a direct chat with the bot (a file
+	// sent to it): help in a channel leaves it out.
+	Direct bool
+}
+
+// AgendaItem is one line of /today.
+type AgendaItem struct {
+	Due     time.Time
+	Text    string
+	Buttons []bot.Button
+}
+
+// AgendaSource adds to /today the items of the given owners due by until
+// (overdue ones too), seen with r's rights.
+type AgendaSource func(ctx context.Context, r *Request, owners []uint64, until time.Time) ([]AgendaItem, error)
+
+// CardSection adds lines to a client card (nil: nothing to say).
+type CardSection func(ctx context.Context, r *Request, c *crm.Client) ([]bot.Field, error)
+
+// FactsSection adds one kind of open record (claims, deals, promises…)
+// to the facts that drafts and the note reader rely on.
+type FactsSection func(ctx context.Context, r *Request, c *crm.Client, f *crm.Facts) error
+
+// Job is work done on a schedule: it looks at the time and the store and
+// does what is due. Each job makes itself idempotent (a marker in the
+// store), so a restart or two ticks together never do it twice.
+type Job struct {
+	Name string
+	Run  func(ctx context.Context, now time.Time) error
+	// Upkeep marks a job that keeps derived data current and sends
+	// nothing (health scores); RunMessageJobs leaves it out.
+	Upkeep bool
+}
+
+// ExportWriter writes one table of "/export KIND": the header, then the
+// rows r may see.
+type ExportWriter func(ctx context.Context, r *Request, w *csvio.Writer) error
+
+// ClientRecords returns one kind of record in "/client export NAME":
+// everything of that kind about the client (JSON-encodable), or nil when
+// there is none. The store's erasure (store/erase.go) must erase the same
+// records on "/client forget".
+type ClientRecords func(ctx context.Context, r *Request, c *crm.Client) (any, error)
+
+// Registry is where a family registers itself; the service implements it.
+type Registry interface {
+	// Kit returns what the family's handlers use of the service.
+	Kit() *Kit
+	// Family makes the commands added until done is called belong to the
+	// help page family (the order of first use is the order of /help).
+	Family(family string) (done func())
+	// Add registers a command.
+	Add(sp *Spec)
+	// AddAgenda adds items to /today and the morning agenda.
+	AddAgenda(src AgendaSource)
+	// AddCardSection adds lines to the client card.
+	AddCardSection(sec CardSection)
+	// AddFacts adds records to the facts drafts rely on.
+	AddFacts(sec FactsSection)
+	// AddJob adds work to every tick of the scheduler.
+	AddJob(j Job)
+	// AddDigestSection adds a section to every digest, after those added
+	// before it.
+	AddDigestSection(name string, sec DigestSection)
+	// AddExport makes "/export NAME" send the CSV that write writes.
+	AddExport(name string, write ExportWriter)
+	// AddClientRecords adds a kind of record to "/client export NAME".
+	AddClientRecords(name string, collect ClientRecords)
+}
+
+// Kit is what every family's handlers share besides the request: the
+// clock, the translations, the defaults, the log, messages sent outside a
+// conversation, and the files a message brings.
+type Kit struct {
+	Clock   dates.Clock
+	Catalog *i18n.Catalog
+	// Lang and TZ are the company's defaults.
+	Lang string
+	TZ   *time.Location
+	Log  *slog.Logger
+	// Notifier reaches people outside a conversation; nil when none is
+	// configured (nothing is sent by itself).
+	Notifier bot.Notifier
+	// Files keeps the files a message brings (the capture family); nil
+	// when no family provides it.
+	Files Files
+	// ParseWeekdays reads typed days ("mon-fri", "пн,ср", "workdays") in
+	// any language.
+	ParseWeekdays func(s string) (crm.Weekdays, bool)
+}
+
+// Notify sends r to a person on every platform identity they have, and
+// reports whether any delivery succeeded.
+func (k *Kit) Notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
+	if k.Notifier == nil || p == nil {
+		return false
+	}
+	ok := false
+	for _, id := range p.Identities {
+		if err := k.Notifier.Notify(ctx, id, r); err != nil {
+			k.Log.Warn("notification not delivered", "person", p.ID, "identity", id, "err", err)
+			continue
+		}
+		ok = true
+	}
+	return ok
+}
+
+// PersonLocale is the language and time zone of a person outside a
+// conversation (notifications): theirs, else the company's.
+func (k *Kit) PersonLocale(p *crm.Person) (loc i18n.Localizer, tz *time.Location) {
+	lang := k.Lang
+	if p != nil && p.Lang != "" {
+		lang = p.Lang
+	}
+	tz = k.TZ
+	if p != nil && p.TZ != "" {
+		if l, err := time.LoadLocation(p.TZ); err == nil {
+			tz = l
+		}
+	}
+	return k.Catalog.For(lang), tz
+}
+
+// File is an attachment's bytes, downloaded before any record is
+// written, so that a file too large is refused with nothing saved.
+type File struct {
+	Att  bot.Attachment
+	Data []byte
+}
+
+// Files keeps the files that come with a message on the record the
+// message makes.
+type Files interface {
+	// Take downloads the files of r's message (nil when there are none);
+	// a file over the size limit is an error and nothing is kept.
+	Take(ctx context.Context, r *Request) ([]File, error)
+	// Keep stores files with the record kind/id of the client and returns
+	// the lines that say so, each after a newline ("" for no files).
+	Keep(ctx context.Context, r *Request, clientID uint64, kind string, id uint64, files []File) (string, error)
+	// Show adds to rep the files kept with the record kind/id of the
+	// client: a line for each and a button that sends it.
+	Show(ctx context.Context, r *Request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error)
+}

@@ -1,0 +1,60 @@
+package core
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"accountbot/crm"
+)
+
+// MaxTextRunes is the longest note, task or claim text kept.
+const MaxTextRunes = 4000
+
+// Truncate shortens s to n characters, the last one an ellipsis.
+func Truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// ClientNamer reads client names (a part of every family's port that
+// lists records of several clients).
+type ClientNamer interface {
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+}
+
+// ClientNames returns the names of the clients ids, "" for one that is
+// gone, and puts them on the request's trail (their names end up in the
+// reply, so the clients' erasure must reach it).
+func ClientNames(ctx context.Context, st ClientNamer, ids []uint64) (map[uint64]string, error) {
+	crm.TouchClient(ctx, ids...)
+	names, err := st.ClientNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, ok := names[id]; !ok {
+			names[id] = ""
+		}
+	}
+	return names, nil
+}
+
+// Median is the median of ds; ok is false when there are none.
+func Median(ds []time.Duration) (time.Duration, bool) {
+	if len(ds) == 0 {
+		return 0, false
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2], true
+	}
+	return (s[n/2-1] + s[n/2]) / 2, true
+}

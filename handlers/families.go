@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/csvio"
+	"accountbot/handlers/core"
+)
+
+// registry is how a family package (handlers/claims…) registers with the
+// service. Each hook goes into the same list as this package's own, so a
+// family outside the package takes its place in cards, /today, digests
+// and exports exactly where it registers.
+type registry struct{ s *Service }
+
+var _ core.Registry = registry{}
+
+// Kit returns the service's kit.
+func (g registry) Kit() *core.Kit { return g.s.kit }
+
+// Family makes the commands added until done belong to a help page.
+func (g registry) Family(family string) (done func()) { return g.s.inFamily(family) }
+
+// Add registers a command.
+func (g registry) Add(sp *core.Spec) {
+	g.s.add(&spec{name: sp.Name, minRole: sp.MinRole, family: sp.Family, direct: sp.Direct,
+		run: func(ctx context.Context, w bot.ReplyWriter, r *request) error { return sp.Run(ctx, w, r.Request) }})
+}
+
+// AddAgenda adds items to /today.
+func (g registry) AddAgenda(src core.AgendaSource) {
+	g.s.agenda = append(g.s.agenda, func(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+		return src(ctx, r.Request, owners, until)
+	})
+}
+
+// AddCardSection adds lines to the client card.
+func (g registry) AddCardSection(sec core.CardSection) {
+	g.s.card = append(g.s.card, func(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+		return sec(ctx, r.Request, c)
+	})
+}
+
+// AddFacts adds records to the facts drafts rely on.
+func (g registry) AddFacts(sec core.FactsSection) {
+	g.s.facts = append(g.s.facts, func(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
+		return sec(ctx, r.Request, c, f)
+	})
+}
+
+// AddJob adds work to every tick of the scheduler.
+func (g registry) AddJob(j core.Job) { g.s.jobs = append(g.s.jobs, j) }
+
+// AddDigestSection adds a section to every digest.
+func (g registry) AddDigestSection(name string, sec core.DigestSection) {
+	g.s.addDigestSection(name, func(ctx context.Context, sc *digestScope) (*digestPart, error) {
+		p, err := sec(ctx, &core.DigestScope{Request: sc.request.Request, Reader: sc.Reader, Subject: sc.Subject, Owners: sc.Owners, Period: sc.Period, Full: sc.Full})
+		if p == nil || err != nil {
+			return nil, err
+		}
+		return &digestPart{Lines: p.Lines, Detail: p.Detail, Needs: p.Needs, PerOwner: p.PerOwner, OwnerDetail: p.OwnerDetail, Charts: p.Charts}, nil
+	})
+}
+
+// AddExport makes "/export NAME" send a CSV.
+func (g registry) AddExport(name string, write core.ExportWriter) {
+	g.s.addExport(name, func(ctx context.Context, r *request, w *csvio.Writer) error { return write(ctx, r.Request, w) })
+}
+
+// AddClientRecords adds a kind of record to "/client export NAME".
+func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
+	g.s.addClientSection(name, func(ctx context.Context, r *request, c *crm.Client) (any, error) { return collect(ctx, r.Request, c) })
+}
+
+// captureFiles lends the capture family's file handling (capture.go) to
+// the family packages.
+type captureFiles struct{ s *Service }
+
+var _ core.Files = captureFiles{}
+
+// Take downloads the files of r's message.
+func (f captureFiles) Take(ctx context.Context, r *core.Request) ([]core.File, error) {
+	return f.s.takeFiles(ctx, &request{Request: r, svc: f.s})
+}
+
+// Keep stores files with a record.
+func (f captureFiles) Keep(ctx context.Context, r *core.Request, clientID uint64, kind string, id uint64, files []core.File) (string, error) {
+	return f.s.keepFiles(ctx, &request{Request: r, svc: f.s}, clientID, kind, id, files)
+}
+
+// Show adds the files kept with a record to a card.
+func (f captureFiles) Show(ctx context.Context, r *core.Request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
+	return f.s.withAttachments(ctx, &request{Request: r, svc: f.s}, rep, clientID, kind, id)
+}
