@@ -14,7 +14,7 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
-	"accountbot/store"
+	"accountbot/store/storetest"
 
 	"github.com/shopspring/decimal"
 )
@@ -73,11 +73,7 @@ func BenchmarkDigestSections(b *testing.B) {
 func digestSectionsCompany(b *testing.B) (*handlers.Service, []string, string) {
 	b.Helper()
 	ctx := context.Background()
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := storetest.Open(b)
 	cat, err := i18n.New()
 	if err != nil {
 		b.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 const (
@@ -62,12 +63,7 @@ func newSlackEnv(t testing.TB, o envOpts) *slackEnv {
 	t.Helper()
 	st := o.store
 	if st == nil {
-		var err error
-		st, err = store.Open(store.Options{InMemory: true, Logger: quietLog()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
+		st = storetest.OpenWith(t, store.Options{InMemory: true, Logger: quietLog()})
 	}
 	cat, err := i18n.New()
 	if err != nil {

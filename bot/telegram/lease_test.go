@@ -15,6 +15,7 @@ import (
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // dyingStore is a shared store as one replica sees it; kill makes the
@@ -57,11 +58,7 @@ func (c *pollCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 // takes over within the lease time and handles what comes next.
 func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
 	api := newFakeAPI(t)
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)

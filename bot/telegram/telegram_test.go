@@ -20,6 +20,7 @@ import (
 	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
+	"accountbot/store/storetest"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -70,10 +71,7 @@ type envConfig struct {
 func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	t.Helper()
 	api := newFakeAPI(t)
-	st, err := store.Open(store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t) // closed after the adapter stops (cleanups run last first)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +107,6 @@ func newTelegramEnv(t testing.TB, mods ...func(*envConfig)) *tgEnv {
 	e := &tgEnv{t: t, api: api, store: st, cat: cat, svc: svc, a: a, logs: logs, stop: func() {}}
 	t.Cleanup(func() {
 		e.stop()
-		st.Close()
 		if t.Failed() {
 			t.Logf("adapter log:\n%s", logs.String())
 		}
