@@ -24,13 +24,23 @@ type Model interface {
 var _ Model = (*llm.Client)(nil)
 
 // AssistantStore keeps follow-up drafts and the proposals read from notes,
-// under short ids that buttons refer to.
+// under short ids that buttons refer to. Both are derived copies of client
+// data: they go with the client's erasure (crm.WithClientTrail).
 type AssistantStore interface {
+	// CreateDraft stores d, giving it its id.
 	CreateDraft(ctx context.Context, d *crm.Draft) error
+	// Draft returns the draft with id, or crm.ErrNotFound.
 	Draft(ctx context.Context, id uint64) (*crm.Draft, error)
+	// UpdateDraft applies fn (which may be re-run) to the draft with id
+	// and stores it.
 	UpdateDraft(ctx context.Context, id uint64, fn func(*crm.Draft) error) (*crm.Draft, error)
+	// CreateProposal stores p, giving it its id.
 	CreateProposal(ctx context.Context, p *crm.Proposal) error
+	// Proposal returns the proposal with id, or crm.ErrNotFound.
 	Proposal(ctx context.Context, id uint64) (*crm.Proposal, error)
+	// UpdateProposal applies fn (which may be re-run) to the proposal with
+	// id and stores it; concurrent updates are serialised, so a check in
+	// fn (still pending?) holds when it commits.
 	UpdateProposal(ctx context.Context, id uint64, fn func(*crm.Proposal) error) (*crm.Proposal, error)
 }
 

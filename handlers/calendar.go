@@ -57,7 +57,13 @@ func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			return crm.Errorf(crm.EINVALID, "calendar.usage")
 		}
 	}
-	tok, err := s.mailStore().CalendarToken(ctx, r.Me.ID, reset, newFeedToken)
+	// A fresh token is made each time; the store keeps it only when the
+	// person has none or asked for a new one.
+	fresh, err := newFeedToken()
+	if err != nil {
+		return err
+	}
+	tok, err := s.mailStore().CalendarToken(ctx, r.Me.ID, reset, fresh)
 	if err != nil {
 		return err
 	}

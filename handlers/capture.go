@@ -48,23 +48,39 @@ const (
 )
 
 // CaptureStore keeps attachments and the pending captures that wait for
-// their client.
+// their client. An attachment is client data: it goes with its client's
+// erasure.
 type CaptureStore interface {
-	// SaveAttachment stores the bytes and the record, giving a its id; with
-	// a.ClientID 0 the file waits unlisted until FileAttachment.
+	// SaveAttachment stores the bytes and the record, giving a its id;
+	// with a.ClientID 0 the file waits, listed nowhere, until
+	// FileAttachment.
 	SaveAttachment(ctx context.Context, a *crm.Attachment, data []byte) error
+	// FileAttachment gives the waiting attachment id its client and the
+	// record it belongs to (kind and id, or "" and 0), and returns it; an
+	// unknown attachment or client is crm.ErrNotFound, one filed under
+	// another client a crm.ECONFLICT error.
 	FileAttachment(ctx context.Context, id, clientID uint64, recordKind string, recordID uint64) (*crm.Attachment, error)
+	// Attachment returns the record of attachment id, or crm.ErrNotFound.
 	Attachment(ctx context.Context, id uint64) (*crm.Attachment, error)
+	// AttachmentData returns the bytes of attachment id as stored.
 	AttachmentData(ctx context.Context, id uint64) ([]byte, error)
-	// ClientAttachments lists a client's attachments, oldest first.
+	// ClientAttachments returns the client's attachments, oldest first.
 	ClientAttachments(ctx context.Context, clientID uint64) ([]*crm.Attachment, error)
-	// DiscardAttachment drops a file that still waits for its client.
+	// DiscardAttachment drops a file that still waits for its client (a
+	// cancelled capture); a filed one stays.
 	DiscardAttachment(ctx context.Context, id uint64) error
-	// PutPendingCapture replaces the person's pending capture (new Seq).
+	// PutPendingCapture makes p the person's pending capture, giving it a
+	// new Seq; the one it replaces is dropped with its waiting file.
 	PutPendingCapture(ctx context.Context, p *crm.PendingCapture) error
+	// PendingCapture returns the person's pending capture, or
+	// crm.ErrNotFound when there is none or it is older than a day at now.
 	PendingCapture(ctx context.Context, personID uint64, now time.Time) (*crm.PendingCapture, error)
-	// TakePendingCapture removes and returns it when its Seq is seq.
+	// TakePendingCapture removes and returns the person's pending capture
+	// when its Seq is seq; an older question's seq is crm.ErrNotFound. Its
+	// waiting file stays, for the caller to file.
 	TakePendingCapture(ctx context.Context, personID, seq uint64) (*crm.PendingCapture, error)
+	// AppendToConversation adds line to the text of the client's
+	// conversation id logged at at (a visit's outcome sent after it).
 	AppendToConversation(ctx context.Context, clientID uint64, at time.Time, id uint64, line string) error
 }
 

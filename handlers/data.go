@@ -19,10 +19,23 @@ import (
 	"accountbot/handlers/core"
 )
 
-// DataStore is what import, export and erasure need beyond the core store.
+// DataStore is what import, export and erasure need beyond the other
+// ports.
 type DataStore interface {
+	// UpsertClients creates or updates the clients names (matched by
+	// normalised name) in batches of a few hundred, one transaction each.
+	// For row i, merge gets the existing client (nil for none) and returns
+	// the client to store and who changes it; it may be re-run and must
+	// not call the store; its error rejects that row alone. The results
+	// are in the order of names; a store error stops the import, and the
+	// batches committed before it stay written.
 	UpsertClients(ctx context.Context, at time.Time, names []string, merge crm.ClientMerge) ([]crm.UpsertResult, error)
+	// EraseClient removes the client and every record about it (every
+	// kind, derived copies included), counts one more erased client, and
+	// compacts the files so that none of it can be read back. Other
+	// writes wait while it runs.
 	EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error)
+	// ErasedClients returns how many clients were erased.
 	ErasedClients(ctx context.Context) (uint64, error)
 }
 

@@ -23,9 +23,12 @@ import (
 const dialogTTL = 15 * time.Minute
 
 // DialogStore keeps the dialog a person is in (a key-value with a time to
-// live; the Badger store's button tokens serve).
+// live; the store's button tokens serve).
 type DialogStore interface {
+	// PutToken keeps value under token for ttl, replacing what was there.
 	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
+	// Token returns the value kept under token, or crm.ErrNotFound when it
+	// is unknown or expired.
 	Token(ctx context.Context, token string) (string, error)
 }
 

@@ -13,26 +13,39 @@ import (
 )
 
 // MailStore keeps what e-mail and the calendar feed need: the client index
-// by e-mail, the claims of read messages, unmatched mail and feed tokens.
+// by e-mail, the claims of read messages (a message is decided once, across
+// replicas reading the same mailbox), unmatched mail and feed tokens.
 type MailStore interface {
-	// ClientsByEmail returns the clients whose e-mail field holds addr.
+	// ClientsByEmail returns the clients whose e-mail field holds addr (in
+	// any case), from the index (no client is scanned).
 	ClientsByEmail(ctx context.Context, addr string) ([]*crm.Client, error)
-	// LogMail logs conv for the message key unless that message was
-	// decided before; logged reports whether this call wrote it.
+	// LogMail logs conv as the message key unless that message was
+	// decided before (logged, or kept as unmatched), in one transaction;
+	// logged reports whether this call wrote it.
 	LogMail(ctx context.Context, key string, conv *crm.Conversation) (logged bool, err error)
 	// MailSeen reports whether the message key was decided before.
 	MailSeen(ctx context.Context, key string) (bool, error)
-	// KeepUnmatchedMail keeps a message that names no client, once.
+	// KeepUnmatchedMail keeps m, a message that names no client, for the
+	// heads unless its message was decided before; kept reports whether
+	// this call stored it.
 	KeepUnmatchedMail(ctx context.Context, m *crm.UnmatchedMail) (kept bool, err error)
+	// UnmatchedMails returns up to limit unmatched messages, newest first.
 	UnmatchedMails(ctx context.Context, limit int) ([]*crm.UnmatchedMail, error)
+	// UnmatchedMail returns the unmatched message id, or crm.ErrNotFound.
 	UnmatchedMail(ctx context.Context, id uint64) (*crm.UnmatchedMail, error)
-	// AttachUnmatchedMail logs conv and drops the message from the list.
+	// AttachUnmatchedMail logs conv for the unmatched message id and drops
+	// it from the list, in one transaction; a message attached already is
+	// crm.ErrNotFound.
 	AttachUnmatchedMail(ctx context.Context, id uint64, conv *crm.Conversation) error
+	// DropUnmatchedMail forgets the unmatched message id; its claim stays,
+	// so it is not read again.
 	DropUnmatchedMail(ctx context.Context, id uint64) error
-	// CalendarToken returns the person's feed token, made with newToken
-	// when there is none or when reset asks for a new one.
-	CalendarToken(ctx context.Context, person uint64, reset bool, newToken func() (string, error)) (string, error)
-	// CalendarOwner returns the person whose current token is tok.
+	// CalendarToken returns the person's feed token, storing fresh as it
+	// when the person has none or reset asks for a new one (the old one
+	// stops working in the same transaction).
+	CalendarToken(ctx context.Context, person uint64, reset bool, fresh string) (string, error)
+	// CalendarOwner returns the person whose current token is tok; an
+	// unknown or replaced token is crm.ErrNotFound.
 	CalendarOwner(ctx context.Context, tok string) (uint64, error)
 }
 

@@ -16,20 +16,28 @@ import (
 )
 
 // PushStore keeps what the bot needs to speak first: the reminders' ring
-// index, the claims of scheduled messages, and link codes.
+// index, the claims of scheduled messages (sent once across restarts and
+// replicas: claimed in a transaction before sending), and link codes.
 type PushStore interface {
-	// DueReminders returns up to limit ring-index entries due at or before
-	// until, soonest first, reading only those entries.
+	// DueReminders returns up to limit (0: all) ring-index entries due at
+	// or before until, soonest first, reading only those entries.
 	DueReminders(ctx context.Context, until time.Time, limit int) ([]crm.DueReminder, error)
-	// ClaimReminders marks the due reminders rung in one transaction and
-	// returns those this caller claimed (and so must send).
+	// ClaimReminders takes the due reminders out of the ring index and
+	// marks them rung at now, in one transaction, and returns the tasks
+	// this caller claimed and so must send; one done, moved or claimed by
+	// another tick or replica is left out.
 	ClaimReminders(ctx context.Context, due []crm.DueReminder, now time.Time) ([]*crm.Task, error)
-	// ClaimOnce records the scheduled message kind/key and reports whether
-	// this caller made the record (and so must send it).
+	// ClaimOnce records that the scheduled message kind/key is being sent
+	// and reports whether this caller made the record (and so must send
+	// it); the record lasts a month.
 	ClaimOnce(ctx context.Context, kind, key string) (bool, error)
-	// CreateLinkCode stores a one-time link code.
+	// CreateLinkCode stores a one-time code that links another identity
+	// to its person.
 	CreateLinkCode(ctx context.Context, lc *crm.LinkCode) error
-	// LinkIdentity joins identity to the person who made code.
+	// LinkIdentity joins identity to the person who made code and returns
+	// them, in one transaction: the code works once and before it
+	// expires (else crm.ENOTFOUND), and an identity someone holds is a
+	// crm.ECONFLICT error.
 	LinkIdentity(ctx context.Context, code, identity string, now time.Time) (*crm.Person, error)
 }
 

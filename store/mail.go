@@ -256,10 +256,10 @@ func (s *Store) DropUnmatchedMail(ctx context.Context, id uint64) error {
 	})
 }
 
-// CalendarToken returns the person's calendar feed token, making one with
-// newToken when they have none (or always, with reset). The old token of a
-// reset stops working in the same transaction.
-func (s *Store) CalendarToken(ctx context.Context, person uint64, reset bool, newToken func() (string, error)) (string, error) {
+// CalendarToken returns the person's calendar feed token, storing fresh as
+// it when they have none (or always, with reset). The old token of a reset
+// stops working in the same transaction.
+func (s *Store) CalendarToken(ctx context.Context, person uint64, reset bool, fresh string) (string, error) {
 	var tok string
 	err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
 		tok = ""
@@ -275,10 +275,7 @@ func (s *Store) CalendarToken(ctx context.Context, person uint64, reset bool, ne
 			tok = old
 			return nil
 		}
-		t, err := newToken()
-		if err != nil {
-			return err
-		}
+		t := fresh
 		if old != "" {
 			if err := tx.del(key("calt/", hashHex(old))); err != nil {
 				return err

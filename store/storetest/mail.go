@@ -23,16 +23,15 @@ func testMailClaimsAndFeedTokens(t *testing.T, open func() *store.Store) {
 	if kept, _ := s.KeepUnmatchedMail(ctx, &crm.UnmatchedMail{Key: "mid:x@y", At: time.Now()}); kept {
 		t.Fatal("a logged message was kept again as unmatched")
 	}
-	n := 0
-	tokens := func() (string, error) { n++; return "tok-" + string(rune('a'+n)) + "-0123456789abcdefghij", nil }
-	t1, _ := s.CalendarToken(ctx, 7, false, tokens)
-	if again, _ := s.CalendarToken(ctx, 7, false, tokens); again != t1 {
+	token := func(n int) string { return "tok-" + string(rune('a'+n)) + "-0123456789abcdefghij" }
+	t1, _ := s.CalendarToken(ctx, 7, false, token(1))
+	if again, _ := s.CalendarToken(ctx, 7, false, token(2)); again != t1 {
 		t.Fatal("a second call made a new token")
 	}
 	if p, err := s.CalendarOwner(ctx, t1); err != nil || p != 7 {
 		t.Fatalf("owner %d %v", p, err)
 	}
-	t2, _ := s.CalendarToken(ctx, 7, true, tokens)
+	t2, _ := s.CalendarToken(ctx, 7, true, token(3))
 	if _, err := s.CalendarOwner(ctx, t1); !crm.IsNotFound(err) || t2 == t1 {
 		t.Fatalf("the old token after a reset: %v", err)
 	}
