@@ -147,7 +147,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 				continue
 			}
 			m := m
-			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: eventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
+			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: core.EventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
 				format: func(name string) string {
 					if m.Topic != "" {
 						return r.T("calendar.meeting_topic", "name", name, "topic", oneLine(m.Topic))
@@ -161,7 +161,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		}
 		for _, t := range tasks {
 			t := t
-			it := feedItem{uid: eventUID("task", t.ID), desc: t.Text}
+			it := feedItem{uid: core.EventUID("task", t.ID), desc: t.Text}
 			if !t.At.IsZero() {
 				it.start, it.end = t.At, t.At.Add(taskLength)
 			} else {
@@ -180,24 +180,19 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 		}
 		for _, p := range proms {
 			p := p
-			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: eventUID("promise", p.ID), start: dates.Day(p.Due, r.TZ), allDay: true, desc: p.Text},
+			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: core.EventUID("promise", p.ID), start: dates.Day(p.Due, r.TZ), allDay: true, desc: p.Text},
 				format: func(name string) string {
 					return r.T("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
 				}})
 		}
-		claims, err := s.store.ClaimsOf(ctx, []uint64{o}, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range claims {
-			c := c
-			if c.ResolveDue.IsZero() || c.ResolveDue.After(until) || !r.SeesClaim(c.OwnerID, c.AssigneeID) {
-				continue
+		for _, src := range s.calendar {
+			more, err := src(ctx, r.Request, o, until)
+			if err != nil {
+				return nil, err
 			}
-			ps = append(ps, pending{client: c.ClientID, item: feedItem{uid: eventUID("claim", c.ID), start: dates.Day(c.ResolveDue, r.TZ), allDay: true},
-				format: func(name string) string {
-					return r.T("calendar.claim", "id", core.IDRef("C", c.ID), "name", name)
-				}})
+			for _, it := range more {
+				ps = append(ps, pending{client: it.Client, item: feedItem{uid: it.UID, start: it.Start, end: it.End, allDay: it.AllDay, desc: it.Desc}, format: it.Summary})
+			}
 		}
 	}
 	for _, p := range ps {
@@ -236,11 +231,6 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			summary: r.T("calendar.empty"), start: r.Today(), allDay: true}.event(stamp).Component)
 	}
 	return cal, nil
-}
-
-// eventUID is the stable UID of a record's calendar entry.
-func eventUID(kind string, id uint64) string {
-	return "accountbot-" + kind + "-" + strconv.FormatUint(id, 10) + "@accountbot"
 }
 
 func newCalendar(method string) *ical.Calendar {
@@ -316,7 +306,7 @@ func foldLines(w io.Writer, src []byte) {
 func meetingInvitation(method string, m *crm.Meeting, organizer, organizerName, attendee, attendeeName, summary string, stamp time.Time) ([]byte, error) {
 	cal := newCalendar(method)
 	ev := ical.NewEvent()
-	ev.Props.SetText(ical.PropUID, eventUID("meeting", m.ID))
+	ev.Props.SetText(ical.PropUID, core.EventUID("meeting", m.ID))
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp.UTC())
 	ev.Props.SetDateTime(ical.PropDateTimeStart, m.At.UTC())
 	ev.Props.SetDateTime(ical.PropDateTimeEnd, m.At.Add(meetingLength).UTC())

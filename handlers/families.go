@@ -75,6 +75,9 @@ func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
 	g.s.addClientSection(name, func(ctx context.Context, r *request, c *crm.Client) (any, error) { return collect(ctx, r.Request, c) })
 }
 
+// AddCalendar adds entries to the calendar feed.
+func (g registry) AddCalendar(src core.CalendarSource) { g.s.calendar = append(g.s.calendar, src) }
+
 // captureFiles lends the capture family's file handling (capture.go) to
 // the family packages.
 type captureFiles struct{ s *Service }

@@ -250,6 +250,8 @@ type Service struct {
 	lex *lexicon
 	// kit is what the family packages share of the service (families.go).
 	kit *core.Kit
+	// calendar add entries to calendar feeds (calendar.go), per owner.
+	calendar []core.CalendarSource
 	// errs are mistakes in how the commands and their words were declared,
 	// found while New registered them (New returns them).
 	errs []error

@@ -107,8 +107,8 @@ type service struct {
 }
 
 // Register adds /claim and /claims, the claims in /today, on the client
-// card, in drafts' facts, in digests and in exports, and the escalation
-// of breached claims, to the service behind reg.
+// card, in drafts' facts, in digests, in exports and in calendar feeds,
+// and the escalation of breached claims, to the service behind reg.
 func Register(reg core.Registry, st Store) {
 	s := &service{kit: reg.Kit(), store: st}
 	defer reg.Family("claims")()
@@ -123,6 +123,7 @@ func Register(reg core.Registry, st Store) {
 	reg.AddClientRecords("claims", func(ctx context.Context, r *core.Request, c *crm.Client) (any, error) {
 		return s.store.ClientClaims(ctx, c.ID)
 	})
+	reg.AddCalendar(s.claimCalendar)
 }
 
 // claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.

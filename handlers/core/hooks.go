@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"accountbot/bot"
@@ -76,6 +77,31 @@ type ExportWriter func(ctx context.Context, r *Request, w *csvio.Writer) error
 // records on "/client forget".
 type ClientRecords func(ctx context.Context, r *Request, c *crm.Client) (any, error)
 
+// CalendarItem is one entry of a person's calendar feed (/calendar).
+type CalendarItem struct {
+	// UID is the entry's stable id (EventUID).
+	UID string
+	// Client is the client the entry is about (0: none).
+	Client uint64
+	// Start and End bound the entry; an all-day entry has its day's
+	// midnight as Start.
+	Start, End time.Time
+	AllDay     bool
+	Desc       string
+	// Summary writes the entry's title once the client's name is known.
+	Summary func(clientName string) string
+}
+
+// CalendarSource adds the entries of owner due by until to the calendar
+// feed of r's sender (who sees owner), after the meetings, tasks and
+// promises of the same owner.
+type CalendarSource func(ctx context.Context, r *Request, owner uint64, until time.Time) ([]CalendarItem, error)
+
+// EventUID is the stable UID of a record's calendar entry.
+func EventUID(kind string, id uint64) string {
+	return "accountbot-" + kind + "-" + strconv.FormatUint(id, 10) + "@accountbot"
+}
+
 // Registry is where a family registers itself; the service implements it.
 type Registry interface {
 	// Kit returns what the family's handlers use of the service.
@@ -100,6 +126,8 @@ type Registry interface {
 	AddExport(name string, write ExportWriter)
 	// AddClientRecords adds a kind of record to "/client export NAME".
 	AddClientRecords(name string, collect ClientRecords)
+	// AddCalendar adds entries to the calendar feed.
+	AddCalendar(src CalendarSource)
 }
 
 // Kit is what every family's handlers share besides the request: the
