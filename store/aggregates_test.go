@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"maps"
 	"math/rand"
@@ -487,6 +488,21 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.check(restored, "after a restore")
+			// A read-only request (a model's tools) on a store whose
+			// newer indexes are not built yet answers the same without
+			// them.
+			if err := restored.dropKeys([][]byte{[]byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker,
+				[]byte("con/"), ownerNamesMarker, []byte("cva/"), convOwnersMarker}); err != nil {
+				t.Fatal(err)
+			}
+			func() {
+				defer func(c context.Context) { ctx = c }(ctx)
+				ctx = crm.WithReadOnly(ctx)
+				w.checkPages(restored, "read-only, before the indexes")
+				w.checkStalePages(restored, "read-only, before the indexes")
+				w.checkStaleCounts(restored, "read-only, before the indexes")
+				w.checkActivity(restored, "read-only, before the indexes")
+			}()
 			if err := restored.dropAggregates(); err != nil {
 				t.Fatal(err)
 			}

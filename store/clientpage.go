@@ -103,12 +103,15 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 	}
 	byOwners := !q.Stale && len(q.Owners) > 0
 	if byOwners {
-		if err := s.ensureOwnerNames(ctx); err != nil {
+		var err error
+		if byOwners, err = s.indexReady(ctx, s.ensureOwnerNames, ownerNamesMarker, ownerNamesVersion); err != nil {
 			return out, err
 		}
 	}
-	if q.Stale {
-		if err := s.ensureStale(ctx); err != nil {
+	counted := q.Stale
+	if counted {
+		var err error
+		if counted, err = s.indexReady(ctx, s.ensureStale, staleMarker, staleVersion); err != nil {
 			return out, err
 		}
 	}
@@ -131,7 +134,7 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 			}
 			out.Total += int(n)
 		}
-		if q.Stale && out.Total <= staleScanMax {
+		if q.Stale && (out.Total <= staleScanMax || !counted) {
 			return tx.stalePage(q, &out)
 		}
 		if q.Stale {

@@ -212,3 +212,20 @@ func eraseOwnerNames(tx *Tx, id uint64) ([][]byte, int, error) {
 	}
 	return keys, 0, nil
 }
+
+// indexReady completes an index with ensure and reports true, or, in a
+// read-only request (which may not write), reports whether the index's
+// marker says it is complete: a read that finds it incomplete takes the
+// way that needs no index.
+func (s *Store) indexReady(ctx context.Context, ensure func(context.Context) error, marker []byte, version byte) (bool, error) {
+	if !crm.ReadOnly(ctx) {
+		return true, ensure(ctx)
+	}
+	ok := false
+	err := s.view(ctx, func(tx *Tx) error {
+		var err error
+		ok, err = tx.markerAt(marker, version)
+		return err
+	})
+	return ok, err
+}

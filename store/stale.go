@@ -344,12 +344,35 @@ func (tx *Tx) staleCorrection(owner uint64, tb0, rb0, tb, rb int64) (delta, seen
 // counts: a few reads per owner, whatever the size of their book.
 func (s *Store) staleCounts(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error) {
 	var out crm.StaleList
-	if err := s.ensureStale(ctx); err != nil {
+	indexed, err := s.indexReady(ctx, s.ensureStale, staleMarker, staleVersion)
+	if err != nil {
 		return out, err
 	}
 	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
+	if !indexed {
+		// A read-only request on a store not yet indexed: every owner
+		// index entry.
+		err := s.view(ctx, func(tx *Tx) error {
+			out = crm.StaleList{ByOwner: make(map[uint64]int, len(q.Owners))}
+			for _, o := range q.Owners {
+				n := 0
+				if err := tx.eachOwnerEntry(o, func(_ uint64, e ownerEntry) (bool, error) {
+					if e.stale(tb, rb) {
+						n++
+					}
+					return true, nil
+				}); err != nil {
+					return err
+				}
+				out.ByOwner[o] = n
+				out.Total += n
+			}
+			return nil
+		})
+		return out, err
+	}
 	var maintain []uint64
-	err := s.view(ctx, func(tx *Tx) error {
+	err = s.view(ctx, func(tx *Tx) error {
 		out, maintain = crm.StaleList{ByOwner: make(map[uint64]int, len(q.Owners))}, nil
 		for _, o := range q.Owners {
 			n, m, err := tx.ownerStale(o, tb, rb)
