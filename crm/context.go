@@ -26,7 +26,12 @@ func (d *delivery) Claim()        { d.claimed.Store(true) }
 // WithDeliveryKey marks ctx as handling the platform delivery key (for
 // example "telegram/update/123" or "slack/event/Ev123"). The store records
 // the key with the first write the request commits, in the same
-// transaction, so that a redelivery can never write twice.
+// transaction, so that a redelivery can never write twice: its writes
+// return ErrDuplicate. This is a rule of every store port (stated with
+// them in handlers/service.go) and of the contract suite
+// (store/storetest.RunDeliveries): a read, a failed write or a write under
+// WithoutDeliveryKey records nothing, and later writes of the same request
+// still write.
 func WithDeliveryKey(ctx context.Context, key string) context.Context {
 	if key == "" {
 		return ctx
