@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,5 +90,45 @@ func testMarkDeliveredAndUnreachable(t *testing.T, open func() *store.Store) {
 	}
 	if err := s.MarkUnreachable(ctx, "telegram:999"); err != nil {
 		t.Errorf("unknown identity: %v", err)
+	}
+}
+
+// testConcurrentRedelivery delivers one update to many handlers at once
+// (a platform's retry reaching two replicas): exactly one write lands,
+// every other one is a duplicate, and the key is delivered.
+func testConcurrentRedelivery(t *testing.T, open func() *store.Store) {
+	s := opened(t, open)
+	c := addDataClient(t, s, "Acme", 1)
+	const deliveries = 12
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	for i := range deliveries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dctx := crm.WithDeliveryKey(ctx, "telegram/update/77")
+			err := s.LogConversation(dctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: fmt.Sprint("delivery ", i), At: dataT0}, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				outcomes["written"]++
+			case errors.Is(err, crm.ErrDuplicate):
+				outcomes["duplicate"]++
+			default:
+				t.Errorf("delivery %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if outcomes["written"] != 1 || outcomes["duplicate"] != deliveries-1 {
+		t.Errorf("outcomes %v, want 1 written and %d duplicates", outcomes, deliveries-1)
+	}
+	if convs, _ := s.Conversations(ctx, c.ID, 0); len(convs) != 1 {
+		t.Errorf("%d conversations from one update delivered %d times at once", len(convs), deliveries)
+	}
+	if ok, _ := s.Delivered(ctx, "telegram/update/77"); !ok {
+		t.Error("the update is not marked delivered")
 	}
 }

@@ -185,7 +185,8 @@ func RunErasure(t *testing.T, opener Opener) {
 
 // RunConcurrency specifies conflicting concurrent updates: every write
 // lands once, ids are handed out once, a digest's delivery is claimed by
-// one sender, and a playbook task is given once when recomputes race.
+// one sender, a playbook task is given once when recomputes race, and an
+// update delivered to many handlers at once is written once.
 // It needs no reopening, so it runs on in-memory engines too.
 func RunConcurrency(t *testing.T, opener Opener) {
 	runCases(t, opener, []contractCase{
@@ -193,6 +194,7 @@ func RunConcurrency(t *testing.T, opener Opener) {
 		{"concurrent logs lose nothing", testConcurrentLogsLoseNothing},
 		{"a digest claim is exclusive", testDigestClaimIsExclusive},
 		{"playbook task once under a race", testHealthPlaybookTaskOnceUnderRace},
+		{"one update delivered at once to many", testConcurrentRedelivery},
 	})
 }
 
