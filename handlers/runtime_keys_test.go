@@ -55,6 +55,12 @@ func TestRunTimeKeysExistInEveryLanguage(t *testing.T) {
 	for _, sp := range s.specs {
 		commands = append(commands, sp.name)
 	}
+	var writes []string
+	for _, q := range readOnlyQueries {
+		if q.writes != "" {
+			writes = append(writes, q.writes)
+		}
+	}
 	families := []struct {
 		prefix, suffix string
 		values         []string
@@ -98,7 +104,8 @@ func TestRunTimeKeysExistInEveryLanguage(t *testing.T) {
 		{"help.", ".usage", commands}, // help pages
 		{"help.", ".desc", commands},
 		{i18n.WordsPrefix + "cmd.", "", commands}, // command aliases
-		{"help.family.", "", s.families},          // help families
+		{"help.family.", "", s.families},
+		{i18n.WordsPrefix, "", writes}, // /ask's read-only check          // help families
 	}
 	for _, f := range families {
 		if len(f.values) == 0 {

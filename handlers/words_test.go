@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"accountbot/crm"
+	"accountbot/i18n"
 )
 
 // testLexicon returns the typed-word tables New builds from the embedded
@@ -113,5 +114,62 @@ func TestRolesTyped(t *testing.T) {
 	}
 	if _, ok := lx.role("boss"); ok {
 		t.Error("boss is a role")
+	}
+}
+
+// TestWordsAtOnePlaceDoNotCollide checks the places where words of
+// several groups are alternatives (a scope word or a stage after
+// /pipeline): no form may mean two things there, in any language.
+// (Words of one group are checked by i18n.TestWordsDoNotCollide.)
+func TestWordsAtOnePlaceDoNotCollide(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	places := map[string][]string{
+		"/pipeline WORD":   {"scope", "pipeline", "deal.stage"},
+		"/segments WORD":   {"scope", "segments.by"},
+		"/health WORD":     {"scope", "health.settings"},
+		"/renewals WORD":   {"scope", "renewals"},
+		"/clients WORD":    {"scope", "clients.stale"},
+		"/forecast WORD":   {"scope", "period"},
+		"/client WORD":     {"client", "clients"},
+		"/deal WORD":       {"deal"},
+		"/task WORD":       {"task"},
+		"/digest WORD":     {"digest"},
+		"/digest settings": {"digest.set"},
+		"/me KEY=":         {"me.key"},
+		"/agenda WORD":     {"agenda"},
+		"/note WORD":       {"note"},
+		"/followup WORD":   {"followup"},
+		"/meeting WORD":    {"meeting"},
+		"/promise WORD":    {"promise"},
+		"/renewal WORD":    {"renewal"},
+		"/plan NAME WORD":  {"plan", "cadence.named", "list.cadence_every"},
+	}
+	keys := cat.WordKeys("en")
+	for place, groups := range places {
+		owner := map[string]string{}
+		found := 0
+		for _, g := range groups {
+			// A group is one entry, or the entries one level under it.
+			full := i18n.WordsPrefix + g
+			for _, k := range keys {
+				rest, under := strings.CutPrefix(k, full+".")
+				if k != full && (!under || strings.Contains(rest, ".")) {
+					continue
+				}
+				found++
+				for _, w := range cat.Words(k) {
+					if o, ok := owner[w]; ok && o != k {
+						t.Errorf("%s: %q is both %s and %s", place, w, o, k)
+					}
+					owner[w] = k
+				}
+			}
+		}
+		if found < len(groups) {
+			t.Errorf("%s: %d entries for %d groups %v: a group has none", place, found, len(groups), groups)
+		}
 	}
 }
