@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"accountbot/crm"
+	"accountbot/i18n"
 )
 
 // ClientColumns are the known columns of the client CSV (CONTRACT.md), in
@@ -14,23 +16,28 @@ import (
 var ClientColumns = []string{"name", "segment", "industry", "size", "city", "need", "level", "focus", "status", "lang", "source", "owner", "contact", "phone", "email", "rating"}
 
 // columnAliases are other names people give the known columns, Bulgarian
-// ones among them.
-var columnAliases = map[string]string{
-	"име": "name", "наименование": "name", "клиент": "name", "фирма": "name",
-	"сегмент": "segment", "отрасъл": "industry", "индустрия": "industry", "бранш": "industry",
-	"размер": "size", "град": "city", "населено място": "city", "нужда": "need", "нужди": "need",
-	"ниво": "level", "фокус": "focus", "статус": "status", "език": "lang", "language": "lang",
-	"източник": "source", "собственик": "owner", "отговорник": "owner", "мениджър": "owner",
-	"контакт": "contact", "лице за контакт": "contact", "телефон": "phone", "tel": "phone", "telephone": "phone",
-	"имейл": "email", "e-mail": "email", "mail": "email", "рейтинг": "rating",
-}
+// ones among them: "words.import.column.NAME" in the translation files,
+// read once.
+var columnAliases = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	cat, err := i18n.Default()
+	if err != nil {
+		return m // the i18n tests keep the files loading
+	}
+	for _, c := range ClientColumns {
+		for _, w := range cat.Words(i18n.WordsPrefix + "import.column." + c) {
+			m[w] = c
+		}
+	}
+	return m
+})
 
 // ColumnKey returns the field a header cell names: a known column (by its
 // English or Bulgarian name, any case) or, for any other text, a custom
 // field of that name in lower case. It returns "" for an empty cell.
 func ColumnKey(cell string) string {
 	k := strings.ToLower(strings.Join(strings.Fields(cell), " "))
-	if a, ok := columnAliases[k]; ok {
+	if a, ok := columnAliases()[k]; ok {
 		return a
 	}
 	return k
