@@ -34,7 +34,10 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"accountbot/i18n"
 
 	"github.com/shopspring/decimal"
 )
@@ -55,15 +58,45 @@ var (
 // maxInput is the longest text Parse reads; longer text is no amount.
 const maxInput = 64
 
-// multipliers are the suffixes that scale an amount, longest first so that
-// "хил." is tried before "х".
-var multipliers = []struct {
-	suffix string
-	exp    int32
-}{
-	{"хиляди", 3}, {"хил.", 3}, {"хил", 3}, {"х.", 3}, {"х", 3}, {"k", 3}, {"K", 3},
-	{"милиона", 6}, {"млн.", 6}, {"млн", 6}, {"m", 6}, {"M", 6},
+// affix is a typed suffix (or prefix) and what it stands for.
+type affix struct {
+	text string
+	exp  int32  // a multiplier's power of ten
+	code string // a currency's ISO code
 }
+
+// words are the multipliers and currency words of the translation files
+// ("words.money.*"), read once, each list longest first so that "хил." is
+// tried before "х" and "лв." before "лв". The multipliers' Latin letters
+// count in either case ("12k", "12K").
+var words = sync.OnceValue(func() (w struct{ multipliers, currencies []affix }) {
+	cat, err := i18n.Default()
+	if err != nil {
+		cat = nil // the i18n tests keep the files loading
+	}
+	for name, exp := range map[string]int32{"thousand": 3, "million": 6} {
+		for _, f := range cat.Words(i18n.WordsPrefix + "money.multiplier." + name) {
+			w.multipliers = append(w.multipliers, affix{text: f, exp: exp})
+			if up := strings.ToUpper(f); up != f && isLetters(f) {
+				w.multipliers = append(w.multipliers, affix{text: up, exp: exp})
+			}
+		}
+	}
+	for _, code := range []string{"EUR", "BGN"} {
+		for _, f := range cat.Words(i18n.WordsPrefix + "money.currency." + strings.ToLower(code)) {
+			w.currencies = append(w.currencies, affix{text: f, code: code})
+		}
+	}
+	for _, s := range []affix{{text: "€", code: "EUR"}, {text: "$", code: "USD"}, {text: "£", code: "GBP"}} {
+		w.currencies = append(w.currencies, s)
+	}
+	longestFirst := func(xs []affix) {
+		sort.SliceStable(xs, func(i, j int) bool { return len(xs[i].text) > len(xs[j].text) })
+	}
+	longestFirst(w.multipliers)
+	longestFirst(w.currencies)
+	return w
+})
 
 // Parse reads a typed, non-negative amount (see the package comment for
 // what it accepts).
@@ -79,9 +112,9 @@ func Parse(s string) (decimal.Decimal, error) {
 		return decimal.Decimal{}, ErrSyntax
 	}
 	var exp int32
-	for _, m := range multipliers {
-		if strings.HasSuffix(s, m.suffix) {
-			s = strings.TrimSpace(strings.TrimSuffix(s, m.suffix))
+	for _, m := range words().multipliers {
+		if strings.HasSuffix(s, m.text) {
+			s = strings.TrimSpace(strings.TrimSuffix(s, m.text))
 			exp = m.exp
 			break
 		}
@@ -216,19 +249,12 @@ var symbols = map[string]string{
 	"BGN": "лв.",
 }
 
-// symbolsIn are the symbols and words that name a currency when typed,
-// longest first so that "лв." is tried before "лв".
-var symbolsIn = []struct{ sym, code string }{
-	{"евро", "EUR"}, {"euro", "EUR"}, {"лева", "BGN"}, {"лв.", "BGN"}, {"лев", "BGN"},
-	{"лв", "BGN"}, {"€", "EUR"}, {"$", "USD"}, {"£", "GBP"},
-}
-
 // ParseCurrency reads a currency code ("usd"), symbol ("€") or word
 // ("лв.", "евро") and returns the upper-case ISO code.
 func ParseCurrency(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	for _, x := range symbolsIn {
-		if strings.EqualFold(s, x.sym) {
+	for _, x := range words().currencies {
+		if strings.EqualFold(s, x.text) {
 			return x.code, true
 		}
 	}
@@ -246,13 +272,13 @@ func ParseWithCurrency(s string) (decimal.Decimal, string, error) {
 	if len(s) > maxInput {
 		return decimal.Decimal{}, "", ErrSyntax
 	}
-	for _, x := range symbolsIn {
-		n := len(x.sym)
-		if len(s) > n && strings.EqualFold(s[:n], x.sym) {
+	for _, x := range words().currencies {
+		n := len(x.text)
+		if len(s) > n && strings.EqualFold(s[:n], x.text) {
 			d, err := Parse(s[n:])
 			return d, x.code, err
 		}
-		if len(s) > n && strings.EqualFold(s[len(s)-n:], x.sym) {
+		if len(s) > n && strings.EqualFold(s[len(s)-n:], x.text) {
 			d, err := Parse(s[:len(s)-n])
 			return d, x.code, err
 		}
