@@ -54,6 +54,9 @@ func (g registry) AddFacts(sec core.FactsSection) {
 // AddJob adds work to every tick of the scheduler.
 func (g registry) AddJob(j core.Job) { g.s.jobs = append(g.s.jobs, j) }
 
+// Fail makes New return err.
+func (g registry) Fail(err error) { g.s.errs = append(g.s.errs, err) }
+
 // AddDigestSection adds a section to every digest.
 func (g registry) AddDigestSection(name string, sec core.DigestSection) {
 	g.s.addDigestSection(name, func(ctx context.Context, sc *digestScope) (*digestPart, error) {

@@ -666,7 +666,7 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 			next[k] = v
 		}
 		nextRules := rules
-		if len(words) == 1 && core.IsResetWord(words[0]) {
+		if len(words) == 1 && r.Is(words[0], "reset") {
 			next, nextRules = crm.DefaultHealthWeights(), crm.DefaultHealthSettings()
 		} else {
 			for _, wd := range words {

@@ -183,7 +183,7 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 		for k, v := range cur {
 			next[k] = v
 		}
-		if len(words) == 1 && core.IsResetWord(words[0]) {
+		if len(words) == 1 && r.Is(words[0], "reset") {
 			next = crm.DefaultReliabilityWeights()
 		} else {
 			for _, wd := range words {

@@ -135,6 +135,8 @@ func TestWordsAtOnePlaceDoNotCollide(t *testing.T) {
 		"/forecast WORD":   {"scope", "period"},
 		"/client WORD":     {"client", "clients"},
 		"/deal WORD":       {"deal"},
+		"/claim WORD":      {"claim.step", "claim"},
+		"/claims WORD":     {"claims.status", "claims.scope", "claims"},
 		"/task WORD":       {"task"},
 		"/digest WORD":     {"digest"},
 		"/digest settings": {"digest.set"},

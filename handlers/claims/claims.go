@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"accountbot/crm"
 	"accountbot/dates"
 	"accountbot/handlers/core"
+	"accountbot/i18n"
 )
 
 // Store is the claims family's port: the claims themselves, and the few
@@ -104,6 +106,7 @@ const (
 type service struct {
 	kit   *core.Kit
 	store Store
+	words *words
 }
 
 // Register adds /claim and /claims, the claims in /today, on the client
@@ -111,6 +114,11 @@ type service struct {
 // and the escalation of breached claims, to the service behind reg.
 func Register(reg core.Registry, st Store) {
 	s := &service{kit: reg.Kit(), store: st}
+	var missing []string
+	s.words, missing = newWords(s.kit.Catalog)
+	for _, m := range missing {
+		reg.Fail(fmt.Errorf("claims: no words for %q in some language", m))
+	}
 	defer reg.Family("claims")()
 	reg.Add(&core.Spec{Name: "claim", MinRole: crm.RoleManager, Run: s.claimCmd})
 	reg.Add(&core.Spec{Name: "claims", MinRole: crm.RoleManager, Run: s.claimsCmd})
@@ -126,37 +134,51 @@ func Register(reg core.Registry, st Store) {
 	reg.AddCalendar(s.claimCalendar)
 }
 
-// claimSteps maps the sub-words of /claim (English and Bulgarian) to steps.
-var claimSteps = map[string]crm.ClaimStepKind{
-	"ack": crm.StepAck, "acknowledge": crm.StepAck, "потвърди": crm.StepAck, "приеми": crm.StepAck,
-	"investigate": crm.StepInvestigate, "проучи": crm.StepInvestigate, "проучване": crm.StepInvestigate, "разследвай": crm.StepInvestigate,
-	"note": crm.StepNote, "бележка": crm.StepNote, "коментар": crm.StepNote,
-	"assign": crm.StepAssign, "възложи": crm.StepAssign, "назначи": crm.StepAssign,
-	"respond": crm.StepRespond, "reply": crm.StepRespond, "отговори": crm.StepRespond, "отговор": crm.StepRespond,
-	"resolve": crm.StepResolve, "реши": crm.StepResolve, "разреши": crm.StepResolve, "приключи": crm.StepResolve,
-	"reject": crm.StepReject, "отхвърли": crm.StepReject,
-	"reopen": crm.StepReopen, "преотвори": crm.StepReopen, "отвори": crm.StepReopen, "поднови": crm.StepReopen,
-	"satisfied": crm.StepSatisfied, "satisfaction": crm.StepSatisfied, "rate": crm.StepSatisfied,
-	"оценка": crm.StepSatisfied, "удовлетвореност": crm.StepSatisfied, "доволен": crm.StepSatisfied, "оцени": crm.StepSatisfied,
+// claimSteps are the steps "/claim WORD C-12" takes, their words
+// "words.claim.step.*"; claimKeys the key=value keys of claims
+// ("words.claim.key.*").
+var (
+	claimSteps = []crm.ClaimStepKind{crm.StepAck, crm.StepInvestigate, crm.StepNote, crm.StepAssign,
+		crm.StepRespond, crm.StepResolve, crm.StepReject, crm.StepReopen, crm.StepSatisfied}
+	claimKeys = []string{"severity", "category", "remedy", "cause", "action"}
+)
+
+// words are the claims' typed-word tables, read from the translation
+// files when the family registers.
+type words struct {
+	steps  map[string]crm.ClaimStepKind
+	keys   map[string]string
+	status map[string]string // "/claims WORD": open, overdue, closed, all
+	scope  map[string]string // "/claims WORD": mine, team
 }
 
-// claimKeys maps the key=value keys of claims (English and Bulgarian) to
-// their canonical names.
-var claimKeys = map[string]string{
-	"severity": "severity", "sev": "severity", "priority": "severity", "тежест": "severity", "сериозност": "severity", "приоритет": "severity",
-	"category": "category", "cat": "category", "type": "category", "категория": "category", "вид": "category", "тип": "category",
-	"remedy": "remedy", "wants": "remedy", "искане": "remedy", "иска": "remedy", "обезщетение": "remedy", "компенсация": "remedy",
-	"cause": "cause", "root": "cause", "причина": "cause",
-	"action": "action", "мярка": "action", "действие": "action",
+// newWords reads the tables from cat; missing are the entries some
+// language lacks.
+func newWords(cat *i18n.Catalog) (w *words, missing []string) {
+	vocab := func(group string, options ...string) map[string]string {
+		m, miss := core.Vocab(cat, group, options...)
+		missing = append(missing, miss...)
+		return m
+	}
+	var steps []string
+	for _, st := range claimSteps {
+		steps = append(steps, string(st))
+	}
+	w = &words{steps: map[string]crm.ClaimStepKind{}, keys: vocab("claim.key", claimKeys...),
+		status: vocab("claims.status", "open", "overdue", "closed", "all"), scope: vocab("claims.scope", "mine", "team")}
+	for f, st := range vocab("claim.step", steps...) {
+		w.steps[f] = crm.ClaimStepKind(st)
+	}
+	return w, missing
 }
 
 // takeClaimKV removes key=value words with the wanted canonical keys from
 // free text, keeping everything else as typed; values may be quoted.
-func takeClaimKV(text string, wanted ...string) (string, map[string]string) {
+func (w *words) takeClaimKV(text string, wanted ...string) (string, map[string]string) {
 	kv := map[string]string{}
 	out := core.KeyValueRe.ReplaceAllStringFunc(text, func(m string) string {
 		sub := core.KeyValueRe.FindStringSubmatch(m)
-		k, ok := claimKeys[strings.ToLower(sub[2])]
+		k, ok := w.keys[strings.ToLower(sub[2])]
 		if !ok || !slices.Contains(wanted, k) {
 			return m
 		}
@@ -192,7 +214,7 @@ func (s *service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
 	first := strings.ToLower(args[0])
-	if kind, ok := claimSteps[first]; ok {
+	if kind, ok := s.words.steps[first]; ok {
 		rest := core.AfterWord(r.Command.Rest)
 		// "/claim Note Ltd: …" is a claim of a client whose name starts
 		// with a step word, not a note.
@@ -201,8 +223,8 @@ func (s *service) claimCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 		}
 		return s.claimAdd(ctx, w, r, r.Command.Rest)
 	}
-	switch first {
-	case "add", "new", "добави", "нова":
+	switch {
+	case r.Is(first, "claim.add"):
 		// Unless the whole name is a client's ("Нова Звезда: …").
 		if name, _, ok := bot.CutName(r.Command.Rest); !ok || !s.isClientName(ctx, r, name) {
 			return s.claimAdd(ctx, w, r, core.AfterWord(r.Command.Rest))
@@ -222,7 +244,7 @@ func (s *service) claimAdd(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
-	text, kv := takeClaimKV(text, "severity", "category", "remedy")
+	text, kv := s.words.takeClaimKV(text, "severity", "category", "remedy")
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "claim.usage")
 	}
@@ -326,7 +348,7 @@ func (s *service) claimStep(ctx context.Context, w bot.ReplyWriter, r *core.Requ
 	ev := crm.ClaimEvent{Kind: kind, At: r.Now}
 	if kind == crm.StepResolve {
 		var kv map[string]string
-		text, kv = takeClaimKV(text, "cause", "action")
+		text, kv = s.words.takeClaimKV(text, "cause", "action")
 		ev.Cause = kv["cause"]
 		if v, ok := kv["action"]; ok {
 			a, ok := crm.ParseCorrectiveAction(v)
@@ -705,26 +727,14 @@ type claimFilter struct {
 	severity crm.Severity
 }
 
-var claimStatusWords = map[string]string{
-	"open": "open", "отворени": "open", "открити": "open", "активни": "open",
-	"overdue": "overdue", "late": "overdue", "просрочени": "overdue", "закъснели": "overdue",
-	"closed": "closed", "закрити": "closed", "приключени": "closed", "затворени": "closed",
-	"all": "all", "всички": "all",
-}
-
-var claimScopeWords = map[string]string{
-	"mine": "mine", "my": "mine", "мои": "mine", "моите": "mine",
-	"team": "team", "екип": "team", "екипа": "team",
-}
-
 // parseClaimFilter reads the words of "/claims": a status, a scope or
 // @person, category= and severity=, and the rest as a client name.
-func parseClaimFilter(r *core.Request, words []string) (claimFilter, error) {
+func (s *service) parseClaimFilter(r *core.Request, words []string) (claimFilter, error) {
 	f := claimFilter{status: "open"}
 	var name []string
 	for _, w := range words {
 		if k, v, ok := strings.Cut(w, "="); ok && k != "" {
-			switch claimKeys[strings.ToLower(k)] {
+			switch s.words.keys[strings.ToLower(k)] {
 			case "category":
 				c, ok := crm.ParseCategory(v)
 				if !ok {
@@ -743,11 +753,11 @@ func parseClaimFilter(r *core.Request, words []string) (claimFilter, error) {
 			return f, crm.Errorf(crm.EINVALID, "claims.usage")
 		}
 		lw := strings.ToLower(w)
-		if st, ok := claimStatusWords[lw]; ok {
+		if st, ok := s.words.status[lw]; ok {
 			f.status = st
 			continue
 		}
-		if sc, ok := claimScopeWords[lw]; ok {
+		if sc, ok := s.words.scope[lw]; ok {
 			f.scope = sc
 			continue
 		}
@@ -794,14 +804,14 @@ func claimScope(r *core.Request, f claimFilter) (map[uint64]bool, error) {
 func (s *service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) > 0 {
-		switch strings.ToLower(args[0]) {
-		case "report", "отчет", "доклад", "анализ":
+		switch a := args[0]; {
+		case r.Is(a, "claims.report"):
 			return s.claimsReport(ctx, w, r, args[1:])
-		case "settings", "sla", "настройки":
+		case r.Is(a, "claims.settings"):
 			return s.claimSettingsCmd(ctx, w, r, args[1:])
 		}
 	}
-	f, err := parseClaimFilter(r, args)
+	f, err := s.parseClaimFilter(r, args)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func (s *service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *core.R
 	if err != nil {
 		return err
 	}
-	f, err := parseClaimFilter(r, rest)
+	f, err := s.parseClaimFilter(r, rest)
 	if err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (s *service) claimSettingsCmd(ctx context.Context, w bot.ReplyWriter, r *co
 		return crm.Errorf(crm.EFORBIDDEN, "claims.settings_forbidden")
 	}
 	next := cs.Clone()
-	if len(words) == 1 && core.IsResetWord(words[0]) {
+	if len(words) == 1 && r.Is(words[0], "reset") {
 		next = crm.DefaultClaimSettings()
 	} else {
 		for _, wd := range words {

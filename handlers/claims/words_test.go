@@ -18,8 +18,16 @@ func TestTakeClaimKV(t *testing.T) {
 		{`счупени тежест=висока искане="нова доставка"`, "счупени", map[string]string{"severity": "висока", "remedy": "нова доставка"}},
 		{`quote "inside" text cause="say \"no\""`, `quote "inside" text cause="say \"no\""`, map[string]string{}},
 	}
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, missing := newWords(cat)
+	if len(missing) > 0 {
+		t.Fatalf("words missing: %v", missing)
+	}
 	for _, tt := range tests {
-		text, kv := takeClaimKV(tt.in, "severity", "category", "remedy")
+		text, kv := w.takeClaimKV(tt.in, "severity", "category", "remedy")
 		if text != tt.text || len(kv) != len(tt.kv) {
 			t.Errorf("takeClaimKV(%q) = %q %v", tt.in, text, kv)
 			continue
@@ -64,13 +72,58 @@ func TestClaimsWordsExist(t *testing.T) {
 	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
 		keys = append(keys, "claim.weekday."+d)
 	}
-	for _, st := range claimStatusWords {
+	for _, st := range []string{"open", "overdue", "closed", "all"} {
 		keys = append(keys, "claims.title."+st)
 	}
 	for _, lang := range i18n.Languages {
 		for _, k := range keys {
 			if !cat.Has(lang, k) {
 				t.Errorf("%s has no %q", lang, k)
+			}
+		}
+	}
+}
+
+// TestMovedClaimWords reads every form the claims' Go tables accepted
+// before the words moved to the translation files.
+func TestMovedClaimWords(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := newWords(cat)
+	steps := map[string]crm.ClaimStepKind{
+		"ack": crm.StepAck, "acknowledge": crm.StepAck, "потвърди": crm.StepAck, "приеми": crm.StepAck,
+		"investigate": crm.StepInvestigate, "проучи": crm.StepInvestigate, "проучване": crm.StepInvestigate, "разследвай": crm.StepInvestigate,
+		"note": crm.StepNote, "бележка": crm.StepNote, "коментар": crm.StepNote,
+		"assign": crm.StepAssign, "възложи": crm.StepAssign, "назначи": crm.StepAssign,
+		"respond": crm.StepRespond, "reply": crm.StepRespond, "отговори": crm.StepRespond, "отговор": crm.StepRespond,
+		"resolve": crm.StepResolve, "реши": crm.StepResolve, "разреши": crm.StepResolve, "приключи": crm.StepResolve,
+		"reject": crm.StepReject, "отхвърли": crm.StepReject,
+		"reopen": crm.StepReopen, "преотвори": crm.StepReopen, "отвори": crm.StepReopen, "поднови": crm.StepReopen,
+		"satisfied": crm.StepSatisfied, "satisfaction": crm.StepSatisfied, "rate": crm.StepSatisfied,
+		"оценка": crm.StepSatisfied, "удовлетвореност": crm.StepSatisfied, "доволен": crm.StepSatisfied, "оцени": crm.StepSatisfied,
+	}
+	for in, want := range steps {
+		if got := w.steps[in]; got != want {
+			t.Errorf("step %q = %q, want %q", in, got, want)
+		}
+	}
+	strs := map[string]map[string]string{
+		"keys": {"severity": "severity", "sev": "severity", "priority": "severity", "тежест": "severity", "сериозност": "severity", "приоритет": "severity",
+			"category": "category", "cat": "category", "type": "category", "категория": "category", "вид": "category", "тип": "category",
+			"remedy": "remedy", "wants": "remedy", "искане": "remedy", "иска": "remedy", "обезщетение": "remedy", "компенсация": "remedy",
+			"cause": "cause", "root": "cause", "причина": "cause", "action": "action", "мярка": "action", "действие": "action"},
+		"status": {"open": "open", "отворени": "open", "открити": "open", "активни": "open",
+			"overdue": "overdue", "late": "overdue", "просрочени": "overdue", "закъснели": "overdue",
+			"closed": "closed", "закрити": "closed", "приключени": "closed", "затворени": "closed", "all": "all", "всички": "all"},
+		"scope": {"mine": "mine", "my": "mine", "мои": "mine", "моите": "mine", "team": "team", "екип": "team", "екипа": "team"},
+	}
+	tables := map[string]map[string]string{"keys": w.keys, "status": w.status, "scope": w.scope}
+	for name, pairs := range strs {
+		for in, want := range pairs {
+			if got := tables[name][in]; got != want {
+				t.Errorf("%s %q = %q, want %q", name, in, got, want)
 			}
 		}
 	}

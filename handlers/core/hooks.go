@@ -128,6 +128,9 @@ type Registry interface {
 	AddClientRecords(name string, collect ClientRecords)
 	// AddCalendar adds entries to the calendar feed.
 	AddCalendar(src CalendarSource)
+	// Fail records a mistake in how the family declared itself (words
+	// missing from a language): the service refuses to start.
+	Fail(err error)
 }
 
 // Kit is what every family's handlers share besides the request: the

@@ -3,6 +3,8 @@ package core
 import (
 	"regexp"
 	"strings"
+
+	"accountbot/i18n"
 )
 
 // KeyValueRe finds key=value words in free text (group 2 the key, 3 the
@@ -26,12 +28,23 @@ func Percent(n, of int) int {
 	return (200*n + of) / (2 * of)
 }
 
-// IsResetWord reports whether w asks for the defaults back ("reset",
-// "нулирай").
-func IsResetWord(w string) bool {
-	switch strings.ToLower(w) {
-	case "reset", "default", "defaults", "нулирай", "стандартни", "първоначални":
-		return true
+// Vocab maps every form of the vocabulary entries "words."+group+"."+option
+// (every language's) to the option: a table a parser looks a typed word up
+// in. missing are the entries some language lacks (a family reports them
+// with Registry.Fail).
+func Vocab(cat *i18n.Catalog, group string, options ...string) (m map[string]string, missing []string) {
+	m = map[string]string{}
+	for _, o := range options {
+		key := i18n.WordsPrefix + group + "." + o
+		for _, lang := range i18n.Languages {
+			if len(cat.WordsIn(lang, key)) == 0 {
+				missing = append(missing, key)
+				break
+			}
+		}
+		for _, w := range cat.Words(key) {
+			m[w] = o
+		}
 	}
-	return false
+	return m, missing
 }
