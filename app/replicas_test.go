@@ -26,7 +26,8 @@ import (
 //
 //   - Both start together at a moment when three supervisors' daily
 //     digests are due, and both run the scheduled jobs at start: each
-//     digest goes out once in all.
+//     digest goes out once in all. No webhook secret is configured: both
+//     register the same generated one.
 //   - A burst of updates is spread over both; some are delivered to both
 //     (Telegram repeats an update it got no answer for).
 //   - Replica 2 is killed with SIGKILL in the middle of the burst while it
@@ -55,6 +56,7 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		replies = map[int][]string{} // by chat
+		secrets []string             // registered with setWebhook
 		held    = make(chan int, len(hold))
 		release = make(chan struct{})
 	)
@@ -72,6 +74,11 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		switch method {
+		case "setWebhook":
+			mu.Lock()
+			secrets = append(secrets, fmt.Sprint(params["secret_token"]))
+			mu.Unlock()
+			io.WriteString(w, `{"ok":true,"result":true}`)
 		case "getMe":
 			io.WriteString(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acct","username":"acct_bot"}}`)
 		case "sendMessage":
@@ -127,7 +134,7 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		r.cmd.Env = append(binEnv(t.TempDir()), "ACCOUNTBOT_DATABASE_URL="+url, "ACCOUNTBOT_HTTP_ADDR="+r.addr,
 			"ACCOUNTBOT_NOW=2026-03-03T08:31:00Z",
 			"ACCOUNTBOT_HEADS="+heads, "TELEGRAM_BOT_TOKEN=123:secret-token", "TELEGRAM_API_URL="+fake.URL,
-			"TELEGRAM_WEBHOOK_URL=https://bot.example.com/tg/hook", "TELEGRAM_WEBHOOK_SECRET=hook-secret")
+			"TELEGRAM_WEBHOOK_URL=https://bot.example.com/tg/hook")
 		r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 		if err := r.cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -171,6 +178,24 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		}
 	}
 
+	// No TELEGRAM_WEBHOOK_SECRET: the replicas agree on a generated one
+	// (Telegram sends the last one registered to either replica).
+	var secret string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		got := append([]string(nil), secrets...)
+		mu.Unlock()
+		if len(got) == 2 {
+			if got[0] == "" || got[0] != got[1] {
+				t.Fatalf("the replicas registered the webhook secrets %q", got)
+			}
+			secret = got[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas registered the webhook %d times, want 2", len(got))
+		}
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	post := func(r *replica, id int) bool {
 		// Each from a chat of its own: Telegram paces the messages to one
@@ -178,7 +203,7 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		upd := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"date":1767225600,"chat":{"id":%d,"type":"private"},"from":{"id":%d,"is_bot":false,"first_name":"Hristo"},"text":"/client add Burst %03d"}}`, 1000+id, id, 2000+id, 2000+id, id)
 		req, _ := http.NewRequest(http.MethodPost, "http://"+r.addr+"/tg/hook", strings.NewReader(upd))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "hook-secret")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 		resp, err := client.Do(req)
 		if err != nil {
 			return false

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"accountbot/crm"
 )
 
 // A lease lets one of several processes sharing the store do a thing that
@@ -65,4 +67,30 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		}
 		return tx.del(k)
 	})
+}
+
+// SharedValue returns the value kept under name for every process of the
+// store, keeping value there first when there is none: of several
+// processes starting together with different values, all get the one that
+// committed first (the Telegram webhook secret that replicas generate
+// when none is configured).
+//
+//	shv/<name>   the value
+func (s *Store) SharedValue(ctx context.Context, name, value string) (string, error) {
+	var out string
+	err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		k := key("shv/", name)
+		item, err := tx.item(k)
+		if errors.Is(err, errNotFound) {
+			out = value
+			return tx.set(k, []byte(value))
+		}
+		if err != nil {
+			return err
+		}
+		b, err := item.ValueCopy(nil)
+		out = string(b)
+		return err
+	})
+	return out, err
 }

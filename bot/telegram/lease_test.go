@@ -3,9 +3,11 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,5 +120,75 @@ func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
 	}
 	if n := pollsA.n.Load(); n > aAtTakeover {
 		t.Errorf("the replica that lost its lease polled again (%d → %d)", aAtTakeover, n)
+	}
+}
+
+// TestReplicasAgreeOnTheWebhookSecret starts two webhook adapters without
+// TELEGRAM_WEBHOOK_SECRET on one shared store at once: both register the
+// same generated secret (Telegram keeps the last one registered and sends
+// it to whichever replica the load balancer picks), and both accept it.
+func TestReplicasAgreeOnTheWebhookSecret(t *testing.T) {
+	api := newFakeAPI(t)
+	st, err := store.Open(store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := handlers.DefaultConfig()
+	hc.TZ = time.UTC
+	hc.Heads = []string{"telegram:100"}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
+		handlers.WithClock(dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replicas []*Adapter
+	for range 2 {
+		a, err := New(Config{Token: fakeToken, APIURL: api.URL(), Lang: "en", WebhookURL: "https://bot.example.com/tg"}, svc, &dyingStore{Store: st},
+			WithLogger(logger), WithCatalog(cat), WithPacing(time.Millisecond, time.Millisecond), WithShutdownGrace(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, a)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, len(replicas))
+	for _, a := range replicas {
+		go func() { done <- a.Run(ctx) }()
+	}
+	defer func() {
+		cancel()
+		for range replicas {
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}()
+	api.waitFor(t, 5*time.Second, "both replicas register the webhook", func() bool { return len(api.Calls("setWebhook")) == 2 })
+	calls := api.Calls("setWebhook")
+	secret := calls[0].Params["secret_token"]
+	if secret == "" || calls[1].Params["secret_token"] != secret {
+		t.Fatalf("the replicas registered the secrets %q and %q", secret, calls[1].Params["secret_token"])
+	}
+	for i, a := range replicas {
+		for _, c := range []struct {
+			secret string
+			want   int
+		}{{secret, http.StatusOK}, {secret + "x", http.StatusUnauthorized}} {
+			upd := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":5,"date":1767225600,"chat":{"id":100,"type":"private"},"from":{"id":100,"is_bot":false,"first_name":"Hristo"},"text":"/help"}}`, 7000+i)
+			req := httptest.NewRequest(http.MethodPost, "/tg", strings.NewReader(upd))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(secretHeader, c.secret)
+			rec := httptest.NewRecorder()
+			a.ServeHTTP(rec, req)
+			if rec.Code != c.want {
+				t.Errorf("replica %d, secret %q: status %d, want %d", i+1, c.secret, rec.Code, c.want)
+			}
+		}
 	}
 }

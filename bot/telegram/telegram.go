@@ -80,6 +80,14 @@ type Leaser interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
+// SharedValuer is a shared Store that keeps one value for all its
+// processes: replicas in webhook mode without TELEGRAM_WEBHOOK_SECRET
+// agree on one generated secret through it, since Telegram sends the one
+// that was registered last to whichever replica the load balancer picks.
+type SharedValuer interface {
+	SharedValue(ctx context.Context, name, value string) (string, error)
+}
+
 // CommandLister gives the command menu in a language.
 type CommandLister interface {
 	Commands(lang string) []bot.CommandInfo
@@ -134,7 +142,12 @@ type Adapter struct {
 	holder               string
 
 	webhookPath string
-	secret      string
+	// secret is the webhook's; secretAgreed is set once a generated one
+	// was agreed with the other replicas (see webhookSecret), both under
+	// secretMu.
+	secretMu     sync.Mutex
+	secret       string
+	secretAgreed bool
 
 	disp *dispatcher
 	// username is the bot's @name, known after getMe.

@@ -21,9 +21,16 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // runWebhook registers the webhook (which also ends any long polling) and
 // serves until ctx is done; requests come through ServeHTTP.
 func (a *Adapter) runWebhook(ctx context.Context) error {
-	err := a.call(ctx, 0, "setWebhook", 0, func(ctx context.Context) error {
+	secret, err := a.webhookSecret(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("telegram: the webhook secret of the replicas: %w", err)
+	}
+	err = a.call(ctx, 0, "setWebhook", 0, func(ctx context.Context) error {
 		_, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
-			URL: a.cfg.WebhookURL, SecretToken: a.secret, AllowedUpdates: allowedUpdates,
+			URL: a.cfg.WebhookURL, SecretToken: secret, AllowedUpdates: allowedUpdates,
 		})
 		return err
 	})
@@ -45,7 +52,13 @@ func (a *Adapter) runWebhook(ctx context.Context) error {
 // nothing is processed. The answer is 200 only once the update is handled,
 // so that Telegram delivers it again if the bot stops first.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !a.secretOK(r.Header.Get(secretHeader)) {
+	secret, err := a.webhookSecret(r.Context())
+	if err != nil {
+		a.log.Error("telegram: reading the webhook secret of the replicas", "err", err)
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	if !secretOK(r.Header.Get(secretHeader), secret) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -97,12 +110,39 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // secretOK compares in constant time; hashing first makes the time
 // independent of the lengths too.
-func (a *Adapter) secretOK(got string) bool {
-	if a.secret == "" || got == "" {
+func secretOK(got, secret string) bool {
+	if secret == "" || got == "" {
 		return false
 	}
-	x, y := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(a.secret))
+	x, y := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
 	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
 }
+
+// webhookSecret is the secret Telegram sends with every webhook request:
+// TELEGRAM_WEBHOOK_SECRET, else one generated at start. On a store that
+// replicas share, a generated secret is agreed through the store (the
+// first replica's), once: each replica registers the webhook at start,
+// and with secrets of their own only the last one's requests would pass.
+func (a *Adapter) webhookSecret(ctx context.Context) (string, error) {
+	a.secretMu.Lock()
+	defer a.secretMu.Unlock()
+	if a.secretAgreed || a.cfg.WebhookSecret != "" {
+		return a.secret, nil
+	}
+	if ls, ok := a.store.(Leaser); ok && ls.Shared() {
+		if sv, ok := a.store.(SharedValuer); ok {
+			v, err := sv.SharedValue(ctx, webhookSecretName, a.secret)
+			if err != nil {
+				return "", err
+			}
+			a.secret = v
+		}
+	}
+	a.secretAgreed = true
+	return a.secret, nil
+}
+
+// webhookSecretName names the generated webhook secret in a shared store.
+const webhookSecretName = "telegram/webhook-secret"
 
 var _ http.Handler = (*Adapter)(nil)
