@@ -226,6 +226,38 @@ func (s pgServer) cpu() time.Duration {
 	return total
 }
 
+// pgStatements counts the statements the server ran, through
+// pg_stat_statements when the server loads it (ACCOUNTBOT_TEST_PG_OPTIONS
+// with shared_preload_libraries=pg_stat_statements); nil otherwise.
+func pgStatements(b *testing.B, u string) func() int64 {
+	b.Helper()
+	base, _ := splitSearchPath(b, u)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close(context.Background()) })
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return nil
+	}
+	count := func() (int64, error) {
+		var n int64
+		err := conn.QueryRow(ctx, `SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
+		return n, err
+	}
+	if _, err := count(); err != nil {
+		return nil // not preloaded
+	}
+	return func() int64 {
+		n, err := count()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n - 1 // this query itself, counted by the next look
+	}
+}
+
 type procTimes struct {
 	ppid           int
 	self, children time.Duration
@@ -261,9 +293,11 @@ func procStat(pid int) (procTimes, bool) {
 // data restored into it, alternately in one run, and reports both medians
 // and their ratio (PostgreSQL / Badger). CPU per read is the mean over the
 // run, the PostgreSQL server's processes included. Both engines must give
-// the same answer. ACCOUNTBOT_BENCH_PEOPLE=20 runs it on the small company.
+// the same answer. ACCOUNTBOT_BENCH_PEOPLE=20 runs it on the small company;
+// with pg_stat_statements loaded it also counts the statements per read:
 //
 //	go test ./handlers/ -run '^$' -bench CompanyEngines -benchtime 20x
+//	ACCOUNTBOT_TEST_PG_OPTIONS='-c shared_preload_libraries=pg_stat_statements' go test ./handlers/ -run '^$' -bench CompanyEngines -benchtime 5x
 func BenchmarkCompanyEngines(b *testing.B) {
 	if ok, why := pgtest.Available(); !ok {
 		b.Skip("PostgreSQL is not available: " + why)
@@ -280,6 +314,7 @@ func BenchmarkCompanyEngines(b *testing.B) {
 	pg := openBenchURL(b, pgURL)
 	bd := openBadgerBench(b, people)
 	srv := findPGServer(b, pgURL)
+	stmts := pgStatements(b, pgURL)
 	for _, q := range companyQueries {
 		if strings.HasPrefix(q.name, "head/") {
 			continue
@@ -294,13 +329,21 @@ func BenchmarkCompanyEngines(b *testing.B) {
 			}
 			var tb, tp []time.Duration
 			var cb, cp time.Duration
+			var calls int64
 			for i := 0; i < b.N; i++ {
 				t0, c0 := time.Now(), cpuTime()
 				bd.runAs(b, q.who, q.text)
 				tb, cb = append(tb, time.Since(t0)), cb+cpuTime()-c0
+				var n0 int64
+				if stmts != nil {
+					n0 = stmts()
+				}
 				t0, c0, s0 := time.Now(), cpuTime(), srv.cpu()
 				pg.runAs(b, q.who, q.text)
 				tp, cp = append(tp, time.Since(t0)), cp+cpuTime()-c0+srv.cpu()-s0
+				if stmts != nil {
+					calls += stmts() - n0
+				}
 			}
 			med := func(ds []time.Duration) time.Duration {
 				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
@@ -311,6 +354,9 @@ func BenchmarkCompanyEngines(b *testing.B) {
 			b.ReportMetric(float64(mp.Microseconds())/1000, "ms-pg")
 			b.ReportMetric(float64(mp)/float64(max(mb, time.Microsecond)), "ratio")
 			b.ReportMetric(float64(cb.Microseconds())/1000/float64(b.N), "cpu-ms-badger")
+			if stmts != nil {
+				b.ReportMetric(float64(calls)/float64(b.N), "stmts/op")
+			}
 			if srv.postmaster != 0 {
 				b.ReportMetric(float64(cp.Microseconds())/1000/float64(b.N), "cpu-ms-pg")
 				b.ReportMetric(float64(cp)/float64(max(cb, time.Microsecond)), "cpu-ratio")

@@ -34,6 +34,11 @@ const EnvURL = "ACCOUNTBOT_TEST_DATABASE_URL"
 // power cut.
 const EnvDurable = "ACCOUNTBOT_TEST_PG_DURABLE"
 
+// EnvOptions adds settings to the private server's command line, for
+// benchmarks: "-c shared_buffers=256MB -c
+// shared_preload_libraries=pg_stat_statements".
+const EnvOptions = "ACCOUNTBOT_TEST_PG_OPTIONS"
+
 var (
 	once    sync.Once
 	baseURL string
@@ -152,6 +157,9 @@ func start() {
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=64MB", port, root)
 	if os.Getenv(EnvDurable) == "" {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	if more := strings.TrimSpace(os.Getenv(EnvOptions)); more != "" {
+		opts += " " + more
 	}
 	ctl := filepath.Join(bin, "pg_ctl")
 	if out, err := run(asUser, exec.Command(ctl, "-D", dir, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "60", "start")); err != nil {
