@@ -169,7 +169,7 @@ func TestReplicasAgreeOnTheWebhookSecret(t *testing.T) {
 			}
 		}
 	}()
-	api.waitFor(t, 5*time.Second, "both replicas register the webhook", func() bool { return len(api.Calls("setWebhook")) == 2 })
+	api.WaitFor(t, 5*time.Second, "both replicas register the webhook", func() bool { return len(api.Calls("setWebhook")) == 2 })
 	calls := api.Calls("setWebhook")
 	secret := calls[0].Params["secret_token"]
 	if secret == "" || calls[1].Params["secret_token"] != secret {
