@@ -317,6 +317,9 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 		return a.Name < b.Name
 	})
 
+	if err := s.writeNeeds(ctx, sc, needs); err != nil {
+		return bot.Reply{}, err
+	}
 	var lines []string
 	truncated := false
 	// Needs you.
@@ -415,6 +418,36 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 
 // title is "Daily digest · 2026-11-26", "Weekly digest · 2026-11-16 – 2026-11-22",
 // with whose it is when it is not the reader's own.
+// writeNeeds writes the text of the shown needs that carry a Write, with
+// their clients' names read in one go: a head's digest has thousands of
+// overdue planned items but shows a handful.
+func (s *Service) writeNeeds(ctx context.Context, sc *digestScope, needs []core.DigestNeed) error {
+	shown := digestNeeds
+	if sc.Full {
+		shown = digestFullNeeds
+	}
+	shown = min(shown, len(needs))
+	var ids []uint64
+	for _, n := range needs[:shown] {
+		if n.Write != nil {
+			ids = append(ids, n.ClientID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := s.store.ClientNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range needs[:shown] {
+		if n := &needs[i]; n.Write != nil {
+			n.Text = n.Write(names[n.ClientID])
+		}
+	}
+	return nil
+}
+
 func (sc *digestScope) title() string {
 	var t string
 	if sc.Period.Weekly() {

@@ -372,6 +372,44 @@ type PlanningItem struct {
 // due day in loc), open contract promises and meetings not cancelled from
 // today on. It is what digests show of planning (planningDigest).
 func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
+	out, err := s.planningDue(ctx, owners, now, until, loc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.planningNames(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// planningNames fills in the client names of the promises and meetings
+// among items, in one read.
+func (s *Service) planningNames(ctx context.Context, items []PlanningItem) error {
+	var ids []uint64
+	for i := range items {
+		if items[i].Client == "" {
+			ids = append(ids, items[i].ClientID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := s.store.ClientNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		if items[i].Client == "" {
+			items[i].Client = names[items[i].ClientID]
+		}
+	}
+	return nil
+}
+
+// planningDue is PlanningDue without the names of the promises' and
+// meetings' clients (a contact's name comes with its client), so that a
+// digest reads names only for the lines it shows.
+func (s *Service) planningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
 	ps := s.planningStore()
 	today := dates.Day(now, loc)
 	var out []PlanningItem
@@ -407,24 +445,6 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 			}
 		}
 	}
-	var ids []uint64
-	for i := range out {
-		if out[i].Client == "" {
-			ids = append(ids, out[i].ClientID)
-		}
-	}
-	if len(ids) > 0 {
-		// The names of the promises' and meetings' clients in one read.
-		names, err := s.store.ClientNames(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for i := range out {
-			if out[i].Client == "" {
-				out[i].Client = names[out[i].ClientID]
-			}
-		}
-	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, nil
 }
@@ -433,14 +453,32 @@ func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until t
 // contact plans, promises due or broken, and today's meetings of the
 // people the digest covers; overdue items go to the "needs you" list.
 func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	items, err := s.PlanningDue(ctx, sc.Owners, sc.Now, dates.AddDays(sc.Today(), 1), sc.TZ)
+	items, err := s.planningDue(ctx, sc.Owners, sc.Now, dates.AddDays(sc.Today(), 1), sc.TZ)
 	if err != nil || len(items) == 0 {
 		return nil, err
+	}
+	if sc.Full {
+		// The detailed digest shows every item that is not overdue.
+		var shown []PlanningItem
+		for _, it := range items {
+			if !it.Overdue {
+				shown = append(shown, it)
+			}
+		}
+		if err := s.planningNames(ctx, shown); err != nil {
+			return nil, err
+		}
+		j := 0
+		for i := range items {
+			if !items[i].Overdue {
+				items[i] = shown[j]
+				j++
+			}
+		}
 	}
 	var touches, late, promises, broken, meetings int
 	part := &digestPart{}
 	for _, it := range items {
-		line := planningItemLine(sc.request, it)
 		switch it.Kind {
 		case "touch":
 			touches++
@@ -455,14 +493,27 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 		case "meeting":
 			meetings++
 		}
-		if !sc.personal() && it.OwnerID != sc.Subject.ID {
-			line += " (" + sc.PersonName(it.OwnerID) + ")"
+		// The line is written once the client's name is known: for an
+		// overdue item only if the "needs you" list shows it.
+		line := func(client string) string {
+			it := it
+			if it.Client == "" {
+				it.Client = client
+			}
+			line := planningItemLine(sc.request, it)
+			if !sc.personal() && it.OwnerID != sc.Subject.ID {
+				line += " (" + sc.PersonName(it.OwnerID) + ")"
+			}
+			return line
 		}
 		if it.Overdue {
-			part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: it.Due, Text: "⚠ " + line})
+			part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: it.Due, ClientID: it.ClientID,
+				Write: func(client string) string { return "⚠ " + line(client) }})
 			continue
 		}
-		part.Detail = append(part.Detail, line)
+		if sc.Full {
+			part.Detail = append(part.Detail, line(""))
+		}
 	}
 	part.Lines = []string{sc.T("digest.planning.summary", "touches", touches, "late", late, "promises", promises, "broken", broken, "meetings", meetings)}
 	return part, nil

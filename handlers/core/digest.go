@@ -75,6 +75,11 @@ type DigestNeed struct {
 	// Since orders items of one rank, oldest first.
 	Since time.Time
 	Text  string
+	// ClientID and Write, when Write is set, write Text from the client's
+	// name once the list is sorted, for the items shown only: the names of
+	// items the digest leaves out are never read.
+	ClientID uint64
+	Write    func(client string) string
 }
 
 // Ranks of "needs you" items: what can least wait comes first.
