@@ -436,7 +436,7 @@ func (s *Service) writeNeeds(ctx context.Context, sc *digestScope, needs []core.
 	if len(ids) == 0 {
 		return nil
 	}
-	names, err := s.store.ClientNames(ctx, ids)
+	names, err := core.ClientNames(ctx, s.store, ids)
 	if err != nil {
 		return err
 	}

@@ -178,26 +178,23 @@ func (s *service) breachedClaimNeeds(ctx context.Context, sc *core.DigestScope, 
 	if len(breached) == 0 {
 		return nil, nil
 	}
-	ids := make([]uint64, len(breached))
-	for i, sm := range breached {
-		ids[i] = sm.ClientID
-	}
-	names, err := core.ClientNames(ctx, s.store, ids)
-	if err != nil {
-		return nil, err
-	}
+	// The text is written with the client's name only for the items the
+	// digest shows (a head's digest has thousands of breaches).
 	needs := make([]core.DigestNeed, 0, len(breached))
 	for _, sm := range breached {
 		key, due := "digest.claims.need_ack", sm.AckDue
 		if sm.ResolveOverdue(sc.Now) {
 			key, due = "digest.claims.need_resolve", sm.ResolveDue
 		}
-		text := sc.T(key, "ref", crm.ClaimRef(sm.ID), "client", names[sm.ClientID],
-			"severity", sc.T("claim.severity."+string(sm.Severity)), "due", sc.FmtTime(due))
-		if !sc.Personal() {
-			text += " — " + sc.PersonName(sm.OwnerID)
+		write := func(client string) string {
+			text := sc.T(key, "ref", crm.ClaimRef(sm.ID), "client", client,
+				"severity", sc.T("claim.severity."+string(sm.Severity)), "due", sc.FmtTime(due))
+			if !sc.Personal() {
+				text += " — " + sc.PersonName(sm.OwnerID)
+			}
+			return text
 		}
-		needs = append(needs, core.DigestNeed{Rank: core.NeedRankBreach + sm.Severity.Rank(), Since: due, Text: text})
+		needs = append(needs, core.DigestNeed{Rank: core.NeedRankBreach + sm.Severity.Rank(), Since: due, ClientID: sm.ClientID, Write: write})
 	}
 	return needs, nil
 }
