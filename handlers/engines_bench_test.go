@@ -47,7 +47,7 @@ func BenchmarkLogEngines(b *testing.B) {
 			var n atomic.Int64
 			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0))) // 32 goroutines
 			b.ResetTimer()
-			start := time.Now()
+			start, conflicts := time.Now(), e.st.Conflicts()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					i := n.Add(1)
@@ -59,6 +59,7 @@ func BenchmarkLogEngines(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logs/s")
+			b.ReportMetric(float64(e.st.Conflicts()-conflicts)/float64(b.N), "retries/log")
 		})
 		b.Run("console/engine="+engine, func(b *testing.B) {
 			var in strings.Builder

@@ -678,7 +678,21 @@ func (t *pgTxn) del(k []byte) error {
 		t.exec(`DELETE FROM `+tb.name+` WHERE key = $1`, k)
 		return t.err
 	}
-	t.exec(`DELETE FROM kv WHERE key = $1`, k)
+	// A kv row is deleted blind, as a tombstone (expired since ever: every
+	// read skips it, the sweep removes it). A DELETE finds its row by an
+	// index scan, and under SERIALIZABLE that scan takes a SIREAD lock on
+	// the whole btree page, so that every concurrent insert of a
+	// neighbouring key (the stale indexes csl/ and csr/ of the same owner,
+	// the health marks hd/ that /log sets and the recompute deletes)
+	// conflicts with the deleter although the rows differ. An upsert's
+	// conflict check takes no SIREAD lock, and writing the row still
+	// conflicts, as the DELETE did, with every transaction that read
+	// this row (its tuple lock) or changed it concurrently, so the
+	// transactions that touch the same key serialize exactly as before.
+	// The tombstone also spares the next write of the key (the client's
+	// next health mark) a new index entry.
+	t.exec(`INSERT INTO kv (key, value, expires_at) VALUES ($1, '', '-infinity')
+		ON CONFLICT (key) DO UPDATE SET value = '', expires_at = '-infinity'`, k)
 	return t.err
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,6 +67,9 @@ type Store struct {
 	// retryLane is held by a transaction that lost retryLaneAfter
 	// conflicts, so that such transactions retry one at a time.
 	retryLane sync.Mutex
+	// conflicts counts the transactions run again after a conflict, for
+	// the benchmarks (Conflicts).
+	conflicts atomic.Int64
 
 	// shared is set when other processes may write the same database
 	// (PostgreSQL replicas): nothing read is then kept in memory.
@@ -220,6 +224,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 		if errors.Is(err, errConflict) && attempt < 50 {
 			// Another writer changed a record this one read (the same
 			// client); back off a little, with jitter, and redo the work.
+			s.conflicts.Add(1)
 			time.Sleep(conflictBackoff(attempt))
 			continue
 		}
@@ -229,6 +234,11 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 		return mapErr(err)
 	}
 }
+
+// Conflicts reports how many write transactions this Store ran again
+// after a conflict since it was opened (a Badger conflict, a PostgreSQL
+// serialization failure or deadlock): the benchmarks show it per write.
+func (s *Store) Conflicts() int64 { return s.conflicts.Load() }
 
 // retryLaneAfter is how many conflicts a transaction loses before it waits
 // for the retry lane (Store.retryLane).
