@@ -87,9 +87,7 @@ var words = sync.OnceValue(func() (w struct{ multipliers, currencies []affix }) 
 			w.currencies = append(w.currencies, affix{text: f, code: code})
 		}
 	}
-	for _, s := range []affix{{text: "€", code: "EUR"}, {text: "$", code: "USD"}, {text: "£", code: "GBP"}} {
-		w.currencies = append(w.currencies, s)
-	}
+	w.currencies = append(w.currencies, []affix{{text: "€", code: "EUR"}, {text: "$", code: "USD"}, {text: "£", code: "GBP"}}...)
 	longestFirst := func(xs []affix) {
 		sort.SliceStable(xs, func(i, j int) bool { return len(xs[i].text) > len(xs[j].text) })
 	}
