@@ -251,9 +251,16 @@ var pgIndexes = []*pgIndex{
 			}
 			return []kvEntry{{key("plsrc/", src, byte(nameSep), tailID(k)), nil}}
 		}},
-	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, entries: entriesOf(func(c *crm.Client) []kvEntry {
-		return []kvEntry{{ownerNameKey(c.OwnerID, c), nil}}
-	})},
+	// The per-owner name index (ownerNameKey): the owner and the folded
+	// name come from their columns, so that a page of a manager's clients
+	// neither sends nor decodes the records' JSON.
+	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, sel: "key, int8send(owner_id) || convert_to(name_norm, 'UTF8')",
+		fromCols: func(k, on []byte) []kvEntry {
+			if len(on) < 8 {
+				return nil
+			}
+			return []kvEntry{{key("con/", on[:8], on[8:], byte(nameSep), tailID(k)), nil}}
+		}},
 	{prefix: "tu/", table: pgTasks, group: "assignee_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix("tu/", taskIndexEntries)},
 	{prefix: "tc/", table: pgTasks, group: "client_id", kind: groupID, entries: entriesWithPrefix("tc/", taskIndexEntries)},
 	{prefix: pDealCli, table: pgDeals, group: "client_id", kind: groupID, entries: entriesWithPrefix(pDealCli, dealIndexEntries)},
