@@ -44,33 +44,14 @@ func audienceColumns(ctx context.Context, tx *sql.Tx) error {
 func refreshTable(ctx context.Context, tx *sql.Tx, t *pgTable) error {
 	db := sqlExecer{tx}
 	rows := newPGRows()
-	var last []byte
-	for {
-		rs, err := tx.QueryContext(ctx, `SELECT key, COALESCE(raw, convert_to(data::text, 'UTF8')) FROM `+t.name+` WHERE key > $1 ORDER BY key LIMIT 1000`, append([]byte{}, last...))
-		if err != nil {
-			return err
-		}
-		n := 0
-		for rs.Next() {
-			var k, v []byte
-			if err := rs.Scan(&k, &v); err != nil {
-				rs.Close()
-				return err
-			}
-			if err := rows.add(ctx, db, t, k, v); err != nil {
-				rs.Close()
-				return err
-			}
-			last, n = k, n+1
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return err
-		}
-		if n < 1000 {
-			return rows.flush(ctx, db)
-		}
+	err := eachPaged(ctx, tx, func(last []byte) (string, []any) {
+		return `SELECT key, COALESCE(raw, convert_to(data::text, 'UTF8')) FROM ` + t.name + ` WHERE key > $1 ORDER BY key LIMIT ` + itoa(migratePage),
+			[]any{append([]byte{}, last...)}
+	}, func(k, v []byte) error { return rows.add(ctx, db, t, k, v) })
+	if err != nil {
+		return err
 	}
+	return rows.flush(ctx, db)
 }
 
 func moveToTables(ctx context.Context, tx *sql.Tx) error {
@@ -80,38 +61,14 @@ func moveToTables(ctx context.Context, tx *sql.Tx) error {
 	for _, t := range pgTables {
 		p := []byte(t.prefix)
 		end := prefixEnd(p)
-		var last []byte = p
-		first := true
-		for {
-			q := `SELECT key, value FROM kv WHERE key > $1 AND key < $2 ORDER BY key LIMIT 1000`
-			if first {
-				q = `SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key LIMIT 1000`
+		err := eachPaged(ctx, tx, func(last []byte) (string, []any) {
+			if last == nil {
+				return `SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key LIMIT ` + itoa(migratePage), []any{p, end}
 			}
-			first = false
-			rs, err := tx.QueryContext(ctx, q, last, end)
-			if err != nil {
-				return err
-			}
-			n := 0
-			for rs.Next() {
-				var k, v []byte
-				if err := rs.Scan(&k, &v); err != nil {
-					rs.Close()
-					return err
-				}
-				if err := rows.add(ctx, db, t, k, v); err != nil {
-					rs.Close()
-					return err
-				}
-				last, n = k, n+1
-			}
-			rs.Close()
-			if err := rs.Err(); err != nil {
-				return err
-			}
-			if n < 1000 {
-				break
-			}
+			return `SELECT key, value FROM kv WHERE key > $1 AND key < $2 ORDER BY key LIMIT ` + itoa(migratePage), []any{last, end}
+		}, func(k, v []byte) error { return rows.add(ctx, db, t, k, v) })
+		if err != nil {
+			return err
 		}
 		if err := rows.flush(ctx, db); err != nil {
 			return err
@@ -127,6 +84,43 @@ func moveToTables(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migratePage is how many rows a migration reads at a time.
+const migratePage = 1000
+
+// eachPaged calls fn with every key and value that page's queries return,
+// in pages of migratePage rows: page gets the last key read (nil at first)
+// and returns the query of the next page, which orders by key.
+func eachPaged(ctx context.Context, tx *sql.Tx, page func(last []byte) (string, []any), fn func(k, v []byte) error) error {
+	var last []byte
+	for {
+		q, args := page(last)
+		rs, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for rs.Next() {
+			var k, v []byte
+			if err := rs.Scan(&k, &v); err != nil {
+				rs.Close()
+				return err
+			}
+			if err := fn(k, v); err != nil {
+				rs.Close()
+				return err
+			}
+			last, n = k, n+1
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		if n < migratePage {
+			return nil
+		}
+	}
 }
 
 // sqlExecer lets pgRows write through a database/sql transaction.
