@@ -163,7 +163,7 @@ func (f *Slack) WaitFor(what string, d time.Duration, cond func([]SlackCall) boo
 func (f *Slack) WaitMessage(s string) SlackCall {
 	f.t.Helper()
 	var found SlackCall
-	f.WaitFor("a message with "+strconv.Quote(s), 5*time.Second, func(calls []SlackCall) bool {
+	f.WaitFor("a message with "+strconv.Quote(s), Patience, func(calls []SlackCall) bool {
 		for _, c := range calls {
 			switch c.Method {
 			case "chat.postMessage", "chat.postEphemeral", "chat.update", "response_url":

@@ -446,7 +446,7 @@ func (f *Telegram) ConfirmedPast(id int64) bool {
 // WaitHandled waits until Telegram would consider update id handled.
 func (f *Telegram) WaitHandled(t testing.TB, id int64) {
 	t.Helper()
-	f.WaitFor(t, 15*time.Second, fmt.Sprintf("update %d to be confirmed", id), func() bool { return f.ConfirmedPast(id) })
+	f.WaitFor(t, Patience, fmt.Sprintf("update %d to be confirmed", id), func() bool { return f.ConfirmedPast(id) })
 }
 
 // Dump lists the calls so far but getUpdates, one a line, for a failure
