@@ -2,11 +2,10 @@ package handlers
 
 import (
 	"strings"
-	"unicode"
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
 // keyFields are the client fields (and people's reports=) typed as
@@ -24,16 +23,12 @@ func (lx *lexicon) canonicalKey(k string) string {
 	return k
 }
 
-// isKeyWord reports whether w looks like key=value with a plain key.
+// isKeyWord reads w as key=value with a plain key (core.KeyWord), the
+// key in English when it is a client field's typed form.
 func (lx *lexicon) isKeyWord(w string) (string, string, bool) {
-	k, v, ok := strings.Cut(w, "=")
-	if !ok || k == "" {
+	k, v, ok := core.KeyWord(w)
+	if !ok {
 		return "", "", false
-	}
-	for _, r := range k {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' {
-			return "", "", false
-		}
 	}
 	return lx.canonicalKey(k), v, true
 }
@@ -54,7 +49,7 @@ func (lx *lexicon) splitKV(words []string) kvArgs {
 			if _, dup := a.KV[k]; !dup {
 				a.Keys = append(a.Keys, k)
 			}
-			n := lx.dateWords(v, words[i+1:])
+			n := core.DateWords(v, words[i+1:])
 			a.KV[k] = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
 			i += n
 			continue
@@ -62,22 +57,6 @@ func (lx *lexicon) splitKV(words []string) kvArgs {
 		a.Plain = append(a.Plain, w)
 	}
 	return a
-}
-
-// dateWords reports how many of the words after a key=value belong to
-// its value because together they make a date typed without quotes
-// ("срок=следващата седмица", "date=15 декември 2026").
-func (lx *lexicon) dateWords(v string, after []string) int {
-	best := 0
-	for n := 1; n <= 3 && n <= len(after); n++ {
-		if _, _, kv := lx.isKeyWord(after[n-1]); kv {
-			break
-		}
-		if dates.IsDate(v + " " + strings.Join(after[:n], " ")) {
-			best = n
-		}
-	}
-	return best
 }
 
 // splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -76,9 +75,6 @@ type DealStore interface {
 const (
 	maxDealTitle = 200
 	maxDealWord  = 200
-	// defaultStuckAfter is how long without a stage change makes an open
-	// deal stuck when Config.StuckAfter is not set.
-	defaultStuckAfter = 21 * 24 * time.Hour
 )
 
 // registerDeals adds /deal, /deals, /pipeline and /forecast, the deals on
@@ -94,17 +90,14 @@ func (s *Service) registerDeals() {
 	s.facts = append(s.facts, s.dealFacts)
 	s.registerPipelineDigest()
 	s.registerDealExports()
+	s.findDeal = func(ctx context.Context, r *core.Request, ref string) (*crm.Deal, error) {
+		d, _, err := (&request{Request: r, svc: s}).changeableDeal(ctx, ref)
+		return d, err
+	}
 }
 
 // deals returns the deal store.
 func (s *Service) deals() DealStore { return s.store }
-
-func (s *Service) stuckAfter() time.Duration {
-	if s.cfg.StuckAfter > 0 {
-		return s.cfg.StuckAfter
-	}
-	return defaultStuckAfter
-}
 
 // dealKeys are the keys typed on /deal add and /deal edit, whose words
 // ("words.deal.key.NAME": "сума=", "prob=") the lexicon maps to them.
@@ -130,7 +123,7 @@ func (s *Service) dealWords(words []string) (title string, kv map[string]string,
 			}
 			if ck == "close" {
 				// "срок=следващата седмица" without quotes.
-				n := s.lex.dateWords(v, words[i+1:])
+				n := core.DateWords(v, words[i+1:])
 				v = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
 				i += n
 			}
@@ -163,21 +156,6 @@ func (s *Service) amountTail(w string) bool {
 		return true
 	}
 	return s.typed(w, "deal.amount.tail")
-}
-
-// parseAmount reads an amount and the currency written with it, mapping
-// the errors to messages with an example.
-func parseAmount(s string) (decimal.Decimal, string, error) {
-	d, cur, err := money.ParseWithCurrency(s)
-	switch {
-	case err == nil:
-		return d, cur, nil
-	case errors.Is(err, money.ErrNegative):
-		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_negative", "value", s)
-	case errors.Is(err, money.ErrTooLarge):
-		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_too_large", "value", s)
-	}
-	return d, "", crm.Errorf(crm.EINVALID, "deal.bad_amount", "value", s)
 }
 
 // parseProbability reads "30", "30%" or "none" (a dash, or a word of
@@ -420,7 +398,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 	v = strings.TrimSpace(v)
 	switch k {
 	case "amount":
-		amt, cur, err := parseAmount(v)
+		amt, cur, err := core.ParseAmount(v)
 		if err != nil {
 			return err
 		}

@@ -39,10 +39,8 @@ type DigestStore interface {
 	PutSnapshot(ctx context.Context, kind string, day time.Time, at time.Time, rows []crm.SnapshotRow) (bool, error)
 	// HasSnapshot reports whether day's snapshot of kind is stored.
 	HasSnapshot(ctx context.Context, kind string, day time.Time) (bool, error)
-	// SnapshotRows returns the rows of day's snapshot of kind for people
-	// (everyone for nil), by person, and whether that snapshot was taken
-	// at all (a taken snapshot may have no rows).
-	SnapshotRows(ctx context.Context, kind string, day time.Time, people []uint64) ([]crm.SnapshotRow, bool, error)
+	// SnapshotReader reads the snapshots back (SnapshotRows).
+	core.SnapshotReader
 }
 
 // digestHooks are the parts that command families add to digests: sections
@@ -64,14 +62,9 @@ type namedSection struct {
 // sc.FmtDate) and never formats for a platform.
 type digestSection func(ctx context.Context, sc *digestScope) (*digestPart, error)
 
-// snapshotFunc returns the rows of the day's snapshot of one kind (for
-// the pipeline: totals per person, stage and currency). day is midnight
-// in the company time zone (Config.TZ).
-type snapshotFunc func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error)
-
 type snapshotter struct {
 	kind string
-	take snapshotFunc
+	take core.SnapshotSource
 }
 
 // digests returns the hooks, made on first use so that families may add
@@ -91,30 +84,10 @@ func (s *Service) addDigestSection(name string, fn digestSection) {
 }
 
 // addSnapshotter makes the daily snapshot job store, once a day, the rows
-// take returns under kind. Sections read them back with s.snapshotRows.
-func (s *Service) addSnapshotter(kind string, take snapshotFunc) {
+// take returns under kind. Sections read them back with core.SnapshotOn.
+func (s *Service) addSnapshotter(kind string, take core.SnapshotSource) {
 	h := s.digests()
 	h.snapshotters = append(h.snapshotters, snapshotter{kind: kind, take: take})
-}
-
-// snapshotLookBack is how many days before the asked one snapshotOn looks
-// for a snapshot when that day has none (the bot was down all day).
-const snapshotLookBack = 3
-
-// snapshotOn returns the rows of kind stored for the company day of t (in
-// Config.TZ), for the given people (all when nil), and the day they are
-// from: that day, else the nearest of the snapshotLookBack days before
-// it; a zero day when there is none.
-func (s *Service) snapshotOn(ctx context.Context, kind string, t time.Time, people []uint64) ([]crm.SnapshotRow, time.Time, error) {
-	day := dates.Day(t, s.cfg.TZ)
-	for i := 0; i <= snapshotLookBack; i++ {
-		d := dates.AddDays(day, -i)
-		rows, ok, err := s.store.SnapshotRows(ctx, kind, d, people)
-		if err != nil || ok {
-			return rows, d, err
-		}
-	}
-	return nil, time.Time{}, nil
 }
 
 // dayLayout writes a day in a file name or a command.

@@ -172,7 +172,7 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("snapshot taken %d times on one day", calls)
 	}
-	rows, day, err := s.snapshotOn(ctx, "example", clock.Now(), []uint64{2})
+	rows, day, err := core.SnapshotOn(ctx, s.store, "example", clock.Now(), s.cfg.TZ, []uint64{2})
 	if err != nil || len(rows) != 1 || rows[0].Weighted.String() != "500.25" || day.Day() != 26 {
 		t.Fatalf("rows %+v day %v err %v", rows, day, err)
 	}
@@ -183,11 +183,11 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("calls %d, want 2", calls)
 	}
-	rows, day, err = s.snapshotOn(ctx, "example", clock.Now().AddDate(0, 0, -1), nil)
+	rows, day, err = core.SnapshotOn(ctx, s.store, "example", clock.Now().AddDate(0, 0, -1), s.cfg.TZ, nil)
 	if err != nil || len(rows) != 2 || day.Day() != 26 {
 		t.Fatalf("fallback: rows %d day %v err %v", len(rows), day, err)
 	}
-	if _, day, _ := s.snapshotOn(ctx, "example", clock.Now().AddDate(0, 0, -10), nil); !day.IsZero() {
+	if _, day, _ := core.SnapshotOn(ctx, s.store, "example", clock.Now().AddDate(0, 0, -10), s.cfg.TZ, nil); !day.IsZero() {
 		t.Fatalf("found a snapshot before any was taken: %v", day)
 	}
 }

@@ -130,7 +130,7 @@ func (s *Service) scheduledDigest(ctx context.Context, reader, subject *crm.Pers
 // snapshotJob takes each registered snapshot once per company day (in
 // Config.TZ), on the first tick of the day, so it holds the state at the
 // start of that day. A day the bot was down all day has no snapshot;
-// s.snapshotOn falls back to the nearest earlier one.
+// core.SnapshotOn falls back to the nearest earlier one.
 func (s *Service) snapshotJob(ctx context.Context, now time.Time) error {
 	h := s.digests()
 	if len(h.snapshotters) == 0 {

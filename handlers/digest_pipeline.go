@@ -131,7 +131,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	// The same calendar day a week before the digest's day, in the company
 	// time zone the snapshots are kept in.
 	d := per.Day
-	rows, lastDay, err := s.snapshotOn(ctx, snapshotPipeline, time.Date(d.Year(), d.Month(), d.Day()-7, 12, 0, 0, 0, s.cfg.TZ), sc.Owners)
+	rows, lastDay, err := core.SnapshotOn(ctx, s.store, snapshotPipeline, time.Date(d.Year(), d.Month(), d.Day()-7, 12, 0, 0, 0, s.cfg.TZ), s.cfg.TZ, sc.Owners)
 	if err != nil {
 		return nil, err
 	}

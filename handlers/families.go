@@ -81,6 +81,12 @@ func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
 // AddCalendar adds entries to the calendar feed.
 func (g registry) AddCalendar(src core.CalendarSource) { g.s.calendar = append(g.s.calendar, src) }
 
+// AddSnapshot adds a daily snapshot that digests compare against.
+func (g registry) AddSnapshot(kind string, take core.SnapshotSource) { g.s.addSnapshotter(kind, take) }
+
+// SetDealFinder makes find resolve the deal references of other families.
+func (g registry) SetDealFinder(find core.DealFinder) { g.s.findDeal = find }
+
 // captureFiles lends the capture family's file handling (capture.go) to
 // the family packages.
 type captureFiles struct{ s *Service }

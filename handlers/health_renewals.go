@@ -98,7 +98,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 // renewalValues applies amount=, currency= and contract= to a renewal.
 func (s *Service) renewalValues(rn *crm.Renewal, kv map[string]string) error {
 	if v, ok := kv["amount"]; ok {
-		d, cur, err := parseAmount(v)
+		d, cur, err := core.ParseAmount(v)
 		if err != nil {
 			return err
 		}

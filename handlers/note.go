@@ -301,7 +301,10 @@ func containsID(ids []uint64, id uint64) bool {
 // of the action's client that the sender may change; any other deal is
 // refused as not found, so a proposal cannot reach another client's deal.
 func (s *Service) actionDeal(ctx context.Context, r *request, a crm.Action) (*crm.Deal, error) {
-	d, _, err := r.changeableDeal(ctx, a.Deal)
+	if s.findDeal == nil {
+		return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", a.Deal)
+	}
+	d, err := s.findDeal(ctx, r.Request, a.Deal)
 	if err != nil {
 		return nil, err
 	}

@@ -178,9 +178,17 @@ type Config struct {
 	// InviteTTL is how long an invitation code works.
 	InviteTTL time.Duration
 	// StuckAfter is how long without a stage change makes an open deal
-	// stuck (zero: 21 days).
+	// stuck (zero: defaultStuckAfter).
 	StuckAfter time.Duration
 }
+
+// defaultStuckAfter is how long without a stage change makes an open deal
+// stuck when Config.StuckAfter is not set.
+const defaultStuckAfter = 21 * 24 * time.Hour
+
+// stuckAfter is how long without a stage change makes an open deal stuck
+// (Kit.StuckAfter).
+func (s *Service) stuckAfter() time.Duration { return s.kit.StuckAfter }
 
 // DefaultConfig returns the settings used when nothing is configured.
 func DefaultConfig() Config {
@@ -252,6 +260,9 @@ type Service struct {
 	kit *core.Kit
 	// calendar add entries to calendar feeds (calendar.go), per owner.
 	calendar []core.CalendarSource
+	// findDeal resolves the deal references of proposed actions (note.go);
+	// the deals family sets it.
+	findDeal core.DealFinder
 	// errs are mistakes in how the commands and their words were declared,
 	// found while New registered them (New returns them).
 	errs []error
@@ -333,7 +344,10 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	}
 	s.lex = s.newLexicon()
 	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Files: captureFiles{s},
-		ParseWeekdays: s.lex.parseWeekdays}
+		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter}
+	if s.kit.StuckAfter <= 0 {
+		s.kit.StuckAfter = defaultStuckAfter
+	}
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),

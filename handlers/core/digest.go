@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"accountbot/crm"
+	"accountbot/dates"
 )
 
 // DigestScope is what one digest covers and for whom. Its request speaks
@@ -106,4 +107,38 @@ type ChartSeries struct {
 	Values []float64
 	// Muted draws the series in grey: the earlier period in a comparison.
 	Muted bool
+}
+
+// SnapshotSource returns the rows of the day's snapshot of one kind (for
+// the pipeline: totals per person, stage and currency). day is midnight in
+// the company time zone (Kit.TZ).
+type SnapshotSource func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error)
+
+// SnapshotReader reads the stored daily snapshots: the part of a family's
+// port that its digest section compares against.
+type SnapshotReader interface {
+	// SnapshotRows returns the rows of day's snapshot of kind for people
+	// (everyone for nil), by person, and whether that snapshot was taken
+	// at all (a taken snapshot may have no rows).
+	SnapshotRows(ctx context.Context, kind string, day time.Time, people []uint64) ([]crm.SnapshotRow, bool, error)
+}
+
+// SnapshotLookBack is how many days before the asked one SnapshotOn looks
+// for a snapshot when that day has none (the bot was down all day).
+const SnapshotLookBack = 3
+
+// SnapshotOn returns the rows of kind stored for the company day of t (in
+// tz, the company's zone), for the given people (all when nil), and the
+// day they are from: that day, else the nearest of the SnapshotLookBack
+// days before it; a zero day when there is none.
+func SnapshotOn(ctx context.Context, st SnapshotReader, kind string, t time.Time, tz *time.Location, people []uint64) ([]crm.SnapshotRow, time.Time, error) {
+	day := dates.Day(t, tz)
+	for i := 0; i <= SnapshotLookBack; i++ {
+		d := dates.AddDays(day, -i)
+		rows, ok, err := st.SnapshotRows(ctx, kind, d, people)
+		if err != nil || ok {
+			return rows, d, err
+		}
+	}
+	return nil, time.Time{}, nil
 }

@@ -97,6 +97,14 @@ type CalendarItem struct {
 // promises of the same owner.
 type CalendarSource func(ctx context.Context, r *Request, owner uint64, until time.Time) ([]CalendarItem, error)
 
+// DealFinder resolves a typed deal reference ("D-7") to a deal the sender
+// of r may change: rights over the deal's owner or its client's owner. A
+// deal they may not see is crm.ENOTFOUND, one they may only see
+// crm.EFORBIDDEN, both in the deals family's words. Families that act on
+// deals without owning them (the note reader's proposed stage moves) use
+// it.
+type DealFinder func(ctx context.Context, r *Request, ref string) (*crm.Deal, error)
+
 // EventUID is the stable UID of a record's calendar entry.
 func EventUID(kind string, id uint64) string {
 	return "accountbot-" + kind + "-" + strconv.FormatUint(id, 10) + "@accountbot"
@@ -128,6 +136,13 @@ type Registry interface {
 	AddClientRecords(name string, collect ClientRecords)
 	// AddCalendar adds entries to the calendar feed.
 	AddCalendar(src CalendarSource)
+	// AddSnapshot makes the daily snapshot job store, once a company day
+	// and before that day's digests, the rows take returns under kind;
+	// digest sections read them back with SnapshotOn.
+	AddSnapshot(kind string, take SnapshotSource)
+	// SetDealFinder makes find the way other families resolve a deal
+	// reference (the deals family sets it).
+	SetDealFinder(find DealFinder)
 	// Fail records a mistake in how the family declared itself (words
 	// missing from a language): the service refuses to start.
 	Fail(err error)
@@ -152,6 +167,16 @@ type Kit struct {
 	// ParseWeekdays reads typed days ("mon-fri", "пн,ср", "workdays") in
 	// any language.
 	ParseWeekdays func(s string) (crm.Weekdays, bool)
+	// KeyWord reads a typed key=value word as the service's own parsers
+	// do (core.KeyWord), the key in English when it is a client field's
+	// typed form ("град=" → "city").
+	KeyWord func(w string) (key, value string, ok bool)
+	// Currency is the company's currency: amounts typed without one are
+	// in it, and sums of several currencies list it first.
+	Currency string
+	// StuckAfter is how long without a stage change makes an open deal
+	// stuck (the configured time, 21 days when none is).
+	StuckAfter time.Duration
 }
 
 // Notify sends r to a person on every platform identity they have, and

@@ -1,10 +1,17 @@
 package core
 
 import (
+	"errors"
 	"regexp"
 	"strings"
+	"unicode"
 
+	"accountbot/crm"
+	"accountbot/dates"
 	"accountbot/i18n"
+	"accountbot/money"
+
+	"github.com/shopspring/decimal"
 )
 
 // KeyValueRe finds key=value words in free text (group 2 the key, 3 the
@@ -47,4 +54,55 @@ func Vocab(cat *i18n.Catalog, group string, options ...string) (m map[string]str
 		}
 	}
 	return m, missing
+}
+
+// KeyWord reads w as key=value with a plain key (letters, digits, "_"
+// and "-"); ok is false for any other word. The key is as typed: a
+// family looks it up in its own table (Vocab), or reads it with
+// Kit.KeyWord to have client fields' typed forms in English.
+func KeyWord(w string) (key, value string, ok bool) {
+	k, v, ok := strings.Cut(w, "=")
+	if !ok || k == "" {
+		return "", "", false
+	}
+	for _, r := range k {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' {
+			return "", "", false
+		}
+	}
+	return k, v, true
+}
+
+// DateWords reports how many of the words after a key=value belong to
+// its value v because together they make a date typed without quotes
+// ("срок=следващата седмица", "date=15 декември 2026"): at most three,
+// and never past the next key=value.
+func DateWords(v string, after []string) int {
+	best := 0
+	for n := 1; n <= 3 && n <= len(after); n++ {
+		if _, _, kv := KeyWord(after[n-1]); kv {
+			break
+		}
+		if dates.IsDate(v + " " + strings.Join(after[:n], " ")) {
+			best = n
+		}
+	}
+	return best
+}
+
+// ParseAmount reads a typed amount and the currency written with it
+// ("12 500,50 лв", "€300"; "" when none is), and says what is wrong with
+// one that cannot be read, with an example: a negative amount, one too
+// large, or no number.
+func ParseAmount(s string) (decimal.Decimal, string, error) {
+	d, cur, err := money.ParseWithCurrency(s)
+	switch {
+	case err == nil:
+		return d, cur, nil
+	case errors.Is(err, money.ErrNegative):
+		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_negative", "value", s)
+	case errors.Is(err, money.ErrTooLarge):
+		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_too_large", "value", s)
+	}
+	return d, "", crm.Errorf(crm.EINVALID, "deal.bad_amount", "value", s)
 }
