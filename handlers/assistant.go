@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/drafter"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -197,7 +198,7 @@ func trimRunes(s string, n int) string {
 }
 
 // oneLine collapses all white space, new lines included, to single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string { return core.OneLine(s) }
 
 // fallbackNote says why an offline path answered although a model is
 // configured, or "" when none is configured or it answered.

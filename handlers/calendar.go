@@ -31,6 +31,26 @@ const (
 	taskLength = 30 * time.Minute
 )
 
+// CalendarStore keeps the private calendar feeds' tokens: one current
+// token per person, the old one dead once replaced.
+type CalendarStore interface {
+	// CalendarToken returns the person's feed token, storing fresh as it
+	// when the person has none or reset asks for a new one (the old one
+	// stops working in the same transaction).
+	CalendarToken(ctx context.Context, person uint64, reset bool, fresh string) (string, error)
+	// CalendarOwner returns the person whose current token is tok; an
+	// unknown or replaced token is crm.ErrNotFound.
+	CalendarOwner(ctx context.Context, tok string) (uint64, error)
+}
+
+// registerCalendar adds /calendar to the mail family's help page, after
+// /mail: the feed gathers the entries of every family (AddCalendar), so it
+// is the service's, not the mail family's.
+func (s *Service) registerCalendar() {
+	defer s.inFamily("mail")()
+	s.add(&spec{name: "calendar", minRole: crm.RoleManager, run: s.calendarCmd})
+}
+
 // newFeedToken is a long random value (256 bits) for a feed URL.
 func newFeedToken() (string, error) {
 	b := make([]byte, 32)
@@ -63,7 +83,7 @@ func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if err != nil {
 		return err
 	}
-	tok, err := s.mailStore().CalendarToken(ctx, r.Me.ID, reset, fresh)
+	tok, err := s.store.CalendarToken(ctx, r.Me.ID, reset, fresh)
 	if err != nil {
 		return err
 	}
@@ -83,7 +103,7 @@ func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) 
 	if len(tok) < 20 || len(tok) > 100 {
 		return nil, crm.ErrNotFound
 	}
-	id, err := s.mailStore().CalendarOwner(ctx, tok)
+	id, err := s.store.CalendarOwner(ctx, tok)
 	if err != nil {
 		return nil, err
 	}

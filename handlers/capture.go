@@ -29,7 +29,7 @@ import (
 // Limits of what capture takes.
 const (
 	// maxAttachmentBytes is the largest file kept with a record.
-	maxAttachmentBytes = 20 << 20
+	maxAttachmentBytes = core.MaxAttachmentBytes
 	// maxVoiceBytes and maxVoiceLength bound a voice note sent for
 	// transcription; both are checked before anything is downloaded.
 	maxVoiceBytes  = 25 << 20

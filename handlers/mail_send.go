@@ -3,12 +3,30 @@ package handlers
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/handlers/core"
 )
+
+// Mailer sends e-mail. Send returns once the server accepted the message
+// (and sets m.MessageID), or with the reason it did not.
+type Mailer interface {
+	Send(ctx context.Context, m *crm.OutgoingMail) error
+	// From is the sender's address (ACCOUNTBOT_MAIL_FROM).
+	From() string
+}
+
+// WithMailer makes the bot send e-mail (follow-ups, invitations).
+func WithMailer(m Mailer) Option { return func(s *Service) { s.mailer = m } }
+
+// WithPublicURL sets the base URL of links to the HTTP server (calendar
+// feeds).
+func WithPublicURL(u string) Option {
+	return func(s *Service) { s.publicURL = strings.TrimRight(u, "/") }
+}
 
 // clientEmail is the client's first contact address, or "".
 func clientEmail(c *crm.Client) string {

@@ -18,6 +18,7 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
+	"accountbot/handlers/mail"
 	"accountbot/i18n"
 )
 
@@ -157,7 +158,8 @@ type Store interface {
 	PushStore
 	CaptureStore
 	HealthStore
-	MailStore
+	mail.Store
+	CalendarStore
 }
 
 // Config holds the settings the handlers use.
@@ -254,6 +256,8 @@ type Service struct {
 	// links to the HTTP server.
 	mailer    Mailer
 	publicURL string
+	// inbox decides the client mail read from the mailbox (LogMail).
+	inbox *mail.Inbox
 	// lex are the typed words parsers look up (words.go).
 	lex *lexicon
 	// kit is what the family packages share of the service (families.go).
@@ -363,7 +367,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.registerPush()
 	s.registerCapture()
 	s.registerHealth()
-	s.registerMail()
+	s.inbox = mail.Register(registry{s}, s.store)
+	s.registerCalendar()
 	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
 	// A name two commands claim (in any letter case) would silently run
 	// only the first, and a form with two meanings only one of them: the
@@ -399,6 +404,13 @@ func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Messa
 }
 
 var _ bot.Handler = (*Service)(nil)
+
+// LogMail decides one message read from the logged mailbox, once by its
+// key: logged on the clients it names, or kept for heads (the mail
+// family's Inbox.LogMail).
+func (s *Service) LogMail(ctx context.Context, in *crm.InboundMail) error {
+	return s.inbox.LogMail(ctx, in)
+}
 
 // Catalog returns the translation catalog.
 func (s *Service) Catalog() *i18n.Catalog { return s.cat }

@@ -212,6 +212,10 @@ func (k *Kit) PersonLocale(p *crm.Person) (loc i18n.Localizer, tz *time.Location
 	return k.Catalog.For(lang), tz
 }
 
+// MaxAttachmentBytes is the largest file kept with a record: one sent in
+// chat or one that came with a logged e-mail.
+const MaxAttachmentBytes = 20 << 20
+
 // File is an attachment's bytes, downloaded before any record is
 // written, so that a file too large is refused with nothing saved.
 type File struct {

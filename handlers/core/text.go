@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"accountbot/crm"
@@ -19,6 +20,10 @@ func Truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// OneLine collapses all white space, new lines included, to single
+// spaces: a subject or a topic shown where a line break does not belong.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // ClientNamer reads client names (a part of every family's port that
 // lists records of several clients).

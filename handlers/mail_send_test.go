@@ -264,35 +264,6 @@ func TestMeetingInvitationAndCancel(t *testing.T) {
 	}
 }
 
-func TestLogMailOnceByContactAddress(t *testing.T) {
-	e, _ := newMailEnv(t)
-	ctx := context.Background()
-	in := &crm.InboundMail{Key: "mid:1@acme.bg", From: "maria@firm.bg", To: []string{"IVAN@acme.bg"}, Cc: []string{"log@firm.bg"},
-		Subject: "Оферта", Text: "Здравейте,\nизпращам офертата.\n\n-- \nМария Петрова\nтел. 0888\n\nOn Tue, Ivan wrote:\n> старо\n",
-		Date: e.clock.Now().Add(-time.Hour)}
-	in.Files = []crm.MailFile{{Name: "оферта.pdf", MIME: "application/pdf", Data: []byte("%PDF-1.4\n")}}
-	for i := 0; i < 3; i++ {
-		if err := e.svc.LogMail(ctx, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c := e.findClient("Acme")
-	convs, _ := e.st.Conversations(ctx, c.ID, 0)
-	if len(convs) != 1 {
-		t.Fatalf("%d conversations, want 1", len(convs))
-	}
-	v := convs[0]
-	maria := e.person("console:maria")
-	if v.AuthorID != maria.ID || v.Channels[0] != "email" || !strings.HasPrefix(v.Text, "Оферта\n\nЗдравейте,") ||
-		strings.Contains(v.Text, "0888") || strings.Contains(v.Text, "старо") {
-		t.Fatalf("conversation %+v", v)
-	}
-	files, err := e.st.ClientAttachments(ctx, c.ID)
-	if err != nil || len(files) != 1 || files[0].Name != "оферта.pdf" || files[0].RecordKind != crm.AttachedToConversation || files[0].RecordID != v.ID {
-		t.Fatalf("attachments %+v %v", files, err)
-	}
-}
-
 func (e *testEnv) person(identity string) *crm.Person {
 	e.t.Helper()
 	p, err := e.st.PersonByIdentity(context.Background(), identity)
@@ -300,59 +271,6 @@ func (e *testEnv) person(identity string) *crm.Person {
 		e.t.Fatal(err)
 	}
 	return p
-}
-
-func TestLogMailForwardAndUnmatched(t *testing.T) {
-	e, _ := newMailEnv(t)
-	ctx := context.Background()
-	fwd := &crm.InboundMail{Key: "mid:2@firm.bg", From: "maria@firm.bg", To: []string{"log@firm.bg"}, Subject: "Fwd: поръчка",
-		Text: "Виж по-долу.\n\n---------- Forwarded message ---------\nFrom: Иван <ivan@acme.bg>\nDate: Mon\nSubject: поръчка\nTo: maria@firm.bg\n\nДесет кашона, моля.\n"}
-	if err := e.svc.LogMail(ctx, fwd); err != nil {
-		t.Fatal(err)
-	}
-	c := e.findClient("Acme")
-	convs, _ := e.st.Conversations(ctx, c.ID, 0)
-	if len(convs) != 1 || !strings.Contains(convs[0].Text, "Десет кашона") || convs[0].AuthorID != e.person("console:maria").ID {
-		t.Fatalf("forward: %+v", convs)
-	}
-	// Mail naming no client goes to /mail unmatched, once, for heads only.
-	other := &crm.InboundMail{Key: "mid:3@x.bg", From: "stranger@x.bg", To: []string{"log@firm.bg"}, Subject: "Въпрос за цени", Text: "Здравейте"}
-	e.svc.LogMail(ctx, other)
-	e.svc.LogMail(ctx, other)
-	got := e.must("console:admin", "/mail unmatched", "Въпрос за цени", "E-1", "stranger@x.bg")
-	if strings.Count(got, "Въпрос за цени") != 1 {
-		t.Fatalf("listed twice: %q", got)
-	}
-	e.mustNot("console:maria", "/mail unmatched", "Въпрос за цени")
-	e.must("console:admin", "/mail attach E-1 Acme", "Acme")
-	convs, _ = e.st.Conversations(ctx, c.ID, 0)
-	if len(convs) != 2 {
-		t.Fatalf("attached: %d conversations", len(convs))
-	}
-	e.mustNot("console:admin", "/mail unmatched", "Въпрос за цени")
-	e.must("console:admin", "/mail attach E-1 Acme", "E-1")
-}
-
-func TestClientsByEmailIndexFollowsEditsAndErasure(t *testing.T) {
-	e, _ := newMailEnv(t)
-	ctx := context.Background()
-	if cs, _ := e.st.ClientsByEmail(ctx, "ivan@ACME.bg"); len(cs) != 1 {
-		t.Fatalf("by address: %d", len(cs))
-	}
-	e.must("console:maria", "/client edit Acme email=office@acme.bg", "Acme")
-	if cs, _ := e.st.ClientsByEmail(ctx, "ivan@acme.bg"); len(cs) != 0 {
-		t.Fatal("the old address still finds the client")
-	}
-	if cs, _ := e.st.ClientsByEmail(ctx, "office@acme.bg"); len(cs) != 1 {
-		t.Fatal("the new address does not find the client")
-	}
-	c := e.findClient("Acme")
-	if _, err := e.st.EraseClient(ctx, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	if cs, _ := e.st.ClientsByEmail(ctx, "office@acme.bg"); len(cs) != 0 {
-		t.Fatal("an erased client is found by its address")
-	}
 }
 
 var feedURL = regexp.MustCompile(`https://crm\.firm\.bg/calendar/([A-Za-z0-9_-]+)\.ics`)
