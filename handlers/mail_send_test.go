@@ -264,15 +264,6 @@ func TestMeetingInvitationAndCancel(t *testing.T) {
 	}
 }
 
-func (e *testEnv) person(identity string) *crm.Person {
-	e.t.Helper()
-	p, err := e.st.PersonByIdentity(context.Background(), identity)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
-
 var feedURL = regexp.MustCompile(`https://crm\.firm\.bg/calendar/([A-Za-z0-9_-]+)\.ics`)
 
 func TestCalendarFeed(t *testing.T) {
