@@ -37,24 +37,24 @@ const (
 
 var (
 	dataMu   sync.Mutex
-	dataDirs = map[int]string{}
+	dataDirs = map[company]string{}
 	baseTime = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 )
 
-// benchData returns a data directory with people persons: a private copy
+// benchData returns a data directory with the company c: a private copy
 // of the generated company, made once per process.
-func benchData(b *testing.B, people int) string {
+func benchData(b *testing.B, c company) string {
 	b.Helper()
 	dataMu.Lock()
 	defer dataMu.Unlock()
-	if dir, ok := dataDirs[people]; ok {
+	if dir, ok := dataDirs[c]; ok {
 		return dir
 	}
-	dir, err := companyCopy(b, people)
+	dir, err := companyCopy(b, c)
 	if err != nil {
 		b.Fatal(err)
 	}
-	dataDirs[people] = dir
+	dataDirs[c] = dir
 	return dir
 }
 
@@ -70,16 +70,23 @@ type benchEnv struct {
 // PostgreSQL (the same data) with ACCOUNTBOT_TEST_STORE=postgres.
 func openBench(b *testing.B, people int) *benchEnv {
 	b.Helper()
-	if os.Getenv(storetest.EnvStore) == "postgres" {
-		return openBenchURL(b, pgCompanyURL(b, people))
-	}
-	return openBadgerBench(b, people)
+	return openCompany(b, companyOf(people))
 }
 
-// openBadgerBench opens a private Badger copy of the company.
-func openBadgerBench(b *testing.B, people int) *benchEnv {
+// openCompany opens the company c on Badger, or on PostgreSQL with
+// ACCOUNTBOT_TEST_STORE=postgres.
+func openCompany(b *testing.B, c company) *benchEnv {
 	b.Helper()
-	dir := benchData(b, people)
+	if os.Getenv(storetest.EnvStore) == "postgres" {
+		return openBenchURL(b, pgCompanyURL(b, c))
+	}
+	return openBadgerBench(b, c)
+}
+
+// openBadgerBench opens a private Badger copy of the company c.
+func openBadgerBench(b *testing.B, c company) *benchEnv {
+	b.Helper()
+	dir := benchData(b, c)
 	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data")})
 	if err != nil {
 		b.Fatal(err)

@@ -46,13 +46,48 @@ var (
 	campaignList = []string{"Agra fair", "Plovdiv expo", "Spring mailing", "Pump days", "Sofia conference", "Webinar", "Varna roadshow", "Partner day", "Autumn promo", "Demo tour"}
 )
 
-// companyDir returns the generated company of people persons, made once
-// per generator version and kept in the temporary directory: generating
-// a million conversations takes a while on a shared machine. Every
-// person's records come from a random source seeded with the person's id,
-// so the caller's own data is the same whatever the company's size.
-func companyDir(b *testing.B, people int) (string, error) {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("accountbot-company-v%d-p%d", companyVersion, people))
+// company names a generated data set: people persons, of whom the first
+// full have the whole per-person density (clientsPer clients, dealsPer
+// deals…) and the others a tenth of it, rounded up.
+type company struct{ people, full int }
+
+// companyOf is the company of people persons, everyone at the whole
+// density (the company of 200 holds 50,000 clients).
+func companyOf(people int) company { return company{people: people, full: people} }
+
+// thinCompany is the company of 200 people where only persons 1 to 9 (the
+// head, the measured manager 2 and supervisor 3 with the whole of 3's
+// team) have the whole density: the same people as companyOf(200), and
+// the callers' own data the same, with a tenth of everyone else's. It is
+// the base of the growth of a read whose answer lists every person
+// (/team), which the company of 20 cannot be.
+var thinCompany = company{people: 200, full: 9}
+
+// String names the company in directory names and logs.
+func (c company) String() string {
+	if c.full >= c.people {
+		return fmt.Sprintf("p%d", c.people)
+	}
+	return fmt.Sprintf("p%d-full%d", c.people, c.full)
+}
+
+// per is how many of a per-person kind person p has: n at the whole
+// density, a tenth of it (rounded up) for the others.
+func (c company) per(p uint64, n int) int {
+	if p <= uint64(c.full) {
+		return n
+	}
+	return (n + 9) / 10
+}
+
+// companyDir returns the generated company c, made once per generator
+// version and kept in the temporary directory: generating a million
+// conversations takes a while on a shared machine. Every person's records
+// come from a random source seeded with the person's id, and their ids
+// from the person's id, so the caller's own data is the same whatever the
+// company's size.
+func companyDir(b *testing.B, c company) (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("accountbot-company-v%d-%s", companyVersion, c))
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return dir, nil
 	}
@@ -61,7 +96,7 @@ func companyDir(b *testing.B, people int) (string, error) {
 		return "", err
 	}
 	start := time.Now()
-	if err := generateCompany(filepath.Join(tmp, "data"), people); err != nil {
+	if err := generateCompany(filepath.Join(tmp, "data"), c); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}
@@ -72,15 +107,15 @@ func companyDir(b *testing.B, people int) (string, error) {
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", err
 	}
-	b.Logf("generated a company of %d people in %v (cached in %s)", people, time.Since(start).Round(time.Millisecond), dir)
+	b.Logf("generated the company %s in %v (cached in %s)", c, time.Since(start).Round(time.Millisecond), dir)
 	return dir, nil
 }
 
 // companyCopy returns a private copy of the company for this process, so
 // that benchmarks that write leave the cached data as generated. (Table
 // files cannot be linked instead: the store truncates a table it drops.)
-func companyCopy(b *testing.B, people int) (string, error) {
-	src, err := companyDir(b, people)
+func companyCopy(b *testing.B, c company) (string, error) {
+	src, err := companyDir(b, c)
 	if err != nil {
 		return "", err
 	}
@@ -128,8 +163,10 @@ func copyFile(from, to string) error {
 // per client, a task per ten clients, dealsPer deals (a third won, a
 // third lost, half of those to a competitor, a third open), claimsPer
 // claims of the last 18 months (a fifth open), promisesPer promises and
-// notesPer competitor notes from their clients.
-func generateCompany(dir string, people int) error {
+// notesPer competitor notes from their clients; the people after the
+// first co.full a tenth of each (company.per).
+func generateCompany(dir string, co company) error {
+	people := co.people
 	st, err := store.Open(store.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
@@ -167,7 +204,7 @@ func generateCompany(dir string, people int) error {
 		sd.Person(&crm.Person{ID: p, Name: fmt.Sprintf("Person %d", p), Role: role, ReportsTo: reports, Identities: []string{ident}, CreatedAt: baseTime.AddDate(-3, 0, 0)})
 		first := (p-1)*clientsPer + 1
 		clients := make([]*crm.Client, 0, clientsPer)
-		for c := 0; c < clientsPer; c++ {
+		for c := 0; c < co.per(p, clientsPer); c++ {
 			id := first + uint64(c)
 			need := needList[rng.Intn(len(needList))]
 			if rng.Intn(3) == 0 {
@@ -202,10 +239,10 @@ func generateCompany(dir string, people int) error {
 				sd.Task(&crm.Task{ID: taskID, ClientID: id, AssigneeID: p, Text: "call back", Due: baseTime.AddDate(0, 0, rng.Intn(30)-15), CreatedAt: created, CreatedBy: p})
 			}
 		}
-		for i := 0; i < dealsPer; i++ {
+		for i := 0; i < co.per(p, dealsPer); i++ {
 			deals = append(deals, companyDeal(rng, clients[rng.Intn(len(clients))], i))
 		}
-		for i := 0; i < claimsPer; i++ {
+		for i := 0; i < co.per(p, claimsPer); i++ {
 			c := clients[rng.Intn(len(clients))]
 			at := baseTime.Add(-time.Duration(rng.Int63n(int64(540 * 24 * time.Hour))))
 			cl := crm.NewClaim(c.ID, p, crm.Actor{PersonID: p}, at, "The delivery came late and two pallets were damaged.", "", crm.Severities[rng.Intn(4)],
@@ -216,7 +253,7 @@ func generateCompany(dir string, people int) error {
 			}
 			sd.Claim(&cl)
 		}
-		for i := 0; i < promisesPer; i++ {
+		for i := 0; i < co.per(p, promisesPer); i++ {
 			c := clients[rng.Intn(len(clients))]
 			pr := &crm.Promise{ID: (p-1)*promisesPer + uint64(i) + 1, ClientID: c.ID, OwnerID: p, Text: "Send the price list for next year",
 				Due: baseTime.AddDate(0, 0, rng.Intn(60)-30).Truncate(24 * time.Hour), FromClient: rng.Intn(3) == 0, CreatedBy: p, CreatedAt: baseTime.AddDate(0, -2, 0)}
@@ -225,7 +262,7 @@ func generateCompany(dir string, people int) error {
 			}
 			sd.Promise(pr)
 		}
-		for i := 0; i < notesPer; i++ {
+		for i := 0; i < co.per(p, notesPer); i++ {
 			c := clients[rng.Intn(len(clients))]
 			r := rivalList[rng.Intn(len(rivalList))]
 			sd.CompetitorNote(&crm.CompetitorNote{ID: (p-1)*notesPer + uint64(i) + 1, Key: crm.NormalizeName(r), Aspect: crm.Aspects[rng.Intn(len(crm.Aspects))],
@@ -355,22 +392,50 @@ func BenchmarkCompany(b *testing.B) {
 }
 
 // BenchmarkCompanyGrowth runs the per-person reads (a manager's and a
-// supervisor's) on the company of 20 people and on the one of 200, where
-// everyone else's data is ten times more and the caller's the same,
-// alternately, and reports both medians and their ratio (grown / base).
+// supervisor's) on a base company and on the company of 200 people
+// (50,000 clients), where everyone else's data is ten times more and the
+// caller's the same, alternately, and reports both medians and their
+// ratio (grown / base). The base is the company of 20 people, except for
+// /team: it lists every person with their client count, so between 20
+// people and 200 its answer itself is ten times longer. Its growth is
+// measured against thinCompany, the same 200 people with a tenth of
+// everyone else's data (manager/team); manager/team-people keeps the
+// comparison with 20 people, where the answer grows with the people.
+//
+//	go test ./handlers/ -run '^$' -bench '^BenchmarkCompanyGrowth$' -benchtime 10x
 func BenchmarkCompanyGrowth(b *testing.B) {
 	small, big := openBench(b, 20), openBench(b, 200)
+	var thin *benchEnv // opened when a read needs it
+	type growth struct {
+		name, who, text string
+		base            func() *benchEnv
+	}
+	var reads []growth
 	for _, q := range companyQueries {
 		if strings.HasPrefix(q.name, "head/") {
 			continue
 		}
+		base := func() *benchEnv { return small }
+		if q.name == "manager/team" {
+			reads = append(reads, growth{q.name + "-people", q.who, q.text, base})
+			base = func() *benchEnv {
+				if thin == nil {
+					thin = openCompany(b, thinCompany)
+				}
+				return thin
+			}
+		}
+		reads = append(reads, growth{q.name, q.who, q.text, base})
+	}
+	for _, q := range reads {
 		b.Run(q.name, func(b *testing.B) {
-			small.runAs(b, q.who, q.text)
+			base := q.base()
+			base.runAs(b, q.who, q.text)
 			big.runAs(b, q.who, q.text)
 			var ts, tb, cs, cb []time.Duration
 			for i := 0; i < b.N; i++ {
 				t0, c0 := time.Now(), cpuTime()
-				small.runAs(b, q.who, q.text)
+				base.runAs(b, q.who, q.text)
 				ts, cs = append(ts, time.Since(t0)), append(cs, cpuTime()-c0)
 				t0, c0 = time.Now(), cpuTime()
 				big.runAs(b, q.who, q.text)

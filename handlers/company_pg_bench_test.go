@@ -34,13 +34,12 @@ import (
 const pgDumpSchema = "accountbot_company"
 
 // pgCompanyURL returns the URL of a schema of the test server holding the
-// company of people persons, the same data as the Badger copy of
-// benchData.
-func pgCompanyURL(b *testing.B, people int) string {
+// company c, the same data as the Badger copy of benchData.
+func pgCompanyURL(b *testing.B, c company) string {
 	b.Helper()
 	u := pgtest.URL(b)
 	base, schema := splitSearchPath(b, u)
-	src, err := companyDir(b, people)
+	src, err := companyDir(b, c)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +61,7 @@ func pgCompanyURL(b *testing.B, people int) string {
 			b.Fatal(err)
 		}
 		st.Close()
-		b.Logf("restored the company of %d people into PostgreSQL from %s in %v", people, dump, time.Since(start).Round(time.Millisecond))
+		b.Logf("restored the company %s into PostgreSQL from %s in %v", c, dump, time.Since(start).Round(time.Millisecond))
 		return u
 	}
 	start := time.Now()
@@ -72,7 +71,7 @@ func pgCompanyURL(b *testing.B, people int) string {
 	}
 	defer os.Remove(bak.Name())
 	defer bak.Close()
-	from, err := store.Open(store.Options{Dir: filepath.Join(benchData(b, people), "data"), Logger: logger})
+	from, err := store.Open(store.Options{Dir: filepath.Join(benchData(b, c), "data"), Logger: logger})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +108,7 @@ func pgCompanyURL(b *testing.B, people int) string {
 	if err := os.Rename(tmp, dump); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded the company of %d people into PostgreSQL in %v through restore (kept as %s)", people, loaded.Round(time.Millisecond), dump)
+	b.Logf("loaded the company %s into PostgreSQL in %v through restore (kept as %s)", c, loaded.Round(time.Millisecond), dump)
 	return u
 }
 
@@ -310,9 +309,9 @@ func BenchmarkCompanyEngines(b *testing.B) {
 		}
 		people = n
 	}
-	pgURL := pgCompanyURL(b, people)
+	pgURL := pgCompanyURL(b, companyOf(people))
 	pg := openBenchURL(b, pgURL)
-	bd := openBadgerBench(b, people)
+	bd := openBadgerBench(b, companyOf(people))
 	srv := findPGServer(b, pgURL)
 	stmts := pgStatements(b, pgURL)
 	for _, q := range companyQueries {

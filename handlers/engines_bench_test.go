@@ -21,9 +21,9 @@ import (
 func openBenchOn(b *testing.B, engine string, people int) *benchEnv {
 	b.Helper()
 	if engine == "postgres" {
-		return openBenchURL(b, pgCompanyURL(b, people))
+		return openBenchURL(b, pgCompanyURL(b, companyOf(people)))
 	}
-	return openBadgerBench(b, people)
+	return openBadgerBench(b, companyOf(people))
 }
 
 // BenchmarkLogEngines logs conversations through the whole handler on

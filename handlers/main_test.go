@@ -14,9 +14,9 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	dataMu.Lock()
-	for people, dir := range dataDirs {
+	for c, dir := range dataDirs {
 		if os.Getenv("ACCOUNTBOT_BENCH_KEEP") != "" {
-			fmt.Fprintf(os.Stderr, "benchmark data for %d people kept in %s\n", people, dir)
+			fmt.Fprintf(os.Stderr, "benchmark data of the company %s kept in %s\n", c, dir)
 			continue
 		}
 		os.RemoveAll(dir)

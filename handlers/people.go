@@ -289,8 +289,30 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	}
 	var lines []string
 	var dismissed []string
+	// The answer lists everyone: each role's name and each count's words
+	// are translated once, not once per person (translating was most of
+	// the cost of a company's /team).
+	roles := map[crm.Role]string{}
+	role := func(p *crm.Person) string {
+		t, ok := roles[p.Role]
+		if !ok {
+			t = r.T("role." + string(p.Role))
+			roles[p.Role] = t
+		}
+		return t
+	}
+	numbers := map[int]string{}
+	clients := func(p *crm.Person) string {
+		n := counts[p.ID]
+		t, ok := numbers[n]
+		if !ok {
+			t = r.T("team.clients", "count", n)
+			numbers[n] = t
+		}
+		return t
+	}
 	line := func(p *crm.Person, indent string) string {
-		l := indent + "• " + p.Name + " — " + r.T("role."+string(p.Role)) + " · " + r.T("team.clients", "count", counts[p.ID])
+		l := indent + "• " + p.Name + " — " + role(p) + " · " + clients(p)
 		if p.Unreachable {
 			l += " · " + r.T("team.unreachable")
 		}
@@ -322,7 +344,7 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	for _, p := range people {
 		if !p.Active() {
 			if counts[p.ID] > 0 {
-				dismissed = append(dismissed, "• "+p.Name+" · "+r.T("team.clients", "count", counts[p.ID])+" · "+r.T("team.handover_hint", "ref", "@#"+itoa(p.ID)))
+				dismissed = append(dismissed, "• "+p.Name+" · "+clients(p)+" · "+r.T("team.handover_hint", "ref", "@#"+itoa(p.ID)))
 			}
 			continue
 		}

@@ -54,7 +54,7 @@ func segmentsData(b *testing.B) string {
 			return
 		}
 		dataMu.Lock()
-		dataDirs[-1] = segDir
+		dataDirs[company{people: -1}] = segDir // not a generated company: removed with them
 		dataMu.Unlock()
 		st, err := store.Open(store.Options{Dir: filepath.Join(segDir, "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {

@@ -678,3 +678,137 @@ func TestEraseLeavesNoWonEntry(t *testing.T) {
 		t.Fatalf("after erasure the product is still in %v", files)
 	}
 }
+
+// TestTeamCountsEqualRecount runs random changes to a team and its
+// clients (new clients, reassignments, dismissals with a handover of the
+// dismissed person's clients, reinstatements, erasures, and a backup
+// restored into a new store that then takes the next changes), checking
+// as it goes that the maintained client counts /team shows (CountClients)
+// and the total equal a recount of every client, and that they are the
+// same again when rebuilt from the records.
+func TestTeamCountsEqualRecount(t *testing.T) {
+	for seed := int64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(seed))
+			s := openMem(t)
+			var people []uint64
+			for i := 0; i < 5; i++ {
+				p := &crm.Person{Name: fmt.Sprintf("Person %d", i), Role: crm.RoleManager, Identities: []string{fmt.Sprintf("console:p%d", i)}}
+				if err := s.CreatePerson(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+				people = append(people, p.ID)
+			}
+			at := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
+			by := crm.Actor{PersonID: people[0]}
+			pick := func(ids []uint64) uint64 { return ids[rng.Intn(len(ids))] }
+			clientIDs := func() []uint64 {
+				var ids []uint64
+				if err := s.EachClient(ctx, func(c *crm.Client) bool { ids = append(ids, c.ID); return true }); err != nil {
+					t.Fatal(err)
+				}
+				return ids
+			}
+			check := func(when string) {
+				t.Helper()
+				got, err := s.CountClients(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := map[uint64]int{}
+				all := 0
+				if err := s.EachClient(ctx, func(c *crm.Client) bool { want[c.OwnerID]++; all++; return true }); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s: CountClients = %v, recounted %v", when, got, want)
+				}
+				var total uint64
+				if err := s.view(ctx, func(tx *Tx) (err error) { total, err = tx.counter(clientTotalKey); return err }); err != nil {
+					t.Fatal(err)
+				}
+				if int(total) != all {
+					t.Fatalf("%s: the client total is %d, recounted %d", when, total, all)
+				}
+			}
+			for i := 0; i < 300; i++ {
+				at = at.Add(time.Hour)
+				switch op := rng.Intn(12); {
+				case op < 4:
+					c := &crm.Client{Name: fmt.Sprintf("Client %d", rng.Intn(200)), OwnerID: pick(people), CreatedAt: at}
+					if err := s.CreateClient(ctx, c, by); err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
+						t.Fatal(err)
+					}
+				case op < 7:
+					// A reassignment, sometimes to the owner the client has.
+					ids := clientIDs()
+					if len(ids) == 0 {
+						continue
+					}
+					to := pick(people)
+					if _, err := s.UpdateClient(ctx, pick(ids), by, at, func(c *crm.Client) error { c.OwnerID = to; return nil }); err != nil {
+						t.Fatal(err)
+					}
+				case op < 9:
+					// A dismissal; half the time the dismissed person's
+					// clients are handed over to someone, as /handover does.
+					p := pick(people)
+					if _, err := s.UpdatePerson(ctx, p, func(q *crm.Person) error { q.Dismissed, q.DismissedAt = true, at; return nil }); err != nil {
+						t.Fatal(err)
+					}
+					if rng.Intn(2) == 0 {
+						continue
+					}
+					clients, err := s.ClientsByOwner(ctx, []uint64{p})
+					if err != nil {
+						t.Fatal(err)
+					}
+					to := pick(people)
+					for _, c := range clients {
+						if _, err := s.UpdateClient(ctx, c.ID, by, at, func(c *crm.Client) error { c.OwnerID = to; return nil }); err != nil {
+							t.Fatal(err)
+						}
+					}
+				case op < 10:
+					// A reinstatement (/appoint of a dismissed person).
+					p := pick(people)
+					if _, err := s.UpdatePerson(ctx, p, func(q *crm.Person) error { q.Dismissed = false; return nil }); err != nil && crm.ErrorCode(err) != crm.ECONFLICT {
+						t.Fatal(err)
+					}
+				case op < 11:
+					ids := clientIDs()
+					if len(ids) == 0 {
+						continue
+					}
+					if _, err := s.EraseClient(ctx, pick(ids)); err != nil {
+						t.Fatal(err)
+					}
+				default:
+					if rng.Intn(4) != 0 {
+						continue
+					}
+					// A backup restored into a new store, which takes
+					// the changes from now on.
+					var buf bytes.Buffer
+					if err := s.Backup(&buf, nil, at); err != nil {
+						t.Fatal(err)
+					}
+					restored := openMem(t)
+					if _, err := restored.Restore(&buf, nil); err != nil {
+						t.Fatal(err)
+					}
+					s = restored
+					check(fmt.Sprintf("after a restore at operation %d", i+1))
+				}
+				if i%25 == 24 {
+					check(fmt.Sprintf("after %d operations", i+1))
+				}
+			}
+			check("at the end")
+			if err := s.dropKeys([][]byte{[]byte("coc/"), countsMarker, clientTotalKey}); err != nil {
+				t.Fatal(err)
+			}
+			check("after a rebuild")
+		})
+	}
+}
