@@ -360,6 +360,11 @@ func itoa(n uint64) string {
 func (s *Store) ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error) {
 	out := make(map[uint64]string, len(ids))
 	err := s.view(ctx, func(tx *Tx) error {
+		keys := make([][]byte, len(ids))
+		for i, id := range ids {
+			keys[i] = clientKey(id)
+		}
+		tx.prefetch(keys)
 		for _, id := range ids {
 			if _, ok := out[id]; ok {
 				continue

@@ -81,6 +81,12 @@ type kvTxn interface {
 	// iterator walks the keys under o.prefix. It sees the transaction's
 	// own writes made before it was opened.
 	iterator(o iterOptions) kvIterator
+	// prefetch says the transaction is about to get these keys, one by
+	// one: an engine that pays a round trip per read may read them all
+	// at once (PostgreSQL), one that reads in memory ignores it
+	// (Badger). It only changes how the gets that follow are served,
+	// never what they return, and reports errors through them.
+	prefetch(keys [][]byte)
 }
 
 // iterOptions configure an iterator.

@@ -156,6 +156,9 @@ func (t badgerTxn) set(k, v []byte, ttl time.Duration) error {
 
 func (t badgerTxn) del(k []byte) error { return t.txn.Delete(k) }
 
+// prefetch does nothing: Badger's gets are reads in memory.
+func (t badgerTxn) prefetch([][]byte) {}
+
 func (t badgerTxn) iterator(o iterOptions) kvIterator {
 	opt := badger.DefaultIteratorOptions
 	opt.Prefix = o.prefix

@@ -490,7 +490,12 @@ type pgTxn struct {
 	begun bool // BEGIN was sent
 	// pending are the writes not sent yet, in order.
 	pending []pgStmt
-	err     error
+	// cache is what the transaction read (engine_pg_cache.go).
+	cache pgTxnCache
+	// reads counts the statements that waited for the server's answer
+	// (tests of the cache).
+	reads int
+	err   error
 }
 
 // pgStmt is a statement waiting to be sent.
@@ -538,6 +543,7 @@ func (t *pgTxn) query(q string, args []any, scan func(pgx.Rows) error) error {
 	if t.err != nil {
 		return t.err
 	}
+	t.reads++
 	b := &pgx.Batch{}
 	n := t.queue(b)
 	b.Queue(q, args...)
@@ -618,31 +624,37 @@ func (t *pgTxn) getByTail(x *pgIndex, k []byte) (Item, bool, error) {
 		return nil, false, nil
 	}
 	rk := key(x.table.prefix, tailID(k))
-	var a, b []byte
-	found := false
-	err := t.query(`SELECT `+x.cols()+` FROM `+x.table.name+` WHERE key = $1`, []any{rk}, func(rows pgx.Rows) error {
-		if rows.Next() {
-			found = true
-			return rows.Scan(&a, &b)
+	var r pgGroupRow
+	if c, ok := t.cache.row(rk); ok && x.sel == "" {
+		// The record was read already (by a get or an index page).
+		if c.missing {
+			return nil, false, nil
 		}
-		return nil
-	})
-	if err != nil || !found {
-		return nil, false, err
-	}
-	var es []kvEntry
-	if x.fromCols != nil {
-		es = x.fromCols(a, b)
+		r.data = c.v
 	} else {
-		v := a
-		if b != nil {
-			v = b
+		found := false
+		err := t.query(`SELECT `+x.cols()+` FROM `+x.table.name+` WHERE key = $1`, []any{rk}, func(rows pgx.Rows) error {
+			if rows.Next() {
+				found = true
+				return rows.Scan(&r.data, &r.raw)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, false, err
 		}
-		if es, err = x.entries(v); err != nil {
+		if x.sel == "" {
+			v := r.data
+			if r.raw != nil {
+				v = r.raw
+			}
+			t.cache.keep(rk, v, !found)
+		}
+		if !found {
 			return nil, false, nil
 		}
 	}
-	for _, e := range es {
+	for _, e := range x.rowEntries(r) {
 		if bytes.Equal(e.k, k) {
 			return &simpleItem{k: bytes.Clone(k), v: e.v}, true, nil
 		}
@@ -655,6 +667,29 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		return nil, t.err
 	}
 	if x := pgIndexOf(k); x != nil {
+		g, grouped := groupOf(x, k)
+		if grouped {
+			es, whole := t.cache.group(g)
+			if !whole && t.cache.tails[g] > 0 {
+				// A second entry of one group (a page of a manager's
+				// clients, one brief each): read the group once.
+				var err error
+				if es, err = t.readGroup(g); err != nil {
+					return nil, err
+				}
+				whole = true
+			}
+			if whole {
+				if e, ok := findEntry(es, k); ok {
+					return &simpleItem{k: bytes.Clone(k), v: e.v}, nil
+				}
+				return nil, errNotFound
+			}
+			if t.cache.tails == nil {
+				t.cache.tails = map[pgGroupKey]int{}
+			}
+			t.cache.tails[g]++
+		}
 		// Most entries end with their record's id: try that one record
 		// first, so that a get of one entry reads one row, not its whole
 		// group (a manager's page of clients read each client's brief
@@ -673,6 +708,12 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		}
 		return nil, errNotFound
 	}
+	if c, ok := t.cache.row(k); ok {
+		if c.missing {
+			return nil, errNotFound
+		}
+		return &simpleItem{k: bytes.Clone(k), v: c.v}, nil
+	}
 	q := `SELECT value, NULL::bytea FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`
 	if tb := pgTableOf(k); tb != nil {
 		q = `SELECT data, raw FROM ` + tb.name + ` WHERE key = $1`
@@ -689,11 +730,12 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errNotFound
-	}
 	if raw != nil {
 		v = raw
+	}
+	t.cache.keep(k, v, !found)
+	if !found {
+		return nil, errNotFound
 	}
 	return &simpleItem{k: bytes.Clone(k), v: v}, nil
 }
@@ -702,6 +744,7 @@ func (t *pgTxn) set(k, v []byte, ttl time.Duration) error {
 	if pgIndexOf(k) != nil {
 		return t.err // derived from the record: SQL answers it
 	}
+	t.cache.wrote(k)
 	if tb := pgTableOf(k); tb != nil {
 		t.exec(pgUpserts[tb], tb.args(k, v)...)
 		return t.err
@@ -722,6 +765,7 @@ func (t *pgTxn) del(k []byte) error {
 	if pgIndexOf(k) != nil {
 		return t.err
 	}
+	t.cache.wrote(k)
 	if tb := pgTableOf(k); tb != nil {
 		t.exec(`DELETE FROM `+tb.name+` WHERE key = $1`, k)
 		return t.err
@@ -759,7 +803,7 @@ func (t *pgTxn) iterator(o iterOptions) kvIterator {
 	}
 	for _, tb := range pgTables {
 		if overlaps(o.prefix, tb.prefix) {
-			srcs = append(srcs, &pgIter{t: t, o: o, end: end, table: tb.name})
+			srcs = append(srcs, &pgIter{t: t, o: o, end: end, table: tb.name, small: tb.small})
 		}
 	}
 	for _, x := range pgIndexes {
@@ -830,10 +874,14 @@ type pgIter struct {
 	pos   int
 	page  int
 	more  bool // the last page was full: there may be more rows
+	small bool // a table read whole: the first page is the biggest
 }
 
 func (i *pgIter) seek(k []byte) {
 	i.page = pgPageMin
+	if i.small {
+		i.page = pgPageMax
+	}
 	if !i.o.reverse && bytes.Compare(k, i.o.prefix) < 0 {
 		k = i.o.prefix
 	}
@@ -948,10 +996,11 @@ func (i *pgIdxIter) fill() {
 	}
 }
 
-// pgGroupRow is one row of an index page.
+// pgGroupRow is one row of an index page: the index's two columns (the
+// record, or what sel reads), the record's key and its group.
 type pgGroupRow struct {
-	data, raw []byte
-	g         any
+	data, raw, key []byte
+	g              any
 }
 
 func (i *pgIdxIter) fetch() {
@@ -969,6 +1018,27 @@ func (i *pgIdxIter) fetch() {
 		return
 	}
 	x := i.x
+	if g, ok := i.singleGroup(other); ok {
+		// The range is one group (a person's clients, a client's deals):
+		// its rows are read whole, in one statement (a page of it would
+		// be followed by the rest), or not at all when the transaction
+		// has it already.
+		i.more = false
+		es, cached := i.t.cache.group(g)
+		if !cached {
+			var err error
+			if es, err = i.t.readGroup(g); err != nil {
+				return
+			}
+		}
+		for _, e := range es {
+			if i.inRange(e.k) {
+				i.ents = append(i.ents, e)
+			}
+		}
+		sortEntries(i.ents, i.reverse)
+		return
+	}
 	where := []string{x.group + " IS NOT NULL"}
 	var args []any
 	for _, b := range []groupBound{i.cursor, other} {
@@ -985,10 +1055,10 @@ func (i *pgIdxIter) fetch() {
 		order += " DESC"
 	}
 	args = append(args, i.page)
-	q := `SELECT ` + x.cols() + `, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + x.cols() + `, key, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + order + ` LIMIT $` + itoa(uint64(len(args)))
-	rows := i.query(q, args...)
-	if i.t.err != nil {
+	rows, err := i.t.indexRows(x, q, args...)
+	if err != nil {
 		return
 	}
 	full := len(rows) == i.page
@@ -1001,8 +1071,7 @@ func (i *pgIdxIter) fetch() {
 			if x.filter != "" {
 				w = append(w, "("+x.filter+")")
 			}
-			rows = i.query(`SELECT `+x.cols()+`, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), last)
-			if i.t.err != nil {
+			if rows, err = i.t.indexRows(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), last); err != nil {
 				return
 			}
 			op := ">"
@@ -1025,64 +1094,67 @@ func (i *pgIdxIter) fetch() {
 		}
 	}
 	i.more = full
+	// Every group the rows hold is whole now (a group cut off at the end
+	// of a full page was left to the next page): a get of one of its
+	// entries later in the transaction needs no statement.
+	var whole map[int64][]kvEntry
 	for _, r := range rows {
-		var es []kvEntry
-		if x.fromCols != nil {
-			es = x.fromCols(r.data, r.raw)
-		} else {
-			v := r.data
-			if r.raw != nil {
-				v = r.raw
+		es := x.rowEntries(r)
+		if g, ok := r.g.(int64); ok && x.kind == groupID {
+			if whole == nil {
+				whole = map[int64][]kvEntry{}
 			}
-			var err error
-			if es, err = x.entries(v); err != nil {
-				continue // not a record: no entries (as on Badger, none were written)
-			}
+			whole[g] = append(whole[g], es...)
 		}
 		for _, e := range es {
-			if bytes.Compare(e.k, i.lo) < 0 || (i.hi != nil && bytes.Compare(e.k, i.hi) >= 0) {
-				continue
+			if i.inRange(e.k) {
+				i.ents = append(i.ents, e)
 			}
-			if (!i.reverse && bytes.Compare(e.k, i.from) < 0) || (i.reverse && bytes.Compare(e.k, i.from) > 0) {
-				continue
-			}
-			i.ents = append(i.ents, e)
 		}
+	}
+	for g, es := range whole {
+		i.t.cache.keepGroup(pgGroupKey{x: x, g: g}, es)
 	}
 	sortEntries(i.ents, i.reverse)
 }
 
-func (i *pgIdxIter) query(q string, args ...any) []pgGroupRow {
-	var out []pgGroupRow
-	err := i.t.query(q, args, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var r pgGroupRow
-			var err error
-			switch i.x.kind {
-			case groupName:
-				var g string
-				err = rows.Scan(&r.data, &r.raw, &g)
-				r.g = g
-			case groupTime:
-				var g time.Time
-				err = rows.Scan(&r.data, &r.raw, &g)
-				r.g = g
-			default:
-				var g int64
-				err = rows.Scan(&r.data, &r.raw, &g)
-				r.g = g
-			}
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil
+// inRange reports whether the entry key k is in the iterator's range and
+// not before its seek key.
+func (i *pgIdxIter) inRange(k []byte) bool {
+	if bytes.Compare(k, i.lo) < 0 || (i.hi != nil && bytes.Compare(k, i.hi) >= 0) {
+		return false
 	}
-	return out
+	if i.reverse {
+		return bytes.Compare(k, i.from) <= 0
+	}
+	return bytes.Compare(k, i.from) >= 0
+}
+
+// singleGroup reports whether the rows left between the cursor and the
+// far end of the range other are those of one group of an index grouped
+// by id, and which.
+func (i *pgIdxIter) singleGroup(other groupBound) (pgGroupKey, bool) {
+	if i.x.kind != groupID || i.cursor.none || other.none {
+		return pgGroupKey{}, false
+	}
+	a, ok1 := i.cursor.val.(int64)
+	b, ok2 := other.val.(int64)
+	if !ok1 || !ok2 {
+		return pgGroupKey{}, false
+	}
+	lo, hi := i.cursor, other
+	if i.reverse {
+		lo, hi, a, b = other, i.cursor, b, a
+	}
+	// lo is a ">=" bound at a (">" leaves the group a behind), hi a "<"
+	// or "<=" bound at b.
+	if lo.op != ">=" {
+		return pgGroupKey{}, false
+	}
+	if (hi.op == "<=" && b == a) || (hi.op == "<" && b == a+1) {
+		return pgGroupKey{x: i.x, g: a}, true
+	}
+	return pgGroupKey{}, false
 }
 
 // pgSameGroup compares two group values of one kind.

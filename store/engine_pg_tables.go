@@ -48,6 +48,9 @@ type pgTable struct {
 	added int
 	// row computes cols from the record (nil values are NULL).
 	row func(k, v []byte) []any
+	// small says the table is read whole (the team, on every request):
+	// an iterator over it fetches its biggest page at once.
+	small bool
 }
 
 // pgIndex is a derived index: its entries are a pure function of one
@@ -121,7 +124,7 @@ func decodeRow[T any](v []byte) *T {
 }
 
 var (
-	pgPeople = &pgTable{name: "people", prefix: "p/",
+	pgPeople = &pgTable{name: "people", prefix: "p/", small: true,
 		cols: []string{"id", "name", "role", "identities", "reports_to", "lang", "tz", "email", "dismissed", "created_at"},
 		row: func(_, v []byte) []any {
 			p := decodeRow[crm.Person](v)
@@ -234,7 +237,10 @@ func entriesWithPrefix[T any](prefix string, fn func(*T) []kvEntry) func([]byte)
 
 var pgIndexes = []*pgIndex{
 	{prefix: "cn/", table: pgClients, group: "name_norm", kind: groupName, entries: entriesOf(clientNameEntries)},
-	{prefix: "co/", table: pgClients, group: "owner_id", kind: groupID, entries: entriesOf(clientOwnerEntries)},
+	// The clients by owner (ownerKey, ownerVal): the brief comes from the
+	// columns, so that a manager's whole group (a page of /clients reads
+	// one brief per line) neither sends nor decodes the records' JSON.
+	{prefix: "co/", table: pgClients, group: "owner_id", kind: groupID, sel: pgOwnerValSQL, fromCols: ownerEntryFromCols},
 	// The planning audience rows and the clients by source: the row is a
 	// column of its own (clients.audience, encodeAudience of the client),
 	// so that reading every client's row decodes no JSON, as on Badger.
@@ -273,6 +279,40 @@ var pgIndexes = []*pgIndex{
 	{prefix: "cls/", table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
 	{prefix: "cla/", table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
 	{prefix: "cld/", table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
+}
+
+// pgOwnerValSQL reads what the owner index entry of a client holds: the
+// owner, the last touch and review (Unix seconds, 0 for none, as unix
+// makes them), then the name, city and status, each after its length.
+const pgOwnerValSQL = `key, int8send(owner_id)
+	|| int8send(coalesce(floor(extract(epoch FROM last_touch))::bigint, 0))
+	|| int8send(coalesce(floor(extract(epoch FROM reviewed_at))::bigint, 0))
+	|| int4send(octet_length(coalesce(name, ''))) || convert_to(coalesce(name, ''), 'UTF8')
+	|| int4send(octet_length(coalesce(city, ''))) || convert_to(coalesce(city, ''), 'UTF8')
+	|| int4send(octet_length(coalesce(status, ''))) || convert_to(coalesce(status, ''), 'UTF8')`
+
+// ownerEntryFromCols makes the owner index entry of the client at key k
+// from what pgOwnerValSQL read, byte for byte what ownerVal writes.
+func ownerEntryFromCols(k, b []byte) []kvEntry {
+	if len(b) < 24 {
+		return nil
+	}
+	owner := binary.BigEndian.Uint64(b[:8])
+	v := append([]byte(nil), b[8:24]...)
+	rest := b[24:]
+	for range 3 {
+		if len(rest) < 4 {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint32(rest[:4]))
+		if len(rest) < 4+n {
+			return nil
+		}
+		v = binary.AppendUvarint(v, uint64(n))
+		v = append(v, rest[4:4+n]...)
+		rest = rest[4+n:]
+	}
+	return []kvEntry{{ownerKey(owner, tailID(k)), v}}
 }
 
 // cols is what a page of the index reads of each row.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -258,7 +260,11 @@ func pgIndexScans(t *testing.T, bs, ps *Store) {
 			it := txn.iterator(iterOptions{prefix: prefix, reverse: reverse, values: true})
 			defer it.close()
 			for it.seek(from); it.valid(); it.next() {
-				out = append(out, fmt.Sprintf("%x", it.item().Key()))
+				v, err := it.item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				out = append(out, fmt.Sprintf("%x=%x", it.item().Key(), v))
 			}
 			return nil
 		})
@@ -278,7 +284,7 @@ func pgIndexScans(t *testing.T, bs, ps *Store) {
 				if len(all) > 1 {
 					mid := all[len(all)/2]
 					var b []byte
-					fmt.Sscanf(mid, "%x", &b)
+					fmt.Sscanf(strings.Split(mid, "=")[0], "%x", &b)
 					froms = append(froms, b, b[:len(b)-3])
 				}
 				for _, from := range froms {
@@ -353,5 +359,142 @@ func TestPGMigratesKVLayout(t *testing.T) {
 		if s.ID == c.ID {
 			t.Errorf("client %d touched after the migration is still stale", c.ID)
 		}
+	}
+}
+
+// TestPGTxnCache checks that what a transaction keeps of its reads
+// (engine_pg_cache.go) spares statements and never hides the
+// transaction's own writes: a row read twice, a group read through two of
+// its entries, prefetched keys, each then written, moved or deleted in the
+// same transaction and read again.
+func TestPGTxnCache(t *testing.T) {
+	errRollBack := errors.New("roll back")
+	ps, err := Open(Options{DatabaseURL: pgtest.URL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	pgWorkload(t, ps)
+	ctx := context.Background()
+	var ids []uint64
+	if err := ps.view(ctx, func(tx *Tx) error {
+		return tx.scan(key("co/", uint64(2)), false, false, func(k []byte, _ Item) (bool, error) {
+			ids = append(ids, tailID(k))
+			return true, nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) < 3 {
+		t.Fatalf("owner 2 has %d clients", len(ids))
+	}
+	reads := func(tx *Tx) int { return tx.kv.(*pgTxn).reads }
+	err = ps.update(ctx, func(tx *Tx) error {
+		// A row read twice is one statement.
+		c, err := tx.client(ids[0])
+		if err != nil {
+			return err
+		}
+		n := reads(tx)
+		if _, err := tx.client(ids[0]); err != nil {
+			return err
+		}
+		if reads(tx) != n {
+			t.Errorf("a second get of a client read the server again")
+		}
+		// A write of the row is seen by the next get.
+		moved := c.Clone()
+		moved.Name, moved.OwnerID = "Renamed", 3
+		if err := tx.putClient(c, moved); err != nil {
+			return err
+		}
+		if got, err := tx.client(ids[0]); err != nil || got.Name != "Renamed" {
+			t.Errorf("after the write: %+v, %v", got, err)
+		}
+		// Two entries of one group read the group; a third is free.
+		for _, id := range ids[1:3] {
+			if _, err := tx.item(ownerKey(2, id)); err != nil {
+				return err
+			}
+		}
+		n = reads(tx)
+		if len(ids) > 3 {
+			if _, err := tx.item(ownerKey(2, ids[3])); err != nil {
+				return err
+			}
+			if reads(tx) != n {
+				t.Errorf("a get of an entry of a group read whole read the server again")
+			}
+		}
+		// The moved client left the group in this transaction.
+		if _, err := tx.item(ownerKey(2, ids[0])); !errors.Is(err, errNotFound) {
+			t.Errorf("the old owner's entry of the moved client: %v", err)
+		}
+		// Moving another one out of the cached group is seen too.
+		c1, err := tx.client(ids[1])
+		if err != nil {
+			return err
+		}
+		m1 := c1.Clone()
+		m1.OwnerID = 3
+		if err := tx.putClient(c1, m1); err != nil {
+			return err
+		}
+		if _, err := tx.item(ownerKey(2, ids[1])); !errors.Is(err, errNotFound) {
+			t.Errorf("a client moved after its group was read: %v", err)
+		}
+		if _, err := tx.item(ownerKey(3, ids[1])); err != nil {
+			t.Errorf("the new owner's entry: %v", err)
+		}
+		var in3 []uint64
+		if err := tx.scan(key("co/", uint64(3)), false, false, func(k []byte, _ Item) (bool, error) {
+			in3 = append(in3, tailID(k))
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		if !slices.Contains(in3, ids[0]) || !slices.Contains(in3, ids[1]) {
+			t.Errorf("owner 3's clients %v lack the moved %d and %d", in3, ids[0], ids[1])
+		}
+		// Prefetched keys, one missing, then written and deleted.
+		missing := clientKey(1 << 40)
+		tx.prefetch([][]byte{clientKey(ids[2]), missing, []byte("cache-test/a")})
+		n = reads(tx)
+		if _, err := tx.item(missing); !errors.Is(err, errNotFound) {
+			t.Errorf("a prefetched missing key: %v", err)
+		}
+		if _, err := tx.item([]byte("cache-test/a")); !errors.Is(err, errNotFound) {
+			t.Errorf("a prefetched missing kv key: %v", err)
+		}
+		if _, err := tx.client(ids[2]); err != nil {
+			return err
+		}
+		if reads(tx) != n {
+			t.Errorf("gets of prefetched keys read the server again")
+		}
+		if err := tx.set([]byte("cache-test/a"), []byte("1")); err != nil {
+			return err
+		}
+		if it, err := tx.item([]byte("cache-test/a")); err != nil {
+			t.Errorf("a kv key written after it was read missing: %v", err)
+		} else if v, _ := it.ValueCopy(nil); string(v) != "1" {
+			t.Errorf("kv value %q", v)
+		}
+		if err := tx.del(clientKey(ids[2])); err != nil {
+			return err
+		}
+		if _, err := tx.item(clientKey(ids[2])); !errors.Is(err, errNotFound) {
+			t.Errorf("a deleted client: %v", err)
+		}
+		return errRollBack
+	})
+	if !errors.Is(err, errRollBack) {
+		t.Fatal(err)
+	}
+	// Nothing of the rolled back transaction stays, in the store or in a
+	// cache: a new transaction reads the committed rows.
+	c, err := ps.Client(ctx, ids[0])
+	if err != nil || c.OwnerID != 2 || c.Name == "Renamed" {
+		t.Errorf("after the rollback: %+v, %v", c, err)
 	}
 }

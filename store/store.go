@@ -296,6 +296,10 @@ func (tx *Tx) get(key []byte, v any) error {
 // values that are not JSON.
 func (tx *Tx) item(key []byte) (Item, error) { return tx.kv.get(key) }
 
+// prefetch tells the engine that the transaction is about to get keys
+// one by one (see kvTxn.prefetch); what the gets return is the same.
+func (tx *Tx) prefetch(keys [][]byte) { tx.kv.prefetch(keys) }
+
 // has reports whether key exists.
 func (tx *Tx) has(key []byte) (bool, error) {
 	_, err := tx.kv.get(key)

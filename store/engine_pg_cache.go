@@ -1,0 +1,268 @@
+package store
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A transaction on PostgreSQL pays a round trip to the server for every
+// read, where Badger reads its keys in memory, and the record code above
+// the seam reads freely: a list reads its records through an index and
+// then gets each of them by key, a page of clients gets one owner index
+// entry per client. So each transaction keeps what it read (pgTxnCache):
+//
+//   - every row a get returned, and every record row an index page read,
+//     by its key (a missing key too), so that a later get of the same key
+//     is answered from memory;
+//   - the whole group of a derived index (a manager's clients in co/, a
+//     client's deals in ddc/) once a page read it whole, or once two gets
+//     asked for entries of the same group: the second get reads the group
+//     in one statement and the gets after it read none.
+//
+// Only this transaction's reads fill it, and every write of the
+// transaction removes what it changes (a row's key, the groups of its
+// table), so that it never answers with another
+// transaction's data nor with what this one overwrote. Within one
+// transaction the snapshot does not move (REPEATABLE READ and
+// SERIALIZABLE alike), so a second read of an unchanged row would have
+// returned the same bytes: the cache changes how often the server is
+// asked, not what the transaction sees, and a retried transaction starts
+// with an empty one.
+
+// pgCached is a value read by key: missing when the key was not there.
+type pgCached struct {
+	v       []byte
+	missing bool
+}
+
+// pgGroupKey names one group of a derived index: the index and the value
+// of its group column.
+type pgGroupKey struct {
+	x *pgIndex
+	g int64
+}
+
+// pgTxnCache is what one transaction read.
+type pgTxnCache struct {
+	rows map[string]pgCached
+	// groups are whole groups of derived indexes, their entries sorted.
+	groups map[pgGroupKey][]kvEntry
+	// tails counts the gets of single entries per group.
+	tails map[pgGroupKey]int
+}
+
+// row returns the cached value of key k.
+func (c *pgTxnCache) row(k []byte) (pgCached, bool) {
+	if c.rows == nil {
+		return pgCached{}, false
+	}
+	v, ok := c.rows[string(k)]
+	return v, ok
+}
+
+// keep remembers the value of k (nil v with missing for a key not there).
+func (c *pgTxnCache) keep(k, v []byte, missing bool) {
+	if c.rows == nil {
+		c.rows = map[string]pgCached{}
+	}
+	c.rows[string(k)] = pgCached{v: v, missing: missing}
+}
+
+// wrote forgets what a write of key k may have changed: the row itself,
+// and every cached group of the derived indexes over its table (the
+// record's entries may have moved to other groups).
+func (c *pgTxnCache) wrote(k []byte) {
+	delete(c.rows, string(k))
+	tb := pgTableOf(k)
+	if tb == nil {
+		return
+	}
+	for g := range c.groups {
+		if g.x.table == tb {
+			delete(c.groups, g)
+		}
+	}
+}
+
+// group returns a cached whole group.
+func (c *pgTxnCache) group(g pgGroupKey) ([]kvEntry, bool) {
+	es, ok := c.groups[g]
+	return es, ok
+}
+
+// keepGroup remembers the entries of a whole group.
+func (c *pgTxnCache) keepGroup(g pgGroupKey, es []kvEntry) {
+	if c.groups == nil {
+		c.groups = map[pgGroupKey][]kvEntry{}
+	}
+	sortEntries(es, false)
+	c.groups[g] = es
+}
+
+// groupOf returns the group of the derived entry k, for the indexes that
+// group by an id (the group is then exactly the 8 bytes after the
+// prefix); ok is false for the others.
+func groupOf(x *pgIndex, k []byte) (pgGroupKey, bool) {
+	if x.kind != groupID || len(k) < len(x.prefix)+8 || !bytes.HasPrefix(k, []byte(x.prefix)) {
+		return pgGroupKey{}, false
+	}
+	n := pad8(k[len(x.prefix) : len(x.prefix)+8])
+	if n > 1<<63-1 {
+		return pgGroupKey{}, false
+	}
+	return pgGroupKey{x: x, g: int64(n)}, true
+}
+
+// findEntry looks k up in sorted entries.
+func findEntry(es []kvEntry, k []byte) (kvEntry, bool) {
+	i := sort.Search(len(es), func(i int) bool { return bytes.Compare(es[i].k, k) >= 0 })
+	if i < len(es) && bytes.Equal(es[i].k, k) {
+		return es[i], true
+	}
+	return kvEntry{}, false
+}
+
+// rowEntries turns one row of an index query into the index's entries;
+// a value that is not a record has none (as on Badger, none were written).
+func (x *pgIndex) rowEntries(r pgGroupRow) []kvEntry {
+	if x.fromCols != nil {
+		return x.fromCols(r.data, r.raw)
+	}
+	v := r.data
+	if r.raw != nil {
+		v = r.raw
+	}
+	es, err := x.entries(v)
+	if err != nil {
+		return nil
+	}
+	return es
+}
+
+// readGroup reads the whole group g of its index in one statement and
+// keeps its entries.
+func (t *pgTxn) readGroup(g pgGroupKey) ([]kvEntry, error) {
+	x := g.x
+	w := []string{x.group + " = $1"}
+	if x.filter != "" {
+		w = append(w, "("+x.filter+")")
+	}
+	rows, err := t.indexRows(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), g.g)
+	if err != nil {
+		return nil, err
+	}
+	var es []kvEntry
+	for _, r := range rows {
+		es = append(es, x.rowEntries(r)...)
+	}
+	t.cache.keepGroup(g, es)
+	return es, nil
+}
+
+// indexRows runs a query of an index's rows (its columns, the record's
+// key and the group column) and keeps the records it read.
+func (t *pgTxn) indexRows(x *pgIndex, q string, args ...any) ([]pgGroupRow, error) {
+	var out []pgGroupRow
+	err := t.query(q, args, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r pgGroupRow
+			var err error
+			switch x.kind {
+			case groupName:
+				var g string
+				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				r.g = g
+			case groupTime:
+				var g time.Time
+				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				r.g = g
+			default:
+				var g int64
+				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				r.g = g
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if x.sel == "" {
+		// The rows are whole records (data, raw), as a get returns them.
+		for _, r := range out {
+			v := r.data
+			if r.raw != nil {
+				v = r.raw
+			}
+			t.cache.keep(r.key, v, false)
+		}
+	}
+	return out, nil
+}
+
+// prefetch reads the keys not read yet in one statement per table (and
+// one for kv) and keeps them, the missing ones as missing. Derived index
+// entries are left to their gets. A failed statement fails the
+// transaction, as the gets would have.
+func (t *pgTxn) prefetch(keys [][]byte) {
+	if t.err != nil || len(keys) < 2 {
+		return
+	}
+	byTable := map[*pgTable][][]byte{}
+	var kv [][]byte
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[string(k)] || pgIndexOf(k) != nil {
+			continue
+		}
+		seen[string(k)] = true
+		if _, ok := t.cache.row(k); ok {
+			continue
+		}
+		if tb := pgTableOf(k); tb != nil {
+			byTable[tb] = append(byTable[tb], k)
+		} else {
+			kv = append(kv, k)
+		}
+	}
+	read := func(q string, ks [][]byte) {
+		if len(ks) == 0 || t.err != nil {
+			return
+		}
+		found := map[string]bool{}
+		err := t.query(q, []any{ks}, func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k, v, raw []byte
+				if err := rows.Scan(&k, &v, &raw); err != nil {
+					return err
+				}
+				if raw != nil {
+					v = raw
+				}
+				t.cache.keep(k, v, false)
+				found[string(k)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return
+		}
+		for _, k := range ks {
+			if !found[string(k)] {
+				t.cache.keep(k, nil, true)
+			}
+		}
+	}
+	for _, tb := range pgTables {
+		read(`SELECT key, data, raw FROM `+tb.name+` WHERE key = ANY($1)`, byTable[tb])
+	}
+	read(`SELECT key, value, NULL::bytea FROM kv WHERE key = ANY($1) AND (expires_at IS NULL OR expires_at > now())`, kv)
+}
