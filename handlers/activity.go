@@ -76,7 +76,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	msg := r.T("log.saved", "name", c.Name) + attached
 	var buttons [][]bot.Button
 	if next != nil {
-		msg += "\n" + r.T("log.next_saved", "id", core.IDRef("T", next.ID), "text", next.Text, "date", r.fmtDue(next))
+		msg += "\n" + r.T("log.next_saved", "id", core.IDRef("T", next.ID), "text", next.Text, "date", r.FmtDue(next))
 		buttons = append(buttons, []bot.Button{{Label: r.T("button.done"), Data: "/task done " + core.IDRef("T", next.ID)}})
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
@@ -118,7 +118,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if err := s.store.CreateTask(ctx, t); err != nil {
 		return err
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.T("remind.saved", "id", core.IDRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.fmtDue(t))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("remind.saved", "id", core.IDRef("T", t.ID), "name", c.Name, "text", t.Text, "date", r.FmtDue(t))})
 }
 
 // cutDue splits "TEXT by DATE [HH:MM]" (by, до, on, за:
@@ -193,7 +193,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if err != nil {
 			return err
 		}
-		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
+		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.FmtDue(moved))
 	case r.Is(a, "task.tomorrow") || r.Is(a, "task.move"):
 		tz := r.svc.personTZ(r.People[t.AssigneeID])
 		day := dates.AddDays(dates.Day(r.Now, tz), 1)
@@ -220,7 +220,7 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		if err != nil {
 			return err
 		}
-		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.fmtDue(moved))
+		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.FmtDue(moved))
 	default:
 		return crm.Errorf(crm.EINVALID, "task.usage")
 	}
@@ -238,6 +238,11 @@ func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 		return err
 	}
 	return w.Reply(ctx, rep)
+}
+
+// today is todayReply for the family packages (core.Kit.Today).
+func (s *Service) today(ctx context.Context, r *core.Request) (bot.Reply, int, error) {
+	return s.todayReply(ctx, &request{Request: r, svc: s})
 }
 
 // todayReply builds /today for the sender and says how many items it
@@ -341,4 +346,32 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 		}})
 	}
 	return items, nil
+}
+
+// parseDue reads a due date with an optional time after it ("tomorrow
+// 10:00", "31.12.2026 at 9:30", "петък в 14:00", or a time alone for
+// today), in tz. day is midnight of the day; at is zero without a time.
+// The word before the time may be "@" or one of "words.due.at".
+func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at time.Time, ok bool) {
+	f := strings.Fields(s)
+	if n := len(f); n > 0 && strings.Contains(f[n-1], ":") {
+		h, m, okc := dates.ParseClock(f[n-1])
+		if !okc {
+			return time.Time{}, time.Time{}, false
+		}
+		rest := f[:n-1]
+		if k := len(rest); k > 0 && (rest[k-1] == "@" || r.Is(rest[k-1], "list.due_at")) {
+			rest = rest[:k-1]
+		}
+		d := dates.Day(now, tz)
+		if len(rest) > 0 {
+			if d, ok = dates.Parse(strings.Join(rest, " "), now, tz); !ok {
+				return time.Time{}, time.Time{}, false
+			}
+		}
+		at = time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, tz)
+		return dates.Day(at, tz), at, true
+	}
+	day, ok = dates.Parse(s, now, tz)
+	return day, time.Time{}, ok
 }

@@ -26,7 +26,7 @@ func (g registry) Family(family string) (done func()) { return g.s.inFamily(fami
 
 // Add registers a command.
 func (g registry) Add(sp *core.Spec) {
-	g.s.add(&spec{name: sp.Name, minRole: sp.MinRole, family: sp.Family, direct: sp.Direct,
+	g.s.add(&spec{name: sp.Name, minRole: sp.MinRole, family: sp.Family, direct: sp.Direct, stranger: sp.Stranger,
 		run: func(ctx context.Context, w bot.ReplyWriter, r *request) error { return sp.Run(ctx, w, r.Request) }})
 }
 

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"sort"
 	"strings"
@@ -59,13 +57,6 @@ func isNameTaken(err error) bool {
 	return errors.As(err, &ce) && ce.Key == "person.name_taken"
 }
 
-// newCode returns a short random invitation code.
-func newCode() string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
-}
-
 // inviteCmd: "/invite manager|supervisor".
 func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
 	if len(r.Command.Args) != 1 {
@@ -80,7 +71,7 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if r.Me.Role != crm.RoleHead && (r.Me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "invite.forbidden")
 	}
-	inv := &crm.Invitation{Code: newCode(), Role: role, CreatedBy: r.Me.ID, CreatedAt: r.Now, ExpiresAt: r.Now.Add(s.cfg.InviteTTL)}
+	inv := &crm.Invitation{Code: core.NewCode(), Role: role, CreatedBy: r.Me.ID, CreatedAt: r.Now, ExpiresAt: r.Now.Add(s.cfg.InviteTTL)}
 	if r.Me.Role == crm.RoleSupervisor {
 		inv.ReportsTo = r.Me.ID
 	}

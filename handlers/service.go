@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"accountbot/bot"
@@ -19,6 +18,7 @@ import (
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
 	"accountbot/handlers/mail"
+	"accountbot/handlers/push"
 	"accountbot/i18n"
 )
 
@@ -155,7 +155,7 @@ type Store interface {
 	DigestStore
 	PlanningStore
 	SegmentStore
-	PushStore
+	push.Store
 	CaptureStore
 	HealthStore
 	mail.Store
@@ -244,10 +244,6 @@ type Service struct {
 	data dataHooks
 	// digest holds the sections and snapshotters that families add to digests.
 	digest *digestHooks
-	// pushDone remembers, per kind and person, the last scheduled message
-	// this process saw claimed (push.go), guarded by pushMu.
-	pushMu   sync.Mutex
-	pushDone map[string]map[uint64]string
 	// transcriber turns voice notes into text; nil when none is configured.
 	transcriber Transcriber
 	// bg is work running outside the chat queues (transcriptions).
@@ -294,6 +290,17 @@ func WithNotifier(n bot.Notifier) Option { return func(s *Service) { s.notifier 
 // RunJobs runs every scheduled job once; the app calls it every minute.
 // A failing job is logged and does not stop the others.
 func (s *Service) RunJobs(ctx context.Context) { s.runJobs(ctx, true) }
+
+// RunJob runs the scheduled job called name (core.Job.Name) once, for a
+// benchmark of one job; an unknown name is an error.
+func (s *Service) RunJob(ctx context.Context, name string) error {
+	for _, j := range s.jobs {
+		if j.Name == name {
+			return j.Run(ctx, s.clock.Now())
+		}
+	}
+	return fmt.Errorf("handlers: no job %q", name)
+}
 
 // RunMessageJobs runs the jobs that send messages (reminders, the agenda,
 // digests, escalations) and not the upkeep ones, for a caller that must
@@ -348,7 +355,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	}
 	s.lex = s.newLexicon()
 	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Files: captureFiles{s},
-		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter}
+		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
+		Today: s.today, Home: s.home}
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
 	}
@@ -364,7 +372,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.registerFollowup()
 	s.registerData()
 	s.registerPlanning()
-	s.registerPush()
+	push.Register(registry{s}, s.store, push.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
 	s.registerCapture()
 	s.registerHealth()
 	s.inbox = mail.Register(registry{s}, s.store)
@@ -433,6 +441,9 @@ type spec struct {
 	// direct marks a command that needs a direct chat with the bot (a file
 	// sent to it): help in a channel leaves it out.
 	direct bool
+	// stranger may answer the command from an unknown identity
+	// (core.Spec.Stranger).
+	stranger func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error)
 }
 
 // add registers a command under its name and every form of its
@@ -636,9 +647,18 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			m.Command = cmd
 			return s.startWithCode(ctx, w, m, cmd.Args[0])
 		}
-		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && s.typed(cmd.Name, "cmd.link") && len(cmd.Args) == 1 {
-			m.Command = cmd
-			return s.linkWithCode(ctx, w, m, cmd.Args[0])
+		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil {
+			for _, sp := range s.specs {
+				if sp.stranger == nil || !s.typed(cmd.Name, "cmd."+sp.name) {
+					continue
+				}
+				prev := m.Command
+				m.Command = cmd
+				if done, err := sp.stranger(ctx, w, m); done {
+					return err
+				}
+				m.Command = prev
+			}
 		}
 		loc := s.cat.For(m.Lang)
 		return w.Reply(ctx, bot.Reply{Text: loc.T("auth.unknown", "identity", m.Identity)})

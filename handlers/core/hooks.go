@@ -36,6 +36,11 @@ type Spec struct {
 	// Direct marks a command that needs a direct chat with the bot (a file
 	// sent to it): help in a channel leaves it out.
 	Direct bool
+	// Stranger, when set, may answer the command sent by an identity the
+	// bot does not know yet (a new account's "/link CODE"), with m.Command
+	// parsed and m.Lang the platform's hint; it reports whether it did.
+	// Every other stranger gets the refusal that names their identity.
+	Stranger func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (handled bool, err error)
 }
 
 // AgendaItem is one line of /today.
@@ -177,6 +182,13 @@ type Kit struct {
 	// StuckAfter is how long without a stage change makes an open deal
 	// stuck (the configured time, 21 days when none is).
 	StuckAfter time.Duration
+	// Today builds /today for r's sender, the items every family adds to
+	// it (AddAgenda) among them, and says how many items it holds (0:
+	// nothing is due), for a family that sends it unasked.
+	Today func(ctx context.Context, r *Request) (rep bot.Reply, items int, err error)
+	// Home is the home keyboard of p, in loc's language lang: what a
+	// person gets with a greeting.
+	Home func(loc i18n.Localizer, lang string, p *crm.Person) *bot.Home
 }
 
 // Notify sends r to a person on every platform identity they have, and

@@ -577,6 +577,18 @@ func (r *Request) FmtDate(t time.Time) string { return dates.Format(t.In(r.TZ), 
 // FmtTime writes a date and time in the sender's language and time zone.
 func (r *Request) FmtTime(t time.Time) string { return dates.FormatTime(t.In(r.TZ), r.Lang) }
 
+// FmtDue writes a task's due day, with its time when it rings at one
+// ("" for no task).
+func (r *Request) FmtDue(t *crm.Task) string {
+	if t == nil {
+		return ""
+	}
+	if !t.At.IsZero() {
+		return r.FmtTime(t.At)
+	}
+	return r.FmtDate(t.Due)
+}
+
 // Ago says how long ago t was, in days.
 func (r *Request) Ago(t time.Time) string {
 	days := int(r.Today().Sub(dates.Day(t, r.TZ)).Hours()+12) / 24

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +21,14 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// NewCode returns a short random one-time code (an invitation, a link to
+// another account): 8 letters and digits of base32, easy to type.
+func NewCode() string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
 // OneLine collapses all white space, new lines included, to single

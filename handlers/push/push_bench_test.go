@@ -1,4 +1,4 @@
-package handlers
+package push_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers"
 	"accountbot/i18n"
 	"accountbot/store"
 )
@@ -35,7 +36,7 @@ const (
 
 var ringStart = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
-func openRingBench(b *testing.B) (*Service, *store.Store, *dates.ManualClock, *countingNotifier) {
+func openRingBench(b *testing.B) (*handlers.Service, *store.Store, *dates.ManualClock, *countingNotifier) {
 	b.Helper()
 	st, err := store.Open(store.Options{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -74,9 +75,9 @@ func openRingBench(b *testing.B) (*Service, *store.Store, *dates.ManualClock, *c
 	}
 	clock := dates.NewManualClock(ringStart)
 	n := &countingNotifier{}
-	cfg := DefaultConfig()
+	cfg := handlers.DefaultConfig()
 	cfg.TZ = time.UTC
-	svc, err := New(st, cat, WithClock(clock), WithConfig(cfg), WithNotifier(n), WithLogger(slog.New(slog.DiscardHandler)))
+	svc, err := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithNotifier(n), handlers.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func BenchmarkReminderTick(b *testing.B) {
 	b.Run("nothing-due", func(b *testing.B) {
 		clock.Set(ringStart.Add(30 * time.Minute))
 		for i := 0; i < b.N; i++ {
-			if err := svc.reminderJob(ctx, clock.Now()); err != nil {
+			if err := svc.RunJob(ctx, "reminders.ring"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -110,12 +111,12 @@ func BenchmarkReminderTick(b *testing.B) {
 			}
 		}
 		clock.Set(ringStart.Add(30 * time.Minute))
-		if err := svc.agendaJob(ctx, clock.Now()); err != nil {
+		if err := svc.RunJob(ctx, "agenda.morning"); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 		for i := 0; i < b.N; i++ {
-			if err := svc.agendaJob(ctx, clock.Now()); err != nil {
+			if err := svc.RunJob(ctx, "agenda.morning"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -129,6 +130,7 @@ func BenchmarkReminderTick(b *testing.B) {
 	})
 	b.Run("200-due", func(b *testing.B) {
 		at := ringStart.Add(40 * time.Minute)
+		clock.Set(at)
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			// One open task of each person rings at at.
@@ -140,7 +142,7 @@ func BenchmarkReminderTick(b *testing.B) {
 			}
 			before := n.n.Load()
 			b.StartTimer()
-			if err := svc.reminderJob(ctx, at); err != nil {
+			if err := svc.RunJob(ctx, "reminders.ring"); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
