@@ -138,7 +138,7 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 			if err != nil {
 				return "", nil, crm.Internal(err)
 			}
-			msgs = append(msgs, llm.Message{Role: "tool", ToolCallID: tc.ID, Content: trimRunes(string(b), maxToolResult)})
+			msgs = append(msgs, llm.Message{Role: "tool", ToolCallID: tc.ID, Content: core.Truncate(string(b), maxToolResult)})
 		}
 	}
 	return "", nil, llm.BadReply("no answer after %d rounds", maxAskRounds)
@@ -279,7 +279,7 @@ func (s *Service) askTools() []askTool {
 				if err := strictJSON(string(raw), &args); err != nil {
 					return nil, crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
 				}
-				line := trimRunes(oneLine(args.Args), 200)
+				line := core.Truncate(core.OneLine(args.Args), 200)
 				if !s.askQueryAllowed(queries, args.Command, line) {
 					return nil, crm.Errorf(crm.EINVALID, "ask.not_read_only", "command", "/"+args.Command+" "+line)
 				}
@@ -513,7 +513,7 @@ func (s *Service) askConversations(ctx context.Context, r *request, raw json.Raw
 	}
 	out := []conv{}
 	for _, v := range convs {
-		out = append(out, conv{Date: isoDate(v.At, r.TZ), Channels: v.Channels, By: r.PersonName(v.AuthorID), Text: trimRunes(v.Text, 1000)})
+		out = append(out, conv{Date: isoDate(v.At, r.TZ), Channels: v.Channels, By: r.PersonName(v.AuthorID), Text: core.Truncate(v.Text, 1000)})
 	}
 	return map[string]any{"client": core.ClientRef(c) + " " + c.Name, "conversations": out}, nil
 }

@@ -10,7 +10,6 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/drafter"
-	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -188,17 +187,6 @@ func splitText(text string, max int) []string {
 	}
 	return out
 }
-
-// trimRunes shortens s to at most n runes, ending with "…" when cut.
-func trimRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
-// oneLine collapses all white space, new lines included, to single spaces.
-func oneLine(s string) string { return core.OneLine(s) }
 
 // fallbackNote says why an offline path answered although a model is
 // configured, or "" when none is configured or it answered.

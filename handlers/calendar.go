@@ -170,7 +170,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: core.EventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
 				format: func(name string) string {
 					if m.Topic != "" {
-						return r.T("calendar.meeting_topic", "name", name, "topic", oneLine(m.Topic))
+						return r.T("calendar.meeting_topic", "name", name, "topic", core.OneLine(m.Topic))
 					}
 					return r.T("calendar.meeting", "name", name)
 				}})
@@ -189,9 +189,9 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			}
 			ps = append(ps, pending{client: t.ClientID, item: it, format: func(name string) string {
 				if name == "" {
-					return oneLine(t.Text)
+					return core.OneLine(t.Text)
 				}
-				return r.T("calendar.task", "name", name, "text", oneLine(t.Text))
+				return r.T("calendar.task", "name", name, "text", core.OneLine(t.Text))
 			}})
 		}
 		proms, err := s.planningStore().OpenPromises(ctx, []uint64{o}, until)
@@ -202,7 +202,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			p := p
 			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: core.EventUID("promise", p.ID), start: dates.Day(p.Due, r.TZ), allDay: true, desc: p.Text},
 				format: func(name string) string {
-					return r.T("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", oneLine(p.Text))
+					return r.T("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", core.OneLine(p.Text))
 				}})
 		}
 		for _, src := range s.calendar {
@@ -365,5 +365,5 @@ func meetingInvitation(method string, m *crm.Meeting, organizer, organizerName, 
 // paramText makes a name safe as a parameter value (no quotes, no line
 // breaks).
 func paramText(s string) string {
-	return strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(oneLine(s))
+	return strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(core.OneLine(s))
 }

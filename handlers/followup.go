@@ -55,7 +55,7 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if strings.TrimSpace(name) == "" {
 		return crm.Errorf(crm.EINVALID, "followup.usage")
 	}
-	goal = oneLine(goal)
+	goal = core.OneLine(goal)
 	if len([]rune(goal)) > maxGoalRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxGoalRunes)
 	}
@@ -279,10 +279,10 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 	if !strings.Contains(body, r.Me.Name) {
 		body += "\n\n" + r.Me.Name
 	}
-	d.Subject = trimRunes(oneLine(args.Subject), 200)
+	d.Subject = core.Truncate(core.OneLine(args.Subject), 200)
 	d.Body = body
 	d.NextStep, d.NextDue = "", time.Time{}
-	if step := trimRunes(oneLine(args.NextStep), 300); step != "" {
+	if step := core.Truncate(core.OneLine(args.NextStep), 300); step != "" {
 		if due, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(args.NextStepDue), r.TZ); err == nil && !due.Before(r.Today()) {
 			d.NextStep, d.NextDue = step, due
 		}
@@ -385,7 +385,7 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 // step it proposes, and says so.
 func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf,
-		Channels: []string{"email"}, Text: trimRunes(d.Text(), core.MaxTextRunes), At: r.Now}
+		Channels: []string{"email"}, Text: core.Truncate(d.Text(), core.MaxTextRunes), At: r.Now}
 	var next *crm.Task
 	if d.NextStep != "" && !d.NextDue.IsZero() && !d.NextDue.Before(r.Today()) {
 		next = &crm.Task{ClientID: c.ID, AssigneeID: c.OwnerID, Text: d.NextStep, Due: d.NextDue, NextStep: true, CreatedAt: r.Now, CreatedBy: r.Me.ID}

@@ -159,7 +159,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			channels[ch]++
 		}
 		if len(f.Latest) < 3 {
-			f.Latest = append(f.Latest, crm.FactConversation{At: v.At.In(r.TZ), Channels: v.Channels, Text: core.Truncate(oneLine(v.Text), 200)})
+			f.Latest = append(f.Latest, crm.FactConversation{At: v.At.In(r.TZ), Channels: v.Channels, Text: core.Truncate(core.OneLine(v.Text), 200)})
 		}
 	}
 	var chs []string
@@ -215,7 +215,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			f.ClaimsResolved++
 		}
 		if cl.Status.Open() {
-			f.Claims = append(f.Claims, crm.FactClaim{ID: cl.Ref(), Text: core.Truncate(oneLine(cl.Text), 120), Status: r.T("claim.status." + string(cl.Status)), Severity: string(cl.Severity)})
+			f.Claims = append(f.Claims, crm.FactClaim{ID: cl.Ref(), Text: core.Truncate(core.OneLine(cl.Text), 120), Status: r.T("claim.status." + string(cl.Status)), Severity: string(cl.Severity)})
 		}
 	}
 
@@ -226,7 +226,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 	for i := range proms {
 		p := &proms[i]
 		if p.Open() {
-			f.PromisesOpen = append(f.PromisesOpen, crm.FactStep{ID: p.Ref(), Text: core.Truncate(oneLine(p.Text), 120), Due: p.Due})
+			f.PromisesOpen = append(f.PromisesOpen, crm.FactStep{ID: p.Ref(), Text: core.Truncate(core.OneLine(p.Text), 120), Due: p.Due})
 		}
 		if !in(p.Due) {
 			continue

@@ -39,7 +39,7 @@ func clientEmail(c *crm.Client) string {
 // sendFailure tells plainly why a message did not go out.
 func (s *Service) sendFailure(ctx context.Context, w bot.ReplyWriter, r *request, what string, err error) error {
 	s.log.Warn("e-mail not sent", "what", what, "err", err)
-	return w.Reply(ctx, bot.Reply{Text: r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))})
+	return w.Reply(ctx, bot.Reply{Text: r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))})
 }
 
 // followupEmail sends draft id to the client's e-mail and logs it as an
@@ -177,7 +177,7 @@ func (s *Service) sendMeetingMail(ctx context.Context, r *request, m *crm.Meetin
 	}
 	summary := r.T("mail.invite_summary", "name", c.Name)
 	if m.Topic != "" {
-		summary = oneLine(m.Topic)
+		summary = core.OneLine(m.Topic)
 	}
 	ics, err := meetingInvitation(method, m, orgEmail, orgName, m.InvitedTo, c.Contact, summary, r.Now)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Service) meetingCancelMail(ctx context.Context, r *request, m *crm.Meet
 	}
 	if err := s.sendMeetingMail(ctx, r, next, c, "CANCEL"); err != nil {
 		s.log.Warn("e-mail not sent", "what", "cancellation "+m.Ref(), "err", err)
-		return r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
+		return r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))
 	}
 	return r.T("mail.cancel_sent", "to", m.InvitedTo)
 }
@@ -235,7 +235,7 @@ func (s *Service) meetingUpdateMail(ctx context.Context, r *request, m *crm.Meet
 	}
 	if err := s.sendMeetingMail(ctx, r, m, c, "REQUEST"); err != nil {
 		s.log.Warn("e-mail not sent", "what", "changed invitation "+m.Ref(), "err", err)
-		return r.T("mail.send_failed", "reason", trimRunes(oneLine(err.Error()), 300))
+		return r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))
 	}
 	return r.T("mail.update_sent", "to", m.InvitedTo)
 }

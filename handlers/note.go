@@ -316,7 +316,7 @@ func (s *Service) actionDeal(ctx context.Context, r *request, a crm.Action) (*cr
 
 // actionSummary says in the sender's language what an action will do.
 func actionSummary(r *request, a crm.Action) string {
-	text := trimRunes(a.Text, 300)
+	text := core.Truncate(a.Text, 300)
 	switch a.Kind {
 	case crm.ActionLog:
 		s := r.T("note.action.log", "name", a.Client, "text", text)
@@ -324,7 +324,7 @@ func actionSummary(r *request, a crm.Action) string {
 			s = r.T("note.action.log_channel", "name", a.Client, "text", text, "channel", r.T("channel."+a.Channels[0]))
 		}
 		if a.NextText != "" {
-			s += "\n   " + r.T("note.action.next_part", "text", trimRunes(a.NextText, 200), "date", r.FmtDate(a.NextDue))
+			s += "\n   " + r.T("note.action.next_part", "text", core.Truncate(a.NextText, 200), "date", r.FmtDate(a.NextDue))
 		}
 		return s
 	case crm.ActionNext:
@@ -335,7 +335,7 @@ func actionSummary(r *request, a crm.Action) string {
 		}
 		return r.T("note.action.claim", "name", a.Client, "text", text)
 	case crm.ActionDealMove:
-		return r.T("note.action.deal_move", "name", a.Client, "deal", a.Deal, "title", trimRunes(a.Text, 200), "stage", a.Stage)
+		return r.T("note.action.deal_move", "name", a.Client, "deal", a.Deal, "title", core.Truncate(a.Text, 200), "stage", a.Stage)
 	}
 	return a.Kind
 }
@@ -517,7 +517,7 @@ func noteCandidates(ms []clientMatch, all []*crm.Client) []*crm.Client {
 // date, and the clause around it the step; a word such as "met" or
 // "called" gives the channel.
 func (s *Service) ruleAction(r *request, c *crm.Client, text string) crm.Action {
-	a := crm.Action{Kind: crm.ActionLog, ClientID: c.ID, Client: c.Name, Text: oneLine(text)}
+	a := crm.Action{Kind: crm.ActionLog, ClientID: c.ID, Client: c.Name, Text: core.OneLine(text)}
 	rest := text
 	if due, start, end, ok := findDate(text, r.Now, r.TZ); ok {
 		a.NextDue = due
@@ -628,7 +628,7 @@ type channelStem struct{ ch, stem string }
 
 // findChannel returns the channel the earliest channel word in text names.
 func (lx *lexicon) findChannel(text string) string {
-	lower := " " + strings.ToLower(oneLine(text)) + " "
+	lower := " " + strings.ToLower(core.OneLine(text)) + " "
 	best, bestAt := "", len(lower)
 	for _, cw := range lx.channelStems {
 		// Words match at a word start only.
@@ -774,7 +774,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 		if c == nil {
 			continue
 		}
-		act := crm.Action{Kind: x.Kind, ClientID: c.ID, Client: c.Name, Text: trimRunes(oneLine(x.Text), core.MaxTextRunes)}
+		act := crm.Action{Kind: x.Kind, ClientID: c.ID, Client: c.Name, Text: core.Truncate(core.OneLine(x.Text), core.MaxTextRunes)}
 		switch x.Kind {
 		case crm.ActionLog:
 			if act.Text == "" {
@@ -783,14 +783,14 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 			if contains(crm.Channels, x.Channel) {
 				act.Channels = []string{x.Channel}
 			}
-			if step := trimRunes(oneLine(x.NextStep), 500); step != "" {
+			if step := core.Truncate(core.OneLine(x.NextStep), 500); step != "" {
 				if d, ok := due(x.NextStepDue); ok {
 					act.NextText, act.NextDue = step, d
 				}
 			}
 		case crm.ActionNext:
 			if act.Text == "" {
-				act.Text = trimRunes(oneLine(x.NextStep), 500)
+				act.Text = core.Truncate(core.OneLine(x.NextStep), 500)
 			}
 			d, ok := due(x.NextStepDue)
 			if act.Text == "" || !ok {
