@@ -56,7 +56,7 @@ func (s *Service) askCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	answer, seen, err := s.askModel(ctx, r, q)
 	if err != nil {
 		s.log.Warn("ask: the language model failed", "reason", llm.Reason(err), "err", err)
-		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, llm.Reason(err)) + "\n" + r.T("ask.failed") + "\n" + s.askPointers(r)})
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r.Request, llm.Reason(err)) + "\n" + r.T("ask.failed") + "\n" + s.askPointers(r)})
 	}
 	if cited := citedRecords(answer, seen); cited != "" {
 		answer += "\n\n" + r.T("ask.sources", "refs", cited)

@@ -10,6 +10,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/drafter"
+	"accountbot/handlers/core"
 	"accountbot/llm"
 	"accountbot/prompts"
 )
@@ -113,6 +114,10 @@ func (s *Service) registerFollowup() {
 	if a.drafter, err = drafter.New(); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("handlers: the embedded draft templates do not parse: %w", err))
 	}
+	s.kit.Assistant = &core.Assistant{Drafter: a.drafter}
+	if a.model != nil {
+		s.kit.Assistant.Phrase = s.phrase
+	}
 	s.add(&spec{name: "followup", minRole: crm.RoleManager, run: s.followupCmd})
 	s.add(&spec{name: "note", minRole: crm.RoleManager, run: s.noteCmd})
 	s.add(&spec{name: "ask", minRole: crm.RoleManager, run: s.askCmd})
@@ -186,20 +191,6 @@ func splitText(text string, max int) []string {
 		out = append(out, text)
 	}
 	return out
-}
-
-// fallbackNote says why an offline path answered although a model is
-// configured, or "" when none is configured or it answered.
-func fallbackNote(r *request, reason string) string {
-	if reason == "" {
-		return ""
-	}
-	switch reason {
-	case llm.ReasonTimeout, llm.ReasonRateLimited, llm.ReasonServer, llm.ReasonRefused:
-	default:
-		reason = llm.ReasonBadReply
-	}
-	return r.T("assistant.fallback." + reason)
 }
 
 // visibleClients returns every client the sender may see in their default

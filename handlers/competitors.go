@@ -46,7 +46,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if !ok {
 		return s.competitorShow(ctx, w, r, strings.Join(bot.Split(rest), " "))
 	}
-	text, kv := takeKeys(text, s.lex.competitorKeys)
+	text, kv := core.TakeKeys(text, s.lex.competitorKeys)
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.usage")
 	}

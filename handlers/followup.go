@@ -311,7 +311,7 @@ func (s *Service) showDraft(ctx context.Context, w bot.ReplyWriter, r *request, 
 	ref := core.IDRef("F", d.ID)
 	var b strings.Builder
 	if d.Source == crm.DraftOffline {
-		if note := fallbackNote(r, d.Fallback); note != "" {
+		if note := core.FallbackNote(r.Request, d.Fallback); note != "" {
 			b.WriteString("⚠ " + note + "\n\n")
 		} else {
 			b.WriteString(r.T("followup.offline") + "\n\n")

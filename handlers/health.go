@@ -558,7 +558,7 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 	rep := bot.Reply{Title: r.T("health.title", "name", c.Name, "score", sum.Score, "band", bandWord(r, sum.Band))}
 	var lines []string
 	if delta, then, ok := healthTrend(r, sum); ok {
-		lines = append(lines, r.T("health.trend", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)), "score", then.Score))
+		lines = append(lines, r.T("health.trend", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)), "score", then.Score))
 	} else {
 		lines = append(lines, r.T("health.trend_none", "count", crm.HealthTrendDays))
 	}
@@ -737,7 +737,7 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 	}
 	value := r.T("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
 	if delta, then, ok := healthTrend(r, sum); ok {
-		value += " " + r.T("health.card_trend", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
+		value += " " + r.T("health.card_trend", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 	}
 	if m := sum.Main(); m != nil && sum.Band != crm.BandHealthy {
 		value += " · " + healthFactorText(r, *m)

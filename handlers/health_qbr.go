@@ -124,7 +124,7 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		}
 		reason := llm.Reason(err)
 		s.log.Warn("qbr: the language model failed, the offline drafter answers", "client", c.ID, "reason", reason, "err", err)
-		note = "⚠ " + fallbackNote(r, reason) + "\n\n"
+		note = "⚠ " + core.FallbackNote(r.Request, reason) + "\n\n"
 	}
 	text, err := a.drafter.QBR(f)
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 	}
 	f.Health, f.Band = sum.Score, bandWord(r, sum.Band)
 	if delta, then, ok := healthTrend(r, sum); ok {
-		f.Trend = r.T("health.trend_short", "trend", trendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
+		f.Trend = r.T("health.trend_short", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 		f.HasHealthHistory = true
 	}
 	for i, fc := range sum.Factors {

@@ -68,7 +68,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.renewalShow(ctx, w, r, id)
 		}
 	}
-	text, kv := takeKeys(r.Command.Rest, s.lex.renewalKeys)
+	text, kv := core.TakeKeys(r.Command.Rest, s.lex.renewalKeys)
 	words := bot.Split(text)
 	// The date is the last words, the longest that reads as one ("края на
 	// месеца", "15 декември", "next week", "2027-02-24").
@@ -214,7 +214,7 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 
 // renewalEdit changes a renewal's date, amount, currency or contract.
 func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, rest string) error {
-	_, kv := takeKeys(rest, s.lex.renewalKeys)
+	_, kv := core.TakeKeys(rest, s.lex.renewalKeys)
 	if len(kv) == 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.edit_usage")
 	}
@@ -301,7 +301,7 @@ func renewalState(r *request, rn *crm.Renewal) string {
 	if !rn.Open() {
 		return r.T("renewal.state.done", "date", r.FmtDate(rn.DoneAt))
 	}
-	days := daysBetween(r.Today(), rn.Date)
+	days := core.DaysBetween(r.Today(), rn.Date)
 	switch {
 	case days < 0:
 		return "⚠ " + r.T("renewal.state.overdue", "count", -days)

@@ -199,7 +199,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if err != nil {
 		reason := llm.Reason(err)
 		s.log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
-		return w.Reply(ctx, bot.Reply{Text: "⚠ " + fallbackNote(r, reason)})
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r.Request, reason)})
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("next.phrased_title"), Text: phrased})
 }

@@ -90,7 +90,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 		switch top := topMatches(matches); {
 		case len(top) == 0:
 			msg := r.T("note.no_client")
-			if note := fallbackNote(r, p.Fallback); note != "" {
+			if note := core.FallbackNote(r.Request, p.Fallback); note != "" {
 				msg = "⚠ " + note + "\n" + msg
 			}
 			return w.Reply(ctx, bot.Reply{Text: msg})
@@ -129,7 +129,7 @@ func (s *Service) ownProposal(ctx context.Context, r *request, id uint64) (*crm.
 func (s *Service) showProposal(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.Proposal) error {
 	ref := core.IDRef("N", p.ID)
 	var lines []string
-	if note := fallbackNote(r, p.Fallback); note != "" {
+	if note := core.FallbackNote(r.Request, p.Fallback); note != "" {
 		lines = append(lines, "⚠ "+note)
 	}
 	if len(p.Actions) == 0 {

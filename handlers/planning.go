@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -339,15 +338,12 @@ func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) strin
 	line := r.T("plan.next_touch", "date", r.FmtDate(next), "last", last)
 	switch {
 	case next.Before(r.Today()):
-		line += " ⚠ " + r.T("plan.overdue_days", "count", daysBetween(next, r.Today()))
+		line += " ⚠ " + r.T("plan.overdue_days", "count", core.DaysBetween(next, r.Today()))
 	case next.Equal(r.Today()):
 		line += " · " + r.T("plan.due_today")
 	}
 	return line
 }
-
-// daysBetween counts whole days from a to b (midnights in one zone).
-func daysBetween(a, b time.Time) int { return int(math.Round(b.Sub(a).Hours() / 24)) }
 
 // PlanningItem is one due or overdue piece of planned work: a contact
 // planned by a contact plan, a contract promise, or a meeting. Digests
@@ -554,7 +550,7 @@ func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, 
 		}
 		line := r.T("today.touch", "name", c.Name, "plan", cadenceText(r, p.Every), "channel", ch)
 		if next.Before(today) {
-			line = "⚠ " + line + " · " + r.T("plan.overdue_days", "count", daysBetween(next, today))
+			line = "⚠ " + line + " · " + r.T("plan.overdue_days", "count", core.DaysBetween(next, today))
 		}
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"

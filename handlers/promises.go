@@ -68,7 +68,7 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		return s.promiseList(ctx, w, r, c)
 	}
-	text, kv := takeKeys(text, s.lex.promiseKeys)
+	text, kv := core.TakeKeys(text, s.lex.promiseKeys)
 	body, due, ok := cutMarker(" "+text, r.Words("list.promise_due_by")...)
 	body = strings.TrimSpace(body)
 	if !ok || body == "" {
@@ -112,27 +112,6 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		msg += "\n⚠ " + r.T("promise.due_past")
 	}
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: [][]bot.Button{{{Label: "✓ " + r.T("promise.button.done", "id", p.Ref()), Data: "/promise done " + p.Ref()}}}})
-}
-
-// takeKeys removes key=value words with the given keys (aliases mapped to
-// canonical names) from free text, keeping everything else as typed;
-// values may be quoted.
-func takeKeys(text string, keys map[string]string) (string, map[string]string) {
-	kv := map[string]string{}
-	out := core.KeyValueRe.ReplaceAllStringFunc(text, func(m string) string {
-		sub := core.KeyValueRe.FindStringSubmatch(m)
-		k, ok := keys[strings.ToLower(sub[2])]
-		if !ok {
-			return m
-		}
-		v := sub[3]
-		if strings.HasPrefix(v, `"`) {
-			v = strings.Join(bot.Split(v), " ")
-		}
-		kv[k] = strings.TrimSpace(v)
-		return sub[1]
-	})
-	return strings.Join(strings.Fields(out), " "), kv
 }
 
 // visiblePromise loads a promise of a client the sender sees.
@@ -206,7 +185,7 @@ func promiseState(r *request, p *crm.Promise) string {
 	case !p.Open():
 		return r.T("promise.state.kept", "date", r.FmtDate(p.DoneAt))
 	case p.BrokenAt(r.Now):
-		return "⚠ " + r.T("promise.state.broken", "count", daysBetween(p.Due, r.Today()))
+		return "⚠ " + r.T("promise.state.broken", "count", core.DaysBetween(p.Due, r.Today()))
 	case p.Due.Equal(r.Today()):
 		return r.T("promise.state.due_today")
 	}

@@ -119,18 +119,7 @@ func trendLine(r *request, now, before crm.Reliability) string {
 	if !before.Enough {
 		return r.T("reliability.trend_none", "date", date)
 	}
-	return r.T("reliability.trend", "trend", trendArrow(now.Score-before.Score), "date", date, "score", before.Score)
-}
-
-// trendArrow writes a change of score: "↑ +5", "↓ −3", "→ 0".
-func trendArrow(d int) string {
-	switch {
-	case d > 0:
-		return "↑ +" + strconv.Itoa(d)
-	case d < 0:
-		return "↓ −" + strconv.Itoa(-d)
-	}
-	return "→ 0"
+	return r.T("reliability.trend", "trend", core.TrendArrow(now.Score-before.Score), "date", date, "score", before.Score)
 }
 
 // factorLine explains one factor: its points and the facts behind them.
@@ -327,7 +316,7 @@ func (s *Service) reliabilityCardSection(ctx context.Context, r *request, c *crm
 	if now.Enough {
 		value = r.T("reliability.card_value", "score", now.Score)
 		if before.Enough {
-			value += " " + r.T("reliability.card_trend", "trend", trendArrow(now.Score-before.Score), "count", trendDays)
+			value += " " + r.T("reliability.card_trend", "trend", core.TrendArrow(now.Score-before.Score), "count", trendDays)
 		}
 	}
 	return []bot.Field{{Label: r.T("card.reliability"), Value: value}}, nil

@@ -356,7 +356,9 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.lex = s.newLexicon()
 	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Files: captureFiles{s},
 		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
-		Today: s.today, Home: s.home}
+		Today: s.today, Home: s.home, AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
+			return adviceText(&request{Request: r, svc: s}, a)
+		}}
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
 	}

@@ -189,6 +189,13 @@ type Kit struct {
 	// Home is the home keyboard of p, in loc's language lang: what a
 	// person gets with a greeting.
 	Home func(loc i18n.Localizer, lang string, p *crm.Person) *bot.Home
+	// Assistant is the language model and the offline drafter, set once
+	// the assistant family has registered (before the families after it).
+	Assistant *Assistant
+	// AdviceText writes a step of /next in the reader's words (the
+	// planning family's), for a family that hands one on (a playbook
+	// task).
+	AdviceText AdviceText
 }
 
 // Notify sends r to a person on every platform identity they have, and

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +24,20 @@ func Truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// TrendArrow writes a change of score: "↑ +5", "↓ −3", "→ 0".
+func TrendArrow(d int) string {
+	switch {
+	case d > 0:
+		return "↑ +" + strconv.Itoa(d)
+	case d < 0:
+		return "↓ −" + strconv.Itoa(-d)
+	}
+	return "→ 0"
+}
+
+// DaysBetween counts whole days from a to b (midnights in one zone).
+func DaysBetween(a, b time.Time) int { return int(math.Round(b.Sub(a).Hours() / 24)) }
 
 // NewCode returns a short random one-time code (an invitation, a link to
 // another account): 8 letters and digits of base32, easy to type.

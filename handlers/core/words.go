@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
 	"accountbot/i18n"
@@ -25,6 +26,27 @@ func AfterWord(rest string) string {
 		return strings.TrimSpace(rest[i:])
 	}
 	return ""
+}
+
+// TakeKeys removes key=value words with the given keys (the typed forms
+// mapped to canonical names, as Vocab makes them) from free text, keeping
+// everything else as typed; values may be quoted.
+func TakeKeys(text string, keys map[string]string) (string, map[string]string) {
+	kv := map[string]string{}
+	out := KeyValueRe.ReplaceAllStringFunc(text, func(m string) string {
+		sub := KeyValueRe.FindStringSubmatch(m)
+		k, ok := keys[strings.ToLower(sub[2])]
+		if !ok {
+			return m
+		}
+		v := sub[3]
+		if strings.HasPrefix(v, `"`) {
+			v = strings.Join(bot.Split(v), " ")
+		}
+		kv[k] = strings.TrimSpace(v)
+		return sub[1]
+	})
+	return strings.Join(strings.Fields(out), " "), kv
 }
 
 // Percent is n of of as a whole percentage, rounded half up; 0 of 0 is 0.
