@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"accountbot/crm"
+	"accountbot/handlers/health"
 	"accountbot/i18n"
 )
 
@@ -97,6 +98,10 @@ func TestRunTimeKeysExistInEveryLanguage(t *testing.T) {
 		{"plan.kind_title.", "", kinds},                     // /plan notes by kind
 		{"satisfaction.score_", "", strs(crm.SatisfactionCSAT, crm.SatisfactionNPS)},
 		{"satisfaction.saved_", "", strs(crm.SatisfactionCSAT, crm.SatisfactionNPS)},
+		{"satisfaction.usage_", "", strs(crm.SatisfactionCSAT, crm.SatisfactionNPS)}, // /csat, /nps
+		{i18n.WordsPrefix + "health.key.", "", health.SettingsKeys},                  // /health settings
+		{i18n.WordsPrefix + "health.switch.", "", strs("on", "off")},
+		{i18n.WordsPrefix + "renewal.key.", "", health.RenewalKeys},           // /renewal
 		{"attachment.kind.", "", strs("photo", "document", "voice", "audio")}, // capture
 		{"note.closed.", "", strs(crm.ProposalConfirmed, crm.ProposalCancelled)},
 		{"assistant.fallback.", "", strs("timeout", "rate_limited", "server", "refused", "bad_reply")},

@@ -17,6 +17,7 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
+	"accountbot/handlers/health"
 	"accountbot/handlers/mail"
 	"accountbot/handlers/push"
 	"accountbot/i18n"
@@ -157,7 +158,7 @@ type Store interface {
 	SegmentStore
 	push.Store
 	CaptureStore
-	HealthStore
+	health.Store
 	mail.Store
 	CalendarStore
 }
@@ -254,6 +255,9 @@ type Service struct {
 	publicURL string
 	// inbox decides the client mail read from the mailbox (LogMail).
 	inbox *mail.Inbox
+	// refreshHealth brings the health of the clients a request changed up
+	// to date once it is answered (the health family's middleware).
+	refreshHealth bot.Middleware
 	// lex are the typed words parsers look up (words.go).
 	lex *lexicon
 	// kit is what the family packages share of the service (families.go).
@@ -376,10 +380,10 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.registerPlanning()
 	push.Register(registry{s}, s.store, push.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
 	s.registerCapture()
-	s.registerHealth()
+	s.refreshHealth = health.Register(registry{s}, s.store, s.cfg.StaleTouch)
 	s.inbox = mail.Register(registry{s}, s.store)
 	s.registerCalendar()
-	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshTouched, s.captureMW)
+	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshHealth, s.captureMW)
 	// A name two commands claim (in any letter case) would silently run
 	// only the first, and a form with two meanings only one of them: the
 	// program refuses to start instead.

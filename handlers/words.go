@@ -68,13 +68,8 @@ type lexicon struct {
 	// words for several days to all, workdays or none.
 	weekdays    map[string]time.Weekday
 	weekdaySets map[string]string
-	// healthKeys map the keys of /health settings to factors and rules,
-	// onOff a rule's switch to "on" or "off".
-	healthKeys map[string]string
-	onOff      map[string]string
-	// The key=value keys of /renewal, /promise, /competitor and
-	// /campaign add.
-	renewalKeys, promiseKeys, competitorKeys, campaignKeys map[string]string
+	// The key=value keys of /promise, /competitor and /campaign add.
+	promiseKeys, competitorKeys, campaignKeys map[string]string
 	// segmentBy map the words of /segments by= to fields.
 	segmentBy map[string]string
 	// factors map the keys of /reliability settings to its factors.
@@ -124,14 +119,11 @@ var (
 // mistake New reports.
 func (s *Service) newLexicon() *lexicon {
 	lx := &lexicon{
-		fields:     s.vocab("field", keyFields...),
-		channels:   s.vocab("channel", crm.Channels...),
-		next:       s.words("next.step"),
-		dealKeys:   s.vocab("deal.key", dealKeys...),
-		healthKeys: s.vocab("health.key", healthKeys...),
-		onOff:      s.vocab("health.switch", "on", "off"),
+		fields:   s.vocab("field", keyFields...),
+		channels: s.vocab("channel", crm.Channels...),
+		next:     s.words("next.step"),
+		dealKeys: s.vocab("deal.key", dealKeys...),
 
-		renewalKeys:    s.vocab("renewal.key", renewalKeys...),
 		promiseKeys:    s.vocab("promise.key", promiseKeys...),
 		competitorKeys: s.vocab("competitor.key", competitorKeys...),
 		campaignKeys:   s.vocab("campaign.key", campaignKeys...),

@@ -1,7 +1,21 @@
-package handlers
+// Package health is the account health family: the health score of every
+// client (/health, with its weights and playbook settings), contract
+// renewals (/renewal, /renewals), satisfaction scores (/csat, /nps) and the
+// quarterly business review (/qbr); the score on the client card, the
+// renewals in /today, the digest's renewals and accounts at risk, the
+// client export's health part, and the upkeep that keeps scores current
+// (after every chat request that changed a client's inputs, and the job
+// that catches up on the rest and sweeps every client once a day). Its
+// words are in i18n/locales/{en,bg}/health.toml; its data goes through
+// Store. It registers itself with Register and meets other families only
+// through the hooks of handlers/core: the playbook's step is /next's
+// (core.Kit.AdviceText), the brief's model is the assistant's
+// (core.Kit.Assistant).
+package health
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,8 +25,38 @@ import (
 	"accountbot/crm"
 	"accountbot/dates"
 	"accountbot/handlers/core"
+	"accountbot/i18n"
 	"accountbot/money"
 )
+
+// Store is the health family's port: its own records (HealthScoreStore,
+// SatisfactionStore, RenewalStore), the team and its clients as a request
+// reads them (core.Directory), and the reads of others' records a score
+// and a business review are made of (30 methods). It follows the rules
+// every port shares (handlers/service.go).
+type Store interface {
+	HealthScoreStore
+	SatisfactionStore
+	RenewalStore
+	core.Directory
+	// Person returns the person with id, or crm.ErrNotFound.
+	Person(ctx context.Context, id uint64) (*crm.Person, error)
+	// Conversations returns up to limit (0: all) of the client's
+	// conversations, newest first.
+	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
+	// ClientClaims returns every claim of the client, oldest first.
+	ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error)
+	// ContactPlan returns the client's contact plan, or nil (no error)
+	// when it has none.
+	ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error)
+	// ClientPromises returns every promise of the client, by id.
+	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
+	// DealFactsOf returns the facts of the client's deals (what health
+	// weighs and a business review tells), by deal id.
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+	// Payments returns the client's payments, oldest first.
+	Payments(ctx context.Context, client uint64) ([]crm.Payment, error)
+}
 
 // HealthScoreStore keeps account health: the per-client summaries with
 // their list index, the "inputs changed" markers that say which are out of
@@ -66,15 +110,6 @@ type SatisfactionStore interface {
 	Satisfactions(ctx context.Context, client uint64) ([]crm.Satisfaction, error)
 }
 
-// HealthStore is the health family's ports together (scores,
-// satisfaction, renewals); healthStore gives it to the files that use
-// several.
-type HealthStore interface {
-	HealthScoreStore
-	SatisfactionStore
-	RenewalStore
-}
-
 // Limits of the health upkeep.
 const (
 	// healthRefreshNow is how many clients touched by one request are
@@ -97,32 +132,81 @@ const (
 	healthListMax = 30
 )
 
-// registerHealth adds account health, renewals, satisfaction and the
-// business review, with their lines in /today, on the card, in digests and
-// in the client export, and the job that keeps scores current.
-func (s *Service) registerHealth() {
-	defer s.inFamily("health")()
-	s.add(&spec{name: "health", minRole: crm.RoleManager, run: s.healthCmd})
-	s.add(&spec{name: "renewal", minRole: crm.RoleManager, run: s.renewalCmd})
-	s.add(&spec{name: "renewals", minRole: crm.RoleManager, run: s.renewalsCmd})
-	s.add(&spec{name: "csat", minRole: crm.RoleManager, run: s.csatCmd})
-	s.add(&spec{name: "nps", minRole: crm.RoleManager, run: s.npsCmd})
-	s.add(&spec{name: "qbr", minRole: crm.RoleManager, run: s.qbrCmd})
-	s.agenda = append(s.agenda, s.renewalAgenda)
-	s.card = append(s.card, s.healthCardSection)
-	s.jobs = append(s.jobs, core.Job{Name: "health.refresh", Run: s.healthJob, Upkeep: true})
-	s.addDigestSection("health", s.healthDigest)
-	s.addClientSection("health", s.healthExport)
+// service is the health family's handlers over its store.
+type service struct {
+	kit   *core.Kit
+	store Store
+	words *words
+	// staleTouch is how long without a conversation makes a client stale
+	// (a factor of the score and a rule of /next).
+	staleTouch time.Duration
 }
 
-// healthStore is the store's health part.
-func (s *Service) healthStore() HealthStore { return s.store }
+// Register adds account health, renewals, satisfaction and the business
+// review, with their lines in /today, on the card, in digests and in the
+// client export, and the job that keeps scores current. staleTouch is how
+// long without a conversation makes a client stale. It returns the
+// middleware that brings the health of the clients a request changed up
+// to date once the request is answered; the service puts it in its chain
+// inside the sender's identification.
+func Register(reg core.Registry, st Store, staleTouch time.Duration) bot.Middleware {
+	s := &service{kit: reg.Kit(), store: st, staleTouch: staleTouch}
+	var missing []string
+	s.words, missing = newWords(s.kit.Catalog)
+	for _, m := range missing {
+		reg.Fail(fmt.Errorf("health: no words for %q in some language", m))
+	}
+	defer reg.Family("health")()
+	reg.Add(&core.Spec{Name: "health", MinRole: crm.RoleManager, Run: s.healthCmd})
+	reg.Add(&core.Spec{Name: "renewal", MinRole: crm.RoleManager, Run: s.renewalCmd})
+	reg.Add(&core.Spec{Name: "renewals", MinRole: crm.RoleManager, Run: s.renewalsCmd})
+	reg.Add(&core.Spec{Name: "csat", MinRole: crm.RoleManager, Run: s.csatCmd})
+	reg.Add(&core.Spec{Name: "nps", MinRole: crm.RoleManager, Run: s.npsCmd})
+	reg.Add(&core.Spec{Name: "qbr", MinRole: crm.RoleManager, Run: s.qbrCmd})
+	reg.AddAgenda(s.renewalAgenda)
+	reg.AddCardSection(s.healthCardSection)
+	reg.AddJob(core.Job{Name: "health.refresh", Run: s.healthJob, Upkeep: true})
+	reg.AddDigestSection("health", s.healthDigest)
+	reg.AddClientRecords("health", s.healthExport)
+	return s.refreshTouched
+}
+
+// SettingsKeys are the keys of /health settings: the factors' weights and
+// the playbook rules (at_risk, critical), their words "words.health.key.*";
+// a rule's switch is "words.health.switch.on" or "…off".
+var SettingsKeys = append(append([]string{}, crm.HealthFactors...), string(crm.BandAtRisk), string(crm.BandCritical))
+
+// RenewalKeys are the key=value keys of /renewal, their words
+// "words.renewal.key.*".
+var RenewalKeys = []string{"amount", "contract", "currency", "date"}
+
+// words are the family's typed-word tables, read from the translation
+// files when it registers.
+type words struct {
+	// healthKeys map the keys of /health settings to factors and rules,
+	// onOff a rule's switch to "on" or "off".
+	healthKeys, onOff map[string]string
+	// renewalKeys map the keys of /renewal to RenewalKeys.
+	renewalKeys map[string]string
+}
+
+// newWords reads the tables from cat; missing are the entries some
+// language lacks.
+func newWords(cat *i18n.Catalog) (w *words, missing []string) {
+	vocab := func(group string, options ...string) map[string]string {
+		m, miss := core.Vocab(cat, group, options...)
+		missing = append(missing, miss...)
+		return m
+	}
+	return &words{healthKeys: vocab("health.key", SettingsKeys...), onOff: vocab("health.switch", "on", "off"),
+		renewalKeys: vocab("renewal.key", RenewalKeys...)}, missing
+}
 
 // refreshTouched brings the health of the clients a request's writes
 // changed up to date once the request is answered (the store names them
 // through crm.NoteHealthChange), so that the score, the lists and a playbook
 // task follow the write at once.
-func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
+func (s *service) refreshTouched(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
 		ctx, touched := crm.WithHealthChanges(ctx)
 		err := next.ServeChat(ctx, w, m)
@@ -133,7 +217,7 @@ func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
 		rctx := crm.WithoutDeliveryKey(context.WithoutCancel(ctx))
 		for _, id := range ids {
 			if rerr := s.refreshHealthOf(rctx, []uint64{id}, nil, false); rerr != nil && !crm.IsNotFound(rerr) {
-				s.log.Warn("health not brought up to date", "client", id, "err", rerr)
+				s.kit.Log.Warn("health not brought up to date", "client", id, "err", rerr)
 			}
 		}
 		return err
@@ -142,10 +226,10 @@ func (s *Service) refreshTouched(next bot.Handler) bot.Handler {
 
 // healthFacts gathers what the health score of one client is computed
 // from, and the facts the rules of /next read (for the playbook's step).
-func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Location) (crm.HealthFacts, crm.NextFacts, error) {
-	ps := s.planningStore()
-	nf := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: loc}
-	hf := crm.HealthFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: loc}
+func (s *service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Location) (crm.HealthFacts, crm.NextFacts, error) {
+	ps := s.store
+	nf := crm.NextFacts{Client: c, StaleTouch: s.staleTouch, StuckAfter: s.kit.StuckAfter, Loc: loc}
+	hf := crm.HealthFacts{Client: c, StaleTouch: s.staleTouch, StuckAfter: s.kit.StuckAfter, Loc: loc}
 	var err error
 	if nf.Plan, err = ps.ContactPlan(ctx, c.ID); err != nil {
 		return hf, nf, err
@@ -168,7 +252,7 @@ func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Loca
 	if hf.Payments, err = ps.Payments(ctx, c.ID); err != nil {
 		return hf, nf, err
 	}
-	if hf.Satisfaction, err = s.healthStore().Satisfactions(ctx, c.ID); err != nil {
+	if hf.Satisfaction, err = s.store.Satisfactions(ctx, c.ID); err != nil {
 		return hf, nf, err
 	}
 	hf.Plan, hf.Claims, hf.Promises, hf.Deals = nf.Plan, nf.Claims, nf.Promises, nf.Deals
@@ -183,14 +267,14 @@ func (s *Service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Loca
 // a healthy client) change nothing, and a request then costs no second
 // synced commit; its "inputs changed" mark waits for the job, which
 // clears marks in batches. Clients erased meanwhile are skipped.
-func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*request, clear bool) error {
-	hs := s.healthStore()
+func (s *service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*core.Request, clear bool) error {
+	hs := s.store
 	w, err := hs.HealthWeights(ctx)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	day := dates.Day(now, s.cfg.TZ).Format(time.DateOnly)
+	now := s.kit.Clock.Now()
+	day := dates.Day(now, s.kit.TZ).Format(time.DateOnly)
 	us := make([]crm.HealthUpdate, 0, len(ids))
 	for _, id := range ids {
 		version, err := hs.HealthVersion(ctx, id)
@@ -204,7 +288,7 @@ func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[
 		if err != nil {
 			return err
 		}
-		hf, nf, err := s.healthFacts(ctx, c, s.cfg.TZ)
+		hf, nf, err := s.healthFacts(ctx, c, s.kit.TZ)
 		if err != nil {
 			return err
 		}
@@ -235,7 +319,7 @@ func (s *Service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[
 	}
 	made, err := hs.SaveHealth(ctx, us...)
 	for _, t := range made {
-		s.log.Info("playbook task given", "client", t.ClientID, "task", t.ID)
+		s.kit.Log.Info("playbook task given", "client", t.ClientID, "task", t.ID)
 	}
 	return err
 }
@@ -263,7 +347,7 @@ func sameHealth(a, b crm.Health) bool {
 // ownerRequest returns a request as the owner would make it (their
 // language and zone), for words written to them; nil when the owner is
 // gone.
-func (s *Service) ownerRequest(ctx context.Context, owner uint64, cache map[uint64]*request) (*request, error) {
+func (s *service) ownerRequest(ctx context.Context, owner uint64, cache map[uint64]*core.Request) (*core.Request, error) {
 	if r, ok := cache[owner]; ok {
 		return r, nil
 	}
@@ -274,11 +358,11 @@ func (s *Service) ownerRequest(ctx context.Context, owner uint64, cache map[uint
 	if err != nil {
 		return nil, err
 	}
-	lang := s.cfg.Lang
+	lang := s.kit.Lang
 	if p.Lang != "" {
 		lang = p.Lang
 	}
-	r, err := s.newRequest(ctx, &bot.Message{Person: p, Lang: lang})
+	r, err := core.NewRequest(ctx, s.store, s.kit.Catalog, &bot.Message{Person: p, Lang: lang}, s.kit.Clock.Now(), s.kit.TZ)
 	if err != nil {
 		return nil, err
 	}
@@ -290,14 +374,14 @@ func (s *Service) ownerRequest(ctx context.Context, owner uint64, cache map[uint
 
 // playbookTask is the task an account's fall gives its owner: the band,
 // the main reason, and the step the rules of /next suggest.
-func (s *Service) playbookTask(r *request, c *crm.Client, h crm.Health, advice []crm.Advice) *crm.Task {
+func (s *service) playbookTask(r *core.Request, c *crm.Client, h crm.Health, advice []crm.Advice) *crm.Task {
 	reason := ""
 	if m := h.Main(); m != nil {
 		reason = healthFactorText(r, *m)
 	}
 	step := r.T("health.playbook.step_call")
 	if len(advice) > 0 && advice[0].Kind != crm.AdviceNone {
-		step, _ = adviceText(r, advice[0])
+		step, _ = s.kit.AdviceText(r, advice[0])
 	}
 	text := r.T("health.playbook.task", "name", c.Name, "band", bandWord(r, h.Band), "score", h.Score, "reason", reason, "step", step)
 	return &crm.Task{Text: text, Due: dates.Day(r.Now, r.TZ), CreatedAt: r.Now, CreatedBy: 0}
@@ -306,13 +390,13 @@ func (s *Service) playbookTask(r *request, c *crm.Client, h crm.Health, advice [
 // currentHealth returns the client's health summary as of today: the
 // stored one, recomputed first when the client's inputs changed since or
 // it is from an earlier day.
-func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) (*crm.HealthSummary, error) {
-	hs := s.healthStore()
+func (s *service) currentHealth(ctx context.Context, r *core.Request, c *crm.Client) (*crm.HealthSummary, error) {
+	hs := s.store
 	sum, err := hs.HealthSummary(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	today := dates.Day(r.Now, s.cfg.TZ).Format(time.DateOnly)
+	today := dates.Day(r.Now, s.kit.TZ).Format(time.DateOnly)
 	dirty := uint64(0)
 	if sum != nil && sum.Day == today {
 		if dirty, err = hs.HealthVersion(ctx, c.ID); err != nil {
@@ -323,7 +407,7 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 		if err := s.refreshHealthOf(crm.WithoutDeliveryKey(ctx), []uint64{c.ID}, nil, false); err != nil {
 			// A store that takes no writes now (a full disk) still answers:
 			// the health computed, not kept.
-			s.log.Warn("health not stored; shown as computed", "client", c.ID, "err", err)
+			s.kit.Log.Warn("health not stored; shown as computed", "client", c.ID, "err", err)
 			return s.computedHealth(ctx, c, sum, today)
 		}
 		if sum, err = hs.HealthSummary(ctx, c.ID); err != nil {
@@ -338,12 +422,12 @@ func (s *Service) currentHealth(ctx context.Context, r *request, c *crm.Client) 
 
 // computedHealth is the client's health computed now over the stored
 // summary's history, without storing it.
-func (s *Service) computedHealth(ctx context.Context, c *crm.Client, stored *crm.HealthSummary, today string) (*crm.HealthSummary, error) {
-	w, err := s.healthStore().HealthWeights(ctx)
+func (s *service) computedHealth(ctx context.Context, c *crm.Client, stored *crm.HealthSummary, today string) (*crm.HealthSummary, error) {
+	w, err := s.store.HealthWeights(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hf, _, err := s.healthFacts(ctx, c, s.cfg.TZ)
+	hf, _, err := s.healthFacts(ctx, c, s.kit.TZ)
 	if err != nil {
 		return nil, err
 	}
@@ -351,15 +435,15 @@ func (s *Service) computedHealth(ctx context.Context, c *crm.Client, stored *crm
 	if stored != nil {
 		sum.History = append([]crm.HealthDay(nil), stored.History...)
 	}
-	now := s.clock.Now()
+	now := s.kit.Clock.Now()
 	sum.Record(crm.ScoreHealth(hf, w, now), today, now)
 	return sum, nil
 }
 
 // refreshDirty recomputes up to limit clients whose inputs changed, and
 // reports how many it did.
-func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
-	dirty, err := s.healthStore().DirtyHealth(ctx, limit)
+func (s *service) refreshDirty(ctx context.Context, limit int) (int, error) {
+	dirty, err := s.store.DirtyHealth(ctx, limit)
 	if err != nil || len(dirty) == 0 {
 		return 0, err
 	}
@@ -368,7 +452,7 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	owners := map[uint64]*request{}
+	owners := map[uint64]*core.Request{}
 	// The budget is wall time on purpose: it bounds the work of one run,
 	// whatever the service clock says.
 	start := time.Now()
@@ -392,7 +476,7 @@ func (s *Service) refreshDirty(ctx context.Context, limit int) (int, error) {
 // without a talk, a claim past its deadline). Two replicas doing the same
 // batch write the same summaries; a playbook task stays once per fall (the
 // marker is in the summary's transaction).
-func (s *Service) healthJob(ctx context.Context, now time.Time) error {
+func (s *service) healthJob(ctx context.Context, now time.Time) error {
 	ctx = crm.WithoutDeliveryKey(ctx)
 	start := time.Now() // wall time: the run's budget, not the service clock
 	if _, err := s.refreshDirty(ctx, healthDirtyBatch); err != nil {
@@ -401,8 +485,8 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 	if ctx.Err() != nil || time.Since(start) > healthJobBudget {
 		return nil // the day's sweep goes on at the next run
 	}
-	hs := s.healthStore()
-	today := dates.Day(now, s.cfg.TZ).Format(time.DateOnly)
+	hs := s.store
+	today := dates.Day(now, s.kit.TZ).Format(time.DateOnly)
 	day, after, done, err := hs.HealthSweep(ctx)
 	if err != nil {
 		return err
@@ -417,7 +501,7 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	owners := map[uint64]*request{}
+	owners := map[uint64]*core.Request{}
 	var due []uint64
 	for _, id := range ids {
 		sum, err := hs.HealthSummary(ctx, id)
@@ -449,7 +533,7 @@ func (s *Service) healthJob(ctx context.Context, now time.Time) error {
 
 // bandWord is a band in the reader's words: "healthy", "at risk",
 // "critical".
-func bandWord(r *request, b crm.Band) string { return r.T("health.band." + string(b)) }
+func bandWord(r *core.Request, b crm.Band) string { return r.T("health.band." + string(b)) }
 
 // bandMark is a band's sign in lists.
 func bandMark(b crm.Band) string {
@@ -464,7 +548,7 @@ func bandMark(b crm.Band) string {
 
 // healthFactorText explains one factor: "no talk for 64 days, plan says
 // every 14".
-func healthFactorText(r *request, f crm.HealthFactor) string {
+func healthFactorText(r *core.Request, f crm.HealthFactor) string {
 	a := f.Args
 	switch f.Name {
 	case crm.HealthContact:
@@ -512,14 +596,14 @@ func effectText(n int) string {
 
 // healthTrend compares the summary's score with the one of 30 days ago:
 // the change, the day compared with, and whether there was one.
-func healthTrend(r *request, sum *crm.HealthSummary) (delta int, then crm.HealthDay, ok bool) {
-	day := dates.AddDays(dates.Day(r.Now, r.svc.cfg.TZ), -crm.HealthTrendDays).Format(time.DateOnly)
+func (s *service) healthTrend(r *core.Request, sum *crm.HealthSummary) (delta int, then crm.HealthDay, ok bool) {
+	day := dates.AddDays(dates.Day(r.Now, s.kit.TZ), -crm.HealthTrendDays).Format(time.DateOnly)
 	then, ok = sum.ScoreOn(day)
 	return sum.Score - then.Score, then, ok
 }
 
 // dayOf reads a summary's day back as a date.
-func dayOf(r *request, day string) time.Time {
+func dayOf(r *core.Request, day string) time.Time {
 	t, err := time.ParseInLocation(time.DateOnly, day, r.TZ)
 	if err != nil {
 		return time.Time{}
@@ -528,7 +612,7 @@ func dayOf(r *request, day string) time.Time {
 }
 
 // healthCmd: "/health NAME", "/health [mine|team|all]", "/health settings …".
-func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return s.healthList(ctx, w, r, r.DefaultScope())
@@ -550,14 +634,14 @@ func (s *Service) healthCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 
 // healthShow answers "/health NAME": the score and band, the trend, the
 // factors that moved it, the satisfaction and the next renewal.
-func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
+func (s *service) healthShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client) error {
 	sum, err := s.currentHealth(ctx, r, c)
 	if err != nil {
 		return err
 	}
 	rep := bot.Reply{Title: r.T("health.title", "name", c.Name, "score", sum.Score, "band", bandWord(r, sum.Band))}
 	var lines []string
-	if delta, then, ok := healthTrend(r, sum); ok {
+	if delta, then, ok := s.healthTrend(r, sum); ok {
 		lines = append(lines, r.T("health.trend", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)), "score", then.Score))
 	} else {
 		lines = append(lines, r.T("health.trend_none", "count", crm.HealthTrendDays))
@@ -568,7 +652,7 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 	for _, f := range sum.Factors {
 		lines = append(lines, effectText(f.Effect)+": "+healthFactorText(r, f))
 	}
-	renewals, err := s.healthStore().ClientRenewals(ctx, c.ID)
+	renewals, err := s.store.ClientRenewals(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -591,12 +675,12 @@ func (s *Service) healthShow(ctx context.Context, w bot.ReplyWriter, r *request,
 // from the owners' list entries only. (Writes in chat are folded in
 // before their reply is done; others, such as imports, by the job within
 // a minute.)
-func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request, scope string) error {
+func (s *service) healthList(ctx context.Context, w bot.ReplyWriter, r *core.Request, scope string) error {
 	owners, err := r.VisibleOwners(scope)
 	if err != nil {
 		return err
 	}
-	rows, err := s.healthStore().HealthRows(ctx, owners)
+	rows, err := s.store.HealthRows(ctx, owners)
 	if err != nil {
 		return err
 	}
@@ -640,15 +724,11 @@ func (s *Service) healthList(ctx context.Context, w bot.ReplyWriter, r *request,
 	return w.Reply(ctx, bot.Reply{Title: r.T("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(rows)), Edit: r.Paged()})
 }
 
-// healthKeys are the keys of /health settings: the factors' weights and
-// the playbook rules (at_risk, critical), their words "words.health.key.*".
-var healthKeys = append(append([]string{}, crm.HealthFactors...), string(crm.BandAtRisk), string(crm.BandCritical))
-
 // healthSettings shows the weights and playbook rules or (heads only)
 // changes them: "/health settings contact=40 claims=15", "at-risk=off",
 // "reset".
-func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	hs := s.healthStore()
+func (s *service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	hs := s.store
 	cur, err := hs.HealthWeights(ctx)
 	if err != nil {
 		return err
@@ -675,9 +755,9 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 				if !ok {
 					return crm.Errorf(crm.EINVALID, "health.settings_usage")
 				}
-				key := s.lex.healthKeys[k]
+				key := s.words.healthKeys[k]
 				if band := crm.Band(key); band == crm.BandAtRisk || band == crm.BandCritical {
-					sw, known := s.lex.onOff[v]
+					sw, known := s.words.onOff[v]
 					if !known {
 						return crm.Errorf(crm.EINVALID, "health.settings_usage")
 					}
@@ -730,13 +810,13 @@ func (s *Service) healthSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 }
 
 // healthCardSection adds the score to the client card in one line.
-func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+func (s *service) healthCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
 	sum, err := s.currentHealth(ctx, r, c)
 	if err != nil {
 		return nil, err
 	}
 	value := r.T("health.card_value", "score", sum.Score, "band", bandWord(r, sum.Band))
-	if delta, then, ok := healthTrend(r, sum); ok {
+	if delta, then, ok := s.healthTrend(r, sum); ok {
 		value += " " + r.T("health.card_trend", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 	}
 	if m := sum.Main(); m != nil && sum.Band != crm.BandHealthy {
@@ -750,14 +830,14 @@ func (s *Service) healthCardSection(ctx context.Context, r *request, c *crm.Clie
 // the renewals at a mark today (90, 60, 30 days ahead, on the day) even
 // beyond the quarter, overdue ones under "needs you", and the accounts at
 // risk of the people the digest covers.
-func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+func (s *service) healthDigest(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
 	today := sc.Today()
 	qEnd := quarterStart(today).AddDate(0, 3, 0)
 	until := qEnd
 	if h := dates.AddDays(today, crm.RenewalMarks[0]+1); h.After(until) {
 		until = h
 	}
-	rows, err := s.healthStore().HealthRows(ctx, sc.Owners)
+	rows, err := s.store.HealthRows(ctx, sc.Owners)
 	if err != nil {
 		return nil, err
 	}
@@ -772,8 +852,8 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 	var n, atRisk int
 	var sums money.Sums
 	var marked []string
-	part := &digestPart{}
-	rs, err := s.healthStore().OpenRenewals(ctx, sc.Owners, until)
+	part := &core.DigestPart{}
+	rs, err := s.store.OpenRenewals(ctx, sc.Owners, until)
 	if err != nil {
 		return nil, err
 	}
@@ -789,11 +869,11 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 				atRisk++
 			}
 		}
-		line := renewalLine(sc.request, rn, s.clientName(ctx, rn.ClientID))
+		line := renewalLine(sc.Request, rn, s.clientName(ctx, rn.ClientID))
 		if risk {
-			line += " · " + bandMark(row.Band) + " " + bandWord(sc.request, row.Band)
+			line += " · " + bandMark(row.Band) + " " + bandWord(sc.Request, row.Band)
 		}
-		if !sc.personal() && o != sc.Subject.ID {
+		if !sc.Personal() && o != sc.Subject.ID {
 			line += " (" + sc.PersonName(o) + ")"
 		}
 		days, due := rn.RenewalDue(today)
@@ -810,7 +890,7 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 		return nil, nil
 	}
 	if n > 0 {
-		part.Lines = append(part.Lines, sc.T("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.cfg.Currency), "at_risk", atRisk))
+		part.Lines = append(part.Lines, sc.T("digest.health.renewals", "count", n, "value", sums.Format(sc.Lang, s.kit.Currency), "at_risk", atRisk))
 	}
 	part.Lines = append(part.Lines, marked...)
 	if len(rows) > 0 {
@@ -820,7 +900,7 @@ func (s *Service) healthDigest(ctx context.Context, sc *digestScope) (*digestPar
 }
 
 // clientName returns a client's name, or "" when it is gone.
-func (s *Service) clientName(ctx context.Context, id uint64) string {
+func (s *service) clientName(ctx context.Context, id uint64) string {
 	if c, err := s.store.Client(ctx, id); err == nil {
 		return c.Name
 	}
@@ -835,8 +915,8 @@ func quarterStart(day time.Time) time.Time {
 
 // healthExport is the client export's health part: the summary, the
 // satisfaction scores and the renewals.
-func (s *Service) healthExport(ctx context.Context, r *request, c *crm.Client) (any, error) {
-	hs := s.healthStore()
+func (s *service) healthExport(ctx context.Context, r *core.Request, c *crm.Client) (any, error) {
+	hs := s.store
 	sum, err := hs.HealthSummary(ctx, c.ID)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package handlers
+package health
 
 import (
 	"context"
@@ -24,7 +24,7 @@ const maxQBRRunes = 3000
 // "2026-Q3", "last" (the previous quarter), "this" (the quarter so far).
 // Without one the period is the last 90 days. It returns the words before
 // it, the first and last day, and the period's name.
-func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, name string) {
+func qbrPeriod(r *core.Request, words []string) (rest []string, from, to time.Time, name string) {
 	today := r.Today()
 	quarter := func(year, q int) (time.Time, time.Time, string) {
 		start := time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.TZ)
@@ -89,7 +89,7 @@ func qbrPeriod(r *request, words []string) (rest []string, from, to time.Time, n
 // qbrCmd: "/qbr NAME [quarter]" — a brief for a quarterly business review,
 // phrased by the model when one is configured, by the offline drafter
 // otherwise (and when the model fails).
-func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	words := bot.Split(r.Command.Rest)
 	if len(words) == 0 {
 		return crm.Errorf(crm.EINVALID, "qbr.usage")
@@ -106,7 +106,10 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err != nil {
 		return err
 	}
-	a := s.assistant()
+	a := s.kit.Assistant
+	if a == nil || a.Drafter == nil {
+		return crm.Internal(errors.New("health: no assistant registered before /qbr"))
+	}
 	title := r.T("qbr.title", "name", c.Name, "period", period)
 	ref := core.ClientRef(c)
 	buttons := [][]bot.Button{{
@@ -114,7 +117,7 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		{Label: r.T("button.card"), Data: "/client " + ref},
 	}}
 	note := ""
-	if a.model != nil {
+	if a.Phrase != nil {
 		text, err := s.modelQBR(ctx, r, f)
 		if ce := (*crm.Error)(nil); errors.As(err, &ce) {
 			return err
@@ -123,10 +126,10 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 			return w.Reply(ctx, bot.Reply{Title: title, Text: text + "\n\n" + r.T("qbr.by_model"), Buttons: buttons})
 		}
 		reason := llm.Reason(err)
-		s.log.Warn("qbr: the language model failed, the offline drafter answers", "client", c.ID, "reason", reason, "err", err)
-		note = "⚠ " + core.FallbackNote(r.Request, reason) + "\n\n"
+		s.kit.Log.Warn("qbr: the language model failed, the offline drafter answers", "client", c.ID, "reason", reason, "err", err)
+		note = "⚠ " + core.FallbackNote(r, reason) + "\n\n"
 	}
-	text, err := a.drafter.QBR(f)
+	text, err := a.Drafter.QBR(f)
 	if err != nil {
 		return crm.Internal(err)
 	}
@@ -134,13 +137,13 @@ func (s *Service) qbrCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 }
 
 // modelQBR asks the model for the brief from the client's facts only.
-func (s *Service) modelQBR(ctx context.Context, r *request, f *crm.QBRFacts) (string, error) {
-	return s.phrase(ctx, "qbr", r.Lang, prompts.QBR{QBRFacts: f}, 900, maxQBRRunes)
+func (s *service) modelQBR(ctx context.Context, r *core.Request, f *crm.QBRFacts) (string, error) {
+	return s.kit.Assistant.Phrase(ctx, "qbr", r.Lang, prompts.QBR{QBRFacts: f}, 900, maxQBRRunes)
 }
 
 // qbrFacts gathers one client's period: talks, deals, claims, promises,
 // health and renewal, phrased for the reader.
-func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from, to time.Time, period string) (*crm.QBRFacts, error) {
+func (s *service) qbrFacts(ctx context.Context, r *core.Request, c *crm.Client, from, to time.Time, period string) (*crm.QBRFacts, error) {
 	end := dates.AddDays(to, 1)
 	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(end) }
 	f := &crm.QBRFacts{Lang: r.Lang, Today: r.Today(), Sender: r.Me.Name, Client: c.Name, From: from, To: to, Period: period}
@@ -176,7 +179,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		f.Channels = append(f.Channels, strconv.Itoa(channels[ch])+" "+r.T("channel."+ch))
 	}
 
-	deals, err := s.planningStore().DealFactsOf(ctx, c.ID)
+	deals, err := s.store.DealFactsOf(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +200,10 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		}
 	}
 	if f.Won > 0 {
-		f.WonSum = won.Format(r.Lang, s.cfg.Currency)
+		f.WonSum = won.Format(r.Lang, s.kit.Currency)
 	}
 	if f.Open > 0 {
-		f.OpenSum = open.Format(r.Lang, s.cfg.Currency)
+		f.OpenSum = open.Format(r.Lang, s.kit.Currency)
 	}
 
 	claims, err := s.store.ClientClaims(ctx, c.ID)
@@ -219,7 +222,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		}
 	}
 
-	proms, err := s.planningStore().ClientPromises(ctx, c.ID)
+	proms, err := s.store.ClientPromises(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +247,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		return nil, err
 	}
 	f.Health, f.Band = sum.Score, bandWord(r, sum.Band)
-	if delta, then, ok := healthTrend(r, sum); ok {
+	if delta, then, ok := s.healthTrend(r, sum); ok {
 		f.Trend = r.T("health.trend_short", "trend", core.TrendArrow(delta), "date", r.FmtDate(dayOf(r, then.Day)))
 		f.HasHealthHistory = true
 	}
@@ -254,7 +257,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 		}
 		f.Reasons = append(f.Reasons, effectText(fc.Effect)+": "+healthFactorText(r, fc))
 	}
-	sats, err := s.healthStore().Satisfactions(ctx, c.ID)
+	sats, err := s.store.Satisfactions(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +267,7 @@ func (s *Service) qbrFacts(ctx context.Context, r *request, c *crm.Client, from,
 			break
 		}
 	}
-	renewals, err := s.healthStore().ClientRenewals(ctx, c.ID)
+	renewals, err := s.store.ClientRenewals(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}

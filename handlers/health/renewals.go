@@ -1,4 +1,4 @@
-package handlers
+package health
 
 import (
 	"context"
@@ -34,15 +34,11 @@ type RenewalStore interface {
 	OpenRenewals(ctx context.Context, owners []uint64, before time.Time) ([]crm.Renewal, error)
 }
 
-// renewalKeys are the key=value keys of /renewal, their words
-// "words.renewal.key.*".
-var renewalKeys = []string{"amount", "contract", "currency", "date"}
-
 // renewalCmd: "/renewal NAME DATE [amount=N] [contract=REF]",
 // "/renewal R-3", "/renewal done R-3", "/renewal reopen R-3",
 // "/renewal edit R-3 date=… amount=… contract=…", "/renewal NAME" (the
 // client's renewals).
-func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
@@ -68,7 +64,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.renewalShow(ctx, w, r, id)
 		}
 	}
-	text, kv := core.TakeKeys(r.Command.Rest, s.lex.renewalKeys)
+	text, kv := core.TakeKeys(r.Command.Rest, s.words.renewalKeys)
 	words := bot.Split(text)
 	// The date is the last words, the longest that reads as one ("края на
 	// месеца", "15 декември", "next week", "2027-02-24").
@@ -96,7 +92,7 @@ func (s *Service) renewalCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 }
 
 // renewalValues applies amount=, currency= and contract= to a renewal.
-func (s *Service) renewalValues(rn *crm.Renewal, kv map[string]string) error {
+func (s *service) renewalValues(rn *crm.Renewal, kv map[string]string) error {
 	if v, ok := kv["amount"]; ok {
 		d, cur, err := core.ParseAmount(v)
 		if err != nil {
@@ -121,12 +117,12 @@ func (s *Service) renewalValues(rn *crm.Renewal, kv map[string]string) error {
 		rn.Contract = v
 	}
 	if rn.Currency == "" {
-		rn.Currency = s.cfg.Currency
+		rn.Currency = s.kit.Currency
 	}
 	return nil
 }
 
-func (s *Service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *request, name string, day time.Time, kv map[string]string) error {
+func (s *service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string, day time.Time, kv map[string]string) error {
 	if strings.TrimSpace(name) == "" {
 		return crm.Errorf(crm.EINVALID, "renewal.usage")
 	}
@@ -141,7 +137,7 @@ func (s *Service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *request,
 	if err := s.renewalValues(rn, kv); err != nil {
 		return err
 	}
-	if err := s.healthStore().CreateRenewal(ctx, rn); err != nil {
+	if err := s.store.CreateRenewal(ctx, rn); err != nil {
 		return err
 	}
 	msg := r.T("renewal.saved", "id", rn.Ref(), "name", c.Name, "date", r.FmtDate(rn.Date))
@@ -163,8 +159,8 @@ func (s *Service) renewalAdd(ctx context.Context, w bot.ReplyWriter, r *request,
 }
 
 // visibleRenewal loads a renewal of a client the sender sees.
-func (s *Service) visibleRenewal(ctx context.Context, r *request, id uint64) (*crm.Renewal, *crm.Client, error) {
-	rn, err := s.healthStore().Renewal(ctx, id)
+func (s *service) visibleRenewal(ctx context.Context, r *core.Request, id uint64) (*crm.Renewal, *crm.Client, error) {
+	rn, err := s.store.Renewal(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
 			return nil, nil, crm.Errorf(crm.ENOTFOUND, "renewal.not_found", "id", crm.RenewalRef(id))
@@ -179,7 +175,7 @@ func (s *Service) visibleRenewal(ctx context.Context, r *request, id uint64) (*c
 }
 
 // renewalDone marks a renewal done (renewed), or open again.
-func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, done bool) error {
+func (s *service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, done bool) error {
 	rn, c, err := s.visibleRenewal(ctx, r, id)
 	if err != nil {
 		return err
@@ -194,7 +190,7 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 	if !done && rn.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.already_open", "id", rn.Ref())})
 	}
-	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
+	updated, err := s.store.UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
 		if done {
 			x.DoneAt, x.DoneBy = r.Now, actor.PersonID
 		} else {
@@ -213,8 +209,8 @@ func (s *Service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // renewalEdit changes a renewal's date, amount, currency or contract.
-func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, rest string) error {
-	_, kv := core.TakeKeys(rest, s.lex.renewalKeys)
+func (s *service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, rest string) error {
+	_, kv := core.TakeKeys(rest, s.words.renewalKeys)
 	if len(kv) == 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.edit_usage")
 	}
@@ -238,7 +234,7 @@ func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request
 	if err := s.renewalValues(&probe, kv); err != nil {
 		return err
 	}
-	updated, err := s.healthStore().UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
+	updated, err := s.store.UpdateRenewal(ctx, id, *actor, r.Now, func(x *crm.Renewal) error {
 		if !day.IsZero() {
 			x.Date = day
 		}
@@ -251,7 +247,7 @@ func (s *Service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // renewalShow answers "/renewal R-3".
-func (s *Service) renewalShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) renewalShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	rn, c, err := s.visibleRenewal(ctx, r, id)
 	if err != nil {
 		return err
@@ -275,8 +271,8 @@ func (s *Service) renewalShow(ctx context.Context, w bot.ReplyWriter, r *request
 
 // renewalList answers "/renewal NAME": the client's renewals, open ones
 // first.
-func (s *Service) renewalList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
-	rs, err := s.healthStore().ClientRenewals(ctx, c.ID)
+func (s *service) renewalList(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client) error {
+	rs, err := s.store.ClientRenewals(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -297,7 +293,7 @@ func (s *Service) renewalList(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // renewalState says where a renewal stands.
-func renewalState(r *request, rn *crm.Renewal) string {
+func renewalState(r *core.Request, rn *crm.Renewal) string {
 	if !rn.Open() {
 		return r.T("renewal.state.done", "date", r.FmtDate(rn.DoneAt))
 	}
@@ -313,7 +309,7 @@ func renewalState(r *request, rn *crm.Renewal) string {
 
 // renewalLine is one renewal in a list: "R-1 · 2027-01-15 · Acme ·
 // €12,000.00 · K-17 — in 50 days".
-func renewalLine(r *request, rn *crm.Renewal, client string) string {
+func renewalLine(r *core.Request, rn *crm.Renewal, client string) string {
 	line := r.T("renewal.line_prefix", "id", rn.Ref()) + " · " + r.FmtDate(rn.Date)
 	if client != "" {
 		line += " · " + client
@@ -341,7 +337,7 @@ func nextRenewal(rs []crm.Renewal) *crm.Renewal {
 // renewalsCmd: "/renewals [month|quarter|year] [mine|team|all]": the open
 // renewals of the coming period (and the overdue ones), soonest first,
 // with their value and the accounts at risk marked.
-func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	scope, months := r.DefaultScope(), 3
 	for _, a := range r.Command.Args {
 		if sc, ok := r.ScopeWord(a); ok {
@@ -364,7 +360,7 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	until := r.Today().AddDate(0, months, 0)
-	rows, err := s.healthStore().HealthRows(ctx, owners)
+	rows, err := s.store.HealthRows(ctx, owners)
 	if err != nil {
 		return err
 	}
@@ -377,7 +373,7 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		owner uint64
 	}
 	var items []item
-	rs, err := s.healthStore().OpenRenewals(ctx, owners, dates.AddDays(until, 1))
+	rs, err := s.store.OpenRenewals(ctx, owners, dates.AddDays(until, 1))
 	if err != nil {
 		return err
 	}
@@ -412,17 +408,17 @@ func (s *Service) renewalsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if len(items) > pg.End() {
 		lines = append(lines, r.T("list.more", "count", len(items)-pg.End()))
 	}
-	lines = append(lines, "", r.T("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.cfg.Currency), "at_risk", atRisk))
+	lines = append(lines, "", r.T("renewals.total", "count", len(items), "value", sums.Format(r.Lang, s.kit.Currency), "at_risk", atRisk))
 	return w.Reply(ctx, bot.Reply{Title: r.T("renewals.title", "period", period), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(items)), Edit: r.Paged()})
 }
 
 // renewalAgenda adds to /today the owners' renewals 90, 60 and 30 days
 // ahead, on the day, and overdue ones until they are done.
-func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) renewalAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
 	today := r.Today()
 	horizon := dates.AddDays(today, crm.RenewalMarks[0]+1)
-	rs, err := s.healthStore().OpenRenewals(ctx, owners, horizon)
+	rs, err := s.store.OpenRenewals(ctx, owners, horizon)
 	if err != nil {
 		return nil, err
 	}
@@ -452,18 +448,18 @@ func (s *Service) renewalAgenda(ctx context.Context, r *request, owners []uint64
 }
 
 // csatCmd: "/csat NAME 1..5 [: comment]", "/csat NAME" (the history).
-func (s *Service) csatCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) csatCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	return s.satisfactionCmd(ctx, w, r, crm.SatisfactionCSAT)
 }
 
 // npsCmd: "/nps NAME 0..10 [: comment]", "/nps NAME" (the history).
-func (s *Service) npsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) npsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	return s.satisfactionCmd(ctx, w, r, crm.SatisfactionNPS)
 }
 
-func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *request, kind string) error {
+func (s *service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request, kind string) error {
 	usage := "satisfaction.usage_" + kind
-	head, comment, hasComment := splitNameText(r.Command.Rest)
+	head, comment, hasComment := bot.CutName(r.Command.Rest)
 	if !hasComment {
 		head = r.Command.Rest
 	}
@@ -495,7 +491,7 @@ func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *req
 		return err
 	}
 	sat.ClientID, sat.By, sat.OnBehalfOf = c.ID, actor.PersonID, actor.OnBehalfOf
-	if err := s.healthStore().AddSatisfaction(ctx, sat); err != nil {
+	if err := s.store.AddSatisfaction(ctx, sat); err != nil {
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.T("satisfaction.saved_"+kind, "name", c.Name, "score", n, "who", r.ActorName(sat.By, sat.OnBehalfOf), "date", r.FmtDate(sat.At)),
@@ -504,7 +500,7 @@ func (s *Service) satisfactionCmd(ctx context.Context, w bot.ReplyWriter, r *req
 
 // satisfactionLine is one score in a history: "2026-11-26 · CSAT 4/5 ·
 // Maria Petrova: comment".
-func satisfactionLine(r *request, sat *crm.Satisfaction) string {
+func satisfactionLine(r *core.Request, sat *crm.Satisfaction) string {
 	line := r.FmtDate(sat.At) + " · " + r.T("satisfaction.score_"+sat.Kind, "score", sat.Score) + " · " + r.ActorName(sat.By, sat.OnBehalfOf)
 	if sat.ClaimID != 0 {
 		line += " · " + crm.ClaimRef(sat.ClaimID)
@@ -516,8 +512,8 @@ func satisfactionLine(r *request, sat *crm.Satisfaction) string {
 }
 
 // satisfactionList answers "/csat NAME": every score, newest first.
-func (s *Service) satisfactionList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
-	sats, err := s.healthStore().Satisfactions(ctx, c.ID)
+func (s *service) satisfactionList(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client) error {
+	sats, err := s.store.Satisfactions(ctx, c.ID)
 	if err != nil {
 		return err
 	}
