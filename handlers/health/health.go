@@ -61,7 +61,7 @@ type Store interface {
 // HealthScoreStore keeps account health: the per-client summaries with
 // their list index, the "inputs changed" markers that say which are out of
 // date, the daily sweep's bookmark, and the score's weights and playbook
-// settings (see the rules shared by every port in service.go).
+// settings. It follows the rules every port shares (handlers/service.go).
 type HealthScoreStore interface {
 	// HealthSummary returns the client's stored summary, nil (no error)
 	// when none was computed yet.
