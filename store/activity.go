@@ -99,8 +99,9 @@ func (tx *Tx) createTask(t *crm.Task) error {
 }
 
 // taskIndexEntries are the task's index entries: the open-task index,
-// which holds the task itself so that an agenda is one range read, and
-// the client's tasks. Derived from the tasks table on PostgreSQL.
+// which holds the task itself so that an agenda is one range read, the
+// client's tasks, and the ring index (an open task with a reminder still
+// to ring). Derived from the tasks table on PostgreSQL.
 func taskIndexEntries(t *crm.Task) []kvEntry {
 	var es []kvEntry
 	if t.Open() {
@@ -112,6 +113,9 @@ func taskIndexEntries(t *crm.Task) []kvEntry {
 	if t.ClientID != 0 {
 		es = append(es, kvEntry{key("tc/", t.ClientID, t.ID), nil})
 	}
+	if t.Open() && !t.RingAt.IsZero() {
+		es = append(es, kvEntry{ringKey(t.RingAt, t.ID), nil})
+	}
 	return es
 }
 
@@ -120,9 +124,6 @@ func (tx *Tx) putTask(old, t *crm.Task) error {
 		if err := tx.delEntries(taskIndexEntries(old)); err != nil {
 			return err
 		}
-	}
-	if err := tx.ringIndex(old, t); err != nil {
-		return err
 	}
 	if err := tx.setEntries(taskIndexEntries(t)); err != nil {
 		return err

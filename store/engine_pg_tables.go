@@ -269,6 +269,9 @@ var pgIndexes = []*pgIndex{
 		}},
 	{prefix: "tu/", table: pgTasks, group: "assignee_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix("tu/", taskIndexEntries)},
 	{prefix: "tc/", table: pgTasks, group: "client_id", kind: groupID, entries: entriesWithPrefix("tc/", taskIndexEntries)},
+	// The ring index: a scheduler tick reads the due reminders on the
+	// partial index tasks_ring (pgschema/00008_ring_index.sql).
+	{prefix: "tr/", table: pgTasks, group: "ring_at", kind: groupTime, filter: "is_open AND ring_at IS NOT NULL", entries: entriesWithPrefix("tr/", taskIndexEntries)},
 	{prefix: pDealCli, table: pgDeals, group: "client_id", kind: groupID, entries: entriesWithPrefix(pDealCli, dealIndexEntries)},
 	{prefix: pDealOwn, table: pgDeals, group: "owner_id", kind: groupID, entries: entriesWithPrefix(pDealOwn, dealIndexEntries)},
 	{prefix: pDealAmt, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix(pDealAmt, dealIndexEntries)},

@@ -279,7 +279,8 @@ func eraseTasks(tx *Tx, id uint64) ([][]byte, int, error) {
 		for _, e := range taskIndexEntries(&t) {
 			keys = append(keys, e.k)
 		}
-		if !t.RingAt.IsZero() {
+		if !t.RingAt.IsZero() && !t.Open() {
+			// A closed task's entry, should one have outlived its close.
 			keys = append(keys, ringKey(t.RingAt, t.ID))
 		}
 		return true, nil

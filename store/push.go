@@ -21,19 +21,6 @@ import (
 
 func ringKey(at time.Time, id uint64) []byte { return key("tr/", at, id) }
 
-// ringIndex keeps the ring index in step with a task's change.
-func (tx *Tx) ringIndex(old, t *crm.Task) error {
-	if old != nil && !old.RingAt.IsZero() && (t.RingAt.IsZero() || !old.RingAt.Equal(t.RingAt) || !t.Open()) {
-		if err := tx.del(ringKey(old.RingAt, old.ID)); err != nil {
-			return err
-		}
-	}
-	if t.Open() && !t.RingAt.IsZero() {
-		return tx.set(ringKey(t.RingAt, t.ID), nil)
-	}
-	return nil
-}
-
 // DueReminders returns up to limit reminders whose ring time is at or before
 // until, soonest first (0: no limit). It reads only the index entries it
 // returns.

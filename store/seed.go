@@ -82,9 +82,6 @@ func (sd *Seeder) Conversation(v *crm.Conversation) {
 // Task adds a task with its indexes.
 func (sd *Seeder) Task(t *crm.Task) {
 	sd.id("task", t.ID)
-	if t.Open() && !t.RingAt.IsZero() {
-		sd.set(ringKey(t.RingAt, t.ID), nil)
-	}
 	sd.entries(taskIndexEntries(t))
 	sd.json(key("t/", t.ID), t)
 }

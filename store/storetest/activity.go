@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -116,5 +117,99 @@ func testConcurrentLogsLoseNothing(t *testing.T, open func() *store.Store) {
 	}
 	if total != workers*each {
 		t.Errorf("stored %d of %d", total, workers*each)
+	}
+}
+
+// testReminders specifies the ring index: DueReminders lists the open
+// tasks whose reminder is due, soonest first, up to a limit; a reminder
+// moved or done is not due at its old time; ClaimReminders hands
+// each due reminder to exactly one of the callers racing for it, and a
+// claimed reminder is due no more.
+func testReminders(t *testing.T, open func() *store.Store) {
+	s := open()
+	base := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	var tasks []*crm.Task
+	for i, m := range []int{30, 10, 20, 40, 50} {
+		tk := &crm.Task{AssigneeID: 5, Text: string(rune('a' + i)), Due: base, At: base.Add(time.Duration(m) * time.Minute)}
+		tk.RingAt = tk.At
+		if err := s.CreateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		tasks = append(tasks, tk)
+	}
+	ids := func(ds []crm.DueReminder) []uint64 {
+		var out []uint64
+		for _, d := range ds {
+			out = append(out, d.TaskID)
+		}
+		return out
+	}
+	due, err := s.DueReminders(ctx, base.Add(30*time.Minute), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint64{tasks[1].ID, tasks[2].ID, tasks[0].ID}; !slices.Equal(ids(due), want) {
+		t.Fatalf("due at :30 = %v, want %v (soonest first, the one at :30 included)", ids(due), want)
+	}
+	if !due[0].RingAt.Equal(tasks[1].RingAt) {
+		t.Errorf("ring time %v, want %v", due[0].RingAt, tasks[1].RingAt)
+	}
+	if due, _ := s.DueReminders(ctx, base.Add(time.Hour), 2); !slices.Equal(ids(due), []uint64{tasks[1].ID, tasks[2].ID}) {
+		t.Errorf("limit 2: %v", ids(due))
+	}
+	// Moved later, and done: neither is due at its old time.
+	if _, err := s.UpdateTask(ctx, tasks[1].ID, func(tk *crm.Task) error { tk.RingAt = base.Add(2 * time.Hour); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateTask(ctx, tasks[2].ID, func(tk *crm.Task) error { tk.DoneAt = base; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueReminders(ctx, base.Add(time.Hour), 0); !slices.Equal(ids(due), []uint64{tasks[0].ID, tasks[3].ID, tasks[4].ID}) {
+		t.Errorf("after a move and a close: %v", ids(due))
+	}
+	// A claim of an entry read before its task moved gets nothing.
+	stale := []crm.DueReminder{{TaskID: tasks[1].ID, RingAt: tasks[1].RingAt}}
+	if got, err := s.ClaimReminders(ctx, stale, base.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Errorf("claim of a moved reminder: %v %v", got, err)
+	}
+	// Eight callers race for the three due reminders: each is claimed once.
+	due, _ = s.DueReminders(ctx, base.Add(time.Hour), 0)
+	var mu sync.Mutex
+	claimed := map[uint64]int{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := s.ClaimReminders(ctx, due, base.Add(time.Hour))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, tk := range got {
+				claimed[tk.ID]++
+				if !tk.RingAt.IsZero() || !tk.RungAt.Equal(base.Add(time.Hour)) {
+					t.Errorf("claimed task %d: ring %v rung %v", tk.ID, tk.RingAt, tk.RungAt)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != 3 {
+		t.Errorf("claimed %v, want the three due once each", claimed)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("task %d claimed %d times", id, n)
+		}
+	}
+	if due, _ := s.DueReminders(ctx, base.Add(3*time.Hour), 0); !slices.Equal(ids(due), []uint64{tasks[1].ID}) {
+		t.Errorf("after the claims, due: %v (only the moved one)", ids(due))
+	}
+	tk, err := s.Task(ctx, tasks[0].ID)
+	if err != nil || !tk.Open() || !tk.RingAt.IsZero() {
+		t.Errorf("a rung task stays open without a ring time: %+v %v", tk, err)
 	}
 }

@@ -63,13 +63,16 @@ func RunClients(t *testing.T, opener Opener) {
 
 // RunActivity specifies conversations (newest first, since a time oldest
 // first, the client's last touch), tasks (open ones by due date, of
-// several people at once) and an owner's activity in a period.
+// several people at once), reminders (due soonest first, claimed once
+// however many callers race, following moves and closes) and an owner's
+// activity in a period.
 func RunActivity(t *testing.T, opener Opener) {
 	runCases(t, opener, []contractCase{
 		{"conversations in order", testConversations},
 		{"tasks", testTasks},
 		{"open tasks by due", testOpenTasksByDue},
 		{"open tasks of several people", testOpenTasksOf},
+		{"reminders ring once", testReminders},
 		{"owner activity in a period", testOwnerActivity},
 	})
 }
