@@ -11,7 +11,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -116,9 +115,7 @@ func Register(reg core.Registry, st Store) {
 	s := &service{kit: reg.Kit(), store: st}
 	var missing []string
 	s.words, missing = newWords(s.kit.Catalog)
-	for _, m := range missing {
-		reg.Fail(fmt.Errorf("claims: no words for %q in some language", m))
-	}
+	core.FailMissing(reg, "claims", missing)
 	defer reg.Family("claims")()
 	reg.Add(&core.Spec{Name: "claim", MinRole: crm.RoleManager, Run: s.claimCmd})
 	reg.Add(&core.Spec{Name: "claims", MinRole: crm.RoleManager, Run: s.claimsCmd})

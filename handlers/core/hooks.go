@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -151,6 +152,15 @@ type Registry interface {
 	// Fail records a mistake in how the family declared itself (words
 	// missing from a language): the service refuses to start.
 	Fail(err error)
+}
+
+// FailMissing makes New fail, through reg.Fail, once for each
+// vocabulary entry in missing (what Vocab found lacking in some
+// language), naming the family whose words they are.
+func FailMissing(reg Registry, family string, missing []string) {
+	for _, m := range missing {
+		reg.Fail(fmt.Errorf("%s: no words for %q in some language", family, m))
+	}
 }
 
 // Kit is what every family's handlers share besides the request: the
