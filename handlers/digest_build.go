@@ -113,7 +113,7 @@ const (
 	digestRows        = 8
 	digestFullNeeds   = 30
 	digestFullRows    = 30
-	digestDetailItems = 5
+	digestDetailItems = core.DigestDetailItems
 	inactiveWorkdays  = 3
 )
 

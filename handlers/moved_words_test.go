@@ -5,16 +5,6 @@ package handlers
 // meant. TestMovedWordsStillMeanTheSame reads it.
 
 var movedWords = map[string][][2]string{
-	"stage": {
-		{"lead", "lead"}, {"new", "lead"}, {"потенциална", "lead"}, {"потенциален", "lead"},
-		{"лийд", "lead"}, {"нова", "lead"}, {"интерес", "lead"}, {"qualified", "qualified"},
-		{"qualify", "qualified"}, {"квалифицирана", "qualified"}, {"квалифициран", "qualified"},
-		{"proposal", "proposal"}, {"offer", "proposal"}, {"quote", "proposal"}, {"оферта", "proposal"},
-		{"предложение", "proposal"}, {"negotiation", "negotiation"}, {"negotiating", "negotiation"},
-		{"преговори", "negotiation"}, {"договаряне", "negotiation"}, {"won", "won"}, {"win", "won"},
-		{"спечелена", "won"}, {"спечелени", "won"}, {"печелим", "won"}, {"lost", "lost"}, {"lose", "lost"},
-		{"загубена", "lost"}, {"загубени", "lost"},
-	},
 	"aspect": {
 		{"price", "price"}, {"prices", "price"}, {"pricing", "price"}, {"цена", "price"},
 		{"цени", "price"}, {"discount", "discount"}, {"discounts", "discount"}, {"rebate", "discount"},
@@ -55,17 +45,6 @@ var movedWords = map[string][][2]string{
 		{"посещение", "visit"}, {"fair", "fair"}, {"exhibition", "fair"}, {"изложение", "fair"},
 		{"панаир", "fair"}, {"presentation", "presentation"}, {"презентация", "presentation"},
 		{"chat", "chat"}, {"чат", "chat"},
-	},
-	"dealKey": {
-		{"amount", "amount"}, {"sum", "amount"}, {"value", "amount"}, {"сума", "amount"},
-		{"стойност", "amount"}, {"currency", "currency"}, {"cur", "currency"}, {"валута", "currency"},
-		{"stage", "stage"}, {"етап", "stage"}, {"фаза", "stage"}, {"close", "close"}, {"closing", "close"},
-		{"date", "close"}, {"затваряне", "close"}, {"приключване", "close"}, {"срок", "close"},
-		{"дата", "close"}, {"competitor", "competitor"}, {"конкурент", "competitor"},
-		{"probability", "probability"}, {"prob", "probability"}, {"chance", "probability"},
-		{"вероятност", "probability"}, {"шанс", "probability"}, {"title", "title"}, {"заглавие", "title"},
-		{"име", "title"}, {"owner", "owner"}, {"собственик", "owner"}, {"отговорник", "owner"},
-		{"reason", "reason"}, {"причина", "reason"},
 	},
 	"weekday": {
 		{"mon", "mon"}, {"monday", "mon"}, {"пн", "mon"}, {"пон", "mon"}, {"понеделник", "mon"},

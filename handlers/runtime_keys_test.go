@@ -66,8 +66,8 @@ func TestRunTimeKeysExistInEveryLanguage(t *testing.T) {
 		prefix, suffix string
 		values         []string
 	}{
-		{"deals.month.", "", ints(1, 12)},  // pipeline.go monthLabel
-		{"deals.quarter.", "", ints(1, 4)}, // pipeline.go quarter
+		{"deals.month.", "", ints(1, 12)},  // deals/pipeline.go monthName
+		{"deals.quarter.", "", ints(1, 4)}, // deals/pipeline.go quarterPeriod
 		{"deal.stage.", "", stages},        // stageName
 		{"deal.field.", "", strs("title", "amount", "currency", "stage", "owner", "probability", "close", "competitor", "reason", "cancelled")},
 		{"pipeline.scope.", "", strs("mine", "team", "all")}, // dealScope

@@ -17,6 +17,7 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
+	"accountbot/handlers/deals"
 	"accountbot/handlers/health"
 	"accountbot/handlers/mail"
 	"accountbot/handlers/push"
@@ -150,7 +151,7 @@ type Store interface {
 	ClientStore
 	ActivityStore
 	claims.Store
-	DealStore
+	deals.Store
 	AssistantStore
 	DataStore
 	DigestStore
@@ -372,7 +373,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
-	s.registerDeals()
+	deals.Register(registry{s}, s.store)
 	claims.Register(registry{s}, s.store)
 	s.registerDigests()
 	s.registerFollowup()

@@ -62,8 +62,6 @@ type lexicon struct {
 	// nextRE finds them for cmdText (also with a space before the colon).
 	next   []string
 	nextRE *regexp.Regexp
-	// dealKeys map the keys of /deal add and edit ("сума" → amount).
-	dealKeys map[string]string
 	// weekdays map day names to days ("пт" → Friday), weekdaySets the
 	// words for several days to all, workdays or none.
 	weekdays    map[string]time.Weekday
@@ -84,21 +82,14 @@ type lexicon struct {
 	noteOps      map[string]string
 	stepFiller   map[string]bool
 	channelStems []channelStem
-	// stages, roles, aspects, campaignKinds and planNoteKinds map typed
-	// names to the domain's ("оферта" → proposal); cadence are the words
-	// of a contact plan's cadence.
-	stages        map[string]string
+	// roles, aspects, campaignKinds and planNoteKinds map typed names to
+	// the domain's ("търговец" → manager); cadence are the words of a
+	// contact plan's cadence.
 	roles         map[string]string
 	aspects       map[string]string
 	campaignKinds map[string]string
 	planNoteKinds map[string]crm.PlanNoteKind
 	cadence       crm.CadenceWords
-}
-
-// stage reads a stage typed in any language ("оферта", "Proposal").
-func (lx *lexicon) stage(s string) (crm.Stage, bool) {
-	st, ok := lx.stages[strings.ToLower(strings.TrimSpace(s))]
-	return crm.Stage(st), ok
 }
 
 // role reads a role typed in any language ("търговец").
@@ -122,7 +113,6 @@ func (s *Service) newLexicon() *lexicon {
 		fields:   s.vocab("field", keyFields...),
 		channels: s.vocab("channel", crm.Channels...),
 		next:     s.words("next.step"),
-		dealKeys: s.vocab("deal.key", dealKeys...),
 
 		promiseKeys:    s.vocab("promise.key", promiseKeys...),
 		competitorKeys: s.vocab("competitor.key", competitorKeys...),
@@ -137,17 +127,14 @@ func (s *Service) newLexicon() *lexicon {
 		planNoteKinds:  map[string]crm.PlanNoteKind{},
 		cadence:        crm.CadenceWords{Named: map[string]crm.Cadence{}, Units: map[string]crm.Cadence{}, Every: map[string]bool{}},
 	}
-	var stages, roles, kinds []string
-	for _, st := range crm.Stages {
-		stages = append(stages, string(st))
-	}
+	var roles, kinds []string
 	for _, r := range []crm.Role{crm.RoleHead, crm.RoleSupervisor, crm.RoleManager} {
 		roles = append(roles, string(r))
 	}
 	for _, k := range crm.PlanNoteKinds {
 		kinds = append(kinds, string(k))
 	}
-	lx.stages, lx.roles = s.vocab("deal.stage", stages...), s.vocab("role", roles...)
+	lx.roles = s.vocab("role", roles...)
 	for w, k := range s.vocab("plan.kind", kinds...) {
 		lx.planNoteKinds[w] = crm.PlanNoteKind(k)
 	}

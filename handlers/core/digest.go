@@ -54,6 +54,10 @@ type DigestPart struct {
 	Charts []DigestChart
 }
 
+// DigestDetailItems is how many items a list of the detailed digest
+// shows before "N more" (stale clients, stuck deals…).
+const DigestDetailItems = 5
+
 // DigestPeriod is the time a digest covers.
 type DigestPeriod struct {
 	// Kind is crm.DigestDaily or crm.DigestWeekly.

@@ -1,4 +1,4 @@
-package handlers
+package deals_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers"
 	"accountbot/handlers/core"
 	"accountbot/i18n"
 	"accountbot/store"
@@ -21,7 +22,7 @@ import (
 
 // Benchmarks of the pipeline queries on a company of 200 people:
 //
-//	go test ./handlers/ -run XXX -bench Pipeline -benchtime 200x
+//	go test ./handlers/deals/ -run XXX -bench Pipeline -benchtime 200x
 //
 // The full data set has 100,000 deals, 20,000 of them open: 500 deals per
 // person, 100 open. The "base" data set keeps the measured team's 500
@@ -30,7 +31,7 @@ import (
 
 // benchCompany is a generated company with its service.
 type benchCompany struct {
-	svc     *Service
+	svc     *handlers.Service
 	manager string // identity of a manager in the measured team
 	super   string // identity of the supervisor of 10 managers
 	head    string
@@ -89,9 +90,9 @@ func buildBenchCompany(teamDeals, otherDeals int) (*benchCompany, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := DefaultConfig()
+	cfg := handlers.DefaultConfig()
 	cfg.TZ, cfg.Heads = time.UTC, nil
-	svc, err := New(st, cat, WithClock(dates.NewManualClock(benchNow)), WithConfig(cfg))
+	svc, err := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(benchNow)), handlers.WithConfig(cfg))
 	if err != nil {
 		return nil, err
 	}

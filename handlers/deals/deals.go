@@ -1,4 +1,14 @@
-package handlers
+// Package deals is the sales family: /deal (recording a deal, its stage
+// moves, edits, won, lost, cancelled, its card and history), /deals (a
+// client's deals), /pipeline (stages, stuck deals, won and lost, the
+// win/loss report) and /forecast, the deals on the client card, in
+// /today, in the facts drafts rely on, the pipeline section of digests
+// with its daily snapshot, and the deals' exports. It resolves deal
+// references for other families (core.DealFinder). Its words are in
+// i18n/locales/{en,bg}/deals.toml; its data goes through Store. It
+// registers itself with Register and meets other families only through
+// the hooks of handlers/core.
+package deals
 
 import (
 	"context"
@@ -13,18 +23,40 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
+	"accountbot/i18n"
 	"accountbot/money"
 
-	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
+
+// Store is the sales family's port: the deals themselves, and the few
+// reads of others' records that deals show (18 methods).
+type Store interface {
+	DealStore
+	// SnapshotReader reads the daily pipeline snapshots back
+	// (SnapshotRows), for the digest's "a week ago".
+	core.SnapshotReader
+	// ClientNamer names the clients of a list of deals (ClientNames).
+	core.ClientNamer
+	// Client returns the client with id, or crm.ErrNotFound.
+	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	// People returns everyone, dismissed people included, by id. The
+	// people may be shared with other callers: they must not be modified.
+	People(ctx context.Context) ([]*crm.Person, error)
+	// History returns the changes of the record kind/id (here "deal"),
+	// oldest first; a record without any is no error.
+	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
+}
 
 // DealStore keeps deals, their indexes and running totals. Every method
 // that lists reads indexes of the owners asked for only, so a person's
 // pipeline costs the same however many deals the others have. A deal
 // "summary" (the lists' *crm.Deal) holds what the pipeline's indexes keep:
 // id, client, owner, title, amount, currency, stage, dates, competitor; no
-// notes.
+// notes. It follows the rules every port shares (handlers/service.go): a
+// missing record is crm.ErrNotFound, an update's fn may be re-run, the
+// delivery key makes a redelivered write crm.ErrDuplicate.
 type DealStore interface {
 	// CreateDeal stores d, giving it its id, with its first history entry
 	// by by. An unknown client is crm.ErrNotFound.
@@ -77,44 +109,88 @@ const (
 	maxDealWord  = 200
 )
 
-// registerDeals adds /deal, /deals, /pipeline and /forecast, the deals on
-// the client card, and deals due to close on /today.
-func (s *Service) registerDeals() {
-	defer s.inFamily("sales")()
-	s.add(&spec{name: "deal", minRole: crm.RoleManager, run: s.dealCmd})
-	s.add(&spec{name: "deals", minRole: crm.RoleManager, run: s.dealsCmd})
-	s.add(&spec{name: "pipeline", minRole: crm.RoleManager, run: s.pipelineCmd})
-	s.add(&spec{name: "forecast", minRole: crm.RoleManager, run: s.forecastCmd})
-	s.card = append(s.card, s.dealCardSection)
-	s.agenda = append(s.agenda, s.dealAgenda)
-	s.facts = append(s.facts, s.dealFacts)
-	s.registerPipelineDigest()
-	s.registerDealExports()
-	s.findDeal = func(ctx context.Context, r *core.Request, ref string) (*crm.Deal, error) {
-		d, _, err := (&request{Request: r, svc: s}).changeableDeal(ctx, ref)
-		return d, err
-	}
+// service answers the sales commands and hooks.
+type service struct {
+	kit   *core.Kit
+	store Store
+	words *words
 }
 
-// deals returns the deal store.
-func (s *Service) deals() DealStore { return s.store }
+// Register adds /deal, /deals, /pipeline and /forecast, the deals on the
+// client card, in /today and in drafts' facts, the pipeline section of
+// digests and its daily snapshot, the deals' exports, and the way other
+// families resolve a deal reference, to the service behind reg.
+func Register(reg core.Registry, st Store) {
+	s := &service{kit: reg.Kit(), store: st}
+	var missing []string
+	s.words, missing = newWords(s.kit.Catalog)
+	core.FailMissing(reg, "deals", missing)
+	defer reg.Family("sales")()
+	reg.Add(&core.Spec{Name: "deal", MinRole: crm.RoleManager, Run: s.dealCmd})
+	reg.Add(&core.Spec{Name: "deals", MinRole: crm.RoleManager, Run: s.dealsCmd})
+	reg.Add(&core.Spec{Name: "pipeline", MinRole: crm.RoleManager, Run: s.pipelineCmd})
+	reg.Add(&core.Spec{Name: "forecast", MinRole: crm.RoleManager, Run: s.forecastCmd})
+	reg.AddCardSection(s.dealCardSection)
+	reg.AddAgenda(s.dealAgenda)
+	reg.AddFacts(s.dealFacts)
+	reg.AddSnapshot(snapshotPipeline, s.pipelineSnapshot)
+	reg.AddDigestSection("pipeline", s.pipelineDigest)
+	// store/erase.go erases the same records on "/client forget".
+	reg.AddExport("deals", s.writeDealsCSV)
+	reg.AddClientRecords("deals", func(ctx context.Context, r *core.Request, c *crm.Client) (any, error) {
+		return s.store.ClientDeals(ctx, c.ID)
+	})
+	reg.SetDealFinder(func(ctx context.Context, r *core.Request, ref string) (*crm.Deal, error) {
+		d, _, err := s.changeableDeal(ctx, r, ref)
+		return d, err
+	})
+}
+
+// words are the deals' typed-word tables, read from the translation
+// files when the family registers.
+type words struct {
+	// keys map the keys of /deal add and edit ("сума" → amount).
+	keys map[string]string
+	// stages map typed stage names to stages ("оферта" → proposal).
+	stages map[string]string
+}
+
+// newWords reads the tables from cat; missing are the entries some
+// language lacks.
+func newWords(cat *i18n.Catalog) (w *words, missing []string) {
+	stages := make([]string, len(crm.Stages))
+	for i, st := range crm.Stages {
+		stages[i] = string(st)
+	}
+	w = &words{}
+	var miss []string
+	w.keys, missing = core.Vocab(cat, "deal.key", dealKeys...)
+	w.stages, miss = core.Vocab(cat, "deal.stage", stages...)
+	return w, append(missing, miss...)
+}
+
+// stage reads a stage typed in any language ("оферта", "Proposal").
+func (w *words) stage(s string) (crm.Stage, bool) {
+	st, ok := w.stages[strings.ToLower(strings.TrimSpace(s))]
+	return crm.Stage(st), ok
+}
 
 // dealKeys are the keys typed on /deal add and /deal edit, whose words
-// ("words.deal.key.NAME": "сума=", "prob=") the lexicon maps to them.
+// ("words.deal.key.NAME": "сума=", "prob=") words.keys maps to them.
 var dealKeys = []string{"amount", "currency", "stage", "close", "competitor", "probability", "title", "owner", "reason"}
 
 // dealWords splits the words of "/deal add … TITLE k=v…" into the title
 // and the keys. A space-grouped amount typed without quotes
 // ("amount=12 500,50") and a currency after it ("amount=300 USD") are
 // glued back to the amount.
-func (s *Service) dealWords(words []string) (title string, kv map[string]string, keys []string, err error) {
+func (s *service) dealWords(words []string) (title string, kv map[string]string, keys []string, err error) {
 	kv = map[string]string{}
 	var plain []string
 	last := ""
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		if k, v, ok := s.lex.isKeyWord(w); ok {
-			ck, known := s.lex.dealKeys[strings.ToLower(k)]
+		if k, v, ok := s.kit.KeyWord(w); ok {
+			ck, known := s.words.keys[strings.ToLower(k)]
 			if !known {
 				return "", nil, nil, crm.Errorf(crm.EINVALID, "deal.unknown_key", "key", k)
 			}
@@ -147,7 +223,7 @@ var upperCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // amountTail reports whether w continues an amount: a group of three
 // digits, a currency sign, or a multiplier or currency word
 // ("words.deal.amount.tail": "k", "хил.", "лв").
-func (s *Service) amountTail(w string) bool {
+func (s *service) amountTail(w string) bool {
 	if groupTail.MatchString(w) || upperCode.MatchString(w) {
 		return true
 	}
@@ -155,12 +231,12 @@ func (s *Service) amountTail(w string) bool {
 	case "€", "$", "£":
 		return true
 	}
-	return s.typed(w, "deal.amount.tail")
+	return s.kit.Catalog.IsWord(i18n.WordsPrefix+"deal.amount.tail", w)
 }
 
 // parseProbability reads "30", "30%" or "none" (a dash, or a word of
 // "words.deal.probability.auto"); nil means the stage weight.
-func (r *request) parseProbability(s string) (*int, error) {
+func parseProbability(r *core.Request, s string) (*int, error) {
 	v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
 	switch v {
 	case "", "-", "—":
@@ -176,30 +252,32 @@ func (r *request) parseProbability(s string) (*int, error) {
 	return &n, nil
 }
 
-func (r *request) parseStage(s string) (crm.Stage, error) {
-	st, ok := r.svc.lex.stage(s)
+func (s *service) parseStage(v string) (crm.Stage, error) {
+	st, ok := s.words.stage(v)
 	if !ok {
-		return "", crm.Errorf(crm.EINVALID, "deal.bad_stage", "value", s)
+		return "", crm.Errorf(crm.EINVALID, "deal.bad_stage", "value", v)
 	}
 	return st, nil
 }
 
 // stageName is a stage in the sender's language.
-func (r *request) stageName(st crm.Stage) string { return r.T("deal.stage." + string(st)) }
+func stageName(r *core.Request, st crm.Stage) string { return r.T("deal.stage." + string(st)) }
 
-// money writes an amount in the sender's language.
-func (r *request) money(d decimal.Decimal, currency string) string {
+// fmtMoney writes an amount in the sender's language.
+func fmtMoney(r *core.Request, d decimal.Decimal, currency string) string {
 	return money.Format(d, currency, r.Lang)
 }
 
 // sums writes per-currency sums, the default currency first.
-func (r *request) sums(s money.Sums) string { return s.Format(r.Lang, r.svc.cfg.Currency) }
+func (s *service) sums(r *core.Request, sums money.Sums) string {
+	return sums.Format(r.Lang, s.kit.Currency)
+}
 
 // pct writes a percentage.
-func (r *request) pct(n int) string { return r.T("deal.percent", "n", n) }
+func pct(r *core.Request, n int) string { return r.T("deal.percent", "n", n) }
 
 // days counts calendar days from a to b in the sender's time zone.
-func (r *request) days(a, b time.Time) int {
+func daysBetween(r *core.Request, a, b time.Time) int {
 	return int(math.Round(dates.Day(b, r.TZ).Sub(dates.Day(a, r.TZ)).Hours() / 24))
 }
 
@@ -236,7 +314,7 @@ func restAfterWord(rest string) string {
 }
 
 // dealCmd dispatches "/deal …".
-func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "deal.usage")
@@ -274,7 +352,7 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if len(args) != 1 {
 		return crm.Errorf(crm.EINVALID, "deal.usage")
 	}
-	d, err := r.deal(ctx, args[0])
+	d, err := s.deal(ctx, r, args[0])
 	if err != nil {
 		return err
 	}
@@ -287,12 +365,12 @@ func (s *Service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 
 // deal resolves "D-7" among the deals the sender may see: their own and
 // their people's, and those of clients they see.
-func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
+func (s *service) deal(ctx context.Context, r *core.Request, ref string) (*crm.Deal, error) {
 	id, ok := core.ParseRef("D", strings.TrimSuffix(ref, ":"))
 	if !ok {
 		return nil, crm.Errorf(crm.EINVALID, "deal.bad_ref", "ref", ref)
 	}
-	d, err := r.svc.deals().Deal(ctx, id)
+	d, err := s.store.Deal(ctx, id)
 	if crm.IsNotFound(err) {
 		return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", crm.DealRef(id))
 	}
@@ -302,7 +380,7 @@ func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
 	if r.SeesOwner(d.OwnerID) {
 		return d, nil
 	}
-	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil && r.SeesOwner(c.OwnerID) {
+	if c, err := s.store.Client(ctx, d.ClientID); err == nil && r.SeesOwner(c.OwnerID) {
 		return d, nil
 	}
 	return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", crm.DealRef(id))
@@ -310,15 +388,15 @@ func (r *request) deal(ctx context.Context, ref string) (*crm.Deal, error) {
 
 // changeableDeal resolves a deal the sender may change, with the actor to
 // record: rights over the deal's owner, or else over the client's owner.
-func (r *request) changeableDeal(ctx context.Context, ref string) (*crm.Deal, crm.Actor, error) {
-	d, err := r.deal(ctx, ref)
+func (s *service) changeableDeal(ctx context.Context, r *core.Request, ref string) (*crm.Deal, crm.Actor, error) {
+	d, err := s.deal(ctx, r, ref)
 	if err != nil {
 		return nil, crm.Actor{}, err
 	}
 	if a := r.RightsOver(d.OwnerID); a != nil {
 		return d, *a, nil
 	}
-	if c, err := r.svc.store.Client(ctx, d.ClientID); err == nil {
+	if c, err := s.store.Client(ctx, d.ClientID); err == nil {
 		if a := r.RightsOver(c.OwnerID); a != nil {
 			return d, *a, nil
 		}
@@ -328,8 +406,8 @@ func (r *request) changeableDeal(ctx context.Context, ref string) (*crm.Deal, cr
 
 // dealAdd: "/deal add NAME: TITLE amount=N [currency=] [stage=] [close=]
 // [competitor=] [probability=]".
-func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
-	name, text, ok := splitNameText(rest)
+func (s *service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *core.Request, rest string) error {
+	name, text, ok := bot.CutName(rest)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "deal.add_usage")
 	}
@@ -349,7 +427,7 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 	if _, ok := kv["amount"]; !ok {
 		return crm.Errorf(crm.EINVALID, "deal.amount_missing")
 	}
-	d := &crm.Deal{Title: title, Stage: crm.StageLead, Currency: s.cfg.Currency, CreatedAt: r.Now.In(r.TZ), CreatedBy: r.Me.ID}
+	d := &crm.Deal{Title: title, Stage: crm.StageLead, Currency: s.kit.Currency, CreatedAt: r.Now.In(r.TZ), CreatedBy: r.Me.ID}
 	// An explicit currency= wins over a symbol typed with the amount.
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i] != "currency" && keys[j] == "currency" })
 	for _, k := range keys {
@@ -358,7 +436,7 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 		case "reason", "owner":
 			return crm.Errorf(crm.EINVALID, "deal.add_key", "key", k)
 		default:
-			if err := r.applyDealKey(d, k, kv[k], true); err != nil {
+			if err := s.applyDealKey(r, d, k, kv[k], true); err != nil {
 				return err
 			}
 		}
@@ -377,24 +455,24 @@ func (s *Service) dealAdd(ctx context.Context, w bot.ReplyWriter, r *request, re
 	if !d.Open() {
 		d.ClosedAt = d.CreatedAt
 	}
-	if err := s.deals().CreateDeal(ctx, d, actor); err != nil {
+	if err := s.store.CreateDeal(ctx, d, actor); err != nil {
 		return err
 	}
-	text = r.T("deal.added", "id", d.Ref(), "client", c.Name, "title", d.Title, "amount", r.money(d.Amount, d.Currency),
-		"stage", r.stageName(d.Stage), "prob", r.pct(d.Prob()))
+	text = r.T("deal.added", "id", d.Ref(), "client", c.Name, "title", d.Title, "amount", fmtMoney(r, d.Amount, d.Currency),
+		"stage", stageName(r, d.Stage), "prob", pct(r, d.Prob()))
 	if !d.ExpectedClose.IsZero() {
 		text += "\n" + r.T("deal.added_close", "date", r.FmtDate(d.ExpectedClose))
 	}
 	rep := bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.T("button.card"), Data: "/deal " + d.Ref()}}}}
 	if next := nextStage(d.Stage); next != "" {
-		rep.Buttons[0] = append(rep.Buttons[0], bot.Button{Label: "→ " + r.stageName(next), Data: "/deal move " + d.Ref() + " " + string(next)})
+		rep.Buttons[0] = append(rep.Buttons[0], bot.Button{Label: "→ " + stageName(r, next), Data: "/deal move " + d.Ref() + " " + string(next)})
 	}
 	return w.Reply(ctx, rep)
 }
 
 // applyDealKey sets one typed key on d; isNew refuses a close date in the
 // past.
-func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
+func (s *service) applyDealKey(r *core.Request, d *crm.Deal, k, v string, isNew bool) error {
 	v = strings.TrimSpace(v)
 	switch k {
 	case "amount":
@@ -413,7 +491,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 		}
 		d.Currency = cur
 	case "stage":
-		st, err := r.parseStage(v)
+		st, err := s.parseStage(v)
 		if err != nil {
 			return err
 		}
@@ -434,7 +512,7 @@ func (r *request) applyDealKey(d *crm.Deal, k, v string, isNew bool) error {
 		}
 		d.ExpectedClose = day
 	case "probability":
-		p, err := r.parseProbability(v)
+		p, err := parseProbability(r, v)
 		if err != nil {
 			return err
 		}
@@ -471,7 +549,7 @@ func nextStage(st crm.Stage) crm.Stage {
 }
 
 // dealMove: "/deal move D-7 STAGE".
-func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+func (s *service) dealMove(ctx context.Context, w bot.ReplyWriter, r *core.Request, args []string) error {
 	var words []string
 	for _, a := range args {
 		if r.Is(a, "deal.move.to") {
@@ -482,7 +560,7 @@ func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, a
 	if len(words) != 2 {
 		return crm.Errorf(crm.EINVALID, "deal.move_usage")
 	}
-	st, err := r.parseStage(words[1])
+	st, err := s.parseStage(words[1])
 	if err != nil {
 		return err
 	}
@@ -490,28 +568,28 @@ func (s *Service) dealMove(ctx context.Context, w bot.ReplyWriter, r *request, a
 }
 
 // checkMovable refuses, in the sender's words, a move the deal cannot make.
-func (r *request) checkMovable(d *crm.Deal, st crm.Stage) error {
+func checkMovable(r *core.Request, d *crm.Deal, st crm.Stage) error {
 	if !d.Open() {
-		return crm.Errorf(crm.ECONFLICT, "deal.closed", "id", d.Ref(), "stage", r.stageName(d.Stage))
+		return crm.Errorf(crm.ECONFLICT, "deal.closed", "id", d.Ref(), "stage", stageName(r, d.Stage))
 	}
 	if d.Stage == st {
-		return crm.Errorf(crm.ECONFLICT, "deal.same_stage", "id", d.Ref(), "stage", r.stageName(st))
+		return crm.Errorf(crm.ECONFLICT, "deal.same_stage", "id", d.Ref(), "stage", stageName(r, st))
 	}
 	return nil
 }
 
 // dealSetStage moves a deal to st (won and lost close it).
-func (s *Service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *request, ref string, st crm.Stage) error {
-	d, actor, err := r.changeableDeal(ctx, ref)
+func (s *service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *core.Request, ref string, st crm.Stage) error {
+	d, actor, err := s.changeableDeal(ctx, r, ref)
 	if err != nil {
 		return err
 	}
-	if err := r.checkMovable(d, st); err != nil {
+	if err := checkMovable(r, d, st); err != nil {
 		return err
 	}
 	from := d.Stage
 	at := r.Now.In(r.TZ)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+	updated, err := s.store.UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
 		return d.MoveTo(st, at, r.Me.ID)
 	})
 	if err != nil {
@@ -520,18 +598,18 @@ func (s *Service) dealSetStage(ctx context.Context, w bot.ReplyWriter, r *reques
 	var head string
 	switch st {
 	case crm.StageWon:
-		head = r.T("deal.won", "id", d.Ref(), "title", d.Title, "amount", r.money(d.Amount, d.Currency), "count", r.days(d.CreatedAt, at))
+		head = r.T("deal.won", "id", d.Ref(), "title", d.Title, "amount", fmtMoney(r, d.Amount, d.Currency), "count", daysBetween(r, d.CreatedAt, at))
 	case crm.StageLost:
 		head = r.T("deal.lost", "id", d.Ref(), "title", d.Title) + "\n" + r.T("deal.lost_hint", "id", d.Ref())
 	default:
-		head = r.T("deal.moved", "id", d.Ref(), "from", r.stageName(from), "to", r.stageName(st), "prob", r.pct(updated.Prob()))
+		head = r.T("deal.moved", "id", d.Ref(), "from", stageName(r, from), "to", stageName(r, st), "prob", pct(r, updated.Prob()))
 	}
 	return s.replyCard(ctx, w, r, updated, head)
 }
 
 // replyCard answers with a headline and the deal's card, replacing the
 // card whose button was pressed.
-func (s *Service) replyCard(ctx context.Context, w bot.ReplyWriter, r *request, d *crm.Deal, head string) error {
+func (s *service) replyCard(ctx context.Context, w bot.ReplyWriter, r *core.Request, d *crm.Deal, head string) error {
 	rep, err := s.dealCard(ctx, r, d)
 	if err != nil {
 		return err
@@ -543,7 +621,7 @@ func (s *Service) replyCard(ctx context.Context, w bot.ReplyWriter, r *request, 
 
 // dealLost: "/deal lost D-7 [: reason] [competitor=…]". On a deal already
 // lost it only records the reason and competitor.
-func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+func (s *service) dealLost(ctx context.Context, w bot.ReplyWriter, r *core.Request, rest string) error {
 	// The competitor may be named anywhere; the rest after the id is the
 	// reason, with or without the colon.
 	competitor, hasComp := "", false
@@ -563,17 +641,17 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 	if len([]rune(competitor)) > maxDealWord {
 		return crm.Errorf(crm.EINVALID, "deal.text_too_long", "max", maxDealWord)
 	}
-	d, actor, err := r.changeableDeal(ctx, ref)
+	d, actor, err := s.changeableDeal(ctx, r, ref)
 	if err != nil {
 		return err
 	}
 	if d.Stage != crm.StageLost {
-		if err := r.checkMovable(d, crm.StageLost); err != nil {
+		if err := checkMovable(r, d, crm.StageLost); err != nil {
 			return err
 		}
 	}
 	at := r.Now.In(r.TZ)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+	updated, err := s.store.UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
 		if d.Stage != crm.StageLost {
 			if err := d.MoveTo(crm.StageLost, at, r.Me.ID); err != nil {
 				return err
@@ -603,7 +681,7 @@ func (s *Service) dealLost(ctx context.Context, w bot.ReplyWriter, r *request, r
 // dealCancel: "/deal cancel D-7 [: reason]" — the client called the deal
 // off, open or already won. It becomes lost and counts against the buyer's
 // reliability.
-func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request, rest string) error {
+func (s *service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *core.Request, rest string) error {
 	hw := bot.Split(rest)
 	if len(hw) == 0 {
 		return crm.Errorf(crm.EINVALID, "deal.cancel_usage")
@@ -613,12 +691,12 @@ func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	if len([]rune(reason)) > core.MaxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
-	d, actor, err := r.changeableDeal(ctx, ref)
+	d, actor, err := s.changeableDeal(ctx, r, ref)
 	if err != nil {
 		return err
 	}
 	at := r.Now.In(r.TZ)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
+	updated, err := s.store.UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error {
 		if err := d.Cancel(at, r.Me.ID); err != nil {
 			return err
 		}
@@ -632,14 +710,14 @@ func (s *Service) dealCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 	}
 	msg := r.T("deal.cancelled", "id", d.Ref(), "title", d.Title)
 	if d.Stage == crm.StageWon {
-		msg += "\n" + r.T("deal.cancelled_won", "amount", r.money(d.Amount, d.Currency))
+		msg += "\n" + r.T("deal.cancelled_won", "amount", fmtMoney(r, d.Amount, d.Currency))
 	}
 	return s.replyCard(ctx, w, r, updated, msg)
 }
 
 // dealReopen: "/deal reopen D-7".
-func (s *Service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
-	d, actor, err := r.changeableDeal(ctx, ref)
+func (s *service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *core.Request, ref string) error {
+	d, actor, err := s.changeableDeal(ctx, r, ref)
 	if err != nil {
 		return err
 	}
@@ -647,15 +725,15 @@ func (s *Service) dealReopen(ctx context.Context, w bot.ReplyWriter, r *request,
 		return crm.Errorf(crm.ECONFLICT, "deal.not_closed", "id", d.Ref())
 	}
 	at := r.Now.In(r.TZ)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error { return d.Reopen(at, r.Me.ID) })
+	updated, err := s.store.UpdateDeal(ctx, d.ID, actor, at, func(d *crm.Deal) error { return d.Reopen(at, r.Me.ID) })
 	if err != nil {
 		return err
 	}
-	return s.replyCard(ctx, w, r, updated, r.T("deal.reopened", "id", d.Ref(), "stage", r.stageName(updated.Stage)))
+	return s.replyCard(ctx, w, r, updated, r.T("deal.reopened", "id", d.Ref(), "stage", stageName(r, updated.Stage)))
 }
 
 // dealEdit: "/deal edit D-7 amount=… close=… probability=… …".
-func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+func (s *service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *core.Request, args []string) error {
 	if len(args) < 2 {
 		return crm.Errorf(crm.EINVALID, "deal.edit_usage")
 	}
@@ -666,7 +744,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 	if rest != "" || len(keys) == 0 {
 		return crm.Errorf(crm.EINVALID, "deal.edit_usage")
 	}
-	d, actor, err := r.changeableDeal(ctx, args[0])
+	d, actor, err := s.changeableDeal(ctx, r, args[0])
 	if err != nil {
 		return err
 	}
@@ -678,11 +756,11 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 	for _, k := range keys {
 		switch k {
 		case "stage":
-			st, err := r.parseStage(kv[k])
+			st, err := s.parseStage(kv[k])
 			if err != nil {
 				return err
 			}
-			if err := r.checkMovable(d, st); err != nil {
+			if err := checkMovable(r, d, st); err != nil {
 				return err
 			}
 			moveTo = st
@@ -699,16 +777,16 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 			}
 			newOwner = p
 		default:
-			if err := r.applyDealKey(probe, k, kv[k], false); err != nil {
+			if err := s.applyDealKey(r, probe, k, kv[k], false); err != nil {
 				return err
 			}
 		}
 	}
 	at := r.Now.In(r.TZ)
-	updated, err := s.deals().UpdateDeal(ctx, d.ID, actor, at, func(cur *crm.Deal) error {
+	updated, err := s.store.UpdateDeal(ctx, d.ID, actor, at, func(cur *crm.Deal) error {
 		for _, k := range keys {
 			if k != "stage" && k != "owner" {
-				if err := r.applyDealKey(cur, k, kv[k], false); err != nil {
+				if err := s.applyDealKey(r, cur, k, kv[k], false); err != nil {
 					return err
 				}
 			}
@@ -726,7 +804,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 	}
 	var lines []string
 	for _, ch := range crm.Diff(d.Fields(), updated.Fields()) {
-		lines = append(lines, r.dealChange(d, updated, ch))
+		lines = append(lines, dealChange(r, d, updated, ch))
 	}
 	head := r.T("deal.unchanged", "id", d.Ref())
 	if len(lines) > 0 {
@@ -736,7 +814,7 @@ func (s *Service) dealEdit(ctx context.Context, w bot.ReplyWriter, r *request, a
 }
 
 // dealChange writes one changed field in the sender's words.
-func (r *request) dealChange(old, cur *crm.Deal, ch crm.FieldChange) string {
+func dealChange(r *core.Request, old, cur *crm.Deal, ch crm.FieldChange) string {
 	val := func(d *crm.Deal, v string) string {
 		if v == "" {
 			return "—"
@@ -744,29 +822,39 @@ func (r *request) dealChange(old, cur *crm.Deal, ch crm.FieldChange) string {
 		switch ch.Field {
 		case "amount":
 			if a, err := decimal.NewFromString(v); err == nil {
-				return r.money(a, d.Currency)
+				return fmtMoney(r, a, d.Currency)
 			}
 		case "stage":
-			return r.stageName(crm.Stage(v))
+			return stageName(r, crm.Stage(v))
 		case "probability":
 			if n, err := strconv.Atoi(v); err == nil {
-				return r.pct(n)
+				return pct(r, n)
 			}
 		case "close":
 			if t, err := time.Parse("2006-01-02", v); err == nil {
 				return dates.Format(t, r.Lang)
 			}
 		case "owner":
-			return r.PersonName(parseUint(v))
+			return r.PersonName(personID(v))
 		}
 		return v
 	}
 	return r.T("deal.field."+ch.Field) + ": " + val(old, ch.Old) + " → " + val(cur, ch.New)
 }
 
+// personID reads the person id a deal's history keeps for its owner (0
+// for none).
+func personID(v string) uint64 {
+	id, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
 // dealHistory: "/deal D-7 history".
-func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
-	d, err := r.deal(ctx, ref)
+func (s *service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *core.Request, ref string) error {
+	d, err := s.deal(ctx, r, ref)
 	if err != nil {
 		return err
 	}
@@ -779,7 +867,7 @@ func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request
 		who := r.ActorName(h.By, h.OnBehalfOf)
 		what := r.T("history.created")
 		if h.Field != "created" {
-			what = r.dealChange(d, d, h.FieldChange)
+			what = dealChange(r, d, d, h.FieldChange)
 		}
 		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.FmtTime(h.At), who, what))
 	}
@@ -792,7 +880,7 @@ func (s *Service) dealHistory(ctx context.Context, w bot.ReplyWriter, r *request
 
 // dealCard builds the card of one deal: the facts, the stage history with
 // days in each stage, and buttons for the moves it can make.
-func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Reply, error) {
+func (s *service) dealCard(ctx context.Context, r *core.Request, d *crm.Deal) (bot.Reply, error) {
 	client := "—"
 	if c, err := s.store.Client(ctx, d.ClientID); err == nil {
 		client = c.Name
@@ -807,15 +895,15 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 	}
 	add(r.T("deal.card.client"), client)
 	add(r.T("card.owner"), r.PersonName(d.OwnerID))
-	add(r.T("deal.card.amount"), r.money(d.Amount, d.Currency))
-	stage := r.stageName(d.Stage)
+	add(r.T("deal.card.amount"), fmtMoney(r, d.Amount, d.Currency))
+	stage := stageName(r, d.Stage)
 	if d.Open() {
-		stage += " · " + r.pct(d.Prob())
+		stage += " · " + pct(r, d.Prob())
 		if d.Probability != nil {
-			stage += " " + r.T("deal.card.own_prob", "weight", r.pct(d.Stage.Weight()))
+			stage += " " + r.T("deal.card.own_prob", "weight", pct(r, d.Stage.Weight()))
 		}
 		add(r.T("deal.card.stage"), stage)
-		add(r.T("deal.card.weighted"), r.money(d.Weighted(), d.Currency))
+		add(r.T("deal.card.weighted"), fmtMoney(r, d.Weighted(), d.Currency))
 	} else {
 		if d.Cancelled {
 			stage += " · " + r.T("deal.card.cancelled")
@@ -833,7 +921,7 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 	add(r.T("deal.card.reason"), d.LossReason)
 	add(r.T("deal.card.created"), r.FmtDate(d.CreatedAt))
 	if !d.Open() {
-		add(r.T("deal.card.closed"), r.T("deal.card.closed_after", "date", r.FmtDate(d.ClosedAt), "count", r.days(d.CreatedAt, d.ClosedAt)))
+		add(r.T("deal.card.closed"), r.T("deal.card.closed_after", "date", r.FmtDate(d.ClosedAt), "count", daysBetween(r, d.CreatedAt, d.ClosedAt)))
 	}
 	var hist []string
 	for _, sp := range d.Spans() {
@@ -841,13 +929,13 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 		if end.IsZero() {
 			end = r.Now
 		}
-		line := r.stageName(sp.Stage) + " · " + r.FmtDate(sp.From)
+		line := stageName(r, sp.Stage) + " · " + r.FmtDate(sp.From)
 		switch {
 		case !sp.Stage.Open() && sp.To.IsZero():
 		case sp.To.IsZero():
-			line += " · " + r.T("deal.card.days_now", "count", r.days(sp.From, end))
+			line += " · " + r.T("deal.card.days_now", "count", daysBetween(r, sp.From, end))
 		default:
-			line += " · " + r.T("deal.card.days", "count", r.days(sp.From, end))
+			line += " · " + r.T("deal.card.days", "count", daysBetween(r, sp.From, end))
 		}
 		if sp.By != 0 && sp.By != d.OwnerID {
 			line += " (" + r.PersonName(sp.By) + ")"
@@ -861,7 +949,7 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 		var moves []bot.Button
 		for _, st := range crm.OpenStages {
 			if st != d.Stage {
-				moves = append(moves, bot.Button{Label: "→ " + r.stageName(st), Data: "/deal move " + ref + " " + string(st)})
+				moves = append(moves, bot.Button{Label: "→ " + stageName(r, st), Data: "/deal move " + ref + " " + string(st)})
 			}
 		}
 		rep.Buttons = append(rep.Buttons, moves,
@@ -874,7 +962,7 @@ func (s *Service) dealCard(ctx context.Context, r *request, d *crm.Deal) (bot.Re
 }
 
 // dealsCmd: "/deals NAME" lists a client's deals, open ones first.
-func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if len(r.Command.Args) == 0 {
 		return crm.Errorf(crm.EINVALID, "deals.usage")
 	}
@@ -882,7 +970,7 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	if err != nil {
 		return err
 	}
-	ds, err := s.deals().ClientDeals(ctx, c.ID)
+	ds, err := s.store.ClientDeals(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -915,7 +1003,7 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	}
 	var lines []string
 	if len(open) > 0 {
-		lines = append(lines, r.T("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW)))
+		lines = append(lines, r.T("deals.open", "count", len(open), "sum", s.sums(r, openSum), "weighted", s.sums(r, openW)))
 	}
 	const maxList = 20
 	showOwner := false
@@ -933,14 +1021,14 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 			lines = append(lines, r.T("list.more", "count", len(ds)-pg.End()))
 			break
 		}
-		line := "• " + r.dealLine(d, "")
+		line := "• " + dealLine(r, d, "")
 		if showOwner {
 			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
 	}
 	if wonN > 0 {
-		lines = append(lines, r.T("deals.won_total", "n", wonN, "sum", r.sums(won)))
+		lines = append(lines, r.T("deals.won_total", "n", wonN, "sum", s.sums(r, won)))
 	}
 	var buttons []bot.Button
 	for i, d := range open {
@@ -959,15 +1047,15 @@ func (s *Service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 
 // dealLine is one deal on a list: "D-7 Acme — Pumps · €12,500.00 ·
 // proposal · 2026-06-30" (the client is left out when clientName is "").
-func (r *request) dealLine(d *crm.Deal, clientName string) string {
+func dealLine(r *core.Request, d *crm.Deal, clientName string) string {
 	line := d.Ref() + " "
 	if clientName != "" {
 		line += clientName + " — "
 	}
-	line += d.Title + " · " + r.money(d.Amount, d.Currency) + " · " + r.stageName(d.Stage)
+	line += d.Title + " · " + fmtMoney(r, d.Amount, d.Currency) + " · " + stageName(r, d.Stage)
 	switch {
 	case d.Open() && d.Probability != nil:
-		line += " " + r.pct(*d.Probability)
+		line += " " + pct(r, *d.Probability)
 	}
 	if d.Open() && !d.ExpectedClose.IsZero() {
 		line += " · " + r.FmtDate(d.ExpectedClose)
@@ -983,8 +1071,8 @@ func (r *request) dealLine(d *crm.Deal, clientName string) string {
 
 // dealCardSection puts the client's open deals and total won on the
 // client card.
-func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
-	ds, err := s.deals().ClientDeals(ctx, c.ID)
+func (s *service) dealCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
+	ds, err := s.store.ClientDeals(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -1006,27 +1094,27 @@ func (s *Service) dealCardSection(ctx context.Context, r *request, c *crm.Client
 	if len(open) == 0 {
 		out = append(out, bot.Field{Label: r.T("deal.card.open_deals"), Value: r.T("deal.card.no_open")})
 	} else {
-		out = append(out, bot.Field{Label: r.T("deal.card.open_deals"), Value: r.T("deals.open", "count", len(open), "sum", r.sums(openSum), "weighted", r.sums(openW))})
+		out = append(out, bot.Field{Label: r.T("deal.card.open_deals"), Value: r.T("deals.open", "count", len(open), "sum", s.sums(r, openSum), "weighted", s.sums(r, openW))})
 		sort.SliceStable(open, func(i, j int) bool { return open[i].Amount.GreaterThan(open[j].Amount) })
 		for i, d := range open {
 			if i == 3 {
 				out = append(out, bot.Field{Label: "…", Value: r.T("list.more", "count", len(open)-3) + " — /deals " + core.ClientRef(c)})
 				break
 			}
-			out = append(out, bot.Field{Label: d.Ref(), Value: strings.TrimPrefix(r.dealLine(d, ""), d.Ref()+" ")})
+			out = append(out, bot.Field{Label: d.Ref(), Value: strings.TrimPrefix(dealLine(r, d, ""), d.Ref()+" ")})
 		}
 	}
 	if wonN > 0 {
-		out = append(out, bot.Field{Label: r.T("deal.card.won_total"), Value: r.T("deal.card.won_value", "n", wonN, "sum", r.sums(won))})
+		out = append(out, bot.Field{Label: r.T("deal.card.won_total"), Value: r.T("deal.card.won_value", "n", wonN, "sum", s.sums(r, won))})
 	}
 	return out, nil
 }
 
 // dealAgenda puts open deals whose expected close is due on /today.
-func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) dealAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
 	var due []*crm.Deal
-	err := s.deals().OpenDealsClosing(ctx, crm.ClosingQuery{Owners: owners, To: until.In(r.TZ)}, func(d *crm.Deal) bool {
+	err := s.store.OpenDealsClosing(ctx, crm.ClosingQuery{Owners: owners, To: until.In(r.TZ)}, func(d *crm.Deal) bool {
 		if d.ExpectedClose.Before(until) {
 			due = append(due, d)
 		}
@@ -1044,9 +1132,9 @@ func (s *Service) dealAgenda(ctx context.Context, r *request, owners []uint64, u
 			}
 			names[d.ClientID] = name
 		}
-		text := r.T("deal.agenda_today", "line", r.dealLine(d, name))
+		text := r.T("deal.agenda_today", "line", dealLine(r, d, name))
 		if d.ExpectedClose.Before(r.Today()) {
-			text = "⚠ " + r.T("deal.agenda_overdue", "line", r.dealLine(d, name))
+			text = "⚠ " + r.T("deal.agenda_overdue", "line", dealLine(r, d, name))
 		}
 		if d.OwnerID != r.Me.ID {
 			text += " (" + r.T("today.for", "name", r.PersonName(d.OwnerID)) + ")"

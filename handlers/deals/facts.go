@@ -1,15 +1,16 @@
-package handlers
+package deals
 
 import (
 	"context"
 
 	"accountbot/crm"
+	"accountbot/handlers/core"
 	"accountbot/money"
 )
 
 // dealFacts adds a client's open deals to the facts a follow-up draft and
 // the note reader rely on; the note reader may then propose moving one.
-func (s *Service) dealFacts(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
+func (s *service) dealFacts(ctx context.Context, r *core.Request, c *crm.Client, f *crm.Facts) error {
 	deals, err := s.store.ClientDeals(ctx, c.ID)
 	if err != nil {
 		return err

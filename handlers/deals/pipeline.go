@@ -1,4 +1,4 @@
-package handlers
+package deals
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type dealScope struct {
 
 // resolveScope returns the owners of a typed scope ("" for the role's
 // default) or of a person, following what the sender may see.
-func (r *request) resolveScope(scope string, who *crm.Person) (dealScope, error) {
+func resolveScope(r *core.Request, scope string, who *crm.Person) (dealScope, error) {
 	if who != nil {
 		if r.RightsOver(who.ID) == nil {
 			return dealScope{}, crm.Errorf(crm.EFORBIDDEN, "error.person_forbidden", "name", who.Name)
@@ -67,39 +67,39 @@ func (p period) months() []time.Time {
 	return out
 }
 
-func (r *request) monthName(m time.Time) string {
+func monthName(r *core.Request, m time.Time) string {
 	return r.T("deals.month."+strconv.Itoa(int(m.Month())), "year", m.Year())
 }
 
-func (r *request) monthPeriod(y int, m time.Month) period {
+func monthPeriod(r *core.Request, y int, m time.Month) period {
 	from := time.Date(y, m, 1, 0, 0, 0, 0, r.TZ)
-	return period{from: from, to: from.AddDate(0, 1, 0), label: r.monthName(from)}
+	return period{from: from, to: from.AddDate(0, 1, 0), label: monthName(r, from)}
 }
 
-func (r *request) quarterPeriod(y, q int) period {
+func quarterPeriod(r *core.Request, y, q int) period {
 	from := time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, r.TZ)
 	return period{from: from, to: from.AddDate(0, 3, 0), label: r.T("deals.quarter."+strconv.Itoa(q), "year", y)}
 }
 
 // parsePeriod reads "month", "quarter", "year", "Q2", "2026-Q2", "last
 // quarter" and their Bulgarian forms; ok is false for other words.
-func (r *request) parsePeriod(words []string) (period, bool) {
+func parsePeriod(r *core.Request, words []string) (period, bool) {
 	now := r.Now.In(r.TZ)
 	q := (int(now.Month())-1)/3 + 1
 	w := strings.ToLower(strings.Join(words, " "))
 	switch {
 	case r.Is(w, "period.month"):
-		return r.monthPeriod(now.Year(), now.Month()), true
+		return monthPeriod(r, now.Year(), now.Month()), true
 	case r.Is(w, "period.quarter"):
-		return r.quarterPeriod(now.Year(), q), true
+		return quarterPeriod(r, now.Year(), q), true
 	case r.Is(w, "period.last_month"):
 		m := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, r.TZ)
-		return r.monthPeriod(m.Year(), m.Month()), true
+		return monthPeriod(r, m.Year(), m.Month()), true
 	case r.Is(w, "period.last_quarter"):
 		if q == 1 {
-			return r.quarterPeriod(now.Year()-1, 4), true
+			return quarterPeriod(r, now.Year()-1, 4), true
 		}
-		return r.quarterPeriod(now.Year(), q-1), true
+		return quarterPeriod(r, now.Year(), q-1), true
 	case r.Is(w, "period.year"):
 		from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, r.TZ)
 		return period{from: from, to: from.AddDate(1, 0, 0), label: strconv.Itoa(now.Year())}, true
@@ -120,14 +120,14 @@ func (r *request) parsePeriod(words []string) (period, bool) {
 		} else if len(w) != 2 {
 			return period{}, false
 		}
-		return r.quarterPeriod(year, int(w[1]-'0')), true
+		return quarterPeriod(r, year, int(w[1]-'0')), true
 	}
 	return period{}, false
 }
 
 // pipelineCmd: "/pipeline [mine|team|@person|all] [STAGE|stuck|report
 // [PERIOD]]".
-func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	var scope, mode string
 	var who *crm.Person
 	var stage crm.Stage
@@ -157,13 +157,13 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			mode = "report"
 			continue
 		}
-		if st, ok := s.lex.stage(a); ok {
+		if st, ok := s.words.stage(a); ok {
 			stage = st
 			continue
 		}
 		return crm.Errorf(crm.EINVALID, "pipeline.usage")
 	}
-	sc, err := r.resolveScope(scope, who)
+	sc, err := resolveScope(r, scope, who)
 	if err != nil {
 		return err
 	}
@@ -171,10 +171,10 @@ func (s *Service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	case "stuck":
 		return s.pipelineStuck(ctx, w, r, sc, stage)
 	case "report":
-		p := r.quarterPeriod(r.Now.In(r.TZ).Year(), (int(r.Now.In(r.TZ).Month())-1)/3+1)
+		p := quarterPeriod(r, r.Now.In(r.TZ).Year(), (int(r.Now.In(r.TZ).Month())-1)/3+1)
 		if len(rest) > 0 {
 			var ok bool
-			if p, ok = r.parsePeriod(rest); !ok {
+			if p, ok = parsePeriod(r, rest); !ok {
 				return crm.Errorf(crm.EINVALID, "pipeline.usage")
 			}
 		}
@@ -199,21 +199,21 @@ func (a *stageSums) add(t crm.StageTotal) {
 }
 
 // currentQuarter is the sender's quarter now.
-func (r *request) currentQuarter() period {
+func currentQuarter(r *core.Request) period {
 	now := r.Now.In(r.TZ)
-	return r.quarterPeriod(now.Year(), (int(now.Month())-1)/3+1)
+	return quarterPeriod(r, now.Year(), (int(now.Month())-1)/3+1)
 }
 
 // pipelineSummary shows per open stage the count, sum and weighted sum, the
 // totals, won and lost this quarter, and the largest open deals. It reads
 // running totals, never every deal.
-func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
-	q := r.currentQuarter()
-	totals, err := s.deals().OpenTotals(ctx, sc.owners)
+func (s *service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *core.Request, sc dealScope, only crm.Stage) error {
+	q := currentQuarter(r)
+	totals, err := s.store.OpenTotals(ctx, sc.owners)
 	if err != nil {
 		return err
 	}
-	closed, err := s.deals().ClosedTotals(ctx, crm.ClosedQuery{Owners: sc.owners, From: q.from, To: q.to})
+	closed, err := s.store.ClosedTotals(ctx, crm.ClosedQuery{Owners: sc.owners, From: q.from, To: q.to})
 	if err != nil {
 		return err
 	}
@@ -235,36 +235,36 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 		if only != "" && st != only {
 			continue
 		}
-		name := r.T("pipeline.stage", "stage", r.stageName(st), "weight", r.pct(st.Weight()))
+		name := r.T("pipeline.stage", "stage", stageName(r, st), "weight", pct(r, st.Weight()))
 		if a.count == 0 {
 			lines = append(lines, name+": —")
 			continue
 		}
-		lines = append(lines, r.T("pipeline.line", "name", name, "n", a.count, "sum", r.sums(a.sum), "weighted", r.sums(a.weighted)))
+		lines = append(lines, r.T("pipeline.line", "name", name, "n", a.count, "sum", s.sums(r, a.sum), "weighted", s.sums(r, a.weighted)))
 	}
 	if only == "" {
-		lines = append(lines, r.T("pipeline.total", "n", open.count, "sum", r.sums(open.sum), "weighted", r.sums(open.weighted)))
+		lines = append(lines, r.T("pipeline.total", "n", open.count, "sum", s.sums(r, open.sum), "weighted", s.sums(r, open.weighted)))
 		won, lost := by[crm.StageWon], by[crm.StageLost]
-		lines = append(lines, "", r.T("pipeline.won", "period", q.label, "n", won.count, "sum", r.sums(won.sum)))
-		lines = append(lines, r.T("pipeline.lost", "period", q.label, "n", lost.count, "sum", r.sums(lost.sum)))
+		lines = append(lines, "", r.T("pipeline.won", "period", q.label, "n", won.count, "sum", s.sums(r, won.sum)))
+		lines = append(lines, r.T("pipeline.lost", "period", q.label, "n", lost.count, "sum", s.sums(r, lost.sum)))
 	}
 	limit := 5
 	if only != "" {
 		limit = 15
 	}
-	top, err := s.deals().LargestOpenDeals(ctx, sc.owners, only, limit)
+	top, err := s.store.LargestOpenDeals(ctx, sc.owners, only, limit)
 	if err != nil {
 		return err
 	}
 	if len(top) > 0 {
 		head := r.T("pipeline.largest")
 		if only != "" {
-			head = r.T("pipeline.in_stage", "stage", r.stageName(only))
+			head = r.T("pipeline.in_stage", "stage", stageName(r, only))
 		}
 		lines = append(lines, "", head)
 		names := s.dealClientNames(ctx, top)
 		for i, d := range top {
-			line := fmt.Sprintf("%d. %s", i+1, r.dealLine(d, names[d.ClientID]))
+			line := fmt.Sprintf("%d. %s", i+1, dealLine(r, d, names[d.ClientID]))
 			if len(sc.owners) > 1 {
 				line += " (" + r.PersonName(d.OwnerID) + ")"
 			}
@@ -276,7 +276,7 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 	}
 	title := r.T("pipeline.title", "scope", sc.label)
 	if only != "" {
-		title = r.T("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(only))
+		title = r.T("pipeline.title_stage", "scope", sc.label, "stage", stageName(r, only))
 	}
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{{
 		{Label: r.T("deal.button.stuck"), Data: "/pipeline " + sc.arg + " stuck"},
@@ -287,12 +287,12 @@ func (s *Service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *req
 
 // dealClientNames returns the names of the deals' clients by id ("—" for
 // one that cannot be read).
-func (s *Service) dealClientNames(ctx context.Context, ds []*crm.Deal) map[uint64]string {
+func (s *service) dealClientNames(ctx context.Context, ds []*crm.Deal) map[uint64]string {
 	ids := make([]uint64, len(ds))
 	for i, d := range ds {
 		ids[i] = d.ClientID
 	}
-	names, err := s.clientNamesOf(ctx, ids)
+	names, err := core.ClientNames(ctx, s.store, ids)
 	if err != nil {
 		names = map[uint64]string{}
 	}
@@ -305,11 +305,11 @@ func (s *Service) dealClientNames(ctx context.Context, ds []*crm.Deal) map[uint6
 }
 
 // pipelineClosed lists the deals won or lost this quarter.
-func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, st crm.Stage) error {
-	q := r.currentQuarter()
+func (s *service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *core.Request, sc dealScope, st crm.Stage) error {
+	q := currentQuarter(r)
 	var list []*crm.Deal
 	var sum money.Sums
-	if err := s.deals().ClosedDeals(ctx, sc.owners, q.from, q.to, func(d *crm.Deal) bool {
+	if err := s.store.ClosedDeals(ctx, sc.owners, q.from, q.to, func(d *crm.Deal) bool {
 		if d.Stage == st {
 			list = append(list, d)
 			sum.Add(d.Currency, d.Amount)
@@ -323,7 +323,7 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 	if st == crm.StageLost {
 		key = "pipeline.lost"
 	}
-	lines := []string{r.T(key, "period", q.label, "n", len(list), "sum", r.sums(sum))}
+	lines := []string{r.T(key, "period", q.label, "n", len(list), "sum", s.sums(r, sum))}
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
 	pg := r.Page(maxList)
@@ -335,7 +335,7 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
 			break
 		}
-		line := "• " + r.dealLine(d, names[d.ClientID])
+		line := "• " + dealLine(r, d, names[d.ClientID])
 		if d.LossReason != "" {
 			line += " · " + core.Truncate(d.LossReason, 60)
 		}
@@ -344,17 +344,17 @@ func (s *Service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *requ
 		}
 		lines = append(lines, line)
 	}
-	return w.Reply(ctx, bot.Reply{Title: r.T("pipeline.title_stage", "scope", sc.label, "stage", r.stageName(st)), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(list)), Edit: r.Paged()})
+	return w.Reply(ctx, bot.Reply{Title: r.T("pipeline.title_stage", "scope", sc.label, "stage", stageName(r, st)), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(list)), Edit: r.Paged()})
 }
 
 // pipelineStuck lists open deals with no stage change for longer than the
 // setting, or whose expected close date has passed, the longest stuck
 // first.
-func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, only crm.Stage) error {
-	after := s.stuckAfter()
+func (s *service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *core.Request, sc dealScope, only crm.Stage) error {
+	after := s.kit.StuckAfter
 	today := r.Today()
 	var list []*crm.Deal
-	if err := s.deals().EachOpenDeal(ctx, sc.owners, func(d *crm.Deal) bool {
+	if err := s.store.EachOpenDeal(ctx, sc.owners, func(d *crm.Deal) bool {
 		if only != "" && d.Stage != only {
 			return true
 		}
@@ -389,8 +389,8 @@ func (s *Service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *reque
 			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
 			break
 		}
-		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + r.money(d.Amount, d.Currency) + " · " +
-			r.T("pipeline.stuck_in", "stage", r.stageName(d.Stage), "count", r.days(d.StageSince(), r.Now))
+		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + fmtMoney(r, d.Amount, d.Currency) + " · " +
+			r.T("pipeline.stuck_in", "stage", stageName(r, d.Stage), "count", daysBetween(r, d.StageSince(), r.Now))
 		if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
 			line += " · ⚠ " + r.T("pipeline.close_passed", "date", r.FmtDate(d.ExpectedClose))
 		}
@@ -450,19 +450,19 @@ func joinCounted(cs []counted) string {
 // pipelineReport gives the win/loss analysis of the deals closed in p: win
 // rate, average cycle, average deal size, top loss reasons and
 // competitors.
-func (s *Service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *request, sc dealScope, p period) error {
+func (s *service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *core.Request, sc dealScope, p period) error {
 	var won, lost int
 	var wonSum, lostSum money.Sums
 	wonPer := map[string]int{}
 	var cycleDays int
 	var reasons, competitors []string
-	if err := s.deals().ClosedDeals(ctx, sc.owners, p.from, p.to, func(d *crm.Deal) bool {
+	if err := s.store.ClosedDeals(ctx, sc.owners, p.from, p.to, func(d *crm.Deal) bool {
 		switch d.Stage {
 		case crm.StageWon:
 			won++
 			wonSum.Add(d.Currency, d.Amount)
 			wonPer[d.Currency]++
-			cycleDays += r.days(d.CreatedAt, d.ClosedAt)
+			cycleDays += daysBetween(r, d.CreatedAt, d.ClosedAt)
 		case crm.StageLost:
 			lost++
 			lostSum.Add(d.Currency, d.Amount)
@@ -479,17 +479,17 @@ func (s *Service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *requ
 	}
 	rate := (won*100 + (won+lost)/2) / (won + lost)
 	lines := []string{
-		r.T("pipeline.report_rate", "won", won, "lost", lost, "rate", r.pct(rate)),
-		r.T("pipeline.report_sums", "won", r.sums(wonSum), "lost", r.sums(lostSum)),
+		r.T("pipeline.report_rate", "won", won, "lost", lost, "rate", pct(r, rate)),
+		r.T("pipeline.report_sums", "won", s.sums(r, wonSum), "lost", s.sums(r, lostSum)),
 	}
 	if won > 0 {
 		avgCycle := (cycleDays + won/2) / won
 		lines = append(lines, r.T("pipeline.report_cycle", "count", avgCycle))
 		var avg money.Sums
-		for _, c := range wonSum.Currencies(s.cfg.Currency) {
+		for _, c := range wonSum.Currencies(s.kit.Currency) {
 			avg.Add(c, wonSum.Get(c).DivRound(decimalInt(wonPer[c]), 6))
 		}
-		lines = append(lines, r.T("pipeline.report_size", "avg", r.sums(avg)))
+		lines = append(lines, r.T("pipeline.report_size", "avg", s.sums(r, avg)))
 	}
 	if top := topNames(reasons, 3); len(top) > 0 {
 		lines = append(lines, r.T("pipeline.report_reasons", "list", joinCounted(top)))
@@ -505,7 +505,7 @@ func (s *Service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *requ
 // forecastCmd: "/forecast [month|quarter] [mine|team|@person|all]":
 // weighted and best-case sums of open deals by expected close month, and
 // won so far in the period against the same part of it last year.
-func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	var scope string
 	var who *crm.Person
 	var pwords []string
@@ -524,14 +524,14 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 		pwords = append(pwords, a)
 	}
-	p := r.currentQuarter()
+	p := currentQuarter(r)
 	if len(pwords) > 0 {
 		var ok bool
-		if p, ok = r.parsePeriod(pwords); !ok {
+		if p, ok = parsePeriod(r, pwords); !ok {
 			return crm.Errorf(crm.EINVALID, "forecast.usage")
 		}
 	}
-	sc, err := r.resolveScope(scope, who)
+	sc, err := resolveScope(r, scope, who)
 	if err != nil {
 		return err
 	}
@@ -565,7 +565,7 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	if crm.MonthOf(today) > crm.MonthOf(lastDay) {
 		lastDay = today
 	}
-	totals, err := s.deals().ClosingTotals(ctx, crm.ClosingQuery{Owners: sc.owners, To: lastDay})
+	totals, err := s.store.ClosingTotals(ctx, crm.ClosingQuery{Owners: sc.owners, To: lastDay})
 	if err != nil {
 		return err
 	}
@@ -579,7 +579,7 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		}
 	}
 	inPeriod := cur >= p.firstMonth() && cur <= p.lastMonth()
-	if err := s.deals().OpenDealsClosing(ctx, crm.ClosingQuery{Owners: sc.owners, From: today, To: today}, func(d *crm.Deal) bool {
+	if err := s.store.OpenDealsClosing(ctx, crm.ClosingQuery{Owners: sc.owners, From: today, To: today}, func(d *crm.Deal) bool {
 		switch {
 		case d.ExpectedClose.Before(today):
 			overdue.count++
@@ -595,16 +595,16 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	for _, m := range p.months() {
 		row := rows[crm.MonthOf(m)]
 		if row == nil {
-			lines = append(lines, r.monthName(m)+": —")
+			lines = append(lines, monthName(r, m)+": —")
 			continue
 		}
-		lines = append(lines, r.T("forecast.line", "month", r.monthName(m), "n", row.count, "weighted", r.sums(row.weighted), "best", r.sums(row.best)))
+		lines = append(lines, r.T("forecast.line", "month", monthName(r, m), "n", row.count, "weighted", s.sums(r, row.weighted), "best", s.sums(r, row.best)))
 	}
 	if len(p.months()) > 1 {
-		lines = append(lines, r.T("forecast.total", "n", total.count, "weighted", r.sums(total.weighted), "best", r.sums(total.best)))
+		lines = append(lines, r.T("forecast.total", "n", total.count, "weighted", s.sums(r, total.weighted), "best", s.sums(r, total.best)))
 	}
 	if overdue.count > 0 {
-		lines = append(lines, r.T("forecast.overdue", "count", overdue.count, "best", r.sums(overdue.best)))
+		lines = append(lines, r.T("forecast.overdue", "count", overdue.count, "best", s.sums(r, overdue.best)))
 	}
 	// Won so far in the period (today included), and in the same days of
 	// it a year ago.
@@ -617,14 +617,14 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		if err != nil {
 			return err
 		}
-		lines = append(lines, "", r.T("forecast.won", "n", nowWon.count, "sum", r.sums(nowWon.sum)))
+		lines = append(lines, "", r.T("forecast.won", "n", nowWon.count, "sum", s.sums(r, nowWon.sum)))
 		lastWon, lastAny, err := s.closedBetween(ctx, sc.owners, p.from.AddDate(-1, 0, 0), end.AddDate(-1, 0, 0))
 		if err != nil {
 			return err
 		}
 		if lastAny > 0 {
-			line := r.T("forecast.last_year", "n", lastWon.count, "sum", r.sums(lastWon.sum))
-			if ch := r.change(nowWon.sum, lastWon.sum); ch != "" {
+			line := r.T("forecast.last_year", "n", lastWon.count, "sum", s.sums(r, lastWon.sum))
+			if ch := pctChange(r, nowWon.sum, lastWon.sum); ch != "" {
 				line += " " + ch
 			}
 			lines = append(lines, line)
@@ -636,10 +636,10 @@ func (s *Service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *request
 // closedBetween returns the deals won on the days from (a day's start)
 // to to (exclusive, a day's start), and how many deals were closed (won or
 // lost) then, from the store's running totals.
-func (s *Service) closedBetween(ctx context.Context, owners []uint64, from, to time.Time) (stageSums, int, error) {
+func (s *service) closedBetween(ctx context.Context, owners []uint64, from, to time.Time) (stageSums, int, error) {
 	var won stageSums
 	closed := 0
-	ts, err := s.deals().ClosedTotals(ctx, crm.ClosedQuery{Owners: owners, From: from, To: to})
+	ts, err := s.store.ClosedTotals(ctx, crm.ClosedQuery{Owners: owners, From: from, To: to})
 	if err != nil {
 		return won, 0, err
 	}
@@ -654,7 +654,7 @@ func (s *Service) closedBetween(ctx context.Context, owners []uint64, from, to t
 
 // change writes the change from last to now as a percentage when both
 // have a single, same currency.
-func (r *request) change(now, last money.Sums) string {
+func pctChange(r *core.Request, now, last money.Sums) string {
 	nc, lc := now.Currencies(""), last.Currencies("")
 	if len(lc) != 1 || len(nc) > 1 || (len(nc) == 1 && nc[0] != lc[0]) || last.Get(lc[0]).IsZero() {
 		return ""
@@ -666,5 +666,5 @@ func (r *request) change(now, last money.Sums) string {
 		sign = "−"
 		n = -n
 	}
-	return "(" + sign + r.pct(n) + ")"
+	return "(" + sign + pct(r, n) + ")"
 }

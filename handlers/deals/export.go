@@ -1,4 +1,4 @@
-package handlers
+package deals
 
 import (
 	"context"
@@ -9,17 +9,8 @@ import (
 	"accountbot/handlers/core"
 )
 
-// registerDealExports adds deals to /export and to "/client export NAME";
-// store/erase.go erases the same records on "/client forget".
-func (s *Service) registerDealExports() {
-	s.addExport("deals", s.writeDealsCSV)
-	s.addClientSection("deals", func(ctx context.Context, r *request, c *crm.Client) (any, error) {
-		return s.store.ClientDeals(ctx, c.ID)
-	})
-}
-
 // writeDealsCSV writes every deal of the people the sender sees by default.
-func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer) error {
+func (s *service) writeDealsCSV(ctx context.Context, r *core.Request, w *csvio.Writer) error {
 	header := []string{"id", "client", "owner", "title", "amount", "currency", "stage", "probability", "expected_close", "competitor", "loss_reason", "created_at", "closed_at", "cancelled"}
 	if err := w.Write(header); err != nil {
 		return crm.Internal(err)
@@ -28,7 +19,7 @@ func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer
 	if err != nil {
 		return err
 	}
-	refs := core.OwnerRefs(r.Request)
+	refs := core.OwnerRefs(r)
 	for _, o := range owners {
 		deals, err := s.store.OwnerDeals(ctx, o)
 		if err != nil {
@@ -45,7 +36,7 @@ func (s *Service) writeDealsCSV(ctx context.Context, r *request, w *csvio.Writer
 				cancelled = "yes"
 			}
 			rec := []string{d.Ref(), names[d.ClientID], refs[d.OwnerID], d.Title, d.Amount.String(), d.Currency, string(d.Stage),
-				strconv.Itoa(d.Prob()), close, d.Competitor, d.LossReason, core.CSVTime(r.Request, d.CreatedAt), core.CSVTime(r.Request, d.ClosedAt), cancelled}
+				strconv.Itoa(d.Prob()), close, d.Competitor, d.LossReason, core.CSVTime(r, d.CreatedAt), core.CSVTime(r, d.ClosedAt), cancelled}
 			if err := w.Write(rec); err != nil {
 				return crm.Internal(err)
 			}

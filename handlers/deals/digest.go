@@ -1,4 +1,4 @@
-package handlers
+package deals
 
 import (
 	"context"
@@ -35,7 +35,7 @@ import (
 // currencies are ranked by the number alone; sums never add currencies.
 //
 // A deal is stuck as in "/pipeline stuck": no stage change for longer
-// than Config.StuckAfter (21 days), or its expected close date passed. A
+// than Kit.StuckAfter (21 days unless configured), or its expected close date passed. A
 // big deal slipping ("needs you") is one of the digestSlipping largest
 // open deals whose expected close date has passed.
 
@@ -52,17 +52,10 @@ const (
 	chartCurrencies = 1
 )
 
-// registerPipelineDigest adds the pipeline section to digests and the
-// daily snapshot it compares against.
-func (s *Service) registerPipelineDigest() {
-	s.addSnapshotter(snapshotPipeline, s.pipelineSnapshot)
-	s.addDigestSection("pipeline", s.pipelineDigest)
-}
-
 // pipelineSnapshot returns the day's pipeline snapshot rows: per person,
 // open stage and currency, the count, sum and weighted sum of the open
 // deals, read from the running totals.
-func (s *Service) pipelineSnapshot(ctx context.Context, _ time.Time) ([]crm.SnapshotRow, error) {
+func (s *service) pipelineSnapshot(ctx context.Context, _ time.Time) ([]crm.SnapshotRow, error) {
 	people, err := s.store.People(ctx)
 	if err != nil {
 		return nil, err
@@ -72,7 +65,7 @@ func (s *Service) pipelineSnapshot(ctx context.Context, _ time.Time) ([]crm.Snap
 		ids[i] = p.ID
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	totals, err := s.deals().OpenTotals(ctx, ids)
+	totals, err := s.store.OpenTotals(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +110,10 @@ type dealMove struct {
 	change decimal.Decimal
 }
 
-// pipelineDigest is the pipeline section (see addDigestSection).
-func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
+// pipelineDigest is the pipeline section (see core.DigestSection).
+func (s *service) pipelineDigest(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
 	per := sc.Period
-	totals, err := s.deals().OpenTotals(ctx, sc.Owners)
+	totals, err := s.store.OpenTotals(ctx, sc.Owners)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +124,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	// The same calendar day a week before the digest's day, in the company
 	// time zone the snapshots are kept in.
 	d := per.Day
-	rows, lastDay, err := core.SnapshotOn(ctx, s.store, snapshotPipeline, time.Date(d.Year(), d.Month(), d.Day()-7, 12, 0, 0, 0, s.cfg.TZ), s.cfg.TZ, sc.Owners)
+	rows, lastDay, err := core.SnapshotOn(ctx, s.store, snapshotPipeline, time.Date(d.Year(), d.Month(), d.Day()-7, 12, 0, 0, 0, s.kit.TZ), s.kit.TZ, sc.Owners)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +138,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 
 	// One pass over the open deals: stuck, slipping and moved candidates.
 	today := sc.Today()
-	after := s.stuckAfter()
+	after := s.kit.StuckAfter
 	in := func(t time.Time) bool { return !t.Before(per.From) && t.Before(per.To) }
 	var stuck, slipping, candidates []*crm.Deal
 	type ownerDeals struct{ won, lost, moved, added int }
@@ -156,7 +149,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 		}
 		return byOwner[id]
 	}
-	if err := s.deals().EachOpenDeal(ctx, sc.Owners, func(d *crm.Deal) bool {
+	if err := s.store.EachOpenDeal(ctx, sc.Owners, func(d *crm.Deal) bool {
 		since := d.StageSince()
 		passed := !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today)
 		if sc.Now.Sub(since) > after || passed {
@@ -177,7 +170,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	}); err != nil {
 		return nil, err
 	}
-	if err := s.deals().ClosedDeals(ctx, sc.Owners, per.From, per.To, func(d *crm.Deal) bool {
+	if err := s.store.ClosedDeals(ctx, sc.Owners, per.From, per.To, func(d *crm.Deal) bool {
 		candidates = append(candidates, d)
 		if d.Stage == crm.StageWon {
 			of(d.OwnerID).won++
@@ -196,7 +189,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 		return nil, err
 	}
 
-	part := &digestPart{PerOwner: map[uint64]string{}}
+	part := &core.DigestPart{PerOwner: map[uint64]string{}}
 	s.pipelineLines(sc, part, now, last, lastDay)
 
 	// Everything written below names clients.
@@ -205,13 +198,13 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 		named = append(named, m.deal)
 	}
 	sortStuck(stuck)
-	named = append(named, stuck[:min(len(stuck), digestDetailItems)]...)
+	named = append(named, stuck[:min(len(stuck), core.DigestDetailItems)]...)
 	sort.SliceStable(slipping, func(i, j int) bool { return slipping[i].Amount.GreaterThan(slipping[j].Amount) })
 	slipping = slipping[:min(len(slipping), digestSlipping)]
 	named = append(named, slipping...)
 	names := s.dealClientNames(ctx, named)
 	owner := func(d *crm.Deal) string {
-		if sc.personal() {
+		if sc.Personal() {
 			return ""
 		}
 		return " (" + sc.PersonName(d.OwnerID) + ")"
@@ -224,11 +217,11 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 			change := signedMoney(sc, m.change, m.deal.Currency)
 			from := sc.T("digest.pipeline.new")
 			if m.from != "" {
-				from = sc.stageName(m.from)
+				from = stageName(sc.Request, m.from)
 			}
-			short = append(short, sc.T("digest.pipeline.moved_short", "ref", m.deal.Ref(), "from", from, "to", sc.stageName(m.deal.Stage), "change", change))
+			short = append(short, sc.T("digest.pipeline.moved_short", "ref", m.deal.Ref(), "from", from, "to", stageName(sc.Request, m.deal.Stage), "change", change))
 			part.Detail = append(part.Detail, "• "+sc.T("digest.pipeline.moved_line", "ref", m.deal.Ref(), "client", names[m.deal.ClientID], "title", m.deal.Title,
-				"amount", sc.money(m.deal.Amount, m.deal.Currency), "from", from, "to", sc.stageName(m.deal.Stage), "change", change)+owner(m.deal))
+				"amount", fmtMoney(sc.Request, m.deal.Amount, m.deal.Currency), "from", from, "to", stageName(sc.Request, m.deal.Stage), "change", change)+owner(m.deal))
 		}
 		part.Lines = append(part.Lines, sc.T("digest.pipeline.moved", "list", strings.Join(short, " · ")))
 	}
@@ -236,16 +229,16 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	days := int(after.Hours() / 24)
 	if len(stuck) > 0 {
 		d := stuck[0]
-		longest := d.Ref() + " " + names[d.ClientID] + ", " + sc.T("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.Now))
+		longest := d.Ref() + " " + names[d.ClientID] + ", " + sc.T("pipeline.stuck_in", "stage", stageName(sc.Request, d.Stage), "count", daysBetween(sc.Request, d.StageSince(), sc.Now))
 		part.Lines = append(part.Lines, sc.T("digest.pipeline.stuck", "count", len(stuck), "days", days, "longest", longest))
 		part.Detail = append(part.Detail, sc.T("digest.pipeline.stuck_title"))
 		for i, d := range stuck {
-			if i == digestDetailItems {
+			if i == core.DigestDetailItems {
 				part.Detail = append(part.Detail, sc.T("list.more", "count", len(stuck)-i))
 				break
 			}
-			line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + sc.money(d.Amount, d.Currency) + " · " +
-				sc.T("pipeline.stuck_in", "stage", sc.stageName(d.Stage), "count", sc.days(d.StageSince(), sc.Now))
+			line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + fmtMoney(sc.Request, d.Amount, d.Currency) + " · " +
+				sc.T("pipeline.stuck_in", "stage", stageName(sc.Request, d.Stage), "count", daysBetween(sc.Request, d.StageSince(), sc.Now))
 			if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
 				line += " · ⚠ " + sc.T("pipeline.close_passed", "date", sc.FmtDate(d.ExpectedClose))
 			}
@@ -256,7 +249,7 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 	for _, d := range slipping {
 		part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankSlipping, Since: d.ExpectedClose,
 			Text: sc.T("digest.pipeline.need_slipping", "ref", d.Ref(), "client", names[d.ClientID], "title", d.Title,
-				"amount", sc.money(d.Amount, d.Currency), "date", sc.FmtDate(d.ExpectedClose), "stage", sc.stageName(d.Stage)) + owner(d)})
+				"amount", fmtMoney(sc.Request, d.Amount, d.Currency), "date", sc.FmtDate(d.ExpectedClose), "stage", stageName(sc.Request, d.Stage)) + owner(d)})
 	}
 
 	for id, f := range byOwner {
@@ -281,13 +274,13 @@ func (s *Service) pipelineDigest(ctx context.Context, sc *digestScope) (*digestP
 // pipelineLines writes the weighted pipeline now against last week's
 // snapshot (taken on lastDay; zero when there is none): the totals, then
 // one line per stage that has deals now or had them then.
-func (s *Service) pipelineLines(sc *digestScope, part *digestPart, now, last weightedByStage, lastDay time.Time) {
-	cur := s.cfg.Currency
+func (s *service) pipelineLines(sc *core.DigestScope, part *core.DigestPart, now, last weightedByStage, lastDay time.Time) {
+	cur := s.kit.Currency
 	if lastDay.IsZero() {
 		part.Lines = append(part.Lines, sc.T("digest.pipeline.total_new", "now", now.total().Format(sc.Lang, cur)))
 	} else {
 		part.Lines = append(part.Lines, sc.T("digest.pipeline.total", "now", now.total().Format(sc.Lang, cur),
-			"date", sc.FmtDate(lastDay), "last", last.total().Format(sc.Lang, cur), "change", sumsChange(sc, now.total(), last.total())))
+			"date", sc.FmtDate(lastDay), "last", last.total().Format(sc.Lang, cur), "change", s.sumsChange(sc, now.total(), last.total())))
 	}
 	for _, st := range crm.OpenStages {
 		n, l := now.get(st), last.get(st)
@@ -295,26 +288,26 @@ func (s *Service) pipelineLines(sc *digestScope, part *digestPart, now, last wei
 			continue
 		}
 		if lastDay.IsZero() {
-			part.Lines = append(part.Lines, "• "+sc.T("digest.pipeline.stage_new", "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur)))
+			part.Lines = append(part.Lines, "• "+sc.T("digest.pipeline.stage_new", "stage", stageName(sc.Request, st), "now", n.Format(sc.Lang, cur)))
 			continue
 		}
 		key := "digest.pipeline.stage"
 		if sc.Full {
 			key = "digest.pipeline.stage_full"
 		}
-		part.Lines = append(part.Lines, "• "+sc.T(key, "stage", sc.stageName(st), "now", n.Format(sc.Lang, cur),
-			"last", l.Format(sc.Lang, cur), "change", sumsChange(sc, n, l)))
+		part.Lines = append(part.Lines, "• "+sc.T(key, "stage", stageName(sc.Request, st), "now", n.Format(sc.Lang, cur),
+			"last", l.Format(sc.Lang, cur), "change", s.sumsChange(sc, n, l)))
 	}
 }
 
 // pipelineCharts draws the weighted pipeline per open stage, this week
 // against last week's snapshot (grey), one chart per currency with data:
 // the default currency first, at most chartCurrencies.
-func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, haveLast bool) []core.DigestChart {
+func (s *service) pipelineCharts(sc *core.DigestScope, now, last weightedByStage, haveLast bool) []core.DigestChart {
 	all := now.total()
 	all.AddSums(last.total())
 	var charts []core.DigestChart
-	for i, cur := range all.Currencies(s.cfg.Currency) {
+	for i, cur := range all.Currencies(s.kit.Currency) {
 		if i == chartCurrencies {
 			break
 		}
@@ -323,7 +316,7 @@ func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, hav
 		lastWeek := make([]float64, len(crm.OpenStages))
 		hasData := false
 		for j, st := range crm.OpenStages {
-			cats[j] = sc.stageName(st)
+			cats[j] = stageName(sc.Request, st)
 			thisWeek[j] = now.get(st).Get(cur).InexactFloat64()
 			lastWeek[j] = last.get(st).Get(cur).InexactFloat64()
 			hasData = hasData || thisWeek[j] > 0 || lastWeek[j] > 0
@@ -346,7 +339,7 @@ func (s *Service) pipelineCharts(sc *digestScope, now, last weightedByStage, hav
 // A change is at most the deal's amount, so candidates are read largest
 // amount first and reading stops once no amount left can beat the
 // smallest change kept.
-func (s *Service) movedMost(ctx context.Context, from time.Time, candidates []*crm.Deal) ([]dealMove, error) {
+func (s *service) movedMost(ctx context.Context, from time.Time, candidates []*crm.Deal) ([]dealMove, error) {
 	sort.SliceStable(candidates, func(i, j int) bool {
 		if c := candidates[i].Amount.Cmp(candidates[j].Amount); c != 0 {
 			return c > 0
@@ -359,7 +352,7 @@ func (s *Service) movedMost(ctx context.Context, from time.Time, candidates []*c
 		if len(out) == digestMoved && c.Amount.LessThanOrEqual(smallest()) {
 			break
 		}
-		d, err := s.deals().Deal(ctx, c.ID)
+		d, err := s.store.Deal(ctx, c.ID)
 		if err != nil {
 			if crm.IsNotFound(err) {
 				continue
@@ -406,24 +399,24 @@ func sortStuck(list []*crm.Deal) {
 }
 
 // signedMoney writes an amount with its sign: "+€1,500.00", "−€200.00".
-func signedMoney(sc *digestScope, d decimal.Decimal, currency string) string {
+func signedMoney(sc *core.DigestScope, d decimal.Decimal, currency string) string {
 	switch d.Sign() {
 	case 1:
-		return "+" + sc.money(d, currency)
+		return "+" + fmtMoney(sc.Request, d, currency)
 	case -1:
-		return "−" + sc.money(d.Neg(), currency)
+		return "−" + fmtMoney(sc.Request, d.Neg(), currency)
 	}
-	return "±" + sc.money(d, currency)
+	return "±" + fmtMoney(sc.Request, d, currency)
 }
 
 // sumsChange writes the change from last to now, per currency, never
 // adding currencies: "+€1,500.00, −$200.00", or "no change".
-func sumsChange(sc *digestScope, now, last money.Sums) string {
+func (s *service) sumsChange(sc *core.DigestScope, now, last money.Sums) string {
 	var all money.Sums
 	all.AddSums(now)
 	all.AddSums(last)
 	var parts []string
-	for _, cur := range all.Currencies(sc.svc.cfg.Currency) {
+	for _, cur := range all.Currencies(s.kit.Currency) {
 		if d := now.Get(cur).Sub(last.Get(cur)); !d.IsZero() {
 			parts = append(parts, signedMoney(sc, d, cur))
 		}

@@ -1,9 +1,6 @@
-package handlers
+package deals_test
 
 import (
-	"accountbot/dates"
-	"accountbot/internal/chattest"
-	"accountbot/internal/golden"
 	"context"
 	"path/filepath"
 	"strings"
@@ -12,17 +9,23 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/dates"
+	"accountbot/handlers"
+	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
+	"accountbot/internal/golden"
 	"accountbot/store"
 )
 
-// dealsEnv is the shared chat environment in Sofia, head console:admin,
-// currency EUR; the lower-case fields are its own under short names.
+// dealsEnv is the shared chat environment (handlerstest) in Sofia, head
+// console:admin, currency EUR; the lower-case fields are its own under
+// short names.
 type dealsEnv struct {
-	*chatEnv
+	*handlerstest.Env
 	t     testing.TB
 	ctx   context.Context
 	st    *store.Store
-	svc   *Service
+	svc   *handlers.Service
 	clock *dates.ManualClock
 	tz    *time.Location
 }
@@ -31,10 +34,10 @@ type dealsEnv struct {
 func newDealsEnv(t testing.TB) *dealsEnv {
 	t.Helper()
 	tz := chattest.Sofia(t)
-	ce := chattest.New(t, chattest.Options{Now: time.Date(2026, 5, 15, 10, 0, 0, 0, tz), TZ: tz}, buildService(func(c *Config) {
-		c.Currency, c.Heads = "EUR", []string{"console:admin"}
-	}, nil))
-	return &dealsEnv{chatEnv: ce, t: t, ctx: ce.Ctx, st: ce.Store, svc: ce.Svc, clock: ce.Clock, tz: tz}
+	cfg := handlerstest.Config(tz)
+	cfg.Currency, cfg.Heads = "EUR", []string{"console:admin"}
+	ce := handlerstest.New(t, chattest.Options{Now: time.Date(2026, 5, 15, 10, 0, 0, 0, tz), TZ: tz}, handlers.WithConfig(cfg))
+	return &dealsEnv{Env: ce, t: t, ctx: ce.Ctx, st: ce.Store, svc: ce.Svc, clock: ce.Clock, tz: tz}
 }
 
 // at sets the clock to a day at 10:00 in Sofia.
