@@ -304,15 +304,6 @@ func restAfterFirst(text, word string) string {
 // decimalInt is n as a decimal.
 func decimalInt(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
 
-// restAfterWord returns the raw text after the first word of rest.
-func restAfterWord(rest string) string {
-	rest = strings.TrimSpace(rest)
-	if i := strings.IndexAny(rest, " \t\n"); i >= 0 {
-		return strings.TrimSpace(rest[i:])
-	}
-	return ""
-}
-
 // dealCmd dispatches "/deal …".
 func (s *service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
@@ -321,7 +312,7 @@ func (s *service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reques
 	}
 	switch sub := args[0]; {
 	case r.Is(sub, "deal.add"):
-		return s.dealAdd(ctx, w, r, restAfterWord(r.Command.Rest))
+		return s.dealAdd(ctx, w, r, core.AfterWord(r.Command.Rest))
 	case r.Is(sub, "deal.move"):
 		return s.dealMove(ctx, w, r, args[1:])
 	case r.Is(sub, "deal.edit"):
@@ -332,14 +323,14 @@ func (s *service) dealCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reques
 		}
 		return s.dealSetStage(ctx, w, r, args[1], crm.StageWon)
 	case r.Is(sub, "deal.lost"):
-		return s.dealLost(ctx, w, r, restAfterWord(r.Command.Rest))
+		return s.dealLost(ctx, w, r, core.AfterWord(r.Command.Rest))
 	case r.Is(sub, "deal.reopen"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")
 		}
 		return s.dealReopen(ctx, w, r, args[1])
 	case r.Is(sub, "deal.cancel"):
-		return s.dealCancel(ctx, w, r, restAfterWord(r.Command.Rest))
+		return s.dealCancel(ctx, w, r, core.AfterWord(r.Command.Rest))
 	case r.Is(sub, "deal.history"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "deal.usage")

@@ -365,12 +365,7 @@ func (s *service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *core.
 	}); err != nil {
 		return err
 	}
-	sort.SliceStable(list, func(i, j int) bool {
-		if !list[i].StageSince().Equal(list[j].StageSince()) {
-			return list[i].StageSince().Before(list[j].StageSince())
-		}
-		return list[i].ID < list[j].ID
-	})
+	sortStuck(list)
 	days := int(after.Hours() / 24)
 	title := r.T("pipeline.stuck_title", "scope", sc.label, "n", len(list))
 	if len(list) == 0 {
