@@ -13,7 +13,6 @@ package deals
 import (
 	"context"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -276,9 +275,9 @@ func (s *service) sums(r *core.Request, sums money.Sums) string {
 // pct writes a percentage.
 func pct(r *core.Request, n int) string { return r.T("deal.percent", "n", n) }
 
-// days counts calendar days from a to b in the sender's time zone.
+// daysBetween counts calendar days from a to b in the sender's time zone.
 func daysBetween(r *core.Request, a, b time.Time) int {
-	return int(math.Round(dates.Day(b, r.TZ).Sub(dates.Day(a, r.TZ)).Hours() / 24))
+	return core.DaysBetween(dates.Day(a, r.TZ), dates.Day(b, r.TZ))
 }
 
 // competitorArg finds "competitor=NAME" (or quoted, or in Bulgarian) in

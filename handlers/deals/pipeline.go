@@ -472,7 +472,7 @@ func (s *service) pipelineReport(ctx context.Context, w bot.ReplyWriter, r *core
 	if won+lost == 0 {
 		return w.Reply(ctx, bot.Reply{Title: title, Text: r.T("pipeline.report_none")})
 	}
-	rate := (won*100 + (won+lost)/2) / (won + lost)
+	rate := core.Percent(won, won+lost)
 	lines := []string{
 		r.T("pipeline.report_rate", "won", won, "lost", lost, "rate", pct(r, rate)),
 		r.T("pipeline.report_sums", "won", s.sums(r, wonSum), "lost", s.sums(r, lostSum)),
