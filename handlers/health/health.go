@@ -15,7 +15,6 @@ package health
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,9 +152,7 @@ func Register(reg core.Registry, st Store, staleTouch time.Duration) bot.Middlew
 	s := &service{kit: reg.Kit(), store: st, staleTouch: staleTouch}
 	var missing []string
 	s.words, missing = newWords(s.kit.Catalog)
-	for _, m := range missing {
-		reg.Fail(fmt.Errorf("health: no words for %q in some language", m))
-	}
+	core.FailMissing(reg, "health", missing)
 	defer reg.Family("health")()
 	reg.Add(&core.Spec{Name: "health", MinRole: crm.RoleManager, Run: s.healthCmd})
 	reg.Add(&core.Spec{Name: "renewal", MinRole: crm.RoleManager, Run: s.renewalCmd})
