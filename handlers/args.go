@@ -33,31 +33,12 @@ func (lx *lexicon) isKeyWord(w string) (string, string, bool) {
 	return lx.canonicalKey(k), v, true
 }
 
-// kvArgs splits words into plain words and key=value pairs (keys in the
-// order typed).
-type kvArgs struct {
-	Plain []string
-	KV    map[string]string
-	Keys  []string
-}
+// kvArgs are words split into plain words and key=value pairs.
+type kvArgs = core.KV
 
-func (lx *lexicon) splitKV(words []string) kvArgs {
-	a := kvArgs{KV: map[string]string{}}
-	for i := 0; i < len(words); i++ {
-		w := words[i]
-		if k, v, ok := lx.isKeyWord(w); ok {
-			if _, dup := a.KV[k]; !dup {
-				a.Keys = append(a.Keys, k)
-			}
-			n := core.DateWords(v, words[i+1:])
-			a.KV[k] = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
-			i += n
-			continue
-		}
-		a.Plain = append(a.Plain, w)
-	}
-	return a
-}
+// splitKV splits words into plain words and key=value pairs (keys in the
+// order typed), the keys in English (core.SplitKV).
+func (lx *lexicon) splitKV(words []string) kvArgs { return core.SplitKV(words, lx.isKeyWord) }
 
 // splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon
 // outside quotes. ok is false without a colon.
@@ -163,4 +144,19 @@ func lastIndexFold(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// itoa writes n in decimal (a record's id in a reference).
+func itoa(n uint64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
 }

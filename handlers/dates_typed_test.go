@@ -1,9 +1,6 @@
 package handlers_test
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestDatesTypedEverywhere: one date reader serves every command, with the
 // phrases people type in both languages. The clock is Thursday 26
@@ -29,15 +26,4 @@ func TestDatesTypedEverywhere(t *testing.T) {
 	e.must("console:admin", "/днес някога", "„някога“")
 	e.must("console:admin", "/lang en")
 	e.must("console:admin", "/log acme: call next: demo next friday", "2026-11-27")
-}
-
-// TestDelegationWeekdayRangeFromTheStart: "from monday to friday" typed on
-// a Tuesday is next week's Monday to Friday (the Friday counts from the
-// Monday), not an end before the start.
-func TestDelegationWeekdayRangeFromTheStart(t *testing.T) {
-	e := newEnv(t)
-	e.team()
-	// Tuesday 1 December 2026.
-	e.clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, e.tz))
-	e.must("console:admin", "/delegate @Ivan from monday to friday for @Maria", "2026-12-07", "2026-12-11")
 }

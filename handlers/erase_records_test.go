@@ -1,8 +1,14 @@
 package handlers_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/store"
 )
 
 // Forgetting a client takes its deals out of the pipeline and its claims
@@ -36,18 +42,47 @@ func TestForgetErasesDealsAndClaims(t *testing.T) {
 	}
 }
 
-// A handover moves the client's open deals with it; won deals stay with
-// whoever won them.
-func TestHandoverMovesOpenDeals(t *testing.T) {
+// tokenWriter stores every button of every reply as a long-button token,
+// as the Telegram adapter does, with the context of the reply.
+type tokenWriter struct {
+	st  *store.Store
+	n   int
+	ids []string
+}
+
+func (w *tokenWriter) Reply(ctx context.Context, r bot.Reply) error {
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			w.n++
+			id := "t" + strconv.Itoa(w.n)
+			if err := w.st.PutToken(ctx, id, b.Label+" "+b.Data+" "+r.Text, time.Hour); err != nil {
+				return err
+			}
+			w.ids = append(w.ids, id)
+		}
+	}
+	return nil
+}
+
+// TestForgetDropsButtonTokens: the buttons of a reply about a client, kept
+// as tokens by an adapter, are erased with the client.
+func TestForgetDropsButtonTokens(t *testing.T) {
 	e := newEnv(t)
-	e.team()
-	e.must("console:maria", "/client add Maria Co", "Saved")
-	e.must("console:maria", "/deal add Maria Co: pumps amount=1000 stage=proposal", "D-1")
-	e.must("console:maria", "/deal add Maria Co: valves amount=200 stage=lead", "D-2")
-	e.must("console:maria", "/deal won D-2", "D-2")
-	e.must("console:admin", "/dismiss @Maria", "no longer has access")
-	e.must("console:admin", "/handover @Maria @Ivan", "1 client moved")
-	e.must("console:ivan", "/pipeline", "€1,000.00")
-	e.must("console:admin", "/pipeline @Maria", "—")
-	e.mustNot("console:admin", "/pipeline @Maria", "€1,000.00")
+	e.must("console:admin", "/client add Zorbatron city=Sofia", "Saved")
+	e.must("console:admin", "/log Zorbatron: SECRET-PLAN discussed next: call by 2026-12-01", "Saved")
+	w := &tokenWriter{st: e.st}
+	m := &bot.Message{Platform: "console", ChatID: "c", Identity: "console:admin", Text: "/client Zorbatron", Private: true}
+	if err := e.svc.ServeChat(context.Background(), w, m); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.ids) == 0 {
+		t.Fatal("the card has no buttons")
+	}
+	rec := e.send("console:admin", "/client forget Zorbatron")
+	e.must("console:admin", rec.Replies[0].Buttons[0][0].Data, "Erased for good")
+	for _, id := range w.ids {
+		if v, err := e.st.Token(context.Background(), id); err == nil {
+			t.Errorf("token %s survived the erasure: %q", id, v)
+		}
+	}
 }

@@ -26,8 +26,16 @@ func (g registry) Family(family string) (done func()) { return g.s.inFamily(fami
 
 // Add registers a command.
 func (g registry) Add(sp *core.Spec) {
-	g.s.add(&spec{name: sp.Name, minRole: sp.MinRole, family: sp.Family, direct: sp.Direct, stranger: sp.Stranger,
+	g.s.add(&spec{name: sp.Name, minRole: sp.MinRole, family: sp.Family, direct: sp.Direct,
 		run: func(ctx context.Context, w bot.ReplyWriter, r *request) error { return sp.Run(ctx, w, r.Request) }})
+	if sp.Stranger != nil {
+		g.AddStranger(sp.Name, sp.Stranger)
+	}
+}
+
+// AddStranger makes fn answer the command name from unknown identities.
+func (g registry) AddStranger(name string, fn func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error)) {
+	g.s.strangers = append(g.s.strangers, stranger{name, fn})
 }
 
 // AddAgenda adds items to /today.

@@ -6,6 +6,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/i18n"
 )
 
 // registerCore adds the core commands in the order /help lists them.
@@ -26,14 +27,8 @@ func (s *Service) registerCore() {
 	s.add(&spec{name: "remind", minRole: crm.RoleManager, run: s.remindCmd})
 	s.add(&spec{name: "task", minRole: crm.RoleManager, run: s.taskCmd})
 	done()
-	defer s.inFamily("team")()
-	s.add(&spec{name: "team", minRole: crm.RoleManager, run: s.teamCmd})
-	s.add(&spec{name: "invite", minRole: crm.RoleSupervisor, run: s.inviteCmd})
-	s.add(&spec{name: "appoint", minRole: crm.RoleHead, run: s.appointCmd})
-	s.add(&spec{name: "dismiss", minRole: crm.RoleHead, run: s.dismissCmd})
-	s.add(&spec{name: "handover", minRole: crm.RoleSupervisor, run: s.handoverCmd})
 	s.add(&spec{name: "lang", run: s.langCmd, family: familyOther})
-	s.registerDelegations()
+	// The team family (handlers/people) registers next, from New.
 }
 
 // clientSub is a "/client WORD …" sub-command added by another file.
@@ -65,4 +60,27 @@ func (s *Service) helpCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return crm.Errorf(crm.ENOTFOUND, "help.unknown", "command", name)
 	}
 	return s.helpFamilies(ctx, w, r)
+}
+
+// startCmd greets a known person ("/start CODE" from a new account is the
+// team family's: handlers/people).
+func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) > 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.T("start.already", "name", r.Me.Name)})
+	}
+	return w.Reply(ctx, bot.Reply{Text: r.T("start.hello", "name", r.Me.Name, "role", r.T("role."+string(r.Me.Role))),
+		Buttons: [][]bot.Button{{{Label: r.T("button.today"), Data: "/today"}, {Label: r.T("button.help"), Data: "/help"}}},
+		Home:    s.home(r.Loc, r.Lang, r.Me)})
+}
+
+// langCmd: "/lang en|bg".
+func (s *Service) langCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+	if len(r.Command.Args) != 1 || i18n.Lang(r.Command.Args[0]) == "" {
+		return crm.Errorf(crm.EINVALID, "lang.usage")
+	}
+	lang := i18n.Lang(r.Command.Args[0])
+	if _, err := s.store.UpdatePerson(ctx, r.Me.ID, func(p *crm.Person) error { p.Lang = lang; return nil }); err != nil {
+		return err
+	}
+	return w.Reply(ctx, bot.Reply{Text: s.cat.For(lang).T("lang.set")})
 }

@@ -20,6 +20,7 @@ import (
 	"accountbot/handlers/deals"
 	"accountbot/handlers/health"
 	"accountbot/handlers/mail"
+	"accountbot/handlers/people"
 	"accountbot/handlers/push"
 	"accountbot/i18n"
 )
@@ -46,7 +47,10 @@ import (
 //   - A "summary" or "brief" holds the fields its type's comment names,
 //     read from an index without the full record.
 
-// PeopleStore keeps people, invitations and delegations.
+// PeopleStore is what the service reads and writes of people to know who
+// sends a message (identify: the configured heads made on first contact,
+// the unreachable mark cleared, /lang) and whom the other families'
+// records name; the team family's own port is people.Store.
 type PeopleStore interface {
 	// PersonByIdentity returns the person holding identity (for example
 	// "telegram:42"), or crm.ErrNotFound.
@@ -62,16 +66,8 @@ type PeopleStore interface {
 	// UpdatePerson applies fn (which may be re-run) to the person with id
 	// and stores the result, keeping the identity index in step.
 	UpdatePerson(ctx context.Context, id uint64, fn func(*crm.Person) error) (*crm.Person, error)
-	// CreateInvitation stores inv under its code.
-	CreateInvitation(ctx context.Context, inv *crm.Invitation) error
-	// AcceptInvitation stores p with the role of the invitation code in
-	// one transaction; a code works once and only before it expires (at
-	// now): an unknown, used or expired code is a crm.ENOTFOUND error.
-	AcceptInvitation(ctx context.Context, code string, now time.Time, p *crm.Person) error
 	// Delegations returns every delegation (one per absence), by id.
 	Delegations(ctx context.Context) ([]*crm.Delegation, error)
-	// SaveDelegation creates (ID 0, giving it its id) or replaces d.
-	SaveDelegation(ctx context.Context, d *crm.Delegation) error
 }
 
 // ClientStore keeps clients and their history.
@@ -148,6 +144,7 @@ type ActivityStore interface {
 // Store is everything the core handlers need.
 type Store interface {
 	PeopleStore
+	people.Store
 	ClientStore
 	ActivityStore
 	claims.Store
@@ -268,6 +265,9 @@ type Service struct {
 	// findDeal resolves the deal references of proposed actions (note.go);
 	// the deals family sets it.
 	findDeal core.DealFinder
+	// strangers answer commands from identities the bot does not know yet
+	// ("/start CODE", "/link CODE"), in the order registered.
+	strangers []stranger
 	// errs are mistakes in how the commands and their words were declared,
 	// found while New registered them (New returns them).
 	errs []error
@@ -363,6 +363,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
 		Today: s.today, Home: s.home, AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
 			return adviceText(&request{Request: r, svc: s}, a)
+		}, Reassign: func(ctx context.Context, r *core.Request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
+			return s.reassign(ctx, &request{Request: r, svc: s}, c, to, actor)
 		}}
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
@@ -373,6 +375,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	)
 	// Command families, in the order /help lists them.
 	s.registerCore()
+	people.Register(registry{s}, s.store, s.cfg.InviteTTL)
 	deals.Register(registry{s}, s.store)
 	claims.Register(registry{s}, s.store)
 	s.registerDigests()
@@ -448,9 +451,13 @@ type spec struct {
 	// direct marks a command that needs a direct chat with the bot (a file
 	// sent to it): help in a channel leaves it out.
 	direct bool
-	// stranger may answer the command from an unknown identity
-	// (core.Spec.Stranger).
-	stranger func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error)
+}
+
+// stranger answers the command name from an identity the bot does not
+// know (core.Registry.AddStranger), reporting whether it did.
+type stranger struct {
+	name string
+	fn   func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error)
 }
 
 // add registers a command under its name and every form of its
@@ -648,20 +655,17 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			}
 			return next.ServeChat(ctx, w, m)
 		}
-		// Unknown or dismissed: only /start with a code, and /link with a
-		// code from a known person's other account, are heard.
-		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil && s.typed(cmd.Name, "cmd.start") && len(cmd.Args) > 0 {
-			m.Command = cmd
-			return s.startWithCode(ctx, w, m, cmd.Args[0])
-		}
+		// Unknown or dismissed: only /start with an invitation code, and
+		// /link with a code from a known person's other account, are heard
+		// (from an unknown identity).
 		if cmd, ok := bot.ParseCommand(m.Text); ok && p == nil {
-			for _, sp := range s.specs {
-				if sp.stranger == nil || !s.typed(cmd.Name, "cmd."+sp.name) {
+			for _, st := range s.strangers {
+				if !s.typed(cmd.Name, "cmd."+st.name) {
 					continue
 				}
 				prev := m.Command
 				m.Command = cmd
-				if done, err := sp.stranger(ctx, w, m); done {
+				if done, err := st.fn(ctx, w, m); done {
 					return err
 				}
 				m.Command = prev
@@ -688,7 +692,7 @@ func (s *Service) bootstrapHead(ctx context.Context, m *bot.Message) (*crm.Perso
 	}
 	p := &crm.Person{Name: name, Role: crm.RoleHead, Identities: []string{m.Identity}, CreatedAt: s.clock.Now()}
 	err := s.store.CreatePerson(ctx, p)
-	if isNameTaken(err) {
+	if core.NameTaken(err) {
 		p.Name = name + " (" + m.Identity + ")"
 		err = s.store.CreatePerson(ctx, p)
 	}

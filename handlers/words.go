@@ -82,20 +82,13 @@ type lexicon struct {
 	noteOps      map[string]string
 	stepFiller   map[string]bool
 	channelStems []channelStem
-	// roles, aspects, campaignKinds and planNoteKinds map typed names to
-	// the domain's ("търговец" → manager); cadence are the words of a
-	// contact plan's cadence.
-	roles         map[string]string
+	// aspects, campaignKinds and planNoteKinds map typed names to the
+	// domain's ("цена" → price); cadence are the words of a contact plan's
+	// cadence.
 	aspects       map[string]string
 	campaignKinds map[string]string
 	planNoteKinds map[string]crm.PlanNoteKind
 	cadence       crm.CadenceWords
-}
-
-// role reads a role typed in any language ("търговец").
-func (lx *lexicon) role(s string) (crm.Role, bool) {
-	r, ok := lx.roles[strings.ToLower(strings.TrimSpace(s))]
-	return crm.Role(r), ok
 }
 
 // cadences are the one-word cadences and the units after "every N", by
@@ -127,14 +120,10 @@ func (s *Service) newLexicon() *lexicon {
 		planNoteKinds:  map[string]crm.PlanNoteKind{},
 		cadence:        crm.CadenceWords{Named: map[string]crm.Cadence{}, Units: map[string]crm.Cadence{}, Every: map[string]bool{}},
 	}
-	var roles, kinds []string
-	for _, r := range []crm.Role{crm.RoleHead, crm.RoleSupervisor, crm.RoleManager} {
-		roles = append(roles, string(r))
-	}
+	var kinds []string
 	for _, k := range crm.PlanNoteKinds {
 		kinds = append(kinds, string(k))
 	}
-	lx.roles = s.vocab("role", roles...)
 	for w, k := range s.vocab("plan.kind", kinds...) {
 		lx.planNoteKinds[w] = crm.PlanNoteKind(k)
 	}

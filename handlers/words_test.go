@@ -110,21 +110,6 @@ func TestCadenceWords(t *testing.T) {
 	}
 }
 
-// TestRolesTyped reads the role words of /invite and /appoint.
-func TestRolesTyped(t *testing.T) {
-	lx := testLexicon(t)
-	for in, want := range map[string]crm.Role{"head": crm.RoleHead, "Ръководител": crm.RoleHead, "управител": crm.RoleHead,
-		"supervisor": crm.RoleSupervisor, "супервайзор": crm.RoleSupervisor, "началник": crm.RoleSupervisor,
-		"manager": crm.RoleManager, "мениджър": crm.RoleManager, " търговец ": crm.RoleManager} {
-		if got, ok := lx.role(in); !ok || got != want {
-			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
-		}
-	}
-	if _, ok := lx.role("boss"); ok {
-		t.Error("boss is a role")
-	}
-}
-
 // TestWordsAtOnePlaceDoNotCollide checks the places where words of
 // several groups are alternatives (a scope word or a stage after
 // /pipeline): no form may mean two things there, in any language.

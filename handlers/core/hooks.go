@@ -125,6 +125,12 @@ type Registry interface {
 	Family(family string) (done func())
 	// Add registers a command.
 	Add(sp *Spec)
+	// AddStranger makes fn answer the command name (registered by the
+	// service or another family) when an identity the bot does not know
+	// sends it, as Spec.Stranger does for a family's own command: "/start
+	// CODE" accepting an invitation. Strangers are asked in the order
+	// added; the first that handles the message answers it.
+	AddStranger(name string, fn func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (handled bool, err error))
 	// AddAgenda adds items to /today and the morning agenda.
 	AddAgenda(src AgendaSource)
 	// AddCardSection adds lines to the client card.
@@ -206,6 +212,11 @@ type Kit struct {
 	// planning family's), for a family that hands one on (a playbook
 	// task).
 	AdviceText AdviceText
+	// Reassign gives client c to the owner to, with the open tasks of its
+	// old owner on it, as actor (who must have the right, MayHandTo): the
+	// clients family's "/client reassign", for a family that moves clients
+	// (a handover). It writes the client's history.
+	Reassign func(ctx context.Context, r *Request, c *crm.Client, to *crm.Person, actor crm.Actor) error
 }
 
 // Notify sends r to a person on every platform identity they have, and

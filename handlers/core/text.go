@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
@@ -50,6 +51,14 @@ func NewCode() string {
 // OneLine collapses all white space, new lines included, to single
 // spaces: a subject or a topic shown where a line break does not belong.
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// NameTaken reports whether err is the store's refusal of a person's name
+// that an active person already has (crm.ECONFLICT "person.name_taken"):
+// a newcomer who chose it is then told apart by their identity.
+func NameTaken(err error) bool {
+	var ce *crm.Error
+	return errors.As(err, &ce) && ce.Key == "person.name_taken"
+}
 
 // ClientNamer reads client names (a part of every family's port that
 // lists records of several clients).

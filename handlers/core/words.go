@@ -112,6 +112,39 @@ func DateWords(v string, after []string) int {
 	return best
 }
 
+// KV is typed words split into plain words and key=value pairs
+// (SplitKV).
+type KV struct {
+	// Plain are the words that are not key=value, in the order typed.
+	Plain []string
+	// KV maps each key to its value (the first one typed).
+	KV map[string]string
+	// Keys are the keys in the order typed.
+	Keys []string
+}
+
+// SplitKV splits words into plain words and key=value pairs, reading
+// each word with keyWord (Kit.KeyWord: client fields' typed keys in
+// English); a value that starts a date typed without quotes takes the
+// words that finish it (DateWords).
+func SplitKV(words []string, keyWord func(w string) (key, value string, ok bool)) KV {
+	a := KV{KV: map[string]string{}}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if k, v, ok := keyWord(w); ok {
+			if _, dup := a.KV[k]; !dup {
+				a.Keys = append(a.Keys, k)
+			}
+			n := DateWords(v, words[i+1:])
+			a.KV[k] = strings.Join(append([]string{v}, words[i+1:i+1+n]...), " ")
+			i += n
+			continue
+		}
+		a.Plain = append(a.Plain, w)
+	}
+	return a
+}
+
 // ParseAmount reads a typed amount and the currency written with it
 // ("12 500,50 лв", "€300"; "" when none is), and says what is wrong with
 // one that cannot be read, with an example: a negative amount, one too

@@ -1,4 +1,4 @@
-package handlers
+package people
 
 import (
 	"context"
@@ -10,17 +10,11 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 )
 
-// registerDelegations adds the stand-in commands.
-func (s *Service) registerDelegations() {
-	s.add(&spec{name: "delegate", minRole: crm.RoleManager, run: s.delegateCmd})
-	s.add(&spec{name: "delegations", minRole: crm.RoleManager, run: s.delegationsCmd})
-	s.add(&spec{name: "delegation", minRole: crm.RoleManager, run: s.delegationCmd})
-}
-
 // delegateCmd: "/delegate @deputy from DATE to DATE [for @person] [: reason]".
-func (s *Service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) delegateCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	rest, reason := r.Command.Rest, ""
 	if i := strings.Index(rest, ":"); i >= 0 && !strings.Contains(rest[:i], "telegram") && !strings.Contains(rest[:i], "slack") && !strings.Contains(rest[:i], "console") {
 		rest, reason = rest[:i], strings.TrimSpace(rest[i+1:])
@@ -115,7 +109,7 @@ func overlaps(a, b *crm.Delegation) bool {
 }
 
 // delegationsCmd lists current and coming stand-ins the sender may see.
-func (s *Service) delegationsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) delegationsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	all, err := s.store.Delegations(ctx)
 	if err != nil {
 		return err
@@ -155,7 +149,7 @@ func (s *Service) delegationsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 
 // mayEnd reports whether the sender may end or cancel d: whoever made it,
 // the absent person, or anyone with their own rights over the absent person.
-func (s *Service) mayEnd(r *request, d *crm.Delegation) bool {
+func (s *service) mayEnd(r *core.Request, d *crm.Delegation) bool {
 	if d.CreatedBy == r.Me.ID || d.AbsentID == r.Me.ID {
 		return true
 	}
@@ -165,7 +159,7 @@ func (s *Service) mayEnd(r *request, d *crm.Delegation) bool {
 
 // delegationCmd: "/delegation end N" ends a delegation early, or cancels
 // one that has not begun.
-func (s *Service) delegationCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) delegationCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) != 2 || !r.Is(args[0], "delegation.end") {
 		return crm.Errorf(crm.EINVALID, "delegation.usage")

@@ -1,9 +1,8 @@
-package handlers
+package people
 
 import (
 	"context"
-	"errors"
-	"sort"
+	"strconv"
 	"strings"
 
 	"accountbot/bot"
@@ -12,33 +11,33 @@ import (
 	"accountbot/i18n"
 )
 
-// startCmd greets a known person.
-func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	if len(r.Command.Args) > 0 {
-		return w.Reply(ctx, bot.Reply{Text: r.T("start.already", "name", r.Me.Name)})
+// startWithCode answers "/start CODE" from an identity nobody holds: it
+// registers the sender with the invitation's role. Without a code it
+// leaves the message to the refusal every stranger gets.
+func (s *service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	if len(m.Command.Args) == 0 {
+		return false, nil
 	}
-	return w.Reply(ctx, bot.Reply{Text: r.T("start.hello", "name", r.Me.Name, "role", r.T("role."+string(r.Me.Role))),
-		Buttons: [][]bot.Button{{{Label: r.T("button.today"), Data: "/today"}, {Label: r.T("button.help"), Data: "/help"}}},
-		Home:    s.home(r.Loc, r.Lang, r.Me)})
+	return true, s.acceptInvitation(ctx, w, m, m.Command.Args[0])
 }
 
-// startWithCode registers an unknown sender with an invitation code.
-func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.Message, code string) error {
-	loc := s.cat.For(m.Lang)
+// acceptInvitation registers the sender of m with the invitation code.
+func (s *service) acceptInvitation(ctx context.Context, w bot.ReplyWriter, m *bot.Message, code string) error {
+	loc := s.kit.Catalog.For(m.Lang)
 	name := m.DisplayName
 	if name == "" {
 		_, name, _ = strings.Cut(m.Identity, ":")
 	}
-	p := &crm.Person{Name: name, Identities: []string{m.Identity}, CreatedAt: s.clock.Now()}
+	p := &crm.Person{Name: name, Identities: []string{m.Identity}, CreatedAt: s.kit.Clock.Now()}
 	if l := i18n.Lang(m.LangHint); l != "" {
 		p.Lang = l
 	}
-	err := s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p)
-	if isNameTaken(err) {
+	err := s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.kit.Clock.Now(), p)
+	if core.NameTaken(err) {
 		// Invitees choose their own display name: one already taken is
 		// told apart by the identity, so nobody passes for someone else.
 		p.Name = name + " (" + m.Identity + ")"
-		err = s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.clock.Now(), p)
+		err = s.store.AcceptInvitation(ctx, strings.ToUpper(strings.TrimSpace(code)), s.kit.Clock.Now(), p)
 	}
 	if err != nil {
 		if crm.ErrorCode(err) == crm.ENOTFOUND {
@@ -47,22 +46,15 @@ func (s *Service) startWithCode(ctx context.Context, w bot.ReplyWriter, m *bot.M
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: loc.T("start.registered", "name", p.Name, "role", loc.T("role."+string(p.Role))),
-		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}, Home: s.home(loc, m.Lang, p)})
-}
-
-// isNameTaken reports whether err is the store's refusal of a person name
-// that an active person already has.
-func isNameTaken(err error) bool {
-	var ce *crm.Error
-	return errors.As(err, &ce) && ce.Key == "person.name_taken"
+		Buttons: [][]bot.Button{{{Label: loc.T("button.help"), Data: "/help"}}}, Home: s.kit.Home(loc, m.Lang, p)})
 }
 
 // inviteCmd: "/invite manager|supervisor".
-func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if len(r.Command.Args) != 1 {
 		return crm.Errorf(crm.EINVALID, "invite.usage")
 	}
-	role, ok := s.lex.role(r.Command.Args[0])
+	role, ok := s.role(r.Command.Args[0])
 	if !ok || role == crm.RoleHead {
 		return crm.Errorf(crm.EINVALID, "invite.usage")
 	}
@@ -71,7 +63,7 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if r.Me.Role != crm.RoleHead && (r.Me.Role != crm.RoleSupervisor || role != crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "invite.forbidden")
 	}
-	inv := &crm.Invitation{Code: core.NewCode(), Role: role, CreatedBy: r.Me.ID, CreatedAt: r.Now, ExpiresAt: r.Now.Add(s.cfg.InviteTTL)}
+	inv := &crm.Invitation{Code: core.NewCode(), Role: role, CreatedBy: r.Me.ID, CreatedAt: r.Now, ExpiresAt: r.Now.Add(s.inviteTTL)}
 	if r.Me.Role == crm.RoleSupervisor {
 		inv.ReportsTo = r.Me.ID
 	}
@@ -86,11 +78,11 @@ func (s *Service) inviteCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 }
 
 // appointCmd: "/appoint IDENTITY ROLE [NAME] [reports=@person]".
-func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "appoint.forbidden")
 	}
-	kv := s.lex.splitKV(r.Command.Args)
+	kv := core.SplitKV(r.Command.Args, s.kit.KeyWord)
 	if len(kv.Plain) < 2 || !strings.Contains(kv.Plain[0], ":") {
 		return crm.Errorf(crm.EINVALID, "appoint.usage")
 	}
@@ -102,7 +94,7 @@ func (s *Service) appointCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		// Slack user ids are upper case.
 		identity = "slack:" + strings.ToUpper(kv.Plain[0][6:])
 	}
-	role, ok := s.lex.role(kv.Plain[1])
+	role, ok := s.role(kv.Plain[1])
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "appoint.usage")
 	}
@@ -165,7 +157,7 @@ func validIdentity(id string) bool {
 
 // dismissCmd: "/dismiss @person". Access ends at once; clients stay and
 // are listed for handover.
-func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if r.Me.Role != crm.RoleHead {
 		return crm.Errorf(crm.EFORBIDDEN, "dismiss.forbidden")
 	}
@@ -203,7 +195,7 @@ func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		var row []bot.Button
 		for _, q := range sortedPeople(r) {
 			if q.Active() && q.ID != p.ID && q.Role != crm.RoleHead && len(row) < 4 {
-				row = append(row, bot.Button{Label: "→ " + q.Name, Data: "/handover @#" + itoa(p.ID) + " @#" + itoa(q.ID)})
+				row = append(row, bot.Button{Label: "→ " + q.Name, Data: "/handover @#" + strconv.FormatUint(p.ID, 10) + " @#" + strconv.FormatUint(q.ID, 10)})
 			}
 		}
 		if len(row) > 0 {
@@ -214,7 +206,7 @@ func (s *Service) dismissCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 }
 
 // handoverCmd: "/handover @from @to" moves every client of one person.
-func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if len(r.Command.Args) != 2 {
 		return crm.Errorf(crm.EINVALID, "handover.usage")
 	}
@@ -241,7 +233,7 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 		return err
 	}
 	for _, c := range clients {
-		if err := s.reassign(ctx, r, c, to, *actor); err != nil {
+		if err := s.kit.Reassign(ctx, r, c, to, *actor); err != nil {
 			return err
 		}
 	}
@@ -258,22 +250,8 @@ func (s *Service) handoverCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	return w.Reply(ctx, bot.Reply{Text: r.T("handover.done", "count", len(clients), "from", from.Name, "to", to.Name), Edit: r.Button})
 }
 
-func sortedPeople(r *request) []*crm.Person {
-	out := make([]*crm.Person, 0, len(r.People))
-	for _, p := range r.People {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if core.Rank(out[i].Role) != core.Rank(out[j].Role) {
-			return core.Rank(out[i].Role) > core.Rank(out[j].Role)
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
-}
-
 // teamCmd lists people, roles and who reports to whom.
-func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	counts, err := s.store.CountClients(ctx)
 	if err != nil {
 		return err
@@ -335,7 +313,7 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	for _, p := range people {
 		if !p.Active() {
 			if counts[p.ID] > 0 {
-				dismissed = append(dismissed, "• "+p.Name+" · "+clients(p)+" · "+r.T("team.handover_hint", "ref", "@#"+itoa(p.ID)))
+				dismissed = append(dismissed, "• "+p.Name+" · "+clients(p)+" · "+r.T("team.handover_hint", "ref", "@#"+strconv.FormatUint(p.ID, 10)))
 			}
 			continue
 		}
@@ -348,30 +326,4 @@ func (s *Service) teamCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		text += "\n\n" + r.T("team.dismissed_with_clients") + "\n" + strings.Join(dismissed, "\n")
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("team.title"), Text: text})
-}
-
-// langCmd: "/lang en|bg".
-func (s *Service) langCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	if len(r.Command.Args) != 1 || i18n.Lang(r.Command.Args[0]) == "" {
-		return crm.Errorf(crm.EINVALID, "lang.usage")
-	}
-	lang := i18n.Lang(r.Command.Args[0])
-	if _, err := s.store.UpdatePerson(ctx, r.Me.ID, func(p *crm.Person) error { p.Lang = lang; return nil }); err != nil {
-		return err
-	}
-	return w.Reply(ctx, bot.Reply{Text: s.cat.For(lang).T("lang.set")})
-}
-
-func itoa(n uint64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
