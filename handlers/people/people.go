@@ -17,7 +17,6 @@ package people
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -101,9 +100,7 @@ func Register(reg core.Registry, st Store, inviteTTL time.Duration) {
 	s := &service{kit: reg.Kit(), store: st, inviteTTL: inviteTTL}
 	var missing []string
 	s.roles, missing = roleWords(s.kit.Catalog)
-	for _, m := range missing {
-		reg.Fail(fmt.Errorf("people: no words for %q in some language", m))
-	}
+	core.FailMissing(reg, "people", missing)
 	defer reg.Family("team")()
 	reg.Add(&core.Spec{Name: "team", MinRole: crm.RoleManager, Run: s.teamCmd})
 	reg.Add(&core.Spec{Name: "invite", MinRole: crm.RoleSupervisor, Run: s.inviteCmd})
