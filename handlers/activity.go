@@ -128,7 +128,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 // log.next_usage; a marker followed by no date it knows, error.bad_date
 // naming what was typed.
 func (r *request) cutDue(s string) (text, due string, err error) {
-	body, due, marked := cutMarker(" "+s, r.Words("list.due_by")...)
+	body, due, marked := core.CutMarker(" "+s, r.Words("list.due_by")...)
 	if marked {
 		if _, _, ok := r.parseDue(due, r.Now, r.TZ); ok {
 			return body, due, nil

@@ -45,23 +45,8 @@ func (lx *lexicon) splitKV(words []string) kvArgs { return core.SplitKV(words, l
 func splitNameText(rest string) (name, text string, ok bool) { return bot.CutName(rest) }
 
 // takeTags removes #channel tags ("words.channel.NAME": #call, #среща)
-// from text and returns them.
-func (lx *lexicon) takeTags(text string) (string, []string) {
-	var tags []string
-	var kept []string
-	for _, w := range strings.Fields(text) {
-		if strings.HasPrefix(w, "#") && len(w) > 1 {
-			if ch, ok := lx.channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
-				if !contains(tags, ch) {
-					tags = append(tags, ch)
-				}
-				continue
-			}
-		}
-		kept = append(kept, w)
-	}
-	return strings.Join(kept, " "), tags
-}
+// from text and returns them (core.TakeTags).
+func (lx *lexicon) takeTags(text string) (string, []string) { return core.TakeTags(text, lx.channels) }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
@@ -70,23 +55,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// cutMarker splits text at the last " MARKER " (case-insensitive) among
-// markers, returning the part before, the part after and whether it was
-// found.
-func cutMarker(text string, markers ...string) (string, string, bool) {
-	best := -1
-	var bestLen int
-	for _, m := range markers {
-		if i := lastIndexFold(text, " "+m+" "); i > best {
-			best, bestLen = i, len(m)+2
-		}
-	}
-	if best < 0 {
-		return text, "", false
-	}
-	return strings.TrimSpace(text[:best]), strings.TrimSpace(text[best+bestLen:]), true
 }
 
 // cutNext splits "TEXT next: STEP" into the text and the step, at the
@@ -129,16 +97,6 @@ func validField(key, value string) error {
 // (lower-casing first would shift them for some input).
 func indexFold(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
-}
-
-// lastIndexFold is strings.LastIndex ignoring case.
-func lastIndexFold(s, sub string) int {
-	for i := len(s) - len(sub); i >= 0; i-- {
 		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return i
 		}

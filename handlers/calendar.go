@@ -21,12 +21,9 @@ import (
 const (
 	// icalProdID names the program in every calendar object it writes.
 	icalProdID = "-//accountbot//accountbot//EN"
-	// feedPast and feedAhead bound the items a feed shows.
-	feedPast  = 60 * 24 * time.Hour
+	// feedAhead bounds the items a feed shows (core.FeedPast the ones
+	// before now).
 	feedAhead = 400 * 24 * time.Hour
-	// meetingLength is how long a meeting lasts in calendars (a meeting has
-	// a start only).
-	meetingLength = time.Hour
 	// taskLength is the length of a timed reminder's event.
 	taskLength = 30 * time.Minute
 )
@@ -96,8 +93,8 @@ func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // CalendarFeed returns the iCalendar feed of the token tok (the name in
-// the feed URL without ".ics"): the owner's meetings, reminders, next
-// steps, promises and claim deadlines, only what the owner may see. An
+// the feed URL without ".ics"): the owner's reminders and next steps,
+// and what the families add (meetings, promises, claim deadlines), only what the owner may see. An
 // unknown or replaced token, or a dismissed owner, is crm.ErrNotFound.
 func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) {
 	if len(tok) < 20 || len(tok) > 100 {
@@ -144,7 +141,7 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 	if err != nil {
 		return nil, err
 	}
-	from, until := r.Now.Add(-feedPast), r.Now.Add(feedAhead)
+	until := r.Now.Add(feedAhead)
 	var items []feedItem
 	clientIDs := map[uint64]bool{}
 	type pending struct {
@@ -157,23 +154,6 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 	for _, o := range owners {
 		if !r.SeesOwner(o) {
 			continue
-		}
-		ms, err := s.planningStore().MeetingsOf(ctx, []uint64{o}, from, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if !m.CancelledAt.IsZero() {
-				continue
-			}
-			m := m
-			ps = append(ps, pending{client: m.ClientID, item: feedItem{uid: core.EventUID("meeting", m.ID), start: m.At, end: m.At.Add(meetingLength), desc: m.Topic},
-				format: func(name string) string {
-					if m.Topic != "" {
-						return r.T("calendar.meeting_topic", "name", name, "topic", core.OneLine(m.Topic))
-					}
-					return r.T("calendar.meeting", "name", name)
-				}})
 		}
 		tasks, err := s.store.OpenTasks(ctx, []uint64{o}, until)
 		if err != nil {
@@ -193,17 +173,6 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 				}
 				return r.T("calendar.task", "name", name, "text", core.OneLine(t.Text))
 			}})
-		}
-		proms, err := s.planningStore().OpenPromises(ctx, []uint64{o}, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range proms {
-			p := p
-			ps = append(ps, pending{client: p.ClientID, item: feedItem{uid: core.EventUID("promise", p.ID), start: dates.Day(p.Due, r.TZ), allDay: true, desc: p.Text},
-				format: func(name string) string {
-					return r.T("calendar.promise", "id", crm.PromiseRef(p.ID), "name", name, "text", core.OneLine(p.Text))
-				}})
 		}
 		for _, src := range s.calendar {
 			more, err := src(ctx, r.Request, o, until)
@@ -329,7 +298,7 @@ func meetingInvitation(method string, m *crm.Meeting, organizer, organizerName, 
 	ev.Props.SetText(ical.PropUID, core.EventUID("meeting", m.ID))
 	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp.UTC())
 	ev.Props.SetDateTime(ical.PropDateTimeStart, m.At.UTC())
-	ev.Props.SetDateTime(ical.PropDateTimeEnd, m.At.Add(meetingLength).UTC())
+	ev.Props.SetDateTime(ical.PropDateTimeEnd, m.At.Add(core.MeetingLength).UTC())
 	ev.Props.SetText(ical.PropSummary, summary)
 	if m.Topic != "" {
 		ev.Props.SetText(ical.PropDescription, m.Topic)

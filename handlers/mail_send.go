@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -28,18 +27,10 @@ func WithPublicURL(u string) Option {
 	return func(s *Service) { s.publicURL = strings.TrimRight(u, "/") }
 }
 
-// clientEmail is the client's first contact address, or "".
-func clientEmail(c *crm.Client) string {
-	if es := crm.Emails(c.Email); len(es) > 0 {
-		return es[0]
-	}
-	return ""
-}
-
 // sendFailure tells plainly why a message did not go out.
 func (s *Service) sendFailure(ctx context.Context, w bot.ReplyWriter, r *request, what string, err error) error {
 	s.log.Warn("e-mail not sent", "what", what, "err", err)
-	return w.Reply(ctx, bot.Reply{Text: r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))})
+	return w.Reply(ctx, bot.Reply{Text: core.SendFailed(r.Request, err)})
 }
 
 // followupEmail sends draft id to the client's e-mail and logs it as an
@@ -58,7 +49,7 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 	if err != nil {
 		return err
 	}
-	to := clientEmail(c)
+	to := core.ClientEmail(c)
 	if to == "" {
 		return crm.Errorf(crm.EINVALID, "mail.no_client_email", "name", c.Name)
 	}
@@ -107,70 +98,16 @@ func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *reque
 	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
 }
 
-// meetingButtons are the buttons under a meeting: cancel, the plan, and
-// the invitation when e-mail is configured and the client has an address.
-func (s *Service) meetingButtons(r *request, m *crm.Meeting, c *crm.Client) []bot.Button {
-	bs := []bot.Button{
-		{Label: r.T("meeting.button.cancel"), Data: "/meeting cancel " + m.Ref()},
-		{Label: r.T("button.plan"), Data: "/plan " + core.ClientRef(c)},
-	}
-	if s.mailer != nil && clientEmail(c) != "" && m.InvitedAt.IsZero() {
-		bs = append([]bot.Button{{Label: r.T("mail.button.invite"), Data: "/meeting invite " + m.Ref()}}, bs...)
-	}
-	return bs
-}
-
-var errAlreadyInvited = errors.New("already invited")
-
-// meetingInvite sends the client's contact an iCalendar invitation
-// (METHOD:REQUEST) to meeting ref. The invitation is claimed on the
-// meeting before sending; a failed send releases the claim.
-func (s *Service) meetingInvite(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
-	if s.mailer == nil {
-		return crm.Errorf(crm.EINVALID, "mail.not_configured")
-	}
-	m, c, err := s.visibleMeeting(ctx, r, ref)
-	if err != nil {
-		return err
-	}
-	if !m.CancelledAt.IsZero() {
-		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref())})
-	}
-	to := clientEmail(c)
-	if to == "" {
-		return crm.Errorf(crm.EINVALID, "mail.no_client_email", "name", c.Name)
-	}
-	var invitedAt time.Time
-	claimed, err := s.planningStore().UpdateMeeting(ctx, m.ID, func(x *crm.Meeting) error {
-		if !x.InvitedAt.IsZero() {
-			invitedAt = x.InvitedAt
-			return errAlreadyInvited
-		}
-		x.InvitedTo, x.InvitedAt = to, r.Now
-		return nil
-	})
-	if errors.Is(err, errAlreadyInvited) {
-		return w.Reply(ctx, bot.Reply{Text: r.T("mail.already_invited", "id", m.Ref(), "date", r.FmtDate(invitedAt))})
-	}
-	if err != nil {
-		return err
-	}
-	wctx := crm.WithoutDeliveryKey(ctx)
-	if err := s.sendMeetingMail(ctx, r, claimed, c, "REQUEST"); err != nil {
-		if _, uerr := s.planningStore().UpdateMeeting(wctx, m.ID, func(x *crm.Meeting) error { x.InvitedTo, x.InvitedAt = "", time.Time{}; return nil }); uerr != nil {
-			s.log.Error("meeting: could not clear the invitation mark", "meeting", m.Ref(), "err", uerr)
-		}
-		return s.sendFailure(ctx, w, r, "invitation "+m.Ref(), err)
-	}
-	return w.Reply(ctx, bot.Reply{Text: r.T("mail.invited", "id", m.Ref(), "to", to, "time", r.FmtTime(m.At)), Edit: r.Button})
-}
-
 // sendMeetingMail sends the invitation (REQUEST) or the cancellation
 // (CANCEL) of m to the address it was invited at, with the person as the
 // organizer and the time in UTC (calendar programs show it in each
-// reader's zone).
-func (s *Service) sendMeetingMail(ctx context.Context, r *request, m *crm.Meeting, c *crm.Client, method string) error {
-	organizer := s.people(r, m.PersonID)
+// reader's zone): the planning family's core.Kit.SendMeeting, set when a
+// mailer is.
+func (s *Service) sendMeetingMail(ctx context.Context, r *core.Request, m *crm.Meeting, c *crm.Client, method string) error {
+	organizer := r.People[m.PersonID]
+	if organizer == nil {
+		organizer = &crm.Person{ID: m.PersonID}
+	}
 	orgEmail, orgName := crm.NormalizeEmail(organizer.Email), organizer.Name
 	if orgEmail == "" {
 		orgEmail = crm.NormalizeEmail(s.mailer.From())
@@ -197,45 +134,4 @@ func (s *Service) sendMeetingMail(ctx context.Context, r *request, m *crm.Meetin
 	out := &crm.OutgoingMail{To: m.InvitedTo, ToName: c.Contact, ReplyTo: crm.NormalizeEmail(organizer.Email), ReplyName: orgName,
 		Subject: loc.T(subjKey, "summary", summary, "time", when), Text: text, Calendar: ics, Method: method}
 	return s.mailer.Send(ctx, out)
-}
-
-// people returns person id as the request knows them, or an empty person.
-func (s *Service) people(r *request, id uint64) *crm.Person {
-	if p := r.People[id]; p != nil {
-		return p
-	}
-	return &crm.Person{ID: id}
-}
-
-// meetingCancelMail tells an invited client that m is called off
-// (METHOD:CANCEL, the SEQUENCE one higher than the invitation's). It
-// reports a line for the person, "" when nothing was to be sent.
-func (s *Service) meetingCancelMail(ctx context.Context, r *request, m *crm.Meeting, c *crm.Client) string {
-	if s.mailer == nil || m.InvitedTo == "" {
-		return ""
-	}
-	next, err := s.planningStore().UpdateMeeting(crm.WithoutDeliveryKey(ctx), m.ID, func(x *crm.Meeting) error { x.Sequence++; return nil })
-	if err != nil {
-		s.log.Error("meeting: cancellation not sent", "meeting", m.Ref(), "err", err)
-		return r.T("mail.send_failed", "reason", r.T("error.internal"))
-	}
-	if err := s.sendMeetingMail(ctx, r, next, c, "CANCEL"); err != nil {
-		s.log.Warn("e-mail not sent", "what", "cancellation "+m.Ref(), "err", err)
-		return r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))
-	}
-	return r.T("mail.cancel_sent", "to", m.InvitedTo)
-}
-
-// meetingUpdateMail sends an invited client the changed invitation (the
-// caller bumped its SEQUENCE). It reports a line for the person, "" when
-// nothing was to be sent.
-func (s *Service) meetingUpdateMail(ctx context.Context, r *request, m *crm.Meeting, c *crm.Client) string {
-	if s.mailer == nil || m.InvitedTo == "" {
-		return ""
-	}
-	if err := s.sendMeetingMail(ctx, r, m, c, "REQUEST"); err != nil {
-		s.log.Warn("e-mail not sent", "what", "changed invitation "+m.Ref(), "err", err)
-		return r.T("mail.send_failed", "reason", core.Truncate(core.OneLine(err.Error()), 300))
-	}
-	return r.T("mail.update_sent", "to", m.InvitedTo)
 }

@@ -5,31 +5,6 @@ package handlers
 // meant. TestMovedWordsStillMeanTheSame reads it.
 
 var movedWords = map[string][][2]string{
-	"aspect": {
-		{"price", "price"}, {"prices", "price"}, {"pricing", "price"}, {"цена", "price"},
-		{"цени", "price"}, {"discount", "discount"}, {"discounts", "discount"}, {"rebate", "discount"},
-		{"отстъпка", "discount"}, {"отстъпки", "discount"}, {"terms", "terms"}, {"payment", "terms"},
-		{"conditions", "terms"}, {"условия", "terms"}, {"срокове", "terms"}, {"плащане", "terms"},
-		{"service", "service"}, {"support", "service"}, {"обслужване", "service"}, {"сервиз", "service"},
-		{"поддръжка", "service"}, {"product", "product"}, {"products", "product"}, {"range", "product"},
-		{"продукт", "product"}, {"продукти", "product"}, {"асортимент", "product"}, {"general", "general"},
-		{"other", "general"}, {"общо", "general"}, {"друго", "general"},
-	},
-	"campaignKind": {
-		{"email", "email"}, {"mail", "email"}, {"newsletter", "email"}, {"имейл", "email"},
-		{"бюлетин", "email"}, {"писмо", "email"}, {"fair", "fair"}, {"trade-fair", "fair"},
-		{"панаир", "fair"}, {"exhibition", "exhibition"}, {"expo", "exhibition"}, {"show", "exhibition"},
-		{"изложба", "exhibition"}, {"изложение", "exhibition"}, {"presentation", "presentation"},
-		{"demo", "presentation"}, {"webinar", "presentation"}, {"презентация", "presentation"},
-		{"уебинар", "presentation"}, {"демонстрация", "presentation"}, {"other", "other"},
-		{"друго", "other"}, {"друга", "other"},
-	},
-	"planNoteKind": {
-		{"goal", "goal"}, {"goals", "goal"}, {"objective", "goal"}, {"цел", "goal"}, {"цели", "goal"},
-		{"risk", "risk"}, {"risks", "risk"}, {"риск", "risk"}, {"рискове", "risk"}, {"person", "person"},
-		{"people", "person"}, {"key", "person"}, {"contact", "person"}, {"лице", "person"},
-		{"човек", "person"}, {"хора", "person"}, {"ключов", "person"}, {"ключово", "person"},
-	},
 	"field": {
 		{"сегмент", "segment"}, {"отрасъл", "industry"}, {"индустрия", "industry"}, {"размер", "size"},
 		{"град", "city"}, {"нужда", "need"}, {"нужди", "need"}, {"ниво", "level"}, {"фокус", "focus"},
@@ -55,23 +30,6 @@ var movedWords = map[string][][2]string{
 		{"saturday", "sat"}, {"сб", "sat"}, {"съб", "sat"}, {"събота", "sat"}, {"sun", "sun"},
 		{"sunday", "sun"}, {"нд", "sun"}, {"нед", "sun"}, {"неделя", "sun"},
 	},
-	"segmentBy": {
-		{"segment", "segment"}, {"сегмент", "segment"}, {"industry", "industry"}, {"отрасъл", "industry"},
-		{"индустрия", "industry"}, {"need", "need"}, {"needs", "need"}, {"нужда", "need"},
-		{"нужди", "need"}, {"level", "level"}, {"ниво", "level"}, {"city", "city"}, {"град", "city"},
-		{"size", "size"}, {"размер", "size"}, {"focus", "focus"}, {"фокус", "focus"}, {"source", "source"},
-		{"източник", "source"},
-	},
-	"factor": {
-		{"payment", "payment"}, {"payments", "payment"}, {"плащания", "payment"}, {"плащане", "payment"},
-		{"claims", "claims"}, {"claim", "claims"}, {"рекламации", "claims"}, {"рекламация", "claims"},
-		{"promises", "promises"}, {"promise", "promises"}, {"обещания", "promises"},
-		{"ангажименти", "promises"}, {"deals", "deals"}, {"deal", "deals"}, {"сделки", "deals"},
-		{"tenure", "tenure"}, {"length", "tenure"}, {"relationship", "tenure"}, {"стаж", "tenure"},
-		{"продължителност", "tenure"}, {"давност", "tenure"}, {"record", "record"}, {"data", "record"},
-		{"досие", "record"}, {"запис", "record"}, {"данни", "record"}, {"rating", "rating"},
-		{"рейтинг", "rating"},
-	},
 	"followup": {
 		{"shorter", "shorter"}, {"short", "shorter"}, {"по-кратко", "shorter"}, {"кратко", "shorter"},
 		{"formal", "formal"}, {"официално", "formal"}, {"по-официално", "formal"}, {"again", "again"},
@@ -88,22 +46,6 @@ var movedWords = map[string][][2]string{
 		{"amount", "amount"}, {"value", "amount"}, {"сума", "amount"}, {"стойност", "amount"},
 		{"contract", "contract"}, {"ref", "contract"}, {"договор", "contract"}, {"контракт", "contract"},
 		{"currency", "currency"}, {"валута", "currency"}, {"date", "date"}, {"дата", "date"},
-	},
-	"promiseKey": {
-		{"contract", "contract"}, {"ref", "contract"}, {"договор", "contract"}, {"контракт", "contract"},
-		{"from", "from"}, {"от", "from"}, {"страна", "from"},
-	},
-	"competitorKey": {
-		{"aspect", "aspect"}, {"about", "aspect"}, {"type", "aspect"}, {"аспект", "aspect"},
-		{"относно", "aspect"}, {"тема", "aspect"}, {"вид", "aspect"}, {"client", "client"},
-		{"source", "client"}, {"from", "client"}, {"клиент", "client"}, {"източник", "client"},
-		{"от", "client"},
-	},
-	"campaignKey": {
-		{"kind", "kind"}, {"type", "kind"}, {"вид", "kind"}, {"тип", "kind"}, {"date", "date"},
-		{"on", "date"}, {"дата", "date"}, {"на", "date"}, {"city", "city"}, {"budget", "budget"},
-		{"cost", "budget"}, {"бюджет", "budget"}, {"цена", "budget"}, {"разход", "budget"},
-		{"currency", "currency"}, {"валута", "currency"},
 	},
 	"healthKey": {
 		{"contact", "contact"}, {"talks", "contact"}, {"recency", "contact"}, {"контакт", "contact"},

@@ -13,6 +13,16 @@ import (
 	"accountbot/prompts"
 )
 
+// registerNext adds /next and the recommended step on the client card to
+// the planning family's help page, after the family's own commands and
+// card sections (handlers/planning): its advice weighs the planning
+// records and is phrased by the language model, which is the service's.
+func (s *Service) registerNext() {
+	defer s.inFamily("planning")()
+	s.add(&spec{name: "next", minRole: crm.RoleManager, run: s.nextCmd})
+	s.card = append(s.card, s.nextCardSection)
+}
+
 // nextFacts gathers what the recommendation rules look at for one client;
 // peers adds what peers of its segment buy (a scan of every client's
 // audience row and deal facts, so it is left out where only the first
@@ -59,7 +69,7 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	if err != nil {
 		return err
 	}
-	p, err := s.segmentStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
+	p, err := s.audienceStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
 	if err != nil {
 		return err
 	}

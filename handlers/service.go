@@ -21,6 +21,7 @@ import (
 	"accountbot/handlers/health"
 	"accountbot/handlers/mail"
 	"accountbot/handlers/people"
+	"accountbot/handlers/planning"
 	"accountbot/handlers/push"
 	"accountbot/i18n"
 )
@@ -152,8 +153,8 @@ type Store interface {
 	AssistantStore
 	DataStore
 	DigestStore
-	PlanningStore
-	SegmentStore
+	planning.Store
+	AudienceStore
 	push.Store
 	CaptureStore
 	health.Store
@@ -190,6 +191,10 @@ const defaultStuckAfter = 21 * 24 * time.Hour
 // stuckAfter is how long without a stage change makes an open deal stuck
 // (Kit.StuckAfter).
 func (s *Service) stuckAfter() time.Duration { return s.kit.StuckAfter }
+
+// planningStore is the store's planning part, which /next reads
+// (contact plans, promises, deal facts).
+func (s *Service) planningStore() planning.Store { return s.store }
 
 // DefaultConfig returns the settings used when nothing is configured.
 func DefaultConfig() Config {
@@ -324,18 +329,6 @@ func (s *Service) runJobs(ctx context.Context, upkeep bool) {
 	}
 }
 
-// notify sends r to a person on every platform identity they have, and
-// reports whether any delivery succeeded.
-func (s *Service) notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
-	return s.kit.Notify(ctx, p, r)
-}
-
-// personLocale is the language and time zone of a person outside a
-// conversation (notifications).
-func (s *Service) personLocale(p *crm.Person) (i18n.Localizer, *time.Location) {
-	return s.kit.PersonLocale(p)
-}
-
 // New returns a Service over store with the translation catalog cat (the
 // embedded one when nil). It fails when the commands are declared wrongly:
 // two commands claim one name or alias, a command has no words in some
@@ -369,6 +362,9 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
 	}
+	if s.mailer != nil {
+		s.kit.SendMeeting = s.sendMeetingMail
+	}
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),
@@ -381,7 +377,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.registerDigests()
 	s.registerFollowup()
 	s.registerData()
-	s.registerPlanning()
+	planning.Register(registry{s}, s.store, s.cfg.StaleReview)
+	s.registerNext()
 	push.Register(registry{s}, s.store, push.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
 	s.registerCapture()
 	s.refreshHealth = health.Register(registry{s}, s.store, s.cfg.StaleTouch)

@@ -66,38 +66,15 @@ type lexicon struct {
 	// words for several days to all, workdays or none.
 	weekdays    map[string]time.Weekday
 	weekdaySets map[string]string
-	// The key=value keys of /promise, /competitor and /campaign add.
-	promiseKeys, competitorKeys, campaignKeys map[string]string
-	// segmentBy map the words of /segments by= to fields.
-	segmentBy map[string]string
-	// factors map the keys of /reliability settings to its factors.
-	factors map[string]string
 	// followupOps map the words of "/followup WORD F-3" to revisions.
 	followupOps map[string]string
-	// leadUnits turn the units of a meeting's lead time into m and h.
-	leadUnits *strings.Replacer
 	// noteOps map the words of "/note WORD N-5" to what they do;
 	// stepFiller are the words around a date that say nothing of a
 	// note's step; channelStems name a note's channel.
 	noteOps      map[string]string
 	stepFiller   map[string]bool
 	channelStems []channelStem
-	// aspects, campaignKinds and planNoteKinds map typed names to the
-	// domain's ("цена" → price); cadence are the words of a contact plan's
-	// cadence.
-	aspects       map[string]string
-	campaignKinds map[string]string
-	planNoteKinds map[string]crm.PlanNoteKind
-	cadence       crm.CadenceWords
 }
-
-// cadences are the one-word cadences and the units after "every N", by
-// the last part of their vocabulary keys.
-var (
-	namedCadences = map[string]crm.Cadence{"daily": {Days: 1}, "weekly": {Days: 7}, "biweekly": {Days: 14},
-		"monthly": {Months: 1}, "quarterly": {Months: 3}, "yearly": {Months: 12}}
-	cadenceUnits = map[string]crm.Cadence{"d": {Days: 1}, "w": {Days: 7}, "m": {Months: 1}, "q": {Months: 3}, "y": {Months: 12}}
-)
 
 // newLexicon reads the tables from the catalog; a missing entry is a
 // mistake New reports.
@@ -107,38 +84,9 @@ func (s *Service) newLexicon() *lexicon {
 		channels: s.vocab("channel", crm.Channels...),
 		next:     s.words("next.step"),
 
-		promiseKeys:    s.vocab("promise.key", promiseKeys...),
-		competitorKeys: s.vocab("competitor.key", competitorKeys...),
-		campaignKeys:   s.vocab("campaign.key", campaignKeys...),
-		segmentBy:      s.vocab("segments.by", segmentBy...),
-		factors:        s.vocab("reliability.key", crm.ReliabilityFactors...),
-		followupOps:    s.vocab("followup", followupOps...),
-		noteOps:        s.vocab("note", noteOps...),
-		stepFiller:     map[string]bool{},
-		aspects:        s.vocab("competitor.aspect", crm.Aspects...),
-		campaignKinds:  s.vocab("campaign.kind", crm.CampaignKinds...),
-		planNoteKinds:  map[string]crm.PlanNoteKind{},
-		cadence:        crm.CadenceWords{Named: map[string]crm.Cadence{}, Units: map[string]crm.Cadence{}, Every: map[string]bool{}},
-	}
-	var kinds []string
-	for _, k := range crm.PlanNoteKinds {
-		kinds = append(kinds, string(k))
-	}
-	for w, k := range s.vocab("plan.kind", kinds...) {
-		lx.planNoteKinds[w] = crm.PlanNoteKind(k)
-	}
-	for name, c := range namedCadences {
-		for _, w := range s.words("cadence.named." + name) {
-			lx.cadence.Named[w] = c
-		}
-	}
-	for name, c := range cadenceUnits {
-		for _, w := range s.words("cadence.unit." + name) {
-			lx.cadence.Units[w] = c
-		}
-	}
-	for _, w := range s.words("list.cadence_every") {
-		lx.cadence.Every[w] = true
+		followupOps: s.vocab("followup", followupOps...),
+		noteOps:     s.vocab("note", noteOps...),
+		stepFiller:  map[string]bool{},
 	}
 	for _, w := range s.words("list.note_step_filler") {
 		lx.stepFiller[w] = true
@@ -152,15 +100,6 @@ func (s *Service) newLexicon() *lexicon {
 			lx.channelStems = append(lx.channelStems, channelStem{ch, w})
 		}
 	}
-	var units []string
-	for _, u := range []string{"m", "h"} {
-		for _, w := range s.words("meeting.unit." + u) {
-			if w != u {
-				units = append(units, w, u)
-			}
-		}
-	}
-	lx.leadUnits = strings.NewReplacer(units...)
 	lx.weekdays = map[string]time.Weekday{}
 	for d, key := range weekdayKeys {
 		for _, w := range s.words("weekday." + key) {

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"accountbot/crm"
 	"accountbot/handlers/core"
 	"accountbot/handlers/health"
 	"accountbot/i18n"
@@ -43,25 +42,17 @@ func TestMovedWordsStillMeanTheSame(t *testing.T) {
 		return str(m)
 	}
 	lookups := map[string]func(string) (string, bool){
-		"aspect":       str(lx.aspects),
-		"campaignKind": str(lx.campaignKinds),
-		"planNoteKind": func(w string) (string, bool) { k, ok := lx.planNoteKinds[w]; return string(k), ok },
-		"field":        func(w string) (string, bool) { return lx.canonicalKey(w), true },
-		"channel":      str(lx.channels),
+		"field":   func(w string) (string, bool) { return lx.canonicalKey(w), true },
+		"channel": str(lx.channels),
 		"weekday": func(w string) (string, bool) {
 			d, ok := lx.weekdays[w]
 			return weekdayKeys[d], ok
 		},
-		"segmentBy":     str(lx.segmentBy),
-		"factor":        str(lx.factors),
-		"followup":      str(lx.followupOps),
-		"note":          str(lx.noteOps),
-		"renewalKey":    vocab("renewal.key", health.RenewalKeys...),
-		"promiseKey":    str(lx.promiseKeys),
-		"competitorKey": str(lx.competitorKeys),
-		"campaignKey":   str(lx.campaignKeys),
-		"healthKey":     vocab("health.key", health.SettingsKeys...),
-		"onOff":         vocab("health.switch", "on", "off"),
+		"followup":   str(lx.followupOps),
+		"note":       str(lx.noteOps),
+		"renewalKey": vocab("renewal.key", health.RenewalKeys...),
+		"healthKey":  vocab("health.key", health.SettingsKeys...),
+		"onOff":      vocab("health.switch", "on", "off"),
 	}
 	for table, pairs := range movedWords {
 		look, ok := lookups[table]
@@ -73,39 +64,6 @@ func TestMovedWordsStillMeanTheSame(t *testing.T) {
 			if got, ok := look(p[0]); !ok || got != p[1] {
 				t.Errorf("%s: %q means %q (%v), want %q", table, p[0], got, ok, p[1])
 			}
-		}
-	}
-}
-
-// TestCadenceWords reads the cadences of /plan with the translation
-// files' words.
-func TestCadenceWords(t *testing.T) {
-	lx := testLexicon(t)
-	for _, tt := range []struct {
-		in   string
-		want crm.Cadence
-		used int
-	}{
-		{"monthly #visit", crm.Cadence{Months: 1}, 1},
-		{"every 2w #call", crm.Cadence{Days: 14}, 2},
-		{"every 10 days until friday", crm.Cadence{Days: 10}, 3},
-		{"each week", crm.Cadence{Days: 7}, 2},
-		{"fortnightly", crm.Cadence{Days: 14}, 1},
-		{"annually", crm.Cadence{Months: 12}, 1},
-		{"every 2 quarters", crm.Cadence{Months: 6}, 3},
-		{"всеки 2 седмици #обаждане", crm.Cadence{Days: 14}, 3},
-		{"на всеки 10 дни", crm.Cadence{Days: 10}, 4},
-		{"всяко тримесечие", crm.Cadence{Months: 3}, 2},
-		{"всеки 3м", crm.Cadence{Months: 3}, 2},
-		{"ежемесечно", crm.Cadence{Months: 1}, 1},
-		{"двуседмично", crm.Cadence{Days: 14}, 1},
-		{"всяка година", crm.Cadence{Months: 12}, 2},
-		{"every 3y", crm.Cadence{}, 0},
-		{"на Виното", crm.Cadence{}, 0},
-	} {
-		got, n := crm.ParseCadence(strings.Fields(tt.in), lx.cadence)
-		if got != tt.want || n != tt.used {
-			t.Errorf("%q: %+v, %d; want %+v, %d", tt.in, got, n, tt.want, tt.used)
 		}
 	}
 }

@@ -99,9 +99,13 @@ type CalendarItem struct {
 }
 
 // CalendarSource adds the entries of owner due by until to the calendar
-// feed of r's sender (who sees owner), after the meetings, tasks and
-// promises of the same owner.
+// feed of r's sender (who sees owner), after the tasks of the same owner
+// and the entries of the sources added before it.
 type CalendarSource func(ctx context.Context, r *Request, owner uint64, until time.Time) ([]CalendarItem, error)
+
+// FeedPast is how far back from now a calendar feed shows entries (the
+// meetings held); until, ahead, is the feed's own.
+const FeedPast = 60 * 24 * time.Hour
 
 // DealFinder resolves a typed deal reference ("D-7") to a deal the sender
 // of r may change: rights over the deal's owner or its client's owner. A
@@ -217,7 +221,19 @@ type Kit struct {
 	// clients family's "/client reassign", for a family that moves clients
 	// (a handover). It writes the client's history.
 	Reassign func(ctx context.Context, r *Request, c *crm.Client, to *crm.Person, actor crm.Actor) error
+	// SendMeeting e-mails the client c of meeting m, at m.InvitedTo, the
+	// iCalendar invitation (method "REQUEST", also for a changed one: the
+	// caller bumps m.Sequence) or its cancellation ("CANCEL"), in the
+	// client's language, with the person who meets the client as the
+	// organizer; it returns once the mail server accepted the message, or
+	// with the reason it did not. It is nil when the service sends no
+	// e-mail (no mailer is configured).
+	SendMeeting func(ctx context.Context, r *Request, m *crm.Meeting, c *crm.Client, method string) error
 }
+
+// MeetingLength is how long a meeting lasts in calendars and invitations
+// (a meeting has a start only).
+const MeetingLength = time.Hour
 
 // Notify sends r to a person on every platform identity they have, and
 // reports whether any delivery succeeded.

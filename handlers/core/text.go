@@ -98,3 +98,17 @@ func Median(ds []time.Duration) (time.Duration, bool) {
 	}
 	return (s[n/2-1] + s[n/2]) / 2, true
 }
+
+// ClientEmail is the client's first contact address, or "".
+func ClientEmail(c *crm.Client) string {
+	if es := crm.Emails(c.Email); len(es) > 0 {
+		return es[0]
+	}
+	return ""
+}
+
+// SendFailed is the line that tells the sender plainly why an e-mail did
+// not go out (the mail server's reason, on one line).
+func SendFailed(r *Request, err error) string {
+	return r.T("mail.send_failed", "reason", Truncate(OneLine(err.Error()), 300))
+}

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -160,4 +161,52 @@ func ParseAmount(s string) (decimal.Decimal, string, error) {
 		return d, "", crm.Errorf(crm.EINVALID, "deal.amount_too_large", "value", s)
 	}
 	return d, "", crm.Errorf(crm.EINVALID, "deal.bad_amount", "value", s)
+}
+
+// TakeTags removes #channel tags from text and returns them, each once,
+// in the order typed; channels maps every typed form of a channel
+// ("call", "обаждане") to the channel (Vocab of "channel").
+func TakeTags(text string, channels map[string]string) (string, []string) {
+	var tags []string
+	var kept []string
+	for _, w := range strings.Fields(text) {
+		if strings.HasPrefix(w, "#") && len(w) > 1 {
+			if ch, ok := channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
+				if !slices.Contains(tags, ch) {
+					tags = append(tags, ch)
+				}
+				continue
+			}
+		}
+		kept = append(kept, w)
+	}
+	return strings.Join(kept, " "), tags
+}
+
+// CutMarker splits text at the last " MARKER " (case-insensitive) among
+// markers, returning the part before, the part after and whether it was
+// found.
+func CutMarker(text string, markers ...string) (string, string, bool) {
+	best := -1
+	var bestLen int
+	for _, m := range markers {
+		if i := lastIndexFold(text, " "+m+" "); i > best {
+			best, bestLen = i, len(m)+2
+		}
+	}
+	if best < 0 {
+		return text, "", false
+	}
+	return strings.TrimSpace(text[:best]), strings.TrimSpace(text[best+bestLen:]), true
+}
+
+// lastIndexFold is strings.LastIndex ignoring case. Byte offsets refer to
+// s itself (lower-casing first would shift them for some input).
+func lastIndexFold(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -1,9 +1,10 @@
-package handlers
+package planning
 
 import (
 	"context"
 
 	"accountbot/crm"
+	"accountbot/handlers/core"
 )
 
 // planningDoc is what "/client export NAME" holds of planning; the store's
@@ -20,8 +21,8 @@ type planningDoc struct {
 
 // planningExport collects the client's planning records, nil when there
 // are none.
-func (s *Service) planningExport(ctx context.Context, _ *request, c *crm.Client) (any, error) {
-	ps := s.planningStore()
+func (s *service) planningExport(ctx context.Context, _ *core.Request, c *crm.Client) (any, error) {
+	ps := s.store
 	var d planningDoc
 	var err error
 	if d.ContactPlan, err = ps.ContactPlan(ctx, c.ID); err != nil {

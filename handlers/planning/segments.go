@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -36,7 +36,8 @@ type segmentGroup struct {
 func (g *segmentGroup) total() int { return g.clients + g.prospects }
 
 // SegmentStore reads what /segments groups, from compact rows kept for
-// analyses (never a client record).
+// analyses (never a client record). It follows the rules every port
+// shares (handlers/service.go).
 type SegmentStore interface {
 	// SegmentClients calls fn with each client of q.Owners (its audience
 	// row, its open and won deals, its claims in q's period) until fn
@@ -44,17 +45,7 @@ type SegmentStore interface {
 	// indexes or one scan of everything). fn runs after the reads: it may
 	// not call the store.
 	SegmentClients(ctx context.Context, q crm.SegmentQuery, fn func(*crm.SegmentClient) bool) error
-	// Audience calls fn with the audience row of every client, by client
-	// id, until fn returns false; fn runs inside a read transaction and
-	// must not call the store.
-	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
-	// PeerPurchases returns what the peers q picks bought in won deals
-	// (how many bought anything, each product with its buyers, most
-	// bought first), from the maintained "products won per segment".
-	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
 }
-
-func (s *Service) segmentStore() SegmentStore { return s.store }
 
 // clientDeals are the deal figures of one client that /segments needs.
 type clientDeals struct {
@@ -77,14 +68,14 @@ type segmentReport struct {
 }
 
 // segmentsCmd: "/segments [by=segment|industry|need|level|city] [mine|team|all]".
-func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	by, scope := "segment", ""
 	for _, a := range r.Command.Args {
 		k, v, isKV := strings.Cut(a, "=")
 		lw := strings.ToLower(a)
 		switch {
 		case isKV && r.Is(k, "segments.key.by"):
-			f, ok := s.lex.segmentBy[strings.ToLower(v)]
+			f, ok := s.words.segmentBy[strings.ToLower(v)]
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "segments.bad_by", "value", v)
 			}
@@ -94,7 +85,7 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 				scope = sc
 				continue
 			}
-			if f, ok := s.lex.segmentBy[lw]; ok {
+			if f, ok := s.words.segmentBy[lw]; ok {
 				by = f
 				continue
 			}
@@ -118,7 +109,7 @@ func (s *Service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *request
 // segments computes the analysis of the owners' clients grouped by the
 // field by, as of now. It reads the compact audience rows and deal facts,
 // never a client record, so that it stays fast over every client.
-func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, by string) (*segmentReport, error) {
+func (s *service) segments(ctx context.Context, now time.Time, owners []uint64, by string) (*segmentReport, error) {
 	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
 
 	deals := map[uint64]*clientDeals{}
@@ -151,7 +142,7 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 	// Claims of the year by client.
 	claims := map[uint64]int{}
 	q := crm.SegmentQuery{Owners: owners, ClaimsFrom: yearAgo, ClaimsTo: now}
-	err := s.segmentStore().SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
+	err := s.store.SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
 		rows = append(rows, entry{sc.Row, sc.Row.Field(by)})
 		if sc.Claims > 0 {
 			claims[sc.Row.ClientID] = sc.Claims
@@ -255,13 +246,13 @@ func (s *Service) segments(ctx context.Context, now time.Time, owners []uint64, 
 // growth orders groups by how much they grew: revenue won in the last 12
 // months against the 12 months before (in the default currency), then new
 // records against the year before.
-func (s *Service) growth(g *segmentGroup) (decimal.Decimal, int) {
-	return g.wonNow.get(s.cfg.Currency).Sub(g.wonBefore.get(s.cfg.Currency)), g.newNow - g.newBefore
+func (s *service) growth(g *segmentGroup) (decimal.Decimal, int) {
+	return g.wonNow.get(s.kit.Currency).Sub(g.wonBefore.get(s.kit.Currency)), g.newNow - g.newBefore
 }
 
 // segmentsReply writes the analysis.
-func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
-	cur := s.cfg.Currency
+func (s *service) segmentsReply(r *core.Request, rep *segmentReport) bot.Reply {
+	cur := s.kit.Currency
 	title := r.T("segments.title", "by", strings.ToLower(r.T("field."+rep.by)), "count", rep.all.total())
 	if rep.all.total() == 0 {
 		return bot.Reply{Text: r.T("segments.empty")}
@@ -320,7 +311,7 @@ func (s *Service) segmentsReply(r *request, rep *segmentReport) bot.Reply {
 	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: buttons}
 }
 
-func (s *Service) groupLabel(r *request, g *segmentGroup) string {
+func (s *service) groupLabel(r *core.Request, g *segmentGroup) string {
 	if g.label == "" {
 		return r.T("segments.unset")
 	}
@@ -328,7 +319,7 @@ func (s *Service) groupLabel(r *request, g *segmentGroup) string {
 }
 
 // groupFigures is one group's figures.
-func (s *Service) groupFigures(r *request, g *segmentGroup, cur string, withClaims bool) string {
+func (s *service) groupFigures(r *core.Request, g *segmentGroup, cur string, withClaims bool) string {
 	parts := []string{
 		r.T("segments.counts", "count", g.total(), "clients", g.clients, "prospects", g.prospects),
 		r.T("segments.conversion", "percent", core.Percent(g.clients, g.total())),
@@ -346,7 +337,7 @@ func (s *Service) groupFigures(r *request, g *segmentGroup, cur string, withClai
 }
 
 // growthLine names the first two groups with their change.
-func (s *Service) growthLine(r *request, groups []*segmentGroup) string {
+func (s *service) growthLine(r *core.Request, groups []*segmentGroup) string {
 	var parts []string
 	for i, g := range groups {
 		if i == 2 {
@@ -359,7 +350,7 @@ func (s *Service) growthLine(r *request, groups []*segmentGroup) string {
 
 // growthText explains a group's change: revenue and new records against
 // the year before.
-func (s *Service) growthText(r *request, g *segmentGroup) string {
+func (s *service) growthText(r *core.Request, g *segmentGroup) string {
 	rev, n := s.growth(g)
 	var parts []string
 	if !rev.IsZero() {
@@ -367,7 +358,7 @@ func (s *Service) growthText(r *request, g *segmentGroup) string {
 		if rev.IsNegative() {
 			sign = "−"
 		}
-		parts = append(parts, r.T("segments.growth_revenue", "sum", sign+fmtMoney(rev.Abs(), s.cfg.Currency, r.Lang)))
+		parts = append(parts, r.T("segments.growth_revenue", "sum", sign+fmtMoney(rev.Abs(), s.kit.Currency, r.Lang)))
 	}
 	if n != 0 {
 		sign := "+"
@@ -383,111 +374,10 @@ func (s *Service) growthText(r *request, g *segmentGroup) string {
 }
 
 // decimalText writes a number with one decimal in the sender's language.
-func decimalText(r *request, x float64) string {
+func decimalText(r *core.Request, x float64) string {
 	s := strconv.FormatFloat(x, 'f', 1, 64)
 	if r.Lang == "bg" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
-}
-
-// offerFieldValues answers "/client edit NAME level=" (an audience field
-// typed with no value) with a button for each value in use, most used
-// first, instead of clearing the field. It reports whether it answered.
-// A field is cleared with an empty quoted value (level="").
-func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *request, name string, kv kvArgs) (bool, error) {
-	field := ""
-	for _, tok := range strings.Fields(r.Command.Rest) {
-		if k, v, ok := strings.Cut(tok, "="); ok && v == "" {
-			if ck := s.lex.canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
-				field = ck
-				break
-			}
-		}
-	}
-	if field == "" {
-		return false, nil
-	}
-	c, _, err := r.ChangeableClient(ctx, name)
-	if err != nil {
-		return true, err
-	}
-	counts := map[string]int{}
-	labels := map[string]string{}
-	err = s.segmentStore().Audience(ctx, func(row crm.AudienceRow) bool {
-		// Only values of clients the sender may see: another manager's
-		// free text is theirs.
-		if !r.SeesOwner(row.OwnerID) {
-			return true
-		}
-		for _, v := range crm.SplitValues(row.Field(field)) {
-			k := crm.NormalizeName(v)
-			if k == "" {
-				continue
-			}
-			if counts[k] == 0 {
-				labels[k] = v
-			}
-			counts[k]++
-		}
-		return true
-	})
-	if err != nil {
-		return true, err
-	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if counts[keys[i]] != counts[keys[j]] {
-			return counts[keys[i]] > counts[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	ref := core.ClientRef(c)
-	current := crm.SplitValues(c.Field(field))
-	has := map[string]bool{}
-	for _, v := range current {
-		has[crm.NormalizeName(v)] = true
-	}
-	const maxValues = 12
-	var buttons [][]bot.Button
-	var row []bot.Button
-	for i, k := range keys {
-		if i == maxValues {
-			break
-		}
-		label, value := labels[k], labels[k]
-		if field == "need" && len(current) > 0 {
-			if has[k] {
-				continue
-			}
-			label, value = "+ "+labels[k], strings.Join(append(append([]string(nil), current...), labels[k]), ",")
-		}
-		row = append(row, bot.Button{Label: label, Data: "/client edit " + ref + " " + field + "=" + bot.Quote(value)})
-		if len(row) == 3 {
-			buttons, row = append(buttons, row), nil
-		}
-	}
-	if len(row) > 0 {
-		buttons = append(buttons, row)
-	}
-	if len(current) > 0 {
-		buttons = append(buttons, []bot.Button{{Label: r.T("segments.clear_value"), Data: "/client edit " + ref + " " + field + `=""`}})
-	}
-	text := r.T("segments.pick_value", "field", r.T("field."+field), "name", c.Name, "current", dash(c.Field(field)))
-	if len(keys) == 0 {
-		text = r.T("segments.no_values", "field", r.T("field."+field), "example", r.T("segments.example", "ref", ref, "field", r.fieldKey(field)))
-	}
-	return true, w.Reply(ctx, bot.Reply{Text: text, Buttons: buttons})
-}
-
-func isAudienceField(k string) bool {
-	for _, f := range crm.AudienceFields {
-		if f == k {
-			return true
-		}
-	}
-	return false
 }

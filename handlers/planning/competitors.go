@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"accountbot/handlers/core"
 )
 
-// CompetitorStore keeps competitors and the notes about them.
+// CompetitorStore keeps competitors and the notes about them. It follows
+// the rules every port shares (handlers/service.go).
 type CompetitorStore interface {
 	// AddCompetitorNote stores n about the competitor named name,
 	// creating the competitor when it is new, and returns the competitor.
@@ -37,16 +38,16 @@ var competitorKeys = []string{"aspect", "client"}
 
 // competitorCmd: "/competitor NAME: NOTE [aspect=…] [client=…]",
 // "/competitor NAME".
-func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	rest := strings.TrimSpace(r.Command.Rest)
 	if rest == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.usage")
 	}
-	name, text, ok := splitNameText(rest)
+	name, text, ok := bot.CutName(rest)
 	if !ok {
 		return s.competitorShow(ctx, w, r, strings.Join(bot.Split(rest), " "))
 	}
-	text, kv := core.TakeKeys(text, s.lex.competitorKeys)
+	text, kv := core.TakeKeys(text, s.words.competitorKeys)
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "competitor.usage")
 	}
@@ -58,7 +59,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	}
 	aspect := crm.AspectGeneral
 	if a, ok := kv["aspect"]; ok {
-		if aspect, ok = s.lex.aspects[strings.ToLower(strings.TrimSpace(a))]; !ok {
+		if aspect, ok = s.words.aspects[strings.ToLower(strings.TrimSpace(a))]; !ok {
 			return crm.Errorf(crm.EINVALID, "competitor.bad_aspect", "value", a)
 		}
 	}
@@ -71,7 +72,7 @@ func (s *Service) competitorCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 		}
 		source, n.ClientID = c, c.ID
 	}
-	comp, err := s.planningStore().AddCompetitorNote(ctx, name, n)
+	comp, err := s.store.AddCompetitorNote(ctx, name, n)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ type competitorInfo struct {
 }
 
 // seenOwners lists the people whose records the sender sees (SeesOwner).
-func seenOwners(r *request) []uint64 {
+func seenOwners(r *core.Request) []uint64 {
 	var out []uint64
 	for id := range r.People {
 		if r.SeesOwner(id) {
@@ -107,7 +108,7 @@ func seenOwners(r *request) []uint64 {
 // the sender sees and closed at or after since (zero: ever), newest first.
 // It reads the closed deals of the owners the sender sees, in the window,
 // never anyone else's.
-func (s *Service) lostDeals(ctx context.Context, r *request, since time.Time) (map[string][]crm.DealFact, map[string]string, error) {
+func (s *service) lostDeals(ctx context.Context, r *core.Request, since time.Time) (map[string][]crm.DealFact, map[string]string, error) {
 	byKey := map[string][]crm.DealFact{}
 	names := map[string]string{}
 	err := s.store.ClosedDeals(ctx, seenOwners(r), since, time.Time{}, func(deal *crm.Deal) bool {
@@ -129,8 +130,8 @@ func (s *Service) lostDeals(ctx context.Context, r *request, since time.Time) (m
 
 // findCompetitor resolves a competitor by exact name or unique prefix,
 // among the competitors with notes and those deals were lost to.
-func (s *Service) findCompetitor(ctx context.Context, r *request, name string, lost map[string]string) (*crm.Competitor, error) {
-	comps, err := s.planningStore().Competitors(ctx)
+func (s *service) findCompetitor(ctx context.Context, r *core.Request, name string, lost map[string]string) (*crm.Competitor, error) {
+	comps, err := s.store.Competitors(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func (s *Service) findCompetitor(ctx context.Context, r *request, name string, l
 
 // visibleNote reports whether the sender may read a note: notes without a
 // source are everyone's; a sourced one follows its client.
-func (s *Service) visibleNote(ctx context.Context, r *request, n *crm.CompetitorNote, clients map[uint64]*crm.Client) (*crm.Client, bool) {
+func (s *service) visibleNote(ctx context.Context, r *core.Request, n *crm.CompetitorNote, clients map[uint64]*crm.Client) (*crm.Client, bool) {
 	if n.ClientID == 0 {
 		return nil, true
 	}
@@ -186,7 +187,7 @@ func (s *Service) visibleNote(ctx context.Context, r *request, n *crm.Competitor
 
 // competitorShow summarises what is known of one competitor, by aspect,
 // with dates and sources, and the deals lost to it.
-func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+func (s *service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string) error {
 	lost, lostNames, err := s.lostDeals(ctx, r, time.Time{})
 	if err != nil {
 		return err
@@ -195,7 +196,7 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	notes, err := s.planningStore().CompetitorNotes(ctx, comp.Key, time.Time{})
+	notes, err := s.store.CompetitorNotes(ctx, comp.Key, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -262,7 +263,7 @@ func (s *Service) competitorShow(ctx context.Context, w bot.ReplyWriter, r *requ
 
 // competitorsCmd lists the competitors by mentions and deals lost in the
 // last six months.
-func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	// Only the window counts: a competitor known from older lost deals
 	// alone has neither notes (notes make a competitor known) nor recent
 	// losses, and is not listed.
@@ -271,11 +272,11 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 	if err != nil {
 		return err
 	}
-	comps, err := s.planningStore().Competitors(ctx)
+	comps, err := s.store.Competitors(ctx)
 	if err != nil {
 		return err
 	}
-	noteCounts, err := s.planningStore().CompetitorNoteCounts(ctx, seenOwners(r), since)
+	noteCounts, err := s.store.CompetitorNoteCounts(ctx, seenOwners(r), since)
 	if err != nil {
 		return err
 	}
@@ -329,7 +330,7 @@ func (s *Service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 		}
 		line := "• " + in.comp.Name + " — " + r.T("competitors.mentions", "count", in.notes)
 		if in.lostRecent > 0 {
-			line += " · " + r.T("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.cfg.Currency))
+			line += " · " + r.T("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.kit.Currency))
 		}
 		lines = append(lines, line)
 		if i < 5 {

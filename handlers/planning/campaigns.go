@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 )
 
 // CampaignStore keeps campaigns and their leads. A client is a lead of a
-// campaign when /lead tied it, or when its source is the campaign's name.
+// campaign when /lead tied it, or when its source is the campaign's name. It
+// follows the rules every port shares (handlers/service.go).
 type CampaignStore interface {
 	// CreateCampaign stores c, giving it its id; a campaign of the same
 	// name (as names compare) is a crm.ECONFLICT error.
@@ -45,7 +46,7 @@ var campaignKeys = []string{"kind", "date", "city", "budget", "currency"}
 
 // campaignCmd: "/campaign add \"NAME\" kind=… date=DATE [city=…]
 // [budget=N]", "/campaign NAME", "/campaign NAME report".
-func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "campaign.usage")
@@ -67,8 +68,8 @@ func (s *Service) campaignCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	return s.campaignShow(ctx, w, r, c)
 }
 
-func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	a := s.lex.splitKV(words)
+func (s *service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	a := core.SplitKV(words, s.kit.KeyWord)
 	name := strings.TrimSpace(strings.Join(a.Plain, " "))
 	if name == "" || crm.NormalizeName(name) == "" {
 		return crm.Errorf(crm.EINVALID, "campaign.add_usage")
@@ -78,13 +79,13 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 	}
 	kv := map[string]string{}
 	for _, k := range a.Keys {
-		ck, ok := s.lex.campaignKeys[k]
+		ck, ok := s.words.campaignKeys[k]
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "campaign.bad_key", "key", k)
 		}
 		kv[ck] = strings.TrimSpace(a.KV[k])
 	}
-	kind, ok := s.lex.campaignKinds[strings.ToLower(strings.TrimSpace(kv["kind"]))]
+	kind, ok := s.words.campaignKinds[strings.ToLower(strings.TrimSpace(kv["kind"]))]
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "campaign.bad_kind", "value", kv["kind"])
 	}
@@ -100,13 +101,13 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 		if kv["currency"] != "" {
 			b += " " + kv["currency"]
 		}
-		amount, cur, err := parseMoney(b, s.cfg.Currency)
+		amount, cur, err := parseMoney(b, s.kit.Currency)
 		if err != nil {
 			return err
 		}
 		c.Budget, c.Currency, c.HasBudget = amount, cur, true
 	}
-	if err := s.planningStore().CreateCampaign(ctx, c); err != nil {
+	if err := s.store.CreateCampaign(ctx, c); err != nil {
 		return err
 	}
 	msg := r.T("campaign.saved", "name", c.Name, "kind", r.T("campaign.kind."+c.Kind), "date", r.FmtDate(c.Date))
@@ -115,14 +116,14 @@ func (s *Service) campaignAdd(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // findCampaign resolves a campaign by its exact name or a unique prefix.
-func (s *Service) findCampaign(ctx context.Context, name string) (*crm.Campaign, error) {
+func (s *service) findCampaign(ctx context.Context, name string) (*crm.Campaign, error) {
 	name = strings.TrimSpace(name)
-	if c, err := s.planningStore().CampaignByName(ctx, name); err == nil {
+	if c, err := s.store.CampaignByName(ctx, name); err == nil {
 		return c, nil
 	} else if !crm.IsNotFound(err) {
 		return nil, err
 	}
-	all, err := s.planningStore().Campaigns(ctx)
+	all, err := s.store.Campaigns(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func (s *Service) findCampaign(ctx context.Context, name string) (*crm.Campaign,
 }
 
 // campaignHead is a campaign's kind, date and city: "fair · 2027-03-10 · Plovdiv".
-func campaignHead(r *request, c *crm.Campaign) string {
+func campaignHead(r *core.Request, c *crm.Campaign) string {
 	parts := []string{r.T("campaign.kind." + c.Kind), r.FmtDate(c.Date)}
 	if c.City != "" {
 		parts = append(parts, c.City)
@@ -160,8 +161,8 @@ func campaignHead(r *request, c *crm.Campaign) string {
 
 // campaignLeads splits a campaign's leads into the clients the sender sees
 // and how many others there are.
-func (s *Service) campaignLeads(ctx context.Context, r *request, c *crm.Campaign) ([]crm.Lead, map[uint64]*crm.Client, int, error) {
-	leads, err := s.planningStore().CampaignLeads(ctx, c)
+func (s *service) campaignLeads(ctx context.Context, r *core.Request, c *crm.Campaign) ([]crm.Lead, map[uint64]*crm.Client, int, error) {
+	leads, err := s.store.CampaignLeads(ctx, c)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -186,7 +187,7 @@ func (s *Service) campaignLeads(ctx context.Context, r *request, c *crm.Campaign
 	return seen, clients, hidden, nil
 }
 
-func (s *Service) campaignShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Campaign) error {
+func (s *service) campaignShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Campaign) error {
 	leads, clients, hidden, err := s.campaignLeads(ctx, r, c)
 	if err != nil {
 		return err
@@ -225,7 +226,7 @@ type campaignFigures struct {
 // campaignFigures counts, for each lead from the day it came (or the
 // campaign's day, if earlier), its conversations and the deals opened,
 // won, and their revenue.
-func (s *Service) campaignFigures(ctx context.Context, r *request, c *crm.Campaign, leads []crm.Lead) (campaignFigures, error) {
+func (s *service) campaignFigures(ctx context.Context, r *core.Request, c *crm.Campaign, leads []crm.Lead) (campaignFigures, error) {
 	f := campaignFigures{Leads: len(leads), Revenue: amounts{}}
 	for _, l := range leads {
 		since := dates.Day(l.At, r.TZ)
@@ -246,7 +247,7 @@ func (s *Service) campaignFigures(ctx context.Context, r *request, c *crm.Campai
 		if n > 0 {
 			f.Talked++
 		}
-		deals, err := s.planningStore().DealFactsOf(ctx, l.ClientID)
+		deals, err := s.store.DealFactsOf(ctx, l.ClientID)
 		if err != nil {
 			return f, err
 		}
@@ -265,7 +266,7 @@ func (s *Service) campaignFigures(ctx context.Context, r *request, c *crm.Campai
 }
 
 // campaignReport answers "/campaign NAME report".
-func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Campaign) error {
+func (s *service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Campaign) error {
 	leads, _, hidden, err := s.campaignLeads(ctx, r, c)
 	if err != nil {
 		return err
@@ -277,7 +278,7 @@ func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *requ
 	lines := []string{
 		r.T("campaign.report.leads", "count", f.Leads),
 		r.T("campaign.report.talks", "count", f.Conversations, "leads", f.Talked),
-		r.T("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.cfg.Currency)),
+		r.T("campaign.report.deals", "opened", f.Opened, "won", f.Won, "revenue", f.Revenue.text(r.Lang, s.kit.Currency)),
 	}
 	if f.Leads > 0 {
 		lines = append(lines, r.T("campaign.report.conversion", "percent", core.Percent(f.Won, f.Leads)))
@@ -307,8 +308,8 @@ func (s *Service) campaignReport(ctx context.Context, w bot.ReplyWriter, r *requ
 }
 
 // campaignsCmd lists the campaigns, the latest first, with their leads.
-func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	all, err := s.planningStore().Campaigns(ctx)
+func (s *service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	all, err := s.store.Campaigns(ctx)
 	if err != nil {
 		return err
 	}
@@ -329,7 +330,7 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 		}
 		// The list shows every lead, seen or not: a count from the
 		// indexes, without reading the leads' clients.
-		n, err := s.planningStore().CampaignLeadCount(ctx, c)
+		n, err := s.store.CampaignLeadCount(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -342,8 +343,8 @@ func (s *Service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *reques
 }
 
 // leadCmd ties a client to a campaign: "/lead NAME campaign=\"…\"".
-func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	a := s.lex.splitKV(r.Command.Args)
+func (s *service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	a := core.SplitKV(r.Command.Args, s.kit.KeyWord)
 	var campName string
 	for _, k := range a.Keys {
 		switch {
@@ -365,7 +366,7 @@ func (s *Service) leadCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if err != nil {
 		return err
 	}
-	added, err := s.planningStore().AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: c.ID, At: r.Now, By: actor.PersonID}, actor)
+	added, err := s.store.AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: c.ID, At: r.Now, By: actor.PersonID}, actor)
 	if err != nil {
 		return err
 	}

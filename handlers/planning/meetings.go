@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 )
 
 // MeetingStore keeps meetings, the notices decided for them (reminders
-// before, outcome questions after) and the meeting settings.
+// before, outcome questions after) and the meeting settings. It
+// follows the rules every port shares (handlers/service.go).
 type MeetingStore interface {
 	// CreateMeeting stores m, giving it its id.
 	CreateMeeting(ctx context.Context, m *crm.Meeting) error
@@ -58,7 +59,7 @@ const (
 // meetingCmd: "/meeting NAME DATE TIME [: topic]", "/meeting" (the
 // meetings ahead), "/meeting cancel M-4", "/meeting settings [remind=1h]
 // [ask=1h]".
-func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return s.meetingsAhead(ctx, w, r)
@@ -99,10 +100,10 @@ func (s *Service) meetingCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return err
 	}
 	m := &crm.Meeting{ClientID: c.ID, PersonID: r.ForWhom(actor), At: at, Topic: topic, CreatedBy: r.Me.ID, CreatedAt: r.Now}
-	if err := s.planningStore().CreateMeeting(ctx, m); err != nil {
+	if err := s.store.CreateMeeting(ctx, m); err != nil {
 		return err
 	}
-	settings, err := s.planningStore().PlanningSettings(ctx)
+	settings, err := s.store.PlanningSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func splitTopic(rest string) (string, string) {
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 // meetingLine is one meeting in a list: "M-4 · 2026-12-03 14:30 · Acme: topic".
-func meetingLine(r *request, m *crm.Meeting, client string) string {
+func meetingLine(r *core.Request, m *crm.Meeting, client string) string {
 	line := m.Ref() + " · " + r.FmtTime(m.At)
 	if client != "" {
 		line += " · " + client
@@ -158,12 +159,12 @@ func meetingLine(r *request, m *crm.Meeting, client string) string {
 
 // visibleMeeting loads a meeting the sender may change: their own, or one
 // of a client they have rights over.
-func (s *Service) visibleMeeting(ctx context.Context, r *request, ref string) (*crm.Meeting, *crm.Client, error) {
+func (s *service) visibleMeeting(ctx context.Context, r *core.Request, ref string) (*crm.Meeting, *crm.Client, error) {
 	id, ok := core.ParseRef("M", ref)
 	if !ok {
 		return nil, nil, crm.Errorf(crm.EINVALID, "meeting.usage")
 	}
-	m, err := s.planningStore().Meeting(ctx, id)
+	m, err := s.store.Meeting(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
 			return nil, nil, crm.Errorf(crm.ENOTFOUND, "meeting.not_found", "id", crm.MeetingRef(id))
@@ -180,7 +181,7 @@ func (s *Service) visibleMeeting(ctx context.Context, r *request, ref string) (*
 	return m, c, nil
 }
 
-func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
+func (s *service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *core.Request, ref string) error {
 	m, c, err := s.visibleMeeting(ctx, r, ref)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *reque
 	if !m.CancelledAt.IsZero() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref()), Edit: r.Button})
 	}
-	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.Now; return nil })
+	m, err = s.store.UpdateMeeting(ctx, m.ID, func(m *crm.Meeting) error { m.CancelledAt = r.Now; return nil })
 	if err != nil {
 		return err
 	}
@@ -200,13 +201,13 @@ func (s *Service) meetingCancel(ctx context.Context, w bot.ReplyWriter, r *reque
 }
 
 // meetingsAhead lists the sender's meetings of the next 14 days.
-func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return err
 	}
 	var lines []string
-	ms, err := s.planningStore().MeetingsOf(ctx, owners, r.Today(), dates.AddDays(r.Today(), 15))
+	ms, err := s.store.MeetingsOf(ctx, owners, r.Today(), dates.AddDays(r.Today(), 15))
 	if err != nil {
 		return err
 	}
@@ -233,8 +234,8 @@ func (s *Service) meetingsAhead(ctx context.Context, w bot.ReplyWriter, r *reque
 
 // meetingSettings shows or (heads only) changes how long before a meeting
 // the reminder goes out and how long after its start the outcome is asked.
-func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	ps, err := s.planningStore().PlanningSettings(ctx)
+func (s *service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	ps, err := s.store.PlanningSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -242,12 +243,12 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 		if r.Me.Role != crm.RoleHead {
 			return crm.Errorf(crm.EFORBIDDEN, "meeting.settings_forbidden")
 		}
-		kv := s.lex.splitKV(words)
+		kv := core.SplitKV(words, s.kit.KeyWord)
 		if len(kv.Plain) > 0 || len(kv.Keys) == 0 {
 			return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
 		}
 		for _, k := range kv.Keys {
-			d, ok := s.lex.parseLead(kv.KV[k])
+			d, ok := s.words.parseLead(kv.KV[k])
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "meeting.bad_lead", "value", kv.KV[k])
 			}
@@ -260,7 +261,7 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 				return crm.Errorf(crm.EINVALID, "meeting.settings_usage")
 			}
 		}
-		if err := s.planningStore().SavePlanningSettings(ctx, ps); err != nil {
+		if err := s.store.SavePlanningSettings(ctx, ps); err != nil {
 			return err
 		}
 	}
@@ -273,7 +274,7 @@ func (s *Service) meetingSettings(ctx context.Context, w bot.ReplyWriter, r *req
 
 // parseLead reads "90m", "1h", "2h30m", "90" (minutes), "1ч", "30мин":
 // the other forms of "words.meeting.unit.m" and ".h" become m and h.
-func (lx *lexicon) parseLead(s string) (time.Duration, bool) {
+func (lx *words) parseLead(s string) (time.Duration, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = lx.leadUnits.Replace(s)
 	if s != "" && strings.Trim(s, "0123456789") == "" {
@@ -287,7 +288,7 @@ func (lx *lexicon) parseLead(s string) (time.Duration, bool) {
 }
 
 // fmtLead says a duration in hours and minutes.
-func fmtLead(r *request, d time.Duration) string {
+func fmtLead(r *core.Request, d time.Duration) string {
 	h, m := int(d.Hours()), int(d.Minutes())%60
 	switch {
 	case h == 0:
@@ -300,9 +301,9 @@ func fmtLead(r *request, d time.Duration) string {
 
 // meetingAgenda adds to /today the meetings of the day, with a button to
 // log the outcome.
-func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) meetingAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
-	ms, err := s.planningStore().MeetingsOf(ctx, owners, r.Today(), until)
+	ms, err := s.store.MeetingsOf(ctx, owners, r.Today(), until)
 	if err != nil {
 		return nil, err
 	}
@@ -330,8 +331,8 @@ func (s *Service) meetingAgenda(ctx context.Context, r *request, owners []uint64
 // meeting and the question about its outcome after it, each decided once
 // in the store (the meeting is marked in the same transaction) and then
 // delivered, with retries for a delivery that failed.
-func (s *Service) meetingJob(ctx context.Context, now time.Time) error {
-	ps := s.planningStore()
+func (s *service) meetingJob(ctx context.Context, now time.Time) error {
+	ps := s.store
 	settings, err := ps.PlanningSettings(ctx)
 	if err != nil {
 		return err
@@ -351,8 +352,8 @@ func (s *Service) meetingJob(ctx context.Context, now time.Time) error {
 
 // deliverMeetingNotice sends one reminder or question; it reports whether
 // it reached the person (or can never reach them).
-func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice) bool {
-	m, err := s.planningStore().Meeting(ctx, n.MeetingID)
+func (s *service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice) bool {
+	m, err := s.store.Meeting(ctx, n.MeetingID)
 	if err != nil {
 		return crm.IsNotFound(err)
 	}
@@ -364,7 +365,7 @@ func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice)
 	if err != nil {
 		return crm.IsNotFound(err)
 	}
-	loc, tz := s.personLocale(p)
+	loc, tz := s.kit.PersonLocale(p)
 	at := dates.FormatTime(m.At.In(tz), loc.Lang())
 	var rep bot.Reply
 	if n.Kind == "remind" {
@@ -377,19 +378,19 @@ func (s *Service) deliverMeetingNotice(ctx context.Context, n crm.MeetingNotice)
 	if m.Topic != "" {
 		rep.Text += "\n" + loc.T("meeting.topic", "topic", m.Topic)
 	}
-	if s.notifier == nil {
+	if s.kit.Notifier == nil {
 		return true
 	}
-	ok := s.notify(ctx, p, rep)
+	ok := s.kit.Notify(ctx, p, rep)
 	if !ok {
-		s.log.Warn("meeting notice not delivered", "meeting", m.Ref(), "kind", n.Kind, "person", p.ID)
+		s.kit.Log.Warn("meeting notice not delivered", "meeting", m.Ref(), "kind", n.Kind, "person", p.ID)
 	}
 	return ok
 }
 
 // meetingWhen reads the date and time that end words ("… friday 14:30",
 // "… next monday 9:00"): the time, and where the words before the date end.
-func meetingWhen(r *request, words []string) (time.Time, int, error) {
+func meetingWhen(r *core.Request, words []string) (time.Time, int, error) {
 	hh, mm, ok := dates.ParseClock(words[len(words)-1])
 	if !ok {
 		return time.Time{}, 0, crm.Errorf(crm.EINVALID, "meeting.bad_time", "value", words[len(words)-1])
@@ -420,7 +421,7 @@ func meetingWhen(r *request, words []string) (time.Time, int, error) {
 // meetingMove: "/meeting move M-4 DATE TIME" sets a new time. The reminder
 // and the outcome question follow the new time; an invited client gets the
 // changed invitation with a higher SEQUENCE.
-func (s *Service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+func (s *service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
 	at, nameEnd, err := meetingWhen(r, words)
 	if err != nil {
 		return err
@@ -435,7 +436,7 @@ func (s *Service) meetingMove(ctx context.Context, w bot.ReplyWriter, r *request
 	if !m.CancelledAt.IsZero() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("meeting.already_cancelled", "id", m.Ref())})
 	}
-	m, err = s.planningStore().UpdateMeeting(ctx, m.ID, func(x *crm.Meeting) error {
+	m, err = s.store.UpdateMeeting(ctx, m.ID, func(x *crm.Meeting) error {
 		x.At, x.RemindedAt, x.AskedAt = at, time.Time{}, time.Time{}
 		if !x.InvitedAt.IsZero() {
 			x.Sequence++

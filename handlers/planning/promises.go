@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"accountbot/handlers/core"
 )
 
-// PromiseStore keeps contract promises (P-n) with their history.
+// PromiseStore keeps contract promises (P-n) with their history. It
+// follows the rules every port shares (handlers/service.go).
 type PromiseStore interface {
 	// CreatePromise stores p, a promise of an existing client, giving it
 	// the next promise id (never reused) and its history entry; an
@@ -38,7 +39,7 @@ var promiseKeys = []string{"contract", "from"}
 // promiseCmd: "/promise NAME: TEXT by DATE [contract=REF] [from=client]",
 // "/promise done P-3", "/promise P-3", "/promise NAME" (the client's
 // promises).
-func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "promise.usage")
@@ -60,7 +61,7 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 			return s.promiseShow(ctx, w, r, id)
 		}
 	}
-	name, text, ok := splitNameText(r.Command.Rest)
+	name, text, ok := bot.CutName(r.Command.Rest)
 	if !ok {
 		c, err := r.Client(ctx, r.Command.Rest)
 		if err != nil {
@@ -68,8 +69,8 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 		return s.promiseList(ctx, w, r, c)
 	}
-	text, kv := core.TakeKeys(text, s.lex.promiseKeys)
-	body, due, ok := cutMarker(" "+text, r.Words("list.promise_due_by")...)
+	text, kv := core.TakeKeys(text, s.words.promiseKeys)
+	body, due, ok := core.CutMarker(" "+text, r.Words("list.promise_due_by")...)
 	body = strings.TrimSpace(body)
 	if !ok || body == "" {
 		return crm.Errorf(crm.EINVALID, "promise.usage")
@@ -97,7 +98,7 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	p := &crm.Promise{ClientID: c.ID, Text: body, Due: day, Contract: kv["contract"], FromClient: fromClient,
 		CreatedBy: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, CreatedAt: r.Now}
-	if err := s.planningStore().CreatePromise(ctx, p); err != nil {
+	if err := s.store.CreatePromise(ctx, p); err != nil {
 		return err
 	}
 	key := "promise.saved"
@@ -115,8 +116,8 @@ func (s *Service) promiseCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 }
 
 // visiblePromise loads a promise of a client the sender sees.
-func (s *Service) visiblePromise(ctx context.Context, r *request, id uint64) (*crm.Promise, *crm.Client, error) {
-	p, err := s.planningStore().Promise(ctx, id)
+func (s *service) visiblePromise(ctx context.Context, r *core.Request, id uint64) (*crm.Promise, *crm.Client, error) {
+	p, err := s.store.Promise(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
 			return nil, nil, crm.Errorf(crm.ENOTFOUND, "promise.not_found", "id", crm.PromiseRef(id))
@@ -130,7 +131,7 @@ func (s *Service) visiblePromise(ctx context.Context, r *request, id uint64) (*c
 	return p, c, nil
 }
 
-func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	p, c, err := s.visiblePromise(ctx, r, id)
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request
 	if !p.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_done", "id", p.Ref(), "date", r.FmtDate(p.DoneAt)), Edit: r.Button})
 	}
-	done, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
+	done, err := s.store.UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
 		p.DoneAt, p.DoneBy = r.Now, actor.PersonID
 		return nil
 	})
@@ -156,7 +157,7 @@ func (s *Service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *request
 	return w.Reply(ctx, bot.Reply{Text: msg, Edit: r.Button})
 }
 
-func (s *Service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	p, c, err := s.visiblePromise(ctx, r, id)
 	if err != nil {
 		return err
@@ -168,7 +169,7 @@ func (s *Service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *reque
 	if p.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_open", "id", p.Ref())})
 	}
-	if _, err := s.planningStore().UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
+	if _, err := s.store.UpdatePromise(ctx, id, *actor, r.Now, func(p *crm.Promise) error {
 		p.DoneAt, p.DoneBy = time.Time{}, 0
 		return nil
 	}); err != nil {
@@ -178,7 +179,7 @@ func (s *Service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *reque
 }
 
 // promiseState says where a promise stands: kept, broken, due today, open.
-func promiseState(r *request, p *crm.Promise) string {
+func promiseState(r *core.Request, p *crm.Promise) string {
 	switch {
 	case !p.Open() && p.BrokenAt(r.Now):
 		return r.T("promise.state.kept_late", "date", r.FmtDate(p.DoneAt))
@@ -193,7 +194,7 @@ func promiseState(r *request, p *crm.Promise) string {
 }
 
 // promiseLine is one promise in a list.
-func promiseLine(r *request, p *crm.Promise, client string) string {
+func promiseLine(r *core.Request, p *crm.Promise, client string) string {
 	line := p.Ref() + " · " + r.FmtDate(p.Due) + " · "
 	if client != "" {
 		line += client + ": "
@@ -208,7 +209,7 @@ func promiseLine(r *request, p *crm.Promise, client string) string {
 	return line + " — " + promiseState(r, p)
 }
 
-func (s *Service) promiseShow(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) promiseShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	p, c, err := s.visiblePromise(ctx, r, id)
 	if err != nil {
 		return err
@@ -232,8 +233,8 @@ func (s *Service) promiseShow(ctx context.Context, w bot.ReplyWriter, r *request
 	return w.Reply(ctx, rep)
 }
 
-func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
-	ps, err := s.planningStore().ClientPromises(ctx, c.ID)
+func (s *service) promiseList(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client) error {
+	ps, err := s.store.ClientPromises(ctx, c.ID)
 	if err != nil {
 		return err
 	}
@@ -252,7 +253,7 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 	})
 	var lines []string
 	pg := r.Page(30)
-	shown, more := core.PageOf(r.Request, ps, pg)
+	shown, more := core.PageOf(r, ps, pg)
 	for i := range shown {
 		lines = append(lines, "• "+promiseLine(r, &shown[i], ""))
 	}
@@ -263,10 +264,10 @@ func (s *Service) promiseList(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // promiseAgenda adds to /today the open promises due today or broken.
-func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) promiseAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
 	names := map[uint64]string{}
-	ps, err := s.planningStore().OpenPromises(ctx, owners, until)
+	ps, err := s.store.OpenPromises(ctx, owners, until)
 	if err != nil {
 		return nil, err
 	}
@@ -293,8 +294,8 @@ func (s *Service) promiseAgenda(ctx context.Context, r *request, owners []uint64
 
 // promiseCardSection adds the open promises (broken ones marked) and the
 // promises broken in the last 12 months to the client card.
-func (s *Service) promiseCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
-	ps, err := s.planningStore().ClientPromises(ctx, c.ID)
+func (s *service) promiseCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
+	ps, err := s.store.ClientPromises(ctx, c.ID)
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}

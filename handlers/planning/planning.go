@@ -1,4 +1,17 @@
-package handlers
+// Package planning is the account-planning family: the audience analysis
+// (/segments), contact plans and relationship plan notes (/plan), meetings
+// with their reminders, outcome questions and e-mailed invitations
+// (/meeting), campaigns and their leads (/campaign, /campaigns, /lead),
+// payment reliability (/reliability, /payment), competitors (/competitor,
+// /competitors) and contract promises (/promise); with their lines in
+// /today, on the client card, in digests, in the calendar feed and in a
+// client's export. Its words are in i18n/locales/{en,bg}/planning.toml;
+// its data goes through Store. It registers itself with Register and meets
+// other families only through the hooks of handlers/core: invitations go
+// out through the service's mailer (core.Kit.SendMeeting). /next, on the
+// same help page, is the service's (it phrases its advice with the
+// language model).
+package planning
 
 import (
 	"context"
@@ -13,9 +26,45 @@ import (
 	"accountbot/handlers/core"
 )
 
+// Store is the planning family's port: its own records (contact plans,
+// meetings, promises, campaigns, payments, competitors, the audience
+// rows), and the few reads of other families' records it weighs: clients
+// and people, the client's claims, deals and conversations (37 methods of
+// its own ports, 7 reads).
+type Store interface {
+	ContactPlanStore
+	MeetingStore
+	PromiseStore
+	CampaignStore
+	ReliabilityStore
+	CompetitorStore
+	SegmentStore
+	// Client returns the client with id, or crm.ErrNotFound.
+	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+	// Person returns the person with id, or crm.ErrNotFound.
+	Person(ctx context.Context, id uint64) (*crm.Person, error)
+	// ClientClaims returns every claim of the client, oldest first
+	// (reliability weighs them).
+	ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error)
+	// DealFactsOf returns the facts of the client's deals (reliability
+	// and campaign reports weigh them), by deal id.
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+	// ClosedDeals calls fn with the summary of every deal of the owners
+	// won or lost in [from, to) (a zero time leaves that end open), owner
+	// by owner and oldest first, until fn returns false; fn must not call
+	// the store (competitors count the deals lost to them).
+	ClosedDeals(ctx context.Context, owners []uint64, from, to time.Time, fn func(*crm.Deal) bool) error
+	// Conversations returns up to limit (0: all) of the client's
+	// conversations, newest first (a campaign's report counts them).
+	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
+}
+
 // ContactPlanStore keeps contact plans (how often a client is to be
-// touched) and relationship plan notes (see the rules shared by every port
-// in service.go).
+// touched) and relationship plan notes. It follows the rules every port
+// shares (handlers/service.go).
 type ContactPlanStore interface {
 	// SetContactPlan stores p as its client's contact plan (one per
 	// client), with a history entry by by; a plan with a zero cadence
@@ -39,62 +88,69 @@ type ContactPlanStore interface {
 	PlanNotes(ctx context.Context, client uint64) ([]*crm.PlanNote, error)
 }
 
-// PlanningStore is the planning family's ports together (contact plans,
-// meetings, promises, campaigns, reliability, competitors), each declared
-// beside the commands that use it; planningStore gives it to the files
-// that use several.
-type PlanningStore interface {
-	ContactPlanStore
-	MeetingStore
-	PromiseStore
-	CampaignStore
-	ReliabilityStore
-	CompetitorStore
-	// DealFactsOf is DealStore's: drafts, health and campaigns weigh a
-	// client's deals.
-	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+// service answers the planning family's commands and hooks.
+type service struct {
+	kit   *core.Kit
+	store Store
+	words *words
+	// staleReview is how long without an edit or confirmation makes a
+	// client record stale (reliability's record factor).
+	staleReview time.Duration
 }
 
-// registerPlanning adds account planning and market intelligence: audience
-// analysis, contact and relationship plans, meetings, campaigns,
-// reliability, competitors, contract promises and recommendations, with
-// their lines in /today, on the client card and in the scheduler.
-func (s *Service) registerPlanning() {
-	defer s.inFamily("planning")()
-	s.add(&spec{name: "segments", minRole: crm.RoleManager, run: s.segmentsCmd})
-	s.add(&spec{name: "plan", minRole: crm.RoleManager, run: s.planCmd})
-	s.add(&spec{name: "meeting", minRole: crm.RoleManager, run: s.meetingCmd})
-	s.add(&spec{name: "campaign", minRole: crm.RoleManager, run: s.campaignCmd})
-	s.add(&spec{name: "campaigns", minRole: crm.RoleManager, run: s.campaignsCmd})
-	s.add(&spec{name: "lead", minRole: crm.RoleManager, run: s.leadCmd})
-	s.add(&spec{name: "reliability", minRole: crm.RoleManager, run: s.reliabilityCmd})
-	s.add(&spec{name: "payment", minRole: crm.RoleManager, run: s.paymentCmd})
-	s.add(&spec{name: "competitor", minRole: crm.RoleManager, run: s.competitorCmd})
-	s.add(&spec{name: "competitors", minRole: crm.RoleManager, run: s.competitorsCmd})
-	s.add(&spec{name: "promise", minRole: crm.RoleManager, run: s.promiseCmd})
-	s.add(&spec{name: "next", minRole: crm.RoleManager, run: s.nextCmd})
-	s.agenda = append(s.agenda, s.touchAgenda, s.promiseAgenda, s.meetingAgenda)
-	s.card = append(s.card, s.planCardSection, s.promiseCardSection, s.reliabilityCardSection, s.nextCardSection)
-	s.jobs = append(s.jobs, core.Job{Name: "planning.meetings", Run: s.meetingJob})
-	s.addDigestSection("planning", s.planningDigest)
-	s.addClientSection("planning", s.planningExport)
+// Register adds account planning and market intelligence to the service
+// behind reg: audience analysis, contact and relationship plans,
+// meetings, campaigns, reliability, competitors and contract promises,
+// with their lines in /today, on the client card, in digests, in the
+// calendar feed and in a client's export, and the meetings' reminders in
+// the scheduler. staleReview is the service's Config.StaleReview. The
+// caller adds /next to the same help page after it.
+func Register(reg core.Registry, st Store, staleReview time.Duration) {
+	s := &service{kit: reg.Kit(), store: st, staleReview: staleReview}
+	var missing []string
+	s.words, missing = newWords(s.kit.Catalog)
+	core.FailMissing(reg, "planning", missing)
+	defer reg.Family("planning")()
+	for _, sp := range []*core.Spec{
+		{Name: "segments", Run: s.segmentsCmd},
+		{Name: "plan", Run: s.planCmd},
+		{Name: "meeting", Run: s.meetingCmd},
+		{Name: "campaign", Run: s.campaignCmd},
+		{Name: "campaigns", Run: s.campaignsCmd},
+		{Name: "lead", Run: s.leadCmd},
+		{Name: "reliability", Run: s.reliabilityCmd},
+		{Name: "payment", Run: s.paymentCmd},
+		{Name: "competitor", Run: s.competitorCmd},
+		{Name: "competitors", Run: s.competitorsCmd},
+		{Name: "promise", Run: s.promiseCmd},
+	} {
+		sp.MinRole = crm.RoleManager
+		reg.Add(sp)
+	}
+	reg.AddAgenda(s.touchAgenda)
+	reg.AddAgenda(s.promiseAgenda)
+	reg.AddAgenda(s.meetingAgenda)
+	reg.AddCardSection(s.planCardSection)
+	reg.AddCardSection(s.promiseCardSection)
+	reg.AddCardSection(s.reliabilityCardSection)
+	reg.AddJob(core.Job{Name: "planning.meetings", Run: s.meetingJob})
+	reg.AddDigestSection("planning", s.planningDigest)
+	reg.AddClientRecords("planning", s.planningExport)
+	reg.AddCalendar(s.calendar)
 }
-
-// planningStore is the store's planning part.
-func (s *Service) planningStore() PlanningStore { return s.store }
 
 // planCmd: "/plan NAME", "/plan NAME every 2w #call [until DATE]",
 // "/plan NAME goal|risk|person: TEXT", "/plan NAME off", "/plan NAME drop N".
-func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) planCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	rest := strings.TrimSpace(r.Command.Rest)
 	if rest == "" {
 		return crm.Errorf(crm.EINVALID, "plan.usage")
 	}
 	// A relationship plan note: "NAME goal: TEXT".
-	if head, text, ok := splitNameText(rest); ok {
+	if head, text, ok := bot.CutName(rest); ok {
 		words := bot.Split(head)
 		if n := len(words); n >= 2 {
-			if kind, ok := s.lex.planNoteKinds[strings.ToLower(strings.TrimSpace(words[n-1]))]; ok {
+			if kind, ok := s.words.planNoteKinds[strings.ToLower(strings.TrimSpace(words[n-1]))]; ok {
 				return s.planNote(ctx, w, r, strings.Join(words[:n-1], " "), kind, text)
 			}
 		}
@@ -115,7 +171,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 				return s.planDrop(ctx, w, r, strings.Join(words[:i], " "), id)
 			}
 		}
-		if cad, n := crm.ParseCadence(words[i:], s.lex.cadence); n > 0 {
+		if cad, n := crm.ParseCadence(words[i:], s.words.cadence); n > 0 {
 			return s.planSet(ctx, w, r, strings.Join(words[:i], " "), cad, words[i+n:])
 		}
 	}
@@ -132,7 +188,7 @@ func (s *Service) planCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 // looksLikePlan reports whether words hold something meant as a cadence
 // that was not understood ("every fortnight-ish"), so the answer is the
 // usage rather than "no such client".
-func looksLikePlan(r *request, words []string) bool {
+func looksLikePlan(r *core.Request, words []string) bool {
 	for _, w := range words {
 		if r.Is(w, "list.plan_every") || strings.HasPrefix(w, "#") {
 			return true
@@ -143,11 +199,11 @@ func looksLikePlan(r *request, words []string) bool {
 
 // planSet sets (or, with a zero cadence, stops) a contact plan; extra are
 // the words after the cadence: #channel and "until DATE".
-func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, name string, cad crm.Cadence, extra []string) error {
-	text, tags := s.lex.takeTags(strings.Join(extra, " "))
+func (s *service) planSet(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string, cad crm.Cadence, extra []string) error {
+	text, tags := core.TakeTags(strings.Join(extra, " "), s.words.channels)
 	var until time.Time
 	if strings.TrimSpace(text) != "" {
-		before, due, ok := cutMarker(" "+text, r.Words("list.plan_until")...)
+		before, due, ok := core.CutMarker(" "+text, r.Words("list.plan_until")...)
 		if strings.TrimSpace(before) != "" {
 			return crm.Errorf(crm.EINVALID, "plan.usage")
 		}
@@ -174,7 +230,7 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 	if len(tags) == 1 {
 		p.Channel = tags[0]
 	}
-	old, err := s.planningStore().SetContactPlan(ctx, p, actor)
+	old, err := s.store.SetContactPlan(ctx, p, actor)
 	if err != nil {
 		return err
 	}
@@ -196,7 +252,7 @@ func (s *Service) planSet(ctx context.Context, w bot.ReplyWriter, r *request, na
 }
 
 // cadenceText says a cadence in words: "every 2 weeks", "monthly".
-func cadenceText(r *request, c crm.Cadence) string {
+func cadenceText(r *core.Request, c crm.Cadence) string {
 	switch {
 	case c.Months == 1:
 		return r.T("cadence.monthly")
@@ -215,7 +271,7 @@ func cadenceText(r *request, c crm.Cadence) string {
 }
 
 // planText says a whole plan: "every 2 weeks #call until 2027-06-30".
-func planText(r *request, p *crm.ContactPlan) string {
+func planText(r *core.Request, p *crm.ContactPlan) string {
 	s := cadenceText(r, p.Every)
 	if p.Channel != "" {
 		s += " #" + r.T("channel."+p.Channel)
@@ -226,7 +282,7 @@ func planText(r *request, p *crm.ContactPlan) string {
 	return s
 }
 
-func (s *Service) planNote(ctx context.Context, w bot.ReplyWriter, r *request, name string, kind crm.PlanNoteKind, text string) error {
+func (s *service) planNote(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string, kind crm.PlanNoteKind, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "plan.usage")
@@ -239,19 +295,19 @@ func (s *Service) planNote(ctx context.Context, w bot.ReplyWriter, r *request, n
 		return err
 	}
 	n := &crm.PlanNote{ClientID: c.ID, Kind: kind, Text: text, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, At: r.Now}
-	if err := s.planningStore().AddPlanNote(ctx, n); err != nil {
+	if err := s.store.AddPlanNote(ctx, n); err != nil {
 		return err
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.T("plan.note_saved", "name", c.Name, "kind", r.T("plan.kind."+string(kind)), "id", n.ID),
 		Buttons: [][]bot.Button{{{Label: r.T("button.plan"), Data: "/plan " + core.ClientRef(c)}}}})
 }
 
-func (s *Service) planDrop(ctx context.Context, w bot.ReplyWriter, r *request, name string, id uint64) error {
+func (s *service) planDrop(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string, id uint64) error {
 	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
 	}
-	n, err := s.planningStore().DropPlanNote(ctx, c.ID, id, actor, r.Now)
+	n, err := s.store.DropPlanNote(ctx, c.ID, id, actor, r.Now)
 	if crm.IsNotFound(err) {
 		return crm.Errorf(crm.ENOTFOUND, "plan.note_not_found", "id", id, "name", c.Name)
 	}
@@ -264,8 +320,8 @@ func (s *Service) planDrop(ctx context.Context, w bot.ReplyWriter, r *request, n
 // planShow answers "/plan NAME": the contact plan with its next touch,
 // then the relationship plan notes by kind, with dates and authors, and
 // the meetings ahead.
-func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client) error {
-	ps := s.planningStore()
+func (s *service) planShow(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client) error {
+	ps := s.store
 	p, err := ps.ContactPlan(ctx, c.ID)
 	if err != nil {
 		return err
@@ -326,7 +382,7 @@ func (s *Service) planShow(ctx context.Context, w bot.ReplyWriter, r *request, c
 }
 
 // touchLine says when the next touch is due and whether it is late.
-func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) string {
+func (s *service) touchLine(r *core.Request, p *crm.ContactPlan, c *crm.Client) string {
 	if !p.ActiveOn(r.Today()) {
 		return r.T("plan.ended", "date", r.FmtDate(p.Until))
 	}
@@ -345,10 +401,9 @@ func (s *Service) touchLine(r *request, p *crm.ContactPlan, c *crm.Client) strin
 	return line
 }
 
-// PlanningItem is one due or overdue piece of planned work: a contact
-// planned by a contact plan, a contract promise, or a meeting. Digests
-// read them through PlanningDue.
-type PlanningItem struct {
+// Item is one due or overdue piece of planned work: a contact planned by
+// a contact plan, a contract promise, or a meeting.
+type Item struct {
 	// Kind is "touch", "promise" or "meeting".
 	Kind     string
 	Ref      string
@@ -363,24 +418,24 @@ type PlanningItem struct {
 	Channel string
 }
 
-// PlanningDue returns the planned work of the owners due before until,
-// soonest first: contacts due by their contact plans (at midnight of the
-// due day in loc), open contract promises and meetings not cancelled from
-// today on. It is what digests show of planning (planningDigest).
-func (s *Service) PlanningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
-	out, err := s.planningDue(ctx, owners, now, until, loc)
+// Due returns the planned work of the owners due before until, soonest
+// first: contacts due by their contact plans (at midnight of the due day
+// in loc), open contract promises and meetings not cancelled from today
+// on. It is what digests show of planning (planningDigest).
+func Due(ctx context.Context, st Store, owners []uint64, now, until time.Time, loc *time.Location) ([]Item, error) {
+	out, err := due(ctx, st, owners, now, until, loc)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.planningNames(ctx, out); err != nil {
+	if err := itemNames(ctx, st, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// planningNames fills in the client names of the promises and meetings
-// among items, in one read.
-func (s *Service) planningNames(ctx context.Context, items []PlanningItem) error {
+// itemNames fills in the client names of the promises and meetings among
+// items, in one read.
+func itemNames(ctx context.Context, st Store, items []Item) error {
 	var ids []uint64
 	for i := range items {
 		if items[i].Client == "" {
@@ -390,7 +445,7 @@ func (s *Service) planningNames(ctx context.Context, items []PlanningItem) error
 	if len(ids) == 0 {
 		return nil
 	}
-	names, err := s.store.ClientNames(ctx, ids)
+	names, err := st.ClientNames(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -402,20 +457,19 @@ func (s *Service) planningNames(ctx context.Context, items []PlanningItem) error
 	return nil
 }
 
-// planningDue is PlanningDue without the names of the promises' and
-// meetings' clients (a contact's name comes with its client), so that a
-// digest reads names only for the lines it shows.
-func (s *Service) planningDue(ctx context.Context, owners []uint64, now, until time.Time, loc *time.Location) ([]PlanningItem, error) {
-	ps := s.planningStore()
+// due is Due without the names of the promises' and meetings' clients (a
+// contact's name comes with its client), so that a digest reads names
+// only for the lines it shows.
+func due(ctx context.Context, st Store, owners []uint64, now, until time.Time, loc *time.Location) ([]Item, error) {
 	today := dates.Day(now, loc)
-	var out []PlanningItem
+	var out []Item
 	for _, o := range owners {
-		err := ps.PlannedClients(ctx, []uint64{o}, func(p *crm.ContactPlan, c *crm.Client) bool {
+		err := st.PlannedClients(ctx, []uint64{o}, func(p *crm.ContactPlan, c *crm.Client) bool {
 			if !p.ActiveOn(today) {
 				return true
 			}
 			if next := p.NextTouch(c.LastTouch, loc); next.Before(until) {
-				out = append(out, PlanningItem{Kind: "touch", ClientID: c.ID, Client: c.Name, OwnerID: o, Due: next,
+				out = append(out, Item{Kind: "touch", ClientID: c.ID, Client: c.Name, OwnerID: o, Due: next,
 					Overdue: next.Before(today), Channel: p.Channel})
 			}
 			return true
@@ -423,21 +477,21 @@ func (s *Service) planningDue(ctx context.Context, owners []uint64, now, until t
 		if err != nil {
 			return nil, err
 		}
-		proms, err := ps.OpenPromises(ctx, []uint64{o}, until)
+		proms, err := st.OpenPromises(ctx, []uint64{o}, until)
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range proms {
-			out = append(out, PlanningItem{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: o, Due: p.Due,
+			out = append(out, Item{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: o, Due: p.Due,
 				Overdue: p.Due.Before(today), Text: p.Text})
 		}
-		ms, err := ps.MeetingsOf(ctx, []uint64{o}, today, until)
+		ms, err := st.MeetingsOf(ctx, []uint64{o}, today, until)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range ms {
 			if m.CancelledAt.IsZero() {
-				out = append(out, PlanningItem{Kind: "meeting", Ref: m.Ref(), ClientID: m.ClientID, OwnerID: o, Due: m.At, Text: m.Topic})
+				out = append(out, Item{Kind: "meeting", Ref: m.Ref(), ClientID: m.ClientID, OwnerID: o, Due: m.At, Text: m.Topic})
 			}
 		}
 	}
@@ -448,20 +502,20 @@ func (s *Service) planningDue(ctx context.Context, owners []uint64, now, until t
 // planningDigest is the digest's section of planned work: contacts due by
 // contact plans, promises due or broken, and today's meetings of the
 // people the digest covers; overdue items go to the "needs you" list.
-func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	items, err := s.planningDue(ctx, sc.Owners, sc.Now, dates.AddDays(sc.Today(), 1), sc.TZ)
+func (s *service) planningDigest(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
+	items, err := due(ctx, s.store, sc.Owners, sc.Now, dates.AddDays(sc.Today(), 1), sc.TZ)
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
 	if sc.Full {
 		// The detailed digest shows every item that is not overdue.
-		var shown []PlanningItem
+		var shown []Item
 		for _, it := range items {
 			if !it.Overdue {
 				shown = append(shown, it)
 			}
 		}
-		if err := s.planningNames(ctx, shown); err != nil {
+		if err := itemNames(ctx, s.store, shown); err != nil {
 			return nil, err
 		}
 		j := 0
@@ -473,7 +527,7 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 		}
 	}
 	var touches, late, promises, broken, meetings int
-	part := &digestPart{}
+	part := &core.DigestPart{}
 	for _, it := range items {
 		switch it.Kind {
 		case "touch":
@@ -496,8 +550,8 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 			if it.Client == "" {
 				it.Client = client
 			}
-			line := planningItemLine(sc.request, it)
-			if !sc.personal() && it.OwnerID != sc.Subject.ID {
+			line := planningItemLine(sc.Request, it)
+			if !sc.Personal() && it.OwnerID != sc.Subject.ID {
 				line += " (" + sc.PersonName(it.OwnerID) + ")"
 			}
 			return line
@@ -516,7 +570,7 @@ func (s *Service) planningDigest(ctx context.Context, sc *digestScope) (*digestP
 }
 
 // planningItemLine writes one item of planned work.
-func planningItemLine(r *request, it PlanningItem) string {
+func planningItemLine(r *core.Request, it Item) string {
 	switch it.Kind {
 	case "touch":
 		ch := ""
@@ -532,10 +586,10 @@ func planningItemLine(r *request, it PlanningItem) string {
 
 // touchAgenda adds to /today the contacts due or overdue by the owners'
 // contact plans.
-func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) touchAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
 	today := r.Today()
-	err := s.planningStore().PlannedClients(ctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
+	err := s.store.PlannedClients(ctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
 		o := c.OwnerID
 		if !p.ActiveOn(today) {
 			return true
@@ -567,8 +621,8 @@ func (s *Service) touchAgenda(ctx context.Context, r *request, owners []uint64, 
 }
 
 // planCardSection adds the contact plan and the next touch to the card.
-func (s *Service) planCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
-	p, err := s.planningStore().ContactPlan(ctx, c.ID)
+func (s *service) planCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
+	p, err := s.store.ContactPlan(ctx, c.ID)
 	if err != nil || p == nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"accountbot/crm"

@@ -1,4 +1,4 @@
-package handlers_test
+package planning_test
 
 import (
 	"context"
@@ -42,8 +42,17 @@ var (
 	segErr  error
 )
 
+// TestMain removes the benchmark's company after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if segDir != "" {
+		os.RemoveAll(segDir)
+	}
+	os.Exit(code)
+}
+
 // segmentsData generates the company into a data directory once per test
-// binary, with the store's bulk loader (people, clients, claims) and the
+// binary (removed by TestMain), with the store's bulk loader (people, clients, claims) and the
 // pipeline's batched import (deals, so their indexes are the real ones).
 func segmentsData(b *testing.B) string {
 	b.Helper()
@@ -53,9 +62,6 @@ func segmentsData(b *testing.B) string {
 		if segErr != nil {
 			return
 		}
-		dataMu.Lock()
-		dataDirs[company{people: -1}] = segDir // not a generated company: removed with them
-		dataMu.Unlock()
 		st, err := store.Open(store.Options{Dir: filepath.Join(segDir, "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			segErr = err
@@ -141,6 +147,9 @@ func segmentsData(b *testing.B) string {
 	}
 	return segDir
 }
+
+// cities are where the benchmark's clients are.
+var cities = []string{"Sofia", "Plovdiv", "Varna", "Burgas", "Ruse", "Stara Zagora"}
 
 // benchBase is "now" in the audience benchmark.
 var benchBase = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)

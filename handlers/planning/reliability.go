@@ -1,4 +1,4 @@
-package handlers
+package planning
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 )
 
 // ReliabilityStore keeps how clients paid and the weights of the
-// reliability model.
+// reliability model. It follows the rules every port shares
+// (handlers/service.go).
 type ReliabilityStore interface {
 	// AddPayment records how the client paid one invoice, giving p its id.
 	AddPayment(ctx context.Context, p *crm.Payment) error
@@ -31,9 +32,9 @@ type ReliabilityStore interface {
 const trendDays = 90
 
 // reliabilityFacts gathers what the score of one client is computed from.
-func (s *Service) reliabilityFacts(ctx context.Context, c *crm.Client) (crm.ReliabilityFacts, error) {
-	ps := s.planningStore()
-	f := crm.ReliabilityFacts{Client: c, StaleReview: s.cfg.StaleReview}
+func (s *service) reliabilityFacts(ctx context.Context, c *crm.Client) (crm.ReliabilityFacts, error) {
+	ps := s.store
+	f := crm.ReliabilityFacts{Client: c, StaleReview: s.staleReview}
 	var err error
 	if f.Payments, err = ps.Payments(ctx, c.ID); err != nil {
 		return f, err
@@ -62,12 +63,12 @@ func (s *Service) reliabilityFacts(ctx context.Context, c *crm.Client) (crm.Reli
 }
 
 // reliabilityNow returns the client's score now and trendDays ago.
-func (s *Service) reliabilityNow(ctx context.Context, r *request, c *crm.Client) (now, before crm.Reliability, err error) {
+func (s *service) reliabilityNow(ctx context.Context, r *core.Request, c *crm.Client) (now, before crm.Reliability, err error) {
 	f, err := s.reliabilityFacts(ctx, c)
 	if err != nil {
 		return now, before, err
 	}
-	w, err := s.planningStore().ReliabilityWeights(ctx)
+	w, err := s.store.ReliabilityWeights(ctx)
 	if err != nil {
 		return now, before, err
 	}
@@ -75,7 +76,7 @@ func (s *Service) reliabilityNow(ctx context.Context, r *request, c *crm.Client)
 }
 
 // reliabilityCmd: "/reliability NAME", "/reliability settings [factor=N…|reset]".
-func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "reliability.usage")
@@ -114,7 +115,7 @@ func (s *Service) reliabilityCmd(ctx context.Context, w bot.ReplyWriter, r *requ
 }
 
 // trendLine compares the score with the one trendDays ago.
-func trendLine(r *request, now, before crm.Reliability) string {
+func trendLine(r *core.Request, now, before crm.Reliability) string {
 	date := r.FmtDate(r.Now.AddDate(0, 0, -trendDays))
 	if !before.Enough {
 		return r.T("reliability.trend_none", "date", date)
@@ -123,7 +124,7 @@ func trendLine(r *request, now, before crm.Reliability) string {
 }
 
 // factorLine explains one factor: its points and the facts behind them.
-func factorLine(r *request, f crm.Factor, scored bool) string {
+func factorLine(r *core.Request, f crm.Factor, scored bool) string {
 	name := r.T("reliability.factor." + f.Name)
 	args := []any{}
 	for k, v := range f.Facts {
@@ -158,8 +159,8 @@ func factorLine(r *request, f crm.Factor, scored bool) string {
 }
 
 // reliabilitySettings shows the weights or (heads only) changes them.
-func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	ps := s.planningStore()
+func (s *service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	ps := s.store
 	cur, err := ps.ReliabilityWeights(ctx)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 		} else {
 			for _, wd := range words {
 				k, v, ok := strings.Cut(wd, "=")
-				f, known := s.lex.factors[strings.ToLower(strings.TrimSpace(k))]
+				f, known := s.words.factors[strings.ToLower(strings.TrimSpace(k))]
 				if !ok || !known {
 					return crm.Errorf(crm.EINVALID, "reliability.settings_usage")
 				}
@@ -215,8 +216,8 @@ func (s *Service) reliabilitySettings(ctx context.Context, w bot.ReplyWriter, r 
 
 // paymentCmd records how a client paid an invoice:
 // "/payment NAME on-time|late 12d [: invoice]".
-func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	head, invoice, _ := splitNameText(r.Command.Rest)
+func (s *service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	head, invoice, _ := bot.CutName(r.Command.Rest)
 	if head == "" {
 		head = r.Command.Rest
 	}
@@ -233,7 +234,7 @@ func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		return err
 	}
 	p := &crm.Payment{ClientID: c.ID, OnTime: onTime, DaysLate: days, Invoice: strings.TrimSpace(invoice), At: r.Now, By: actor.PersonID, OnBehalfOf: actor.OnBehalfOf}
-	if err := s.planningStore().AddPayment(ctx, p); err != nil {
+	if err := s.store.AddPayment(ctx, p); err != nil {
 		return err
 	}
 	msg := r.T("payment.saved_on_time", "name", c.Name)
@@ -252,7 +253,7 @@ func (s *Service) paymentCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 // ("words.payment.late"). It returns where the client's name ends (-1
 // when not found), whether the payment was on time and how many days late
 // it was.
-func paymentWords(r *request, words []string) (end int, onTime bool, days int) {
+func paymentWords(r *core.Request, words []string) (end int, onTime bool, days int) {
 	n := len(words)
 	if n == 0 {
 		return -1, false, 0
@@ -277,7 +278,7 @@ func paymentWords(r *request, words []string) (end int, onTime bool, days int) {
 }
 
 // parseLateDays reads "12d", "12", "12 days", "12 дни", "с 12 дни".
-func parseLateDays(r *request, words []string) (int, int) {
+func parseLateDays(r *core.Request, words []string) (int, int) {
 	if len(words) == 0 {
 		return 0, 0
 	}
@@ -307,7 +308,7 @@ func parseLateDays(r *request, words []string) (int, int) {
 }
 
 // reliabilityCardSection adds the score and its trend to the card.
-func (s *Service) reliabilityCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+func (s *service) reliabilityCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
 	now, before, err := s.reliabilityNow(ctx, r, c)
 	if err != nil {
 		return nil, err
