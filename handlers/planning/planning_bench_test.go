@@ -159,7 +159,7 @@ var benchBase = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 // which look at peers of the client's segment. It reports the median and
 // the 95th percentile of the iterations:
 //
-//	go test ./handlers/ -run XXX -bench Segments -benchtime 30x
+//	go test ./handlers/planning/ -run XXX -bench Segments -benchtime 30x
 func BenchmarkSegments(b *testing.B) {
 	dir := segmentsData(b)
 	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
