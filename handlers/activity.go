@@ -51,7 +51,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	}
 	// Files sent with the command are fetched first: one too large is
 	// refused with nothing written.
-	files, err := s.takeFiles(ctx, r)
+	files, err := s.kit.Files.Take(ctx, r.Request)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
 		return err
 	}
-	attached, err := s.keepFiles(ctx, r, c.ID, crm.AttachedToConversation, conv.ID, files)
+	attached, err := s.kit.Files.Keep(ctx, r.Request, c.ID, crm.AttachedToConversation, conv.ID, files)
 	if err != nil {
 		return err
 	}

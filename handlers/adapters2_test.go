@@ -5,6 +5,7 @@ import (
 
 	"accountbot/bot"
 	"accountbot/csvio"
+	"accountbot/handlers/core"
 )
 
 // Adapters refuse files above bot.MaxAttachmentBytes before fetching
@@ -13,8 +14,7 @@ import (
 func TestAttachmentLimitsFitTheAdapterCap(t *testing.T) {
 	for name, limit := range map[string]int64{
 		"import":     csvio.DefaultMaxBytes,
-		"attachment": maxAttachmentBytes,
-		"voice":      maxVoiceBytes,
+		"attachment": core.MaxAttachmentBytes,
 	} {
 		if limit > bot.MaxAttachmentBytes {
 			t.Errorf("%s limit %d > bot.MaxAttachmentBytes %d", name, limit, bot.MaxAttachmentBytes)

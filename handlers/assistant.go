@@ -67,9 +67,8 @@ type assistant struct {
 const (
 	defaultDraftConversations = 5
 	defaultAskDeadline        = 60 * time.Second
-	// maxReplyRunes is the most text one reply carries: under Telegram's
-	// 4096 characters with room for a title, and well under Slack's limits.
-	maxReplyRunes = 3500
+	// maxReplyRunes is the most text one reply carries (core's).
+	maxReplyRunes = core.MaxReplyRunes
 )
 
 func (s *Service) assistant() *assistant {

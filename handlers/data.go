@@ -252,14 +252,14 @@ func (s *Service) importAttachments(ctx context.Context, w bot.ReplyWriter, r *r
 
 // attachments handles a message that brings files but no command: a CSV
 // file is a client import; any other file waits to be attached to a
-// client (capture.go).
+// client (the capture family).
 func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
 	r, err := s.newRequest(ctx, m)
 	if err != nil {
 		return err
 	}
 	if !isImport(m.Attachments[0]) {
-		return s.captureFiles(ctx, w, m)
+		return s.capture.Files(ctx, w, m)
 	}
 	if !r.HasRole(crm.RoleManager) {
 		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")
@@ -501,4 +501,14 @@ func (s *Service) clientForgetSub(ctx context.Context, w bot.ReplyWriter, r *req
 		what = r.T("erase.nothing_else")
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.T("client.forgotten", "name", c.Name, "what", what, "total", total), Edit: r.Button})
+}
+
+// isImport reports whether a file sent without a command is a client
+// import (a CSV file); anything else waits to be attached.
+func isImport(a bot.Attachment) bool {
+	if a.Kind != "" && a.Kind != bot.KindDocument {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(a.Name))
+	return ext == ".csv" || ext == ".txt" || strings.Contains(a.MIME, "csv")
 }

@@ -52,6 +52,13 @@ func (g registry) AddCardSection(sec core.CardSection) {
 	})
 }
 
+// AddCardButtons adds buttons under the client card.
+func (g registry) AddCardButtons(b core.CardButtons) {
+	g.s.cardButtons = append(g.s.cardButtons, func(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error) {
+		return b(ctx, r.Request, c)
+	})
+}
+
 // AddFacts adds records to the facts drafts rely on.
 func (g registry) AddFacts(sec core.FactsSection) {
 	g.s.facts = append(g.s.facts, func(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
@@ -94,24 +101,3 @@ func (g registry) AddSnapshot(kind string, take core.SnapshotSource) { g.s.addSn
 
 // SetDealFinder makes find resolve the deal references of other families.
 func (g registry) SetDealFinder(find core.DealFinder) { g.s.findDeal = find }
-
-// captureFiles lends the capture family's file handling (capture.go) to
-// the family packages.
-type captureFiles struct{ s *Service }
-
-var _ core.Files = captureFiles{}
-
-// Take downloads the files of r's message.
-func (f captureFiles) Take(ctx context.Context, r *core.Request) ([]core.File, error) {
-	return f.s.takeFiles(ctx, &request{Request: r, svc: f.s})
-}
-
-// Keep stores files with a record.
-func (f captureFiles) Keep(ctx context.Context, r *core.Request, clientID uint64, kind string, id uint64, files []core.File) (string, error) {
-	return f.s.keepFiles(ctx, &request{Request: r, svc: f.s}, clientID, kind, id, files)
-}
-
-// Show adds the files kept with a record to a card.
-func (f captureFiles) Show(ctx context.Context, r *core.Request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
-	return f.s.withAttachments(ctx, &request{Request: r, svc: f.s}, rep, clientID, kind, id)
-}

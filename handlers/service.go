@@ -15,6 +15,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/capture"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
 	"accountbot/handlers/deals"
@@ -156,7 +157,7 @@ type Store interface {
 	planning.Store
 	AudienceStore
 	push.Store
-	CaptureStore
+	capture.Store
 	health.Store
 	mail.Store
 	CalendarStore
@@ -250,8 +251,9 @@ type Service struct {
 	digest *digestHooks
 	// transcriber turns voice notes into text; nil when none is configured.
 	transcriber Transcriber
-	// bg is work running outside the chat queues (transcriptions).
-	bg background
+	// capture is the capture family's part in the chain, free text and
+	// shutdown (its files, middleware, waiting files and visit outcomes).
+	capture capture.Capture
 	// mailer sends e-mail (nil: none is sent); publicURL is the base of
 	// links to the HTTP server.
 	mailer    Mailer
@@ -292,6 +294,18 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // WithObserver sets the metrics observer.
 func WithObserver(o Observer) Option { return func(s *Service) { s.obs = o } }
+
+// Transcriber turns speech into text (the capture family's).
+type Transcriber = capture.Transcriber
+
+// WithTranscriber sets the speech-to-text model for voice notes. Pass nil
+// (untyped) for none.
+func WithTranscriber(t Transcriber) Option { return func(s *Service) { s.transcriber = t } }
+
+// Wait returns true when the background work in hand (the capture
+// family's transcriptions) is done, or false after d: the app lets it
+// finish before the store closes.
+func (s *Service) Wait(d time.Duration) bool { return s.capture.Wait(d) }
 
 // WithNotifier sets how messages reach people outside a conversation
 // (digests, escalations, reminders).
@@ -352,7 +366,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		s.cfg.Lang = "en"
 	}
 	s.lex = s.newLexicon()
-	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Files: captureFiles{s},
+	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Serve: s.ServeChat,
 		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
 		Today: s.today, Home: s.home, AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
 			return adviceText(&request{Request: r, svc: s}, a)
@@ -380,11 +394,13 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	planning.Register(registry{s}, s.store, s.cfg.StaleReview)
 	s.registerNext()
 	push.Register(registry{s}, s.store, push.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
-	s.registerCapture()
+	// The capture family keeps every family's files (Kit.Files).
+	s.capture = capture.Register(registry{s}, s.store, s.transcriber)
+	s.kit.Files = s.capture
 	s.refreshHealth = health.Register(registry{s}, s.store, s.cfg.StaleTouch)
 	s.inbox = mail.Register(registry{s}, s.store)
 	s.registerCalendar()
-	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshHealth, s.captureMW)
+	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshHealth, s.capture.Middleware)
 	// A name two commands claim (in any letter case) would silently run
 	// only the first, and a form with two meanings only one of them: the
 	// program refuses to start instead.
@@ -725,7 +741,7 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 	if done, err := s.dialogAnswer(ctx, w, m); done {
 		return err
 	}
-	if done, err := s.pendingOutcome(ctx, w, m); done || err != nil {
+	if done, err := s.capture.Outcome(ctx, w, m); done || err != nil {
 		return err
 	}
 	if m.Private && m.Person != nil {

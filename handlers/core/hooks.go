@@ -58,6 +58,9 @@ type AgendaSource func(ctx context.Context, r *Request, owners []uint64, until t
 // CardSection adds lines to a client card (nil: nothing to say).
 type CardSection func(ctx context.Context, r *Request, c *crm.Client) ([]bot.Field, error)
 
+// CardButtons adds rows of buttons under a client card (nil: none).
+type CardButtons func(ctx context.Context, r *Request, c *crm.Client) ([][]bot.Button, error)
+
 // FactsSection adds one kind of open record (claims, deals, promises…)
 // to the facts that drafts and the note reader rely on.
 type FactsSection func(ctx context.Context, r *Request, c *crm.Client, f *crm.Facts) error
@@ -139,6 +142,9 @@ type Registry interface {
 	AddAgenda(src AgendaSource)
 	// AddCardSection adds lines to the client card.
 	AddCardSection(sec CardSection)
+	// AddCardButtons adds rows of buttons under the client card, after
+	// those added before them (the attachments' "send it back").
+	AddCardButtons(b CardButtons)
 	// AddFacts adds records to the facts drafts rely on.
 	AddFacts(sec FactsSection)
 	// AddJob adds work to every tick of the scheduler.
@@ -189,6 +195,13 @@ type Kit struct {
 	// Files keeps the files a message brings (the capture family); nil
 	// when no family provides it.
 	Files Files
+	// Serve handles m as a message its sender sent in the chat, through
+	// the whole service: identification, every middleware, the commands,
+	// and free text (a dialog's answer, a note that becomes /log proposals
+	// with Confirm). A family that turns input other than text into text
+	// hands it on here, exactly as if it had been typed (a voice note's
+	// transcript): m.Person must be nil, for identification to set it.
+	Serve func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error
 	// ParseWeekdays reads typed days ("mon-fri", "пн,ср", "workdays") in
 	// any language.
 	ParseWeekdays func(s string) (crm.Weekdays, bool)

@@ -17,6 +17,10 @@ import (
 // MaxTextRunes is the longest note, task or claim text kept.
 const MaxTextRunes = 4000
 
+// MaxReplyRunes is the most text one reply carries: under Telegram's
+// 4096 characters with room for a title, and well under Slack's limits.
+const MaxReplyRunes = 3500
+
 // Truncate shortens s to n characters, the last one an ellipsis.
 func Truncate(s string, n int) string {
 	r := []rune(s)

@@ -1,4 +1,22 @@
-package handlers
+// Package capture is the family that takes what people already have in
+// the chat: a voice note (transcribed and handled as typed text), a photo
+// or a file (kept with a record: a conversation, a claim, a client), a
+// shared location (a visit, with its one-line outcome), a forwarded
+// message (logged as a conversation; Slack's log_message shortcut opens
+// the log form in the adapter), a contact card (added to a client with
+// one tap), and /attachment, which sends a kept file back. Its words are
+// in i18n/locales/{en,bg}/capture.toml; its data goes through Store.
+//
+// Each capture either goes with a record command (a caption "/log Acme: …"
+// attaches the file to that conversation, through core.Files, which this
+// family provides) or waits, as the person's pending capture in the
+// store, for them to say which client it is about. The store keeps that
+// state, not this process, so that a restart or another replica answers
+// the button as well. It registers itself with Register and meets other
+// families only through the hooks of handlers/core: a transcript goes back
+// to the chat through core.Kit.Serve, where a note becomes /log proposals
+// as typed text does.
+package capture
 
 import (
 	"context"
@@ -17,14 +35,6 @@ import (
 	"accountbot/handlers/core"
 	"accountbot/llm"
 )
-
-// Capture takes what people already have in the chat: a voice note, a
-// photo or a file, a shared location, a forwarded message, a contact card.
-// Each either goes with a record command (a caption "/log Acme: …" attaches
-// the file to that conversation) or waits, as the person's pending capture
-// in the store, for them to say which client it is about. The store keeps
-// that state, not this process, so that a restart or another replica
-// answers the button as well.
 
 // Limits of what capture takes.
 const (
@@ -47,9 +57,33 @@ const (
 	outcomeWindow = 30 * time.Minute
 )
 
+// Store is the capture family's port: its own records (CaptureStore), the
+// team and its clients as a request reads them (core.Directory), and the
+// few reads and writes of others' records a capture needs: the clients
+// offered for it, the claim a file may go with, the conversation a visit
+// or a forward becomes (18 methods).
+type Store interface {
+	CaptureStore
+	core.Directory
+	// ClientsByOwner returns the clients of owners, owner by owner in the
+	// order given and by name within an owner.
+	ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error)
+	// ClaimsOf returns the summaries (crm.ClaimSummary: no text or
+	// timeline) of the claims owned by or assigned to one of people, the
+	// open or the closed ones, each once, by id.
+	ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm.ClaimSummary, error)
+	// Claim returns the claim with id, or crm.ErrNotFound.
+	Claim(ctx context.Context, id uint64) (*crm.Claim, error)
+	// LogConversation stores conv (giving it its id), moves the client's
+	// last touch and next step, and stores next (when not nil) as the
+	// next-step task, in one transaction. An unknown client is
+	// crm.ErrNotFound.
+	LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error
+}
+
 // CaptureStore keeps attachments and the pending captures that wait for
 // their client. An attachment is client data: it goes with its client's
-// erasure.
+// erasure. It follows the rules every port shares (handlers/service.go).
 type CaptureStore interface {
 	// SaveAttachment stores the bytes and the record, giving a its id;
 	// with a.ClientID 0 the file waits, listed nowhere, until
@@ -84,6 +118,7 @@ type CaptureStore interface {
 	AppendToConversation(ctx context.Context, clientID uint64, at time.Time, id uint64, line string) error
 }
 
+
 // Transcriber turns speech into text: the llm package's Client through an
 // OpenAI-compatible /audio/transcriptions. Nil means none is configured.
 type Transcriber interface {
@@ -92,19 +127,77 @@ type Transcriber interface {
 
 var _ Transcriber = (*llm.Client)(nil)
 
-// WithTranscriber sets the speech-to-text model for voice notes. Pass nil
-// (untyped) for none.
-func WithTranscriber(t Transcriber) Option { return func(s *Service) { s.transcriber = t } }
+// service is the family's handlers over its store.
+type service struct {
+	kit   *core.Kit
+	store Store
+	// transcriber turns voice notes into text; nil when none is configured.
+	transcriber Transcriber
+	// bg is work running outside the chat queues (transcriptions).
+	bg sync.WaitGroup
+}
 
-// background is work that runs outside the chat's ordered queue (a
-// transcription), so that the person's next commands are not held behind
-// it; Wait lets it finish before the store closes.
-type background struct{ wg sync.WaitGroup }
+// Capture is what the family gives the service besides its commands: the
+// files of messages for every family (core.Files), the middleware that
+// takes what is no typed text, the files sent without a command, the
+// visit outcome typed after a visit, and the background work to wait for.
+type Capture struct{ s *service }
 
-// Wait returns when the background work in hand is done, or after d.
-func (s *Service) Wait(d time.Duration) bool {
+var _ core.Files = Capture{}
+
+// Register adds the capture commands (/attachment, /capture: the answer
+// to "which client?"), the attachments on client cards (lines and
+// buttons) and in client exports, and returns what the service wires in:
+// the files (Kit.Files), the middleware, the waiting files and visit
+// outcomes of free text, and Wait. t transcribes voice notes (nil: none).
+func Register(reg core.Registry, st Store, t Transcriber) Capture {
+	s := &service{kit: reg.Kit(), store: st, transcriber: t}
+	defer reg.Family("capture")()
+	reg.Add(&core.Spec{Name: "attachment", MinRole: crm.RoleManager, Run: s.attachmentCmd})
+	reg.Add(&core.Spec{Name: "capture", MinRole: crm.RoleManager, Run: s.captureCmd})
+	reg.AddCardSection(s.attachmentCardSection)
+	reg.AddCardButtons(s.attachmentCardButtons)
+	reg.AddClientRecords("attachments", s.exportAttachments)
+	return Capture{s}
+}
+
+// Take downloads the files of r's message (core.Files).
+func (c Capture) Take(ctx context.Context, r *core.Request) ([]core.File, error) {
+	return c.s.takeFiles(ctx, r)
+}
+
+// Keep stores files with a record (core.Files).
+func (c Capture) Keep(ctx context.Context, r *core.Request, clientID uint64, kind string, id uint64, files []core.File) (string, error) {
+	return c.s.keepFiles(ctx, r, clientID, kind, id, files)
+}
+
+// Show adds the files kept with a record to a card (core.Files).
+func (c Capture) Show(ctx context.Context, r *core.Request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
+	return c.s.withAttachments(ctx, r, rep, clientID, kind, id)
+}
+
+// Middleware sends what is no typed text (a location, a contact, a
+// forward, a voice note without a command) to capture, before the router
+// reads the text as a command.
+func (c Capture) Middleware(next bot.Handler) bot.Handler { return c.s.captureMW(next) }
+
+// Files handles files sent with no command (and that are no import): each
+// waits for the sender to say which client (or claim) it belongs to.
+func (c Capture) Files(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	return c.s.captureFiles(ctx, w, m)
+}
+
+// Outcome takes free text as the outcome of a visit just logged, when one
+// waits; it reports whether it did.
+func (c Capture) Outcome(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	return c.s.pendingOutcome(ctx, w, m)
+}
+
+// Wait returns true when the background work in hand (transcriptions)
+// is done, or false after d.
+func (c Capture) Wait(d time.Duration) bool {
 	done := make(chan struct{})
-	go func() { s.bg.wg.Wait(); close(done) }()
+	go func() { c.s.bg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return true
@@ -113,21 +206,15 @@ func (s *Service) Wait(d time.Duration) bool {
 	}
 }
 
-// registerCapture adds the capture commands and the attachments' place on
-// client cards and in client exports.
-func (s *Service) registerCapture() {
-	defer s.inFamily("capture")()
-	s.add(&spec{name: "attachment", minRole: crm.RoleManager, run: s.attachmentCmd})
-	s.add(&spec{name: "capture", minRole: crm.RoleManager, run: s.captureCmd})
-	s.card = append(s.card, s.attachmentCardSection)
-	s.cardButtons = append(s.cardButtons, s.attachmentCardButtons)
-	s.addClientSection("attachments", s.exportAttachments)
+// request starts handling m for its sender, as the service's commands do.
+func (s *service) request(ctx context.Context, m *bot.Message) (*core.Request, error) {
+	return core.NewRequest(ctx, s.store, s.kit.Catalog, m, s.kit.Clock.Now(), s.kit.TZ)
 }
 
 // captureMW sends what is no typed text (a location, a contact, a
 // forward, a voice note without a command) to capture, before the router
 // reads the text as a command.
-func (s *Service) captureMW(next bot.Handler) bot.Handler {
+func (s *service) captureMW(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
 		if m.Person == nil || m.Button {
 			return next.ServeChat(ctx, w, m)
@@ -150,7 +237,7 @@ func (s *Service) captureMW(next bot.Handler) bot.Handler {
 func isVoice(a bot.Attachment) bool { return a.Kind == bot.KindVoice || a.Kind == bot.KindAudio }
 
 // fetchFile downloads one attachment within limit.
-func (s *Service) fetchFile(ctx context.Context, r *request, a bot.Attachment, limit int64) ([]byte, error) {
+func (s *service) fetchFile(ctx context.Context, r *core.Request, a bot.Attachment, limit int64) ([]byte, error) {
 	tooLarge := crm.Errorf(crm.EINVALID, "capture.too_large", "file", fileName(a), "max", limit>>20)
 	if a.Size > limit {
 		return nil, tooLarge
@@ -163,14 +250,14 @@ func (s *Service) fetchFile(ctx context.Context, r *request, a bot.Attachment, l
 		return nil, tooLarge
 	}
 	if err != nil {
-		s.log.Warn("attachment not fetched", "file", fileName(a), "err", err)
+		s.kit.Log.Warn("attachment not fetched", "file", fileName(a), "err", err)
 		return nil, crm.Errorf(crm.EUNAVAILABLE, "capture.fetch_failed", "file", fileName(a))
 	}
 	return data, nil
 }
 
 // takeFiles downloads the files sent with a record command.
-func (s *Service) takeFiles(ctx context.Context, r *request) ([]core.File, error) {
+func (s *service) takeFiles(ctx context.Context, r *core.Request) ([]core.File, error) {
 	var out []core.File
 	for _, a := range r.Attachments {
 		data, err := s.fetchFile(ctx, r, a, maxAttachmentBytes)
@@ -184,7 +271,7 @@ func (s *Service) takeFiles(ctx context.Context, r *request) ([]core.File, error
 
 // keepFiles stores files with the record just written and returns the
 // line that says so ("" without files).
-func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, kind string, recordID uint64, files []core.File) (string, error) {
+func (s *service) keepFiles(ctx context.Context, r *core.Request, clientID uint64, kind string, recordID uint64, files []core.File) (string, error) {
 	var lines []string
 	for _, f := range files {
 		a := s.newAttachment(r, f.Att)
@@ -200,7 +287,7 @@ func (s *Service) keepFiles(ctx context.Context, r *request, clientID uint64, ki
 	return "\n" + strings.Join(lines, "\n"), nil
 }
 
-func (s *Service) newAttachment(r *request, a bot.Attachment) *crm.Attachment {
+func (s *service) newAttachment(r *core.Request, a bot.Attachment) *crm.Attachment {
 	kind := a.Kind
 	if kind == "" {
 		kind = bot.KindDocument
@@ -245,8 +332,8 @@ func fmtSize(n int64, lang string) string {
 
 // captureFiles handles files sent with no command: each waits for the
 // sender to say which client (or claim) it belongs to.
-func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
+func (s *service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -271,7 +358,7 @@ func (s *Service) captureFiles(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 
 // latestClaim is the sender's open claim received last, offered first for
 // a file (a photo of damaged goods is most often evidence for it), or nil.
-func (s *Service) latestClaim(ctx context.Context, r *request) (*crm.ClaimSummary, string, error) {
+func (s *service) latestClaim(ctx context.Context, r *core.Request) (*crm.ClaimSummary, string, error) {
 	list, err := s.store.ClaimsOf(ctx, []uint64{r.Me.ID}, true)
 	if err != nil || len(list) == 0 {
 		return nil, "", err
@@ -295,7 +382,7 @@ func (s *Service) latestClaim(ctx context.Context, r *request) (*crm.ClaimSummar
 // askClient asks which client a pending capture is about, with buttons:
 // the sender's clients in city first (when known), then the most recently
 // touched.
-func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.PendingCapture, question, city string) error {
+func (s *service) askClient(ctx context.Context, w bot.ReplyWriter, r *core.Request, p *crm.PendingCapture, question, city string) error {
 	cands, err := s.captureCandidates(ctx, r, city)
 	if err != nil {
 		return err
@@ -324,13 +411,17 @@ func (s *Service) askClient(ctx context.Context, w bot.ReplyWriter, r *request, 
 }
 
 // captureCandidates are the clients offered for a capture.
-func (s *Service) captureCandidates(ctx context.Context, r *request, city string) ([]*crm.Client, error) {
+func (s *service) captureCandidates(ctx context.Context, r *core.Request, city string) ([]*crm.Client, error) {
 	cs, err := s.store.ClientsByOwner(ctx, []uint64{r.Me.ID})
 	if err != nil {
 		return nil, err
 	}
 	if len(cs) == 0 {
-		if cs, err = s.visibleClients(ctx, r); err != nil {
+		owners, err := r.VisibleOwners(r.DefaultScope())
+		if err != nil {
+			return nil, err
+		}
+		if cs, err = s.store.ClientsByOwner(ctx, owners); err != nil {
 			return nil, err
 		}
 	}
@@ -349,7 +440,7 @@ func (s *Service) captureCandidates(ctx context.Context, r *request, city string
 
 // captureCmd answers a "which client?" question:
 // "/capture SEQ #12|NAME", "/capture SEQ cancel", "/capture SEQ skip".
-func (s *Service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) captureCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) < 2 {
 		return crm.Errorf(crm.EINVALID, "capture.usage")
@@ -431,7 +522,7 @@ func claimArg(s string) (uint64, bool) {
 
 // claimForFile loads a claim the sender may see (core's ClaimRights), for a
 // file to be kept with it; to others it does not exist.
-func (s *Service) claimForFile(ctx context.Context, r *request, id uint64) (*crm.Claim, error) {
+func (s *service) claimForFile(ctx context.Context, r *core.Request, id uint64) (*crm.Claim, error) {
 	cl, err := s.store.Claim(ctx, id)
 	if err != nil && !crm.IsNotFound(err) {
 		return nil, err
@@ -443,7 +534,7 @@ func (s *Service) claimForFile(ctx context.Context, r *request, id uint64) (*crm
 }
 
 // fileToClaim keeps a waiting file with a claim.
-func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request, pending *crm.PendingCapture, id uint64) error {
+func (s *service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *core.Request, pending *crm.PendingCapture, id uint64) error {
 	cl, err := s.claimForFile(ctx, r, id)
 	if err != nil {
 		return err
@@ -468,8 +559,8 @@ func (s *Service) fileToClaim(ctx context.Context, w bot.ReplyWriter, r *request
 // messages are served meanwhile; the transcript is then handled as a new
 // message of that person, exactly as if they had typed it. Without a
 // transcription server it offers to keep the audio with a client.
-func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
+func (s *service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -496,13 +587,13 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	// The adapter is done with this message's writer when we return: the
 	// transcript goes to the person as the bot's own messages do, to
 	// their private chat (a voice note comes from one).
-	if s.notifier != nil {
+	if s.kit.Notifier != nil {
 		identity := m.Identity
-		w = bot.ReplyFunc(func(ctx context.Context, rep bot.Reply) error { return s.notifier.Notify(ctx, identity, rep) })
+		w = bot.ReplyFunc(func(ctx context.Context, rep bot.Reply) error { return s.kit.Notifier.Notify(ctx, identity, rep) })
 	}
-	s.bg.wg.Add(1)
+	s.bg.Add(1)
 	go func() {
-		defer s.bg.wg.Done()
+		defer s.bg.Done()
 		// Download and transcription together are bounded too: a stuck
 		// server must not keep the work (and a shutdown) waiting.
 		ctx, cancel := context.WithTimeout(bg, voiceDeadline)
@@ -514,9 +605,9 @@ func (s *Service) captureVoice(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 
 // transcribe downloads and transcribes a voice note, shows the transcript
 // and hands it to the chat as typed text.
-func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Message, r *request, a bot.Attachment) {
+func (s *service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Message, r *core.Request, a bot.Attachment) {
 	fail := func(key string, err error) {
-		s.log.Warn("voice note not transcribed", "identity", m.Identity, "err", err)
+		s.kit.Log.Warn("voice note not transcribed", "identity", m.Identity, "err", err)
 		_ = w.Reply(ctx, bot.Reply{Text: r.T(key)})
 	}
 	data, err := s.fetchFile(ctx, r, a, maxVoiceBytes)
@@ -534,20 +625,20 @@ func (s *Service) transcribe(ctx context.Context, w bot.ReplyWriter, m *bot.Mess
 		fail("capture.transcribe_failed", err)
 		return
 	}
-	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcript", "text", core.Truncate(text, maxReplyRunes-100))}); err != nil {
+	if err := w.Reply(ctx, bot.Reply{Text: r.T("capture.transcript", "text", core.Truncate(text, core.MaxReplyRunes-100))}); err != nil {
 		return
 	}
 	next := *m
 	next.Text, next.Attachments, next.Command, next.Person = text, nil, bot.Command{}, nil
-	if err := s.ServeChat(ctx, w, &next); err != nil {
-		s.log.Warn("voice note transcript not handled", "identity", m.Identity, "err", err)
+	if err := s.kit.Serve(ctx, w, &next); err != nil {
+		s.kit.Log.Warn("voice note transcript not handled", "identity", m.Identity, "err", err)
 	}
 }
 
 // captureLocation starts a visit: which client, then a #visit
 // conversation with the place. A live location is taken once, here.
-func (s *Service) captureLocation(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
+func (s *service) captureLocation(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -564,7 +655,7 @@ func (s *Service) captureLocation(ctx context.Context, w bot.ReplyWriter, m *bot
 }
 
 // logVisit logs the visit and asks for its optional one-line outcome.
-func (s *Service) logVisit(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
+func (s *service) logVisit(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
 	text := r.T("capture.visit_text", "place", crm.Coordinates(p.Lat, p.Lon), "link", crm.MapLink(p.Lat, p.Lon))
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf, Channels: []string{"visit"}, Text: text, At: r.Now}
 	if err := s.store.LogConversation(ctx, conv, nil); err != nil {
@@ -581,7 +672,7 @@ func (s *Service) logVisit(ctx context.Context, w bot.ReplyWriter, r *request, c
 }
 
 // visitOutcome adds the outcome line to the visit just logged.
-func (s *Service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.PendingCapture, text string) error {
+func (s *service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *core.Request, p *crm.PendingCapture, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return crm.Errorf(crm.EINVALID, "capture.usage")
@@ -610,11 +701,11 @@ func (s *Service) visitOutcome(ctx context.Context, w bot.ReplyWriter, r *reques
 
 // pendingOutcome takes free text as the outcome of a visit just logged,
 // when one waits; it reports whether it did.
-func (s *Service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+func (s *service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
 	if m.Person == nil || m.Forward != nil {
 		return false, nil
 	}
-	now := s.clock.Now()
+	now := s.kit.Clock.Now()
 	p, err := s.store.PendingCapture(ctx, m.Person.ID, now)
 	if crm.IsNotFound(err) || (err == nil && (p.Kind != crm.CaptureVisitOutcome || now.Sub(p.At) > outcomeWindow)) {
 		return false, nil
@@ -622,7 +713,7 @@ func (s *Service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.
 	if err != nil {
 		return false, err
 	}
-	r, err := s.newRequest(ctx, m)
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return false, err
 	}
@@ -631,8 +722,8 @@ func (s *Service) pendingOutcome(ctx context.Context, w bot.ReplyWriter, m *bot.
 
 // captureForward offers a forwarded message for logging. Forwards that
 // follow each other closely are one conversation.
-func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
+func (s *service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -659,7 +750,7 @@ func (s *Service) captureForward(ctx context.Context, w bot.ReplyWriter, m *bot.
 }
 
 // forwardLine is a later forwarded message in a burst, with its own date.
-func (s *Service) forwardLine(r *request, text string, f *bot.Forward) string {
+func (s *service) forwardLine(r *core.Request, text string, f *bot.Forward) string {
 	if f.Date.IsZero() {
 		return text
 	}
@@ -668,7 +759,7 @@ func (s *Service) forwardLine(r *request, text string, f *bot.Forward) string {
 
 // logForward logs the forwarded text as a conversation, marked as
 // forwarded with its origin and original date.
-func (s *Service) logForward(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
+func (s *service) logForward(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client, actor crm.Actor, p *crm.PendingCapture) error {
 	var mark string
 	switch {
 	case p.From != "" && !p.Date.IsZero():
@@ -690,8 +781,8 @@ func (s *Service) logForward(ctx context.Context, w bot.ReplyWriter, r *request,
 
 // captureContact offers to add a shared contact to a client with one tap:
 // each button is the /client edit command that does it.
-func (s *Service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
+func (s *service) captureContact(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.request(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -731,7 +822,7 @@ func quoteValue(v string) string {
 }
 
 // attachmentCmd sends an attachment back: "/attachment A-3".
-func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if len(r.Command.Args) != 1 {
 		return crm.Errorf(crm.EINVALID, "attachment.usage")
 	}
@@ -739,7 +830,7 @@ func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "attachment.usage")
 	}
-	notFound := crm.Errorf(crm.ENOTFOUND, "attachment.not_found", "id", "A-"+itoa(id))
+	notFound := crm.Errorf(crm.ENOTFOUND, "attachment.not_found", "id", "A-"+strconv.FormatUint(id, 10))
 	a, err := s.store.Attachment(ctx, id)
 	if crm.IsNotFound(err) {
 		return notFound
@@ -772,7 +863,7 @@ func (s *Service) attachmentCmd(ctx context.Context, w bot.ReplyWriter, r *reque
 }
 
 // attachmentLine describes an attachment: kind, name, size, who, when.
-func attachmentLine(r *request, a *crm.Attachment) string {
+func attachmentLine(r *core.Request, a *crm.Attachment) string {
 	return r.T("attachment.kind."+a.Kind) + " " + a.Name + " · " + fmtSize(a.Size, r.Lang) + " · " + r.PersonName(a.By) + " · " + r.FmtDate(a.At)
 }
 
@@ -788,7 +879,7 @@ func recordAttachments(all []*crm.Attachment, kind string, id uint64) []*crm.Att
 }
 
 // attachmentFields lists attachments on a card, the newest first.
-func attachmentFields(r *request, list []*crm.Attachment) []bot.Field {
+func attachmentFields(r *core.Request, list []*crm.Attachment) []bot.Field {
 	var out []bot.Field
 	for i, a := range list {
 		if i == cardAttachments {
@@ -801,7 +892,7 @@ func attachmentFields(r *request, list []*crm.Attachment) []bot.Field {
 }
 
 // attachmentButtons are one "get it back" button per listed attachment.
-func attachmentButtons(r *request, list []*crm.Attachment) [][]bot.Button {
+func attachmentButtons(r *core.Request, list []*crm.Attachment) [][]bot.Button {
 	var row []bot.Button
 	var out [][]bot.Button
 	for i, a := range list {
@@ -819,7 +910,7 @@ func attachmentButtons(r *request, list []*crm.Attachment) [][]bot.Button {
 	return out
 }
 
-func (s *Service) attachmentCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+func (s *service) attachmentCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
 	all, err := s.store.ClientAttachments(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -827,7 +918,7 @@ func (s *Service) attachmentCardSection(ctx context.Context, r *request, c *crm.
 	return attachmentFields(r, recordAttachments(all, "", 0)), nil
 }
 
-func (s *Service) attachmentCardButtons(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error) {
+func (s *service) attachmentCardButtons(ctx context.Context, r *core.Request, c *crm.Client) ([][]bot.Button, error) {
 	all, err := s.store.ClientAttachments(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -837,7 +928,7 @@ func (s *Service) attachmentCardButtons(ctx context.Context, r *request, c *crm.
 
 // withAttachments adds to a card the files kept with the record kind/id
 // of the client: a line for each and a button that sends it.
-func (s *Service) withAttachments(ctx context.Context, r *request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
+func (s *service) withAttachments(ctx context.Context, r *core.Request, rep bot.Reply, clientID uint64, kind string, id uint64) (bot.Reply, error) {
 	all, err := s.store.ClientAttachments(ctx, clientID)
 	if err != nil {
 		return rep, err
@@ -850,20 +941,10 @@ func (s *Service) withAttachments(ctx context.Context, r *request, rep bot.Reply
 
 // exportAttachments lists the client's attachments in /client export (what
 // they are; the files themselves are one /attachment away).
-func (s *Service) exportAttachments(ctx context.Context, r *request, c *crm.Client) (any, error) {
+func (s *service) exportAttachments(ctx context.Context, r *core.Request, c *crm.Client) (any, error) {
 	all, err := s.store.ClientAttachments(ctx, c.ID)
 	if err != nil || len(all) == 0 {
 		return nil, err
 	}
 	return all, nil
-}
-
-// isImport reports whether a file sent without a command is a client
-// import (a CSV file); anything else waits to be attached.
-func isImport(a bot.Attachment) bool {
-	if a.Kind != "" && a.Kind != bot.KindDocument {
-		return false
-	}
-	ext := strings.ToLower(path.Ext(a.Name))
-	return ext == ".csv" || ext == ".txt" || strings.Contains(a.MIME, "csv")
 }
