@@ -118,10 +118,11 @@ type CaptureStore interface {
 	AppendToConversation(ctx context.Context, clientID uint64, at time.Time, id uint64, line string) error
 }
 
-
 // Transcriber turns speech into text: the llm package's Client through an
 // OpenAI-compatible /audio/transcriptions. Nil means none is configured.
 type Transcriber interface {
+	// Transcribe returns the text spoken in a, in the language a.Lang
+	// hints; an error when the server fails or refuses.
 	Transcribe(ctx context.Context, a llm.Audio) (string, error)
 }
 

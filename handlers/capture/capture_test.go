@@ -95,3 +95,76 @@ func TestAttachmentInBulgarian(t *testing.T) {
 	wantText(t, e.say("console:admin", "/клиент Акме"), "📎 A-1", "photo.jpg · 1,5 MB")
 	wantText(t, e.say("console:admin", "/файл A-99"), "Няма прикачен файл A-99")
 }
+
+// pressCapture presses the button of rec whose label starts with label
+// and that answers a "which client?" question.
+func (e *captureEnv) pressCapture(who string, rec *bot.Recorder, label string) *bot.Recorder {
+	e.T.Helper()
+	for _, b := range chattest.Buttons(rec) {
+		if strings.HasPrefix(b.Data, "/capture ") && strings.HasPrefix(b.Label, label) {
+			return e.Press(who, b.Data, chattest.Chat("c"))
+		}
+	}
+	e.T.Fatalf("no /capture button %q in %s", label, chattest.Render(rec))
+	return nil
+}
+
+// A shared location asks which client, the clients of the town it is in
+// first, and logs a #visit; the next free text is its outcome, the one
+// after that a note again.
+func TestLocationVisitAndOutcome(t *testing.T) {
+	e := newCaptureEnv(t)
+	e.say("console:admin", "/client add Acme city=Plovdiv")
+	e.say("console:admin", "/client add Beta city=София")
+	e.say("console:admin", "/log Acme: called")
+	got := e.Serve(chattest.Message("console:admin", "", chattest.Chat("c"), func(m *bot.Message) {
+		m.Location = &bot.Location{Lat: 42.6951, Lon: 23.3255}
+	}))
+	wantText(t, got, "visit at 42.695100, 23.325500")
+	if b := chattest.Buttons(got); len(b) == 0 || !strings.HasPrefix(b[0].Label, "Beta") {
+		t.Fatalf("the client in the town of the place should come first: %s", chattest.Render(got))
+	}
+	wantText(t, e.pressCapture("console:admin", got, "Beta"), "Saved: a #visit at Beta", "maps.google.com")
+	wantText(t, e.say("console:admin", "They will order 40 pumps"), "the visit's outcome is on the #visit at Beta")
+	convs, err := e.Store.Conversations(e.Ctx, e.Client("Beta").ID, 0)
+	if err != nil || len(convs) != 1 || convs[0].Channels[0] != "visit" || !strings.Contains(convs[0].Text, "Outcome: They will order 40 pumps") {
+		t.Fatalf("visit = %+v, %v", convs, err)
+	}
+	wantText(t, e.say("console:admin", "Beta called back"), "Nothing is saved until you confirm")
+}
+
+// Forwards close together are one conversation, marked as forwarded.
+func TestForwardBurstLoggedAsOne(t *testing.T) {
+	e := newCaptureEnv(t)
+	e.say("console:admin", "/client add Acme")
+	forward := func(text string) *bot.Recorder {
+		return e.Serve(chattest.Message("console:admin", text, chattest.Chat("c"), func(m *bot.Message) {
+			m.Forward = &bot.Forward{From: "Petar"}
+		}))
+	}
+	wantText(t, forward("We need 20 more pumps"), "A forwarded message", "We need 20 more pumps")
+	got := forward("by Friday, please")
+	wantText(t, got, "2 forwarded messages")
+	wantText(t, e.pressCapture("console:admin", got, "Acme"), "the forwarded text is a conversation with Acme")
+	convs, err := e.Store.Conversations(e.Ctx, e.Client("Acme").ID, 0)
+	if err != nil || len(convs) != 1 || !strings.Contains(convs[0].Text, "from Petar") || !strings.Contains(convs[0].Text, "We need 20 more pumps\nby Friday, please") {
+		t.Fatalf("forward = %+v, %v", convs, err)
+	}
+}
+
+// A file sent without a command waits for its client; the answer keeps
+// it there, a cancelled one is dropped, and an old question is closed.
+func TestFileWithoutCommandWaitsForItsClient(t *testing.T) {
+	e := newCaptureEnv(t)
+	e.say("console:admin", "/client add Acme")
+	got := e.say("console:admin", "", fileOf(bot.KindPhoto, "", "image/jpeg", "jpeg"))
+	wantText(t, got, "photo.jpg")
+	wantText(t, e.pressCapture("console:admin", got, "Acme"), "A-1", "Acme")
+	wantText(t, e.say("console:admin", "/client Acme"), "📎 A-1")
+	wantText(t, e.pressCapture("console:admin", got, "Acme"), "no longer open")
+	again := e.say("console:admin", "", fileOf(bot.KindDocument, "offer.pdf", "application/pdf", "%PDF"))
+	wantText(t, e.pressCapture("console:admin", again, "Cancel"), "Cancelled: nothing was saved.")
+	if _, err := e.Store.Attachment(e.Ctx, 2); !crm.IsNotFound(err) {
+		t.Errorf("a cancelled file is still stored: %v", err)
+	}
+}
