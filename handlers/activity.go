@@ -375,3 +375,9 @@ func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at 
 	day, ok = dates.Parse(s, now, tz)
 	return day, time.Time{}, ok
 }
+
+// personTZ is the person's time zone, else the company's.
+func (s *Service) personTZ(p *crm.Person) *time.Location {
+	_, tz := s.kit.PersonLocale(p)
+	return tz
+}

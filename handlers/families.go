@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"accountbot/bot"
@@ -74,14 +75,13 @@ func (g registry) Fail(err error) { g.s.errs = append(g.s.errs, err) }
 
 // AddDigestSection adds a section to every digest.
 func (g registry) AddDigestSection(name string, sec core.DigestSection) {
-	g.s.addDigestSection(name, func(ctx context.Context, sc *digestScope) (*digestPart, error) {
-		p, err := sec(ctx, &core.DigestScope{Request: sc.request.Request, Reader: sc.Reader, Subject: sc.Subject, Owners: sc.Owners, Period: sc.Period, Full: sc.Full})
-		if p == nil || err != nil {
-			return nil, err
-		}
-		return &digestPart{Lines: p.Lines, Detail: p.Detail, Needs: p.Needs, PerOwner: p.PerOwner, OwnerDetail: p.OwnerDetail, Charts: p.Charts}, nil
-	})
+	if g.once(fmt.Sprintf("digest section %q", name)) {
+		g.s.digests.Sections = append(g.s.digests.Sections, core.NamedDigestSection{Name: name, Run: sec})
+	}
 }
+
+// Digests returns what the families add to digests.
+func (g registry) Digests() *core.DigestHooks { return &g.s.digests }
 
 // AddExport makes "/export NAME" send a CSV.
 func (g registry) AddExport(name string, write core.ExportWriter) {
@@ -97,7 +97,25 @@ func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
 func (g registry) AddCalendar(src core.CalendarSource) { g.s.calendar = append(g.s.calendar, src) }
 
 // AddSnapshot adds a daily snapshot that digests compare against.
-func (g registry) AddSnapshot(kind string, take core.SnapshotSource) { g.s.addSnapshotter(kind, take) }
+func (g registry) AddSnapshot(kind string, take core.SnapshotSource) {
+	if g.once(fmt.Sprintf("daily snapshot %q", kind)) {
+		g.s.digests.Snapshots = append(g.s.digests.Snapshots, core.NamedSnapshot{Kind: kind, Take: take})
+	}
+}
+
+// once reports whether the hook what is registered for the first time;
+// a second time makes New fail.
+func (g registry) once(what string) bool {
+	if g.s.hooked[what] {
+		g.Fail(fmt.Errorf("handlers: %s added twice", what))
+		return false
+	}
+	if g.s.hooked == nil {
+		g.s.hooked = map[string]bool{}
+	}
+	g.s.hooked[what] = true
+	return true
+}
 
 // SetDealFinder makes find resolve the deal references of other families.
 func (g registry) SetDealFinder(find core.DealFinder) { g.s.findDeal = find }

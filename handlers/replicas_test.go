@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"accountbot/dates"
+	"accountbot/handlers"
+	"accountbot/handlers/handlerstest"
 	"accountbot/internal/chattest"
 	"accountbot/internal/pgtest"
 	"accountbot/store"
@@ -22,11 +25,13 @@ import (
 func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
 	url := pgtest.URL(t)
 	scenario := func(replicas []*store.Store) []string {
-		clock := newClock(time.Date(2026, 11, 26, 8, 0, 0, 0, sofia(t)))
+		clock := dates.NewManualClock(time.Date(2026, 11, 26, 8, 0, 0, 0, sofia(t)))
 		n := &chattest.Notifier{}
-		var envs []*digestEnv
+		var envs []*testEnv
 		for _, st := range replicas {
-			envs = append(envs, newDigestEnv(t, st, clock, n))
+			cfg := handlers.DefaultConfig()
+			cfg.TZ = sofia(t)
+			envs = append(envs, wrapEnv(handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock, Notes: n, Notify: true}, handlers.WithConfig(cfg))))
 		}
 		e := envs[0]
 		e.must("console:admin", `/client add "Acme Ltd"`, "Saved")
@@ -34,7 +39,7 @@ func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
 		e.must("console:admin", `/appoint console:maria manager "Maria Man" reports_to "Sofia Sup"`, "Maria Man")
 		e.must("console:admin", "/remind acme: call about the contract by today 10:30", "T-1")
 		for _, hm := range [][2]int{{9, 0}, {10, 30}, {12, 0}, {18, 0}} {
-			e.at(2026, 11, 26, hm[0], hm[1])
+			e.At(2026, 11, 26, hm[0], hm[1])
 			var wg sync.WaitGroup
 			for _, r := range envs {
 				for range 2 {

@@ -19,6 +19,7 @@ import (
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
 	"accountbot/handlers/deals"
+	"accountbot/handlers/digest"
 	"accountbot/handlers/health"
 	"accountbot/handlers/mail"
 	"accountbot/handlers/people"
@@ -153,7 +154,7 @@ type Store interface {
 	deals.Store
 	AssistantStore
 	DataStore
-	DigestStore
+	digest.Store
 	planning.Store
 	AudienceStore
 	push.Store
@@ -247,8 +248,11 @@ type Service struct {
 	handler  bot.Handler
 	// data are the export hooks (data.go).
 	data dataHooks
-	// digest holds the sections and snapshotters that families add to digests.
-	digest *digestHooks
+	// digests are the sections and snapshots that families add to digests
+	// (the digest family reads them).
+	digests core.DigestHooks
+	// hooked are the named hooks registered so far (registry.once).
+	hooked map[string]bool
 	// transcriber turns voice notes into text; nil when none is configured.
 	transcriber Transcriber
 	// capture is the capture family's part in the chain, free text and
@@ -388,7 +392,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	people.Register(registry{s}, s.store, s.cfg.InviteTTL)
 	deals.Register(registry{s}, s.store)
 	claims.Register(registry{s}, s.store)
-	s.registerDigests()
+	digest.Register(registry{s}, s.store, core.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
 	s.registerFollowup()
 	s.registerData()
 	planning.Register(registry{s}, s.store, s.cfg.StaleReview)

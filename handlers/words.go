@@ -114,3 +114,48 @@ func (s *Service) newLexicon() *lexicon {
 	lx.nextRE = regexp.MustCompile(`(?i)(` + strings.Join(alt, "|") + `)\s*:`)
 	return lx
 }
+
+// weekdayKeys name the days in "words.weekday.KEY", Sunday first.
+var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// parseWeekdays reads "mon-fri", "mon,wed,fri", "sat-mon", "all",
+// "workdays", "none" and their Bulgarian forms.
+// Day names are "words.weekday.KEY", the sets "words.weekdays.*".
+func (lx *lexicon) parseWeekdays(s string) (crm.Weekdays, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch lx.weekdaySets[s] {
+	case "all":
+		return crm.AllDays, true
+	case "workdays":
+		return crm.Workdays, true
+	case "none":
+		return 0, true
+	}
+	var out crm.Weekdays
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		from, to, isRange := strings.Cut(strings.ReplaceAll(part, "–", "-"), "-")
+		a, ok := lx.weekdays[strings.TrimSpace(from)]
+		if !ok {
+			return 0, false
+		}
+		if !isRange {
+			out |= crm.WeekdayOf(a)
+			continue
+		}
+		b, ok := lx.weekdays[strings.TrimSpace(to)]
+		if !ok {
+			return 0, false
+		}
+		for d := a; ; d = (d + 1) % 7 {
+			out |= crm.WeekdayOf(d)
+			if d == b {
+				break
+			}
+		}
+	}
+	return out, out != 0
+}

@@ -146,3 +146,28 @@ func SnapshotOn(ctx context.Context, st SnapshotReader, kind string, t time.Time
 	}
 	return nil, time.Time{}, nil
 }
+
+// DigestHooks are what the families add to digests, in the order they
+// registered, which is their order in every digest: the sections
+// (Registry.AddDigestSection) and the daily snapshots the sections
+// compare against (Registry.AddSnapshot). The registry appends to them
+// while the service is being made; the digest family reads them
+// (Registry.Digests) each time it builds a digest or takes the day's
+// snapshots, so the families registered after it are in them too.
+type DigestHooks struct {
+	Sections  []NamedDigestSection
+	Snapshots []NamedSnapshot
+}
+
+// NamedDigestSection is a section under the name it registered with.
+type NamedDigestSection struct {
+	Name string
+	Run  DigestSection
+}
+
+// NamedSnapshot is a daily snapshot under its kind, the name the store
+// keeps it by (SnapshotReader).
+type NamedSnapshot struct {
+	Kind string
+	Take SnapshotSource
+}

@@ -150,8 +150,11 @@ type Registry interface {
 	// AddJob adds work to every tick of the scheduler.
 	AddJob(j Job)
 	// AddDigestSection adds a section to every digest, after those added
-	// before it.
+	// before it; a name added twice makes New fail.
 	AddDigestSection(name string, sec DigestSection)
+	// Digests returns the sections and snapshots every family added, and
+	// will add, to digests: what the digest family builds digests from.
+	Digests() *DigestHooks
 	// AddExport makes "/export NAME" send the CSV that write writes.
 	AddExport(name string, write ExportWriter)
 	// AddClientRecords adds a kind of record to "/client export NAME".
@@ -160,7 +163,8 @@ type Registry interface {
 	AddCalendar(src CalendarSource)
 	// AddSnapshot makes the daily snapshot job store, once a company day
 	// and before that day's digests, the rows take returns under kind;
-	// digest sections read them back with SnapshotOn.
+	// digest sections read them back with SnapshotOn; a kind added twice
+	// makes New fail.
 	AddSnapshot(kind string, take SnapshotSource)
 	// SetDealFinder makes find the way other families resolve a deal
 	// reference (the deals family sets it).
@@ -177,6 +181,17 @@ func FailMissing(reg Registry, family string, missing []string) {
 	for _, m := range missing {
 		reg.Fail(fmt.Errorf("%s: no words for %q in some language", family, m))
 	}
+}
+
+// Stale is when a client is stale: no conversation for Touch, or no edit
+// or confirmation for Review (the service's Config.StaleTouch and
+// StaleReview), for the families that count stale clients.
+type Stale struct{ Touch, Review time.Duration }
+
+// Query asks for the clients of owners stale at now, all of them (set
+// Oldest or CountOnly on it for fewer).
+func (st Stale) Query(owners []uint64, now time.Time) crm.StaleQuery {
+	return crm.StaleQuery{Owners: owners, TouchBefore: now.Add(-st.Touch), ReviewBefore: now.Add(-st.Review)}
 }
 
 // Kit is what every family's handlers share besides the request: the

@@ -76,10 +76,8 @@ type PushStore interface {
 	LinkIdentity(ctx context.Context, code, identity string, now time.Time) (*crm.Person, error)
 }
 
-// Stale is when the weekly nudge counts a client as stale: no
-// conversation for Touch, or no edit or confirmation for Review (the
-// service's Config.StaleTouch and StaleReview).
-type Stale struct{ Touch, Review time.Duration }
+// Stale is when the weekly nudge counts a client as stale (core.Stale).
+type Stale = core.Stale
 
 // agendaLate is how long after its time a missed morning agenda is still
 // sent (the bot restarted at 09:05); later in the day it would not be a
@@ -425,7 +423,7 @@ func (s *service) sendStaleNudge(ctx context.Context, pc *pushContext, p *crm.Pe
 	if err != nil || !ok {
 		return err
 	}
-	st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{p.ID}, TouchBefore: now.Add(-s.stale.Touch), ReviewBefore: now.Add(-s.stale.Review)})
+	st, err := s.store.StaleClients(ctx, s.stale.Query([]uint64{p.ID}, now))
 	stale := st.Clients
 	if err != nil || len(stale) == 0 {
 		return err

@@ -1,4 +1,4 @@
-package handlers
+package digest
 
 import (
 	"context"
@@ -13,47 +13,12 @@ import (
 	"accountbot/handlers/core"
 )
 
-// digestScope is what one digest covers and for whom. Its request speaks
-// the reader's language and time zone and holds the rights of Subject (me
-// is the subject), so sections can use r.T, r.FmtDate and r.RightsOver as
-// in any command.
-type digestScope struct {
-	*request
-	// Reader gets the digest; Subject is whose scope it shows: the reader,
-	// or the absent person the reader stands in for.
-	Reader, Subject *crm.Person
-	// Owners are the people whose work the digest covers, by id: a
-	// supervisor's reports, everyone for a head, the manager themselves.
-	Owners []uint64
-	Period core.DigestPeriod
-	// Full is set for the detailed digest behind the button.
-	Full bool
+// scope is what one digest covers and for whom, as the sections see it
+// (core.DigestScope), with the deputies of the absent owners.
+type scope struct {
+	*core.DigestScope
 	// away maps an absent owner to their deputy, for the rows.
 	away map[uint64]uint64
-}
-
-// personal reports whether the digest covers the subject's own work only.
-func (sc *digestScope) personal() bool {
-	return len(sc.Owners) == 1 && sc.Owners[0] == sc.Subject.ID
-}
-
-// digestPart is what a section adds to a digest.
-type digestPart struct {
-	// Lines are the section's summary, under the team totals. Keep to a
-	// few lines: the digest fits one phone screen.
-	Lines []string
-	// Detail are more lines, shown only in the detailed digest.
-	Detail []string
-	// Needs are items for the "needs you" list at the top.
-	Needs []core.DigestNeed
-	// PerOwner is a short figure appended to a person's row ("claims 2").
-	PerOwner map[uint64]string
-	// OwnerDetail are lines under a person's row in the detailed digest.
-	OwnerDetail map[uint64][]string
-	// Charts are drawn into the digest's image (none: no image).
-	Charts []core.DigestChart
-
-	rows []digestRow // the core section's per-person rows
 }
 
 // digestRow is one person's figures in the core section.
@@ -70,12 +35,19 @@ type digestRow struct {
 	overdue []*crm.Task
 }
 
+// corePart is the digest's own section: what it adds as any section
+// does, and the per-person rows the others add their figures to.
+type corePart struct {
+	core.DigestPart
+	rows []digestRow
+}
+
 // coreDetail writes the lines under a person's row in the detailed digest:
 // their overdue tasks (unless the "needs you" list already has them) and
 // the stale clients, longest untouched first.
-func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow) ([]string, error) {
+func (s *service) coreDetail(ctx context.Context, sc *scope, row digestRow) ([]string, error) {
 	var detail []string
-	if !sc.personal() {
+	if !sc.Personal() {
 		for i, t := range row.overdue {
 			if i == digestDetailItems {
 				detail = append(detail, sc.T("list.more", "count", len(row.overdue)-i))
@@ -86,8 +58,9 @@ func (s *Service) coreDetail(ctx context.Context, sc *digestScope, row digestRow
 	}
 	var stale []*crm.Client
 	if row.Stale > 0 {
-		st, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: []uint64{row.ID}, TouchBefore: sc.Now.Add(-s.cfg.StaleTouch),
-			ReviewBefore: sc.Now.Add(-s.cfg.StaleReview), Oldest: digestDetailItems})
+		q := s.stale.Query([]uint64{row.ID}, sc.Now)
+		q.Oldest = digestDetailItems
+		st, err := s.store.StaleClients(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -117,15 +90,15 @@ const (
 	inactiveWorkdays  = 3
 )
 
-// newDigestScope prepares the scope of subject's digest for reader.
-func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (*digestScope, error) {
+// newScope prepares the scope of subject's digest for reader.
+func (s *service) newScope(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (*scope, error) {
 	if lang == "" {
 		lang = reader.Lang
 	}
 	if lang == "" {
-		lang = s.cfg.Lang
+		lang = s.kit.Lang
 	}
-	r, err := s.newRequest(ctx, &bot.Message{Person: subject, Lang: lang})
+	r, err := core.NewRequest(ctx, s.store, s.kit.Catalog, &bot.Message{Person: subject, Lang: lang}, s.kit.Clock.Now(), s.kit.TZ)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +106,7 @@ func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Perso
 	// digest, not mixed into this one.
 	r.Absent = map[uint64]*crm.Delegation{}
 	r.TZ = s.personTZ(reader)
-	sc := &digestScope{request: r, Reader: reader, Subject: subject, Period: per, Full: full, away: map[uint64]uint64{}}
+	sc := &scope{DigestScope: &core.DigestScope{Request: r, Reader: reader, Subject: subject, Period: per, Full: full}, away: map[uint64]uint64{}}
 	switch subject.Role {
 	case crm.RoleHead:
 		for _, p := range r.People {
@@ -166,18 +139,20 @@ func (s *Service) newDigestScope(ctx context.Context, reader, subject *crm.Perso
 
 // buildDigest renders subject's digest for reader: the one-screen digest,
 // or the detailed one when full.
-func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (bot.Reply, error) {
-	sc, err := s.newDigestScope(ctx, reader, subject, lang, per, full)
+func (s *service) buildDigest(ctx context.Context, reader, subject *crm.Person, lang string, per core.DigestPeriod, full bool) (bot.Reply, error) {
+	sc, err := s.newScope(ctx, reader, subject, lang, per, full)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	core, err := s.coreDigest(ctx, sc)
+	own, err := s.coreDigest(ctx, sc)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	parts := []*digestPart{core}
-	for _, sec := range s.digests().sections {
-		p, err := sec.fn(ctx, sc)
+	parts := []*core.DigestPart{&own.DigestPart}
+	for _, sec := range s.hooks.Sections {
+		// Each section gets its own copy of the scope.
+		view := *sc.DigestScope
+		p, err := sec.Run(ctx, &view)
 		if err != nil {
 			return bot.Reply{}, err
 		}
@@ -185,21 +160,22 @@ func (s *Service) buildDigest(ctx context.Context, reader, subject *crm.Person, 
 			parts = append(parts, p)
 		}
 	}
-	return s.renderDigest(ctx, sc, parts)
+	return s.renderDigest(ctx, sc, own.rows, parts)
 }
 
 // coreDigest is the core section: per person, the conversations logged in
 // the period, overdue tasks and next steps, and stale clients; "needs
 // you" items for overdue work and managers who logged nothing lately.
-func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart, error) {
-	part := &digestPart{}
+func (s *service) coreDigest(ctx context.Context, sc *scope) (*corePart, error) {
+	part := &corePart{}
 	today := dates.Day(sc.Now, sc.TZ)
 	quiet := workdaysBefore(today, inactiveWorkdays)
-	touchBefore, reviewBefore := sc.Now.Add(-s.cfg.StaleTouch), sc.Now.Add(-s.cfg.StaleReview)
 	// The stale counts of everyone at once, from the maintained counts;
 	// the names of the longest untouched only for the rows the detailed
 	// digest shows (coreDetail).
-	staleCounts, err := s.store.StaleClients(ctx, crm.StaleQuery{Owners: sc.Owners, TouchBefore: touchBefore, ReviewBefore: reviewBefore, CountOnly: true})
+	q := s.stale.Query(sc.Owners, sc.Now)
+	q.CountOnly = true
+	staleCounts, err := s.store.StaleClients(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +205,7 @@ func (s *Service) coreDigest(ctx context.Context, sc *digestScope) (*digestPart,
 		}
 		part.rows = append(part.rows, row)
 		if len(overdue) > 0 {
-			if sc.personal() {
+			if sc.Personal() {
 				for _, t := range overdue {
 					part.Needs = append(part.Needs, core.DigestNeed{Rank: core.NeedRankOverdue, Since: t.Due, Text: s.taskLine(ctx, sc, t)})
 				}
@@ -251,7 +227,7 @@ func lastTouch(c *crm.Client) time.Time {
 }
 
 // taskLine writes an overdue task: "T-3 · overdue since 2026-11-20 · Acme: send the offer".
-func (s *Service) taskLine(ctx context.Context, sc *digestScope, t *crm.Task) string {
+func (s *service) taskLine(ctx context.Context, sc *scope, t *crm.Task) string {
 	text := t.Text
 	if t.ClientID != 0 {
 		if c, err := s.store.Client(ctx, t.ClientID); err == nil {
@@ -280,7 +256,7 @@ func workdaysBefore(day time.Time, n int) time.Time {
 // renderDigest puts the parts together: title, "needs you", totals, the
 // sections' lines, then one row per person; the image when a section gave
 // chart data.
-func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*digestPart) (bot.Reply, error) {
+func (s *service) renderDigest(ctx context.Context, sc *scope, rows []digestRow, parts []*core.DigestPart) (bot.Reply, error) {
 	var needs []core.DigestNeed
 	var charts []core.DigestChart
 	perOwner := map[uint64][]string{}
@@ -303,7 +279,6 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 		}
 		return needs[i].Since.Before(needs[j].Since)
 	})
-	rows := parts[0].rows
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
 		switch {
@@ -391,7 +366,7 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 			}
 		}
 	}
-	if len(rows) == 0 && !sc.personal() {
+	if len(rows) == 0 && !sc.Personal() {
 		lines = append(lines, sc.T("digest.nobody"))
 	}
 
@@ -416,12 +391,10 @@ func (s *Service) renderDigest(ctx context.Context, sc *digestScope, parts []*di
 	return rep, nil
 }
 
-// title is "Daily digest · 2026-11-26", "Weekly digest · 2026-11-16 – 2026-11-22",
-// with whose it is when it is not the reader's own.
 // writeNeeds writes the text of the shown needs that carry a Write, with
 // their clients' names read in one go: a head's digest has thousands of
 // overdue planned items but shows a handful.
-func (s *Service) writeNeeds(ctx context.Context, sc *digestScope, needs []core.DigestNeed) error {
+func (s *service) writeNeeds(ctx context.Context, sc *scope, needs []core.DigestNeed) error {
 	shown := digestNeeds
 	if sc.Full {
 		shown = digestFullNeeds
@@ -448,7 +421,9 @@ func (s *Service) writeNeeds(ctx context.Context, sc *digestScope, needs []core.
 	return nil
 }
 
-func (sc *digestScope) title() string {
+// title is "Daily digest · 2026-11-26", "Weekly digest · 2026-11-16 – 2026-11-22",
+// with whose it is when it is not the reader's own.
+func (sc *scope) title() string {
 	var t string
 	if sc.Period.Weekly() {
 		t = sc.T("digest.title_weekly", "period", sc.periodText())
@@ -469,13 +444,13 @@ func (sc *digestScope) title() string {
 }
 
 // standsIn reports whether the reader stands in for the subject now.
-func (sc *digestScope) standsIn() bool {
+func (sc *scope) standsIn() bool {
 	return sc.away[sc.Subject.ID] == sc.Reader.ID
 }
 
 // periodText writes the days the period covers: "2026-11-25",
 // "2026-11-20 – 2026-11-22"; a digest asked for now runs to today.
-func (sc *digestScope) periodText() string {
+func (sc *scope) periodText() string {
 	p := sc.Period
 	last := dates.AddDays(p.To, -1)
 	if !p.To.Equal(p.Day) {
@@ -489,7 +464,7 @@ func (sc *digestScope) periodText() string {
 
 // fullCommand is the command of the "Details" button: the same digest,
 // in full, for the same day.
-func (sc *digestScope) fullCommand() string {
+func (sc *scope) fullCommand() string {
 	cmd := "/digest full"
 	if sc.Period.Weekly() {
 		cmd += " week"

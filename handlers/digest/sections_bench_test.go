@@ -1,4 +1,4 @@
-package handlers_test
+package digest_test
 
 import (
 	"context"

@@ -1,4 +1,17 @@
-package handlers
+// Package digest is the digests family: the digest a supervisor, a head
+// or an opted-in manager gets on schedule (daily, weekly on its day, in
+// their time zone, exactly once), /digest to read one now or someone
+// else's, /digest settings for the schedule, the daily snapshots the
+// sections compare against, and the digest's image. The digest's own
+// section (per person: conversations, overdue work, stale clients) is
+// here; every other section is a family's (claims, pipeline, planned
+// work, health, unreachable people), added through the registry
+// (core.Registry.AddDigestSection) and read here at run time, in the
+// order the families registered (core.DigestHooks). Its words are in
+// i18n/locales/{en,bg}/digest.toml; its data goes through Store. It
+// registers itself with Register and meets other families only through
+// the hooks of handlers/core.
+package digest
 
 import (
 	"context"
@@ -11,6 +24,26 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers/core"
 )
+
+// Store is the digest family's port: its own records (DigestStore), the
+// team and its clients as a request reads them (core.Directory), and the
+// reads of others' records its own section is made of: the stale clients,
+// the overdue tasks and the clients' names (14 methods).
+type Store interface {
+	DigestStore
+	core.Directory
+	// StaleClients returns the stale clients q asks for and how many
+	// there are: all of them (owner by owner, by id) or only the
+	// q.Oldest longest untouched, oldest first.
+	StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error)
+	// OpenTasks returns the open tasks of the assignees due before
+	// before, assignee by assignee in the order given and soonest first
+	// within one.
+	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+}
 
 // DigestStore keeps digest schedules, the record of digests sent, and the
 // daily snapshots that digests compare against. A day is a calendar date,
@@ -43,65 +76,27 @@ type DigestStore interface {
 	core.SnapshotReader
 }
 
-// digestHooks are the parts that command families add to digests: sections
-// (claims, pipeline) and daily snapshotters.
-type digestHooks struct {
-	sections     []namedSection
-	snapshotters []snapshotter
-}
-
-type namedSection struct {
-	name string
-	fn   digestSection
-}
-
-// digestSection adds one part to a digest. It reads what sc covers (the
-// people sc.Owners, seen with the rights of sc.Subject, in sc.Period) and
-// returns lines, "needs you" items, per-person figures and chart data; nil
-// when it has nothing to say. It writes in the reader's language (sc.T,
-// sc.FmtDate) and never formats for a platform.
-type digestSection func(ctx context.Context, sc *digestScope) (*digestPart, error)
-
-type snapshotter struct {
-	kind string
-	take core.SnapshotSource
-}
-
-// digests returns the hooks, made on first use so that families may add
-// sections before or after registerDigests.
-func (s *Service) digests() *digestHooks {
-	if s.digest == nil {
-		s.digest = &digestHooks{}
-	}
-	return s.digest
-}
-
-// addDigestSection adds a section to every digest, after the core one and
-// those added before it.
-func (s *Service) addDigestSection(name string, fn digestSection) {
-	h := s.digests()
-	h.sections = append(h.sections, namedSection{name: name, fn: fn})
-}
-
-// addSnapshotter makes the daily snapshot job store, once a day, the rows
-// take returns under kind. Sections read them back with core.SnapshotOn.
-func (s *Service) addSnapshotter(kind string, take core.SnapshotSource) {
-	h := s.digests()
-	h.snapshotters = append(h.snapshotters, snapshotter{kind: kind, take: take})
+// service answers /digest and runs the digest and snapshot jobs.
+type service struct {
+	kit   *core.Kit
+	store Store
+	stale core.Stale
+	// hooks are the sections and snapshots the families add.
+	hooks *core.DigestHooks
 }
 
 // dayLayout writes a day in a file name or a command.
 const dayLayout = "2006-01-02"
 
-// registerDigests adds /digest, the delivery job and the snapshot job.
-func (s *Service) registerDigests() {
-	defer s.inFamily("assistant")()
-	s.add(&spec{name: "digest", minRole: crm.RoleManager, run: s.digestCmd})
-	// Snapshots first, so that a digest due at the same tick reads today's.
-	s.jobs = append(s.jobs,
-		core.Job{Name: "snapshots", Run: s.snapshotJob},
-		core.Job{Name: "digests", Run: s.digestJob},
-	)
+// Register adds /digest, the snapshot job and the digest job to the
+// service behind reg, in the help family "assistant". Snapshots go first,
+// so that a digest due at the same tick reads today's.
+func Register(reg core.Registry, st Store, stale core.Stale) {
+	s := &service{kit: reg.Kit(), store: st, stale: stale, hooks: reg.Digests()}
+	defer reg.Family("assistant")()
+	reg.Add(&core.Spec{Name: "digest", MinRole: crm.RoleManager, Run: s.digestCmd})
+	reg.AddJob(core.Job{Name: "snapshots", Run: s.snapshotJob})
+	reg.AddJob(core.Job{Name: "digests", Run: s.digestJob})
 }
 
 // effectiveSchedule is the person's stored schedule, or the default one:
@@ -115,19 +110,15 @@ func effectiveSchedule(p *crm.Person, stored map[uint64]*crm.DigestSchedule) crm
 	return d
 }
 
-// personTZ is the person's time zone, else the configured one.
-func (s *Service) personTZ(p *crm.Person) *time.Location {
-	if p != nil && p.TZ != "" {
-		if tz, err := time.LoadLocation(p.TZ); err == nil {
-			return tz
-		}
-	}
-	return s.cfg.TZ
+// personTZ is the person's time zone, else the company's.
+func (s *service) personTZ(p *crm.Person) *time.Location {
+	_, tz := s.kit.PersonLocale(p)
+	return tz
 }
 
 // digestCmd: "/digest [full] [week|day] [@person] [DATE]" sends a digest
 // now; "/digest settings …" changes the schedule.
-func (s *Service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) digestCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) > 0 && r.Is(args[0], "digest.settings") {
 		return s.digestSettings(ctx, w, r, args[1:])
@@ -233,7 +224,7 @@ func digestPeriodOn(sched crm.DigestSchedule, tz *time.Location, now, day time.T
 
 // digestSettings shows or changes the caller's schedule:
 // "/digest settings [time=07:45] [days=mon-fri] [weekly=mon|off] [daily|weekly] [on|off]".
-func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+func (s *service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *core.Request, args []string) error {
 	stored, err := s.store.DigestSchedules(ctx)
 	if err != nil {
 		return err
@@ -273,7 +264,7 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 			}
 			sched.At = h*60 + m
 		case r.Is(k, "digest.key.days"):
-			d, ok := s.lex.parseWeekdays(v)
+			d, ok := s.kit.ParseWeekdays(v)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "digest.bad_days", "value", v)
 			}
@@ -283,7 +274,7 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 				sched.Weekly = 0
 				break
 			}
-			d, ok := s.lex.parseWeekdays(v)
+			d, ok := s.kit.ParseWeekdays(v)
 			if !ok || len(d.List()) != 1 {
 				return crm.Errorf(crm.EINVALID, "digest.bad_weekly", "value", v)
 			}
@@ -303,27 +294,25 @@ func (s *Service) digestSettings(ctx context.Context, w bot.ReplyWriter, r *requ
 }
 
 // describeSchedule says in words when the digest comes.
-func (s *Service) describeSchedule(r *request, d crm.DigestSchedule) string {
+func (s *service) describeSchedule(r *core.Request, d crm.DigestSchedule) string {
 	if d.Off {
 		return r.T("digest.settings_off")
 	}
 	at := fmt.Sprintf("%02d:%02d", d.At/60, d.At%60)
 	tz := s.personTZ(r.Me).String()
 	if d.Days == 0 {
-		return r.T("digest.settings_weekly_only", "weekly", r.weekdays(d.Weekly, true), "time", at, "tz", tz)
+		return r.T("digest.settings_weekly_only", "weekly", weekdays(r, d.Weekly, true), "time", at, "tz", tz)
 	}
-	text := r.T("digest.settings_daily", "days", r.weekdays(d.Days, false), "time", at, "tz", tz)
+	text := r.T("digest.settings_daily", "days", weekdays(r, d.Days, false), "time", at, "tz", tz)
 	if d.Weekly != 0 {
-		text += " " + r.T("digest.settings_weekly_too", "weekly", r.weekdays(d.Weekly, true))
+		text += " " + r.T("digest.settings_weekly_too", "weekly", weekdays(r, d.Weekly, true))
 	}
 	return text
 }
 
-var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
 // weekdays writes a set of days: "Mon–Fri", "Mon, Wed, Fri", "every day";
 // with full names ("Monday") when full.
-func (r *request) weekdays(w crm.Weekdays, full bool) string {
+func weekdays(r *core.Request, w crm.Weekdays, full bool) string {
 	if w == crm.AllDays {
 		return r.T("digest.every_day")
 	}
@@ -335,10 +324,11 @@ func (r *request) weekdays(w crm.Weekdays, full bool) string {
 			j++
 		}
 		name := func(d time.Weekday) string {
+			key := strings.ToLower(d.String()[:3])
 			if full {
-				return r.T("digest.dayname." + weekdayKeys[d])
+				return r.T("digest.dayname." + key)
 			}
-			return r.T("digest.day." + weekdayKeys[d])
+			return r.T("digest.day." + key)
 		}
 		switch {
 		case j-i >= 2:
@@ -351,46 +341,4 @@ func (r *request) weekdays(w crm.Weekdays, full bool) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")
-}
-
-// parseWeekdays reads "mon-fri", "mon,wed,fri", "sat-mon", "all",
-// "workdays", "none" and their Bulgarian forms.
-// Day names are "words.weekday.KEY", the sets "words.weekdays.*".
-func (lx *lexicon) parseWeekdays(s string) (crm.Weekdays, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	switch lx.weekdaySets[s] {
-	case "all":
-		return crm.AllDays, true
-	case "workdays":
-		return crm.Workdays, true
-	case "none":
-		return 0, true
-	}
-	var out crm.Weekdays
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		from, to, isRange := strings.Cut(strings.ReplaceAll(part, "–", "-"), "-")
-		a, ok := lx.weekdays[strings.TrimSpace(from)]
-		if !ok {
-			return 0, false
-		}
-		if !isRange {
-			out |= crm.WeekdayOf(a)
-			continue
-		}
-		b, ok := lx.weekdays[strings.TrimSpace(to)]
-		if !ok {
-			return 0, false
-		}
-		for d := a; ; d = (d + 1) % 7 {
-			out |= crm.WeekdayOf(d)
-			if d == b {
-				break
-			}
-		}
-	}
-	return out, out != 0
 }

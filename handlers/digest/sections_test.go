@@ -1,7 +1,6 @@
-package handlers_test
+package digest_test
 
 import (
-	"accountbot/internal/golden"
 	"bytes"
 	"fmt"
 	"image"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"accountbot/bot"
+	"accountbot/internal/golden"
 )
 
 // digestSectionsData is the golden team (digestGoldenData) with claims and
@@ -22,34 +22,34 @@ import (
 // 26 November 2026, 10:00 in Sofia.
 func digestSectionsData(e *digestEnv) {
 	digestGoldenData(e)
-	e.at(2026, 10, 5, 10, 0)
-	e.must("console:maria", "/deal add Beta Foods: Packaging line amount=40000 stage=proposal close=2026-11-20", "D-1")
-	e.must("console:maria", "/deal add Acme Ltd: Pumps amount=120000 stage=proposal close=2026-12-15", "D-2")
-	e.must("console:petar", "/deal add Delta Build: Spring order amount=8000 currency=USD close=2027-01-31", "D-3")
-	e.must("console:petar", "/deal add Omega Textile: Fabric amount=15000 stage=negotiation close=2026-12-31", "D-4")
-	e.must("console:ivan", "/deal add Ivan Trade: Service contract amount=5000 close=2026-11-25", "D-5")
-	e.at(2026, 11, 16, 10, 0)
-	e.must("console:ivan", "/claim Ivan Trade: wrong invoice severity=high category=invoice", "C-1")
+	e.At(2026, 10, 5, 10, 0)
+	e.Must("console:maria", "/deal add Beta Foods: Packaging line amount=40000 stage=proposal close=2026-11-20", "D-1")
+	e.Must("console:maria", "/deal add Acme Ltd: Pumps amount=120000 stage=proposal close=2026-12-15", "D-2")
+	e.Must("console:petar", "/deal add Delta Build: Spring order amount=8000 currency=USD close=2027-01-31", "D-3")
+	e.Must("console:petar", "/deal add Omega Textile: Fabric amount=15000 stage=negotiation close=2026-12-31", "D-4")
+	e.Must("console:ivan", "/deal add Ivan Trade: Service contract amount=5000 close=2026-11-25", "D-5")
+	e.At(2026, 11, 16, 10, 0)
+	e.Must("console:ivan", "/claim Ivan Trade: wrong invoice severity=high category=invoice", "C-1")
 	// The snapshot the digest a week later compares against.
-	e.at(2026, 11, 19, 7, 0)
+	e.At(2026, 11, 19, 7, 0)
 	e.tick()
-	e.at(2026, 11, 20, 11, 0)
-	e.must("console:maria", "/claim Acme Ltd: pump arrived broken severity=critical category=quality", "C-2")
-	e.at(2026, 11, 23, 10, 0)
-	e.must("console:maria", "/claim Beta Foods: delivery two days late category=delivery", "C-3")
-	e.must("console:petar", "/deal move D-3 qualified", "D-3")
-	e.at(2026, 11, 24, 9, 30)
-	e.must("console:petar", "/claim Delta Build: late again category=delivery", "C-4")
-	e.at(2026, 11, 25, 9, 0)
-	e.must("console:maria", "/claim resolve C-3: apologised, new slot booked cause=\"late truck\"", "C-3")
-	e.must("console:petar", `/claim resolve C-4: discount given cause="Late truck"`, "C-4")
-	e.at(2026, 11, 25, 12, 0)
-	e.must("console:maria", "/deal move D-2 negotiation", "D-2")
-	e.must("console:petar", "/deal won D-4", "D-4")
-	e.must("console:maria", "/deal add Gamma Pumps: Spare parts amount=3000 close=2026-12-20", "D-6")
-	e.at(2026, 11, 25, 15, 0)
-	e.must("console:petar", "/claim Omega Textile: wrong colour severity=low category=quality", "C-5")
-	e.at(2026, 11, 26, 10, 0)
+	e.At(2026, 11, 20, 11, 0)
+	e.Must("console:maria", "/claim Acme Ltd: pump arrived broken severity=critical category=quality", "C-2")
+	e.At(2026, 11, 23, 10, 0)
+	e.Must("console:maria", "/claim Beta Foods: delivery two days late category=delivery", "C-3")
+	e.Must("console:petar", "/deal move D-3 qualified", "D-3")
+	e.At(2026, 11, 24, 9, 30)
+	e.Must("console:petar", "/claim Delta Build: late again category=delivery", "C-4")
+	e.At(2026, 11, 25, 9, 0)
+	e.Must("console:maria", "/claim resolve C-3: apologised, new slot booked cause=\"late truck\"", "C-3")
+	e.Must("console:petar", `/claim resolve C-4: discount given cause="Late truck"`, "C-4")
+	e.At(2026, 11, 25, 12, 0)
+	e.Must("console:maria", "/deal move D-2 negotiation", "D-2")
+	e.Must("console:petar", "/deal won D-4", "D-4")
+	e.Must("console:maria", "/deal add Gamma Pumps: Spare parts amount=3000 close=2026-12-20", "D-6")
+	e.At(2026, 11, 25, 15, 0)
+	e.Must("console:petar", "/claim Omega Textile: wrong colour severity=low category=quality", "C-5")
+	e.At(2026, 11, 26, 10, 0)
 }
 
 func TestDigestSectionsGolden(t *testing.T) {
@@ -58,7 +58,7 @@ func TestDigestSectionsGolden(t *testing.T) {
 	var b strings.Builder
 	show := func(name, who, text string) {
 		fmt.Fprintf(&b, "==== %s\n", name)
-		for _, r := range e.send(who, text).Replies {
+		for _, r := range e.Send(who, text).Replies {
 			b.WriteString(r.PlainText() + "\n")
 			for _, row := range r.Buttons {
 				for _, btn := range row {
@@ -76,7 +76,7 @@ func TestDigestSectionsGolden(t *testing.T) {
 	show("supervisor /digest full", "console:sam", "/digest full")
 	show("manager /digest", "console:maria", "/digest")
 	show("head /digest week", "console:admin", "/digest week")
-	e.must("console:sam", "/lang bg", "")
+	e.Must("console:sam", "/lang bg", "")
 	show("supervisor /обзор (bg)", "console:sam", "/обзор")
 	show("supervisor /обзор подробно (bg)", "console:sam", "/обзор подробно")
 
@@ -91,7 +91,7 @@ func TestDigestSectionsNumbers(t *testing.T) {
 	// Sam's team is Sam, Maria and Petar. The day's period is Wednesday 25
 	// November to now: C-5 opened, C-3 and C-4 resolved, C-2 past its SLA;
 	// C-2 and C-5 open. Ivan's C-1 and D-5 are not Sam's.
-	e.must("console:sam", "/digest",
+	e.Must("console:sam", "/digest",
 		"Claims: opened 1 · resolved 2 · past SLA 1 · open 2\n",
 		"⚠ Recurring cause “late truck” at 2 clients (Beta Foods, Delta Build): needs corrective action",
 		// Weighted now: D-1 proposal 40,000×50%, D-2 negotiation
@@ -108,11 +108,11 @@ func TestDigestSectionsNumbers(t *testing.T) {
 		"Petar Georgiev — conversations: 0, overdue: 0, stale: 1, deals: 1 won, claims: 1 new",
 	)
 	// The week: D-3's move on Monday counts too.
-	e.must("console:sam", "/digest week", "D-3 lead → qualified (+$1,200.00)", "Claims: opened 4 · resolved 2")
+	e.Must("console:sam", "/digest week", "D-3 lead → qualified (+$1,200.00)", "Claims: opened 4 · resolved 2")
 	// Nobody else's claims or deals.
-	e.mustNot("console:sam", "/digest full", "C-1", "D-5", "Ivan Trade")
+	e.MustNot("console:sam", "/digest full", "C-1", "D-5", "Ivan Trade")
 	// The head sees Ivan's too.
-	e.must("console:admin", "/digest", "C-1 Ivan Trade (high)", "D-5 Ivan Trade")
+	e.Must("console:admin", "/digest", "C-1 Ivan Trade (high)", "D-5 Ivan Trade")
 }
 
 // TestDigestBreachedClaimFirst: a breached claim leads "needs you", above
@@ -123,7 +123,7 @@ func TestDigestBreachedClaimFirst(t *testing.T) {
 	digestSectionsData(e)
 	needs := func(who, text string) []string {
 		t.Helper()
-		got := e.say(who, text)
+		got := e.Say(who, text)
 		_, after, ok := strings.Cut(got, "Needs you (")
 		if !ok {
 			t.Fatalf("no needs list:\n%s", got)
@@ -192,12 +192,12 @@ func TestDigestChartsWithData(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
 	digestGoldenData(e)
 	// No claims and no deals: no image.
-	if rep := e.send("console:sam", "/digest").Replies[0]; rep.Image != nil {
+	if rep := e.Send("console:sam", "/digest").Replies[0]; rep.Image != nil {
 		t.Fatal("an image without claims or deals")
 	}
 	e = newDigestEnv(t, nil, newClock(time.Time{}), nil)
 	digestSectionsData(e)
-	rep := e.send("console:sam", "/digest").Replies[0]
+	rep := e.Send("console:sam", "/digest").Replies[0]
 	if rep.Image == nil {
 		t.Fatal("no image although there are claims and deals")
 	}
@@ -225,12 +225,12 @@ func TestDigestChartsWithData(t *testing.T) {
 		}
 	}
 	// The detailed digest carries no image.
-	if full := e.send("console:sam", "/digest full").Replies[0]; full.Image != nil {
+	if full := e.Send("console:sam", "/digest full").Replies[0]; full.Image != nil {
 		t.Fatal("the detailed digest repeats the image")
 	}
 	// With -update, the README's picture is this digest's image.
 	if golden.Updating() {
-		if err := os.WriteFile(filepath.Join("..", "docs", "digest-chart.png"), rep.Image.PNG, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "digest-chart.png"), rep.Image.PNG, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -240,30 +240,30 @@ func TestDigestChartsWithData(t *testing.T) {
 // snapshot of the same day a week before, once there is one.
 func TestDigestPipelineWeekOnWeek(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 12, 10, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
-	e.must("console:maria", "/client add Acme", "Saved")
-	e.must("console:maria", "/deal add Acme: Pumps amount=10000 stage=proposal close=2027-01-31", "D-1")
-	e.at(2026, 11, 19, 8, 0)
-	e.must("console:sam", "/digest", "Pipeline (weighted): €5,000.00 · no data from last week yet\n• proposal: €5,000.00")
+	e.At(2026, 11, 12, 10, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.Must("console:maria", "/client add Acme", "Saved")
+	e.Must("console:maria", "/deal add Acme: Pumps amount=10000 stage=proposal close=2027-01-31", "D-1")
+	e.At(2026, 11, 19, 8, 0)
+	e.Must("console:sam", "/digest", "Pipeline (weighted): €5,000.00 · no data from last week yet\n• proposal: €5,000.00")
 	// The first tick of the day takes the snapshot.
 	e.tick()
-	e.at(2026, 11, 24, 11, 0)
-	e.must("console:maria", "/deal move D-1 negotiation", "D-1")
-	e.must("console:maria", "/deal edit D-1 amount=12000", "D-1")
+	e.At(2026, 11, 24, 11, 0)
+	e.Must("console:maria", "/deal move D-1 negotiation", "D-1")
+	e.Must("console:maria", "/deal edit D-1 amount=12000", "D-1")
 	// A week later: 12,000×75% now against 10,000×50% then.
-	e.at(2026, 11, 26, 8, 0)
-	e.must("console:sam", "/digest week",
+	e.At(2026, 11, 26, 8, 0)
+	e.Must("console:sam", "/digest week",
 		"Pipeline (weighted): €9,000.00 · a week ago (2026-11-19): €5,000.00 · change: +€4,000.00",
 		"• proposal: €0.00 (−€5,000.00)\n• negotiation: €9,000.00 (+€9,000.00)",
 		"Moved most: D-1 proposal → negotiation (+€3,000.00)")
-	e.must("console:sam", "/digest full", "• negotiation: €9,000.00, a week ago €0.00 (+€9,000.00)")
+	e.Must("console:sam", "/digest full", "• negotiation: €9,000.00, a week ago €0.00 (+€9,000.00)")
 	// With the bot down on the 20th, Friday's digest compares with the
 	// nearest earlier snapshot.
-	e.at(2026, 11, 27, 8, 0)
-	e.must("console:sam", "/digest", "a week ago (2026-11-19): €5,000.00")
+	e.At(2026, 11, 27, 8, 0)
+	e.Must("console:sam", "/digest", "a week ago (2026-11-19): €5,000.00")
 	// Bulgarian.
-	e.must("console:sam", "/lang bg", "")
-	e.must("console:sam", "/обзор", "Фуния (претеглено): 9 000,00 € · преди седмица (19.11.2026): 5 000,00 € · промяна: +4 000,00 €")
+	e.Must("console:sam", "/lang bg", "")
+	e.Must("console:sam", "/обзор", "Фуния (претеглено): 9 000,00 € · преди седмица (19.11.2026): 5 000,00 € · промяна: +4 000,00 €")
 }

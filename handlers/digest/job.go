@@ -1,4 +1,4 @@
-package handlers
+package digest
 
 import (
 	"context"
@@ -26,8 +26,8 @@ import (
 // arrived; it is never sent again, because a digest must never come twice.
 // A person changing the time after the day's digest went out gets no
 // second one: the record is per day, not per time.
-func (s *Service) digestJob(ctx context.Context, now time.Time) error {
-	if s.notifier == nil {
+func (s *service) digestJob(ctx context.Context, now time.Time) error {
+	if s.kit.Notifier == nil {
 		return nil
 	}
 	people, err := s.store.People(ctx)
@@ -65,7 +65,7 @@ func (s *Service) digestJob(ctx context.Context, now time.Time) error {
 
 // deliverDigest sends subject's digest to reader if it is due today under
 // sched (in the subject's time zone) and not claimed yet.
-func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subject *crm.Person, sched crm.DigestSchedule) error {
+func (s *service) deliverDigest(ctx context.Context, now time.Time, reader, subject *crm.Person, sched crm.DigestSchedule) error {
 	tz := s.personTZ(subject)
 	day := dates.Day(now, tz)
 	kind := sched.KindOn(day.Weekday())
@@ -84,7 +84,7 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 		return err
 	}
 	for _, id := range lost {
-		s.log.Warn("a digest was being sent when the bot stopped; not sending it again, so that it never comes twice",
+		s.kit.Log.Warn("a digest was being sent when the bot stopped; not sending it again, so that it never comes twice",
 			"reader", reader.ID, "subject", subject.ID, "day", day.Format(dayLayout), "identity", id)
 	}
 	if len(claimed) == 0 {
@@ -94,13 +94,13 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 	rep, buildErr := s.scheduledDigest(ctx, reader, subject, sched, day, kind)
 	if buildErr == nil {
 		for _, id := range claimed {
-			if err := s.notifier.Notify(ctx, id, rep); err != nil {
+			if err := s.kit.Notifier.Notify(ctx, id, rep); err != nil {
 				// An identity on a platform that is not running (console)
 				// fails every time: say so loudly only when giving up.
 				if attempts[id] >= crm.DigestSendAttempts {
-					s.log.Warn("digest not delivered; giving up for today", "reader", reader.ID, "identity", id, "attempts", attempts[id], "err", err)
+					s.kit.Log.Warn("digest not delivered; giving up for today", "reader", reader.ID, "identity", id, "attempts", attempts[id], "err", err)
 				} else {
-					s.log.Info("digest not delivered; will try again", "reader", reader.ID, "identity", id, "attempt", attempts[id], "err", err)
+					s.kit.Log.Info("digest not delivered; will try again", "reader", reader.ID, "identity", id, "attempt", attempts[id], "err", err)
 				}
 				continue
 			}
@@ -108,7 +108,7 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 		}
 	}
 	_, err := s.store.UpdateDigestDelivery(ctx, reader.ID, subject.ID, day, func(d *crm.DigestDelivery) error {
-		at := s.clock.Now()
+		at := s.kit.Clock.Now()
 		for _, id := range claimed {
 			d.Finish(id, delivered[id], at)
 		}
@@ -119,38 +119,37 @@ func (s *Service) deliverDigest(ctx context.Context, now time.Time, reader, subj
 
 // scheduledDigest builds the digest of day for the schedule: the reader's
 // language, the whole days of its period.
-func (s *Service) scheduledDigest(ctx context.Context, reader, subject *crm.Person, sched crm.DigestSchedule, day time.Time, kind string) (bot.Reply, error) {
+func (s *service) scheduledDigest(ctx context.Context, reader, subject *crm.Person, sched crm.DigestSchedule, day time.Time, kind string) (bot.Reply, error) {
 	// The same calendar day, counted in the reader's time zone, where they
 	// read it.
 	rtz := s.personTZ(reader)
-	per := digestPeriodOn(sched, rtz, s.clock.Now(), time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, rtz), kind)
+	per := digestPeriodOn(sched, rtz, s.kit.Clock.Now(), time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, rtz), kind)
 	return s.buildDigest(ctx, reader, subject, reader.Lang, per, false)
 }
 
 // snapshotJob takes each registered snapshot once per company day (in
-// Config.TZ), on the first tick of the day, so it holds the state at the
+// Kit.TZ), on the first tick of the day, so it holds the state at the
 // start of that day. A day the bot was down all day has no snapshot;
 // core.SnapshotOn falls back to the nearest earlier one.
-func (s *Service) snapshotJob(ctx context.Context, now time.Time) error {
-	h := s.digests()
-	if len(h.snapshotters) == 0 {
+func (s *service) snapshotJob(ctx context.Context, now time.Time) error {
+	if len(s.hooks.Snapshots) == 0 {
 		return nil
 	}
-	day := dates.Day(now, s.cfg.TZ)
+	day := dates.Day(now, s.kit.TZ)
 	var errs []error
-	for _, sn := range h.snapshotters {
-		ok, err := s.store.HasSnapshot(ctx, sn.kind, day)
+	for _, sn := range s.hooks.Snapshots {
+		ok, err := s.store.HasSnapshot(ctx, sn.Kind, day)
 		if err != nil || ok {
 			errs = append(errs, err)
 			continue
 		}
-		rows, err := sn.take(ctx, day)
+		rows, err := sn.Take(ctx, day)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		// PutSnapshot keeps the first of two racing takers.
-		if _, err := s.store.PutSnapshot(ctx, sn.kind, day, now, rows); err != nil {
+		if _, err := s.store.PutSnapshot(ctx, sn.Kind, day, now, rows); err != nil {
 			errs = append(errs, err)
 		}
 	}

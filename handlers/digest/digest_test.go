@@ -1,4 +1,4 @@
-package handlers_test
+package digest_test
 
 import (
 	"context"
@@ -22,11 +22,9 @@ import (
 // notice is one message the notifier was asked to deliver.
 type notice = chattest.Note
 
-// digestEnv is a testEnv whose service notifies n.
-type digestEnv struct {
-	*testEnv
-	n *chattest.Notifier
-}
+// digestEnv is the shared chat environment (handlerstest) whose service
+// notifies.
+type digestEnv struct{ *handlerstest.Env }
 
 // newDigestEnv starts a service over st (a new in-memory store when nil)
 // at clock's time, in Europe/Sofia, head console:admin, notifying n (a
@@ -35,42 +33,36 @@ type digestEnv struct {
 func newDigestEnv(t *testing.T, st *store.Store, clock *dates.ManualClock, n *chattest.Notifier) *digestEnv {
 	t.Helper()
 	cfg := handlers.DefaultConfig()
-	cfg.TZ = sofia(t)
-	e := handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock, Notes: n, Notify: true}, handlers.WithConfig(cfg))
-	return &digestEnv{testEnv: wrapEnv(e), n: e.Notes}
-}
-
-// at sets the clock to a time in Sofia.
-func (e *digestEnv) at(y int, m time.Month, d, hh, mm int) {
-	e.clock.Set(time.Date(y, m, d, hh, mm, 0, 0, e.tz))
+	cfg.TZ = chattest.Sofia(t)
+	return &digestEnv{handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock, Notes: n, Notify: true}, handlers.WithConfig(cfg))}
 }
 
 // tick runs the scheduled jobs once.
-func (e *digestEnv) tick() { e.svc.RunJobs(context.Background()) }
+func (e *digestEnv) tick() { e.Svc.RunJobs(context.Background()) }
 
 // setTZ gives a person their own time zone.
 func (e *digestEnv) setTZ(identity, tz string) {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	p, err := e.st.PersonByIdentity(ctx, identity)
+	p, err := e.Store.PersonByIdentity(ctx, identity)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	if _, err := e.st.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.TZ = tz; return nil }); err != nil {
-		e.t.Fatal(err)
+	if _, err := e.Store.UpdatePerson(ctx, p.ID, func(p *crm.Person) error { p.TZ = tz; return nil }); err != nil {
+		e.T.Fatal(err)
 	}
 }
 
 // wantSent fails unless identity got exactly n digests so far.
 func (e *digestEnv) wantSent(identity string, n int, when string) []notice {
-	e.t.Helper()
-	got := e.n.To(identity)
+	e.T.Helper()
+	got := e.Notes.To(identity)
 	if len(got) != n {
 		var titles []string
 		for _, g := range got {
 			titles = append(titles, g.Reply.Title)
 		}
-		e.t.Fatalf("%s: %s got %d digests, want %d: %q", when, identity, len(got), n, titles)
+		e.T.Fatalf("%s: %s got %d digests, want %d: %q", when, identity, len(got), n, titles)
 	}
 	return got
 }
@@ -80,9 +72,9 @@ func newClock(t time.Time) *dates.ManualClock { return dates.NewManualClock(t) }
 func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 	utc := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, time.UTC) }
 	e := newDigestEnv(t, nil, newClock(utc(25, 12, 0)), nil)
-	e.must("console:admin", `/appoint console:sofia supervisor "Sofia Sup"`, "Sofia Sup")
-	e.must("console:admin", `/appoint console:tokyo supervisor "Tokyo Sup"`, "Tokyo Sup")
-	e.must("console:admin", `/appoint console:ny supervisor "NY Sup"`, "NY Sup")
+	e.Must("console:admin", `/appoint console:sofia supervisor "Sofia Sup"`, "Sofia Sup")
+	e.Must("console:admin", `/appoint console:tokyo supervisor "Tokyo Sup"`, "Tokyo Sup")
+	e.Must("console:admin", `/appoint console:ny supervisor "NY Sup"`, "NY Sup")
 	e.setTZ("console:tokyo", "Asia/Tokyo")
 	e.setTZ("console:ny", "America/New_York")
 
@@ -108,7 +100,7 @@ func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 		{utc(26, 20, 0), 2, 2, 2},
 	}
 	for _, s := range steps {
-		e.clock.Set(s.at)
+		e.Clock.Set(s.at)
 		e.tick()
 		when := s.at.Format(time.RFC3339)
 		e.wantSent("console:sofia", s.sofia, when)
@@ -117,7 +109,7 @@ func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 	}
 	// Each got the digest of its own Thursday last.
 	for _, id := range []string{"console:sofia", "console:tokyo", "console:ny"} {
-		if got := e.n.To(id)[1].Reply.Title; got != "Daily digest · 2026-11-26" {
+		if got := e.Notes.To(id)[1].Reply.Title; got != "Daily digest · 2026-11-26" {
 			t.Errorf("%s: title %q", id, got)
 		}
 	}
@@ -128,8 +120,8 @@ func TestDigestSchedulesAcrossTimeZones(t *testing.T) {
 func TestDigestAcrossDaylightSavingChanges(t *testing.T) {
 	utc := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2027, m, d, hh, mm, 0, 0, time.UTC) }
 	e := newDigestEnv(t, nil, newClock(utc(3, 20, 10, 0)), nil)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:sam", "/digest settings days=all weekly=off", "every day at 08:30")
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:sam", "/digest settings days=all weekly=off", "every day at 08:30")
 
 	steps := []struct {
 		at   time.Time
@@ -149,7 +141,7 @@ func TestDigestAcrossDaylightSavingChanges(t *testing.T) {
 		{utc(10, 31, 6, 30), 4},
 	}
 	for _, s := range steps {
-		e.clock.Set(s.at)
+		e.Clock.Set(s.at)
 		e.tick()
 		e.wantSent("console:sam", s.want, s.at.Format(time.RFC3339))
 	}
@@ -160,15 +152,15 @@ func TestDigestSkippedHourStillSends(t *testing.T) {
 	// On 28 March 2027 Sofia's clocks jump from 03:00 to 04:00: 03:30 does
 	// not happen that day, and the digest still comes that morning.
 	e := newDigestEnv(t, nil, newClock(time.Date(2027, 3, 27, 12, 0, 0, 0, time.UTC)), nil)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
-	e.clock.Set(time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC)) // 02:59 local
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
+	e.Clock.Set(time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC)) // 02:59 local
 	e.tick()
 	e.wantSent("console:sam", 0, "02:59, before the jump")
-	e.clock.Set(time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC)) // 04:30 local
+	e.Clock.Set(time.Date(2027, 3, 28, 1, 30, 0, 0, time.UTC)) // 04:30 local
 	e.tick()
 	e.wantSent("console:sam", 1, "04:30, after the jump")
-	e.clock.Set(time.Date(2027, 3, 28, 20, 0, 0, 0, time.UTC))
+	e.Clock.Set(time.Date(2027, 3, 28, 20, 0, 0, 0, time.UTC))
 	e.tick()
 	e.wantSent("console:sam", 1, "later that day")
 }
@@ -177,15 +169,15 @@ func TestDigestRepeatedHourSendsOnce(t *testing.T) {
 	// On 31 October 2027 Sofia's clocks go from 04:00 back to 03:00, so
 	// 03:30 comes twice (00:30 and 01:30 UTC).
 	e := newDigestEnv(t, nil, newClock(time.Date(2027, 10, 30, 12, 0, 0, 0, time.UTC)), nil)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:sam", "/digest settings days=all weekly=off time=03:30", "03:30")
 	for _, at := range []time.Time{
 		time.Date(2027, 10, 31, 0, 29, 0, 0, time.UTC),
 		time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC),
 		time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC),
 		time.Date(2027, 10, 31, 1, 31, 0, 0, time.UTC),
 	} {
-		e.clock.Set(at)
+		e.Clock.Set(at)
 		e.tick()
 	}
 	e.wantSent("console:sam", 1, "after both 03:30s")
@@ -204,9 +196,9 @@ func TestDigestExactlyOnceAcrossRestart(t *testing.T) {
 	n := &chattest.Notifier{}
 	st := open()
 	e := newDigestEnv(t, st, clock, n)
-	e.at(2026, 11, 26, 8, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.at(2026, 11, 26, 8, 31)
+	e.At(2026, 11, 26, 8, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.At(2026, 11, 26, 8, 31)
 	e.tick()
 	e.tick()
 	e.wantSent("console:sam", 1, "first run")
@@ -219,12 +211,12 @@ func TestDigestExactlyOnceAcrossRestart(t *testing.T) {
 	defer st.Close()
 	e = newDigestEnv(t, st, clock, n)
 	e.tick()
-	e.at(2026, 11, 26, 17, 0)
+	e.At(2026, 11, 26, 17, 0)
 	e.tick()
 	e.wantSent("console:sam", 1, "after the restart")
 
 	// Many ticks at once (two schedules firing together): still one.
-	e.at(2026, 11, 27, 8, 30)
+	e.At(2026, 11, 27, 8, 30)
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
@@ -236,27 +228,27 @@ func TestDigestExactlyOnceAcrossRestart(t *testing.T) {
 
 func TestDigestInterruptedSendIsNotRepeated(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 26, 8, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	sam, err := e.st.PersonByIdentity(context.Background(), "console:sam")
+	e.At(2026, 11, 26, 8, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	sam, err := e.Store.PersonByIdentity(context.Background(), "console:sam")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A process claimed Sam's digest at 08:30 and stopped before recording
 	// whether it arrived.
-	e.at(2026, 11, 26, 8, 30)
-	if _, err := e.st.UpdateDigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
-		d.Claim(sam.Identities, e.clock.Now())
+	e.At(2026, 11, 26, 8, 30)
+	if _, err := e.Store.UpdateDigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), func(d *crm.DigestDelivery) error {
+		d.Claim(sam.Identities, e.Clock.Now())
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, mm := range []int{31, 50, 59} {
-		e.at(2026, 11, 26, 9, mm)
+		e.At(2026, 11, 26, 9, mm)
 		e.tick()
 	}
 	e.wantSent("console:sam", 0, "after an interrupted send")
-	d, err := e.st.DigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	d, err := e.Store.DigestDelivery(context.Background(), sam.ID, sam.ID, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,28 +261,28 @@ func TestDigestRefusedDeliveryIsRetried(t *testing.T) {
 	n := &chattest.Notifier{}
 	n.Fail("console:sam", 2)
 	e := newDigestEnv(t, nil, newClock(time.Time{}), n)
-	e.at(2026, 11, 26, 8, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.at(2026, 11, 26, 8, 30)
+	e.At(2026, 11, 26, 8, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.At(2026, 11, 26, 8, 30)
 	e.tick() // refused
-	e.at(2026, 11, 26, 8, 31)
+	e.At(2026, 11, 26, 8, 31)
 	e.tick() // too early to try again
 	e.wantSent("console:sam", 0, "after one refusal")
-	e.at(2026, 11, 26, 8, 33)
+	e.At(2026, 11, 26, 8, 33)
 	e.tick() // refused again
-	e.at(2026, 11, 26, 8, 40)
+	e.At(2026, 11, 26, 8, 40)
 	e.tick() // delivered
-	e.at(2026, 11, 26, 9, 40)
+	e.At(2026, 11, 26, 9, 40)
 	e.tick()
 	e.wantSent("console:sam", 1, "after retries")
 }
 
 func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 25, 12, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.At(2026, 11, 25, 12, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
 	// The bot was down all Thursday morning and starts at 15:00.
-	e.at(2026, 11, 26, 15, 0)
+	e.At(2026, 11, 26, 15, 0)
 	e.tick()
 	got := e.wantSent("console:sam", 1, "start on Thursday afternoon")
 	if got[0].Reply.Title != "Daily digest · 2026-11-26" {
@@ -298,13 +290,13 @@ func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
 	}
 	// Down from Thursday evening to Saturday: Friday's digest is not sent
 	// late on Saturday (no digest on Saturdays) nor on Monday.
-	e.at(2026, 11, 28, 9, 0)
+	e.At(2026, 11, 28, 9, 0)
 	e.tick()
 	e.wantSent("console:sam", 1, "Saturday")
-	e.at(2026, 11, 30, 7, 0)
+	e.At(2026, 11, 30, 7, 0)
 	e.tick()
 	e.wantSent("console:sam", 1, "Monday before 08:30")
-	e.at(2026, 11, 30, 8, 30)
+	e.At(2026, 11, 30, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 2, "Monday 08:30")
 	if !strings.HasPrefix(got[1].Reply.Title, "Weekly digest · 2026-11-23 – 2026-11-29") {
@@ -314,17 +306,17 @@ func TestDigestMissedIsCaughtUpSameDayOnly(t *testing.T) {
 
 func TestDigestWeeklyOnMonday(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 20, 12, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
-	e.must("console:maria", "/client add Acme", "Saved")
+	e.At(2026, 11, 20, 12, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.Must("console:maria", "/client add Acme", "Saved")
 	for _, d := range []int{23, 25, 27} { // Mon, Wed, Fri: one talk each
-		e.at(2026, 11, d, 11, 0)
-		e.must("console:maria", "/log Acme: talked", "Saved")
+		e.At(2026, 11, d, 11, 0)
+		e.Must("console:maria", "/log Acme: talked", "Saved")
 	}
-	e.at(2026, 11, 30, 8, 30) // Monday
+	e.At(2026, 11, 30, 8, 30) // Monday
 	e.tick()
-	e.at(2026, 11, 30, 18, 0)
+	e.At(2026, 11, 30, 18, 0)
 	e.tick()
 	got := e.wantSent("console:sam", 1, "Monday")
 	rep := got[0].Reply
@@ -335,15 +327,15 @@ func TestDigestWeeklyOnMonday(t *testing.T) {
 		t.Fatalf("weekly counts the week's three talks:\n%s", rep.Text)
 	}
 	// Tuesday's daily digest covers Monday only.
-	e.at(2026, 12, 1, 8, 30)
+	e.At(2026, 12, 1, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 2, "Tuesday")
 	if rep := got[1].Reply; rep.Title != "Daily digest · 2026-12-01" || !strings.Contains(rep.Text, "2026-11-30: conversations 0") {
 		t.Fatalf("Tuesday:\n%s\n%s", rep.Title, rep.Text)
 	}
 	// weekly=off: a daily digest on Mondays, covering Friday to Sunday.
-	e.must("console:sam", "/digest settings weekly=off", "Mon–Fri at 08:30")
-	e.at(2026, 12, 7, 8, 30)
+	e.Must("console:sam", "/digest settings weekly=off", "Mon–Fri at 08:30")
+	e.At(2026, 12, 7, 8, 30)
 	e.tick()
 	got = e.wantSent("console:sam", 3, "next Monday")
 	if rep := got[2].Reply; rep.Title != "Daily digest · 2026-12-07" || !strings.Contains(rep.Text, "2026-12-04 – 2026-12-06") {
@@ -353,9 +345,9 @@ func TestDigestWeeklyOnMonday(t *testing.T) {
 
 func TestDigestSettings(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 25, 12, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.At(2026, 11, 25, 12, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
 	tests := []struct{ who, in, want string }{
 		{"console:sam", "/digest settings", "Your digest comes Mon–Fri at 08:30 (Europe/Sofia). Weekly digest instead of the daily one: Monday."},
 		{"console:sam", "/digest settings time=07:45", "Saved. Your digest comes Mon–Fri at 07:45"},
@@ -381,45 +373,45 @@ func TestDigestSettings(t *testing.T) {
 		{"console:maria", "/digest settings", "Your digest is off"},
 	}
 	for _, tt := range tests {
-		e.must(tt.who, tt.in, tt.want)
+		e.Must(tt.who, tt.in, tt.want)
 	}
-	e.at(2026, 11, 26, 9, 0)
+	e.At(2026, 11, 26, 9, 0)
 	e.tick()
 	e.wantSent("console:maria", 0, "manager not opted in")
-	e.must("console:maria", "/digest settings on", "comes Mon–Fri at 08:30")
+	e.Must("console:maria", "/digest settings on", "comes Mon–Fri at 08:30")
 	e.tick()
 	got := e.wantSent("console:maria", 1, "manager opted in")
 	if got[0].Reply.Title != "Daily digest · 2026-11-26" {
 		t.Fatalf("title %q", got[0].Reply.Title)
 	}
 	// Moving the time after today's digest went out sends no second one.
-	e.must("console:maria", "/digest settings time=09:30", "09:30")
-	e.at(2026, 11, 26, 9, 45)
+	e.Must("console:maria", "/digest settings time=09:30", "09:30")
+	e.At(2026, 11, 26, 9, 45)
 	e.tick()
 	e.wantSent("console:maria", 1, "time changed after sending")
 	// Turned off: nothing on Friday.
-	e.must("console:maria", "/digest settings off", "is off")
-	e.at(2026, 11, 27, 10, 0)
+	e.Must("console:maria", "/digest settings off", "is off")
+	e.At(2026, 11, 27, 10, 0)
 	e.tick()
 	e.wantSent("console:maria", 1, "turned off")
 	// In Bulgarian, the answer is in Bulgarian.
-	e.must("console:sam", "/lang bg", "")
-	e.must("console:sam", "/digest settings", "Обзорът ви идва пон–пет в 08:30 (Europe/Sofia). Седмичен обзор вместо дневния: понеделник.")
+	e.Must("console:sam", "/lang bg", "")
+	e.Must("console:sam", "/digest settings", "Обзорът ви идва пон–пет в 08:30 (Europe/Sofia). Седмичен обзор вместо дневния: понеделник.")
 }
 
 func TestDigestForDeputy(t *testing.T) {
 	e := newDigestEnv(t, nil, newClock(time.Time{}), nil)
-	e.at(2026, 11, 20, 12, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
-	e.must("console:admin", `/appoint console:ivan manager "Ivan Ivanov" reports=@Sam`, "Ivan")
-	e.must("console:sam", "/digest settings off", "off")
-	e.must("console:maria", "/digest settings on", "08:30")
-	e.must("console:maria", "/client add Maria Co", "Saved")
-	e.must("console:maria", "/remind Maria Co: call the buyer by 2026-11-24", "T-1")
-	e.must("console:maria", "/delegate @Ivan from 2026-11-26 to 2026-11-27: leave", "Saved")
+	e.At(2026, 11, 20, 12, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.Must("console:admin", `/appoint console:ivan manager "Ivan Ivanov" reports=@Sam`, "Ivan")
+	e.Must("console:sam", "/digest settings off", "off")
+	e.Must("console:maria", "/digest settings on", "08:30")
+	e.Must("console:maria", "/client add Maria Co", "Saved")
+	e.Must("console:maria", "/remind Maria Co: call the buyer by 2026-11-24", "T-1")
+	e.Must("console:maria", "/delegate @Ivan from 2026-11-26 to 2026-11-27: leave", "Saved")
 
-	e.at(2026, 11, 26, 8, 30)
+	e.At(2026, 11, 26, 8, 30)
 	e.tick()
 	e.tick()
 	e.wantSent("console:maria", 1, "the absent person")
@@ -432,47 +424,47 @@ func TestDigestForDeputy(t *testing.T) {
 		t.Fatalf("details button %q", b)
 	}
 	// Pressing Details works for the deputy.
-	e.must("console:ivan", rep.Buttons[0][0].Data, "for Maria Petrova (you stand in) · details", "call the buyer")
+	e.Must("console:ivan", rep.Buttons[0][0].Data, "for Maria Petrova (you stand in) · details", "call the buyer")
 	// Asked for, /digest gives the deputy's own digest and Maria's.
-	e.must("console:ivan", "/digest", "Daily digest · 2026-11-26\n", "for Maria Petrova (you stand in)")
+	e.Must("console:ivan", "/digest", "Daily digest · 2026-11-26\n", "for Maria Petrova (you stand in)")
 	// After the delegation the deputy gets nothing of Maria's.
-	e.at(2026, 11, 30, 8, 30)
+	e.At(2026, 11, 30, 8, 30)
 	e.tick()
 	e.wantSent("console:ivan", 1, "after the delegation")
-	e.must("console:ivan", "/digest @Maria", "not Maria Petrova's")
+	e.Must("console:ivan", "/digest @Maria", "not Maria Petrova's")
 	// Sam, her supervisor, may look at her personal digest.
-	e.must("console:sam", "/digest @Maria", "Weekly digest · 2026-11-23 – 2026-11-30 · Maria Petrova", "call the buyer")
+	e.Must("console:sam", "/digest @Maria", "Weekly digest · 2026-11-23 – 2026-11-30 · Maria Petrova", "call the buyer")
 }
 
 // digestGoldenData builds a fixed team: Sam supervises Maria and Petar;
 // Ivan works outside the team. It leaves the clock at Thursday 26
 // November 2026, 10:00 in Sofia.
 func digestGoldenData(e *digestEnv) {
-	e.at(2026, 10, 1, 9, 0)
-	e.must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
-	e.must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
-	e.must("console:admin", `/appoint console:petar manager "Petar Georgiev" reports=@Sam`, "Petar")
-	e.must("console:admin", `/appoint console:ivan manager "Ivan Ivanov"`, "Ivan")
+	e.At(2026, 10, 1, 9, 0)
+	e.Must("console:admin", `/appoint console:sam supervisor "Sam Stoev"`, "Sam")
+	e.Must("console:admin", `/appoint console:maria manager "Maria Petrova" reports=@Sam`, "Maria")
+	e.Must("console:admin", `/appoint console:petar manager "Petar Georgiev" reports=@Sam`, "Petar")
+	e.Must("console:admin", `/appoint console:ivan manager "Ivan Ivanov"`, "Ivan")
 	// Clients added on 1 October and never touched are stale by now.
 	for _, c := range []string{"Acme Ltd", "Beta Foods", "Gamma Pumps"} {
-		e.must("console:maria", "/client add "+c, "Saved")
+		e.Must("console:maria", "/client add "+c, "Saved")
 	}
 	for _, c := range []string{"Delta Build", "Omega Textile"} {
-		e.must("console:petar", "/client add "+c, "Saved")
+		e.Must("console:petar", "/client add "+c, "Saved")
 	}
-	e.must("console:ivan", "/client add Ivan Trade", "Saved")
-	e.at(2026, 11, 18, 15, 0)
-	e.must("console:petar", "/log Delta Build: visit, talked about spring orders #visit", "Saved")
-	e.must("console:maria", "/remind Beta Foods: send the price list by 2026-11-20", "T-")
-	e.at(2026, 11, 23, 11, 0)
-	e.must("console:maria", "/log Acme Ltd: call about the new order #call next: send the offer by 2026-11-24", "Saved")
-	e.at(2026, 11, 25, 10, 0)
-	e.must("console:maria", "/log Acme Ltd: they asked for a discount #call", "Saved")
-	e.at(2026, 11, 25, 16, 0)
-	e.must("console:maria", "/log Gamma Pumps: first meeting #meeting", "Saved")
-	e.must("console:petar", "/remind Omega Textile: visit by 2026-11-27", "T-")
-	e.must("console:ivan", "/remind Ivan Trade: call by 2026-11-10", "T-")
-	e.at(2026, 11, 26, 10, 0)
+	e.Must("console:ivan", "/client add Ivan Trade", "Saved")
+	e.At(2026, 11, 18, 15, 0)
+	e.Must("console:petar", "/log Delta Build: visit, talked about spring orders #visit", "Saved")
+	e.Must("console:maria", "/remind Beta Foods: send the price list by 2026-11-20", "T-")
+	e.At(2026, 11, 23, 11, 0)
+	e.Must("console:maria", "/log Acme Ltd: call about the new order #call next: send the offer by 2026-11-24", "Saved")
+	e.At(2026, 11, 25, 10, 0)
+	e.Must("console:maria", "/log Acme Ltd: they asked for a discount #call", "Saved")
+	e.At(2026, 11, 25, 16, 0)
+	e.Must("console:maria", "/log Gamma Pumps: first meeting #meeting", "Saved")
+	e.Must("console:petar", "/remind Omega Textile: visit by 2026-11-27", "T-")
+	e.Must("console:ivan", "/remind Ivan Trade: call by 2026-11-10", "T-")
+	e.At(2026, 11, 26, 10, 0)
 }
 
 func TestDigestGolden(t *testing.T) {
@@ -495,19 +487,19 @@ func TestDigestGolden(t *testing.T) {
 		}
 	}
 	ask := func(name, who, text string) {
-		show(name, e.send(who, text).Replies)
+		show(name, e.Send(who, text).Replies)
 	}
 	ask("supervisor /digest", "console:sam", "/digest")
 	ask("supervisor /digest full", "console:sam", "/digest full")
 	ask("manager /digest", "console:maria", "/digest")
 	ask("head /digest week", "console:admin", "/digest week")
-	e.must("console:sam", "/lang bg", "")
+	e.Must("console:sam", "/lang bg", "")
 	ask("supervisor /обзор (bg)", "console:sam", "/обзор")
 	// The scheduled digest of Friday, as delivered.
-	e.at(2026, 11, 27, 8, 30)
+	e.At(2026, 11, 27, 8, 30)
 	e.tick()
 	var sent []bot.Reply
-	for _, n := range e.n.To("console:sam") {
+	for _, n := range e.Notes.To("console:sam") {
 		sent = append(sent, n.Reply)
 	}
 	show("scheduled Friday (bg)", sent)

@@ -11,11 +11,16 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/core"
 	"accountbot/internal/chattest"
 
-	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 )
+
+// The digest family (handlers/digest) builds digests from the sections
+// and snapshots every family adds through the registry; these tests add
+// their own after New, as a family registered after the digest family
+// would, and read them back through the chat.
 
 // newSectionTestService is the shared chat environment's Service with a
 // head (console:admin) and a supervisor Sam over manager Maria, at
@@ -38,63 +43,9 @@ func chat(t *testing.T, s *Service, identity, text string) []bot.Reply {
 	return rec.Replies
 }
 
-// sampleCharts are what the pipeline and claims sections will give.
-func sampleCharts() []core.DigestChart {
-	return []core.DigestChart{
-		{
-			Title:      "Pipeline by stage, weighted (EUR)",
-			Categories: []string{"lead", "qualified", "proposal", "negotiation"},
-			Series: []core.ChartSeries{
-				{Name: "last week", Values: []float64{12000, 30500, 41000, 22500}, Muted: true},
-				{Name: "this week", Values: []float64{15500, 28000, 52500, 30000}},
-			},
-		},
-		{
-			Title:      "Claims opened vs resolved, last 8 weeks",
-			Categories: []string{"W41", "W42", "W43", "W44", "W45", "W46", "W47", "W48"},
-			Series: []core.ChartSeries{
-				{Name: "opened", Values: []float64{4, 6, 3, 7, 5, 2, 4, 3}},
-				{Name: "resolved", Values: []float64{3, 5, 5, 4, 6, 4, 3, 4}},
-			},
-		},
-	}
-}
-
-func TestRenderChartsIsPNG(t *testing.T) {
-	for n := 1; n <= 2; n++ {
-		b, err := renderCharts(sampleCharts()[:n], "en")
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("not a PNG: %v", err)
-		}
-		if got := img.Bounds().Size(); got.X != 800 || got.Y != 500*n {
-			t.Fatalf("%d charts: size %v, want 800×%d", n, got, 500*n)
-		}
-		// The bars are drawn: some pixels have the series' blue.
-		blue := 0
-		for y := 0; y < img.Bounds().Dy(); y += 2 {
-			for x := 0; x < 800; x += 2 {
-				r, g, bb, _ := img.At(x, y).RGBA()
-				if r>>8 == 0x2E && g>>8 == 0x6F && bb>>8 == 0xD8 {
-					blue++
-				}
-			}
-		}
-		if blue < 500 {
-			t.Fatalf("%d charts: only %d blue pixels; bars missing?", n, blue)
-		}
-	}
-	// Bulgarian labels render too (the font has Cyrillic).
-	bg := core.DigestChart{Title: "Фуния по етапи", Categories: []string{"потенциален", "оферта"}, Series: []core.ChartSeries{{Name: "тази седмица", Values: []float64{1, 2}}}}
-	if _, err := renderCharts([]core.DigestChart{bg}, "bg"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := renderCharts(nil, "en"); err == nil {
-		t.Fatal("rendered an image without charts")
-	}
+// chart is a small chart that a section gives.
+func chart(title string) core.DigestChart {
+	return core.DigestChart{Title: title, Categories: []string{"W47", "W48"}, Series: []core.ChartSeries{{Name: "opened", Values: []float64{4, 3}}}}
 }
 
 // TestDigestSectionHook shows how the claims and pipeline families plug
@@ -108,23 +59,24 @@ func TestDigestSectionHook(t *testing.T) {
 	}
 	chat(t, s, "console:maria", "/client add Acme")
 	chat(t, s, "console:maria", "/remind Acme: call by 2026-11-20")
-	var seen *digestScope
-	s.addDigestSection("claims", func(ctx context.Context, sc *digestScope) (*digestPart, error) {
+	var seen *core.DigestScope
+	reg := registry{s}
+	reg.AddDigestSection("example-claims", func(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
 		seen = sc
-		p := &digestPart{
+		p := &core.DigestPart{
 			Lines:    []string{"Claims: 3 opened, 2 resolved, 1 past its SLA"},
 			Detail:   []string{"Recurring cause: packaging (2 clients)"},
 			Needs:    []core.DigestNeed{{Rank: core.NeedRankBreach, Text: "C-12 Acme: resolve SLA passed"}},
 			PerOwner: map[uint64]string{},
-			Charts:   sampleCharts()[1:],
+			Charts:   []core.DigestChart{chart("Claims")},
 		}
 		for _, id := range sc.Owners {
 			p.PerOwner[id] = "claims: 1"
 		}
 		return p, nil
 	})
-	s.addDigestSection("pipeline", func(ctx context.Context, sc *digestScope) (*digestPart, error) {
-		return &digestPart{Lines: []string{"Pipeline (weighted): 126,000.00 EUR, +20% on last week"}, Charts: sampleCharts()[:1]}, nil
+	reg.AddDigestSection("example-pipeline", func(ctx context.Context, sc *core.DigestScope) (*core.DigestPart, error) {
+		return &core.DigestPart{Lines: []string{"Pipeline (weighted): 126,000.00 EUR, +20% on last week"}, Charts: []core.DigestChart{chart("Pipeline")}}, nil
 	})
 	rep := chat(t, s, "console:sam", "/digest")[0]
 	text := rep.Text
@@ -159,7 +111,7 @@ func TestDigestSectionHook(t *testing.T) {
 func TestSnapshotJobOncePerDay(t *testing.T) {
 	s, clock := newSectionTestService(t)
 	calls := 0
-	s.addSnapshotter("example", func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error) {
+	registry{s}.AddSnapshot("example", func(ctx context.Context, day time.Time) ([]crm.SnapshotRow, error) {
 		calls++
 		return []crm.SnapshotRow{
 			{PersonID: 2, Bucket: "proposal/EUR", Count: 2, Sum: decimal.RequireFromString("1000.50"), Weighted: decimal.RequireFromString("500.25")},
@@ -192,24 +144,15 @@ func TestSnapshotJobOncePerDay(t *testing.T) {
 	}
 }
 
-func TestChartNumbersInTheLocalesMarks(t *testing.T) {
-	for _, tc := range []struct {
-		v          float64
-		lang, want string
-	}{
-		{120000, "en", "120,000"},
-		{120000, "bg", "120 000"},
-		{2.5, "en", "2.5"},
-		{2.5, "bg", "2,5"},
-		{0, "bg", "0"},
-		{1250000, "en", "1,250,000"},
-	} {
-		if got := chartNumber(tc.v, tc.lang); got != tc.want {
-			t.Errorf("chartNumber(%v, %s) = %q, want %q", tc.v, tc.lang, got, tc.want)
-		}
-	}
-	labels := categoryLabels([]string{"квалифициран", "оферта", "a", "b", "c", "d", "e", "f"})
-	if labels[0] != "квалифицир…" || labels[1] != "оферта" {
-		t.Errorf("labels = %q", labels)
+// TestDigestHooksAddedTwiceFail: a section name or snapshot kind that two
+// families claim is a mistake New reports, as a command claimed twice is.
+func TestDigestHooksAddedTwiceFail(t *testing.T) {
+	s, _ := newSectionTestService(t)
+	before, sections := len(s.errs), len(s.digests.Sections)
+	reg := registry{s}
+	reg.AddDigestSection("claims", func(context.Context, *core.DigestScope) (*core.DigestPart, error) { return nil, nil })
+	reg.AddSnapshot("pipeline", func(context.Context, time.Time) ([]crm.SnapshotRow, error) { return nil, nil })
+	if len(s.errs) != before+2 || len(s.digests.Sections) != sections {
+		t.Fatalf("errors %v, sections %d (were %d)", s.errs[before:], len(s.digests.Sections), sections)
 	}
 }

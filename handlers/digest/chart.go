@@ -1,4 +1,4 @@
-package handlers
+package digest
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"math"
 	"strings"
 
+	"accountbot/handlers/core"
 	"accountbot/money"
 
-	"accountbot/handlers/core"
 	"github.com/shopspring/decimal"
 	chart "github.com/wcharczuk/go-chart/v2"
 	"github.com/wcharczuk/go-chart/v2/drawing"
