@@ -391,13 +391,7 @@ func nonEmpty(xs ...string) []string {
 	return out
 }
 
-func (s *Service) isStale(r *request, c *crm.Client) bool {
-	last := c.LastTouch
-	if last.IsZero() {
-		last = c.ReviewedAt
-	}
-	return last.Before(r.Now.Add(-s.cfg.StaleTouch)) || c.ReviewedAt.Before(r.Now.Add(-s.cfg.StaleReview))
-}
+func (s *Service) isStale(r *request, c *crm.Client) bool { return s.stale().Is(c, r.Now) }
 
 // clientsCmd lists clients: "/clients [mine|team|all|@person|stale] [k=v…]".
 func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
@@ -442,7 +436,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	}
 	match := func(c *crm.Client) bool {
 		for _, k := range kv.Keys {
-			if !fieldMatches(c.Field(k), kv.KV[k]) {
+			if !core.FieldMatches(c.Field(k), kv.KV[k]) {
 				return false
 			}
 		}
@@ -465,7 +459,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var err error
 	if stale {
 		var st crm.StaleList
-		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
+		st, err = s.store.StaleClients(ctx, s.stale().Query(owners, r.Now))
 		cs = st.Clients
 	} else {
 		cs, err = s.store.ClientsByOwner(ctx, owners)
@@ -520,21 +514,6 @@ func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale,
 		lines = append(lines, r.T("list.more", "count", total-pg.End()))
 	}
 	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, total), Edit: r.Paged()}
-}
-
-// fieldMatches compares a field with a filter value, ignoring case and
-// script, and matching any item of a comma-separated list.
-func fieldMatches(have, want string) bool {
-	w := crm.NormalizeName(want)
-	if crm.NormalizeName(have) == w {
-		return true
-	}
-	for _, part := range strings.Split(have, ",") {
-		if crm.NormalizeName(part) == w {
-			return true
-		}
-	}
-	return false
 }
 
 // clientNamesOf returns the names of the clients with the given ids, read

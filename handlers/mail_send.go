@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"strings"
-	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
@@ -31,71 +30,6 @@ func WithPublicURL(u string) Option {
 func (s *Service) sendFailure(ctx context.Context, w bot.ReplyWriter, r *request, what string, err error) error {
 	s.log.Warn("e-mail not sent", "what", what, "err", err)
 	return w.Reply(ctx, bot.Reply{Text: core.SendFailed(r.Request, err)})
-}
-
-// followupEmail sends draft id to the client's e-mail and logs it as an
-// #email conversation once the server accepted it. The draft is claimed as
-// sent in the store before sending, so that a second press (or the same
-// press delivered again) never sends it twice; a failed send releases it.
-func (s *Service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
-	if s.mailer == nil {
-		return crm.Errorf(crm.EINVALID, "mail.not_configured")
-	}
-	d, err := s.ownDraft(ctx, r, id)
-	if err != nil {
-		return err
-	}
-	c, actor, err := r.ChangeableClient(ctx, "#"+itoa(d.ClientID))
-	if err != nil {
-		return err
-	}
-	to := core.ClientEmail(c)
-	if to == "" {
-		return crm.Errorf(crm.EINVALID, "mail.no_client_email", "name", c.Name)
-	}
-	ref := core.IDRef("F", id)
-	var sentBefore time.Time
-	if _, err := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error {
-		if !x.SentAt.IsZero() {
-			sentBefore = x.SentAt
-			return errAlreadySent
-		}
-		x.SentAt, x.EmailedTo = r.Now, to
-		return nil
-	}); err != nil {
-		if err == errAlreadySent {
-			return w.Reply(ctx, bot.Reply{Text: r.T("followup.already_sent", "id", ref, "date", r.FmtDate(sentBefore))})
-		}
-		return err
-	}
-	// From here on the delivery is claimed: later writes must not claim it again.
-	wctx := crm.WithoutDeliveryKey(ctx)
-	release := func() {
-		if _, err := s.store.UpdateDraft(wctx, id, func(x *crm.Draft) error { x.SentAt, x.EmailedTo = time.Time{}, ""; return nil }); err != nil {
-			s.log.Error("follow-up: could not clear the sent mark", "draft", id, "err", err)
-		}
-	}
-	subject := d.Subject
-	if subject == "" {
-		subject = r.T("mail.default_subject", "name", c.Name)
-	}
-	m := &crm.OutgoingMail{To: to, ToName: c.Contact, ReplyTo: crm.NormalizeEmail(r.Me.Email), ReplyName: r.Me.Name, Subject: subject, Text: d.Body}
-	if err := s.mailer.Send(ctx, m); err != nil {
-		release()
-		return s.sendFailure(ctx, w, r, "follow-up "+ref, err)
-	}
-	d.SentAt, d.EmailedTo, d.MessageID = r.Now, to, m.MessageID
-	if _, err := s.store.UpdateDraft(wctx, id, func(x *crm.Draft) error { x.MessageID = m.MessageID; return nil }); err != nil {
-		s.log.Error("follow-up: sent, but its Message-ID was not kept", "draft", id, "err", err)
-	}
-	msg, buttons, err := s.logSentDraft(wctx, r, c, actor, d)
-	if err != nil {
-		// Sent, and the mark stays so that it is not sent again; the
-		// person is told that the history lacks it.
-		s.log.Error("follow-up: sent but not logged", "draft", id, "err", err)
-		return w.Reply(ctx, bot.Reply{Text: r.T("mail.sent_not_logged", "id", ref, "to", to)})
-	}
-	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
 }
 
 // sendMeetingMail sends the invitation (REQUEST) or the cancellation

@@ -194,7 +194,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	if err := w.Reply(ctx, bot.Reply{Title: r.T("next.title", "name", c.Name), Text: strings.Join(lines, "\n"), Buttons: [][]bot.Button{buttons}}); err != nil {
 		return err
 	}
-	if s.assistant().model == nil || advice[0].Kind == crm.AdviceNone {
+	if s.kit.Assistant.Model == nil || advice[0].Kind == crm.AdviceNone {
 		return nil
 	}
 	// The rules' answer is out at once; the model's phrasing follows.
@@ -228,7 +228,7 @@ func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advi
 		step, reason := adviceText(r, ad)
 		data.Steps = append(data.Steps, prompts.NextStep{Step: step, Reason: reason})
 	}
-	return s.phrase(ctx, "next", r.Lang, data, 400, maxNextAdviceRunes)
+	return s.kit.Assistant.Phrase(ctx, "next", r.Lang, data, 400, maxNextAdviceRunes)
 }
 
 // nextCardSection adds the recommended step to the client card.

@@ -72,7 +72,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 	}
 	matches := matchClients(text, clients)
 	p := &crm.Proposal{PersonID: r.Me.ID, Note: text, Status: crm.ProposalPending, CreatedAt: r.Now}
-	if s.assistant().model != nil {
+	if s.kit.Assistant.Model != nil {
 		if err := w.Reply(ctx, bot.Reply{Text: r.T("note.reading")}); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (s *Service) showProposal(ctx context.Context, w bot.ReplyWriter, r *reques
 		lines = append(lines, strconv.Itoa(i+1)+". "+actionSummary(r, a))
 	}
 	lines = append(lines, "", r.T("note.nothing_saved"))
-	return replyLong(ctx, w, r.T("note.title", "id", ref), strings.Join(lines, "\n"), [][]bot.Button{{
+	return core.ReplyLong(ctx, w, r.T("note.title", "id", ref), strings.Join(lines, "\n"), [][]bot.Button{{
 		{Label: r.T("note.button.confirm"), Data: "/note ok " + ref},
 		{Label: r.T("note.button.edit"), Data: "/note edit " + ref},
 		{Label: r.T("note.button.cancel"), Data: "/note cancel " + ref},
@@ -205,7 +205,7 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 			// Checked again: the deal may have moved to another client
 			// since the proposal, or the person's rights may have ended.
 			if _, err := s.actionDeal(ctx, r, a); err != nil {
-				if err := w.Reply(ctx, bot.Reply{Text: s.errorText(r, err)}); err != nil {
+				if err := w.Reply(ctx, bot.Reply{Text: core.ErrorText(s.log, r.Request, err)}); err != nil {
 					return err
 				}
 				continue
@@ -236,7 +236,7 @@ func (s *Service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *request, i
 	for _, a := range p.Actions {
 		lines = append(lines, s.lex.actionCommand(a))
 	}
-	return replyLong(ctx, w, r.T("note.edit_title", "id", ref), strings.Join(lines, "\n")+"\n\n"+r.T("note.edit_hint"), [][]bot.Button{{
+	return core.ReplyLong(ctx, w, r.T("note.edit_title", "id", ref), strings.Join(lines, "\n")+"\n\n"+r.T("note.edit_hint"), [][]bot.Button{{
 		{Label: r.T("note.button.confirm"), Data: "/note ok " + ref},
 		{Label: r.T("note.button.cancel"), Data: "/note cancel " + ref},
 	}})
@@ -704,7 +704,7 @@ var dealRef = regexp.MustCompile(`^D-[0-9]{1,12}$`)
 // modelNote asks the model for proposed actions and keeps only those that
 // hold up: a listed client, a known kind, a real date, a known stage.
 func (s *Service) modelNote(ctx context.Context, r *request, text string, cands []*crm.Client) ([]crm.Action, error) {
-	a := s.assistant()
+	a := s.kit.Assistant
 	kinds := s.actionKinds()
 	data := prompts.Note{Person: r.Me.Name, Today: r.Today(), Note: text, Kinds: kinds}
 	byRef := map[string]*crm.Client{}
@@ -720,12 +720,12 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 		data.Clients = append(data.Clients, nc)
 		byRef[core.ClientRef(c)] = c
 	}
-	p, err := a.prompts.Render("note", r.Lang, data)
+	p, err := a.Prompts.Render("note", r.Lang, data)
 	if err != nil {
 		return nil, crm.Internal(err)
 	}
 	tool := llm.Tool{Name: "propose_actions", Description: "Propose the CRM actions the note calls for.", Strict: true, Schema: noteToolSchema(kinds)}
-	resp, err := a.model.Complete(ctx, llm.Request{
+	resp, err := a.Model.Complete(ctx, llm.Request{
 		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
 		Tools:       []llm.Tool{tool},
 		ToolChoice:  tool.Name,
@@ -737,7 +737,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 	}
 	// Some OpenAI-compatible servers (small local models) ignore the tool
 	// and write its arguments as the message instead.
-	raw := jsonObject(resp.Content)
+	raw := core.JSONObject(resp.Content)
 	if len(resp.ToolCalls) > 0 {
 		raw = resp.ToolCalls[0].Arguments
 	}
@@ -745,7 +745,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 		return nil, llm.BadReply("no propose_actions call")
 	}
 	var args noteArgs
-	if err := strictJSON(raw, &args); err != nil {
+	if err := core.StrictJSON(raw, &args); err != nil {
 		return nil, llm.BadReply("propose_actions arguments: %v", err)
 	}
 	today := r.Today()
@@ -856,20 +856,4 @@ func mergeNextIntoLog(acts []crm.Action) []crm.Action {
 		}
 	}
 	return out
-}
-
-// jsonObject returns the one JSON object a message consists of, allowing a
-// Markdown code fence around it; "" when it is anything else.
-func jsonObject(content string) string {
-	s := strings.TrimSpace(content)
-	if rest, ok := strings.CutPrefix(s, "```"); ok {
-		rest = strings.TrimPrefix(rest, "json")
-		if body, ok := strings.CutSuffix(strings.TrimSpace(rest), "```"); ok {
-			s = strings.TrimSpace(body)
-		}
-	}
-	if !strings.HasPrefix(s, "{") || !strings.HasSuffix(s, "}") || !json.Valid([]byte(s)) {
-		return ""
-	}
-	return s
 }

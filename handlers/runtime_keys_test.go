@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"accountbot/handlers/assistant"
 	"strconv"
 	"testing"
 
@@ -56,12 +57,7 @@ func TestRunTimeKeysExistInEveryLanguage(t *testing.T) {
 	for _, sp := range s.specs {
 		commands = append(commands, sp.name)
 	}
-	var writes []string
-	for _, q := range readOnlyQueries {
-		if q.writes != "" {
-			writes = append(writes, q.writes)
-		}
-	}
+	writes := assistant.WritingWords()
 	families := []struct {
 		prefix, suffix string
 		values         []string

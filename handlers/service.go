@@ -15,6 +15,7 @@ import (
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
+	"accountbot/handlers/assistant"
 	"accountbot/handlers/capture"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
@@ -152,7 +153,7 @@ type Store interface {
 	ActivityStore
 	claims.Store
 	deals.Store
-	AssistantStore
+	assistant.Store
 	DataStore
 	digest.Store
 	planning.Store
@@ -189,6 +190,11 @@ type Config struct {
 // defaultStuckAfter is how long without a stage change makes an open deal
 // stuck when Config.StuckAfter is not set.
 const defaultStuckAfter = 21 * 24 * time.Hour
+
+// stale is when a client is stale (Config.StaleTouch and StaleReview).
+func (s *Service) stale() core.Stale {
+	return core.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview}
+}
 
 // stuckAfter is how long without a stage change makes an open deal stuck
 // (Kit.StuckAfter).
@@ -238,8 +244,9 @@ type Service struct {
 	// cardButtons add buttons under a client card (attachments…).
 	cardButtons []cardButtons
 	// facts add open claims, deals… to the facts drafts rely on.
-	facts  []factsSection
-	assist *assistant
+	facts []factsSection
+	// assist are the assistant's options (assist.go).
+	assist assistSettings
 	// clientSubs are "/client WORD" sub-commands added by other files.
 	clientSubs map[string]clientSub
 	// jobs run on every tick of the scheduler (RunJobs).
@@ -359,7 +366,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 			return nil, err
 		}
 	}
-	s := &Service{store: store, cat: cat, clock: dates.SystemClock{}, cfg: DefaultConfig(), log: slog.Default()}
+	s := &Service{store: store, cat: cat, clock: dates.SystemClock{}, cfg: DefaultConfig(), log: slog.Default(),
+		assist: assistSettings{convs: defaultDraftConversations}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -387,17 +395,21 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),
 	)
+	s.newAssistant()
 	// Command families, in the order /help lists them.
 	s.registerCore()
 	people.Register(registry{s}, s.store, s.cfg.InviteTTL)
 	deals.Register(registry{s}, s.store)
 	claims.Register(registry{s}, s.store)
-	digest.Register(registry{s}, s.store, core.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
-	s.registerFollowup()
+	digest.Register(registry{s}, s.store, s.stale())
+	assistant.Register(registry{s}, s.store, assistant.Config{AskDeadline: s.assist.askDeadline, Stale: s.stale(), Note: &core.Spec{Name: "note", MinRole: crm.RoleManager,
+		Run: func(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+			return s.noteCmd(ctx, w, &request{Request: r, svc: s})
+		}}})
 	s.registerData()
 	planning.Register(registry{s}, s.store, s.cfg.StaleReview)
 	s.registerNext()
-	push.Register(registry{s}, s.store, push.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview})
+	push.Register(registry{s}, s.store, s.stale())
 	// The capture family keeps every family's files (Kit.Files).
 	s.capture = capture.Register(registry{s}, s.store, s.transcriber)
 	s.kit.Files = s.capture

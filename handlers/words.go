@@ -66,8 +66,6 @@ type lexicon struct {
 	// words for several days to all, workdays or none.
 	weekdays    map[string]time.Weekday
 	weekdaySets map[string]string
-	// followupOps map the words of "/followup WORD F-3" to revisions.
-	followupOps map[string]string
 	// noteOps map the words of "/note WORD N-5" to what they do;
 	// stepFiller are the words around a date that say nothing of a
 	// note's step; channelStems name a note's channel.
@@ -84,9 +82,8 @@ func (s *Service) newLexicon() *lexicon {
 		channels: s.vocab("channel", crm.Channels...),
 		next:     s.words("next.step"),
 
-		followupOps: s.vocab("followup", followupOps...),
-		noteOps:     s.vocab("note", noteOps...),
-		stepFiller:  map[string]bool{},
+		noteOps:    s.vocab("note", noteOps...),
+		stepFiller: map[string]bool{},
 	}
 	for _, w := range s.words("list.note_step_filler") {
 		lx.stepFiller[w] = true

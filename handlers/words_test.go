@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"accountbot/handlers/assistant"
 	"accountbot/handlers/core"
 	"accountbot/handlers/health"
 	"accountbot/i18n"
@@ -48,7 +49,7 @@ func TestMovedWordsStillMeanTheSame(t *testing.T) {
 			d, ok := lx.weekdays[w]
 			return weekdayKeys[d], ok
 		},
-		"followup":   str(lx.followupOps),
+		"followup":   vocab("followup", assistant.FollowupOps...),
 		"note":       str(lx.noteOps),
 		"renewalKey": vocab("renewal.key", health.RenewalKeys...),
 		"healthKey":  vocab("health.key", health.SettingsKeys...),

@@ -194,6 +194,17 @@ func (st Stale) Query(owners []uint64, now time.Time) crm.StaleQuery {
 	return crm.StaleQuery{Owners: owners, TouchBefore: now.Add(-st.Touch), ReviewBefore: now.Add(-st.Review)}
 }
 
+// Is reports whether c is stale at now: its last touch (its review when
+// it was never touched) is older than Touch, or its review older than
+// Review.
+func (st Stale) Is(c *crm.Client, now time.Time) bool {
+	last := c.LastTouch
+	if last.IsZero() {
+		last = c.ReviewedAt
+	}
+	return last.Before(now.Add(-st.Touch)) || c.ReviewedAt.Before(now.Add(-st.Review))
+}
+
 // Kit is what every family's handlers share besides the request: the
 // clock, the translations, the defaults, the log, messages sent outside a
 // conversation, and the files a message brings.
@@ -237,9 +248,28 @@ type Kit struct {
 	// Home is the home keyboard of p, in loc's language lang: what a
 	// person gets with a greeting.
 	Home func(loc i18n.Localizer, lang string, p *crm.Person) *bot.Home
-	// Assistant is the language model and the offline drafter, set once
-	// the assistant family has registered (before the families after it).
+	// Assistant is the language model and the offline drafter, set by
+	// the service before any family registers.
 	Assistant *Assistant
+	// Facts gathers what a draft about a client may rely on (the
+	// service's facts, with what every family adds through AddFacts), for
+	// the families that write to or about a client.
+	Facts FactsSource
+	// Card is the client card as "/client NAME" shows it to r's sender,
+	// with every family's sections.
+	Card func(ctx context.Context, r *Request, c *crm.Client) (bot.Reply, error)
+	// Run runs a command line as if r's sender had typed it, through the
+	// router and the error reporting, so that every check of the command
+	// applies and its answer (or its error, in words) reaches w.
+	Run func(ctx context.Context, w bot.ReplyWriter, r *Request, line string) error
+	// HasCommand reports whether the command with the canonical name is
+	// registered (a family may be left out of a service).
+	HasCommand func(name string) bool
+	// SendMail sends one e-mail through the configured mail server and
+	// returns once the server accepted it (m.MessageID set), or with the
+	// reason it did not. It is nil when no mailer is configured (no
+	// e-mail is sent).
+	SendMail func(ctx context.Context, m *crm.OutgoingMail) error
 	// AdviceText writes a step of /next in the reader's words (the
 	// planning family's), for a family that hands one on (a playbook
 	// task).

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"log/slog"
 	"math"
 	"sort"
 	"strconv"
@@ -115,4 +116,41 @@ func ClientEmail(c *crm.Client) string {
 // not go out (the mail server's reason, on one line).
 func SendFailed(r *Request, err error) string {
 	return r.T("mail.send_failed", "reason", Truncate(OneLine(err.Error()), 300))
+}
+
+// FieldMatches compares a client field with a filter value, ignoring case
+// and script, and matching any item of a comma-separated list.
+func FieldMatches(have, want string) bool {
+	w := crm.NormalizeName(want)
+	if crm.NormalizeName(have) == w {
+		return true
+	}
+	for _, part := range strings.Split(have, ",") {
+		if crm.NormalizeName(part) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrorText is an error in r's sender's words, for text that goes on
+// rather than ending the answer (a tool's result to the model, one line
+// among the outcomes of several commands): an ambiguous reference with
+// its choices, a crm.Error's words. An internal error (or an unavailable
+// store) is logged and says only "internal error".
+func ErrorText(log *slog.Logger, r *Request, err error) string {
+	var amb *AmbiguousError
+	if errors.As(err, &amb) {
+		var labels []string
+		for _, c := range amb.Choices {
+			labels = append(labels, c.Label+" "+c.Ref)
+		}
+		return r.T("error.ambiguous", "ref", amb.Ref) + " " + strings.Join(labels, "; ")
+	}
+	var ce *crm.Error
+	if errors.As(err, &ce) && ce.Code != crm.EINTERNAL && ce.Code != crm.EUNAVAILABLE {
+		return r.Loc.TMap(ce.Key, ce.Args)
+	}
+	log.Error("ask: tool failed", "err", err)
+	return "internal error"
 }

@@ -1,4 +1,4 @@
-package handlers
+package assistant_test
 
 import (
 	"context"
@@ -10,17 +10,19 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/internal/fakes"
+	"accountbot/store"
 )
 
 func TestAskWithTools(t *testing.T) {
-	f := newFakeOpenAI(t,
-		toolAnswer("list_clients", map[string]any{"scope": "all", "stale": false, "field": "", "value": ""}),
-		toolAnswer("list_clients", map[string]any{"scope": "mine", "stale": false, "field": "", "value": ""}),
-		toolAnswer("client_card", map[string]any{"client": "Beta"}),
-		textAnswer("Your only client is Acme Pumps (#1); you met them on 2026-05-01. Beta (#2) is not yours."),
+	f := fakes.NewOpenAI(t,
+		fakes.Tool("list_clients", map[string]any{"scope": "all", "stale": false, "field": "", "value": ""}),
+		fakes.Tool("list_clients", map[string]any{"scope": "mine", "stale": false, "field": "", "value": ""}),
+		fakes.Tool("client_card", map[string]any{"client": "Beta"}),
+		fakes.Text("Your only client is Acme Pumps (#1); you met them on 2026-05-01. Beta (#2) is not yours."),
 	)
-	e := newAssistEnv(t, f.model(5*time.Second))
-	rec := e.send("console:maria", "/ask which clients do I have?")
+	e := newEnv(t, f, 5*time.Second, store.Options{})
+	rec := e.Direct("console:maria", "/ask which clients do I have?")
 	out := rec.Text()
 	if !strings.Contains(rec.Replies[0].Text, "Looking into it") {
 		t.Errorf("first reply: %q", rec.Replies[0].Text)
@@ -31,7 +33,7 @@ func TestAskWithTools(t *testing.T) {
 	if strings.Contains(out, "#2 Beta") {
 		t.Errorf("a record the tools never returned is cited as one:\n%s", out)
 	}
-	reqs := f.requests()
+	reqs := f.Bodies()
 	if len(reqs) != 4 {
 		t.Fatalf("%d requests", len(reqs))
 	}
@@ -85,18 +87,18 @@ func toolResults(t *testing.T, body string) []string {
 }
 
 func TestAskOpenTasksAndConversations(t *testing.T) {
-	f := newFakeOpenAI(t,
-		toolAnswer("open_tasks", map[string]any{"scope": "mine", "days_ahead": 7}),
-		toolAnswer("conversations", map[string]any{"client": "Acme", "limit": 5}),
-		textAnswer("T-1 is due on 2026-05-06 for #1."),
+	f := fakes.NewOpenAI(t,
+		fakes.Tool("open_tasks", map[string]any{"scope": "mine", "days_ahead": 7}),
+		fakes.Tool("conversations", map[string]any{"client": "Acme", "limit": 5}),
+		fakes.Text("T-1 is due on 2026-05-06 for #1."),
 	)
-	e := newAssistEnv(t, f.model(5*time.Second))
-	e.send("console:maria", "/remind Acme: send the price list by wednesday")
-	rec := e.send("console:maria", "/ask what is due this week?")
+	e := newEnv(t, f, 5*time.Second, store.Options{})
+	e.Direct("console:maria", "/remind Acme: send the price list by wednesday")
+	rec := e.Direct("console:maria", "/ask what is due this week?")
 	if !strings.Contains(rec.Text(), "Records: T-1 send the price list, #1 Acme Pumps") {
 		t.Errorf("answer:\n%s", rec.Text())
 	}
-	results := toolResults(t, f.requests()[2])
+	results := toolResults(t, f.Bodies()[2])
 	if !strings.Contains(results[0], `"ref":"T-1"`) || !strings.Contains(results[0], `"due":"2026-05-06"`) {
 		t.Errorf("open_tasks: %s", results[0])
 	}
@@ -106,27 +108,27 @@ func TestAskOpenTasksAndConversations(t *testing.T) {
 }
 
 func TestAskWithoutModel(t *testing.T) {
-	e := newAssistEnv(t, nil)
-	out := e.send("console:maria", "/ask which of my clients are stale?").Text()
+	e := newEnv(t, nil, 0, store.Options{})
+	out := e.Direct("console:maria", "/ask which of my clients are stale?").Text()
 	for _, want := range []string{"/ask needs a language model", "OPENAI_API_KEY", "/clients stale", "/today"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lacks %q:\n%s", want, out)
 		}
 	}
-	if out := e.send("console:maria", "/ask").Text(); !strings.Contains(out, "Usage: /ask") {
+	if out := e.Direct("console:maria", "/ask").Text(); !strings.Contains(out, "Usage: /ask") {
 		t.Errorf("no usage: %s", out)
 	}
 }
 
 func TestAskModelFails(t *testing.T) {
 	for name, h := range map[string]http.HandlerFunc{
-		"timeout":        slowAnswer(5 * time.Second),
+		"timeout":        fakes.Slow(5 * time.Second),
 		"malformed JSON": func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"choices":[{"message":`)) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFakeOpenAI(t, h)
-			e := newAssistEnv(t, f.model(300*time.Millisecond))
-			out := e.send("console:maria", "/ask anything overdue?").Text()
+			f := fakes.NewOpenAI(t, h)
+			e := newEnv(t, f, 300*time.Millisecond, store.Options{})
+			out := e.Direct("console:maria", "/ask anything overdue?").Text()
 			if !strings.Contains(out, "I could not answer that now") || !strings.Contains(out, "/today") {
 				t.Errorf("failure reply:\n%s", out)
 			}
@@ -140,17 +142,17 @@ func TestAskModelFails(t *testing.T) {
 func TestAskCannotWrite(t *testing.T) {
 	for _, args := range []string{"settings critical=1h/1h", "SLA critical=1h/1h", " \"settings\" reset", "настройки critical=1h/1h"} {
 		t.Run(args, func(t *testing.T) {
-			f := newFakeOpenAI(t,
-				toolAnswer("run_query", map[string]any{"command": "claims", "args": args}),
-				textAnswer("Done."),
+			f := fakes.NewOpenAI(t,
+				fakes.Tool("run_query", map[string]any{"command": "claims", "args": args}),
+				fakes.Text("Done."),
 			)
-			e := newAssistEnv(t, f.model(5*time.Second))
-			e.send("console:admin", "/ask what does Acme's note say?")
-			results := toolResults(t, f.requests()[1])
+			e := newEnv(t, f, 5*time.Second, store.Options{})
+			e.Direct("console:admin", "/ask what does Acme's note say?")
+			results := toolResults(t, f.Bodies()[1])
 			if len(results) != 1 || !strings.Contains(results[0], "only read-only commands") {
 				t.Errorf("tool result: %q", results)
 			}
-			if out := e.send("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h, resolve within 2d") {
+			if out := e.Direct("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h, resolve within 2d") {
 				t.Errorf("the SLA changed:\n%s", out)
 			}
 		})
@@ -161,7 +163,7 @@ func TestAskCannotWrite(t *testing.T) {
 // command that writes is refused by the store, below every parser, and
 // nothing changes.
 func TestReadOnlyRequestRefusesWrites(t *testing.T) {
-	e := newAssistEnv(t, nil)
+	e := newEnv(t, nil, 0, store.Options{})
 	ctx := crm.WithReadOnly(context.Background())
 	for _, line := range []string{
 		"/claims settings critical=1h/1h",
@@ -174,20 +176,20 @@ func TestReadOnlyRequestRefusesWrites(t *testing.T) {
 	} {
 		rec := &bot.Recorder{}
 		m := &bot.Message{Platform: bot.Console, ChatID: "c", Identity: "console:admin", Text: line, Private: true, ReceivedAt: assistNow}
-		if err := e.svc.ServeChat(ctx, rec, m); err != nil {
+		if err := e.Svc.ServeChat(ctx, rec, m); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
 		if out := rec.Text(); !strings.Contains(out, "read-only") {
 			t.Errorf("%s under a read-only request: %s", line, out)
 		}
 	}
-	if out := e.send("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h") {
+	if out := e.Direct("console:admin", "/claims settings").Text(); !strings.Contains(out, "critical: acknowledge within 4h") {
 		t.Errorf("the SLA changed:\n%s", out)
 	}
-	if out := e.send("console:admin", "/clients all").Text(); strings.Contains(out, "Gamma") {
+	if out := e.Direct("console:admin", "/clients all").Text(); strings.Contains(out, "Gamma") {
 		t.Errorf("a client was added:\n%s", out)
 	}
-	if n := len(e.conversations(e.acme)); n != 1 {
+	if n := len(e.conversations(e.Acme)); n != 1 {
 		t.Errorf("%d conversations", n)
 	}
 }

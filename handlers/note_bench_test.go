@@ -36,19 +36,6 @@ func BenchmarkMatchClients10k(b *testing.B) {
 	}
 }
 
-// A whole offline /followup: facts from the store, the drafter, the draft
-// kept, the reply.
-func BenchmarkFollowupOffline(b *testing.B) {
-	e := newAssistEnv(b, nil)
-	for i := range 200 {
-		e.logConv(e.acme, e.maria, fmt.Sprintf("conversation %d about the offer", i), "call", 10+i)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		e.send("console:maria", "/followup Acme: confirm the meeting")
-	}
-}
-
 // Reading a note without a model, for a manager with 2,000 clients.
 func BenchmarkNoteRules2k(b *testing.B) {
 	e := newAssistEnv(b, nil)

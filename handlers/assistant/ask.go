@@ -1,9 +1,8 @@
-package handlers
+package assistant
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"regexp"
 	"sort"
 	"strconv"
@@ -32,11 +31,11 @@ const maxToolResult = 12000
 // askTool is a read-only query the model may call.
 type askTool struct {
 	tool llm.Tool
-	run  func(ctx context.Context, r *request, args json.RawMessage, seen map[string]string) (any, error)
+	run  func(ctx context.Context, r *core.Request, args json.RawMessage, seen map[string]string) (any, error)
 }
 
 // askCmd answers "/ask QUESTION".
-func (s *Service) askCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) askCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	q := strings.TrimSpace(r.Command.Rest)
 	if q == "" {
 		return crm.Errorf(crm.EINVALID, "ask.usage")
@@ -44,32 +43,32 @@ func (s *Service) askCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if len([]rune(q)) > maxGoalRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", maxGoalRunes)
 	}
-	a := s.assistant()
-	if a.model == nil {
+	a := s.kit.Assistant
+	if a.Model == nil {
 		return w.Reply(ctx, bot.Reply{Text: r.T("ask.no_llm") + "\n" + s.askPointers(r)})
 	}
 	if err := w.Reply(ctx, bot.Reply{Text: r.T("ask.thinking")}); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.askDeadline)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.AskDeadline)
 	defer cancel()
 	answer, seen, err := s.askModel(ctx, r, q)
 	if err != nil {
-		s.log.Warn("ask: the language model failed", "reason", llm.Reason(err), "err", err)
-		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r.Request, llm.Reason(err)) + "\n" + r.T("ask.failed") + "\n" + s.askPointers(r)})
+		s.kit.Log.Warn("ask: the language model failed", "reason", llm.Reason(err), "err", err)
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r, llm.Reason(err)) + "\n" + r.T("ask.failed") + "\n" + s.askPointers(r)})
 	}
 	if cited := citedRecords(answer, seen); cited != "" {
 		answer += "\n\n" + r.T("ask.sources", "refs", cited)
 	}
-	return replyLong(ctx, w, "", answer, nil)
+	return core.ReplyLong(ctx, w, "", answer, nil)
 }
 
 // askPointers lists the commands that answer common questions without a
 // model.
-func (s *Service) askPointers(r *request) string {
+func (s *service) askPointers(r *core.Request) string {
 	var lines []string
 	for _, name := range []string{"today", "clients", "client", "next", "claims", "pipeline", "deals", "forecast"} {
-		if _, ok := s.router.Lookup(name); ok {
+		if s.kit.HasCommand(name) {
 			lines = append(lines, "• "+r.T("help."+name+".usage")+" — "+r.T("help."+name+".desc"))
 		}
 		if name == "clients" {
@@ -82,9 +81,9 @@ func (s *Service) askPointers(r *request) string {
 // askModel runs the conversation with the model: it answers or calls
 // tools, whose results go back to it, for at most maxAskRounds rounds.
 // seen maps the refs of the records the tools returned to their labels.
-func (s *Service) askModel(ctx context.Context, r *request, q string) (string, map[string]string, error) {
-	a := s.assistant()
-	p, err := a.prompts.Render("ask", r.Lang, prompts.Ask{Person: r.Me.Name, Role: r.T("role." + string(r.Me.Role)), Today: r.Today(), Question: q})
+func (s *service) askModel(ctx context.Context, r *core.Request, q string) (string, map[string]string, error) {
+	a := s.kit.Assistant
+	p, err := a.Prompts.Render("ask", r.Lang, prompts.Ask{Person: r.Me.Name, Role: r.T("role." + string(r.Me.Role)), Today: r.Today(), Question: q})
 	if err != nil {
 		return "", nil, crm.Internal(err)
 	}
@@ -106,7 +105,7 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 		if round == maxAskRounds-1 {
 			choice = "none" // the last round must answer
 		}
-		resp, err := a.model.Complete(ctx, llm.Request{Messages: msgs, Tools: defs, ToolChoice: choice, Temperature: 0.2, MaxTokens: 900})
+		resp, err := a.Model.Complete(ctx, llm.Request{Messages: msgs, Tools: defs, ToolChoice: choice, Temperature: 0.2, MaxTokens: 900})
 		if err != nil {
 			return "", nil, err
 		}
@@ -130,7 +129,7 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 			if !ok {
 				result = map[string]string{"error": "unknown tool " + tc.Name}
 			} else if out, err := t.run(toolCtx, r, json.RawMessage(tc.Arguments), seen); err != nil {
-				result = map[string]string{"error": s.errorText(r, err)}
+				result = map[string]string{"error": core.ErrorText(s.kit.Log, r, err)}
 			} else {
 				result = out
 			}
@@ -142,25 +141,6 @@ func (s *Service) askModel(ctx context.Context, r *request, q string) (string, m
 		}
 	}
 	return "", nil, llm.BadReply("no answer after %d rounds", maxAskRounds)
-}
-
-// errorText is what a tool tells the model about an error: the same words
-// the person would see.
-func (s *Service) errorText(r *request, err error) string {
-	var amb *core.AmbiguousError
-	if errors.As(err, &amb) {
-		var labels []string
-		for _, c := range amb.Choices {
-			labels = append(labels, c.Label+" "+c.Ref)
-		}
-		return r.T("error.ambiguous", "ref", amb.Ref) + " " + strings.Join(labels, "; ")
-	}
-	var ce *crm.Error
-	if errors.As(err, &ce) && ce.Code != crm.EINTERNAL && ce.Code != crm.EUNAVAILABLE {
-		return r.Loc.TMap(ce.Key, ce.Args)
-	}
-	s.log.Error("ask: tool failed", "err", err)
-	return "internal error"
 }
 
 var citeRe = regexp.MustCompile(`#[0-9]+|\b[TCDPF]-[0-9]+\b`)
@@ -211,21 +191,34 @@ var readOnlyQueries = []askQuery{
 	{name: "competitors"},
 }
 
+// WritingWords are the vocabulary entries of the first words that make a
+// command run_query offers change something ("claims.settings"): the
+// words run_query refuses.
+func WritingWords() []string {
+	var out []string
+	for _, q := range readOnlyQueries {
+		if q.writes != "" {
+			out = append(out, q.writes)
+		}
+	}
+	return out
+}
+
 // askQueryAllowed reports whether the model may run command with args.
-func (s *Service) askQueryAllowed(queries []askQuery, command, args string) bool {
+func askQueryAllowed(r *core.Request, queries []askQuery, command, args string) bool {
 	for _, q := range queries {
 		if q.name != command {
 			continue
 		}
 		first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
 		first = strings.Trim(strings.ToLower(first), `"`)
-		return q.writes == "" || !s.typed(first, q.writes)
+		return q.writes == "" || !r.Is(first, q.writes)
 	}
 	return false
 }
 
 // askTools are the read-only queries offered to the model.
-func (s *Service) askTools() []askTool {
+func (s *service) askTools() []askTool {
 	scope := `{"type": "string", "enum": ["mine", "team", "all"], "description": "mine: the person's own; team: their reports' too (supervisors); all: everyone's (heads)"}`
 	tools := []askTool{
 		{
@@ -260,7 +253,7 @@ func (s *Service) askTools() []askTool {
 	var queries []askQuery
 	var names []string
 	for _, q := range readOnlyQueries {
-		if _, ok := s.router.Lookup(q.name); ok {
+		if s.kit.HasCommand(q.name) {
 			queries = append(queries, q)
 			names = append(names, q.name)
 		}
@@ -271,21 +264,21 @@ func (s *Service) askTools() []askTool {
 			tool: llm.Tool{Name: "run_query", Strict: true,
 				Description: "Run one of the bot's read-only commands as the person and return its answer text, e.g. claims open, pipeline, deals NAME, today.",
 				Schema:      schema(`{"type": "object", "additionalProperties": false, "required": ["command", "args"], "properties": {"command": {"type": "string", "enum": ` + string(enum) + `}, "args": {"type": "string", "description": "the words after the command, or \"\""}}}`)},
-			run: func(ctx context.Context, r *request, raw json.RawMessage, seen map[string]string) (any, error) {
+			run: func(ctx context.Context, r *core.Request, raw json.RawMessage, seen map[string]string) (any, error) {
 				var args struct {
 					Command string `json:"command"`
 					Args    string `json:"args"`
 				}
-				if err := strictJSON(string(raw), &args); err != nil {
+				if err := core.StrictJSON(string(raw), &args); err != nil {
 					return nil, crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
 				}
 				line := core.Truncate(core.OneLine(args.Args), 200)
-				if !s.askQueryAllowed(queries, args.Command, line) {
+				if !askQueryAllowed(r, queries, args.Command, line) {
 					return nil, crm.Errorf(crm.EINVALID, "ask.not_read_only", "command", "/"+args.Command+" "+line)
 				}
 				rec := &bot.Recorder{}
 				line = "/" + args.Command + " " + line
-				if err := s.dispatch(ctx, rec, r, line); err != nil {
+				if err := s.kit.Run(ctx, rec, r, line); err != nil {
 					return nil, err
 				}
 				out := rec.Text()
@@ -302,14 +295,14 @@ func (s *Service) askTools() []askTool {
 }
 
 func decodeArgs(raw json.RawMessage, v any) error {
-	if err := strictJSON(string(raw), v); err != nil {
+	if err := core.StrictJSON(string(raw), v); err != nil {
 		return crm.Errorf(crm.EINVALID, "ask.bad_tool_args")
 	}
 	return nil
 }
 
 // askOwners returns the owners of scope, the sender's default when empty.
-func askOwners(r *request, scope string) ([]uint64, error) {
+func askOwners(r *core.Request, scope string) ([]uint64, error) {
 	if scope == "" {
 		scope = r.DefaultScope()
 	}
@@ -336,7 +329,7 @@ type askClient struct {
 
 const maxAskList = 60
 
-func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMessage, seen map[string]string) (any, error) {
+func (s *service) askListClients(ctx context.Context, r *core.Request, raw json.RawMessage, seen map[string]string) (any, error) {
 	var args struct {
 		Scope string `json:"scope"`
 		Stale bool   `json:"stale"`
@@ -353,7 +346,7 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 	var cs []*crm.Client
 	if args.Stale {
 		var st crm.StaleList
-		st, err = s.store.StaleClients(ctx, crm.StaleQuery{Owners: owners, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
+		st, err = s.store.StaleClients(ctx, s.cfg.Stale.Query(owners, r.Now))
 		cs = st.Clients
 	} else {
 		cs, err = s.store.ClientsByOwner(ctx, owners)
@@ -363,10 +356,10 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 	}
 	var list []*crm.Client
 	for _, c := range cs {
-		if args.Field != "" && !fieldMatches(c.Field(args.Field), args.Value) {
+		if args.Field != "" && !core.FieldMatches(c.Field(args.Field), args.Value) {
 			continue
 		}
-		if args.Stale && !s.isStale(r, c) {
+		if args.Stale && !s.cfg.Stale.Is(c, r.Now) {
 			continue
 		}
 		list = append(list, c)
@@ -390,7 +383,7 @@ func (s *Service) askListClients(ctx context.Context, r *request, raw json.RawMe
 	return out, nil
 }
 
-func (s *Service) askClientCard(ctx context.Context, r *request, raw json.RawMessage, seen map[string]string) (any, error) {
+func (s *service) askClientCard(ctx context.Context, r *core.Request, raw json.RawMessage, seen map[string]string) (any, error) {
 	var args struct {
 		Client string `json:"client"`
 	}
@@ -401,7 +394,7 @@ func (s *Service) askClientCard(ctx context.Context, r *request, raw json.RawMes
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.clientCard(ctx, r, c)
+	rep, err := s.kit.Card(ctx, r, c)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +428,7 @@ func (s *Service) askClientCard(ctx context.Context, r *request, raw json.RawMes
 	return out, nil
 }
 
-func (s *Service) askOpenTasks(ctx context.Context, r *request, raw json.RawMessage, seen map[string]string) (any, error) {
+func (s *service) askOpenTasks(ctx context.Context, r *core.Request, raw json.RawMessage, seen map[string]string) (any, error) {
 	var args struct {
 		Scope     string `json:"scope"`
 		DaysAhead int    `json:"days_ahead"`
@@ -475,8 +468,8 @@ func (s *Service) askOpenTasks(ctx context.Context, r *request, raw json.RawMess
 				}
 				names[t.ClientID] = name
 			}
-			tk.Client = "#" + itoa(t.ClientID) + " " + name
-			seen["#"+itoa(t.ClientID)] = name
+			tk.Client = clientRef(t.ClientID) + " " + name
+			seen[clientRef(t.ClientID)] = name
 		}
 		out = append(out, tk)
 	}
@@ -487,7 +480,7 @@ func (s *Service) askOpenTasks(ctx context.Context, r *request, raw json.RawMess
 	return map[string]any{"count": len(out), "tasks": out}, nil
 }
 
-func (s *Service) askConversations(ctx context.Context, r *request, raw json.RawMessage, seen map[string]string) (any, error) {
+func (s *service) askConversations(ctx context.Context, r *core.Request, raw json.RawMessage, seen map[string]string) (any, error) {
 	var args struct {
 		Client string `json:"client"`
 		Limit  int    `json:"limit"`

@@ -1,10 +1,9 @@
-package handlers
+package assistant
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,9 +14,6 @@ import (
 	"accountbot/prompts"
 )
 
-// maxGoalRunes is the longest goal a /followup takes.
-const maxGoalRunes = 500
-
 // Draft revisions a button asks for.
 const (
 	reviseShorter = "shorter"
@@ -27,16 +23,16 @@ const (
 	reviseEmail   = "email"
 )
 
-// followupOps are what "/followup WORD F-3" does, the words
+// FollowupOps are what "/followup WORD F-3" does, the words
 // "words.followup.OP"; the buttons send the English ones.
-var followupOps = []string{reviseShorter, reviseFormal, reviseAgain, reviseSent, reviseEmail}
+var FollowupOps = []string{reviseShorter, reviseFormal, reviseAgain, reviseSent, reviseEmail}
 
 // followupCmd drafts a follow-up message: "/followup NAME [: goal]", and
-// serves its buttons: "/followup shorter|formal|again|sent F-3".
-func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+// serves its buttons: "/followup shorter|formal|again|sent|email F-3".
+func (s *service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 2 {
-		if op, ok := s.lex.followupOps[strings.ToLower(args[0])]; ok {
+		if op, ok := s.followupOps[strings.ToLower(args[0])]; ok {
 			if id, ok := core.ParseRef("F", args[1]); ok {
 				if op == reviseSent {
 					return s.followupSent(ctx, w, r, id)
@@ -48,7 +44,7 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 			}
 		}
 	}
-	name, goal, ok := splitNameText(r.Command.Rest)
+	name, goal, ok := bot.CutName(r.Command.Rest)
 	if !ok {
 		name, goal = strings.Join(args, " "), ""
 	}
@@ -68,22 +64,25 @@ func (s *Service) followupCmd(ctx context.Context, w bot.ReplyWriter, r *request
 }
 
 // draftLang is the client's language, else the sender's.
-func draftLang(c *crm.Client, r *request) string {
+func draftLang(c *crm.Client, r *core.Request) string {
 	if c.Lang == "en" || c.Lang == "bg" {
 		return c.Lang
 	}
 	return r.Lang
 }
 
+// clientRef is the exact reference to the client with id ("#12").
+func clientRef(id uint64) string { return "#" + strconv.FormatUint(id, 10) }
+
 // followupRevise writes a new draft from draft id: shorter, more formal, or
 // again in other words. The new draft gets its own id, so that the buttons
 // under each message act on the text shown there.
-func (s *Service) followupRevise(ctx context.Context, w bot.ReplyWriter, r *request, op string, id uint64) error {
+func (s *service) followupRevise(ctx context.Context, w bot.ReplyWriter, r *core.Request, op string, id uint64) error {
 	prev, err := s.ownDraft(ctx, r, id)
 	if err != nil {
 		return err
 	}
-	c, err := r.Client(ctx, "#"+itoa(prev.ClientID))
+	c, err := r.Client(ctx, clientRef(prev.ClientID))
 	if err != nil {
 		return err
 	}
@@ -102,7 +101,7 @@ func (s *Service) followupRevise(ctx context.Context, w bot.ReplyWriter, r *requ
 }
 
 // ownDraft loads a draft of the sender's; anyone else's is "not found".
-func (s *Service) ownDraft(ctx context.Context, r *request, id uint64) (*crm.Draft, error) {
+func (s *service) ownDraft(ctx context.Context, r *core.Request, id uint64) (*crm.Draft, error) {
 	d, err := s.store.Draft(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
@@ -118,7 +117,7 @@ func (s *Service) ownDraft(ctx context.Context, r *request, id uint64) (*crm.Dra
 
 // draftAndReply says "drafting…" at once, writes the draft (with the
 // model, or offline), keeps it and shows it with its buttons.
-func (s *Service) draftAndReply(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, d *crm.Draft, previous string) error {
+func (s *service) draftAndReply(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client, d *crm.Draft, previous string) error {
 	if err := w.Reply(ctx, bot.Reply{Text: r.T("followup.drafting", "name", c.Name)}); err != nil {
 		return err
 	}
@@ -131,62 +130,26 @@ func (s *Service) draftAndReply(ctx context.Context, w bot.ReplyWriter, r *reque
 	return s.showDraft(ctx, w, r, c, d)
 }
 
-// clientFacts gathers what a draft about c may rely on: the card, the
-// latest conversations, the agreed next step, open tasks, and whatever the
-// facts sections add (open claims, open deals). Only c's records are read.
-func (s *Service) clientFacts(ctx context.Context, r *request, c *crm.Client) (*crm.Facts, error) {
-	f := &crm.Facts{Today: r.Today(), Sender: r.Me.Name, Lang: r.Lang}
-	f.Client = crm.FactClient{Ref: core.ClientRef(c), Name: c.Name, Contact: c.Contact, City: c.City, Industry: c.Industry,
-		Segment: c.Segment, Status: c.Status, Need: c.Need, Level: c.Level, Focus: c.Focus}
-	convs, err := s.store.Conversations(ctx, c.ID, s.assistant().convs)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range convs {
-		f.Conversations = append(f.Conversations, crm.FactConversation{At: v.At.In(r.TZ), Channels: v.Channels, Text: v.Text})
-	}
-	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Due.Before(tasks[j].Due) })
-	for _, t := range tasks {
-		st := crm.FactStep{ID: core.IDRef("T", t.ID), Text: t.Text, Due: t.Due.In(r.TZ)}
-		if f.NextStep == nil && t.NextStep && t.Text == c.NextStep && t.Due.Equal(c.NextStepDue) {
-			f.NextStep = &st
-			continue
-		}
-		f.Tasks = append(f.Tasks, st)
-	}
-	if f.NextStep == nil && c.NextStep != "" {
-		f.NextStep = &crm.FactStep{Text: c.NextStep, Due: c.NextStepDue.In(r.TZ)}
-	}
-	if err := s.extraFacts(ctx, r, c, f); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
 // writeDraft fills d's text: with the model when one is configured, and
 // with the offline drafter when none is, or when the model fails or is too
 // slow (d.Fallback says why).
-func (s *Service) writeDraft(ctx context.Context, r *request, c *crm.Client, d *crm.Draft, previous string) error {
-	a := s.assistant()
-	f, err := s.clientFacts(ctx, r, c)
+func (s *service) writeDraft(ctx context.Context, r *core.Request, c *crm.Client, d *crm.Draft, previous string) error {
+	a := s.kit.Assistant
+	f, err := s.kit.Facts(ctx, r, c)
 	if err != nil {
 		return err
 	}
 	f.Lang, f.Goal, f.Short, f.Formal, f.Variant, f.Previous = d.Lang, d.Goal, d.Short, d.Formal, d.Variant, previous
-	if a.model != nil {
+	if a.Model != nil {
 		err := s.modelDraft(ctx, r, f, d)
 		if err == nil {
 			d.Source = crm.DraftLLM
 			return nil
 		}
 		d.Fallback = llm.Reason(err)
-		s.log.Warn("follow-up draft: the language model failed, the offline drafter answers", "client", c.ID, "reason", d.Fallback, "err", err)
+		s.kit.Log.Warn("follow-up draft: the language model failed, the offline drafter answers", "client", c.ID, "reason", d.Fallback, "err", err)
 	}
-	out, err := a.drafter.Draft(f)
+	out, err := a.Drafter.Draft(f)
 	if err != nil {
 		return crm.Internal(err)
 	}
@@ -232,9 +195,9 @@ type draftArgs struct {
 const maxDraftRunes = 6000
 
 // modelDraft asks the model for the draft and checks its answer.
-func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *crm.Draft) error {
-	a := s.assistant()
-	p, err := a.prompts.Render("followup", f.Lang, prompts.Followup{Facts: f, StepLang: r.Lang})
+func (s *service) modelDraft(ctx context.Context, r *core.Request, f *crm.Facts, d *crm.Draft) error {
+	a := s.kit.Assistant
+	p, err := a.Prompts.Render("followup", f.Lang, prompts.Followup{Facts: f, StepLang: r.Lang})
 	if err != nil {
 		return crm.Internal(err)
 	}
@@ -242,7 +205,7 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 	if d.Variant > 0 {
 		temp = 0.9
 	}
-	resp, err := a.model.Complete(ctx, llm.Request{
+	resp, err := a.Model.Complete(ctx, llm.Request{
 		Messages:    []llm.Message{{Role: "system", Content: p.System}, {Role: "user", Content: p.User}},
 		Tools:       []llm.Tool{draftTool},
 		ToolChoice:  draftTool.Name,
@@ -253,15 +216,15 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 		return err
 	}
 	var args draftArgs
-	obj := jsonObject(resp.Content)
+	obj := core.JSONObject(resp.Content)
 	switch {
 	case len(resp.ToolCalls) > 0:
-		if err := strictJSON(resp.ToolCalls[0].Arguments, &args); err != nil {
+		if err := core.StrictJSON(resp.ToolCalls[0].Arguments, &args); err != nil {
 			return llm.BadReply("write_draft arguments: %v", err)
 		}
 	case obj != "":
 		// Some servers ignore tool_choice and answer the JSON as text.
-		if err := strictJSON(obj, &args); err != nil {
+		if err := core.StrictJSON(obj, &args); err != nil {
 			return llm.BadReply("draft JSON in the content: %v", err)
 		}
 	case strings.HasPrefix(strings.TrimSpace(resp.Content), "{"):
@@ -274,7 +237,7 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 		return llm.BadReply("empty draft")
 	}
 	if len([]rune(body)) > maxDraftRunes {
-		body = splitText(body, maxDraftRunes)[0] + "\n…"
+		body = core.SplitText(body, maxDraftRunes)[0] + "\n…"
 	}
 	if !strings.Contains(body, r.Me.Name) {
 		body += "\n\n" + r.Me.Name
@@ -290,28 +253,12 @@ func (s *Service) modelDraft(ctx context.Context, r *request, f *crm.Facts, d *c
 	return nil
 }
 
-// strictJSON decodes one JSON object into v, refusing unknown fields and
-// trailing data: a model's output is checked, never trusted.
-func strictJSON(s string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errTrailingData
-	}
-	return nil
-}
-
-var errTrailingData = errors.New("data after the JSON object")
-
 // showDraft replies with the draft and its buttons.
-func (s *Service) showDraft(ctx context.Context, w bot.ReplyWriter, r *request, c *crm.Client, d *crm.Draft) error {
+func (s *service) showDraft(ctx context.Context, w bot.ReplyWriter, r *core.Request, c *crm.Client, d *crm.Draft) error {
 	ref := core.IDRef("F", d.ID)
 	var b strings.Builder
 	if d.Source == crm.DraftOffline {
-		if note := core.FallbackNote(r.Request, d.Fallback); note != "" {
+		if note := core.FallbackNote(r, d.Fallback); note != "" {
 			b.WriteString("⚠ " + note + "\n\n")
 		} else {
 			b.WriteString(r.T("followup.offline") + "\n\n")
@@ -332,20 +279,20 @@ func (s *Service) showDraft(ctx context.Context, w bot.ReplyWriter, r *request, 
 		},
 		{{Label: r.T("followup.button.sent"), Data: "/followup sent " + ref}},
 	}
-	if s.mailer != nil && len(crm.Emails(c.Email)) > 0 {
+	if s.kit.SendMail != nil && core.ClientEmail(c) != "" {
 		buttons[1] = append([]bot.Button{{Label: r.T("mail.button.send"), Data: "/followup email " + ref}}, buttons[1]...)
 	}
-	return replyLong(ctx, w, r.T("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
+	return core.ReplyLong(ctx, w, r.T("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
 }
 
 // followupSent logs the draft as an #email conversation and sets the next
 // step it proposes. A draft is marked sent once: a second press says so.
-func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) followupSent(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	d, err := s.ownDraft(ctx, r, id)
 	if err != nil {
 		return err
 	}
-	c, actor, err := r.ChangeableClient(ctx, "#"+itoa(d.ClientID))
+	c, actor, err := r.ChangeableClient(ctx, clientRef(d.ClientID))
 	if err != nil {
 		return err
 	}
@@ -374,7 +321,7 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 	if err != nil {
 		// Not logged: let the person press again.
 		if _, uerr := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error { x.SentAt = time.Time{}; return nil }); uerr != nil {
-			s.log.Error("follow-up: could not clear the sent mark", "draft", id, "err", uerr)
+			s.kit.Log.Error("follow-up: could not clear the sent mark", "draft", id, "err", uerr)
 		}
 		return err
 	}
@@ -383,7 +330,7 @@ func (s *Service) followupSent(ctx context.Context, w bot.ReplyWriter, r *reques
 
 // logSentDraft logs a sent draft as an #email conversation with the next
 // step it proposes, and says so.
-func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
+func (s *service) logSentDraft(ctx context.Context, r *core.Request, c *crm.Client, actor crm.Actor, d *crm.Draft) (string, [][]bot.Button, error) {
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: actor.PersonID, OnBehalfOf: actor.OnBehalfOf,
 		Channels: []string{"email"}, Text: core.Truncate(d.Text(), core.MaxTextRunes), At: r.Now}
 	var next *crm.Task
@@ -407,3 +354,70 @@ func (s *Service) logSentDraft(ctx context.Context, r *request, c *crm.Client, a
 
 // errAlreadySent stops a second "mark as sent" inside the transaction.
 var errAlreadySent = crm.Errorf(crm.ECONFLICT, "followup.already_sent")
+
+// followupEmail sends draft id to the client's e-mail (core.Kit.SendMail)
+// and logs it as an #email conversation once the server accepted it. The
+// draft is claimed as sent in the store before sending, so that a second
+// press (or the same press delivered again) never sends it twice; a
+// failed send releases it.
+func (s *service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
+	if s.kit.SendMail == nil {
+		return crm.Errorf(crm.EINVALID, "mail.not_configured")
+	}
+	d, err := s.ownDraft(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	c, actor, err := r.ChangeableClient(ctx, clientRef(d.ClientID))
+	if err != nil {
+		return err
+	}
+	to := core.ClientEmail(c)
+	if to == "" {
+		return crm.Errorf(crm.EINVALID, "mail.no_client_email", "name", c.Name)
+	}
+	ref := core.IDRef("F", id)
+	var sentBefore time.Time
+	if _, err := s.store.UpdateDraft(ctx, id, func(x *crm.Draft) error {
+		if !x.SentAt.IsZero() {
+			sentBefore = x.SentAt
+			return errAlreadySent
+		}
+		x.SentAt, x.EmailedTo = r.Now, to
+		return nil
+	}); err != nil {
+		if err == errAlreadySent {
+			return w.Reply(ctx, bot.Reply{Text: r.T("followup.already_sent", "id", ref, "date", r.FmtDate(sentBefore))})
+		}
+		return err
+	}
+	// From here on the delivery is claimed: later writes must not claim it again.
+	wctx := crm.WithoutDeliveryKey(ctx)
+	release := func() {
+		if _, err := s.store.UpdateDraft(wctx, id, func(x *crm.Draft) error { x.SentAt, x.EmailedTo = time.Time{}, ""; return nil }); err != nil {
+			s.kit.Log.Error("follow-up: could not clear the sent mark", "draft", id, "err", err)
+		}
+	}
+	subject := d.Subject
+	if subject == "" {
+		subject = r.T("mail.default_subject", "name", c.Name)
+	}
+	m := &crm.OutgoingMail{To: to, ToName: c.Contact, ReplyTo: crm.NormalizeEmail(r.Me.Email), ReplyName: r.Me.Name, Subject: subject, Text: d.Body}
+	if err := s.kit.SendMail(ctx, m); err != nil {
+		release()
+		s.kit.Log.Warn("e-mail not sent", "what", "follow-up "+ref, "err", err)
+		return w.Reply(ctx, bot.Reply{Text: core.SendFailed(r, err)})
+	}
+	d.SentAt, d.EmailedTo, d.MessageID = r.Now, to, m.MessageID
+	if _, err := s.store.UpdateDraft(wctx, id, func(x *crm.Draft) error { x.MessageID = m.MessageID; return nil }); err != nil {
+		s.kit.Log.Error("follow-up: sent, but its Message-ID was not kept", "draft", id, "err", err)
+	}
+	msg, buttons, err := s.logSentDraft(wctx, r, c, actor, d)
+	if err != nil {
+		// Sent, and the mark stays so that it is not sent again; the
+		// person is told that the history lacks it.
+		s.kit.Log.Error("follow-up: sent but not logged", "draft", id, "err", err)
+		return w.Reply(ctx, bot.Reply{Text: r.T("mail.sent_not_logged", "id", ref, "to", to)})
+	}
+	return w.Reply(ctx, bot.Reply{Text: msg, Buttons: buttons})
+}
