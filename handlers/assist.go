@@ -83,9 +83,6 @@ func (s *Service) newAssistant() {
 		return s.dispatch(ctx, w, &request{Request: r, svc: s}, line)
 	}
 	s.kit.HasCommand = func(name string) bool { _, ok := s.router.Lookup(name); return ok }
-	if s.mailer != nil {
-		s.kit.SendMail = s.mailer.Send
-	}
 }
 
 // privateNote reads text that is no command, sent in a direct chat, as a

@@ -152,7 +152,6 @@ func toolAnswer(name string, args any) http.HandlerFunc { return fakes.Tool(name
 var (
 	textAnswer   = fakes.Text
 	statusAnswer = fakes.Status
-	slowAnswer   = fakes.Slow
 )
 
 // hasButton reports whether any reply offers a button that sends data.

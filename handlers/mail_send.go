@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/handlers/core"
 )
@@ -17,19 +16,15 @@ type Mailer interface {
 	From() string
 }
 
-// WithMailer makes the bot send e-mail (follow-ups, invitations).
+// WithMailer makes the bot send e-mail: the families send follow-ups
+// through core.Kit.SendMail and meeting invitations through
+// Kit.SendMeeting, both nil without a mailer.
 func WithMailer(m Mailer) Option { return func(s *Service) { s.mailer = m } }
 
 // WithPublicURL sets the base URL of links to the HTTP server (calendar
 // feeds).
 func WithPublicURL(u string) Option {
 	return func(s *Service) { s.publicURL = strings.TrimRight(u, "/") }
-}
-
-// sendFailure tells plainly why a message did not go out.
-func (s *Service) sendFailure(ctx context.Context, w bot.ReplyWriter, r *request, what string, err error) error {
-	s.log.Warn("e-mail not sent", "what", what, "err", err)
-	return w.Reply(ctx, bot.Reply{Text: core.SendFailed(r.Request, err)})
 }
 
 // sendMeetingMail sends the invitation (REQUEST) or the cancellation

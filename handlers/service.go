@@ -389,7 +389,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		s.kit.StuckAfter = defaultStuckAfter
 	}
 	if s.mailer != nil {
-		s.kit.SendMeeting = s.sendMeetingMail
+		s.kit.SendMail, s.kit.SendMeeting = s.mailer.Send, s.sendMeetingMail
 	}
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
