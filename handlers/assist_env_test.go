@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -18,13 +16,14 @@ import (
 
 // assistTZ is the tests' time zone; assistNow a Monday morning in it.
 var (
-	assistTZ  = time.FixedZone("EEST", 3*3600)
-	assistNow = time.Date(2026, 5, 4, 9, 30, 0, 0, assistTZ)
+	assistTZ  = chattest.ModelTZ
+	assistNow = chattest.ModelNow
 )
 
 // assistEnv is the shared chat environment, at assistNow in assistTZ,
-// with two managers, Maria and Ivan, each with a client: Maria's "Acme
-// Pumps" (#1) and Ivan's "Beta Foods" (#2), each with a conversation.
+// with chattest's Pair: two managers, Maria and Ivan, each with a client:
+// Maria's "Acme Pumps" (#1) and Ivan's "Beta Foods" (#2), each with a
+// conversation.
 type assistEnv struct {
 	*chatEnv
 	t     testing.TB
@@ -51,26 +50,8 @@ func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
 		sopts = append(sopts, WithModel(model))
 	}
 	ce := chattest.New(t, chattest.Options{Now: assistNow, TZ: assistTZ, Store: opts}, buildService(nil, nil, sopts...))
-	st := ce.Store
-	e := &assistEnv{chatEnv: ce, t: t, st: st, svc: ce.Svc}
-	ctx := ce.Ctx
-	e.maria = &crm.Person{Name: "Maria Petrova", Role: crm.RoleManager, Identities: []string{"console:maria"}, CreatedAt: assistNow}
-	e.ivan = &crm.Person{Name: "Ivan Georgiev", Role: crm.RoleManager, Identities: []string{"console:ivan"}, CreatedAt: assistNow}
-	for _, p := range []*crm.Person{e.maria, e.ivan} {
-		if err := st.CreatePerson(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.acme = &crm.Client{Name: "Acme Pumps", Contact: "Ivan Ivanov", Phone: "+359 2 555 0101", Email: "ivan@acme.example", City: "Sofia", Lang: "en", OwnerID: e.maria.ID, CreatedAt: assistNow, ReviewedAt: assistNow}
-	e.beta = &crm.Client{Name: "Beta Foods", Contact: "Petar", City: "Plovdiv", OwnerID: e.ivan.ID, CreatedAt: assistNow, ReviewedAt: assistNow}
-	for _, c := range []*crm.Client{e.acme, e.beta} {
-		if err := st.CreateClient(ctx, c, crm.Actor{PersonID: c.OwnerID}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.logConv(e.acme, e.maria, "Met Ivan: the pumps came late, they want 5% off", "meeting", 3)
-	e.logConv(e.beta, e.ivan, "SECRET-BETA margin talk", "call", 2)
-	return e
+	p := ce.AddPair()
+	return &assistEnv{chatEnv: ce, t: t, st: ce.Store, svc: ce.Svc, maria: p.Maria, ivan: p.Ivan, acme: p.Acme, beta: p.Beta}
 }
 
 func (e *assistEnv) logConv(c *crm.Client, by *crm.Person, text, ch string, daysAgo int) {
@@ -135,8 +116,7 @@ func newFakeOpenAI(t *testing.T, answers ...http.HandlerFunc) *fakeOpenAI {
 
 // model returns an llm.Client on the fake server with the given deadline.
 func (f *fakeOpenAI) model(deadline time.Duration) *llm.Client {
-	return llm.New(llm.Config{APIKey: "sk-test-secret", BaseURL: f.URL + "/v1", Model: "test-model",
-		Deadline: deadline, Backoff: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return chattest.Model(f.OpenAI, deadline)
 }
 
 func (f *fakeOpenAI) requests() []string { return f.Bodies() }

@@ -7,14 +7,15 @@ import (
 	"accountbot/crm"
 	"accountbot/handlers"
 	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/internal/fakes"
 	"accountbot/store"
 )
 
 // assistTZ is the tests' time zone; assistNow a Monday morning in it.
 var (
-	assistTZ  = handlerstest.ModelTZ
-	assistNow = handlerstest.ModelNow
+	assistTZ  = chattest.ModelTZ
+	assistNow = chattest.ModelNow
 )
 
 // env is handlerstest's Pair (Maria's Acme Pumps, Ivan's Beta Foods)
@@ -27,7 +28,7 @@ func newEnv(t testing.TB, f *fakes.OpenAI, deadline time.Duration, st store.Opti
 	t.Helper()
 	var opts []handlers.Option
 	if f != nil {
-		opts = append(opts, handlers.WithModel(handlerstest.Model(f, deadline)))
+		opts = append(opts, handlers.WithModel(chattest.Model(f, deadline)))
 	}
 	return &env{handlerstest.NewPair(t, st, opts...)}
 }

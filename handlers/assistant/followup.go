@@ -285,14 +285,22 @@ func (s *service) showDraft(ctx context.Context, w bot.ReplyWriter, r *core.Requ
 	return core.ReplyLong(ctx, w, r.T("followup.title", "name", c.Name, "id", ref), b.String(), buttons)
 }
 
+// changeableDraft loads a draft of the sender's (ownDraft) with its
+// client, which the sender must be able to change, and the actor to
+// record.
+func (s *service) changeableDraft(ctx context.Context, r *core.Request, id uint64) (*crm.Draft, *crm.Client, crm.Actor, error) {
+	d, err := s.ownDraft(ctx, r, id)
+	if err != nil {
+		return nil, nil, crm.Actor{}, err
+	}
+	c, actor, err := r.ChangeableClient(ctx, clientRef(d.ClientID))
+	return d, c, actor, err
+}
+
 // followupSent logs the draft as an #email conversation and sets the next
 // step it proposes. A draft is marked sent once: a second press says so.
 func (s *service) followupSent(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
-	d, err := s.ownDraft(ctx, r, id)
-	if err != nil {
-		return err
-	}
-	c, actor, err := r.ChangeableClient(ctx, clientRef(d.ClientID))
+	d, c, actor, err := s.changeableDraft(ctx, r, id)
 	if err != nil {
 		return err
 	}
@@ -364,11 +372,7 @@ func (s *service) followupEmail(ctx context.Context, w bot.ReplyWriter, r *core.
 	if s.kit.SendMail == nil {
 		return crm.Errorf(crm.EINVALID, "mail.not_configured")
 	}
-	d, err := s.ownDraft(ctx, r, id)
-	if err != nil {
-		return err
-	}
-	c, actor, err := r.ChangeableClient(ctx, clientRef(d.ClientID))
+	d, c, actor, err := s.changeableDraft(ctx, r, id)
 	if err != nil {
 		return err
 	}

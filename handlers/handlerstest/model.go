@@ -1,87 +1,25 @@
 package handlerstest
 
 import (
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
-	"accountbot/bot"
-	"accountbot/crm"
 	"accountbot/handlers"
 	"accountbot/internal/chattest"
-	"accountbot/internal/fakes"
-	"accountbot/llm"
 	"accountbot/store"
 )
 
-// ModelNow is a Monday morning in ModelTZ, when the model tests run.
-var (
-	ModelTZ  = time.FixedZone("EEST", 3*3600)
-	ModelNow = time.Date(2026, 5, 4, 9, 30, 0, 0, ModelTZ)
-)
-
-// Model returns a language model on the fake server f (key
-// "sk-test-secret", model "test-model") that gives up after deadline.
-func Model(f *fakes.OpenAI, deadline time.Duration) *llm.Client {
-	return llm.New(llm.Config{APIKey: "sk-test-secret", BaseURL: f.URL + "/v1", Model: "test-model",
-		Deadline: deadline, Backoff: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-}
-
-// Pair is the environment of the model tests, at ModelNow in ModelTZ:
-// two managers with a client and a talk each, three days ago. Maria
-// Petrova (console:maria) has "Acme Pumps" (contact Ivan Ivanov, Sofia,
-// English, with a phone and an e-mail), Ivan Georgiev (console:ivan)
-// "Beta Foods" (contact Petar, Plovdiv), whose facts must never reach a
-// prompt about Acme.
+// Pair is the environment of the model tests (chattest.Pair), at
+// chattest.ModelNow in chattest.ModelTZ.
 type Pair struct {
 	*Env
-	Maria, Ivan *crm.Person
-	Acme, Beta  *crm.Client
+	chattest.Pair
 }
 
 // NewPair builds the Pair over a store opened with st (in memory when
-// zero) and a service with opts (handlers.WithModel for a model).
+// zero) and a service with opts (handlers.WithModel with chattest.Model
+// for a model).
 func NewPair(t testing.TB, st store.Options, opts ...handlers.Option) *Pair {
 	t.Helper()
-	e := &Pair{Env: New(t, chattest.Options{Now: ModelNow, TZ: ModelTZ, Store: st}, opts...)}
-	for _, p := range []struct {
-		who, name, client, contact, city, talk, ch string
-		person                                     **crm.Person
-		c                                          **crm.Client
-	}{
-		{"maria", "Maria Petrova", "Acme Pumps", "Ivan Ivanov", "Sofia", "Met Ivan: the pumps came late, they want 5% off", "meeting", &e.Maria, &e.Acme},
-		{"ivan", "Ivan Georgiev", "Beta Foods", "Petar", "Plovdiv", "SECRET-BETA margin talk", "call", &e.Ivan, &e.Beta},
-	} {
-		person := &crm.Person{Name: p.name, Role: crm.RoleManager, Identities: []string{"console:" + p.who}, CreatedAt: ModelNow}
-		if err := e.Store.CreatePerson(e.Ctx, person); err != nil {
-			t.Fatal(err)
-		}
-		c := &crm.Client{Name: p.client, Contact: p.contact, City: p.city, OwnerID: person.ID, CreatedAt: ModelNow, ReviewedAt: ModelNow}
-		if p.who == "maria" {
-			c.Phone, c.Email, c.Lang = "+359 2 555 0101", "ivan@acme.example", "en"
-		}
-		if err := e.Store.CreateClient(e.Ctx, c, crm.Actor{PersonID: person.ID}); err != nil {
-			t.Fatal(err)
-		}
-		conv := &crm.Conversation{ClientID: c.ID, AuthorID: person.ID, Channels: []string{p.ch}, Text: p.talk, At: ModelNow.AddDate(0, 0, -3)}
-		if err := e.Store.LogConversation(e.Ctx, conv, nil); err != nil {
-			t.Fatal(err)
-		}
-		*p.person, *p.c = person, c
-	}
-	return e
-}
-
-// Direct sends text from identity in a direct chat at ModelNow and
-// returns the replies.
-func (e *Pair) Direct(identity, text string) *bot.Recorder {
-	e.T.Helper()
-	return e.Send(identity, text, chattest.Chat("c"), chattest.Received(ModelNow))
-}
-
-// Tap sends a button's data from identity in the same chat.
-func (e *Pair) Tap(identity, data string) *bot.Recorder {
-	e.T.Helper()
-	return e.Press(identity, data, chattest.Chat("c"), chattest.Received(ModelNow))
+	e := New(t, chattest.Options{Now: chattest.ModelNow, TZ: chattest.ModelTZ, Store: st}, opts...)
+	return &Pair{Env: e, Pair: e.AddPair()}
 }

@@ -8,6 +8,7 @@ import (
 
 	"accountbot/handlers"
 	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/internal/fakes"
 	"accountbot/store"
 )
@@ -26,7 +27,7 @@ func TestQBRWithModel(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := fakes.NewOpenAI(t, c.answer)
-			e := handlerstest.NewPair(t, store.Options{}, handlers.WithModel(handlerstest.Model(f, 3*time.Second)))
+			e := handlerstest.NewPair(t, store.Options{}, handlers.WithModel(chattest.Model(f, 3*time.Second)))
 			if out := e.Direct("console:maria", "/renewal Acme 2026-09-30 amount=12000 contract=K-17").Text(); !strings.Contains(out, "R-1") {
 				t.Fatalf("renewal: %s", out)
 			}
