@@ -12,15 +12,10 @@ import (
 // writeClaimsCSV writes every claim the sender may see (as their own,
 // their team's, or assigned to them).
 func (s *service) writeClaimsCSV(ctx context.Context, r *core.Request, w *csvio.Writer) error {
-	header := []string{"id", "client", "owner", "assignee", "severity", "category", "status", "text", "remedy", "received", "ack_due", "resolve_due", "closed_at", "cause", "action", "satisfaction"}
-	if err := w.Write(header); err != nil {
-		return crm.Internal(err)
-	}
-	owners, err := r.VisibleOwners(r.DefaultScope())
+	owners, refs, err := core.StartCSV(r, w, "id", "client", "owner", "assignee", "severity", "category", "status", "text", "remedy", "received", "ack_due", "resolve_due", "closed_at", "cause", "action", "satisfaction")
 	if err != nil {
 		return err
 	}
-	refs := core.OwnerRefs(r)
 	seen := map[uint64]bool{}
 	for _, o := range owners {
 		for _, open := range []bool{true, false} {

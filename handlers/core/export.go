@@ -4,7 +4,23 @@ import (
 	"time"
 
 	"accountbot/crm"
+	"accountbot/csvio"
 )
+
+// StartCSV begins a family's table of "/export KIND": it writes header,
+// then returns the owners whose records the sender sees by default
+// (VisibleOwners of DefaultScope, in id order) and how the owner column
+// names each person (OwnerRefs). A header that cannot be written is
+// crm.EINTERNAL.
+func StartCSV(r *Request, w *csvio.Writer, header ...string) (owners []uint64, refs map[uint64]string, err error) {
+	if err := w.Write(header); err != nil {
+		return nil, nil, crm.Internal(err)
+	}
+	if owners, err = r.VisibleOwners(r.DefaultScope()); err != nil {
+		return nil, nil, err
+	}
+	return owners, OwnerRefs(r), nil
+}
 
 // OwnerRefs returns how the owner column names each person: the name, or
 // an identity when another person has the same name, so that a file

@@ -11,15 +11,10 @@ import (
 
 // writeDealsCSV writes every deal of the people the sender sees by default.
 func (s *service) writeDealsCSV(ctx context.Context, r *core.Request, w *csvio.Writer) error {
-	header := []string{"id", "client", "owner", "title", "amount", "currency", "stage", "probability", "expected_close", "competitor", "loss_reason", "created_at", "closed_at", "cancelled"}
-	if err := w.Write(header); err != nil {
-		return crm.Internal(err)
-	}
-	owners, err := r.VisibleOwners(r.DefaultScope())
+	owners, refs, err := core.StartCSV(r, w, "id", "client", "owner", "title", "amount", "currency", "stage", "probability", "expected_close", "competitor", "loss_reason", "created_at", "closed_at", "cancelled")
 	if err != nil {
 		return err
 	}
-	refs := core.OwnerRefs(r)
 	for _, o := range owners {
 		deals, err := s.store.OwnerDeals(ctx, o)
 		if err != nil {
