@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"accountbot/bot"
-	"accountbot/crm"
 	"accountbot/handlers/core"
 )
 
@@ -73,24 +72,6 @@ func (lx *lexicon) cutNext(text string) (string, string, bool) {
 func (lx *lexicon) nameAndFields(words []string) (string, kvArgs) {
 	a := lx.splitKV(words)
 	return strings.Join(a.Plain, " "), a
-}
-
-// validField checks a client field value.
-func validField(key, value string) error {
-	if len([]rune(value)) > 500 {
-		return crm.Errorf(crm.EINVALID, "client.field_too_long", "field", key)
-	}
-	switch key {
-	case "email":
-		if value != "" && (!strings.Contains(value, "@") || strings.ContainsAny(value, " ,;")) {
-			return crm.Errorf(crm.EINVALID, "client.bad_email", "value", value)
-		}
-	case "lang":
-		if value != "" && value != "en" && value != "bg" {
-			return crm.Errorf(crm.EINVALID, "client.bad_lang", "value", value)
-		}
-	}
-	return nil
 }
 
 // indexFold is strings.Index ignoring case. Byte offsets refer to s itself

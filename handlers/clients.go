@@ -75,7 +75,7 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 		if k == "owner" || k == "name" {
 			continue
 		}
-		if err := validField(k, kv.KV[k]); err != nil {
+		if err := core.ValidField(k, kv.KV[k]); err != nil {
 			return err
 		}
 		c.SetField(k, kv.KV[k])
@@ -121,7 +121,7 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 		if k == "name" && crm.NormalizeName(kv.KV[k]) == "" {
 			return crm.Errorf(crm.EINVALID, "client.add_usage")
 		}
-		if err := validField(k, kv.KV[k]); err != nil {
+		if err := core.ValidField(k, kv.KV[k]); err != nil {
 			return err
 		}
 	}
@@ -279,19 +279,7 @@ func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *c
 	}); err != nil {
 		return err
 	}
-	tasks, err := s.store.ClientTasks(ctx, c.ID, true)
-	if err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		if t.AssigneeID != from {
-			continue
-		}
-		if _, err := s.store.UpdateTask(ctx, t.ID, func(t *crm.Task) error { t.AssigneeID = to.ID; return nil }); err != nil {
-			return err
-		}
-	}
-	return nil
+	return core.MoveOpenTasks(ctx, s.store, c.ID, from, to.ID)
 }
 
 // clientCard builds the card of one client.

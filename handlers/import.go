@@ -164,7 +164,7 @@ func (s *Service) checkImportRow(r *request, row *csvio.ClientRow, owners map[st
 		row.Fields["lang"] = strings.ToLower(v)
 	}
 	for _, k := range row.Keys {
-		if err := validField(k, row.Fields[k]); err != nil {
+		if err := core.ValidField(k, row.Fields[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -254,29 +254,12 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		case x.Changed:
 			rep.Updated++
 			if movedFrom[i] != 0 {
-				if err := s.moveOpenTasks(ctx, x.ID, movedFrom[i], batch[i].owner.ID); err != nil {
+				if err := core.MoveOpenTasks(ctx, s.store, x.ID, movedFrom[i], batch[i].owner.ID); err != nil {
 					return err
 				}
 			}
 		default:
 			rep.Unchanged++
-		}
-	}
-	return nil
-}
-
-// moveOpenTasks gives the client's open tasks of one owner to another.
-func (s *Service) moveOpenTasks(ctx context.Context, clientID, from, to uint64) error {
-	tasks, err := s.store.ClientTasks(ctx, clientID, true)
-	if err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		if t.AssigneeID != from {
-			continue
-		}
-		if _, err := s.store.UpdateTask(ctx, t.ID, func(t *crm.Task) error { t.AssigneeID = to; return nil }); err != nil {
-			return err
 		}
 	}
 	return nil
