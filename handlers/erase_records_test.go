@@ -1,14 +1,8 @@
 package handlers_test
 
 import (
-	"context"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"accountbot/bot"
-	"accountbot/store"
 )
 
 // Forgetting a client takes its deals out of the pipeline and its claims
@@ -39,50 +33,5 @@ func TestForgetErasesDealsAndClaims(t *testing.T) {
 	exp = e.send("console:admin", "/export claims")
 	if f := exp.Replies[len(exp.Replies)-1].File; f == nil || strings.Contains(string(f.Data), "MARKER") {
 		t.Fatalf("erased claim exported")
-	}
-}
-
-// tokenWriter stores every button of every reply as a long-button token,
-// as the Telegram adapter does, with the context of the reply.
-type tokenWriter struct {
-	st  *store.Store
-	n   int
-	ids []string
-}
-
-func (w *tokenWriter) Reply(ctx context.Context, r bot.Reply) error {
-	for _, row := range r.Buttons {
-		for _, b := range row {
-			w.n++
-			id := "t" + strconv.Itoa(w.n)
-			if err := w.st.PutToken(ctx, id, b.Label+" "+b.Data+" "+r.Text, time.Hour); err != nil {
-				return err
-			}
-			w.ids = append(w.ids, id)
-		}
-	}
-	return nil
-}
-
-// TestForgetDropsButtonTokens: the buttons of a reply about a client, kept
-// as tokens by an adapter, are erased with the client.
-func TestForgetDropsButtonTokens(t *testing.T) {
-	e := newEnv(t)
-	e.must("console:admin", "/client add Zorbatron city=Sofia", "Saved")
-	e.must("console:admin", "/log Zorbatron: SECRET-PLAN discussed next: call by 2026-12-01", "Saved")
-	w := &tokenWriter{st: e.st}
-	m := &bot.Message{Platform: "console", ChatID: "c", Identity: "console:admin", Text: "/client Zorbatron", Private: true}
-	if err := e.svc.ServeChat(context.Background(), w, m); err != nil {
-		t.Fatal(err)
-	}
-	if len(w.ids) == 0 {
-		t.Fatal("the card has no buttons")
-	}
-	rec := e.send("console:admin", "/client forget Zorbatron")
-	e.must("console:admin", rec.Replies[0].Buttons[0][0].Data, "Erased for good")
-	for _, id := range w.ids {
-		if v, err := e.st.Token(context.Background(), id); err == nil {
-			t.Errorf("token %s survived the erasure: %q", id, v)
-		}
 	}
 }

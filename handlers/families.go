@@ -7,7 +7,6 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/csvio"
 	"accountbot/handlers/core"
 )
 
@@ -83,14 +82,32 @@ func (g registry) AddDigestSection(name string, sec core.DigestSection) {
 // Digests returns what the families add to digests.
 func (g registry) Digests() *core.DigestHooks { return &g.s.digests }
 
-// AddExport makes "/export NAME" send a CSV.
+// AddExport makes "/export NAME" send a CSV, after the tables added
+// before it (the clients' comes first, the data family's own).
 func (g registry) AddExport(name string, write core.ExportWriter) {
-	g.s.addExport(name, func(ctx context.Context, r *request, w *csvio.Writer) error { return write(ctx, r.Request, w) })
+	g.s.words("export." + name) // New fails when a language lacks them
+	if g.once(fmt.Sprintf("export %q", name)) {
+		g.s.exports.Tables = append(g.s.exports.Tables, core.ExportKind{Name: name, Write: write})
+	}
 }
 
-// AddClientRecords adds a kind of record to "/client export NAME".
+// AddClientRecords adds a kind of record to "/client export NAME". The
+// store's erasure hook list (store/erase.go clientErasers) must erase the
+// same records on "/client forget".
 func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
-	g.s.addClientSection(name, func(ctx context.Context, r *request, c *crm.Client) (any, error) { return collect(ctx, r.Request, c) })
+	if g.once(fmt.Sprintf("client records %q", name)) {
+		g.s.exports.Records = append(g.s.exports.Records, core.RecordKind{Name: name, Collect: collect})
+	}
+}
+
+// Exports returns what the families add to exports.
+func (g registry) Exports() *core.ExportHooks { return &g.s.exports }
+
+// AddClientSub makes "/client WORD …" run sub.
+func (g registry) AddClientSub(name string, sub core.ClientSub) {
+	g.s.addClientSub(name, func(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
+		return sub(ctx, w, r.Request, args)
+	})
 }
 
 // AddCalendar adds entries to the calendar feed.

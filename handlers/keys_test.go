@@ -68,7 +68,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 				idx, prefix = 1, i18n.WordsPrefix
 			case "words", "Words":
 				idx, prefix = 0, i18n.WordsPrefix
-			case "addClientSub":
+			case "addClientSub", "AddClientSub":
 				idx, prefix = 0, i18n.WordsPrefix+"client."
 			}
 			if idx < 0 || len(call.Args) <= idx {

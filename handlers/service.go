@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"accountbot/handlers/capture"
 	"accountbot/handlers/claims"
 	"accountbot/handlers/core"
+	"accountbot/handlers/data"
 	"accountbot/handlers/deals"
 	"accountbot/handlers/digest"
 	"accountbot/handlers/health"
@@ -154,7 +156,7 @@ type Store interface {
 	claims.Store
 	deals.Store
 	assistant.Store
-	DataStore
+	data.Store
 	digest.Store
 	planning.Store
 	AudienceStore
@@ -253,8 +255,12 @@ type Service struct {
 	jobs     []core.Job
 	notifier bot.Notifier
 	handler  bot.Handler
-	// data are the export hooks (data.go).
-	data dataHooks
+	// exports are the tables and records that families add to /export and
+	// "/client export" (the data family reads them).
+	exports core.ExportHooks
+	// data is the data family: bare CSV files and the console's import and
+	// export go to it.
+	data *data.Family
 	// digests are the sections and snapshots that families add to digests
 	// (the digest family reads them).
 	digests core.DigestHooks
@@ -406,7 +412,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 		Run: func(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 			return s.noteCmd(ctx, w, &request{Request: r, svc: s})
 		}}})
-	s.registerData()
+	s.data = data.Register(registry{s}, s.store)
 	planning.Register(registry{s}, s.store, s.cfg.StaleReview)
 	s.registerNext()
 	push.Register(registry{s}, s.store, s.stale())
@@ -765,4 +771,31 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 	}
 	loc := s.cat.For(m.Lang)
 	return w.Reply(ctx, bot.Reply{Text: loc.T("error.not_a_command")})
+}
+
+// attachments handles a message that brings files but no command: a CSV
+// file is a client import (the data family's); any other file waits to be
+// attached to a client (the capture family).
+func (s *Service) attachments(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := s.newRequest(ctx, m)
+	if err != nil {
+		return err
+	}
+	if !isImport(m.Attachments[0]) {
+		return s.capture.Files(ctx, w, m)
+	}
+	if !r.HasRole(crm.RoleManager) {
+		return crm.Errorf(crm.EFORBIDDEN, "error.forbidden_command", "command", "/import")
+	}
+	return s.data.ImportFiles(ctx, w, r.Request)
+}
+
+// isImport reports whether a file sent without a command is a client
+// import (a CSV file); anything else waits to be attached.
+func isImport(a bot.Attachment) bool {
+	if a.Kind != "" && a.Kind != bot.KindDocument {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(a.Name))
+	return ext == ".csv" || ext == ".txt" || strings.Contains(a.MIME, "csv")
 }

@@ -86,6 +86,36 @@ type ExportWriter func(ctx context.Context, r *Request, w *csvio.Writer) error
 // records on "/client forget".
 type ClientRecords func(ctx context.Context, r *Request, c *crm.Client) (any, error)
 
+// ExportHooks are what the families add to the data family's views, in
+// the order they registered: the tables of "/export KIND"
+// (Registry.AddExport) and the kinds of record in "/client export NAME"
+// (Registry.AddClientRecords). The registry appends to them while the
+// service is being made; the data family reads them (Registry.Exports)
+// each time a command runs, so the families registered after it are in
+// them too.
+type ExportHooks struct {
+	Tables  []ExportKind
+	Records []RecordKind
+}
+
+// ExportKind is one table of "/export NAME".
+type ExportKind struct {
+	// Name is the canonical kind ("deals"); its typed forms are the
+	// vocabulary entry "words.export.NAME".
+	Name  string
+	Write ExportWriter
+}
+
+// RecordKind is one kind of record in "/client export NAME", under Name
+// in the file.
+type RecordKind struct {
+	Name    string
+	Collect ClientRecords
+}
+
+// ClientSub answers "/client WORD ARGS…": args are the words after WORD.
+type ClientSub func(ctx context.Context, w bot.ReplyWriter, r *Request, args []string) error
+
 // CalendarItem is one entry of a person's calendar feed (/calendar).
 type CalendarItem struct {
 	// UID is the entry's stable id (EventUID).
@@ -155,10 +185,18 @@ type Registry interface {
 	// Digests returns the sections and snapshots every family added, and
 	// will add, to digests: what the digest family builds digests from.
 	Digests() *DigestHooks
-	// AddExport makes "/export NAME" send the CSV that write writes.
+	// AddExport makes "/export NAME" send the CSV that write writes;
+	// some language lacking the words "words.export.NAME" makes New fail.
 	AddExport(name string, write ExportWriter)
 	// AddClientRecords adds a kind of record to "/client export NAME".
 	AddClientRecords(name string, collect ClientRecords)
+	// Exports returns the tables and records every family added, and
+	// will add, to exports: what the data family sends.
+	Exports() *ExportHooks
+	// AddClientSub makes "/client WORD …" run sub for every form of the
+	// vocabulary entry "words.client.NAME" (the clients family
+	// dispatches /client; "/client export" is the data family's).
+	AddClientSub(name string, sub ClientSub)
 	// AddCalendar adds entries to the calendar feed.
 	AddCalendar(src CalendarSource)
 	// AddSnapshot makes the daily snapshot job store, once a company day

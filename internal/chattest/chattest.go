@@ -203,6 +203,14 @@ func Lang(l string) Msg { return func(m *bot.Message) { m.LangHint = l } }
 // Files attaches files to the message.
 func Files(f ...bot.Attachment) Msg { return func(m *bot.Message) { m.Attachments = f } }
 
+// CSVFile is a CSV file called name holding content, as a platform hands
+// a document over (its size known, its bytes opened on demand).
+func CSVFile(name, content string) bot.Attachment {
+	return bot.Attachment{Name: name, MIME: "text/csv", Size: int64(len(content)), Open: func(context.Context) ([]byte, error) {
+		return []byte(content), nil
+	}}
+}
+
 // Chat sends the message in chat id, a private one.
 func Chat(id string) Msg { return func(m *bot.Message) { m.ChatID = id } }
 

@@ -1,12 +1,17 @@
-package handlers
+package data
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"strconv"
 	"strings"
+	"time"
 
+	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/csvio"
 	"accountbot/handlers/core"
@@ -22,6 +27,13 @@ const (
 	// giveUpAfter rejected rows with none accepted stop an import: the file
 	// is not a client list (or not in the expected shape).
 	giveUpAfter = 1000
+	// progressEvery is how often the progress message changes, at most.
+	progressEvery = 2 * time.Second
+	// progressAbove is the file size from which the import shows progress.
+	progressAbove = 256 << 10
+	// maxRejectedShown rejected rows are listed in the reply; all of them
+	// are in the attached file.
+	maxRejectedShown = 20
 )
 
 // ImportReport is the outcome of a client import.
@@ -51,13 +63,120 @@ func (rep *ImportReport) reject(line int, name, reason string) {
 }
 
 // Summary is the one-line outcome in the importer's language.
-func (rep *ImportReport) summary(r *request) string {
+func (rep *ImportReport) Summary(r *core.Request) string {
 	return r.T("import.summary", "added", rep.Added, "updated", rep.Updated, "unchanged", rep.Unchanged, "rejected", rep.RejectedCount)
 }
 
-// importProgress is told, after each batch, how many bytes of the file and
-// how many rows were read.
-type importProgress func(done int64, rows int)
+// importCmd: "/import" with a CSV file attached (a bare file does the same).
+func (f *Family) importCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	if len(r.Attachments) == 0 {
+		return w.Reply(ctx, bot.Reply{Text: r.T("import.usage", "columns", strings.Join(csvio.ClientColumns, ", "))})
+	}
+	return f.ImportFiles(ctx, w, r)
+}
+
+// ImportFiles imports each file of r's message in turn as a client CSV,
+// as far as the sender has rights (a head's anywhere, a supervisor's for
+// the team, a manager's for their own clients), answering each with its
+// outcome. The service sends it the CSV files that come without a
+// command.
+func (f *Family) ImportFiles(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	for _, a := range r.Attachments {
+		if err := f.importAttachment(ctx, w, r, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importAttachment imports a CSV file sent in chat, showing progress on
+// a large one when w can edit what it sent.
+func (f *Family) importAttachment(ctx context.Context, w bot.ReplyWriter, r *core.Request, a bot.Attachment) error {
+	name := path.Base(strings.ReplaceAll(a.Name, "\\", "/"))
+	if ext := strings.ToLower(path.Ext(name)); ext != ".csv" && ext != ".txt" && !strings.Contains(a.MIME, "csv") {
+		return crm.Errorf(crm.EINVALID, "import.not_csv", "file", name)
+	}
+	if a.Size > csvio.DefaultMaxBytes {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
+	if a.Open == nil {
+		return crm.Internal(fmt.Errorf("attachment %q cannot be opened", a.Name))
+	}
+	data, err := a.Open(ctx)
+	if errors.Is(err, bot.ErrAttachmentTooLarge) {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
+	if err != nil {
+		f.kit.Log.Warn("attachment not fetched", "file", name, "err", err)
+		return crm.Errorf(crm.EINVALID, "import.fetch_failed", "file", name)
+	}
+	if len(data) > csvio.DefaultMaxBytes {
+		return crm.Errorf(crm.EINVALID, "import.file.too_large", "max", csvio.DefaultMaxBytes>>20)
+	}
+	var progress func(done int64, rows int)
+	ed, canEdit := w.(bot.MessageEditor)
+	var ref string
+	if canEdit && len(data) > progressAbove {
+		ref, _ = ed.SendEditable(ctx, bot.Reply{Text: r.T("import.progress", "file", name, "percent", 0, "rows", 0)})
+		last := f.kit.Clock.Now()
+		progress = func(done int64, rows int) {
+			if now := f.kit.Clock.Now(); ref != "" && now.Sub(last) >= progressEvery {
+				last = now
+				pct := int(done * 100 / int64(len(data)))
+				_ = ed.EditMessage(ctx, ref, bot.Reply{Text: r.T("import.progress", "file", name, "percent", pct, "rows", rows)})
+			}
+		}
+	}
+	rep, err := f.ImportClients(ctx, r, bytes.NewReader(data), progress)
+	if ref != "" {
+		text := r.T("import.progress_done", "file", name)
+		if err != nil {
+			text = r.T("import.progress_failed", "file", name)
+		}
+		_ = ed.EditMessage(ctx, ref, bot.Reply{Text: text})
+	}
+	if err != nil {
+		return err
+	}
+	return w.Reply(ctx, importReply(r, name, rep))
+}
+
+// importReply is the outcome of an import: the counts, the first rejected
+// rows, and all of them in a CSV file.
+func importReply(r *core.Request, name string, rep *ImportReport) bot.Reply {
+	lines := []string{rep.Summary(r)}
+	for i, x := range rep.Rejected {
+		if i == maxRejectedShown {
+			lines = append(lines, r.T("import.more_rejected", "count", rep.RejectedCount-maxRejectedShown))
+			break
+		}
+		lines = append(lines, RejectedLine(r, x))
+	}
+	reply := bot.Reply{Title: r.T("import.title", "file", name), Text: strings.Join(lines, "\n")}
+	if rep.RejectedCount > 0 {
+		var buf bytes.Buffer
+		cw := csvio.NewWriter(&buf, csvio.WithBOM())
+		cw.Write([]string{"line", "name", "reason"})
+		for _, x := range rep.Rejected {
+			cw.Write([]string{strconv.Itoa(x.Line), x.Name, x.Reason})
+		}
+		if rep.RejectedCount > len(rep.Rejected) {
+			cw.Write([]string{"", "", r.T("import.more_rejected", "count", rep.RejectedCount-len(rep.Rejected))})
+		}
+		cw.Flush()
+		reply.File = &bot.File{Name: strings.TrimSuffix(name, path.Ext(name)) + "-rejected.csv", MIME: "text/csv", Data: buf.Bytes()}
+	}
+	return reply
+}
+
+// RejectedLine words one rejected row in r's language: its line, the
+// client's name when the row has one, and the reason.
+func RejectedLine(r *core.Request, x RejectedRow) string {
+	if x.Name != "" {
+		return r.T("import.rejected_named", "line", x.Line, "name", x.Name, "reason", x.Reason)
+	}
+	return r.T("import.rejected", "line", x.Line, "reason", x.Reason)
+}
 
 // importRow is a good row waiting for its batch.
 type importRow struct {
@@ -66,13 +185,16 @@ type importRow struct {
 	owner *crm.Person // nil: the importer for a new client, unchanged for an existing one
 }
 
-// importClients reads a client CSV (CONTRACT.md, "Client CSV") and creates
-// or updates the clients as r's sender may: a row matching an existing
-// client by normalised name updates it (empty cells keep what is stored);
-// an owner is a person's name or identity, and rows without one belong to
-// the sender. A bad row is rejected with its line and reason; the others
-// are imported. A file that cannot be read at all is an error.
-func (s *Service) importClients(ctx context.Context, r *request, src io.Reader, progress importProgress) (*ImportReport, error) {
+// ImportClients reads a client CSV (CONTRACT.md, "Client CSV") and
+// creates or updates the clients as r's sender may: a row matching an
+// existing client by normalised name updates it (empty cells keep what is
+// stored); an owner is a person's name or identity, and rows without one
+// belong to the sender. A bad row is rejected with its line and reason;
+// the others are imported. A file that cannot be read at all is a
+// crm.EINVALID error in the person's words, as is one whose first rows
+// are all rejected. progress, when set, is told after each batch how many
+// bytes of the file and how many rows were read.
+func (f *Family) ImportClients(ctx context.Context, r *core.Request, src io.Reader, progress func(done int64, rows int)) (*ImportReport, error) {
 	cr, err := csvio.NewReader(src)
 	if err != nil {
 		return nil, fileError(err)
@@ -94,7 +216,7 @@ func (s *Service) importClients(ctx context.Context, r *request, src io.Reader, 
 		if len(batch) == 0 {
 			return nil
 		}
-		err := s.writeImportBatch(ctx, r, batch, rep)
+		err := f.writeImportBatch(ctx, r, batch, rep)
 		batch = batch[:0]
 		if progress != nil {
 			progress(cr.Offset(), rep.Rows)
@@ -123,7 +245,7 @@ func (s *Service) importClients(ctx context.Context, r *request, src io.Reader, 
 		}
 		rep.Rows++
 		cells := schema.Parse(row.Values)
-		owner, err := s.checkImportRow(r, &cells, owners)
+		owner, err := checkImportRow(r, &cells, owners)
 		if err != nil {
 			rep.reject(row.Line, cells.Name, r.Loc.TMap(errKey(err)))
 			if err := giveUp(); err != nil {
@@ -153,7 +275,7 @@ type ownerLookup struct {
 // checkImportRow checks what can be checked without the store: the name,
 // the values, and the owner named (who must exist, and be someone the
 // sender may give clients to).
-func (s *Service) checkImportRow(r *request, row *csvio.ClientRow, owners map[string]ownerLookup) (*crm.Person, error) {
+func checkImportRow(r *core.Request, row *csvio.ClientRow, owners map[string]ownerLookup) (*crm.Person, error) {
 	if crm.NormalizeName(row.Name) == "" {
 		return nil, crm.Errorf(crm.EINVALID, "import.err.name_missing")
 	}
@@ -193,7 +315,7 @@ func (s *Service) checkImportRow(r *request, row *csvio.ClientRow, owners map[st
 
 // writeImportBatch writes one batch of good rows; the merge decides, per
 // row and against what is stored, whether the sender may make the change.
-func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []importRow, rep *ImportReport) error {
+func (f *Family) writeImportBatch(ctx context.Context, r *core.Request, batch []importRow, rep *ImportReport) error {
 	names := make([]string, len(batch))
 	for i, b := range batch {
 		names[i] = b.row.Name
@@ -241,7 +363,7 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		c.ReviewedAt = r.Now
 		return c, *a, nil
 	}
-	res, err := s.store.UpsertClients(ctx, r.Now, names, merge)
+	res, err := f.store.UpsertClients(ctx, r.Now, names, merge)
 	if err != nil {
 		return err
 	}
@@ -254,7 +376,7 @@ func (s *Service) writeImportBatch(ctx context.Context, r *request, batch []impo
 		case x.Changed:
 			rep.Updated++
 			if movedFrom[i] != 0 {
-				if err := core.MoveOpenTasks(ctx, s.store, x.ID, movedFrom[i], batch[i].owner.ID); err != nil {
+				if err := core.MoveOpenTasks(ctx, f.store, x.ID, movedFrom[i], batch[i].owner.ID); err != nil {
 					return err
 				}
 			}
@@ -298,32 +420,4 @@ func fileError(err error) error {
 		return err
 	}
 	return crm.Internal(err)
-}
-
-// ImportClients imports a client CSV for the import sub-command, as the
-// person with identity (console:admin), in the configured language.
-// progress, when set, is told how many bytes and rows were read. A file
-// that cannot be imported at all is an error in the person's words.
-func (s *Service) ImportClients(ctx context.Context, identity string, src io.Reader, progress func(done int64, rows int)) (*ImportReport, string, error) {
-	r, err := s.requestFor(ctx, identity)
-	if err != nil {
-		return nil, "", err
-	}
-	rep, err := s.importClients(ctx, r, src, progress)
-	if err != nil {
-		return rep, "", s.plainError(r, err)
-	}
-	return rep, rep.summary(r), nil
-}
-
-// plainError words err in r's language for a sub-command's one line.
-func (s *Service) plainError(r *request, err error) error {
-	var ce *crm.Error
-	if !errors.As(err, &ce) || ce.Code == crm.EINTERNAL {
-		return err
-	}
-	if ce.Code == crm.EUNAVAILABLE {
-		return fmt.Errorf("%s (%v)", r.T("error.unavailable"), ce.Err)
-	}
-	return errors.New(r.Loc.TMap(ce.Key, ce.Args))
 }
