@@ -307,6 +307,8 @@ func TestClientForget(t *testing.T) {
 	e.say("telegram:11", `/client add "Keep Ltd"`)
 	e.say("telegram:11", `/log Acme: secret plans next: call by 2026-03-05`)
 	e.say("telegram:11", `/log Keep: keep this`)
+	e.say("telegram:11", `/promise Acme: free service visit by 2026-03-20`)
+	e.say("telegram:11", `/csat Acme 4: fine`)
 	acme := e.Client("Acme Ltd")
 
 	chattest.Want(t, e.say("telegram:11", "/client forget Acme").Text(), "Only the head of the company erases clients.")
@@ -324,7 +326,8 @@ func TestClientForget(t *testing.T) {
 	if err := e.Svc.ServeChat(context.Background(), rec, m); err != nil {
 		t.Fatal(err)
 	}
-	chattest.Want(t, rec.Text(), "Erased for good: Acme Ltd (conversations: 1, history entries: 1, tasks: 1). Clients erased so far: 1.")
+	chattest.Want(t, rec.Text(), "Erased for good: Acme Ltd (conversations: 1, health, satisfaction and renewal records: 1, history entries: 1, "+
+		"planning records (plans, meetings, promises, payments, leads, competitor notes): 1, tasks: 1). Clients erased so far: 1.")
 	if e.Client("Acme Ltd") != nil {
 		t.Error("Acme still there")
 	}
@@ -338,6 +341,23 @@ func TestClientForget(t *testing.T) {
 	e.Svc.ServeChat(context.Background(), rec, m)
 	chattest.Want(t, rec.Text(), "No client of yours matches")
 	chattest.Want(t, e.say("console:admin", "/клиент забрави Keep").Text(), "Erase Keep Ltd for good")
+	// In Bulgarian every kind of record erased has its words: none is
+	// named by the store's name for it.
+	e.say("telegram:11", `/promise Keep: free service visit by 2026-03-20`)
+	e.say("telegram:11", `/csat Keep 4`)
+	e.say("console:admin", "/lang bg")
+	m.Text = fmt.Sprintf("/client forget #%d confirm", e.Client("Keep Ltd").ID)
+	rec = &bot.Recorder{}
+	if err := e.Svc.ServeChat(context.Background(), rec, m); err != nil {
+		t.Fatal(err)
+	}
+	chattest.Want(t, rec.Text(), "записи от планирането (планове, срещи, обещания, плащания, кампании, бележки за конкуренти): 1")
+	chattest.Want(t, rec.Text(), "записи за здравето, удовлетвореността и подновяванията: 1")
+	for _, raw := range []string{"planning:", "health:", "history:", "conversations:"} {
+		if strings.Contains(rec.Text(), raw) {
+			t.Errorf("the Bulgarian reply names a kind by the store's word %q: %s", raw, rec.Text())
+		}
+	}
 }
 
 // clientsCSV returns a client CSV of n rows, spread over owners.
