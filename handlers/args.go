@@ -32,20 +32,9 @@ func (lx *lexicon) isKeyWord(w string) (string, string, bool) {
 	return lx.canonicalKey(k), v, true
 }
 
-// kvArgs are words split into plain words and key=value pairs.
-type kvArgs = core.KV
-
-// splitKV splits words into plain words and key=value pairs (keys in the
-// order typed), the keys in English (core.SplitKV).
-func (lx *lexicon) splitKV(words []string) kvArgs { return core.SplitKV(words, lx.isKeyWord) }
-
 // splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon
 // outside quotes. ok is false without a colon.
 func splitNameText(rest string) (name, text string, ok bool) { return bot.CutName(rest) }
-
-// takeTags removes #channel tags ("words.channel.NAME": #call, #среща)
-// from text and returns them (core.TakeTags).
-func (lx *lexicon) takeTags(text string) (string, []string) { return core.TakeTags(text, lx.channels) }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
@@ -54,35 +43,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// cutNext splits "TEXT next: STEP" into the text and the step, at the
-// first of the markers ("words.next.step") that text holds.
-func (lx *lexicon) cutNext(text string) (string, string, bool) {
-	for _, m := range lx.next {
-		if i := indexFold(text, m); i >= 0 {
-			return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(m):]), true
-		}
-	}
-	return text, "", false
-}
-
-// clientArgs splits the words of "/client add NAME k=v…" into the name
-// (the plain words before the first key=value) and the fields.
-func (lx *lexicon) nameAndFields(words []string) (string, kvArgs) {
-	a := lx.splitKV(words)
-	return strings.Join(a.Plain, " "), a
-}
-
-// indexFold is strings.Index ignoring case. Byte offsets refer to s itself
-// (lower-casing first would shift them for some input).
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 // itoa writes n in decimal (a record's id in a reference).

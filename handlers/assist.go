@@ -76,9 +76,6 @@ func (s *Service) newAssistant() {
 	s.kit.Facts = func(ctx context.Context, r *core.Request, c *crm.Client) (*crm.Facts, error) {
 		return s.clientFacts(ctx, &request{Request: r, svc: s}, c)
 	}
-	s.kit.Card = func(ctx context.Context, r *core.Request, c *crm.Client) (bot.Reply, error) {
-		return s.clientCard(ctx, &request{Request: r, svc: s}, c)
-	}
 	s.kit.Run = func(ctx context.Context, w bot.ReplyWriter, r *core.Request, line string) error {
 		return s.dispatch(ctx, w, &request{Request: r, svc: s}, line)
 	}

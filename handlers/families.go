@@ -3,7 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"time"
+	"strings"
 
 	"accountbot/bot"
 	"accountbot/crm"
@@ -40,23 +40,17 @@ func (g registry) AddStranger(name string, fn func(ctx context.Context, w bot.Re
 
 // AddAgenda adds items to /today.
 func (g registry) AddAgenda(src core.AgendaSource) {
-	g.s.agenda = append(g.s.agenda, func(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
-		return src(ctx, r.Request, owners, until)
-	})
+	g.s.clientHooks.Agenda = append(g.s.clientHooks.Agenda, src)
 }
 
 // AddCardSection adds lines to the client card.
 func (g registry) AddCardSection(sec core.CardSection) {
-	g.s.card = append(g.s.card, func(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
-		return sec(ctx, r.Request, c)
-	})
+	g.s.clientHooks.Card = append(g.s.clientHooks.Card, sec)
 }
 
 // AddCardButtons adds buttons under the client card.
 func (g registry) AddCardButtons(b core.CardButtons) {
-	g.s.cardButtons = append(g.s.cardButtons, func(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error) {
-		return b(ctx, r.Request, c)
-	})
+	g.s.clientHooks.Buttons = append(g.s.clientHooks.Buttons, b)
 }
 
 // AddFacts adds records to the facts drafts rely on.
@@ -103,13 +97,6 @@ func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
 // Exports returns what the families add to exports.
 func (g registry) Exports() *core.ExportHooks { return &g.s.exports }
 
-// AddClientSub makes "/client WORD …" run sub.
-func (g registry) AddClientSub(name string, sub core.ClientSub) {
-	g.s.addClientSub(name, func(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error {
-		return sub(ctx, w, r.Request, args)
-	})
-}
-
 // AddCalendar adds entries to the calendar feed.
 func (g registry) AddCalendar(src core.CalendarSource) { g.s.calendar = append(g.s.calendar, src) }
 
@@ -136,3 +123,19 @@ func (g registry) once(what string) bool {
 
 // SetDealFinder makes find resolve the deal references of other families.
 func (g registry) SetDealFinder(find core.DealFinder) { g.s.findDeal = find }
+
+// AddClientSub makes "/client WORD …" run sub.
+func (g registry) AddClientSub(name string, sub core.ClientSub) {
+	for _, w := range g.s.words("client." + name) {
+		g.s.clientHooks.Subs[strings.ToLower(w)] = sub
+	}
+}
+
+// ClientHooks returns what the families add to the clients family's views.
+func (g registry) ClientHooks() *core.ClientHooks { return &g.s.clientHooks }
+
+// SetClientViews puts the clients family's views in the kit.
+func (g registry) SetClientViews(v core.ClientViews) {
+	k := g.s.kit
+	k.Today, k.Home, k.Reassign, k.Card = v.Today, v.Home, v.Reassign, v.Card
+}

@@ -6,12 +6,14 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers/clients"
+	"accountbot/handlers/core"
 	"accountbot/i18n"
 )
 
 // registerCore adds the core commands in the order /help lists them.
 func (s *Service) registerCore() {
-	s.clientSubs = map[string]clientSub{}
+	s.clientHooks.Subs = map[string]core.ClientSub{}
 	// The first families, in the order /help shows them; the other files
 	// declare theirs.
 	for _, f := range []string{"clients", "sales", "claims", "planning", "assistant", "team", "data"} {
@@ -19,20 +21,11 @@ func (s *Service) registerCore() {
 	}
 	s.add(&spec{name: "help", run: s.helpCmd, family: familyOther})
 	s.add(&spec{name: "start", run: s.startCmd, family: familyOther})
-	done := s.inFamily("clients")
-	s.add(&spec{name: "today", minRole: crm.RoleManager, run: s.todayCmd})
-	s.add(&spec{name: "client", minRole: crm.RoleManager, run: s.clientCmd})
-	s.add(&spec{name: "clients", minRole: crm.RoleManager, run: s.clientsCmd})
-	s.add(&spec{name: "log", minRole: crm.RoleManager, run: s.logCmd})
-	s.add(&spec{name: "remind", minRole: crm.RoleManager, run: s.remindCmd})
-	s.add(&spec{name: "task", minRole: crm.RoleManager, run: s.taskCmd})
-	done()
+	s.clients = clients.Register(registry{s}, s.store, clients.Config{Stale: s.stale(),
+		Route: s.router.ServeChat})
 	s.add(&spec{name: "lang", run: s.langCmd, family: familyOther})
 	// The team family (handlers/people) registers next, from New.
 }
-
-// clientSub is a "/client WORD …" sub-command added by another file.
-type clientSub func(ctx context.Context, w bot.ReplyWriter, r *request, args []string) error
 
 // helpCmd lists what the sender may do, one example each, or details one
 // command.
@@ -70,7 +63,7 @@ func (s *Service) startCmd(ctx context.Context, w bot.ReplyWriter, r *request) e
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.T("start.hello", "name", r.Me.Name, "role", r.T("role."+string(r.Me.Role))),
 		Buttons: [][]bot.Button{{{Label: r.T("button.today"), Data: "/today"}, {Label: r.T("button.help"), Data: "/help"}}},
-		Home:    s.home(r.Loc, r.Lang, r.Me)})
+		Home:    s.kit.Home(r.Loc, r.Lang, r.Me)})
 }
 
 // langCmd: "/lang en|bg".

@@ -20,7 +20,9 @@ import (
 func (s *Service) registerNext() {
 	defer s.inFamily("planning")()
 	s.add(&spec{name: "next", minRole: crm.RoleManager, run: s.nextCmd})
-	s.card = append(s.card, s.nextCardSection)
+	registry{s}.AddCardSection(func(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
+		return s.nextCardSection(ctx, &request{Request: r, svc: s}, c)
+	})
 }
 
 // nextFacts gathers what the recommendation rules look at for one client;
@@ -69,7 +71,7 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 	if err != nil {
 		return err
 	}
-	p, err := s.audienceStore().PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
+	p, err := s.store.PeerPurchases(ctx, crm.PeerQuery{Segment: c.Segment, Owners: owners, Except: c.ID, Since: r.Now.AddDate(-peerWindow, 0, 0)})
 	if err != nil {
 		return err
 	}

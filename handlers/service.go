@@ -19,6 +19,7 @@ import (
 	"accountbot/handlers/assistant"
 	"accountbot/handlers/capture"
 	"accountbot/handlers/claims"
+	"accountbot/handlers/clients"
 	"accountbot/handlers/core"
 	"accountbot/handlers/data"
 	"accountbot/handlers/deals"
@@ -76,90 +77,17 @@ type PeopleStore interface {
 	Delegations(ctx context.Context) ([]*crm.Delegation, error)
 }
 
-// ClientStore keeps clients and their history.
-type ClientStore interface {
-	// Client returns the client with id, or crm.ErrNotFound.
-	Client(ctx context.Context, id uint64) (*crm.Client, error)
-	// CreateClient stores c, giving it its id, with a history entry by by;
-	// a client of the same normalised name is a crm.ECONFLICT error that
-	// names it.
-	CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error
-	// UpdateClient applies fn (which may be re-run) to the client with id
-	// and stores it with one history entry per changed field, made by by
-	// at at. It returns the stored client.
-	UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error)
-	// FindClients returns the clients whose normalised name starts with
-	// the normalised query, by name, at most limit (0: no limit).
-	FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error)
-	// ClientNames returns the names of the clients with the given ids;
-	// ids of clients that do not exist are left out (no error).
-	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
-	// ClientsByOwner returns the clients of owners, owner by owner in the
-	// order given and by name within an owner.
-	ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error)
-	// StaleClients returns the stale clients q asks for and how many
-	// there are: all of them (owner by owner, by id) or only the
-	// q.Oldest longest untouched, oldest first.
-	StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error)
-	// EachClient calls fn with every client, by id, until fn returns
-	// false. fn runs inside a read transaction: it must not call the
-	// store.
-	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
-	// CountClients returns how many clients each owner has (owners with
-	// none are left out).
-	CountClients(ctx context.Context) (map[uint64]int, error)
-	// ClientPage returns one page of the owners' clients in list order
-	// (folded name, owner, id) and how many the list holds; its clients
-	// are briefs (see crm.ClientPage).
-	ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error)
-	// CustomFields returns the names of the custom fields some client
-	// has, sorted.
-	CustomFields(ctx context.Context) ([]string, error)
-	// History returns the changes of the record kind/id ("client", "deal",
-	// "claim", …), oldest first; a record without any is no error.
-	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
-}
-
-// ActivityStore keeps conversations and tasks.
-type ActivityStore interface {
-	// LogConversation stores conv (giving it its id), moves the client's
-	// last touch and next step, and stores next (when not nil) as the
-	// next-step task, in one transaction. An unknown client is
-	// crm.ErrNotFound.
-	LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error
-	// Conversations returns up to limit (0: all) of the client's
-	// conversations, newest first.
-	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
-	// CreateTask stores t, giving it its id.
-	CreateTask(ctx context.Context, t *crm.Task) error
-	// Task returns the task with id, or crm.ErrNotFound.
-	Task(ctx context.Context, id uint64) (*crm.Task, error)
-	// UpdateTask applies fn (which may be re-run) to the task with id and
-	// stores it; when it is the client's current next step, the client's
-	// next step follows it.
-	UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) error) (*crm.Task, error)
-	// OpenTasks returns the open tasks of the assignees due before
-	// before, assignee by assignee in the order given and soonest first
-	// within one.
-	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
-	// ClientTasks returns the client's tasks (only the open ones when
-	// openOnly), by id.
-	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
-}
-
 // Store is everything the core handlers need.
 type Store interface {
 	PeopleStore
 	people.Store
-	ClientStore
-	ActivityStore
+	clients.Store
 	claims.Store
 	deals.Store
 	assistant.Store
 	data.Store
 	digest.Store
 	planning.Store
-	AudienceStore
 	push.Store
 	capture.Store
 	health.Store
@@ -241,16 +169,15 @@ type Service struct {
 	// is the one that commands added now belong to (help_pages.go).
 	families  []string
 	curFamily string
-	agenda    []agendaSource
-	card      []cardSection
-	// cardButtons add buttons under a client card (attachments…).
-	cardButtons []cardButtons
+	// clientHooks are what families add to the client card, /today and
+	// /client (the clients family reads them).
+	clientHooks core.ClientHooks
+	// clients is the clients family: the free text it answers.
+	clients *clients.Family
 	// facts add open claims, deals… to the facts drafts rely on.
 	facts []factsSection
 	// assist are the assistant's options (assist.go).
 	assist assistSettings
-	// clientSubs are "/client WORD" sub-commands added by other files.
-	clientSubs map[string]clientSub
 	// jobs run on every tick of the scheduler (RunJobs).
 	jobs     []core.Job
 	notifier bot.Notifier
@@ -386,10 +313,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.lex = s.newLexicon()
 	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Serve: s.ServeChat,
 		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
-		Today: s.today, Home: s.home, AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
+		AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
 			return adviceText(&request{Request: r, svc: s}, a)
-		}, Reassign: func(ctx context.Context, r *core.Request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
-			return s.reassign(ctx, &request{Request: r, svc: s}, c, to, actor)
 		}}
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
@@ -757,10 +682,10 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 	if strings.TrimSpace(m.Text) == "" {
 		return nil
 	}
-	if cmd, ok := s.homeCommand(m.Text); ok && m.Person != nil {
+	if cmd, ok := s.clients.HomeCommand(m.Text); ok && m.Person != nil {
 		return s.homePressed(ctx, w, m, cmd)
 	}
-	if done, err := s.dialogAnswer(ctx, w, m); done {
+	if done, err := s.clients.DialogAnswer(ctx, w, m); done {
 		return err
 	}
 	if done, err := s.capture.Outcome(ctx, w, m); done || err != nil {
@@ -798,4 +723,11 @@ func isImport(a bot.Attachment) bool {
 	}
 	ext := strings.ToLower(path.Ext(a.Name))
 	return ext == ".csv" || ext == ".txt" || strings.Contains(a.MIME, "csv")
+}
+
+// homePressed runs the command of a pressed home button (the clients
+// family's HomeCommand).
+func (s *Service) homePressed(ctx context.Context, w bot.ReplyWriter, m *bot.Message, command string) error {
+	m.Text = command
+	return s.router.ServeChat(ctx, w, m)
 }

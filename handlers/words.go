@@ -43,14 +43,6 @@ func (s *Service) vocab(group string, options ...string) map[string]string {
 // typed is core.Request.Is for code that has the service but no request.
 func (s *Service) typed(a, key string) bool { return s.cat.IsWord(i18n.WordsPrefix+key, a) }
 
-// addClientSub makes "/client WORD …" run sub, for every form of the
-// entry "words.client.NAME".
-func (s *Service) addClientSub(name string, sub clientSub) {
-	for _, w := range s.words("client." + name) {
-		s.clientSubs[strings.ToLower(w)] = sub
-	}
-}
-
 // lexicon holds the tables of typed words the parsers look words up in,
 // built once by New from the catalog's vocabulary.
 type lexicon struct {

@@ -207,6 +207,13 @@ type Registry interface {
 	// SetDealFinder makes find the way other families resolve a deal
 	// reference (the deals family sets it).
 	SetDealFinder(find DealFinder)
+	// ClientHooks returns what every family added, and will add, to the
+	// client card, /today and /client: what the clients family reads.
+	ClientHooks() *ClientHooks
+	// SetClientViews makes v the views of clients the other families use
+	// (Kit.Today, Kit.Home, Kit.Reassign, Kit.Card): the clients family
+	// sets them.
+	SetClientViews(v ClientViews)
 	// Fail records a mistake in how the family declared itself (words
 	// missing from a language): the service refuses to start.
 	Fail(err error)
@@ -279,12 +286,12 @@ type Kit struct {
 	// StuckAfter is how long without a stage change makes an open deal
 	// stuck (the configured time, 21 days when none is).
 	StuckAfter time.Duration
-	// Today builds /today for r's sender, the items every family adds to
+	// Today builds /today for r's sender (the clients family's), the items every family adds to
 	// it (AddAgenda) among them, and says how many items it holds (0:
 	// nothing is due), for a family that sends it unasked.
 	Today func(ctx context.Context, r *Request) (rep bot.Reply, items int, err error)
 	// Home is the home keyboard of p, in loc's language lang: what a
-	// person gets with a greeting.
+	// person gets with a greeting (the clients family's).
 	Home func(loc i18n.Localizer, lang string, p *crm.Person) *bot.Home
 	// Assistant is the language model and the offline drafter, set by
 	// the service before any family registers.
@@ -294,7 +301,7 @@ type Kit struct {
 	// the families that write to or about a client.
 	Facts FactsSource
 	// Card is the client card as "/client NAME" shows it to r's sender,
-	// with every family's sections.
+	// with every family's sections (the clients family's).
 	Card func(ctx context.Context, r *Request, c *crm.Client) (bot.Reply, error)
 	// Run runs a command line as if r's sender had typed it, through the
 	// router and the error reporting, so that every check of the command

@@ -1,4 +1,4 @@
-package handlers
+package clients
 
 import (
 	"context"
@@ -10,32 +10,15 @@ import (
 	"accountbot/handlers/core"
 )
 
-// AudienceStore reads the compact audience rows kept for analyses (never
-// a client record): the values in use that /client edit offers, and what
-// peers of a segment bought, which /next weighs. The planning family's
-// /segments reads them through its own port (planning.SegmentStore).
-type AudienceStore interface {
-	// Audience calls fn with the audience row of every client, by client
-	// id, until fn returns false; fn runs inside a read transaction and
-	// must not call the store.
-	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
-	// PeerPurchases returns what the peers q picks bought in won deals
-	// (how many bought anything, each product with its buyers, most
-	// bought first), from the maintained "products won per segment".
-	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
-}
-
-func (s *Service) audienceStore() AudienceStore { return s.store }
-
 // offerFieldValues answers "/client edit NAME level=" (an audience field
 // typed with no value) with a button for each value in use, most used
 // first, instead of clearing the field. It reports whether it answered.
 // A field is cleared with an empty quoted value (level="").
-func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *request, name string, kv kvArgs) (bool, error) {
+func (s *service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string, kv core.KV) (bool, error) {
 	field := ""
 	for _, tok := range strings.Fields(r.Command.Rest) {
 		if k, v, ok := strings.Cut(tok, "="); ok && v == "" {
-			if ck := s.lex.canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
+			if ck := s.canonicalKey(k); kv.KV[ck] == "" && isAudienceField(ck) {
 				field = ck
 				break
 			}
@@ -50,7 +33,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	}
 	counts := map[string]int{}
 	labels := map[string]string{}
-	err = s.audienceStore().Audience(ctx, func(row crm.AudienceRow) bool {
+	err = s.store.Audience(ctx, func(row crm.AudienceRow) bool {
 		// Only values of clients the sender may see: another manager's
 		// free text is theirs.
 		if !r.SeesOwner(row.OwnerID) {
@@ -114,7 +97,7 @@ func (s *Service) offerFieldValues(ctx context.Context, w bot.ReplyWriter, r *re
 	}
 	text := r.T("segments.pick_value", "field", r.T("field."+field), "name", c.Name, "current", dash(c.Field(field)))
 	if len(keys) == 0 {
-		text = r.T("segments.no_values", "field", r.T("field."+field), "example", r.T("segments.example", "ref", ref, "field", r.fieldKey(field)))
+		text = r.T("segments.no_values", "field", r.T("field."+field), "example", r.T("segments.example", "ref", ref, "field", fieldKey(r, field)))
 	}
 	return true, w.Reply(ctx, bot.Reply{Text: text, Buttons: buttons})
 }
@@ -126,4 +109,14 @@ func isAudienceField(k string) bool {
 		}
 	}
 	return false
+}
+
+// canonicalKey is the English key of a typed key= name ("град" → city), as
+// key=value words are read (Kit.KeyWord); any other name as typed,
+// lower-case.
+func (s *service) canonicalKey(k string) string {
+	if ck, _, ok := s.kit.KeyWord(k + "="); ok {
+		return ck
+	}
+	return strings.ToLower(strings.TrimSpace(k))
 }

@@ -1,4 +1,4 @@
-package handlers
+package clients
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 )
 
 // logCmd records a conversation: "/log NAME: TEXT [#tags] [next: STEP by DATE]".
-func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	name, text, ok := splitNameText(r.Command.Rest)
+func (s *service) logCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	name, text, ok := bot.CutName(r.Command.Rest)
 	if !ok && strings.TrimSpace(r.Command.Rest) != "" && r.Platform != bot.Slack {
 		// "/log Acme", the Log a talk button: ask, one message at a time.
 		return s.startLogDialog(ctx, w, r, r.Command.Rest)
@@ -29,7 +29,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	var next *crm.Task
 	var nextDue string
 	if hasNext {
-		stepText, due, err := r.cutDue(step)
+		stepText, due, err := cutDue(r, step)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	}
 	// Files sent with the command are fetched first: one too large is
 	// refused with nothing written.
-	files, err := s.kit.Files.Take(ctx, r.Request)
+	files, err := s.kit.Files.Take(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 		next.ClientID = c.ID
 		next.AssigneeID = c.OwnerID
 		// A time rings in the assignee's zone.
-		day, at, _ := r.parseDue(nextDue, r.Now, r.svc.personTZ(r.People[c.OwnerID]))
+		day, at, _ := parseDue(r, nextDue, r.Now, s.personTZ(r.People[c.OwnerID]))
 		next.Due = day
 		if !at.IsZero() {
 			next.SetAt(at)
@@ -69,7 +69,7 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 	if err := s.store.LogConversation(ctx, conv, next); err != nil {
 		return err
 	}
-	attached, err := s.kit.Files.Keep(ctx, r.Request, c.ID, crm.AttachedToConversation, conv.ID, files)
+	attached, err := s.kit.Files.Keep(ctx, r, c.ID, crm.AttachedToConversation, conv.ID, files)
 	if err != nil {
 		return err
 	}
@@ -83,12 +83,12 @@ func (s *Service) logCmd(ctx context.Context, w bot.ReplyWriter, r *request) err
 }
 
 // remindCmd creates a task: "/remind NAME: TEXT by DATE".
-func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	name, text, ok := splitNameText(r.Command.Rest)
+func (s *service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	name, text, ok := bot.CutName(r.Command.Rest)
 	if !ok {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	body, due, err := r.cutDue(text)
+	body, due, err := cutDue(r, text)
 	if err != nil {
 		var ce *crm.Error
 		if errors.As(err, &ce) && ce.Key == "log.next_usage" {
@@ -99,7 +99,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	if strings.TrimSpace(body) == "" {
 		return crm.Errorf(crm.EINVALID, "remind.usage")
 	}
-	day, at, _ := r.parseDue(due, r.Now, r.TZ)
+	day, at, _ := parseDue(r, due, r.Now, r.TZ)
 	if len([]rune(body)) > core.MaxTextRunes {
 		return crm.Errorf(crm.EINVALID, "error.text_too_long", "max", core.MaxTextRunes)
 	}
@@ -110,7 +110,7 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	t := &crm.Task{ClientID: c.ID, AssigneeID: r.ForWhom(actor), Text: strings.TrimSpace(body), Due: day, CreatedAt: r.Now, CreatedBy: r.Me.ID}
 	if t.AssigneeID != r.Me.ID {
 		// A time rings in the assignee's zone.
-		_, at, _ = r.parseDue(due, r.Now, s.personTZ(r.People[t.AssigneeID]))
+		_, at, _ = parseDue(r, due, r.Now, s.personTZ(r.People[t.AssigneeID]))
 	}
 	if !at.IsZero() {
 		t.SetAt(at)
@@ -127,10 +127,10 @@ func (s *Service) remindCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 // the due phrase, which parseDue reads. Without a date it answers
 // log.next_usage; a marker followed by no date it knows, error.bad_date
 // naming what was typed.
-func (r *request) cutDue(s string) (text, due string, err error) {
+func cutDue(r *core.Request, s string) (text, due string, err error) {
 	body, due, marked := core.CutMarker(" "+s, r.Words("list.due_by")...)
 	if marked {
-		if _, _, ok := r.parseDue(due, r.Now, r.TZ); ok {
+		if _, _, ok := parseDue(r, due, r.Now, r.TZ); ok {
 			return body, due, nil
 		}
 	}
@@ -142,7 +142,7 @@ func (r *request) cutDue(s string) (text, due string, err error) {
 		if _, err := strconv.Atoi(phrase); err == nil {
 			continue // a bare number is no date
 		}
-		if _, _, ok := r.parseDue(phrase, r.Now, r.TZ); ok {
+		if _, _, ok := parseDue(r, phrase, r.Now, r.TZ); ok {
 			rest := words[:len(words)-n]
 			for len(rest) > 0 && r.Is(rest[len(rest)-1], "list.due_lead") {
 				rest = rest[:len(rest)-1]
@@ -157,7 +157,7 @@ func (r *request) cutDue(s string) (text, due string, err error) {
 }
 
 // taskCmd marks a task done or moves it: "/task done T-3", "/task tomorrow T-3".
-func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) < 2 {
 		return crm.Errorf(crm.EINVALID, "task.usage")
@@ -189,17 +189,17 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	case r.Is(a, "task.later"):
 		// Postpone by an hour from now: the reminder rings again then.
 		at := r.Now.Add(time.Hour).Truncate(time.Minute)
-		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(r.svc.personTZ(r.People[t.AssigneeID]))); return nil })
+		moved, err := s.store.UpdateTask(ctx, id, func(t *crm.Task) error { t.SetAt(at.In(s.personTZ(r.People[t.AssigneeID]))); return nil })
 		if err != nil {
 			return err
 		}
 		msg = r.T("task.moved", "id", core.IDRef("T", id), "date", r.FmtDue(moved))
 	case r.Is(a, "task.tomorrow") || r.Is(a, "task.move"):
-		tz := r.svc.personTZ(r.People[t.AssigneeID])
+		tz := s.personTZ(r.People[t.AssigneeID])
 		day := dates.AddDays(dates.Day(r.Now, tz), 1)
 		var at time.Time
 		if len(args) > 2 && !r.Is(a, "task.tomorrow") {
-			d, a, ok := r.parseDue(strings.Join(args[2:], " "), r.Now, tz)
+			d, a, ok := parseDue(r, strings.Join(args[2:], " "), r.Now, tz)
 			if !ok {
 				return crm.Errorf(crm.EINVALID, "error.bad_date", "value", strings.Join(args[2:], " "))
 			}
@@ -227,27 +227,18 @@ func (s *Service) taskCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	return w.Reply(ctx, bot.Reply{Text: msg, Edit: r.Button})
 }
 
-// agendaSource adds items due by until for the given owners (tasks come
-// from here; claims, promises and contact plans from their own files).
-type agendaSource func(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error)
-
 // todayCmd shows the sender's overdue and due-today work, soonest first.
-func (s *Service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
-	rep, _, err := s.todayReply(ctx, r)
+func (s *service) todayCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	rep, _, err := s.today(ctx, r)
 	if err != nil {
 		return err
 	}
 	return w.Reply(ctx, rep)
 }
 
-// today is todayReply for the family packages (core.Kit.Today).
-func (s *Service) today(ctx context.Context, r *core.Request) (bot.Reply, int, error) {
-	return s.todayReply(ctx, &request{Request: r, svc: s})
-}
-
-// todayReply builds /today for the sender and says how many items it
-// holds (the morning agenda sends it only when there are any).
-func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, error) {
+// today builds /today for the sender and says how many items it holds
+// (the morning agenda sends it only when there are any): core.Kit.Today.
+func (s *service) today(ctx context.Context, r *core.Request) (bot.Reply, int, error) {
 	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return bot.Reply{}, 0, err
@@ -267,7 +258,7 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	if err != nil {
 		return bot.Reply{}, 0, err
 	}
-	for _, src := range s.agenda {
+	for _, src := range s.hooks.Agenda {
 		more, err := src(ctx, r, owners, until)
 		if err != nil {
 			return bot.Reply{}, 0, err
@@ -301,7 +292,7 @@ func (s *Service) todayReply(ctx context.Context, r *request) (bot.Reply, int, e
 	return rep, len(items), nil
 }
 
-func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
+func (s *service) taskAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
 	today := r.Today()
 	var all []*crm.Task
@@ -315,7 +306,7 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 			ids = append(ids, t.ClientID)
 		}
 	}
-	names, err := s.clientNamesOf(ctx, ids)
+	names, err := core.ClientNames(ctx, s.store, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +343,7 @@ func (s *Service) taskAgenda(ctx context.Context, r *request, owners []uint64, u
 // 10:00", "31.12.2026 at 9:30", "петък в 14:00", or a time alone for
 // today), in tz. day is midnight of the day; at is zero without a time.
 // The word before the time may be "@" or one of "words.due.at".
-func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at time.Time, ok bool) {
+func parseDue(r *core.Request, s string, now time.Time, tz *time.Location) (day, at time.Time, ok bool) {
 	f := strings.Fields(s)
 	if n := len(f); n > 0 && strings.Contains(f[n-1], ":") {
 		h, m, okc := dates.ParseClock(f[n-1])
@@ -374,10 +365,4 @@ func (r *request) parseDue(s string, now time.Time, tz *time.Location) (day, at 
 	}
 	day, ok = dates.Parse(s, now, tz)
 	return day, time.Time{}, ok
-}
-
-// personTZ is the person's time zone, else the company's.
-func (s *Service) personTZ(p *crm.Person) *time.Location {
-	_, tz := s.kit.PersonLocale(p)
-	return tz
 }

@@ -1,4 +1,4 @@
-package handlers
+package clients
 
 import (
 	"context"
@@ -13,15 +13,8 @@ import (
 	"accountbot/i18n"
 )
 
-// cardSection adds lines to a client card (deals, claims, promises… are
-// added by their own files).
-type cardSection func(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error)
-
-// cardButtons adds rows of buttons under a client card.
-type cardButtons func(ctx context.Context, r *request, c *crm.Client) ([][]bot.Button, error)
-
 // client dispatches "/client …".
-func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.usage")
@@ -34,7 +27,7 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	case r.Is(a, "client.reassign"):
 		return s.clientReassign(ctx, w, r, args[1:])
 	}
-	if sub, ok := s.clientSubs[strings.ToLower(args[0])]; ok {
+	if sub, ok := s.hooks.Subs[strings.ToLower(args[0])]; ok {
 		return sub(ctx, w, r, args[1:])
 	}
 	last := args[len(args)-1]
@@ -60,8 +53,8 @@ func (s *Service) clientCmd(ctx context.Context, w bot.ReplyWriter, r *request) 
 	return w.Reply(ctx, rep)
 }
 
-func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	name, kv := s.lex.nameAndFields(words)
+func (s *service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	name, kv := s.nameAndFields(words)
 	name = strings.TrimSpace(name)
 	if name == "" || crm.NormalizeName(name) == "" {
 		return crm.Errorf(crm.EINVALID, "client.add_usage")
@@ -91,7 +84,7 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 		c.OwnerID = p.ID
 	}
 	if err := s.store.CreateClient(ctx, c, r.Actor()); err != nil {
-		return r.nameConflict(ctx, err)
+		return s.nameConflict(ctx, r, err)
 	}
 	return w.Reply(ctx, bot.Reply{
 		Text: r.T("client.added", "name", c.Name),
@@ -102,8 +95,8 @@ func (s *Service) clientAdd(ctx context.Context, w bot.ReplyWriter, r *request, 
 	})
 }
 
-func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
-	name, kv := s.lex.nameAndFields(words)
+func (s *service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
+	name, kv := s.nameAndFields(words)
 	if name == "" || len(kv.Keys) == 0 {
 		return crm.Errorf(crm.EINVALID, "client.edit_usage")
 	}
@@ -133,11 +126,11 @@ func (s *Service) clientEdit(ctx context.Context, w bot.ReplyWriter, r *request,
 		return nil
 	})
 	if err != nil {
-		return r.nameConflict(ctx, err)
+		return s.nameConflict(ctx, r, err)
 	}
 	var lines []string
 	for _, ch := range crm.Diff(c.Fields(), updated.Fields()) {
-		lines = append(lines, fmt.Sprintf("%s: %s → %s", r.fieldLabel(ch.Field), dash(ch.Old), dash(ch.New)))
+		lines = append(lines, fmt.Sprintf("%s: %s → %s", s.fieldLabel(r, ch.Field), dash(ch.Old), dash(ch.New)))
 	}
 	text := r.T("client.saved", "name", updated.Name)
 	if len(lines) == 0 {
@@ -153,7 +146,7 @@ func dash(s string) string {
 	return s
 }
 
-func (s *Service) clientConfirm(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+func (s *service) clientConfirm(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string) error {
 	c, actor, err := r.ChangeableClient(ctx, name)
 	if err != nil {
 		return err
@@ -167,7 +160,7 @@ func (s *Service) clientConfirm(ctx context.Context, w bot.ReplyWriter, r *reque
 	return w.Reply(ctx, bot.Reply{Text: r.T("client.confirmed", "name", c.Name, "date", r.FmtDate(r.Now)), Edit: r.Button})
 }
 
-func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *request, name string) error {
+func (s *service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *core.Request, name string) error {
 	c, err := r.Client(ctx, name)
 	if err != nil {
 		return err
@@ -188,7 +181,7 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 		case "owner":
 			what = r.T("history.owner", "old", r.PersonName(parseUint(h.Old)), "new", r.PersonName(parseUint(h.New)))
 		default:
-			what = fmt.Sprintf("%s: %s → %s", r.fieldLabel(h.Field), dash(h.Old), dash(h.New))
+			what = fmt.Sprintf("%s: %s → %s", s.fieldLabel(r, h.Field), dash(h.Old), dash(h.New))
 		}
 		lines = append(lines, fmt.Sprintf("%s · %s · %s", r.FmtTime(h.At), who, what))
 	}
@@ -202,9 +195,9 @@ func (s *Service) clientHistory(ctx context.Context, w bot.ReplyWriter, r *reque
 // fieldLabel names a changed field in the reader's language: "Град",
 // "План за контакт"; a custom field (from an import) keeps the name it
 // was given.
-func (r *request) fieldLabel(field string) string {
+func (s *service) fieldLabel(r *core.Request, field string) string {
 	key := "field." + field
-	if r.svc.cat.Has(r.Loc.Lang(), key) {
+	if s.kit.Catalog.Has(r.Loc.Lang(), key) {
 		return r.T(key)
 	}
 	return strings.ReplaceAll(field, "_", " ")
@@ -213,7 +206,7 @@ func (r *request) fieldLabel(field string) string {
 // fieldKey is the key=value key to show in an example: the first form of
 // "words.field.NAME" in the reader's language (the Bulgarian word in
 // Bulgarian replies; the English keys work too).
-func (r *request) fieldKey(field string) string {
+func fieldKey(r *core.Request, field string) string {
 	if w := r.Loc.WordsIn(i18n.WordsPrefix + "field." + field); len(w) > 0 {
 		return w[0]
 	}
@@ -231,7 +224,7 @@ func parseUint(s string) uint64 {
 	return n
 }
 
-func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *request, words []string) error {
+func (s *service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *core.Request, words []string) error {
 	if len(words) < 2 || !strings.HasPrefix(words[len(words)-1], "@") && !strings.Contains(words[len(words)-1], ":") {
 		return crm.Errorf(crm.EINVALID, "client.reassign_usage")
 	}
@@ -254,13 +247,13 @@ func (s *Service) clientReassign(ctx context.Context, w bot.ReplyWriter, r *requ
 // client; otherwise only that a client of that name (or one that looks
 // like it) exists, so that /client add cannot probe other managers'
 // clients.
-func (r *request) nameConflict(ctx context.Context, err error) error {
+func (s *service) nameConflict(ctx context.Context, r *core.Request, err error) error {
 	var ce *crm.Error
 	if !errors.As(err, &ce) || (ce.Key != "client.exists" && ce.Key != "client.lookalike") {
 		return err
 	}
 	id, _ := ce.Args["id"].(uint64)
-	if c, cerr := r.svc.store.Client(ctx, id); cerr == nil && r.SeesOwner(c.OwnerID) {
+	if c, cerr := s.store.Client(ctx, id); cerr == nil && r.SeesOwner(c.OwnerID) {
 		return err
 	}
 	return crm.Errorf(ce.Code, ce.Key+"_hidden")
@@ -268,7 +261,7 @@ func (r *request) nameConflict(ctx context.Context, err error) error {
 
 // reassign moves a client and its open tasks of the old owner to a new
 // owner the sender has rights over.
-func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
+func (s *service) reassign(ctx context.Context, r *core.Request, c *crm.Client, to *crm.Person, actor crm.Actor) error {
 	if err := r.MayHandTo(actor, to); err != nil {
 		return err
 	}
@@ -283,7 +276,7 @@ func (s *Service) reassign(ctx context.Context, r *request, c *crm.Client, to *c
 }
 
 // clientCard builds the card of one client.
-func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bot.Reply, error) {
+func (s *service) clientCard(ctx context.Context, r *core.Request, c *crm.Client) (bot.Reply, error) {
 	rep := bot.Reply{Title: c.Name}
 	add := func(label, value string) {
 		if value != "" {
@@ -319,7 +312,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 		}
 		add(r.T("card.next_step"), step)
 	}
-	if s.isStale(r, c) {
+	if s.cfg.Stale.Is(c, r.Now) {
 		add(r.T("card.stale"), r.T("card.stale_hint", "ref", core.ClientRef(c)))
 	}
 	convs, err := s.store.Conversations(ctx, c.ID, 3)
@@ -337,7 +330,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 	for _, t := range tasks {
 		add(core.IDRef("T", t.ID), r.FmtDate(t.Due)+" · "+t.Text)
 	}
-	for _, sec := range s.card {
+	for _, sec := range s.hooks.Card {
 		fields, err := sec(ctx, r, c)
 		if err != nil {
 			return rep, err
@@ -348,7 +341,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 	rep.Buttons = [][]bot.Button{
 		{{Label: r.T("button.confirm_current"), Data: "/client " + ref + " ok"}, {Label: r.T("button.history"), Data: "/client " + ref + " history"}},
 	}
-	for _, b := range s.cardButtons {
+	for _, b := range s.hooks.Buttons {
 		rows, err := b(ctx, r, c)
 		if err != nil {
 			return rep, err
@@ -358,7 +351,7 @@ func (s *Service) clientCard(ctx context.Context, r *request, c *crm.Client) (bo
 	return rep, nil
 }
 
-func channelsText(r *request, chs []string) string {
+func channelsText(r *core.Request, chs []string) string {
 	if len(chs) == 0 {
 		return ""
 	}
@@ -379,13 +372,11 @@ func nonEmpty(xs ...string) []string {
 	return out
 }
 
-func (s *Service) isStale(r *request, c *crm.Client) bool { return s.stale().Is(c, r.Now) }
-
 // clientsCmd lists clients: "/clients [mine|team|all|@person|stale] [k=v…]".
-func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	scope, stale := "", false
 	var who *crm.Person
-	kv := s.lex.splitKV(r.Command.Args)
+	kv := s.splitKV(r.Command.Args)
 	for _, wd := range kv.Plain {
 		if sc, ok := r.ScopeWord(wd); ok {
 			scope = sc
@@ -428,7 +419,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 				return false
 			}
 		}
-		return !stale || s.isStale(r, c)
+		return !stale || s.cfg.Stale.Is(c, r.Now)
 	}
 	const maxList = 30
 	pg := r.Page(maxList)
@@ -437,7 +428,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		// the name or owner index, and the count from the maintained
 		// counts or the owner index's times.
 		page, err := s.store.ClientPage(ctx, crm.ClientPageQuery{Owners: owners, Offset: pg.Offset, Limit: pg.Limit,
-			Stale: stale, TouchBefore: r.Now.Add(-s.cfg.StaleTouch), ReviewBefore: r.Now.Add(-s.cfg.StaleReview)})
+			Stale: stale, TouchBefore: r.Now.Add(-s.cfg.Stale.Touch), ReviewBefore: r.Now.Add(-s.cfg.Stale.Review)})
 		if err != nil {
 			return err
 		}
@@ -447,7 +438,7 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 	var err error
 	if stale {
 		var st crm.StaleList
-		st, err = s.store.StaleClients(ctx, s.stale().Query(owners, r.Now))
+		st, err = s.store.StaleClients(ctx, s.cfg.Stale.Query(owners, r.Now))
 		cs = st.Clients
 	} else {
 		cs, err = s.store.ClientsByOwner(ctx, owners)
@@ -462,14 +453,14 @@ func (s *Service) clientsCmd(ctx context.Context, w bot.ReplyWriter, r *request)
 		}
 	}
 	crm.SortByName(list)
-	shown, _ := core.PageOf(r.Request, list, pg)
+	shown, _ := core.PageOf(r, list, pg)
 	return w.Reply(ctx, s.clientsReply(r, shown, len(list), stale, len(owners) > 1, pg))
 }
 
 // clientsReply writes one page of a client list: its title with the
 // total, the page's clients (list) and how many more there are, with the
 // More and Back buttons.
-func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale, showOwner bool, pg core.Page) bot.Reply {
+func (s *service) clientsReply(r *core.Request, list []*crm.Client, total int, stale, showOwner bool, pg core.Page) bot.Reply {
 	title := r.T("clients.title", "count", total)
 	if stale {
 		title = r.T("clients.stale_title", "count", total)
@@ -502,10 +493,4 @@ func (s *Service) clientsReply(r *request, list []*crm.Client, total int, stale,
 		lines = append(lines, r.T("list.more", "count", total-pg.End()))
 	}
 	return bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, total), Edit: r.Paged()}
-}
-
-// clientNamesOf returns the names of the clients with the given ids, read
-// together; a client that no longer exists gets an empty name.
-func (s *Service) clientNamesOf(ctx context.Context, ids []uint64) (map[uint64]string, error) {
-	return core.ClientNames(ctx, s.store, ids)
 }

@@ -1,4 +1,4 @@
-package handlers
+package clients
 
 import (
 	"context"
@@ -22,16 +22,6 @@ import (
 // dialogTTL is how long a dialog waits for the next answer.
 const dialogTTL = 15 * time.Minute
 
-// DialogStore keeps the dialog a person is in (a key-value with a time to
-// live; the store's button tokens serve).
-type DialogStore interface {
-	// PutToken keeps value under token for ttl, replacing what was there.
-	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
-	// Token returns the value kept under token, or crm.ErrNotFound when it
-	// is unknown or expired.
-	Token(ctx context.Context, token string) (string, error)
-}
-
 // logDialog is the state of one person's dialog.
 type logDialog struct {
 	// Client is the client's reference ("#12"), Name its name for the
@@ -42,43 +32,14 @@ type logDialog struct {
 	Text string `json:"t,omitempty"`
 }
 
-// ClientName returns the name of the client ref ("#12", or a name
-// prefix) as the person with identity may see it, "" when they may not or
-// it matches none or several: adapters show it where a form would
-// otherwise show a number.
-func (s *Service) ClientName(ctx context.Context, identity, ref string) string {
-	p, err := s.store.PersonByIdentity(ctx, identity)
-	if err != nil || !p.Active() {
-		return ""
-	}
-	r, err := s.newRequest(ctx, &bot.Message{Identity: identity, Person: p, Lang: s.cfg.Lang})
-	if err != nil {
-		return ""
-	}
-	c, err := r.Client(ctx, ref)
-	if err != nil {
-		return ""
-	}
-	return c.Name
-}
-
 // noStep is what the "No next step" button sends: plain text, which the
 // dialog reads as the answer.
 const noStep = "-"
 
-func (s *Service) dialogStore() DialogStore {
-	ds, _ := s.store.(DialogStore)
-	return ds
-}
-
 func dialogKey(identity string) string { return "dialog/" + identity }
 
 // startLogDialog asks for the talk with client ref.
-func (s *Service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *request, ref string) error {
-	ds := s.dialogStore()
-	if ds == nil {
-		return crm.Errorf(crm.EINVALID, "log.usage")
-	}
+func (s *service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *core.Request, ref string) error {
 	if r.Is(ref, "log.stop") {
 		if err := s.endDialog(ctx, r.Identity); err != nil {
 			return err
@@ -98,12 +59,11 @@ func (s *Service) startLogDialog(ctx context.Context, w bot.ReplyWriter, r *requ
 
 // dialogAnswer takes a plain message as the answer to the dialog's
 // question; it reports false when the sender is in no dialog.
-func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
-	ds := s.dialogStore()
-	if ds == nil || m.Person == nil || m.Platform == bot.Slack {
+func (s *service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	if m.Person == nil || m.Platform == bot.Slack {
 		return false, nil
 	}
-	raw, err := ds.Token(ctx, dialogKey(m.Identity))
+	raw, err := s.store.Token(ctx, dialogKey(m.Identity))
 	if err != nil || raw == "" {
 		return false, nil
 	}
@@ -112,7 +72,7 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 		return false, nil
 	}
 	text := strings.TrimSpace(m.Text)
-	r, err := s.newRequest(ctx, m)
+	r, err := core.NewRequest(ctx, s.store, s.kit.Catalog, m, s.kit.Clock.Now(), s.kit.TZ)
 	if err != nil {
 		return true, err
 	}
@@ -132,7 +92,7 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	}
 	cmd := "/log " + d.Client + ": " + s.lex.cmdText(d.Text)
 	if step := text; step != noStep && !r.Is(step, "list.log_no_next") {
-		if _, _, err := r.cutDue(step); err != nil {
+		if _, _, err := cutDue(r, step); err != nil {
 			// Ask again: the dialog stays at the next step.
 			return true, err
 		}
@@ -140,21 +100,21 @@ func (s *Service) dialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Me
 	}
 	logMsg := *m
 	logMsg.Text = cmd
-	if err := s.router.ServeChat(ctx, w, &logMsg); err != nil {
+	if err := s.cfg.Route(ctx, w, &logMsg); err != nil {
 		return true, err
 	}
 	return true, s.endDialog(ctx, m.Identity)
 }
 
-func (s *Service) saveDialog(ctx context.Context, identity string, d logDialog) error {
+func (s *service) saveDialog(ctx context.Context, identity string, d logDialog) error {
 	b, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	return s.dialogStore().PutToken(ctx, dialogKey(identity), string(b), dialogTTL)
+	return s.store.PutToken(ctx, dialogKey(identity), string(b), dialogTTL)
 }
 
 // endDialog forgets the dialog (an empty state that soon expires).
-func (s *Service) endDialog(ctx context.Context, identity string) error {
-	return s.dialogStore().PutToken(ctx, dialogKey(identity), "", time.Minute)
+func (s *service) endDialog(ctx context.Context, identity string) error {
+	return s.store.PutToken(ctx, dialogKey(identity), "", time.Minute)
 }

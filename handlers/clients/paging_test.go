@@ -1,4 +1,4 @@
-package handlers_test
+package clients_test
 
 import (
 	"fmt"

@@ -1,0 +1,197 @@
+// Package clients is the family of a manager's everyday work with
+// clients: the client card and its edits ("/client NAME", add, edit, ok,
+// history, reassign, and the "/client WORD" sub-commands other families
+// add), the client list (/clients), conversations (/log, with its
+// one-question-at-a-time dialog on phones), tasks and reminders (/remind,
+// /task), the agenda (/today) and the home keyboard. Its words are in
+// i18n/locales/{en,bg}/core.toml (client.*, clients.*, log.*, task.*,
+// today.*, home.*); its data goes through Store.
+//
+// The card, /today and /client show what every family adds to them
+// (core.ClientHooks, read when a command runs); the other families use
+// the card, /today, the home keyboard and the reassignment of a client
+// through the views this family sets (core.ClientViews in the Kit).
+// It registers itself with Register and meets other families only
+// through the hooks of handlers/core.
+package clients
+
+import (
+	"context"
+	"time"
+
+	"accountbot/bot"
+	"accountbot/crm"
+	"accountbot/handlers/core"
+)
+
+// Store is the clients family's port: its own records (ClientStore,
+// ActivityStore), the dialog a person is in (DialogStore), the audience
+// rows whose values /client edit offers (AudienceStore), and the team as
+// a request reads it (core.Directory). It follows the rules every port
+// shares (handlers/service.go).
+type Store interface {
+	ClientStore
+	ActivityStore
+	DialogStore
+	AudienceStore
+	core.Directory
+}
+
+// ClientStore keeps clients and their history.
+type ClientStore interface {
+	// Client returns the client with id, or crm.ErrNotFound.
+	Client(ctx context.Context, id uint64) (*crm.Client, error)
+	// CreateClient stores c, giving it its id, with a history entry by by;
+	// a client of the same normalised name is a crm.ECONFLICT error that
+	// names it.
+	CreateClient(ctx context.Context, c *crm.Client, by crm.Actor) error
+	// UpdateClient applies fn (which may be re-run) to the client with id
+	// and stores it with one history entry per changed field, made by by
+	// at at. It returns the stored client.
+	UpdateClient(ctx context.Context, id uint64, by crm.Actor, at time.Time, fn func(*crm.Client) error) (*crm.Client, error)
+	// FindClients returns the clients whose normalised name starts with
+	// the normalised query, by name, at most limit (0: no limit).
+	FindClients(ctx context.Context, query string, limit int) ([]*crm.Client, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+	// ClientsByOwner returns the clients of owners, owner by owner in the
+	// order given and by name within an owner.
+	ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error)
+	// StaleClients returns the stale clients q asks for and how many
+	// there are: all of them (owner by owner, by id) or only the
+	// q.Oldest longest untouched, oldest first.
+	StaleClients(ctx context.Context, q crm.StaleQuery) (crm.StaleList, error)
+	// EachClient calls fn with every client, by id, until fn returns
+	// false. fn runs inside a read transaction: it must not call the
+	// store.
+	EachClient(ctx context.Context, fn func(*crm.Client) bool) error
+	// CountClients returns how many clients each owner has (owners with
+	// none are left out).
+	CountClients(ctx context.Context) (map[uint64]int, error)
+	// ClientPage returns one page of the owners' clients in list order
+	// (folded name, owner, id) and how many the list holds; its clients
+	// are briefs (see crm.ClientPage).
+	ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.ClientPage, error)
+	// CustomFields returns the names of the custom fields some client
+	// has, sorted.
+	CustomFields(ctx context.Context) ([]string, error)
+	// History returns the changes of the record kind/id ("client", "deal",
+	// "claim", …), oldest first; a record without any is no error.
+	History(ctx context.Context, kind string, id uint64) ([]crm.Change, error)
+}
+
+// ActivityStore keeps conversations and tasks.
+type ActivityStore interface {
+	// LogConversation stores conv (giving it its id), moves the client's
+	// last touch and next step, and stores next (when not nil) as the
+	// next-step task, in one transaction. An unknown client is
+	// crm.ErrNotFound.
+	LogConversation(ctx context.Context, conv *crm.Conversation, next *crm.Task) error
+	// Conversations returns up to limit (0: all) of the client's
+	// conversations, newest first.
+	Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error)
+	// CreateTask stores t, giving it its id.
+	CreateTask(ctx context.Context, t *crm.Task) error
+	// Task returns the task with id, or crm.ErrNotFound.
+	Task(ctx context.Context, id uint64) (*crm.Task, error)
+	// UpdateTask applies fn (which may be re-run) to the task with id and
+	// stores it; when it is the client's current next step, the client's
+	// next step follows it.
+	UpdateTask(ctx context.Context, id uint64, fn func(*crm.Task) error) (*crm.Task, error)
+	// OpenTasks returns the open tasks of the assignees due before
+	// before, assignee by assignee in the order given and soonest first
+	// within one.
+	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
+	// ClientTasks returns the client's tasks (only the open ones when
+	// openOnly), by id.
+	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
+}
+
+// DialogStore keeps the dialog a person is in (a key-value with a time to
+// live; the store's button tokens serve).
+type DialogStore interface {
+	// PutToken keeps value under token for ttl, replacing what was there.
+	PutToken(ctx context.Context, token, value string, ttl time.Duration) error
+	// Token returns the value kept under token, or crm.ErrNotFound when it
+	// is unknown or expired.
+	Token(ctx context.Context, token string) (string, error)
+}
+
+// AudienceStore reads the compact audience rows kept for analyses (never
+// a client record): the values in use that /client edit offers, and what
+// peers of a segment bought, which /next weighs. The planning family's
+// /segments reads them through its own port (planning.SegmentStore).
+type AudienceStore interface {
+	// Audience calls fn with the audience row of every client, by client
+	// id, until fn returns false; fn runs inside a read transaction and
+	// must not call the store.
+	Audience(ctx context.Context, fn func(crm.AudienceRow) bool) error
+	// PeerPurchases returns what the peers q picks bought in won deals
+	// (how many bought anything, each product with its buyers, most
+	// bought first), from the maintained "products won per segment".
+	PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPurchases, error)
+}
+
+// Config is what the family needs of the service's settings.
+type Config struct {
+	// Stale is when a client is stale (/clients stale, the card's hint).
+	Stale core.Stale
+	// Route serves a message whose sender is identified through the
+	// commands alone (no middleware): the /log dialog's last answer runs
+	// as the /log command it stands for, its error going back to the
+	// caller.
+	Route func(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error
+}
+
+// service is the family's handlers over its store.
+type service struct {
+	kit   *core.Kit
+	store Store
+	cfg   Config
+	hooks *core.ClientHooks
+	lex   *lexicon
+}
+
+// Family is what the clients family gives the service besides its
+// commands: the free text it answers (a pressed home button, an answer
+// of the /log dialog).
+type Family struct{ s *service }
+
+// Register adds /today, /client, /clients, /log, /remind and /task to the
+// "clients" help page, and sets the views of clients the other families
+// use (core.ClientViews: /today, the home keyboard, the card, a client's
+// reassignment).
+func Register(reg core.Registry, st Store, cfg Config) *Family {
+	s := &service{kit: reg.Kit(), store: st, cfg: cfg, hooks: reg.ClientHooks()}
+	var missing []string
+	s.lex, missing = newLexicon(s.kit.Catalog)
+	core.FailMissing(reg, "clients", missing)
+	reg.SetClientViews(core.ClientViews{Today: s.today, Home: s.home, Reassign: s.reassign, Card: s.clientCard})
+	defer reg.Family("clients")()
+	reg.Add(&core.Spec{Name: "today", MinRole: crm.RoleManager, Run: s.todayCmd})
+	reg.Add(&core.Spec{Name: "client", MinRole: crm.RoleManager, Run: s.clientCmd})
+	reg.Add(&core.Spec{Name: "clients", MinRole: crm.RoleManager, Run: s.clientsCmd})
+	reg.Add(&core.Spec{Name: "log", MinRole: crm.RoleManager, Run: s.logCmd})
+	reg.Add(&core.Spec{Name: "remind", MinRole: crm.RoleManager, Run: s.remindCmd})
+	reg.Add(&core.Spec{Name: "task", MinRole: crm.RoleManager, Run: s.taskCmd})
+	return &Family{s}
+}
+
+// HomeCommand returns the command of a home keyboard label typed or
+// pressed (a pressed home button arrives as its label's text), in any
+// language; ok is false for any other text.
+func (f *Family) HomeCommand(text string) (command string, ok bool) { return f.s.homeCommand(text) }
+
+// DialogAnswer takes a plain message as the answer to the /log dialog
+// its sender is in, and reports false when they are in none (the text is
+// someone else's to answer).
+func (f *Family) DialogAnswer(ctx context.Context, w bot.ReplyWriter, m *bot.Message) (bool, error) {
+	return f.s.dialogAnswer(ctx, w, m)
+}
+
+// personTZ is the person's time zone, else the company's.
+func (s *service) personTZ(p *crm.Person) *time.Location {
+	_, tz := s.kit.PersonLocale(p)
+	return tz
+}

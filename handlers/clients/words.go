@@ -1,0 +1,98 @@
+package clients
+
+import (
+	"regexp"
+	"strings"
+
+	"accountbot/crm"
+	"accountbot/handlers/core"
+	"accountbot/i18n"
+)
+
+// lexicon holds the typed words the family's parsers look words up in,
+// read once from the catalog's vocabulary (i18n/locales/*/core.toml).
+type lexicon struct {
+	// channels map #tags to conversation channels ("среща" → meeting).
+	channels map[string]string
+	// next are the markers before a next step ("next:", "после:"), and
+	// nextRE finds them for cmdText (also with a space before the colon).
+	next   []string
+	nextRE *regexp.Regexp
+}
+
+// newLexicon reads the tables from cat; missing are the entries some
+// language lacks.
+func newLexicon(cat *i18n.Catalog) (*lexicon, []string) {
+	lx := &lexicon{}
+	var missing []string
+	lx.channels, missing = core.Vocab(cat, "channel", crm.Channels...)
+	key := i18n.WordsPrefix + "next.step"
+	for _, lang := range i18n.Languages {
+		if len(cat.WordsIn(lang, key)) == 0 {
+			missing = append(missing, key)
+			break
+		}
+	}
+	lx.next = cat.Words(key)
+	var alt []string
+	for _, m := range lx.next {
+		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))
+	}
+	lx.nextRE = regexp.MustCompile(`(?i)(` + strings.Join(alt, "|") + `)\s*:`)
+	return lx, missing
+}
+
+// takeTags removes #channel tags ("words.channel.NAME": #call, #среща)
+// from text and returns them (core.TakeTags).
+func (lx *lexicon) takeTags(text string) (string, []string) { return core.TakeTags(text, lx.channels) }
+
+// cutNext splits "TEXT next: STEP" into the text and the step, at the
+// first of the markers ("words.next.step") that text holds.
+func (lx *lexicon) cutNext(text string) (string, string, bool) {
+	for _, m := range lx.next {
+		if i := indexFold(text, m); i >= 0 {
+			return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+len(m):]), true
+		}
+	}
+	return text, "", false
+}
+
+// cmdText makes free text safe inside a command line: one line, no
+// "next:" marker, no #channel tag, no key=value word, no ASCII quotes that
+// would group the words after them.
+func (lx *lexicon) cmdText(s string) string {
+	s = strings.ReplaceAll(s, `"`, "”")
+	s = strings.ReplaceAll(s, "=", " = ")
+	s = lx.nextRE.ReplaceAllString(s, "$1 -")
+	words := strings.Fields(s)
+	for i, w := range words {
+		if strings.HasPrefix(w, "#") && len(w) > 1 {
+			if _, ok := lx.channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
+				words[i] = w[1:]
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// indexFold is strings.Index ignoring case. Byte offsets refer to s itself
+// (lower-casing first would shift them for some input).
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// splitKV splits words into plain words and key=value pairs, the keys
+// of client fields in English (Kit.KeyWord).
+func (s *service) splitKV(words []string) core.KV { return core.SplitKV(words, s.kit.KeyWord) }
+
+// nameAndFields splits the words of "/client add NAME k=v…" into the name
+// (the plain words) and the fields.
+func (s *service) nameAndFields(words []string) (string, core.KV) {
+	a := s.splitKV(words)
+	return strings.Join(a.Plain, " "), a
+}
