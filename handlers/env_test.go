@@ -40,10 +40,6 @@ func newEnv(t testing.TB, opts ...handlers.Option) *testEnv {
 	return wrapEnv(handlerstest.New(t, chattest.Options{}, opts...))
 }
 
-// restart returns a new service over the same store and clock, as after
-// a restart of the program.
-func (e *testEnv) restart() *testEnv { return wrapEnv(e.Restart()) }
-
 // send delivers text from identity and returns the recorded replies.
 func (e *testEnv) send(identity, text string) *bot.Recorder {
 	e.t.Helper()
