@@ -3,7 +3,6 @@ package handlers
 import (
 	"strings"
 
-	"accountbot/bot"
 	"accountbot/handlers/core"
 )
 
@@ -31,10 +30,6 @@ func (lx *lexicon) isKeyWord(w string) (string, string, bool) {
 	}
 	return lx.canonicalKey(k), v, true
 }
-
-// splitNameText splits "NAME: TEXT" (NAME may be quoted) at the first colon
-// outside quotes. ok is false without a colon.
-func splitNameText(rest string) (name, text string, ok bool) { return bot.CutName(rest) }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
