@@ -39,18 +39,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-// itoa writes n in decimal (a record's id in a reference).
-func itoa(n uint64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}

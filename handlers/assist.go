@@ -12,7 +12,7 @@ import (
 )
 
 // What the service lends the assistant family (handlers/assistant) and
-// the note reader (note.go) through the kit: the model and the offline
+// the note reader (handlers/clients) through the kit: the model and the offline
 // drafter (core.Kit.Assistant), the facts a draft relies on (Kit.Facts),
 // and a command line run as if its sender had typed it (Kit.Run).
 
@@ -20,12 +20,6 @@ import (
 // package's Client is one; nil means no model is configured and the
 // offline paths (the drafter, the rule-based note reader) serve.
 type Model = core.Model
-
-// factsSection adds one kind of open record (claims, deals, promises…) to
-// the facts about a client that drafts and the note reader use. Deals
-// register theirs from their own file, as they do card sections; a family
-// package (claims) through core.Registry.AddFacts.
-type factsSection func(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error
 
 // defaultDraftConversations is how many recent conversations a draft's
 // facts hold when WithDraftConversations is not given.
@@ -82,20 +76,6 @@ func (s *Service) newAssistant() {
 	s.kit.HasCommand = func(name string) bool { _, ok := s.router.Lookup(name); return ok }
 }
 
-// privateNote reads text that is no command, sent in a direct chat, as a
-// note about a client. People who may not log conversations get the usual
-// hint about commands.
-func (s *Service) privateNote(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
-	r, err := s.newRequest(ctx, m)
-	if err != nil {
-		return err
-	}
-	if !r.HasRole(crm.RoleManager) {
-		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
-	}
-	return s.readNote(ctx, w, r, m.Text)
-}
-
 // dispatch runs a command line as if the sender had typed it, through the
 // router and the error reporting, so that every check of the command
 // applies and its answer (or its error) reaches the sender.
@@ -105,20 +85,10 @@ func (s *Service) dispatch(ctx context.Context, w bot.ReplyWriter, r *request, l
 	return bot.Chain(s.router, s.recoverAndReport).ServeChat(ctx, w, &m)
 }
 
-// visibleClients returns every client the sender may see in their default
-// scope (their own, their team's, or all for a head).
-func (s *Service) visibleClients(ctx context.Context, r *request) ([]*crm.Client, error) {
-	owners, err := r.VisibleOwners(r.DefaultScope())
-	if err != nil {
-		return nil, err
-	}
-	return s.store.ClientsByOwner(ctx, owners)
-}
-
 // extraFacts runs the registered facts sections (claims, deals…) for c.
 func (s *Service) extraFacts(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
-	for _, sec := range s.facts {
-		if err := sec(ctx, r, c, f); err != nil {
+	for _, sec := range s.clientHooks.Facts {
+		if err := sec(ctx, r.Request, c, f); err != nil {
 			return err
 		}
 	}

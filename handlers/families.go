@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"accountbot/bot"
-	"accountbot/crm"
 	"accountbot/handlers/core"
 )
 
@@ -55,9 +54,7 @@ func (g registry) AddCardButtons(b core.CardButtons) {
 
 // AddFacts adds records to the facts drafts rely on.
 func (g registry) AddFacts(sec core.FactsSection) {
-	g.s.facts = append(g.s.facts, func(ctx context.Context, r *request, c *crm.Client, f *crm.Facts) error {
-		return sec(ctx, r.Request, c, f)
-	})
+	g.s.clientHooks.Facts = append(g.s.clientHooks.Facts, sec)
 }
 
 // AddJob adds work to every tick of the scheduler.
@@ -122,7 +119,7 @@ func (g registry) once(what string) bool {
 }
 
 // SetDealFinder makes find resolve the deal references of other families.
-func (g registry) SetDealFinder(find core.DealFinder) { g.s.findDeal = find }
+func (g registry) SetDealFinder(find core.DealFinder) { g.s.kit.FindDeal = find }
 
 // AddClientSub makes "/client WORD …" run sub.
 func (g registry) AddClientSub(name string, sub core.ClientSub) {
@@ -137,5 +134,5 @@ func (g registry) ClientHooks() *core.ClientHooks { return &g.s.clientHooks }
 // SetClientViews puts the clients family's views in the kit.
 func (g registry) SetClientViews(v core.ClientViews) {
 	k := g.s.kit
-	k.Today, k.Home, k.Reassign, k.Card = v.Today, v.Home, v.Reassign, v.Card
+	k.Today, k.Home, k.Reassign, k.Card, k.AdviceText = v.Today, v.Home, v.Reassign, v.Card, v.AdviceText
 }

@@ -126,14 +126,6 @@ func (s *Service) stale() core.Stale {
 	return core.Stale{Touch: s.cfg.StaleTouch, Review: s.cfg.StaleReview}
 }
 
-// stuckAfter is how long without a stage change makes an open deal stuck
-// (Kit.StuckAfter).
-func (s *Service) stuckAfter() time.Duration { return s.kit.StuckAfter }
-
-// planningStore is the store's planning part, which /next reads
-// (contact plans, promises, deal facts).
-func (s *Service) planningStore() planning.Store { return s.store }
-
 // DefaultConfig returns the settings used when nothing is configured.
 func DefaultConfig() Config {
 	return Config{
@@ -174,8 +166,6 @@ type Service struct {
 	clientHooks core.ClientHooks
 	// clients is the clients family: the free text it answers.
 	clients *clients.Family
-	// facts add open claims, deals… to the facts drafts rely on.
-	facts []factsSection
 	// assist are the assistant's options (assist.go).
 	assist assistSettings
 	// jobs run on every tick of the scheduler (RunJobs).
@@ -213,9 +203,6 @@ type Service struct {
 	kit *core.Kit
 	// calendar add entries to calendar feeds (calendar.go), per owner.
 	calendar []core.CalendarSource
-	// findDeal resolves the deal references of proposed actions (note.go);
-	// the deals family sets it.
-	findDeal core.DealFinder
 	// strangers answer commands from identities the bot does not know yet
 	// ("/start CODE", "/link CODE"), in the order registered.
 	strangers []stranger
@@ -312,10 +299,7 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	}
 	s.lex = s.newLexicon()
 	s.kit = &core.Kit{Clock: s.clock, Catalog: s.cat, Lang: s.cfg.Lang, TZ: s.cfg.TZ, Log: s.log, Notifier: s.notifier, Serve: s.ServeChat,
-		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter,
-		AdviceText: func(r *core.Request, a crm.Advice) (string, string) {
-			return adviceText(&request{Request: r, svc: s}, a)
-		}}
+		ParseWeekdays: s.lex.parseWeekdays, KeyWord: s.lex.isKeyWord, Currency: s.cfg.Currency, StuckAfter: s.cfg.StuckAfter}
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
 	}
@@ -333,13 +317,10 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	deals.Register(registry{s}, s.store)
 	claims.Register(registry{s}, s.store)
 	digest.Register(registry{s}, s.store, s.stale())
-	assistant.Register(registry{s}, s.store, assistant.Config{AskDeadline: s.assist.askDeadline, Stale: s.stale(), Note: &core.Spec{Name: "note", MinRole: crm.RoleManager,
-		Run: func(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
-			return s.noteCmd(ctx, w, &request{Request: r, svc: s})
-		}}})
+	assistant.Register(registry{s}, s.store, assistant.Config{AskDeadline: s.assist.askDeadline, Stale: s.stale(), Note: s.clients.NoteSpec()})
 	s.data = data.Register(registry{s}, s.store)
 	planning.Register(registry{s}, s.store, s.cfg.StaleReview)
-	s.registerNext()
+	s.clients.RegisterNext(registry{s})
 	push.Register(registry{s}, s.store, s.stale())
 	// The capture family keeps every family's files (Kit.Files).
 	s.capture = capture.Register(registry{s}, s.store, s.transcriber)
@@ -692,7 +673,7 @@ func (s *Service) freeText(ctx context.Context, w bot.ReplyWriter, m *bot.Messag
 		return err
 	}
 	if m.Private && m.Person != nil {
-		return s.privateNote(ctx, w, m)
+		return s.clients.Note(ctx, w, m)
 	}
 	loc := s.cat.For(m.Lang)
 	return w.Reply(ctx, bot.Reply{Text: loc.T("error.not_a_command")})

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -48,46 +47,17 @@ func (s *Service) typed(a, key string) bool { return s.cat.IsWord(i18n.WordsPref
 type lexicon struct {
 	// fields map key= names to client fields ("град" → city).
 	fields map[string]string
-	// channels map #tags to conversation channels ("среща" → meeting).
-	channels map[string]string
-	// next are the markers before a next step ("next:", "после:"), and
-	// nextRE finds them for cmdText (also with a space before the colon).
-	next   []string
-	nextRE *regexp.Regexp
 	// weekdays map day names to days ("пт" → Friday), weekdaySets the
 	// words for several days to all, workdays or none.
 	weekdays    map[string]time.Weekday
 	weekdaySets map[string]string
-	// noteOps map the words of "/note WORD N-5" to what they do;
-	// stepFiller are the words around a date that say nothing of a
-	// note's step; channelStems name a note's channel.
-	noteOps      map[string]string
-	stepFiller   map[string]bool
-	channelStems []channelStem
 }
 
 // newLexicon reads the tables from the catalog; a missing entry is a
 // mistake New reports.
 func (s *Service) newLexicon() *lexicon {
 	lx := &lexicon{
-		fields:   s.vocab("field", keyFields...),
-		channels: s.vocab("channel", crm.Channels...),
-		next:     s.words("next.step"),
-
-		noteOps:    s.vocab("note", noteOps...),
-		stepFiller: map[string]bool{},
-	}
-	for _, w := range s.words("list.note_step_filler") {
-		lx.stepFiller[w] = true
-	}
-	for _, ch := range noteChannels {
-		// Whole words are only some channels' (no error when missing).
-		for _, w := range s.cat.Words(i18n.WordsPrefix + "note.said_word." + ch) {
-			lx.channelStems = append(lx.channelStems, channelStem{ch, w + " "})
-		}
-		for _, w := range s.words("note.said." + ch) {
-			lx.channelStems = append(lx.channelStems, channelStem{ch, w})
-		}
+		fields: s.vocab("field", keyFields...),
 	}
 	lx.weekdays = map[string]time.Weekday{}
 	for d, key := range weekdayKeys {
@@ -96,11 +66,6 @@ func (s *Service) newLexicon() *lexicon {
 		}
 	}
 	lx.weekdaySets = s.vocab("weekdays", "all", "workdays", "none")
-	var alt []string
-	for _, m := range lx.next {
-		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))
-	}
-	lx.nextRE = regexp.MustCompile(`(?i)(` + strings.Join(alt, "|") + `)\s*:`)
 	return lx
 }
 

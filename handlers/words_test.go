@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"accountbot/crm"
 	"accountbot/handlers/assistant"
+	"accountbot/handlers/clients"
 	"accountbot/handlers/core"
 	"accountbot/handlers/health"
 	"accountbot/i18n"
@@ -44,13 +46,13 @@ func TestMovedWordsStillMeanTheSame(t *testing.T) {
 	}
 	lookups := map[string]func(string) (string, bool){
 		"field":   func(w string) (string, bool) { return lx.canonicalKey(w), true },
-		"channel": str(lx.channels),
+		"channel": vocab("channel", crm.Channels...),
 		"weekday": func(w string) (string, bool) {
 			d, ok := lx.weekdays[w]
 			return weekdayKeys[d], ok
 		},
 		"followup":   vocab("followup", assistant.FollowupOps...),
-		"note":       str(lx.noteOps),
+		"note":       vocab("note", clients.NoteOps...),
 		"renewalKey": vocab("renewal.key", health.RenewalKeys...),
 		"healthKey":  vocab("health.key", health.SettingsKeys...),
 		"onOff":      vocab("health.switch", "on", "off"),

@@ -22,9 +22,10 @@ import (
 	"accountbot/handlers/core"
 )
 
-// AssistantStore keeps follow-up drafts and the proposals read from notes,
-// under short ids that buttons refer to. Both are derived copies of client
-// data: they go with the client's erasure (crm.WithClientTrail).
+// AssistantStore keeps follow-up drafts under short ids that buttons
+// refer to. A draft is a derived copy of client data: it goes with the
+// client's erasure (crm.WithClientTrail). (The proposals read from notes
+// are the clients family's: clients.ProposalStore.)
 type AssistantStore interface {
 	// CreateDraft stores d, giving it its id.
 	CreateDraft(ctx context.Context, d *crm.Draft) error
@@ -33,19 +34,11 @@ type AssistantStore interface {
 	// UpdateDraft applies fn (which may be re-run) to the draft with id
 	// and stores it.
 	UpdateDraft(ctx context.Context, id uint64, fn func(*crm.Draft) error) (*crm.Draft, error)
-	// CreateProposal stores p, giving it its id.
-	CreateProposal(ctx context.Context, p *crm.Proposal) error
-	// Proposal returns the proposal with id, or crm.ErrNotFound.
-	Proposal(ctx context.Context, id uint64) (*crm.Proposal, error)
-	// UpdateProposal applies fn (which may be re-run) to the proposal with
-	// id and stores it; concurrent updates are serialised, so a check in
-	// fn (still pending?) holds when it commits.
-	UpdateProposal(ctx context.Context, id uint64, fn func(*crm.Proposal) error) (*crm.Proposal, error)
 }
 
 // Store is the assistant family's port: its drafts and proposals, and the
 // reads of clients, conversations and tasks that /ask's tools make, with
-// the one write of others' records a sent draft makes (13 methods).
+// the one write of others' records a sent draft makes (10 methods).
 type Store interface {
 	AssistantStore
 	// Client returns the client with id, or crm.ErrNotFound.

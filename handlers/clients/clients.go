@@ -2,10 +2,14 @@
 // clients: the client card and its edits ("/client NAME", add, edit, ok,
 // history, reassign, and the "/client WORD" sub-commands other families
 // add), the client list (/clients), conversations (/log, with its
-// one-question-at-a-time dialog on phones), tasks and reminders (/remind,
-// /task), the agenda (/today) and the home keyboard. Its words are in
-// i18n/locales/{en,bg}/core.toml (client.*, clients.*, log.*, task.*,
-// today.*, home.*); its data goes through Store.
+// one-question-at-a-time dialog on phones), the note reader (a sentence
+// typed after a meeting, in a direct chat or with /note, becomes proposed
+// /log, /remind, /claim and /deal move actions that run only on Confirm),
+// tasks and reminders (/remind, /task), the agenda (/today), the
+// recommended next step (/next, on the card too) and the home keyboard.
+// Its words are in i18n/locales/{en,bg}/core.toml (client.*, clients.*,
+// log.*, task.*, today.*, home.*), assistant.toml (note.*) and
+// planning.toml (next.*); its data goes through Store.
 //
 // The card, /today and /client show what every family adds to them
 // (core.ClientHooks, read when a command runs); the other families use
@@ -25,16 +29,28 @@ import (
 )
 
 // Store is the clients family's port: its own records (ClientStore,
-// ActivityStore), the dialog a person is in (DialogStore), the audience
-// rows whose values /client edit offers (AudienceStore), and the team as
-// a request reads it (core.Directory). It follows the rules every port
-// shares (handlers/service.go).
+// ActivityStore, the proposals read from notes: ProposalStore), the
+// dialog a person is in (DialogStore), the audience rows whose values
+// /client edit offers and whose peers /next weighs (AudienceStore), the
+// team as a request reads it (core.Directory), and the four reads of
+// others' records /next weighs (32 methods). It follows the rules every
+// port shares (handlers/service.go).
 type Store interface {
 	ClientStore
 	ActivityStore
+	ProposalStore
 	DialogStore
 	AudienceStore
 	core.Directory
+	// ContactPlan returns the client's contact plan, or nil (no error)
+	// when it has none.
+	ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error)
+	// ClientClaims returns every claim of the client, oldest first.
+	ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error)
+	// ClientPromises returns every promise of the client, by id.
+	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
+	// DealFactsOf returns the facts of the client's deals, by deal id.
+	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
 }
 
 // ClientStore keeps clients and their history.
@@ -108,6 +124,21 @@ type ActivityStore interface {
 	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
 }
 
+// ProposalStore keeps the actions proposed for a note (/note, or plain
+// text in a direct chat) until they are confirmed or cancelled, under the
+// short ids ("N-5") that buttons refer to. A proposal is a derived copy of
+// client data: it goes with the client's erasure (crm.WithClientTrail).
+type ProposalStore interface {
+	// CreateProposal stores p, giving it its id.
+	CreateProposal(ctx context.Context, p *crm.Proposal) error
+	// Proposal returns the proposal with id, or crm.ErrNotFound.
+	Proposal(ctx context.Context, id uint64) (*crm.Proposal, error)
+	// UpdateProposal applies fn (which may be re-run) to the proposal with
+	// id and stores it; concurrent updates are serialised, so a check in
+	// fn (still pending?) holds when it commits.
+	UpdateProposal(ctx context.Context, id uint64, fn func(*crm.Proposal) error) (*crm.Proposal, error)
+}
+
 // DialogStore keeps the dialog a person is in (a key-value with a time to
 // live; the store's button tokens serve).
 type DialogStore interface {
@@ -155,19 +186,22 @@ type service struct {
 
 // Family is what the clients family gives the service besides its
 // commands: the free text it answers (a pressed home button, an answer
-// of the /log dialog).
+// of the /log dialog, a note in a direct chat), the note reader's
+// command and /next.
 type Family struct{ s *service }
 
 // Register adds /today, /client, /clients, /log, /remind and /task to the
 // "clients" help page, and sets the views of clients the other families
 // use (core.ClientViews: /today, the home keyboard, the card, a client's
-// reassignment).
+// reassignment, /next's words for a step). The note reader's /note
+// (NoteSpec) and /next (RegisterNext) stand on other families' help
+// pages: the service registers them where /help lists them.
 func Register(reg core.Registry, st Store, cfg Config) *Family {
 	s := &service{kit: reg.Kit(), store: st, cfg: cfg, hooks: reg.ClientHooks()}
 	var missing []string
 	s.lex, missing = newLexicon(s.kit.Catalog)
 	core.FailMissing(reg, "clients", missing)
-	reg.SetClientViews(core.ClientViews{Today: s.today, Home: s.home, Reassign: s.reassign, Card: s.clientCard})
+	reg.SetClientViews(core.ClientViews{Today: s.today, Home: s.home, Reassign: s.reassign, Card: s.clientCard, AdviceText: adviceText})
 	defer reg.Family("clients")()
 	reg.Add(&core.Spec{Name: "today", MinRole: crm.RoleManager, Run: s.todayCmd})
 	reg.Add(&core.Spec{Name: "client", MinRole: crm.RoleManager, Run: s.clientCmd})
@@ -195,3 +229,23 @@ func (s *service) personTZ(p *crm.Person) *time.Location {
 	_, tz := s.kit.PersonLocale(p)
 	return tz
 }
+
+// NoteSpec is the note reader's command, "/note TEXT" and the buttons of
+// its proposals ("/note ok|edit|cancel N-5", "/note pick N-5 #12"), which
+// the assistant family lists on its help page.
+func (f *Family) NoteSpec() *core.Spec {
+	return &core.Spec{Name: "note", MinRole: crm.RoleManager, Run: f.s.noteCmd}
+}
+
+// Note reads text that is no command, sent in a direct chat, as a note
+// about a client: the actions it calls for, proposed with Confirm, Edit
+// and Cancel (nothing is written before Confirm). Someone who may not log
+// conversations gets the hint that commands start with "/".
+func (f *Family) Note(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	return f.s.privateNote(ctx, w, m)
+}
+
+// RegisterNext adds /next and the recommended step on the client card
+// (after the card sections registered before it) to the planning help
+// page; the service calls it once the planning family has registered.
+func (f *Family) RegisterNext(reg core.Registry) { f.s.registerNext(reg) }

@@ -18,22 +18,45 @@ type lexicon struct {
 	// nextRE finds them for cmdText (also with a space before the colon).
 	next   []string
 	nextRE *regexp.Regexp
+	// noteOps map the words of "/note WORD N-5" to what they do;
+	// stepFiller are the words around a date that say nothing of a
+	// note's step; channelStems name a note's channel.
+	noteOps      map[string]string
+	stepFiller   map[string]bool
+	channelStems []channelStem
 }
 
 // newLexicon reads the tables from cat; missing are the entries some
 // language lacks.
 func newLexicon(cat *i18n.Catalog) (*lexicon, []string) {
-	lx := &lexicon{}
-	var missing []string
+	lx := &lexicon{stepFiller: map[string]bool{}}
+	var missing, more []string
 	lx.channels, missing = core.Vocab(cat, "channel", crm.Channels...)
-	key := i18n.WordsPrefix + "next.step"
-	for _, lang := range i18n.Languages {
-		if len(cat.WordsIn(lang, key)) == 0 {
-			missing = append(missing, key)
-			break
+	lx.noteOps, more = core.Vocab(cat, "note", NoteOps...)
+	missing = append(missing, more...)
+	words := func(key string) []string {
+		key = i18n.WordsPrefix + key
+		for _, lang := range i18n.Languages {
+			if len(cat.WordsIn(lang, key)) == 0 {
+				missing = append(missing, key)
+				break
+			}
+		}
+		return cat.Words(key)
+	}
+	lx.next = words("next.step")
+	for _, w := range words("list.note_step_filler") {
+		lx.stepFiller[w] = true
+	}
+	for _, ch := range noteChannels {
+		// Whole words are only some channels' (no error when missing).
+		for _, w := range cat.Words(i18n.WordsPrefix + "note.said_word." + ch) {
+			lx.channelStems = append(lx.channelStems, channelStem{ch, w + " "})
+		}
+		for _, w := range words("note.said." + ch) {
+			lx.channelStems = append(lx.channelStems, channelStem{ch, w})
 		}
 	}
-	lx.next = cat.Words(key)
 	var alt []string
 	for _, m := range lx.next {
 		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))

@@ -11,7 +11,9 @@ import (
 // ClientHooks are what the families add to the clients family's views,
 // in the order they registered: the client card's sections and buttons
 // (Registry.AddCardSection, AddCardButtons), the items of /today
-// (AddAgenda) and the "/client WORD" sub-commands (AddClientSub). The
+// (AddAgenda), the facts about a client (AddFacts: drafts and the note
+// reader rely on them) and the "/client WORD" sub-commands
+// (AddClientSub). The
 // registry appends to them while the service is being made; the clients
 // family reads them (Registry.ClientHooks) each time it shows a card or
 // /today or dispatches /client, so the families registered after it are
@@ -20,6 +22,7 @@ type ClientHooks struct {
 	Card    []CardSection
 	Buttons []CardButtons
 	Agenda  []AgendaSource
+	Facts   []FactsSection
 	// Subs map every typed form of a sub-command's word, lower-case, to
 	// the sub-command.
 	Subs map[string]ClientSub
@@ -36,4 +39,6 @@ type ClientViews struct {
 	Reassign func(ctx context.Context, r *Request, c *crm.Client, to *crm.Person, actor crm.Actor) error
 	// Card is the client card (Kit.Card).
 	Card func(ctx context.Context, r *Request, c *crm.Client) (bot.Reply, error)
+	// AdviceText writes a step of /next (Kit.AdviceText).
+	AdviceText AdviceText
 }

@@ -205,14 +205,15 @@ type Registry interface {
 	// makes New fail.
 	AddSnapshot(kind string, take SnapshotSource)
 	// SetDealFinder makes find the way other families resolve a deal
-	// reference (the deals family sets it).
+	// reference (Kit.FindDeal; the deals family sets it).
 	SetDealFinder(find DealFinder)
 	// ClientHooks returns what every family added, and will add, to the
-	// client card, /today and /client: what the clients family reads.
+	// client card, /today, a client's facts and /client: what the clients
+	// family reads.
 	ClientHooks() *ClientHooks
 	// SetClientViews makes v the views of clients the other families use
-	// (Kit.Today, Kit.Home, Kit.Reassign, Kit.Card): the clients family
-	// sets them.
+	// (Kit.Today, Kit.Home, Kit.Reassign, Kit.Card, Kit.AdviceText): the
+	// clients family sets them.
 	SetClientViews(v ClientViews)
 	// Fail records a mistake in how the family declared itself (words
 	// missing from a language): the service refuses to start.
@@ -316,9 +317,14 @@ type Kit struct {
 	// e-mail is sent).
 	SendMail func(ctx context.Context, m *crm.OutgoingMail) error
 	// AdviceText writes a step of /next in the reader's words (the
-	// planning family's), for a family that hands one on (a playbook
+	// clients family's), for a family that hands one on (a playbook
 	// task).
 	AdviceText AdviceText
+	// FindDeal resolves a typed deal reference for a family that acts on
+	// deals without owning them (the note reader's proposed stage moves):
+	// the deals family's, set through Registry.SetDealFinder; nil when no
+	// family set it.
+	FindDeal DealFinder
 	// Reassign gives client c to the owner to, with the open tasks of its
 	// old owner on it, as actor (who must have the right, MayHandTo): the
 	// clients family's "/client reassign", for a family that moves clients

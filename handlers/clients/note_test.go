@@ -1,6 +1,7 @@
-package handlers
+package clients_test
 
 import (
+	"accountbot/handlers/clients"
 	"context"
 	"net/http"
 	"strings"
@@ -262,54 +263,18 @@ func TestNoteRules(t *testing.T) {
 	}
 }
 
-func TestMatchClients(t *testing.T) {
-	cs := []*crm.Client{
-		{ID: 1, Name: "Acme Pumps"}, {ID: 2, Name: "Acme Foods"}, {ID: 3, Name: "Акме"}, {ID: 4, Name: "Metro"}, {ID: 5, Name: "ОМВ България"},
-	}
-	for _, c := range []struct {
-		text string
-		want []uint64
-	}{
-		{"Met Acme Pumps today", []uint64{1}},
-		{"met acme pumps today", []uint64{1}},
-		{"Spoke to Acme about pumps", []uint64{3}}, // "Acme" is Акме's whole name
-		{"Акмето иска отстъпка", []uint64{3}},
-		{"Met the guys from Acme Foo", []uint64{2}},
-		{"Met them today", nil}, // "Met" is no start of "Metro": too short
-		{"Среща в ОМВ България", []uint64{5}},
-		{"Acmé", nil},
-	} {
-		var got []uint64
-		for _, m := range topMatches(matchClients(c.text, cs)) {
-			got = append(got, m.ID)
-		}
-		if len(got) != len(c.want) || (len(got) > 0 && got[0] != c.want[0]) {
-			t.Errorf("%q: got %v, want %v", c.text, got, c.want)
-		}
-	}
-}
-
 // Client text in a proposed command cannot change what the command does.
 func TestActionCommandIsInert(t *testing.T) {
 	due := time.Date(2026, 5, 8, 0, 0, 0, 0, assistTZ)
 	a := crm.Action{Kind: crm.ActionLog, ClientID: 1, Text: "They said \"next: cancel everything\" #email severity=critical\n/client forget Acme", Channels: []string{"call"}, NextText: "call back NEXT: now", NextDue: due}
 	e := newAssistEnv(t, nil)
-	actionCommand := e.svc.lex.actionCommand
-	got := actionCommand(a)
+	line := clients.ActionCommand(t, a)
 	want := "/log #1: They said ”next - cancel everything” email severity = critical /client forget Acme #call next: call back NEXT - now by 2026-05-08"
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+	if line != want {
+		t.Errorf("got  %s\nwant %s", line, want)
 	}
 	// Run through /log, it logs the text whole, one #call, and one step.
-	a.ClientID = e.acme.ID
-	rec := &bot.Recorder{}
-	r, err := e.svc.newRequest(context.Background(), &bot.Message{Identity: "console:maria", Person: e.maria, Lang: "en", Private: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.dispatch(context.Background(), rec, r, actionCommand(a)); err != nil {
-		t.Fatal(err)
-	}
+	rec := e.send("console:maria", line)
 	convs := e.conversations(e.acme)
 	if len(convs) != 2 || convs[0].Text != "They said ”next - cancel everything” email severity = critical /client forget Acme" || len(convs[0].Channels) != 1 || convs[0].Channels[0] != "call" {
 		t.Errorf("logged %+v (%s)", convs[0], rec.Text())
@@ -320,44 +285,12 @@ func TestActionCommandIsInert(t *testing.T) {
 	if cl := e.client(e.acme); cl.Name != "Acme Pumps" {
 		t.Errorf("client changed: %+v", cl)
 	}
-	claim := actionCommand(crm.Action{Kind: crm.ActionClaim, ClientID: 1, Text: "late severity=low", Severity: "high"})
+	claim := clients.ActionCommand(t, crm.Action{Kind: crm.ActionClaim, ClientID: 1, Text: "late severity=low", Severity: "high"})
 	if claim != "/claim #1: late severity = low severity=high" {
 		t.Errorf("claim: %s", claim)
 	}
-	if mv := actionCommand(crm.Action{Kind: crm.ActionDealMove, Deal: "D-7", Stage: "negotiation"}); mv != "/deal move D-7 negotiation" {
+	if mv := clients.ActionCommand(t, crm.Action{Kind: crm.ActionDealMove, Deal: "D-7", Stage: "negotiation"}); mv != "/deal move D-7 negotiation" {
 		t.Errorf("deal move: %s", mv)
-	}
-}
-
-func TestFindDateAndStep(t *testing.T) {
-	now := assistNow
-	lx := testLexicon(t)
-	for _, c := range []struct {
-		text, day, step string
-	}{
-		{"call back Friday", "2026-05-08", "call back"},
-		{"Met them today, call back on friday.", "2026-05-08", "call back"},
-		{"send the offer by 12.05.2026, then wait", "2026-05-12", "send the offer"},
-		{"да им се обадя в петък", "2026-05-08", "да им се обадя"},
-		{"price up 5 percent", "", ""},
-		{"talked yesterday, nothing else", "", ""},
-		{"+3d follow up", "2026-05-07", "follow up"},
-	} {
-		d, start, end, ok := findDate(c.text, now, assistTZ)
-		if c.day == "" {
-			if ok {
-				t.Errorf("%q: found %v", c.text, d)
-			}
-			continue
-		}
-		if !ok || d.Format("2006-01-02") != c.day {
-			t.Errorf("%q: %v %v, want %s", c.text, d, ok, c.day)
-			continue
-		}
-		cs, ce := clauseAround(c.text, start, end)
-		if got := lx.noteStepText(c.text[cs:start], c.text[end:ce]); got != c.step {
-			t.Errorf("%q: step %q, want %q", c.text, got, c.step)
-		}
 	}
 }
 

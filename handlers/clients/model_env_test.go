@@ -1,33 +1,34 @@
-package handlers
+package clients_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
+	"accountbot/handlers"
+	"accountbot/handlers/handlerstest"
 	"accountbot/internal/chattest"
 	"accountbot/internal/fakes"
 	"accountbot/llm"
 	"accountbot/store"
 )
 
-// assistTZ is the tests' time zone; assistNow a Monday morning in it.
+// assistTZ is the model tests' time zone; assistNow a Monday morning in
+// it.
 var (
 	assistTZ  = chattest.ModelTZ
 	assistNow = chattest.ModelNow
 )
 
-// assistEnv is the shared chat environment, at assistNow in assistTZ,
-// with chattest's Pair: two managers, Maria and Ivan, each with a client:
-// Maria's "Acme Pumps" (#1) and Ivan's "Beta Foods" (#2), each with a
-// conversation.
+// assistEnv is handlerstest's Pair: two managers, Maria and Ivan, each
+// with a client (Maria's "Acme Pumps" #1, Ivan's "Beta Foods" #2) and a
+// conversation, under the short names these tests were written with.
 type assistEnv struct {
-	*chatEnv
+	*handlerstest.Pair
 	t     testing.TB
-	svc   *Service
+	svc   *handlers.Service
 	st    *store.Store
 	maria *crm.Person
 	ivan  *crm.Person
@@ -35,29 +36,21 @@ type assistEnv struct {
 	beta  *crm.Client
 }
 
-func newAssistEnv(t testing.TB, model Model) *assistEnv {
+// newAssistEnv builds the environment over model (nil: none).
+func newAssistEnv(t testing.TB, model handlers.Model) *assistEnv {
 	t.Helper()
-	return newAssistEnvOn(t, model, store.Options{InMemory: true})
-}
-
-// newAssistEnvOn is newAssistEnv on a store opened with opts. (An
-// in-memory Badger refuses values over its 1 KB value threshold, so tests
-// that store long texts use a directory.)
-func newAssistEnvOn(t testing.TB, model Model, opts store.Options) *assistEnv {
-	t.Helper()
-	var sopts []Option
+	var opts []handlers.Option
 	if model != nil {
-		sopts = append(sopts, WithModel(model))
+		opts = append(opts, handlers.WithModel(model))
 	}
-	ce := chattest.New(t, chattest.Options{Now: assistNow, TZ: assistTZ, Store: opts}, buildService(nil, nil, sopts...))
-	p := ce.AddPair()
-	return &assistEnv{chatEnv: ce, t: t, st: ce.Store, svc: ce.Svc, maria: p.Maria, ivan: p.Ivan, acme: p.Acme, beta: p.Beta}
+	p := handlerstest.NewPair(t, store.Options{InMemory: true}, opts...)
+	return &assistEnv{Pair: p, t: t, svc: p.Svc, st: p.Store, maria: p.Maria, ivan: p.Ivan, acme: p.Acme, beta: p.Beta}
 }
 
 func (e *assistEnv) logConv(c *crm.Client, by *crm.Person, text, ch string, daysAgo int) {
 	e.t.Helper()
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: by.ID, Channels: []string{ch}, Text: text, At: assistNow.AddDate(0, 0, -daysAgo)}
-	if err := e.st.LogConversation(context.Background(), conv, nil); err != nil {
+	if err := e.st.LogConversation(e.Ctx, conv, nil); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -66,18 +59,18 @@ func (e *assistEnv) logConv(c *crm.Client, by *crm.Person, text, ch string, days
 // replies.
 func (e *assistEnv) send(identity, text string) *bot.Recorder {
 	e.t.Helper()
-	return e.Send(identity, text, chattest.Chat("c"), chattest.Received(assistNow))
+	return e.Direct(identity, text)
 }
 
 // press sends a button's command.
 func (e *assistEnv) press(identity, data string) *bot.Recorder {
 	e.t.Helper()
-	return e.Press(identity, data, chattest.Chat("c"), chattest.Received(assistNow))
+	return e.Tap(identity, data)
 }
 
 func (e *assistEnv) conversations(c *crm.Client) []*crm.Conversation {
 	e.t.Helper()
-	cs, err := e.st.Conversations(context.Background(), c.ID, 0)
+	cs, err := e.st.Conversations(e.Ctx, c.ID, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -86,7 +79,7 @@ func (e *assistEnv) conversations(c *crm.Client) []*crm.Conversation {
 
 func (e *assistEnv) tasks(c *crm.Client) []*crm.Task {
 	e.t.Helper()
-	ts, err := e.st.ClientTasks(context.Background(), c.ID, true)
+	ts, err := e.st.ClientTasks(e.Ctx, c.ID, true)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -95,18 +88,14 @@ func (e *assistEnv) tasks(c *crm.Client) []*crm.Task {
 
 func (e *assistEnv) client(c *crm.Client) *crm.Client {
 	e.t.Helper()
-	got, err := e.st.Client(context.Background(), c.ID)
+	got, err := e.st.Client(e.Ctx, c.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return got
 }
 
-// buttons returns every button of the recorded replies.
-func buttons(rec *bot.Recorder) []bot.Button { return chattest.Buttons(rec) }
-
-// fakeOpenAI is the shared fake model (internal/fakes) with the
-// handlers' way to reach it.
+// fakeOpenAI is the shared fake model (internal/fakes).
 type fakeOpenAI struct{ *fakes.OpenAI }
 
 func newFakeOpenAI(t *testing.T, answers ...http.HandlerFunc) *fakeOpenAI {
@@ -136,3 +125,6 @@ var (
 
 // hasButton reports whether any reply offers a button that sends data.
 func hasButton(rec *bot.Recorder, data string) bool { return chattest.HasButton(rec, data) }
+
+// buttons returns every button of the recorded replies.
+func buttons(rec *bot.Recorder) []bot.Button { return chattest.Buttons(rec) }

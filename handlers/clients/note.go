@@ -1,10 +1,11 @@
-package handlers
+package clients
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,13 +27,13 @@ import (
 // action runs as the command it stands for (/log, /remind, /claim, /deal
 // move), through the router, with that command's own checks.
 
-// noteOps are what "/note WORD N-5" does, the words "words.note.OP"; the
+// NoteOps are what "/note WORD N-5" does, the words "words.note.OP"; the
 // buttons send the English ones.
-var noteOps = []string{"ok", "edit", "cancel", "pick"}
+var NoteOps = []string{"ok", "edit", "cancel", "pick"}
 
 // noteCmd reads a note ("/note TEXT") or serves a proposal's buttons
 // ("/note ok|edit|cancel N-5", "/note pick N-5 #12").
-func (s *Service) noteCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) noteCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) >= 2 && len(args) <= 3 {
 		if op, ok := s.lex.noteOps[strings.ToLower(args[0])]; ok {
@@ -58,7 +59,7 @@ func (s *Service) noteCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 
 // readNote proposes actions for a note: with the model when one is
 // configured, else (or when it fails) with the rules.
-func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, text string) error {
+func (s *service) readNote(ctx context.Context, w bot.ReplyWriter, r *core.Request, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
@@ -80,7 +81,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 		switch {
 		case err != nil:
 			p.Fallback = llm.Reason(err)
-			s.log.Warn("note: the language model failed, the rules read it", "reason", p.Fallback, "err", err)
+			s.kit.Log.Warn("note: the language model failed, the rules read it", "reason", p.Fallback, "err", err)
 		case len(actions) > 0:
 			p.Source, p.Actions = "llm", actions
 		}
@@ -90,7 +91,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 		switch top := topMatches(matches); {
 		case len(top) == 0:
 			msg := r.T("note.no_client")
-			if note := core.FallbackNote(r.Request, p.Fallback); note != "" {
+			if note := core.FallbackNote(r, p.Fallback); note != "" {
 				msg = "⚠ " + note + "\n" + msg
 			}
 			return w.Reply(ctx, bot.Reply{Text: msg})
@@ -110,7 +111,7 @@ func (s *Service) readNote(ctx context.Context, w bot.ReplyWriter, r *request, t
 
 // ownProposal loads a proposal of the sender's; anyone else's is "not
 // found".
-func (s *Service) ownProposal(ctx context.Context, r *request, id uint64) (*crm.Proposal, error) {
+func (s *service) ownProposal(ctx context.Context, r *core.Request, id uint64) (*crm.Proposal, error) {
 	p, err := s.store.Proposal(ctx, id)
 	if err != nil {
 		if crm.IsNotFound(err) {
@@ -126,10 +127,10 @@ func (s *Service) ownProposal(ctx context.Context, r *request, id uint64) (*crm.
 
 // showProposal lists the proposed actions with Confirm / Edit / Cancel, or
 // asks which client the note is about.
-func (s *Service) showProposal(ctx context.Context, w bot.ReplyWriter, r *request, p *crm.Proposal) error {
+func (s *service) showProposal(ctx context.Context, w bot.ReplyWriter, r *core.Request, p *crm.Proposal) error {
 	ref := core.IDRef("N", p.ID)
 	var lines []string
-	if note := core.FallbackNote(r.Request, p.Fallback); note != "" {
+	if note := core.FallbackNote(r, p.Fallback); note != "" {
 		lines = append(lines, "⚠ "+note)
 	}
 	if len(p.Actions) == 0 {
@@ -165,7 +166,7 @@ func (s *Service) showProposal(ctx context.Context, w bot.ReplyWriter, r *reques
 var errProposalClosed = errors.New("proposal no longer pending")
 
 // closeProposal moves a pending proposal to status, once.
-func (s *Service) closeProposal(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, status string) (*crm.Proposal, bool, error) {
+func (s *service) closeProposal(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, status string) (*crm.Proposal, bool, error) {
 	var was string
 	p, err := s.store.UpdateProposal(ctx, id, func(x *crm.Proposal) error {
 		if x.Status != crm.ProposalPending {
@@ -185,7 +186,7 @@ func (s *Service) closeProposal(ctx context.Context, w bot.ReplyWriter, r *reque
 }
 
 // noteConfirm carries out the proposed actions, each as its command.
-func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	p, err := s.ownProposal(ctx, r, id)
 	if err != nil {
 		return err
@@ -205,13 +206,13 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 			// Checked again: the deal may have moved to another client
 			// since the proposal, or the person's rights may have ended.
 			if _, err := s.actionDeal(ctx, r, a); err != nil {
-				if err := w.Reply(ctx, bot.Reply{Text: core.ErrorText(s.log, r.Request, err)}); err != nil {
+				if err := w.Reply(ctx, bot.Reply{Text: core.ErrorText(s.kit.Log, r, err)}); err != nil {
 					return err
 				}
 				continue
 			}
 		}
-		if err := s.dispatch(ctx, w, r, s.lex.actionCommand(a)); err != nil {
+		if err := s.kit.Run(ctx, w, r, s.lex.actionCommand(a)); err != nil {
 			return err
 		}
 	}
@@ -220,7 +221,7 @@ func (s *Service) noteConfirm(ctx context.Context, w bot.ReplyWriter, r *request
 
 // noteEdit shows the commands the actions stand for, to copy, change and
 // send; the proposal stays open.
-func (s *Service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	p, err := s.ownProposal(ctx, r, id)
 	if err != nil {
 		return err
@@ -243,7 +244,7 @@ func (s *Service) noteEdit(ctx context.Context, w bot.ReplyWriter, r *request, i
 }
 
 // noteCancel drops the proposal; nothing was written.
-func (s *Service) noteCancel(ctx context.Context, w bot.ReplyWriter, r *request, id uint64) error {
+func (s *service) noteCancel(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
 	if _, err := s.ownProposal(ctx, r, id); err != nil {
 		return err
 	}
@@ -256,7 +257,7 @@ func (s *Service) noteCancel(ctx context.Context, w bot.ReplyWriter, r *request,
 
 // notePick answers "which client?": the rules read the note again for the
 // chosen client.
-func (s *Service) notePick(ctx context.Context, w bot.ReplyWriter, r *request, id uint64, clientArg string) error {
+func (s *service) notePick(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, clientArg string) error {
 	p, err := s.ownProposal(ctx, r, id)
 	if err != nil {
 		return err
@@ -268,7 +269,7 @@ func (s *Service) notePick(ctx context.Context, w bot.ReplyWriter, r *request, i
 	if !ok || !containsID(p.Candidates, cid) {
 		return crm.Errorf(crm.EINVALID, "note.usage")
 	}
-	c, err := r.Client(ctx, "#"+itoa(cid))
+	c, err := r.Client(ctx, "#"+strconv.FormatUint(cid, 10))
 	if err != nil {
 		return err
 	}
@@ -300,11 +301,11 @@ func containsID(ids []uint64, id uint64) bool {
 // actionDeal returns the deal a deal-move action names when it is a deal
 // of the action's client that the sender may change; any other deal is
 // refused as not found, so a proposal cannot reach another client's deal.
-func (s *Service) actionDeal(ctx context.Context, r *request, a crm.Action) (*crm.Deal, error) {
-	if s.findDeal == nil {
+func (s *service) actionDeal(ctx context.Context, r *core.Request, a crm.Action) (*crm.Deal, error) {
+	if s.kit.FindDeal == nil {
 		return nil, crm.Errorf(crm.ENOTFOUND, "deal.not_found", "id", a.Deal)
 	}
-	d, err := s.findDeal(ctx, r.Request, a.Deal)
+	d, err := s.kit.FindDeal(ctx, r, a.Deal)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +316,7 @@ func (s *Service) actionDeal(ctx context.Context, r *request, a crm.Action) (*cr
 }
 
 // actionSummary says in the sender's language what an action will do.
-func actionSummary(r *request, a crm.Action) string {
+func actionSummary(r *core.Request, a crm.Action) string {
 	text := core.Truncate(a.Text, 300)
 	switch a.Kind {
 	case crm.ActionLog:
@@ -344,7 +345,7 @@ func actionSummary(r *request, a crm.Action) string {
 // made inert first (cmdText), so it cannot add a next step, a channel tag
 // or a key=value to the command.
 func (lx *lexicon) actionCommand(a crm.Action) string {
-	client := "#" + itoa(a.ClientID)
+	client := "#" + strconv.FormatUint(a.ClientID, 10)
 	switch a.Kind {
 	case crm.ActionLog:
 		line := "/log " + client + ": " + lx.cmdText(a.Text)
@@ -369,32 +370,14 @@ func (lx *lexicon) actionCommand(a crm.Action) string {
 	return ""
 }
 
-// cmdText makes free text safe inside a command line: one line, no
-// "next:" marker, no #channel tag, no key=value word, no ASCII quotes that
-// would group the words after them.
-func (lx *lexicon) cmdText(s string) string {
-	s = strings.ReplaceAll(s, `"`, "”")
-	s = strings.ReplaceAll(s, "=", " = ")
-	s = lx.nextRE.ReplaceAllString(s, "$1 -")
-	words := strings.Fields(s)
-	for i, w := range words {
-		if strings.HasPrefix(w, "#") && len(w) > 1 {
-			if _, ok := lx.channels[strings.ToLower(strings.TrimRight(w[1:], ".,;!"))]; ok {
-				words[i] = w[1:]
-			}
-		}
-	}
-	return strings.Join(words, " ")
-}
-
 // actionKinds are the kinds of action that can be carried out: a claim or
 // a deal move only when those commands exist.
-func (s *Service) actionKinds() []string {
+func (s *service) actionKinds() []string {
 	kinds := []string{crm.ActionLog, crm.ActionNext}
-	if _, ok := s.router.Lookup("claim"); ok {
+	if s.kit.HasCommand("claim") {
 		kinds = append(kinds, crm.ActionClaim)
 	}
-	if _, ok := s.router.Lookup("deal"); ok {
+	if s.kit.HasCommand("deal") {
 		kinds = append(kinds, crm.ActionDealMove)
 	}
 	return kinds
@@ -516,7 +499,7 @@ func noteCandidates(ms []clientMatch, all []*crm.Client) []*crm.Client {
 // conversation's text; the first date after today is the next step's due
 // date, and the clause around it the step; a word such as "met" or
 // "called" gives the channel.
-func (s *Service) ruleAction(r *request, c *crm.Client, text string) crm.Action {
+func (s *service) ruleAction(r *core.Request, c *crm.Client, text string) crm.Action {
 	a := crm.Action{Kind: crm.ActionLog, ClientID: c.ID, Client: c.Name, Text: core.OneLine(text)}
 	rest := text
 	if due, start, end, ok := findDate(text, r.Now, r.TZ); ok {
@@ -703,7 +686,7 @@ var dealRef = regexp.MustCompile(`^D-[0-9]{1,12}$`)
 
 // modelNote asks the model for proposed actions and keeps only those that
 // hold up: a listed client, a known kind, a real date, a known stage.
-func (s *Service) modelNote(ctx context.Context, r *request, text string, cands []*crm.Client) ([]crm.Action, error) {
+func (s *service) modelNote(ctx context.Context, r *core.Request, text string, cands []*crm.Client) ([]crm.Action, error) {
 	a := s.kit.Assistant
 	kinds := s.actionKinds()
 	data := prompts.Note{Person: r.Me.Name, Today: r.Today(), Note: text, Kinds: kinds}
@@ -759,7 +742,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 	}
 	var out []crm.Action
 	for _, x := range args.Actions {
-		if !contains(kinds, x.Kind) {
+		if !slices.Contains(kinds, x.Kind) {
 			continue
 		}
 		c := byRef[strings.TrimSpace(x.Client)]
@@ -780,7 +763,7 @@ func (s *Service) modelNote(ctx context.Context, r *request, text string, cands 
 			if act.Text == "" {
 				continue
 			}
-			if contains(crm.Channels, x.Channel) {
+			if slices.Contains(crm.Channels, x.Channel) {
 				act.Channels = []string{x.Channel}
 			}
 			if step := core.Truncate(core.OneLine(x.NextStep), 500); step != "" {
@@ -856,4 +839,39 @@ func mergeNextIntoLog(acts []crm.Action) []crm.Action {
 		}
 	}
 	return out
+}
+
+// visibleClients returns every client the sender may see in their default
+// scope (their own, their team's, or all for a head).
+func (s *service) visibleClients(ctx context.Context, r *core.Request) ([]*crm.Client, error) {
+	owners, err := r.VisibleOwners(r.DefaultScope())
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ClientsByOwner(ctx, owners)
+}
+
+// extraFacts runs the facts sections every family added (claims,
+// deals…) for c.
+func (s *service) extraFacts(ctx context.Context, r *core.Request, c *crm.Client, f *crm.Facts) error {
+	for _, sec := range s.hooks.Facts {
+		if err := sec(ctx, r, c, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// privateNote reads text that is no command, sent in a direct chat, as a
+// note about a client. People who may not log conversations get the usual
+// hint about commands.
+func (s *service) privateNote(ctx context.Context, w bot.ReplyWriter, m *bot.Message) error {
+	r, err := core.NewRequest(ctx, s.store, s.kit.Catalog, m, s.kit.Clock.Now(), s.kit.TZ)
+	if err != nil {
+		return err
+	}
+	if !r.HasRole(crm.RoleManager) {
+		return w.Reply(ctx, bot.Reply{Text: r.T("error.not_a_command")})
+	}
+	return s.readNote(ctx, w, r, m.Text)
 }

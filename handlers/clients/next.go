@@ -1,4 +1,4 @@
-package handlers
+package clients
 
 import (
 	"context"
@@ -16,22 +16,20 @@ import (
 // registerNext adds /next and the recommended step on the client card to
 // the planning family's help page, after the family's own commands and
 // card sections (handlers/planning): its advice weighs the planning
-// records and is phrased by the language model, which is the service's.
-func (s *Service) registerNext() {
-	defer s.inFamily("planning")()
-	s.add(&spec{name: "next", minRole: crm.RoleManager, run: s.nextCmd})
-	registry{s}.AddCardSection(func(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
-		return s.nextCardSection(ctx, &request{Request: r, svc: s}, c)
-	})
+// records and is phrased by the language model.
+func (s *service) registerNext(reg core.Registry) {
+	defer reg.Family("planning")()
+	reg.Add(&core.Spec{Name: "next", MinRole: crm.RoleManager, Run: s.nextCmd})
+	reg.AddCardSection(s.nextCardSection)
 }
 
 // nextFacts gathers what the recommendation rules look at for one client;
 // peers adds what peers of its segment buy (a scan of every client's
 // audience row and deal facts, so it is left out where only the first
 // advice matters and another rule already fires).
-func (s *Service) nextFacts(ctx context.Context, r *request, c *crm.Client) (crm.NextFacts, error) {
-	ps := s.planningStore()
-	f := crm.NextFacts{Client: c, StaleTouch: s.cfg.StaleTouch, StuckAfter: s.stuckAfter(), Loc: r.TZ}
+func (s *service) nextFacts(ctx context.Context, r *core.Request, c *crm.Client) (crm.NextFacts, error) {
+	ps := s.store
+	f := crm.NextFacts{Client: c, StaleTouch: s.cfg.Stale.Touch, StuckAfter: s.kit.StuckAfter, Loc: r.TZ}
 	var err error
 	if f.Plan, err = ps.ContactPlan(ctx, c.ID); err != nil {
 		return f, err
@@ -63,7 +61,7 @@ const peerWindow = 2
 // bought first. It reads the store's maintained "products won per
 // segment", so it costs the segment's won deals the sender sees, however
 // many clients and deals the company has.
-func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f *crm.NextFacts) error {
+func (s *service) peerProducts(ctx context.Context, r *core.Request, c *crm.Client, f *crm.NextFacts) error {
 	if crm.NormalizeName(c.Segment) == "" {
 		return nil
 	}
@@ -82,7 +80,7 @@ func (s *Service) peerProducts(ctx context.Context, r *request, c *crm.Client, f
 // recommend returns the advice for a client; with all, every rule is
 // applied (peers' products too), otherwise the peers are only looked at
 // when nothing else calls for action.
-func (s *Service) recommend(ctx context.Context, r *request, c *crm.Client, all bool) ([]crm.Advice, error) {
+func (s *service) recommend(ctx context.Context, r *core.Request, c *crm.Client, all bool) ([]crm.Advice, error) {
 	f, err := s.nextFacts(ctx, r, c)
 	if err != nil {
 		return nil, err
@@ -99,7 +97,7 @@ func (s *Service) recommend(ctx context.Context, r *request, c *crm.Client, all 
 }
 
 // adviceText writes one advice as the step and its reason.
-func adviceText(r *request, a crm.Advice) (step, reason string) {
+func adviceText(r *core.Request, a crm.Advice) (step, reason string) {
 	arg := func(k string) any { return a.Args[k] }
 	overdue, _ := a.Args["overdue"].(bool)
 	switch a.Kind {
@@ -157,7 +155,7 @@ func adviceText(r *request, a crm.Advice) (step, reason string) {
 
 // nextCmd: "/next NAME" — the recommended next step, with its reason, and
 // the other steps the rules found.
-func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	if strings.TrimSpace(r.Command.Rest) == "" {
 		return crm.Errorf(crm.EINVALID, "next.usage")
 	}
@@ -200,7 +198,7 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 		return nil
 	}
 	// The rules' answer is out at once; the model's phrasing follows.
-	f, err := s.clientFacts(ctx, r, c)
+	f, err := s.kit.Facts(ctx, r, c)
 	if err != nil {
 		return err
 	}
@@ -210,8 +208,8 @@ func (s *Service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *request) er
 	}
 	if err != nil {
 		reason := llm.Reason(err)
-		s.log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
-		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r.Request, reason)})
+		s.kit.Log.Warn("next: the language model failed; the rules' answer stands", "client", c.ID, "reason", reason, "err", err)
+		return w.Reply(ctx, bot.Reply{Text: "⚠ " + core.FallbackNote(r, reason)})
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("next.phrased_title"), Text: phrased})
 }
@@ -221,7 +219,7 @@ const maxNextAdviceRunes = 1200
 
 // phraseNext asks the model how to go about the steps the rules found. The
 // facts and the order are the rules'; the model only phrases them.
-func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advice []crm.Advice) (string, error) {
+func (s *service) phraseNext(ctx context.Context, r *core.Request, f *crm.Facts, advice []crm.Advice) (string, error) {
 	data := prompts.Next{Facts: f}
 	for i, ad := range advice {
 		if i == 4 {
@@ -234,7 +232,7 @@ func (s *Service) phraseNext(ctx context.Context, r *request, f *crm.Facts, advi
 }
 
 // nextCardSection adds the recommended step to the client card.
-func (s *Service) nextCardSection(ctx context.Context, r *request, c *crm.Client) ([]bot.Field, error) {
+func (s *service) nextCardSection(ctx context.Context, r *core.Request, c *crm.Client) ([]bot.Field, error) {
 	advice, err := s.recommend(ctx, r, c, false)
 	if err != nil {
 		return nil, err
