@@ -154,8 +154,7 @@ var _ core.Files = Capture{}
 func Register(reg core.Registry, st Store, t Transcriber) Capture {
 	s := &service{kit: reg.Kit(), store: st, transcriber: t}
 	defer reg.Family("capture")()
-	reg.Add(&core.Spec{Name: "attachment", MinRole: crm.RoleManager, Run: s.attachmentCmd})
-	reg.Add(&core.Spec{Name: "capture", MinRole: crm.RoleManager, Run: s.captureCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "attachment", Run: s.attachmentCmd}, &core.Spec{Name: "capture", Run: s.captureCmd})
 	reg.AddCardSection(s.attachmentCardSection)
 	reg.AddCardButtons(s.attachmentCardButtons)
 	reg.AddClientRecords("attachments", s.exportAttachments)

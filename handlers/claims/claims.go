@@ -112,13 +112,9 @@ type service struct {
 // card, in drafts' facts, in digests, in exports and in calendar feeds,
 // and the escalation of breached claims, to the service behind reg.
 func Register(reg core.Registry, st Store) {
-	s := &service{kit: reg.Kit(), store: st}
-	var missing []string
-	s.words, missing = newWords(s.kit.Catalog)
-	core.FailMissing(reg, "claims", missing)
+	s := &service{kit: reg.Kit(), store: st, words: core.LoadWords(reg, "claims", newWords)}
 	defer reg.Family("claims")()
-	reg.Add(&core.Spec{Name: "claim", MinRole: crm.RoleManager, Run: s.claimCmd})
-	reg.Add(&core.Spec{Name: "claims", MinRole: crm.RoleManager, Run: s.claimsCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "claim", Run: s.claimCmd}, &core.Spec{Name: "claims", Run: s.claimsCmd})
 	reg.AddAgenda(s.claimAgenda)
 	reg.AddCardSection(s.claimCardSection)
 	reg.AddJob(core.Job{Name: "claims.escalate", Run: s.escalateClaims})
@@ -151,22 +147,18 @@ type words struct {
 
 // newWords reads the tables from cat; missing are the entries some
 // language lacks.
-func newWords(cat *i18n.Catalog) (w *words, missing []string) {
-	vocab := func(group string, options ...string) map[string]string {
-		m, miss := core.Vocab(cat, group, options...)
-		missing = append(missing, miss...)
-		return m
-	}
+func newWords(cat *i18n.Catalog) (*words, []string) {
+	v := &core.Vocabs{Cat: cat}
 	var steps []string
 	for _, st := range claimSteps {
 		steps = append(steps, string(st))
 	}
-	w = &words{steps: map[string]crm.ClaimStepKind{}, keys: vocab("claim.key", claimKeys...),
-		status: vocab("claims.status", "open", "overdue", "closed", "all"), scope: vocab("claims.scope", "mine", "team")}
-	for f, st := range vocab("claim.step", steps...) {
+	w := &words{steps: map[string]crm.ClaimStepKind{}, keys: v.Table("claim.key", claimKeys...),
+		status: v.Table("claims.status", "open", "overdue", "closed", "all"), scope: v.Table("claims.scope", "mine", "team")}
+	for f, st := range v.Table("claim.step", steps...) {
 		w.steps[f] = crm.ClaimStepKind(st)
 	}
-	return w, missing
+	return w, v.Missing
 }
 
 // takeClaimKV removes key=value words with the wanted canonical keys from

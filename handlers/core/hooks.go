@@ -229,6 +229,26 @@ func FailMissing(reg Registry, family string, missing []string) {
 	}
 }
 
+// LoadWords returns the tables read builds from reg's catalog (a family's
+// newWords), and makes New fail (FailMissing) once for each entry read
+// found lacking in some language.
+func LoadWords[W any](reg Registry, family string, read func(*i18n.Catalog) (W, []string)) W {
+	w, missing := read(reg.Kit().Catalog)
+	FailMissing(reg, family, missing)
+	return w
+}
+
+// AddCommands registers the commands of specs in their order, each for
+// role and up unless it names its own MinRole.
+func AddCommands(reg Registry, role crm.Role, specs ...*Spec) {
+	for _, sp := range specs {
+		if sp.MinRole == "" {
+			sp.MinRole = role
+		}
+		reg.Add(sp)
+	}
+}
+
 // Stale is when a client is stale: no conversation for Touch, or no edit
 // or confirmation for Review (the service's Config.StaleTouch and
 // StaleReview), for the families that count stale clients.

@@ -97,3 +97,15 @@ func PageOf[T any](r *Request, list []T, p Page) ([]T, string) {
 	}
 	return list[p.Offset:end], more
 }
+
+// Range returns the indexes [from, to) of the n items of a list that p
+// shows (none when p starts past the end), and the line that says how
+// many follow ("" when none): for a list whose lines are built item by
+// item.
+func (r *Request) Range(p Page, n int) (from, to int, more string) {
+	from, to = min(p.Offset, n), min(p.End(), n)
+	if p.End() < n {
+		more = r.T("list.more", "count", n-p.End())
+	}
+	return from, to, more
+}

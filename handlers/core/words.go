@@ -79,6 +79,36 @@ func Vocab(cat *i18n.Catalog, group string, options ...string) (m map[string]str
 	return m, missing
 }
 
+// Vocabs reads a family's vocabulary tables from one catalog, keeping
+// the entries some language lacks: what a family's newWords builds its
+// tables with.
+type Vocabs struct {
+	Cat *i18n.Catalog
+	// Missing are the entries some language lacks, in the order read.
+	Missing []string
+}
+
+// Table returns Vocab's table of the options of group, keeping what
+// some language lacks in v.Missing.
+func (v *Vocabs) Table(group string, options ...string) map[string]string {
+	m, missing := Vocab(v.Cat, group, options...)
+	v.Missing = append(v.Missing, missing...)
+	return m
+}
+
+// Forms returns every language's forms of the vocabulary entry
+// "words."+key, keeping it in v.Missing when some language lacks it.
+func (v *Vocabs) Forms(key string) []string {
+	full := i18n.WordsPrefix + key
+	for _, lang := range i18n.Languages {
+		if len(v.Cat.WordsIn(lang, full)) == 0 {
+			v.Missing = append(v.Missing, full)
+			break
+		}
+	}
+	return v.Cat.Words(full)
+}
+
 // KeyWord reads w as key=value with a plain key (letters, digits, "_"
 // and "-"); ok is false for any other word. The key is as typed: a
 // family looks it up in its own table (Vocab), or reads it with

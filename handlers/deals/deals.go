@@ -120,15 +120,10 @@ type service struct {
 // digests and its daily snapshot, the deals' exports, and the way other
 // families resolve a deal reference, to the service behind reg.
 func Register(reg core.Registry, st Store) {
-	s := &service{kit: reg.Kit(), store: st}
-	var missing []string
-	s.words, missing = newWords(s.kit.Catalog)
-	core.FailMissing(reg, "deals", missing)
+	s := &service{kit: reg.Kit(), store: st, words: core.LoadWords(reg, "deals", newWords)}
 	defer reg.Family("sales")()
-	reg.Add(&core.Spec{Name: "deal", MinRole: crm.RoleManager, Run: s.dealCmd})
-	reg.Add(&core.Spec{Name: "deals", MinRole: crm.RoleManager, Run: s.dealsCmd})
-	reg.Add(&core.Spec{Name: "pipeline", MinRole: crm.RoleManager, Run: s.pipelineCmd})
-	reg.Add(&core.Spec{Name: "forecast", MinRole: crm.RoleManager, Run: s.forecastCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "deal", Run: s.dealCmd}, &core.Spec{Name: "deals", Run: s.dealsCmd},
+		&core.Spec{Name: "pipeline", Run: s.pipelineCmd}, &core.Spec{Name: "forecast", Run: s.forecastCmd})
 	reg.AddCardSection(s.dealCardSection)
 	reg.AddAgenda(s.dealAgenda)
 	reg.AddFacts(s.dealFacts)
@@ -156,16 +151,13 @@ type words struct {
 
 // newWords reads the tables from cat; missing are the entries some
 // language lacks.
-func newWords(cat *i18n.Catalog) (w *words, missing []string) {
+func newWords(cat *i18n.Catalog) (*words, []string) {
 	stages := make([]string, len(crm.Stages))
 	for i, st := range crm.Stages {
 		stages[i] = string(st)
 	}
-	w = &words{}
-	var miss []string
-	w.keys, missing = core.Vocab(cat, "deal.key", dealKeys...)
-	w.stages, miss = core.Vocab(cat, "deal.stage", stages...)
-	return w, append(missing, miss...)
+	v := &core.Vocabs{Cat: cat}
+	return &words{keys: v.Table("deal.key", dealKeys...), stages: v.Table("deal.stage", stages...)}, v.Missing
 }
 
 // stage reads a stage typed in any language ("оферта", "Proposal").
@@ -1003,19 +995,18 @@ func (s *service) dealsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 		}
 	}
 	pg := r.Page(maxList)
-	for i, d := range append(append([]*crm.Deal{}, open...), closed...) {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(ds)-pg.End()))
-			break
-		}
+	shown := append(append([]*crm.Deal{}, open...), closed...)
+	from, to, more := r.Range(pg, len(shown))
+	for i := from; i < to; i++ {
+		d := shown[i]
 		line := "• " + dealLine(r, d, "")
 		if showOwner {
 			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	if wonN > 0 {
 		lines = append(lines, r.T("deals.won_total", "n", wonN, "sum", s.sums(r, won)))

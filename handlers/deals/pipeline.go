@@ -327,14 +327,9 @@ func (s *service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *core
 	names := s.dealClientNames(ctx, list)
 	const maxList = 20
 	pg := r.Page(maxList)
-	for i, d := range list {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(list))
+	for i := from; i < to; i++ {
+		d := list[i]
 		line := "• " + dealLine(r, d, names[d.ClientID])
 		if d.LossReason != "" {
 			line += " · " + core.Truncate(d.LossReason, 60)
@@ -343,6 +338,9 @@ func (s *service) pipelineClosed(ctx context.Context, w bot.ReplyWriter, r *core
 			line += " (" + r.PersonName(d.OwnerID) + ")"
 		}
 		lines = append(lines, line)
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("pipeline.title_stage", "scope", sc.label, "stage", stageName(r, st)), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(list)), Edit: r.Paged()})
 }
@@ -376,14 +374,9 @@ func (s *service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *core.
 	const maxList = 20
 	var buttons [][]bot.Button
 	pg := r.Page(maxList)
-	for i, d := range list {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(list))
+	for i := from; i < to; i++ {
+		d := list[i]
 		line := "• " + d.Ref() + " " + names[d.ClientID] + " — " + d.Title + " · " + fmtMoney(r, d.Amount, d.Currency) + " · " +
 			r.T("pipeline.stuck_in", "stage", stageName(r, d.Stage), "count", daysBetween(r, d.StageSince(), r.Now))
 		if !d.ExpectedClose.IsZero() && d.ExpectedClose.Before(today) {
@@ -396,6 +389,9 @@ func (s *service) pipelineStuck(ctx context.Context, w bot.ReplyWriter, r *core.
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: d.Ref() + " · " + core.Truncate(d.Title, 30), Data: "/deal " + d.Ref()}})
 		}
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	return w.Reply(ctx, bot.Reply{Title: title, Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(list))...), Edit: r.Paged()})
 }

@@ -149,17 +149,11 @@ type service struct {
 // to date once the request is answered; the service puts it in its chain
 // inside the sender's identification.
 func Register(reg core.Registry, st Store, staleTouch time.Duration) bot.Middleware {
-	s := &service{kit: reg.Kit(), store: st, staleTouch: staleTouch}
-	var missing []string
-	s.words, missing = newWords(s.kit.Catalog)
-	core.FailMissing(reg, "health", missing)
+	s := &service{kit: reg.Kit(), store: st, staleTouch: staleTouch, words: core.LoadWords(reg, "health", newWords)}
 	defer reg.Family("health")()
-	reg.Add(&core.Spec{Name: "health", MinRole: crm.RoleManager, Run: s.healthCmd})
-	reg.Add(&core.Spec{Name: "renewal", MinRole: crm.RoleManager, Run: s.renewalCmd})
-	reg.Add(&core.Spec{Name: "renewals", MinRole: crm.RoleManager, Run: s.renewalsCmd})
-	reg.Add(&core.Spec{Name: "csat", MinRole: crm.RoleManager, Run: s.csatCmd})
-	reg.Add(&core.Spec{Name: "nps", MinRole: crm.RoleManager, Run: s.npsCmd})
-	reg.Add(&core.Spec{Name: "qbr", MinRole: crm.RoleManager, Run: s.qbrCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "health", Run: s.healthCmd},
+		&core.Spec{Name: "renewal", Run: s.renewalCmd}, &core.Spec{Name: "renewals", Run: s.renewalsCmd},
+		&core.Spec{Name: "csat", Run: s.csatCmd}, &core.Spec{Name: "nps", Run: s.npsCmd}, &core.Spec{Name: "qbr", Run: s.qbrCmd})
 	reg.AddAgenda(s.renewalAgenda)
 	reg.AddCardSection(s.healthCardSection)
 	reg.AddJob(core.Job{Name: "health.refresh", Run: s.healthJob, Upkeep: true})
@@ -189,14 +183,10 @@ type words struct {
 
 // newWords reads the tables from cat; missing are the entries some
 // language lacks.
-func newWords(cat *i18n.Catalog) (w *words, missing []string) {
-	vocab := func(group string, options ...string) map[string]string {
-		m, miss := core.Vocab(cat, group, options...)
-		missing = append(missing, miss...)
-		return m
-	}
-	return &words{healthKeys: vocab("health.key", SettingsKeys...), onOff: vocab("health.switch", "on", "off"),
-		renewalKeys: vocab("renewal.key", RenewalKeys...)}, missing
+func newWords(cat *i18n.Catalog) (*words, []string) {
+	v := &core.Vocabs{Cat: cat}
+	return &words{healthKeys: v.Table("health.key", SettingsKeys...), onOff: v.Table("health.switch", "on", "off"),
+		renewalKeys: v.Table("renewal.key", RenewalKeys...)}, v.Missing
 }
 
 // refreshTouched brings the health of the clients a request's writes
@@ -701,14 +691,9 @@ func (s *service) healthList(ctx context.Context, w bot.ReplyWriter, r *core.Req
 	}
 	var lines []string
 	pg := r.Page(healthListMax)
-	for i, row := range rows {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(rows)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(rows))
+	for i := from; i < to; i++ {
+		row := rows[i]
 		line := bandMark(row.Band) + " " + strconv.Itoa(row.Score) + " " + bandWord(r, row.Band) + " · " + row.Name
 		if row.Main.Name != "" {
 			line += " — " + effectText(row.Main.Effect) + ": " + healthFactorText(r, row.Main)
@@ -717,6 +702,9 @@ func (s *service) healthList(ctx context.Context, w bot.ReplyWriter, r *core.Req
 			line += " (" + r.PersonName(row.OwnerID) + ")"
 		}
 		lines = append(lines, line)
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("health.list_title", "count", len(rows), "critical", critical), Text: strings.Join(lines, "\n"), Buttons: r.PageButtons(pg, len(rows)), Edit: r.Paged()})
 }

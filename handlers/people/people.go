@@ -97,19 +97,13 @@ type service struct {
 // CODE" from a new account, to the service behind reg; invitation codes
 // work for inviteTTL.
 func Register(reg core.Registry, st Store, inviteTTL time.Duration) {
-	s := &service{kit: reg.Kit(), store: st, inviteTTL: inviteTTL}
-	var missing []string
-	s.roles, missing = roleWords(s.kit.Catalog)
-	core.FailMissing(reg, "people", missing)
+	s := &service{kit: reg.Kit(), store: st, inviteTTL: inviteTTL, roles: core.LoadWords(reg, "people", roleWords)}
 	defer reg.Family("team")()
-	reg.Add(&core.Spec{Name: "team", MinRole: crm.RoleManager, Run: s.teamCmd})
-	reg.Add(&core.Spec{Name: "invite", MinRole: crm.RoleSupervisor, Run: s.inviteCmd})
-	reg.Add(&core.Spec{Name: "appoint", MinRole: crm.RoleHead, Run: s.appointCmd})
-	reg.Add(&core.Spec{Name: "dismiss", MinRole: crm.RoleHead, Run: s.dismissCmd})
-	reg.Add(&core.Spec{Name: "handover", MinRole: crm.RoleSupervisor, Run: s.handoverCmd})
-	reg.Add(&core.Spec{Name: "delegate", MinRole: crm.RoleManager, Run: s.delegateCmd})
-	reg.Add(&core.Spec{Name: "delegations", MinRole: crm.RoleManager, Run: s.delegationsCmd})
-	reg.Add(&core.Spec{Name: "delegation", MinRole: crm.RoleManager, Run: s.delegationCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "team", Run: s.teamCmd},
+		&core.Spec{Name: "invite", MinRole: crm.RoleSupervisor, Run: s.inviteCmd},
+		&core.Spec{Name: "appoint", MinRole: crm.RoleHead, Run: s.appointCmd}, &core.Spec{Name: "dismiss", MinRole: crm.RoleHead, Run: s.dismissCmd},
+		&core.Spec{Name: "handover", MinRole: crm.RoleSupervisor, Run: s.handoverCmd},
+		&core.Spec{Name: "delegate", Run: s.delegateCmd}, &core.Spec{Name: "delegations", Run: s.delegationsCmd}, &core.Spec{Name: "delegation", Run: s.delegationCmd})
 	// /start itself (the greeting) is the service's; with a code from an
 	// identity nobody holds yet it accepts an invitation made here.
 	reg.AddStranger("start", s.startWithCode)

@@ -320,14 +320,9 @@ func (s *service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *core.R
 	var lines []string
 	var buttons [][]bot.Button
 	pg := r.Page(30)
-	for i, c := range all {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(all)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(all))
+	for i := from; i < to; i++ {
+		c := all[i]
 		// The list shows every lead, seen or not: a count from the
 		// indexes, without reading the leads' clients.
 		n, err := s.store.CampaignLeadCount(ctx, c)
@@ -338,6 +333,9 @@ func (s *service) campaignsCmd(ctx context.Context, w bot.ReplyWriter, r *core.R
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: r.T("campaign.button.report_of", "name", core.Truncate(c.Name, 30)), Data: "/campaign " + bot.Quote(c.Name) + " report"}})
 		}
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("campaigns.title", "count", len(all)), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(all))...), Edit: r.Paged()})
 }

@@ -320,14 +320,9 @@ func (s *service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *core
 	var lines []string
 	var buttons [][]bot.Button
 	pg := r.Page(30)
-	for i, in := range list {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(list)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(list))
+	for i := from; i < to; i++ {
+		in := list[i]
 		line := "• " + in.comp.Name + " — " + r.T("competitors.mentions", "count", in.notes)
 		if in.lostRecent > 0 {
 			line += " · " + r.T("competitors.lost", "count", in.lostRecent, "sum", in.lostSum.text(r.Lang, s.kit.Currency))
@@ -336,6 +331,9 @@ func (s *service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *core
 		if i < 5 {
 			buttons = append(buttons, []bot.Button{{Label: in.comp.Name, Data: "/competitor " + bot.Quote(in.comp.Name)}})
 		}
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	return w.Reply(ctx, bot.Reply{Title: r.T("competitors.title", "count", len(list), "months", competitorWindow), Text: strings.Join(lines, "\n"), Buttons: append(buttons, r.PageButtons(pg, len(list))...), Edit: r.Paged()})
 }

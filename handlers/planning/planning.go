@@ -106,27 +106,14 @@ type service struct {
 // the scheduler. staleReview is the service's Config.StaleReview. The
 // caller adds /next to the same help page after it.
 func Register(reg core.Registry, st Store, staleReview time.Duration) {
-	s := &service{kit: reg.Kit(), store: st, staleReview: staleReview}
-	var missing []string
-	s.words, missing = newWords(s.kit.Catalog)
-	core.FailMissing(reg, "planning", missing)
+	s := &service{kit: reg.Kit(), store: st, staleReview: staleReview, words: core.LoadWords(reg, "planning", newWords)}
 	defer reg.Family("planning")()
-	for _, sp := range []*core.Spec{
-		{Name: "segments", Run: s.segmentsCmd},
-		{Name: "plan", Run: s.planCmd},
-		{Name: "meeting", Run: s.meetingCmd},
-		{Name: "campaign", Run: s.campaignCmd},
-		{Name: "campaigns", Run: s.campaignsCmd},
-		{Name: "lead", Run: s.leadCmd},
-		{Name: "reliability", Run: s.reliabilityCmd},
-		{Name: "payment", Run: s.paymentCmd},
-		{Name: "competitor", Run: s.competitorCmd},
-		{Name: "competitors", Run: s.competitorsCmd},
-		{Name: "promise", Run: s.promiseCmd},
-	} {
-		sp.MinRole = crm.RoleManager
-		reg.Add(sp)
-	}
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "segments", Run: s.segmentsCmd}, &core.Spec{Name: "plan", Run: s.planCmd},
+		&core.Spec{Name: "meeting", Run: s.meetingCmd}, &core.Spec{Name: "campaign", Run: s.campaignCmd},
+		&core.Spec{Name: "campaigns", Run: s.campaignsCmd}, &core.Spec{Name: "lead", Run: s.leadCmd},
+		&core.Spec{Name: "reliability", Run: s.reliabilityCmd}, &core.Spec{Name: "payment", Run: s.paymentCmd},
+		&core.Spec{Name: "competitor", Run: s.competitorCmd}, &core.Spec{Name: "competitors", Run: s.competitorsCmd},
+		&core.Spec{Name: "promise", Run: s.promiseCmd})
 	reg.AddAgenda(s.touchAgenda)
 	reg.AddAgenda(s.promiseAgenda)
 	reg.AddAgenda(s.meetingAgenda)

@@ -42,62 +42,47 @@ var (
 // newWords reads the tables from cat; missing are the vocabulary entries
 // some language lacks (Register reports them).
 func newWords(cat *i18n.Catalog) (*words, []string) {
-	var missing []string
-	vocab := func(group string, options ...string) map[string]string {
-		m, miss := core.Vocab(cat, group, options...)
-		missing = append(missing, miss...)
-		return m
-	}
-	forms := func(key string) []string {
-		full := i18n.WordsPrefix + key
-		for _, lang := range i18n.Languages {
-			if len(cat.WordsIn(lang, full)) == 0 {
-				missing = append(missing, full)
-				break
-			}
-		}
-		return cat.Words(full)
-	}
+	v := &core.Vocabs{Cat: cat}
 	var kinds []string
 	for _, k := range crm.PlanNoteKinds {
 		kinds = append(kinds, string(k))
 	}
 	w := &words{
-		channels:       vocab("channel", crm.Channels...),
-		promiseKeys:    vocab("promise.key", promiseKeys...),
-		competitorKeys: vocab("competitor.key", competitorKeys...),
-		campaignKeys:   vocab("campaign.key", campaignKeys...),
-		segmentBy:      vocab("segments.by", segmentBy...),
-		factors:        vocab("reliability.key", crm.ReliabilityFactors...),
-		aspects:        vocab("competitor.aspect", crm.Aspects...),
-		campaignKinds:  vocab("campaign.kind", crm.CampaignKinds...),
+		channels:       v.Table("channel", crm.Channels...),
+		promiseKeys:    v.Table("promise.key", promiseKeys...),
+		competitorKeys: v.Table("competitor.key", competitorKeys...),
+		campaignKeys:   v.Table("campaign.key", campaignKeys...),
+		segmentBy:      v.Table("segments.by", segmentBy...),
+		factors:        v.Table("reliability.key", crm.ReliabilityFactors...),
+		aspects:        v.Table("competitor.aspect", crm.Aspects...),
+		campaignKinds:  v.Table("campaign.kind", crm.CampaignKinds...),
 		planNoteKinds:  map[string]crm.PlanNoteKind{},
 		cadence:        crm.CadenceWords{Named: map[string]crm.Cadence{}, Units: map[string]crm.Cadence{}, Every: map[string]bool{}},
 	}
-	for form, k := range vocab("plan.kind", kinds...) {
+	for form, k := range v.Table("plan.kind", kinds...) {
 		w.planNoteKinds[form] = crm.PlanNoteKind(k)
 	}
 	for name, c := range namedCadences {
-		for _, form := range forms("cadence.named." + name) {
+		for _, form := range v.Forms("cadence.named." + name) {
 			w.cadence.Named[form] = c
 		}
 	}
 	for name, c := range cadenceUnits {
-		for _, form := range forms("cadence.unit." + name) {
+		for _, form := range v.Forms("cadence.unit." + name) {
 			w.cadence.Units[form] = c
 		}
 	}
-	for _, form := range forms("list.cadence_every") {
+	for _, form := range v.Forms("list.cadence_every") {
 		w.cadence.Every[form] = true
 	}
 	var units []string
 	for _, u := range []string{"m", "h"} {
-		for _, form := range forms("meeting.unit." + u) {
+		for _, form := range v.Forms("meeting.unit." + u) {
 			if form != u {
 				units = append(units, form, u)
 			}
 		}
 	}
 	w.leadUnits = strings.NewReplacer(units...)
-	return w, missing
+	return w, v.Missing
 }

@@ -109,10 +109,8 @@ type service struct {
 func Register(reg core.Registry, st Store, stale Stale) {
 	s := &service{kit: reg.Kit(), store: st, stale: stale, done: map[string]map[uint64]string{}}
 	defer reg.Family("me")()
-	reg.Add(&core.Spec{Name: "agenda", MinRole: crm.RoleManager, Run: s.agendaCmd})
-	reg.Add(&core.Spec{Name: "me", MinRole: crm.RoleManager, Run: s.meCmd})
-	reg.Add(&core.Spec{Name: "link", MinRole: crm.RoleManager, Run: s.linkCmd, Stranger: s.linkWithCode})
-	reg.Add(&core.Spec{Name: "unlink", MinRole: crm.RoleManager, Run: s.unlinkCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "agenda", Run: s.agendaCmd}, &core.Spec{Name: "me", Run: s.meCmd},
+		&core.Spec{Name: "link", Run: s.linkCmd, Stranger: s.linkWithCode}, &core.Spec{Name: "unlink", Run: s.unlinkCmd})
 	reg.AddDigestSection("reach", s.reachDigest)
 	reg.AddJob(core.Job{Name: "reminders.ring", Run: s.reminderJob})
 	reg.AddJob(core.Job{Name: "agenda.morning", Run: s.agendaJob})
