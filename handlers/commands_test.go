@@ -76,7 +76,7 @@ func TestNewRefusesBadWords(t *testing.T) {
 		{"an alias two commands claim", "bg/deals.toml", `"words.cmd.deals" = "сделки"`, `"words.cmd.deals" = "сделки, сделка"`, "сделка"},
 		{"a Bulgarian word that is another command's name", "bg/deals.toml", `"words.cmd.forecast" = "прогноза"`, `"words.cmd.forecast" = "прогноза, deals"`, "deals"},
 		{"a command without Bulgarian words", "bg/deals.toml", `"words.cmd.forecast" = "прогноза"`, ``, "/forecast has no bg words"},
-		{"a sub-command word with two meanings", "bg/core.toml", `"words.client.reassign" = "прехвърли"`, `"words.client.reassign" = "прехвърли, нов"`, "нов"},
+		{"a sub-command word with two meanings", "bg/clients.toml", `"words.client.reassign" = "прехвърли"`, `"words.client.reassign" = "прехвърли, нов"`, "нов"},
 		{"a sub-command word missing", "en/data.toml", `"words.client.forget" = "forget"`, ``, "words.client.forget"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,9 +7,11 @@
 // /log, /remind, /claim and /deal move actions that run only on Confirm),
 // tasks and reminders (/remind, /task), the agenda (/today), the
 // recommended next step (/next, on the card too) and the home keyboard.
-// Its words are in i18n/locales/{en,bg}/core.toml (client.*, clients.*,
-// log.*, task.*, today.*, home.*), assistant.toml (note.*) and
-// planning.toml (next.*); its data goes through Store.
+// Its words are in i18n/locales/{en,bg}/clients.toml, with those it shares
+// with other families in core.toml (card lines, fields, channels,
+// buttons), the note reader's in assistant.toml (note.*), /next's in
+// planning.toml (next.*) and the home keyboard's in push.toml (home.*);
+// its data goes through Store.
 //
 // The card, /today and /client show what every family adds to them
 // (core.ClientHooks, read when a command runs); the other families use

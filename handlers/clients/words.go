@@ -10,7 +10,8 @@ import (
 )
 
 // lexicon holds the typed words the family's parsers look words up in,
-// read once from the catalog's vocabulary (i18n/locales/*/core.toml).
+// read once from the catalog's vocabulary (i18n/locales/*/clients.toml,
+// core.toml and assistant.toml).
 type lexicon struct {
 	// channels map #tags to conversation channels ("среща" → meeting).
 	channels map[string]string
