@@ -95,7 +95,12 @@ func (g registry) AddClientRecords(name string, collect core.ClientRecords) {
 func (g registry) Exports() *core.ExportHooks { return &g.s.exports }
 
 // AddCalendar adds entries to the calendar feed.
-func (g registry) AddCalendar(src core.CalendarSource) { g.s.calendar = append(g.s.calendar, src) }
+func (g registry) AddCalendar(src core.CalendarSource) {
+	g.s.calendars.Sources = append(g.s.calendars.Sources, src)
+}
+
+// Calendars returns what the families add to calendar feeds.
+func (g registry) Calendars() *core.CalendarHooks { return &g.s.calendars }
 
 // AddSnapshot adds a daily snapshot that digests compare against.
 func (g registry) AddSnapshot(kind string, take core.SnapshotSource) {

@@ -92,7 +92,6 @@ type Store interface {
 	capture.Store
 	health.Store
 	mail.Store
-	CalendarStore
 }
 
 // Config holds the settings the handlers use.
@@ -189,11 +188,12 @@ type Service struct {
 	// shutdown (its files, middleware, waiting files and visit outcomes).
 	capture capture.Capture
 	// mailer sends e-mail (nil: none is sent); publicURL is the base of
-	// links to the HTTP server.
+	// links to the HTTP server (the mail family's).
 	mailer    Mailer
 	publicURL string
-	// inbox decides the client mail read from the mailbox (LogMail).
-	inbox *mail.Inbox
+	// mail decides the client mail read from the mailbox (LogMail) and
+	// writes the calendar feeds (CalendarFeed).
+	mail mail.Mail
 	// refreshHealth brings the health of the clients a request changed up
 	// to date once it is answered (the health family's middleware).
 	refreshHealth bot.Middleware
@@ -201,8 +201,9 @@ type Service struct {
 	lex *lexicon
 	// kit is what the family packages share of the service (families.go).
 	kit *core.Kit
-	// calendar add entries to calendar feeds (calendar.go), per owner.
-	calendar []core.CalendarSource
+	// calendars add entries to calendar feeds, per owner (the mail
+	// family writes them).
+	calendars core.CalendarHooks
 	// strangers answer commands from identities the bot does not know yet
 	// ("/start CODE", "/link CODE"), in the order registered.
 	strangers []stranger
@@ -303,9 +304,6 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	if s.kit.StuckAfter <= 0 {
 		s.kit.StuckAfter = defaultStuckAfter
 	}
-	if s.mailer != nil {
-		s.kit.SendMail, s.kit.SendMeeting = s.mailer.Send, s.sendMeetingMail
-	}
 	s.router = bot.NewRouter(
 		bot.WithUnknown(s.unknownCommand),
 		bot.WithFallback(bot.HandlerFunc(s.freeText)),
@@ -326,8 +324,8 @@ func New(store Store, cat *i18n.Catalog, opts ...Option) (*Service, error) {
 	s.capture = capture.Register(registry{s}, s.store, s.transcriber)
 	s.kit.Files = s.capture
 	s.refreshHealth = health.Register(registry{s}, s.store, s.cfg.StaleTouch)
-	s.inbox = mail.Register(registry{s}, s.store)
-	s.registerCalendar()
+	// The mail family sends the kit's e-mail (Kit.SendMail, SendMeeting).
+	s.mail = mail.Register(registry{s}, s.store, mail.Config{Mailer: s.mailer, PublicURL: s.publicURL})
 	s.handler = bot.Chain(s.router, s.answers, s.recoverAndReport, s.limitSize, s.identify, s.refreshHealth, s.capture.Middleware)
 	// A name two commands claim (in any letter case) would silently run
 	// only the first, and a form with two meanings only one of them: the
@@ -366,9 +364,31 @@ var _ bot.Handler = (*Service)(nil)
 
 // LogMail decides one message read from the logged mailbox, once by its
 // key: logged on the clients it names, or kept for heads (the mail
-// family's Inbox.LogMail).
+// family's Mail.LogMail).
 func (s *Service) LogMail(ctx context.Context, in *crm.InboundMail) error {
-	return s.inbox.LogMail(ctx, in)
+	return s.mail.LogMail(ctx, in)
+}
+
+// CalendarFeed returns the iCalendar feed of the token tok (the name in
+// the feed URL without ".ics"), what the app serves at
+// /calendar/TOKEN.ics; an unknown or replaced token, or a dismissed
+// owner, is crm.ErrNotFound (the mail family's Mail.CalendarFeed).
+func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) {
+	return s.mail.CalendarFeed(ctx, tok)
+}
+
+// Mailer sends e-mail (the mail family's mail.Mailer).
+type Mailer = mail.Mailer
+
+// WithMailer makes the bot send e-mail: the families send follow-ups
+// through core.Kit.SendMail and meeting invitations through
+// Kit.SendMeeting, both nil without a mailer (the mail family sets them).
+func WithMailer(m Mailer) Option { return func(s *Service) { s.mailer = m } }
+
+// WithPublicURL sets the base URL of links to the HTTP server (calendar
+// feeds).
+func WithPublicURL(u string) Option {
+	return func(s *Service) { s.publicURL = strings.TrimRight(u, "/") }
 }
 
 // Catalog returns the translation catalog.

@@ -136,6 +136,15 @@ type CalendarItem struct {
 // and the entries of the sources added before it.
 type CalendarSource func(ctx context.Context, r *Request, owner uint64, until time.Time) ([]CalendarItem, error)
 
+// CalendarHooks are the calendar sources the families add
+// (Registry.AddCalendar), in the order they registered, which is their
+// order in every feed. The registry appends to them while the service is
+// being made; the mail family reads them (Registry.Calendars) each time it
+// writes a feed, so the families registered after it are in them too.
+type CalendarHooks struct {
+	Sources []CalendarSource
+}
+
 // FeedPast is how far back from now a calendar feed shows entries (the
 // meetings held); until, ahead, is the feed's own.
 const FeedPast = 60 * 24 * time.Hour
@@ -197,8 +206,12 @@ type Registry interface {
 	// vocabulary entry "words.client.NAME" (the clients family
 	// dispatches /client; "/client export" is the data family's).
 	AddClientSub(name string, sub ClientSub)
-	// AddCalendar adds entries to the calendar feed.
+	// AddCalendar adds entries to the calendar feed, after those added
+	// before them.
 	AddCalendar(src CalendarSource)
+	// Calendars returns the calendar sources every family added, and will
+	// add: what the mail family writes feeds from.
+	Calendars() *CalendarHooks
 	// AddSnapshot makes the daily snapshot job store, once a company day
 	// and before that day's digests, the rows take returns under kind;
 	// digest sections read them back with SnapshotOn; a kind added twice
@@ -334,7 +347,8 @@ type Kit struct {
 	// SendMail sends one e-mail through the configured mail server and
 	// returns once the server accepted it (m.MessageID set), or with the
 	// reason it did not. It is nil when no mailer is configured (no
-	// e-mail is sent).
+	// e-mail is sent). The mail family sets it when it registers: read it
+	// when sending, not when registering.
 	SendMail func(ctx context.Context, m *crm.OutgoingMail) error
 	// AdviceText writes a step of /next in the reader's words (the
 	// clients family's), for a family that hands one on (a playbook
@@ -356,7 +370,8 @@ type Kit struct {
 	// client's language, with the person who meets the client as the
 	// organizer; it returns once the mail server accepted the message, or
 	// with the reason it did not. It is nil when the service sends no
-	// e-mail (no mailer is configured).
+	// e-mail (no mailer is configured). The mail family sets it when it
+	// registers, as SendMail.
 	SendMeeting func(ctx context.Context, r *Request, m *crm.Meeting, c *crm.Client, method string) error
 }
 

@@ -10,20 +10,16 @@ import (
 	"accountbot/handlers/core"
 )
 
-// LogMail decides one message read from the logged mailbox: a message
-// whose From, To or Cc holds a client's address is logged as an #email
-// conversation on that client, credited to the person whose address sent
-// or forwarded it (a forwarded message counts as from its original
-// sender); any other is kept for heads (/mail unmatched). Each message is
-// decided once, by its key, whatever reads it and however often.
-func (in *Inbox) LogMail(ctx context.Context, m *crm.InboundMail) error {
+// logMail is Mail.LogMail: the people's addresses first (theirs never
+// name a client), then the clients the message names, each decided once.
+func (s *service) logMail(ctx context.Context, m *crm.InboundMail) error {
 	if m.Key == "" {
 		return nil
 	}
-	if seen, err := in.store.MailSeen(ctx, m.Key); err != nil || seen {
+	if seen, err := s.store.MailSeen(ctx, m.Key); err != nil || seen {
 		return err
 	}
-	people, err := in.store.People(ctx)
+	people, err := s.store.People(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,7 +56,7 @@ func (in *Inbox) LogMail(ctx context.Context, m *crm.InboundMail) error {
 		if a == "" || byEmail[a] != nil {
 			continue
 		}
-		cs, err := in.store.ClientsByEmail(ctx, a)
+		cs, err := s.store.ClientsByEmail(ctx, a)
 		if err != nil {
 			return err
 		}
@@ -71,16 +67,16 @@ func (in *Inbox) LogMail(ctx context.Context, m *crm.InboundMail) error {
 			}
 		}
 	}
-	now := in.kit.Clock.Now()
+	now := s.kit.Clock.Now()
 	if len(clients) == 0 {
 		um := &crm.UnmatchedMail{Key: m.Key, From: m.From, To: append(append([]string(nil), m.To...), m.Cc...),
 			Subject: core.Truncate(core.OneLine(m.Subject), 300), Text: core.Truncate(text, core.MaxTextRunes), Date: mailTime(m.Date, now), At: now}
 		if author != nil {
 			um.AuthorID = author.ID
 		}
-		kept, err := in.store.KeepUnmatchedMail(ctx, um)
+		kept, err := s.store.KeepUnmatchedMail(ctx, um)
 		if kept {
-			in.kit.Log.Info("e-mail names no client: kept for /mail unmatched", "mail", core.IDRef("E", um.ID))
+			s.kit.Log.Info("e-mail names no client: kept for /mail unmatched", "mail", core.IDRef("E", um.ID))
 		}
 		return err
 	}
@@ -96,13 +92,13 @@ func (in *Inbox) LogMail(ctx context.Context, m *crm.InboundMail) error {
 		}
 		conv := &crm.Conversation{ClientID: c.ID, AuthorID: by, Channels: []string{"email"},
 			Text: convText(core.OneLine(m.Subject), text), At: mailTime(m.Date, now)}
-		logged, err := in.store.LogMail(ctx, key, conv)
+		logged, err := s.store.LogMail(ctx, key, conv)
 		if err != nil {
 			return err
 		}
 		if logged {
-			in.kit.Log.Info("e-mail logged", "client", c.ID, "person", by)
-			in.keepFiles(ctx, m, conv, by)
+			s.kit.Log.Info("e-mail logged", "client", c.ID, "person", by)
+			s.keepFiles(ctx, m, conv, by)
 		}
 	}
 	return nil
@@ -178,10 +174,10 @@ func trimQuoted(text string) string {
 // as a file sent in chat with a /log caption is: within the same size
 // limit, listed on the card, erased with the client. The message is
 // logged already: a file that cannot be kept is logged and skipped.
-func (in *Inbox) keepFiles(ctx context.Context, m *crm.InboundMail, conv *crm.Conversation, by uint64) {
+func (s *service) keepFiles(ctx context.Context, m *crm.InboundMail, conv *crm.Conversation, by uint64) {
 	for _, f := range m.Files {
 		if len(f.Data) > core.MaxAttachmentBytes {
-			in.kit.Log.Info("e-mail attachment too large: not kept", "client", conv.ClientID, "size", len(f.Data))
+			s.kit.Log.Info("e-mail attachment too large: not kept", "client", conv.ClientID, "size", len(f.Data))
 			continue
 		}
 		kind := "document"
@@ -194,8 +190,8 @@ func (in *Inbox) keepFiles(ctx context.Context, m *crm.InboundMail, conv *crm.Co
 		}
 		a := &crm.Attachment{ClientID: conv.ClientID, RecordKind: crm.AttachedToConversation, RecordID: conv.ID, Kind: kind,
 			Name: core.Truncate(name, 200), MIME: f.MIME, Size: int64(len(f.Data)), By: by, At: conv.At}
-		if err := in.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.Data); err != nil {
-			in.kit.Log.Warn("e-mail attachment not kept", "client", conv.ClientID, "err", err)
+		if err := s.store.SaveAttachment(crm.WithoutDeliveryKey(ctx), a, f.Data); err != nil {
+			s.kit.Log.Warn("e-mail attachment not kept", "client", conv.ClientID, "err", err)
 		}
 	}
 }

@@ -1,12 +1,17 @@
-// Package mail is the mail family: the client mail the bot reads from a
-// mailbox (Inbox.LogMail: logged once as an #email conversation on the
-// client it names, or kept for heads) and /mail, where heads attach or
-// dismiss the messages that named no client. Its words are in
+// Package mail is the mail and calendar family: e-mail in and out and the
+// private calendar feeds. In: the client mail the bot reads from a mailbox
+// (Mail.LogMail: logged once as an #email conversation on the client it
+// names, or kept for heads) and /mail, where heads attach or dismiss the
+// messages that named no client. Out: the Mailer behind core.Kit.SendMail
+// (the assistant family's follow-ups) and core.Kit.SendMeeting (the
+// planning family's meeting invitations and cancellations, as iCalendar
+// objects this package writes). The feeds: /calendar gives each person a
+// private feed URL, and Mail.CalendarFeed, which the app serves over
+// HTTP, writes the feed from the person's tasks and what every family adds
+// (core.Registry.AddCalendar). Its words are in
 // i18n/locales/{en,bg}/mail.toml; its data goes through Store. It
 // registers itself with Register and meets other families only through
-// the hooks of handlers/core. Sending mail (follow-ups, meeting
-// invitations) belongs to the records that are sent, and the calendar
-// feed, which gathers every family's entries, to the service.
+// the hooks of handlers/core.
 package mail
 
 import (
@@ -19,17 +24,26 @@ import (
 	"accountbot/handlers/core"
 )
 
-// Store is the mail family's port: the mail decided and kept, and the few
-// reads and writes of clients, people and files that logging mail needs
-// (11 methods).
+// Store is the mail family's port: the mail decided and kept, the feed
+// tokens, and the few reads and writes of others' records that logging
+// mail and writing feeds need (19 methods, with the four of
+// core.Directory that a feed's request reads the team through).
 type Store interface {
 	MailStore
+	CalendarStore
+	core.Directory
+	// Person returns the person with id, or crm.ErrNotFound.
+	Person(ctx context.Context, id uint64) (*crm.Person, error)
 	// ClientsByOwner returns the clients of owners, owner by owner in the
 	// order given and by name within an owner.
 	ClientsByOwner(ctx context.Context, owners []uint64) ([]*crm.Client, error)
-	// People returns everyone, dismissed people included, by id. The
-	// people may be shared with other callers: they must not be modified.
-	People(ctx context.Context) ([]*crm.Person, error)
+	// ClientNames returns the names of the clients with the given ids;
+	// ids of clients that do not exist are left out (no error).
+	ClientNames(ctx context.Context, ids []uint64) (map[uint64]string, error)
+	// OpenTasks returns the open tasks of the assignees due before
+	// before, assignee by assignee in the order given and soonest first
+	// within one.
+	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
 	// SaveAttachment stores the bytes and the record, giving a its id;
 	// with a.ClientID 0 the file waits, listed nowhere, until
 	// FileAttachment.
@@ -70,30 +84,75 @@ type MailStore interface {
 // maxUnmatchedList is how many unmatched messages /mail unmatched shows.
 const maxUnmatchedList = 20
 
-// Inbox answers /mail and decides the messages read from the mailbox.
-type Inbox struct {
-	kit   *core.Kit
-	store Store
+// Config is how the family sends mail and links to the HTTP server.
+type Config struct {
+	// Mailer sends e-mail; nil when none is configured: then
+	// core.Kit.SendMail and Kit.SendMeeting stay nil and no e-mail goes
+	// out.
+	Mailer Mailer
+	// PublicURL is the base of links to the HTTP server (the feed URLs),
+	// without a trailing slash.
+	PublicURL string
 }
 
-// Register adds /mail to the service behind reg and returns the inbox
-// the service hands the messages it reads (handlers.Service.LogMail).
-func Register(reg core.Registry, st Store) *Inbox {
-	in := &Inbox{kit: reg.Kit(), store: st}
+// service answers the family's commands, reads its mail and writes its
+// feeds.
+type service struct {
+	kit       *core.Kit
+	store     Store
+	mailer    Mailer
+	publicURL string
+	// calendars are the families' feed entries, read when a feed is
+	// written (every family's, also those registered after this one).
+	calendars *core.CalendarHooks
+}
+
+// Mail is the family as the service wires it in: the mail it reads
+// (LogMail) and the feeds it serves over HTTP (CalendarFeed).
+type Mail struct{ s *service }
+
+// Register adds /mail and /calendar to the service behind reg (on the
+// help page "mail", in that order), and with a mailer makes the kit send
+// e-mail: Kit.SendMail and Kit.SendMeeting, which the families read when
+// they send (not when they register). It returns what the service hands
+// on: the mail it reads and the feed it serves.
+func Register(reg core.Registry, st Store, cfg Config) Mail {
+	s := &service{kit: reg.Kit(), store: st, mailer: cfg.Mailer, publicURL: cfg.PublicURL, calendars: reg.Calendars()}
+	if s.mailer != nil {
+		s.kit.SendMail, s.kit.SendMeeting = s.mailer.Send, s.sendMeeting
+	}
 	defer reg.Family("mail")()
-	reg.Add(&core.Spec{Name: "mail", MinRole: crm.RoleHead, Run: in.mailCmd})
-	return in
+	reg.Add(&core.Spec{Name: "mail", MinRole: crm.RoleHead, Run: s.mailCmd})
+	reg.Add(&core.Spec{Name: "calendar", MinRole: crm.RoleManager, Run: s.calendarCmd})
+	return Mail{s}
+}
+
+// LogMail decides one message read from the logged mailbox: a message
+// whose From, To or Cc holds a client's address is logged as an #email
+// conversation on that client, credited to the person whose address sent
+// or forwarded it (a forwarded message counts as from its original
+// sender); any other is kept for heads (/mail unmatched). Each message is
+// decided once, by its key, whatever reads it and however often.
+func (m Mail) LogMail(ctx context.Context, in *crm.InboundMail) error { return m.s.logMail(ctx, in) }
+
+// CalendarFeed returns the iCalendar feed of the token tok (the name in
+// the feed URL without ".ics"): the owner's reminders and next steps,
+// and what the families add (meetings, promises, claim deadlines), only
+// what the owner may see. An unknown or replaced token, or a dismissed
+// owner, is crm.ErrNotFound.
+func (m Mail) CalendarFeed(ctx context.Context, tok string) ([]byte, error) {
+	return m.s.calendarFeed(ctx, tok)
 }
 
 // mailCmd: "/mail unmatched", "/mail attach N NAME", "/mail dismiss N".
-func (in *Inbox) mailCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+func (s *service) mailCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	args := r.Command.Args
 	if len(args) == 0 {
 		return crm.Errorf(crm.EINVALID, "mail.usage")
 	}
 	switch a := args[0]; {
 	case r.Is(a, "mail.unmatched"):
-		return in.unmatched(ctx, w, r)
+		return s.unmatched(ctx, w, r)
 	case r.Is(a, "mail.attach"):
 		if len(args) < 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
@@ -103,9 +162,9 @@ func (in *Inbox) mailCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
 		if len(args) == 2 {
-			return in.attachAsk(ctx, w, r, id)
+			return s.attachAsk(ctx, w, r, id)
 		}
-		return in.attach(ctx, w, r, id, strings.Join(args[2:], " "))
+		return s.attach(ctx, w, r, id, strings.Join(args[2:], " "))
 	case r.Is(a, "mail.dismiss"):
 		if len(args) != 2 {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
@@ -114,7 +173,7 @@ func (in *Inbox) mailCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request
 		if !ok {
 			return crm.Errorf(crm.EINVALID, "mail.usage")
 		}
-		if err := in.store.DropUnmatchedMail(ctx, id); err != nil {
+		if err := s.store.DropUnmatchedMail(ctx, id); err != nil {
 			return notFound(err, id)
 		}
 		return w.Reply(ctx, bot.Reply{Text: r.T("mail.dismissed", "id", core.IDRef("E", id)), Edit: r.Button})
@@ -133,8 +192,8 @@ func notFound(err error, id uint64) error {
 
 // unmatched lists the messages that named no client, newest first, each
 // with buttons to attach or dismiss it.
-func (in *Inbox) unmatched(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
-	ms, err := in.store.UnmatchedMails(ctx, maxUnmatchedList)
+func (s *service) unmatched(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
+	ms, err := s.store.UnmatchedMails(ctx, maxUnmatchedList)
 	if err != nil {
 		return err
 	}
@@ -160,8 +219,8 @@ func (in *Inbox) unmatched(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 
 // attachAsk offers the clients to attach a message to: the sender's own,
 // by last touch, as buttons; any other can be typed.
-func (in *Inbox) attachAsk(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
-	m, err := in.store.UnmatchedMail(ctx, id)
+func (s *service) attachAsk(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
+	m, err := s.store.UnmatchedMail(ctx, id)
 	if err != nil {
 		return notFound(err, id)
 	}
@@ -170,7 +229,7 @@ func (in *Inbox) attachAsk(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 	if owner == 0 {
 		owner = r.Me.ID
 	}
-	cs, err := in.store.ClientsByOwner(ctx, []uint64{owner})
+	cs, err := s.store.ClientsByOwner(ctx, []uint64{owner})
 	if err != nil {
 		return err
 	}
@@ -186,8 +245,8 @@ func (in *Inbox) attachAsk(ctx context.Context, w bot.ReplyWriter, r *core.Reque
 
 // attach logs the unmatched message id on the client ref names, credited
 // to whoever sent it from the company (else the sender of the command).
-func (in *Inbox) attach(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, ref string) error {
-	m, err := in.store.UnmatchedMail(ctx, id)
+func (s *service) attach(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, ref string) error {
+	m, err := s.store.UnmatchedMail(ctx, id)
 	if err != nil {
 		return notFound(err, id)
 	}
@@ -200,7 +259,7 @@ func (in *Inbox) attach(ctx context.Context, w bot.ReplyWriter, r *core.Request,
 		author = m.AuthorID
 	}
 	conv := &crm.Conversation{ClientID: c.ID, AuthorID: author, Channels: []string{"email"}, Text: convText(m.Subject, m.Text), At: mailTime(m.Date, r.Now)}
-	if err := in.store.AttachUnmatchedMail(ctx, id, conv); err != nil {
+	if err := s.store.AttachUnmatchedMail(ctx, id, conv); err != nil {
 		return notFound(err, id)
 	}
 	return w.Reply(ctx, bot.Reply{Text: r.T("mail.attached", "id", core.IDRef("E", id), "name", c.Name), Edit: r.Button})

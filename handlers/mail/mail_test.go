@@ -17,10 +17,16 @@ import (
 func newMailEnv(t *testing.T) *handlerstest.Env {
 	t.Helper()
 	e := handlerstest.New(t, chattest.Options{})
+	mailFixture(e)
+	return e
+}
+
+// mailFixture gives e the company, Maria's address and her client Acme.
+func mailFixture(e *handlerstest.Env) {
+	e.T.Helper()
 	e.Team()
 	e.Must("maria", "/me email=maria@firm.bg", "maria@firm.bg")
 	e.Must("maria", `/client add Acme contact="Иван Петров" email=Ivan@Acme.bg lang=bg`, "Acme")
-	return e
 }
 
 func TestLogMailOnceByContactAddress(t *testing.T) {

@@ -1,26 +1,20 @@
-package handlers
+package mail
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
 	"accountbot/dates"
-
 	"accountbot/handlers/core"
 	ical "github.com/emersion/go-ical"
 )
 
 const (
-	// icalProdID names the program in every calendar object it writes.
-	icalProdID = "-//accountbot//accountbot//EN"
 	// feedAhead bounds the items a feed shows (core.FeedPast the ones
 	// before now).
 	feedAhead = 400 * 24 * time.Hour
@@ -29,7 +23,8 @@ const (
 )
 
 // CalendarStore keeps the private calendar feeds' tokens: one current
-// token per person, the old one dead once replaced.
+// token per person, the old one dead once replaced. It follows the rules
+// every port shares (handlers/service.go).
 type CalendarStore interface {
 	// CalendarToken returns the person's feed token, storing fresh as it
 	// when the person has none or reset asks for a new one (the old one
@@ -38,14 +33,6 @@ type CalendarStore interface {
 	// CalendarOwner returns the person whose current token is tok; an
 	// unknown or replaced token is crm.ErrNotFound.
 	CalendarOwner(ctx context.Context, tok string) (uint64, error)
-}
-
-// registerCalendar adds /calendar to the mail family's help page, after
-// /mail: the feed gathers the entries of every family (AddCalendar), so it
-// is the service's, not the mail family's.
-func (s *Service) registerCalendar() {
-	defer s.inFamily("mail")()
-	s.add(&spec{name: "calendar", minRole: crm.RoleManager, run: s.calendarCmd})
 }
 
 // newFeedToken is a long random value (256 bits) for a feed URL.
@@ -58,13 +45,13 @@ func newFeedToken() (string, error) {
 }
 
 // feedURL is where the feed of token tok is served.
-func (s *Service) feedURL(tok string) string {
+func (s *service) feedURL(tok string) string {
 	return s.publicURL + "/calendar/" + tok + ".ics"
 }
 
 // calendarCmd: "/calendar" answers the caller's private feed URL,
 // "/calendar reset" makes a new one (the old one stops working).
-func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request) error {
+func (s *service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *core.Request) error {
 	reset := false
 	if args := r.Command.Args; len(args) > 0 {
 		switch {
@@ -92,11 +79,9 @@ func (s *Service) calendarCmd(ctx context.Context, w bot.ReplyWriter, r *request
 	return w.Reply(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{{Label: r.T("calendar.button.reset"), Data: "/calendar reset"}}}})
 }
 
-// CalendarFeed returns the iCalendar feed of the token tok (the name in
-// the feed URL without ".ics"): the owner's reminders and next steps,
-// and what the families add (meetings, promises, claim deadlines), only what the owner may see. An
-// unknown or replaced token, or a dismissed owner, is crm.ErrNotFound.
-func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) {
+// calendarFeed is Mail.CalendarFeed: the owner's own tasks first, then
+// what each calendar source adds, owner by owner.
+func (s *service) calendarFeed(ctx context.Context, tok string) ([]byte, error) {
 	if len(tok) < 20 || len(tok) > 100 {
 		return nil, crm.ErrNotFound
 	}
@@ -113,9 +98,9 @@ func (s *Service) CalendarFeed(ctx context.Context, tok string) ([]byte, error) 
 	}
 	lang := p.Lang
 	if lang == "" {
-		lang = s.cfg.Lang
+		lang = s.kit.Lang
 	}
-	r, err := s.newRequest(ctx, &bot.Message{Person: p, Lang: lang})
+	r, err := core.NewRequest(ctx, s.store, s.kit.Catalog, &bot.Message{Person: p, Lang: lang}, s.kit.Clock.Now(), s.kit.TZ)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +121,10 @@ type feedItem struct {
 	allDay  bool
 }
 
-func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, error) {
+// buildFeed gathers the entries r's sender sees from now to feedAhead,
+// each once, with the client names filled in; a feed with none holds one
+// all-day entry that says so.
+func (s *service) buildFeed(ctx context.Context, r *core.Request) (*ical.Calendar, error) {
 	owners, err := r.VisibleOwners("mine")
 	if err != nil {
 		return nil, err
@@ -174,8 +162,8 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 				return r.T("calendar.task", "name", name, "text", core.OneLine(t.Text))
 			}})
 		}
-		for _, src := range s.calendar {
-			more, err := src(ctx, r.Request, o, until)
+		for _, src := range s.calendars.Sources {
+			more, err := src(ctx, r, o, until)
 			if err != nil {
 				return nil, err
 			}
@@ -220,119 +208,4 @@ func (s *Service) buildFeed(ctx context.Context, r *request) (*ical.Calendar, er
 			summary: r.T("calendar.empty"), start: r.Today(), allDay: true}.event(stamp).Component)
 	}
 	return cal, nil
-}
-
-func newCalendar(method string) *ical.Calendar {
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropProductID, icalProdID)
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
-	if method != "" {
-		cal.Props.SetText(ical.PropMethod, method)
-	}
-	return cal
-}
-
-func (it feedItem) event(stamp time.Time) *ical.Event {
-	ev := ical.NewEvent()
-	ev.Props.SetText(ical.PropUID, it.uid)
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp)
-	ev.Props.SetText(ical.PropSummary, it.summary)
-	if it.desc != "" && it.desc != it.summary {
-		ev.Props.SetText(ical.PropDescription, it.desc)
-	}
-	if it.allDay {
-		day := it.start
-		ev.Props.SetDate(ical.PropDateTimeStart, day)
-		ev.Props.SetDate(ical.PropDateTimeEnd, time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, day.Location()))
-		ev.Props.SetText(ical.PropTransparency, "TRANSPARENT")
-	} else {
-		ev.Props.SetDateTime(ical.PropDateTimeStart, it.start.UTC())
-		ev.Props.SetDateTime(ical.PropDateTimeEnd, it.end.UTC())
-	}
-	return ev
-}
-
-// encodeCalendar writes cal as RFC 5545 text: CRLF line ends and lines
-// folded at 75 octets (the library writes each property on one line).
-func encodeCalendar(cal *ical.Calendar) ([]byte, error) {
-	var raw bytes.Buffer
-	if err := ical.NewEncoder(&raw).Encode(cal); err != nil {
-		return nil, crm.Internal(err)
-	}
-	var out bytes.Buffer
-	foldLines(&out, raw.Bytes())
-	return out.Bytes(), nil
-}
-
-// foldLines copies iCalendar content lines from src to w, folding each
-// longer than 75 octets with CRLF and a space, never inside a UTF-8
-// character.
-func foldLines(w io.Writer, src []byte) {
-	for _, line := range bytes.SplitAfter(src, []byte("\r\n")) {
-		if len(line) == 0 {
-			continue
-		}
-		body := bytes.TrimSuffix(line, []byte("\r\n"))
-		limit := 75
-		for len(body) > limit {
-			cut := limit
-			for cut > 0 && body[cut]&0xC0 == 0x80 {
-				cut-- // a continuation byte: fold before its character
-			}
-			w.Write(body[:cut])
-			w.Write([]byte("\r\n "))
-			body = body[cut:]
-			limit = 74 // the leading space counts
-		}
-		w.Write(body)
-		w.Write([]byte("\r\n"))
-	}
-}
-
-// meetingInvitation is the iCalendar object of an invitation to m (method
-// REQUEST) or of its cancellation (CANCEL).
-func meetingInvitation(method string, m *crm.Meeting, organizer, organizerName, attendee, attendeeName, summary string, stamp time.Time) ([]byte, error) {
-	cal := newCalendar(method)
-	ev := ical.NewEvent()
-	ev.Props.SetText(ical.PropUID, core.EventUID("meeting", m.ID))
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, stamp.UTC())
-	ev.Props.SetDateTime(ical.PropDateTimeStart, m.At.UTC())
-	ev.Props.SetDateTime(ical.PropDateTimeEnd, m.At.Add(core.MeetingLength).UTC())
-	ev.Props.SetText(ical.PropSummary, summary)
-	if m.Topic != "" {
-		ev.Props.SetText(ical.PropDescription, m.Topic)
-	}
-	seq := ical.NewProp(ical.PropSequence)
-	seq.Value = strconv.Itoa(m.Sequence)
-	ev.Props.Set(seq)
-	org := ical.NewProp(ical.PropOrganizer)
-	// CAL-ADDRESS, the default value type of both: no VALUE parameter.
-	org.Value = "mailto:" + organizer
-	if organizerName != "" {
-		org.Params.Set("CN", paramText(organizerName))
-	}
-	ev.Props.Set(org)
-	att := ical.NewProp(ical.PropAttendee)
-	att.Value = "mailto:" + attendee
-	if attendeeName != "" {
-		att.Params.Set("CN", paramText(attendeeName))
-	}
-	att.Params.Set("ROLE", "REQ-PARTICIPANT")
-	att.Params.Set("PARTSTAT", "NEEDS-ACTION")
-	att.Params.Set("RSVP", "TRUE")
-	ev.Props.Set(att)
-	if method == "CANCEL" {
-		ev.Props.SetText(ical.PropStatus, "CANCELLED")
-	} else {
-		ev.Props.SetText(ical.PropStatus, "CONFIRMED")
-	}
-	cal.Children = append(cal.Children, ev.Component)
-	return encodeCalendar(cal)
-}
-
-// paramText makes a name safe as a parameter value (no quotes, no line
-// breaks).
-func paramText(s string) string {
-	return strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(core.OneLine(s))
 }

@@ -1,8 +1,7 @@
-package handlers
+package mail
 
 import (
 	"context"
-	"strings"
 
 	"accountbot/crm"
 	"accountbot/handlers/core"
@@ -16,23 +15,12 @@ type Mailer interface {
 	From() string
 }
 
-// WithMailer makes the bot send e-mail: the families send follow-ups
-// through core.Kit.SendMail and meeting invitations through
-// Kit.SendMeeting, both nil without a mailer.
-func WithMailer(m Mailer) Option { return func(s *Service) { s.mailer = m } }
-
-// WithPublicURL sets the base URL of links to the HTTP server (calendar
-// feeds).
-func WithPublicURL(u string) Option {
-	return func(s *Service) { s.publicURL = strings.TrimRight(u, "/") }
-}
-
-// sendMeetingMail sends the invitation (REQUEST) or the cancellation
+// sendMeeting sends the invitation (REQUEST) or the cancellation
 // (CANCEL) of m to the address it was invited at, with the person as the
 // organizer and the time in UTC (calendar programs show it in each
 // reader's zone): the planning family's core.Kit.SendMeeting, set when a
 // mailer is.
-func (s *Service) sendMeetingMail(ctx context.Context, r *core.Request, m *crm.Meeting, c *crm.Client, method string) error {
+func (s *service) sendMeeting(ctx context.Context, r *core.Request, m *crm.Meeting, c *crm.Client, method string) error {
 	organizer := r.People[m.PersonID]
 	if organizer == nil {
 		organizer = &crm.Person{ID: m.PersonID}
@@ -52,7 +40,7 @@ func (s *Service) sendMeetingMail(ctx context.Context, r *core.Request, m *crm.M
 	// The invitation speaks the client's language.
 	loc := r.Loc
 	if c.Lang == "en" || c.Lang == "bg" {
-		loc = s.cat.For(c.Lang)
+		loc = s.kit.Catalog.For(c.Lang)
 	}
 	when := r.FmtTime(m.At) + " (" + m.At.In(r.TZ).Format("MST -07:00") + ")"
 	subjKey, textKey := "mail.invite_subject", "mail.invite_text"
