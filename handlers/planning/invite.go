@@ -12,7 +12,7 @@ import (
 
 // Invitations: a client with an e-mail address can be sent a meeting as
 // an iCalendar invitation; a moved meeting sends the changed invitation
-// and a cancelled one the cancellation. The service's mailer sends them
+// and a cancelled one the cancellation. The mail family sends them
 // (core.Kit.SendMeeting, nil when no e-mail is configured).
 
 // meetingButtons are the buttons under a meeting: cancel, the plan, and

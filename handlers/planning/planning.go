@@ -8,7 +8,7 @@
 // client's export. Its words are in i18n/locales/{en,bg}/planning.toml;
 // its data goes through Store. It registers itself with Register and meets
 // other families only through the hooks of handlers/core: invitations go
-// out through the service's mailer (core.Kit.SendMeeting). /next, on the
+// out through the mail family (core.Kit.SendMeeting). /next, on the
 // same help page, is the service's (it phrases its advice with the
 // language model).
 package planning
