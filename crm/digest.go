@@ -171,7 +171,14 @@ func (d *DigestDelivery) Delivered() bool {
 	return false
 }
 
-// OwnerActivity sums up the work logged on one owner's clients.
+// ActivityQuery asks for the activity of several owners' books in the
+// period [From, To).
+type ActivityQuery struct {
+	Owners   []uint64
+	From, To time.Time
+}
+
+// OwnerActivity is the activity of one owner's book (ActivityQuery).
 type OwnerActivity struct {
 	// Clients is how many clients the owner has.
 	Clients int

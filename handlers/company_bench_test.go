@@ -285,7 +285,7 @@ func generateCompany(dir string, co company) error {
 	if _, err := st.ClientPage(context.Background(), crm.ClientPageQuery{Owners: []uint64{1}, Limit: 1}); err != nil {
 		return err
 	}
-	if _, err := st.OwnerActivity(context.Background(), 1, baseTime, baseTime); err != nil {
+	if _, err := st.OwnerActivity(context.Background(), crm.ActivityQuery{Owners: []uint64{1}, From: baseTime, To: baseTime}); err != nil {
 		return err
 	}
 	// Measure the steady state, not the compactions a bulk load sets off.

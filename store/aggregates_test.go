@@ -234,16 +234,17 @@ func (w *aggWorld) checkActivity(s *Store, when string) {
 	for _, from := range []time.Time{w.at.AddDate(0, 0, -7), w.at.AddDate(0, 0, -40), {}} {
 		for _, o := range append(slices.Clone(aggOwners), 99) {
 			activityByIndex = true
-			got, err := s.OwnerActivity(ctx, o, from, w.at)
+			q := crm.ActivityQuery{Owners: []uint64{o}, From: from, To: w.at}
+			gotAll, err := s.OwnerActivity(ctx, q)
 			if err != nil {
 				w.t.Fatal(err)
 			}
 			activityByIndex = false
-			want, err := s.OwnerActivity(ctx, o, from, w.at)
+			wantAll, err := s.OwnerActivity(ctx, q)
 			if err != nil {
 				w.t.Fatal(err)
 			}
-			if got != want {
+			if got, want := gotAll[o], wantAll[o]; got != want {
 				w.t.Fatalf("%s: OwnerActivity(%d, %v) = %+v, from every entry %+v", when, o, from, got, want)
 			}
 		}

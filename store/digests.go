@@ -102,89 +102,110 @@ func (s *Store) DigestDelivery(ctx context.Context, reader, subject uint64, date
 // activityByIndex lets tests compare the two ways OwnerActivity reads.
 var activityByIndex = true
 
-// OwnerActivity sums up the conversations on owner's clients: their
-// number, the latest, and how many were logged in [from, to). It reads
-// the maintained client count, the end of the index by last touch
-// (stale.go) and the owner's conversations of the period by time
-// (convowners.go): its cost follows the owner's work of the period, not
-// the size of the store or of the owner's book. Before those indexes are
-// complete (a read-only request cannot complete them), it reads the owner
-// index (which holds each client's last touch) and then the conversation
-// keys of the clients touched since from.
-func (s *Store) OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
-	var out crm.OwnerActivity
+// OwnerActivity sums up, for each of q.Owners, the conversations on the
+// owner's clients: their number, the latest, and how many were logged in
+// [q.From, q.To). All owners are read in one transaction. For each owner
+// it reads the maintained client count, the end of the index by last
+// touch (stale.go) and the owner's conversations of the period by time
+// (convowners.go): its cost follows the owners' work of the period, not
+// the size of the store or of their books. Before those indexes are
+// complete (a read-only request cannot complete them), it reads each
+// owner index (which holds each client's last touch) and then the
+// conversation keys of the clients touched since q.From.
+func (s *Store) OwnerActivity(ctx context.Context, q crm.ActivityQuery) (map[uint64]crm.OwnerActivity, error) {
 	indexed, err := s.activityIndexed(ctx)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
-	if indexed {
-		err := s.view(ctx, func(tx *Tx) error {
-			out = crm.OwnerActivity{}
-			n, err := tx.counter(ownerCountKey(owner))
+	var out map[uint64]crm.OwnerActivity
+	err = s.view(ctx, func(tx *Tx) error {
+		out = make(map[uint64]crm.OwnerActivity, len(q.Owners))
+		for _, owner := range q.Owners {
+			read := tx.ownerActivityScan
+			if indexed {
+				read = tx.ownerActivityIndexed
+			}
+			a, err := read(owner, q.From, q.To)
 			if err != nil {
 				return err
 			}
-			out.Clients = int(n)
-			var last int64
-			if err := tx.scan(key("csl/", owner), true, true, func(_ []byte, item Item) (bool, error) {
-				return last == 0, item.Value(func(v []byte) error {
-					if len(v) == 16 {
-						last = int64(binary.BigEndian.Uint64(v[8:]))
-					}
-					return nil
-				})
-			}); err != nil {
-				return err
-			}
-			if last > 0 {
-				out.LastTouch = time.Unix(last, 0)
-			}
-			out.Conversations, out.Touched, err = tx.convActivity(owner, uint64(from.UnixNano()), uint64(to.UnixNano()))
-			return err
-		})
-		return out, err
-	}
-	fromUnix := from.Unix()
-	err = s.view(ctx, func(tx *Tx) error {
-		var recent []uint64
-		var last int64
-		err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
-			out.Clients++
-			if e.touch > last {
-				last = e.touch
-			}
-			if e.touch != 0 && e.touch >= fromUnix {
-				recent = append(recent, id)
-			}
-			return true, nil
-		})
-		if last > 0 {
-			out.LastTouch = time.Unix(last, 0)
-		}
-		if err != nil || len(recent) == 0 {
-			return err
-		}
-		it := tx.iter([]byte("v/"), false, false)
-		defer it.close()
-		toNano := uint64(to.UnixNano())
-		for _, c := range recent {
-			prefix := key("v/", c)
-			n := 0
-			for it.seek(key("v/", c, from)); it.valid() && bytes.HasPrefix(it.item().Key(), prefix); it.next() {
-				k := it.item().Key()
-				if len(k) < len(prefix)+8 || binary.BigEndian.Uint64(k[len(prefix):]) >= toNano {
-					break
-				}
-				n++
-			}
-			if n > 0 {
-				out.Touched++
-				out.Conversations += n
-			}
+			out[owner] = a
 		}
 		return nil
 	})
 	return out, err
+}
+
+// ownerActivityIndexed reads one owner's activity from the maintained
+// indexes (OwnerActivity).
+func (tx *Tx) ownerActivityIndexed(owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
+	var out crm.OwnerActivity
+	n, err := tx.counter(ownerCountKey(owner))
+	if err != nil {
+		return out, err
+	}
+	out.Clients = int(n)
+	var last int64
+	if err := tx.scan(key("csl/", owner), true, true, func(_ []byte, item Item) (bool, error) {
+		return last == 0, item.Value(func(v []byte) error {
+			if len(v) == 16 {
+				last = int64(binary.BigEndian.Uint64(v[8:]))
+			}
+			return nil
+		})
+	}); err != nil {
+		return out, err
+	}
+	if last > 0 {
+		out.LastTouch = time.Unix(last, 0)
+	}
+	out.Conversations, out.Touched, err = tx.convActivity(owner, uint64(from.UnixNano()), uint64(to.UnixNano()))
+	return out, err
+}
+
+// ownerActivityScan reads one owner's activity from the owner index and
+// the conversations of the clients touched since from (OwnerActivity,
+// before the indexes are complete).
+func (tx *Tx) ownerActivityScan(owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
+	var out crm.OwnerActivity
+	fromUnix := from.Unix()
+	var recent []uint64
+	var last int64
+	err := tx.eachOwnerEntry(owner, func(id uint64, e ownerEntry) (bool, error) {
+		out.Clients++
+		if e.touch > last {
+			last = e.touch
+		}
+		if e.touch != 0 && e.touch >= fromUnix {
+			recent = append(recent, id)
+		}
+		return true, nil
+	})
+	if last > 0 {
+		out.LastTouch = time.Unix(last, 0)
+	}
+	if err != nil || len(recent) == 0 {
+		return out, err
+	}
+	it := tx.iter([]byte("v/"), false, false)
+	defer it.close()
+	toNano := uint64(to.UnixNano())
+	for _, c := range recent {
+		prefix := key("v/", c)
+		n := 0
+		for it.seek(key("v/", c, from)); it.valid() && bytes.HasPrefix(it.item().Key(), prefix); it.next() {
+			k := it.item().Key()
+			if len(k) < len(prefix)+8 || binary.BigEndian.Uint64(k[len(prefix):]) >= toNano {
+				break
+			}
+			n++
+		}
+		if n > 0 {
+			out.Touched++
+			out.Conversations += n
+		}
+	}
+	return out, nil
 }
 
 // PutSnapshot stores the day's snapshot of kind unless one is already

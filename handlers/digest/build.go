@@ -179,16 +179,23 @@ func (s *service) coreDigest(ctx context.Context, sc *scope) (*corePart, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Everyone's activity and overdue tasks in two reads, not two per
+	// owner.
+	acts, err := s.store.OwnerActivity(ctx, crm.ActivityQuery{Owners: sc.Owners, From: sc.Period.From, To: sc.Period.To})
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := s.store.OpenTasks(ctx, sc.Owners, today)
+	if err != nil {
+		return nil, err
+	}
+	overdueOf := map[uint64][]*crm.Task{}
+	for _, t := range tasks {
+		overdueOf[t.AssigneeID] = append(overdueOf[t.AssigneeID], t)
+	}
 	for _, id := range sc.Owners {
 		p := sc.People[id]
-		act, err := s.store.OwnerActivity(ctx, id, sc.Period.From, sc.Period.To)
-		if err != nil {
-			return nil, err
-		}
-		overdue, err := s.store.OpenTasks(ctx, []uint64{id}, today)
-		if err != nil {
-			return nil, err
-		}
+		act, overdue := acts[id], overdueOf[id]
 		row := digestRow{ID: id, Name: p.Name, Conversations: act.Conversations, Overdue: len(overdue), Stale: staleCounts.ByOwner[id], Deputy: sc.away[id],
 			overdue: overdue}
 		// A supervisor or head without a book of their own is no row.

@@ -62,10 +62,11 @@ type DigestStore interface {
 	// for sending once. It returns the stored record; records go after
 	// about a week.
 	UpdateDigestDelivery(ctx context.Context, reader, subject uint64, day time.Time, fn func(*crm.DigestDelivery) error) (*crm.DigestDelivery, error)
-	// OwnerActivity sums up the conversations on owner's clients: how
-	// many clients, the latest touch, and how many conversations were
-	// logged in [from, to).
-	OwnerActivity(ctx context.Context, owner uint64, from, to time.Time) (crm.OwnerActivity, error)
+	// OwnerActivity sums up, for each of q.Owners (one transaction for
+	// all), the conversations on the owner's clients: how many clients,
+	// the latest touch, and how many conversations were logged in
+	// [q.From, q.To); an owner with no clients has a zero entry.
+	OwnerActivity(ctx context.Context, q crm.ActivityQuery) (map[uint64]crm.OwnerActivity, error)
 	// PutSnapshot stores rows as day's snapshot of kind, taken at at,
 	// unless that snapshot is already stored, and reports whether it
 	// stored it; a snapshot is whole or absent.

@@ -59,17 +59,24 @@ func testOwnerActivity(t *testing.T, open func() *store.Store) {
 	logAt(clients[1], day(25, 23)) // in
 	logAt(clients[1], day(26, 0))  // at the end: out
 	logAt(clients[3], day(25, 12)) // another owner's
-	got, err := s.OwnerActivity(ctx, 1, day(25, 0), day(26, 0))
+	// Both owners, and one with nothing, in one call.
+	all, err := s.OwnerActivity(ctx, crm.ActivityQuery{Owners: []uint64{1, 2, 9}, From: day(25, 0), To: day(26, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(all) != 3 {
+		t.Fatalf("activity of %d owners, want 3: %+v", len(all), all)
+	}
+	got := all[1]
 	want := crm.OwnerActivity{Clients: 3, LastTouch: day(26, 0), Conversations: 3, Touched: 2}
 	if !got.LastTouch.Equal(want.LastTouch) || got.Clients != want.Clients || got.Conversations != want.Conversations || got.Touched != want.Touched {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
-	none, err := s.OwnerActivity(ctx, 9, day(25, 0), day(26, 0))
-	if err != nil || none.Clients != 0 || !none.LastTouch.IsZero() {
-		t.Fatalf("nobody's activity: %+v %v", none, err)
+	if other := all[2]; other.Clients != 1 || other.Conversations != 1 || other.Touched != 1 {
+		t.Errorf("the other owner's activity: %+v", other)
+	}
+	if none := all[9]; none.Clients != 0 || !none.LastTouch.IsZero() || none.Conversations != 0 {
+		t.Fatalf("nobody's activity: %+v", none)
 	}
 }
 
