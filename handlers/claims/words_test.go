@@ -5,6 +5,7 @@ import (
 
 	"accountbot/crm"
 	"accountbot/i18n"
+	"accountbot/internal/chattest"
 )
 
 func TestTakeClaimKV(t *testing.T) {
@@ -18,14 +19,7 @@ func TestTakeClaimKV(t *testing.T) {
 		{`счупени тежест=висока искане="нова доставка"`, "счупени", map[string]string{"severity": "висока", "remedy": "нова доставка"}},
 		{`quote "inside" text cause="say \"no\""`, `quote "inside" text cause="say \"no\""`, map[string]string{}},
 	}
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, missing := newWords(cat)
-	if len(missing) > 0 {
-		t.Fatalf("words missing: %v", missing)
-	}
+	w := chattest.Words(t, newWords)
 	for _, tt := range tests {
 		text, kv := w.takeClaimKV(tt.in, "severity", "category", "remedy")
 		if text != tt.text || len(kv) != len(tt.kv) {
@@ -43,10 +37,7 @@ func TestTakeClaimKV(t *testing.T) {
 // TestClaimsWordsExist checks the message keys that the claims code builds
 // from domain words, which the i18n completeness test cannot see.
 func TestClaimsWordsExist(t *testing.T) {
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := chattest.Catalog(t)
 	var keys []string
 	for _, st := range crm.ClaimStatuses {
 		keys = append(keys, "claim.status."+string(st))
@@ -87,11 +78,7 @@ func TestClaimsWordsExist(t *testing.T) {
 // TestMovedClaimWords reads every form the claims' Go tables accepted
 // before the words moved to the translation files.
 func TestMovedClaimWords(t *testing.T) {
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, _ := newWords(cat)
+	w := chattest.Words(t, newWords)
 	steps := map[string]crm.ClaimStepKind{
 		"ack": crm.StepAck, "acknowledge": crm.StepAck, "потвърди": crm.StepAck, "приеми": crm.StepAck,
 		"investigate": crm.StepInvestigate, "проучи": crm.StepInvestigate, "проучване": crm.StepInvestigate, "разследвай": crm.StepInvestigate,

@@ -3,7 +3,7 @@ package deals
 import (
 	"testing"
 
-	"accountbot/i18n"
+	"accountbot/internal/chattest"
 )
 
 // movedDealWords are every form the Go word tables accepted for stages
@@ -37,25 +37,11 @@ var movedDealWords = map[string][][2]string{
 // reads from the translation files, and no stage for words that are not
 // one.
 func TestMovedDealWords(t *testing.T) {
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, missing := newWords(cat)
-	if len(missing) > 0 {
-		t.Fatalf("words missing: %v", missing)
-	}
-	lookups := map[string]func(string) (string, bool){
+	w := chattest.Words(t, newWords)
+	chattest.MeanTheSame(t, map[string]chattest.Lookup{
 		"stage":   func(s string) (string, bool) { st, ok := w.stage(s); return string(st), ok },
-		"dealKey": func(s string) (string, bool) { k, ok := w.keys[s]; return k, ok },
-	}
-	for table, pairs := range movedDealWords {
-		for _, p := range pairs {
-			if got, ok := lookups[table](p[0]); !ok || got != p[1] {
-				t.Errorf("%s: %q means %q (%v), want %q", table, p[0], got, ok, p[1])
-			}
-		}
-	}
+		"dealKey": chattest.Table(w.keys),
+	}, movedDealWords)
 	for _, s := range []string{"maybe", "", "-"} {
 		if _, ok := w.stage(s); ok {
 			t.Errorf("%q is a stage", s)

@@ -4,21 +4,12 @@ import (
 	"testing"
 
 	"accountbot/crm"
-	"accountbot/i18n"
+	"accountbot/internal/chattest"
 )
 
 // TestRolesTyped reads the role words of /invite and /appoint.
 func TestRolesTyped(t *testing.T) {
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &service{}
-	var missing []string
-	s.roles, missing = roleWords(cat)
-	if len(missing) > 0 {
-		t.Fatalf("words missing: %v", missing)
-	}
+	s := &service{roles: chattest.Words(t, roleWords)}
 	for in, want := range map[string]crm.Role{"head": crm.RoleHead, "Ръководител": crm.RoleHead, "управител": crm.RoleHead,
 		"supervisor": crm.RoleSupervisor, "супервайзор": crm.RoleSupervisor, "началник": crm.RoleSupervisor,
 		"manager": crm.RoleManager, "мениджър": crm.RoleManager, " търговец ": crm.RoleManager} {

@@ -516,10 +516,7 @@ func TestPlanningDigest(t *testing.T) {
 
 // The keys that planning builds at run time exist in every language.
 func TestPlanningDynamicKeysTranslated(t *testing.T) {
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := chattest.Catalog(t)
 	var keys []string
 	for _, k := range crm.PlanNoteKinds {
 		keys = append(keys, "plan.kind."+string(k), "plan.kind_title."+string(k))

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"accountbot/crm"
-	"accountbot/i18n"
+	"accountbot/internal/chattest"
 )
 
 // movedWords are the forms the Go word tables of planning accepted before
@@ -72,55 +72,27 @@ var movedWords = map[string][][2]string{
 	},
 }
 
-func testWords(t *testing.T) *words {
-	t.Helper()
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, missing := newWords(cat)
-	if len(missing) > 0 {
-		t.Fatalf("words missing: %v", missing)
-	}
-	return w
-}
-
 // TestMovedWordsStillMeanTheSame reads every form the Go word tables
 // accepted before the words moved to the translation files, and expects
 // the same meaning from the tables Register builds out of them.
 func TestMovedWordsStillMeanTheSame(t *testing.T) {
-	w := testWords(t)
-	str := func(m map[string]string) func(string) (string, bool) {
-		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-	}
-	lookups := map[string]func(string) (string, bool){
-		"aspect":        str(w.aspects),
-		"campaignKind":  str(w.campaignKinds),
+	w := chattest.Words(t, newWords)
+	chattest.MeanTheSame(t, map[string]chattest.Lookup{
+		"aspect":        chattest.Table(w.aspects),
+		"campaignKind":  chattest.Table(w.campaignKinds),
 		"planNoteKind":  func(k string) (string, bool) { v, ok := w.planNoteKinds[k]; return string(v), ok },
-		"segmentBy":     str(w.segmentBy),
-		"factor":        str(w.factors),
-		"promiseKey":    str(w.promiseKeys),
-		"competitorKey": str(w.competitorKeys),
-		"campaignKey":   str(w.campaignKeys),
-	}
-	for table, pairs := range movedWords {
-		look, ok := lookups[table]
-		if !ok {
-			t.Errorf("no lookup for %s", table)
-			continue
-		}
-		for _, p := range pairs {
-			if got, ok := look(p[0]); !ok || got != p[1] {
-				t.Errorf("%s: %q means %q (%v), want %q", table, p[0], got, ok, p[1])
-			}
-		}
-	}
+		"segmentBy":     chattest.Table(w.segmentBy),
+		"factor":        chattest.Table(w.factors),
+		"promiseKey":    chattest.Table(w.promiseKeys),
+		"competitorKey": chattest.Table(w.competitorKeys),
+		"campaignKey":   chattest.Table(w.campaignKeys),
+	}, movedWords)
 }
 
 // TestCadenceWords reads the cadences of /plan with the translation
 // files' words.
 func TestCadenceWords(t *testing.T) {
-	w := testWords(t)
+	w := chattest.Words(t, newWords)
 	for _, tt := range []struct {
 		in   string
 		want crm.Cadence
