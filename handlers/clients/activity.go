@@ -273,18 +273,15 @@ func (s *service) today(ctx context.Context, r *core.Request) (bot.Reply, int, e
 	rep := bot.Reply{Title: r.T("today.title", "date", r.FmtDate(day), "count", len(items))}
 	var lines []string
 	pg := r.Page(maxItems)
-	for i, it := range items {
-		if !pg.Has(i) {
-			if i < pg.Offset {
-				continue
-			}
-			lines = append(lines, r.T("list.more", "count", len(items)-pg.End()))
-			break
-		}
+	from, to, more := r.Range(pg, len(items))
+	for _, it := range items[from:to] {
 		lines = append(lines, it.Text)
 		if len(it.Buttons) > 0 {
 			rep.Buttons = append(rep.Buttons, it.Buttons)
 		}
+	}
+	if more != "" {
+		lines = append(lines, more)
 	}
 	rep.Text = strings.Join(lines, "\n")
 	rep.Buttons = append(rep.Buttons, r.PageButtons(pg, len(items))...)

@@ -199,18 +199,12 @@ type Family struct{ s *service }
 // (NoteSpec) and /next (RegisterNext) stand on other families' help
 // pages: the service registers them where /help lists them.
 func Register(reg core.Registry, st Store, cfg Config) *Family {
-	s := &service{kit: reg.Kit(), store: st, cfg: cfg, hooks: reg.ClientHooks()}
-	var missing []string
-	s.lex, missing = newLexicon(s.kit.Catalog)
-	core.FailMissing(reg, "clients", missing)
+	s := &service{kit: reg.Kit(), store: st, cfg: cfg, hooks: reg.ClientHooks(), lex: core.LoadWords(reg, "clients", newLexicon)}
 	reg.SetClientViews(core.ClientViews{Today: s.today, Home: s.home, Reassign: s.reassign, Card: s.clientCard, AdviceText: adviceText})
 	defer reg.Family("clients")()
-	reg.Add(&core.Spec{Name: "today", MinRole: crm.RoleManager, Run: s.todayCmd})
-	reg.Add(&core.Spec{Name: "client", MinRole: crm.RoleManager, Run: s.clientCmd})
-	reg.Add(&core.Spec{Name: "clients", MinRole: crm.RoleManager, Run: s.clientsCmd})
-	reg.Add(&core.Spec{Name: "log", MinRole: crm.RoleManager, Run: s.logCmd})
-	reg.Add(&core.Spec{Name: "remind", MinRole: crm.RoleManager, Run: s.remindCmd})
-	reg.Add(&core.Spec{Name: "task", MinRole: crm.RoleManager, Run: s.taskCmd})
+	core.AddCommands(reg, crm.RoleManager, &core.Spec{Name: "today", Run: s.todayCmd}, &core.Spec{Name: "client", Run: s.clientCmd},
+		&core.Spec{Name: "clients", Run: s.clientsCmd}, &core.Spec{Name: "log", Run: s.logCmd},
+		&core.Spec{Name: "remind", Run: s.remindCmd}, &core.Spec{Name: "task", Run: s.taskCmd})
 	return &Family{s}
 }
 

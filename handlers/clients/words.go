@@ -28,25 +28,14 @@ type lexicon struct {
 }
 
 // newLexicon reads the tables from cat; missing are the entries some
-// language lacks.
+// language lacks (core.LoadWords).
 func newLexicon(cat *i18n.Catalog) (*lexicon, []string) {
+	v := &core.Vocabs{Cat: cat}
 	lx := &lexicon{stepFiller: map[string]bool{}}
-	var missing, more []string
-	lx.channels, missing = core.Vocab(cat, "channel", crm.Channels...)
-	lx.noteOps, more = core.Vocab(cat, "note", NoteOps...)
-	missing = append(missing, more...)
-	words := func(key string) []string {
-		key = i18n.WordsPrefix + key
-		for _, lang := range i18n.Languages {
-			if len(cat.WordsIn(lang, key)) == 0 {
-				missing = append(missing, key)
-				break
-			}
-		}
-		return cat.Words(key)
-	}
-	lx.next = words("next.step")
-	for _, w := range words("list.note_step_filler") {
+	lx.channels = v.Table("channel", crm.Channels...)
+	lx.noteOps = v.Table("note", NoteOps...)
+	lx.next = v.Forms("next.step")
+	for _, w := range v.Forms("list.note_step_filler") {
 		lx.stepFiller[w] = true
 	}
 	for _, ch := range noteChannels {
@@ -54,7 +43,7 @@ func newLexicon(cat *i18n.Catalog) (*lexicon, []string) {
 		for _, w := range cat.Words(i18n.WordsPrefix + "note.said_word." + ch) {
 			lx.channelStems = append(lx.channelStems, channelStem{ch, w + " "})
 		}
-		for _, w := range words("note.said." + ch) {
+		for _, w := range v.Forms("note.said." + ch) {
 			lx.channelStems = append(lx.channelStems, channelStem{ch, w})
 		}
 	}
@@ -63,7 +52,7 @@ func newLexicon(cat *i18n.Catalog) (*lexicon, []string) {
 		alt = append(alt, regexp.QuoteMeta(strings.TrimSpace(strings.TrimSuffix(m, ":"))))
 	}
 	lx.nextRE = regexp.MustCompile(`(?i)(` + strings.Join(alt, "|") + `)\s*:`)
-	return lx, missing
+	return lx, v.Missing
 }
 
 // takeTags removes #channel tags ("words.channel.NAME": #call, #среща)
