@@ -5,24 +5,12 @@ import (
 	"testing"
 
 	"accountbot/crm"
-	"accountbot/i18n"
 	"accountbot/internal/chattest"
 )
 
 // testLexicon returns the family's typed-word tables read from the
 // embedded translation files.
-func testLexicon(t testing.TB) *lexicon {
-	t.Helper()
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lx, missing := newLexicon(cat)
-	if len(missing) > 0 {
-		t.Fatalf("words missing: %v", missing)
-	}
-	return lx
-}
+func testLexicon(t testing.TB) *lexicon { return chattest.Words(t, newLexicon) }
 
 // ActionCommand is the command line action a stands for, for the tests
 // outside the package.
