@@ -182,43 +182,8 @@ func (sd *Seeder) planning(c *crm.Client) {
 // audience index existed, a thousand clients per transaction (each reads
 // the clients it indexes, so a concurrent change is never overwritten).
 func (s *Store) ensureAudience(ctx context.Context) error {
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.has(audienceMarker)
-		done = ok
-		return err
-	}); err != nil || done {
-		return err
-	}
-	var after uint64
-	for {
-		n := 0
-		last := after
-		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-			n, last = 0, after
-			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item Item) (bool, error) {
-				c, err := decode[crm.Client](item)
-				if err != nil {
-					return false, err
-				}
-				if err := tx.planningFollowClient(nil, c); err != nil {
-					return false, err
-				}
-				n++
-				last = tailID(k)
-				return n < 1000, nil
-			})
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		after = last
-	}
-	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		return tx.set(audienceMarker, []byte{audienceVersion})
+	return s.backfillClients(ctx, audienceMarker, audienceVersion, 1000, func(tx *Tx, c *crm.Client) error {
+		return tx.planningFollowClient(nil, c)
 	})
 }
 

@@ -68,56 +68,28 @@ func (tx *Tx) notesFollowOwner(client, from, to uint64) error {
 // ensureNoteOwners indexes every note once in a store written before the
 // index existed, a thousand notes per transaction.
 func (s *Store) ensureNoteOwners(ctx context.Context) error {
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.has(noteOwnersMarker)
-		done = ok
-		return err
-	}); err != nil || done {
-		return err
-	}
-	start := []byte("plxn/")
-	for {
-		n := 0
-		var last []byte
-		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-			n, last = 0, nil
-			return tx.scanFromKey([]byte("plxn/"), start, func(k []byte, item Item) (bool, error) {
-				note, err := decode[crm.CompetitorNote](item)
+	return s.backfill(ctx, noteOwnersMarker, noteOwnersVersion, []byte("plxn/"), 1000, nil, func(tx *Tx) func([]byte, Item) error {
+		return func(k []byte, item Item) error {
+			note, err := decode[crm.CompetitorNote](item)
+			if err != nil {
+				return err
+			}
+			var owner uint64
+			if note.ClientID != 0 {
+				c, err := tx.client(note.ClientID)
+				if errors.Is(err, errNotFound) {
+					return nil
+				}
 				if err != nil {
-					return false, err
+					return err
 				}
-				var owner uint64
-				if note.ClientID != 0 {
-					c, err := tx.client(note.ClientID)
-					if errors.Is(err, errNotFound) {
-						return true, nil
-					}
-					if err != nil {
-						return false, err
-					}
-					owner = c.OwnerID
-				}
-				if ik, comp, ok := noteOwnerKeyOf(owner, k); ok {
-					if err := tx.set(ik, []byte(comp)); err != nil {
-						return false, err
-					}
-				}
-				n++
-				last = append(last[:0], k...)
-				return n < 1000, nil
-			})
-		})
-		if err != nil {
-			return err
+				owner = c.OwnerID
+			}
+			if ik, comp, ok := noteOwnerKeyOf(owner, k); ok {
+				return tx.set(ik, []byte(comp))
+			}
+			return nil
 		}
-		if n == 0 {
-			break
-		}
-		start = append(last, 0)
-	}
-	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		return tx.set(noteOwnersMarker, []byte{noteOwnersVersion})
 	})
 }
 

@@ -54,6 +54,25 @@ func (s *Store) ensureOwnerNames(ctx context.Context) error {
 // there. index must be idempotent: a client changed meanwhile was indexed
 // by its own transaction too.
 func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte, batch int, index func(tx *Tx, c *crm.Client) error) error {
+	return s.backfill(ctx, marker, version, []byte("c/"), batch, nil, func(tx *Tx) func([]byte, Item) error {
+		return func(_ []byte, item Item) error {
+			c, err := decode[crm.Client](item)
+			if err != nil {
+				return err
+			}
+			return index(tx, c)
+		}
+	})
+}
+
+// backfill calls the index that begin gives each transaction for every
+// record under prefix, in key order, batch records per transaction
+// (each its own, so that a batch reads what it indexes and a concurrent
+// change is never overwritten), and then stores marker at version,
+// unless it is already there; first, when set, runs before the first
+// batch (an index this one reads). index must be idempotent: a record
+// changed meanwhile was indexed by its own transaction too.
+func (s *Store) backfill(ctx context.Context, marker []byte, version byte, prefix []byte, batch int, first func(context.Context) error, begin func(tx *Tx) func(k []byte, item Item) error) error {
 	done := false
 	if err := s.view(ctx, func(tx *Tx) error {
 		ok, err := tx.markerAt(marker, version)
@@ -62,23 +81,25 @@ func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte
 	}); err != nil || done {
 		return err
 	}
+	if first != nil {
+		if err := first(ctx); err != nil {
+			return err
+		}
+	}
 	ctx = crm.WithoutDeliveryKey(ctx)
-	var after uint64
+	start := prefix
 	for {
 		n := 0
-		last := after
+		var last []byte
 		err := s.update(ctx, func(tx *Tx) error {
-			n, last = 0, after
-			return tx.scanFromKey([]byte("c/"), clientKey(after+1), func(k []byte, item Item) (bool, error) {
-				c, err := decode[crm.Client](item)
-				if err != nil {
-					return false, err
-				}
-				if err := index(tx, c); err != nil {
+			n, last = 0, nil
+			index := begin(tx)
+			return tx.scanFromKey(prefix, start, func(k []byte, item Item) (bool, error) {
+				if err := index(k, item); err != nil {
 					return false, err
 				}
 				n++
-				last = tailID(k)
+				last = append(last[:0], k...)
 				return n < batch, nil
 			})
 		})
@@ -88,7 +109,7 @@ func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte
 		if n == 0 {
 			break
 		}
-		after = last
+		start = append(last, 0)
 	}
 	return s.update(ctx, func(tx *Tx) error { return tx.set(marker, []byte{version}) })
 }

@@ -150,59 +150,26 @@ func (tx *Tx) wonDealsOf(client uint64) ([]*crm.Deal, error) {
 // ensureWon indexes every won deal once in a store written before the
 // index existed, a thousand deals per transaction.
 func (s *Store) ensureWon(ctx context.Context) error {
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.has(wonMarker)
-		done = ok
-		return err
-	}); err != nil || done {
-		return err
-	}
-	if err := s.ensureAudience(ctx); err != nil {
-		return err
-	}
-	start := []byte(pDealShut)
-	for {
-		n := 0
-		var last []byte
-		err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-			n, last = 0, nil
-			clients := map[uint64]*crm.Client{}
-			return tx.scanFromKey([]byte(pDealShut), start, func(k []byte, item Item) (bool, error) {
-				d, err := itemSummary(item)
-				if err != nil {
-					return false, err
+	return s.backfill(ctx, wonMarker, wonVersion, []byte(pDealShut), 1000, s.ensureAudience, func(tx *Tx) func([]byte, Item) error {
+		clients := map[uint64]*crm.Client{}
+		return func(_ []byte, item Item) error {
+			d, err := itemSummary(item)
+			if err != nil || d.Stage != crm.StageWon {
+				return err
+			}
+			c, ok := clients[d.ClientID]
+			if !ok {
+				c, err = tx.client(d.ClientID)
+				if err != nil && !errors.Is(err, errNotFound) {
+					return err
 				}
-				if d.Stage == crm.StageWon {
-					c, ok := clients[d.ClientID]
-					if !ok {
-						c, err = tx.client(d.ClientID)
-						if err != nil && !errors.Is(err, errNotFound) {
-							return false, err
-						}
-						clients[d.ClientID] = c
-					}
-					if k := wonDealKey(c, d); k != nil {
-						if err := tx.set(k, encodeWon(d)); err != nil {
-							return false, err
-						}
-					}
-				}
-				n++
-				last = append(last[:0], k...)
-				return n < 1000, nil
-			})
-		})
-		if err != nil {
-			return err
+				clients[d.ClientID] = c
+			}
+			if k := wonDealKey(c, d); k != nil {
+				return tx.set(k, encodeWon(d))
+			}
+			return nil
 		}
-		if n == 0 {
-			break
-		}
-		start = append(last, 0)
-	}
-	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		return tx.set(wonMarker, []byte{wonVersion})
 	})
 }
 
