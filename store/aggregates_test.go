@@ -582,6 +582,100 @@ func TestCampaignLeadCountEqualsLeads(t *testing.T) {
 	}
 }
 
+// TestCampaignLeadCountsEqualRecount checks the maintained lead counts
+// against the leads listed (CampaignLeads) after random leads tied, sources
+// set, changed and cleared, clients created naming a campaign, campaigns
+// created after clients named them, erasures, a restore of a backup into a
+// new store that takes the next changes, and a store that lost its counts.
+func TestCampaignLeadCountsEqualRecount(t *testing.T) {
+	s := openMem(t)
+	rng := rand.New(rand.NewSource(11))
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	names := []string{"Agra fair", "Expo", "Webinar", "Later"}
+	var camps []*crm.Campaign
+	newCampaign := func(name string) {
+		c := &crm.Campaign{Name: name, Kind: "fair", Date: at, CreatedBy: 1, CreatedAt: at}
+		if err := s.CreateCampaign(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		camps = append(camps, c)
+	}
+	for _, n := range names[:3] {
+		newCampaign(n)
+	}
+	sources := append(slices.Clone(names), "", "web", "AGRA  FAIR")
+	var clients []uint64
+	check := func(step string) {
+		t.Helper()
+		for _, c := range camps {
+			leads, err := s.CampaignLeads(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.CampaignLeadCount(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(leads) {
+				t.Fatalf("%s: %s has %d leads listed, counted %d", step, c.Name, len(leads), n)
+			}
+		}
+	}
+	for i := range 300 {
+		switch op := rng.Intn(10); {
+		case op < 3 || len(clients) == 0:
+			c := &crm.Client{Name: fmt.Sprintf("Lead %d", i), OwnerID: uint64(1 + i%3), CreatedAt: at, Source: sources[rng.Intn(len(sources))]}
+			if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c.ID)
+		case op < 6:
+			id := clients[rng.Intn(len(clients))]
+			camp := camps[rng.Intn(len(camps))]
+			if _, err := s.AddLead(ctx, &crm.Lead{CampaignID: camp.ID, ClientID: id, At: at, By: 1}, crm.Actor{PersonID: 1}); err != nil {
+				t.Fatal(err)
+			}
+		case op < 9:
+			id := clients[rng.Intn(len(clients))]
+			src := sources[rng.Intn(len(sources))]
+			if _, err := s.UpdateClient(ctx, id, crm.Actor{PersonID: 1}, at, func(c *crm.Client) error { c.Source = src; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			k := rng.Intn(len(clients))
+			if _, err := s.EraseClient(ctx, clients[k]); err != nil {
+				t.Fatal(err)
+			}
+			clients = slices.Delete(clients, k, k+1)
+		}
+		if i == 150 {
+			// A campaign some clients named before it existed.
+			newCampaign(names[3])
+			check("a campaign created after its leads")
+			var buf bytes.Buffer
+			if err := s.Backup(&buf, nil, at); err != nil {
+				t.Fatal(err)
+			}
+			restored := openMem(t)
+			if _, err := restored.Restore(&buf, nil); err != nil {
+				t.Fatal(err)
+			}
+			s = restored
+			check("restored")
+		}
+		if i%25 == 0 {
+			check(fmt.Sprintf("step %d", i))
+		}
+	}
+	check("the end")
+	// A store that lost its counts (written before they existed) counts
+	// every campaign once.
+	if err := s.dropKeys([][]byte{[]byte("plkc/"), leadCountsMarker}); err != nil {
+		t.Fatal(err)
+	}
+	check("recounted")
+}
+
 // TestClaimCountsOfEqualsClaimCounts compares the claims of the year
 // counted through the owners' claims with the count of every claim
 // restricted to the owners' clients, after a client changes owner.

@@ -12,11 +12,153 @@ import (
 //	plk/<id>                    the campaign (JSON)
 //	plkn/<normalised name>      the campaign's id (its name is unique)
 //	plkl/<campaign><client>     a lead tied by /lead (JSON crm.Lead)
+//	plkc/<campaign>             how many leads the campaign has (8 bytes)
+//	meta/campaigns/leads        the counts are complete (version)
 //
 // A client whose source names a campaign is its lead too: the source
-// index (plsrc/, audience.go) finds those.
+// index (plsrc/, audience.go) finds those. A campaign's count is of the
+// clients that are its leads either way (tied, or by their source, or
+// both), kept in the transaction of every write that changes one of the
+// two: a lead tied (AddLead), a client's source changed (putClient), a
+// client erased (planningClientKeys), a campaign created with clients
+// already naming it. A store written before the counts existed, or bulk
+// loaded without them, counts every campaign once, on first use.
 
 func campaignKey(id uint64) []byte { return key("plk/", id) }
+
+func leadCountKey(campaign uint64) []byte { return key("plkc/", campaign) }
+
+var leadCountsMarker = []byte("meta/campaigns/leads")
+
+const leadCountsVersion = 1
+
+// campaignNamed returns the id of the campaign whose normalised name is
+// norm; ok is false when there is none.
+func (tx *Tx) campaignNamed(norm string) (id uint64, ok bool, err error) {
+	if norm == "" {
+		return 0, false, nil
+	}
+	item, err := tx.item(key("plkn/", norm))
+	if errors.Is(err, errNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil || len(v) < 8 {
+		return 0, false, err
+	}
+	return tailID(v), true, nil
+}
+
+// leadsFollowClient keeps the lead counts in step with a client's source
+// (old nil for a new client): the campaign it named loses a lead and the
+// campaign it names gains one, unless the client is tied to it by /lead
+// (and so counted already).
+func (tx *Tx) leadsFollowClient(old, c *crm.Client) error {
+	was := ""
+	if old != nil {
+		was = crm.NormalizeName(old.Source)
+	}
+	now := crm.NormalizeName(c.Source)
+	if was == now {
+		return nil
+	}
+	for _, d := range []struct {
+		norm  string
+		delta int
+	}{{was, -1}, {now, +1}} {
+		id, ok, err := tx.campaignNamed(d.norm)
+		if err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		tied, err := tx.has(key("plkl/", id, c.ID))
+		if err != nil {
+			return err
+		}
+		if !tied {
+			if err := tx.addDelta(leadCountKey(id), d.delta); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// countLeads counts the leads of the campaign with id and normalised name
+// norm from the two indexes' keys (no lead or client is read).
+func (tx *Tx) countLeads(id uint64, norm string) (int, error) {
+	ids := map[uint64]bool{}
+	if err := tx.scan(key("plkl/", id), false, false, func(k []byte, _ Item) (bool, error) {
+		ids[tailID(k)] = true
+		return true, nil
+	}); err != nil {
+		return 0, err
+	}
+	if norm != "" {
+		if err := tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ Item) (bool, error) {
+			ids[tailID(k)] = true
+			return true, nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// ensureLeadCounts counts every campaign's leads, in one transaction,
+// when the counts are not known to be complete.
+func (s *Store) ensureLeadCounts(ctx context.Context) error {
+	if err := s.ensureAudience(ctx); err != nil {
+		return err
+	}
+	done := false
+	if err := s.view(ctx, func(tx *Tx) error {
+		ok, err := tx.markerAt(leadCountsMarker, leadCountsVersion)
+		done = ok
+		return err
+	}); err != nil || done {
+		return err
+	}
+	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		if ok, err := tx.markerAt(leadCountsMarker, leadCountsVersion); err != nil || ok {
+			return err
+		}
+		var camps []*crm.Campaign
+		if err := tx.scan([]byte("plk/"), false, true, func(_ []byte, item Item) (bool, error) {
+			c, err := decode[crm.Campaign](item)
+			camps = append(camps, c)
+			return err == nil, err
+		}); err != nil {
+			return err
+		}
+		for _, c := range camps {
+			n, err := tx.countLeads(c.ID, crm.NormalizeName(c.Name))
+			if err != nil {
+				return err
+			}
+			if err := tx.setCount(leadCountKey(c.ID), n); err != nil {
+				return err
+			}
+		}
+		return tx.set(leadCountsMarker, []byte{leadCountsVersion})
+	})
+}
+
+// setCount stores a count, deleting it at zero (as flushDeltas does).
+func (tx *Tx) setCount(k []byte, n int) error {
+	if n <= 0 {
+		if err := tx.del(k); err != nil && !errors.Is(err, errNotFound) {
+			return err
+		}
+		return nil
+	}
+	return tx.set(k, u64(uint64(n)))
+}
 
 // CreateCampaign stores a new campaign; a campaign with the same name (as
 // names compare) is a conflict.
@@ -34,6 +176,14 @@ func (s *Store) CreateCampaign(ctx context.Context, c *crm.Campaign) error {
 		}
 		c.ID = id
 		if err := tx.set(nk, u64(id)); err != nil {
+			return err
+		}
+		// Clients may name the campaign as their source already.
+		n, err := tx.countLeads(id, crm.NormalizeName(c.Name))
+		if err != nil {
+			return err
+		}
+		if err := tx.setCount(leadCountKey(id), n); err != nil {
 			return err
 		}
 		if err := tx.addChange(crm.Change{Kind: "campaign", RecordID: id, At: c.CreatedAt, By: c.CreatedBy,
@@ -104,6 +254,13 @@ func (s *Store) AddLead(ctx context.Context, l *crm.Lead, by crm.Actor) (bool, e
 		if !had {
 			if err := tx.put(lk, l); err != nil {
 				return err
+			}
+			// A new lead, unless its source counted it already (the
+			// source set below then changes no count: it is tied).
+			if crm.NormalizeName(old.Source) != crm.NormalizeName(camp.Name) {
+				if err := tx.addDelta(leadCountKey(camp.ID), +1); err != nil {
+					return err
+				}
 			}
 		}
 		if crm.NormalizeName(old.Source) == crm.NormalizeName(camp.Name) {
@@ -180,28 +337,16 @@ func (s *Store) ClientLeads(ctx context.Context, client uint64) ([]crm.Lead, err
 
 // CampaignLeadCount returns how many clients are leads of a campaign (tied
 // by /lead or with the campaign as their source), as CampaignLeads lists
-// them, from the two indexes' keys alone: no lead or client is read. A
-// lead's entries go with its client's erasure, so every one counted exists.
+// them, from the campaign's maintained count: one read, however many
+// leads it has.
 func (s *Store) CampaignLeadCount(ctx context.Context, c *crm.Campaign) (int, error) {
-	if err := s.ensureAudience(ctx); err != nil {
+	if err := s.ensureLeadCounts(ctx); err != nil {
 		return 0, err
 	}
-	ids := map[uint64]bool{}
-	err := s.view(ctx, func(tx *Tx) error {
-		if err := tx.scan(key("plkl/", c.ID), false, false, func(k []byte, _ Item) (bool, error) {
-			ids[tailID(k)] = true
-			return true, nil
-		}); err != nil {
-			return err
-		}
-		norm := crm.NormalizeName(c.Name)
-		if norm == "" {
-			return nil
-		}
-		return tx.scan(key("plsrc/", norm, byte(nameSep)), false, false, func(k []byte, _ Item) (bool, error) {
-			ids[tailID(k)] = true
-			return true, nil
-		})
+	var n uint64
+	err := s.view(ctx, func(tx *Tx) (err error) {
+		n, err = tx.counter(leadCountKey(c.ID))
+		return err
 	})
-	return len(ids), err
+	return int(n), err
 }

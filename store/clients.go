@@ -172,6 +172,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.emailFollowClient(old, c); err != nil {
 		return err
 	}
+	if err := tx.leadsFollowClient(old, c); err != nil {
+		return err
+	}
 	if err := tx.countsFollowClient(old, c); err != nil {
 		return err
 	}

@@ -152,7 +152,7 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 // clients without them.
 func (s *Store) forgetCounts() error {
 	return s.update(crm.WithoutDeliveryKey(context.Background()), func(tx *Tx) error {
-		for _, k := range [][]byte{countsMarker, customMarker, staleMarker, ownerNamesMarker, convOwnersMarker} {
+		for _, k := range [][]byte{countsMarker, customMarker, staleMarker, ownerNamesMarker, convOwnersMarker, leadCountsMarker} {
 			if err := tx.del(k); err != nil && !errors.Is(err, errNotFound) {
 				return err
 			}

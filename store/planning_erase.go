@@ -54,17 +54,30 @@ func planningClientKeys(tx *Tx, clientID uint64) (keys [][]byte, count int, err 
 		return nil, 0, err
 	}
 	keys = append(keys, key("plmc/", clientID), key("plpc/", clientID))
-	// Leads of every campaign.
+	// Leads of every campaign, each campaign's count one less for a
+	// client that was its lead (tied, or by its source).
+	leadOf := map[uint64]bool{}
+	if id, ok, err := tx.campaignNamed(crm.NormalizeName(c.Source)); err != nil {
+		return nil, 0, err
+	} else if ok {
+		leadOf[id] = true
+	}
 	err = tx.scan([]byte("plk/"), false, false, func(k []byte, _ Item) (bool, error) {
 		lk := key("plkl/", tailID(k), clientID)
 		if ok, err := tx.has(lk); err != nil || !ok {
 			return err == nil, err
 		}
 		keys = append(keys, lk)
+		leadOf[tailID(k)] = true
 		return true, nil
 	})
 	if err != nil {
 		return nil, 0, err
+	}
+	for id := range leadOf {
+		if err := tx.addDelta(leadCountKey(id), -1); err != nil {
+			return nil, 0, err
+		}
 	}
 	// Competitor notes sourced from the client.
 	err = tx.scan(key("plxc/", clientID), false, true, func(_ []byte, item Item) (bool, error) {
