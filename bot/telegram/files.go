@@ -65,7 +65,7 @@ func (a *Adapter) download(ctx context.Context, fileID string, size int64) ([]by
 			break
 		}
 		a.log.Warn("telegram: file download failed; retrying", "attempt", attempt, "err", err)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := bot.Sleep(ctx, backoff); err != nil {
 			return nil, err
 		}
 		backoff = min(2*backoff, a.backoffMax)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"accountbot/bot"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 )
@@ -192,7 +194,7 @@ func (a *Adapter) awaitLease(ctx context.Context, ls Leaser) bool {
 			a.log.Info("telegram: another replica polls; standing by")
 			logged = true
 		}
-		if sleep(ctx, a.leaseRenew) != nil {
+		if bot.Sleep(ctx, a.leaseRenew) != nil {
 			return false
 		}
 	}
@@ -207,7 +209,7 @@ func (a *Adapter) holdLease(ctx context.Context, ls Leaser) (held context.Contex
 	go func() {
 		defer close(done)
 		last := time.Now()
-		for sleep(held, a.leaseRenew) == nil {
+		for bot.Sleep(held, a.leaseRenew) == nil {
 			ok, err := ls.Lease(held, leaseName, a.holder, a.leaseTTL)
 			if ok {
 				last = time.Now()
@@ -275,12 +277,12 @@ func (a *Adapter) poll(ctx, held context.Context) error {
 					a.log.Warn("telegram: getUpdates conflict: a webhook is set or another instance polls; removing the webhook", "err", ae.Description)
 					_, _ = a.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
 				case http.StatusTooManyRequests:
-					_ = sleep(ctx, time.Duration(max(ae.RetryAfter, 1))*time.Second)
+					_ = bot.Sleep(ctx, time.Duration(max(ae.RetryAfter, 1))*time.Second)
 					continue
 				}
 			}
 			a.log.Warn("telegram: getUpdates failed; retrying", "in", backoff, "err", err)
-			_ = sleep(ctx, backoff)
+			_ = bot.Sleep(ctx, backoff)
 			backoff = min(2*backoff, a.backoffMax)
 			continue
 		}
@@ -333,20 +335,5 @@ func (a *Adapter) waitProgress(ctx context.Context, tr *tracker, d time.Duration
 	case <-ctx.Done():
 	case <-tr.progress:
 	case <-t.C:
-	}
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

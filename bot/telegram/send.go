@@ -81,7 +81,7 @@ func (p *pacer) acquire(chat int64) (c *chatPace, release func()) {
 // wait waits for the chat's next slot and then for a global one. The
 // caller holds the chat's turn.
 func (p *pacer) wait(ctx context.Context, c *chatPace) error {
-	if err := sleep(ctx, time.Until(c.next)); err != nil {
+	if err := bot.Sleep(ctx, time.Until(c.next)); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -92,7 +92,7 @@ func (p *pacer) wait(ctx context.Context, c *chatPace) error {
 	}
 	p.next = at.Add(p.global)
 	p.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	return bot.Sleep(ctx, time.Until(at))
 }
 
 // call runs one Bot API call with retries: on 429 it waits retry_after and
@@ -132,7 +132,7 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, maxTries 
 			a.sends.SendRetried(bot.Telegram, "429")
 			if c != nil {
 				c.next = time.Now().Add(d)
-			} else if err := sleep(ctx, d); err != nil {
+			} else if err := bot.Sleep(ctx, d); err != nil {
 				return err
 			}
 			continue
@@ -150,7 +150,7 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, maxTries 
 		}
 		a.sends.SendRetried(bot.Telegram, "error")
 		a.log.Warn("telegram: call failed; retrying", "method", method, "chat", chat, "attempt", attempt, "in", backoff, "err", redact(err, a.cfg.Token))
-		if err := sleep(ctx, backoff); err != nil {
+		if err := bot.Sleep(ctx, backoff); err != nil {
 			return err
 		}
 		backoff = min(2*backoff, a.backoffMax)
