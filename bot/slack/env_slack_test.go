@@ -216,6 +216,48 @@ func (e *slackEnv) interactive(payload any) *http.Response {
 	return e.post("/slack/interactive", "application/x-www-form-urlencoded", []byte(form.Encode()))
 }
 
+// pressButton clicks the button actionID of an ephemeral message in
+// channel: its value is the command it stands for, trigger the form
+// trigger it brings, respKey names its response_url.
+func (e *slackEnv) pressButton(trigger, respKey, channel, actionID, value string) *http.Response {
+	e.t.Helper()
+	return e.interactive(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": trigger,
+		"response_url": e.fake.ResponseURL(respKey),
+		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": channel, "is_ephemeral": true},
+		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": actionID, "value": value}},
+	})
+}
+
+// openedViews waits until a form is opened (views.open) and returns the
+// views.open calls made so far, in order.
+func (e *slackEnv) openedViews() []apiCall {
+	e.t.Helper()
+	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
+		for _, c := range calls {
+			if c.Method == "views.open" {
+				return true
+			}
+		}
+		return false
+	})
+	var views []apiCall
+	for _, c := range calls {
+		if c.Method == "views.open" {
+			views = append(views, c)
+		}
+	}
+	return views
+}
+
+// firstOpenedView waits until a form is opened with success and returns
+// the first such form's view (JSON).
+func (e *slackEnv) firstOpenedView() string {
+	e.t.Helper()
+	e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.Called("views.open")) > 0 })
+	return e.fake.Called("views.open")[0].Form.Get("view")
+}
+
 func readBody(t testing.TB, r *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(r.Body)

@@ -80,7 +80,7 @@ func (a *Adapter) send(ctx context.Context, ch string, fn func() error) error {
 	}
 	defer func() { <-s.sem }()
 	for attempt := 0; ; attempt++ {
-		if err := sleep(ctx, time.Until(s.next)); err != nil {
+		if err := bot.Sleep(ctx, time.Until(s.next)); err != nil {
 			return err
 		}
 		err := fn()
@@ -112,7 +112,7 @@ func (a *Adapter) retry(ctx context.Context, fn func() error) error {
 		}
 		a.log.Info("slack: rate limited; waiting", "retry_after", d)
 		a.sends.SendRetried(bot.Slack, "429")
-		if err := sleep(ctx, d); err != nil {
+		if err := bot.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -137,20 +137,6 @@ func retryAfter(err error) (time.Duration, bool) {
 		return time.Second, true
 	}
 	return 0, false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // postMessage posts with chat.postMessage and returns the message's ts.

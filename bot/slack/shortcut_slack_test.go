@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"accountbot/handlers"
 	"accountbot/internal/fakewhisper"
@@ -22,21 +21,11 @@ func TestLogMessageShortcutPrefillsTheForm(t *testing.T) {
 		"message": map[string]any{"type": "message", "user": "U9", "ts": "1764590400.000200",
 			"text": "Acme wants <https://example.com/offer|the offer> by Friday &amp; a call"},
 	})
-	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		for _, c := range calls {
-			if c.Method == "views.open" {
-				return true
-			}
-		}
-		return false
-	})
 	var view string
-	for _, c := range calls {
-		if c.Method == "views.open" {
-			view = c.Form.Get("view")
-			if c.Form.Get("trigger_id") != "TSC" {
-				t.Errorf("views.open trigger_id = %q", c.Form.Get("trigger_id"))
-			}
+	for _, c := range e.openedViews() {
+		view = c.Form.Get("view")
+		if c.Form.Get("trigger_id") != "TSC" {
+			t.Errorf("views.open trigger_id = %q", c.Form.Get("trigger_id"))
 		}
 	}
 	var v struct {

@@ -394,12 +394,7 @@ func TestLongButtonValueIsStoredAsAToken(t *testing.T) {
 	if len(value) > 2000 {
 		t.Fatalf("button value of %d characters; Slack takes 2000", len(value))
 	}
-	e.interactive(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TL2",
-		"response_url": e.fake.ResponseURL("long"),
-		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": true},
-		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": id, "value": value}},
-	})
+	e.pressButton("TL2", "long", "C1", id, value)
 	e.fake.WaitMessage("pressed")
 	if got, _ := pressed.Load().(string); got != long {
 		t.Errorf("the pressed button sent %d characters, want the original %d", len(got), len(long))
@@ -497,20 +492,8 @@ func TestLogFormOpensAndSubmits(t *testing.T) {
 	e.command(headUser, "C1", "client add Acme", "T1")
 	e.fake.WaitMessage("Acme")
 	e.command(headUser, "C1", "log", "TM1")
-	views := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		for _, c := range calls {
-			if c.Method == "views.open" {
-				return true
-			}
-		}
-		return false
-	})
-	var open apiCall
-	for _, c := range views {
-		if c.Method == "views.open" {
-			open = c
-		}
-	}
+	views := e.openedViews()
+	open := views[len(views)-1]
 	if open.Form.Get("trigger_id") != "TM1" {
 		t.Errorf("views.open trigger_id = %q", open.Form.Get("trigger_id"))
 	}
@@ -587,22 +570,9 @@ func TestLogFormOpensAndSubmits(t *testing.T) {
 
 func TestLogButtonPrefillsTheClient(t *testing.T) {
 	e := newSlackEnv(t, envOpts{})
-	e.interactive(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TLB",
-		"response_url": e.fake.ResponseURL("lb"),
-		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": true},
-		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:1", "value": "/log #7: "}},
-	})
-	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		for _, c := range calls {
-			if c.Method == "views.open" {
-				return true
-			}
-		}
-		return false
-	})
-	for _, c := range calls {
-		if c.Method == "views.open" && !strings.Contains(c.Form.Get("view"), `"initial_value":"#7"`) {
+	e.pressButton("TLB", "lb", "C1", "cmd:0:1", "/log #7: ")
+	for _, c := range e.openedViews() {
+		if !strings.Contains(c.Form.Get("view"), `"initial_value":"#7"`) {
 			t.Errorf("the form should start with the client #7: %s", c.Form.Get("view"))
 		}
 	}
@@ -642,10 +612,7 @@ func TestLanguageFromSlackLocaleThenPersonSetting(t *testing.T) {
 	}
 	// The log form speaks the locale's language.
 	e.command("UBG", "C1", "log", "TBG")
-	e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		return len(e.fake.Called("views.open")) > 0
-	})
-	if v := e.fake.Called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
+	if v := e.firstOpenedView(); !strings.Contains(v, "Запис на разговор") {
 		t.Errorf("the form for a bg-BG user should be in Bulgarian: %s", v)
 	}
 }
@@ -656,8 +623,7 @@ func TestPersonSettingWinsForTheAdaptersWords(t *testing.T) {
 	e.post("/slack/events", "application/json", dmEvent("EvL1", headUser, "lang bg"))
 	e.fake.WaitFor("lang set", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.Messages()) > 0 })
 	e.command(headUser, "C1", "log", "TLG")
-	e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool { return len(e.fake.Called("views.open")) > 0 })
-	if v := e.fake.Called("views.open")[0].Form.Get("view"); !strings.Contains(v, "Запис на разговор") {
+	if v := e.firstOpenedView(); !strings.Contains(v, "Запис на разговор") {
 		t.Errorf("the person chose Bulgarian: the form should be in Bulgarian: %s", v)
 	}
 }
@@ -771,22 +737,9 @@ func TestLogButtonShowsTheClientName(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	e.interactive(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": headUser}, "trigger_id": "TLN",
-		"response_url": e.fake.ResponseURL("ln"),
-		"container":    map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "D1", "is_ephemeral": true},
-		"actions":      []any{map[string]any{"type": "button", "block_id": "b1", "action_id": "cmd:0:1", "value": "/log #1"}},
-	})
-	calls := e.fake.WaitFor("views.open", 5*time.Second, func(calls []apiCall) bool {
-		for _, c := range calls {
-			if c.Method == "views.open" {
-				return true
-			}
-		}
-		return false
-	})
-	for _, c := range calls {
-		if c.Method == "views.open" && !strings.Contains(c.Form.Get("view"), `"initial_value":"Acme Ltd"`) {
+	e.pressButton("TLN", "ln", "D1", "cmd:0:1", "/log #1")
+	for _, c := range e.openedViews() {
+		if !strings.Contains(c.Form.Get("view"), `"initial_value":"Acme Ltd"`) {
 			t.Errorf("the form should show Acme Ltd: %s", c.Form.Get("view"))
 		}
 	}
