@@ -1,11 +1,12 @@
 package slack_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"accountbot/internal/fakes"
 )
 
 const clientsFile = "name,city,phone\nAcme Ltd,Sofia,+359 2 1\n\"Beta, the best\",Plovdiv,\n"
@@ -13,15 +14,7 @@ const clientsFile = "name,city,phone\nAcme Ltd,Sofia,+359 2 1\n\"Beta, the best\
 // storedClients returns the names of the stored clients.
 func (e *slackEnv) storedClients() []string {
 	e.t.Helper()
-	cs, err := e.store.FindClients(context.Background(), "", 100)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Name)
-	}
-	return out
+	return fakes.ClientNames(e.t, e.store)
 }
 
 func TestSharedCSVImportsClients(t *testing.T) {

@@ -1,13 +1,14 @@
 package telegram
 
 import (
-	"accountbot/dates"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"accountbot/dates"
+	"accountbot/internal/fakes"
 )
 
 // sendFile sends a document from u (the size Telegram reports is the
@@ -30,15 +31,7 @@ func (e *tgEnv) sendDoc(u tgUser, fileID, name, mimeType string, size int64, cap
 // clientNames returns the names of the stored clients, sorted.
 func (e *tgEnv) clientNames() []string {
 	e.t.Helper()
-	cs, err := e.store.FindClients(context.Background(), "", 100)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Name)
-	}
-	return out
+	return fakes.ClientNames(e.t, e.store)
 }
 
 func TestDocumentImportsClients(t *testing.T) {

@@ -55,12 +55,10 @@ func (c *pollCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// TestOneReplicaPollsAndAnotherTakesOver runs two long-polling adapters on
-// one store: only the lease holder polls, and when it dies the other one
-// takes over within the lease time and handles what comes next.
-func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
-	api := newFakeAPI(t)
-	st := storetest.Open(t)
+// replicaService is the real handlers over st, with Telegram user 100 as
+// the head, and the catalog and the quiet logger the replicas share.
+func replicaService(t *testing.T, st *store.Store) (*i18n.Catalog, *handlers.Service, *slog.Logger) {
+	t.Helper()
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +72,16 @@ func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cat, svc, logger
+}
+
+// TestOneReplicaPollsAndAnotherTakesOver runs two long-polling adapters on
+// one store: only the lease holder polls, and when it dies the other one
+// takes over within the lease time and handles what comes next.
+func TestOneReplicaPollsAndAnotherTakesOver(t *testing.T) {
+	api := newFakeAPI(t)
+	st := storetest.Open(t)
+	cat, svc, logger := replicaService(t, st)
 	const ttl, renew = 600 * time.Millisecond, 100 * time.Millisecond
 	replica := func() (*Adapter, *dyingStore, *pollCounter, func()) {
 		ds := &dyingStore{Store: st}
@@ -134,19 +142,7 @@ func TestReplicasAgreeOnTheWebhookSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc := handlers.DefaultConfig()
-	hc.TZ = time.UTC
-	hc.Heads = []string{"telegram:100"}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := handlers.New(st, cat, handlers.WithConfig(hc), handlers.WithLogger(logger),
-		handlers.WithClock(dates.NewOffsetClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, svc, logger := replicaService(t, st)
 	var replicas []*Adapter
 	for range 2 {
 		a, err := New(Config{Token: fakeToken, APIURL: api.URL(), Lang: "en", WebhookURL: "https://bot.example.com/tg"}, svc, &dyingStore{Store: st},

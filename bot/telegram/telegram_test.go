@@ -19,27 +19,13 @@ import (
 	"accountbot/dates"
 	"accountbot/handlers"
 	"accountbot/i18n"
+	"accountbot/internal/fakes"
 	"accountbot/store"
 	"accountbot/store/storetest"
 )
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for a writer and a reader goroutine.
+type syncBuffer = fakes.SyncBuffer
 
 // tgEnv is the real adapter and the real handlers over an in-memory store,
 // talking to a fake Bot API server.
