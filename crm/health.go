@@ -381,27 +381,8 @@ func ScoreHealth(f HealthFacts, w HealthWeights, now time.Time) Health {
 	add(HealthDeals, m/2, map[string]int{"won": won, "lost": lost, "stuck": stuck}, "")
 
 	// Payments of the year: on time 1, late d days 1 − d/60.
-	var n, late, lateDays int
-	sum := 0.0
-	for _, p := range f.Payments {
-		if p.At.After(now) || now.Sub(p.At) > HealthYear {
-			continue
-		}
-		n++
-		if p.OnTime {
-			sum++
-			continue
-		}
-		late++
-		lateDays += p.DaysLate
-		sum += math.Max(0, 1-float64(p.DaysLate)/LateDaysZero)
-	}
-	if n > 0 {
-		avg := 0
-		if late > 0 {
-			avg = int(math.Round(float64(lateDays) / float64(late)))
-		}
-		add(HealthPayments, 1-sum/float64(n), map[string]int{"count": n, "late": late, "days": avg}, "")
+	if pt := tallyPayments(f.Payments, now.Add(-HealthYear), now); pt.n > 0 {
+		add(HealthPayments, 1-pt.sum/float64(pt.n), map[string]int{"count": pt.n, "late": pt.late, "days": pt.avgLate}, "")
 	}
 
 	// Promises due in the last half year (or still open and late), either

@@ -20,6 +20,38 @@ type Payment struct {
 	OnBehalfOf uint64    `json:"on_behalf_of,omitempty"`
 }
 
+// paymentTally sums up the payments of a period.
+type paymentTally struct {
+	n       int     // payments received in the period
+	late    int     // of them, late
+	avgLate int     // the mean days late of the late ones, rounded; 0 when none
+	sum     float64 // on time 1 each, d days late max(0, 1 − d/LateDaysZero)
+}
+
+// tallyPayments counts the payments received from since to at (both
+// included).
+func tallyPayments(ps []Payment, since, at time.Time) paymentTally {
+	var t paymentTally
+	lateDays := 0
+	for _, p := range ps {
+		if p.At.After(at) || p.At.Before(since) {
+			continue
+		}
+		t.n++
+		if p.OnTime {
+			t.sum++
+			continue
+		}
+		t.late++
+		lateDays += p.DaysLate
+		t.sum += math.Max(0, 1-float64(p.DaysLate)/LateDaysZero)
+	}
+	if t.late > 0 {
+		t.avgLate = int(math.Round(float64(lateDays) / float64(t.late)))
+	}
+	return t
+}
+
 // Reliability factors, in the order the score explains them.
 const (
 	FactorPayment  = "payment"
@@ -139,30 +171,12 @@ func ScoreReliability(f ReliabilityFacts, w ReliabilityWeights, at time.Time) Re
 
 	// Payment behaviour.
 	pay := Factor{Name: FactorPayment, Weight: w[FactorPayment]}
-	var n, late, lateDays int
-	var sum float64
-	for _, p := range f.Payments {
-		if p.At.After(at) || p.At.Before(since) {
-			continue
-		}
-		n++
-		if p.OnTime {
-			sum++
-			continue
-		}
-		late++
-		lateDays += p.DaysLate
-		sum += math.Max(0, 1-float64(p.DaysLate)/LateDaysZero)
+	pt := tallyPayments(f.Payments, since, at)
+	if pt.n > 0 {
+		pay.HasData, pay.Value = true, pt.sum/float64(pt.n)
 	}
-	if n > 0 {
-		pay.HasData, pay.Value = true, sum/float64(n)
-	}
-	avgLate := 0
-	if late > 0 {
-		avgLate = int(math.Round(float64(lateDays) / float64(late)))
-	}
-	pay.Facts = map[string]any{"count": n, "late": late, "days": avgLate}
-	out.Evidence += n
+	pay.Facts = map[string]any{"count": pt.n, "late": pt.late, "days": pt.avgLate}
+	out.Evidence += pt.n
 
 	// Claims.
 	cl := Factor{Name: FactorClaims, Weight: w[FactorClaims]}
