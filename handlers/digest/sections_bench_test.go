@@ -3,7 +3,6 @@ package digest_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand"
 	"strings"
 	"testing"
@@ -11,9 +10,8 @@ import (
 
 	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/dates"
 	"accountbot/handlers"
-	"accountbot/i18n"
+	"accountbot/handlers/handlerstest"
 	"accountbot/store/storetest"
 
 	"github.com/shopspring/decimal"
@@ -74,18 +72,9 @@ func digestSectionsCompany(b *testing.B) (*handlers.Service, []string, string) {
 	b.Helper()
 	ctx := context.Background()
 	st := storetest.Open(b)
-	cat, err := i18n.New()
-	if err != nil {
-		b.Fatal(err)
-	}
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	clock := dates.NewManualClock(now.AddDate(0, 0, -7))
-	cfg := handlers.DefaultConfig()
-	cfg.TZ = time.UTC
-	svc, err := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	e := handlerstest.Bench(b, st, now.AddDate(0, 0, -7))
+	svc, clock := e.Svc, e.Clock
 
 	rng := rand.New(rand.NewSource(8))
 	settings := crm.DefaultClaimSettings()

@@ -11,6 +11,7 @@ import (
 
 	"accountbot/handlers"
 	"accountbot/internal/chattest"
+	"accountbot/store"
 )
 
 // Env is the chat test environment over a handlers.Service.
@@ -43,4 +44,12 @@ func Build(opts ...handlers.Option) func(chattest.Deps) (*handlers.Service, erro
 func New(t testing.TB, o chattest.Options, opts ...handlers.Option) *Env {
 	t.Helper()
 	return chattest.New(t, o, Build(opts...))
+}
+
+// Bench returns the environment of a benchmark over st (its company,
+// already seeded), with the clock at now in UTC; opts are added to the
+// service's own.
+func Bench(t testing.TB, st *store.Store, now time.Time, opts ...handlers.Option) *Env {
+	t.Helper()
+	return New(t, chattest.Options{Reuse: st, TZ: time.UTC, Now: now}, opts...)
 }

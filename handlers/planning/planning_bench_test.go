@@ -15,11 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"accountbot/bot"
 	"accountbot/crm"
-	"accountbot/dates"
-	"accountbot/handlers"
-	"accountbot/i18n"
+	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/store"
 
 	"github.com/shopspring/decimal"
@@ -162,29 +160,8 @@ var benchBase = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 //	go test ./handlers/planning/ -run XXX -bench Segments -benchtime 30x
 func BenchmarkSegments(b *testing.B) {
 	dir := segmentsData(b)
-	st, err := store.Open(store.Options{Dir: filepath.Join(dir, "data"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	cat, err := i18n.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := handlers.DefaultConfig()
-	cfg.TZ = time.UTC
-	svc, err := handlers.New(st, cat, handlers.WithClock(dates.NewManualClock(benchBase)), handlers.WithConfig(cfg), handlers.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	run := func(b *testing.B, identity, text string) string {
-		rec := &bot.Recorder{}
-		m := &bot.Message{Platform: "console", Identity: identity, Text: text, Private: true}
-		if err := svc.ServeChat(context.Background(), rec, m); err != nil {
-			b.Fatal(err)
-		}
-		return rec.Text()
-	}
+	e := handlerstest.Bench(b, chattest.OpenStore(b, store.Options{Dir: filepath.Join(dir, "data")}), benchBase)
+	run := func(b *testing.B, identity, text string) string { return e.For(b).Say(identity, text) }
 	for _, q := range []struct{ name, who, text, want string }{
 		{"segment/head", "console:s1", "/segments", "50000 records"},
 		{"need/head", "console:s1", "/segments by=need", "50000 records"},

@@ -3,8 +3,6 @@ package push_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,7 +11,8 @@ import (
 	"accountbot/crm"
 	"accountbot/dates"
 	"accountbot/handlers"
-	"accountbot/i18n"
+	"accountbot/handlers/handlerstest"
+	"accountbot/internal/chattest"
 	"accountbot/store"
 )
 
@@ -38,11 +37,7 @@ var ringStart = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 func openRingBench(b *testing.B) (*handlers.Service, *store.Store, *dates.ManualClock, *countingNotifier) {
 	b.Helper()
-	st, err := store.Open(store.Options{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := chattest.OpenStore(b, store.Options{Dir: b.TempDir()})
 	sd := st.Seeder()
 	var taskID uint64
 	for p := uint64(1); p <= ringPeople; p++ {
@@ -69,19 +64,9 @@ func openRingBench(b *testing.B) (*handlers.Service, *store.Store, *dates.Manual
 	if err := sd.Flush(); err != nil {
 		b.Fatal(err)
 	}
-	cat, err := i18n.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	clock := dates.NewManualClock(ringStart)
 	n := &countingNotifier{}
-	cfg := handlers.DefaultConfig()
-	cfg.TZ = time.UTC
-	svc, err := handlers.New(st, cat, handlers.WithClock(clock), handlers.WithConfig(cfg), handlers.WithNotifier(n), handlers.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return svc, st, clock, n
+	e := handlerstest.Bench(b, st, ringStart, handlers.WithNotifier(n))
+	return e.Svc, st, e.Clock, n
 }
 
 // BenchmarkReminderTick measures the reminders' job on a tick with nothing
