@@ -375,6 +375,24 @@ type Choice struct {
 
 func (e *AmbiguousError) Error() string { return "ambiguous reference " + e.Ref }
 
+// OneOf returns the only item of matches: none is notFound, and several
+// an AmbiguousError over ref that offers the first MaxChoices of them,
+// each as choice makes it.
+func OneOf[T any](ref string, matches []T, notFound error, choice func(T) Choice) (T, error) {
+	var none T
+	switch len(matches) {
+	case 0:
+		return none, notFound
+	case 1:
+		return matches[0], nil
+	}
+	e := &AmbiguousError{Ref: ref}
+	for _, m := range matches[:min(len(matches), MaxChoices)] {
+		e.Choices = append(e.Choices, choice(m))
+	}
+	return none, e
+}
+
 // ChoiceReply asks the sender to pick one of e's choices, with a button
 // for each that repeats m with the reference replaced.
 func ChoiceReply(loc i18n.Localizer, m *bot.Message, e *AmbiguousError) bot.Reply {
@@ -447,24 +465,13 @@ func (r *Request) ResolveClient(ctx context.Context, ref string) (*crm.Client, e
 			visible = append(visible, c)
 		}
 	}
-	switch len(visible) {
-	case 0:
-		return nil, crm.Errorf(crm.ENOTFOUND, "error.client_not_found", "ref", ref)
-	case 1:
-		return visible[0], nil
-	}
-	e := &AmbiguousError{Ref: ref}
-	for i, c := range visible {
-		if i == MaxChoices {
-			break
-		}
+	return OneOf(ref, visible, crm.Errorf(crm.ENOTFOUND, "error.client_not_found", "ref", ref), func(c *crm.Client) Choice {
 		label := c.Name
 		if c.City != "" {
 			label += " (" + c.City + ")"
 		}
-		e.Choices = append(e.Choices, Choice{Label: label, Ref: "#" + strconv.FormatUint(c.ID, 10)})
-	}
-	return nil, e
+		return Choice{Label: label, Ref: "#" + strconv.FormatUint(c.ID, 10)}
+	})
 }
 
 // ChangeableClient resolves a client the sender may change, with the actor
@@ -527,20 +534,9 @@ func (r *Request) ResolvePerson(ref string) (*crm.Person, error) {
 		}
 		return matches[i].ID < matches[j].ID
 	})
-	switch len(matches) {
-	case 0:
-		return nil, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref)
-	case 1:
-		return matches[0], nil
-	}
-	e := &AmbiguousError{Ref: ref}
-	for i, p := range matches {
-		if i == MaxChoices {
-			break
-		}
-		e.Choices = append(e.Choices, Choice{Label: r.PersonLabel(p), Ref: "@#" + strconv.FormatUint(p.ID, 10)})
-	}
-	return nil, e
+	return OneOf(ref, matches, crm.Errorf(crm.ENOTFOUND, "error.person_not_found", "ref", ref), func(p *crm.Person) Choice {
+		return Choice{Label: r.PersonLabel(p), Ref: "@#" + strconv.FormatUint(p.ID, 10)}
+	})
 }
 
 // PersonLabel tells a person apart from others of a similar name in a

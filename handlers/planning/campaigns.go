@@ -134,20 +134,9 @@ func (s *service) findCampaign(ctx context.Context, name string) (*crm.Campaign,
 			matches = append(matches, c)
 		}
 	}
-	switch len(matches) {
-	case 0:
-		return nil, crm.Errorf(crm.ENOTFOUND, "campaign.not_found", "name", name)
-	case 1:
-		return matches[0], nil
-	}
-	e := &core.AmbiguousError{Ref: name}
-	for i, c := range matches {
-		if i == core.MaxChoices {
-			break
-		}
-		e.Choices = append(e.Choices, core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)})
-	}
-	return nil, e
+	return core.OneOf(name, matches, crm.Errorf(crm.ENOTFOUND, "campaign.not_found", "name", name), func(c *crm.Campaign) core.Choice {
+		return core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)}
+	})
 }
 
 // campaignHead is a campaign's kind, date and city: "fair · 2027-03-10 · Plovdiv".

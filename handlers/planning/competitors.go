@@ -154,21 +154,10 @@ func (s *service) findCompetitor(ctx context.Context, r *core.Request, name stri
 			matches = append(matches, c)
 		}
 	}
-	switch len(matches) {
-	case 0:
-		return nil, crm.Errorf(crm.ENOTFOUND, "competitor.not_found", "name", name)
-	case 1:
-		return matches[0], nil
-	}
 	sort.Slice(matches, func(i, j int) bool { return matches[i].Key < matches[j].Key })
-	e := &core.AmbiguousError{Ref: name}
-	for i, c := range matches {
-		if i == core.MaxChoices {
-			break
-		}
-		e.Choices = append(e.Choices, core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)})
-	}
-	return nil, e
+	return core.OneOf(name, matches, crm.Errorf(crm.ENOTFOUND, "competitor.not_found", "name", name), func(c *crm.Competitor) core.Choice {
+		return core.Choice{Label: c.Name, Ref: bot.Quote(c.Name)}
+	})
 }
 
 // visibleNote reports whether the sender may read a note: notes without a

@@ -131,14 +131,25 @@ func (s *service) visiblePromise(ctx context.Context, r *core.Request, id uint64
 	return p, c, nil
 }
 
-func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
+// changeablePromise loads a promise of a client the sender sees, with the
+// rights the sender changes it with; a client the sender may only see is
+// refused.
+func (s *service) changeablePromise(ctx context.Context, r *core.Request, id uint64) (*crm.Promise, *crm.Client, *crm.Actor, error) {
 	p, c, err := s.visiblePromise(ctx, r, id)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	actor := r.RightsOver(c.OwnerID)
 	if actor == nil {
-		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+		return nil, nil, nil, crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	return p, c, actor, nil
+}
+
+func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
+	p, c, actor, err := s.changeablePromise(ctx, r, id)
+	if err != nil {
+		return err
 	}
 	if !p.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_done", "id", p.Ref(), "date", r.FmtDate(p.DoneAt)), Edit: r.Button})
@@ -158,13 +169,9 @@ func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Re
 }
 
 func (s *service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
-	p, c, err := s.visiblePromise(ctx, r, id)
+	p, _, actor, err := s.changeablePromise(ctx, r, id)
 	if err != nil {
 		return err
-	}
-	actor := r.RightsOver(c.OwnerID)
-	if actor == nil {
-		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	if p.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("promise.already_open", "id", p.Ref())})

@@ -3,6 +3,7 @@ package push_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"accountbot/bot"
 	"accountbot/crm"
@@ -32,6 +33,13 @@ func newSettingsEnv(t *testing.T) *pushEnv {
 
 // tick runs the scheduled jobs once.
 func (e *pushEnv) tick() { e.Svc.RunJobs(e.Ctx) }
+
+// tickAt sets the clock to the date and time and runs the scheduled jobs
+// once.
+func (e *pushEnv) tickAt(y int, m time.Month, d, hh, mm int) {
+	e.At(y, m, d, hh, mm)
+	e.tick()
+}
 
 // restart returns a new service over the same store, clock and notifier.
 func (e *pushEnv) restart() *pushEnv { return &pushEnv{e.Restart()} }
@@ -77,11 +85,9 @@ func TestReminderRingsAtItsTimeOnce(t *testing.T) {
 	e := newPushEnv(t)
 	e.Must("console:admin", "/remind acme: call about the contract by today 10:30", "T-1", "2026-11-26 10:30")
 	e.Must("console:admin", "/today", "T-1 · 10:30 · Acme Ltd: call about the contract")
-	e.At(2026, 11, 26, 10, 29)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 29)
 	e.wantPushed("console:admin", "Reminder", 0, "10:29")
-	e.At(2026, 11, 26, 10, 30)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 30)
 	got := e.wantPushed("console:admin", "Reminder", 1, "10:30")[0].Reply
 	if !strings.Contains(got.Text, "T-1 · Acme Ltd: call about the contract") || strings.Contains(got.Text, "Late") {
 		t.Errorf("reminder text %q", got.Text)
@@ -93,8 +99,7 @@ func TestReminderRingsAtItsTimeOnce(t *testing.T) {
 		}
 	}
 	e.tick()
-	e.At(2026, 11, 26, 10, 31)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 31)
 	e.wantPushed("console:admin", "Reminder", 1, "after it rang")
 
 	// A restart (a new service over the same store) does not ring it again.
@@ -106,30 +111,25 @@ func TestReminderRingsAtItsTimeOnce(t *testing.T) {
 func TestReminderPostponeAndDone(t *testing.T) {
 	e := newPushEnv(t)
 	e.Must("console:admin", "/remind acme: send the offer by today 10:30", "T-1")
-	e.At(2026, 11, 26, 10, 30)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 30)
 	e.wantPushed("console:admin", "Reminder", 1, "10:30")
 
 	// +1 hour: rings again an hour after the press.
 	e.Must("console:admin", "/task later T-1", "2026-11-26 11:30")
-	e.At(2026, 11, 26, 11, 29)
-	e.tick()
+	e.tickAt(2026, 11, 26, 11, 29)
 	e.wantPushed("console:admin", "Reminder", 1, "11:29")
-	e.At(2026, 11, 26, 11, 30)
-	e.tick()
+	e.tickAt(2026, 11, 26, 11, 30)
 	e.wantPushed("console:admin", "Reminder", 2, "11:30")
 
 	// Tomorrow: the same time of day on the next day.
 	e.Must("console:admin", "/task tomorrow T-1", "2026-11-27 11:30")
-	e.At(2026, 11, 27, 11, 30)
-	e.tick()
+	e.tickAt(2026, 11, 27, 11, 30)
 	e.wantPushed("console:admin", "Reminder", 3, "next day")
 
 	// Moved to a date and time, then done before it rings: silence.
 	e.Must("console:admin", "/task move T-1 today 15:00", "2026-11-27 15:00")
 	e.Must("console:admin", "/task done T-1", "Done: T-1")
-	e.At(2026, 11, 27, 15, 0)
-	e.tick()
+	e.tickAt(2026, 11, 27, 15, 0)
 	e.wantPushed("console:admin", "Reminder", 3, "done")
 }
 
@@ -138,8 +138,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 	e.Must("console:admin", "/remind acme: call back by today 10:30", "T-1")
 	e.Must("console:admin", "/remind acme: old one by today 11:00", "T-2")
 	// The bot was down from 10:00 to 12:00: T-1 and T-2 ring at start, late.
-	e.At(2026, 11, 26, 12, 0)
-	e.tick()
+	e.tickAt(2026, 11, 26, 12, 0)
 	got := e.wantPushed("console:admin", "Reminder", 2, "12:00")
 	for _, g := range got {
 		if !strings.Contains(g.Reply.Text, "Late: it was due at 2026-11-26") {
@@ -149,8 +148,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 
 	// Down for more than a day: it only waits in the agenda, overdue.
 	e.Must("console:admin", "/remind acme: long missed by today 13:00", "T-3")
-	e.At(2026, 11, 27, 14, 0)
-	e.tick()
+	e.tickAt(2026, 11, 27, 14, 0)
 	e.wantPushed("console:admin", "Reminder", 2, "a day later")
 	e.Must("console:admin", "/today", "overdue since 2026-11-26", "Acme Ltd: long missed")
 
@@ -174,14 +172,12 @@ func TestReminderForms(t *testing.T) {
 	e.Must("console:admin", "/напомни акме: лош час до утре 25:00", "25:00")
 	// A next step with a time rings for the client's owner.
 	e.Must("console:admin", "/запиши акме: говорихме next: изпрати оферта до утре 11:00", "T-4", "27.11.2026 11:00")
-	e.At(2026, 11, 27, 9, 15)
-	e.tick()
+	e.tickAt(2026, 11, 27, 9, 15)
 	got := e.wantPushed("console:admin", "Напомняне", 1, "09:15")[0].Reply
 	if !strings.Contains(got.Text, "Acme Ltd: обаждане") || !strings.Contains(strings.Join(buttonData(got), " "), "+1 час") {
 		t.Errorf("bg reminder %q %q", got.Text, buttonData(got))
 	}
-	e.At(2026, 11, 27, 11, 0)
-	e.tick()
+	e.tickAt(2026, 11, 27, 11, 0)
 	if got := e.wantPushed("console:admin", "Напомняне", 2, "11:00")[1].Reply; !strings.Contains(got.Text, "T-4 · Acme Ltd: изпрати оферта") {
 		t.Errorf("next step reminder %q", got.Text)
 	}
@@ -192,11 +188,9 @@ func TestReminderRingsInTheAssigneesZone(t *testing.T) {
 	e.Must("console:admin", "/me tz=Asia/Tokyo", "Time zone: Asia/Tokyo")
 	// 10:00 in Sofia is 17:00 in Tokyo; 18:00 Tokyo is 11:00 Sofia.
 	e.Must("console:admin", "/remind acme: evening call by today 18:00", "2026-11-26 18:00")
-	e.At(2026, 11, 26, 10, 59)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 59)
 	e.wantPushed("console:admin", "Reminder", 0, "10:59 Sofia")
-	e.At(2026, 11, 26, 11, 0)
-	e.tick()
+	e.tickAt(2026, 11, 26, 11, 0)
 	e.wantPushed("console:admin", "Reminder", 1, "11:00 Sofia")
 }
 
@@ -204,8 +198,7 @@ func TestReminderUndeliveredIsRetriedThenMarked(t *testing.T) {
 	e := newPushEnv(t)
 	e.Notes.Fail("console:admin", 100)
 	e.Must("console:admin", "/remind acme: call back by today 10:30", "T-1")
-	e.At(2026, 11, 26, 10, 30)
-	e.tick()
+	e.tickAt(2026, 11, 26, 10, 30)
 	e.Notes.Fail("console:admin", 0)
 	e.tick() // not again before the pause
 	e.wantPushed("console:admin", "Reminder", 0, "retry pause")
@@ -251,48 +244,39 @@ func TestMorningAgenda(t *testing.T) {
 
 	// Friday 27 November: 08:59 nothing; 09:00 Maria gets her /today;
 	// Ivan, with nothing due, gets nothing.
-	e.At(2026, 11, 27, 8, 59)
-	e.tick()
+	e.tickAt(2026, 11, 27, 8, 59)
 	e.wantPushed("console:maria", "Good morning", 0, "08:59")
-	e.At(2026, 11, 27, 9, 0)
-	e.tick()
+	e.tickAt(2026, 11, 27, 9, 0)
 	got := e.wantPushed("console:maria", "Good morning", 1, "09:00")[0].Reply
 	if !strings.Contains(got.Title, "Today, 2026-11-27: 1 item") || !strings.Contains(got.Text, "Beta AD: send prices") || len(got.Buttons) == 0 {
 		t.Errorf("agenda %q %q %v", got.Title, got.Text, got.Buttons)
 	}
 	e.wantPushed("console:ivan", "Good morning", 0, "nothing due")
-	e.At(2026, 11, 27, 9, 30)
-	e.tick()
+	e.tickAt(2026, 11, 27, 9, 30)
 	e.wantPushed("console:maria", "Good morning", 1, "once a day")
 
 	// Saturday and Sunday are skipped, overdue or not.
 	for _, d := range []int{28, 29} {
-		e.At(2026, 11, d, 9, 0)
-		e.tick()
+		e.tickAt(2026, 11, d, 9, 0)
 	}
 	e.wantPushed("console:maria", "Good morning", 1, "weekend")
 
 	// Her own time, in her own zone; a closed day of the company is skipped.
 	e.Must("console:maria", "/agenda 08:15", "08:15")
 	e.Must("console:admin", "/claims settings closed=2026-12-01", "2026-12-01")
-	e.At(2026, 11, 30, 8, 14)
-	e.tick()
+	e.tickAt(2026, 11, 30, 8, 14)
 	e.wantPushed("console:maria", "Good morning", 1, "Mon 08:14")
-	e.At(2026, 11, 30, 8, 15)
-	e.tick()
+	e.tickAt(2026, 11, 30, 8, 15)
 	e.wantPushed("console:maria", "Good morning", 2, "Mon 08:15")
-	e.At(2026, 12, 1, 8, 15)
-	e.tick()
+	e.tickAt(2026, 12, 1, 8, 15)
 	e.wantPushed("console:maria", "Good morning", 2, "closed day")
 
 	// Off stops it; on restarts it.
 	e.Must("console:maria", "/agenda off", "off")
-	e.At(2026, 12, 2, 8, 15)
-	e.tick()
+	e.tickAt(2026, 12, 2, 8, 15)
 	e.wantPushed("console:maria", "Good morning", 2, "off")
 	e.Must("console:maria", "/програма вкл", "08:15")
-	e.At(2026, 12, 3, 8, 15)
-	e.tick()
+	e.tickAt(2026, 12, 3, 8, 15)
 	e.wantPushed("console:maria", "Good morning", 3, "on again")
 
 	// A restart on the same morning does not send it twice.
@@ -311,8 +295,7 @@ func TestWeeklyStaleNudge(t *testing.T) {
 	// Five weeks later, Monday 4 January 2027 (1 January, a Friday, is the
 	// holiday): all three are stale.
 	e.Must("console:admin", "/claims settings holidays=bg", "")
-	e.At(2027, 1, 4, 9, 0)
-	e.tick()
+	e.tickAt(2027, 1, 4, 9, 0)
 	got := e.wantPushed("console:maria", "need an update", 1, "Monday")[0].Reply
 	if !strings.HasPrefix(got.Title, "3 clients") {
 		t.Errorf("nudge title %q", got.Title)
@@ -326,13 +309,11 @@ func TestWeeklyStaleNudge(t *testing.T) {
 		t.Errorf("nudge buttons %q", buttons)
 	}
 	// Once a week: not on Tuesday.
-	e.At(2027, 1, 5, 9, 0)
-	e.tick()
+	e.tickAt(2027, 1, 5, 9, 0)
 	e.wantPushed("console:maria", "need an update", 1, "Tuesday")
 	// Confirming one from the button makes it current.
 	e.Must("console:maria", "/client #3 ok", "")
-	e.At(2027, 1, 11, 9, 0)
-	e.tick()
+	e.tickAt(2027, 1, 11, 9, 0)
 	if got := e.wantPushed("console:maria", "need an update", 2, "next Monday")[1].Reply; !strings.HasPrefix(got.Title, "2 clients") {
 		t.Errorf("after a confirmation %q", got.Title)
 	}
