@@ -78,37 +78,46 @@ func cases(lang string) map[string]*crm.Facts {
 // The offline drafter's letters, in English and Bulgarian, are kept as
 // golden files: read them when changing a template (go test -update).
 func TestOfflineDraftGolden(t *testing.T) {
-	d, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDrafter(t)
 	for _, lang := range []string{"en", "bg"} {
-		for name, f := range cases(lang) {
-			got, err := d.Draft(f)
-			if err != nil {
-				t.Fatalf("%s %s: %v", name, lang, err)
-			}
+		draftCases(t, d, lang, func(name string, _ *crm.Facts, got Draft) {
 			text := "Subject: " + got.Subject + "\n\n" + got.Body + "\n"
 			if !got.CallDue.IsZero() {
 				text += "\n[proposed next step: call on " + got.CallDue.Format("2006-01-02") + "]\n"
 			}
 			golden.Check(t, filepath.Join("testdata", name+"."+lang+".golden"), text)
+		})
+	}
+}
+
+// newDrafter is the offline drafter.
+func newDrafter(t *testing.T) *Drafter {
+	t.Helper()
+	d, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// draftCases drafts each of the cases in lang with d and hands the
+// draft to check; a case that cannot be drafted fails the test.
+func draftCases(t *testing.T, d *Drafter, lang string, check func(name string, f *crm.Facts, got Draft)) {
+	t.Helper()
+	for name, f := range cases(lang) {
+		got, err := d.Draft(f)
+		if err != nil {
+			t.Fatalf("%s %s: %v", name, lang, err)
 		}
+		check(name, f, got)
 	}
 }
 
 // What any reader of a draft would check, whatever the wording.
 func TestOfflineDraftContent(t *testing.T) {
-	d, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newDrafter(t)
 	for _, lang := range []string{"en", "bg"} {
-		for name, f := range cases(lang) {
-			got, err := d.Draft(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+		draftCases(t, d, lang, func(name string, f *crm.Facts, got Draft) {
 			body := got.Body
 			if !strings.HasSuffix(body, "\nMaria Petrova") {
 				t.Errorf("%s %s: not signed with the sender's name:\n%s", name, lang, body)
@@ -136,7 +145,7 @@ func TestOfflineDraftContent(t *testing.T) {
 			if !got.CallDue.IsZero() && !got.CallDue.Equal(days(3)) {
 				t.Errorf("%s %s: call on %v, want Thursday %v", name, lang, got.CallDue, days(3))
 			}
-		}
+		})
 		// The facts that the full draft must mention.
 		got, _ := d.Draft(full(lang))
 		for _, want := range []string{"Ivan Ivanov", "C-12", "C-14", "20 pumps", "12 000.00 EUR", "Service contract"} {
