@@ -172,20 +172,10 @@ func BenchmarkLogConcurrent(b *testing.B) {
 	// The head's stale list makes every owner's maintained stale count,
 	// which each log of a stale client then keeps.
 	e.runAs(b, "console:p1", "/clients stale")
-	var n atomic.Int64
 	b.SetParallelism(32)
 	b.ResetTimer()
 	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			got := e.run(b, fmt.Sprintf("/log #%d: bench %d", clientsPer+1+i%clientsPer, i))
-			if !strings.Contains(got, "Saved") {
-				b.Errorf("not saved: %q", got)
-				return
-			}
-		}
-	})
+	sent := logParallel(b, e, "bench")
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "logs/s")
@@ -202,18 +192,42 @@ func BenchmarkLogConcurrent(b *testing.B) {
 			}
 		}
 	}
-	if found < n.Load() {
-		b.Fatalf("acknowledged %d logs, found %d", n.Load(), found)
+	if found < sent {
+		b.Fatalf("acknowledged %d logs, found %d", sent, found)
 	}
 }
 
 // BenchmarkLogConsole logs conversations one after another through the
 // console adapter, as a person typing (or a script piping) would.
 func BenchmarkLogConsole(b *testing.B) {
-	e := openBench(b, 200)
+	logThroughConsole(b, openBench(b, 200), "console bench")
+}
+
+// logParallel logs b.N conversations ("/log #c: text i", to the second
+// clientsPer clients in turn) from parallel callers, each checked saved,
+// and returns how many it sent.
+func logParallel(b *testing.B, e *benchEnv, text string) int64 {
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			got := e.run(b, fmt.Sprintf("/log #%d: %s %d", clientsPer+1+i%clientsPer, text, i))
+			if !strings.Contains(got, "Saved") {
+				b.Errorf("not saved: %q", got)
+				return
+			}
+		}
+	})
+	return n.Load()
+}
+
+// logThroughConsole logs b.N conversations ("/log #c: text i") one after
+// another through the console adapter, as a person typing (or a script
+// piping) would, and reports logs/s.
+func logThroughConsole(b *testing.B, e *benchEnv, text string) {
 	var in strings.Builder
 	for i := 0; i < b.N; i++ {
-		fmt.Fprintf(&in, "/log #%d: console bench %d\n", clientsPer+1+i%clientsPer, i)
+		fmt.Fprintf(&in, "/log #%d: %s %d\n", clientsPer+1+i%clientsPer, text, i)
 	}
 	c := console.New(strings.NewReader(in.String()), io.Discard, console.WithUser("bench"))
 	b.ResetTimer()

@@ -153,13 +153,21 @@ func splitSearchPath(b *testing.B, u string) (string, string) {
 	return p.String(), schema
 }
 
-func pgExec(b *testing.B, u, sql string) {
+// pgConnect opens a connection to u for the caller to close, failing the
+// benchmark when it cannot.
+func pgConnect(b *testing.B, u string) *pgx.Conn {
 	b.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, u)
+	conn, err := pgx.Connect(context.Background(), u)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return conn
+}
+
+func pgExec(b *testing.B, u, sql string) {
+	b.Helper()
+	ctx := context.Background()
+	conn := pgConnect(b, u)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		b.Fatalf("%s: %v", sql, err)
@@ -185,10 +193,7 @@ type pgServer struct{ postmaster int }
 func findPGServer(b *testing.B, u string) pgServer {
 	b.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		b.Fatal(err)
-	}
+	conn := pgConnect(b, u)
 	defer conn.Close(ctx)
 	var pid int
 	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
@@ -232,10 +237,7 @@ func pgStatements(b *testing.B, u string) func() int64 {
 	b.Helper()
 	base, _ := splitSearchPath(b, u)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatal(err)
-	}
+	conn := pgConnect(b, base)
 	b.Cleanup(func() { conn.Close(context.Background()) })
 	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
 		return nil

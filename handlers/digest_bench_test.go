@@ -1,13 +1,10 @@
 package handlers_test
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"accountbot/bot"
 )
 
 // BenchmarkDigests builds the digests of the 20 supervisors of the
@@ -20,14 +17,7 @@ func BenchmarkDigests(b *testing.B) {
 	for p := 3; p <= 200; p += 10 {
 		sups = append(sups, "console:p"+strconv.Itoa(p))
 	}
-	digest := func(b *testing.B, identity, text string) string {
-		rec := &bot.Recorder{}
-		m := &bot.Message{Platform: "console", Identity: identity, Text: text, Private: true}
-		if err := e.svc.ServeChat(context.Background(), rec, m); err != nil {
-			b.Fatal(err)
-		}
-		return rec.Text()
-	}
+	digest := e.runAs
 	b.Run("supervisors=20", func(b *testing.B) {
 		for _, id := range sups {
 			if got := digest(b, id, "/digest"); !strings.Contains(got, "Daily digest · 2026-11-26") || !strings.Contains(got, "conversations: ") {

@@ -1,16 +1,10 @@
 package handlers_test
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"runtime"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"accountbot/bot/console"
 	"accountbot/internal/pgtest"
 )
 
@@ -44,35 +38,15 @@ func BenchmarkLogEngines(b *testing.B) {
 		}
 		e := openBenchOn(b, engine, people)
 		b.Run("concurrent32/engine="+engine, func(b *testing.B) {
-			var n atomic.Int64
 			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0))) // 32 goroutines
 			b.ResetTimer()
 			start, conflicts := time.Now(), e.st.Conflicts()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := n.Add(1)
-					got := e.run(b, fmt.Sprintf("/log #%d: engines bench %d", clientsPer+1+i%clientsPer, i))
-					if !strings.Contains(got, "Saved") {
-						b.Errorf("not saved: %q", got)
-						return
-					}
-				}
-			})
+			logParallel(b, e, "engines bench")
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logs/s")
 			b.ReportMetric(float64(e.st.Conflicts()-conflicts)/float64(b.N), "retries/log")
 		})
 		b.Run("console/engine="+engine, func(b *testing.B) {
-			var in strings.Builder
-			for i := 0; i < b.N; i++ {
-				fmt.Fprintf(&in, "/log #%d: console engines bench %d\n", clientsPer+1+i%clientsPer, i)
-			}
-			c := console.New(strings.NewReader(in.String()), io.Discard, console.WithUser("bench"))
-			b.ResetTimer()
-			start := time.Now()
-			if err := c.Run(context.Background(), e.svc); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "logs/s")
+			logThroughConsole(b, e, "console engines bench")
 		})
 	}
 }
