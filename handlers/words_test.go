@@ -10,6 +10,7 @@ import (
 	"accountbot/handlers/core"
 	"accountbot/handlers/health"
 	"accountbot/i18n"
+	"accountbot/internal/chattest"
 )
 
 // testLexicon returns the typed-word tables New builds from the embedded
@@ -28,23 +29,20 @@ func testLexicon(t testing.TB) *lexicon {
 // the same meaning from the lexicon New builds out of them.
 func TestMovedWordsStillMeanTheSame(t *testing.T) {
 	lx := testLexicon(t)
-	str := func(m map[string]string) func(string) (string, bool) {
-		return func(w string) (string, bool) { v, ok := m[w]; return v, ok }
-	}
 	// The family packages read their words themselves, with core.Vocab
 	// over the keys they export.
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	vocab := func(group string, options ...string) func(string) (string, bool) {
+	vocab := func(group string, options ...string) chattest.Lookup {
 		m, missing := core.Vocab(cat, group, options...)
 		if len(missing) > 0 {
 			t.Errorf("words missing: %v", missing)
 		}
-		return str(m)
+		return chattest.Table(m)
 	}
-	lookups := map[string]func(string) (string, bool){
+	lookups := map[string]chattest.Lookup{
 		"field":   func(w string) (string, bool) { return lx.canonicalKey(w), true },
 		"channel": vocab("channel", crm.Channels...),
 		"weekday": func(w string) (string, bool) {
@@ -57,18 +55,7 @@ func TestMovedWordsStillMeanTheSame(t *testing.T) {
 		"healthKey":  vocab("health.key", health.SettingsKeys...),
 		"onOff":      vocab("health.switch", "on", "off"),
 	}
-	for table, pairs := range movedWords {
-		look, ok := lookups[table]
-		if !ok {
-			t.Errorf("no lookup for %s", table)
-			continue
-		}
-		for _, p := range pairs {
-			if got, ok := look(p[0]); !ok || got != p[1] {
-				t.Errorf("%s: %q means %q (%v), want %q", table, p[0], got, ok, p[1])
-			}
-		}
-	}
+	chattest.MeanTheSame(t, lookups, movedWords)
 }
 
 // TestWordsAtOnePlaceDoNotCollide checks the places where words of
