@@ -342,13 +342,8 @@ func restore(env Env, cfg Config, logger *slog.Logger, path string, force bool) 
 	if err != nil {
 		return err
 	}
-	fi, _ := f.Stat()
-	var r io.Reader = f
-	if fi != nil && fi.Size() >= progressFrom {
-		bar := newProgressBar(env.Stderr, "restore "+filepath.Base(path), fi.Size())
-		r = &countingReader{r: f, bar: bar}
-		defer bar.finish()
-	}
+	r, done := restoreProgress(env, f, path)
+	defer done()
 	info, err := st.Restore(r, backupKey)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -361,6 +356,18 @@ func restore(env Env, cfg Config, logger *slog.Logger, path string, force bool) 
 	}
 	fmt.Fprintf(env.Stderr, "accountbot: restored %s (made %s) into %s\n", path, info.Created.Format(time.RFC3339), target)
 	return nil
+}
+
+// restoreProgress is the backup file f (read from path) to restore from:
+// a large one shows a progress bar on stderr while it is read, which done
+// closes.
+func restoreProgress(env Env, f *os.File, path string) (r io.Reader, done func()) {
+	fi, _ := f.Stat()
+	if fi == nil || fi.Size() < progressFrom {
+		return f, func() {}
+	}
+	bar := newProgressBar(env.Stderr, "restore "+filepath.Base(path), fi.Size())
+	return &countingReader{r: f, bar: bar}, bar.finish
 }
 
 // restoreDatabase restores into the database of ACCOUNTBOT_DATABASE_URL:
@@ -382,13 +389,8 @@ func restoreDatabase(env Env, cfg Config, logger *slog.Logger, f *os.File, path 
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	fi, _ := f.Stat()
-	var r io.Reader = f
-	if fi != nil && fi.Size() >= progressFrom {
-		bar := newProgressBar(env.Stderr, "restore "+filepath.Base(path), fi.Size())
-		r = &countingReader{r: f, bar: bar}
-		defer bar.finish()
-	}
+	r, done := restoreProgress(env, f, path)
+	defer done()
 	var info *store.BackupInfo
 	if empty {
 		info, err = st.Restore(r, backupKey)
