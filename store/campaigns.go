@@ -38,14 +38,7 @@ func (tx *Tx) campaignNamed(norm string) (id uint64, ok bool, err error) {
 	if norm == "" {
 		return 0, false, nil
 	}
-	item, err := tx.item(key("plkn/", norm))
-	if errors.Is(err, errNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	v, err := item.ValueCopy(nil)
+	v, _, err := tx.value(key("plkn/", norm))
 	if err != nil || len(v) < 8 {
 		return 0, false, err
 	}

@@ -103,15 +103,8 @@ func (s *Store) Token(ctx context.Context, token string) (string, error) {
 // the next message from them. An identity nobody holds is no error.
 func (s *Store) MarkUnreachable(ctx context.Context, identity string) error {
 	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		item, err := tx.item(key("pi/", identity))
-		if errors.Is(err, errNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		if err != nil {
+		v, found, err := tx.value(key("pi/", identity))
+		if err != nil || !found {
 			return err
 		}
 		p, err := tx.person(tailID(v))

@@ -145,14 +145,7 @@ func (s *Store) ErasedClients(ctx context.Context) (uint64, error) {
 }
 
 func (tx *Tx) counter(k []byte) (uint64, error) {
-	item, err := tx.item(k)
-	if errors.Is(err, errNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	v, err := item.ValueCopy(nil)
+	v, _, err := tx.value(k)
 	if err != nil || len(v) != 8 {
 		return 0, err
 	}

@@ -80,17 +80,13 @@ func (s *Store) SharedValue(ctx context.Context, name, value string) (string, er
 	var out string
 	err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
 		k := key("shv/", name)
-		item, err := tx.item(k)
-		if errors.Is(err, errNotFound) {
-			out = value
-			return tx.set(k, []byte(value))
-		}
-		if err != nil {
+		b, found, err := tx.value(k)
+		if err != nil || found {
+			out = string(b)
 			return err
 		}
-		b, err := item.ValueCopy(nil)
-		out = string(b)
-		return err
+		out = value
+		return tx.set(k, []byte(value))
 	})
 	return out, err
 }

@@ -131,15 +131,8 @@ func (s *Store) PlannedClients(ctx context.Context, owners []uint64, fn func(*cr
 
 // planFollowsOwner moves a client's plan to its new owner's index.
 func (tx *Tx) planFollowsOwner(client, from, to uint64) error {
-	item, err := tx.item(planOwnerKey(from, client))
-	if errors.Is(err, errNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	v, err := item.ValueCopy(nil)
-	if err != nil {
+	v, found, err := tx.value(planOwnerKey(from, client))
+	if err != nil || !found {
 		return err
 	}
 	if err := tx.del(planOwnerKey(from, client)); err != nil {

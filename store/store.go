@@ -309,6 +309,20 @@ func (tx *Tx) has(key []byte) (bool, error) {
 	return err == nil, err
 }
 
+// value returns a copy of key's value; found is false when there is no
+// such key.
+func (tx *Tx) value(key []byte) (v []byte, found bool, err error) {
+	item, err := tx.kv.get(key)
+	if errors.Is(err, errNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	v, err = item.ValueCopy(nil)
+	return v, err == nil, err
+}
+
 // put encodes v as JSON at key.
 func (tx *Tx) put(key []byte, v any) error {
 	b, err := json.Marshal(v)

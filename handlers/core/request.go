@@ -375,6 +375,22 @@ type Choice struct {
 
 func (e *AmbiguousError) Error() string { return "ambiguous reference " + e.Ref }
 
+// Changeable returns what load finds for id (a record of a client the
+// sender sees, and the client) with the rights the sender changes it
+// with; a client the sender may only see is refused (EFORBIDDEN, naming
+// it).
+func Changeable[T any](ctx context.Context, r *Request, id uint64, load func(context.Context, *Request, uint64) (T, *crm.Client, error)) (T, *crm.Client, *crm.Actor, error) {
+	rec, c, err := load(ctx, r, id)
+	if err != nil {
+		return rec, nil, nil, err
+	}
+	actor := r.RightsOver(c.OwnerID)
+	if actor == nil {
+		return rec, nil, nil, crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
+	}
+	return rec, c, actor, nil
+}
+
 // OneOf returns the only item of matches: none is notFound, and several
 // an AmbiguousError over ref that offers the first MaxChoices of them,
 // each as choice makes it.

@@ -176,13 +176,9 @@ func (s *service) visibleRenewal(ctx context.Context, r *core.Request, id uint64
 
 // renewalDone marks a renewal done (renewed), or open again.
 func (s *service) renewalDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64, done bool) error {
-	rn, c, err := s.visibleRenewal(ctx, r, id)
+	rn, c, actor, err := core.Changeable(ctx, r, id, s.visibleRenewal)
 	if err != nil {
 		return err
-	}
-	actor := r.RightsOver(c.OwnerID)
-	if actor == nil {
-		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	if done && !rn.Open() {
 		return w.Reply(ctx, bot.Reply{Text: r.T("renewal.already_done", "id", rn.Ref(), "date", r.FmtDate(rn.DoneAt)), Edit: r.Button})
@@ -214,13 +210,9 @@ func (s *service) renewalEdit(ctx context.Context, w bot.ReplyWriter, r *core.Re
 	if len(kv) == 0 {
 		return crm.Errorf(crm.EINVALID, "renewal.edit_usage")
 	}
-	rn, c, err := s.visibleRenewal(ctx, r, id)
+	rn, c, actor, err := core.Changeable(ctx, r, id, s.visibleRenewal)
 	if err != nil {
 		return err
-	}
-	actor := r.RightsOver(c.OwnerID)
-	if actor == nil {
-		return crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
 	}
 	var day time.Time
 	if v, ok := kv["date"]; ok {

@@ -8,7 +8,6 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,17 +176,7 @@ func BenchmarkSegments(b *testing.B) {
 			if got := run(b, q.who, q.text); !strings.Contains(got, q.want) {
 				b.Fatalf("%s: %q", q.text, got)
 			}
-			durs := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				run(b, q.who, q.text)
-				durs = append(durs, time.Since(t0))
-			}
-			b.StopTimer()
-			sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-			b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "ms-median")
-			b.ReportMetric(float64(durs[len(durs)*95/100].Microseconds())/1000, "ms-p95")
+			chattest.Latency(b, func() { run(b, q.who, q.text) })
 		})
 	}
 }

@@ -131,23 +131,8 @@ func (s *service) visiblePromise(ctx context.Context, r *core.Request, id uint64
 	return p, c, nil
 }
 
-// changeablePromise loads a promise of a client the sender sees, with the
-// rights the sender changes it with; a client the sender may only see is
-// refused.
-func (s *service) changeablePromise(ctx context.Context, r *core.Request, id uint64) (*crm.Promise, *crm.Client, *crm.Actor, error) {
-	p, c, err := s.visiblePromise(ctx, r, id)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	actor := r.RightsOver(c.OwnerID)
-	if actor == nil {
-		return nil, nil, nil, crm.Errorf(crm.EFORBIDDEN, "error.client_forbidden", "name", c.Name)
-	}
-	return p, c, actor, nil
-}
-
 func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
-	p, c, actor, err := s.changeablePromise(ctx, r, id)
+	p, c, actor, err := core.Changeable(ctx, r, id, s.visiblePromise)
 	if err != nil {
 		return err
 	}
@@ -169,7 +154,7 @@ func (s *service) promiseDone(ctx context.Context, w bot.ReplyWriter, r *core.Re
 }
 
 func (s *service) promiseReopen(ctx context.Context, w bot.ReplyWriter, r *core.Request, id uint64) error {
-	p, _, actor, err := s.changeablePromise(ctx, r, id)
+	p, _, actor, err := core.Changeable(ctx, r, id, s.visiblePromise)
 	if err != nil {
 		return err
 	}
