@@ -92,9 +92,6 @@ func addClient(t testing.TB, s *Store, name string, owner uint64) *crm.Client {
 // sure they are on disk, erases the client and looks for them again in
 // every file of the data directory, before and after reopening.
 func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
-	// Parallel with the other slow erasure test (they share nothing:
-	// each has its own store), after the package's serial tests.
-	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openDisk(t, dir, nil)

@@ -81,9 +81,6 @@ func TestAudienceIndexesOldStores(t *testing.T) {
 // Erasing a client leaves none of its planning records in any file, and
 // keeps those of other clients.
 func TestEraseClientDropsPlanning(t *testing.T) {
-	// Parallel with the other slow erasure test (they share nothing:
-	// each has its own store), after the package's serial tests.
-	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openDisk(t, dir, nil)
