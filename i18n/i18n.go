@@ -49,6 +49,15 @@ const WordsPrefix = "words."
 // New loads the embedded translation files.
 func New() (*Catalog, error) { return Load(locales) }
 
+// OrEmbedded returns c, or when c is nil the embedded translation files
+// (New): the catalog of a component given none.
+func OrEmbedded(c *Catalog) (*Catalog, error) {
+	if c != nil {
+		return c, nil
+	}
+	return New()
+}
+
 // Default returns the embedded translation files, loaded once for the
 // process, for readers that need words but are given no catalog (the
 // dates package). A Catalog is only read once loaded, so it may be shared.

@@ -163,14 +163,11 @@ func New(cfg Config, h bot.Handler, cat *i18n.Catalog, st Store, opts ...Option)
 	for _, o := range opts {
 		o(a)
 	}
-	if a.cat == nil {
-		// The embedded words: the adapter reads typed words too (share,
-		// /log's names and markers).
-		cat, err := i18n.New()
-		if err != nil {
-			return nil, err
-		}
-		a.cat = cat
+	// Without a catalog, the embedded words: the adapter reads typed
+	// words too (share, /log's names and markers).
+	var err error
+	if a.cat, err = i18n.OrEmbedded(a.cat); err != nil {
+		return nil, err
 	}
 	apiOpts := []slackapi.Option{slackapi.OptionHTTPClient(a.httpClient)}
 	if cfg.APIURL != "" {

@@ -227,13 +227,11 @@ func New(cfg Config, h bot.Handler, st Store, opts ...Option) (*Adapter, error) 
 	for _, o := range opts {
 		o(a)
 	}
-	if a.cat == nil {
-		// The embedded words: the adapter reads typed words too (share).
-		cat, err := i18n.New()
-		if err != nil {
-			return nil, err
-		}
-		a.cat = cat
+	// Without a catalog, the embedded words: the adapter reads typed
+	// words too (share).
+	var err error
+	if a.cat, err = i18n.OrEmbedded(a.cat); err != nil {
+		return nil, err
 	}
 	if a.cfg.Lang == "" {
 		a.cfg.Lang = "en"
