@@ -242,14 +242,24 @@ func (c Claim) Clone() Claim {
 
 // AckOverdue reports whether the acknowledge deadline passed without an
 // acknowledgement at now.
-func (c *Claim) AckOverdue(now time.Time) bool {
-	return c.Status.AwaitsAck() && !c.AckDue.IsZero() && now.After(c.AckDue)
-}
+func (c *Claim) AckOverdue(now time.Time) bool { return ackOverdue(c.Status, c.AckDue, now) }
 
 // ResolveOverdue reports whether the resolve deadline passed with the claim
 // still open at now.
 func (c *Claim) ResolveOverdue(now time.Time) bool {
-	return c.Status.Open() && !c.ResolveDue.IsZero() && now.After(c.ResolveDue)
+	return resolveOverdue(c.Status, c.ResolveDue, now)
+}
+
+// ackOverdue reports whether a claim in status st with the acknowledge
+// deadline due (zero: none) is overdue at now.
+func ackOverdue(st ClaimStatus, due, now time.Time) bool {
+	return st.AwaitsAck() && !due.IsZero() && now.After(due)
+}
+
+// resolveOverdue reports whether a claim in status st with the resolve
+// deadline due (zero: none) is overdue at now.
+func resolveOverdue(st ClaimStatus, due, now time.Time) bool {
+	return st.Open() && !due.IsZero() && now.After(due)
 }
 
 // Overdue reports whether any SLA deadline of an open claim passed at now.
@@ -303,6 +313,15 @@ func CanApply(s ClaimStatus, kind ClaimStepKind) bool {
 	return false
 }
 
+// textUsage are the steps that take a text, with the message that says
+// how to give it.
+var textUsage = map[ClaimStepKind]string{
+	StepNote:    "claim.note_usage",
+	StepRespond: "claim.respond_usage",
+	StepReject:  "claim.reject_usage",
+	StepReopen:  "claim.reopen_usage",
+}
+
 // ApplyClaimEvent returns the claim after the step e. It is a pure
 // function: c is not changed, and on an error (an invalid transition or a
 // missing cause, reason or score) the claim returned is c unchanged. The
@@ -317,29 +336,16 @@ func ApplyClaimEvent(c Claim, e ClaimEvent) (Claim, error) {
 	}
 	text := strings.TrimSpace(e.Text)
 	cause := strings.TrimSpace(e.Cause)
+	if usage, ok := textUsage[e.Kind]; ok && text == "" {
+		return c, Errorf(EINVALID, usage)
+	}
 	switch e.Kind {
-	case StepNote:
-		if text == "" {
-			return c, Errorf(EINVALID, "claim.note_usage")
-		}
-	case StepRespond:
-		if text == "" {
-			return c, Errorf(EINVALID, "claim.respond_usage")
-		}
 	case StepResolve:
 		if cause == "" {
 			return c, Errorf(EINVALID, "claim.cause_required", "id", c.Ref())
 		}
 		if e.Action != "" && e.Action != ActionCorrective && e.Action != ActionPreventive && e.Action != ActionNone {
 			return c, Errorf(EINVALID, "claim.bad_action", "value", string(e.Action))
-		}
-	case StepReject:
-		if text == "" {
-			return c, Errorf(EINVALID, "claim.reject_usage")
-		}
-	case StepReopen:
-		if text == "" {
-			return c, Errorf(EINVALID, "claim.reopen_usage")
 		}
 	case StepAssign:
 		if e.Person == 0 {
@@ -449,13 +455,11 @@ func (c *Claim) Summary() ClaimSummary {
 }
 
 // AckOverdue is Claim.AckOverdue for a summary.
-func (s *ClaimSummary) AckOverdue(now time.Time) bool {
-	return s.Status.AwaitsAck() && !s.AckDue.IsZero() && now.After(s.AckDue)
-}
+func (s *ClaimSummary) AckOverdue(now time.Time) bool { return ackOverdue(s.Status, s.AckDue, now) }
 
 // ResolveOverdue is Claim.ResolveOverdue for a summary.
 func (s *ClaimSummary) ResolveOverdue(now time.Time) bool {
-	return s.Status.Open() && !s.ResolveDue.IsZero() && now.After(s.ResolveDue)
+	return resolveOverdue(s.Status, s.ResolveDue, now)
 }
 
 // Overdue is Claim.Overdue for a summary.
