@@ -195,15 +195,31 @@ func (s *services) close() {
 	}
 }
 
-func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, name string) error {
+// openRunning opens the services of a running bot: the store, with the
+// data services and the mail reader (catchUp: what is new in the mailbox
+// is read first) started, and a context that SIGINT or SIGTERM cancels; stop
+// undoes it all, in the reverse order.
+func openRunning(ctx context.Context, cfg Config, logger *slog.Logger, catchUp bool) (context.Context, *services, func(), error) {
 	s, err := open(cfg, logger)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	stopData := startDataServices(ctx, s)
+	stopMail := startMail(ctx, s, catchUp)
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	return ctx, s, func() {
+		stopSignals()
+		stopMail()
+		stopData()
+		s.close()
+	}, nil
+}
+
+func runConsole(ctx context.Context, env Env, cfg Config, logger *slog.Logger, name string) error {
+	ctx, s, stop, err := openRunning(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	defer startDataServices(ctx, s)()
-	defer startMail(ctx, s, true)()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := []console.Option{}
 	if name != "" {
@@ -243,14 +259,10 @@ type adapter interface {
 }
 
 func runAdapters(ctx context.Context, env Env, cfg Config, logger *slog.Logger) error {
-	s, err := open(cfg, logger)
+	ctx, s, stop, err := openRunning(ctx, cfg, logger, false)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	defer startDataServices(ctx, s)()
-	defer startMail(ctx, s, false)()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	mux := http.NewServeMux()
