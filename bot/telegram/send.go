@@ -279,13 +279,9 @@ func (a *Adapter) editText(ctx context.Context, chat int64, msgID int, html stri
 }
 
 func (a *Adapter) sendPhoto(ctx context.Context, chat int64, img *bot.Image, mk models.ReplyMarkup) error {
-	name := img.Name
-	if name == "" {
-		name = "image.png"
-	}
-	return a.call(ctx, chat, "sendPhoto", 0, func(ctx context.Context) error {
+	return a.upload(ctx, chat, "sendPhoto", img.Name, "image.png", img.PNG, func(ctx context.Context, file models.InputFile) error {
 		_, err := a.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
-			ChatID: chat, Photo: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(img.PNG)},
+			ChatID: chat, Photo: file,
 			Caption: escapeHTML(truncateRunes(img.Alt, 1000)), ParseMode: models.ParseModeHTML, ReplyMarkup: mk,
 		})
 		return err
@@ -293,15 +289,20 @@ func (a *Adapter) sendPhoto(ctx context.Context, chat int64, img *bot.Image, mk 
 }
 
 func (a *Adapter) sendDocument(ctx context.Context, chat int64, f *bot.File, mk models.ReplyMarkup) error {
-	name := f.Name
-	if name == "" {
-		name = "file"
-	}
-	return a.call(ctx, chat, "sendDocument", 0, func(ctx context.Context) error {
-		_, err := a.api.SendDocument(ctx, &tgbot.SendDocumentParams{
-			ChatID: chat, Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(f.Data)}, ReplyMarkup: mk,
-		})
+	return a.upload(ctx, chat, "sendDocument", f.Name, "file", f.Data, func(ctx context.Context, file models.InputFile) error {
+		_, err := a.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chat, Document: file, ReplyMarkup: mk})
 		return err
+	})
+}
+
+// upload sends data to chat as the file name (or, without one, def) with
+// the API method that send calls: each attempt reads data afresh.
+func (a *Adapter) upload(ctx context.Context, chat int64, method, name, def string, data []byte, send func(context.Context, models.InputFile) error) error {
+	if name == "" {
+		name = def
+	}
+	return a.call(ctx, chat, method, 0, func(ctx context.Context) error {
+		return send(ctx, &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)})
 	})
 }
 
