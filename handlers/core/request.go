@@ -319,6 +319,26 @@ func (r *Request) Words(key string) []string { return r.Loc.Words(i18n.WordsPref
 // Scopes are the scopes of a list, their words "words.scope.NAME".
 var Scopes = []string{"mine", "team", "all"}
 
+// ScopeOrPerson reads a as a scope word (ScopeWord), which it puts in
+// *scope, or as a person ("@name" or an identity, ResolvePerson), which
+// it puts in *who; ok is false for any other word, and err is the
+// person's that cannot be resolved.
+func (r *Request) ScopeOrPerson(a string, scope *string, who **crm.Person) (ok bool, err error) {
+	if sc, ok := r.ScopeWord(a); ok {
+		*scope = sc
+		return true, nil
+	}
+	if !strings.HasPrefix(a, "@") && !strings.Contains(a, ":") {
+		return false, nil
+	}
+	p, err := r.ResolvePerson(a)
+	if err != nil {
+		return false, err
+	}
+	*who = p
+	return true, nil
+}
+
 // ScopeWord reads a scope word ("mine", "team", "all" and their
 // Bulgarian forms); ok is false for other words.
 func (r *Request) ScopeWord(w string) (string, bool) {

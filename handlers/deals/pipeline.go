@@ -137,16 +137,10 @@ func (s *service) pipelineCmd(ctx context.Context, w bot.ReplyWriter, r *core.Re
 			rest = r.Command.Args[i:]
 			break
 		}
-		if sc, ok := r.ScopeWord(a); ok {
-			scope = sc
-			continue
-		}
-		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
-			p, err := r.ResolvePerson(a)
+		if ok, err := r.ScopeOrPerson(a, &scope, &who); ok || err != nil {
 			if err != nil {
 				return err
 			}
-			who = p
 			continue
 		}
 		switch {
@@ -501,16 +495,10 @@ func (s *service) forecastCmd(ctx context.Context, w bot.ReplyWriter, r *core.Re
 	var who *crm.Person
 	var pwords []string
 	for _, a := range r.Command.Args {
-		if sc, ok := r.ScopeWord(a); ok {
-			scope = sc
-			continue
-		}
-		if strings.HasPrefix(a, "@") || strings.Contains(a, ":") {
-			p, err := r.ResolvePerson(a)
+		if ok, err := r.ScopeOrPerson(a, &scope, &who); ok || err != nil {
 			if err != nil {
 				return err
 			}
-			who = p
 			continue
 		}
 		pwords = append(pwords, a)
