@@ -299,6 +299,9 @@ func procStat(pid int) (procTimes, bool) {
 //
 //	go test ./handlers/ -run '^$' -bench CompanyEngines -benchtime 20x
 //	ACCOUNTBOT_TEST_PG_OPTIONS='-c shared_preload_libraries=pg_stat_statements' go test ./handlers/ -run '^$' -bench CompanyEngines -benchtime 5x
+//
+// and with ACCOUNTBOT_BENCH_PG_TOP=1 besides, it prints the statements
+// one read runs, most frequent first (which read is one statement per key).
 func BenchmarkCompanyEngines(b *testing.B) {
 	if ok, why := pgtest.Available(); !ok {
 		b.Skip("PostgreSQL is not available: " + why)
@@ -349,6 +352,23 @@ func BenchmarkCompanyEngines(b *testing.B) {
 			med := func(ds []time.Duration) time.Duration {
 				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 				return ds[len(ds)/2]
+			}
+			if os.Getenv("ACCOUNTBOT_BENCH_PG_TOP") != "" && stmts != nil {
+				base, _ := splitSearchPath(b, pgURL)
+				c := pgConnect(b, base)
+				c.Exec(context.Background(), "SELECT pg_stat_statements_reset()")
+				pg.runAs(b, q.who, q.text)
+				rows, err := c.Query(context.Background(), `SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 160) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 14`)
+				if err == nil {
+					for rows.Next() {
+						var n int64
+						var t string
+						rows.Scan(&n, &t)
+						fmt.Printf("statements %s: %d× %s\n", q.name, n, t)
+					}
+					rows.Close()
+				}
+				c.Close(context.Background())
 			}
 			mb, mp := med(tb), med(tp)
 			b.ReportMetric(float64(mb.Microseconds())/1000, "ms-badger")

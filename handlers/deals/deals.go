@@ -1104,15 +1104,17 @@ func (s *service) dealAgenda(ctx context.Context, r *core.Request, owners []uint
 	if err != nil {
 		return nil, err
 	}
-	names := map[uint64]string{}
+	// The clients' names in one read, not one read per deal.
+	ids := make([]uint64, len(due))
+	for i, d := range due {
+		ids[i] = d.ClientID
+	}
+	names, err := core.ClientNames(ctx, s.store, ids)
+	if err != nil {
+		return nil, err
+	}
 	for _, d := range due {
-		name, ok := names[d.ClientID]
-		if !ok {
-			if c, err := s.store.Client(ctx, d.ClientID); err == nil {
-				name = c.Name
-			}
-			names[d.ClientID] = name
-		}
+		name := names[d.ClientID]
 		text := r.T("deal.agenda_today", "line", dealLine(r, d, name))
 		if d.ExpectedClose.Before(r.Today()) {
 			text = "⚠ " + r.T("deal.agenda_overdue", "line", dealLine(r, d, name))

@@ -307,21 +307,28 @@ func (s *service) meetingAgenda(ctx context.Context, r *core.Request, owners []u
 	if err != nil {
 		return nil, err
 	}
+	// The clients' names in one read, not one read per meeting.
+	ids := make([]uint64, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.ClientID)
+	}
+	names, err := s.store.ClientNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	crm.TouchClient(ctx, ids...)
 	for _, m := range ms {
 		o := m.PersonID
-		if !m.CancelledAt.IsZero() {
-			continue
+		name, ok := names[m.ClientID]
+		if !m.CancelledAt.IsZero() || !ok {
+			continue // cancelled, or its client is gone
 		}
-		c, err := s.store.Client(ctx, m.ClientID)
-		if err != nil {
-			continue
-		}
-		line := r.T("today.meeting", "line", meetingLine(r, m, c.Name))
+		line := r.T("today.meeting", "line", meetingLine(r, m, name))
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
 		}
 		items = append(items, core.AgendaItem{Due: m.At, Text: line, Buttons: []bot.Button{
-			{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(c)},
+			{Label: r.T("meeting.button.outcome", "id", m.Ref()), Data: "/log " + core.ClientRef(&crm.Client{ID: m.ClientID})},
 		}})
 	}
 	return items, nil

@@ -258,21 +258,23 @@ func (s *service) promiseList(ctx context.Context, w bot.ReplyWriter, r *core.Re
 // promiseAgenda adds to /today the open promises due today or broken.
 func (s *service) promiseAgenda(ctx context.Context, r *core.Request, owners []uint64, until time.Time) ([]core.AgendaItem, error) {
 	var items []core.AgendaItem
-	names := map[uint64]string{}
 	ps, err := s.store.OpenPromises(ctx, owners, until)
+	if err != nil {
+		return nil, err
+	}
+	// The clients' names in one read, not one read per promise.
+	ids := make([]uint64, len(ps))
+	for i := range ps {
+		ids[i] = ps[i].ClientID
+	}
+	names, err := core.ClientNames(ctx, s.store, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i := range ps {
 		o := ps[i].OwnerID
 		p := &ps[i]
-		name, ok := names[p.ClientID]
-		if !ok {
-			if c, err := s.store.Client(ctx, p.ClientID); err == nil {
-				name = c.Name
-			}
-			names[p.ClientID] = name
-		}
+		name := names[p.ClientID]
 		line := promiseLine(r, p, name)
 		if o != r.Me.ID {
 			line += " (" + r.T("today.for", "name", r.PersonName(o)) + ")"
