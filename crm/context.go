@@ -114,3 +114,76 @@ func TouchedClients(ctx context.Context) []uint64 {
 	}
 	return out
 }
+
+type requestScopeCtx struct{}
+
+// RequestScope holds what a store keeps for the length of one request
+// (on PostgreSQL, the read transaction the request's reads share). The
+// store puts values in it; End releases them.
+type RequestScope struct {
+	mu     sync.Mutex
+	ended  bool
+	vals   map[any]any
+	enders map[any]func()
+}
+
+// WithRequestScope gives ctx a scope for one request and returns the
+// function that ends it (once the request is answered). A ctx that has a
+// scope keeps it, and its end is the outer request's: the returned
+// function then does nothing.
+func WithRequestScope(ctx context.Context) (context.Context, func()) {
+	if _, ok := ctx.Value(requestScopeCtx{}).(*RequestScope); ok {
+		return ctx, func() {}
+	}
+	sc := &RequestScope{vals: map[any]any{}, enders: map[any]func(){}}
+	return context.WithValue(ctx, requestScopeCtx{}, sc), sc.End
+}
+
+// RequestScopeOf returns ctx's request scope, or nil.
+func RequestScopeOf(ctx context.Context) *RequestScope {
+	sc, _ := ctx.Value(requestScopeCtx{}).(*RequestScope)
+	return sc
+}
+
+// Value returns the value kept under k, making it with mk (and noting
+// its end) when there is none; ok is false once the scope has ended or
+// when mk fails (the caller then works without it).
+func (sc *RequestScope) Value(k any, mk func() (v any, end func(), ok bool)) (any, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.ended {
+		return nil, false
+	}
+	if v, ok := sc.vals[k]; ok {
+		return v, true
+	}
+	v, end, ok := mk()
+	if !ok {
+		return nil, false
+	}
+	sc.vals[k], sc.enders[k] = v, end
+	return v, true
+}
+
+// Drop ends the value kept under k, if any: the next Value makes a new one.
+func (sc *RequestScope) Drop(k any) {
+	sc.mu.Lock()
+	end := sc.enders[k]
+	delete(sc.vals, k)
+	delete(sc.enders, k)
+	sc.mu.Unlock()
+	if end != nil {
+		end()
+	}
+}
+
+// End ends every value kept and the scope: later Values make none.
+func (sc *RequestScope) End() {
+	sc.mu.Lock()
+	enders := sc.enders
+	sc.ended, sc.vals, sc.enders = true, nil, nil
+	sc.mu.Unlock()
+	for _, end := range enders {
+		end()
+	}
+}

@@ -357,6 +357,11 @@ func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Messa
 		mm.Text, mm.DisplayName = c, d
 		m = &mm
 	}
+	// The request's reads share one read transaction where that spares
+	// round trips (PostgreSQL: store/snapshot.go), until it writes or
+	// is answered.
+	ctx, end := crm.WithRequestScope(ctx)
+	defer end()
 	return s.handler.ServeChat(crm.WithClientTrail(ctx), w, m)
 }
 

@@ -56,6 +56,8 @@ type pgEngine struct {
 	// parked are connections whose read transaction's COMMIT is on its
 	// way (see run).
 	parked chan *pgParked
+	// holds counts the read transactions requests hold (hold).
+	holds chan struct{}
 
 	stop chan struct{}
 	done chan struct{}
@@ -97,7 +99,7 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 		pool.Close()
 		return nil, err
 	}
-	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, parked: make(chan *pgParked, 8), stop: make(chan struct{}), done: make(chan struct{})}
+	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, parked: make(chan *pgParked, 8), holds: make(chan struct{}, max(1, cfg.MaxConns/2)), stop: make(chan struct{}), done: make(chan struct{})}
 	go e.sweep()
 	return e, nil
 }
@@ -1232,3 +1234,55 @@ func (b *pgBatch) flush() error {
 }
 
 func (b *pgBatch) cancel() { b.k, b.v = nil, nil }
+
+// pgHeld is a read transaction a request keeps for its reads
+// (snapshot.go), on a connection of its own until the request ends or
+// writes.
+type pgHeld struct {
+	e *pgEngine
+	t *pgTxn
+}
+
+// hold opens a read transaction for a request's reads (it begins with
+// the first statement). At most half the pool is held at once, so that
+// the transactions that hold nothing (writes, the reads of requests
+// without one, a held request's second read at the same time) always find
+// a connection: none of them waits for a held one to end.
+func (e *pgEngine) hold() (heldView, bool) {
+	select {
+	case e.holds <- struct{}{}:
+	default:
+		return nil, false
+	}
+	ctx := context.Background()
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		<-e.holds
+		return nil, false
+	}
+	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`}}, true
+}
+
+// run runs fn in the held transaction. A failed statement aborts the
+// transaction: fn's answer is that error (as a view's would be), and the
+// transaction serves no more (fit is false).
+func (h *pgHeld) run(fn func(kvTxn) error) (fit bool, err error) {
+	err = fn(h.t)
+	if h.t.err != nil {
+		return false, h.t.err
+	}
+	return true, err
+}
+
+// end ends the transaction as a view ends (its COMMIT not waited for) and
+// gives the connection back.
+func (h *pgHeld) end() {
+	defer func() { <-h.e.holds }()
+	t := h.t
+	if t.err == nil && len(t.pending) == 0 && t.begun {
+		h.e.park(t.ctx, t.conn, "COMMIT")
+		return
+	}
+	t.rollback()
+	t.conn.Release()
+}

@@ -83,6 +83,7 @@ func (s *Store) EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error
 	if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
+	s.dropSnapshot(ctx) // the request's next read sees the erasure
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	plan, err := s.planErasure(ctx, id)

@@ -185,6 +185,8 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
+	// The request's later reads must see this write (snapshot.go).
+	s.dropSnapshot(ctx)
 	key, claim := crm.DeliveryKey(ctx)
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
@@ -246,9 +248,11 @@ const retryLaneAfter = 6
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(ctx context.Context, fn func(tx *Tx) error) error {
-	return mapErr(s.eng.view(func(txn kvTxn) error {
-		return fn(&Tx{kv: txn, s: s, ctx: ctx})
-	}))
+	run := func(txn kvTxn) error { return fn(&Tx{kv: txn, s: s, ctx: ctx}) }
+	if done, err := s.sharedView(ctx, run); done {
+		return mapErr(err)
+	}
+	return mapErr(s.eng.view(run))
 }
 
 func mapErr(err error) error {

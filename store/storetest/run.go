@@ -207,5 +207,6 @@ func RunEngine(t *testing.T, opener Opener) {
 	runCases(t, opener, []contractCase{
 		{"ids never reused after reopen", testIDsAfterReopen},
 		{"leases", testLeases},
+		{"a request's reads see its own writes", testRequestScope},
 	})
 }

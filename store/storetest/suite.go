@@ -394,3 +394,53 @@ func testLeases(t *testing.T, open func() *store.Store) {
 		t.Error("a lease that ran out was not free")
 	}
 }
+
+// testRequestScope specifies the reads of one request (crm.WithRequestScope,
+// which an engine may serve from one read transaction): every read after
+// the request's own write sees it — an update, a new record, an erasure —
+// however many reads came before, and reads still work after the scope
+// ends.
+func testRequestScope(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	c := addClient(t, st, "Scope Ltd", 1)
+	rctx, end := crm.WithRequestScope(ctx)
+	read := func(want string) {
+		t.Helper()
+		got, err := st.Client(rctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.City != want {
+			t.Fatalf("city %q, want %q", got.City, want)
+		}
+	}
+	read("Sofia")
+	read("Sofia")
+	if _, err := st.UpdateClient(rctx, c.ID, crm.Actor{PersonID: 1}, t0, func(c *crm.Client) error { c.City = "Varna"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	read("Varna")
+	other := &crm.Client{Name: "Second Ltd", OwnerID: 1, CreatedAt: t0}
+	if err := st.CreateClient(rctx, other, crm.Actor{PersonID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := st.ClientsByOwner(rctx, []uint64{1}); err != nil || len(cs) != 2 {
+		t.Fatalf("after a create in the request: %d clients, %v", len(cs), err)
+	}
+	before, err := st.ErasedClients(rctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EraseClient(rctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.ErasedClients(rctx); err != nil || n != before+1 {
+		t.Fatalf("erased clients after an erasure in the request: %d (before %d), %v", n, before, err)
+	}
+	if _, err := st.Client(rctx, other.ID); !errors.Is(err, crm.ErrNotFound) {
+		t.Fatalf("the erased client is still read in the request: %v", err)
+	}
+	end()
+	read("Varna")
+	end() // twice is harmless
+}
