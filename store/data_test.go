@@ -54,11 +54,11 @@ func filesContaining(t *testing.T, dir string, marker []byte) []string {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := os.ReadFile(path)
+		found, err := fileContains(path, marker)
 		if err != nil {
 			return err
 		}
-		if bytes.Contains(b, marker) {
+		if found {
 			out = append(out, filepath.Base(path))
 		}
 		return nil
@@ -67,6 +67,11 @@ func filesContaining(t *testing.T, dir string, marker []byte) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func readContains(path string, marker []byte) (bool, error) {
+	b, err := os.ReadFile(path)
+	return bytes.Contains(b, marker), err
 }
 
 // uniqueMarker returns a random word unlike any other data.
