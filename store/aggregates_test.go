@@ -480,14 +480,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 					w.check(w.s, fmt.Sprintf("after %d operations", i+1))
 				}
 			}
-			var buf bytes.Buffer
-			if err := w.s.Backup(&buf, nil, w.at); err != nil {
-				t.Fatal(err)
-			}
-			restored := openMem(t)
-			if _, err := restored.Restore(&buf, nil); err != nil {
-				t.Fatal(err)
-			}
+			restored := backupRestored(t, w.s, w.at)
 			w.check(restored, "after a restore")
 			// A read-only request (a model's tools) on a store whose
 			// newer indexes are not built yet answers the same without
@@ -652,15 +645,7 @@ func TestCampaignLeadCountsEqualRecount(t *testing.T) {
 			// A campaign some clients named before it existed.
 			newCampaign(names[3])
 			check("a campaign created after its leads")
-			var buf bytes.Buffer
-			if err := s.Backup(&buf, nil, at); err != nil {
-				t.Fatal(err)
-			}
-			restored := openMem(t)
-			if _, err := restored.Restore(&buf, nil); err != nil {
-				t.Fatal(err)
-			}
-			s = restored
+			s = backupRestored(t, s, at)
 			check("restored")
 		}
 		if i%25 == 0 {
@@ -884,15 +869,7 @@ func TestTeamCountsEqualRecount(t *testing.T) {
 					}
 					// A backup restored into a new store, which takes
 					// the changes from now on.
-					var buf bytes.Buffer
-					if err := s.Backup(&buf, nil, at); err != nil {
-						t.Fatal(err)
-					}
-					restored := openMem(t)
-					if _, err := restored.Restore(&buf, nil); err != nil {
-						t.Fatal(err)
-					}
-					s = restored
+					s = backupRestored(t, s, at)
 					check(fmt.Sprintf("after a restore at operation %d", i+1))
 				}
 				if i%25 == 24 {
@@ -906,4 +883,19 @@ func TestTeamCountsEqualRecount(t *testing.T) {
 			check("after a rebuild")
 		})
 	}
+}
+
+// backupRestored backs s up at at and restores the backup into a new
+// store, which the caller takes the changes into from then on.
+func backupRestored(t *testing.T, s *Store, at time.Time) *Store {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := s.Backup(&buf, nil, at); err != nil {
+		t.Fatal(err)
+	}
+	restored := openMem(t)
+	if _, err := restored.Restore(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	return restored
 }

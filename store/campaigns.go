@@ -109,18 +109,7 @@ func (s *Store) ensureLeadCounts(ctx context.Context) error {
 	if err := s.ensureAudience(ctx); err != nil {
 		return err
 	}
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.markerAt(leadCountsMarker, leadCountsVersion)
-		done = ok
-		return err
-	}); err != nil || done {
-		return err
-	}
-	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		if ok, err := tx.markerAt(leadCountsMarker, leadCountsVersion); err != nil || ok {
-			return err
-		}
+	return s.buildOnce(ctx, leadCountsMarker, leadCountsVersion, func(tx *Tx) error {
 		var camps []*crm.Campaign
 		if err := tx.scan([]byte("plk/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Campaign](item)
@@ -138,7 +127,7 @@ func (s *Store) ensureLeadCounts(ctx context.Context) error {
 				return err
 			}
 		}
-		return tx.set(leadCountsMarker, []byte{leadCountsVersion})
+		return nil
 	})
 }
 

@@ -99,18 +99,7 @@ func (tx *Tx) countsFollowClient(old, c *crm.Client) error {
 // ensureCounts counts every owner's clients from the owner index, in one
 // transaction, when the counts are not known to be complete.
 func (s *Store) ensureCounts(ctx context.Context) error {
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.markerAt(countsMarker, countsVersion)
-		done = ok
-		return err
-	}); err != nil || done {
-		return err
-	}
-	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		if ok, err := tx.markerAt(countsMarker, countsVersion); err != nil || ok {
-			return err
-		}
+	return s.buildOnce(ctx, countsMarker, countsVersion, func(tx *Tx) error {
 		counts := map[uint64]uint64{}
 		if err := tx.scan([]byte("co/"), false, false, func(k []byte, _ Item) (bool, error) {
 			if len(k) == 3+16 {
@@ -141,10 +130,7 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 			}
 			total += n
 		}
-		if err := tx.set(clientTotalKey, u64(total)); err != nil {
-			return err
-		}
-		return tx.set(countsMarker, []byte{countsVersion})
+		return tx.set(clientTotalKey, u64(total))
 	})
 }
 
@@ -291,6 +277,35 @@ func (s *Store) CustomFields(ctx context.Context) ([]string, error) {
 		})
 	})
 	return out, err
+}
+
+// marked reports, in a read of its own, whether the marker k is stored
+// with version v.
+func (s *Store) marked(ctx context.Context, k []byte, v byte) (ok bool, err error) {
+	err = s.view(ctx, func(tx *Tx) error {
+		ok, err = tx.markerAt(k, v)
+		return err
+	})
+	return ok, err
+}
+
+// buildOnce runs build in one transaction that also stores the marker k
+// with version v, unless the marker is there already: looked for first in
+// a read, so that the usual call writes nothing, and again in the
+// transaction, so that two callers racing build it once.
+func (s *Store) buildOnce(ctx context.Context, k []byte, v byte, build func(tx *Tx) error) error {
+	if done, err := s.marked(ctx, k, v); err != nil || done {
+		return err
+	}
+	return s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
+		if ok, err := tx.markerAt(k, v); err != nil || ok {
+			return err
+		}
+		if err := build(tx); err != nil {
+			return err
+		}
+		return tx.set(k, []byte{v})
+	})
 }
 
 // markerAt reports whether the marker k is stored with version v.

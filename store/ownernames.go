@@ -73,12 +73,7 @@ func (s *Store) backfillClients(ctx context.Context, marker []byte, version byte
 // batch (an index this one reads). index must be idempotent: a record
 // changed meanwhile was indexed by its own transaction too.
 func (s *Store) backfill(ctx context.Context, marker []byte, version byte, prefix []byte, batch int, first func(context.Context) error, begin func(tx *Tx) func(k []byte, item Item) error) error {
-	done := false
-	if err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.markerAt(marker, version)
-		done = ok
-		return err
-	}); err != nil || done {
+	if done, err := s.marked(ctx, marker, version); err != nil || done {
 		return err
 	}
 	if first != nil {
@@ -242,11 +237,5 @@ func (s *Store) indexReady(ctx context.Context, ensure func(context.Context) err
 	if !crm.ReadOnly(ctx) {
 		return true, ensure(ctx)
 	}
-	ok := false
-	err := s.view(ctx, func(tx *Tx) error {
-		var err error
-		ok, err = tx.markerAt(marker, version)
-		return err
-	})
-	return ok, err
+	return s.marked(ctx, marker, version)
 }

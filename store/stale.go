@@ -152,13 +152,7 @@ func staleKeys(c *crm.Client) [][]byte {
 
 // staleIndexed reports whether the staleness indexes are complete.
 func (s *Store) staleIndexed(ctx context.Context) (bool, error) {
-	done := false
-	err := s.view(ctx, func(tx *Tx) error {
-		ok, err := tx.markerAt(staleMarker, staleVersion)
-		done = ok
-		return err
-	})
-	return done, err
+	return s.marked(ctx, staleMarker, staleVersion)
 }
 
 // ensureStale indexes every client once in a store written before the
