@@ -542,13 +542,28 @@ func (t *pgTxn) queue(b *pgx.Batch) int {
 // query sends what is queued and q in one round trip and calls scan with
 // q's rows.
 func (t *pgTxn) query(q string, args []any, scan func(pgx.Rows) error) error {
+	return t.queryAll([]pgRead{{q, args, scan}})
+}
+
+// pgRead is one read statement of a round trip and what takes its rows.
+type pgRead struct {
+	sql  string
+	args []any
+	scan func(pgx.Rows) error
+}
+
+// queryAll sends what is queued and every read in one round trip (one
+// pipeline) and calls each read's scan with its rows, in order.
+func (t *pgTxn) queryAll(reads []pgRead) error {
 	if t.err != nil {
 		return t.err
 	}
 	t.reads++
 	b := &pgx.Batch{}
 	n := t.queue(b)
-	b.Queue(q, args...)
+	for _, r := range reads {
+		b.Queue(r.sql, r.args...)
+	}
 	br := t.conn.SendBatch(t.ctx, b)
 	for range n {
 		if _, err := br.Exec(); err != nil {
@@ -556,12 +571,19 @@ func (t *pgTxn) query(q string, args []any, scan func(pgx.Rows) error) error {
 			return t.fail(err)
 		}
 	}
-	rows, err := br.Query()
-	if err == nil {
-		err = scan(rows)
+	var err error
+	for _, r := range reads {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err != nil {
+			break
+		}
+		err = r.scan(rows)
 		rows.Close()
 		if err == nil {
 			err = rows.Err()
+		}
+		if err != nil {
+			break
 		}
 	}
 	if cerr := br.Close(); err == nil {
@@ -799,6 +821,9 @@ func (t *pgTxn) iterator(o iterOptions) kvIterator {
 		o.prefix = []byte{}
 	}
 	end := prefixEnd(o.prefix)
+	if items, ok := t.cache.scan(o.prefix); ok {
+		return &pgMemIter{items: items, prefix: o.prefix, end: end, reverse: o.reverse, pos: -1}
+	}
 	var srcs []pgSource
 	if !pgOwned(o.prefix) {
 		srcs = append(srcs, &pgIter{t: t, o: o, end: end, table: "kv"})
@@ -814,6 +839,9 @@ func (t *pgTxn) iterator(o iterOptions) kvIterator {
 		}
 	}
 	if len(srcs) == 1 {
+		if it, ok := srcs[0].(*pgIter); ok {
+			it.solo = true
+		}
 		return srcs[0]
 	}
 	return &pgMerge{srcs: srcs, reverse: o.reverse, cur: -1}
@@ -877,6 +905,10 @@ type pgIter struct {
 	page  int
 	more  bool // the last page was full: there may be more rows
 	small bool // a table read whole: the first page is the biggest
+	// solo says the iterator is the only source of keys under its
+	// prefix, so that a first page that holds them all is the whole
+	// prefix.
+	solo bool
 }
 
 func (i *pgIter) seek(k []byte) {
@@ -899,6 +931,23 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 	if i.t.err != nil {
 		return
 	}
+	q, args := i.sql(k, inclusive)
+	if err := i.t.query(q, args, i.scanRows); err != nil {
+		i.rows = i.rows[:0]
+		return
+	}
+	i.more = len(i.rows) == i.page
+	whole := i.solo && !i.more && !i.o.reverse && bytes.Equal(k, i.o.prefix) && inclusive
+	i.page = min(i.page*4, pgPageMax)
+	if whole {
+		// The first page held every key under the prefix: a later walk
+		// of it in this transaction reads none.
+		i.t.cache.keepScan(i.o.prefix, i.rows)
+	}
+}
+
+// sql is the statement of the page from k on (inclusive or not).
+func (i *pgIter) sql(k []byte, inclusive bool) (string, []any) {
 	var q string
 	args := []any{k, i.page}
 	op := map[[2]bool]string{{false, true}: ">=", {false, false}: ">", {true, true}: "<=", {true, false}: "<"}[[2]bool{i.o.reverse, inclusive}]
@@ -922,26 +971,23 @@ func (i *pgIter) fetch(k []byte, inclusive bool) {
 		}
 		q += live + ` ORDER BY key LIMIT $2`
 	}
-	err := i.t.query(q, args, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var it simpleItem
-			var exp *time.Time
-			if err := rows.Scan(&it.k, &it.v, &exp); err != nil {
-				return err
-			}
-			if exp != nil {
-				it.exp = uint64(exp.Unix())
-			}
-			i.rows = append(i.rows, it)
+	return q, args
+}
+
+// scanRows appends a page's rows.
+func (i *pgIter) scanRows(rows pgx.Rows) error {
+	for rows.Next() {
+		var it simpleItem
+		var exp *time.Time
+		if err := rows.Scan(&it.k, &it.v, &exp); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		i.rows = i.rows[:0]
-		return
+		if exp != nil {
+			it.exp = uint64(exp.Unix())
+		}
+		i.rows = append(i.rows, it)
 	}
-	i.more = len(i.rows) == i.page
-	i.page = min(i.page*4, pgPageMax)
+	return nil
 }
 
 func (i *pgIter) valid() bool { return i.pos < len(i.rows) }

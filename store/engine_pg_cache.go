@@ -53,6 +53,35 @@ type pgTxnCache struct {
 	groups map[pgGroupKey][]kvEntry
 	// tails counts the gets of single entries per group.
 	tails map[pgGroupKey]int
+	// scans are whole prefixes of kv or of one record table (a prefix no
+	// other table or index shares), their items in key order: every
+	// request walks the team (p/) and the delegations (dl/), and a walk
+	// read once is answered from memory after it.
+	scans map[string][]simpleItem
+	// team is the version of the people table (table_versions), once
+	// read (0: there is none); a write of a person forgets it.
+	team      int64
+	teamKnown bool
+}
+
+// scan returns the cached items of the whole prefix p.
+func (c *pgTxnCache) scan(p []byte) ([]simpleItem, bool) {
+	its, ok := c.scans[string(p)]
+	return its, ok
+}
+
+// keepScan remembers every item under the prefix p, in key order, and
+// each of them as a row read by key.
+func (c *pgTxnCache) keepScan(p []byte, items []simpleItem) {
+	if c.scans == nil {
+		c.scans = map[string][]simpleItem{}
+	}
+	its := make([]simpleItem, len(items))
+	for n, it := range items {
+		its[n] = simpleItem{k: bytes.Clone(it.k), v: bytes.Clone(it.v), exp: it.exp}
+		c.keep(its[n].k, its[n].v, false)
+	}
+	c.scans[string(p)] = its
 }
 
 // row returns the cached value of key k.
@@ -77,6 +106,14 @@ func (c *pgTxnCache) keep(k, v []byte, missing bool) {
 // record's entries may have moved to other groups).
 func (c *pgTxnCache) wrote(k []byte) {
 	delete(c.rows, string(k))
+	if pgTableOf(k) == pgPeople {
+		c.teamKnown = false
+	}
+	for p := range c.scans {
+		if strings.HasPrefix(string(k), p) {
+			delete(c.scans, p)
+		}
+	}
 	tb := pgTableOf(k)
 	if tb == nil {
 		return
@@ -209,13 +246,88 @@ func (t *pgTxn) indexRows(x *pgIndex, q string, args ...any) ([]pgGroupRow, erro
 }
 
 // prefetch reads the keys not read yet in one statement per table (and
-// one for kv) and keeps them, the missing ones as missing. Derived index
-// entries are left to their gets. A failed statement fails the
-// transaction, as the gets would have.
+// one for kv), all in one round trip, and keeps them, the missing ones as
+// missing. Derived index entries are left to their gets. A failed
+// statement fails the transaction, as the gets would have.
 func (t *pgTxn) prefetch(keys [][]byte) {
 	if t.err != nil || len(keys) < 2 {
 		return
 	}
+	if reads := t.keyReads(keys); len(reads) > 0 {
+		_ = t.queryAll(reads)
+	}
+}
+
+// readAhead reads, in one round trip, the keys, the whole prefixes and
+// the team's version that a request is about to read one after the other
+// (the sender's identity, the delegations, People), so that the gets and
+// walks that follow are answered from memory. A prefix that several
+// tables or indexes share, or that holds more than a page, is left to its
+// walk. Like prefetch it changes how the reads that follow are served,
+// never what they return.
+func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
+	if t.err != nil {
+		return
+	}
+	reads := t.keyReads(keys)
+	for _, p := range prefixes {
+		it, ok := t.iterator(iterOptions{prefix: p}).(*pgIter)
+		if !ok || !it.solo {
+			continue // cached already, or several sources
+		}
+		it.page = pgPageMax
+		q, args := it.sql(p, true)
+		reads = append(reads, pgRead{q, args, func(rows pgx.Rows) error {
+			if err := it.scanRows(rows); err != nil {
+				return err
+			}
+			if len(it.rows) < it.page {
+				t.cache.keepScan(p, it.rows)
+			}
+			return nil
+		}})
+	}
+	if !t.cache.teamKnown {
+		reads = append(reads, t.teamRead())
+	}
+	if len(reads) > 0 {
+		_ = t.queryAll(reads)
+	}
+}
+
+// teamVersion returns the version of the people table, which changes
+// with every statement that writes a person (pgschema/00009), so that the
+// store may keep the decoded team between requests.
+// It reports false when there is no version to go by (the row is gone).
+func (t *pgTxn) teamVersion() (int64, bool, error) {
+	if !t.cache.teamKnown {
+		if err := t.queryAll([]pgRead{t.teamRead()}); err != nil {
+			return 0, false, err
+		}
+	}
+	return t.cache.team, t.cache.team > 0, nil
+}
+
+// teamRead is the statement that reads the team's version into the cache.
+func (t *pgTxn) teamRead() pgRead {
+	return pgRead{`SELECT version FROM table_versions WHERE name = 'people'`, nil, func(rows pgx.Rows) error {
+		t.cache.team = 0 // none
+		if !rows.Next() {
+			t.cache.teamKnown = true
+			return rows.Err()
+		}
+		if err := rows.Scan(&t.cache.team); err != nil {
+			return err
+		}
+		t.cache.teamKnown = true
+		return nil
+	}}
+}
+
+// keyReads are the statements that read the keys not read yet, one per
+// table (and one for kv), each keeping what it finds and, once its rows
+// are read, the rest of its keys as missing.
+func (t *pgTxn) keyReads(keys [][]byte) []pgRead {
 	byTable := map[*pgTable][][]byte{}
 	var kv [][]byte
 	seen := map[string]bool{}
@@ -233,12 +345,13 @@ func (t *pgTxn) prefetch(keys [][]byte) {
 			kv = append(kv, k)
 		}
 	}
+	var reads []pgRead
 	read := func(q string, ks [][]byte) {
-		if len(ks) == 0 || t.err != nil {
+		if len(ks) == 0 {
 			return
 		}
-		found := map[string]bool{}
-		err := t.query(q, []any{ks}, func(rows pgx.Rows) error {
+		reads = append(reads, pgRead{q, []any{ks}, func(rows pgx.Rows) error {
+			found := map[string]bool{}
 			for rows.Next() {
 				var k, v, raw []byte
 				if err := rows.Scan(&k, &v, &raw); err != nil {
@@ -250,19 +363,64 @@ func (t *pgTxn) prefetch(keys [][]byte) {
 				t.cache.keep(k, v, false)
 				found[string(k)] = true
 			}
-			return nil
-		})
-		if err != nil {
-			return
-		}
-		for _, k := range ks {
-			if !found[string(k)] {
-				t.cache.keep(k, nil, true)
+			if rows.Err() != nil {
+				return rows.Err()
 			}
-		}
+			for _, k := range ks {
+				if !found[string(k)] {
+					t.cache.keep(k, nil, true)
+				}
+			}
+			return nil
+		}})
 	}
 	for _, tb := range pgTables {
 		read(`SELECT key, data, raw FROM `+tb.name+` WHERE key = ANY($1)`, byTable[tb])
 	}
 	read(`SELECT key, value, NULL::bytea FROM kv WHERE key = ANY($1) AND (expires_at IS NULL OR expires_at > now())`, kv)
+	return reads
 }
+
+// pgMemIter walks the cached items of a whole prefix, as pgIter would
+// walk its rows.
+type pgMemIter struct {
+	items       []simpleItem
+	prefix, end []byte
+	reverse     bool
+	pos         int // the current item; out of range when none
+	cur         simpleItem
+}
+
+func (i *pgMemIter) seek(k []byte) {
+	// The first item at or after k (reverse: the last at or before k).
+	n := sort.Search(len(i.items), func(n int) bool { return bytes.Compare(i.items[n].k, k) >= 0 })
+	if i.reverse {
+		if n < len(i.items) && bytes.Equal(i.items[n].k, k) {
+			i.pos = n
+		} else {
+			i.pos = n - 1
+		}
+		return
+	}
+	i.pos = n
+}
+
+func (i *pgMemIter) valid() bool { return i.pos >= 0 && i.pos < len(i.items) }
+
+// item returns a copy, so that the cached bytes stay as they were read
+// whatever the caller does with them.
+func (i *pgMemIter) item() Item {
+	it := i.items[i.pos]
+	i.cur = simpleItem{k: bytes.Clone(it.k), v: bytes.Clone(it.v), exp: it.exp}
+	return &i.cur
+}
+
+func (i *pgMemIter) next() {
+	if i.reverse {
+		i.pos--
+	} else {
+		i.pos++
+	}
+}
+
+func (i *pgMemIter) close() {}

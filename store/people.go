@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -13,6 +14,13 @@ import (
 func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Person, error) {
 	var p *crm.Person
 	err := s.view(ctx, func(tx *Tx) error {
+		tv, versioned := tx.kv.(teamVersioned)
+		if versioned {
+			// A request looks its sender up first and then reads the team
+			// and the delegations (core.NewRequest): on an engine that
+			// pays a round trip per read, all of it is asked at once.
+			tv.readAhead([][]byte{key("pi/", identity)}, [][]byte{[]byte("dl/")})
+		}
 		item, err := tx.item(key("pi/", identity))
 		if err != nil {
 			return err
@@ -21,10 +29,50 @@ func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Per
 		if err != nil {
 			return err
 		}
+		if versioned {
+			if p, err = s.teamPerson(tv, tailID(v)); p != nil || err != nil {
+				return err
+			}
+		}
 		p, err = tx.person(tailID(v))
 		return err
 	})
 	return p, err
+}
+
+// teamVersioned is an engine transaction that can tell the version of the
+// team, one number that changes with every write of a person by any
+// process (PostgreSQL: pgschema/00009_people_version.sql). On a shared
+// database the store then keeps the decoded team between requests and
+// reads the version instead of the team.
+type teamVersioned interface {
+	teamVersion() (v int64, ok bool, err error)
+	// readAhead reads the keys, the whole prefixes and the version at
+	// once, for the reads that follow.
+	readAhead(keys, prefixes [][]byte)
+}
+
+// teamPerson returns a copy of the person id from the team kept in
+// memory when the transaction sees the same version of the team; nil
+// when it does not (or the team has no such person: the caller's get
+// then says so).
+func (s *Store) teamPerson(tv teamVersioned, id uint64) (*crm.Person, error) {
+	v, ok, err := tv.teamVersion()
+	if err != nil || !ok {
+		return nil, err
+	}
+	s.peopleMu.Lock()
+	defer s.peopleMu.Unlock()
+	if s.people == nil || s.peopleVer != v {
+		return nil, nil
+	}
+	i := sort.Search(len(s.people), func(i int) bool { return s.people[i].ID >= id })
+	if i == len(s.people) || s.people[i].ID != id {
+		return nil, nil
+	}
+	c := *s.people[i]
+	c.Identities = slices.Clone(c.Identities)
+	return &c, nil
 }
 
 // Person returns the person with id.
@@ -48,28 +96,73 @@ func (tx *Tx) person(id uint64) (*crm.Person, error) {
 // People returns everyone, dismissed included, by id. Every request needs
 // the team to decide what the sender may see, so the list is kept in
 // memory and dropped on any change to a person; callers must not modify
-// the returned people.
+// the returned people. On a shared database, where another replica may
+// change a person at any time, the list kept is used only while the
+// team's version is the one it was read at (teamVersioned); an engine
+// without one reads the team on every call.
 func (s *Store) People(ctx context.Context) ([]*crm.Person, error) {
-	s.peopleMu.Lock()
-	defer s.peopleMu.Unlock()
-	if s.people != nil && !s.shared {
-		return s.people, nil
+	if !s.shared {
+		// Held while the team is read, so that a change to a person
+		// (forgetPeople) cannot be overtaken by a read from before it.
+		s.peopleMu.Lock()
+		defer s.peopleMu.Unlock()
+		if s.people != nil {
+			return s.people, nil
+		}
+		out, _, err := s.readPeople(ctx, nil, 0)
+		if err == nil {
+			s.people = out
+		}
+		return out, err
 	}
+	// A team kept with its version is right whenever the version is the
+	// same, whatever happened meanwhile: no lock is held while reading.
+	s.peopleMu.Lock()
+	kept, keptVer := s.people, s.peopleVer
+	s.peopleMu.Unlock()
+	out, ver, err := s.readPeople(ctx, kept, keptVer)
+	if err == nil && ver != 0 && (kept == nil || ver != keptVer) {
+		s.peopleMu.Lock()
+		s.people, s.peopleVer = out, ver
+		s.peopleMu.Unlock()
+	}
+	return out, err
+}
+
+// readPeople reads the team sorted by id, and its version when the engine
+// has one (0 otherwise); kept is returned instead when the version is
+// keptVer.
+func (s *Store) readPeople(ctx context.Context, kept []*crm.Person, keptVer int64) ([]*crm.Person, int64, error) {
 	var out []*crm.Person
+	var ver int64
 	err := s.view(ctx, func(tx *Tx) error {
+		out, ver = nil, 0
+		if tv, ok := tx.kv.(teamVersioned); ok {
+			v, ok, err := tv.teamVersion()
+			if err != nil {
+				return err
+			}
+			if ok {
+				ver = v
+			}
+			if ok && kept != nil && v == keptVer {
+				out = kept
+				return nil
+			}
+		}
 		return tx.scan([]byte("p/"), false, true, func(_ []byte, item Item) (bool, error) {
 			p, err := decode[crm.Person](item)
 			out = append(out, p)
 			return err == nil, err
 		})
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	if err == nil && !s.shared {
-		// Another replica may change a person at any time: on a shared
-		// database every call reads the team (one range query).
-		s.people = out
+	if err != nil {
+		return nil, 0, err
 	}
-	return out, err
+	if kept == nil || ver == 0 || ver != keptVer {
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	}
+	return out, ver, nil
 }
 
 // forgetPeople drops the cached team after a change to a person.

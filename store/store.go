@@ -72,11 +72,15 @@ type Store struct {
 	conflicts atomic.Int64
 
 	// shared is set when other processes may write the same database
-	// (PostgreSQL replicas): nothing read is then kept in memory.
+	// (PostgreSQL replicas): nothing read is then kept in memory, but for
+	// the team checked against its version (people.go).
 	shared bool
 
 	peopleMu sync.Mutex
 	people   []*crm.Person // cached by People, nil when stale
+	// peopleVer is the version of the team people holds on a shared
+	// database (teamVersioned).
+	peopleVer int64
 }
 
 // Open opens (creating if needed) the store described by opts.
