@@ -498,3 +498,88 @@ func TestPGTxnCache(t *testing.T) {
 		t.Errorf("after the rollback: %+v, %v", c, err)
 	}
 }
+
+// TestPGTeamKeptByVersion checks the team that a store on a shared
+// database keeps in memory: a person changed by another replica, or by
+// plain SQL, is seen by the next People and PersonByIdentity, and an
+// unchanged team is not read again.
+func TestPGTeamKeptByVersion(t *testing.T) {
+	url := pgtest.URL(t)
+	a, err := Open(Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	p := &crm.Person{Name: "Anna", Role: crm.RoleManager, Identities: []string{"console:anna"}, CreatedAt: time.Now()}
+	if err := a.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	name := func(s *Store) string {
+		t.Helper()
+		team, err := s.People(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range team {
+			if q.ID == p.ID {
+				return q.Name
+			}
+		}
+		return ""
+	}
+	byIdentity := func(s *Store) string {
+		t.Helper()
+		q, err := s.PersonByIdentity(ctx, "console:anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q.Name
+	}
+	if got := name(b); got != "Anna" {
+		t.Fatalf("b's team: %q", got)
+	}
+	first, _ := b.People(ctx)
+	again, _ := b.People(ctx)
+	if first[0] != again[0] {
+		t.Errorf("an unchanged team was read again")
+	}
+	if _, err := a.UpdatePerson(ctx, p.ID, func(q *crm.Person) error { q.Name = "Anna B"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(b); got != "Anna B" {
+		t.Errorf("b's team after a's change: %q", got)
+	}
+	if got := byIdentity(b); got != "Anna B" {
+		t.Errorf("b's PersonByIdentity after a's change: %q", got)
+	}
+	// A change outside the bot (an operator's psql) bumps the version too.
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `UPDATE people SET data = jsonb_set(data, '{name}', '"Anna C"') WHERE id = $1`, int64(p.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(a); got != "Anna C" {
+		t.Errorf("a's team after an SQL update: %q", got)
+	}
+	if got := byIdentity(a); got != "Anna C" {
+		t.Errorf("a's PersonByIdentity after an SQL update: %q", got)
+	}
+	// What PersonByIdentity returns is the caller's own copy.
+	q, err := b.PersonByIdentity(ctx, "console:anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Name, q.Identities[0] = "changed", "changed"
+	if got := byIdentity(b); got != "Anna C" {
+		t.Errorf("a change to a returned person reached the kept team: %q", got)
+	}
+}
