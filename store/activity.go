@@ -58,6 +58,7 @@ func (tx *Tx) logConversation(conv *crm.Conversation, next *crm.Task) error {
 func (s *Store) Conversations(ctx context.Context, clientID uint64, limit int) ([]*crm.Conversation, error) {
 	var out []*crm.Conversation
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(clientID)
 		return tx.scan(key("v/", clientID), true, true, func(_ []byte, item Item) (bool, error) {
 			v, err := decode[crm.Conversation](item)
 			if err != nil {
@@ -216,6 +217,7 @@ func (s *Store) OpenTasks(ctx context.Context, assignees []uint64, before time.T
 func (s *Store) ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error) {
 	var out []*crm.Task
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(clientID)
 		return tx.scan(key("tc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 			var t crm.Task
 			if err := tx.get(key("t/", tailID(k)), &t); err != nil {

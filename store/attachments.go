@@ -147,6 +147,7 @@ func (s *Store) AttachmentData(ctx context.Context, id uint64) ([]byte, error) {
 func (s *Store) ClientAttachments(ctx context.Context, clientID uint64) ([]*crm.Attachment, error) {
 	var out []*crm.Attachment
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(clientID)
 		return tx.scan(key("ac/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 			var a crm.Attachment
 			if err := tx.get(attachmentKey(tailID(k)), &a); err != nil {

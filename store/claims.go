@@ -297,6 +297,7 @@ func (s *Store) ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm
 func (s *Store) ClientClaims(ctx context.Context, clientID uint64) ([]*crm.Claim, error) {
 	var out []*crm.Claim
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(clientID)
 		return tx.scan(key("clc/", clientID), false, false, func(k []byte, _ Item) (bool, error) {
 			c, err := tx.claim(tailID(k))
 			if err != nil {

@@ -293,7 +293,7 @@ func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*cr
 	norm := crm.NormalizeName(query)
 	var out []*crm.Client
 	err := s.view(ctx, func(tx *Tx) error {
-		return tx.scan(key("cn/", norm), false, false, func(k []byte, _ Item) (bool, error) {
+		err := tx.scan(key("cn/", norm), false, false, func(k []byte, _ Item) (bool, error) {
 			c, err := tx.client(tailID(k))
 			if err != nil {
 				return false, err
@@ -301,6 +301,12 @@ func (s *Store) FindClients(ctx context.Context, query string, limit int) ([]*cr
 			out = append(out, c)
 			return limit == 0 || len(out) < limit, nil
 		})
+		if err == nil && len(out) == 1 {
+			// The one client found is the one the request is about: the
+			// next read of its records reads them all ahead.
+			tx.aboutClient(out[0].ID)
+		}
+		return err
 	})
 	return out, err
 }

@@ -317,6 +317,7 @@ func (tx *Tx) dealsByIndex(prefix []byte) ([]*crm.Deal, error) {
 func (s *Store) ClientDeals(ctx context.Context, clientID uint64) ([]*crm.Deal, error) {
 	var out []*crm.Deal
 	err := s.view(ctx, func(tx *Tx) (err error) {
+		tx.aboutClient(clientID)
 		out, err = tx.dealsByIndex(key(pDealCli, clientID))
 		return err
 	})

@@ -62,6 +62,8 @@ type pgTxnCache struct {
 	// read (0: there is none); a write of a person forgets it.
 	team      int64
 	teamKnown bool
+	// touched counts the reads about one subject (readAhead).
+	touched map[string]int
 }
 
 // scan returns the cached items of the whole prefix p.
@@ -183,28 +185,47 @@ func (x *pgIndex) rowEntries(r pgGroupRow) []kvEntry {
 // readGroup reads the whole group g of its index in one statement and
 // keeps its entries.
 func (t *pgTxn) readGroup(g pgGroupKey) ([]kvEntry, error) {
+	var es []kvEntry
+	err := t.queryAll([]pgRead{t.groupRead(g, &es)})
+	return es, err
+}
+
+// groupRead is the statement that reads the whole group g and keeps its
+// entries (and, when out is set, returns them there).
+func (t *pgTxn) groupRead(g pgGroupKey, out *[]kvEntry) pgRead {
 	x := g.x
 	w := []string{x.group + " = $1"}
 	if x.filter != "" {
 		w = append(w, "("+x.filter+")")
 	}
-	rows, err := t.indexRows(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), g.g)
-	if err != nil {
-		return nil, err
-	}
-	var es []kvEntry
-	for _, r := range rows {
-		es = append(es, x.rowEntries(r)...)
-	}
-	t.cache.keepGroup(g, es)
-	return es, nil
+	return t.indexRead(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), []any{g.g}, func(rows []pgGroupRow) {
+		var es []kvEntry
+		for _, r := range rows {
+			es = append(es, x.rowEntries(r)...)
+		}
+		t.cache.keepGroup(g, es)
+		if out != nil {
+			*out = es
+		}
+	})
 }
 
 // indexRows runs a query of an index's rows (its columns, the record's
 // key and the group column) and keeps the records it read.
 func (t *pgTxn) indexRows(x *pgIndex, q string, args ...any) ([]pgGroupRow, error) {
 	var out []pgGroupRow
-	err := t.query(q, args, func(rows pgx.Rows) error {
+	err := t.queryAll([]pgRead{t.indexRead(x, q, args, func(rows []pgGroupRow) { out = rows })})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// indexRead is the statement q of an index's rows: it keeps the records
+// it read and gives the rows to done.
+func (t *pgTxn) indexRead(x *pgIndex, q string, args []any, done func([]pgGroupRow)) pgRead {
+	return pgRead{q, args, func(rows pgx.Rows) error {
+		var out []pgGroupRow
 		for rows.Next() {
 			var r pgGroupRow
 			var err error
@@ -227,22 +248,22 @@ func (t *pgTxn) indexRows(x *pgIndex, q string, args ...any) ([]pgGroupRow, erro
 			}
 			out = append(out, r)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if x.sel == "" {
-		// The rows are whole records (data, raw), as a get returns them.
-		for _, r := range out {
-			v := r.data
-			if r.raw != nil {
-				v = r.raw
-			}
-			t.cache.keep(r.key, v, false)
+		if err := rows.Err(); err != nil {
+			return err
 		}
-	}
-	return out, nil
+		if x.sel == "" {
+			// The rows are whole records (data, raw), as a get returns them.
+			for _, r := range out {
+				v := r.data
+				if r.raw != nil {
+					v = r.raw
+				}
+				t.cache.keep(r.key, v, false)
+			}
+		}
+		done(out)
+		return nil
+	}}
 }
 
 // prefetch reads the keys not read yet in one statement per table (and
@@ -258,34 +279,46 @@ func (t *pgTxn) prefetch(keys [][]byte) {
 	}
 }
 
-// readAhead reads, in one round trip, the keys, the whole prefixes and
-// the team's version that a request is about to read one after the other
-// (the sender's identity, the delegations, People), so that the gets and
-// walks that follow are answered from memory. A prefix that several
-// tables or indexes share, or that holds more than a page, is left to its
-// walk. Like prefetch it changes how the reads that follow are served,
-// never what they return.
+// readAhead reads, in one round trip, the keys and the whole prefixes a
+// transaction is about to read one after the other (a request's sender,
+// the delegations; the records of a client its card shows), and the
+// team's version when it was not read yet (every request asks for it), so
+// that the gets and walks that follow are answered from memory. A prefix
+// is one group of a derived index grouped by id, or kv's or one table's
+// only: a prefix that several sources share, or that holds more than
+// pgAheadMax keys, is left to its walk. Like prefetch it changes how the
+// reads that follow are served, never what they return.
 func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	if t.err != nil {
 		return
 	}
 	reads := t.keyReads(keys)
 	for _, p := range prefixes {
-		it, ok := t.iterator(iterOptions{prefix: p}).(*pgIter)
-		if !ok || !it.solo {
-			continue // cached already, or several sources
+		switch it := t.iterator(iterOptions{prefix: p}).(type) {
+		case *pgIter:
+			if !it.solo {
+				continue
+			}
+			it.page = pgAheadMax
+			q, args := it.sql(p, true)
+			reads = append(reads, pgRead{q, args, func(rows pgx.Rows) error {
+				if err := it.scanRows(rows); err != nil {
+					return err
+				}
+				if len(it.rows) < it.page {
+					t.cache.keepScan(p, it.rows)
+				}
+				return nil
+			}})
+		case *pgIdxIter:
+			g, ok := groupOf(it.x, p)
+			if !ok || len(p) != len(it.x.prefix)+8 {
+				continue // not one whole group
+			}
+			if _, cached := t.cache.group(g); !cached {
+				reads = append(reads, t.groupRead(g, nil))
+			}
 		}
-		it.page = pgPageMax
-		q, args := it.sql(p, true)
-		reads = append(reads, pgRead{q, args, func(rows pgx.Rows) error {
-			if err := it.scanRows(rows); err != nil {
-				return err
-			}
-			if len(it.rows) < it.page {
-				t.cache.keepScan(p, it.rows)
-			}
-			return nil
-		}})
 	}
 	if !t.cache.teamKnown {
 		reads = append(reads, t.teamRead())
@@ -293,6 +326,19 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	if len(reads) > 0 {
 		_ = t.queryAll(reads)
 	}
+}
+
+// pgAheadMax bounds the rows readAhead reads of one prefix.
+const pgAheadMax = 256
+
+// touch counts the reads about k (a client's key) in the transaction and
+// returns how many there were, this one included.
+func (t *pgTxn) touch(k []byte) int {
+	if t.cache.touched == nil {
+		t.cache.touched = map[string]int{}
+	}
+	t.cache.touched[string(k)]++
+	return t.cache.touched[string(k)]
 }
 
 // teamVersion returns the version of the people table, which changes

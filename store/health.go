@@ -214,6 +214,7 @@ func (s *Store) AddSatisfaction(ctx context.Context, sat *crm.Satisfaction) erro
 func (s *Store) Satisfactions(ctx context.Context, client uint64) ([]crm.Satisfaction, error) {
 	var out []crm.Satisfaction
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(client)
 		return tx.scan(key("hsat/", client), false, true, func(_ []byte, item Item) (bool, error) {
 			v, err := decode[crm.Satisfaction](item)
 			if err != nil {
@@ -371,6 +372,7 @@ func (s *Store) OpenRenewals(ctx context.Context, owners []uint64, before time.T
 func (s *Store) HealthSummary(ctx context.Context, client uint64) (*crm.HealthSummary, error) {
 	var out *crm.HealthSummary
 	err := s.view(ctx, func(tx *Tx) (err error) {
+		tx.aboutClient(client)
 		out, err = tx.healthSummary(client)
 		return err
 	})
@@ -382,6 +384,7 @@ func (s *Store) HealthSummary(ctx context.Context, client uint64) (*crm.HealthSu
 func (s *Store) HealthVersion(ctx context.Context, client uint64) (uint64, error) {
 	var v uint64
 	err := s.view(ctx, func(tx *Tx) (err error) {
+		tx.aboutClient(client)
 		v, err = tx.counter(healthDirtyKey(client))
 		return err
 	})

@@ -90,7 +90,10 @@ func planText(p *crm.ContactPlan) string {
 // ContactPlan returns the client's contact plan, or nil.
 func (s *Store) ContactPlan(ctx context.Context, client uint64) (*crm.ContactPlan, error) {
 	var p crm.ContactPlan
-	err := s.view(ctx, func(tx *Tx) error { return tx.get(planKey(client), &p) })
+	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(client)
+		return tx.get(planKey(client), &p)
+	})
 	if crm.IsNotFound(err) {
 		return nil, nil
 	}

@@ -118,6 +118,7 @@ func promiseFields(p *crm.Promise) map[string]string {
 func (s *Store) ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error) {
 	var out []crm.Promise
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(client)
 		return tx.scan(key("plpc/", client), false, false, func(k []byte, _ Item) (bool, error) {
 			var p crm.Promise
 			if err := tx.get(promiseKey(tailID(k)), &p); err != nil {

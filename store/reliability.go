@@ -38,6 +38,7 @@ func (s *Store) AddPayment(ctx context.Context, p *crm.Payment) error {
 func (s *Store) Payments(ctx context.Context, client uint64) ([]crm.Payment, error) {
 	var out []crm.Payment
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.aboutClient(client)
 		return tx.scan(key("ply/", client), false, true, func(_ []byte, item Item) (bool, error) {
 			p, err := decode[crm.Payment](item)
 			if err != nil {

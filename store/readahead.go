@@ -1,0 +1,35 @@
+package store
+
+// A client's card, /next and the lists that show one client read that
+// client's records family by family, each in its own view: its tasks,
+// conversations, deals, claims, contact plan, promises, payments,
+// attachments and health, one after the other. Badger reads each in
+// memory; on PostgreSQL each is a round trip to the server, a dozen for
+// one card. So the second read about one client in a transaction (the
+// first, or a search that finds just that client, may be all the request
+// wants of it: a /log's look at the client) reads the rest of them ahead
+// in one round trip, and the reads that follow are answered from the
+// transaction's cache (engine_pg_cache.go). What they return is the same:
+// the read-ahead only fills the cache from the same snapshot. A client
+// with more conversations (or other records of one kind) than the
+// read-ahead takes has them read by their own walk, as before.
+
+// readAheader is an engine transaction that can read several keys and
+// prefixes in one round trip (PostgreSQL).
+type readAheader interface {
+	readAhead(keys, prefixes [][]byte)
+	// touch counts the reads about k in the transaction, this one
+	// included.
+	touch(k []byte) int
+}
+
+// aboutClient is called by each read of a client's own records.
+func (tx *Tx) aboutClient(id uint64) {
+	ra, ok := tx.kv.(readAheader)
+	if !ok || ra.touch(clientKey(id)) != 2 {
+		return
+	}
+	ra.readAhead(
+		[][]byte{planKey(id), healthKey(id), healthDirtyKey(id), reliabilityWeightsKey, wonMarker},
+		[][]byte{key("v/", id), key("tc/", id), key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("ac/", id), key("hsat/", id)})
+}
