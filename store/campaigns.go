@@ -180,6 +180,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c *crm.Campaign) error {
 func (s *Store) Campaigns(ctx context.Context) ([]*crm.Campaign, error) {
 	var out []*crm.Campaign
 	err := s.view(ctx, func(tx *Tx) error {
+		// The list of campaigns is shown with each one's lead count
+		// (CampaignLeadCount): both are few rows, read at once.
+		tx.readAhead(nil, [][]byte{[]byte("plk/"), []byte("plkc/")})
 		return tx.scan([]byte("plk/"), false, true, func(_ []byte, item Item) (bool, error) {
 			c, err := decode[crm.Campaign](item)
 			out = append(out, c)

@@ -122,6 +122,11 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 	var maintain []uint64
 	err := s.view(ctx, func(tx *Tx) error {
 		out, maintain = crm.ClientPage{}, nil
+		counters := [][]byte{clientTotalKey}
+		for o := range visible {
+			counters = append(counters, ownerCountKey(o))
+		}
+		tx.prefetch(counters)
 		every, err := tx.counter(clientTotalKey)
 		if err != nil {
 			return err

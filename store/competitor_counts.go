@@ -102,22 +102,22 @@ func (s *Store) CompetitorNoteCounts(ctx context.Context, owners []uint64, since
 		return nil, err
 	}
 	out := map[string]int{}
-	err := s.view(ctx, func(tx *Tx) error {
-		for _, o := range append([]uint64{0}, owners...) {
-			start := key("plxo/", o)
-			if !since.IsZero() {
-				start = key("plxo/", o, since)
-			}
-			if err := tx.scanFromKey(key("plxo/", o), start, func(_ []byte, item Item) (bool, error) {
-				return true, item.Value(func(v []byte) error {
-					out[string(v)]++
-					return nil
-				})
-			}); err != nil {
-				return err
-			}
+	ranges := make([]keyRange, 0, len(owners)+1)
+	for _, o := range append([]uint64{0}, owners...) {
+		r := ownerRange("plxo/", o)
+		if !since.IsZero() {
+			r.lo = key("plxo/", o, since)
 		}
-		return nil
+		ranges = append(ranges, r)
+	}
+	err := s.view(ctx, func(tx *Tx) error {
+		out = map[string]int{}
+		return tx.scanRanges([]byte("plxo/"), false, true, ranges, func(_ int, _ []byte, item Item) (bool, error) {
+			return true, item.Value(func(v []byte) error {
+				out[string(v)]++
+				return nil
+			})
+		})
 	})
 	return out, err
 }

@@ -155,6 +155,7 @@ func (s *Store) CountClients(ctx context.Context) (map[uint64]int, error) {
 	}
 	out := map[uint64]int{}
 	err := s.view(ctx, func(tx *Tx) error {
+		tx.readAhead(nil, [][]byte{[]byte("coc/")}) // one count per person: read whole
 		return tx.scan([]byte("coc/"), false, true, func(k []byte, item Item) (bool, error) {
 			if len(k) != 4+8 {
 				return true, nil

@@ -364,9 +364,31 @@ var errStopScan = errors.New("stop")
 // when a query covers a range per person for 200 people. fn returns false
 // to go on with the next range, or errStopScan to stop altogether.
 func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange, fn func(i int, k []byte, item Item) (bool, error)) error {
-	it := tx.kv.iterator(iterOptions{prefix: prefix, reverse: reverse, values: values, prefetch: 8})
-	defer it.close()
+	// An engine that pays a round trip per read reads every range at once
+	// and gives each its own iterator; Badger walks one over the prefix.
+	var its []kvIterator
+	if rs, ok := tx.kv.(rangeScanner); ok && len(ranges) > 0 {
+		its = rs.rangeIters(prefix, ranges, reverse)
+	}
+	var whole kvIterator
+	defer func() {
+		if whole != nil {
+			whole.close()
+		}
+		for _, it := range its {
+			it.close()
+		}
+	}()
 	for i, r := range ranges {
+		var it kvIterator
+		if its != nil {
+			it = its[i]
+		} else {
+			if whole == nil {
+				whole = tx.kv.iterator(iterOptions{prefix: prefix, reverse: reverse, values: values, prefetch: 8})
+			}
+			it = whole
+		}
 		if reverse {
 			it.seek(r.hi)
 		} else {
@@ -397,6 +419,13 @@ func (tx *Tx) scanRanges(prefix []byte, reverse, values bool, ranges []keyRange,
 		}
 	}
 	return nil
+}
+
+// rangeScanner is an engine transaction that reads several key ranges
+// under one prefix at once, returning an iterator for each (nil when it
+// cannot for this prefix).
+type rangeScanner interface {
+	rangeIters(prefix []byte, ranges []keyRange, reverse bool) []kvIterator
 }
 
 // OpenTotals returns the running totals of the owners' open deals, by

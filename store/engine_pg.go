@@ -738,6 +738,9 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		}
 		return &simpleItem{k: bytes.Clone(k), v: c.v}, nil
 	}
+	if t.cache.covered(k) {
+		return nil, errNotFound // under a prefix read whole, and not in it
+	}
 	q := `SELECT value, NULL::bytea FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`
 	if tb := pgTableOf(k); tb != nil {
 		q = `SELECT data, raw FROM ` + tb.name + ` WHERE key = $1`
@@ -1027,7 +1030,13 @@ func (i *pgIdxIter) seek(k []byte) {
 		k = i.lo
 	}
 	i.from = bytes.Clone(k)
-	if i.reverse {
+	if i.reverse && i.hi != nil && bytes.Compare(k, i.hi) >= 0 {
+		// Nothing at or after the range's end is in range: bound by the
+		// end itself, exclusive, so that a range of one group reads that
+		// group alone (a seek at the next group's first key would take it
+		// in too).
+		i.cursor = i.x.upperBound(i.hi, false)
+	} else if i.reverse {
 		i.cursor = i.x.upperBound(k, true)
 	} else {
 		i.cursor = i.x.lowerBound(k)

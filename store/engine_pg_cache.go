@@ -86,6 +86,17 @@ func (c *pgTxnCache) keepScan(p []byte, items []simpleItem) {
 	c.scans[string(p)] = its
 }
 
+// covered reports whether k is under a prefix read whole: every key there
+// is in rows, so a key not in rows is not in the store.
+func (c *pgTxnCache) covered(k []byte) bool {
+	for p := range c.scans {
+		if strings.HasPrefix(string(k), p) {
+			return true
+		}
+	}
+	return false
+}
+
 // row returns the cached value of key k.
 func (c *pgTxnCache) row(k []byte) (pgCached, bool) {
 	if c.rows == nil {
@@ -470,3 +481,122 @@ func (i *pgMemIter) next() {
 }
 
 func (i *pgMemIter) close() {}
+
+// rangeIters returns one iterator for each range under prefix. What they
+// walk is read ahead pgRangeChunk ranges at a time, in one round trip: a
+// range of one group of a derived index reads that group (kept in the
+// cache), a range of kv or of one table its rows up to pgAheadMax (walked
+// from memory; a longer range is walked by pages as before). The owners'
+// deal indexes and totals are read this way, one range per owner, so that
+// a supervisor's ten owners are one round trip, not twenty or forty. It
+// returns nil when prefix has several sources; the caller then walks one
+// iterator over the prefix.
+func (t *pgTxn) rangeIters(prefix []byte, ranges []keyRange, reverse bool) []kvIterator {
+	if t.err != nil {
+		return nil
+	}
+	rs := &pgRanges{t: t, its: make([]kvIterator, len(ranges)), ahead: make([]func() []pgRead, len(ranges))}
+	switch whole := t.iterator(iterOptions{prefix: prefix}).(type) {
+	case *pgIdxIter:
+		for n, r := range ranges {
+			it := &pgIdxIter{t: t, x: whole.x, lo: r.lo, hi: r.hi, reverse: reverse}
+			rs.its[n] = it
+			lo, hi := it.x.lowerBound(r.lo), it.x.upperBound(r.hi, false)
+			a, ok1 := lo.val.(int64)
+			b, ok2 := hi.val.(int64)
+			if it.x.kind != groupID || !ok1 || !ok2 || lo.op != ">=" || !(hi.op == "<=" && b == a || hi.op == "<" && b == a+1) {
+				continue // not one group: the iterator reads by pages
+			}
+			g := pgGroupKey{x: it.x, g: a}
+			rs.ahead[n] = func() []pgRead {
+				if _, cached := t.cache.group(g); cached {
+					return nil
+				}
+				// Kept as whole at once, so that a second range of the
+				// same group in this round trip asks for none.
+				t.cache.keepGroup(g, nil)
+				return []pgRead{t.groupRead(g, nil)}
+			}
+		}
+	case *pgIter:
+		if !whole.solo {
+			return nil
+		}
+		for n, r := range ranges {
+			it := &pgIter{t: t, o: iterOptions{prefix: r.lo, reverse: reverse}, end: r.hi, table: whole.table, small: whole.small, page: pgAheadMax}
+			rs.its[n] = it
+			rs.ahead[n] = func() []pgRead {
+				q, args := it.sql(r.lo, true)
+				return []pgRead{{q, args, func(rows pgx.Rows) error {
+					var ahead pgIter
+					if err := ahead.scanRows(rows); err != nil {
+						return err
+					}
+					if len(ahead.rows) < pgAheadMax {
+						rs.its[n] = &pgMemIter{items: ahead.rows, prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
+					}
+					return nil
+				}}}
+			}
+		}
+	default:
+		return nil
+	}
+	out := make([]kvIterator, len(ranges))
+	for n := range ranges {
+		out[n] = &pgRangeIter{rs: rs, n: n}
+	}
+	return out
+}
+
+// pgRangeChunk is how many ranges rangeIters reads ahead at once: enough
+// for a supervisor's team in one round trip, few enough that a walk that
+// stops early (the first deals found) does not read every owner's rows.
+const pgRangeChunk = 16
+
+// pgRanges are the iterators of rangeIters and what each reads ahead.
+type pgRanges struct {
+	t     *pgTxn
+	its   []kvIterator
+	ahead []func() []pgRead // nil: nothing to read ahead
+	ready int               // the ranges before it were read ahead
+}
+
+// prepare reads ahead the chunk of ranges from n on, unless it was.
+func (rs *pgRanges) prepare(n int) {
+	if n < rs.ready {
+		return
+	}
+	var reads []pgRead
+	end := min(n+pgRangeChunk, len(rs.its))
+	for m := n; m < end; m++ {
+		if rs.ahead[m] != nil {
+			reads = append(reads, rs.ahead[m]()...)
+		}
+	}
+	rs.ready = end
+	if len(reads) > 0 {
+		_ = rs.t.queryAll(reads) // a failure fails the transaction
+	}
+}
+
+// pgRangeIter is one range's iterator of rangeIters.
+type pgRangeIter struct {
+	rs  *pgRanges
+	n   int
+	cur kvIterator
+}
+
+func (i *pgRangeIter) seek(k []byte) {
+	i.rs.prepare(i.n)
+	i.cur = i.rs.its[i.n]
+	i.cur.seek(k)
+}
+func (i *pgRangeIter) valid() bool { return i.cur != nil && i.cur.valid() }
+func (i *pgRangeIter) item() Item  { return i.cur.item() }
+func (i *pgRangeIter) next()       { i.cur.next() }
+func (i *pgRangeIter) close() {
+	if i.cur != nil {
+		i.cur.close()
+	}
+}

@@ -120,6 +120,13 @@ func (tx *Tx) pageByOwners(owners []uint64, n int) ([]pageEntry, error) {
 		id    uint64
 	}
 	var refs []ref
+	// Each owner's names and then the briefs of the page's clients, read
+	// at once: the briefs are one owner index group each.
+	ahead := make([][]byte, 0, 2*len(owners))
+	for _, o := range owners {
+		ahead = append(ahead, key("con/", o), key("co/", o))
+	}
+	tx.readAhead(nil, ahead)
 	for _, o := range owners {
 		prefix := key("con/", o)
 		got := 0

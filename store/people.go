@@ -17,9 +17,10 @@ func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Per
 		tv, versioned := tx.kv.(teamVersioned)
 		if versioned {
 			// A request looks its sender up first and then reads the team
-			// and the delegations (core.NewRequest): on an engine that
-			// pays a round trip per read, all of it is asked at once.
-			tv.readAhead([][]byte{key("pi/", identity)}, [][]byte{[]byte("dl/")})
+			// and the delegations (core.NewRequest), and most of its
+			// lists check one of the index markers: on an engine that pays
+			// a round trip per read, all of it is asked at once.
+			tv.readAhead(append([][]byte{key("pi/", identity)}, indexMarkers...), [][]byte{[]byte("dl/")})
 		}
 		item, err := tx.item(key("pi/", identity))
 		if err != nil {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"time"
 
@@ -136,23 +135,27 @@ func (s *Store) ClientPromises(ctx context.Context, client uint64) ([]crm.Promis
 // within one, read in one transaction.
 func (s *Store) OpenPromises(ctx context.Context, owners []uint64, before time.Time) ([]crm.Promise, error) {
 	var out []crm.Promise
+	ranges := make([]keyRange, 0, len(owners))
+	for _, owner := range owners {
+		ranges = append(ranges, keyRange{lo: key("plpo/", owner), hi: key("plpo/", owner, before)})
+	}
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
-		for _, owner := range owners {
-			end := key("plpo/", owner, before)
-			if err := tx.scan(key("plpo/", owner), false, false, func(k []byte, _ Item) (bool, error) {
-				if bytes.Compare(k, end) >= 0 {
-					return false, nil
-				}
-				var p crm.Promise
-				if err := tx.get(promiseKey(tailID(k)), &p); err != nil {
-					return false, err
-				}
-				out = append(out, p)
-				return true, nil
-			}); err != nil {
+		// The ids first, then the promises, all asked at once.
+		var keys [][]byte
+		if err := tx.scanRanges([]byte("plpo/"), false, false, ranges, func(_ int, k []byte, _ Item) (bool, error) {
+			keys = append(keys, promiseKey(tailID(k)))
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		tx.prefetch(keys)
+		for _, k := range keys {
+			var p crm.Promise
+			if err := tx.get(k, &p); err != nil {
 				return err
 			}
+			out = append(out, p)
 		}
 		return nil
 	})

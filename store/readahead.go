@@ -33,3 +33,20 @@ func (tx *Tx) aboutClient(id uint64) {
 		[][]byte{planKey(id), healthKey(id), healthDirtyKey(id), reliabilityWeightsKey, wonMarker},
 		[][]byte{key("v/", id), key("tc/", id), key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("ac/", id), key("hsat/", id)})
 }
+
+// indexMarkers are the markers of the maintained indexes (buildOnce,
+// backfill) that a request's lists look for before they read the index.
+// A request reads them ahead with its sender (PersonByIdentity); a marker
+// left out of the list costs its reads one round trip, nothing more.
+var indexMarkers = [][]byte{audienceMarker, leadCountsMarker, noteOwnersMarker, convOwnersMarker,
+	countsMarker, customMarker, ownerNamesMarker, wonMarker, staleMarker}
+
+// readAhead says the transaction is about to read these keys and walk
+// these whole prefixes: an engine that pays a round trip per read reads
+// them all at once (readAheader), Badger ignores it. It changes how the
+// reads that follow are served, never what they return.
+func (tx *Tx) readAhead(keys, prefixes [][]byte) {
+	if ra, ok := tx.kv.(readAheader); ok {
+		ra.readAhead(keys, prefixes)
+	}
+}
