@@ -66,10 +66,23 @@ type pgTxnCache struct {
 	touched map[string]int
 }
 
-// scan returns the cached items of the whole prefix p.
+// scan returns the cached items of the whole prefix p: those of p, or of
+// a shorter prefix read whole that holds p.
 func (c *pgTxnCache) scan(p []byte) ([]simpleItem, bool) {
-	its, ok := c.scans[string(p)]
-	return its, ok
+	if its, ok := c.scans[string(p)]; ok {
+		return its, true
+	}
+	for q, its := range c.scans {
+		if strings.HasPrefix(string(p), q) {
+			lo := sort.Search(len(its), func(n int) bool { return bytes.Compare(its[n].k, p) >= 0 })
+			hi := lo
+			for hi < len(its) && bytes.HasPrefix(its[hi].k, p) {
+				hi++
+			}
+			return its[lo:hi], true
+		}
+	}
+	return nil, false
 }
 
 // keepScan remembers every item under the prefix p, in key order, and

@@ -583,3 +583,109 @@ func TestPGTeamKeptByVersion(t *testing.T) {
 		t.Errorf("a change to a returned person reached the kept team: %q", got)
 	}
 }
+
+// TestPGReadAhead checks the reads asked for at once: a prefix read whole
+// answers its walks and gets from memory until the transaction writes
+// under it, and ranges read ahead (scanRanges) give what one walk over
+// each range gives, in one round trip.
+func TestPGReadAhead(t *testing.T) {
+	ps, err := Open(Options{DatabaseURL: pgtest.URL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	pgWorkload(t, ps)
+	ctx := context.Background()
+	reads := func(tx *Tx) int { return tx.kv.(*pgTxn).reads }
+	walk := func(tx *Tx, p []byte) (ks []string) {
+		t.Helper()
+		if err := tx.scan(p, false, false, func(k []byte, _ Item) (bool, error) {
+			ks = append(ks, string(k))
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	if err := ps.update(ctx, func(tx *Tx) error {
+		if err := tx.set([]byte("ra/a"), []byte("1")); err != nil {
+			return err
+		}
+		return tx.set([]byte("ra/b"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	errRollBack := errors.New("roll back")
+	err = ps.update(ctx, func(tx *Tx) error {
+		tx.readAhead(nil, [][]byte{[]byte("ra/")})
+		n := reads(tx)
+		if got := walk(tx, []byte("ra/")); !slices.Equal(got, []string{"ra/a", "ra/b"}) {
+			t.Errorf("walk of a prefix read whole: %q", got)
+		}
+		if got := walk(tx, []byte("ra/b")); !slices.Equal(got, []string{"ra/b"}) {
+			t.Errorf("walk under a prefix read whole: %q", got)
+		}
+		if _, err := tx.item([]byte("ra/c")); !errors.Is(err, errNotFound) {
+			t.Errorf("a key missing under a prefix read whole: %v", err)
+		}
+		if reads(tx) != n {
+			t.Errorf("walks and gets under a prefix read whole read the server %d times", reads(tx)-n)
+		}
+		if err := tx.set([]byte("ra/c"), []byte("3")); err != nil {
+			return err
+		}
+		if got := walk(tx, []byte("ra/")); !slices.Equal(got, []string{"ra/a", "ra/b", "ra/c"}) {
+			t.Errorf("walk after a write under the prefix: %q", got)
+		}
+		if _, err := tx.item([]byte("ra/c")); err != nil {
+			t.Errorf("a key written under a prefix read whole: %v", err)
+		}
+		return errRollBack
+	})
+	if !errors.Is(err, errRollBack) {
+		t.Fatal(err)
+	}
+	// Ranges of owner index groups and of kv, read ahead, against one walk
+	// of each range.
+	owners := []uint64{1, 2, 3, 99}
+	for _, prefix := range []string{"co/", "clw/", "ra/"} {
+		var ranges []keyRange
+		for _, o := range owners {
+			ranges = append(ranges, ownerRange(prefix, o))
+		}
+		ranges = append(ranges, keyRange{lo: []byte("ra/a"), hi: []byte("ra/b\x00")})
+		for _, reverse := range []bool{false, true} {
+			if err := ps.view(ctx, func(tx *Tx) error {
+				var want, got []string
+				for _, r := range ranges {
+					var ks []string
+					for _, k := range walk(tx, []byte(prefix)) {
+						if k >= string(r.lo) && k < string(r.hi) {
+							ks = append(ks, k)
+						}
+					}
+					if reverse {
+						slices.Reverse(ks)
+					}
+					want = append(want, ks...)
+				}
+				n := reads(tx)
+				if err := tx.scanRanges([]byte(prefix), reverse, true, ranges, func(_ int, k []byte, _ Item) (bool, error) {
+					got = append(got, string(k))
+					return true, nil
+				}); err != nil {
+					return err
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s reverse %v: scanRanges %q, walks %q", prefix, reverse, got, want)
+				}
+				if reads(tx)-n > 1 {
+					t.Errorf("%s reverse %v: ranges read in %d round trips", prefix, reverse, reads(tx)-n)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -241,12 +241,14 @@ func (s *Store) PeerPurchases(ctx context.Context, q crm.PeerQuery) (crm.PeerPur
 				return add(k, item)
 			})
 		}
+		ranges := make([]keyRange, 0, len(q.Owners))
 		for _, o := range q.Owners {
-			if err := tx.scan(key(prefix, o), false, true, add); err != nil {
-				return err
-			}
+			lo := key(prefix, o)
+			ranges = append(ranges, keyRange{lo: lo, hi: prefixEnd(lo)})
 		}
-		return nil
+		return tx.scanRanges(prefix, false, true, ranges, func(_ int, k []byte, item Item) (bool, error) {
+			return add(k, item)
+		})
 	})
 	if err != nil {
 		return out, err
