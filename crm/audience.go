@@ -182,19 +182,3 @@ func ProductLabel(title string) string {
 	}
 	return strings.Join(kept, " ")
 }
-
-// SegmentQuery asks for what a segment analysis of the clients of Owners
-// needs, with the claims they raised in [ClaimsFrom, ClaimsTo).
-type SegmentQuery struct {
-	Owners               []uint64
-	ClaimsFrom, ClaimsTo time.Time
-}
-
-// SegmentClient is one client as a segment analysis sees it: its audience
-// row, the sums of its open and won deals (lost ones are left out) and how
-// many claims it raised in the query's period.
-type SegmentClient struct {
-	Row    AudienceRow
-	Deals  []DealSum
-	Claims int
-}

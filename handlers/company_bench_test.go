@@ -288,6 +288,10 @@ func generateCompany(dir string, co company) error {
 	if _, err := st.OwnerActivity(context.Background(), crm.ActivityQuery{Owners: []uint64{1}, From: baseTime, To: baseTime}); err != nil {
 		return err
 	}
+	// The segment figures of every client (the head's /segments).
+	if err := st.BuildSegmentFigures(context.Background()); err != nil {
+		return err
+	}
 	// Measure the steady state, not the compactions a bulk load sets off.
 	return st.Compact()
 }

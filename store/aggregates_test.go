@@ -124,6 +124,14 @@ func (w *aggWorld) step() {
 			w.t.Fatal(err)
 		}
 	case op == 9 && w.rng.Intn(2) == 0:
+		// A claim, raised up to two years back.
+		id := w.clients[w.rng.Intn(len(w.clients))]
+		at := w.at.Add(-time.Duration(w.rng.Intn(2*365*24)) * time.Hour)
+		cl := crm.NewClaim(id, 1, by, at, "late", "", crm.SeverityLow, "delivery", at.Add(time.Hour), at.Add(2*time.Hour))
+		if err := w.s.CreateClaim(ctx, &cl); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+			w.t.Fatal(err)
+		}
+	case op == 9 && w.rng.Intn(2) == 0:
 		id := w.clients[w.rng.Intn(len(w.clients))]
 		if _, err := w.s.EraseClient(ctx, id); err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
 			w.t.Fatal(err)
@@ -170,6 +178,41 @@ func (w *aggWorld) check(s *Store, when string) {
 	w.checkStaleCounts(s, when)
 	w.checkActivity(s, when)
 	w.checkNoteCounts(s, when)
+	w.checkSegments(s, when)
+}
+
+// checkSegments compares the segment analysis read from the maintained
+// figures with the one counted client by client, for every field, made
+// now, seven months ago and a year ahead (periods that cut months
+// differently).
+func (w *aggWorld) checkSegments(s *Store, when string) {
+	w.t.Helper()
+	render := func(rep *crm.SegmentReport) string {
+		fig := func(f *crm.SegmentFigures) string {
+			return fmt.Sprintf("%d/%d new %d/%d won %v/%v open %v claims %d", f.Clients, f.Prospects, f.NewNow, f.NewBefore, f.WonNow, f.WonBefore, f.Pipeline, f.Claims)
+		}
+		out := "all " + fig(&rep.All)
+		for _, g := range rep.Groups {
+			out += fmt.Sprintf("\n%q %q %s", g.Key, g.Label, fig(&g.SegmentFigures))
+		}
+		return out
+	}
+	for _, now := range []time.Time{w.at, w.at.AddDate(0, -7, 0), w.at.AddDate(1, 0, 0)} {
+		p := crm.SegmentPeriodsAt(now)
+		for _, by := range crm.SegmentFields {
+			kept, err := s.keptSegmentReport(ctx, by, p)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			counted, err := s.tallySegments(ctx, aggOwners, by, p)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			if k, c := render(kept), render(counted); k != c {
+				w.t.Fatalf("%s: segments by %s at %s, kept:\n%s\ncounted:\n%s", when, by, now.Format(time.DateOnly), k, c)
+			}
+		}
+	}
 }
 
 // checkNoteCounts compares the competitor note counts by owner with a
@@ -508,7 +551,7 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 // dropAggregates deletes every maintained aggregate and its marker, as in
 // a store written before they existed.
 func (s *Store) dropAggregates() error {
-	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker, []byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker, []byte("con/"), ownerNamesMarker, clientTotalKey, []byte("cva/"), convOwnersMarker}); err != nil {
+	if err := s.dropKeys([][]byte{[]byte("plw/"), wonMarker, []byte("coc/"), countsMarker, []byte("plxo/"), noteOwnersMarker, []byte("ccf/"), customMarker, []byte("csl/"), []byte("csr/"), []byte("cst/"), []byte("csc/"), staleMarker, []byte("con/"), ownerNamesMarker, clientTotalKey, []byte("cva/"), convOwnersMarker, []byte("sgc/"), []byte("sgn/"), []byte("sgt/"), segmentsMarker}); err != nil {
 		return err
 	}
 	// Name index entries without a value, as written before they had one.
@@ -898,4 +941,61 @@ func backupRestored(t *testing.T, s *Store, at time.Time) *Store {
 		t.Fatal(err)
 	}
 	return restored
+}
+
+// TestSegmentFiguresBuiltInBackground specifies a head's first analysis
+// on a store without the segment figures: it is counted (the same answer)
+// while they are built in the background, and read from them once they
+// are; a store closed mid-build closes.
+func TestSegmentFiguresBuiltInBackground(t *testing.T) {
+	s := openMem(t)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 600 {
+		c := &crm.Client{Name: fmt.Sprint("Client ", i), OwnerID: uint64(1 + i%3), Segment: aggSegments[i%len(aggSegments)], CreatedAt: at.AddDate(0, 0, -i)}
+		if err := s.CreateClient(ctx, c, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := s.tallySegments(ctx, []uint64{1, 2, 3}, "segment", crm.SegmentPeriodsAt(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.dropKeys([][]byte{[]byte("sgc/"), []byte("sgn/"), []byte("sgt/"), segmentsMarker}); err != nil {
+		t.Fatal(err)
+	}
+	q := crm.SegmentQuery{Owners: []uint64{1, 2, 3}, By: "segment", Now: at}
+	got, err := s.SegmentReport(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("counted while building: %+v, want %+v", got, want)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if built, err := s.marked(ctx, segmentsMarker, segmentsVersion); err != nil {
+			t.Fatal(err)
+		} else if built {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the segment figures were not built in the background")
+		}
+	}
+	kept, err := s.keptSegmentReport(ctx, "segment", crm.SegmentPeriodsAt(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(kept, want) {
+		t.Fatalf("built in the background: %+v, want %+v", kept, want)
+	}
+	// Closed while a build runs: Close stops it and returns.
+	if err := s.dropKeys([][]byte{[]byte("sgc/"), []byte("sgn/"), []byte("sgt/"), segmentsMarker}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SegmentReport(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

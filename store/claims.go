@@ -84,6 +84,10 @@ func (tx *Tx) putClaim(old, c *crm.Claim) error {
 	if err := tx.setEntries(claimIndexEntries(c)); err != nil {
 		return err
 	}
+	if old != nil {
+		tx.segmentsDirty(old.ClientID)
+	}
+	tx.segmentsDirty(c.ClientID)
 	return tx.put(claimKey(c.ID), c)
 }
 

@@ -163,6 +163,9 @@ func (tx *Tx) putClient(old, c *crm.Client) error {
 	if err := tx.planningFollowClient(old, c); err != nil {
 		return err
 	}
+	if segmentFieldsChanged(old, c) {
+		tx.segmentsDirty(c.ID)
+	}
 	if err := tx.wonFollowClient(old, c); err != nil {
 		return err
 	}

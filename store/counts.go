@@ -138,7 +138,7 @@ func (s *Store) ensureCounts(ctx context.Context) error {
 // clients without them.
 func (s *Store) forgetCounts() error {
 	return s.update(crm.WithoutDeliveryKey(context.Background()), func(tx *Tx) error {
-		for _, k := range [][]byte{countsMarker, customMarker, staleMarker, ownerNamesMarker, convOwnersMarker, leadCountsMarker} {
+		for _, k := range [][]byte{countsMarker, customMarker, staleMarker, ownerNamesMarker, convOwnersMarker, leadCountsMarker, segmentsMarker} {
 			if err := tx.del(k); err != nil && !errors.Is(err, errNotFound) {
 				return err
 			}

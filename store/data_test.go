@@ -113,6 +113,19 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Segment values: a former one (in the history, in the figures' old
+	// group entry and facts), the present one and a need, which the
+	// segment figures hold in their group entries and the client's facts.
+	segA, segB, need := uniqueMarker(t), uniqueMarker(t), uniqueMarker(t)
+	for _, seg := range []string{segA, segB} {
+		if _, err := s.UpdateClient(ctx, c.ID, crm.Actor{PersonID: 1}, dataT0, func(c *crm.Client) error {
+			c.Segment, c.Need = seg, need
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markers = append(markers, segA, segB, need)
 	logNote := func(text string, next *crm.Task) {
 		t.Helper()
 		if err := s.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: 1, Text: text, At: dataT0}, next); err != nil {
@@ -148,11 +161,14 @@ func TestEraseClientLeavesNothingOnDisk(t *testing.T) {
 		}
 	}
 	// Index keys are stored as differences to their neighbours, so the
-	// former name is only looked for when it can be seen before.
-	if len(filesContaining(t, dir, []byte(formerName))) > 0 {
-		markers = append(markers, formerName)
-	} else {
-		t.Logf("the former name is not visible as such in the files before erasure")
+	// former name and the groups' normalised values are only looked for
+	// when they can be seen before.
+	for _, m := range []string{formerName, crm.NormalizeName(segA), crm.NormalizeName(segB), crm.NormalizeName(need)} {
+		if len(filesContaining(t, dir, []byte(m))) > 0 {
+			markers = append(markers, m)
+		} else {
+			t.Logf("%q is not visible as such in the files before erasure", m)
+		}
 	}
 
 	er, err := s.EraseClient(ctx, c.ID)

@@ -208,6 +208,7 @@ func (tx *Tx) putDeal(old, d *crm.Deal) error {
 	if err := tx.healthDirty(d.ClientID); err != nil {
 		return err
 	}
+	tx.segmentsDealMoved(old, d)
 	return tx.put(dealKey(d.ID), d)
 }
 

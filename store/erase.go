@@ -59,6 +59,7 @@ func clientErasers() []clientEraser {
 		// every kind, through one index (derived.go).
 		{"derived", eraseDerived},
 		{"planning", planningClientKeys},
+		{"segments", eraseSegments},
 		{"attachments", eraseAttachments},
 		{"health", eraseHealth},
 		{"mail", eraseMailIndex},

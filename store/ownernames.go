@@ -84,6 +84,9 @@ func (s *Store) backfill(ctx context.Context, marker []byte, version byte, prefi
 	ctx = crm.WithoutDeliveryKey(ctx)
 	start := prefix
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // the store closes: the next call goes on from the start
+		}
 		n := 0
 		var last []byte
 		err := s.update(ctx, func(tx *Tx) error {

@@ -81,6 +81,17 @@ type Store struct {
 	// peopleVer is the version of the team people holds on a shared
 	// database (teamVersioned).
 	peopleVer int64
+
+	// bg is the lifetime of the store's background work (the segment
+	// figures' first build): cancelled by Close, which waits for bgWG.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup
+	// segBuilding is set while the segment figures are being built.
+	segBuilding atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens (creating if needed) the store described by opts.
@@ -107,6 +118,7 @@ func Open(opts Options) (*Store, error) {
 // erasures.
 func openEngine(eng engine, opts Options, logger *slog.Logger) (*Store, error) {
 	s := &Store{eng: eng, opts: opts, dir: opts.Dir, log: logger, shared: opts.DatabaseURL != ""}
+	s.bg, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.checkSchema(); err != nil {
 		eng.close()
 		return nil, err
@@ -125,10 +137,16 @@ func openEngine(eng engine, opts Options, logger *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-// Close flushes and closes the store.
+// Close stops the store's background work, flushes and closes the store.
+// Closing it again returns what the first Close did.
 func (s *Store) Close() error {
-	s.eng.releaseIDs()
-	return s.eng.close()
+	s.closeOnce.Do(func() {
+		s.bgCancel()
+		s.bgWG.Wait()
+		s.eng.releaseIDs()
+		s.closeErr = s.eng.close()
+	})
+	return s.closeErr
 }
 
 // Dir returns the data directory ("" in memory).
@@ -170,6 +188,9 @@ type Tx struct {
 	// transaction, written once at its end: a batch of a thousand clients
 	// writes each count once, not a thousand times.
 	deltas map[string]int64
+	// segDirty are the clients whose segment facts may have changed,
+	// made again at the end (segment_figures.go).
+	segDirty map[uint64]*segmentDirt
 }
 
 // update runs fn in a read-write transaction, retrying on conflicts, and
@@ -223,6 +244,9 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 				}
 			}
 			if err := fn(tx); err != nil {
+				return err
+			}
+			if err := tx.flushSegments(); err != nil {
 				return err
 			}
 			return tx.flushDeltas()

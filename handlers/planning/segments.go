@@ -16,7 +16,7 @@ import (
 
 // segmentBy are the fields /segments groups by, their words
 // "words.segments.by.*".
-var segmentBy = []string{"segment", "industry", "need", "level", "city", "size", "focus", "source"}
+var segmentBy = crm.SegmentFields
 
 // maxSegmentGroups is how many groups /segments lists.
 const maxSegmentGroups = 20
@@ -35,29 +35,15 @@ type segmentGroup struct {
 
 func (g *segmentGroup) total() int { return g.clients + g.prospects }
 
-// SegmentStore reads what /segments groups, from compact rows kept for
-// analyses (never a client record). It follows the rules every port
-// shares (handlers/service.go).
+// SegmentStore makes the segment analysis. It follows the rules every
+// port shares (handlers/service.go).
 type SegmentStore interface {
-	// SegmentClients calls fn with each client of q.Owners (its audience
-	// row, its open and won deals, its claims in q's period) until fn
-	// returns false. The store decides how to read them (the owners'
-	// indexes or one scan of everything). fn runs after the reads: it may
-	// not call the store.
-	SegmentClients(ctx context.Context, q crm.SegmentQuery, fn func(*crm.SegmentClient) bool) error
-}
-
-// clientDeals are the deal figures of one client that /segments needs.
-type clientDeals struct {
-	hasWon            bool
-	wonNow, wonBefore []dealAmount
-	open              []dealAmount
-}
-
-// dealAmount is one deal's amount.
-type dealAmount struct {
-	currency string
-	amount   decimal.Decimal
+	// SegmentReport returns the analysis of the clients of q.Owners
+	// grouped by q.By, made at q.Now: its groups in no particular order
+	// and the figures of all of them. The store decides how (maintained
+	// figures when the owners hold every client, or a count of their
+	// clients); both count by whole UTC days.
+	SegmentReport(ctx context.Context, q crm.SegmentQuery) (*crm.SegmentReport, error)
 }
 
 // segmentReport is the whole analysis.
@@ -106,129 +92,22 @@ func (s *service) segmentsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Re
 	return w.Reply(ctx, s.segmentsReply(r, rep))
 }
 
-// segments computes the analysis of the owners' clients grouped by the
-// field by, as of now. It reads the compact audience rows and deal facts,
-// never a client record, so that it stays fast over every client.
+// segments returns the analysis of the owners' clients grouped by the
+// field by, as of now, its groups in the order shown: the largest first,
+// the unset group last.
 func (s *service) segments(ctx context.Context, now time.Time, owners []uint64, by string) (*segmentReport, error) {
-	yearAgo, twoYearsAgo := now.AddDate(-1, 0, 0), now.AddDate(-2, 0, 0)
-
-	deals := map[uint64]*clientDeals{}
-	addDeal := func(client uint64, stage crm.Stage, currency string, amount decimal.Decimal, closed time.Time) {
-		won, open := stage == crm.StageWon, stage.Open()
-		if !won && !open {
-			return
-		}
-		cd := deals[client]
-		if cd == nil {
-			cd = &clientDeals{}
-			deals[client] = cd
-		}
-		amt := dealAmount{currency, amount}
-		cd.hasWon = cd.hasWon || won
-		switch {
-		case open:
-			cd.open = append(cd.open, amt)
-		case closed.After(yearAgo) && !closed.After(now):
-			cd.wonNow = append(cd.wonNow, amt)
-		case closed.After(twoYearsAgo) && !closed.After(yearAgo):
-			cd.wonBefore = append(cd.wonBefore, amt)
-		}
-	}
-	type entry struct {
-		row   crm.AudienceRow
-		value string
-	}
-	var rows []entry
-	// Claims of the year by client.
-	claims := map[uint64]int{}
-	q := crm.SegmentQuery{Owners: owners, ClaimsFrom: yearAgo, ClaimsTo: now}
-	err := s.store.SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
-		rows = append(rows, entry{sc.Row, sc.Row.Field(by)})
-		if sc.Claims > 0 {
-			claims[sc.Row.ClientID] = sc.Claims
-		}
-		for _, d := range sc.Deals {
-			addDeal(d.ClientID, d.Stage, d.Currency, d.Amount, d.ClosedAt)
-		}
-		return true
-	})
+	kept, err := s.store.SegmentReport(ctx, crm.SegmentQuery{Owners: owners, By: by, Now: now})
 	if err != nil {
 		return nil, err
 	}
-
-	rep := &segmentReport{by: by}
-	rep.all = segmentGroup{wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
-	groups := map[string]*segmentGroup{}
-	// Values are interned by the store, so the few distinct ones are
-	// normalised once each.
-	byValue := map[string]*segmentGroup{}
-	group := func(value string) *segmentGroup {
-		if g, ok := byValue[value]; ok {
-			return g
+	rep := &segmentReport{by: by, all: groupOf(&kept.All, "")}
+	for _, g := range kept.Groups {
+		label := g.Label
+		if g.Key == "" {
+			label = "" // the unset group, whatever forms of nothing it has
 		}
-		key := crm.NormalizeName(value)
-		g := groups[key]
-		if g == nil {
-			g = &segmentGroup{label: strings.TrimSpace(value), wonNow: amounts{}, wonBefore: amounts{}, pipeline: amounts{}}
-			groups[key] = g
-		}
-		byValue[value] = g
-		return g
-	}
-	var one [1]string
-	add := func(g *segmentGroup, row *crm.AudienceRow, cd *clientDeals, buyer bool) {
-		if buyer {
-			g.clients++
-			g.claims += claims[row.ClientID]
-		} else {
-			g.prospects++
-		}
-		switch {
-		case row.CreatedAt.After(yearAgo):
-			g.newNow++
-		case row.CreatedAt.After(twoYearsAgo):
-			g.newBefore++
-		}
-		if cd == nil {
-			return
-		}
-		for _, d := range cd.wonNow {
-			g.wonNow.add(d.currency, d.amount)
-		}
-		for _, d := range cd.wonBefore {
-			g.wonBefore.add(d.currency, d.amount)
-		}
-		for _, d := range cd.open {
-			g.pipeline.add(d.currency, d.amount)
-		}
-	}
-	split := map[string][]string{}
-	for i := range rows {
-		e := &rows[i]
-		cd := deals[e.row.ClientID]
-		buyer := crm.IsBuyer(e.row.Status, cd != nil && cd.hasWon)
-		add(&rep.all, &e.row, cd, buyer)
-		values := one[:0]
-		switch {
-		case by == "need":
-			vs, ok := split[e.value]
-			if !ok {
-				vs = crm.SplitValues(e.value)
-				split[e.value] = vs
-			}
-			values = vs
-		case e.value != "":
-			values = append(values, e.value)
-		}
-		if len(values) == 0 {
-			values = append(one[:0], "")
-		}
-		for _, v := range values {
-			add(group(v), &e.row, cd, buyer)
-		}
-	}
-	for _, g := range groups {
-		rep.groups = append(rep.groups, g)
+		sg := groupOf(&g.SegmentFigures, label)
+		rep.groups = append(rep.groups, &sg)
 	}
 	sort.Slice(rep.groups, func(i, j int) bool {
 		a, b := rep.groups[i], rep.groups[j]
@@ -241,6 +120,20 @@ func (s *service) segments(ctx context.Context, now time.Time, owners []uint64, 
 		return crm.NormalizeName(a.label) < crm.NormalizeName(b.label)
 	})
 	return rep, nil
+}
+
+// groupOf is a group's figures as the reply writes them.
+func groupOf(f *crm.SegmentFigures, label string) segmentGroup {
+	return segmentGroup{label: label, clients: f.Clients, prospects: f.Prospects, newNow: f.NewNow, newBefore: f.NewBefore,
+		wonNow: amountsOf(f.WonNow), wonBefore: amountsOf(f.WonBefore), pipeline: amountsOf(f.Pipeline), claims: f.Claims}
+}
+
+func amountsOf(m map[string]decimal.Decimal) amounts {
+	a := amounts{}
+	for c, v := range m {
+		a.add(c, v)
+	}
+	return a
 }
 
 // growth orders groups by how much they grew: revenue won in the last 12

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,8 +245,7 @@ func testSegmentClients(t *testing.T, open func() *store.Store) {
 	}
 	seen := func(owners []uint64) string {
 		var out []string
-		q := crm.SegmentQuery{Owners: owners, ClaimsFrom: t0.AddDate(-1, 0, 0), ClaimsTo: t0.AddDate(0, 0, 1)}
-		if err := st.SegmentClients(ctx, q, func(sc *crm.SegmentClient) bool {
+		if err := st.SegmentClients(ctx, owners, crm.SegmentPeriodsAt(t0), func(sc *crm.SegmentClient) bool {
 			var deals []string
 			for _, d := range sc.Deals {
 				deals = append(deals, string(d.Stage)+" "+d.Amount.String())
@@ -269,6 +269,120 @@ func testSegmentClients(t *testing.T, open func() *store.Store) {
 	}
 	if got := seen(many); got != want {
 		t.Errorf("many owners:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// testSegmentReport specifies SegmentReport: the same figures whether the
+// owners hold every client (read from the maintained figures) or not
+// (counted client by client), for every field, after writes that move
+// clients between groups, win and reopen deals and raise claims; and the
+// periods counted by whole days.
+func testSegmentReport(t *testing.T, open func() *store.Store) {
+	st := opened(t, open)
+	a := addClient(t, st, "Acme", 1)
+	b := addClient(t, st, "Beta", 2)
+	c := addClient(t, st, "Gamma", 3)
+	edit := func(id uint64, f func(c *crm.Client)) {
+		t.Helper()
+		if _, err := st.UpdateClient(ctx, id, crm.Actor{PersonID: 1}, t0, func(c *crm.Client) error {
+			f(c)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(a.ID, func(c *crm.Client) { c.Segment, c.Need = "Retail", "pumps, valves" })
+	edit(b.ID, func(c *crm.Client) { c.Segment, c.Need, c.Status = "retail ", "Pumps", "client" })
+	edit(c.ID, func(c *crm.Client) { c.Segment = "Wholesale" })
+	edit(c.ID, func(c *crm.Client) { c.Segment = "Export" }) // leaves Wholesale
+	for _, d := range []struct {
+		client uint64
+		stage  crm.Stage
+		amount string
+		closed time.Time
+	}{
+		{a.ID, crm.StageWon, "200", t0.AddDate(0, -2, 0)},
+		{a.ID, crm.StageWon, "70", t0.AddDate(-1, -3, 0)},
+		{a.ID, crm.StageLead, "100", time.Time{}},
+		{c.ID, crm.StageWon, "30", t0.AddDate(-1, 0, 0)}, // the last day of "before"
+		{c.ID, crm.StageWon, "40", t0.AddDate(-1, 0, 1)}, // the first day of "now"
+		{b.ID, crm.StageLost, "999", t0.AddDate(0, -1, 0)},
+	} {
+		deal := &crm.Deal{ClientID: d.client, OwnerID: 1, Title: "d", Amount: decimal.RequireFromString(d.amount), Currency: "EUR", Stage: d.stage, CreatedAt: t0.AddDate(-2, 0, 0), ExpectedClose: t0.AddDate(0, 1, 0), ClosedAt: d.closed}
+		if err := st.CreateDeal(ctx, deal, crm.Actor{PersonID: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Claims today and five months ago are in "now"; two years ago is not.
+	for _, at := range []time.Time{t0, t0.AddDate(0, -5, 0), t0.AddDate(-2, 0, 0)} {
+		for _, id := range []uint64{a.ID, b.ID} {
+			cl := crm.NewClaim(id, 1, crm.Actor{PersonID: 1}, at, "late", "", crm.SeverityLow, "delivery", at.Add(time.Hour), at.Add(2*time.Hour))
+			if err := st.CreateClaim(ctx, &cl); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	text := func(rep *crm.SegmentReport) string {
+		fig := func(f *crm.SegmentFigures) string {
+			return fmt.Sprintf("%d/%d new %d/%d won %v/%v open %v claims %d", f.Clients, f.Prospects, f.NewNow, f.NewBefore, f.WonNow, f.WonBefore, f.Pipeline, f.Claims)
+		}
+		out := "all " + fig(&rep.All)
+		for _, g := range rep.Groups {
+			out += fmt.Sprintf("\n%q %q %s", g.Key, g.Label, fig(&g.SegmentFigures))
+		}
+		return out
+	}
+	report := func(owners []uint64, by string) string {
+		t.Helper()
+		rep, err := st.SegmentReport(ctx, crm.SegmentQuery{Owners: owners, By: by, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text(rep)
+	}
+	// Owners 1, 2 and 3 hold every client: once the figures are built
+	// (in the background on the first analysis of a store without them),
+	// the report is read from the figures kept with the writes.
+	if err := st.BuildSegmentFigures(ctx); err != nil {
+		t.Fatal(err)
+	}
+	everyone := []uint64{1, 2, 3}
+	kept := map[string]string{}
+	for _, by := range crm.SegmentFields {
+		kept[by] = report(everyone, by)
+	}
+	for by, lines := range map[string][]string{
+		"segment": {
+			`all 3/0 new 3/0 won map[EUR:240]/map[EUR:100] open map[EUR:100] claims 4`,
+			`"eksport" "Export" 1/0 new 1/0 won map[EUR:40]/map[EUR:30] open map[] claims 0`,
+			`"retail" "Retail" 2/0 new 2/0 won map[EUR:200]/map[EUR:70] open map[EUR:100] claims 4`,
+		},
+		"need": {
+			`"" "" 1/0 new 1/0 won map[EUR:40]/map[EUR:30] open map[] claims 0`,
+			`"pumps" "Pumps" 2/0 new 2/0 won map[EUR:200]/map[EUR:70] open map[EUR:100] claims 4`,
+			`"valves" "valves" 1/0 new 1/0 won map[EUR:200]/map[EUR:70] open map[EUR:100] claims 2`,
+		},
+	} {
+		for _, line := range lines {
+			if !strings.Contains(kept[by], line) {
+				t.Errorf("segments by %s:\n%s\nlacks\n%s", by, kept[by], line)
+			}
+		}
+	}
+	if strings.Contains(kept["segment"], "wholesale") {
+		t.Errorf("a group no one is in any more is still there:\n%s", kept["segment"])
+	}
+	// A client of a fourth owner makes the same three owners a part of
+	// the company: their report is counted client by client and must
+	// equal the kept one to the last figure.
+	addClient(t, st, "Delta", 4)
+	for _, by := range crm.SegmentFields {
+		if got := report(everyone, by); got != kept[by] {
+			t.Errorf("segments by %s, counted:\n%s\nkept:\n%s", by, got, kept[by])
+		}
+	}
+	if got := report([]uint64{1, 2, 3, 4}, "segment"); !strings.Contains(got, `all 3/1 new 4/0`) || !strings.Contains(got, `"" "" 0/1 new 1/0`) {
+		t.Errorf("segments by segment with the fourth owner:\n%s", got)
 	}
 }
 

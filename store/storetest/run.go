@@ -53,6 +53,7 @@ func RunClients(t *testing.T, opener Opener) {
 		{"name and owner indexes follow changes", testClientIndexes},
 		{"stale clients", testStale},
 		{"segment clients", testSegmentClients},
+		{"segment report", testSegmentReport},
 		{"stale by touch and review", testStaleUsesOwnerIndex},
 		{"stale summary equals the stale list", testStaleSummaryMatchesStaleClients},
 		{"import adds, updates and rejects", testUpsertClientsAddsUpdatesAndRejects},
