@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -111,6 +112,11 @@ func (f *SegmentFigures) DropZero() {
 	f.WonNow, f.WonBefore, f.Pipeline = DropZeroAmounts(f.WonNow), DropZeroAmounts(f.WonBefore), DropZeroAmounts(f.Pipeline)
 }
 
+// String is the figures on one line, for logs and test failures.
+func (f *SegmentFigures) String() string {
+	return fmt.Sprintf("%d/%d new %d/%d won %v/%v open %v claims %d", f.Clients, f.Prospects, f.NewNow, f.NewBefore, f.WonNow, f.WonBefore, f.Pipeline, f.Claims)
+}
+
 // Total is the group's records.
 func (f *SegmentFigures) Total() int { return f.Clients + f.Prospects }
 
@@ -152,6 +158,16 @@ type SegmentGroup struct {
 type SegmentReport struct {
 	Groups []*SegmentGroup
 	All    SegmentFigures
+}
+
+// String is the report a line per group, after the figures of all, for
+// logs and test failures.
+func (r *SegmentReport) String() string {
+	out := "all " + r.All.String()
+	for _, g := range r.Groups {
+		out += fmt.Sprintf("\n%q %q %s", g.Key, g.Label, g.SegmentFigures.String())
+	}
+	return out
 }
 
 // SegmentQuery asks for a segment analysis of the clients of Owners,

@@ -187,15 +187,8 @@ func (w *aggWorld) check(s *Store, when string) {
 // differently).
 func (w *aggWorld) checkSegments(s *Store, when string) {
 	w.t.Helper()
-	render := func(rep *crm.SegmentReport) string {
-		fig := func(f *crm.SegmentFigures) string {
-			return fmt.Sprintf("%d/%d new %d/%d won %v/%v open %v claims %d", f.Clients, f.Prospects, f.NewNow, f.NewBefore, f.WonNow, f.WonBefore, f.Pipeline, f.Claims)
-		}
-		out := "all " + fig(&rep.All)
-		for _, g := range rep.Groups {
-			out += fmt.Sprintf("\n%q %q %s", g.Key, g.Label, fig(&g.SegmentFigures))
-		}
-		return out
+	if err := s.BuildSegmentFigures(ctx); err != nil {
+		w.t.Fatal(err)
 	}
 	for _, now := range []time.Time{w.at, w.at.AddDate(0, -7, 0), w.at.AddDate(1, 0, 0)} {
 		p := crm.SegmentPeriodsAt(now)
@@ -208,7 +201,7 @@ func (w *aggWorld) checkSegments(s *Store, when string) {
 			if err != nil {
 				w.t.Fatal(err)
 			}
-			if k, c := render(kept), render(counted); k != c {
+			if k, c := kept.String(), counted.String(); k != c {
 				w.t.Fatalf("%s: segments by %s at %s, kept:\n%s\ncounted:\n%s", when, by, now.Format(time.DateOnly), k, c)
 			}
 		}

@@ -38,6 +38,12 @@ func openMem(t testing.TB) *Store {
 	if os.Getenv("ACCOUNTBOT_TEST_STORE") == "postgres" {
 		opts = Options{DatabaseURL: pgtest.URL(t)}
 	}
+	return openWith(t, opts)
+}
+
+// openWith opens the store of opts, closed when the test ends.
+func openWith(t testing.TB, opts Options) *Store {
+	t.Helper()
 	s, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -182,16 +182,8 @@ func sameDump(t *testing.T, want, got []simpleItem) {
 // values Badger stores, indexes included, in the same order.
 func TestPGDerivedIndexesMatchBadger(t *testing.T) {
 	url := pgtest.URL(t)
-	bs, err := Open(Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close()
-	ps, err := Open(Options{DatabaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ps.Close()
+	bs := openWith(t, Options{InMemory: true})
+	ps := openWith(t, Options{DatabaseURL: url})
 	pgWorkload(t, bs)
 	pgWorkload(t, ps)
 	want := dumpAll(t, bs)
@@ -304,11 +296,7 @@ func pgIndexScans(t *testing.T, bs, ps *Store) {
 // index rows and reads back everything as before.
 func TestPGMigratesKVLayout(t *testing.T) {
 	url := pgtest.URL(t)
-	bs, err := Open(Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close()
+	bs := openWith(t, Options{InMemory: true})
 	pgWorkload(t, bs)
 	want := dumpAll(t, bs)
 
@@ -331,11 +319,7 @@ func TestPGMigratesKVLayout(t *testing.T) {
 	}
 	pool.Close()
 
-	ps, err := Open(Options{DatabaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ps.Close()
+	ps := openWith(t, Options{DatabaseURL: url})
 	sameDump(t, want, dumpAll(t, ps))
 	pgNoIndexRows(t, url)
 	got, err := ps.ClientsByOwner(ctx, []uint64{3})
@@ -369,11 +353,7 @@ func TestPGMigratesKVLayout(t *testing.T) {
 // same transaction and read again.
 func TestPGTxnCache(t *testing.T) {
 	errRollBack := errors.New("roll back")
-	ps, err := Open(Options{DatabaseURL: pgtest.URL(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ps.Close()
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	pgWorkload(t, ps)
 	ctx := context.Background()
 	var ids []uint64
@@ -389,7 +369,7 @@ func TestPGTxnCache(t *testing.T) {
 		t.Fatalf("owner 2 has %d clients", len(ids))
 	}
 	reads := func(tx *Tx) int { return tx.kv.(*pgTxn).reads }
-	err = ps.update(ctx, func(tx *Tx) error {
+	err := ps.update(ctx, func(tx *Tx) error {
 		// A row read twice is one statement.
 		c, err := tx.client(ids[0])
 		if err != nil {
@@ -505,16 +485,8 @@ func TestPGTxnCache(t *testing.T) {
 // unchanged team is not read again.
 func TestPGTeamKeptByVersion(t *testing.T) {
 	url := pgtest.URL(t)
-	a, err := Open(Options{DatabaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(Options{DatabaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a := openWith(t, Options{DatabaseURL: url})
+	b := openWith(t, Options{DatabaseURL: url})
 	ctx := context.Background()
 	p := &crm.Person{Name: "Anna", Role: crm.RoleManager, Identities: []string{"console:anna"}, CreatedAt: time.Now()}
 	if err := a.CreatePerson(ctx, p); err != nil {
@@ -589,11 +561,7 @@ func TestPGTeamKeptByVersion(t *testing.T) {
 // under it, and ranges read ahead (scanRanges) give what one walk over
 // each range gives, in one round trip.
 func TestPGReadAhead(t *testing.T) {
-	ps, err := Open(Options{DatabaseURL: pgtest.URL(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ps.Close()
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	pgWorkload(t, ps)
 	ctx := context.Background()
 	reads := func(tx *Tx) int { return tx.kv.(*pgTxn).reads }
@@ -616,7 +584,7 @@ func TestPGReadAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	errRollBack := errors.New("roll back")
-	err = ps.update(ctx, func(tx *Tx) error {
+	err := ps.update(ctx, func(tx *Tx) error {
 		tx.readAhead(nil, [][]byte{[]byte("ra/")})
 		n := reads(tx)
 		if got := walk(tx, []byte("ra/")); !slices.Equal(got, []string{"ra/a", "ra/b"}) {

@@ -782,13 +782,10 @@ func (s *Store) ensureSegments(ctx context.Context) error {
 }
 
 // keptSegmentReport reads the analysis of every client grouped by the
-// field by from the maintained figures: the field's groups, and the cells
+// field by from the maintained figures, which must be built: the field's groups, and the cells
 // of the two periods (whole months, and days where a period cuts a
 // month).
 func (s *Store) keptSegmentReport(ctx context.Context, by string, p crm.SegmentPeriods) (*crm.SegmentReport, error) {
-	if err := s.ensureSegments(ctx); err != nil {
-		return nil, err
-	}
 	rep := &crm.SegmentReport{}
 	err := s.view(ctx, func(tx *Tx) error {
 		all, err := tx.segmentGroups(segmentAll, p)

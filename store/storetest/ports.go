@@ -322,23 +322,13 @@ func testSegmentReport(t *testing.T, open func() *store.Store) {
 			}
 		}
 	}
-	text := func(rep *crm.SegmentReport) string {
-		fig := func(f *crm.SegmentFigures) string {
-			return fmt.Sprintf("%d/%d new %d/%d won %v/%v open %v claims %d", f.Clients, f.Prospects, f.NewNow, f.NewBefore, f.WonNow, f.WonBefore, f.Pipeline, f.Claims)
-		}
-		out := "all " + fig(&rep.All)
-		for _, g := range rep.Groups {
-			out += fmt.Sprintf("\n%q %q %s", g.Key, g.Label, fig(&g.SegmentFigures))
-		}
-		return out
-	}
 	report := func(owners []uint64, by string) string {
 		t.Helper()
 		rep, err := st.SegmentReport(ctx, crm.SegmentQuery{Owners: owners, By: by, Now: t0})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return text(rep)
+		return rep.String()
 	}
 	// Owners 1, 2 and 3 hold every client: once the figures are built
 	// (in the background on the first analysis of a store without them),
