@@ -125,7 +125,7 @@ func migratePGTo(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, u
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithTableName("accountbot_schema"), goose.WithSessionLocker(locker),
-		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(pgMoveToTables, pgAudienceColumns))
+		goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(pgMoveToTables, pgAudienceColumns, pgStoredEntries))
 	if err != nil {
 		return err
 	}
@@ -660,7 +660,7 @@ func (t *pgTxn) getByTail(x *pgIndex, k []byte) (Item, bool, error) {
 		err := t.query(`SELECT `+x.cols()+` FROM `+x.table.name+` WHERE key = $1`, []any{rk}, func(rows pgx.Rows) error {
 			if rows.Next() {
 				found = true
-				return rows.Scan(&r.data, &r.raw)
+				return rows.Scan(&r.data, &r.raw, &r.ents)
 			}
 			return nil
 		})
@@ -743,7 +743,7 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 	}
 	q := `SELECT value, NULL::bytea FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`
 	if tb := pgTableOf(k); tb != nil {
-		q = `SELECT data, raw FROM ` + tb.name + ` WHERE key = $1`
+		q = `SELECT data_text, raw FROM ` + tb.name + ` WHERE key = $1`
 	}
 	var v, raw []byte
 	found := false
@@ -956,7 +956,7 @@ func (i *pgIter) sql(k []byte, inclusive bool) (string, []any) {
 	op := map[[2]bool]string{{false, true}: ">=", {false, false}: ">", {true, true}: "<=", {true, false}: "<"}[[2]bool{i.o.reverse, inclusive}]
 	sel, live := `SELECT key, value, expires_at FROM kv`, ` AND (expires_at IS NULL OR expires_at > now())`
 	if i.table != "kv" {
-		sel, live = `SELECT key, COALESCE(raw, convert_to(data::text, 'UTF8')), NULL::timestamptz FROM `+i.table, ``
+		sel, live = `SELECT key, COALESCE(raw, convert_to(data_text, 'UTF8')), NULL::timestamptz FROM `+i.table, ``
 	}
 	if i.o.reverse {
 		q = sel + ` WHERE key ` + op + ` $1 AND key >= $3`
@@ -1054,10 +1054,11 @@ func (i *pgIdxIter) fill() {
 }
 
 // pgGroupRow is one row of an index page: the index's two columns (the
-// record, or what sel reads), the record's key and its group.
+// record, or what sel reads), the stored entries (stored indexes), the
+// record's key and its group.
 type pgGroupRow struct {
-	data, raw, key []byte
-	g              any
+	data, raw, ents, key []byte
+	g                    any
 }
 
 func (i *pgIdxIter) fetch() {

@@ -195,6 +195,11 @@ func (x *pgIndex) rowEntries(r pgGroupRow) []kvEntry {
 	if x.fromCols != nil {
 		return x.fromCols(r.data, r.raw)
 	}
+	if r.ents != nil {
+		if es, ok := decodeEntries(r.ents, x.prefix); ok {
+			return es
+		}
+	}
 	v := r.data
 	if r.raw != nil {
 		v = r.raw
@@ -256,15 +261,15 @@ func (t *pgTxn) indexRead(x *pgIndex, q string, args []any, done func([]pgGroupR
 			switch x.kind {
 			case groupName:
 				var g string
-				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				err = rows.Scan(&r.data, &r.raw, &r.ents, &r.key, &g)
 				r.g = g
 			case groupTime:
 				var g time.Time
-				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				err = rows.Scan(&r.data, &r.raw, &r.ents, &r.key, &g)
 				r.g = g
 			default:
 				var g int64
-				err = rows.Scan(&r.data, &r.raw, &r.key, &g)
+				err = rows.Scan(&r.data, &r.raw, &r.ents, &r.key, &g)
 				r.g = g
 			}
 			if err != nil {
@@ -445,7 +450,7 @@ func (t *pgTxn) keyReads(keys [][]byte) []pgRead {
 		}})
 	}
 	for _, tb := range pgTables {
-		read(`SELECT key, data, raw FROM `+tb.name+` WHERE key = ANY($1)`, byTable[tb])
+		read(`SELECT key, data_text, raw FROM `+tb.name+` WHERE key = ANY($1)`, byTable[tb])
 	}
 	read(`SELECT key, value, NULL::bytea FROM kv WHERE key = ANY($1) AND (expires_at IS NULL OR expires_at > now())`, kv)
 	return reads

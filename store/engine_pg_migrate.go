@@ -40,6 +40,24 @@ func audienceColumns(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// pgStoredEntries is schema version 11: the tasks, deals and claims keep
+// their records' derived index entries (encodeEntries) in a column,
+// computed for every row, so that a read of an index takes them from
+// there instead of decoding each record's JSON (pgIndex.stored).
+var pgStoredEntries = goose.NewGoMigration(11, &goose.GoFunc{RunTx: storedEntries}, nil)
+
+func storedEntries(ctx context.Context, tx *sql.Tx) error {
+	for _, t := range []*pgTable{pgTasks, pgDeals, pgClaims} {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+t.name+` ADD COLUMN entries bytea`); err != nil {
+			return err
+		}
+		if err := refreshTable(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // refreshTable computes every row's columns again from its record.
 func refreshTable(ctx context.Context, tx *sql.Tx, t *pgTable) error {
 	db := sqlExecer{tx}

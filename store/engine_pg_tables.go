@@ -74,6 +74,12 @@ type pgIndex struct {
 	// without decoding the record (the binary audience row).
 	sel      string
 	fromCols func(a, b []byte) []kvEntry
+	// stored says the table's entries column holds the record's entries
+	// (encodeEntries of the same function as entries, computed at every
+	// write), so that a read takes them from there instead of decoding
+	// each record's JSON: that decoding was half of the bot's time in a
+	// list of a person's claims or deals.
+	stored bool
 }
 
 // kvEntry is one derived key and value.
@@ -168,17 +174,24 @@ var (
 			return []any{int64(c.ID), int64(c.ClientID), pgID(c.AuthorID), pgID(c.OnBehalfOf), pgTime(c.At), ch, c.Text}
 		}}
 	pgTasks = &pgTable{name: "tasks", prefix: "t/",
-		cols: []string{"id", "client_id", "assignee_id", "text", "due", "is_open", "done_at", "ring_at", "created_at", "created_by"},
+		cols: []string{"id", "client_id", "assignee_id", "text", "due", "is_open", "done_at", "ring_at", "created_at", "created_by",
+			// Migration 11:
+			"entries"},
+		added: 1,
 		row: func(_, v []byte) []any {
 			t := decodeRow[crm.Task](v)
 			if t == nil {
 				return nil
 			}
-			return []any{int64(t.ID), pgID(t.ClientID), int64(t.AssigneeID), t.Text, pgTime(t.Due), t.Open(), pgTime(t.DoneAt), pgTime(t.RingAt), pgTime(t.CreatedAt), pgID(t.CreatedBy)}
+			return []any{int64(t.ID), pgID(t.ClientID), int64(t.AssigneeID), t.Text, pgTime(t.Due), t.Open(), pgTime(t.DoneAt), pgTime(t.RingAt), pgTime(t.CreatedAt), pgID(t.CreatedBy),
+				encodeEntries(taskIndexEntries(t))}
 		}}
 	pgDeals = &pgTable{name: "deals", prefix: "dd/",
 		cols: []string{"id", "client_id", "owner_id", "title", "amount", "currency", "stage", "is_open", "probability", "expected_close",
-			"competitor", "loss_reason", "cancelled", "created_at", "closed_at"},
+			"competitor", "loss_reason", "cancelled", "created_at", "closed_at",
+			// Migration 11:
+			"entries"},
+		added: 1,
 		row: func(_, v []byte) []any {
 			d := decodeRow[crm.Deal](v)
 			if d == nil {
@@ -189,11 +202,15 @@ var (
 				prob = int32(*d.Probability)
 			}
 			return []any{int64(d.ID), int64(d.ClientID), int64(d.OwnerID), d.Title, d.Amount.String(), pgText(d.Currency), string(d.Stage), d.Open(), prob,
-				pgTime(d.ExpectedClose), pgText(d.Competitor), pgText(d.LossReason), d.Cancelled, pgTime(d.CreatedAt), pgTime(d.ClosedAt)}
+				pgTime(d.ExpectedClose), pgText(d.Competitor), pgText(d.LossReason), d.Cancelled, pgTime(d.CreatedAt), pgTime(d.ClosedAt),
+				encodeEntries(dealIndexEntries(d))}
 		}}
 	pgClaims = &pgTable{name: "claims", prefix: "cl/",
 		cols: []string{"id", "client_id", "owner_id", "reporter_id", "assignee_id", "severity", "category", "status", "is_open", "text", "resolution",
-			"created_at", "ack_due", "resolve_due", "resolved_at", "closed_at", "satisfaction"},
+			"created_at", "ack_due", "resolve_due", "resolved_at", "closed_at", "satisfaction",
+			// Migration 11:
+			"entries"},
+		added: 1,
 		row: func(_, v []byte) []any {
 			c := decodeRow[crm.Claim](v)
 			if c == nil {
@@ -205,7 +222,7 @@ var (
 			}
 			return []any{int64(c.ID), int64(c.ClientID), int64(c.OwnerID), pgID(c.ReporterID), pgID(c.AssigneeID), string(c.Severity), pgText(c.Category),
 				string(c.Status), c.Status.Open(), c.Text, pgText(c.Resolution), pgTime(c.CreatedAt), pgTime(c.AckDue), pgTime(c.ResolveDue),
-				pgTime(c.ResolvedAt), pgTime(c.ClosedAt), sat}
+				pgTime(c.ResolvedAt), pgTime(c.ClosedAt), sat, encodeEntries(claimIndexEntries(c))}
 		}}
 
 	pgTables = []*pgTable{pgPeople, pgClients, pgConversations, pgTasks, pgDeals, pgClaims}
@@ -267,21 +284,21 @@ var pgIndexes = []*pgIndex{
 			}
 			return []kvEntry{{key("con/", on[:8], on[8:], byte(nameSep), tailID(k)), nil}}
 		}},
-	{prefix: "tu/", table: pgTasks, group: "assignee_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix("tu/", taskIndexEntries)},
-	{prefix: "tc/", table: pgTasks, group: "client_id", kind: groupID, entries: entriesWithPrefix("tc/", taskIndexEntries)},
+	{prefix: "tu/", stored: true, table: pgTasks, group: "assignee_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix("tu/", taskIndexEntries)},
+	{prefix: "tc/", stored: true, table: pgTasks, group: "client_id", kind: groupID, entries: entriesWithPrefix("tc/", taskIndexEntries)},
 	// The ring index: a scheduler tick reads the due reminders on the
 	// partial index tasks_ring (pgschema/00008_ring_index.sql).
-	{prefix: "tr/", table: pgTasks, group: "ring_at", kind: groupTime, filter: "is_open AND ring_at IS NOT NULL", entries: entriesWithPrefix("tr/", taskIndexEntries)},
-	{prefix: pDealCli, table: pgDeals, group: "client_id", kind: groupID, entries: entriesWithPrefix(pDealCli, dealIndexEntries)},
-	{prefix: pDealOwn, table: pgDeals, group: "owner_id", kind: groupID, entries: entriesWithPrefix(pDealOwn, dealIndexEntries)},
-	{prefix: pDealAmt, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix(pDealAmt, dealIndexEntries)},
-	{prefix: pDealMonth, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open AND expected_close IS NOT NULL", entries: entriesWithPrefix(pDealMonth, dealIndexEntries)},
-	{prefix: pDealShut, table: pgDeals, group: "owner_id", kind: groupID, filter: "NOT is_open", entries: entriesWithPrefix(pDealShut, dealIndexEntries)},
-	{prefix: "clc/", table: pgClaims, group: "client_id", kind: groupID, entries: entriesWithPrefix("clc/", claimIndexEntries)},
-	{prefix: "clw/", table: pgClaims, group: "owner_id", kind: groupID, entries: entriesWithPrefix("clw/", claimIndexEntries)},
-	{prefix: "cls/", table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
-	{prefix: "cla/", table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
-	{prefix: "cld/", table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
+	{prefix: "tr/", stored: true, table: pgTasks, group: "ring_at", kind: groupTime, filter: "is_open AND ring_at IS NOT NULL", entries: entriesWithPrefix("tr/", taskIndexEntries)},
+	{prefix: pDealCli, stored: true, table: pgDeals, group: "client_id", kind: groupID, entries: entriesWithPrefix(pDealCli, dealIndexEntries)},
+	{prefix: pDealOwn, stored: true, table: pgDeals, group: "owner_id", kind: groupID, entries: entriesWithPrefix(pDealOwn, dealIndexEntries)},
+	{prefix: pDealAmt, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix(pDealAmt, dealIndexEntries)},
+	{prefix: pDealMonth, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open AND expected_close IS NOT NULL", entries: entriesWithPrefix(pDealMonth, dealIndexEntries)},
+	{prefix: pDealShut, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "NOT is_open", entries: entriesWithPrefix(pDealShut, dealIndexEntries)},
+	{prefix: "clc/", stored: true, table: pgClaims, group: "client_id", kind: groupID, entries: entriesWithPrefix("clc/", claimIndexEntries)},
+	{prefix: "clw/", stored: true, table: pgClaims, group: "owner_id", kind: groupID, entries: entriesWithPrefix("clw/", claimIndexEntries)},
+	{prefix: "cls/", stored: true, table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
+	{prefix: "cla/", stored: true, table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
+	{prefix: "cld/", stored: true, table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
 }
 
 // pgOwnerValSQL reads what the owner index entry of a client holds: the
@@ -318,12 +335,55 @@ func ownerEntryFromCols(k, b []byte) []kvEntry {
 	return []kvEntry{{ownerKey(owner, tailID(k)), v}}
 }
 
-// cols is what a page of the index reads of each row.
+// cols is what a page of the index reads of each row: the record (or
+// the two columns of sel) and the stored entries, when there are any.
 func (x *pgIndex) cols() string {
-	if x.sel != "" {
-		return x.sel
+	switch {
+	case x.sel != "":
+		return x.sel + ", NULL::bytea"
+	case x.stored:
+		return "data_text, raw, entries"
 	}
-	return "data, raw"
+	return "data_text, raw, NULL::bytea"
+}
+
+// encodeEntries lays out a record's derived entries for the entries
+// column: each key and value after its length (uvarint).
+func encodeEntries(es []kvEntry) []byte {
+	n := 0
+	for _, e := range es {
+		n += len(e.k) + len(e.v) + 4
+	}
+	b := make([]byte, 0, n)
+	for _, e := range es {
+		b = binary.AppendUvarint(b, uint64(len(e.k)))
+		b = append(b, e.k...)
+		b = binary.AppendUvarint(b, uint64(len(e.v)))
+		b = append(b, e.v...)
+	}
+	return b
+}
+
+// decodeEntries returns the entries of b (encodeEntries) under prefix;
+// ok is false when b is not such a list.
+func decodeEntries(b []byte, prefix string) (es []kvEntry, ok bool) {
+	for len(b) > 0 {
+		var e kvEntry
+		for _, f := range []*[]byte{&e.k, &e.v} {
+			n, w := binary.Uvarint(b)
+			if w <= 0 || uint64(len(b)-w) < n {
+				return nil, false
+			}
+			*f, b = b[w:w+int(n)], b[w+int(n):]
+		}
+		if len(e.v) == 0 {
+			e.v = nil // as the entry functions make a bare entry
+		}
+		if strings.HasPrefix(string(e.k), prefix) {
+			es = append(es, e)
+		}
+	}
+	return es, true
 }
 
 // pgTableOf returns the table holding key k, or nil.
