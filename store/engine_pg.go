@@ -691,6 +691,10 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		return nil, t.err
 	}
 	if x := pgIndexOf(k); x != nil {
+		if e, ok := t.cache.tailEntry(x, k); ok {
+			// The record's entries were read ahead by key.
+			return &simpleItem{k: bytes.Clone(k), v: e.v}, nil
+		}
 		g, grouped := groupOf(x, k)
 		if grouped {
 			es, whole := t.cache.group(g)
@@ -1022,10 +1026,15 @@ type pgIdxIter struct {
 	pos     int
 	page    int
 	more    bool
+	// past, once the walk took the first entries of its group that
+	// readFirst read, is the last of them: the rest of the walk is what
+	// comes after it.
+	past []byte
 }
 
 func (i *pgIdxIter) seek(k []byte) {
 	i.page = pgPageMin
+	i.past = nil
 	if !i.reverse && bytes.Compare(k, i.lo) < 0 {
 		k = i.lo
 	}
@@ -1083,6 +1092,17 @@ func (i *pgIdxIter) fetch() {
 		// has it already.
 		i.more = false
 		es, cached := i.t.cache.group(g)
+		if f, ok := i.t.cache.firsts[g]; !cached && ok && !i.reverse && i.past == nil {
+			// The group's first entries were read ahead (readFirst): a
+			// walk that wants more than them reads the rest afterwards.
+			for _, e := range f.ents {
+				if i.inRange(e.k) {
+					i.ents = append(i.ents, e)
+				}
+			}
+			i.more, i.past = true, f.upto
+			return
+		}
 		if !cached {
 			var err error
 			if es, err = i.t.readGroup(g); err != nil {
@@ -1090,7 +1110,7 @@ func (i *pgIdxIter) fetch() {
 			}
 		}
 		for _, e := range es {
-			if i.inRange(e.k) {
+			if i.inRange(e.k) && (i.past == nil || bytes.Compare(e.k, i.past) > 0) {
 				i.ents = append(i.ents, e)
 			}
 		}

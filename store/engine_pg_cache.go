@@ -64,6 +64,44 @@ type pgTxnCache struct {
 	teamKnown bool
 	// touched counts the reads about one subject (readAhead).
 	touched map[string]int
+	// firsts are the first entries of groups (readFirst), for the
+	// groups not read whole.
+	firsts map[pgGroupKey]pgFirst
+	// tailRows are the entries of records read ahead by key for an
+	// index whose entries come from columns (sel), by index and record
+	// key.
+	tailRows map[pgTailKey][]kvEntry
+}
+
+// pgFirst is the first entries of a group in key order: every entry of
+// the group up to upto is among them.
+type pgFirst struct {
+	ents []kvEntry
+	upto []byte
+}
+
+// pgTailKey names the entries of one record in one index.
+type pgTailKey struct {
+	x   *pgIndex
+	rec string
+}
+
+// tailEntry returns the entry k when the entries of its record (the id
+// that ends k) were read ahead and make it.
+func (c *pgTxnCache) tailEntry(x *pgIndex, k []byte) (kvEntry, bool) {
+	if c.tailRows == nil || len(k) < len(x.prefix)+8 {
+		return kvEntry{}, false
+	}
+	es, ok := c.tailRows[pgTailKey{x, string(key(x.table.prefix, tailID(k)))}]
+	if !ok {
+		return kvEntry{}, false
+	}
+	for _, e := range es {
+		if bytes.Equal(e.k, k) {
+			return e, true
+		}
+	}
+	return kvEntry{}, false
 }
 
 // scan returns the cached items of the whole prefix p: those of p, or of
@@ -147,6 +185,16 @@ func (c *pgTxnCache) wrote(k []byte) {
 	for g := range c.groups {
 		if g.x.table == tb {
 			delete(c.groups, g)
+		}
+	}
+	for g := range c.firsts {
+		if g.x.table == tb {
+			delete(c.firsts, g)
+		}
+	}
+	for r := range c.tailRows {
+		if r.x.table == tb {
+			delete(c.tailRows, r)
 		}
 	}
 }
@@ -357,6 +405,65 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	}
 }
 
+// readFirst reads, in one round trip, the first n entries (in key order)
+// of each prefix that is one group of a derived index with an SQL order
+// (pgIndex.order), for walks that will take about that many of each (a
+// page of a team's clients by name): the walks then take them from
+// memory, and one that goes past them reads the rest of its group. A
+// group with fewer entries is kept whole. Like readAhead it changes how
+// the reads that follow are served, never what they return.
+func (t *pgTxn) readFirst(prefixes [][]byte, n int) {
+	if t.err != nil || n <= 0 {
+		return
+	}
+	var reads []pgRead
+	for _, p := range prefixes {
+		x := pgIndexOf(p)
+		if x == nil || x.order == "" {
+			continue
+		}
+		g, ok := groupOf(x, p)
+		if !ok || len(p) != len(x.prefix)+8 {
+			continue
+		}
+		if _, cached := t.cache.group(g); cached {
+			continue
+		}
+		if _, cached := t.cache.firsts[g]; cached {
+			continue
+		}
+		w := x.group + " = $1"
+		if x.filter != "" {
+			w += " AND (" + x.filter + ")"
+		}
+		q := `SELECT ` + x.cols() + `, key, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2`
+		reads = append(reads, t.indexRead(x, q, []any{g.g, n}, func(rows []pgGroupRow) {
+			var es []kvEntry
+			for _, r := range rows {
+				es = append(es, x.rowEntries(r)...)
+			}
+			if len(rows) < n {
+				t.cache.keepGroup(g, es)
+				return
+			}
+			sortEntries(es, false)
+			var upto []byte
+			if len(es) > 0 {
+				upto = es[len(es)-1].k
+			} else {
+				upto = bytes.Clone(p) // no entry yet: the rest is all of them
+			}
+			if t.cache.firsts == nil {
+				t.cache.firsts = map[pgGroupKey]pgFirst{}
+			}
+			t.cache.firsts[g] = pgFirst{ents: es, upto: upto}
+		}))
+	}
+	if len(reads) > 0 {
+		_ = t.queryAll(reads)
+	}
+}
+
 // pgAheadMax bounds the rows readAhead reads of one prefix.
 const pgAheadMax = 256
 
@@ -406,11 +513,24 @@ func (t *pgTxn) keyReads(keys [][]byte) []pgRead {
 	byTable := map[*pgTable][][]byte{}
 	var kv [][]byte
 	seen := map[string]bool{}
+	tails := map[*pgIndex][][]byte{}
 	for _, k := range keys {
-		if seen[string(k)] || pgIndexOf(k) != nil {
+		if seen[string(k)] {
 			continue
 		}
 		seen[string(k)] = true
+		if x := pgIndexOf(k); x != nil {
+			// An entry of an index made from columns: its record's
+			// columns, by the record's key. Other entries are left to
+			// their gets, which read the record.
+			if x.sel != "" && len(k) >= len(x.prefix)+8 {
+				rk := key(x.table.prefix, tailID(k))
+				if _, ok := t.cache.tailRows[pgTailKey{x, string(rk)}]; !ok {
+					tails[x] = append(tails[x], rk)
+				}
+			}
+			continue
+		}
 		if _, ok := t.cache.row(k); ok {
 			continue
 		}
@@ -451,6 +571,23 @@ func (t *pgTxn) keyReads(keys [][]byte) []pgRead {
 	}
 	for _, tb := range pgTables {
 		read(`SELECT key, data_text, raw FROM `+tb.name+` WHERE key = ANY($1)`, byTable[tb])
+	}
+	for _, x := range pgIndexes {
+		rks := tails[x]
+		if len(rks) == 0 {
+			continue
+		}
+		reads = append(reads, t.indexRead(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE key = ANY($1)`, []any{rks}, func(rows []pgGroupRow) {
+			if t.cache.tailRows == nil {
+				t.cache.tailRows = map[pgTailKey][]kvEntry{}
+			}
+			for _, rk := range rks {
+				t.cache.tailRows[pgTailKey{x, string(rk)}] = nil // none unless found
+			}
+			for _, r := range rows {
+				t.cache.tailRows[pgTailKey{x, string(r.key)}] = x.rowEntries(r)
+			}
+		}))
 	}
 	read(`SELECT key, value, NULL::bytea FROM kv WHERE key = ANY($1) AND (expires_at IS NULL OR expires_at > now())`, kv)
 	return reads

@@ -74,6 +74,10 @@ type pgIndex struct {
 	// without decoding the record (the binary audience row).
 	sel      string
 	fromCols func(a, b []byte) []kvEntry
+	// order, when set, is an SQL ORDER BY that sorts a group's rows as
+	// their entries' keys sort, for an index of one entry per row: a
+	// walk's first entries can then be read alone (readFirst).
+	order string
 	// stored says the table's entries column holds the record's entries
 	// (encodeEntries of the same function as entries, computed at every
 	// write), so that a read takes them from there instead of decoding
@@ -277,7 +281,7 @@ var pgIndexes = []*pgIndex{
 	// The per-owner name index (ownerNameKey): the owner and the folded
 	// name come from their columns, so that a page of a manager's clients
 	// neither sends nor decodes the records' JSON.
-	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, sel: "key, int8send(owner_id) || convert_to(name_norm, 'UTF8')",
+	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, order: "name_norm, id", sel: "key, int8send(owner_id) || convert_to(name_norm, 'UTF8')",
 		fromCols: func(k, on []byte) []kvEntry {
 			if len(on) < 8 {
 				return nil

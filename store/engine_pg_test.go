@@ -668,3 +668,126 @@ func TestPGReadAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestPGReadFirst checks that the first entries of groups read ahead
+// (readFirst) and entries read ahead by their records' keys answer walks
+// and gets as the server would: a walk that takes only them reads nothing
+// more, one that goes past them reads the rest once, a seek past them
+// and a write in the transaction are answered right.
+func TestPGReadFirst(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	ctx := context.Background()
+	reads := func(tx *Tx) int { return tx.kv.(*pgTxn).reads }
+	walk := func(tx *Tx, p, from []byte, max int) (ks []string) {
+		t.Helper()
+		if err := tx.scanFromKey(p, from, func(k []byte, _ Item) (bool, error) {
+			ks = append(ks, string(k))
+			return len(ks) < max, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	var all []string
+	if err := ps.view(ctx, func(tx *Tx) error {
+		all = walk(tx, key("con/", uint64(3)), key("con/", uint64(3)), 1000)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 8 {
+		t.Fatalf("owner 3 has %d names, want 8", len(all))
+	}
+	prefixes := [][]byte{key("con/", uint64(3)), key("con/", uint64(99))}
+	for n := 1; n <= 9; n++ {
+		if err := ps.view(ctx, func(tx *Tx) error {
+			tx.readFirst(prefixes, n)
+			r0 := reads(tx)
+			if got := walk(tx, prefixes[0], prefixes[0], min(n, len(all))); !slices.Equal(got, all[:min(n, len(all))]) {
+				t.Errorf("n=%d: first names %q, want %q", n, got, all[:min(n, len(all))])
+			}
+			if got := walk(tx, prefixes[1], prefixes[1], 10); len(got) != 0 {
+				t.Errorf("n=%d: names of an owner with none: %q", n, got)
+			}
+			if reads(tx) != r0 {
+				t.Errorf("n=%d: walking the names read ahead read the server %d times", n, reads(tx)-r0)
+			}
+			if got := walk(tx, prefixes[0], prefixes[0], 1000); !slices.Equal(got, all) {
+				t.Errorf("n=%d: a walk past the first names: %q, want %q", n, got, all)
+			}
+			if got := walk(tx, prefixes[0], []byte(all[5]), 1000); !slices.Equal(got, all[5:]) {
+				t.Errorf("n=%d: a walk from the sixth name: %q, want %q", n, got, all[5:])
+			}
+			if reads(tx)-r0 > 1 {
+				t.Errorf("n=%d: the rest of the group read in %d round trips", n, reads(tx)-r0)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Briefs read ahead by key, against gets in a transaction of their
+	// own; a key whose record makes no such entry is not found.
+	var ids []uint64
+	for _, k := range all {
+		ids = append(ids, tailID([]byte(k)))
+	}
+	brief := func(tx *Tx, owner, id uint64) string {
+		it, err := tx.item(ownerKey(owner, id))
+		if errors.Is(err, errNotFound) {
+			return "none"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := it.ValueCopy(nil)
+		return fmt.Sprintf("%x", v)
+	}
+	want := map[uint64]string{}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			want[id] = brief(tx, 3, id)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	errRollBack := errors.New("roll back")
+	err := ps.update(ctx, func(tx *Tx) error {
+		keys := [][]byte{ownerKey(99, ids[0])}
+		for _, id := range ids {
+			keys = append(keys, ownerKey(3, id))
+		}
+		tx.readAhead(keys, nil)
+		r0 := reads(tx)
+		for _, id := range ids {
+			if got := brief(tx, 3, id); got != want[id] {
+				t.Errorf("brief of %d read ahead: %s, want %s", id, got, want[id])
+			}
+		}
+		if reads(tx) != r0 {
+			t.Errorf("briefs read ahead read the server %d times", reads(tx)-r0)
+		}
+		if got := brief(tx, 99, ids[0]); got != "none" {
+			t.Errorf("an entry the record does not make: %s", got)
+		}
+		// A write of the client moves its brief.
+		old, err := tx.client(ids[1])
+		if err != nil {
+			return err
+		}
+		c := *old
+		c.City = "Varna-" + c.City
+		if err := tx.putClient(old, &c); err != nil {
+			return err
+		}
+		if got := brief(tx, 3, ids[1]); got == want[ids[1]] {
+			t.Errorf("brief after the client's city changed is still %s", got)
+		}
+		return errRollBack
+	})
+	if !errors.Is(err, errRollBack) {
+		t.Fatal(err)
+	}
+}

@@ -123,13 +123,15 @@ func (tx *Tx) pageByOwners(owners []uint64, n int) ([]pageEntry, error) {
 		id    uint64
 	}
 	var refs []ref
-	// Each owner's names and then the briefs of the page's clients, read
-	// at once: the briefs are one owner index group each.
-	ahead := make([][]byte, 0, 2*len(owners))
+	// The first names of every owner at once (one more than the page, to
+	// see where the page's last name ends), and later the page's briefs
+	// by key: a page of twenty reads about twenty names an owner and
+	// twenty briefs, not the owners' whole books.
+	ahead := make([][]byte, 0, len(owners))
 	for _, o := range owners {
-		ahead = append(ahead, key("con/", o), key("co/", o))
+		ahead = append(ahead, key("con/", o))
 	}
-	tx.readAhead(nil, ahead)
+	tx.readFirst(ahead, n+1)
 	for _, o := range owners {
 		prefix := key("con/", o)
 		got := 0
@@ -169,6 +171,11 @@ func (tx *Tx) pageByOwners(owners []uint64, n int) ([]pageEntry, error) {
 			end++
 		}
 	}
+	briefs := make([][]byte, 0, end)
+	for _, r := range refs[:end] {
+		briefs = append(briefs, ownerKey(r.owner, r.id))
+	}
+	tx.readAhead(briefs, nil)
 	es := make([]pageEntry, 0, end)
 	for _, r := range refs[:end] {
 		oi, err := tx.item(ownerKey(r.owner, r.id))
