@@ -233,28 +233,38 @@ func (s *Store) AudienceOf(ctx context.Context, owners []uint64, fn func(crm.Aud
 	intern := map[string]string{}
 	return s.view(ctx, func(tx *Tx) error {
 		for _, o := range owners {
-			stop := false
-			err := tx.scan(key("co/", o), false, false, func(k []byte, _ Item) (bool, error) {
-				id := tailID(k)
+			// The owner's clients first, then their rows asked for at once
+			// (one statement on PostgreSQL, not one per client).
+			var ids []uint64
+			if err := tx.scan(key("co/", o), false, false, func(k []byte, _ Item) (bool, error) {
+				ids = append(ids, tailID(k))
+				return true, nil
+			}); err != nil {
+				return err
+			}
+			ahead := make([][]byte, len(ids))
+			for i, id := range ids {
+				ahead[i] = audienceKey(id)
+			}
+			tx.readAhead(nil, ahead)
+			for _, id := range ids {
 				item, err := tx.item(audienceKey(id))
 				if errors.Is(err, errNotFound) {
-					return true, nil
+					continue
 				}
 				if err != nil {
-					return false, err
+					return err
 				}
 				var row crm.AudienceRow
 				if err := item.Value(func(v []byte) (err error) {
 					row, err = decodeAudience(id, v, intern)
 					return err
 				}); err != nil {
-					return false, err
+					return err
 				}
-				stop = !fn(row)
-				return !stop, nil
-			})
-			if err != nil || stop {
-				return err
+				if !fn(row) {
+					return nil
+				}
 			}
 		}
 		return nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -287,6 +288,30 @@ func (t *pgTxn) groupRead(g pgGroupKey, out *[]kvEntry) pgRead {
 	})
 }
 
+// groupsRead is the statement that reads the whole groups gs of one
+// index at once (group = ANY) and keeps each, the empty ones too.
+func (t *pgTxn) groupsRead(x *pgIndex, gs []pgGroupKey) pgRead {
+	w := []string{x.group + " = ANY($1)"}
+	if x.filter != "" {
+		w = append(w, "("+x.filter+")")
+	}
+	ids := make([]int64, len(gs))
+	for i, g := range gs {
+		ids[i] = g.g
+	}
+	return t.indexRead(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), []any{ids}, func(rows []pgGroupRow) {
+		byGroup := make(map[int64][]kvEntry, len(gs))
+		for _, r := range rows {
+			if g, ok := r.g.(int64); ok {
+				byGroup[g] = append(byGroup[g], x.rowEntries(r)...)
+			}
+		}
+		for _, g := range gs {
+			t.cache.keepGroup(g, byGroup[g.g])
+		}
+	})
+}
+
 // indexRows runs a query of an index's rows (its columns, the record's
 // key and the group column) and keeps the records it read.
 func (t *pgTxn) indexRows(x *pgIndex, q string, args ...any) ([]pgGroupRow, error) {
@@ -363,13 +388,15 @@ func (t *pgTxn) prefetch(keys [][]byte) {
 // that the gets and walks that follow are answered from memory. A prefix
 // is one group of a derived index grouped by id, or kv's or one table's
 // only: a prefix that several sources share, or that holds more than
-// pgAheadMax keys, is left to its walk. Like prefetch it changes how the
+// pgAheadMax keys, is left to its walk; several groups of one index are
+// read by one statement (the deals of a team's clients). Like prefetch it changes how the
 // reads that follow are served, never what they return.
 func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	if t.err != nil {
 		return
 	}
 	reads := t.keyReads(keys)
+	groups := map[*pgIndex][]pgGroupKey{}
 	for _, p := range prefixes {
 		switch it := t.iterator(iterOptions{prefix: p}).(type) {
 		case *pgIter:
@@ -392,9 +419,18 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 			if !ok || len(p) != len(it.x.prefix)+8 {
 				continue // not one whole group
 			}
-			if _, cached := t.cache.group(g); !cached {
-				reads = append(reads, t.groupRead(g, nil))
+			if _, cached := t.cache.group(g); !cached && !slices.Contains(groups[it.x], g) {
+				groups[it.x] = append(groups[it.x], g)
 			}
+		}
+	}
+	// Several groups of one index are one statement.
+	for _, x := range pgIndexes {
+		switch gs := groups[x]; {
+		case len(gs) == 1:
+			reads = append(reads, t.groupRead(gs[0], nil))
+		case len(gs) > 1:
+			reads = append(reads, t.groupsRead(x, gs))
 		}
 	}
 	if !t.cache.teamKnown {

@@ -791,3 +791,56 @@ func TestPGReadFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPGReadAheadGroups checks that several groups of one index read
+// ahead at once (one statement) answer the walks of each, an empty group
+// too, without another read, and as walks of their own would.
+func TestPGReadAheadGroups(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	ctx := context.Background()
+	walk := func(tx *Tx, p []byte) (ks []string) {
+		t.Helper()
+		if err := tx.scan(p, false, true, func(k []byte, item Item) (bool, error) {
+			v, _ := item.ValueCopy(nil)
+			ks = append(ks, fmt.Sprintf("%x=%x", k, v))
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	var prefixes [][]byte
+	for _, id := range []uint64{1, 2, 3, 4, 5, 6, 999} {
+		prefixes = append(prefixes, key(pDealCli, id), key("clc/", id))
+	}
+	want := map[string][]string{}
+	n := 0
+	if err := ps.view(ctx, func(tx *Tx) error {
+		for _, p := range prefixes {
+			want[string(p)] = walk(tx, p)
+			n += len(want[string(p)])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("the workload's first clients have no deals or claims")
+	}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		tx.readAhead(nil, prefixes)
+		r0 := tx.kv.(*pgTxn).reads
+		for _, p := range prefixes {
+			if got := walk(tx, p); !slices.Equal(got, want[string(p)]) {
+				t.Errorf("%x read ahead: %q, want %q", p, got, want[string(p)])
+			}
+		}
+		if r := tx.kv.(*pgTxn).reads - r0; r != 0 {
+			t.Errorf("walks of groups read ahead read the server %d times", r)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
