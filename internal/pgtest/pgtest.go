@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -171,6 +172,26 @@ func start() {
 	}
 	srv = &server{dir: dir, ctl: ctl, asUser: asUser}
 	baseURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	watch(root, append(append([]string{}, asUser...), ctl, "-D", dir, "-m", "immediate", "-w", "stop"))
+}
+
+// watch starts a process of its own that stops the server (stop) and
+// removes root once this test binary has ended, however it ends: a
+// package without a TestMain that calls Stop, a failed benchmark, a
+// timeout or a panic left a server running per test binary before (dozens
+// on a developer's machine after a day). Stop, when called, does it
+// first. The watcher holds none of the test's output open, so go test
+// does not wait for it.
+func watch(root string, stop []string) {
+	script := `pid=$1; root=$2; shift 2
+while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+"$@" >/dev/null 2>&1
+rm -rf "$root"`
+	cmd := exec.Command("sh", append([]string{"-c", script, "pgtest-watch", strconv.Itoa(os.Getpid()), root}, stop...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err == nil {
+		go cmd.Wait() // reaped if it ends first (it should not)
+	}
 }
 
 func run(prefix []string, cmd *exec.Cmd) ([]byte, error) {
