@@ -85,6 +85,10 @@ func sortPage(es []pageEntry) {
 	})
 }
 
+// pageAheadOwners bounds the owners whose first names a page reads with
+// its counters (a manager, a team), before it knows it merges them.
+const pageAheadOwners = 32
+
 // ClientPage returns one page of the clients of q.Owners in list order
 // (folded name, owner, id) and how many they are in all. The total comes
 // from the maintained per-owner counts. When the owners hold a large
@@ -126,7 +130,18 @@ func (s *Store) ClientPage(ctx context.Context, q crm.ClientPageQuery) (crm.Clie
 		for o := range visible {
 			counters = append(counters, ownerCountKey(o))
 		}
-		tx.prefetch(counters)
+		if byOwners && len(visible) <= pageAheadOwners {
+			// A few owners' page is most likely merged from their name
+			// indexes (below): their first names, with the briefs,
+			// come in the counters' round trip.
+			ahead := make([][]byte, 0, len(visible))
+			for o := range visible {
+				ahead = append(ahead, key("con/", o))
+			}
+			tx.readFirst(counters, ahead, q.Offset+q.Limit+1)
+		} else {
+			tx.prefetch(counters)
+		}
 		every, err := tx.counter(clientTotalKey)
 		if err != nil {
 			return err

@@ -441,18 +441,20 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	}
 }
 
-// readFirst reads, in one round trip, the first n entries (in key order)
-// of each prefix that is one group of a derived index with an SQL order
-// (pgIndex.order), for walks that will take about that many of each (a
-// page of a team's clients by name): the walks then take them from
-// memory, and one that goes past them reads the rest of its group. A
-// group with fewer entries is kept whole. Like readAhead it changes how
-// the reads that follow are served, never what they return.
-func (t *pgTxn) readFirst(prefixes [][]byte, n int) {
+// readFirst reads, in one round trip, the keys (as readAhead does) and
+// the first n entries (in key order) of each prefix that is one group of
+// a derived index with an SQL order (pgIndex.order), for walks that will
+// take about that many of each (a page of a team's clients by name): the
+// walks then take them from memory, and one that goes past them reads the
+// rest of its group. A group with fewer entries is kept whole. The same
+// rows' entries of the index's companion (the clients' briefs beside
+// their names) are kept too, for the gets of them. Like readAhead it
+// changes how the reads that follow are served, never what they return.
+func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 	if t.err != nil || n <= 0 {
 		return
 	}
-	var reads []pgRead
+	reads := t.keyReads(keys)
 	for _, p := range prefixes {
 		x := pgIndexOf(p)
 		if x == nil || x.order == "" {
@@ -472,15 +474,49 @@ func (t *pgTxn) readFirst(prefixes [][]byte, n int) {
 		if x.filter != "" {
 			w += " AND (" + x.filter + ")"
 		}
-		q := `SELECT ` + x.cols() + `, key, ` + x.group + ` FROM ` + x.table.name + ` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2`
-		reads = append(reads, t.indexRead(x, q, []any{g.g, n}, func(rows []pgGroupRow) {
+		cols := x.cols() + `, key, ` + x.group
+		y := x.companion
+		if y != nil {
+			cols += `, ` + y.sel
+		}
+		q := `SELECT ` + cols + ` FROM ` + x.table.name + ` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2`
+		reads = append(reads, pgRead{q, []any{g.g, n}, func(rows pgx.Rows) error {
 			var es []kvEntry
-			for _, r := range rows {
+			got := 0
+			for rows.Next() {
+				var r pgGroupRow
+				var gv int64
+				var ya, yb []byte
+				dest := []any{&r.data, &r.raw, &r.ents, &r.key, &gv}
+				if y != nil {
+					dest = append(dest, &ya, &yb)
+				}
+				if err := rows.Scan(dest...); err != nil {
+					return err
+				}
+				r.g = gv
+				got++
+				if x.sel == "" {
+					v := r.data
+					if r.raw != nil {
+						v = r.raw
+					}
+					t.cache.keep(r.key, v, false)
+				}
 				es = append(es, x.rowEntries(r)...)
+				if y != nil {
+					if t.cache.tailRows == nil {
+						t.cache.tailRows = map[pgTailKey][]kvEntry{}
+					}
+					t.cache.tailRows[pgTailKey{y, string(r.key)}] = y.fromCols(ya, yb)
+				}
 			}
-			if len(rows) < n {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if got < n {
 				t.cache.keepGroup(g, es)
-				return
+				return nil
 			}
 			sortEntries(es, false)
 			var upto []byte
@@ -493,7 +529,8 @@ func (t *pgTxn) readFirst(prefixes [][]byte, n int) {
 				t.cache.firsts = map[pgGroupKey]pgFirst{}
 			}
 			t.cache.firsts[g] = pgFirst{ents: es, upto: upto}
-		}))
+			return nil
+		}})
 	}
 	if len(reads) > 0 {
 		_ = t.queryAll(reads)

@@ -78,6 +78,10 @@ type pgIndex struct {
 	// their entries' keys sort, for an index of one entry per row: a
 	// walk's first entries can then be read alone (readFirst).
 	order string
+	// companion is an index over the same table made from columns (sel)
+	// whose entries for the rows readFirst reads are kept too (the
+	// clients' briefs beside their names).
+	companion *pgIndex
 	// stored says the table's entries column holds the record's entries
 	// (encodeEntries of the same function as entries, computed at every
 	// write), so that a read takes them from there instead of decoding
@@ -303,6 +307,11 @@ var pgIndexes = []*pgIndex{
 	{prefix: "cls/", stored: true, table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
 	{prefix: "cla/", stored: true, table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
 	{prefix: "cld/", stored: true, table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
+}
+
+func init() {
+	// The page of a team's clients by name shows each client's brief.
+	pgIndexOf([]byte("con/")).companion = pgIndexOf([]byte("co/"))
 }
 
 // pgOwnerValSQL reads what the owner index entry of a client holds: the

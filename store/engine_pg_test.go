@@ -702,7 +702,7 @@ func TestPGReadFirst(t *testing.T) {
 	prefixes := [][]byte{key("con/", uint64(3)), key("con/", uint64(99))}
 	for n := 1; n <= 9; n++ {
 		if err := ps.view(ctx, func(tx *Tx) error {
-			tx.readFirst(prefixes, n)
+			tx.readFirst(nil, prefixes, n)
 			r0 := reads(tx)
 			if got := walk(tx, prefixes[0], prefixes[0], min(n, len(all))); !slices.Equal(got, all[:min(n, len(all))]) {
 				t.Errorf("n=%d: first names %q, want %q", n, got, all[:min(n, len(all))])
@@ -748,6 +748,26 @@ func TestPGReadFirst(t *testing.T) {
 	if err := ps.view(ctx, func(tx *Tx) error {
 		for _, id := range ids {
 			want[id] = brief(tx, 3, id)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The first names come with their briefs, and the counters asked
+	// for with them.
+	if err := ps.view(ctx, func(tx *Tx) error {
+		tx.readFirst([][]byte{ownerCountKey(3)}, [][]byte{key("con/", uint64(3))}, 3)
+		r0 := reads(tx)
+		for _, id := range ids[:3] {
+			if got := brief(tx, 3, id); got != want[id] {
+				t.Errorf("brief of %d read with its name: %s, want %s", id, got, want[id])
+			}
+		}
+		if _, err := tx.counter(ownerCountKey(3)); err != nil {
+			return err
+		}
+		if reads(tx) != r0 {
+			t.Errorf("briefs and the counter read with the first names read the server %d times", reads(tx)-r0)
 		}
 		return nil
 	}); err != nil {

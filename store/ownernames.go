@@ -131,7 +131,7 @@ func (tx *Tx) pageByOwners(owners []uint64, n int) ([]pageEntry, error) {
 	for _, o := range owners {
 		ahead = append(ahead, key("con/", o))
 	}
-	tx.readFirst(ahead, n+1)
+	tx.readFirst(nil, ahead, n+1)
 	for _, o := range owners {
 		prefix := key("con/", o)
 		got := 0

@@ -51,18 +51,19 @@ func (tx *Tx) readAhead(keys, prefixes [][]byte) {
 	}
 }
 
-// firstReader is an engine transaction that can read the first entries
-// of several groups of an index in one round trip (PostgreSQL).
+// firstReader is an engine transaction that can read keys and the first
+// entries of several groups of an index in one round trip (PostgreSQL).
 type firstReader interface {
-	readFirst(prefixes [][]byte, n int)
+	readFirst(keys, prefixes [][]byte, n int)
 }
 
-// readFirst says the transaction is about to walk about the first n keys
-// under each of these prefixes: an engine that pays a round trip per
-// read reads them at once, Badger ignores it. Like readAhead it changes
-// how the reads that follow are served, never what they return.
-func (tx *Tx) readFirst(prefixes [][]byte, n int) {
+// readFirst says the transaction is about to read these keys and walk
+// about the first n keys under each of these prefixes: an engine that
+// pays a round trip per read reads them at once, Badger ignores it. Like
+// readAhead it changes how the reads that follow are served, never what
+// they return.
+func (tx *Tx) readFirst(keys, prefixes [][]byte, n int) {
 	if fr, ok := tx.kv.(firstReader); ok {
-		fr.readFirst(prefixes, n)
+		fr.readFirst(keys, prefixes, n)
 	}
 }
