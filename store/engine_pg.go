@@ -667,7 +667,7 @@ func (t *pgTxn) getByTail(x *pgIndex, k []byte) (Item, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		if x.sel == "" {
+		if x.readsRecords() {
 			v := r.data
 			if r.raw != nil {
 				v = r.raw

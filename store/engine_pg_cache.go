@@ -353,7 +353,7 @@ func (t *pgTxn) indexRead(x *pgIndex, q string, args []any, done func([]pgGroupR
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if x.sel == "" {
+		if x.readsRecords() {
 			// The rows are whole records (data, raw), as a get returns them.
 			for _, r := range out {
 				v := r.data
@@ -496,7 +496,7 @@ func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 				}
 				r.g = gv
 				got++
-				if x.sel == "" {
+				if x.readsRecords() {
 					v := r.data
 					if r.raw != nil {
 						v = r.raw

@@ -82,6 +82,11 @@ type pgIndex struct {
 	// whose entries for the rows readFirst reads are kept too (the
 	// clients' briefs beside their names).
 	companion *pgIndex
+	// summaries says the index's readers want its entries only (lists of
+	// summaries: a person's claims, open or closed deals), not the
+	// records: a read of it sends the record only for a row without
+	// stored entries.
+	summaries bool
 	// stored says the table's entries column holds the record's entries
 	// (encodeEntries of the same function as entries, computed at every
 	// write), so that a read takes them from there instead of decoding
@@ -301,7 +306,7 @@ var pgIndexes = []*pgIndex{
 	{prefix: pDealOwn, stored: true, table: pgDeals, group: "owner_id", kind: groupID, entries: entriesWithPrefix(pDealOwn, dealIndexEntries)},
 	{prefix: pDealAmt, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open", entries: entriesWithPrefix(pDealAmt, dealIndexEntries)},
 	{prefix: pDealMonth, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open AND expected_close IS NOT NULL", entries: entriesWithPrefix(pDealMonth, dealIndexEntries)},
-	{prefix: pDealShut, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "NOT is_open", entries: entriesWithPrefix(pDealShut, dealIndexEntries)},
+	{prefix: pDealShut, stored: true, summaries: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "NOT is_open", entries: entriesWithPrefix(pDealShut, dealIndexEntries)},
 	{prefix: "clc/", stored: true, table: pgClaims, group: "client_id", kind: groupID, entries: entriesWithPrefix("clc/", claimIndexEntries)},
 	{prefix: "clw/", stored: true, table: pgClaims, group: "owner_id", kind: groupID, entries: entriesWithPrefix("clw/", claimIndexEntries)},
 	{prefix: "cls/", stored: true, table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
@@ -354,11 +359,17 @@ func (x *pgIndex) cols() string {
 	switch {
 	case x.sel != "":
 		return x.sel + ", NULL::bytea"
+	case x.stored && x.summaries:
+		return "CASE WHEN entries IS NULL THEN data_text END, raw, entries"
 	case x.stored:
 		return "data_text, raw, entries"
 	}
 	return "data_text, raw, NULL::bytea"
 }
+
+// readsRecords says a read of the index's rows brings their whole
+// records, which the transaction then keeps for the gets of them.
+func (x *pgIndex) readsRecords() bool { return x.sel == "" && !x.summaries }
 
 // encodeEntries lays out a record's derived entries for the entries
 // column: each key and value after its length (uvarint).

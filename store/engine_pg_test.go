@@ -864,3 +864,63 @@ func TestPGReadAheadGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPGSummaryIndexKeepsNoRecords checks that a walk of an index read
+// for its summaries (closed deals) leaves the records to their own gets:
+// a get of each deal after the walk returns the whole record.
+func TestPGSummaryIndexKeepsNoRecords(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	ctx := context.Background()
+	records := func(walkFirst bool) map[uint64]string {
+		out := map[uint64]string{}
+		if err := ps.view(ctx, func(tx *Tx) error {
+			var ids []uint64
+			for _, o := range []uint64{1, 2, 3} {
+				if err := tx.scan(key(pDealShut, o), false, true, func(k []byte, _ Item) (bool, error) {
+					ids = append(ids, tailID(k))
+					return true, nil
+				}); err != nil {
+					return err
+				}
+			}
+			if !walkFirst {
+				// A transaction of its own, that walked nothing.
+				return nil
+			}
+			for _, id := range ids {
+				it, err := tx.item(key(pDeal, id))
+				if err != nil {
+					return err
+				}
+				v, _ := it.ValueCopy(nil)
+				out[id] = string(v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got := records(true)
+	if len(got) == 0 {
+		t.Fatal("the workload has no closed deals")
+	}
+	for id, v := range got {
+		var want string
+		if err := ps.view(ctx, func(tx *Tx) error {
+			it, err := tx.item(key(pDeal, id))
+			if err != nil {
+				return err
+			}
+			b, _ := it.ValueCopy(nil)
+			want = string(b)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if v != want || len(v) < 10 {
+			t.Errorf("deal %d after a walk of the closed deals: %q, want %q", id, v, want)
+		}
+	}
+}
