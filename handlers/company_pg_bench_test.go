@@ -391,3 +391,35 @@ func BenchmarkCompanyEngines(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSegmentFiguresBuildPG times what the first head /segments
+// sets off in the background on a PostgreSQL store written before the
+// kept segment figures (store/segment_figures.go): building them for the
+// company of 200 people (50,000 clients), 250 clients per transaction.
+// The figures, their clients' facts and their marker are deleted first.
+//
+//	go test ./handlers/ -run '^$' -bench SegmentFiguresBuildPG -benchtime 1x
+func BenchmarkSegmentFiguresBuildPG(b *testing.B) {
+	if ok, why := pgtest.Available(); !ok {
+		b.Skip("PostgreSQL is not available: " + why)
+	}
+	u := pgCompanyURL(b, companyOf(200))
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for _, p := range []string{"sgc/", "sgn/", "sgt/", "meta/segments"} {
+			pgExec(b, u, fmt.Sprintf(`DELETE FROM kv WHERE key >= '\x%x' AND key < '\x%x'`, p, p+"\xff"))
+		}
+		st, err := store.Open(store.Options{DatabaseURL: u, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := st.BuildSegmentFigures(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s/build")
+		b.StopTimer()
+		st.Close()
+	}
+}

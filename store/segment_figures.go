@@ -534,6 +534,18 @@ func (tx *Tx) flushSegments() error {
 	dirt := tx.segDirty
 	tx.segDirty = nil
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) > 1 {
+		// Many clients at once (a build, an import): what each one's facts
+		// are made from is asked for at once, one round trip on
+		// PostgreSQL instead of several per client.
+		keys := make([][]byte, 0, 2*len(ids))
+		prefixes := make([][]byte, 0, 2*len(ids))
+		for _, id := range ids {
+			keys = append(keys, segmentFactsKey(id), clientKey(id))
+			prefixes = append(prefixes, key(pDealCli, id), key("clc/", id))
+		}
+		tx.readAhead(keys, prefixes)
+	}
 	ch := newSegmentChange()
 	for _, id := range ids {
 		old, oldBytes, err := tx.storedSegmentFacts(id)
@@ -608,6 +620,13 @@ func (tx *Tx) applySegmentChange(ch *segmentChange, erasing bool) ([][]byte, err
 		gkeys = append(gkeys, k)
 	}
 	sort.Strings(gkeys)
+	// The groups, and below the cells, are read at once (one round trip
+	// on PostgreSQL, where each was one).
+	ahead := make([][]byte, len(gkeys))
+	for i, gk := range gkeys {
+		ahead[i] = []byte(gk)
+	}
+	tx.prefetch(ahead)
 	ids := map[string]uint64{}
 	for _, gk := range gkeys {
 		d := ch.groups[gk]
@@ -674,6 +693,11 @@ func (tx *Tx) applySegmentChange(ch *segmentChange, erasing bool) ([][]byte, err
 		}
 	}
 	sort.Slice(cells, func(i, j int) bool { return bytes.Compare(cells[i].k, cells[j].k) < 0 })
+	ahead = ahead[:0]
+	for _, c := range cells {
+		ahead = append(ahead, c.k)
+	}
+	tx.prefetch(ahead)
 	for _, c := range cells {
 		d, k := c.d, c.k
 		count, sum, err := tx.segmentCell(k)
