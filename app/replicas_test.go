@@ -34,7 +34,10 @@ import (
 //     which must find them handled (their replies died with replica 2).
 //     The rest of replica 2's share goes to replica 1 as well.
 //
-// Every update is stored once and acknowledged at most once. The test
+// Every update is stored once and acknowledged at most once, and each
+// one sent to replica 1 first is acknowledged (a share of all of them, as
+// before, depended on how many replies replica 2 had in flight when it
+// died, and failed CI on a loaded machine: 44 of the 45 asked for). The test
 // fails when the delivery key is not written in the transaction of the
 // first write (the held updates are then handled again), and when the
 // digests' claim is not shared.
@@ -162,6 +165,20 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		}
 		return resp.StatusCode == http.StatusOK
 	}
+	// firstTaken is which replica first acknowledged each update (-1:
+	// neither yet).
+	var takenMu sync.Mutex
+	firstTaken := make([]int, n)
+	for i := range firstTaken {
+		firstTaken[i] = -1
+	}
+	take := func(i, r int) {
+		takenMu.Lock()
+		defer takenMu.Unlock()
+		if firstTaken[i] < 0 {
+			firstTaken[i] = r
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range n {
 		if i == killAt {
@@ -189,8 +206,10 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 				// The load balancer (or Telegram, later) tries the other one.
 				if !post(replicas[(i+1)%2], i) {
 					t.Errorf("update %d was not taken by either replica", i)
+				} else {
+					take(i, (i+1)%2)
 				}
-			} else if i%5 == 0 {
+			} else if take(i, i%2); i%5 == 0 {
 				post(replicas[(i+1)%2], i) // delivered twice
 			}
 		}()
@@ -227,8 +246,15 @@ func TestTwoReplicasShareTheWebhook(t *testing.T) {
 		if saved > 0 {
 			answered++
 		}
+		// Replica 1 lives to the end and stops gracefully: what was sent
+		// to it first and taken is answered. (What was sent to replica 2
+		// first may have been committed there and lost its reply with
+		// it: its repeat to replica 1 is then found handled.)
+		if i%2 == 0 && firstTaken[i] == 0 && saved != 1 {
+			t.Errorf("update %d, sent to replica 1 and taken, acknowledged %d times", i, saved)
+		}
 	}
-	if answered < n*3/4 {
+	if answered < n/2 {
 		t.Errorf("only %d of %d updates were answered", answered, n)
 	}
 	for k := range 3 {
