@@ -232,39 +232,45 @@ func (s *Store) AudienceOf(ctx context.Context, owners []uint64, fn func(crm.Aud
 	}
 	intern := map[string]string{}
 	return s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			// The owner's clients first, then their rows asked for at once
-			// (one statement on PostgreSQL, not one per client).
-			var ids []uint64
-			if err := tx.scan(key("co/", o), false, false, func(k []byte, _ Item) (bool, error) {
+		// The owners' clients first (their groups at once), then all their
+		// rows asked for at once: one statement each on PostgreSQL, not
+		// one per owner or per client.
+		groups := make([][]byte, len(owners))
+		for i, o := range owners {
+			groups[i] = key("co/", o)
+		}
+		tx.readAhead(nil, groups)
+		var ids []uint64
+		for _, g := range groups {
+			if err := tx.scan(g, false, false, func(k []byte, _ Item) (bool, error) {
 				ids = append(ids, tailID(k))
 				return true, nil
 			}); err != nil {
 				return err
 			}
-			ahead := make([][]byte, len(ids))
-			for i, id := range ids {
-				ahead[i] = audienceKey(id)
+		}
+		ahead := make([][]byte, len(ids))
+		for i, id := range ids {
+			ahead[i] = audienceKey(id)
+		}
+		tx.readAhead(nil, ahead)
+		for _, id := range ids {
+			item, err := tx.item(audienceKey(id))
+			if errors.Is(err, errNotFound) {
+				continue
 			}
-			tx.readAhead(nil, ahead)
-			for _, id := range ids {
-				item, err := tx.item(audienceKey(id))
-				if errors.Is(err, errNotFound) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				var row crm.AudienceRow
-				if err := item.Value(func(v []byte) (err error) {
-					row, err = decodeAudience(id, v, intern)
-					return err
-				}); err != nil {
-					return err
-				}
-				if !fn(row) {
-					return nil
-				}
+			if err != nil {
+				return err
+			}
+			var row crm.AudienceRow
+			if err := item.Value(func(v []byte) (err error) {
+				row, err = decodeAudience(id, v, intern)
+				return err
+			}); err != nil {
+				return err
+			}
+			if !fn(row) {
+				return nil
 			}
 		}
 		return nil
