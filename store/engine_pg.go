@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,6 +59,9 @@ type pgEngine struct {
 	parked chan *pgParked
 	// holds counts the read transactions requests hold (hold).
 	holds chan struct{}
+	// trips counts the round trips that waited for the server's answer
+	// (tests of what a store call costs).
+	trips atomic.Int64
 
 	stop chan struct{}
 	done chan struct{}
@@ -211,7 +215,7 @@ func (e *pgEngine) run(begin string, readOnly bool, fn func(kvTxn) error) error 
 	if err != nil {
 		return pgErr(err)
 	}
-	t := &pgTxn{conn: conn, ctx: ctx, begin: begin}
+	t := &pgTxn{conn: conn, ctx: ctx, begin: begin, trips: &e.trips}
 	err = fn(t)
 	if t.err != nil {
 		// A failed statement aborts the whole transaction; what fn made
@@ -497,6 +501,8 @@ type pgTxn struct {
 	// reads counts the statements that waited for the server's answer
 	// (tests of the cache).
 	reads int
+	// trips is the engine's count of round trips, nil for none.
+	trips *atomic.Int64
 	err   error
 }
 
@@ -559,6 +565,9 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 		return t.err
 	}
 	t.reads++
+	if t.trips != nil {
+		t.trips.Add(1)
+	}
 	b := &pgx.Batch{}
 	n := t.queue(b)
 	for _, r := range reads {
@@ -599,6 +608,9 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 func (t *pgTxn) commit() error {
 	if !t.begun && len(t.pending) == 0 {
 		return nil // nothing was read or written
+	}
+	if t.trips != nil {
+		t.trips.Add(1)
 	}
 	b := &pgx.Batch{}
 	n := t.queue(b)
@@ -1336,7 +1348,7 @@ func (e *pgEngine) hold() (heldView, bool) {
 		<-e.holds
 		return nil, false
 	}
-	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`}}, true
+	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips}}, true
 }
 
 // run runs fn in the held transaction. A failed statement aborts the

@@ -924,3 +924,54 @@ func TestPGSummaryIndexKeepsNoRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestPGHealthRoundTrips checks what a health recomputation costs where
+// every read is a round trip: the reads of one client's recomputation in
+// a request (its version first, then the weights, the client, its records
+// and its summary) are one round trip, and SaveHealth of it one for its
+// reads and one for the commit.
+func TestPGHealthRoundTrips(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	found, err := ps.FindClients(ctx, "Client 01", 1)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("FindClients: %v, %v", found, err)
+	}
+	id := found[0].ID
+	rctx, end := crm.WithRequestScope(ctx)
+	n0 := e.trips.Load()
+	steps := []func() error{
+		func() error { _, err := ps.HealthVersion(rctx, id); return err },
+		func() error { _, err := ps.HealthWeights(rctx); return err },
+		func() error { _, err := ps.Client(rctx, id); return err },
+		func() error { _, err := ps.ContactPlan(rctx, id); return err },
+		func() error { _, err := ps.ClientClaims(rctx, id); return err },
+		func() error { _, err := ps.ClientPromises(rctx, id); return err },
+		func() error { _, err := ps.DealFactsOf(rctx, id); return err },
+		func() error { _, err := ps.Payments(rctx, id); return err },
+		func() error { _, err := ps.Satisfactions(rctx, id); return err },
+		func() error { _, err := ps.HealthSummary(rctx, id); return err },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("a recomputation's reads took %d round trips, want 1", n)
+	}
+	end()
+	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	n0 = e.trips.Load()
+	if _, err := ps.SaveHealth(ctx, crm.HealthUpdate{ClientID: id, Health: crm.Health{Score: 80, Band: crm.BandHealthy}, Day: "2026-03-03", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.trips.Load() - n0; n != 2 {
+		t.Errorf("SaveHealth of one client took %d round trips, want 2 (its reads, the commit)", n)
+	}
+	if sum, err := ps.HealthSummary(ctx, id); err != nil || sum == nil || sum.Health.Score != 80 {
+		t.Errorf("saved summary: %+v, %v", sum, err)
+	}
+}

@@ -380,11 +380,15 @@ func (s *Store) HealthSummary(ctx context.Context, client uint64) (*crm.HealthSu
 }
 
 // HealthVersion returns the version of the client's "inputs changed"
-// marker, 0 when its summary is current.
+// marker, 0 when its summary is current. It is read right before the
+// client's health is recomputed (or found current): on an engine that
+// pays a round trip per read, the client, its records and the score's
+// weights are read with it, for the reads of the recomputation that
+// follow in the same request.
 func (s *Store) HealthVersion(ctx context.Context, client uint64) (uint64, error) {
 	var v uint64
 	err := s.view(ctx, func(tx *Tx) (err error) {
-		tx.aboutClient(client)
+		tx.aboutClientNow(client, clientKey(client), healthWeightsKey)
 		v, err = tx.counter(healthDirtyKey(client))
 		return err
 	})
@@ -423,6 +427,13 @@ func (s *Store) SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.
 	var made []*crm.Task
 	err := s.update(ctx, func(tx *Tx) error {
 		made = made[:0]
+		// What saveHealth reads of each client, in one round trip where
+		// reads cost one each.
+		keys := [][]byte{healthSettingsKey}
+		for _, u := range us {
+			keys = append(keys, clientKey(u.ClientID), healthKey(u.ClientID), healthDirtyKey(u.ClientID))
+		}
+		tx.prefetch(keys)
 		settings, err := tx.healthSettings()
 		if err != nil {
 			return err

@@ -29,9 +29,28 @@ func (tx *Tx) aboutClient(id uint64) {
 	if !ok || ra.touch(clientKey(id)) != 2 {
 		return
 	}
-	ra.readAhead(
-		[][]byte{planKey(id), healthKey(id), healthDirtyKey(id), reliabilityWeightsKey, wonMarker},
-		[][]byte{key("v/", id), key("tc/", id), key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("ac/", id), key("hsat/", id)})
+	ra.readAhead(clientRecords(id))
+}
+
+// aboutClientNow reads ahead, at once, everything aboutClient would read
+// on the second read about the client, and the keys more: for a read
+// that is known to be followed by all the rest (a health recomputation).
+func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
+	ra, ok := tx.kv.(readAheader)
+	if !ok {
+		return
+	}
+	ra.touch(clientKey(id))
+	ra.touch(clientKey(id)) // read ahead once: aboutClient need not again
+	keys, prefixes := clientRecords(id)
+	ra.readAhead(append(keys, more...), prefixes)
+}
+
+// clientRecords are the keys and prefixes of a client's own records, as
+// its card, /next and a health recomputation read them.
+func clientRecords(id uint64) (keys, prefixes [][]byte) {
+	return [][]byte{planKey(id), healthKey(id), healthDirtyKey(id), reliabilityWeightsKey, wonMarker},
+		[][]byte{key("v/", id), key("tc/", id), key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("ac/", id), key("hsat/", id)}
 }
 
 // indexMarkers are the markers of the maintained indexes (buildOnce,

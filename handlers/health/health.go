@@ -256,50 +256,18 @@ func (s *service) healthFacts(ctx context.Context, c *crm.Client, loc *time.Loca
 // clears marks in batches. Clients erased meanwhile are skipped.
 func (s *service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[uint64]*core.Request, clear bool) error {
 	hs := s.store
-	w, err := hs.HealthWeights(ctx)
-	if err != nil {
-		return err
-	}
+	var w crm.HealthWeights
 	now := s.kit.Clock.Now()
 	day := dates.Day(now, s.kit.TZ).Format(time.DateOnly)
 	us := make([]crm.HealthUpdate, 0, len(ids))
 	for _, id := range ids {
-		version, err := hs.HealthVersion(ctx, id)
+		u, ok, err := s.healthUpdate(ctx, id, &w, owners, clear, now, day)
 		if err != nil {
 			return err
 		}
-		c, err := s.store.Client(ctx, id)
-		if crm.IsNotFound(err) {
-			continue
+		if ok {
+			us = append(us, u)
 		}
-		if err != nil {
-			return err
-		}
-		hf, nf, err := s.healthFacts(ctx, c, s.kit.TZ)
-		if err != nil {
-			return err
-		}
-		h := crm.ScoreHealth(hf, w, now)
-		if !clear {
-			old, err := hs.HealthSummary(ctx, id)
-			if err != nil {
-				return err
-			}
-			if old != nil && old.Day == day && old.OwnerID == c.OwnerID && old.Name == c.Name && sameHealth(old.Health, h) {
-				continue
-			}
-		}
-		u := crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: day, At: now}
-		if h.Band != crm.BandHealthy {
-			r, err := s.ownerRequest(ctx, c.OwnerID, owners)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				u.Task = s.playbookTask(r, c, h, crm.Recommend(nf, now))
-			}
-		}
-		us = append(us, u)
 	}
 	if len(us) == 0 {
 		return nil
@@ -309,6 +277,59 @@ func (s *service) refreshHealthOf(ctx context.Context, ids []uint64, owners map[
 		s.kit.Log.Info("playbook task given", "client", t.ClientID, "task", t.ID)
 	}
 	return err
+}
+
+// healthUpdate recomputes the health of client id; ok is false when
+// there is nothing to save (the client is gone, or, without clear, its
+// health is as stored for today). The client's reads share one snapshot
+// (a request's, or one of their own in a job), so that, where reads cost
+// a round trip each, the version's read brings the rest with it
+// (store.HealthVersion); the weights are read with the first client's.
+func (s *service) healthUpdate(ctx context.Context, id uint64, w *crm.HealthWeights, owners map[uint64]*core.Request, clear bool, now time.Time, day string) (u crm.HealthUpdate, ok bool, err error) {
+	ctx, end := crm.WithRequestScope(ctx)
+	defer end()
+	hs := s.store
+	version, err := hs.HealthVersion(ctx, id)
+	if err != nil {
+		return u, false, err
+	}
+	if *w == nil {
+		if *w, err = hs.HealthWeights(ctx); err != nil {
+			return u, false, err
+		}
+	}
+	c, err := s.store.Client(ctx, id)
+	if crm.IsNotFound(err) {
+		return u, false, nil
+	}
+	if err != nil {
+		return u, false, err
+	}
+	hf, nf, err := s.healthFacts(ctx, c, s.kit.TZ)
+	if err != nil {
+		return u, false, err
+	}
+	h := crm.ScoreHealth(hf, *w, now)
+	if !clear {
+		old, err := hs.HealthSummary(ctx, id)
+		if err != nil {
+			return u, false, err
+		}
+		if old != nil && old.Day == day && old.OwnerID == c.OwnerID && old.Name == c.Name && sameHealth(old.Health, h) {
+			return u, false, nil
+		}
+	}
+	u = crm.HealthUpdate{ClientID: id, Version: version, Health: h, Day: day, At: now}
+	if h.Band != crm.BandHealthy {
+		r, err := s.ownerRequest(ctx, c.OwnerID, owners)
+		if err != nil {
+			return u, false, err
+		}
+		if r != nil {
+			u.Task = s.playbookTask(r, c, h, crm.Recommend(nf, now))
+		}
+	}
+	return u, true, nil
 }
 
 // sameHealth reports whether two healths say the same: score, band and
