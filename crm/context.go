@@ -125,6 +125,11 @@ type RequestScope struct {
 	ended  bool
 	vals   map[any]any
 	enders map[any]func()
+	// A store may start the request from a guess of what it reads first
+	// (on PostgreSQL, the sender and the team as it saw them last) and
+	// confirm it later; settlers confirm it, stale says it was wrong.
+	guessed, noGuess, stale bool
+	settlers                []func() error
 }
 
 // WithRequestScope gives ctx a scope for one request and returns the
@@ -175,6 +180,82 @@ func (sc *RequestScope) Drop(k any) {
 	if end != nil {
 		end()
 	}
+}
+
+// MayGuess reports whether a store may start the request from a guess
+// (see RequestScope), and takes the chance: it is true at most once per
+// scope, and never after ForbidGuesses. A store that guesses must confirm
+// the guess in Settle.
+func (sc *RequestScope) MayGuess() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.noGuess || sc.guessed || sc.ended {
+		return false
+	}
+	sc.guessed = true
+	return true
+}
+
+// ForbidGuesses makes the request read everything it reads (a request
+// answered again after a wrong guess).
+func (sc *RequestScope) ForbidGuesses() {
+	sc.mu.Lock()
+	sc.noGuess = true
+	sc.mu.Unlock()
+}
+
+// OnSettle adds fn to what Settle runs: it confirms a store's guess,
+// returning an error when it cannot.
+func (sc *RequestScope) OnSettle(fn func() error) {
+	sc.mu.Lock()
+	sc.settlers = append(sc.settlers, fn)
+	sc.mu.Unlock()
+}
+
+// Settle confirms every guess the request started from, before anything
+// leaves the process on its behalf: a reply, a write, a message or a
+// call to a model. An error means the request must not go on: it is
+// marked stale (a guess was wrong or could not be confirmed) and is
+// answered again from the start.
+func (sc *RequestScope) Settle() error {
+	sc.mu.Lock()
+	fns := sc.settlers
+	sc.settlers = nil
+	sc.mu.Unlock()
+	for n, fn := range fns {
+		if err := fn(); err != nil {
+			sc.mu.Lock()
+			sc.stale = true
+			sc.settlers = append(fns[n:], sc.settlers...)
+			sc.mu.Unlock()
+			return err
+		}
+	}
+	return nil
+}
+
+// MarkStale says a guess of the request was wrong: what it read after
+// it is not to be trusted, and the request is answered again.
+func (sc *RequestScope) MarkStale() {
+	sc.mu.Lock()
+	sc.stale = true
+	sc.mu.Unlock()
+}
+
+// Stale reports whether MarkStale was called, or Settle failed.
+func (sc *RequestScope) Stale() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.stale
+}
+
+// Settle confirms the guesses of ctx's request (RequestScope.Settle); nil
+// without a scope.
+func Settle(ctx context.Context) error {
+	if sc := RequestScopeOf(ctx); sc != nil {
+		return sc.Settle()
+	}
+	return nil
 }
 
 // End ends every value kept and the scope: later Values make none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,4 +78,40 @@ func TestScheduledWorkOnceAcrossReplicas(t *testing.T) {
 	if fmt.Sprint(both) != fmt.Sprint(alone) {
 		t.Errorf("two replicas sent\n%q\none service sends\n%q", both, alone)
 	}
+}
+
+// TestReplicaAnswersWithTheTeamAsItIs dismisses a manager on one replica
+// right after the other served her, and then asks the other: it started
+// her request from the team as it last saw it (store/engine_pg_guess.go),
+// finds the guess wrong, and answers again from the start, so that she
+// gets the one answer a stranger gets, and nothing of what she saw before.
+func TestReplicaAnswersWithTheTeamAsItIs(t *testing.T) {
+	url := pgtest.URL(t)
+	clock := dates.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, sofia(t)))
+	var envs []*testEnv
+	for range 2 {
+		st, err := store.Open(store.Options{DatabaseURL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		envs = append(envs, wrapEnv(handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock})))
+	}
+	a, b := envs[0], envs[1]
+	a.must("console:admin", `/appoint console:maria manager "Maria Man"`, "Maria Man")
+	a.must("console:maria", `/client add "Acme Ltd"`, "Saved")
+	for range 2 { // the second is answered from a guess of her, confirmed
+		a.must("console:maria", "/clients", "Acme Ltd")
+	}
+	b.must("console:admin", "/dismiss @Maria", "no longer has access")
+	rec := a.send("console:maria", "/clients")
+	if got := rec.Text(); strings.Contains(got, "Acme") || !strings.Contains(got, "I don't know you") {
+		t.Errorf("a dismissed manager asking the other replica got %q", got)
+	}
+	if n := len(rec.Replies); n != 1 {
+		t.Errorf("%d replies, want the one of the request answered again", n)
+	}
+	// The replica now has the team as it is, and guesses from that.
+	a.must("console:admin", "/team", "Maria")
+	a.must("console:maria", "/clients", "I don't know you")
 }

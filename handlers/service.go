@@ -360,9 +360,71 @@ func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Messa
 	// The request's reads share one read transaction where that spares
 	// round trips (PostgreSQL: store/snapshot.go), until it writes or
 	// is answered.
-	ctx, end := crm.WithRequestScope(ctx)
+	if crm.RequestScopeOf(ctx) != nil {
+		return s.handler.ServeChat(crm.WithClientTrail(ctx), w, m) // a request inside one
+	}
+	orig := *m
+	sctx, end := crm.WithRequestScope(ctx)
+	err := s.handler.ServeChat(crm.WithClientTrail(sctx), settled(sctx, w), m)
+	sc := crm.RequestScopeOf(sctx)
+	end()
+	if !sc.Stale() {
+		return err
+	}
+	// The store started the request from a guess of its sender that
+	// turned out wrong (store/engine_pg_guess.go): nothing it read after
+	// the guess was used, and it neither answered nor wrote, so it is
+	// answered again from the start, reading everything.
+	s.log.Info("request answered again: the team changed meanwhile", "platform", m.Platform)
+	sctx, end = crm.WithRequestScope(ctx)
 	defer end()
-	return s.handler.ServeChat(crm.WithClientTrail(ctx), w, m)
+	crm.RequestScopeOf(sctx).ForbidGuesses()
+	again := orig
+	return s.handler.ServeChat(crm.WithClientTrail(sctx), w, &again)
+}
+
+// settledWriter confirms what the request's store guessed before each
+// reply goes out (crm.Settle): a reply never rests on a wrong guess.
+type settledWriter struct {
+	w   bot.ReplyWriter
+	ctx context.Context
+}
+
+func (sw settledWriter) Reply(ctx context.Context, r bot.Reply) error {
+	if err := crm.Settle(sw.ctx); err != nil {
+		return err
+	}
+	return sw.w.Reply(ctx, r)
+}
+
+// settledEditor is a settledWriter over a writer that edits its messages
+// (progress), and edits as it does.
+type settledEditor struct {
+	settledWriter
+	ed bot.MessageEditor
+}
+
+func (se settledEditor) SendEditable(ctx context.Context, r bot.Reply) (string, error) {
+	if err := crm.Settle(se.ctx); err != nil {
+		return "", err
+	}
+	return se.ed.SendEditable(ctx, r)
+}
+
+func (se settledEditor) EditMessage(ctx context.Context, ref string, r bot.Reply) error {
+	if err := crm.Settle(se.ctx); err != nil {
+		return err
+	}
+	return se.ed.EditMessage(ctx, ref, r)
+}
+
+// settled wraps w in a settledWriter that edits when w does.
+func settled(ctx context.Context, w bot.ReplyWriter) bot.ReplyWriter {
+	sw := settledWriter{w, ctx}
+	if ed, ok := w.(bot.MessageEditor); ok {
+		return settledEditor{sw, ed}
+	}
+	return sw
 }
 
 var _ bot.Handler = (*Service)(nil)

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"accountbot/crm"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -248,6 +250,11 @@ func (c *Client) Model() string { return c.cfg.model() }
 // Retry-After when it gives one) as long as the wait ends before the
 // deadline.
 func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
+	// Nothing goes to the model on a guess of the request's store that is
+	// not confirmed yet (store/engine_pg_guess.go).
+	if err := crm.Settle(ctx); err != nil {
+		return nil, err
+	}
 	creq := c.request(req)
 	var out *Response
 	err := c.retry(ctx, func(ctx context.Context, attempt int) (err error) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"accountbot/crm"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -33,6 +35,9 @@ type Audio struct {
 // /audio/transcriptions, under the same deadline and retry rules as a
 // completion (its own, longer deadline: TranscribeDeadline).
 func (c *Client) Transcribe(ctx context.Context, a Audio) (string, error) {
+	if err := crm.Settle(ctx); err != nil {
+		return "", err
+	}
 	name := path.Base(a.Name)
 	if name == "." || name == "/" || name == "" {
 		name = "voice.ogg"

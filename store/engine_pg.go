@@ -62,6 +62,9 @@ type pgEngine struct {
 	// trips counts the round trips that waited for the server's answer
 	// (tests of what a store call costs).
 	trips atomic.Int64
+	// memo is what requests read first, for the next ones' guesses
+	// (engine_pg_guess.go).
+	memo pgMemo
 
 	stop chan struct{}
 	done chan struct{}
@@ -215,7 +218,7 @@ func (e *pgEngine) run(begin string, readOnly bool, fn func(kvTxn) error) error 
 	if err != nil {
 		return pgErr(err)
 	}
-	t := &pgTxn{conn: conn, ctx: ctx, begin: begin, trips: &e.trips}
+	t := &pgTxn{conn: conn, ctx: ctx, begin: begin, trips: &e.trips, memo: &e.memo}
 	err = fn(t)
 	if t.err != nil {
 		// A failed statement aborts the whole transaction; what fn made
@@ -503,7 +506,17 @@ type pgTxn struct {
 	reads int
 	// trips is the engine's count of round trips, nil for none.
 	trips *atomic.Int64
-	err   error
+	// held marks a request's held read transaction, the only kind that
+	// may start from a guess; memo is the engine's (engine_pg_guess.go).
+	held bool
+	memo *pgMemo
+	// checks are the statements that confirm the guess the transaction
+	// started from, sent at the head of its next round trip; wrong is set
+	// when the server contradicted it.
+	checks []pgRead
+	wrong  bool
+	guess  pgGuess
+	err    error
 }
 
 // pgStmt is a statement waiting to be sent.
@@ -568,6 +581,14 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 	if t.trips != nil {
 		t.trips.Add(1)
 	}
+	// A guess is confirmed by the first round trip after it, its
+	// statements first: when they contradict it, none of the rows after
+	// them is read (engine_pg_guess.go).
+	checks := len(t.checks)
+	if checks > 0 {
+		reads = append(t.checks, reads...)
+		t.checks = nil
+	}
 	b := &pgx.Batch{}
 	n := t.queue(b)
 	for _, r := range reads {
@@ -581,7 +602,7 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 		}
 	}
 	var err error
-	for _, r := range reads {
+	for i, r := range reads {
 		var rows pgx.Rows
 		if rows, err = br.Query(); err != nil {
 			break
@@ -590,6 +611,15 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 		rows.Close()
 		if err == nil {
 			err = rows.Err()
+		}
+		if err == nil && i == checks-1 {
+			if t.wrong {
+				t.guess = guessWrong
+				t.memo.reset()
+				err = errGuessed
+			} else {
+				t.guess = guessConfirmed
+			}
 		}
 		if err != nil {
 			break
@@ -788,6 +818,9 @@ func (t *pgTxn) set(k, v []byte, ttl time.Duration) error {
 		return t.err // derived from the record: SQL answers it
 	}
 	t.cache.wrote(k)
+	if t.memo != nil && pgGuessable(k) {
+		t.memo.reset()
+	}
 	if tb := pgTableOf(k); tb != nil {
 		t.exec(pgUpserts[tb], tb.args(k, v)...)
 		return t.err
@@ -809,6 +842,9 @@ func (t *pgTxn) del(k []byte) error {
 		return t.err
 	}
 	t.cache.wrote(k)
+	if t.memo != nil && pgGuessable(k) {
+		t.memo.reset()
+	}
 	if tb := pgTableOf(k); tb != nil {
 		t.exec(`DELETE FROM `+tb.name+` WHERE key = $1`, k)
 		return t.err
@@ -1348,7 +1384,7 @@ func (e *pgEngine) hold() (heldView, bool) {
 		<-e.holds
 		return nil, false
 	}
-	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips}}, true
+	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips, held: true, memo: &e.memo}}, true
 }
 
 // run runs fn in the held transaction. A failed statement aborts the

@@ -975,3 +975,111 @@ func TestPGHealthRoundTrips(t *testing.T) {
 		t.Errorf("saved summary: %+v, %v", sum, err)
 	}
 }
+
+// TestPGGuessedSender checks the guess a request may start from
+// (engine_pg_guess.go) on two stores over one database, as two replicas:
+// a request whose sender was seen before pays no round trip for its
+// sender, the team and the delegations; one that reads nothing else
+// confirms the guess with one of its own; and one whose sender the other
+// replica dismissed meanwhile gets nothing read after the guess, is marked
+// stale, and can neither settle nor write, while the next request reads
+// the sender afresh.
+func TestPGGuessedSender(t *testing.T) {
+	u := pgtest.URL(t)
+	a := openWith(t, Options{DatabaseURL: u})
+	pgWorkload(t, a)
+	b := openWith(t, Options{DatabaseURL: u})
+	e := a.eng.(*pgEngine)
+	ctx := context.Background()
+	const ident = "console:u1" // Boris Rep, a manager
+	request := func(name string, fn func(ctx context.Context, sc *crm.RequestScope)) {
+		t.Helper()
+		rctx, end := crm.WithRequestScope(ctx)
+		defer end()
+		fn(rctx, crm.RequestScopeOf(rctx))
+	}
+	sender := func(rctx context.Context) *crm.Person {
+		t.Helper()
+		p, err := a.PersonByIdentity(rctx, ident)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.People(rctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Delegations(rctx); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var who *crm.Person
+	request("first", func(rctx context.Context, sc *crm.RequestScope) {
+		who = sender(rctx)
+		if err := crm.Settle(rctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	request("guessed", func(rctx context.Context, sc *crm.RequestScope) {
+		n0 := e.trips.Load()
+		if p := sender(rctx); p.ID != who.ID || !p.Active() {
+			t.Fatalf("guessed sender %+v, want %+v", p, who)
+		}
+		if n := e.trips.Load() - n0; n != 0 {
+			t.Errorf("a sender seen before took %d round trips, want 0 (guessed)", n)
+		}
+		if cs, err := a.FindClients(rctx, "Client", 5); err != nil || len(cs) == 0 {
+			t.Fatalf("FindClients after a right guess: %d, %v", len(cs), err)
+		}
+		if err := crm.Settle(rctx); err != nil {
+			t.Errorf("a right guess does not settle: %v", err)
+		}
+		if n := e.trips.Load() - n0; n != 1 {
+			t.Errorf("the sender and a read took %d round trips, want 1", n)
+		}
+		if sc.Stale() {
+			t.Error("a right guess made the request stale")
+		}
+	})
+	request("nothing else read", func(rctx context.Context, sc *crm.RequestScope) {
+		sender(rctx)
+		n0 := e.trips.Load()
+		if err := crm.Settle(rctx); err != nil {
+			t.Errorf("a right guess does not settle: %v", err)
+		}
+		if n := e.trips.Load() - n0; n != 1 {
+			t.Errorf("settling a guess took %d round trips, want 1", n)
+		}
+	})
+	if _, err := b.UpdatePerson(ctx, who.ID, func(p *crm.Person) error { p.Dismissed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	request("wrong guess", func(rctx context.Context, sc *crm.RequestScope) {
+		if p := sender(rctx); !p.Active() {
+			t.Fatal("the guess is the sender as last seen (active), not read")
+		}
+		if cs, err := a.FindClients(rctx, "Client", 5); err == nil {
+			t.Errorf("a read after a wrong guess answered %d clients", len(cs))
+		}
+		if !sc.Stale() {
+			t.Error("a wrong guess did not make the request stale")
+		}
+		if err := crm.Settle(rctx); err == nil {
+			t.Error("a wrong guess settled")
+		}
+		c := &crm.Client{Name: "Written on a wrong guess", OwnerID: who.ID, CreatedAt: time.Now()}
+		if err := a.CreateClient(rctx, c, crm.Actor{PersonID: who.ID}); err == nil {
+			t.Error("a write on a wrong guess went through")
+		}
+	})
+	if cs, err := a.FindClients(ctx, "Written on", 0); err != nil || len(cs) != 0 {
+		t.Errorf("written on a wrong guess: %d clients, %v", len(cs), err)
+	}
+	request("after", func(rctx context.Context, sc *crm.RequestScope) {
+		if p := sender(rctx); p.Active() {
+			t.Error("the request after a wrong guess still sees the sender active")
+		}
+		if err := crm.Settle(rctx); err != nil || sc.Stale() {
+			t.Errorf("the request after a wrong guess: settle %v, stale %v", err, sc.Stale())
+		}
+	})
+}

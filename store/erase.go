@@ -84,6 +84,9 @@ func (s *Store) EraseClient(ctx context.Context, id uint64) (*crm.Erasure, error
 	if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
+	if err := crm.Settle(ctx); err != nil {
+		return nil, err // never on an unconfirmed guess (engine_pg_guess.go)
+	}
 	s.dropSnapshot(ctx) // the request's next read sees the erasure
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()

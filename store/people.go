@@ -15,16 +15,28 @@ func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Per
 	var p *crm.Person
 	err := s.view(ctx, func(tx *Tx) error {
 		tv, versioned := tx.kv.(teamVersioned)
+		keys, prefixes := append([][]byte{key("pi/", identity)}, indexMarkers...), [][]byte{[]byte("dl/")}
+		g, guessing := tx.kv.(guesser)
 		if versioned {
 			// A request looks its sender up first and then reads the team
 			// and the delegations (core.NewRequest), and most of its
 			// lists check one of the index markers: on an engine that pays
-			// a round trip per read, all of it is asked at once.
-			tv.readAhead(append([][]byte{key("pi/", identity)}, indexMarkers...), [][]byte{[]byte("dl/")})
+			// a round trip per read, all of it is asked at once, or
+			// guessed from the last time and confirmed with the request's
+			// next round trip (engine_pg_guess.go).
+			if guessing && s.mayGuess(ctx) && g.startFromGuess(keys, prefixes) {
+				s.guessed(ctx, g)
+				guessing = false // nothing to remember: it came from the memo
+			} else {
+				tv.readAhead(keys, prefixes)
+			}
 		}
 		item, err := tx.item(key("pi/", identity))
 		if err != nil {
 			return err
+		}
+		if guessing && versioned {
+			g.remember(keys, prefixes) // a known sender: worth guessing next time
 		}
 		v, err := item.ValueCopy(nil)
 		if err != nil {
@@ -39,6 +51,22 @@ func (s *Store) PersonByIdentity(ctx context.Context, identity string) (*crm.Per
 		return err
 	})
 	return p, err
+}
+
+// guesser is an engine transaction that may start a request from what it
+// read first last time, and confirm it later (engine_pg_guess.go).
+type guesser interface {
+	// startFromGuess answers the keys, the whole prefixes and the team's
+	// version from memory and queues their confirmation with the next
+	// round trip; false when it cannot (then nothing changed).
+	startFromGuess(keys, prefixes [][]byte) bool
+	// remember keeps what the transaction read of the keys and prefixes
+	// for later guesses.
+	remember(keys, prefixes [][]byte)
+	// settle confirms the guess, with a round trip of its own when none
+	// confirmed it yet and send allows: nil when there was none or it
+	// holds, an error when it is wrong or is not confirmed.
+	settle(send bool) error
 }
 
 // teamVersioned is an engine transaction that can tell the version of the

@@ -35,13 +35,19 @@ func (tx *Tx) aboutClient(id uint64) {
 // aboutClientNow reads ahead, at once, everything aboutClient would read
 // on the second read about the client, and the keys more: for a read
 // that is known to be followed by all the rest (a health recomputation).
+// When the client's records were read ahead already, it reads nothing.
 func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
 	ra, ok := tx.kv.(readAheader)
 	if !ok {
 		return
 	}
-	ra.touch(clientKey(id))
-	ra.touch(clientKey(id)) // read ahead once: aboutClient need not again
+	switch ra.touch(clientKey(id)) {
+	case 1:
+		ra.touch(clientKey(id)) // read ahead here: aboutClient need not
+	case 2: // aboutClient would read ahead now
+	default:
+		return // read ahead already (a card): the rest is read as needed
+	}
 	keys, prefixes := clientRecords(id)
 	ra.readAhead(append(keys, more...), prefixes)
 }

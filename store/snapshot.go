@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"accountbot/crm"
@@ -43,6 +44,7 @@ type requestSnapshot struct {
 	mu     sync.Mutex
 	view   heldView
 	broken bool
+	ended  bool // the transaction ended (its connection is given back)
 }
 
 // sharedView runs fn in the request's shared read transaction and reports
@@ -65,7 +67,7 @@ func (s *Store) sharedView(ctx context.Context, fn func(txn kvTxn) error) (done 
 			rs.mu.Lock()
 			defer rs.mu.Unlock()
 			rs.view.end()
-			rs.broken = true
+			rs.broken, rs.ended = true, true
 		}, true
 	})
 	if !ok {
@@ -85,7 +87,62 @@ func (s *Store) sharedView(ctx context.Context, fn func(txn kvTxn) error) (done 
 	if !fit {
 		rs.broken = true
 	}
+	if errors.Is(err, errGuessed) {
+		sc.MarkStale()
+	}
 	return true, err
+}
+
+// mayGuess reports whether a view of the request may start from a guess
+// (engine_pg_guess.go): the request must allow one
+// (crm.RequestScope.MayGuess) and hold a read transaction, where the view
+// is running. A view that then guesses calls guessed.
+func (s *Store) mayGuess(ctx context.Context) bool {
+	sc := crm.RequestScopeOf(ctx)
+	if sc == nil {
+		return false
+	}
+	if _, ok := sc.Value(snapshotKey{s}, func() (any, func(), bool) { return nil, nil, false }); !ok {
+		return false
+	}
+	return sc.MayGuess()
+}
+
+// guessed makes the request's Settle confirm the guess g made in the
+// request's held transaction.
+func (s *Store) guessed(ctx context.Context, g guesser) {
+	sc := crm.RequestScopeOf(ctx)
+	v, ok := sc.Value(snapshotKey{s}, func() (any, func(), bool) { return nil, nil, false })
+	if !ok {
+		sc.MarkStale() // cannot happen: the view runs in it
+		return
+	}
+	rs := v.(*requestSnapshot)
+	sc.OnSettle(func() error { return s.settleGuess(rs, g) })
+}
+
+// settleGuess confirms g's guess in the request's held transaction rs,
+// waiting for a view of the request that is running in it. Once the
+// transaction has ended (a write, the request's end) nothing more is sent:
+// a guess it did not confirm counts as wrong.
+func (s *Store) settleGuess(rs *requestSnapshot, g guesser) error {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.ended {
+		return mapErr(g.settle(false))
+	}
+	var err error
+	if _, runErr := rs.view.run(func(txn kvTxn) error {
+		if any(txn) != any(g) {
+			err = errGuessed
+			return nil
+		}
+		err = g.settle(true)
+		return nil
+	}); runErr != nil && err == nil {
+		err = runErr
+	}
+	return mapErr(err)
 }
 
 // dropSnapshot ends the request's shared read transaction before a write,

@@ -210,7 +210,12 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := s.checkWritable(); err != nil {
 		return err
 	}
-	// The request's later reads must see this write (snapshot.go).
+	// A write never rests on a guess not confirmed yet
+	// (engine_pg_guess.go), and the request's later reads must see it
+	// (snapshot.go).
+	if err := crm.Settle(ctx); err != nil {
+		return err
+	}
 	s.dropSnapshot(ctx)
 	key, claim := crm.DeliveryKey(ctx)
 	s.writeMu.RLock()
@@ -293,6 +298,11 @@ func mapErr(err error) error {
 	}
 	if errors.Is(err, errNotFound) {
 		return crm.ErrNotFound
+	}
+	if errors.Is(err, errGuessed) {
+		// The request is answered again (handlers/service.go); should
+		// this reach the sender, it is a moment's trouble.
+		return &crm.Error{Code: crm.EUNAVAILABLE, Key: "error.unavailable", Err: err}
 	}
 	if isCorrupt(err) {
 		return &crm.Error{Code: crm.EINTERNAL, Key: "error.corrupt", Err: err}

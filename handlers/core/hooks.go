@@ -385,6 +385,9 @@ func (k *Kit) Notify(ctx context.Context, p *crm.Person, r bot.Reply) bool {
 	if k.Notifier == nil || p == nil {
 		return false
 	}
+	if err := crm.Settle(ctx); err != nil {
+		return false // nothing leaves on a guess the store has not confirmed
+	}
 	ok := false
 	for _, id := range p.Identities {
 		if err := k.Notifier.Notify(ctx, id, r); err != nil {

@@ -119,7 +119,7 @@ type Mail struct{ s *service }
 func Register(reg core.Registry, st Store, cfg Config) Mail {
 	s := &service{kit: reg.Kit(), store: st, mailer: cfg.Mailer, publicURL: cfg.PublicURL, calendars: reg.Calendars()}
 	if s.mailer != nil {
-		s.kit.SendMail, s.kit.SendMeeting = s.mailer.Send, s.sendMeeting
+		s.kit.SendMail, s.kit.SendMeeting = s.send, s.sendMeeting
 	}
 	defer reg.Family("mail")()
 	reg.Add(&core.Spec{Name: "mail", MinRole: crm.RoleHead, Run: s.mailCmd})

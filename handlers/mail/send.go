@@ -20,7 +20,19 @@ type Mailer interface {
 // organizer and the time in UTC (calendar programs show it in each
 // reader's zone): the planning family's core.Kit.SendMeeting, set when a
 // mailer is.
+// send sends m once the request's store has confirmed what it guessed
+// (crm.Settle): nothing leaves on an unconfirmed guess.
+func (s *service) send(ctx context.Context, m *crm.OutgoingMail) error {
+	if err := crm.Settle(ctx); err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, m)
+}
+
 func (s *service) sendMeeting(ctx context.Context, r *core.Request, m *crm.Meeting, c *crm.Client, method string) error {
+	if err := crm.Settle(ctx); err != nil {
+		return err // nothing leaves on a guess the store has not confirmed
+	}
 	organizer := r.People[m.PersonID]
 	if organizer == nil {
 		organizer = &crm.Person{ID: m.PersonID}
