@@ -515,7 +515,7 @@ type pgTxn struct {
 	// when the server contradicted it.
 	checks []pgRead
 	wrong  bool
-	guess  pgGuess
+	guess  atomic.Int32 // a pgGuess, read by a settle without the transaction
 	err    error
 }
 
@@ -614,11 +614,11 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 		}
 		if err == nil && i == checks-1 {
 			if t.wrong {
-				t.guess = guessWrong
+				t.guess.Store(int32(guessWrong))
 				t.memo.reset()
 				err = errGuessed
 			} else {
-				t.guess = guessConfirmed
+				t.guess.Store(int32(guessConfirmed))
 			}
 		}
 		if err != nil {

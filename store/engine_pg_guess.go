@@ -78,7 +78,7 @@ func pgGuessable(k []byte) bool {
 // does nothing) when the transaction is not a request's held one that has
 // read nothing yet, or the memo lacks any of them.
 func (t *pgTxn) startFromGuess(keys, prefixes [][]byte) bool {
-	if !t.held || t.memo == nil || t.begun || t.err != nil || t.guess != guessNone {
+	if !t.held || t.memo == nil || t.begun || t.err != nil || pgGuess(t.guess.Load()) != guessNone {
 		return false
 	}
 	for _, k := range keys {
@@ -125,7 +125,7 @@ func (t *pgTxn) startFromGuess(keys, prefixes [][]byte) bool {
 	}
 	t.cache.team, t.cache.teamKnown = m.team, true
 	t.checks = t.checkReads(keys, vals, prefixes, its, scans, m.team)
-	t.guess = guessPending
+	t.guess.Store(int32(guessPending))
 	return true
 }
 
@@ -229,17 +229,27 @@ func (t *pgTxn) remember(keys, prefixes [][]byte) {
 // errGuessed when the server contradicted it, and the transaction's
 // failure when it failed before confirming it.
 func (t *pgTxn) settle(send bool) error {
-	if send && t.guess == guessPending && len(t.checks) > 0 && t.err == nil {
+	if send && pgGuess(t.guess.Load()) == guessPending && len(t.checks) > 0 && t.err == nil {
 		_ = t.queryAll(nil)
 	}
-	switch t.guess {
-	case guessNone, guessConfirmed:
-		return nil
-	case guessWrong:
-		return errGuessed
+	if done, err := t.guessState(); done {
+		return err
 	}
 	if t.err != nil {
 		return t.err
 	}
 	return errGuessed
+}
+
+// guessState reports whether the guess is decided (none, confirmed, or
+// wrong: then errGuessed) without touching the transaction, so that it
+// may be asked while a view of the request runs in it.
+func (t *pgTxn) guessState() (done bool, err error) {
+	switch pgGuess(t.guess.Load()) {
+	case guessNone, guessConfirmed:
+		return true, nil
+	case guessWrong:
+		return true, errGuessed
+	}
+	return false, nil
 }

@@ -67,6 +67,9 @@ type guesser interface {
 	// confirmed it yet and send allows: nil when there was none or it
 	// holds, an error when it is wrong or is not confirmed.
 	settle(send bool) error
+	// guessState reports whether the guess is decided (none, confirmed,
+	// or wrong: then an error), without touching the transaction.
+	guessState() (done bool, err error)
 }
 
 // teamVersioned is an engine transaction that can tell the version of the

@@ -121,12 +121,19 @@ func (s *Store) guessed(ctx context.Context, g guesser) {
 	sc.OnSettle(func() error { return s.settleGuess(rs, g) })
 }
 
-// settleGuess confirms g's guess in the request's held transaction rs,
-// waiting for a view of the request that is running in it. Once the
-// transaction has ended (a write, the request's end) nothing more is sent:
-// a guess it did not confirm counts as wrong.
+// settleGuess confirms g's guess in the request's held transaction rs.
+// A guess decided already needs nothing (a request's reads confirm it with
+// their first round trip); one still open is confirmed with a round trip
+// of its own, unless a view of the request is running in the transaction
+// (then, as once the transaction has ended, nothing more can be sent on
+// it, and the guess counts as wrong: the request is answered again).
 func (s *Store) settleGuess(rs *requestSnapshot, g guesser) error {
-	rs.mu.Lock()
+	if done, err := g.guessState(); done {
+		return mapErr(err)
+	}
+	if !rs.mu.TryLock() {
+		return mapErr(errGuessed)
+	}
 	defer rs.mu.Unlock()
 	if rs.ended {
 		return mapErr(g.settle(false))
