@@ -751,6 +751,12 @@ func (t *pgTxn) rangeIters(prefix []byte, ranges []keyRange, reverse bool) []kvI
 			return nil
 		}
 		for n, r := range ranges {
+			if items, ok := t.cache.scan(r.lo); ok && r.hi != nil && bytes.Compare(r.hi, prefixEnd(r.lo)) <= 0 {
+				// Within a prefix read whole (readAhead): from memory.
+				hi := sort.Search(len(items), func(m int) bool { return bytes.Compare(items[m].k, r.hi) >= 0 })
+				rs.its[n] = &pgMemIter{items: items[:hi], prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
+				continue
+			}
 			it := &pgIter{t: t, o: iterOptions{prefix: r.lo, reverse: reverse}, end: r.hi, table: whole.table, small: whole.small, page: pgAheadMax}
 			rs.its[n] = it
 			rs.ahead[n] = func() []pgRead {

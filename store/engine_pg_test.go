@@ -1083,3 +1083,121 @@ func TestPGGuessedSender(t *testing.T) {
 		}
 	})
 }
+
+// TestPGAgendaReadAhead checks ReadAgendaAhead on the agenda of two
+// owners with tasks, deals closing, claims, contact plans, promises,
+// meetings and renewals: the families' reads answer as they do without it,
+// and after it they and the names of the clients they concern cost no
+// round trip (all of it three, the read-ahead's).
+func TestPGAgendaReadAhead(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	cs, err := ps.FindClients(ctx, "Client", 0)
+	if err != nil || len(cs) < 6 {
+		t.Fatalf("FindClients: %d, %v", len(cs), err)
+	}
+	for i, c := range cs[:6] {
+		if err := ps.CreatePromise(ctx, &crm.Promise{ClientID: c.ID, OwnerID: c.OwnerID, Text: "send the offer", Due: t0.AddDate(0, 0, i), CreatedBy: c.OwnerID, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.CreateMeeting(ctx, &crm.Meeting{ClientID: c.ID, PersonID: c.OwnerID, At: t0.Add(time.Duration(i) * time.Hour), CreatedBy: c.OwnerID, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.CreateRenewal(ctx, &crm.Renewal{ClientID: c.ID, OwnerID: c.OwnerID, Date: t0.AddDate(0, 1, i), Currency: "EUR", CreatedBy: c.OwnerID, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.SetContactPlan(ctx, &crm.ContactPlan{ClientID: c.ID, Every: crm.Cadence{Days: 14}, SetAt: t0}, crm.Actor{PersonID: c.OwnerID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owners := []uint64{2, 3}
+	from, until := t0, t0.AddDate(0, 5, 0)
+	agenda := func(rctx context.Context) string {
+		t.Helper()
+		var out []string
+		var ids []uint64
+		tasks, err := ps.OpenTasks(rctx, owners, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range tasks {
+			out, ids = append(out, fmt.Sprint("task ", x.ID)), append(ids, x.ClientID)
+		}
+		if err := ps.OpenDealsClosing(rctx, crm.ClosingQuery{Owners: owners, To: until}, func(d *crm.Deal) bool {
+			out, ids = append(out, fmt.Sprint("deal ", d.ID)), append(ids, d.ClientID)
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		claims, err := ps.ClaimsOf(rctx, owners, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range claims {
+			out, ids = append(out, fmt.Sprint("claim ", x.ID)), append(ids, x.ClientID)
+		}
+		if err := ps.PlannedClients(rctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
+			out = append(out, fmt.Sprint("plan ", c.Name))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		proms, err := ps.OpenPromises(rctx, owners, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range proms {
+			out, ids = append(out, fmt.Sprint("promise ", x.ID)), append(ids, x.ClientID)
+		}
+		ms, err := ps.MeetingsOf(rctx, owners, from, until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ms {
+			out, ids = append(out, fmt.Sprint("meeting ", x.ID)), append(ids, x.ClientID)
+		}
+		rs, err := ps.OpenRenewals(rctx, owners, until.AddDate(0, 2, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range rs {
+			out, ids = append(out, fmt.Sprint("renewal ", x.ID)), append(ids, x.ClientID)
+		}
+		names, err := ps.ClientNames(rctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			out = append(out, names[id])
+		}
+		return strings.Join(out, "\n")
+	}
+	rctx, end := crm.WithRequestScope(ctx)
+	want := agenda(rctx)
+	end()
+	for _, kind := range []string{"task", "deal", "claim", "plan", "promise", "meeting", "renewal"} {
+		if !strings.Contains(want, kind+" ") {
+			t.Fatalf("the agenda has no %s: it tests nothing of them\n%s", kind, want)
+		}
+	}
+	rctx, end = crm.WithRequestScope(ctx)
+	defer end()
+	n0 := e.trips.Load()
+	if err := ps.ReadAgendaAhead(rctx, owners, from, until); err != nil {
+		t.Fatal(err)
+	}
+	ahead := e.trips.Load() - n0
+	n0 = e.trips.Load()
+	got := agenda(rctx)
+	if got != want {
+		t.Errorf("the agenda read ahead:\n%s\nwithout:\n%s", got, want)
+	}
+	// The renewals' records are the one read left to them (the
+	// read-ahead does not know their horizon).
+	if n := e.trips.Load() - n0; n > 1 || ahead > 3 {
+		t.Errorf("the agenda took %d round trips to read ahead and %d after, want at most 3 and 1", ahead, n)
+	}
+}

@@ -346,21 +346,27 @@ func (s *Store) OpenRenewals(ctx context.Context, owners []uint64, before time.T
 	var out []crm.Renewal
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
+		// The ids first, then the renewals, all asked at once.
+		var keys [][]byte
 		for _, owner := range owners {
 			end := key("hro/", owner, before)
 			if err := tx.scan(key("hro/", owner), false, false, func(k []byte, _ Item) (bool, error) {
 				if bytes.Compare(k, end) >= 0 {
 					return false, nil
 				}
-				var r crm.Renewal
-				if err := tx.get(renewalKey(tailID(k)), &r); err != nil {
-					return false, err
-				}
-				out = append(out, r)
+				keys = append(keys, renewalKey(tailID(k)))
 				return true, nil
 			}); err != nil {
 				return err
 			}
+		}
+		tx.prefetch(keys)
+		for _, k := range keys {
+			var r crm.Renewal
+			if err := tx.get(k, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
 		}
 		return nil
 	})

@@ -276,21 +276,27 @@ func (s *Store) MeetingsOf(ctx context.Context, people []uint64, from, to time.T
 	var out []*crm.Meeting
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
+		// The ids first, then the meetings, all asked at once.
+		var keys [][]byte
 		for _, person := range people {
 			end := key("plmo/", person, to)
 			if err := tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
 				if bytes.Compare(k, end) >= 0 {
 					return false, nil
 				}
-				var m crm.Meeting
-				if err := tx.get(key("plm/", tailID(k)), &m); err != nil {
-					return false, err
-				}
-				out = append(out, &m)
+				keys = append(keys, key("plm/", tailID(k)))
 				return true, nil
 			}); err != nil {
 				return err
 			}
+		}
+		tx.prefetch(keys)
+		for _, k := range keys {
+			var m crm.Meeting
+			if err := tx.get(k, &m); err != nil {
+				return err
+			}
+			out = append(out, &m)
 		}
 		return nil
 	})

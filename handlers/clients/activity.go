@@ -254,6 +254,9 @@ func (s *service) today(ctx context.Context, r *core.Request) (bot.Reply, int, e
 		day = d
 	}
 	until := dates.AddDays(day, 1)
+	if err := s.store.ReadAgendaAhead(ctx, owners, r.Today(), until); err != nil {
+		return bot.Reply{}, 0, err
+	}
 	items, err := s.taskAgenda(ctx, r, owners, until)
 	if err != nil {
 		return bot.Reply{}, 0, err

@@ -121,6 +121,11 @@ type ActivityStore interface {
 	// before, assignee by assignee in the order given and soonest first
 	// within one.
 	OpenTasks(ctx context.Context, assignees []uint64, before time.Time) ([]*crm.Task, error)
+	// ReadAgendaAhead says the agenda of owners up to until is about to be
+	// read (/today: the tasks here and every family's agenda source, the
+	// meetings from from on), so that an engine that pays a round trip per
+	// read reads it at once; it changes no answer.
+	ReadAgendaAhead(ctx context.Context, owners []uint64, from, until time.Time) error
 	// ClientTasks returns the client's tasks (only the open ones when
 	// openOnly), by id.
 	ClientTasks(ctx context.Context, clientID uint64, openOnly bool) ([]*crm.Task, error)
