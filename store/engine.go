@@ -71,6 +71,18 @@ type engine interface {
 	close() error
 }
 
+// derivedUpdater is an engine that can commit a transaction of derived
+// data (kept state that the store can compute again from durable
+// records, such as a client's health summary, whose durable "inputs
+// changed" mark stays until a save clears it) without waiting for it to
+// reach the disk: a crash may lose it, and it is then computed again.
+// Badger commits every transaction durably.
+type derivedUpdater interface {
+	// updateDerived runs fn as update does, committing without waiting
+	// for the commit to be durable.
+	updateDerived(fn func(kvTxn) error) error
+}
+
 // kvTxn is one transaction of an engine.
 type kvTxn interface {
 	// get returns errNotFound for a missing key.

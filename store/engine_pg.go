@@ -301,6 +301,16 @@ func (e *pgEngine) update(fn func(kvTxn) error) error {
 	return e.run(`BEGIN ISOLATION LEVEL SERIALIZABLE`, false, fn)
 }
 
+// updateDerived is update with synchronous_commit off for the one
+// transaction: the commit is answered before it is flushed to the disk
+// (a crash may lose it, never half of it; engine.go derivedUpdater).
+func (e *pgEngine) updateDerived(fn func(kvTxn) error) error {
+	return e.run(`BEGIN ISOLATION LEVEL SERIALIZABLE`, false, func(kv kvTxn) error {
+		kv.(*pgTxn).exec(`SET LOCAL synchronous_commit TO OFF`)
+		return fn(kv)
+	})
+}
+
 // view reads one snapshot; a read-only REPEATABLE READ transaction never
 // fails to serialize, like a Badger read.
 func (e *pgEngine) view(fn func(kvTxn) error) error {

@@ -16,6 +16,7 @@ import (
 	"accountbot/crm"
 	"accountbot/internal/pgtest"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 )
@@ -1199,5 +1200,47 @@ func TestPGAgendaReadAhead(t *testing.T) {
 	// read-ahead does not know their horizon).
 	if n := e.trips.Load() - n0; n > 1 || ahead > 3 {
 		t.Errorf("the agenda took %d round trips to read ahead and %d after, want at most 3 and 1", ahead, n)
+	}
+}
+
+// TestPGDerivedUpdateCommitsAsync checks that a transaction of derived
+// data (updateDerived: SaveHealth) commits with synchronous_commit off and
+// every other with the connection's setting (on), and that a delivery's
+// write is always durable.
+func TestPGDerivedUpdateCommitsAsync(t *testing.T) {
+	// The tests' server commits asynchronously; these connections do not.
+	u := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	ps := openWith(t, Options{DatabaseURL: u + sep + "synchronous_commit=on"})
+	ctx := context.Background()
+	setting := func(run func(context.Context, func(*Tx) error) error, ctx context.Context) string {
+		t.Helper()
+		var got string
+		if err := run(ctx, func(tx *Tx) error {
+			return tx.kv.(*pgTxn).query(`SHOW synchronous_commit`, nil, func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := rows.Scan(&got); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := setting(ps.updateDerived, ctx); got != "off" {
+		t.Errorf("a derived update commits with synchronous_commit %q, want off", got)
+	}
+	if got := setting(ps.update, ctx); got != "on" {
+		t.Errorf("an update commits with synchronous_commit %q", got)
+	}
+	dctx := crm.WithDeliveryKey(ctx, "telegram:derived-test")
+	if got := setting(ps.updateDerived, dctx); got != "on" {
+		t.Errorf("a delivery's derived update commits with synchronous_commit %q", got)
 	}
 }

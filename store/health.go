@@ -431,7 +431,15 @@ func (s *Store) DirtyHealth(ctx context.Context, limit int) (map[uint64]uint64, 
 // alone.
 func (s *Store) SaveHealth(ctx context.Context, us ...crm.HealthUpdate) ([]*crm.Task, error) {
 	var made []*crm.Task
-	err := s.update(ctx, func(tx *Tx) error {
+	// All of it is computed again from the durable records while the
+	// client's "inputs changed" mark stands, and only this clears the
+	// mark: a save lost in a crash leaves the mark, and the health (its
+	// playbook task with it) is recomputed; a summary older than today is
+	// recomputed when read or swept. So it need not wait for the disk
+	// (updateDerived). On PostgreSQL the log is flushed in order, so that
+	// any durable commit after it (the sweep's bookmark, the next /log)
+	// makes it durable too.
+	err := s.updateDerived(ctx, func(tx *Tx) error {
 		made = made[:0]
 		// What saveHealth reads of each client, in one round trip where
 		// reads cost one each.

@@ -199,6 +199,25 @@ type Tx struct {
 // in the same transaction; a second delivery of the same message finds it
 // and gets crm.ErrDuplicate instead of writing twice.
 func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.updateWith(ctx, s.eng.update, fn)
+}
+
+// updateDerived is update for a transaction that writes only derived
+// data (engine.go derivedUpdater): on an engine that can, its commit does
+// not wait for the disk. Nothing a person was told was saved may go
+// through it.
+func (s *Store) updateDerived(ctx context.Context, fn func(tx *Tx) error) error {
+	run := s.eng.update
+	// A delivery's key is recorded durably with its first write, always.
+	if du, ok := s.eng.(derivedUpdater); ok {
+		if _, claim := crm.DeliveryKey(ctx); claim == nil {
+			run = du.updateDerived
+		}
+	}
+	return s.updateWith(ctx, run, fn)
+}
+
+func (s *Store) updateWith(ctx context.Context, run func(func(kvTxn) error) error, fn func(tx *Tx) error) error {
 	// A read-only request (crm.WithReadOnly: a model's tools) never writes,
 	// whichever command or code path it reached: the one check below every
 	// parser and handler.
@@ -235,7 +254,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 			s.retryLane.Lock()
 			lane = true
 		}
-		err := s.eng.update(func(txn kvTxn) error {
+		err := run(func(txn kvTxn) error {
 			tx := &Tx{kv: txn, s: s, ctx: ctx}
 			if claim != nil && !claim.Claimed() {
 				k := append([]byte("dlv/"), key...)
