@@ -540,6 +540,15 @@ func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 // pgAheadMax bounds the rows readAhead reads of one prefix.
 const pgAheadMax = 256
 
+// peek returns the value of k when the transaction has read it already.
+func (t *pgTxn) peek(k []byte) ([]byte, bool) {
+	c, ok := t.cache.row(k)
+	if !ok || c.missing {
+		return nil, false
+	}
+	return c.v, true
+}
+
 // touch counts the reads about k (a client's key) in the transaction and
 // returns how many there were, this one included.
 func (t *pgTxn) touch(k []byte) int {

@@ -1244,3 +1244,62 @@ func TestPGDerivedUpdateCommitsAsync(t *testing.T) {
 		t.Errorf("a delivery's derived update commits with synchronous_commit %q", got)
 	}
 }
+
+// TestPGPeersReadWithTheCard checks that the won deals of a client's
+// segment made by its owner's clients (the peers /next and the card count)
+// are read with the client's records: after the card's read-ahead, the
+// owner's PeerPurchases asks nothing more, and answers as without it.
+func TestPGPeersReadWithTheCard(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var cs []*crm.Client
+	for _, name := range []string{"Peer Alpha", "Peer Beta", "Peer Gamma"} {
+		c := &crm.Client{Name: name, OwnerID: 2, Segment: "Logistics", CreatedAt: t0, ReviewedAt: t0}
+		if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: 2}); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	for i, c := range cs[1:] {
+		d := &crm.Deal{ClientID: c.ID, OwnerID: 2, Title: fmt.Sprint("Pallet racks ", i), Amount: decimal.NewFromInt(500), Currency: "EUR", Stage: crm.StageLead, CreatedAt: t0}
+		if err := ps.CreateDeal(ctx, d, crm.Actor{PersonID: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.UpdateDeal(ctx, d.ID, crm.Actor{PersonID: 2}, t0.Add(time.Hour), func(x *crm.Deal) error {
+			x.Stage, x.ClosedAt = crm.StageWon, t0.Add(time.Hour)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := crm.PeerQuery{Segment: "Logistics", Owners: []uint64{2}, Except: cs[0].ID, Since: t0.AddDate(-2, 0, 0)}
+	want, err := ps.PeerPurchases(ctx, q)
+	if err != nil || want.Peers != 2 {
+		t.Fatalf("PeerPurchases: %+v, %v (want two peers)", want, err)
+	}
+	rctx, end := crm.WithRequestScope(ctx)
+	defer end()
+	if _, err := ps.FindClients(rctx, "Peer Alpha", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.ContactPlan(rctx, cs[0].ID); err != nil { // the card's first read of its records
+		t.Fatal(err)
+	}
+	if _, err := ps.ClientClaims(rctx, cs[0].ID); err != nil { // the second: the rest is read ahead
+		t.Fatal(err)
+	}
+	n0 := e.trips.Load()
+	got, err := ps.PeerPurchases(rctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("peers read ahead %+v, want %+v", got, want)
+	}
+	if n := e.trips.Load() - n0; n != 0 {
+		t.Errorf("the owner's peers after the card's read-ahead took %d round trips, want 0", n)
+	}
+}

@@ -1,5 +1,11 @@
 package store
 
+import (
+	"encoding/json"
+
+	"accountbot/crm"
+)
+
 // A client's card, /next and the lists that show one client read that
 // client's records family by family, each in its own view: its tasks,
 // conversations, deals, claims, contact plan, promises, payments,
@@ -21,6 +27,9 @@ type readAheader interface {
 	// touch counts the reads about k in the transaction, this one
 	// included.
 	touch(k []byte) int
+	// peek returns the value of k when the transaction has read it
+	// already (nil and false otherwise: it asks nothing).
+	peek(k []byte) ([]byte, bool)
 }
 
 // aboutClient is called by each read of a client's own records.
@@ -29,7 +38,27 @@ func (tx *Tx) aboutClient(id uint64) {
 	if !ok || ra.touch(clientKey(id)) != 2 {
 		return
 	}
-	ra.readAhead(clientRecords(id))
+	keys, prefixes := clientRecords(id)
+	ra.readAhead(keys, append(prefixes, peersOf(ra, id)...))
+}
+
+// peersOf is the won deals of the client's segment that its owner's
+// clients made (plw/: the peers /next and the card count), when the
+// client was read already: a manager's own client's peers are read with
+// its records, and a wider scope reads the other owners' as before.
+func peersOf(ra readAheader, id uint64) [][]byte {
+	v, ok := ra.peek(clientKey(id))
+	if !ok {
+		return nil
+	}
+	var c struct {
+		Segment string `json:"segment"`
+		OwnerID uint64 `json:"owner_id"`
+	}
+	if json.Unmarshal(v, &c) != nil || c.OwnerID == 0 || crm.NormalizeName(c.Segment) == "" {
+		return nil
+	}
+	return [][]byte{key(wonPrefix(c.Segment), c.OwnerID)}
 }
 
 // aboutClientNow reads ahead, at once, everything aboutClient would read
@@ -49,7 +78,7 @@ func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
 		return // read ahead already (a card): the rest is read as needed
 	}
 	keys, prefixes := clientRecords(id)
-	ra.readAhead(append(keys, more...), prefixes)
+	ra.readAhead(append(keys, more...), append(prefixes, peersOf(ra, id)...))
 }
 
 // clientRecords are the keys and prefixes of a client's own records, as
