@@ -96,16 +96,11 @@ func (s *Store) ReadAgendaAhead(ctx context.Context, owners []uint64, from, unti
 			}); err != nil {
 				return err
 			}
-			endm := key("plmo/", o, until)
-			if err := tx.scanFromKey(key("plmo/", o), key("plmo/", o, from), func(k []byte, _ Item) (bool, error) {
-				if bytes.Compare(k, endm) >= 0 {
-					return false, nil
-				}
-				keys = append(keys, key("plm/", tailID(k)))
-				return true, nil
-			}); err != nil {
+			ms, err := tx.meetingsFrom(o, from, until)
+			if err != nil {
 				return err
 			}
+			keys = append(keys, ms...)
 		}
 		tx.prefetch(keys)
 		// And the clients of the promises and meetings just read.

@@ -269,6 +269,21 @@ func (s *Store) UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeti
 	return out, err
 }
 
+// meetingsFrom returns the keys of person's meetings at or after from and
+// before to, soonest first.
+func (tx *Tx) meetingsFrom(person uint64, from, to time.Time) ([][]byte, error) {
+	var keys [][]byte
+	end := key("plmo/", person, to)
+	err := tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
+		if bytes.Compare(k, end) >= 0 {
+			return false, nil
+		}
+		keys = append(keys, key("plm/", tailID(k)))
+		return true, nil
+	})
+	return keys, err
+}
+
 // MeetingsOf returns the meetings of people in [from, to), person by
 // person in the order given and by time within one, read in one
 // transaction.
@@ -279,16 +294,11 @@ func (s *Store) MeetingsOf(ctx context.Context, people []uint64, from, to time.T
 		// The ids first, then the meetings, all asked at once.
 		var keys [][]byte
 		for _, person := range people {
-			end := key("plmo/", person, to)
-			if err := tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
-				if bytes.Compare(k, end) >= 0 {
-					return false, nil
-				}
-				keys = append(keys, key("plm/", tailID(k)))
-				return true, nil
-			}); err != nil {
+			ks, err := tx.meetingsFrom(person, from, to)
+			if err != nil {
 				return err
 			}
+			keys = append(keys, ks...)
 		}
 		tx.prefetch(keys)
 		for _, k := range keys {
