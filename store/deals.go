@@ -432,11 +432,7 @@ type rangeScanner interface {
 // OpenTotals returns the running totals of the owners' open deals, by
 // stage and currency. It reads the totals only, never the deals.
 func (s *Store) OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error) {
-	ranges := make([]keyRange, 0, len(owners))
-	for _, o := range owners {
-		ranges = append(ranges, ownerRange(pDealTotal, o, byte('o')))
-	}
-	return s.readTotals(ctx, ranges)
+	return s.readTotals(ctx, openRanges(owners))
 }
 
 // ClosedTotals returns the totals of the deals q picks, one per owner,
@@ -463,32 +459,12 @@ func (s *Store) ClosedTotals(ctx context.Context, q crm.ClosedQuery) ([]crm.Stag
 			sums[k] = &t
 		}
 	}
-	days := func(a, b time.Time) error { // [a, b)
-		if !a.Before(b) {
-			return nil
+	for _, sp := range closedSpans(q.From, q.To) {
+		ts, err := s.closedTotals(ctx, q.Owners, sp.byDay, sp.from, sp.to)
+		if err != nil {
+			return nil, err
 		}
-		ts, err := s.closedTotals(ctx, q.Owners, true, crm.DayOf(a), crm.DayOf(b.AddDate(0, 0, -1)))
 		add(ts)
-		return err
-	}
-	from, to := q.From, q.To
-	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
-	if !firstFull.Equal(from) {
-		firstFull = firstFull.AddDate(0, 1, 0)
-	}
-	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
-	var err error
-	if !firstFull.Before(lastFull) {
-		err = days(from, to)
-	} else if err = days(from, firstFull); err == nil {
-		var ts []crm.StageTotal
-		if ts, err = s.closedTotals(ctx, q.Owners, false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1))); err == nil {
-			add(ts)
-			err = days(lastFull, to)
-		}
-	}
-	if err != nil {
-		return nil, err
 	}
 	out := make([]crm.StageTotal, 0, len(sums))
 	for _, t := range sums {
@@ -507,19 +483,99 @@ func (s *Store) ClosedTotals(ctx context.Context, q crm.ClosedQuery) ([]crm.Stag
 	return out, nil
 }
 
-// closedTotals returns the running totals of the owners' won and lost
-// deals by closing month (from and to are yyyymm) or, with byDay, by
-// closing day (yyyymmdd), both ends included. Month or Day tells which.
-func (s *Store) closedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error) {
+// closedSpan is a run of closing days (byDay, yyyymmdd) or months
+// (yyyymm), both ends included.
+type closedSpan struct {
+	byDay    bool
+	from, to int
+}
+
+// closedSpans are the spans of running totals that [from, to) is read
+// from: the whole months by month, the days before and after them by day.
+func closedSpans(from, to time.Time) []closedSpan {
+	var out []closedSpan
+	days := func(a, b time.Time) { // [a, b)
+		if a.Before(b) {
+			out = append(out, closedSpan{true, crm.DayOf(a), crm.DayOf(b.AddDate(0, 0, -1))})
+		}
+	}
+	firstFull := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, from.Location())
+	if !firstFull.Equal(from) {
+		firstFull = firstFull.AddDate(0, 1, 0)
+	}
+	lastFull := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, to.Location())
+	if !firstFull.Before(lastFull) {
+		days(from, to)
+		return out
+	}
+	days(from, firstFull)
+	out = append(out, closedSpan{false, crm.MonthOf(firstFull), crm.MonthOf(lastFull.AddDate(0, 0, -1))})
+	days(lastFull, to)
+	return out
+}
+
+// closedRanges are the ddt/ ranges of the owners' running totals of span.
+func closedRanges(owners []uint64, sp closedSpan) []keyRange {
 	kind := byte('c')
-	if byDay {
+	if sp.byDay {
 		kind = 'd'
 	}
 	ranges := make([]keyRange, 0, len(owners))
 	for _, o := range owners {
-		ranges = append(ranges, keyRange{lo: key(pDealTotal, o, kind, uint64(from)), hi: key(pDealTotal, o, kind, uint64(to)+1)})
+		ranges = append(ranges, keyRange{lo: key(pDealTotal, o, kind, uint64(sp.from)), hi: key(pDealTotal, o, kind, uint64(sp.to)+1)})
 	}
-	return s.readTotals(ctx, ranges)
+	return ranges
+}
+
+// closedTotals returns the running totals of the owners' won and lost
+// deals by closing month (from and to are yyyymm) or, with byDay, by
+// closing day (yyyymmdd), both ends included. Month or Day tells which.
+func (s *Store) closedTotals(ctx context.Context, owners []uint64, byDay bool, from, to int) ([]crm.StageTotal, error) {
+	return s.readTotals(ctx, closedRanges(owners, closedSpan{byDay, from, to}))
+}
+
+// openRanges are the ddt/ ranges of the owners' open totals.
+func openRanges(owners []uint64) []keyRange {
+	ranges := make([]keyRange, 0, len(owners))
+	for _, o := range owners {
+		ranges = append(ranges, ownerRange(pDealTotal, o, byte('o')))
+	}
+	return ranges
+}
+
+// ReadPipelineAhead says that the owners' pipeline is about to be read:
+// their open totals (OpenTotals), the totals of the deals closed in q
+// (ClosedTotals) and their open deals by amount (LargestOpenDeals). Within
+// a request (crm.WithRequestScope), on an engine that pays a round trip
+// per read, they are read at once, and those reads are answered from the
+// request's transaction. It changes no answer, and does nothing on Badger
+// or outside a request.
+func (s *Store) ReadPipelineAhead(ctx context.Context, q crm.ClosedQuery) error {
+	if crm.RequestScopeOf(ctx) == nil {
+		return nil
+	}
+	return s.view(ctx, func(tx *Tx) error {
+		rr, ok := tx.kv.(rangeReader)
+		if !ok {
+			return nil
+		}
+		ranges := openRanges(q.Owners)
+		for _, sp := range closedSpans(q.From, q.To) {
+			ranges = append(ranges, closedRanges(q.Owners, sp)...)
+		}
+		groups := make([][]byte, 0, len(q.Owners))
+		for _, o := range q.Owners {
+			groups = append(groups, key(pDealAmt, o))
+		}
+		rr.readAheadRanges([]byte(pDealTotal), ranges, groups)
+		return nil
+	})
+}
+
+// rangeReader is an engine transaction that can read kv ranges ahead,
+// with whole groups and prefixes, in one round trip (PostgreSQL).
+type rangeReader interface {
+	readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]byte)
 }
 
 // readTotals reads the running totals in ranges of ddt/ keys.

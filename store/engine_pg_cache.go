@@ -59,6 +59,8 @@ type pgTxnCache struct {
 	// request walks the team (p/) and the delegations (dl/), and a walk
 	// read once is answered from memory after it.
 	scans map[string][]simpleItem
+	// ranges are kv ranges read whole (readAheadRanges), by their ends.
+	ranges map[pgRangeKey][]simpleItem
 	// team is the version of the people table (table_versions), once
 	// read (0: there is none); a write of a person forgets it.
 	team      int64
@@ -171,6 +173,11 @@ func (c *pgTxnCache) keep(k, v []byte, missing bool) {
 // record's entries may have moved to other groups).
 func (c *pgTxnCache) wrote(k []byte) {
 	delete(c.rows, string(k))
+	for r := range c.ranges {
+		if string(k) >= r.lo && string(k) < r.hi {
+			delete(c.ranges, r)
+		}
+	}
 	if pgTableOf(k) == pgPeople {
 		c.teamKnown = false
 	}
@@ -395,6 +402,53 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	if t.err != nil {
 		return
 	}
+	if reads := t.aheadReads(keys, prefixes); len(reads) > 0 {
+		_ = t.queryAll(reads)
+	}
+}
+
+// pgRangeKey is a kv range [lo, hi) read whole.
+type pgRangeKey struct{ lo, hi string }
+
+// readAheadRanges reads, in one round trip, what readAhead(nil, prefixes)
+// reads and the kv ranges under prefix (each up to pgAheadMax rows; a
+// longer one is left to its walk), for walks of exactly those ranges that
+// follow (a pipeline's running totals). Like readAhead it changes how the
+// reads that follow are served, never what they return.
+func (t *pgTxn) readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]byte) {
+	if t.err != nil {
+		return
+	}
+	reads := t.aheadReads(nil, prefixes)
+	if whole, ok := t.iterator(iterOptions{prefix: prefix}).(*pgIter); ok && whole.solo {
+		for _, r := range ranges {
+			rk := pgRangeKey{string(r.lo), string(r.hi)}
+			if _, cached := t.cache.ranges[rk]; cached || r.hi == nil {
+				continue
+			}
+			it := &pgIter{t: t, o: iterOptions{prefix: r.lo}, end: r.hi, table: whole.table, page: pgAheadMax}
+			q, args := it.sql(r.lo, true)
+			reads = append(reads, pgRead{q, args, func(rows pgx.Rows) error {
+				if err := it.scanRows(rows); err != nil {
+					return err
+				}
+				if len(it.rows) < pgAheadMax {
+					if t.cache.ranges == nil {
+						t.cache.ranges = map[pgRangeKey][]simpleItem{}
+					}
+					t.cache.ranges[rk] = it.rows
+				}
+				return nil
+			}})
+		}
+	}
+	if len(reads) > 0 {
+		_ = t.queryAll(reads)
+	}
+}
+
+// aheadReads are readAhead's statements.
+func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 	reads := t.keyReads(keys)
 	groups := map[*pgIndex][]pgGroupKey{}
 	for _, p := range prefixes {
@@ -436,9 +490,7 @@ func (t *pgTxn) readAhead(keys, prefixes [][]byte) {
 	if !t.cache.teamKnown {
 		reads = append(reads, t.teamRead())
 	}
-	if len(reads) > 0 {
-		_ = t.queryAll(reads)
-	}
+	return reads
 }
 
 // readFirst reads, in one round trip, the keys (as readAhead does) and
@@ -760,6 +812,10 @@ func (t *pgTxn) rangeIters(prefix []byte, ranges []keyRange, reverse bool) []kvI
 			return nil
 		}
 		for n, r := range ranges {
+			if items, ok := t.cache.ranges[pgRangeKey{string(r.lo), string(r.hi)}]; ok {
+				rs.its[n] = &pgMemIter{items: items, prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
+				continue
+			}
 			if items, ok := t.cache.scan(r.lo); ok && r.hi != nil && bytes.Compare(r.hi, prefixEnd(r.lo)) <= 0 {
 				// Within a prefix read whole (readAhead): from memory.
 				hi := sort.Search(len(items), func(m int) bool { return bytes.Compare(items[m].k, r.hi) >= 0 })

@@ -1177,6 +1177,7 @@ func TestPGAgendaReadAhead(t *testing.T) {
 		return strings.Join(out, "\n")
 	}
 	rctx, end := crm.WithRequestScope(ctx)
+	t.Cleanup(end)
 	want := agenda(rctx)
 	end()
 	for _, kind := range []string{"task", "deal", "claim", "plan", "promise", "meeting", "renewal"} {
@@ -1185,7 +1186,7 @@ func TestPGAgendaReadAhead(t *testing.T) {
 		}
 	}
 	rctx, end = crm.WithRequestScope(ctx)
-	defer end()
+	t.Cleanup(end)
 	n0 := e.trips.Load()
 	if err := ps.ReadAgendaAhead(rctx, owners, from, until); err != nil {
 		t.Fatal(err)
@@ -1301,5 +1302,66 @@ func TestPGPeersReadWithTheCard(t *testing.T) {
 	}
 	if n := e.trips.Load() - n0; n != 0 {
 		t.Errorf("the owner's peers after the card's read-ahead took %d round trips, want 0", n)
+	}
+}
+
+// TestPGPipelineReadAhead checks ReadPipelineAhead: the open totals, the
+// closed totals of a period (whole months and days on both sides) and the
+// largest open deals answer as without it, and after it cost no round
+// trip (all three one, the read-ahead's).
+func TestPGPipelineReadAhead(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	owners := []uint64{1, 2} // owner 1 won deals on March 2
+	q := crm.ClosedQuery{Owners: owners, From: time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 10, 0, 0, 0, 0, time.UTC)}
+	if spans := closedSpans(q.From, q.To); len(spans) != 3 {
+		t.Fatalf("the period's spans %+v, want days, months, days", spans)
+	}
+	pipeline := func(rctx context.Context) string {
+		t.Helper()
+		open, err := ps.OpenTotals(rctx, owners)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed, err := ps.ClosedTotals(rctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top, err := ps.LargestOpenDeals(rctx, owners, "", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []uint64
+		for _, d := range top {
+			ids = append(ids, d.ID)
+		}
+		if len(open) == 0 || len(closed) == 0 || len(top) == 0 {
+			t.Fatalf("open %d, closed %d, largest %d: the workload tests nothing", len(open), len(closed), len(top))
+		}
+		return fmt.Sprint(open, closed, ids)
+	}
+	// A scope holds a connection until it ends: ended before the store
+	// closes, also when the test stops early.
+	rctx, end := crm.WithRequestScope(ctx)
+	t.Cleanup(end)
+	want := pipeline(rctx)
+	end()
+	rctx, end = crm.WithRequestScope(ctx)
+	t.Cleanup(end)
+	n0 := e.trips.Load()
+	if err := ps.ReadPipelineAhead(rctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("the read-ahead took %d round trips, want 1", n)
+	}
+	n0 = e.trips.Load()
+	if got := pipeline(rctx); got != want {
+		t.Errorf("read ahead:\n%s\nwithout:\n%s", got, want)
+	}
+	if n := e.trips.Load() - n0; n != 0 {
+		t.Errorf("the pipeline after the read-ahead took %d round trips, want 0", n)
 	}
 }

@@ -76,6 +76,11 @@ type DealStore interface {
 	// OpenTotals returns the running totals of the owners' open deals,
 	// one per owner, stage and currency (Month and Day 0).
 	OpenTotals(ctx context.Context, owners []uint64) ([]crm.StageTotal, error)
+	// ReadPipelineAhead says that the owners' open totals, the totals of
+	// the deals closed in q and their largest open deals are about to be
+	// read (/pipeline), so that an engine that pays a round trip per read
+	// reads them at once; it changes no answer.
+	ReadPipelineAhead(ctx context.Context, q crm.ClosedQuery) error
 	// ClosedTotals returns the totals of the won and lost deals q picks,
 	// one per owner, stage and currency (Month and Day 0), by owner.
 	ClosedTotals(ctx context.Context, q crm.ClosedQuery) ([]crm.StageTotal, error)

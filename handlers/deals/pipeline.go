@@ -203,6 +203,9 @@ func currentQuarter(r *core.Request) period {
 // running totals, never every deal.
 func (s *service) pipelineSummary(ctx context.Context, w bot.ReplyWriter, r *core.Request, sc dealScope, only crm.Stage) error {
 	q := currentQuarter(r)
+	if err := s.store.ReadPipelineAhead(ctx, crm.ClosedQuery{Owners: sc.owners, From: q.from, To: q.to}); err != nil {
+		return err
+	}
 	totals, err := s.store.OpenTotals(ctx, sc.owners)
 	if err != nil {
 		return err
