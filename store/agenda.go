@@ -18,16 +18,17 @@ import (
 // engine that pays a round trip per read, it reads all of those lists at
 // once, then at once the clients, promises and meetings they name, and
 // at once again the clients of those promises and meetings (from is the
-// day the meetings start from), so that the families' reads are answered from the request's
-// transaction: three round trips instead of one or two per family. It
+// day the meetings start from), so that the families' reads are answered
+// from the request's transaction: three round trips instead of one or
+// two per family. It
 // changes no answer, and does nothing on Badger or outside a request.
 func (s *Store) ReadAgendaAhead(ctx context.Context, owners []uint64, from, until time.Time) error {
 	if crm.RequestScopeOf(ctx) == nil {
 		return nil // no transaction to keep what is read
 	}
 	return s.view(ctx, func(tx *Tx) error {
-		if _, ok := tx.kv.(readAheader); !ok {
-			return nil
+		if ra, ok := tx.kv.(readAheader); !ok || !ra.keeps() {
+			return nil // Badger, or a view of its own (no request transaction free)
 		}
 		var prefixes [][]byte
 		for _, o := range owners {
@@ -86,21 +87,10 @@ func (s *Store) ReadAgendaAhead(ctx context.Context, owners []uint64, from, unti
 			}); err != nil {
 				return err
 			}
-			endp := key("plpo/", o, until)
-			if err := tx.scan(key("plpo/", o), false, false, func(k []byte, _ Item) (bool, error) {
-				if bytes.Compare(k, endp) >= 0 {
-					return false, nil
-				}
-				keys = append(keys, promiseKey(tailID(k)))
-				return true, nil
-			}); err != nil {
-				return err
+			for _, id := range tx.idsIn(key("plpo/", o), nil, key("plpo/", o, until)) {
+				keys = append(keys, promiseKey(id))
 			}
-			ms, err := tx.meetingsFrom(o, from, until)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, ms...)
+			keys = append(keys, tx.meetingsFrom(o, from, until)...)
 		}
 		tx.prefetch(keys)
 		// And the clients of the promises and meetings just read.

@@ -556,8 +556,8 @@ func (s *Store) ReadPipelineAhead(ctx context.Context, q crm.ClosedQuery) error 
 	}
 	return s.view(ctx, func(tx *Tx) error {
 		rr, ok := tx.kv.(rangeReader)
-		if !ok {
-			return nil
+		if ra, held := tx.kv.(readAheader); !ok || !held || !ra.keeps() {
+			return nil // Badger, or a view of its own (no request transaction free)
 		}
 		ranges := openRanges(q.Owners)
 		for _, sp := range closedSpans(q.From, q.To) {
@@ -570,12 +570,6 @@ func (s *Store) ReadPipelineAhead(ctx context.Context, q crm.ClosedQuery) error 
 		rr.readAheadRanges([]byte(pDealTotal), ranges, groups)
 		return nil
 	})
-}
-
-// rangeReader is an engine transaction that can read kv ranges ahead,
-// with whole groups and prefixes, in one round trip (PostgreSQL).
-type rangeReader interface {
-	readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]byte)
 }
 
 // readTotals reads the running totals in ranges of ddt/ keys.

@@ -592,6 +592,8 @@ func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 // pgAheadMax bounds the rows readAhead reads of one prefix.
 const pgAheadMax = 256
 
+func (t *pgTxn) keeps() bool { return t.held }
+
 // peek returns the value of k when the transaction has read it already.
 func (t *pgTxn) peek(k []byte) ([]byte, bool) {
 	c, ok := t.cache.row(k)

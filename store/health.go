@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -349,15 +348,8 @@ func (s *Store) OpenRenewals(ctx context.Context, owners []uint64, before time.T
 		// The ids first, then the renewals, all asked at once.
 		var keys [][]byte
 		for _, owner := range owners {
-			end := key("hro/", owner, before)
-			if err := tx.scan(key("hro/", owner), false, false, func(k []byte, _ Item) (bool, error) {
-				if bytes.Compare(k, end) >= 0 {
-					return false, nil
-				}
-				keys = append(keys, renewalKey(tailID(k)))
-				return true, nil
-			}); err != nil {
-				return err
+			for _, id := range tx.idsIn(key("hro/", owner), nil, key("hro/", owner, before)) {
+				keys = append(keys, renewalKey(id))
 			}
 		}
 		tx.prefetch(keys)

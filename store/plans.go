@@ -271,17 +271,33 @@ func (s *Store) UpdateMeeting(ctx context.Context, id uint64, fn func(*crm.Meeti
 
 // meetingsFrom returns the keys of person's meetings at or after from and
 // before to, soonest first.
-func (tx *Tx) meetingsFrom(person uint64, from, to time.Time) ([][]byte, error) {
-	var keys [][]byte
-	end := key("plmo/", person, to)
-	err := tx.scanFromKey(key("plmo/", person), key("plmo/", person, from), func(k []byte, _ Item) (bool, error) {
-		if bytes.Compare(k, end) >= 0 {
-			return false, nil
+func (tx *Tx) meetingsFrom(person uint64, from, to time.Time) [][]byte {
+	ids := tx.idsIn(key("plmo/", person), key("plmo/", person, from), key("plmo/", person, to))
+	keys := make([][]byte, len(ids))
+	for n, id := range ids {
+		keys[n] = key("plm/", id)
+	}
+	return keys
+}
+
+// idsIn returns the ids that end the keys under prefix from from (nil: the
+// first) up to before to, in key order: the records an index of them by
+// date points to. (A failed read fails the transaction, which reports it.)
+func (tx *Tx) idsIn(prefix, from, to []byte) []uint64 {
+	if from == nil {
+		from = prefix
+	}
+	var ids []uint64
+	it := tx.iter(prefix, false, false)
+	defer it.close()
+	for it.seek(from); it.valid(); it.next() {
+		k := it.item().Key()
+		if bytes.Compare(k, to) >= 0 {
+			break
 		}
-		keys = append(keys, key("plm/", tailID(k)))
-		return true, nil
-	})
-	return keys, err
+		ids = append(ids, tailID(k))
+	}
+	return ids
 }
 
 // MeetingsOf returns the meetings of people in [from, to), person by
@@ -294,11 +310,7 @@ func (s *Store) MeetingsOf(ctx context.Context, people []uint64, from, to time.T
 		// The ids first, then the meetings, all asked at once.
 		var keys [][]byte
 		for _, person := range people {
-			ks, err := tx.meetingsFrom(person, from, to)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, ks...)
+			keys = append(keys, tx.meetingsFrom(person, from, to)...)
 		}
 		tx.prefetch(keys)
 		for _, k := range keys {

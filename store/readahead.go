@@ -30,6 +30,16 @@ type readAheader interface {
 	// peek returns the value of k when the transaction has read it
 	// already (nil and false otherwise: it asks nothing).
 	peek(k []byte) ([]byte, bool)
+	// keeps reports whether what the transaction reads outlives the
+	// view (a request's held transaction, snapshot.go): a read-ahead for
+	// the request's later views is worth it only then.
+	keeps() bool
+}
+
+// rangeReader is an engine transaction that can read kv ranges ahead,
+// with whole groups and prefixes, in one round trip (PostgreSQL).
+type rangeReader interface {
+	readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]byte)
 }
 
 // aboutClient is called by each read of a client's own records.
@@ -77,8 +87,8 @@ func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
 	default:
 		return // read ahead already (a card): the rest is read as needed
 	}
-	keys, prefixes := clientRecords(id)
-	ra.readAhead(append(keys, more...), append(prefixes, peersOf(ra, id)...))
+	keys, prefixes := clientRecords(id) // no peers: a recomputation reads none
+	ra.readAhead(append(keys, more...), prefixes)
 }
 
 // clientRecords are the keys and prefixes of a client's own records, as
