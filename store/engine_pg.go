@@ -83,6 +83,17 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 	if cfg.MaxConns < 32 {
 		cfg.MaxConns = 32
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		// The engine's statements are prepared once per connection and
+		// their best plans do not depend on the values (a key range, an
+		// owner, a client: an index walk). PostgreSQL's default plans a
+		// statement afresh at every run when its generic plan's estimate
+		// is worse than the custom ones' — as it always is for a key
+		// range — and planning a short read costs two or three times
+		// running it. The URL may still say otherwise
+		// (?plan_cache_mode=auto).
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -1365,3 +1365,36 @@ func TestPGPipelineReadAhead(t *testing.T) {
 		t.Errorf("the pipeline after the read-ahead took %d round trips, want 0", n)
 	}
 }
+
+// TestPGPlansOnce checks that the engine's connections keep the generic
+// plan of a prepared statement (PostgreSQL would otherwise plan a key
+// range read afresh at every run), unless the URL names the setting.
+func TestPGPlansOnce(t *testing.T) {
+	u := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	for _, tc := range []struct{ url, want string }{
+		{u, "force_generic_plan"},
+		{u + sep + "plan_cache_mode=auto", "auto"},
+	} {
+		ps := openWith(t, Options{DatabaseURL: tc.url})
+		var got string
+		if err := ps.view(context.Background(), func(tx *Tx) error {
+			return tx.kv.(*pgTxn).query(`SHOW plan_cache_mode`, nil, func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := rows.Scan(&got); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: plan_cache_mode %q, want %q", tc.url, got, tc.want)
+		}
+	}
+}
