@@ -375,13 +375,13 @@ func (tx *Tx) stalePageCounted(q crm.ClientPageQuery, visible map[uint64]bool, a
 	tb, rb := q.TouchBefore.Unix(), q.ReviewBefore.Unix()
 	out.Total = 0
 	var maintain []uint64
-	for _, o := range q.Owners {
-		n, m, err := tx.ownerStale(o, tb, rb)
-		if err != nil {
-			return nil, err
-		}
-		out.Total += n
-		if m {
+	ns, ms, err := tx.ownersStale(q.Owners, tb, rb)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range q.Owners {
+		out.Total += ns[i]
+		if ms[i] {
 			maintain = append(maintain, o)
 		}
 	}

@@ -1398,3 +1398,77 @@ func TestPGPlansOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestPGStaleCountsAtOnce checks that the stale counts of many owners (a
+// head's "/clients stale", the digest's figures) are read at once: the
+// owners' counts and thresholds in one round trip, the corrections at
+// moved thresholds in one for every sixteen owners' ranges of each index,
+// not a few round trips per owner; and that they count as the clients
+// say, before and after the thresholds move.
+func TestPGStaleCountsAtOnce(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const owners = 40
+	var ids []uint64
+	var clients []*crm.Client
+	for i := range owners {
+		p := &crm.Person{Name: fmt.Sprint("Rep ", i), Role: crm.RoleManager, Identities: []string{fmt.Sprint("console:s", i)}, CreatedAt: t0}
+		if err := ps.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		for j := range 3 {
+			c := &crm.Client{Name: fmt.Sprintf("Stale %02d-%d", i, j), OwnerID: p.ID, Status: "active", CreatedAt: t0,
+				ReviewedAt: t0.AddDate(0, 0, -10*(i%7)), LastTouch: t0.AddDate(0, 0, -3*(i+j))}
+			if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: p.ID}); err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c)
+		}
+	}
+	want := func(tb, rb time.Time) (map[uint64]int, int) {
+		by, total := map[uint64]int{}, 0
+		for _, c := range clients {
+			last := c.LastTouch
+			if last.IsZero() {
+				last = c.ReviewedAt
+			}
+			if last.Before(tb) || c.ReviewedAt.Before(rb) {
+				by[c.OwnerID]++
+				total++
+			}
+		}
+		return by, total
+	}
+	check := func(tb, rb time.Time, maxTrips int64) {
+		t.Helper()
+		n0 := e.trips.Load()
+		got, err := ps.StaleClients(ctx, crm.StaleQuery{Owners: ids, TouchBefore: tb, ReviewBefore: rb, CountOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.trips.Load() - n0; n > maxTrips {
+			t.Errorf("the stale counts of %d owners at %v took %d round trips, want at most %d", owners, tb, n, maxTrips)
+		}
+		by, total := want(tb, rb)
+		if got.Total != total {
+			t.Errorf("at %v/%v: %d stale, want %d", tb, rb, got.Total, total)
+		}
+		for _, o := range ids {
+			if got.ByOwner[o] != by[o] {
+				t.Errorf("at %v/%v: owner %d has %d stale, want %d", tb, rb, o, got.ByOwner[o], by[o])
+			}
+		}
+	}
+	tb, rb := t0.AddDate(0, 0, -30), t0.AddDate(0, 0, -40)
+	// Each read is outside a request, so it reads the indexes' marker
+	// first (one round trip). The first read makes the counts from every
+	// owner's entries, and writes them in a transaction of its own.
+	check(tb, rb, 30)
+	check(tb, rb, 1+1) // the counts and thresholds of every owner at once
+	// Moved thresholds: each owner's count is corrected by the entries
+	// between the two, each index's ranges sixteen owners at a time.
+	check(tb.AddDate(0, 0, 10), rb.AddDate(0, 0, 20), 1+1+2*3)
+}

@@ -215,13 +215,8 @@ func (tx *Tx) eachStaleLast(owner uint64, from, to int64, fn func(staleEntry) er
 		if len(k) != len(prefix)+16 || bytes.Compare(k, end) >= 0 {
 			break
 		}
-		e := staleEntry{id: tailID(k)}
-		if err := item.Value(func(v []byte) error {
-			if len(v) == 16 {
-				e.st = staleTimes{review: int64(binary.BigEndian.Uint64(v[:8])), touch: int64(binary.BigEndian.Uint64(v[8:]))}
-			}
-			return nil
-		}); err != nil {
+		e, err := staleLastEntry(k, item)
+		if err != nil {
 			return err
 		}
 		if err := fn(e); err != nil {
@@ -245,21 +240,41 @@ func (tx *Tx) eachStaleReview(owner uint64, from, to int64, fn func(id uint64, l
 		if len(k) != len(prefix)+16 || bytes.Compare(k, end) >= 0 {
 			break
 		}
-		review := unord(k[len(prefix) : len(prefix)+8])
-		var last int64
-		if err := item.Value(func(v []byte) error {
-			if len(v) == 8 {
-				last = int64(binary.BigEndian.Uint64(v))
-			}
-			return nil
-		}); err != nil {
+		id, last, review, err := staleReviewEntry(k, item)
+		if err != nil {
 			return err
 		}
-		if err := fn(tailID(k), last, review); err != nil {
+		if err := fn(id, last, review); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// staleLastEntry decodes a csl/ entry (its key is 24 bytes after the
+// prefix: owner, last time, id).
+func staleLastEntry(k []byte, item Item) (staleEntry, error) {
+	e := staleEntry{id: tailID(k)}
+	err := item.Value(func(v []byte) error {
+		if len(v) == 16 {
+			e.st = staleTimes{review: int64(binary.BigEndian.Uint64(v[:8])), touch: int64(binary.BigEndian.Uint64(v[8:]))}
+		}
+		return nil
+	})
+	return e, err
+}
+
+// staleReviewEntry decodes a csr/ entry: its client, last time and
+// review.
+func staleReviewEntry(k []byte, item Item) (id uint64, last, review int64, err error) {
+	review = unord(k[len(k)-16 : len(k)-8])
+	err = item.Value(func(v []byte) error {
+		if len(v) == 8 {
+			last = int64(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return tailID(k), last, review, err
 }
 
 // isStale is the stale test on a last time and a review time.
@@ -269,70 +284,113 @@ func isStale(last, review, tb, rb int64) bool { return last < tb || review < rb 
 // before it moves the count to its own thresholds.
 var staleMoves = 64
 
-// ownerStale returns how many of owner's clients are stale at (tb, rb),
-// and whether the owner's count should be made (none yet) or moved (a
-// large correction).
-func (tx *Tx) ownerStale(owner uint64, tb, rb int64) (n int, maintain bool, err error) {
-	tb0, rb0, ok, err := tx.staleAt(owner)
-	if err != nil {
-		return 0, false, err
+// ownersStale returns how many of each owner's clients are stale at (tb,
+// rb), and whether the owner's count should be made (none yet) or moved
+// (a large correction). The owners are read at once: every
+// owner's count and thresholds together, then the entries that correct
+// the counts by one walk of each index over all the owners' ranges. On
+// PostgreSQL that is a round trip for the counts and one for every
+// sixteen owners' ranges (a head's 200 owners were 400 round trips and
+// more); on Badger the same reads in memory.
+func (tx *Tx) ownersStale(owners []uint64, tb, rb int64) (ns []int, maintain []bool, err error) {
+	keys := make([][]byte, 0, 2*len(owners))
+	for _, o := range owners {
+		keys = append(keys, staleAtKey(o), staleCountKey(o))
 	}
-	if !ok {
-		// No count yet: every entry of the owner.
-		err := tx.eachStaleLast(owner, minTime, maxTime, func(e staleEntry) error {
-			if isStale(e.st.last(), e.st.review, tb, rb) {
-				n++
+	tx.readAhead(keys, nil)
+	ns, maintain = make([]int, len(owners)), make([]bool, len(owners))
+	// at[i] is owner i's count's thresholds; counted[i] false when the
+	// owner has none yet and every entry of the owner is counted.
+	at := make([][2]int64, len(owners))
+	counted := make([]bool, len(owners))
+	var lasts, reviews []keyRange
+	var lastOf, reviewOf []int // the owner of each range
+	for i, o := range owners {
+		tb0, rb0, ok, err := tx.staleAt(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			lasts, lastOf = append(lasts, keyRange{key("csl/", o, ord(minTime)), key("csl/", o, ord(maxTime))}), append(lastOf, i)
+			maintain[i] = true
+			continue
+		}
+		base, err := tx.counter(staleCountKey(o))
+		if err != nil {
+			return nil, nil, err
+		}
+		ns[i], at[i], counted[i] = int(base), [2]int64{tb0, rb0}, true
+		if tb0 != tb {
+			lasts, lastOf = append(lasts, keyRange{key("csl/", o, ord(min(tb0, tb))), key("csl/", o, ord(max(tb0, tb)))}), append(lastOf, i)
+		}
+		if rb0 != rb {
+			reviews, reviewOf = append(reviews, keyRange{key("csr/", o, ord(min(rb0, rb))), key("csr/", o, ord(max(rb0, rb)))}), append(reviewOf, i)
+		}
+	}
+	// A counted owner's correction is by the clients whose last time lies
+	// between the two touch thresholds, or whose review lies between the
+	// two review thresholds; the others are stale at both or at neither.
+	seen := make([]map[uint64]bool, len(owners))
+	count := func(i int, id uint64, last, review int64) {
+		if !counted[i] {
+			if isStale(last, review, tb, rb) {
+				ns[i]++
 			}
-			return nil
-		})
-		return n, true, err
+			return
+		}
+		if seen[i] == nil {
+			seen[i] = map[uint64]bool{}
+		}
+		if seen[i][id] {
+			return
+		}
+		seen[i][id] = true
+		if isStale(last, review, tb, rb) {
+			ns[i]++
+		}
+		if isStale(last, review, at[i][0], at[i][1]) {
+			ns[i]--
+		}
 	}
-	base, err := tx.counter(staleCountKey(owner))
-	if err != nil {
-		return 0, false, err
+	const entryLen = len("csl/") + 24 // owner, time, id
+	if err := tx.scanRanges([]byte("csl/"), false, true, lasts, func(r int, k []byte, item Item) (bool, error) {
+		if len(k) != entryLen {
+			return false, nil
+		}
+		e, err := staleLastEntry(k, item)
+		if err != nil {
+			return false, err
+		}
+		count(lastOf[r], e.id, e.st.last(), e.st.review)
+		return true, nil
+	}); err != nil {
+		return nil, nil, err
 	}
-	d, moved, err := tx.staleCorrection(owner, tb0, rb0, tb, rb)
-	return int(base) + d, moved > staleMoves, err
+	if err := tx.scanRanges([]byte("csr/"), false, true, reviews, func(r int, k []byte, item Item) (bool, error) {
+		if len(k) != entryLen {
+			return false, nil
+		}
+		id, last, review, err := staleReviewEntry(k, item)
+		if err != nil {
+			return false, err
+		}
+		count(reviewOf[r], id, last, review)
+		return true, nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	for i := range owners {
+		if counted[i] && len(seen[i]) > staleMoves {
+			maintain[i] = true
+		}
+	}
+	return ns, maintain, nil
 }
 
 const (
 	minTime = -1 << 63
 	maxTime = 1<<63 - 1
 )
-
-// staleCorrection is how many more of owner's clients are stale at (tb,
-// rb) than at (tb0, rb0), and how many clients it looked at: those whose
-// last time lies between tb0 and tb, or whose review lies between rb0
-// and rb; the others are stale at both or at neither.
-func (tx *Tx) staleCorrection(owner uint64, tb0, rb0, tb, rb int64) (delta, seen int, err error) {
-	done := map[uint64]bool{}
-	count := func(id uint64, last, review int64) error {
-		if done[id] {
-			return nil
-		}
-		done[id] = true
-		if isStale(last, review, tb, rb) {
-			delta++
-		}
-		if isStale(last, review, tb0, rb0) {
-			delta--
-		}
-		return nil
-	}
-	if tb0 != tb {
-		if err := tx.eachStaleLast(owner, min(tb0, tb), max(tb0, tb), func(e staleEntry) error {
-			return count(e.id, e.st.last(), e.st.review)
-		}); err != nil {
-			return 0, 0, err
-		}
-	}
-	if rb0 != rb {
-		if err := tx.eachStaleReview(owner, min(rb0, rb), max(rb0, rb), count); err != nil {
-			return 0, 0, err
-		}
-	}
-	return delta, len(done), nil
-}
 
 // staleCounts answers a StaleQuery for counts alone from the maintained
 // counts: a few reads per owner, whatever the size of their book.
@@ -368,14 +426,14 @@ func (s *Store) staleCounts(ctx context.Context, q crm.StaleQuery) (crm.StaleLis
 	var maintain []uint64
 	err = s.view(ctx, func(tx *Tx) error {
 		out, maintain = crm.StaleList{ByOwner: make(map[uint64]int, len(q.Owners))}, nil
-		for _, o := range q.Owners {
-			n, m, err := tx.ownerStale(o, tb, rb)
-			if err != nil {
-				return err
-			}
-			out.ByOwner[o] = n
-			out.Total += n
-			if m {
+		ns, ms, err := tx.ownersStale(q.Owners, tb, rb)
+		if err != nil {
+			return err
+		}
+		for i, o := range q.Owners {
+			out.ByOwner[o] = ns[i]
+			out.Total += ns[i]
+			if ms[i] {
 				maintain = append(maintain, o)
 			}
 		}
@@ -396,11 +454,12 @@ func (s *Store) maintainStale(ctx context.Context, owners []uint64, tb, rb int64
 		return
 	}
 	err := s.update(crm.WithoutDeliveryKey(ctx), func(tx *Tx) error {
-		for _, o := range owners {
-			n, _, err := tx.ownerStale(o, tb, rb)
-			if err != nil {
-				return err
-			}
+		ns, _, err := tx.ownersStale(owners, tb, rb)
+		if err != nil {
+			return err
+		}
+		for i, o := range owners {
+			n := ns[i]
 			if err := tx.set(staleAtKey(o), binary.BigEndian.AppendUint64(u64(ord(tb)), ord(rb))); err != nil {
 				return err
 			}
