@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -191,24 +192,23 @@ func (s *Store) OpenTasks(ctx context.Context, assignees []uint64, before time.T
 	var out []*crm.Task
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
-		for _, assignee := range assignees {
-			end := key("tu/", assignee, before)
-			err := tx.scan(key("tu/", assignee), false, true, func(k []byte, item Item) (bool, error) {
-				if string(k) >= string(end) {
-					return false, nil
-				}
-				t, err := decode[crm.Task](item)
-				if err != nil {
-					return false, err
-				}
-				out = append(out, t)
-				return true, nil
-			})
-			if err != nil {
-				return err
-			}
+		// Each assignee's whole group, read for all of them at once
+		// (scanRanges), each walk stopping at before.
+		ranges, ends := make([]keyRange, len(assignees)), make([][]byte, len(assignees))
+		for i, a := range assignees {
+			ranges[i], ends[i] = ownerRange("tu/", a), key("tu/", a, before)
 		}
-		return nil
+		return tx.scanRanges([]byte("tu/"), false, true, ranges, func(i int, k []byte, item Item) (bool, error) {
+			if bytes.Compare(k, ends[i]) >= 0 {
+				return false, nil
+			}
+			t, err := decode[crm.Task](item)
+			if err != nil {
+				return false, err
+			}
+			out = append(out, t)
+			return true, nil
+		})
 	})
 	return out, err
 }

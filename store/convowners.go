@@ -76,26 +76,32 @@ func (s *Store) ensureConvOwners(ctx context.Context) error {
 	})
 }
 
-// convActivity counts owner's conversations in [from, to) (Unix
+// convActivity counts each owner's conversations in [from, to) (Unix
 // nanoseconds, as conversation keys hold them) and the clients they are
-// about, from the index.
-func (tx *Tx) convActivity(owner uint64, from, to uint64) (conversations, touched int, err error) {
-	prefix := key("cva/", owner)
-	it := tx.iter(prefix, false, false)
-	defer it.close()
+// about, from the index: one walk over every owner's range.
+func (tx *Tx) convActivity(owners []uint64, from, to uint64) (conversations, touched []int, err error) {
+	ranges := make([]keyRange, len(owners))
+	for i, o := range owners {
+		ranges[i] = keyRange{lo: key("cva/", o, from), hi: key("cva/", o, to)}
+	}
+	conversations, touched = make([]int, len(owners)), make([]int, len(owners))
 	// The index is by time: a client's conversations of the period are
 	// not next to one another.
-	clients := map[uint64]bool{}
-	for it.seek(key("cva/", owner, from)); it.valid(); it.next() {
-		k := it.item().Key()
-		if len(k) != len(prefix)+24 {
-			continue
+	clients := make([]map[uint64]bool, len(owners))
+	const entryLen = len("cva/") + 32 // owner, time, client, id
+	err = tx.scanRanges([]byte("cva/"), false, false, ranges, func(i int, k []byte, _ Item) (bool, error) {
+		if len(k) != entryLen {
+			return true, nil
 		}
-		if binary.BigEndian.Uint64(k[len(prefix):]) >= to {
-			break
+		if clients[i] == nil {
+			clients[i] = map[uint64]bool{}
 		}
-		conversations++
-		clients[binary.BigEndian.Uint64(k[len(prefix)+8:])] = true
+		conversations[i]++
+		clients[i][binary.BigEndian.Uint64(k[len("cva/")+16:])] = true
+		return true, nil
+	})
+	for i := range owners {
+		touched[i] = len(clients[i])
 	}
-	return conversations, len(clients), nil
+	return conversations, touched, err
 }

@@ -120,12 +120,11 @@ func (s *Store) OwnerActivity(ctx context.Context, q crm.ActivityQuery) (map[uin
 	var out map[uint64]crm.OwnerActivity
 	err = s.view(ctx, func(tx *Tx) error {
 		out = make(map[uint64]crm.OwnerActivity, len(q.Owners))
+		if indexed {
+			return tx.ownersActivityIndexed(q.Owners, q.From, q.To, out)
+		}
 		for _, owner := range q.Owners {
-			read := tx.ownerActivityScan
-			if indexed {
-				read = tx.ownerActivityIndexed
-			}
-			a, err := read(owner, q.From, q.To)
+			a, err := tx.ownerActivityScan(owner, q.From, q.To)
 			if err != nil {
 				return err
 			}
@@ -136,31 +135,63 @@ func (s *Store) OwnerActivity(ctx context.Context, q crm.ActivityQuery) (map[uin
 	return out, err
 }
 
-// ownerActivityIndexed reads one owner's activity from the maintained
-// indexes (OwnerActivity).
-func (tx *Tx) ownerActivityIndexed(owner uint64, from, to time.Time) (crm.OwnerActivity, error) {
-	var out crm.OwnerActivity
-	n, err := tx.counter(ownerCountKey(owner))
+// ownersActivityIndexed reads the owners' activity from the maintained
+// indexes into out (OwnerActivity): their client counts at once, the
+// conversations of the period by one walk over every owner's range
+// (scanRanges), and their last touches from the top of each owner's
+// csl/ entries, all owners' at once (lastIn).
+func (tx *Tx) ownersActivityIndexed(owners []uint64, from, to time.Time, out map[uint64]crm.OwnerActivity) error {
+	keys := make([][]byte, len(owners))
+	tops := make([]keyRange, len(owners))
+	for i, o := range owners {
+		keys[i], tops[i] = ownerCountKey(o), ownerRange("csl/", o)
+	}
+	tx.prefetch(keys)
+	convs, touched, err := tx.convActivity(owners, uint64(from.UnixNano()), uint64(to.UnixNano()))
 	if err != nil {
-		return out, err
+		return err
 	}
-	out.Clients = int(n)
-	var last int64
-	if err := tx.scan(key("csl/", owner), true, true, func(_ []byte, item Item) (bool, error) {
-		return last == 0, item.Value(func(v []byte) error {
-			if len(v) == 16 {
-				last = int64(binary.BigEndian.Uint64(v[8:]))
-			}
-			return nil
-		})
+	lasts := make([]int64, len(owners))
+	if err := tx.lastIn([]byte("csl/"), tops, func(i int, _ []byte, item Item) error {
+		lasts[i], err = lastTouchOf(item)
+		return err
 	}); err != nil {
-		return out, err
+		return err
 	}
-	if last > 0 {
-		out.LastTouch = time.Unix(last, 0)
+	for i, o := range owners {
+		n, err := tx.counter(ownerCountKey(o))
+		if err != nil {
+			return err
+		}
+		if lasts[i] == 0 {
+			// The top entry is a client never touched (it sorts by its
+			// review): the last touch is further down.
+			if err := tx.scan(key("csl/", o), true, true, func(_ []byte, item Item) (bool, error) {
+				lasts[i], err = lastTouchOf(item)
+				return lasts[i] == 0, err
+			}); err != nil {
+				return err
+			}
+		}
+		a := crm.OwnerActivity{Clients: int(n), Conversations: convs[i], Touched: touched[i]}
+		if lasts[i] > 0 {
+			a.LastTouch = time.Unix(lasts[i], 0)
+		}
+		out[o] = a
 	}
-	out.Conversations, out.Touched, err = tx.convActivity(owner, uint64(from.UnixNano()), uint64(to.UnixNano()))
-	return out, err
+	return nil
+}
+
+// lastTouchOf is the touch in a csl/ entry (zero for a client never
+// touched).
+func lastTouchOf(item Item) (last int64, err error) {
+	err = item.Value(func(v []byte) error {
+		if len(v) == 16 {
+			last = int64(binary.BigEndian.Uint64(v[8:]))
+		}
+		return nil
+	})
+	return last, err
 }
 
 // ownerActivityScan reads one owner's activity from the owner index and

@@ -126,6 +126,63 @@ func (c *pgTxnCache) scan(p []byte) ([]simpleItem, bool) {
 	return nil, false
 }
 
+// lastIn reads the last live entry of each kv range in one statement (an
+// index walk down from each range's top); ranges under a table or an
+// index, or without an end, are left to the caller's walks.
+func (t *pgTxn) lastIn(prefix []byte, ranges []keyRange) ([]*simpleItem, bool, error) {
+	if pgOwned(prefix) {
+		return nil, false, nil
+	}
+	los, his := make([][]byte, len(ranges)), make([][]byte, len(ranges))
+	for i, r := range ranges {
+		if r.hi == nil || !bytes.HasPrefix(r.lo, prefix) {
+			return nil, false, nil
+		}
+		los[i], his[i] = r.lo, r.hi
+	}
+	items := make([]*simpleItem, len(ranges))
+	err := t.query(`SELECT r.i, k.key, k.value, k.expires_at FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
+		CROSS JOIN LATERAL (SELECT key, value, expires_at FROM kv WHERE key >= r.lo AND key < r.hi AND (expires_at IS NULL OR expires_at > now()) ORDER BY key DESC LIMIT 1) k`,
+		[]any{los, his}, func(rows pgx.Rows) error {
+			for rows.Next() {
+				var n int64
+				var it simpleItem
+				var exp *time.Time
+				if err := rows.Scan(&n, &it.k, &it.v, &exp); err != nil {
+					return err
+				}
+				if exp != nil {
+					it.exp = uint64(exp.Unix())
+				}
+				if n >= 1 && int(n) <= len(items) {
+					items[n-1] = &it
+				}
+			}
+			return nil
+		})
+	return items, true, err
+}
+
+// span returns the items in [lo, hi) when a prefix read whole holds that
+// whole range (a range of dates under one owner's prefix, say).
+func (c *pgTxnCache) span(lo, hi []byte) ([]simpleItem, bool) {
+	if hi == nil {
+		return nil, false
+	}
+	for q, its := range c.scans {
+		if !strings.HasPrefix(string(lo), q) {
+			continue
+		}
+		if end := prefixEnd([]byte(q)); end != nil && bytes.Compare(hi, end) > 0 {
+			continue
+		}
+		a := sort.Search(len(its), func(n int) bool { return bytes.Compare(its[n].k, lo) >= 0 })
+		b := sort.Search(len(its), func(n int) bool { return bytes.Compare(its[n].k, hi) >= 0 })
+		return its[a:max(a, b)], true
+	}
+	return nil, false
+}
+
 // keepScan remembers every item under the prefix p, in key order, and
 // each of them as a row read by key.
 func (c *pgTxnCache) keepScan(p []byte, items []simpleItem) {
@@ -818,22 +875,29 @@ func (t *pgTxn) rangeIters(prefix []byte, ranges []keyRange, reverse bool) []kvI
 				rs.its[n] = &pgMemIter{items: items, prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
 				continue
 			}
-			if items, ok := t.cache.scan(r.lo); ok && r.hi != nil && bytes.Compare(r.hi, prefixEnd(r.lo)) <= 0 {
+			if items, ok := t.cache.span(r.lo, r.hi); ok {
 				// Within a prefix read whole (readAhead): from memory.
-				hi := sort.Search(len(items), func(m int) bool { return bytes.Compare(items[m].k, r.hi) >= 0 })
-				rs.its[n] = &pgMemIter{items: items[:hi], prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
+				rs.its[n] = &pgMemIter{items: items, prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
 				continue
 			}
 			it := &pgIter{t: t, o: iterOptions{prefix: r.lo, reverse: reverse}, end: r.hi, table: whole.table, small: whole.small, page: pgAheadMax}
 			rs.its[n] = it
 			rs.ahead[n] = func() []pgRead {
-				q, args := it.sql(r.lo, true)
+				// Down from the range's end when reverse.
+				from, inclusive := r.lo, true
+				if reverse && r.hi != nil {
+					from, inclusive = r.hi, false
+				}
+				q, args := it.sql(from, inclusive)
 				return []pgRead{{q, args, func(rows pgx.Rows) error {
 					var ahead pgIter
 					if err := ahead.scanRows(rows); err != nil {
 						return err
 					}
 					if len(ahead.rows) < pgAheadMax {
+						if reverse {
+							slices.Reverse(ahead.rows) // a memory walk's items ascend
+						}
 						rs.its[n] = &pgMemIter{items: ahead.rows, prefix: r.lo, end: r.hi, reverse: reverse, pos: -1}
 					}
 					return nil

@@ -635,8 +635,9 @@ func TestPGReadAhead(t *testing.T) {
 		}
 		ranges = append(ranges, keyRange{lo: []byte("ra/a"), hi: []byte("ra/b\x00")})
 		for _, reverse := range []bool{false, true} {
+			var want []string
 			if err := ps.view(ctx, func(tx *Tx) error {
-				var want, got []string
+				want = want[:0]
 				for _, r := range ranges {
 					var ks []string
 					for _, k := range walk(tx, []byte(prefix)) {
@@ -649,6 +650,14 @@ func TestPGReadAhead(t *testing.T) {
 					}
 					want = append(want, ks...)
 				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// A view of its own, so that nothing of the prefix is in its
+			// cache: the ranges are read ahead.
+			if err := ps.view(ctx, func(tx *Tx) error {
+				var got []string
 				n := reads(tx)
 				if err := tx.scanRanges([]byte(prefix), reverse, true, ranges, func(_ int, k []byte, _ Item) (bool, error) {
 					got = append(got, string(k))
@@ -1471,4 +1480,51 @@ func TestPGStaleCountsAtOnce(t *testing.T) {
 	// Moved thresholds: each owner's count is corrected by the entries
 	// between the two, each index's ranges sixteen owners at a time.
 	check(tb.AddDate(0, 0, 10), rb.AddDate(0, 0, 20), 1+1+2*3)
+}
+
+// TestPGLastIn checks that the last entries of several kv ranges, read in
+// one round trip, are those a reverse walk of each range finds: an empty
+// range has none, an expired key is not one.
+func TestPGLastIn(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	ctx := context.Background()
+	if err := ps.update(ctx, func(tx *Tx) error {
+		for _, k := range []string{"lt/a1", "lt/a2", "lt/b1", "lt/c1"} {
+			if err := tx.set([]byte(k), []byte("v"+k)); err != nil {
+				return err
+			}
+		}
+		return tx.setTTL([]byte("lt/c2"), []byte("gone"), time.Millisecond)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	ranges := []keyRange{
+		{lo: []byte("lt/a"), hi: []byte("lt/b")},
+		{lo: []byte("lt/b"), hi: []byte("lt/b1")}, // empty: its end is exclusive
+		{lo: []byte("lt/c"), hi: []byte("lt/d")},
+		{lo: []byte("lt/x"), hi: []byte("lt/y")},
+	}
+	want := []string{"lt/a2=vlt/a2", "", "lt/c1=vlt/c1", ""}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		got := make([]string, len(ranges))
+		n := tx.kv.(*pgTxn).reads
+		if err := tx.lastIn([]byte("lt/"), ranges, func(i int, k []byte, item Item) error {
+			return item.Value(func(v []byte) error {
+				got[i] = string(k) + "=" + string(v)
+				return nil
+			})
+		}); err != nil {
+			return err
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("lastIn: %q, want %q", got, want)
+		}
+		if d := tx.kv.(*pgTxn).reads - n; d != 1 {
+			t.Errorf("lastIn took %d round trips", d)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -346,11 +346,16 @@ func (s *Store) OpenRenewals(ctx context.Context, owners []uint64, before time.T
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
 		// The ids first, then the renewals, all asked at once.
+		ranges := make([]keyRange, len(owners))
+		for i, o := range owners {
+			ranges[i] = keyRange{lo: key("hro/", o), hi: key("hro/", o, before)}
+		}
 		var keys [][]byte
-		for _, owner := range owners {
-			for _, id := range tx.idsIn(key("hro/", owner), nil, key("hro/", owner, before)) {
-				keys = append(keys, renewalKey(id))
-			}
+		if err := tx.scanRanges([]byte("hro/"), false, false, ranges, func(_ int, k []byte, _ Item) (bool, error) {
+			keys = append(keys, renewalKey(tailID(k)))
+			return true, nil
+		}); err != nil {
+			return err
 		}
 		tx.prefetch(keys)
 		for _, k := range keys {
@@ -511,21 +516,20 @@ func (tx *Tx) saveHealth(u *crm.HealthUpdate, settings crm.HealthSettings) (*crm
 // owner's worst first, from the owners' list entries only.
 func (s *Store) HealthRows(ctx context.Context, owners []uint64) ([]crm.HealthRow, error) {
 	var out []crm.HealthRow
+	ranges := make([]keyRange, len(owners))
+	for i, o := range owners {
+		ranges[i] = ownerRange("hx/", o)
+	}
 	err := s.view(ctx, func(tx *Tx) error {
-		for _, o := range owners {
-			err := tx.scan(key("hx/", o), false, true, func(k []byte, item Item) (bool, error) {
-				var v healthRowVal
-				if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
-					return false, err
-				}
-				out = append(out, crm.HealthRow{ClientID: tailID(k), OwnerID: o, Name: v.Name, Score: v.Score, Band: v.Band, Main: v.Main})
-				return true, nil
-			})
-			if err != nil {
-				return err
+		out = out[:0]
+		return tx.scanRanges([]byte("hx/"), false, true, ranges, func(i int, k []byte, item Item) (bool, error) {
+			var v healthRowVal
+			if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
+				return false, err
 			}
-		}
-		return nil
+			out = append(out, crm.HealthRow{ClientID: tailID(k), OwnerID: owners[i], Name: v.Name, Score: v.Score, Band: v.Band, Main: v.Main})
+			return true, nil
+		})
 	})
 	return out, err
 }

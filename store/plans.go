@@ -107,28 +107,28 @@ func (s *Store) ContactPlan(ctx context.Context, client uint64) (*crm.ContactPla
 // and the client itself, owner by owner in the order given and by client
 // id within one, until fn returns false.
 func (s *Store) PlannedClients(ctx context.Context, owners []uint64, fn func(*crm.ContactPlan, *crm.Client) bool) error {
+	ranges := make([]keyRange, len(owners))
+	for i, o := range owners {
+		ranges[i] = ownerRange("plco/", o)
+	}
 	return s.view(ctx, func(tx *Tx) error {
-		stop := false
-		for _, owner := range owners {
-			if err := tx.scan(key("plco/", owner), false, true, func(k []byte, item Item) (bool, error) {
-				p, err := decode[crm.ContactPlan](item)
-				if err != nil {
-					return false, err
-				}
-				c, err := tx.client(tailID(k))
-				if errors.Is(err, errNotFound) {
-					return true, nil
-				}
-				if err != nil {
-					return false, err
-				}
-				stop = !fn(p, c)
-				return !stop, nil
-			}); err != nil || stop {
-				return err
+		return tx.scanRanges([]byte("plco/"), false, true, ranges, func(_ int, k []byte, item Item) (bool, error) {
+			p, err := decode[crm.ContactPlan](item)
+			if err != nil {
+				return false, err
 			}
-		}
-		return nil
+			c, err := tx.client(tailID(k))
+			if errors.Is(err, errNotFound) {
+				return true, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			if !fn(p, c) {
+				return false, errStopScan
+			}
+			return true, nil
+		})
 	})
 }
 
@@ -308,9 +308,16 @@ func (s *Store) MeetingsOf(ctx context.Context, people []uint64, from, to time.T
 	err := s.view(ctx, func(tx *Tx) error {
 		out = out[:0]
 		// The ids first, then the meetings, all asked at once.
+		ranges := make([]keyRange, len(people))
+		for i, p := range people {
+			ranges[i] = keyRange{lo: key("plmo/", p, from), hi: key("plmo/", p, to)}
+		}
 		var keys [][]byte
-		for _, person := range people {
-			keys = append(keys, tx.meetingsFrom(person, from, to)...)
+		if err := tx.scanRanges([]byte("plmo/"), false, false, ranges, func(_ int, k []byte, _ Item) (bool, error) {
+			keys = append(keys, key("plm/", tailID(k)))
+			return true, nil
+		}); err != nil {
+			return err
 		}
 		tx.prefetch(keys)
 		for _, k := range keys {

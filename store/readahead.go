@@ -42,6 +42,39 @@ type rangeReader interface {
 	readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]byte)
 }
 
+// lastReader is an engine transaction that reads the last entry of each
+// of several kv ranges in one round trip (PostgreSQL). ok is false when
+// it cannot for these ranges; the caller then walks them.
+type lastReader interface {
+	lastIn(prefix []byte, ranges []keyRange) (items []*simpleItem, ok bool, err error)
+}
+
+// lastIn calls fn with the last entry of each range under prefix that has
+// one, in the order of ranges: on PostgreSQL every range's in one round
+// trip, on Badger a reverse walk of each.
+func (tx *Tx) lastIn(prefix []byte, ranges []keyRange, fn func(i int, k []byte, item Item) error) error {
+	if lr, ok := tx.kv.(lastReader); ok {
+		items, ok, err := lr.lastIn(prefix, ranges)
+		if err != nil {
+			return err
+		}
+		if ok {
+			for i, it := range items {
+				if it == nil {
+					continue
+				}
+				if err := fn(i, it.k, it); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return tx.scanRanges(prefix, true, true, ranges, func(i int, k []byte, item Item) (bool, error) {
+		return false, fn(i, k, item)
+	})
+}
+
 // aboutClient is called by each read of a client's own records.
 func (tx *Tx) aboutClient(id uint64) {
 	ra, ok := tx.kv.(readAheader)

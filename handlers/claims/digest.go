@@ -59,13 +59,26 @@ func (s *service) claimsDigest(ctx context.Context, sc *core.DigestScope) (*core
 		seen                   = map[uint64]bool{}
 	)
 	in := func(t time.Time) bool { return !t.Before(per.From) && t.Before(per.To) }
-	for _, id := range sc.Owners {
-		for _, openOnes := range []bool{true, false} {
-			list, err := s.store.ClaimsOf(ctx, []uint64{id}, openOnes)
-			if err != nil {
-				return nil, err
+	// Everyone's claims are read at once (a head's digest covers every
+	// person), then taken person by person as ClaimsOf gives one
+	// person's: owned by or assigned to them, by id.
+	var of [2]map[uint64][]crm.ClaimSummary
+	for n, openOnes := range []bool{true, false} {
+		list, err := s.store.ClaimsOf(ctx, sc.Owners, openOnes)
+		if err != nil {
+			return nil, err
+		}
+		of[n] = map[uint64][]crm.ClaimSummary{}
+		for _, sm := range list {
+			of[n][sm.OwnerID] = append(of[n][sm.OwnerID], sm)
+			if sm.AssigneeID != sm.OwnerID {
+				of[n][sm.AssigneeID] = append(of[n][sm.AssigneeID], sm)
 			}
-			for _, sm := range list {
+		}
+	}
+	for _, id := range sc.Owners {
+		for n := range of {
+			for _, sm := range of[n][id] {
 				// A claim assigned to someone in scope counts only when
 				// its owner is in scope too, or it is assigned to the
 				// subject or reader in person: another team's claim does

@@ -276,6 +276,25 @@ func (s *service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *core.R
 		lines = append(lines, r.T("claims.report_no_satisfaction"))
 	}
 
+	// Every client the report may name, read at once (a head's report
+	// names hundreds).
+	ids := make([]uint64, 0, len(byClient))
+	for id := range byClient {
+		ids = append(ids, id)
+	}
+	for _, g := range causes {
+		if len(g.clients) >= 2 {
+			for id := range g.clients {
+				if _, ok := byClient[id]; !ok {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	names, err := core.ClientNames(ctx, s.store, ids)
+	if err != nil {
+		return err
+	}
 	if len(causes) > 0 {
 		byCause := map[string]int{}
 		for _, g := range causes {
@@ -298,14 +317,14 @@ func (s *service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *core.R
 			if len(g.clients) < 2 {
 				continue
 			}
-			var names []string
+			var named []string
 			for id := range g.clients {
-				if c, err := s.store.Client(ctx, id); err == nil {
-					names = append(names, c.Name)
+				if n := names[id]; n != "" {
+					named = append(named, n)
 				}
 			}
-			sort.Strings(names)
-			line := "⚠ " + r.T("claims.report_recurring", "cause", g.label, "count", len(g.clients), "clients", strings.Join(names, ", "))
+			sort.Strings(named)
+			line := "⚠ " + r.T("claims.report_recurring", "cause", g.label, "count", len(g.clients), "clients", strings.Join(named, ", "))
 			if g.corrective > 0 {
 				line += " " + r.T("claims.report_action_taken", "done", g.corrective, "of", g.n)
 			}
@@ -315,9 +334,9 @@ func (s *service) claimsReport(ctx context.Context, w bot.ReplyWriter, r *core.R
 
 	top := make([]countOf, 0, len(byClient))
 	for id, n := range byClient {
-		name := "#" + strconv.FormatUint(id, 10)
-		if c, err := s.store.Client(ctx, id); err == nil {
-			name = c.Name
+		name := names[id]
+		if name == "" {
+			name = "#" + strconv.FormatUint(id, 10)
 		}
 		top = append(top, countOf{name, n})
 	}

@@ -450,39 +450,58 @@ func itemNames(ctx context.Context, st Store, items []Item) error {
 func due(ctx context.Context, st Store, owners []uint64, now, until time.Time, loc *time.Location) ([]Item, error) {
 	today := dates.Day(now, loc)
 	var out []Item
-	for _, o := range owners {
-		err := st.PlannedClients(ctx, []uint64{o}, func(p *crm.ContactPlan, c *crm.Client) bool {
-			if !p.ActiveOn(today) {
-				return true
-			}
-			if next := p.NextTouch(c.LastTouch, loc); next.Before(until) {
-				out = append(out, Item{Kind: "touch", ClientID: c.ID, Client: c.Name, OwnerID: o, Due: next,
-					Overdue: next.Before(today), Channel: p.Channel})
-			}
+	// Each kind is asked for every owner at once (a head's digest covers
+	// every person: one call per owner and kind was hundreds of reads).
+	err := st.PlannedClients(ctx, owners, func(p *crm.ContactPlan, c *crm.Client) bool {
+		if !p.ActiveOn(today) {
 			return true
-		})
-		if err != nil {
-			return nil, err
 		}
-		proms, err := st.OpenPromises(ctx, []uint64{o}, until)
-		if err != nil {
-			return nil, err
+		if next := p.NextTouch(c.LastTouch, loc); next.Before(until) {
+			out = append(out, Item{Kind: "touch", ClientID: c.ID, Client: c.Name, OwnerID: c.OwnerID, Due: next,
+				Overdue: next.Before(today), Channel: p.Channel})
 		}
-		for _, p := range proms {
-			out = append(out, Item{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: o, Due: p.Due,
-				Overdue: p.Due.Before(today), Text: p.Text})
-		}
-		ms, err := st.MeetingsOf(ctx, []uint64{o}, today, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.CancelledAt.IsZero() {
-				out = append(out, Item{Kind: "meeting", Ref: m.Ref(), ClientID: m.ClientID, OwnerID: o, Due: m.At, Text: m.Topic})
-			}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	proms, err := st.OpenPromises(ctx, owners, until)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range proms {
+		out = append(out, Item{Kind: "promise", Ref: p.Ref(), ClientID: p.ClientID, OwnerID: p.OwnerID, Due: p.Due,
+			Overdue: p.Due.Before(today), Text: p.Text})
+	}
+	ms, err := st.MeetingsOf(ctx, owners, today, until)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.CancelledAt.IsZero() {
+			out = append(out, Item{Kind: "meeting", Ref: m.Ref(), ClientID: m.ClientID, OwnerID: m.PersonID, Due: m.At, Text: m.Topic})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	// By time; at the same time owner by owner in the order given, and
+	// for one owner contacts, promises, meetings (each kind in the
+	// store's order).
+	rank := make(map[uint64]int, len(owners))
+	for i, o := range owners {
+		if _, ok := rank[o]; !ok {
+			rank[o] = i
+		}
+	}
+	kind := map[string]int{"touch": 0, "promise": 1, "meeting": 2}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.Due.Equal(b.Due) {
+			return a.Due.Before(b.Due)
+		}
+		if rank[a.OwnerID] != rank[b.OwnerID] {
+			return rank[a.OwnerID] < rank[b.OwnerID]
+		}
+		return kind[a.Kind] < kind[b.Kind]
+	})
 	return out, nil
 }
 
