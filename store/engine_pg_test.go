@@ -1528,3 +1528,66 @@ func TestPGLastIn(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPGOwnersReadAtOnce checks that the reads a digest of many people
+// makes cost round trips by sixteen owners, not one or more per owner:
+// before, each of them took at least one round trip per owner.
+func TestPGOwnersReadAtOnce(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const owners = 40
+	var ids []uint64
+	for i := range owners {
+		p := &crm.Person{Name: fmt.Sprint("Rep ", i), Role: crm.RoleManager, Identities: []string{fmt.Sprint("console:o", i)}, CreatedAt: t0}
+		if err := ps.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		c := &crm.Client{Name: fmt.Sprint("Owned ", i), OwnerID: p.ID, Status: "active", CreatedAt: t0, ReviewedAt: t0}
+		if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: p.ID, Channels: []string{"call"}, Text: "talked", At: t0.Add(time.Hour)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each chunk of sixteen owners is a round trip; the indexes' marker
+	// and records read by key add a few.
+	const most = 3 + 2*(owners+15)/16
+	for _, tc := range []struct {
+		name string
+		read func() error
+	}{
+		{"OwnerActivity", func() error {
+			acts, err := ps.OwnerActivity(ctx, crm.ActivityQuery{Owners: ids, From: t0, To: t0.AddDate(0, 0, 1)})
+			for _, o := range ids {
+				if a := acts[o]; err == nil && (a.Clients != 1 || a.Conversations != 1 || a.Touched != 1 || !a.LastTouch.Equal(t0.Add(time.Hour))) {
+					t.Errorf("OwnerActivity of %d: %+v", o, a)
+				}
+			}
+			return err
+		}},
+		{"OpenTasks", func() error { _, err := ps.OpenTasks(ctx, ids, t0.AddDate(0, 1, 0)); return err }},
+		{"HealthRows", func() error { _, err := ps.HealthRows(ctx, ids); return err }},
+		{"OpenRenewals", func() error { _, err := ps.OpenRenewals(ctx, ids, t0.AddDate(0, 3, 0)); return err }},
+		{"MeetingsOf", func() error { _, err := ps.MeetingsOf(ctx, ids, t0, t0.AddDate(0, 0, 7)); return err }},
+		{"PlannedClients", func() error {
+			return ps.PlannedClients(ctx, ids, func(*crm.ContactPlan, *crm.Client) bool { return true })
+		}},
+		{"OpenPromises", func() error { _, err := ps.OpenPromises(ctx, ids, t0.AddDate(0, 1, 0)); return err }},
+	} {
+		// The first read may build an index the store lacks.
+		if err := tc.read(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		n0 := e.trips.Load()
+		if err := tc.read(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if n := e.trips.Load() - n0; n > most {
+			t.Errorf("%s of %d owners took %d round trips, want at most %d", tc.name, owners, n, most)
+		}
+	}
+}
