@@ -1420,18 +1420,13 @@ func TestPGStaleCountsAtOnce(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	const owners = 40
-	var ids []uint64
+	ids := pgReps(t, ps, owners, t0)
 	var clients []*crm.Client
-	for i := range owners {
-		p := &crm.Person{Name: fmt.Sprint("Rep ", i), Role: crm.RoleManager, Identities: []string{fmt.Sprint("console:s", i)}, CreatedAt: t0}
-		if err := ps.CreatePerson(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, p.ID)
+	for i, o := range ids {
 		for j := range 3 {
-			c := &crm.Client{Name: fmt.Sprintf("Stale %02d-%d", i, j), OwnerID: p.ID, Status: "active", CreatedAt: t0,
+			c := &crm.Client{Name: fmt.Sprintf("Stale %02d-%d", i, j), OwnerID: o, Status: "active", CreatedAt: t0,
 				ReviewedAt: t0.AddDate(0, 0, -10*(i%7)), LastTouch: t0.AddDate(0, 0, -3*(i+j))}
-			if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: p.ID}); err != nil {
+			if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: o}); err != nil {
 				t.Fatal(err)
 			}
 			clients = append(clients, c)
@@ -1538,18 +1533,13 @@ func TestPGOwnersReadAtOnce(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	const owners = 40
-	var ids []uint64
-	for i := range owners {
-		p := &crm.Person{Name: fmt.Sprint("Rep ", i), Role: crm.RoleManager, Identities: []string{fmt.Sprint("console:o", i)}, CreatedAt: t0}
-		if err := ps.CreatePerson(ctx, p); err != nil {
+	ids := pgReps(t, ps, owners, t0)
+	for i, o := range ids {
+		c := &crm.Client{Name: fmt.Sprint("Owned ", i), OwnerID: o, Status: "active", CreatedAt: t0, ReviewedAt: t0}
+		if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: o}); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, p.ID)
-		c := &crm.Client{Name: fmt.Sprint("Owned ", i), OwnerID: p.ID, Status: "active", CreatedAt: t0, ReviewedAt: t0}
-		if err := ps.CreateClient(ctx, c, crm.Actor{PersonID: p.ID}); err != nil {
-			t.Fatal(err)
-		}
-		if err := ps.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: p.ID, Channels: []string{"call"}, Text: "talked", At: t0.Add(time.Hour)}, nil); err != nil {
+		if err := ps.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: o, Channels: []string{"call"}, Text: "talked", At: t0.Add(time.Hour)}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -1590,4 +1580,18 @@ func TestPGOwnersReadAtOnce(t *testing.T) {
 			t.Errorf("%s of %d owners took %d round trips, want at most %d", tc.name, owners, n, most)
 		}
 	}
+}
+
+// pgReps creates n managers and returns their ids.
+func pgReps(t *testing.T, ps *Store, n int, at time.Time) []uint64 {
+	t.Helper()
+	var ids []uint64
+	for i := range n {
+		p := &crm.Person{Name: fmt.Sprint("Rep ", i), Role: crm.RoleManager, Identities: []string{fmt.Sprint("console:rep", i)}, CreatedAt: at}
+		if err := ps.CreatePerson(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids
 }
