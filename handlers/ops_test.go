@@ -20,6 +20,12 @@ func (o *outcomes) Observe(adapter, command, outcome string, _ time.Duration) {
 	o.got = append(o.got, adapter+" "+command+" "+outcome)
 }
 
+func (o *outcomes) AnsweredAgain(adapter string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got = append(o.got, adapter+" answered again")
+}
+
 func (o *outcomes) last() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -89,13 +90,14 @@ func TestReplicaAnswersWithTheTeamAsItIs(t *testing.T) {
 	url := pgtest.URL(t)
 	clock := dates.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, sofia(t)))
 	var envs []*testEnv
+	obs := &outcomes{}
 	for range 2 {
 		st, err := store.Open(store.Options{DatabaseURL: url})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		envs = append(envs, wrapEnv(handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock})))
+		envs = append(envs, wrapEnv(handlerstest.New(t, chattest.Options{Reuse: st, Clock: clock}, handlers.WithObserver(obs))))
 	}
 	a, b := envs[0], envs[1]
 	a.must("console:admin", `/appoint console:maria manager "Maria Man"`, "Maria Man")
@@ -110,6 +112,12 @@ func TestReplicaAnswersWithTheTeamAsItIs(t *testing.T) {
 	}
 	if n := len(rec.Replies); n != 1 {
 		t.Errorf("%d replies, want the one of the request answered again", n)
+	}
+	// Observed once answered again, as the stranger she now is; the
+	// attempt from the guess is no outcome.
+	after := obs.got[slices.Index(obs.got, "console dismiss ok")+1:]
+	if want := []string{"console answered again", "console text ok"}; !slices.Equal(after, want) {
+		t.Errorf("after the dismissal the observer was told %q, want %q", after, want)
 	}
 	// The replica now has the team as it is, and guesses from that.
 	a.must("console:admin", "/team", "Maria")

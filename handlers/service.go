@@ -144,6 +144,11 @@ func DefaultConfig() Config {
 // choice).
 type Observer interface {
 	Observe(adapter, command, outcome string, d time.Duration)
+	// AnsweredAgain is told about a request answered again from the
+	// start (ServeChat): it had started from a guess of the team that the
+	// store found wrong. Many mean the team changes often on another
+	// replica, each costing a request twice.
+	AnsweredAgain(adapter string)
 }
 
 // Service answers commands.
@@ -376,6 +381,9 @@ func (s *Service) ServeChat(ctx context.Context, w bot.ReplyWriter, m *bot.Messa
 	// the guess was used, and it neither answered nor wrote, so it is
 	// answered again from the start, reading everything.
 	s.log.Info("request answered again: the team changed meanwhile", "platform", m.Platform)
+	if s.obs != nil {
+		s.obs.AnsweredAgain(m.Platform)
+	}
 	sctx, end = crm.WithRequestScope(ctx)
 	defer end()
 	crm.RequestScopeOf(sctx).ForbidGuesses()
@@ -550,7 +558,9 @@ func (s *Service) recoverAndReport(next bot.Handler) bot.Handler {
 					outcome = "choice"
 				}
 			}
-			if s.obs != nil {
+			// A request found resting on a wrong guess is answered again
+			// (ServeChat) and observed then: this outcome was nobody's.
+			if sc := crm.RequestScopeOf(ctx); s.obs != nil && (sc == nil || !sc.Stale()) {
 				name := m.Command.Name
 				if _, ok := s.router.Lookup(name); !ok {
 					name = "other"

@@ -26,6 +26,7 @@ type Metrics struct {
 	sendErrors  *prometheus.CounterVec
 	sendRetries *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	again       *prometheus.CounterVec
 	build       *prometheus.GaugeVec
 }
 
@@ -61,12 +62,16 @@ func New() *Metrics {
 			Name: "accountbot_send_rate_limited_total",
 			Help: "Outbound platform calls answered 429 (too many requests), by adapter.",
 		}, []string{"adapter"}),
+		again: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "accountbot_requests_answered_again_total",
+			Help: "Requests answered again from the start because the team changed while they were read from a guess of it (PostgreSQL), by adapter.",
+		}, []string{"adapter"}),
 		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "accountbot_build_info",
 			Help: "Always 1; the labels say which build is running.",
 		}, []string{"version", "revision", "goversion"}),
 	}
-	m.reg.MustRegister(m.commands, m.latency, m.legacy, m.sendErrors, m.sendRetries, m.rateLimited, m.build,
+	m.reg.MustRegister(m.commands, m.latency, m.legacy, m.sendErrors, m.sendRetries, m.rateLimited, m.again, m.build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -86,6 +91,16 @@ func (m *Metrics) Observe(adapter, command, outcome string, d time.Duration) {
 	m.commands.WithLabelValues(adapter, command, outcome).Inc()
 	m.latency.WithLabelValues(adapter, command).Observe(d.Seconds())
 	m.legacy.WithLabelValues(command).Observe(d.Seconds())
+}
+
+// AnsweredAgain counts a request that came through adapter and was
+// answered again from the start: it had started from a guess of the team
+// that the database contradicted (another replica changed the team).
+func (m *Metrics) AnsweredAgain(adapter string) {
+	if adapter == "" {
+		adapter = "none"
+	}
+	m.again.WithLabelValues(adapter).Inc()
 }
 
 // SendFailed counts an outbound call that failed for good.

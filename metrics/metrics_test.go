@@ -15,6 +15,7 @@ func TestMetricsText(t *testing.T) {
 	m.SendRetried("slack", "429")
 	m.SendRetried("telegram", "error")
 	m.SendFailed("telegram", "sendMessage")
+	m.AnsweredAgain("slack")
 	m.SetBuild(Build{Version: "v1.2.3", Revision: "abc", GoVersion: "go1.26"})
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
@@ -32,6 +33,7 @@ func TestMetricsText(t *testing.T) {
 		`accountbot_send_retries_total{adapter="telegram",reason="error"} 1`,
 		`accountbot_send_rate_limited_total{adapter="slack"} 1`,
 		`accountbot_send_errors_total{adapter="telegram",method="sendMessage"} 1`,
+		`accountbot_requests_answered_again_total{adapter="slack"} 1`,
 		`accountbot_build_info{goversion="go1.26",revision="abc",version="v1.2.3"} 1`,
 		"go_goroutines",
 	} {
