@@ -1595,3 +1595,72 @@ func pgReps(t *testing.T, ps *Store, n int, at time.Time) []uint64 {
 	}
 	return ids
 }
+
+// TestPGNextReadAhead checks that /next's read-ahead reads what the
+// advice rules ask about a client in one round trip, those reads then
+// asking nothing and answering as without it, and that a read of the rest
+// of the card afterwards still answers as without it.
+func TestPGNextReadAhead(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	found, err := ps.FindClients(ctx, "Client 01", 1)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("FindClients: %v, %v", found, err)
+	}
+	c := found[0]
+	q := crm.PeerQuery{Segment: c.Segment, Owners: []uint64{c.OwnerID}, Except: c.ID}
+	reads := func(ctx context.Context) string {
+		t.Helper()
+		plan, err1 := ps.ContactPlan(ctx, c.ID)
+		claims, err2 := ps.ClientClaims(ctx, c.ID)
+		proms, err3 := ps.ClientPromises(ctx, c.ID)
+		deals, err4 := ps.DealFactsOf(ctx, c.ID)
+		peers, err5 := ps.PeerPurchases(ctx, q)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			t.Fatal(err)
+		}
+		return mustJSON(t, []any{plan, claims, proms, deals, peers})
+	}
+	want := reads(ctx)
+	wantConvs, err := ps.Conversations(ctx, c.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, end := crm.WithRequestScope(ctx)
+	t.Cleanup(end)
+	if _, err := ps.FindClients(rctx, "Client 01", 1); err != nil {
+		t.Fatal(err)
+	}
+	n0 := e.trips.Load()
+	if err := ps.ReadNextAhead(rctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("the read-ahead took %d round trips, want 1", n)
+	}
+	n0 = e.trips.Load()
+	if got := reads(rctx); got != want {
+		t.Errorf("read ahead:\n%s\nwant:\n%s", got, want)
+	}
+	if n := e.trips.Load() - n0; n != 0 {
+		t.Errorf("the rules' reads after the read-ahead took %d round trips, want 0", n)
+	}
+	convs, err := ps.Conversations(rctx, c.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustJSON(t, convs), mustJSON(t, wantConvs); a != b || len(convs) == 0 {
+		t.Errorf("conversations after the read-ahead: %d, want %d", len(convs), len(wantConvs))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 
 	"accountbot/crm"
@@ -122,6 +123,39 @@ func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
 	}
 	keys, prefixes := clientRecords(id) // no peers: a recomputation reads none
 	ra.readAhead(append(keys, more...), prefixes)
+}
+
+// ReadNextAhead says the advice rules are about to read client id (/next:
+// its contact plan, claims, promises and deals, and its owner's won deals
+// in its segment), so that an engine that pays a round trip per read
+// reads just those at once in the request's transaction, instead of the
+// client's whole card (conversations, tasks, payments, attachments,
+// health) on the rules' second read. It changes no answer: a read of the
+// rest of the card afterwards reads what it needs. It does nothing on
+// Badger, outside a request, or once the client's records were read.
+func (s *Store) ReadNextAhead(ctx context.Context, id uint64) error {
+	if crm.RequestScopeOf(ctx) == nil {
+		return nil
+	}
+	return s.view(ctx, func(tx *Tx) error {
+		ra, ok := tx.kv.(readAheader)
+		if !ok || !ra.keeps() {
+			return nil // Badger, or a view of its own (no request transaction free)
+		}
+		// The card's read-ahead comes on the second read about the client
+		// (aboutClient; the first is usually the request finding it): up
+		// to that one this reads ahead instead, and takes its turn.
+		switch ra.touch(clientKey(id)) {
+		case 1:
+			ra.touch(clientKey(id))
+		case 2:
+		default:
+			return nil // the card was read ahead already
+		}
+		ra.readAhead([][]byte{planKey(id), wonMarker},
+			append([][]byte{key(pDealCli, id), key("clc/", id), key("plpc/", id)}, peersOf(ra, id)...))
+		return nil
+	})
 }
 
 // clientRecords are the keys and prefixes of a client's own records, as

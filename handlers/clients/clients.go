@@ -53,6 +53,10 @@ type Store interface {
 	ClientPromises(ctx context.Context, client uint64) ([]crm.Promise, error)
 	// DealFactsOf returns the facts of the client's deals, by deal id.
 	DealFactsOf(ctx context.Context, clientID uint64) ([]crm.DealFact, error)
+	// ReadNextAhead says the advice rules are about to read the client
+	// (the four reads above and its peers), so that an engine that pays a
+	// round trip per read reads just those at once; it changes no answer.
+	ReadNextAhead(ctx context.Context, client uint64) error
 }
 
 // ClientStore keeps clients and their history.

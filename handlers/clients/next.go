@@ -163,6 +163,13 @@ func (s *service) nextCmd(ctx context.Context, w bot.ReplyWriter, r *core.Reques
 	if err != nil {
 		return err
 	}
+	if s.kit.Assistant.Model == nil {
+		// The rules' facts alone: the model's phrasing reads the whole
+		// card, which is then read ahead as for the card.
+		if err := s.store.ReadNextAhead(ctx, c.ID); err != nil {
+			return err
+		}
+	}
 	advice, err := s.recommend(ctx, r, c, true)
 	if err != nil {
 		return err
