@@ -1664,3 +1664,62 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestPGCompetitorsReadAhead checks that /competitors' read-ahead reads
+// the owners' closed deals, the competitors and the owners' notes in one
+// round trip, and that those reads then ask nothing and answer as without
+// it.
+func TestPGCompetitorsReadAhead(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	pgWorkload(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	found, err := ps.FindClients(ctx, "Client 01", 1)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("FindClients: %v, %v", found, err)
+	}
+	c := found[0]
+	for i, name := range []string{"Metro", "Rival", "Metro"} {
+		if _, err := ps.AddCompetitorNote(ctx, name, &crm.CompetitorNote{Aspect: "price", Text: fmt.Sprint("cheaper ", i), ClientID: c.ID, By: c.OwnerID, At: t0.Add(time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owners := []uint64{1, 2, 3}
+	since := t0.AddDate(0, -6, 0)
+	reads := func(ctx context.Context) string {
+		t.Helper()
+		var deals []*crm.Deal
+		err1 := ps.ClosedDeals(ctx, owners, since, time.Time{}, func(d *crm.Deal) bool { deals = append(deals, d); return true })
+		comps, err2 := ps.Competitors(ctx)
+		counts, err3 := ps.CompetitorNoteCounts(ctx, owners, since)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatal(err)
+		}
+		if len(comps) != 2 || counts["metro"] != 2 {
+			t.Fatalf("competitors %d, notes %v", len(comps), counts)
+		}
+		return mustJSON(t, []any{deals, comps, counts})
+	}
+	want := reads(ctx)
+	rctx, end := crm.WithRequestScope(ctx)
+	t.Cleanup(end)
+	// A request reads the indexes' markers with its sender.
+	if err := ps.ensureNoteOwners(rctx); err != nil {
+		t.Fatal(err)
+	}
+	n0 := e.trips.Load()
+	if err := ps.ReadCompetitorsAhead(rctx, owners, since); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("the read-ahead took %d round trips, want 1", n)
+	}
+	n0 = e.trips.Load()
+	if got := reads(rctx); got != want {
+		t.Errorf("read ahead:\n%s\nwant:\n%s", got, want)
+	}
+	if n := e.trips.Load() - n0; n != 0 {
+		t.Errorf("the reads after the read-ahead took %d round trips, want 0", n)
+	}
+}

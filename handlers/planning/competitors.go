@@ -27,6 +27,11 @@ type CompetitorStore interface {
 	// CompetitorNoteCounts returns, by competitor key, how many notes
 	// since since came from clients of the owners or from no client.
 	CompetitorNoteCounts(ctx context.Context, owners []uint64, since time.Time) (map[string]int, error)
+	// ReadCompetitorsAhead says /competitors is about to read the owners'
+	// deals closed since since, the competitors and the owners' notes
+	// since since, so that an engine that pays a round trip per read
+	// reads them at once; it changes no answer.
+	ReadCompetitorsAhead(ctx context.Context, owners []uint64, since time.Time) error
 }
 
 // competitorWindow is the period /competitors ranks by: six months.
@@ -257,6 +262,9 @@ func (s *service) competitorsCmd(ctx context.Context, w bot.ReplyWriter, r *core
 	// alone has neither notes (notes make a competitor known) nor recent
 	// losses, and is not listed.
 	since := r.Now.AddDate(0, -competitorWindow, 0)
+	if err := s.store.ReadCompetitorsAhead(ctx, seenOwners(r), since); err != nil {
+		return err
+	}
 	lost, lostNames, err := s.lostDeals(ctx, r, since)
 	if err != nil {
 		return err
