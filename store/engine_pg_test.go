@@ -1542,6 +1542,9 @@ func TestPGOwnersReadAtOnce(t *testing.T) {
 		if err := ps.LogConversation(ctx, &crm.Conversation{ClientID: c.ID, AuthorID: o, Channels: []string{"call"}, Text: "talked", At: t0.Add(time.Hour)}, nil); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := ps.SetContactPlan(ctx, &crm.ContactPlan{ClientID: c.ID, Every: crm.Cadence{Days: 7}, SetBy: o, SetAt: t0}, crm.Actor{PersonID: o}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Each chunk of sixteen owners is a round trip; the indexes' marker
 	// and records read by key add a few.
@@ -1564,7 +1567,18 @@ func TestPGOwnersReadAtOnce(t *testing.T) {
 		{"OpenRenewals", func() error { _, err := ps.OpenRenewals(ctx, ids, t0.AddDate(0, 3, 0)); return err }},
 		{"MeetingsOf", func() error { _, err := ps.MeetingsOf(ctx, ids, t0, t0.AddDate(0, 0, 7)); return err }},
 		{"PlannedClients", func() error {
-			return ps.PlannedClients(ctx, ids, func(*crm.ContactPlan, *crm.Client) bool { return true })
+			n := 0
+			err := ps.PlannedClients(ctx, ids, func(p *crm.ContactPlan, c *crm.Client) bool {
+				if p.ClientID != c.ID || c.Name == "" {
+					t.Errorf("plan of %d with client %+v", p.ClientID, c)
+				}
+				n++
+				return true
+			})
+			if err == nil && n != owners {
+				t.Errorf("PlannedClients: %d plans, want %d", n, owners)
+			}
+			return err
 		}},
 		{"OpenPromises", func() error { _, err := ps.OpenPromises(ctx, ids, t0.AddDate(0, 1, 0)); return err }},
 	} {
@@ -1603,7 +1617,6 @@ func pgReps(t *testing.T, ps *Store, n int, at time.Time) []uint64 {
 func TestPGNextReadAhead(t *testing.T) {
 	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	pgWorkload(t, ps)
-	e := ps.eng.(*pgEngine)
 	ctx := context.Background()
 	found, err := ps.FindClients(ctx, "Client 01", 1)
 	if err != nil || len(found) != 1 {
@@ -1623,30 +1636,14 @@ func TestPGNextReadAhead(t *testing.T) {
 		}
 		return mustJSON(t, []any{plan, claims, proms, deals, peers})
 	}
-	want := reads(ctx)
 	wantConvs, err := ps.Conversations(ctx, c.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, end := crm.WithRequestScope(ctx)
-	t.Cleanup(end)
-	if _, err := ps.FindClients(rctx, "Client 01", 1); err != nil {
-		t.Fatal(err)
-	}
-	n0 := e.trips.Load()
-	if err := ps.ReadNextAhead(rctx, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	if n := e.trips.Load() - n0; n != 1 {
-		t.Errorf("the read-ahead took %d round trips, want 1", n)
-	}
-	n0 = e.trips.Load()
-	if got := reads(rctx); got != want {
-		t.Errorf("read ahead:\n%s\nwant:\n%s", got, want)
-	}
-	if n := e.trips.Load() - n0; n != 0 {
-		t.Errorf("the rules' reads after the read-ahead took %d round trips, want 0", n)
-	}
+	rctx := checkReadAhead(t, ps,
+		func(rctx context.Context) error { _, err := ps.FindClients(rctx, "Client 01", 1); return err },
+		func(rctx context.Context) error { return ps.ReadNextAhead(rctx, c.ID) },
+		reads)
 	convs, err := ps.Conversations(rctx, c.ID, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -1672,7 +1669,6 @@ func mustJSON(t *testing.T, v any) string {
 func TestPGCompetitorsReadAhead(t *testing.T) {
 	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	pgWorkload(t, ps)
-	e := ps.eng.(*pgEngine)
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	found, err := ps.FindClients(ctx, "Client 01", 1)
@@ -1701,15 +1697,27 @@ func TestPGCompetitorsReadAhead(t *testing.T) {
 		}
 		return mustJSON(t, []any{deals, comps, counts})
 	}
-	want := reads(ctx)
-	rctx, end := crm.WithRequestScope(ctx)
+	checkReadAhead(t, ps,
+		ps.ensureNoteOwners, // a request reads the indexes' markers with its sender
+		func(rctx context.Context) error { return ps.ReadCompetitorsAhead(rctx, owners, since) },
+		reads)
+}
+
+// checkReadAhead checks a request's read-ahead: in a request that did
+// first, ahead takes one round trip, and reads after it takes none and
+// answers as outside a request. It returns the request's context (ended
+// with the test).
+func checkReadAhead(t *testing.T, ps *Store, first, ahead func(context.Context) error, reads func(context.Context) string) context.Context {
+	t.Helper()
+	e := ps.eng.(*pgEngine)
+	want := reads(context.Background())
+	rctx, end := crm.WithRequestScope(context.Background())
 	t.Cleanup(end)
-	// A request reads the indexes' markers with its sender.
-	if err := ps.ensureNoteOwners(rctx); err != nil {
+	if err := first(rctx); err != nil {
 		t.Fatal(err)
 	}
 	n0 := e.trips.Load()
-	if err := ps.ReadCompetitorsAhead(rctx, owners, since); err != nil {
+	if err := ahead(rctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.trips.Load() - n0; n != 1 {
@@ -1722,4 +1730,5 @@ func TestPGCompetitorsReadAhead(t *testing.T) {
 	if n := e.trips.Load() - n0; n != 0 {
 		t.Errorf("the reads after the read-ahead took %d round trips, want 0", n)
 	}
+	return rctx
 }

@@ -112,23 +112,33 @@ func (s *Store) PlannedClients(ctx context.Context, owners []uint64, fn func(*cr
 		ranges[i] = ownerRange("plco/", o)
 	}
 	return s.view(ctx, func(tx *Tx) error {
-		return tx.scanRanges([]byte("plco/"), false, true, ranges, func(_ int, k []byte, item Item) (bool, error) {
+		// The plans first, then their clients, all asked at once.
+		var plans []*crm.ContactPlan
+		var keys [][]byte
+		if err := tx.scanRanges([]byte("plco/"), false, true, ranges, func(_ int, k []byte, item Item) (bool, error) {
 			p, err := decode[crm.ContactPlan](item)
 			if err != nil {
 				return false, err
 			}
-			c, err := tx.client(tailID(k))
+			plans, keys = append(plans, p), append(keys, clientKey(tailID(k)))
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		tx.prefetch(keys)
+		for n, p := range plans {
+			c, err := tx.client(tailID(keys[n]))
 			if errors.Is(err, errNotFound) {
-				return true, nil
+				continue
 			}
 			if err != nil {
-				return false, err
+				return err
 			}
 			if !fn(p, c) {
-				return false, errStopScan
+				return nil
 			}
-			return true, nil
-		})
+		}
+		return nil
 	})
 }
 
