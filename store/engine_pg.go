@@ -54,9 +54,11 @@ type pgEngine struct {
 	seqMu sync.Mutex
 	seqs  map[string]*pgLease
 
-	// parked are connections whose read transaction's COMMIT is on its
-	// way (see run).
+	// parked are connections whose read transaction is over and not yet
+	// ended on the server (see park); owed wakes endOwed when one owes
+	// its COMMIT.
 	parked chan *pgParked
+	owed   chan struct{}
 	// holds counts the read transactions requests hold (hold).
 	holds chan struct{}
 	// trips counts the round trips that waited for the server's answer
@@ -117,8 +119,9 @@ func openPG(url string, logger *slog.Logger) (*pgEngine, error) {
 		pool.Close()
 		return nil, err
 	}
-	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, parked: make(chan *pgParked, 8), holds: make(chan struct{}, max(1, cfg.MaxConns/2)), stop: make(chan struct{}), done: make(chan struct{})}
+	e := &pgEngine{pool: pool, ids: ids, log: logger, seqs: map[string]*pgLease{}, parked: make(chan *pgParked, 8), owed: make(chan struct{}, 1), holds: make(chan struct{}, max(1, cfg.MaxConns/2)), stop: make(chan struct{}), done: make(chan struct{})}
 	go e.sweep()
+	go e.endOwed()
 	return e, nil
 }
 
@@ -171,7 +174,7 @@ func migratePGTo(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, u
 
 // sweep deletes expired keys now and then; reads ignore them meanwhile.
 func (e *pgEngine) sweep() {
-	defer close(e.done)
+	defer func() { e.done <- struct{}{} }()
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -229,63 +232,91 @@ func (e *pgEngine) run(begin string, readOnly bool, fn func(kvTxn) error) error 
 	if err != nil {
 		return pgErr(err)
 	}
-	t := &pgTxn{conn: conn, ctx: ctx, begin: begin, trips: &e.trips, memo: &e.memo}
+	t := &pgTxn{conn: conn.conn, ctx: ctx, begin: begin, trips: &e.trips, memo: &e.memo, owed: conn.owed, parkedAt: conn.at}
 	err = fn(t)
 	if t.err != nil {
 		// A failed statement aborts the whole transaction; what fn made
 		// of it matters less than the cause (often a conflict).
 		err = t.err
 	}
-	if readOnly && len(t.pending) == 0 && t.begun {
+	if readOnly && len(t.pending) == 0 && t.begun && t.err == nil {
 		// What fn read is one snapshot whatever becomes of the end of
 		// the transaction (a read-only REPEATABLE READ transaction cannot
-		// fail to serialize), so the caller does not wait for it: COMMIT
-		// is sent, the server ends the transaction at once, and its
-		// answer is read when the connection is next used (park).
-		e.park(ctx, conn, "COMMIT")
+		// fail to serialize), so the caller does not wait for it: its
+		// COMMIT goes out with the next transaction on the connection
+		// (park).
+		e.park(t.conn, time.Now())
+		return err
+	}
+	if t.idle() {
+		e.park(t.conn, t.parkedAt) // it sent nothing: the COMMIT is still owed
 		return err
 	}
 	if err != nil {
 		t.rollback()
-		conn.Release()
+		t.conn.Release()
 		return err
 	}
 	err = t.commit()
-	conn.Release()
+	t.conn.Release()
 	return err
 }
 
-// pgParked is a connection whose last statement (the COMMIT of a read)
-// was sent and not yet answered.
+// pgParked is a connection whose read transaction is over but not yet
+// ended on the server. Its COMMIT is owed (p is nil): it goes out at the
+// head of the next transaction's first round trip on the connection; or,
+// for one parked longer than pgOwedMax, it was sent and is not answered
+// yet (p).
 type pgParked struct {
 	conn *pgxpool.Conn
 	p    *pgconn.Pipeline
+	at   time.Time // when the transaction was over
 }
 
-// park sends q on conn without waiting and keeps conn for the next
-// transaction; with too many parked already, it waits and releases.
-func (e *pgEngine) park(ctx context.Context, conn *pgxpool.Conn, q string) {
-	p := conn.Conn().PgConn().StartPipeline(ctx)
-	p.SendQueryParams(q, nil, nil, nil, nil)
-	p.SendPipelineSync()
-	if err := p.Flush(); err != nil {
-		_ = p.Close()
-		_ = conn.Conn().Close(ctx)
-		conn.Release()
-		return
-	}
+// pgOwedMax is how long a parked connection may owe its COMMIT. Meanwhile
+// its snapshot keeps VACUUM from removing the rows deleted after it and
+// its locks (ACCESS SHARE of the tables it read) keep DDL waiting; with
+// requests coming, the next one ends it long before.
+const pgOwedMax = 100 * time.Millisecond
+
+// park keeps conn, whose read transaction is over (at), for the next
+// transaction, which ends it with its first round trip: a read then costs
+// the server no message and no wake-up of its own for its COMMIT. With too
+// many parked already, conn's COMMIT is sent and waited for, and conn goes
+// back to the pool.
+func (e *pgEngine) park(conn *pgxpool.Conn, at time.Time) {
+	pk := &pgParked{conn: conn, at: at}
 	select {
-	case e.parked <- &pgParked{conn: conn, p: p}:
+	case e.parked <- pk:
+		select {
+		case e.owed <- struct{}{}:
+		default:
+		}
 	default:
-		e.unpark(&pgParked{conn: conn, p: p})
+		e.unpark(pk)
 		conn.Release()
 	}
 }
 
-// unpark reads the parked statement's answer; a connection that fails
-// to give it is closed (the pool then drops it). It reports whether the
-// connection is fit for use.
+// sendCommit sends pk's owed COMMIT without waiting for its answer; a
+// connection that cannot take it is closed (the pool then drops it).
+func (e *pgEngine) sendCommit(pk *pgParked) {
+	p := pk.conn.Conn().PgConn().StartPipeline(context.Background())
+	p.SendQueryParams("COMMIT", nil, nil, nil, nil)
+	p.SendPipelineSync()
+	pk.p = p
+	if err := p.Flush(); err != nil {
+		_ = pk.conn.Conn().Close(context.Background())
+	}
+}
+
+// unpark ends pk's transaction (its COMMIT sent if owed, the answer
+// read); a connection that fails to is closed (the pool then drops it).
+// It reports whether the connection is fit for use.
 func (e *pgEngine) unpark(pk *pgParked) bool {
+	if pk.p == nil {
+		e.sendCommit(pk)
+	}
 	if err := pk.p.Close(); err != nil || pk.conn.Conn().PgConn().TxStatus() != 'I' {
 		_ = pk.conn.Conn().Close(context.Background())
 		return false
@@ -293,17 +324,77 @@ func (e *pgEngine) unpark(pk *pgParked) bool {
 	return true
 }
 
+// endOwed sends the COMMIT of the connections that owe theirs longer
+// than pgOwedMax (an idle bot), and sleeps while none is parked.
+func (e *pgEngine) endOwed() {
+	defer func() { e.done <- struct{}{} }()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-e.owed:
+		}
+		select {
+		case <-e.stop:
+			return
+		case <-time.After(pgOwedMax):
+		}
+		again := false
+		for n := len(e.parked); n > 0; n-- {
+			var pk *pgParked
+			select {
+			case pk = <-e.parked:
+			default:
+			}
+			if pk == nil {
+				break
+			}
+			if pk.p == nil {
+				if time.Since(pk.at) >= pgOwedMax {
+					e.sendCommit(pk)
+				} else {
+					again = true
+				}
+			}
+			select {
+			case e.parked <- pk:
+			default:
+				e.unpark(pk)
+				pk.conn.Release()
+			}
+		}
+		if again {
+			select {
+			case e.owed <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// pgConn is a connection for a transaction: owed says it still owes the
+// COMMIT of the read transaction that was over at at (pgParked).
+type pgConn struct {
+	conn *pgxpool.Conn
+	owed bool
+	at   time.Time
+}
+
 // acquire takes a parked connection, or one of the pool.
-func (e *pgEngine) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+func (e *pgEngine) acquire(ctx context.Context) (pgConn, error) {
 	for {
 		select {
 		case pk := <-e.parked:
+			if pk.p == nil {
+				return pgConn{pk.conn, true, pk.at}, nil
+			}
 			if e.unpark(pk) {
-				return pk.conn, nil
+				return pgConn{conn: pk.conn}, nil
 			}
 			pk.conn.Release()
 		default:
-			return e.pool.Acquire(ctx)
+			c, err := e.pool.Acquire(ctx)
+			return pgConn{conn: c}, err
 		}
 	}
 }
@@ -477,10 +568,12 @@ func (e *pgEngine) load(replace bool, fill func(put func(k, v []byte, expiresAt 
 	return pgErr(tx.Commit(ctx))
 }
 
-// compact refreshes the planner's statistics after a bulk load.
+// compact refreshes the planner's statistics after a bulk load and marks
+// the loaded pages all-visible, as autovacuum eventually would: reads
+// that an index answers alone (a team's first names) then skip the table.
 func (e *pgEngine) compact() error {
 	for _, name := range pgTableNames() {
-		if _, err := e.pool.Exec(context.Background(), `ANALYZE `+name); err != nil {
+		if _, err := e.pool.Exec(context.Background(), `VACUUM (ANALYZE) `+name); err != nil {
 			return pgErr(err)
 		}
 	}
@@ -495,6 +588,7 @@ func (e *pgEngine) ping() error {
 
 func (e *pgEngine) close() error {
 	close(e.stop)
+	<-e.done
 	<-e.done
 	for {
 		select {
@@ -518,6 +612,10 @@ type pgTxn struct {
 	ctx   context.Context
 	begin string
 	begun bool // BEGIN was sent
+	// owed says the connection still owes the COMMIT of a read
+	// transaction over at parkedAt (pgParked): it goes out first.
+	owed     bool
+	parkedAt time.Time
 	// pending are the writes not sent yet, in order.
 	pending []pgStmt
 	// cache is what the transaction read (engine_pg_cache.go).
@@ -566,6 +664,11 @@ func (t *pgTxn) exec(q string, args ...any) {
 // returns how many statements it queued.
 func (t *pgTxn) queue(b *pgx.Batch) int {
 	n := 0
+	if t.owed {
+		b.Queue("COMMIT")
+		t.owed = false
+		n++
+	}
 	if !t.begun {
 		b.Queue(t.begin)
 		t.begun = true
@@ -689,14 +792,19 @@ func (t *pgTxn) commit() error {
 	return nil
 }
 
-// rollback ends a begun transaction; a connection that cannot is closed,
-// and the pool drops it.
+// idle reports that the transaction sent nothing: the connection is as
+// it was acquired.
+func (t *pgTxn) idle() bool { return t.owed && !t.begun && len(t.pending) == 0 && t.err == nil }
+
+// rollback ends a begun transaction (or the one the connection still
+// owes a COMMIT); a connection that cannot is closed, and the pool drops
+// it.
 func (t *pgTxn) rollback() {
 	t.pending = nil
-	if !t.begun {
+	if !t.begun && !t.owed {
 		return
 	}
-	t.begun = false
+	t.begun, t.owed = false, false
 	if _, err := t.conn.Exec(t.ctx, "ROLLBACK"); err != nil {
 		_ = t.conn.Conn().Close(t.ctx)
 	}
@@ -1405,7 +1513,7 @@ func (e *pgEngine) hold() (heldView, bool) {
 		<-e.holds
 		return nil, false
 	}
-	return &pgHeld{e: e, t: &pgTxn{conn: conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips, held: true, memo: &e.memo}}, true
+	return &pgHeld{e: e, t: &pgTxn{conn: conn.conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips, held: true, memo: &e.memo, owed: conn.owed, parkedAt: conn.at}}, true
 }
 
 // run runs fn in the held transaction. A failed statement aborts the
@@ -1425,7 +1533,11 @@ func (h *pgHeld) end() {
 	defer func() { <-h.e.holds }()
 	t := h.t
 	if t.err == nil && len(t.pending) == 0 && t.begun {
-		h.e.park(t.ctx, t.conn, "COMMIT")
+		h.e.park(t.conn, time.Now())
+		return
+	}
+	if t.idle() {
+		h.e.park(t.conn, t.parkedAt)
 		return
 	}
 	t.rollback()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -508,23 +509,17 @@ func (t *pgTxn) readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]b
 func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 	reads := t.keyReads(keys)
 	groups := map[*pgIndex][]pgGroupKey{}
+	var kvs []*pgIter // walks of whole prefixes of the kv table
 	for _, p := range prefixes {
 		switch it := t.iterator(iterOptions{prefix: p}).(type) {
 		case *pgIter:
-			if !it.solo {
-				continue
+			switch {
+			case !it.solo:
+			case it.table == "kv" && it.end != nil:
+				kvs = append(kvs, it)
+			default:
+				reads = append(reads, t.prefixRead(it))
 			}
-			it.page = pgAheadMax
-			q, args := it.sql(p, true)
-			reads = append(reads, pgRead{q, args, func(rows pgx.Rows) error {
-				if err := it.scanRows(rows); err != nil {
-					return err
-				}
-				if len(it.rows) < it.page {
-					t.cache.keepScan(p, it.rows)
-				}
-				return nil
-			}})
 		case *pgIdxIter:
 			g, ok := groupOf(it.x, p)
 			if !ok || len(p) != len(it.x.prefix)+8 {
@@ -535,6 +530,7 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 			}
 		}
 	}
+	reads = append(reads, t.kvPrefixesRead(kvs)...)
 	// Several groups of one index are one statement.
 	for _, x := range pgIndexes {
 		switch gs := groups[x]; {
@@ -548,6 +544,75 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 		reads = append(reads, t.teamRead())
 	}
 	return reads
+}
+
+// prefixRead is the read of up to pgAheadMax rows of the prefix that it
+// walks alone, kept whole when there are fewer.
+func (t *pgTxn) prefixRead(it *pgIter) pgRead {
+	it.page = pgAheadMax
+	q, args := it.sql(it.o.prefix, true)
+	return pgRead{q, args, func(rows pgx.Rows) error {
+		if err := it.scanRows(rows); err != nil {
+			return err
+		}
+		if len(it.rows) < it.page {
+			t.cache.keepScan(it.o.prefix, it.rows)
+		}
+		return nil
+	}}
+}
+
+// kvPrefixesRead is the read of up to pgAheadMax rows of each of the kv
+// table's prefixes ps, all in one statement (an index walk of each, as
+// lastIn's); each prefix with fewer rows is kept whole. A read of one
+// client's records walks four or five of them (its promises, payments,
+// satisfaction scores, …), mostly empty, and a statement costs more than
+// the walk.
+func (t *pgTxn) kvPrefixesRead(its []*pgIter) []pgRead {
+	switch len(its) {
+	case 0:
+		return nil
+	case 1:
+		return []pgRead{t.prefixRead(its[0])}
+	}
+	ps, his := make([][]byte, len(its)), make([][]byte, len(its))
+	for i, it := range its {
+		ps[i], his[i] = it.o.prefix, it.end
+	}
+	q := `SELECT r.i, k.key, k.value, k.expires_at FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
+		CROSS JOIN LATERAL (SELECT key, value, expires_at FROM kv WHERE key >= r.lo AND key < r.hi AND (expires_at IS NULL OR expires_at > now()) ORDER BY key LIMIT $3) k`
+	return []pgRead{{q, []any{ps, his, pgAheadMax}, func(rows pgx.Rows) error {
+		got := make([][]simpleItem, len(ps))
+		for rows.Next() {
+			var n int64
+			var it simpleItem
+			var exp *time.Time
+			if err := rows.Scan(&n, &it.k, &it.v, &exp); err != nil {
+				return err
+			}
+			if exp != nil {
+				it.exp = uint64(exp.Unix())
+			}
+			if n < 1 || int(n) > len(ps) {
+				return fmt.Errorf("kv prefixes read: row of range %d of %d", n, len(ps))
+			}
+			got[n-1] = append(got[n-1], it)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, its := range got {
+			if len(its) >= pgAheadMax {
+				continue // more than a read ahead keeps: walked as needed
+			}
+			// The rows of a range come in key order with the plan the
+			// statement has (a nested loop over the ranges), which SQL
+			// does not promise.
+			slices.SortFunc(its, func(a, b simpleItem) int { return bytes.Compare(a.k, b.k) })
+			t.cache.keepScan(ps[i], its)
+		}
+		return nil
+	}}}
 }
 
 // readFirst reads, in one round trip, the keys (as readAhead does) and
@@ -564,6 +629,9 @@ func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 		return
 	}
 	reads := t.keyReads(keys)
+	groups := map[*pgIndex][]pgGroupKey{}
+	var order []*pgIndex
+	pfx := map[pgGroupKey][]byte{}
 	for _, p := range prefixes {
 		x := pgIndexOf(p)
 		if x == nil || x.order == "" {
@@ -576,73 +644,151 @@ func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 		if _, cached := t.cache.group(g); cached {
 			continue
 		}
-		if _, cached := t.cache.firsts[g]; cached {
+		if _, cached := t.cache.firsts[g]; cached || slices.Contains(groups[x], g) {
 			continue
 		}
-		w := x.group + " = $1"
-		if x.filter != "" {
-			w += " AND (" + x.filter + ")"
+		if groups[x] == nil {
+			order = append(order, x)
 		}
-		cols := x.cols() + `, key, ` + x.group
-		y := x.companion
-		if y != nil {
-			cols += `, ` + y.sel
-		}
-		q := `SELECT ` + cols + ` FROM ` + x.table.name + ` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2`
-		reads = append(reads, pgRead{q, []any{g.g, n}, func(rows pgx.Rows) error {
-			var es []kvEntry
-			got := 0
-			for rows.Next() {
-				var r pgGroupRow
-				var gv int64
-				var ya, yb []byte
-				dest := []any{&r.data, &r.raw, &r.ents, &r.key, &gv}
-				if y != nil {
-					dest = append(dest, &ya, &yb)
-				}
-				if err := rows.Scan(dest...); err != nil {
-					return err
-				}
-				r.g = gv
-				got++
-				if x.readsRecords() {
-					v := r.data
-					if r.raw != nil {
-						v = r.raw
-					}
-					t.cache.keep(r.key, v, false)
-				}
-				es = append(es, x.rowEntries(r)...)
-				if y != nil {
-					if t.cache.tailRows == nil {
-						t.cache.tailRows = map[pgTailKey][]kvEntry{}
-					}
-					t.cache.tailRows[pgTailKey{y, string(r.key)}] = y.fromCols(ya, yb)
-				}
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if got < n {
-				t.cache.keepGroup(g, es)
-				return nil
-			}
-			sortEntries(es, false)
-			var upto []byte
-			if len(es) > 0 {
-				upto = es[len(es)-1].k
-			} else {
-				upto = bytes.Clone(p) // no entry yet: the rest is all of them
-			}
-			if t.cache.firsts == nil {
-				t.cache.firsts = map[pgGroupKey]pgFirst{}
-			}
-			t.cache.firsts[g] = pgFirst{ents: es, upto: upto}
-			return nil
-		}})
+		groups[x] = append(groups[x], g)
+		pfx[g] = p
+	}
+	for _, x := range order {
+		reads = append(reads, t.firstsRead(x, groups[x], pfx, n))
 	}
 	if len(reads) > 0 {
 		_ = t.queryAll(reads)
+	}
+}
+
+// firstsRead is the read of the first n entries of each of the groups gs
+// of index x (under the prefixes pfx), in one statement: a walk of the
+// index's SQL order within each group (a team's first names: one
+// statement, not one per owner).
+func (t *pgTxn) firstsRead(x *pgIndex, gs []pgGroupKey, pfx map[pgGroupKey][]byte, n int) pgRead {
+	w := x.group + " = g.v"
+	if x.filter != "" {
+		w += " AND (" + x.filter + ")"
+	}
+	cols := x.cols() + `, key, ` + x.group
+	y := x.companion
+	if y != nil {
+		cols += `, ` + y.sel
+	}
+	vs := make([]int64, len(gs))
+	for i, g := range gs {
+		vs[i] = g.g
+	}
+	if y != nil && x.firsts != "" {
+		return t.firstsOnlyRead(x, gs, vs, pfx, n)
+	}
+	q := `SELECT r.* FROM unnest($1::bigint[]) AS g(v) CROSS JOIN LATERAL (SELECT ` + cols + ` FROM ` + x.table.name +
+		` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2) r`
+	return pgRead{q, []any{vs, n}, func(rows pgx.Rows) error {
+		es := make(map[int64][]kvEntry, len(gs))
+		got := make(map[int64]int, len(gs))
+		for rows.Next() {
+			var r pgGroupRow
+			var gv int64
+			var ya, yb []byte
+			dest := []any{&r.data, &r.raw, &r.ents, &r.key, &gv}
+			if y != nil {
+				dest = append(dest, &ya, &yb)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			r.g = gv
+			got[gv]++
+			if x.readsRecords() {
+				v := r.data
+				if r.raw != nil {
+					v = r.raw
+				}
+				t.cache.keep(r.key, v, false)
+			}
+			es[gv] = append(es[gv], x.rowEntries(r)...)
+			if y != nil {
+				if t.cache.tailRows == nil {
+					t.cache.tailRows = map[pgTailKey][]kvEntry{}
+				}
+				t.cache.tailRows[pgTailKey{y, string(r.key)}] = y.fromCols(ya, yb)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		t.keepFirsts(gs, pfx, es, got, n)
+		return nil
+	}}
+}
+
+// firstsOnlyRead is firstsRead of an index with firsts: the first n
+// entries of each group from the SQL index alone, and the companion's
+// entries of the first n-1 rows of all the groups together (in idOrder:
+// a page of a team's clients, whose last name the n-th shows the end of).
+// A team of nine owners' page of thirty then reads thirty briefs from the
+// table, not 279. A page that needs more (ties past the last name) reads
+// them when it gets them.
+func (t *pgTxn) firstsOnlyRead(x *pgIndex, gs []pgGroupKey, vs []int64, pfx map[pgGroupKey][]byte, n int) pgRead {
+	y := x.companion
+	w := x.group + " = g.v"
+	if x.filter != "" {
+		w += " AND (" + x.filter + ")"
+	}
+	q := `WITH f AS MATERIALIZED (SELECT r.* FROM unnest($1::bigint[]) AS g(v) CROSS JOIN LATERAL (SELECT ` + x.group + `, ` + x.order + `, ` + x.firsts + ` AS e FROM ` + x.table.name +
+		` WHERE ` + w + ` ORDER BY ` + x.order + ` LIMIT $2) r)
+		SELECT 1, ` + x.group + `, id, e, NULL::bytea, NULL::bytea FROM f
+		UNION ALL
+		SELECT 2, t.` + x.group + `, t.id, NULL::bytea, c.* FROM (SELECT ` + x.group + `, id FROM f ORDER BY ` + x.idOrder + ` LIMIT $3) t
+		CROSS JOIN LATERAL (SELECT ` + y.sel + ` FROM ` + x.table.name + ` WHERE id = t.id) c`
+	return pgRead{q, []any{vs, n, max(n-1, 1)}, func(rows pgx.Rows) error {
+		es := make(map[int64][]kvEntry, len(gs))
+		got := make(map[int64]int, len(gs))
+		for rows.Next() {
+			var part int32
+			var gv, id int64
+			var e, yk, yb []byte
+			if err := rows.Scan(&part, &gv, &id, &e, &yk, &yb); err != nil {
+				return err
+			}
+			if part == 2 {
+				if t.cache.tailRows == nil {
+					t.cache.tailRows = map[pgTailKey][]kvEntry{}
+				}
+				t.cache.tailRows[pgTailKey{y, string(yk)}] = y.fromCols(yk, yb)
+				continue
+			}
+			got[gv]++
+			es[gv] = append(es[gv], x.fromCols(key(x.table.prefix, uint64(id)), e)...)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		t.keepFirsts(gs, pfx, es, got, n)
+		return nil
+	}}
+}
+
+// keepFirsts keeps what a read of the first n entries of the groups gs
+// found: es and got, each group's entries and rows. A group of fewer rows
+// is kept whole.
+func (t *pgTxn) keepFirsts(gs []pgGroupKey, pfx map[pgGroupKey][]byte, es map[int64][]kvEntry, got map[int64]int, n int) {
+	for _, g := range gs {
+		ges := es[g.g]
+		if got[g.g] < n {
+			t.cache.keepGroup(g, ges)
+			continue
+		}
+		sortEntries(ges, false)
+		upto := bytes.Clone(pfx[g]) // no entry yet: the rest is all of them
+		if len(ges) > 0 {
+			upto = ges[len(ges)-1].k
+		}
+		if t.cache.firsts == nil {
+			t.cache.firsts = map[pgGroupKey]pgFirst{}
+		}
+		t.cache.firsts[g] = pgFirst{ents: ges, upto: upto}
 	}
 }
 

@@ -82,6 +82,14 @@ type pgIndex struct {
 	// whose entries for the rows readFirst reads are kept too (the
 	// clients' briefs beside their names).
 	companion *pgIndex
+	// firsts, with a companion, is an SQL expression of the second
+	// column of sel (what fromCols takes) that uses only the columns of
+	// the SQL index behind order, with the group, id and idOrder (the
+	// group column between order's: how a page of several groups sorts):
+	// readFirst then walks that index alone (an index-only scan) and
+	// reads the companion's columns for the first rows of all the groups
+	// together only, not for every group's.
+	firsts, idOrder string
 	// summaries says the index's readers want its entries only (lists of
 	// summaries: a person's claims, open or closed deals), not the
 	// records: a read of it sends the record only for a row without
@@ -291,6 +299,7 @@ var pgIndexes = []*pgIndex{
 	// name come from their columns, so that a page of a manager's clients
 	// neither sends nor decodes the records' JSON.
 	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, order: "name_norm, id", sel: "key, int8send(owner_id) || convert_to(name_norm, 'UTF8')",
+		firsts: "int8send(owner_id) || convert_to(name_norm, 'UTF8')", idOrder: "name_norm, owner_id, id",
 		fromCols: func(k, on []byte) []kvEntry {
 			if len(on) < 8 {
 				return nil

@@ -763,12 +763,13 @@ func TestPGReadFirst(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// The first names come with their briefs, and the counters asked
-	// for with them.
+	// The first names come with the briefs of all but the last (a page
+	// of n-1 and the name that shows where it ends), and the counters
+	// asked for with them; the last one's brief is read when asked for.
 	if err := ps.view(ctx, func(tx *Tx) error {
 		tx.readFirst([][]byte{ownerCountKey(3)}, [][]byte{key("con/", uint64(3))}, 3)
 		r0 := reads(tx)
-		for _, id := range ids[:3] {
+		for _, id := range ids[:2] {
 			if got := brief(tx, 3, id); got != want[id] {
 				t.Errorf("brief of %d read with its name: %s, want %s", id, got, want[id])
 			}
@@ -778,6 +779,9 @@ func TestPGReadFirst(t *testing.T) {
 		}
 		if reads(tx) != r0 {
 			t.Errorf("briefs and the counter read with the first names read the server %d times", reads(tx)-r0)
+		}
+		if got := brief(tx, 3, ids[2]); got != want[ids[2]] {
+			t.Errorf("brief of %d read after the first names: %s, want %s", ids[2], got, want[ids[2]])
 		}
 		return nil
 	}); err != nil {
@@ -938,8 +942,8 @@ func TestPGSummaryIndexKeepsNoRecords(t *testing.T) {
 // TestPGHealthRoundTrips checks what a health recomputation costs where
 // every read is a round trip: the reads of one client's recomputation in
 // a request (its version first, then the weights, the client, its records
-// and its summary) are one round trip, and SaveHealth of it one for its
-// reads and one for the commit.
+// and its summary) are one round trip that leaves out its conversations,
+// and SaveHealth of it one for its reads and one for the commit.
 func TestPGHealthRoundTrips(t *testing.T) {
 	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	pgWorkload(t, ps)
@@ -971,6 +975,15 @@ func TestPGHealthRoundTrips(t *testing.T) {
 	}
 	if n := e.trips.Load() - n0; n != 1 {
 		t.Errorf("a recomputation's reads took %d round trips, want 1", n)
+	}
+	// The score uses none of the client's conversations (most of its
+	// rows, and a recomputation follows every /log): they were not read.
+	n0 = e.trips.Load()
+	if convs, err := ps.Conversations(rctx, id, 0); err != nil || len(convs) == 0 {
+		t.Fatalf("Conversations: %d, %v", len(convs), err)
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("the conversations after a recomputation's reads took %d round trips, want 1 (not read with them)", n)
 	}
 	end()
 	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -1731,4 +1744,208 @@ func checkReadAhead(t *testing.T, ps *Store, first, ahead func(context.Context) 
 		t.Errorf("the reads after the read-ahead took %d round trips, want 0", n)
 	}
 	return rctx
+}
+
+// TestPGReadCommitOwed checks how a read transaction ends: its COMMIT is
+// not a message of its own but goes out at the head of the next
+// transaction on the connection, which then sees what was committed
+// meanwhile elsewhere (another replica); and a connection left so by an
+// idle bot ends its transaction within about pgOwedMax, holding no
+// snapshot longer.
+func TestPGReadCommitOwed(t *testing.T) {
+	u := pgtest.URL(t)
+	a := openWith(t, Options{DatabaseURL: u})
+	b := openWith(t, Options{DatabaseURL: u})
+	e := a.eng.(*pgEngine)
+	ctx := context.Background()
+	k := []byte("test/owed")
+	write := func(s *Store, v string) {
+		t.Helper()
+		if err := s.update(ctx, func(tx *Tx) error { return tx.put(k, v) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() string {
+		t.Helper()
+		var v string
+		if err := a.view(ctx, func(tx *Tx) error { return tx.get(k, &v) }); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	state := func(pid uint32) string {
+		t.Helper()
+		var st string
+		if err := b.eng.(*pgEngine).pool.QueryRow(ctx, `SELECT state FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	write(a, "one")
+	if got := read(); got != "one" {
+		t.Fatalf("read %q, want one", got)
+	}
+	// The read is over; its connection owes the COMMIT.
+	if len(e.parked) != 1 {
+		t.Fatalf("%d connections parked after a read, want 1", len(e.parked))
+	}
+	pk := <-e.parked
+	owed, pid := pk.p == nil, pk.conn.Conn().PgConn().PID()
+	e.parked <- pk
+	if !owed {
+		t.Fatal("the read's COMMIT was sent at once")
+	}
+	if st := state(pid); st != "idle in transaction" {
+		t.Errorf("the parked connection is %q, want idle in transaction", st)
+	}
+	write(b, "two") // another replica
+	n0 := e.trips.Load()
+	if got := read(); got != "two" {
+		t.Errorf("the next read on the connection got %q, want two (what was committed meanwhile)", got)
+	}
+	if n := e.trips.Load() - n0; n != 1 {
+		t.Errorf("the read took %d round trips, want 1 (the COMMIT owed with it)", n)
+	}
+	write(a, "three") // a write on the parked connection, after its COMMIT
+	if got := read(); got != "three" {
+		t.Errorf("read %q after a write, want three", got)
+	}
+	// An idle bot: the COMMIT goes out by itself.
+	deadline := time.Now().Add(5 * time.Second)
+	for state(pid) != "idle" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the parked connection is still %q after 5 s", state(pid))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPGReadAheadKVPrefixes checks the read-ahead of several prefixes of
+// the kv table, which is one statement: each prefix's walk afterwards
+// sees what a fresh view sees, in order, without a round trip when the
+// prefix held fewer rows than a read-ahead keeps (an empty one too), and
+// with the rest read when it held more.
+func TestPGReadAheadKVPrefixes(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	sizes := map[string]int{"test/ra/a/": pgAheadMax + 40, "test/ra/b/": 3, "test/ra/c/": 0, "test/ra/d/": 1}
+	if err := ps.update(ctx, func(tx *Tx) error {
+		for p, n := range sizes {
+			for i := n - 1; i >= 0; i-- { // written out of order
+				if err := tx.put(key(p, uint64(i)), fmt.Sprintf("%s%d", p, i)); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.put([]byte("test/ra/b0"), "beside b/") // next to a prefix, not in it
+	}); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(tx *Tx, p string) string {
+		t.Helper()
+		var out []string
+		if err := tx.scan([]byte(p), false, true, func(k []byte, item Item) (bool, error) {
+			v, err := item.ValueCopy(nil)
+			out = append(out, string(v))
+			return true, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out, ",")
+	}
+	order := []string{"test/ra/a/", "test/ra/b/", "test/ra/c/", "test/ra/d/"}
+	want := map[string]string{}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		for _, p := range order {
+			want[p] = walk(tx, p)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(want["test/ra/a/"], ",") + 1; n != sizes["test/ra/a/"] {
+		t.Fatalf("a fresh walk of a/ found %d rows", n)
+	}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		var prefixes [][]byte
+		for _, p := range order {
+			prefixes = append(prefixes, []byte(p))
+		}
+		n0 := e.trips.Load()
+		tx.readAhead(nil, prefixes)
+		if n := e.trips.Load() - n0; n != 1 {
+			t.Errorf("the read-ahead took %d round trips, want 1", n)
+		}
+		for _, p := range order[1:] {
+			n0 := e.trips.Load()
+			if got := walk(tx, p); got != want[p] {
+				t.Errorf("walk of %s after the read-ahead: %q, want %q", p, got, want[p])
+			}
+			if n := e.trips.Load() - n0; n != 0 {
+				t.Errorf("the walk of %s (%d rows) took %d round trips, want 0", p, sizes[p], n)
+			}
+		}
+		n0 = e.trips.Load()
+		if got := walk(tx, order[0]); got != want[order[0]] {
+			t.Errorf("walk of a/ after the read-ahead: %d rows, want %d", strings.Count(got, ",")+1, sizes["test/ra/a/"])
+		}
+		if n := e.trips.Load() - n0; n == 0 {
+			t.Errorf("the walk of a/ (more rows than a read-ahead keeps) took no round trip")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPGTeamPage checks a page of several owners' clients on PostgreSQL
+// against Badger with the same records, and what it costs: the owners'
+// first names (from the name index alone), the page's briefs and the
+// counters in one round trip.
+func TestPGTeamPage(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	bs := openWith(t, Options{Dir: t.TempDir()})
+	pgWorkload(t, ps)
+	pgWorkload(t, bs)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	// trips is what the page costs when the owners' names are merged (0:
+	// a page the store reads otherwise, by the size of the data: the
+	// name index walked, or every brief sorted).
+	for _, c := range []struct {
+		q     crm.ClientPageQuery
+		trips int64
+	}{
+		{crm.ClientPageQuery{Owners: []uint64{1, 2, 3}, Limit: 2}, 0},
+		{crm.ClientPageQuery{Owners: []uint64{1, 2, 3}, Limit: 5}, 1},
+		{crm.ClientPageQuery{Owners: []uint64{3, 1}, Offset: 3, Limit: 4}, 1},
+		{crm.ClientPageQuery{Owners: []uint64{2}, Limit: 3}, 1},
+		{crm.ClientPageQuery{Owners: []uint64{1, 2, 3, 99}, Limit: 50}, 0},
+	} {
+		q := c.q
+		want, err := bs.ClientPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.ClientPage(ctx, q); err != nil { // the markers, once
+			t.Fatal(err)
+		}
+		rctx, end := crm.WithRequestScope(ctx) // as a request reads it: its sender first
+		if _, err := ps.PersonByIdentity(rctx, "console:u1"); err != nil {
+			t.Fatal(err)
+		}
+		n0 := e.trips.Load()
+		got, err := ps.ClientPage(rctx, q)
+		end()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.trips.Load() - n0; c.trips > 0 && n != c.trips {
+			t.Errorf("%+v: the page took %d round trips, want %d", q, n, c.trips)
+		}
+		if a, b := mustJSON(t, got), mustJSON(t, want); a != b || len(want.Clients) == 0 {
+			t.Errorf("%+v: page on PostgreSQL\n%s\nwant (Badger)\n%s", q, a, b)
+		}
+	}
 }

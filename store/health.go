@@ -385,13 +385,13 @@ func (s *Store) HealthSummary(ctx context.Context, client uint64) (*crm.HealthSu
 // HealthVersion returns the version of the client's "inputs changed"
 // marker, 0 when its summary is current. It is read right before the
 // client's health is recomputed (or found current): on an engine that
-// pays a round trip per read, the client, its records and the score's
-// weights are read with it, for the reads of the recomputation that
-// follow in the same request.
+// pays a round trip per read, the client, the records its score is
+// computed from and the score's weights are read with it, for the reads
+// of the recomputation that follow in the same request.
 func (s *Store) HealthVersion(ctx context.Context, client uint64) (uint64, error) {
 	var v uint64
 	err := s.view(ctx, func(tx *Tx) (err error) {
-		tx.aboutClientNow(client, clientKey(client), healthWeightsKey)
+		tx.aboutClientHealth(client)
 		v, err = tx.counter(healthDirtyKey(client))
 		return err
 	})

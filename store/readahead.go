@@ -105,11 +105,14 @@ func peersOf(ra readAheader, id uint64) [][]byte {
 	return [][]byte{key(wonPrefix(c.Segment), c.OwnerID)}
 }
 
-// aboutClientNow reads ahead, at once, everything aboutClient would read
-// on the second read about the client, and the keys more: for a read
-// that is known to be followed by all the rest (a health recomputation).
-// When the client's records were read ahead already, it reads nothing.
-func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
+// aboutClientHealth reads ahead, at once, what a recomputation of the
+// client's health reads (healthFacts, the weights, its summary and
+// marker): the client, its contact plan, deals, claims, promises,
+// payments and satisfaction scores. Not its conversations, tasks or
+// attachments, which the score does not use: after every /log a
+// recomputation follows, and those are most of the client's rows. When
+// the client's records were read ahead already, it reads nothing.
+func (tx *Tx) aboutClientHealth(id uint64) {
 	ra, ok := tx.kv.(readAheader)
 	if !ok {
 		return
@@ -121,8 +124,8 @@ func (tx *Tx) aboutClientNow(id uint64, more ...[]byte) {
 	default:
 		return // read ahead already (a card): the rest is read as needed
 	}
-	keys, prefixes := clientRecords(id) // no peers: a recomputation reads none
-	ra.readAhead(append(keys, more...), prefixes)
+	ra.readAhead([][]byte{clientKey(id), planKey(id), healthKey(id), healthDirtyKey(id), healthWeightsKey},
+		[][]byte{key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("hsat/", id)})
 }
 
 // ReadNextAhead says the advice rules are about to read client id (/next:
@@ -159,7 +162,7 @@ func (s *Store) ReadNextAhead(ctx context.Context, id uint64) error {
 }
 
 // clientRecords are the keys and prefixes of a client's own records, as
-// its card, /next and a health recomputation read them.
+// its card and /next read them.
 func clientRecords(id uint64) (keys, prefixes [][]byte) {
 	return [][]byte{planKey(id), healthKey(id), healthDirtyKey(id), reliabilityWeightsKey, wonMarker},
 		[][]byte{key("v/", id), key("tc/", id), key(pDealCli, id), key("clc/", id), key("plpc/", id), key("ply/", id), key("ac/", id), key("hsat/", id)}
