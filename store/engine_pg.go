@@ -233,7 +233,29 @@ func (e *pgEngine) run(begin string, readOnly bool, fn func(kvTxn) error) error 
 		return pgErr(err)
 	}
 	t := &pgTxn{conn: conn.conn, ctx: ctx, begin: begin, trips: &e.trips, memo: &e.memo, owed: conn.owed, parkedAt: conn.at}
-	err = fn(t)
+	if err = e.finish(t, readOnly, fn(t)); !t.lost {
+		return err
+	}
+	// The parked connection was gone (a restarted server, a killed
+	// backend) before anything of this transaction ran: run it on a
+	// connection of the pool, which checks the ones it hands out.
+	c, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return pgErr(err)
+	}
+	t = &pgTxn{conn: c, ctx: ctx, begin: begin, trips: &e.trips, memo: &e.memo}
+	return e.finish(t, readOnly, fn(t))
+}
+
+// finish ends the transaction t that fn ran, whose answer was err: a
+// read is parked, a write committed (or rolled back after an error). A
+// transaction that lost its connection (lost) gives it up.
+func (e *pgEngine) finish(t *pgTxn, readOnly bool, err error) error {
+	if t.lost {
+		_ = t.conn.Conn().Close(t.ctx)
+		t.conn.Release()
+		return err
+	}
 	if t.err != nil {
 		// A failed statement aborts the whole transaction; what fn made
 		// of it matters less than the cause (often a conflict).
@@ -613,9 +635,12 @@ type pgTxn struct {
 	begin string
 	begun bool // BEGIN was sent
 	// owed says the connection still owes the COMMIT of a read
-	// transaction over at parkedAt (pgParked): it goes out first.
+	// transaction over at parkedAt (pgParked): it goes out first. lost
+	// says that COMMIT failed in the transaction's first read, before
+	// any statement of the transaction ran: the connection is gone.
 	owed     bool
 	parkedAt time.Time
+	lost     bool
 	// pending are the writes not sent yet, in order.
 	pending []pgStmt
 	// cache is what the transaction read (engine_pg_cache.go).
@@ -714,14 +739,18 @@ func (t *pgTxn) queryAll(reads []pgRead) error {
 		t.checks = nil
 	}
 	b := &pgx.Batch{}
+	owed := t.owed
 	n := t.queue(b)
 	for _, r := range reads {
 		b.Queue(r.sql, r.args...)
 	}
 	br := t.conn.SendBatch(t.ctx, b)
-	for range n {
+	for i := range n {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
+			// A read's batch holds no COMMIT of this transaction: when
+			// the owed one is what failed, none of it ran.
+			t.lost = owed && i == 0
 			return t.fail(err)
 		}
 	}
@@ -767,12 +796,18 @@ func (t *pgTxn) commit() error {
 		t.trips.Add(1)
 	}
 	b := &pgx.Batch{}
+	owed := t.owed
 	n := t.queue(b)
 	b.Queue("COMMIT")
 	br := t.conn.SendBatch(t.ctx, b)
 	var err error
-	for range n {
+	for i := range n {
 		if _, err = br.Exec(); err != nil {
+			// This batch holds the transaction's COMMIT: only when the
+			// server refused the owed one first (or nothing was sent) is
+			// it sure that none of the rest ran.
+			var pe *pgconn.PgError
+			t.lost = owed && i == 0 && (pgconn.SafeToRetry(err) || errors.As(err, &pe))
 			break
 		}
 	}
@@ -1516,11 +1551,19 @@ func (e *pgEngine) hold() (heldView, bool) {
 	return &pgHeld{e: e, t: &pgTxn{conn: conn.conn, ctx: ctx, begin: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, trips: &e.trips, held: true, memo: &e.memo, owed: conn.owed, parkedAt: conn.at}}, true
 }
 
+// errHeldLost says a request's held read transaction found its parked
+// connection gone before any of it ran: the view runs on its own.
+var errHeldLost = errors.New("the connection of the request's read transaction was gone")
+
 // run runs fn in the held transaction. A failed statement aborts the
 // transaction: fn's answer is that error (as a view's would be), and the
-// transaction serves no more (fit is false).
+// transaction serves no more (fit is false); errHeldLost when nothing of
+// it ran.
 func (h *pgHeld) run(fn func(kvTxn) error) (fit bool, err error) {
 	err = fn(h.t)
+	if h.t.lost {
+		return false, errHeldLost
+	}
 	if h.t.err != nil {
 		return false, h.t.err
 	}

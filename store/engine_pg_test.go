@@ -1818,6 +1818,50 @@ func TestPGReadCommitOwed(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A parked connection owing its COMMIT dies (a restarted server, a
+	// killed backend): the read, the write and the request that take it
+	// next run on another connection, and nobody sees an error.
+	kill := func() {
+		t.Helper()
+		read() // parks its connection owing the COMMIT
+		pk := <-e.parked
+		if pk.p != nil {
+			t.Fatal("the read's COMMIT was sent at once")
+		}
+		pid := pk.conn.Conn().PgConn().PID()
+		e.parked <- pk
+		bp := b.eng.(*pgEngine).pool
+		if _, err := bp.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var n int
+			if err := bp.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	kill()
+	if got := read(); got != "three" {
+		t.Errorf("a read on a dead parked connection: %q, want three", got)
+	}
+	kill()
+	write(a, "four")
+	if got := read(); got != "four" {
+		t.Errorf("read %q after a write on a dead parked connection, want four", got)
+	}
+	kill()
+	rctx, end := crm.WithRequestScope(ctx)
+	var v string
+	err := a.view(rctx, func(tx *Tx) error { return tx.get(k, &v) })
+	end()
+	if err != nil || v != "four" {
+		t.Errorf("a request's read on a dead parked connection: %q, %v", v, err)
+	}
 }
 
 // TestPGReadAheadKVPrefixes checks the read-ahead of several prefixes of

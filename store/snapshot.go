@@ -87,6 +87,9 @@ func (s *Store) sharedView(ctx context.Context, fn func(txn kvTxn) error) (done 
 	if !fit {
 		rs.broken = true
 	}
+	if errors.Is(err, errHeldLost) {
+		return false, nil // nothing of it ran: the view reads on its own
+	}
 	if errors.Is(err, errGuessed) {
 		sc.MarkStale()
 	}
