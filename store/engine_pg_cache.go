@@ -142,18 +142,12 @@ func (t *pgTxn) lastIn(prefix []byte, ranges []keyRange) ([]*simpleItem, bool, e
 		los[i], his[i] = r.lo, r.hi
 	}
 	items := make([]*simpleItem, len(ranges))
-	err := t.query(`SELECT r.i, k.key, k.value, k.expires_at FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
-		CROSS JOIN LATERAL (SELECT key, value, expires_at FROM kv WHERE key >= r.lo AND key < r.hi AND (expires_at IS NULL OR expires_at > now()) ORDER BY key DESC LIMIT 1) k`,
+	err := t.query(kvRangesSQL(`DESC LIMIT 1`),
 		[]any{los, his}, func(rows pgx.Rows) error {
 			for rows.Next() {
-				var n int64
-				var it simpleItem
-				var exp *time.Time
-				if err := rows.Scan(&n, &it.k, &it.v, &exp); err != nil {
+				n, it, err := scanRangeRow(rows)
+				if err != nil {
 					return err
-				}
-				if exp != nil {
-					it.exp = uint64(exp.Unix())
 				}
 				if n >= 1 && int(n) <= len(items) {
 					items[n-1] = &it
@@ -162,6 +156,29 @@ func (t *pgTxn) lastIn(prefix []byte, ranges []keyRange) ([]*simpleItem, bool, e
 			return nil
 		})
 	return items, true, err
+}
+
+// kvRangesSQL is a statement of the live rows of each kv range
+// [$1[i], $2[i]) (the i-th from 1 in the first column), each range
+// walked on the key index in the order and up to the limit that tail says
+// ("LIMIT $3", "DESC LIMIT 1").
+func kvRangesSQL(tail string) string {
+	return `SELECT r.i, k.key, k.value, k.expires_at FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
+		CROSS JOIN LATERAL (SELECT key, value, expires_at FROM kv WHERE key >= r.lo AND key < r.hi AND (expires_at IS NULL OR expires_at > now()) ORDER BY key ` + tail + `) k`
+}
+
+// scanRangeRow reads a row of kvRangesSQL: its range's number and item.
+func scanRangeRow(rows pgx.Rows) (int64, simpleItem, error) {
+	var n int64
+	var it simpleItem
+	var exp *time.Time
+	if err := rows.Scan(&n, &it.k, &it.v, &exp); err != nil {
+		return 0, it, err
+	}
+	if exp != nil {
+		it.exp = uint64(exp.Unix())
+	}
+	return n, it, nil
 }
 
 // span returns the items in [lo, hi) when a prefix read whole holds that
@@ -579,19 +596,12 @@ func (t *pgTxn) kvPrefixesRead(its []*pgIter) []pgRead {
 	for i, it := range its {
 		ps[i], his[i] = it.o.prefix, it.end
 	}
-	q := `SELECT r.i, k.key, k.value, k.expires_at FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(lo, hi, i)
-		CROSS JOIN LATERAL (SELECT key, value, expires_at FROM kv WHERE key >= r.lo AND key < r.hi AND (expires_at IS NULL OR expires_at > now()) ORDER BY key LIMIT $3) k`
-	return []pgRead{{q, []any{ps, his, pgAheadMax}, func(rows pgx.Rows) error {
+	return []pgRead{{kvRangesSQL(`LIMIT $3`), []any{ps, his, pgAheadMax}, func(rows pgx.Rows) error {
 		got := make([][]simpleItem, len(ps))
 		for rows.Next() {
-			var n int64
-			var it simpleItem
-			var exp *time.Time
-			if err := rows.Scan(&n, &it.k, &it.v, &exp); err != nil {
+			n, it, err := scanRangeRow(rows)
+			if err != nil {
 				return err
-			}
-			if exp != nil {
-				it.exp = uint64(exp.Unix())
 			}
 			if n < 1 || int(n) > len(ps) {
 				return fmt.Errorf("kv prefixes read: row of range %d of %d", n, len(ps))
