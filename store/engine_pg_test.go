@@ -763,9 +763,10 @@ func TestPGReadFirst(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// The first names come with the briefs of all but the last (a page
-	// of n-1 and the name that shows where it ends), and the counters
-	// asked for with them; the last one's brief is read when asked for.
+	// The first names come with the briefs of at least all but the last
+	// (a page of n-1 and the name that shows where it ends; one owner's
+	// walk brings all n), and the counters asked for with them; the last
+	// one's brief is right either way.
 	if err := ps.view(ctx, func(tx *Tx) error {
 		tx.readFirst([][]byte{ownerCountKey(3)}, [][]byte{key("con/", uint64(3))}, 3)
 		r0 := reads(tx)
