@@ -295,10 +295,12 @@ type pgParked struct {
 	at   time.Time // when the transaction was over
 }
 
-// pgOwedMax is how long a parked connection may owe its COMMIT. Meanwhile
-// its snapshot keeps VACUUM from removing the rows deleted after it and
-// its locks (ACCESS SHARE of the tables it read) keep DDL waiting; with
-// requests coming, the next one ends it long before.
+// pgOwedMax is how long a parked connection may owe its COMMIT before
+// endOwed sends it (which looks every pgOwedMax: up to about twice that
+// in all). Meanwhile its snapshot keeps VACUUM from removing the rows
+// deleted after it and its locks (ACCESS SHARE of the tables it read)
+// keep DDL waiting; with requests coming, the next one ends it long
+// before.
 const pgOwedMax = 100 * time.Millisecond
 
 // park keeps conn, whose read transaction is over (at), for the next
