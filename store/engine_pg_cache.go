@@ -630,10 +630,12 @@ func (t *pgTxn) kvPrefixesRead(its []*pgIter) []pgRead {
 // a derived index with an SQL order (pgIndex.order), for walks that will
 // take about that many of each (a page of a team's clients by name): the
 // walks then take them from memory, and one that goes past them reads the
-// rest of its group. A group with fewer entries is kept whole. The same
-// rows' entries of the index's companion (the clients' briefs beside
-// their names) are kept too, for the gets of them. Like readAhead it
-// changes how the reads that follow are served, never what they return.
+// rest of its group. A group with fewer entries is kept whole. The
+// entries of the index's companion (the clients' briefs beside their
+// names) are kept too, for the gets of them: of every row read for one
+// group, of the first n-1 rows of all of them together for several
+// (firstsOnlyRead). Like readAhead it changes how the reads that follow
+// are served, never what they return.
 func (t *pgTxn) readFirst(keys, prefixes [][]byte, n int) {
 	if t.err != nil || n <= 0 {
 		return
