@@ -32,7 +32,7 @@ func (s *Store) ReadAgendaAhead(ctx context.Context, owners []uint64, from, unti
 		}
 		var prefixes [][]byte
 		for _, o := range owners {
-			prefixes = append(prefixes, key("tu/", o), key(pDealMonth, o), key("clw/", o), key("cls/", o),
+			prefixes = append(prefixes, key("tu/", o), key(pDealMonth, o), key("clw/", o, byte(1)), key("cls/", o, byte(1)),
 				key("plco/", o), key("plpo/", o), key("plmo/", o), key("hro/", o))
 		}
 		tx.readAhead(nil, prefixes)

@@ -257,14 +257,14 @@ func (s *Store) ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm
 		out = out[:0]
 		// An assigned claim may also be owned, or assigned and owned
 		// within people: each is listed once.
-		var prefixes, groups [][]byte
+		var prefixes [][]byte
 		for _, person := range people {
 			prefixes = append(prefixes, key("clw/", person, ob), key("cls/", person, ob))
-			groups = append(groups, key("clw/", person), key("cls/", person))
 		}
-		// Each prefix is within one person's group of an index: the
-		// groups are read at once.
-		tx.readAhead(nil, groups)
+		// Each prefix is the open or the closed part of one person's
+		// group of an index: the parts are read at once, and only they
+		// (a person's open claims without the years of closed ones).
+		tx.readAhead(nil, prefixes)
 		listed := map[uint64]bool{}
 		for n, prefix := range prefixes {
 			if n > 0 && len(listed) < len(out) {

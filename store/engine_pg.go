@@ -906,6 +906,10 @@ func (t *pgTxn) get(k []byte) (Item, error) {
 		g, grouped := groupOf(x, k)
 		if grouped {
 			es, whole := t.cache.group(g)
+			if p, ok := partOf(x, k); ok && !whole {
+				// A part read whole holds every entry of the part.
+				es, whole = t.cache.group(p)
+			}
 			if !whole && t.cache.tails[g] > 0 {
 				// A second entry of one group (a page of a manager's
 				// clients, one brief each): read the group once.
@@ -1306,6 +1310,10 @@ func (i *pgIdxIter) fetch() {
 		// has it already.
 		i.more = false
 		es, cached := i.t.cache.group(g)
+		part, inPart := i.part()
+		if !cached && inPart {
+			es, cached = i.t.cache.group(part)
+		}
 		if f, ok := i.t.cache.firsts[g]; !cached && ok && !i.reverse && i.past == nil {
 			// The group's first entries were read ahead (readFirst): a
 			// walk that wants more than them reads the rest afterwards.
@@ -1318,6 +1326,11 @@ func (i *pgIdxIter) fetch() {
 			return
 		}
 		if !cached {
+			// A walk within one part of its group (a person's open
+			// claims) reads that part only.
+			if inPart {
+				g = part
+			}
 			var err error
 			if es, err = i.t.readGroup(g); err != nil {
 				return
@@ -1420,6 +1433,20 @@ func (i *pgIdxIter) inRange(k []byte) bool {
 		return bytes.Compare(k, i.from) <= 0
 	}
 	return bytes.Compare(k, i.from) >= 0
+}
+
+// part returns the part of its group (the index's parts) that the
+// walk's range stays within.
+func (i *pgIdxIter) part() (pgGroupKey, bool) {
+	n := len(i.x.prefix) + 9
+	if i.x.parts == nil || len(i.lo) < n || i.hi == nil {
+		return pgGroupKey{}, false
+	}
+	p, ok := partOf(i.x, i.lo)
+	if end := prefixEnd(i.lo[:n]); !ok || end == nil || bytes.Compare(i.hi, end) > 0 {
+		return pgGroupKey{}, false
+	}
+	return p, true
 }
 
 // singleGroup reports whether the rows left between the cursor and the

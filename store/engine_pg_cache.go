@@ -42,10 +42,46 @@ type pgCached struct {
 }
 
 // pgGroupKey names one group of a derived index: the index and the value
-// of its group column.
+// of its group column; or, with part set, one part of the group (the
+// index's parts).
 type pgGroupKey struct {
 	x *pgIndex
 	g int64
+	// part is 0 for the whole group, 1+b for the entries whose byte
+	// after the group is b.
+	part int16
+}
+
+// whole is the group that g is a part of (g itself when it is whole).
+func (g pgGroupKey) whole() pgGroupKey { g.part = 0; return g }
+
+// partOf returns the part of a group that the key prefix p names: the
+// group and the byte after it, of an index with parts that knows the
+// byte.
+func partOf(x *pgIndex, p []byte) (pgGroupKey, bool) {
+	n := len(x.prefix) + 9
+	if x.parts == nil || len(p) < n {
+		return pgGroupKey{}, false
+	}
+	g, ok := groupOf(x, p)
+	if !ok || x.parts(p[n-1]) == "" {
+		return pgGroupKey{}, false
+	}
+	g.part = int16(p[n-1]) + 1
+	return g, true
+}
+
+// groupWhere is the SQL condition of the rows of g besides its group
+// column's: the index's filter and the part's.
+func (g pgGroupKey) groupWhere() []string {
+	var w []string
+	if g.x.filter != "" {
+		w = append(w, "("+g.x.filter+")")
+	}
+	if g.part > 0 {
+		w = append(w, "("+g.x.parts(byte(g.part-1))+")")
+	}
+	return w
 }
 
 // pgTxnCache is what one transaction read.
@@ -288,6 +324,16 @@ func (c *pgTxnCache) group(g pgGroupKey) ([]kvEntry, bool) {
 	return es, ok
 }
 
+// groupOrPart returns the cached entries of g: a whole group, or a part
+// of one read as such or within its whole group.
+func (c *pgTxnCache) groupOrPart(g pgGroupKey) ([]kvEntry, bool) {
+	if es, ok := c.groups[g]; ok || g.part == 0 {
+		return es, ok
+	}
+	es, ok := c.groups[g.whole()]
+	return es, ok // the walk or get that asks picks its part's entries
+}
+
 // keepGroup remembers the entries of a whole group.
 func (c *pgTxnCache) keepGroup(g pgGroupKey, es []kvEntry) {
 	if c.groups == nil {
@@ -354,10 +400,7 @@ func (t *pgTxn) readGroup(g pgGroupKey) ([]kvEntry, error) {
 // entries (and, when out is set, returns them there).
 func (t *pgTxn) groupRead(g pgGroupKey, out *[]kvEntry) pgRead {
 	x := g.x
-	w := []string{x.group + " = $1"}
-	if x.filter != "" {
-		w = append(w, "("+x.filter+")")
-	}
+	w := append([]string{x.group + " = $1"}, g.groupWhere()...)
 	return t.indexRead(x, `SELECT `+x.cols()+`, key, `+x.group+` FROM `+x.table.name+` WHERE `+strings.Join(w, " AND "), []any{g.g}, func(rows []pgGroupRow) {
 		var es []kvEntry
 		for _, r := range rows {
@@ -371,12 +414,10 @@ func (t *pgTxn) groupRead(g pgGroupKey, out *[]kvEntry) pgRead {
 }
 
 // groupsRead is the statement that reads the whole groups gs of one
-// index at once (group = ANY) and keeps each, the empty ones too.
+// index at once (group = ANY) and keeps each, the empty ones too; gs are
+// all whole, or all the same part of their groups.
 func (t *pgTxn) groupsRead(x *pgIndex, gs []pgGroupKey) pgRead {
-	w := []string{x.group + " = ANY($1)"}
-	if x.filter != "" {
-		w = append(w, "("+x.filter+")")
-	}
+	w := append([]string{x.group + " = ANY($1)"}, gs[0].groupWhere()...)
 	ids := make([]int64, len(gs))
 	for i, g := range gs {
 		ids[i] = g.g
@@ -525,7 +566,11 @@ func (t *pgTxn) readAheadRanges(prefix []byte, ranges []keyRange, prefixes [][]b
 // aheadReads are readAhead's statements.
 func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 	reads := t.keyReads(keys)
-	groups := map[*pgIndex][]pgGroupKey{}
+	type indexPart struct {
+		x    *pgIndex
+		part int16
+	}
+	groups := map[indexPart][]pgGroupKey{}
 	var kvs []*pgIter // walks of whole prefixes of the kv table
 	for _, p := range prefixes {
 		switch it := t.iterator(iterOptions{prefix: p}).(type) {
@@ -539,22 +584,33 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte) []pgRead {
 			}
 		case *pgIdxIter:
 			g, ok := groupOf(it.x, p)
-			if !ok || len(p) != len(it.x.prefix)+8 {
-				continue // not one whole group
+			if ok && len(p) != len(it.x.prefix)+8 {
+				g, ok = partOf(it.x, p)
+				ok = ok && len(p) == len(it.x.prefix)+9
 			}
-			if _, cached := t.cache.group(g); !cached && !slices.Contains(groups[it.x], g) {
-				groups[it.x] = append(groups[it.x], g)
+			if !ok {
+				continue // not one whole group, nor one part of one
+			}
+			ip := indexPart{it.x, g.part}
+			if _, cached := t.cache.groupOrPart(g); !cached && !slices.Contains(groups[ip], g) {
+				groups[ip] = append(groups[ip], g)
 			}
 		}
 	}
 	reads = append(reads, t.kvPrefixesRead(kvs)...)
-	// Several groups of one index are one statement.
+	// Several groups (or the same part of several) of one index are one
+	// statement.
 	for _, x := range pgIndexes {
-		switch gs := groups[x]; {
-		case len(gs) == 1:
-			reads = append(reads, t.groupRead(gs[0], nil))
-		case len(gs) > 1:
-			reads = append(reads, t.groupsRead(x, gs))
+		for part := int16(0); part <= 256; part++ {
+			switch gs := groups[indexPart{x, part}]; {
+			case len(gs) == 1:
+				reads = append(reads, t.groupRead(gs[0], nil))
+			case len(gs) > 1:
+				reads = append(reads, t.groupsRead(x, gs))
+			}
+			if x.parts == nil {
+				break
+			}
 		}
 	}
 	if !t.cache.teamKnown {

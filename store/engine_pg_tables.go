@@ -101,6 +101,25 @@ type pgIndex struct {
 	// each record's JSON: that decoding was half of the bot's time in a
 	// list of a person's claims or deals.
 	stored bool
+	// parts, for an index grouped by id whose keys carry one byte after
+	// the group that splits it (a claim's open byte), gives the SQL
+	// condition that the rows of the entries with that byte meet, or ""
+	// for a byte it does not know: a walk or read-ahead of one part (a
+	// person's open claims) then reads that part's rows only, not the
+	// group's whole history.
+	parts func(b byte) string
+}
+
+// claimParts splits the claims by owner and by assignee into the closed
+// (0) and the open (1), as openByte does.
+func claimParts(b byte) string {
+	switch b {
+	case 0:
+		return "NOT is_open"
+	case 1:
+		return "is_open"
+	}
+	return ""
 }
 
 // kvEntry is one derived key and value.
@@ -317,8 +336,8 @@ var pgIndexes = []*pgIndex{
 	{prefix: pDealMonth, stored: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "is_open AND expected_close IS NOT NULL", entries: entriesWithPrefix(pDealMonth, dealIndexEntries)},
 	{prefix: pDealShut, stored: true, summaries: true, table: pgDeals, group: "owner_id", kind: groupID, filter: "NOT is_open", entries: entriesWithPrefix(pDealShut, dealIndexEntries)},
 	{prefix: "clc/", stored: true, table: pgClaims, group: "client_id", kind: groupID, entries: entriesWithPrefix("clc/", claimIndexEntries)},
-	{prefix: "clw/", stored: true, table: pgClaims, group: "owner_id", kind: groupID, entries: entriesWithPrefix("clw/", claimIndexEntries)},
-	{prefix: "cls/", stored: true, table: pgClaims, group: "assignee_id", kind: groupID, entries: entriesWithPrefix("cls/", claimIndexEntries)},
+	{prefix: "clw/", stored: true, table: pgClaims, group: "owner_id", kind: groupID, parts: claimParts, entries: entriesWithPrefix("clw/", claimIndexEntries)},
+	{prefix: "cls/", stored: true, table: pgClaims, group: "assignee_id", kind: groupID, parts: claimParts, entries: entriesWithPrefix("cls/", claimIndexEntries)},
 	{prefix: "cla/", stored: true, table: pgClaims, group: "created_at", kind: groupTime, entries: entriesWithPrefix("cla/", claimIndexEntries)},
 	{prefix: "cld/", stored: true, table: pgClaims, group: "resolve_due", kind: groupTime, filter: "is_open", entries: entriesWithPrefix("cld/", claimIndexEntries)},
 }

@@ -1994,3 +1994,153 @@ func TestPGTeamPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPGClaimParts checks the open and closed parts of a person's claims
+// (the claims indexes' parts): a read-ahead of the open parts reads the
+// open claims only, in one round trip, and the walks and gets within them
+// need none after it; a walk of the closed part or of the whole group
+// reads the server and finds what a fresh view finds; a write in the
+// transaction is seen by the part's next walk; and ClaimsOf answers as
+// Badger does with the same records.
+func TestPGClaimParts(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	bs := openWith(t, Options{Dir: t.TempDir()})
+	ctx := context.Background()
+	const owner, other = 7, 8
+	statuses := []crm.ClaimStatus{crm.ClaimNew, crm.ClaimResolved, crm.ClaimInvestigating, crm.ClaimRejected, crm.ClaimResolved, crm.ClaimReopened, crm.ClaimResolved}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, s := range []*Store{ps, bs} {
+		if err := s.update(ctx, func(tx *Tx) error {
+			for i, st := range statuses {
+				c := &crm.Claim{ID: uint64(i + 1), ClientID: uint64(100 + i), OwnerID: owner, ReporterID: owner, Status: st,
+					Severity: crm.SeverityMedium, Text: fmt.Sprintf("claim %d", i+1), CreatedAt: at.Add(time.Duration(i) * time.Hour)}
+				if i%3 == 0 {
+					c.AssigneeID = other
+				}
+				if err := tx.putClaim(nil, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walk := func(tx *Tx, p []byte) (ks []string) {
+		t.Helper()
+		if err := tx.scan(p, false, true, func(k []byte, item Item) (bool, error) {
+			v, _ := item.ValueCopy(nil)
+			ks = append(ks, fmt.Sprintf("%x=%x", k, v))
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	open := [][]byte{key("clw/", uint64(owner), byte(1)), key("cls/", uint64(other), byte(1))}
+	closed := key("clw/", uint64(owner), byte(0))
+	whole := key("clw/", uint64(owner))
+	want := map[string][]string{}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		for _, p := range append(append([][]byte{}, open...), closed, whole) {
+			want[string(p)] = walk(tx, p)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(want[string(open[0])]); n != 3 {
+		t.Fatalf("a fresh walk found %d open claims of the owner, want 3", n)
+	}
+	if err := ps.view(ctx, func(tx *Tx) error {
+		pt := tx.kv.(*pgTxn)
+		r0 := pt.reads
+		tx.readAhead(nil, open)
+		if r := pt.reads - r0; r != 1 {
+			t.Errorf("the read-ahead of the open parts took %d round trips, want 1", r)
+		}
+		if es, ok := pt.cache.group(pgGroupKey{x: pgIndexOf(open[0]), g: owner, part: 2}); !ok || len(es) != 3 {
+			t.Errorf("the open part kept %d entries (%v), want the 3 open claims", len(es), ok)
+		}
+		if _, ok := pt.cache.group(pgGroupKey{x: pgIndexOf(open[0]), g: owner}); ok {
+			t.Error("the read-ahead of the open part read the whole group")
+		}
+		r0 = pt.reads
+		for _, p := range open {
+			if got := walk(tx, p); !slices.Equal(got, want[string(p)]) {
+				t.Errorf("%x read ahead: %q, want %q", p, got, want[string(p)])
+			}
+		}
+		if _, err := tx.kv.get(key("clw/", uint64(owner), byte(1), uint64(1))); err != nil {
+			t.Errorf("get of an open claim's entry: %v", err)
+		}
+		if _, err := tx.kv.get(key("clw/", uint64(owner), byte(1), uint64(2))); !errors.Is(err, errNotFound) {
+			t.Errorf("get of a closed claim's entry in the open part: %v, want not found", err)
+		}
+		if r := pt.reads - r0; r != 0 {
+			t.Errorf("walks and gets within the parts read ahead read the server %d times", r)
+		}
+		r0 = pt.reads
+		if got := walk(tx, closed); !slices.Equal(got, want[string(closed)]) {
+			t.Errorf("closed part: %q, want %q", got, want[string(closed)])
+		}
+		if got := walk(tx, whole); !slices.Equal(got, want[string(whole)]) {
+			t.Errorf("whole group: %q, want %q", got, want[string(whole)])
+		}
+		if r := pt.reads - r0; r == 0 {
+			t.Error("the closed part and the whole group came from the open part read ahead")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A write in the transaction: the part's next walk reads afresh.
+	if err := ps.update(ctx, func(tx *Tx) error {
+		tx.readAhead(nil, open[:1])
+		if n := len(walk(tx, open[0])); n != 3 {
+			t.Errorf("open part before the write: %d entries, want 3", n)
+		}
+		c, err := tx.claim(1)
+		if err != nil {
+			return err
+		}
+		old := *c
+		c.Status = crm.ClaimResolved
+		if err := tx.putClaim(&old, c); err != nil {
+			return err
+		}
+		if n := len(walk(tx, open[0])); n != 2 {
+			t.Errorf("open part after resolving one in the transaction: %d entries, want 2", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, openOnly := range []bool{true, false} {
+		got, err := ps.ClaimsOf(ctx, []uint64{owner, other}, openOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bs.update(ctx, func(tx *Tx) error {
+			if !openOnly {
+				return nil
+			}
+			c, err := tx.claim(1)
+			if err != nil || c.Status == crm.ClaimResolved {
+				return err
+			}
+			old := *c
+			c.Status = crm.ClaimResolved
+			return tx.putClaim(&old, c)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wantSums, err := bs.ClaimsOf(ctx, []uint64{owner, other}, openOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, wantSums) {
+			t.Errorf("ClaimsOf(open %v) on PostgreSQL: %+v, on Badger: %+v", openOnly, got, wantSums)
+		}
+	}
+}
