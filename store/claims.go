@@ -257,10 +257,7 @@ func (s *Store) ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm
 		out = out[:0]
 		// An assigned claim may also be owned, or assigned and owned
 		// within people: each is listed once.
-		var prefixes [][]byte
-		for _, person := range people {
-			prefixes = append(prefixes, key("clw/", person, ob), key("cls/", person, ob))
-		}
+		prefixes := claimsPrefixes(people, ob)
 		// Each prefix is the open or the closed part of one person's
 		// group of an index: the parts are read at once, and only they
 		// (a person's open claims without the years of closed ones).
@@ -299,6 +296,43 @@ func (s *Store) ClaimsOf(ctx context.Context, people []uint64, open bool) ([]crm
 		slices.SortFunc(out, func(a, b crm.ClaimSummary) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return out, err
+}
+
+// claimsPrefixes are the walks of ClaimsOf: the open (ob 1) or closed (0)
+// claims of each person as owner and as assignee.
+func claimsPrefixes(people []uint64, ob byte) [][]byte {
+	prefixes := make([][]byte, 0, 2*len(people))
+	for _, person := range people {
+		prefixes = append(prefixes, key("clw/", person, ob), key("cls/", person, ob))
+	}
+	return prefixes
+}
+
+// ReadClaimsAhead says that the claims of people, the open ones, the
+// closed ones or both, are about to be listed with the names of their
+// clients (ClaimsOf, then ClientNames of their clients: /claims). Within
+// a request (crm.WithRequestScope), on an engine that pays a round trip
+// per read, the claims and their clients are read at once, and those
+// reads are answered from the request's transaction. It changes no
+// answer, and does nothing on Badger or outside a request.
+func (s *Store) ReadClaimsAhead(ctx context.Context, people []uint64, open, closed bool) error {
+	if crm.RequestScopeOf(ctx) == nil {
+		return nil
+	}
+	return s.view(ctx, func(tx *Tx) error {
+		if ra, ok := tx.kv.(readAheader); !ok || !ra.keeps() {
+			return nil // Badger, or a view of its own (no request transaction free)
+		}
+		var prefixes [][]byte
+		if open {
+			prefixes = append(prefixes, claimsPrefixes(people, 1)...)
+		}
+		if closed {
+			prefixes = append(prefixes, claimsPrefixes(people, 0)...)
+		}
+		tx.readAheadWithClients(prefixes)
+		return nil
+	})
 }
 
 // ClientClaims returns every claim of a client, oldest first.

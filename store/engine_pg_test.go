@@ -2006,26 +2006,9 @@ func TestPGClaimParts(t *testing.T) {
 	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
 	bs := openWith(t, Options{Dir: t.TempDir()})
 	ctx := context.Background()
-	const owner, other = 7, 8
-	statuses := []crm.ClaimStatus{crm.ClaimNew, crm.ClaimResolved, crm.ClaimInvestigating, crm.ClaimRejected, crm.ClaimResolved, crm.ClaimReopened, crm.ClaimResolved}
-	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	for _, s := range []*Store{ps, bs} {
-		if err := s.update(ctx, func(tx *Tx) error {
-			for i, st := range statuses {
-				c := &crm.Claim{ID: uint64(i + 1), ClientID: uint64(100 + i), OwnerID: owner, ReporterID: owner, Status: st,
-					Severity: crm.SeverityMedium, Text: fmt.Sprintf("claim %d", i+1), CreatedAt: at.Add(time.Duration(i) * time.Hour)}
-				if i%3 == 0 {
-					c.AssigneeID = other
-				}
-				if err := tx.putClaim(nil, c); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	const owner, other = claimsOwner, claimsAssignee
+	writeClaimParts(t, ps)
+	writeClaimParts(t, bs)
 	walk := func(tx *Tx, p []byte) (ks []string) {
 		t.Helper()
 		if err := tx.scan(p, false, true, func(k []byte, item Item) (bool, error) {
@@ -2142,5 +2125,98 @@ func TestPGClaimParts(t *testing.T) {
 		if !reflect.DeepEqual(got, wantSums) {
 			t.Errorf("ClaimsOf(open %v) on PostgreSQL: %+v, on Badger: %+v", openOnly, got, wantSums)
 		}
+	}
+}
+
+// The claims of writeClaimParts: seven claims of owner's clients, three
+// of them open, every third assigned to claimsAssignee.
+const claimsOwner, claimsAssignee = 7, 8
+
+// writeClaimParts writes the claims of TestPGClaimParts and their
+// clients.
+func writeClaimParts(t *testing.T, s *Store) {
+	t.Helper()
+	statuses := []crm.ClaimStatus{crm.ClaimNew, crm.ClaimResolved, crm.ClaimInvestigating, crm.ClaimRejected, crm.ClaimResolved, crm.ClaimReopened, crm.ClaimResolved}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	if err := s.update(context.Background(), func(tx *Tx) error {
+		for i, st := range statuses {
+			cl := &crm.Client{ID: uint64(100 + i), Name: fmt.Sprintf("Client %c", 'A'+i), OwnerID: claimsOwner, CreatedAt: at}
+			if err := tx.putClient(nil, cl); err != nil {
+				return err
+			}
+			c := &crm.Claim{ID: uint64(i + 1), ClientID: cl.ID, OwnerID: claimsOwner, ReporterID: claimsOwner, Status: st,
+				Severity: crm.SeverityMedium, Text: fmt.Sprintf("claim %d", i+1), CreatedAt: at.Add(time.Duration(i) * time.Hour)}
+			if i%3 == 0 {
+				c.AssigneeID = claimsAssignee
+			}
+			if err := tx.putClaim(nil, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPGClaimsReadAhead checks ReadClaimsAhead: a person's claims list
+// and its clients' names (ClaimsOf, ClientNames) read in one round trip,
+// none after it, with the same answers as without it; open, closed and
+// both.
+func TestPGClaimsReadAhead(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	writeClaimParts(t, ps)
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	people := []uint64{claimsOwner, claimsAssignee}
+	list := func(rctx context.Context, open, closed bool) string {
+		t.Helper()
+		var out []string
+		for _, o := range []bool{true, false} {
+			if (o && !open) || (!o && !closed) {
+				continue
+			}
+			sums, err := ps.ClaimsOf(rctx, people, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []uint64
+			for _, sm := range sums {
+				ids = append(ids, sm.ClientID)
+			}
+			names, err := ps.ClientNames(rctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sm := range sums {
+				out = append(out, fmt.Sprintf("%d %s %s", sm.ID, sm.Status, names[sm.ClientID]))
+			}
+		}
+		return strings.Join(out, "; ")
+	}
+	for _, c := range []struct{ open, closed bool }{{true, false}, {false, true}, {true, true}} {
+		rctx, end := crm.WithRequestScope(ctx)
+		want := list(rctx, c.open, c.closed)
+		end()
+		if strings.Count(want, "Client") == 0 {
+			t.Fatalf("open %v closed %v: no claims listed", c.open, c.closed)
+		}
+		rctx, end = crm.WithRequestScope(ctx)
+		t.Cleanup(end)
+		n0 := e.trips.Load()
+		if err := ps.ReadClaimsAhead(rctx, people, c.open, c.closed); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.trips.Load() - n0; n != 1 {
+			t.Errorf("open %v closed %v: the read-ahead took %d round trips, want 1", c.open, c.closed, n)
+		}
+		n0 = e.trips.Load()
+		if got := list(rctx, c.open, c.closed); got != want {
+			t.Errorf("open %v closed %v: read ahead %q, without %q", c.open, c.closed, got, want)
+		}
+		if n := e.trips.Load() - n0; n != 0 {
+			t.Errorf("open %v closed %v: the list after the read-ahead took %d round trips, want 0", c.open, c.closed, n)
+		}
+		end()
 	}
 }

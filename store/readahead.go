@@ -185,6 +185,23 @@ func (tx *Tx) readAhead(keys, prefixes [][]byte) {
 	}
 }
 
+// clientsReader is an engine transaction that can read, with groups or
+// parts of derived indexes, the clients their records name in the same
+// round trip (PostgreSQL: a list and the client names it shows).
+type clientsReader interface {
+	readAheadWithClients(prefixes [][]byte)
+}
+
+// readAheadWithClients reads the prefixes ahead as readAhead does and,
+// where the engine can, the clients that their records name with them.
+func (tx *Tx) readAheadWithClients(prefixes [][]byte) {
+	if cr, ok := tx.kv.(clientsReader); ok {
+		cr.readAheadWithClients(prefixes)
+		return
+	}
+	tx.readAhead(nil, prefixes)
+}
+
 // firstReader is an engine transaction that can read keys and the first
 // entries of several groups of an index in one round trip (PostgreSQL).
 type firstReader interface {
