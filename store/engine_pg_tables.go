@@ -83,13 +83,13 @@ type pgIndex struct {
 	// clients' briefs beside their names).
 	companion *pgIndex
 	// firsts, with a companion, is an SQL expression of the second
-	// column of sel (what fromCols takes) that uses only the columns of
-	// the SQL index behind order, with the group, id and idOrder (the
-	// group column between order's: how a page of several groups sorts):
-	// readFirst then walks that index alone (an index-only scan) and
-	// reads the companion's columns for the first rows of all the groups
-	// together only, not for every group's.
-	firsts, idOrder string
+	// column of sel (what fromCols takes), and tie the first column of
+	// order, whose equal values a page of several groups keeps together
+	// (a name that several clients share): readFirst of several groups
+	// then finds the page's last tie value on the SQL index behind order
+	// alone and reads the page's rows only, with their companion's
+	// columns (pageRead).
+	firsts, tie string
 	// summaries says the index's readers want its entries only (lists of
 	// summaries: a person's claims, open or closed deals), not the
 	// records: a read of it sends the record only for a row without
@@ -318,7 +318,7 @@ var pgIndexes = []*pgIndex{
 	// name come from their columns, so that a page of a manager's clients
 	// neither sends nor decodes the records' JSON.
 	{prefix: "con/", table: pgClients, group: "owner_id", kind: groupID, order: "name_norm, id", sel: "key, int8send(owner_id) || convert_to(name_norm, 'UTF8')",
-		firsts: "int8send(owner_id) || convert_to(name_norm, 'UTF8')", idOrder: "name_norm, owner_id, id",
+		firsts: "int8send(owner_id) || convert_to(name_norm, 'UTF8')", tie: "name_norm",
 		fromCols: func(k, on []byte) []kvEntry {
 			if len(on) < 8 {
 				return nil

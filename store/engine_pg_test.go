@@ -711,11 +711,13 @@ func TestPGReadFirst(t *testing.T) {
 	}
 	prefixes := [][]byte{key("con/", uint64(3)), key("con/", uint64(99))}
 	for n := 1; n <= 9; n++ {
+		// Of two groups the page is read: the first n-1 of both together.
+		page := min(max(n-1, 1), len(all))
 		if err := ps.view(ctx, func(tx *Tx) error {
 			tx.readFirst(nil, prefixes, n)
 			r0 := reads(tx)
-			if got := walk(tx, prefixes[0], prefixes[0], min(n, len(all))); !slices.Equal(got, all[:min(n, len(all))]) {
-				t.Errorf("n=%d: first names %q, want %q", n, got, all[:min(n, len(all))])
+			if got := walk(tx, prefixes[0], prefixes[0], page); !slices.Equal(got, all[:page]) {
+				t.Errorf("n=%d: first names %q, want %q", n, got, all[:page])
 			}
 			if got := walk(tx, prefixes[1], prefixes[1], 10); len(got) != 0 {
 				t.Errorf("n=%d: names of an owner with none: %q", n, got)
@@ -2218,5 +2220,73 @@ func TestPGClaimsReadAhead(t *testing.T) {
 			t.Errorf("open %v closed %v: the list after the read-ahead took %d round trips, want 0", c.open, c.closed, n)
 		}
 		end()
+	}
+}
+
+// TestPGTeamPageTies checks pages of several owners whose last name is
+// shared, by clients of different owners and by more clients of one owner
+// than the page holds (the page and its ties, pageRead), against Badger
+// with the same clients, and what they cost: one round trip each.
+func TestPGTeamPageTies(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	bs := openWith(t, Options{Dir: t.TempDir()})
+	e := ps.eng.(*pgEngine)
+	ctx := context.Background()
+	books := map[uint64][]string{
+		11: {"Acme", "Bolt", "Core", "core", "CORE", "Core", "Dyna"},
+		12: {"bolt", "Core", "Zed"},
+		13: nil, // an owner with no clients
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, s := range []*Store{ps, bs} {
+		if err := s.CreatePerson(ctx, &crm.Person{Name: "Head", Role: crm.RoleHead, Identities: []string{"console:h"}, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		id := uint64(500)
+		if err := s.update(ctx, func(tx *Tx) error {
+			for _, o := range []uint64{11, 12, 13} {
+				for _, name := range books[o] {
+					id++
+					if err := tx.putClient(nil, &crm.Client{ID: id, Name: name, OwnerID: o, City: "Sofia", CreatedAt: at}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []crm.ClientPageQuery{
+		{Owners: []uint64{11, 12}, Limit: 3},            // the last name, bolt, of both owners
+		{Owners: []uint64{11, 12, 13}, Limit: 4},        // core: five clients of two owners
+		{Owners: []uint64{12, 11}, Offset: 2, Limit: 2}, // the same page, from its third
+		{Owners: []uint64{13, 12}, Limit: 5},            // fewer clients than the page
+		{Owners: []uint64{11, 13}, Limit: 1},
+	} {
+		want, err := bs.ClientPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.ClientPage(ctx, q); err != nil { // the markers, once
+			t.Fatal(err)
+		}
+		rctx, end := crm.WithRequestScope(ctx) // as a request reads it: its sender first
+		if _, err := ps.PersonByIdentity(rctx, "console:h"); err != nil {
+			t.Fatal(err)
+		}
+		n0 := e.trips.Load()
+		got, err := ps.ClientPage(rctx, q)
+		n := e.trips.Load() - n0
+		end()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := mustJSON(t, got), mustJSON(t, want); a != b || len(want.Clients) == 0 {
+			t.Errorf("%+v: page on PostgreSQL\n%s\nwant (Badger)\n%s", q, a, b)
+		}
+		if n != 1 {
+			t.Errorf("%+v: the page took %d round trips, want 1", q, n)
+		}
 	}
 }

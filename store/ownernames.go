@@ -132,7 +132,26 @@ func (tx *Tx) pageByOwners(owners []uint64, n int) ([]pageEntry, error) {
 		ahead = append(ahead, key("con/", o))
 	}
 	tx.readFirst(nil, ahead, n+1)
+	paged := false
+	if fp, ok := tx.kv.(pageFirster); ok && len(owners) > 1 {
+		// PostgreSQL read the page itself: its entries, not the first
+		// n of every owner.
+		var es []kvEntry
+		if es, paged = fp.firstsPage(ahead, n); paged {
+			base := len(key("con/", uint64(0)))
+			for _, e := range es {
+				sep := len(e.k) - 9
+				if sep < base || e.k[sep] != nameSep {
+					continue
+				}
+				refs = append(refs, ref{string(e.k[base:sep]), tailUint(e.k[base-8 : base]), tailID(e.k)})
+			}
+		}
+	}
 	for _, o := range owners {
+		if paged {
+			break
+		}
 		prefix := key("con/", o)
 		got := 0
 		var lastNorm string

@@ -208,6 +208,15 @@ type firstReader interface {
 	readFirst(keys, prefixes [][]byte, n int)
 }
 
+// pageFirster is an engine transaction that reads the page of several
+// groups at once (readFirst on PostgreSQL) and can give it back.
+type pageFirster interface {
+	// firstsPage returns the entries of the groups that prefixes name
+	// which are among the first n of them all in list order, with the
+	// ties of the n-th, in no order, when readFirst read that page.
+	firstsPage(prefixes [][]byte, n int) ([]kvEntry, bool)
+}
+
 // readFirst says the transaction is about to read these keys and walk
 // about the first n keys under each of these prefixes: an engine that
 // pays a round trip per read reads them at once, Badger ignores it. Like
