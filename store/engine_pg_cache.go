@@ -658,19 +658,27 @@ func (t *pgTxn) clientsOfRead(x *pgIndex, gs []pgGroupKey) pgRead {
 	}
 	w := append([]string{x.group + " = ANY($1)"}, gs[0].groupWhere()...)
 	q := `SELECT key, data_text, raw FROM clients WHERE id = ANY(ARRAY(SELECT client_id FROM ` + x.table.name + ` WHERE ` + strings.Join(w, " AND ") + `))`
-	return pgRead{q, []any{ids}, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var k, v, raw []byte
-			if err := rows.Scan(&k, &v, &raw); err != nil {
-				return err
-			}
-			if raw != nil {
-				v = raw
-			}
-			t.cache.keep(k, v, false)
+	return pgRead{q, []any{ids}, func(rows pgx.Rows) error { return t.keepRecords(rows, nil) }}
+}
+
+// keepRecords keeps the rows of a statement that reads records (key,
+// data_text, raw), as gets of their keys would, and marks each key read
+// in found when it is not nil.
+func (t *pgTxn) keepRecords(rows pgx.Rows, found map[string]bool) error {
+	for rows.Next() {
+		var k, v, raw []byte
+		if err := rows.Scan(&k, &v, &raw); err != nil {
+			return err
 		}
-		return rows.Err()
-	}}
+		if raw != nil {
+			v = raw
+		}
+		t.cache.keep(k, v, false)
+		if found != nil {
+			found[string(k)] = true
+		}
+	}
+	return rows.Err()
 }
 
 // prefixRead is the read of up to pgAheadMax rows of the prefix that it
@@ -1091,19 +1099,8 @@ func (t *pgTxn) keyReads(keys [][]byte) []pgRead {
 		}
 		reads = append(reads, pgRead{q, []any{ks}, func(rows pgx.Rows) error {
 			found := map[string]bool{}
-			for rows.Next() {
-				var k, v, raw []byte
-				if err := rows.Scan(&k, &v, &raw); err != nil {
-					return err
-				}
-				if raw != nil {
-					v = raw
-				}
-				t.cache.keep(k, v, false)
-				found[string(k)] = true
-			}
-			if rows.Err() != nil {
-				return rows.Err()
+			if err := t.keepRecords(rows, found); err != nil {
+				return err
 			}
 			for _, k := range ks {
 				if !found[string(k)] {
