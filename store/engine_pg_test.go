@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand"
 	"reflect"
 	"slices"
 	"strings"
@@ -2287,6 +2288,67 @@ func TestPGTeamPageTies(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("%+v: the page took %d round trips, want 1", q, n)
+		}
+	}
+}
+
+// TestPGTeamPageRandom compares pages of several owners' clients on
+// PostgreSQL and Badger over random books whose names share many folded
+// forms (ties at every page's end) and random owners, offsets and limits.
+func TestPGTeamPageRandom(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	bs := openWith(t, Options{Dir: t.TempDir()})
+	ctx := context.Background()
+	rnd := rand.New(rand.NewSource(16))
+	names := []string{"Ada", "ada", "ADA", "Bor", "bor ", "Cvet", "Dan", "Ema", "ema", "Zora"}
+	owners := []uint64{21, 22, 23, 24, 25, 26}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	type cl struct {
+		owner uint64
+		name  string
+	}
+	var book []cl
+	for _, o := range owners {
+		for range rnd.Intn(30) * int(o%3) { // 26: none
+			book = append(book, cl{o, names[rnd.Intn(len(names))]})
+		}
+	}
+	for _, s := range []*Store{ps, bs} {
+		if err := s.CreatePerson(ctx, &crm.Person{Name: "Head", Role: crm.RoleHead, Identities: []string{"console:h"}, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.update(ctx, func(tx *Tx) error {
+			for i, c := range book {
+				if err := tx.putClient(nil, &crm.Client{ID: uint64(700 + i), Name: c.name, OwnerID: c.owner, City: "Varna", CreatedAt: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 80 {
+		var q crm.ClientPageQuery
+		for _, n := range rnd.Perm(len(owners))[:2+rnd.Intn(4)] {
+			q.Owners = append(q.Owners, owners[n])
+		}
+		q.Offset, q.Limit = rnd.Intn(20), 1+rnd.Intn(15)
+		want, err := bs.ClientPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, end := crm.WithRequestScope(ctx)
+		if _, err := ps.PersonByIdentity(rctx, "console:h"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ps.ClientPage(rctx, q)
+		end()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := mustJSON(t, got), mustJSON(t, want); a != b {
+			t.Fatalf("%+v: page on PostgreSQL\n%s\nwant (Badger)\n%s", q, a, b)
 		}
 	}
 }
