@@ -2352,3 +2352,84 @@ func TestPGTeamPageRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestPGClaimsRandom compares ClaimsOf, read ahead by ReadClaimsAhead in
+// a request and on its own, on PostgreSQL and Badger over random claims
+// of four people whose statuses change between the reads.
+func TestPGClaimsRandom(t *testing.T) {
+	ps := openWith(t, Options{DatabaseURL: pgtest.URL(t)})
+	bs := openWith(t, Options{Dir: t.TempDir()})
+	ctx := context.Background()
+	rnd := rand.New(rand.NewSource(13))
+	people := []uint64{31, 32, 33, 34}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const n = 60
+	type claim struct {
+		owner, assignee uint64
+		status          crm.ClaimStatus
+	}
+	claims := make([]claim, n)
+	for i := range claims {
+		claims[i] = claim{people[rnd.Intn(4)], []uint64{0, 31, 32, 33, 34}[rnd.Intn(5)], crm.ClaimStatuses[rnd.Intn(len(crm.ClaimStatuses))]}
+	}
+	for _, s := range []*Store{ps, bs} {
+		if err := s.update(ctx, func(tx *Tx) error {
+			for i, c := range claims {
+				cl := &crm.Client{ID: uint64(900 + i), Name: fmt.Sprintf("Client %d", i), OwnerID: c.owner, CreatedAt: at}
+				if err := tx.putClient(nil, cl); err != nil {
+					return err
+				}
+				if err := tx.putClaim(nil, &crm.Claim{ID: uint64(i + 1), ClientID: cl.ID, OwnerID: c.owner, ReporterID: c.owner, AssigneeID: c.assignee,
+					Status: c.status, Severity: crm.SeverityLow, Text: "x", CreatedAt: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range 30 {
+		// A few claims change status, on both stores.
+		for range 3 {
+			id := uint64(1 + rnd.Intn(n))
+			st := crm.ClaimStatuses[rnd.Intn(len(crm.ClaimStatuses))]
+			for _, s := range []*Store{ps, bs} {
+				if err := s.update(ctx, func(tx *Tx) error {
+					c, err := tx.claim(id)
+					if err != nil {
+						return err
+					}
+					old := *c
+					c.Status = st
+					return tx.putClaim(&old, c)
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var who []uint64
+		for _, i := range rnd.Perm(4)[:1+rnd.Intn(3)] {
+			who = append(who, people[i])
+		}
+		open := rnd.Intn(2) == 0
+		want, err := bs.ClaimsOf(ctx, who, open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, end := crm.WithRequestScope(ctx)
+		if round%2 == 0 {
+			if err := ps.ReadClaimsAhead(rctx, who, open, !open); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := ps.ClaimsOf(rctx, who, open)
+		end()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d, %v open %v: PostgreSQL %+v, Badger %+v", round, who, open, got, want)
+		}
+	}
+}
