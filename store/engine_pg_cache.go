@@ -932,6 +932,9 @@ func (t *pgTxn) pageRead(x *pgIndex, gs []pgGroupKey, vs []int64, n int) pgRead 
 			if ue := x.fromCols(key(x.table.prefix, ^uint64(0)), append(binary.BigEndian.AppendUint64(nil, uint64(g.g)), last...)); len(ue) > 0 {
 				upto = ue[0].k
 			}
+			if upto == nil {
+				continue // no bound to keep them by: the walks read the group
+			}
 			if t.cache.firsts == nil {
 				t.cache.firsts = map[pgGroupKey]pgFirst{}
 			}
