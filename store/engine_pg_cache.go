@@ -594,7 +594,8 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte, withClients bool) []pgRead {
 		part int16
 	}
 	groups := map[indexPart][]pgGroupKey{}
-	var kvs []*pgIter // walks of whole prefixes of the kv table
+	var order []indexPart // as first asked: the statements' order
+	var kvs []*pgIter     // walks of whole prefixes of the kv table
 	for _, p := range prefixes {
 		switch it := t.iterator(iterOptions{prefix: p}).(type) {
 		case *pgIter:
@@ -616,6 +617,9 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte, withClients bool) []pgRead {
 			}
 			ip := indexPart{it.x, g.part}
 			if _, cached := t.cache.groupOrPart(g); !cached && !slices.Contains(groups[ip], g) {
+				if groups[ip] == nil {
+					order = append(order, ip)
+				}
 				groups[ip] = append(groups[ip], g)
 			}
 		}
@@ -623,21 +627,15 @@ func (t *pgTxn) aheadReads(keys, prefixes [][]byte, withClients bool) []pgRead {
 	reads = append(reads, t.kvPrefixesRead(kvs)...)
 	// Several groups (or the same part of several) of one index are one
 	// statement.
-	for _, x := range pgIndexes {
-		for part := int16(0); part <= 256; part++ {
-			gs := groups[indexPart{x, part}]
-			switch {
-			case len(gs) == 1:
-				reads = append(reads, t.groupRead(gs[0], nil))
-			case len(gs) > 1:
-				reads = append(reads, t.groupsRead(x, gs))
-			}
-			if withClients && len(gs) > 0 && slices.Contains(x.table.cols, "client_id") {
-				reads = append(reads, t.clientsOfRead(x, gs))
-			}
-			if x.parts == nil {
-				break
-			}
+	for _, ip := range order {
+		switch gs := groups[ip]; {
+		case len(gs) == 1:
+			reads = append(reads, t.groupRead(gs[0], nil))
+		default:
+			reads = append(reads, t.groupsRead(ip.x, gs))
+		}
+		if withClients && slices.Contains(ip.x.table.cols, "client_id") {
+			reads = append(reads, t.clientsOfRead(ip.x, groups[ip]))
 		}
 	}
 	if !t.cache.teamKnown {

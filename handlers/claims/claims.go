@@ -834,12 +834,12 @@ func (s *service) claimsCmd(ctx context.Context, w bot.ReplyWriter, r *core.Requ
 		for id := range set {
 			people = append(people, id)
 		}
-		open, closed := f.status != "closed", f.status != "open" && f.status != "overdue"
-		if err := s.store.ReadClaimsAhead(ctx, people, open, closed); err != nil {
+		wantOpen, wantClosed := f.status != "closed", f.status != "open" && f.status != "overdue"
+		if err := s.store.ReadClaimsAhead(ctx, people, wantOpen, wantClosed); err != nil {
 			return err
 		}
 		for _, open := range []bool{true, false} {
-			if (open && f.status == "closed") || (!open && (f.status == "open" || f.status == "overdue")) {
+			if (open && !wantOpen) || (!open && !wantClosed) {
 				continue
 			}
 			sums, err := s.store.ClaimsOf(ctx, people, open)
